@@ -1,0 +1,126 @@
+"""Sign-in, the caller's own view (我的), and device credentials."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Request
+from sqlalchemy import select
+
+from anju.accounts.schemas import (
+    DeviceCredentialCreate,
+    DeviceCredentialIssued,
+    DeviceWhoAmI,
+    MeRead,
+    TokenRequest,
+    TokenResponse,
+)
+from anju.accounts.service import account_service
+from anju.core.auth import CurrentPrincipal, requires
+from anju.core.deps import ReadSession, WriteSession
+from anju.core.errors import ErrorBody, NotFound, RateLimited, Unauthenticated
+from anju.core.rbac import ROLE_PERMS, Perm
+from anju.privacy.schemas import MyData, PrivacyRequestCreate, PrivacyRequestRead
+from anju.privacy.service import privacy_service
+from anju.registry.models import House, Occupancy, Person, Vehicle
+from anju.registry.repository import PersonQuery
+from anju.registry.schemas import Household, HouseholdMember, VehicleRead
+from anju.registry.endpoints import house_read
+
+router = APIRouter(tags=["accounts"])
+SelfService = requires(Perm.self_service)
+DeviceManager = requires(Perm.devices_manage)
+public_router = APIRouter(tags=["accounts"])
+
+
+@public_router.post("/auth/token", response_model=TokenResponse, operation_id="accounts-issue_token",
+                    responses={401: {"model": ErrorBody}, 429: {"model": ErrorBody}})
+def issue_token(body: TokenRequest, request: Request, session: WriteSession) -> TokenResponse:
+    """Exchange a username and password for an API bearer token (rate-limited)."""
+    try:
+        token, user = account_service.login(session, username=body.username, password=body.password, kind="api",
+                                            ip=request.client.host if request.client else None)
+    except (Unauthenticated, RateLimited):
+        session.commit()  # the failed attempt must be kept for rate limiting
+        raise
+    return TokenResponse(access_token=token, role=user.role)
+
+
+@router.post("/auth/logout", status_code=204, operation_id="accounts-logout")
+def logout(who: CurrentPrincipal, session: WriteSession,
+           authorization: Annotated[str | None, Header()] = None) -> None:
+    """Revoke the bearer token used for this request."""
+    if authorization and authorization.lower().startswith("bearer "):
+        account_service.logout(session, token=authorization[7:].strip())
+
+
+@router.get("/me", response_model=MeRead, operation_id="accounts-me")
+def me(who: CurrentPrincipal) -> MeRead:
+    """Who the caller is, their compounds and permissions."""
+    return MeRead(user_id=who.user_id, username=who.username, display_name=who.display_name, role=who.role,
+                  compound_ids=sorted(who.compound_ids), house_ids=sorted(who.house_ids), person_id=who.person_id,
+                  permissions=sorted(p.value for p in ROLE_PERMS[who.role]))
+
+
+def household_of(session: Any, house: House) -> Household:
+    rows = session.execute(select(Occupancy, Person).join(Person, Person.id == Occupancy.person_id)
+                           .where(Occupancy.house_id == house.id, Occupancy.ended_on.is_(None))
+                           .order_by(Occupancy.id)).all()
+    tags = PersonQuery(session).tags_of([p.id for _, p in rows])
+    vehicles = session.execute(select(Vehicle).where(Vehicle.house_id == house.id, Vehicle.active.is_(True))).scalars()
+    return Household(house=house_read(house),
+                     members=[HouseholdMember(person_id=p.id, name=p.name, role=o.role, phone_masked=p.phone_masked,
+                                              tags=tags[p.id]) for o, p in rows],
+                     vehicles=[VehicleRead.model_validate(v) for v in vehicles])
+
+
+@router.get("/me/household", response_model=list[Household], operation_id="accounts-my_household")
+def my_household(who: SelfService, session: ReadSession) -> list[Household]:
+    """The caller's own household(s): house, members (masked) and vehicles."""
+    houses = session.execute(select(House).where(House.id.in_(who.house_ids)).order_by(House.id)).scalars()
+    return [household_of(session, h) for h in houses]
+
+
+@router.get("/me/export", response_model=MyData, operation_id="accounts-export_my_data")
+def export_my_data(who: SelfService, session: WriteSession) -> dict[str, Any]:
+    """Everything Anju holds about the caller (PIPL 45); the read is logged."""
+    return privacy_service.export_mine(session, who=who)
+
+
+@router.get("/me/privacy-requests", response_model=list[PrivacyRequestRead], operation_id="accounts-my_requests")
+def my_requests(who: SelfService, session: ReadSession) -> list[PrivacyRequestRead]:
+    """The caller's data-subject requests and their deadlines."""
+    today = date.today()
+    return [PrivacyRequestRead.model_validate(r).model_copy(update={"overdue": r.status == "open" and r.due_on < today})
+            for r in privacy_service.mine(session, who=who)]
+
+
+@router.post("/me/privacy-requests", response_model=PrivacyRequestRead, status_code=201,
+             operation_id="accounts-create_request")
+def create_request(body: PrivacyRequestCreate, who: SelfService,
+                   session: WriteSession) -> PrivacyRequestRead:
+    """Ask to access, correct, delete, withdraw consent, close the account or get an explanation."""
+    return PrivacyRequestRead.model_validate(privacy_service.create_request(session, who=who, data=body))
+
+
+@router.post("/device-credentials", response_model=DeviceCredentialIssued, status_code=201,
+             operation_id="accounts-issue_device_credential")
+def issue_device_credential(body: DeviceCredentialCreate, who: DeviceManager,
+                            session: WriteSession) -> DeviceCredentialIssued:
+    """Issue a device its own key id and secret (the secret is shown once)."""
+    if not who.in_scope(body.compound_id):
+        raise NotFound(f"compound {body.compound_id} not found", zh="未找到该小区")
+    cred, secret = account_service.create_device_credential(session, compound_id=body.compound_id, name=body.name,
+                                                            device_kind=body.device_kind)
+    return DeviceCredentialIssued(id=cred.id, key_id=cred.key_id, secret=secret, compound_id=cred.compound_id,
+                                  created_at=cred.created_at)
+
+
+@public_router.get("/device/whoami", response_model=DeviceWhoAmI, operation_id="accounts-device_whoami",
+                   responses={401: {"model": ErrorBody}})
+def device_whoami(session: ReadSession, x_device_key: Annotated[str, Header()],
+                  x_device_secret: Annotated[str, Header()]) -> DeviceWhoAmI:
+    """Check a device credential (devices authenticate with X-Device-Key / X-Device-Secret)."""
+    cred = account_service.authenticate_device(session, key_id=x_device_key, secret=x_device_secret)
+    return DeviceWhoAmI(key_id=cred.key_id, compound_id=cred.compound_id, device_kind=cred.device_kind)

@@ -1,0 +1,22 @@
+"""Aggregate figures for the 数据大屏 and street-office oversight."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter
+
+from anju.analytics.queries import overview
+from anju.core.auth import requires
+from anju.core.deps import ReadSession
+from anju.core.rbac import Perm
+
+router = APIRouter(tags=["analytics"])
+AnalyticsReader = requires(Perm.analytics_read)
+
+
+@router.get("/analytics/overview", operation_id="analytics-overview")
+def analytics_overview(who: AnalyticsReader, session: ReadSession, compound_id: int | None = None) -> dict[str, Any]:
+    """Population structure, households, tags and vehicles (counts only)."""
+    return overview(session, who=who, compound_id=compound_id, today=date.today())

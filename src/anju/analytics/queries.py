@@ -1,0 +1,78 @@
+"""Aggregates for the 数据大屏 and the street office: counts only, never names (R-P6)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from anju.core.auth import Principal
+from anju.core.errors import NotFound
+from anju.core.rbac import Perm
+from anju.registry.models import Building, Compound, House, Occupancy, Person, PersonTag, Vehicle
+
+AGE_BANDS = ((0, 14, "0-14"), (15, 34, "15-34"), (35, 59, "35-59"), (60, 79, "60-79"), (80, 200, "80+"))
+
+
+def _age_band(birth: date | None, today: date) -> str:
+    if birth is None:
+        return "unknown"
+    age = today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+    for lo, hi, label in AGE_BANDS:
+        if lo <= age <= hi:
+            return label
+    return "unknown"
+
+
+def overview(session: Session, *, who: Principal, compound_id: int | None, today: date) -> dict[str, Any]:
+    """Population structure, households, tags and vehicles for the caller's compounds."""
+    who.require(Perm.analytics_read)
+    if compound_id is not None:
+        if not who.in_scope(compound_id):
+            raise NotFound(f"compound {compound_id} not found", zh="未找到该小区")
+        ids = [compound_id]
+    else:
+        ids = sorted(who.compound_ids)
+    active = (Person.compound_id.in_(ids), Person.status == "active")
+    residents = session.execute(select(func.count()).select_from(Person).where(*active)).scalar_one()
+    by_pop = dict(session.execute(select(Person.population_type, func.count()).where(*active)
+                                  .group_by(Person.population_type)).all())
+    by_gender = dict(session.execute(select(Person.gender, func.count()).where(*active)
+                                     .group_by(Person.gender)).all())
+    bands: dict[str, int] = {label: 0 for *_, label in AGE_BANDS}
+    # Year of birth grouped in SQL keeps this a small result even for 50,000 people.
+    for birth, n in session.execute(select(Person.birth_date, func.count()).where(*active)
+                                    .group_by(Person.birth_date)).all():
+        band = _age_band(birth, today)
+        bands[band] = bands.get(band, 0) + int(n)
+    by_tag = dict(session.execute(
+        select(PersonTag.tag, func.count()).join(Person, Person.id == PersonTag.person_id)
+        .where(*active).group_by(PersonTag.tag)).all())
+    houses_by_status = dict(session.execute(select(House.status, func.count()).where(House.compound_id.in_(ids))
+                                            .group_by(House.status)).all())
+    households = session.execute(select(func.count(func.distinct(Occupancy.house_id))).where(
+        Occupancy.compound_id.in_(ids), Occupancy.ended_on.is_(None))).scalar_one()
+    vehicles = dict(session.execute(select(Vehicle.vehicle_class, func.count()).where(
+        Vehicle.compound_id.in_(ids), Vehicle.active.is_(True)).group_by(Vehicle.vehicle_class)).all())
+    per_building = [
+        {"building": name, "residents": int(n)} for name, n in session.execute(
+            select(Building.name, func.count(func.distinct(Occupancy.person_id)))
+            .join(House, House.building_id == Building.id)
+            .join(Occupancy, (Occupancy.house_id == House.id) & Occupancy.ended_on.is_(None))
+            .where(Building.compound_id.in_(ids)).group_by(Building.id, Building.name).order_by(Building.id)).all()]
+    compounds = [{"id": c.id, "name": c.name} for c in session.execute(
+        select(Compound).where(Compound.id.in_(ids)).order_by(Compound.id)).scalars()]
+    return {
+        "compounds": compounds,
+        "residents": int(residents),
+        "households": int(households),
+        "houses": {str(k): int(v) for k, v in houses_by_status.items()},
+        "population_type": {str(k): int(v) for k, v in by_pop.items()},
+        "gender": {str(k) if k else "unknown": int(v) for k, v in by_gender.items()},
+        "age_bands": bands,
+        "tags": {str(k): int(v) for k, v in by_tag.items()},
+        "vehicles": {str(k): int(v) for k, v in vehicles.items()},
+        "per_building": per_building,
+    }

@@ -1,0 +1,25 @@
+"""The /api/v1 router: authenticated routes, plus the few public ones listed here."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from anju.accounts.endpoints import public_router as accounts_public
+from anju.accounts.endpoints import router as accounts_router
+from anju.analytics.endpoints import router as analytics_router
+from anju.core.errors import ErrorBody
+from anju.privacy.endpoints import router as privacy_router
+from anju.registry.endpoints import router as registry_router
+from anju.registry.roster_endpoints import router as roster_router
+from anju.system_endpoints import public_router as system_public
+from anju.system_endpoints import router as system_router
+
+_ERRORS = {400: {"model": ErrorBody}, 401: {"model": ErrorBody}, 403: {"model": ErrorBody},
+           404: {"model": ErrorBody}, 409: {"model": ErrorBody}, 422: {"model": ErrorBody}}
+
+api_router = APIRouter(prefix="/api/v1")
+# Public routes: sign-in, health, device self-check. Everything else requires a principal.
+api_router.include_router(accounts_public)
+api_router.include_router(system_public)
+for r in (accounts_router, registry_router, roster_router, privacy_router, analytics_router, system_router):
+    api_router.include_router(r, responses=_ERRORS)  # type: ignore[arg-type]

@@ -1,0 +1,177 @@
+"""`anju` command line: serve, worker, demo, db upgrade, import, export."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+app = typer.Typer(help="Anju 安居 — smart residential community platform", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema commands")
+app.add_typer(db_app, name="db")
+console = Console()
+
+
+def _setup(database_url: str | None) -> None:
+    if database_url:
+        os.environ["ANJU_DATABASE_URL"] = database_url
+    from anju.core.config import reset_settings
+
+    reset_settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+DbOpt = Annotated[Optional[str], typer.Option("--database-url", help="overrides ANJU_DATABASE_URL")]
+
+
+@db_app.command("upgrade")
+def db_upgrade(database_url: DbOpt = None, revision: str = "head") -> None:
+    """Apply migrations (from empty or from any earlier revision)."""
+    _setup(database_url)
+    from anju.core.migrate import post_upgrade, upgrade
+
+    upgrade(revision=revision)
+    post_upgrade()
+    console.print(f"[green]database at {revision}[/green]")
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=console)
+
+
+@app.command()
+def demo(database_url: DbOpt = None,
+         reset: Annotated[bool, typer.Option(help="drop and rebuild an existing SQLite demo database")] = False) -> None:
+    """Build the demo community (示范小区 and 幸福里) deterministically, then print logins."""
+    _setup(database_url)
+    from anju.core.config import get_settings
+    from anju.core.db import transaction
+    from anju.core.migrate import post_upgrade, upgrade
+    from anju.sim.demo import DEMO_PASSWORD, build_demo, demo_exists
+
+    s = get_settings()
+    if reset and s.is_sqlite:
+        path = Path(s.database_url.split("///", 1)[1])
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+    upgrade()
+    post_upgrade()
+    with transaction() as session:
+        if demo_exists(session):
+            console.print("[yellow]demo community already built[/yellow] (use --reset to rebuild)")
+            _print_logins(None, DEMO_PASSWORD)
+            return
+        started = time.perf_counter()
+        with _progress() as bar:
+            tasks: dict[str, int] = {}
+
+            def step(stage: str, done: int, total: int) -> None:
+                if stage not in tasks:
+                    tasks[stage] = bar.add_task(stage, total=total)
+                bar.update(tasks[stage], completed=done, total=total)
+
+            result = build_demo(session, progress=step)
+    elapsed = time.perf_counter() - started
+    console.print(f"[green]demo built in {elapsed:.1f} s[/green]: {result.counts}")
+    _print_logins(result.logins, DEMO_PASSWORD)
+
+
+def _print_logins(logins: list[tuple[str, str, str]] | None, password: str) -> None:
+    from anju.sim.demo import DEMO_USERS
+
+    console.print("Open [bold]http://127.0.0.1:8000[/bold] and sign in as (password [bold]%s[/bold]):" % password)
+    for role, username, note in logins or DEMO_USERS:
+        console.print(f"  {role:18} {username:15} {note}")
+
+
+@app.command()
+def serve(database_url: DbOpt = None, host: str = "127.0.0.1", port: int = 8000,
+          worker: Annotated[bool, typer.Option("--worker/--no-worker", help="run the worker in-process")] = True,
+          ) -> None:
+    """Run the web console and API (with the worker in-process by default)."""
+    _setup(database_url)
+    import uvicorn
+
+    from anju.main import create_app
+
+    uvicorn.run(create_app(with_worker=worker), host=host, port=port, log_level="info")
+
+
+@app.command("worker")
+def run_worker(database_url: DbOpt = None,
+               worker_id: Annotated[Optional[str], typer.Option(help="defaults to host:pid")] = None) -> None:
+    """Deliver outbox events and run scheduled jobs; start several safely on PostgreSQL."""
+    _setup(database_url)
+    from anju.core.config import get_settings
+    from anju.core.jobs import Worker
+
+    s = get_settings()
+    wid = worker_id or f"{socket.gethostname()}:{os.getpid()}"
+    w = Worker(wid, poll_seconds=s.worker_poll_seconds, lease_seconds=s.worker_lease_seconds,
+               max_attempts=s.outbox_max_attempts)
+    try:
+        w.run_forever()
+    except KeyboardInterrupt:
+        w.stop()
+
+
+@app.command("import")
+def import_roster_cmd(path: Path, compound: Annotated[str, typer.Option(help="compound code, e.g. SFXQ")],
+                      database_url: DbOpt = None,
+                      all_or_nothing: Annotated[bool, typer.Option(help="import nothing if any row is bad")] = False,
+                      dry_run: bool = False) -> None:
+    """Import a resident roster (.xlsx or .csv); prints a row-by-row report."""
+    _setup(database_url)
+    from sqlalchemy import select
+
+    from anju.core.db import transaction
+    from anju.registry.models import Compound
+    from anju.registry.roster import import_roster
+
+    data = path.read_bytes()
+    with transaction() as session:
+        cid = session.execute(select(Compound.id).where(Compound.code == compound)).scalar_one_or_none()
+        if cid is None:
+            raise typer.BadParameter(f"no compound with code {compound}")
+        with _progress() as bar:
+            task = bar.add_task("rows", total=None)
+            report = import_roster(session, who=None, compound_id=cid, filename=path.name, data=data,
+                                   all_or_nothing=all_or_nothing, dry_run=dry_run,
+                                   progress=lambda done, total: bar.update(task, completed=done, total=total))
+    console.print(report.summary())
+    for err in report.errors[:200]:
+        console.print(f"  row {err.row}: [{err.column}] {err.message}")
+    if report.errors:
+        raise typer.Exit(code=1 if not report.imported else 0)
+
+
+@app.command("export")
+def export_roster_cmd(path: Path, compound: Annotated[str, typer.Option(help="compound code")],
+                      database_url: DbOpt = None) -> None:
+    """Export a compound's residents to .xlsx or .csv (phone and ID number masked)."""
+    _setup(database_url)
+    from sqlalchemy import select
+
+    from anju.core.db import transaction
+    from anju.registry.models import Compound
+    from anju.registry.roster import export_roster
+
+    with transaction() as session:
+        cid = session.execute(select(Compound.id).where(Compound.code == compound)).scalar_one_or_none()
+        if cid is None:
+            raise typer.BadParameter(f"no compound with code {compound}")
+        data = export_roster(session, who=None, compound_id=cid, fmt=path.suffix.lstrip(".") or "xlsx")
+    path.write_bytes(data)
+    console.print(f"wrote {path} ({len(data)} bytes)")
+
+
+if __name__ == "__main__":
+    app()

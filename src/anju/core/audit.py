@@ -1,0 +1,124 @@
+"""Append-only audit: unmasked personal-data reads and staff change records.
+
+Both tables are hash-chained (each row stores the SHA-256 of its content and
+the previous row's hash) so an edited or deleted row is detectable (R-P5), and
+database triggers (see the migration) refuse UPDATE and DELETE.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, select, text
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from anju.core.db import Base, UTCDateTime, utcnow
+
+
+class PiiAccess(Base):
+    """Who saw which unmasked personal field, when and why."""
+
+    __tablename__ = "pii_access"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
+    compound_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    subject: Mapped[str] = mapped_column(String(64))  # "person:42"
+    field: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(255))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    row_hash: Mapped[str] = mapped_column(String(64))
+
+
+class ObjectChange(Base):
+    """Before/after of a staff write to people, houses, credentials (R15)."""
+
+    __tablename__ = "object_change"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
+    compound_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(16))  # create | update | end | erase
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    row_hash: Mapped[str] = mapped_column(String(64))
+
+
+def _digest(prev: str, payload: dict[str, Any]) -> str:
+    blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256((prev + blob).encode()).hexdigest()
+
+
+_CHAINED = {PiiAccess: ("at", "user_id", "compound_id", "subject", "field", "reason"),
+            ObjectChange: ("at", "user_id", "compound_id", "entity", "entity_id", "action", "before", "after")}
+
+
+_LOCK_KEYS = {PiiAccess: 7_100_001, ObjectChange: 7_100_002}
+
+
+def _payload(row: PiiAccess | ObjectChange) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in _CHAINED[type(row)]:
+        v = getattr(row, name)
+        out[name] = v.isoformat() if isinstance(v, datetime) else v
+    return out
+
+
+def _append(session: Session, row: PiiAccess | ObjectChange) -> None:
+    model = type(row)
+    # Serialise appenders so two transactions never extend the same chain head.
+    # PostgreSQL: a transaction-scoped advisory lock (the statement after it sees
+    # every committed row); SQLite: writers are serialised by the database lock.
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEYS[model]})
+    prev = session.execute(select(model.row_hash).order_by(model.id.desc()).limit(1)
+                           ).scalar_one_or_none() or ""
+    row.at = row.at or utcnow()
+    row.at = row.at.replace(microsecond=(row.at.microsecond // 1000) * 1000)
+    row.prev_hash = prev
+    row.row_hash = _digest(prev, _payload(row))
+    session.add(row)
+    session.flush()
+
+
+def record_pii_access(session: Session, *, user_id: int | None, compound_id: int | None,
+                      subject: str, field: str, reason: str) -> None:
+    _append(session, PiiAccess(user_id=user_id, compound_id=compound_id, subject=subject,
+                               field=field, reason=reason, at=utcnow()))
+
+
+def record_change(session: Session, *, user_id: int | None, compound_id: int | None, entity: str,
+                  entity_id: int, action: str, before: dict[str, Any] | None,
+                  after: dict[str, Any] | None) -> None:
+    if action == "update" and before == after:
+        return
+    _append(session, ObjectChange(user_id=user_id, compound_id=compound_id, entity=entity,
+                                  entity_id=entity_id, action=action, before=before, after=after,
+                                  at=utcnow()))
+
+
+@dataclass
+class ChainReport:
+    table: str
+    rows: int
+    broken_at: list[int]
+
+
+def verify_chain(session: Session, model: type[PiiAccess] | type[ObjectChange]) -> ChainReport:
+    """Recompute the hash chain and name the first rows where it breaks."""
+    prev = ""
+    broken: list[int] = []
+    n = 0
+    for row in session.execute(select(model).order_by(model.id)).scalars():
+        n += 1
+        if row.prev_hash != prev or row.row_hash != _digest(prev, _payload(row)):
+            broken.append(row.id)
+        prev = row.row_hash
+    return ChainReport(model.__tablename__, n, broken)

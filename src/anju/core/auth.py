@@ -1,0 +1,119 @@
+"""Authentication: argon2 passwords, hashed tokens, the Principal, and dependencies."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from fastapi import Depends, Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from anju.core.deps import ReadSession
+from anju.core.errors import Forbidden, Unauthenticated
+from anju.core.rbac import STAFF_ROLES, Perm, Role, allowed
+
+_hasher = PasswordHasher()
+SESSION_COOKIE = "anju_session"
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: int
+    username: str
+    display_name: str
+    role: Role
+    compound_ids: frozenset[int] = field(default_factory=frozenset)
+    person_id: int | None = None
+    house_ids: frozenset[int] = field(default_factory=frozenset)
+    organisation_id: int | None = None
+    locale: str = "zh-CN"
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    def can(self, perm: Perm) -> bool:
+        return allowed(self.role, perm)
+
+    def require(self, perm: Perm) -> None:
+        if not self.can(perm):
+            raise Forbidden(f"role {self.role.value} may not {perm.value}",
+                            zh=f"角色无权限：{perm.value}")
+
+    def in_scope(self, compound_id: int) -> bool:
+        return compound_id in self.compound_ids
+
+
+def load_principal(session: Session, token: str) -> Principal | None:
+    from anju.accounts.service import principal_for_token
+
+    return principal_for_token(session, token)
+
+
+def _token_from(request: Request) -> str | None:
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        return auth[7:].strip() or None
+    return request.cookies.get(SESSION_COOKIE)
+
+
+def current_principal(request: Request, session: ReadSession) -> Principal:
+    cached = getattr(request.state, "principal", None)
+    if cached is not None:
+        return cached
+    token = _token_from(request)
+    who = load_principal(session, token) if token else None
+    if who is None:
+        raise Unauthenticated()
+    request.state.principal = who
+    return who
+
+
+def optional_principal(request: Request, session: ReadSession) -> Principal | None:
+    try:
+        return current_principal(request, session)
+    except Unauthenticated:
+        return None
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def requires(perm: Perm) -> type[Principal]:
+    """A dependency type: the caller, who must hold `perm` (403 otherwise)."""
+
+    def dep(who: CurrentPrincipal) -> Principal:
+        who.require(perm)
+        return who
+
+    return Annotated[Principal, Depends(dep)]  # type: ignore[return-value]
+
+
+def select_user_compounds(session: Session, user_id: int) -> set[int]:
+    from anju.accounts.models import UserCompound
+
+    return set(session.execute(select(UserCompound.compound_id).where(UserCompound.user_id == user_id)).scalars())

@@ -1,0 +1,166 @@
+"""Domain events through a transactional outbox (R7).
+
+`publish()` adds an `outbox_event` row in the caller's transaction, so an event
+exists only if the change that caused it commits. `anju worker` claims pending
+rows with a lease (compare-and-swap, so two workers never deliver the same row
+at once), runs each subscriber in its own transaction and records the
+(event, handler) pair, so a retry after a crash never re-runs a handler that
+already succeeded.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any, ClassVar, TypeVar
+
+from pydantic import BaseModel
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from anju.core.db import Base, UTCDateTime, new_session, utcnow
+
+log = logging.getLogger("anju.events")
+
+
+class DomainEvent(BaseModel):
+    """Base of every event; subclasses set `topic` ("<domain>.<PastTense>")."""
+
+    topic: ClassVar[str]
+
+
+class OutboxEvent(Base):
+    __tablename__ = "outbox_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic: Mapped[str] = mapped_column(String(64), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    compound_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    status: Mapped[str] = mapped_column(String(12), default="pending", index=True)  # pending|done|dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    available_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    locked_by: Mapped[str | None] = mapped_column(String(64))
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class EventHandled(Base):
+    """One row per (event, handler) that completed: the idempotency record."""
+
+    __tablename__ = "event_handled"
+    __table_args__ = (UniqueConstraint("event_id", "handler"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("outbox_event.id", ondelete="CASCADE"), index=True)
+    handler: Mapped[str] = mapped_column(String(128))
+    handled_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+E = TypeVar("E", bound=DomainEvent)
+Handler = Callable[[Session, Any], None]
+_subscribers: dict[str, list[tuple[str, type[DomainEvent], Handler]]] = defaultdict(list)
+
+
+def subscribe(event_type: type[E]) -> Callable[[Callable[[Session, E], None]], Callable[[Session, E], None]]:
+    """Register an idempotent handler, run by the worker after the publishing commit."""
+
+    def deco(fn: Callable[[Session, E], None]) -> Callable[[Session, E], None]:
+        name = f"{fn.__module__}.{fn.__qualname__}"
+        subs = _subscribers[event_type.topic]
+        if all(n != name for n, _, _ in subs):
+            subs.append((name, event_type, fn))
+        return fn
+
+    return deco
+
+
+def subscribers(topic: str) -> list[str]:
+    return [n for n, _, _ in _subscribers.get(topic, [])]
+
+
+def publish(session: Session, event: DomainEvent, *, compound_id: int | None = None) -> OutboxEvent:
+    """Queue an event in the caller's transaction; delivered only after it commits."""
+    row = OutboxEvent(topic=event.topic, payload=event.model_dump(mode="json"), compound_id=compound_id)
+    session.add(row)
+    return row
+
+
+def _claim(session: Session, worker_id: str, limit: int, lease: timedelta) -> list[int]:
+    now = utcnow()
+    free = or_(OutboxEvent.locked_until.is_(None), OutboxEvent.locked_until < now)
+    q = (select(OutboxEvent.id).where(OutboxEvent.status == "pending", OutboxEvent.available_at <= now, free)
+         .order_by(OutboxEvent.id).limit(limit))
+    if session.get_bind().dialect.name == "postgresql":
+        q = q.with_for_update(skip_locked=True)
+    claimed: list[int] = []
+    for event_id in session.execute(q).scalars().all():
+        # Compare-and-swap: on SQLite (no SKIP LOCKED) a rival may have taken it.
+        res = session.execute(update(OutboxEvent)
+                              .where(OutboxEvent.id == event_id, free)
+                              .values(locked_by=worker_id, locked_until=now + lease))
+        if res.rowcount == 1:  # type: ignore[attr-defined]
+            claimed.append(event_id)
+    session.commit()
+    return claimed
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(600, 2 ** attempts))
+
+
+def deliver_pending(*, worker_id: str = "local", limit: int = 100, lease_seconds: int = 60,
+                    max_attempts: int = 10) -> int:
+    """Deliver a batch of pending events; returns how many events were finished."""
+    with new_session() as session:
+        ids = _claim(session, worker_id, limit, timedelta(seconds=lease_seconds))
+    finished = 0
+    for event_id in ids:
+        if _deliver_one(event_id, worker_id=worker_id, max_attempts=max_attempts):
+            finished += 1
+    return finished
+
+
+def _deliver_one(event_id: int, *, worker_id: str, max_attempts: int) -> bool:
+    with new_session() as session:
+        ev = session.get(OutboxEvent, event_id)
+        if ev is None or ev.status != "pending" or ev.locked_by != worker_id:
+            return False
+        topic, payload = ev.topic, ev.payload
+        done = set(session.execute(select(EventHandled.handler).where(EventHandled.event_id == event_id)).scalars())
+    errors: list[str] = []
+    for name, event_type, fn in list(_subscribers.get(topic, [])):
+        if name in done:
+            continue
+        with new_session() as session:
+            try:
+                fn(session, event_type.model_validate(payload))
+                session.add(EventHandled(event_id=event_id, handler=name))
+                session.commit()
+            except IntegrityError:
+                session.rollback()  # another worker finished this handler first
+            except Exception:
+                session.rollback()
+                log.exception("handler %s failed on event %s", name, event_id)
+                errors.append(f"{name}: {traceback.format_exc(limit=3)}")
+    with new_session() as session:
+        ev = session.get(OutboxEvent, event_id)
+        assert ev is not None
+        ev.attempts += 1
+        ev.locked_by = None
+        ev.locked_until = None
+        if errors:
+            ev.last_error = "\n".join(errors)[-4000:]
+            if ev.attempts >= max_attempts:
+                ev.status = "dead"
+            else:
+                ev.available_at = utcnow() + _backoff(ev.attempts)
+        else:
+            ev.status = "done"
+            ev.delivered_at = utcnow()
+            ev.last_error = None
+        session.commit()
+        return not errors

@@ -1,0 +1,58 @@
+"""Roles and what each may do. Scoping (which rows) lives in repositories."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    platform_admin = "platform_admin"
+    property_manager = "property_manager"
+    property_staff = "property_staff"  # staff and technicians
+    guard = "guard"  # guards and the control room
+    grid_worker = "grid_worker"
+    resident = "resident"  # owner, tenant or family; the household link says which
+    committee_member = "committee_member"  # owners' committee
+    gov_viewer = "gov_viewer"  # street office: aggregates only
+
+
+class Perm(StrEnum):
+    registry_read = "registry.read"  # compounds, buildings, units, houses
+    registry_write = "registry.write"
+    people_read = "people.read"  # residents, masked
+    people_write = "people.write"
+    people_unmask = "people.unmask"  # full phone / ID number, audited
+    roster_import = "roster.import"
+    roster_export = "roster.export"
+    vehicles_read = "vehicles.read"
+    analytics_read = "analytics.read"  # aggregates
+    audit_read = "audit.read"
+    privacy_manage = "privacy.manage"  # handle data-subject requests
+    users_manage = "users.manage"
+    devices_manage = "devices.manage"
+    system_read = "system.read"  # outbox, jobs
+    self_service = "self.service"  # my household, my data
+
+
+_STAFF_READ = {Perm.registry_read, Perm.people_read, Perm.vehicles_read, Perm.analytics_read}
+
+ROLE_PERMS: dict[Role, frozenset[Perm]] = {
+    Role.platform_admin: frozenset(Perm) - {Perm.self_service},
+    Role.property_manager: frozenset(_STAFF_READ | {
+        Perm.registry_write, Perm.people_write, Perm.people_unmask, Perm.roster_import,
+        Perm.roster_export, Perm.audit_read, Perm.privacy_manage, Perm.users_manage,
+        Perm.devices_manage}),
+    Role.property_staff: frozenset(_STAFF_READ | {Perm.people_write, Perm.registry_write}),
+    Role.guard: frozenset(_STAFF_READ),
+    Role.grid_worker: frozenset(_STAFF_READ),
+    Role.committee_member: frozenset({Perm.registry_read, Perm.analytics_read, Perm.self_service}),
+    Role.resident: frozenset({Perm.self_service}),
+    Role.gov_viewer: frozenset({Perm.analytics_read}),
+}
+
+STAFF_ROLES = frozenset({Role.platform_admin, Role.property_manager, Role.property_staff,
+                         Role.guard, Role.grid_worker})
+
+
+def allowed(role: Role, perm: Perm) -> bool:
+    return perm in ROLE_PERMS[role]

@@ -1,0 +1,41 @@
+"""One schema base and generic pagination."""
+
+from __future__ import annotations
+
+from typing import Generic, TypeVar
+
+from fastapi import Query
+from pydantic import BaseModel, ConfigDict
+
+T = TypeVar("T")
+
+
+class Schema(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class InSchema(BaseModel):
+    """Request bodies: unknown fields are an error, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Page(Schema, Generic[T]):
+    items: list[T]
+    total: int
+    page: int
+    page_size: int
+
+
+class PageParams(BaseModel):
+    page: int = 1
+    page_size: int = 50
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.page_size
+
+
+def page_params(page: int = Query(1, ge=1, le=100_000, description="1-based page number"),
+                page_size: int = Query(50, ge=1, le=500, description="rows per page")) -> PageParams:
+    return PageParams(page=page, page_size=page_size)

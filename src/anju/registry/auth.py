@@ -1,0 +1,33 @@
+"""Registry dependencies: who may read or write what (rows are scoped in the repository)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from anju.core.auth import CurrentPrincipal, Principal, requires
+from anju.core.errors import Forbidden
+from anju.core.rbac import Perm
+
+
+def _people_reader(who: CurrentPrincipal) -> Principal:
+    # Residents may read their own household's members; government users only aggregates.
+    if not (who.can(Perm.people_read) or who.can(Perm.self_service)):
+        raise Forbidden("this role sees aggregates only", zh="该角色仅可查看统计数据")
+    return who
+
+
+def _house_reader(who: CurrentPrincipal) -> Principal:
+    if not (who.can(Perm.registry_read) or who.can(Perm.self_service)):
+        raise Forbidden("this role sees aggregates only", zh="该角色仅可查看统计数据")
+    return who
+
+
+PeopleReader = Annotated[Principal, Depends(_people_reader)]
+HouseReader = Annotated[Principal, Depends(_house_reader)]
+PeopleWriter = requires(Perm.people_write)
+RegistryReader = requires(Perm.registry_read)
+RegistryWriter = requires(Perm.registry_write)
+Unmasker = requires(Perm.people_unmask)
+VehicleReader = requires(Perm.vehicles_read)

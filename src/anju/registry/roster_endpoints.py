@@ -1,0 +1,5 @@
+"""Roster import and export (filled in by the roster work)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["roster"])

@@ -1,0 +1,324 @@
+"""Registry rules: people with encrypted personal data, houses, vehicles, move-in/out flows."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from anju.core import events
+from anju.core.audit import record_change, record_pii_access
+from anju.core.auth import Principal
+from anju.core.crypto import blind_index, decrypt, encrypt, mask_id_number, mask_phone
+from anju.core.db import utcnow
+from anju.core.errors import Conflict, Invalid, NotFound
+from anju.core.rbac import Perm
+from anju.registry.enums import HouseStatus, OccupancyRole, PersonStatus, PersonTagKind
+from anju.registry.events import PersonErased, ResidentMovedIn, ResidentMovedOut
+from anju.registry.models import EmergencyContact, House, Occupancy, Person, PersonTag, Vehicle
+from anju.registry.repository import HouseQuery, PersonQuery, readable_houses, readable_people, readable_vehicles
+from anju.registry.schemas import (
+    EmergencyContactIn,
+    HouseUpdate,
+    MoveIn,
+    MoveOut,
+    PersonCreate,
+    PersonUpdate,
+    VehicleCreate,
+)
+
+PII_FIELDS = ("phone", "id_number")
+
+
+def person_snapshot(p: Person, tags: list[PersonTagKind] | None = None) -> dict[str, Any]:
+    """What a change record keeps of a person: never plaintext phone or ID number."""
+    return {"name": p.name, "gender": p.gender, "birth_date": p.birth_date.isoformat() if p.birth_date else None,
+            "phone": p.phone_masked, "id_number": p.id_number_masked,
+            "population_type": p.population_type, "status": p.status,
+            "tags": sorted(t.value for t in (tags or []))}
+
+
+def house_snapshot(h: House) -> dict[str, Any]:
+    return {"status": h.status, "registered_area": str(h.registered_area) if h.registered_area is not None else None,
+            "surveyed_area": str(h.surveyed_area) if h.surveyed_area is not None else None,
+            "contract_area": str(h.contract_area) if h.contract_area is not None else None}
+
+
+def set_phone(p: Person, phone: str | None) -> None:
+    p.phone_enc = encrypt(phone, context="person.phone")
+    p.phone_bidx = blind_index(phone, context="phone")
+    p.phone_masked = mask_phone(phone)
+
+
+def set_id_number(p: Person, id_number: str | None) -> None:
+    p.id_number_enc = encrypt(id_number, context="person.id_number")
+    p.id_number_bidx = blind_index(id_number, context="id_number")
+    p.id_number_masked = mask_id_number(id_number)
+
+
+def contact_row(compound_id: int, c: EmergencyContactIn) -> EmergencyContact:
+    return EmergencyContact(compound_id=compound_id, name=c.name, relation=c.relation,
+                            phone_enc=encrypt(c.phone, context="contact.phone"), phone_masked=mask_phone(c.phone))
+
+
+class PersonService:
+    def get_readable(self, session: Session, *, who: Principal, person_id: int) -> Person:
+        """A person the caller may see; anything else is simply not found (R11)."""
+        p = session.execute(readable_people(who).where(Person.id == person_id)).scalar_one_or_none()
+        if p is None:
+            raise NotFound(f"person {person_id} not found", zh="未找到该人员")
+        return p
+
+    def tags(self, session: Session, person_id: int) -> list[PersonTagKind]:
+        return PersonQuery(session).tags_of([person_id])[person_id]
+
+    def create(self, session: Session, *, who: Principal | None, data: PersonCreate) -> Person:
+        if who is not None:
+            who.require(Perm.people_write)
+            if not who.in_scope(data.compound_id):
+                raise NotFound(f"compound {data.compound_id} not found", zh="未找到该小区")
+        if data.id_number and PersonQuery(session).by_id_number(data.compound_id, data.id_number):
+            raise Conflict("a person with this ID number already exists", zh="身份证号已存在",
+                           fields=[{"field": "id_number", "message": "duplicate"}])
+        p = Person(compound_id=data.compound_id, name=data.name, gender=data.gender, birth_date=data.birth_date,
+                   population_type=data.population_type, status=PersonStatus.active)
+        set_phone(p, data.phone)
+        set_id_number(p, data.id_number)
+        session.add(p)
+        session.flush()
+        self._set_tags(session, p, data.tags)
+        for c in data.contacts:
+            row = contact_row(p.compound_id, c)
+            row.person_id = p.id
+            session.add(row)
+        session.flush()
+        record_change(session, user_id=who.user_id if who else None, compound_id=p.compound_id, entity="person",
+                      entity_id=p.id, action="create", before=None, after=person_snapshot(p, data.tags))
+        return p
+
+    def _set_tags(self, session: Session, p: Person, tags: list[PersonTagKind]) -> None:
+        session.execute(delete(PersonTag).where(PersonTag.person_id == p.id))
+        for t in sorted(set(tags)):
+            session.add(PersonTag(compound_id=p.compound_id, person_id=p.id, tag=t))
+
+    def update(self, session: Session, *, who: Principal | None, person: Person, data: PersonUpdate) -> Person:
+        if who is not None:
+            who.require(Perm.people_write)
+        if person.status == PersonStatus.erased or person.frozen_at is not None:
+            raise Conflict("this person's data is erased or frozen", zh="该人员数据已删除或冻结")
+        old_tags = self.tags(session, person.id)
+        before = person_snapshot(person, old_tags)
+        fields = data.model_fields_set
+        for name in ("name", "gender", "birth_date", "population_type"):
+            if name in fields and getattr(data, name) is not None:
+                setattr(person, name, getattr(data, name))
+        if "phone" in fields:
+            set_phone(person, data.phone)
+        if "id_number" in fields:
+            if data.id_number:
+                other = PersonQuery(session).by_id_number(person.compound_id, data.id_number)
+                if other is not None and other.id != person.id:
+                    raise Conflict("a person with this ID number already exists", zh="身份证号已存在",
+                                   fields=[{"field": "id_number", "message": "duplicate"}])
+            set_id_number(person, data.id_number)
+        tags = old_tags
+        if data.tags is not None:
+            self._set_tags(session, person, data.tags)
+            tags = data.tags
+        if data.contacts is not None:
+            session.execute(delete(EmergencyContact).where(EmergencyContact.person_id == person.id))
+            for c in data.contacts:
+                row = contact_row(person.compound_id, c)
+                row.person_id = person.id
+                session.add(row)
+        session.flush()
+        record_change(session, user_id=who.user_id if who else None, compound_id=person.compound_id,
+                      entity="person", entity_id=person.id, action="update", before=before,
+                      after=person_snapshot(person, tags))
+        return person
+
+    def reveal(self, session: Session, *, who: Principal, person: Person, field: str, reason: str) -> str | None:
+        """The unmasked phone or ID number, for a role that needs it; always audited."""
+        if person.id not in self._own_household_ids(session, who):
+            who.require(Perm.people_unmask)
+        if person.frozen_at is not None:
+            raise Conflict("this person's data is frozen", zh="该人员数据已冻结")
+        value = decrypt(getattr(person, f"{field}_enc"), context=f"person.{field}")
+        record_pii_access(session, user_id=who.user_id, compound_id=person.compound_id,
+                          subject=f"person:{person.id}", field=field, reason=reason)
+        return value
+
+    def _own_household_ids(self, session: Session, who: Principal) -> set[int]:
+        if who.person_id is None:
+            return set()
+        return {who.person_id}
+
+    def erase(self, session: Session, *, who: Principal | None, person: Person) -> None:
+        """Delete a person's personal data (R-P4); the row stays as a tombstone for history."""
+        before = person_snapshot(person, self.tags(session, person.id))
+        person.name = f"已删除#{person.id}"
+        set_phone(person, None)
+        set_id_number(person, None)
+        person.birth_date = None
+        person.gender = None
+        person.status = PersonStatus.erased
+        session.execute(delete(PersonTag).where(PersonTag.person_id == person.id))
+        session.execute(delete(EmergencyContact).where(EmergencyContact.person_id == person.id))
+        today = utcnow().date()
+        for occ in session.execute(select(Occupancy).where(Occupancy.person_id == person.id,
+                                                           Occupancy.ended_on.is_(None))).scalars():
+            occ.ended_on = today
+        session.flush()
+        record_change(session, user_id=who.user_id if who else None, compound_id=person.compound_id,
+                      entity="person", entity_id=person.id, action="erase", before=before,
+                      after=person_snapshot(person, []))
+        events.publish(session, PersonErased(person_id=person.id, compound_id=person.compound_id),
+                       compound_id=person.compound_id)
+
+
+class HouseService:
+    def get_readable(self, session: Session, *, who: Principal, house_id: int) -> House:
+        h = session.execute(readable_houses(who).where(House.id == house_id)).scalar_one_or_none()
+        if h is None:
+            raise NotFound(f"house {house_id} not found", zh="未找到该房屋")
+        return h
+
+    def update(self, session: Session, *, who: Principal, house: House, data: HouseUpdate) -> House:
+        who.require(Perm.registry_write)
+        before = house_snapshot(house)
+        for name in data.model_fields_set:
+            value = getattr(data, name)
+            if name == "status" and value is None:
+                continue
+            setattr(house, name, value)
+        session.flush()
+        record_change(session, user_id=who.user_id, compound_id=house.compound_id, entity="house",
+                      entity_id=house.id, action="update", before=before, after=house_snapshot(house))
+        return house
+
+
+class VehicleService:
+    def create(self, session: Session, *, who: Principal, data: VehicleCreate) -> Vehicle:
+        who.require(Perm.people_write)
+        if not who.in_scope(data.compound_id):
+            raise NotFound(f"compound {data.compound_id} not found", zh="未找到该小区")
+        if data.house_id is not None:
+            h = house_service.get_readable(session, who=who, house_id=data.house_id)
+            if h.compound_id != data.compound_id:
+                raise Invalid("house belongs to another compound", zh="房屋不属于该小区")
+        if data.person_id is not None:
+            p = person_service.get_readable(session, who=who, person_id=data.person_id)
+            if p.compound_id != data.compound_id:
+                raise Invalid("person belongs to another compound", zh="人员不属于该小区")
+        v = Vehicle(**data.model_dump())
+        session.add(v)
+        try:
+            with session.begin_nested():
+                session.flush()
+        except IntegrityError as e:
+            raise Conflict(f"plate {data.plate} is already registered", zh="车牌已登记") from e
+        record_change(session, user_id=who.user_id, compound_id=v.compound_id, entity="vehicle", entity_id=v.id,
+                      action="create", before=None, after={"plate": v.plate, "house_id": v.house_id})
+        return v
+
+    def list(self, session: Session, *, who: Principal) -> Any:
+        return readable_vehicles(who)
+
+
+def _house_status_after_change(session: Session, house: House) -> None:
+    occs = HouseQuery(session).active_occupancies(house.id)
+    if house.status == HouseStatus.developer_unsold and not occs:
+        return
+    if not occs:
+        house.status = HouseStatus.vacant
+    elif any(o.role == OccupancyRole.tenant for o in occs):
+        house.status = HouseStatus.rented
+    else:
+        house.status = HouseStatus.self_occupied
+
+
+def move_in(session: Session, *, who: Principal | None, house: House, data: MoveIn) -> Occupancy:
+    """Link a person to a house (creating the person if needed) and announce it."""
+    if data.role == OccupancyRole.tenant and data.lease_end is None:
+        raise Invalid("a tenant needs a lease end date", zh="租户须填写租约到期日",
+                      fields=[{"field": "lease_end", "message": "required for tenants"}])
+    if data.lease_end is not None and data.lease_end < data.on:
+        raise Invalid("lease end is before move-in", zh="租约到期日早于入住日")
+    if data.person_id is not None:
+        if who is not None:
+            person = person_service.get_readable(session, who=who, person_id=data.person_id)
+        else:
+            found = session.get(Person, data.person_id)
+            if found is None:
+                raise NotFound(f"person {data.person_id} not found")
+            person = found
+    elif data.person is not None:
+        if data.person.compound_id != house.compound_id:
+            raise Invalid("person and house are in different compounds", zh="人员与房屋不在同一小区")
+        person = person_service.create(session, who=who, data=data.person)
+    else:
+        raise Invalid("give person_id or person", zh="请提供人员")
+    if person.compound_id != house.compound_id:
+        raise Invalid("person and house are in different compounds", zh="人员与房屋不在同一小区")
+    if person.status != PersonStatus.active:
+        raise Conflict("person is not active", zh="该人员状态不可入住")
+    for o in HouseQuery(session).active_occupancies(house.id):
+        if o.person_id == person.id:
+            raise Conflict("person already lives in this house", zh="该人员已在此房屋登记")
+    occ = Occupancy(compound_id=house.compound_id, house_id=house.id, person_id=person.id, role=data.role,
+                    started_on=data.on, lease_end=data.lease_end)
+    session.add(occ)
+    session.flush()
+    _house_status_after_change(session, house)
+    record_change(session, user_id=who.user_id if who else None, compound_id=house.compound_id,
+                  entity="occupancy", entity_id=occ.id, action="create", before=None,
+                  after={"house": house.label, "person_id": person.id, "role": data.role.value})
+    events.publish(session, ResidentMovedIn(person_id=person.id, house_id=house.id, compound_id=house.compound_id,
+                                            role=data.role.value, on=data.on), compound_id=house.compound_id)
+    return occ
+
+
+def move_out(session: Session, *, who: Principal | None, house: House, data: MoveOut) -> list[Occupancy]:
+    """End occupancies; credentials and passes are revoked by subscribers of ResidentMovedOut."""
+    occs = HouseQuery(session).active_occupancies(house.id)
+    if data.person_ids is not None:
+        wanted = set(data.person_ids)
+        occs = [o for o in occs if o.person_id in wanted]
+        missing = wanted - {o.person_id for o in occs}
+        if missing:
+            raise NotFound(f"not living in this house: {sorted(missing)}", zh="该人员未在此房屋登记")
+    if not occs:
+        raise Conflict("nobody to move out", zh="该房屋无在住人员")
+    for o in occs:
+        if data.on < o.started_on:
+            raise Invalid("move-out date is before move-in", zh="迁出日期早于入住日期")
+        o.ended_on = data.on
+    session.flush()
+    _house_status_after_change(session, house)
+    for o in occs:
+        still = session.execute(select(Occupancy.id).where(Occupancy.person_id == o.person_id,
+                                                           Occupancy.ended_on.is_(None))).first() is not None
+        if not still:
+            person = session.get(Person, o.person_id)
+            if person is not None and person.status == PersonStatus.active:
+                person.status = PersonStatus.moved_out
+        record_change(session, user_id=who.user_id if who else None, compound_id=house.compound_id,
+                      entity="occupancy", entity_id=o.id, action="end", before={"ended_on": None},
+                      after={"ended_on": data.on.isoformat(), "reason": data.reason})
+        events.publish(session, ResidentMovedOut(person_id=o.person_id, house_id=house.id,
+                                                 compound_id=house.compound_id, on=data.on, still_resident=still),
+                       compound_id=house.compound_id)
+    session.flush()
+    return occs
+
+
+def today() -> date:
+    return utcnow().date()
+
+
+person_service = PersonService()
+house_service = HouseService()
+vehicle_service = VehicleService()
