@@ -1,32 +1,42 @@
-"""Session dependencies: the request boundary owns the transaction (R5)."""
+"""Session dependencies: the request boundary owns the transaction (R5).
+
+Each request gets one session, shared by authentication and the endpoint. It
+commits at the end only if some dependency asked for a WriteSession and the
+endpoint did not raise; otherwise it rolls back.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from anju.core.db import new_session
 
 
-def get_write_session() -> Iterator[Session]:
+def request_session(request: Request) -> Iterator[Session]:
     with new_session() as session:
+        request.state.commit_session = False
         try:
             yield session
-            session.commit()
+            if request.state.commit_session:
+                session.commit()
+            else:
+                session.rollback()
         except BaseException:
             session.rollback()
             raise
 
 
-def get_read_session() -> Iterator[Session]:
-    with new_session() as session:
-        try:
-            yield session
-        finally:
-            session.rollback()
+def get_write_session(request: Request, session: Annotated[Session, Depends(request_session)]) -> Session:
+    request.state.commit_session = True
+    return session
+
+
+def get_read_session(session: Annotated[Session, Depends(request_session)]) -> Session:
+    return session
 
 
 WriteSession = Annotated[Session, Depends(get_write_session)]

@@ -72,6 +72,8 @@ class CompoundSpec:
 
 MAIN = CompoundSpec(DEMO_CODE, "示范小区", "北京市朝阳区安居路 88 号", 15, 2, 17, 4, 5, 150, 1200, 5000)
 SECOND = CompoundSpec(SECOND_CODE, "幸福里", "北京市朝阳区幸福里 6 号", 2, 1, 6, 2, 1, 4, 20, 50)
+# A small 示范小区 for tests: same personas (3-1-0802 exists), ~250 residents.
+SMALL = CompoundSpec(DEMO_CODE, "示范小区", "北京市朝阳区安居路 88 号", 3, 2, 8, 2, 3, 6, 40, 250)
 
 
 @dataclass
@@ -275,7 +277,8 @@ def _resident_li(session: Session, compound_id: int) -> Person:
     return owner
 
 
-def build_demo(session: Session, *, progress: Progress | None = None) -> DemoResult:
+def build_demo(session: Session, *, progress: Progress | None = None, main_spec: CompoundSpec = MAIN,
+               second_spec: CompoundSpec = SECOND) -> DemoResult:
     """Build both compounds, organisations and one login per role. Caller commits."""
     prog = progress or (lambda stage, done, total: None)
     fk = Faker(SEED)
@@ -286,8 +289,8 @@ def build_demo(session: Session, *, progress: Progress | None = None) -> DemoRes
     session.add_all(orgs.values())
     session.flush()
     po, so = orgs[OrganisationKind.property_company].id, orgs[OrganisationKind.street_office].id
-    main = _build_compound(session, fk, MAIN, property_org=po, street_org=so, progress=prog)
-    second = _build_compound(session, fk, SECOND, property_org=po, street_org=so, progress=prog)
+    main = _build_compound(session, fk, main_spec, property_org=po, street_org=so, progress=prog)
+    second = _build_compound(session, fk, second_spec, property_org=po, street_org=so, progress=prog)
     a, b = main["compound_id"], second["compound_id"]
     li = _resident_li(session, a)
     committee_person = session.execute(

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Set-up shared by scripts/demo.sh and scripts/test.sh: a virtual environment with
+# Anju installed from PyPI packages, and the console's JavaScript from the npm registry.
+# Re-running is cheap: each step is skipped when its inputs have not changed.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+extras="${1:-}"
+cd "$root"
+
+PY="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+  echo "==> creating .venv"
+  "$PY" -m venv .venv
+fi
+stamp=".venv/.anju-installed${extras:+-$extras}"
+want="$(cat pyproject.toml | sha256sum | cut -c1-16)"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  echo "==> installing Python packages${extras:+ (with $extras extras)}"
+  .venv/bin/python -m pip install --quiet --upgrade pip
+  .venv/bin/python -m pip install --quiet -e ".${extras:+[$extras]}"
+  echo "$want" > "$stamp"
+fi
+
+vendor="src/anju/web/static/vendor"
+if [ ! -f "$vendor/echarts.min.js" ] || [ ! -f "$vendor/htmx.min.js" ] || [ package.json -nt "$vendor/echarts.min.js" ]; then
+  if command -v npm >/dev/null 2>&1; then
+    echo "==> installing JavaScript packages (npm)"
+    npm install --no-package-lock --no-audit --no-fund --silent
+    mkdir -p "$vendor"
+    cp node_modules/echarts/dist/echarts.min.js "$vendor/echarts.min.js"
+    cp node_modules/htmx.org/dist/htmx.min.js "$vendor/htmx.min.js"
+  else
+    echo "!! npm not found: the console works, but charts on the 数据大屏 stay empty" >&2
+  fi
+fi
