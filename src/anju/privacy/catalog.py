@@ -26,7 +26,8 @@ class FieldDecl:
 
 _CONTRACT = "PIPL 13(2) contract performance (property service contract)"
 _DUTY = "PIPL 13(3) legal duty (resident registration, public security)"
-_WHILE = "while resident, then 180 days"
+DEPARTED_RETENTION_DAYS = 180
+_WHILE = f"while resident, then {DEPARTED_RETENTION_DAYS} days"
 
 CATALOG: tuple[FieldDecl, ...] = (
     FieldDecl("person.name", "identity", "identify residents for service and access", _CONTRACT, "normal", _WHILE, None),
