@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from anju.access.endpoints import router as access_router
+from anju.access.terminal_endpoints import router as terminal_router
 from anju.accounts.endpoints import public_router as accounts_public
 from anju.accounts.endpoints import router as accounts_router
+from anju.alarms.endpoints import router as alarms_router
 from anju.analytics.endpoints import router as analytics_router
 from anju.core.errors import ErrorBody
+from anju.devices.endpoints import public_router as devices_public
+from anju.devices.endpoints import router as devices_router
+from anju.notify.endpoints import router as notify_router
 from anju.privacy.endpoints import router as privacy_router
 from anju.registry.endpoints import router as registry_router
 from anju.registry.roster_endpoints import router as roster_router
@@ -21,5 +27,8 @@ api_router = APIRouter(prefix="/api/v1")
 # Public routes: sign-in, health, device self-check. Everything else requires a principal.
 api_router.include_router(accounts_public)
 api_router.include_router(system_public)
-for r in (accounts_router, registry_router, roster_router, privacy_router, analytics_router, system_router):
+api_router.include_router(devices_public)  # POST /devices/ingest: devices authenticate per message
+api_router.include_router(terminal_router, responses=_ERRORS)  # type: ignore[arg-type]  # /terminals/*: device key auth
+for r in (accounts_router, registry_router, roster_router, privacy_router, analytics_router, system_router,
+          devices_router, alarms_router, notify_router, access_router):
     api_router.include_router(r, responses=_ERRORS)  # type: ignore[arg-type]

@@ -132,6 +132,7 @@ def import_roster_cmd(path: Path, compound: Annotated[str, typer.Option(help="co
     _setup(database_url)
     from sqlalchemy import select
 
+    import anju.models  # noqa: F401  (every table, so change records can reference app_user)
     from anju.core.db import transaction
     from anju.registry.models import Compound
     from anju.registry.roster import import_roster
@@ -171,6 +172,46 @@ def export_roster_cmd(path: Path, compound: Annotated[str, typer.Option(help="co
         data = export_roster(session, who=None, compound_id=cid, fmt=path.suffix.lstrip(".") or "xlsx")
     path.write_bytes(data)
     console.print(f"wrote {path} ({len(data)} bytes)")
+
+
+@app.command("gateway")
+def gateway_cmd(database_url: DbOpt = None,
+                mqtt_url: Annotated[Optional[str], typer.Option(help="overrides ANJU_MQTT_URL")] = None,
+                client_id: Annotated[Optional[str], typer.Option(help="fixed id of the persistent session")] = None,
+                ) -> None:
+    """Consume device messages from the MQTT broker (QoS 1, persistent session, ack after commit)."""
+    _setup(database_url)
+    import anju.handlers  # noqa: F401
+    from anju.devices.config import device_settings
+    from anju.devices.gateway import Gateway
+
+    url = mqtt_url or device_settings().mqtt_url or "mqtt://127.0.0.1:1883"
+    Gateway(url=url, client_id=client_id).run_forever()
+
+
+@app.command("simulate")
+def simulate_cmd(database_url: DbOpt = None,
+                 compound: Annotated[str, typer.Option(help="compound code")] = "SFXQ",
+                 transport: Annotated[Optional[str], typer.Option(help="mqtt | http (default: mqtt if ANJU_MQTT_URL is set)")] = None,
+                 url: Annotated[str, typer.Option(help="server for HTTP push")] = "http://127.0.0.1:8000",
+                 mqtt_url: Annotated[Optional[str], typer.Option(help="broker for MQTT")] = None,
+                 seed: int = 20261121,
+                 speed: Annotated[float, typer.Option(help="report this many times faster than real devices")] = 1.0,
+                 duration: Annotated[Optional[float], typer.Option(help="stop after this many seconds")] = None,
+                 max_messages: Annotated[Optional[int], typer.Option(help="stop after this many messages")] = None,
+                 incidents: Annotated[bool, typer.Option("--incidents/--no-incidents")] = True,
+                 incident_delay: Annotated[float, typer.Option(help="seconds before the first incident")] = 20.0,
+                 ) -> None:
+    """Publish realistic device traffic for the demo compound, with scripted incidents."""
+    _setup(database_url)
+    from anju.devices.config import device_settings
+    from anju.sim.simulator import run
+
+    mq = mqtt_url or device_settings().mqtt_url
+    kind = transport or ("mqtt" if mq else "http")
+    counts = run(compound_code=compound, transport=kind, http_url=url, mqtt_url=mq, seed=seed, speed=speed,
+                 duration=duration, max_messages=max_messages, incidents=incidents, incident_delay=incident_delay)
+    console.print(f"simulation finished: {counts}")
 
 
 if __name__ == "__main__":

@@ -9,12 +9,13 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
-from starlette.responses import Response
+from sqlalchemy.exc import DataError
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from anju import __version__
 from anju.core.config import get_settings
-from anju.core.errors import AppError, Invalid, TooLarge
+from anju.core.errors import AppError, ErrorBody, Invalid, TooLarge
 
 log = logging.getLogger("anju")
 
@@ -28,21 +29,108 @@ def _error(status: int, code: str, zh: str, en: str, fields: list[dict[str, Any]
                         content={"error": {"code": code, "message": {"zh": zh, "en": en}, "fields": fields or []}})
 
 
-class UploadLimit(BaseHTTPMiddleware):
-    """Refuse bodies over the configured size before reading them."""
+class RequestGuard:
+    """Refuse oversize bodies before the app reads them, and NUL characters in the query.
 
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+    Pure ASGI so a body without Content-Length (chunked) is counted as it streams in:
+    it is buffered up to the limit and refused past it. PostgreSQL text cannot hold NUL,
+    so a query string carrying one is invalid input (422), not a server error.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         limit = get_settings().upload_max_bytes
-        length = request.headers.get("content-length")
+        raw_query: bytes = scope.get("query_string", b"")
+        if b"%00" in raw_query or b"\x00" in raw_query or "\x00" in scope.get("path", ""):
+            e = Invalid("NUL characters are not allowed in the URL", zh="网址中不允许包含空字符",
+                        fields=[{"field": "query", "message": "NUL character", "type": "string_nul"}])
+            await JSONResponse(status_code=e.status_code, content=e.body())(scope, receive, send)
+            return
+        length = Headers(scope=scope).get("content-length")
         if length is not None:
             try:
                 too_big = int(length) > limit
             except ValueError:
-                return _error(400, "bad_request", "Content-Length 无效", "invalid Content-Length")
+                await _error(400, "bad_request", "Content-Length 无效", "invalid Content-Length")(scope, receive, send)
+                return
             if too_big:
-                e = TooLarge(f"body larger than {limit} bytes", zh=f"请求体超过 {limit // 1024} KB 上限")
-                return JSONResponse(status_code=e.status_code, content=e.body())
-        return await call_next(request)
+                await self._too_large(limit)(scope, receive, send)
+                return
+            await self.app(scope, receive, send)
+            return
+        # No Content-Length (chunked): read the body here, at most limit + 1 bytes.
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        first: Message | None = None
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                first = message  # a disconnect: hand it on to the app as is
+                break
+            body = message.get("body", b"")
+            size += len(body)
+            if size > limit:
+                await self._too_large(limit)(scope, receive, send)
+                return
+            chunks.append(body)
+            more = message.get("more_body", False)
+        replay: list[Message] = [first] if first is not None else [
+            {"type": "http.request", "body": b"".join(chunks), "more_body": False}]
+
+        async def replayed() -> Message:
+            return replay.pop(0) if replay else await receive()
+
+        await self.app(scope, replayed, send)
+
+    @staticmethod
+    def _too_large(limit: int) -> JSONResponse:
+        e = TooLarge(f"body larger than {limit} bytes", zh=f"请求体超过 {limit // 1024} KB 上限")
+        return JSONResponse(status_code=e.status_code, content=e.body())
+
+
+def _document_common_errors(app: FastAPI) -> None:
+    """Declare in the OpenAPI the errors any operation can return, all in the one shape.
+
+    400 (malformed JSON, bad Content-Length), 413 (body too large) and 422 (invalid
+    input, including a NUL in the URL) come from the request guard and the handlers
+    above, so they apply to every operation, not only where an endpoint raises them.
+    """
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        if "ErrorBody" not in schemas:
+            body = ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
+            schemas.update(body.pop("$defs", {}))
+            schemas["ErrorBody"] = body
+        ref = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}}
+        for ops in schema.get("paths", {}).values():
+            for op in ops.values():
+                if not isinstance(op, dict) or "responses" not in op:
+                    continue
+                codes = ["400", "422"] + (["413"] if "requestBody" in op else [])
+                for code in codes:
+                    op["responses"].setdefault(code, {"description": _COMMON_ERRORS[code], **ref})
+                # FastAPI documents its own {"detail": [...]} for 422; ours is the one error shape.
+                if "HTTPValidationError" in str(op["responses"]["422"]):
+                    op["responses"]["422"] = {"description": _COMMON_ERRORS["422"], **ref}
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+_COMMON_ERRORS = {"400": "Malformed request (JSON, Content-Length)", "413": "Body too large",
+                  "422": "Validation failed"}
 
 
 def create_app(*, with_worker: bool = False) -> FastAPI:
@@ -52,7 +140,7 @@ def create_app(*, with_worker: bool = False) -> FastAPI:
     app = FastAPI(title="Anju 安居 API", version=__version__,
                   description="Smart residential community platform. Errors share one shape: "
                               "`{error: {code, message: {zh, en}, fields}}`.")
-    app.add_middleware(UploadLimit)
+    app.add_middleware(RequestGuard)
 
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> JSONResponse:
@@ -75,6 +163,16 @@ def create_app(*, with_worker: bool = False) -> FastAPI:
         code, zh, en = _HTTP_CODES.get(exc.status_code, ("http_error", "请求错误", str(exc.detail)))
         return _error(exc.status_code, code, zh, en if exc.status_code in _HTTP_CODES else str(exc.detail))
 
+    @app.exception_handler(DataError)
+    @app.exception_handler(OverflowError)
+    async def _unstorable(request: Request, exc: Exception) -> JSONResponse:
+        # A value the database cannot hold (an id beyond 64 bits, a NUL character) is
+        # invalid input, found late; the request's transaction has been rolled back.
+        log.warning("unstorable value on %s %s: %s", request.method, request.url.path, exc)
+        e = Invalid("a value is out of range or cannot be stored", zh="数值超出范围或无法保存",
+                    fields=[{"field": "", "message": "value out of range", "type": "out_of_range"}])
+        return JSONResponse(status_code=e.status_code, content=e.body())
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
@@ -82,6 +180,7 @@ def create_app(*, with_worker: bool = False) -> FastAPI:
 
     app.include_router(api_router)
     mount_web(app)
+    _document_common_errors(app)
 
     if with_worker:
         from anju.core.jobs import Worker

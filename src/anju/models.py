@@ -1,11 +1,16 @@
 """Import every ORM module so Base.metadata is complete (Alembic, tests, create_all)."""
 
+from anju.access import models as _access  # noqa: F401
 from anju.accounts import models as _accounts  # noqa: F401
+from anju.alarms import models as _alarms  # noqa: F401
 from anju.core import audit as _audit  # noqa: F401
 from anju.core import events as _events  # noqa: F401
 from anju.core import jobs as _jobs  # noqa: F401
 from anju.core.db import Base
+from anju.devices import models as _devices  # noqa: F401
+from anju.notify import models as _notify  # noqa: F401
 from anju.privacy import models as _privacy  # noqa: F401
 from anju.registry import models as _registry  # noqa: F401
+from anju.vision import models as _vision  # noqa: F401
 
 metadata = Base.metadata

@@ -119,8 +119,11 @@ def issue_device_credential(body: DeviceCredentialCreate, who: DeviceManager,
 
 @public_router.get("/device/whoami", response_model=DeviceWhoAmI, operation_id="accounts-device_whoami",
                    responses={401: {"model": ErrorBody}})
-def device_whoami(session: ReadSession, x_device_key: Annotated[str, Header()],
-                  x_device_secret: Annotated[str, Header()]) -> DeviceWhoAmI:
+def device_whoami(session: ReadSession, x_device_key: Annotated[str | None, Header(max_length=64)] = None,
+                  x_device_secret: Annotated[str | None, Header(max_length=256)] = None) -> DeviceWhoAmI:
     """Check a device credential (devices authenticate with X-Device-Key / X-Device-Secret)."""
+    # Missing credentials are "unauthenticated" (401), like a missing bearer token, not a 422.
+    if not x_device_key or not x_device_secret:
+        raise Unauthenticated("device credential required", zh="缺少设备凭据")
     cred = account_service.authenticate_device(session, key_id=x_device_key, secret=x_device_secret)
     return DeviceWhoAmI(key_id=cred.key_id, compound_id=cred.compound_id, device_kind=cred.device_kind)

@@ -56,12 +56,14 @@ def overview(session: Session, *, who: Principal, compound_id: int | None, today
         Occupancy.compound_id.in_(ids), Occupancy.ended_on.is_(None))).scalar_one()
     vehicles = dict(session.execute(select(Vehicle.vehicle_class, func.count()).where(
         Vehicle.compound_id.in_(ids), Vehicle.active.is_(True)).group_by(Vehicle.vehicle_class)).all())
+    # compound_id tells apart same-named buildings ("1号楼") when several compounds are shown.
     per_building = [
-        {"building": name, "residents": int(n)} for name, n in session.execute(
-            select(Building.name, func.count(func.distinct(Occupancy.person_id)))
+        {"building": name, "compound_id": cid, "residents": int(n)} for name, cid, n in session.execute(
+            select(Building.name, Building.compound_id, func.count(func.distinct(Occupancy.person_id)))
             .join(House, House.building_id == Building.id)
             .join(Occupancy, (Occupancy.house_id == House.id) & Occupancy.ended_on.is_(None))
-            .where(Building.compound_id.in_(ids)).group_by(Building.id, Building.name).order_by(Building.id)).all()]
+            .where(Building.compound_id.in_(ids))
+            .group_by(Building.id, Building.name, Building.compound_id).order_by(Building.id)).all()]
     compounds = [{"id": c.id, "name": c.name} for c in session.execute(
         select(Compound).where(Compound.id.in_(ids)).order_by(Compound.id)).scalars()]
     return {

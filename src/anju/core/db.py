@@ -67,6 +67,16 @@ def make_engine(url: str, echo: bool = False) -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 
+        @event.listens_for(engine, "savepoint")
+        def _sqlite_begin_before_savepoint(conn: Any, name: Any) -> None:
+            # pysqlite only opens a transaction before INSERT/UPDATE/DELETE. A SAVEPOINT
+            # issued first would open it instead, and releasing that outermost savepoint
+            # is a COMMIT in SQLite: a nested block (or the tests' rollback fixture)
+            # would commit for good. Open the real transaction first.
+            dbapi_conn = conn.connection.dbapi_connection
+            if dbapi_conn is not None and not dbapi_conn.in_transaction:
+                dbapi_conn.execute("BEGIN")
+
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
 

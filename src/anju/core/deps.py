@@ -30,12 +30,19 @@ def request_session(request: Request) -> Iterator[Session]:
             raise
 
 
-def get_write_session(request: Request, session: Annotated[Session, Depends(request_session)]) -> Session:
+# scope="function": the session commits and closes when the endpoint returns, before
+# the response is sent. With FastAPI's default ("request") the commit ran after the
+# client already had its 201 or redirect: a failing commit could not become an error
+# (R5), and a browser following the login redirect could arrive before its session row.
+RequestSession = Annotated[Session, Depends(request_session, scope="function")]
+
+
+def get_write_session(request: Request, session: RequestSession) -> Session:
     request.state.commit_session = True
     return session
 
 
-def get_read_session(session: Annotated[Session, Depends(request_session)]) -> Session:
+def get_read_session(session: RequestSession) -> Session:
     return session
 
 

@@ -30,7 +30,15 @@ class Perm(StrEnum):
     privacy_manage = "privacy.manage"  # handle data-subject requests
     users_manage = "users.manage"
     devices_manage = "devices.manage"
+    devices_read = "devices.read"  # device list, states, site plan markers
+    devices_command = "devices.command"  # mute a smoke alarm, cut a charger, open a door
+    alarms_read = "alarms.read"
+    alarms_handle = "alarms.handle"  # acknowledge, dispatch, resolve, false alarm, review (R-A4)
     system_read = "system.read"  # outbox, jobs
+    access_read = "access.read"  # access points, terminals, access log (masked)
+    access_manage = "access.manage"  # points, terminals, cards, PIA, blacklist, grants
+    access_remote_open = "access.remote_open"  # open a door remotely, with a logged reason
+    visitors_manage = "visitors.manage"  # guard desk: walk-ins, passes for any house
     self_service = "self.service"  # my household, my data
 
 
@@ -41,10 +49,16 @@ ROLE_PERMS: dict[Role, frozenset[Perm]] = {
     Role.property_manager: frozenset(_STAFF_READ | {
         Perm.registry_write, Perm.people_write, Perm.people_unmask, Perm.roster_import,
         Perm.roster_export, Perm.audit_read, Perm.privacy_manage, Perm.users_manage,
-        Perm.devices_manage}),
-    Role.property_staff: frozenset(_STAFF_READ | {Perm.people_write, Perm.registry_write}),
-    Role.guard: frozenset(_STAFF_READ),
-    Role.grid_worker: frozenset(_STAFF_READ),
+        Perm.devices_manage, Perm.devices_read, Perm.devices_command, Perm.alarms_read, Perm.alarms_handle,
+        Perm.access_read, Perm.access_manage, Perm.access_remote_open, Perm.visitors_manage}),
+    Role.property_staff: frozenset(_STAFF_READ | {Perm.people_write, Perm.registry_write, Perm.devices_read,
+                                                  Perm.devices_command, Perm.alarms_read, Perm.alarms_handle,
+                                                  Perm.access_read}),
+    # Guards and the control room handle alarms and send device commands.
+    Role.guard: frozenset(_STAFF_READ | {Perm.devices_read, Perm.devices_command, Perm.alarms_read,
+                                         Perm.alarms_handle, Perm.access_read, Perm.access_remote_open,
+                                         Perm.visitors_manage}),
+    Role.grid_worker: frozenset(_STAFF_READ | {Perm.devices_read, Perm.alarms_read}),
     Role.committee_member: frozenset({Perm.registry_read, Perm.analytics_read, Perm.self_service}),
     Role.resident: frozenset({Perm.self_service}),
     Role.gov_viewer: frozenset({Perm.analytics_read}),

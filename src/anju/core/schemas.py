@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from fastapi import Query
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 T = TypeVar("T")
 
@@ -18,6 +18,14 @@ class InSchema(BaseModel):
     """Request bodies: unknown fields are an error, not silently dropped."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, v: Any) -> Any:
+        # PostgreSQL text cannot store NUL: refuse it here as invalid input, not a 500 later.
+        if isinstance(v, str) and "\x00" in v:
+            raise ValueError("NUL characters are not allowed / 不允许包含空字符")
+        return v
 
 
 class Page(Schema, Generic[T]):

@@ -49,10 +49,43 @@ CATALOG: tuple[FieldDecl, ...] = (
               "normal", _WHILE, None),
     FieldDecl("vehicle.plate", "vehicle", "vehicle access and parking", _CONTRACT, "normal", _WHILE, None),
     FieldDecl("app_user.username", "account", "sign in", _CONTRACT, "normal", "while the account exists", None),
+    FieldDecl("app_user.display_name", "account", "show who acted (a resident's display name is their name)",
+              _CONTRACT, "normal", "while the account exists", None),
+    FieldDecl("login_attempt.username", "security log", "detect password guessing", "PIPL 13(3) 网络安全法 21",
+              "normal", "30 days", 30),
     FieldDecl("login_attempt.ip", "security log", "detect password guessing", "PIPL 13(3) 网络安全法 21",
               "normal", "30 days", 30),
     FieldDecl("pii_access.user_id", "security log", "audit of unmasked reads", "PIPL 13(3) 网络安全法 21",
               "normal", "at least 6 months", 200),
+    # Access control and visitors (issue 3).
+    FieldDecl("access_credential.card_number", "access credential", "open gates and doors with an IC card",
+              _CONTRACT, "normal", "until revoked; erased with the person", None),
+    FieldDecl("access_credential.pin", "access credential", "open doors with a PIN (keyed digest only)",
+              _CONTRACT, "normal", "until revoked; erased with the person", None),
+    FieldDecl("access_credential.person_id", "access credential", "link credentials to their holder",
+              _CONTRACT, "normal", _WHILE, None),
+    FieldDecl("face_template.template", "biometric", "open gates by face (1:N in the compound)",
+              "PIPL 29 separate consent (purpose 'face')", "sensitive",
+              "until consent is withdrawn or the person moves out", None, needs_separate_consent=True),
+    FieldDecl("face_photo.image", "biometric", "raw enrolment photo, kept only if separately authorised",
+              "PIPL 29 separate consent (purpose 'face_photo')", "sensitive",
+              "until consent is withdrawn or the person moves out", None, needs_separate_consent=True),
+    FieldDecl("visitor_pass.visitor_name", "visitor", "let a visitor in and tell the host", _CONTRACT,
+              "normal", "30 days after the visit (ANJU_ACCESS_VISITOR_RETENTION_DAYS)", 30),
+    FieldDecl("visitor_pass.visitor_phone", "visitor", "let a visitor in and tell the host", _CONTRACT,
+              "normal", "30 days after the visit (ANJU_ACCESS_VISITOR_RETENTION_DAYS)", 30),
+    FieldDecl("access_log.person_id", "whereabouts", "record who passed which door (security, care)",
+              "PIPL 13(2)/13(3) contract and security duty", "sensitive",
+              "180 days (R-A9, ANJU_ACCESS_LOG_RETENTION_DAYS)", 180),
+    FieldDecl("access_blacklist.person_id", "security", "bar a person after a documented incident",
+              "PIPL 13(6) legitimate security interest, human review (R-A4)", "sensitive",
+              "until lifted", None),
+    FieldDecl("access_blacklist.card_number", "security", "refuse a barred card at the gates (keyed digest only)",
+              "PIPL 13(6) legitimate security interest, human review (R-A4)", "sensitive",
+              "until lifted", None),
+    # Alarm notices (masked recipient only; the phone is decrypted at send time and audited).
+    FieldDecl("notify_delivery.recipient", "contact", "show whom an alarm or notice message reached",
+              "PIPL 13(4) protect life and property", "normal", "as the alarm it belongs to", None),
 )
 
 # Columns that hold personal data, as "table.field" (encrypted ones by their logical name).
@@ -63,6 +96,10 @@ def sync_catalog(session: Session) -> None:
     from anju.privacy.models import ProcessingRecord
 
     existing = {r.field: r for r in session.execute(select(ProcessingRecord)).scalars()}
+    declared = {d.field for d in CATALOG}
+    for field, row in existing.items():
+        if field not in declared:  # no longer processed: the record must not claim it is
+            session.delete(row)
     for d in CATALOG:
         row = existing.get(d.field) or ProcessingRecord(field=d.field)
         row.category, row.purpose, row.legal_basis = d.category, d.purpose, d.legal_basis

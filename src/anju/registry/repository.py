@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from sqlalchemy import Select, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -60,7 +62,7 @@ class PersonQuery:
         if compound_id is not None:
             stmt = stmt.where(Person.compound_id == compound_id)
         if q:
-            digits = q.replace(" ", "")
+            digits = unicodedata.normalize("NFKC", q).replace(" ", "")  # full-width digits too
             conds = [Person.name.contains(q, autoescape=True)]
             if digits.isdigit() and len(digits) == 11:
                 conds.append(Person.phone_bidx == blind_index(digits, context="phone"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -21,8 +22,10 @@ from anju.registry.enums import (
     VehicleClass,
 )
 
-PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
-ID_RE = re.compile(r"^\d{17}[\dX]$")
+# ASCII digits only: Python's \d also matches other scripts' digits. Input is NFKC-normalised
+# first, so full-width digits typed with a Chinese IME become ASCII (and dedupe correctly).
+PHONE_RE = re.compile(r"^1[3-9][0-9]{9}$")
+ID_RE = re.compile(r"^[0-9]{17}[0-9X]$")
 PLATE_RE = re.compile(r"^[\u4e00-\u9fa5][A-Z][A-Z0-9]{5,6}$")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
@@ -44,7 +47,7 @@ def id_check_digit(first17: str) -> str:
 def validate_phone(v: str | None) -> str | None:
     if v is None or v == "":
         return None
-    v = v.replace(" ", "").replace("-", "")
+    v = unicodedata.normalize("NFKC", v).replace(" ", "").replace("-", "")
     if not PHONE_RE.match(v):
         raise ValueError("phone must be an 11-digit mainland mobile number / 手机号须为11位")
     return v
@@ -53,14 +56,14 @@ def validate_phone(v: str | None) -> str | None:
 def validate_id_number(v: str | None) -> str | None:
     if v is None or v == "":
         return None
-    v = v.strip().upper()
+    v = unicodedata.normalize("NFKC", v).strip().upper()
     if not id_checksum_ok(v):
         raise ValueError("invalid ID number (format or check digit) / 身份证号格式或校验位错误")
     return v
 
 
 def validate_plate(v: str) -> str:
-    v = v.replace("·", "").replace(" ", "").upper()
+    v = unicodedata.normalize("NFKC", v).replace("·", "").replace(" ", "").upper()
     if not PLATE_RE.match(v):
         raise ValueError("invalid plate number / 车牌号格式错误")
     return v

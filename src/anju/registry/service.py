@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from anju.core import events
 from anju.core.audit import record_change, record_pii_access
 from anju.core.auth import Principal
-from anju.core.crypto import blind_index, decrypt, encrypt, mask_id_number, mask_phone
+from anju.core.crypto import blind_index, decrypt, encrypt, mask_id_number, mask_name, mask_phone
 from anju.core.db import utcnow
 from anju.core.errors import Conflict, Invalid, NotFound
 from anju.core.rbac import Perm
@@ -34,8 +34,12 @@ PII_FIELDS = ("phone", "id_number")
 
 
 def person_snapshot(p: Person, tags: list[PersonTagKind] | None = None) -> dict[str, Any]:
-    """What a change record keeps of a person: never plaintext phone or ID number."""
-    return {"name": p.name, "gender": p.gender, "birth_date": p.birth_date.isoformat() if p.birth_date else None,
+    """What a change record keeps of a person: masked name, phone and ID number only.
+
+    Change records are append-only (R-P5), so whatever they hold outlives an erasure
+    (R-P4); they keep nothing that identifies the person in plaintext.
+    """
+    return {"name": mask_name(p.name), "gender": p.gender, "birth_date": f"{p.birth_date:%Y}-**-**" if p.birth_date else None,
             "phone": p.phone_masked, "id_number": p.id_number_masked,
             "population_type": p.population_type, "status": p.status,
             "tags": sorted(t.value for t in (tags or []))}
@@ -112,10 +116,17 @@ class PersonService:
         old_tags = self.tags(session, person.id)
         before = person_snapshot(person, old_tags)
         fields = data.model_fields_set
+        # Which fields really changed, judged on the real values: the masked snapshots
+        # can be equal although the data changed (138****5678 hides the middle digits).
+        changed: list[str] = []
         for name in ("name", "gender", "birth_date", "population_type"):
             if name in fields and getattr(data, name) is not None:
+                if getattr(person, name) != getattr(data, name):
+                    changed.append(name)
                 setattr(person, name, getattr(data, name))
         if "phone" in fields:
+            if person.phone_bidx != blind_index(data.phone, context="phone"):
+                changed.append("phone")
             set_phone(person, data.phone)
         if "id_number" in fields:
             if data.id_number:
@@ -123,21 +134,27 @@ class PersonService:
                 if other is not None and other.id != person.id:
                     raise Conflict("a person with this ID number already exists", zh="身份证号已存在",
                                    fields=[{"field": "id_number", "message": "duplicate"}])
+            if person.id_number_bidx != blind_index(data.id_number, context="id_number"):
+                changed.append("id_number")
             set_id_number(person, data.id_number)
         tags = old_tags
         if data.tags is not None:
+            if set(data.tags) != set(old_tags):
+                changed.append("tags")
             self._set_tags(session, person, data.tags)
             tags = data.tags
         if data.contacts is not None:
+            changed.append("contacts")
             session.execute(delete(EmergencyContact).where(EmergencyContact.person_id == person.id))
             for c in data.contacts:
                 row = contact_row(person.compound_id, c)
                 row.person_id = person.id
                 session.add(row)
         session.flush()
-        record_change(session, user_id=who.user_id if who else None, compound_id=person.compound_id,
-                      entity="person", entity_id=person.id, action="update", before=before,
-                      after=person_snapshot(person, tags))
+        if changed:
+            record_change(session, user_id=who.user_id if who else None, compound_id=person.compound_id,
+                          entity="person", entity_id=person.id, action="update", before=before,
+                          after={**person_snapshot(person, tags), "changed": changed})
         return person
 
     def reveal(self, session: Session, *, who: Principal, person: Person, field: str, reason: str) -> str | None:

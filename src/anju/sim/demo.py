@@ -316,6 +316,14 @@ def build_demo(session: Session, *, progress: Progress | None = None, main_spec:
                                     person_id=person_id)
         result.logins.append((role.value, username, display))
         prog("accounts", k + 1, len(accounts))
+    from anju.sim.devices_demo import register_demo_devices
+
+    devices = register_demo_devices(session, compound_id=a)
+    prog("devices", devices, devices)
+    from anju.sim.access_demo import build_access_demo
+
+    build_access_demo(session, compound_id=a, li_person_id=li.id)
+    prog("access", 1, 1)
     result.counts = {"houses": main["houses"] + second["houses"], "residents_main": main["residents"],
                      "people": main["people"] + second["people"], "vehicles": main["vehicles"] + second["vehicles"]}
     return result

@@ -1,0 +1,60 @@
+"""Access-control errors."""
+
+from __future__ import annotations
+
+from anju.core.errors import AppError, Conflict, Invalid
+
+
+class FaceNotAllowedHere(Invalid):
+    code = "face_location_forbidden"
+    message_zh = "该位置不得安装人脸识别设备"
+    message_en = "face-capable devices are not allowed at this location type"
+
+
+class SignageMissing(Invalid):
+    code = "signage_missing"
+    message_zh = "未设置显著提示标识，不能启用人脸识别"
+    message_en = "signage must be installed before face features are enabled"
+
+
+class PiaMissing(Conflict):
+    code = "pia_missing"
+    message_zh = "该小区尚无有效的个人信息保护影响评估，不能启用人脸识别"
+    message_en = "a personal-information impact assessment is required before enabling face features"
+
+
+class ConsentMissing(Conflict):
+    code = "face_consent_missing"
+    message_zh = "未取得人脸信息单独同意"
+    message_en = "separate face consent is required before enrolment"
+
+
+class GuardianConsentRequired(Conflict):
+    code = "guardian_consent_required"
+    message_zh = "未满十四周岁，须由监护人同意"
+    message_en = "a subject under 14 needs a guardian's consent"
+
+
+class CardInUse(Conflict):
+    code = "card_in_use"
+    message_zh = "该卡号已被登记"
+    message_en = "this card number is already registered"
+
+
+class PinInUse(Conflict):
+    code = "pin_in_use"
+    message_zh = "该密码不可用，请换一个"
+    message_en = "this PIN is not available for this door; choose another"
+
+
+class PassNotUsable(Conflict):
+    code = "pass_not_usable"
+    message_zh = "通行证状态不允许此操作"
+    message_en = "the pass is not in a state that allows this"
+
+
+class DeviceNotTerminal(AppError):
+    status_code = 403
+    code = "not_a_terminal"
+    message_zh = "该设备不是门禁终端"
+    message_en = "this device is not an access terminal"

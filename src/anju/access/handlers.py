@@ -1,0 +1,67 @@
+"""Reactions to other domains' events: move-out and erasure revoke, fire fails doors open, lists push."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from anju.access import events as access_events
+from anju.access.credential_service import credential_service
+from anju.access.points_service import access_point_service
+from anju.access.repository import AccessQuery
+from anju.access.sync_service import terminal_sync_service
+from anju.access.visitor_service import visitor_pass_service
+from anju.alarms.events import AlarmRaised
+from anju.core.db import utcnow
+from anju.core.events import subscribe
+from anju.registry.events import PersonErased, ResidentMovedOut
+
+FIRE_KINDS = frozenset({"smoke", "fire"})
+
+
+@subscribe(ResidentMovedOut)
+def revoke_on_move_out(session: Session, event: ResidentMovedOut) -> None:
+    """Moved out of the compound: every credential goes; moved within it: only that house's doors and passes."""
+    if event.still_resident:
+        terminal_sync_service.refresh_holder(session, event.compound_id, person_id=event.person_id)
+    else:
+        credential_service.revoke_all(session, person_id=event.person_id, compound_id=event.compound_id,
+                                      reason="moved_out")
+    visitor_pass_service.revoke_for_house(session, house_id=event.house_id, person_id=event.person_id)
+
+
+@subscribe(PersonErased)
+def revoke_on_erasure(session: Session, event: PersonErased) -> None:
+    """Erased: credentials revoked, card numbers and face templates deleted, hosted passes revoked."""
+    credential_service.revoke_all(session, person_id=event.person_id, compound_id=event.compound_id,
+                                  reason="erased")
+    for c in AccessQuery(session).credentials_of(person_id=event.person_id, active_only=False):
+        c.card_enc, c.card_bidx, c.pin_digest = None, None, None
+    for vp in AccessQuery(session).passes_hosted_by(event.person_id):
+        visitor_pass_service.revoke_for_house(session, house_id=vp.host_house_id, person_id=event.person_id)
+    session.flush()
+
+
+@subscribe(AlarmRaised)
+def fail_open_on_fire(session: Session, event: AlarmRaised) -> None:
+    """R-F13: a smoke or fire alarm opens every evacuation-route door until a person resets it."""
+    if event.kind in FIRE_KINDS:
+        access_point_service.fail_open(session, compound_id=event.compound_id,
+                                       cause=f"alarm:{event.alarm_id}:{event.kind}")
+
+
+@subscribe(access_events.TerminalListsChanged)
+def push_list_changes(session: Session, event: access_events.TerminalListsChanged) -> None:
+    """Tell each terminal to sync now (MQTT); failures stay queued for the retry job."""
+    terminal_sync_service.queue_pushes(session, terminal_ids=event.terminal_ids)
+    session.commit()  # the queued rows survive even if the broker call below hangs the worker
+    terminal_sync_service.retry_due(session, now=utcnow())
+
+
+@subscribe(access_events.RemoteOpened)
+def push_remote_open(session: Session, event: access_events.RemoteOpened) -> None:
+    terminal_sync_service.retry_due(session, now=utcnow())
+
+
+@subscribe(access_events.DoorsFailedOpen)
+def push_fail_open(session: Session, event: access_events.DoorsFailedOpen) -> None:
+    terminal_sync_service.retry_due(session, now=utcnow())

@@ -1,0 +1,144 @@
+"""Per-compound Ed25519 keys and the signed QR tokens of residents and visitors.
+
+Ed25519 rather than HMAC: a terminal verifies offline with the public key only,
+so a stolen terminal cannot mint codes. Tokens are short ASCII for QR codes:
+
+    AQ1.<compound>.<credential>.<window>.<nonce>.<sig>          resident, rotates every window
+    AV1.<compound>.<pass>.<from>.<until>.<nonce>.<sig>         visitor pass
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PrivateFormat, PublicFormat, NoEncryption
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from anju.access.models import SigningKey
+from anju.core.crypto import decrypt, encrypt
+
+_CTX = "access.signing_key"
+_private_cache: dict[str, Ed25519PrivateKey] = {}
+_public_cache: dict[str, Ed25519PublicKey] = {}
+
+
+def _b64(b: bytes) -> str:
+    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+
+
+def _unb64(s: str) -> bytes:
+    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+
+
+def signing_keys(session: Session, compound_id: int) -> list[SigningKey]:
+    return list(session.execute(select(SigningKey).where(SigningKey.compound_id == compound_id,
+                                                         SigningKey.retired_at.is_(None))
+                                .order_by(SigningKey.id.desc())).scalars())
+
+
+def current_key(session: Session, compound_id: int) -> SigningKey:
+    """The compound's active key, created on first use."""
+    keys = signing_keys(session, compound_id)
+    if keys:
+        return keys[0]
+    priv = Ed25519PrivateKey.generate()
+    raw = priv.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+    pub = priv.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    row = SigningKey(compound_id=compound_id, kid="k1", private_enc=encrypt(_b64(raw), context=_CTX) or "",
+                     public_b64=_b64(pub))
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:  # a concurrent request created it first
+        return signing_keys(session, compound_id)[0]
+    return row
+
+
+def _private(key: SigningKey) -> Ed25519PrivateKey:
+    k = _private_cache.get(key.public_b64)
+    if k is None:
+        k = Ed25519PrivateKey.from_private_bytes(_unb64(decrypt(key.private_enc, context=_CTX) or ""))
+        _private_cache[key.public_b64] = k
+    return k
+
+
+def _public(public_b64: str) -> Ed25519PublicKey:
+    k = _public_cache.get(public_b64)
+    if k is None:
+        k = Ed25519PublicKey.from_public_bytes(_unb64(public_b64))
+        _public_cache[public_b64] = k
+    return k
+
+
+def sign(session: Session, compound_id: int, body: str) -> str:
+    return f"{body}.{_b64(_private(current_key(session, compound_id)).sign(body.encode()))}"
+
+
+def verify(public_keys: list[str], token: str) -> str | None:
+    """The signed body if any of the keys verifies the token, else None."""
+    body, _, sig = token.rpartition(".")
+    if not body or not sig:
+        return None
+    try:
+        raw = _unb64(sig)
+    except (ValueError, TypeError):
+        return None
+    for pk in public_keys:
+        try:
+            _public(pk).verify(raw, body.encode())
+            return body
+        except (InvalidSignature, ValueError):
+            continue
+    return None
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()[:32]
+
+
+def new_nonce() -> str:
+    return secrets.token_hex(4)
+
+
+@dataclass(frozen=True)
+class ResidentQr:
+    compound_id: int
+    credential_id: int
+    window: int
+
+
+@dataclass(frozen=True)
+class VisitorQr:
+    compound_id: int
+    pass_id: int
+    valid_from: int
+    valid_until: int
+    nonce: str
+
+
+def resident_body(compound_id: int, credential_id: int, window: int) -> str:
+    return f"AQ1.{compound_id}.{credential_id}.{window}.{new_nonce()}"
+
+
+def visitor_body(compound_id: int, pass_id: int, valid_from: int, valid_until: int, nonce: str) -> str:
+    return f"AV1.{compound_id}.{pass_id}.{valid_from}.{valid_until}.{nonce}"
+
+
+def parse(token: str) -> ResidentQr | VisitorQr | None:
+    """Structure of a token (signature NOT checked); None if malformed."""
+    parts = token.strip().split(".")
+    try:
+        if parts[0] == "AQ1" and len(parts) == 6:
+            return ResidentQr(int(parts[1]), int(parts[2]), int(parts[3]))
+        if parts[0] == "AV1" and len(parts) == 7:
+            return VisitorQr(int(parts[1]), int(parts[2]), int(parts[3]), int(parts[4]), parts[5])
+    except ValueError:
+        return None
+    return None

@@ -1,0 +1,74 @@
+"""Access jobs: push retries, retention of visitor records and access logs, face-deletion deadlines, R-F8 count."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import delete, select
+
+from anju.access.config import access_settings
+from anju.access.credential_service import credential_service
+from anju.access.models import AccessLog, QrTokenUse
+from anju.access.repository import AccessQuery
+from anju.access.sync_service import terminal_sync_service
+from anju.access.visitor_service import visitor_pass_service
+from anju.core import events
+from anju.core.db import transaction, utcnow
+from anju.core.jobs import job
+from anju.registry.models import Compound
+
+
+@job("access.retry_pushes", every=timedelta(seconds=5))
+def retry_pushes() -> None:
+    with transaction() as session:
+        terminal_sync_service.retry_due(session, now=utcnow())
+
+
+@job("access.purge_visitor_records", every=timedelta(hours=1))
+def purge_visitor_records() -> None:
+    """R-F12: visitor passes are deleted when the configured retention ends."""
+    with transaction() as session:
+        visitor_pass_service.purge(session, now=utcnow())
+
+
+def purge_access_logs_in(session: object, *, now: object) -> int:
+    from datetime import datetime
+
+    from sqlalchemy.orm import Session
+
+    assert isinstance(session, Session) and isinstance(now, datetime)
+    s = access_settings()
+    n = session.execute(delete(AccessLog).where(AccessLog.server_at < now - timedelta(days=s.log_retention_days))
+                        .execution_options(synchronize_session=False)).rowcount
+    session.execute(delete(QrTokenUse).where(QrTokenUse.used_at < now - timedelta(minutes=10))
+                    .execution_options(synchronize_session=False))
+    return int(n or 0)
+
+
+@job("access.purge_access_logs", every=timedelta(hours=6))
+def purge_access_logs() -> None:
+    """R-A9: access logs are kept for the configured period (≥ 180 days unless a reason is recorded)."""
+    with transaction() as session:
+        purge_access_logs_in(session, now=utcnow())
+
+
+@job("access.check_face_deletion", every=timedelta(minutes=10))
+def check_face_deletion() -> None:
+    """R-F5: a terminal that has not dropped a withdrawn template by the deadline raises an alarm."""
+    from anju.alarms.events import AlarmRequested
+
+    with transaction() as session:
+        before = utcnow() - timedelta(hours=access_settings().face_delete_deadline_hours)
+        for terminal, n in AccessQuery(session).overdue_tombstones(before):
+            events.publish(session, AlarmRequested(
+                compound_id=terminal.compound_id, kind="face_deletion_overdue", severity="major",
+                source=f"access:terminal:{terminal.id}", dedupe_key=f"face_deletion:{terminal.id}",
+                title=f"终端 {terminal.name} 未在期限内删除 {n} 条已撤回的人脸特征"), compound_id=terminal.compound_id)
+
+
+@job("access.check_face_count", every=timedelta(hours=24))
+def check_face_count() -> None:
+    """R-F8: warn near 100,000 people with face data; open the filing deadline on reaching it."""
+    with transaction() as session:
+        for cid in session.execute(select(Compound.id)).scalars():
+            credential_service.check_face_count(session, compound_id=cid)

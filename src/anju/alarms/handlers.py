@@ -1,0 +1,22 @@
+"""The alarm centre's subscribers: requests from other domains, and linkage after a raise."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from anju.alarms.events import AlarmRaised, AlarmRequested
+from anju.alarms.flows import run_linkage
+from anju.alarms.service import alarm_service
+from anju.core.events import subscribe
+
+
+@subscribe(AlarmRequested)
+def raise_requested_alarm(session: Session, event: AlarmRequested) -> None:
+    """Any domain's request becomes an alarm, or a repeat of an open one."""
+    alarm_service.raise_or_refresh(session, request=event)
+
+
+@subscribe(AlarmRaised)
+def link_raised_alarm(session: Session, event: AlarmRaised) -> None:
+    """Notify households and contacts, request a work order, call webhooks (per the policy)."""
+    run_linkage(session, event)

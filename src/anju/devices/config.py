@@ -1,0 +1,32 @@
+"""Device intake settings (ANJU_MQTT_*, ANJU_DEVICES_*)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class DeviceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ANJU_", extra="ignore")
+
+    mqtt_url: str | None = None  # mqtt://host:1883; unset: the demo simulator pushes over HTTP
+    mqtt_client_id: str = "anju-gateway"  # fixed: the broker keeps this persistent session
+    mqtt_topic_root: str = "anju"
+    mqtt_session_expiry_seconds: int = 7 * 24 * 3600
+    mqtt_receive_maximum: int = 2000  # un-acked messages the broker may have in flight to us
+    gateway_batch_size: int = 500
+    gateway_batch_ms: int = 50  # flush a partial batch after this long
+
+    devices_max_payload_bytes: int = 16 * 1024
+    devices_max_past_seconds: int = 7 * 24 * 3600  # devices buffer while offline; older is a bad clock
+    devices_max_future_seconds: int = 600
+    devices_retention_days: int = 90  # telemetry; alarms are kept apart (R-A8)
+    devices_dead_letter_retention_days: int = 30
+    devices_command_timeout_seconds: int = 30
+    devices_offline_intervals: int = 3  # R-A6: missing 3 heartbeats is offline
+
+
+@lru_cache
+def device_settings() -> DeviceSettings:
+    return DeviceSettings()

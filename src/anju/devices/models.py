@@ -1,0 +1,136 @@
+"""Device tables: registry, latest state, telemetry store, dead letters, rule config and state, commands."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from anju.core.db import Base, UTCDateTime, utcnow
+from anju.core.mixins import CompoundScopedMixin, TimestampedMixin
+from anju.devices.enums import CommandName, CommandStatus, DeviceStatus, DeviceType
+
+BigId = BigInteger().with_variant(Integer(), "sqlite")  # SQLite autoincrements INTEGER PRIMARY KEY only
+
+
+def _enum(e: type) -> Enum:
+    return Enum(e, native_enum=False, length=32, validate_strings=True)
+
+
+class Device(CompoundScopedMixin, TimestampedMixin, Base):
+    """A registered device with its location, vendor and own secret (stored encrypted for HMAC checks)."""
+
+    __tablename__ = "device"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_key: Mapped[str] = mapped_column(String(64), unique=True)  # the MQTT topic segment, e.g. "SMK-3-1-12"
+    name: Mapped[str] = mapped_column(String(64))
+    device_type: Mapped[DeviceType] = mapped_column(_enum(DeviceType), index=True)
+    vendor: Mapped[str | None] = mapped_column(String(64))
+    model: Mapped[str | None] = mapped_column(String(64))
+    building_id: Mapped[int | None] = mapped_column(ForeignKey("building.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    floor: Mapped[int | None] = mapped_column(Integer)
+    house_id: Mapped[int | None] = mapped_column(ForeignKey("house.id"))
+    location: Mapped[str | None] = mapped_column(String(128))  # "3号楼1单元12层前室", "泵房"
+    plan_x: Mapped[int | None] = mapped_column(Integer)  # point on the compound site plan
+    plan_y: Mapped[int | None] = mapped_column(Integer)
+    # AES-GCM ciphertext of the device secret: HMAC verification needs the secret itself,
+    # a one-way hash (as for passwords) cannot check a signature.
+    secret_enc: Mapped[str] = mapped_column(Text)
+    heartbeat_seconds: Mapped[int] = mapped_column(Integer, default=60)  # R-A6 default interval
+    capabilities: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # {"auto_cutoff": true} (R-S2)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class DeviceState(Base):
+    """Latest known state of a device: one row per device, upserted by intake."""
+
+    __tablename__ = "device_state"
+    device_id: Mapped[int] = mapped_column(ForeignKey("device.id", ondelete="CASCADE"), primary_key=True)
+    compound_id: Mapped[int] = mapped_column(Integer, index=True)
+    status: Mapped[DeviceStatus] = mapped_column(_enum(DeviceStatus), default=DeviceStatus.unknown)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)  # server receive time
+    last_device_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # device clock
+    values: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # latest value of each field
+    offline_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class DeviceMessage(Base):
+    """Telemetry store: every accepted message once (UNIQUE(device_id, event_id), R9).
+
+    Partition-ready on PostgreSQL: queries and retention filter on received_at, so the
+    table can become RANGE-partitioned by received_at without changing callers.
+    """
+
+    __tablename__ = "device_message"
+    __table_args__ = (UniqueConstraint("device_id", "event_id"),
+                      Index("ix_device_message_device_received", "device_id", "received_at"))
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("device.id", ondelete="CASCADE"))
+    compound_id: Mapped[int] = mapped_column(Integer)
+    event_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(12))
+    device_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class DeadLetter(Base):
+    """A rejected message with the reason; never blocks intake."""
+
+    __tablename__ = "device_dead_letter"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    transport: Mapped[str] = mapped_column(String(8))  # mqtt | http
+    topic: Mapped[str | None] = mapped_column(String(255))
+    device_key: Mapped[str | None] = mapped_column(String(64))
+    compound_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    reason: Mapped[str] = mapped_column(String(32), index=True)  # malformed_json, bad_signature, …
+    detail: Mapped[str | None] = mapped_column(String(500))
+    size: Mapped[int] = mapped_column(Integer)
+    excerpt: Mapped[str | None] = mapped_column(Text)  # first bytes only, never the whole (maybe huge) payload
+
+
+class DeviceRuleSet(Base):
+    """A compound's overrides of the default rules of one device type (JSON list, merged by rule key)."""
+
+    __tablename__ = "device_rule_set"
+    __table_args__ = (UniqueConstraint("compound_id", "device_type"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    compound_id: Mapped[int] = mapped_column(ForeignKey("compound.id"), index=True)
+    device_type: Mapped[DeviceType] = mapped_column(_enum(DeviceType))
+    rules: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class RuleState(Base):
+    """Where a (device, rule) is in its pending → active → clearing cycle; absent means normal."""
+
+    __tablename__ = "device_rule_state"
+    device_id: Mapped[int] = mapped_column(ForeignKey("device.id", ondelete="CASCADE"), primary_key=True)
+    rule_key: Mapped[str] = mapped_column(String(48), primary_key=True)
+    phase: Mapped[str] = mapped_column(String(12))  # pending | active | clearing
+    since: Mapped[datetime] = mapped_column(UTCDateTime())  # device time the phase began
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class DeviceCommand(CompoundScopedMixin, Base):
+    """A command to a device, acknowledged on the reply topic by correlation id, or timed out."""
+
+    __tablename__ = "device_command"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("device.id", ondelete="CASCADE"), index=True)
+    correlation_id: Mapped[str] = mapped_column(String(64), unique=True)
+    command: Mapped[CommandName] = mapped_column(_enum(CommandName))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[CommandStatus] = mapped_column(_enum(CommandStatus), default=CommandStatus.queued, index=True)
+    requested_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))  # None: automation (a rule)
+    reason: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -1,0 +1,113 @@
+"""Device API schemas."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import Field
+
+from anju.core.schemas import InSchema, Schema
+from anju.devices.enums import CommandName, CommandStatus, DeviceStatus, DeviceType
+
+
+class DeviceCreate(InSchema):
+    compound_id: int = Field(ge=1, le=2**31 - 1)
+    device_key: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")  # a topic segment
+    name: str = Field(min_length=1, max_length=64)
+    device_type: DeviceType
+    vendor: str | None = Field(None, max_length=64)
+    model: str | None = Field(None, max_length=64)
+    building_id: int | None = Field(None, ge=1, le=2**31 - 1)
+    unit_id: int | None = Field(None, ge=1, le=2**31 - 1)
+    floor: int | None = Field(None, ge=-10, le=200)
+    house_id: int | None = Field(None, ge=1, le=2**31 - 1)
+    location: str | None = Field(None, max_length=128)
+    plan_x: int | None = Field(None, ge=-100_000, le=100_000)
+    plan_y: int | None = Field(None, ge=-100_000, le=100_000)
+    heartbeat_seconds: int = Field(60, ge=5, le=86400)
+    capabilities: dict[str, Any] = Field(default_factory=dict)
+
+
+class DeviceRead(Schema):
+    id: int
+    compound_id: int
+    device_key: str
+    name: str
+    device_type: DeviceType
+    vendor: str | None
+    model: str | None
+    building_id: int | None
+    unit_id: int | None
+    floor: int | None
+    house_id: int | None
+    location: str | None
+    plan_x: int | None
+    plan_y: int | None
+    heartbeat_seconds: int
+    capabilities: dict[str, Any]
+    active: bool
+    status: DeviceStatus = DeviceStatus.unknown
+    last_seen_at: datetime | None = None
+    values: dict[str, Any] = Field(default_factory=dict)
+
+
+class DeviceCreated(DeviceRead):
+    secret: str  # shown once; stored only encrypted
+
+
+class DeviceList(Schema):
+    items: list[DeviceRead]
+    total: int
+    page: int
+    page_size: int
+
+
+class IngestItemError(Schema):
+    index: int
+    reason: str
+    detail: str | None = None
+
+
+class IngestResult(Schema):
+    accepted: int
+    inserted: int
+    duplicates: int
+    rejected: list[IngestItemError]
+
+
+class CommandCreate(InSchema):
+    command: CommandName
+    params: dict[str, Any] = Field(default_factory=dict)
+    reason: str | None = Field(None, max_length=255)
+
+
+class CommandRead(Schema):
+    id: int
+    device_id: int
+    correlation_id: str
+    command: CommandName
+    params: dict[str, Any]
+    status: CommandStatus
+    requested_by: int | None
+    reason: str | None
+    created_at: datetime
+    sent_at: datetime | None
+    acked_at: datetime | None
+    expires_at: datetime
+    result: dict[str, Any] | None
+
+
+class RuleSetWrite(InSchema):
+    rules: list[dict[str, Any]] = Field(max_length=50)
+
+
+class DeadLetterRead(Schema):
+    id: int
+    received_at: datetime
+    transport: str
+    topic: str | None
+    device_key: str | None
+    reason: str
+    detail: str | None
+    size: int

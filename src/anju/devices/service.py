@@ -1,0 +1,157 @@
+"""Device registry rules: register with a location in the compound and a secret, heartbeats (R-A6), retention."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from anju.alarms.events import AlarmRequested
+from anju.alarms.service import alarm_service
+from anju.core.auth import Principal
+from anju.core.crypto import encrypt
+from anju.core.db import utcnow
+from anju.core.errors import NotFound
+from anju.devices.config import device_settings
+from anju.devices.enums import DeviceType
+from anju.devices.exceptions import BadDeviceLocation, DeviceKeyTaken, DeviceNotFound
+from anju.devices.models import Device, DeviceRuleSet
+from anju.devices.repository import DeviceRepository
+from anju.devices.schemas import DeviceCreate
+
+OFFLINE_KIND = "device_offline"
+SECRET_CONTEXT = "device.secret"
+
+
+def offline_key(device_id: int) -> str:
+    return f"device:{device_id}:{OFFLINE_KIND}"
+
+
+def place(device: Device) -> str:
+    return device.location or device.name
+
+
+def check_rules(device_type: DeviceType, rules: list[dict[str, object]]) -> None:
+    """Refuse overrides that would break intake (wrong types, unknown operators)."""
+    from anju.core.errors import Invalid
+    from anju.devices.rules import DEFAULT_RULES, merge_rules
+
+    def bad(i: int, why: str) -> Invalid:
+        return Invalid(f"rule {i}: {why}", fields=[{"field": f"rules.{i}", "message": why, "type": "rule"}])
+
+    for i, r in enumerate(rules):
+        if not isinstance(r.get("key"), str) or not 0 < len(str(r["key"])) <= 48:
+            raise bad(i, "key: a string of 1–48 characters")
+    merged = merge_rules(DEFAULT_RULES.get(device_type, []), rules)
+    defaults = {d.key for d in DEFAULT_RULES.get(device_type, [])}
+    for i, r in enumerate(rules):
+        if r["key"] not in defaults and r.get("enabled", True) and r["key"] not in {m.key for m in merged}:
+            raise bad(i, "a new rule needs field, op, threshold, kind, severity and title")
+    for i, m in enumerate(merged):
+        num = (int, float)
+        if m.op not in ("gt", "ge", "lt", "le", "eq", "true"):
+            raise bad(i, f"op {m.op!r}: gt, ge, lt, le, eq or true")
+        if m.numeric and (isinstance(m.threshold, bool) or not isinstance(m.threshold, num)):
+            raise bad(i, "threshold must be a number")
+        if m.clear_threshold is not None and (isinstance(m.clear_threshold, bool)
+                                              or not isinstance(m.clear_threshold, num)):
+            raise bad(i, "clear_threshold must be a number")
+        for name in ("for_seconds", "clear_for_seconds"):
+            v = getattr(m, name)
+            if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 86400:
+                raise bad(i, f"{name}: whole seconds, 0–86400")
+        if m.severity not in ("critical", "major", "minor", "info"):
+            raise bad(i, "severity: critical, major, minor or info")
+        for name in ("field", "kind", "title"):
+            v = getattr(m, name)
+            if not isinstance(v, str) or not 0 < len(v) <= (255 if name == "title" else 32):
+                raise bad(i, f"{name}: a short string")
+        if m.action is not None and m.action not in ("cut_power", "mute", "open_door", "reset"):
+            raise bad(i, "action: cut_power, mute, open_door or reset")
+
+
+class DeviceService:
+    def register(self, session: Session, *, by: Principal | None, data: DeviceCreate,
+                 secret: str | None = None) -> tuple[Device, str]:
+        """Register a device; returns it and its secret (shown once, stored encrypted)."""
+        if by is not None and not by.in_scope(data.compound_id):
+            raise NotFound(f"compound {data.compound_id}")
+        repo = DeviceRepository(session)
+        if repo.key_exists(data.device_key):
+            raise DeviceKeyTaken(f"device key {data.device_key} exists")
+        self._check_location(session, data)
+        secret = secret or secrets.token_urlsafe(24)
+        if data.device_type == DeviceType.ebike_charger:
+            # R-S2: a charging station declares whether it cuts off by itself when full.
+            data.capabilities.setdefault("auto_cutoff", False)
+        device = Device(**data.model_dump(), secret_enc=encrypt(secret, context=SECRET_CONTEXT))
+        session.add(device)
+        session.flush()
+        return device, secret
+
+    def _check_location(self, session: Session, data: DeviceCreate) -> None:
+        from anju.registry.models import Building, House, Unit
+
+        for model, value in ((Building, data.building_id), (Unit, data.unit_id), (House, data.house_id)):
+            if value is None:
+                continue
+            cid = session.execute(select(model.compound_id).where(model.id == value)).scalar_one_or_none()
+            if cid != data.compound_id:
+                raise BadDeviceLocation(f"{model.__tablename__} {value} is not in compound {data.compound_id}")
+
+    def get(self, session: Session, *, by: Principal, device_id: int) -> Device:
+        device = DeviceRepository(session).get_readable(by, device_id)
+        if device is None:
+            raise DeviceNotFound(f"device {device_id}")
+        return device
+
+    def set_rules(self, session: Session, *, by: Principal, compound_id: int, device_type: DeviceType,
+                  rules: list[dict[str, object]]) -> DeviceRuleSet:
+        """Replace a compound's overrides for one device type (merged over the defaults by key)."""
+        if not by.in_scope(compound_id):
+            raise NotFound(f"compound {compound_id}")
+        check_rules(device_type, rules)
+        row = session.execute(select(DeviceRuleSet).where(DeviceRuleSet.compound_id == compound_id,
+                                                          DeviceRuleSet.device_type == device_type)).scalar_one_or_none()
+        if row is None:
+            row = DeviceRuleSet(compound_id=compound_id, device_type=device_type, rules=rules)
+            session.add(row)
+        else:
+            row.rules = rules
+        session.flush()
+        return row
+
+    def mark_offline_overdue(self, session: Session, *, now: datetime | None = None) -> list[int]:
+        """R-A6: a device silent for 3 heartbeat intervals goes offline and raises one offline alarm."""
+        now = now or utcnow()
+        repo = DeviceRepository(session)
+        intervals = device_settings().devices_offline_intervals
+        went: list[int] = []
+        for device, state in repo.overdue(now=now, intervals=intervals):
+            assert state.last_seen_at is not None
+            if not repo.cas_offline(device.id, seen_at=state.last_seen_at, now=now):
+                continue  # it spoke again, or another worker got there first
+            silent = int((now - state.last_seen_at).total_seconds())
+            alarm_service.raise_or_refresh(session, now=now, request=AlarmRequested(
+                compound_id=device.compound_id, kind=OFFLINE_KIND, severity="minor", source=f"device:{device.id}",
+                dedupe_key=offline_key(device.id), title=f"{place(device)}：设备离线",
+                building_id=device.building_id, unit_id=device.unit_id, floor=device.floor,
+                house_id=device.house_id, device_id=device.id,
+                evidence={"last_seen_at": state.last_seen_at.isoformat(), "silent_seconds": silent,
+                          "heartbeat_seconds": device.heartbeat_seconds, "missed": intervals},
+                occurred_at=now.isoformat()))
+            went.append(device.id)
+        return went
+
+    def purge(self, session: Session, *, now: datetime | None = None) -> int:
+        """Telemetry and dead letters past retention (alarms are separate and kept, R-A8)."""
+        now = now or utcnow()
+        s = device_settings()
+        repo = DeviceRepository(session)
+        n = repo.purge_messages(before=now - timedelta(days=s.devices_retention_days))
+        return n + repo.purge_dead_letters(before=now - timedelta(days=s.devices_dead_letter_retention_days))
+
+
+device_service = DeviceService()

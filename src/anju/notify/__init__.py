@@ -1,0 +1,1 @@
+"""Notifications: in-app inbox, SMS/voice through a provider interface, signed webhooks, delivery log."""

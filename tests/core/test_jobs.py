@@ -1,0 +1,153 @@
+"""Scheduled jobs (R8): a due run is claimed by exactly one worker, every run leaves a
+job_run row, and a failing job is recorded and rescheduled."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import create_engine, func, select, update
+
+from anju.core import jobs
+from anju.core.db import utcnow
+from anju.core.jobs import JobRun, ScheduledJob, claim, job, run_due
+from tests.core.databases import dedicated_database
+from tests.core.job_race import RACE_JOBS, race_in_child
+from tests.core.job_race import noop as _noop
+
+
+
+@pytest.fixture
+def registry() -> Iterator[Callable[[str], Callable[[Callable[[], None]], Callable[[], None]]]]:
+    """Register test-only jobs; the registry is restored afterwards."""
+    saved = dict(jobs._jobs)
+
+    def register(name: str, every: timedelta = timedelta(hours=1)) -> Callable[[Callable[[], None]],
+                                                                            Callable[[], None]]:
+        return job(name, every=every)
+
+    yield register
+    jobs._jobs.clear()
+    jobs._jobs.update(saved)
+
+
+def _due_row(name: str, every: timedelta = timedelta(hours=1)) -> ScheduledJob:
+    return ScheduledJob(name=name, every_seconds=int(every.total_seconds()),
+                        next_run_at=utcnow() - timedelta(minutes=1))
+
+
+class TestRunDue:
+    def test_runs_a_due_job_once_and_records_it(self, session, registry):
+        ran: list[str] = []
+        registry("test.ok")(lambda: ran.append("x"))
+        session.add(_due_row("test.ok"))
+        session.flush()
+        assert run_due("w1") == ["test.ok"]
+        assert run_due("w1") == []  # next run is an hour away
+        assert ran == ["x"]
+        runs = session.execute(select(JobRun).where(JobRun.job_name == "test.ok")).scalars().all()
+        assert [(r.status, r.worker_id) for r in runs] == [("ok", "w1")]
+        assert runs[0].finished_at is not None
+
+    def test_failing_job_is_recorded_and_rescheduled(self, session, registry):
+        @registry("test.broken")
+        def broken() -> None:
+            raise RuntimeError("disk full")
+
+        session.add(_due_row("test.broken"))
+        session.flush()
+        before = utcnow()
+        assert run_due("w1") == ["test.broken"]
+        run = session.execute(select(JobRun).where(JobRun.job_name == "test.broken")).scalar_one()
+        assert run.status == "failed" and "disk full" in (run.error or "")
+        row = session.get(ScheduledJob, "test.broken")
+        session.refresh(row)
+        assert row.last_status == "failed"
+        assert row.next_run_at > before  # rescheduled, not stuck
+        assert row.locked_by is None and row.locked_until is None
+
+    def test_job_without_schedule_row_does_not_run(self, session, registry):
+        ran: list[int] = []
+        registry("test.unscheduled")(lambda: ran.append(1))
+        assert "test.unscheduled" not in run_due("w1")
+        assert ran == []
+
+    def test_claim_respects_a_live_lease(self, session, registry):
+        registry("test.leased")(_noop)
+        row = _due_row("test.leased")
+        row.locked_by, row.locked_until = "other", utcnow() + timedelta(minutes=5)
+        session.add(row)
+        session.flush()
+        assert claim("test.leased", "w1", timedelta(minutes=5)) is None
+
+    def test_sync_schedule_adds_missing_rows_once(self, session, registry):
+        registry("test.synced")(_noop)
+        jobs.sync_schedule()
+        jobs.sync_schedule()
+        n = session.execute(select(func.count()).select_from(ScheduledJob)
+                            .where(ScheduledJob.name == "test.synced")).scalar_one()
+        assert n == 1
+
+    def test_privacy_job_is_registered(self):
+        import anju.handlers  # noqa: F401
+
+        assert "privacy.flag_overdue_requests" in jobs.registered_jobs()
+
+
+def _seed_race_rows(url: str) -> None:
+    eng = create_engine(url)
+    with eng.begin() as conn:
+        conn.execute(ScheduledJob.__table__.insert(), [
+            {"name": n, "every_seconds": 3600, "next_run_at": utcnow() - timedelta(minutes=1)} for n in RACE_JOBS])
+    eng.dispose()
+
+
+def _count_runs(url: str) -> dict[str, int]:
+    eng = create_engine(url)
+    with eng.connect() as conn:
+        rows = conn.execute(select(JobRun.job_name, func.count()).group_by(JobRun.job_name)).all()
+    eng.dispose()
+    return {name: int(n) for name, n in rows}
+
+
+def _race_in_thread(worker_id: str, barrier: threading.Barrier, out: dict[str, list[str]]) -> None:
+    barrier.wait()
+    out[worker_id] = run_due(worker_id)
+
+
+class TestConcurrentWorkers:
+    def test_two_threads_claim_each_due_run_exactly_once(self, tmp_path, registry):
+        for name in RACE_JOBS:
+            registry(name)(_noop)
+        with dedicated_database(tmp_path, "jobs_threads") as (url, _):
+            _seed_race_rows(url)
+            barrier = threading.Barrier(2)
+            out: dict[str, list[str]] = {}
+            threads = [threading.Thread(target=_race_in_thread, args=(w, barrier, out)) for w in ("w1", "w2")]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            runs = _count_runs(url)
+        assert runs == {name: 1 for name in RACE_JOBS}
+        assert sorted(out["w1"] + out["w2"]) == sorted(RACE_JOBS)
+
+    def test_two_processes_claim_each_due_run_exactly_once(self, tmp_path):
+        ctx = multiprocessing.get_context("spawn")
+        with dedicated_database(tmp_path, "jobs_procs") as (url, _):
+            _seed_race_rows(url)
+            barrier = ctx.Barrier(2)
+            results = ctx.Queue()
+            procs = [ctx.Process(target=race_in_child, args=(url, w, barrier, results)) for w in ("p1", "p2")]
+            for p in procs:
+                p.start()
+            got = dict(results.get(timeout=120) for _ in procs)
+            for p in procs:
+                p.join(timeout=60)
+            assert all(p.exitcode == 0 for p in procs)
+            runs = _count_runs(url)
+        assert runs == {name: 1 for name in RACE_JOBS}
+        assert sorted(got["p1"] + got["p2"]) == sorted(RACE_JOBS)
