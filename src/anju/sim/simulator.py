@@ -185,6 +185,7 @@ def run(*, compound_code: str, transport: str, http_url: str | None = None, mqtt
         incidents: bool = True, incident_delay: float = 20.0,
         on_send: Callable[[str, str, dict[str, Any]], None] | None = None) -> dict[str, int]:
     """Run the simulation until `duration` seconds or `max_messages`; returns counts."""
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per push drowns the incidents
     r = random.Random(seed)
     devices = load_devices(compound_code, speed=speed)
     plan = script(devices, compound_code, delay=incident_delay) if incidents else []
