@@ -8,11 +8,15 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$root/scripts/bootstrap.sh" test
 cd "$root"
 
-if ! command -v chromium >/dev/null 2>&1; then
+need=""
+command -v chromium >/dev/null 2>&1 || need="chromium chromium-driver"
+# A CJK font, so the screenshots of zh-CN pages show Chinese text instead of boxes.
+[ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need="$need fonts-wqy-microhei"
+if [ -n "$need" ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-    echo "==> installing Debian chromium for browser tests"
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) \
-      || echo "!! could not install chromium; browser tests will skip" >&2
+    echo "==> installing Debian packages for browser tests:$need"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null) \
+      || echo "!! could not install$need; browser tests may skip" >&2
   else
     echo "!! chromium not installed (apt-get install chromium); browser tests will skip" >&2
   fi

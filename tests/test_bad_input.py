@@ -131,6 +131,12 @@ class TestUnknownIds:
         r = client.request(method, url, headers=manager, **({"json": body} if body is not None else {}))
         assert_error(r, 404, "not_found")
 
+    @pytest.mark.parametrize("url", ["/api/v1/people/132080401451075942481920",
+                                     "/api/v1/houses?compound_id=99999999999999999999999",
+                                     "/api/v1/people?house_id=-99999999999999999999999"])
+    def test_ids_beyond_64_bits_are_422_not_500(self, client, manager, url):
+        assert_error(client.get(url, headers=manager), 422, "invalid")
+
     def test_unknown_references_in_a_body_are_404(self, client, manager, ids, unchanged):
         r = client.post("/api/v1/vehicles", headers=manager,
                         json={"compound_id": ids["A"], "plate": "京A0B1C2", "person_id": 987654321})

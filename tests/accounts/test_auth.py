@@ -50,6 +50,20 @@ class TestIssueToken:
         assert r.status_code == 401
         assert r.json()["error"]["message"]["en"] == "wrong username or password"
 
+    def test_unknown_and_inactive_users_cost_a_hash_check_too(self, client, session, monkeypatch):
+        # Without timing: count the checks. A missing check would let response time tell
+        # which usernames exist.
+        import anju.accounts.service as accounts
+
+        calls: list[str] = []
+        real = accounts.verify_password
+        monkeypatch.setattr(accounts, "verify_password", lambda h, p: calls.append(h) or real(h, p))
+        session.execute(update(User).where(User.username == "grid_zhou").values(active=False))
+        session.flush()
+        for username in ("nobody_here", "grid_zhou", "staff_liu"):
+            client.post(TOKEN, json={"username": username, "password": "wrong"})
+        assert len(calls) == 3 and all(h.startswith("$argon2") for h in calls)
+
     def test_inactive_user_cannot_sign_in(self, client, session):
         session.execute(update(User).where(User.username == "staff_liu").values(active=False))
         session.flush()

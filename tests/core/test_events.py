@@ -153,6 +153,23 @@ class TestDeliver:
         session.refresh(ev)
         assert ev.status == "done" and ev.attempts == 2 and ev.last_error is None
 
+    def test_handler_hitting_a_constraint_is_retried_not_lost(self, session, subscribers):
+        from anju.registry.models import Compound
+
+        @subscribers
+        def duplicate(s, e: ThingHappened) -> None:
+            # The handler's own write violates a unique constraint: a failure like any other,
+            # not "another worker already handled this".
+            s.add(Compound(code="XFL", name="重复", address="-"))
+            s.flush()
+
+        [event_id] = _publish_committed()
+        _deliver_all()
+        ev = session.get(OutboxEvent, event_id)
+        session.refresh(ev)
+        assert ev.status == "pending" and ev.attempts == 1 and "IntegrityError" in (ev.last_error or "")
+        assert session.execute(select(EventHandled).where(EventHandled.event_id == event_id)).first() is None
+
     def test_backoff_grows_and_is_capped(self):
         waits = [events._backoff(k) for k in range(1, 15)]
         assert waits == sorted(waits) and waits[0] < waits[3]

@@ -91,6 +91,15 @@ class TestRunDue:
                             .where(ScheduledJob.name == "test.synced")).scalar_one()
         assert n == 1
 
+    def test_sync_schedule_follows_a_changed_interval(self, session, registry):
+        registry("test.interval", every=timedelta(hours=1))(_noop)
+        jobs.sync_schedule()
+        registry("test.interval", every=timedelta(minutes=5))(_noop)
+        jobs.sync_schedule()
+        row = session.get(ScheduledJob, "test.interval")
+        session.refresh(row)
+        assert row.every_seconds == 300
+
     def test_privacy_job_is_registered(self):
         import anju.handlers  # noqa: F401
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request
@@ -18,6 +17,7 @@ from anju.accounts.schemas import (
 )
 from anju.accounts.service import account_service
 from anju.core.auth import CurrentPrincipal, requires
+from anju.core.db import utcnow
 from anju.core.deps import ReadSession, WriteSession
 from anju.core.errors import ErrorBody, NotFound, RateLimited, Unauthenticated
 from anju.core.rbac import ROLE_PERMS, Perm
@@ -91,7 +91,7 @@ def export_my_data(who: SelfService, session: WriteSession) -> dict[str, Any]:
 @router.get("/me/privacy-requests", response_model=list[PrivacyRequestRead], operation_id="accounts-my_requests")
 def my_requests(who: SelfService, session: ReadSession) -> list[PrivacyRequestRead]:
     """The caller's data-subject requests and their deadlines."""
-    today = date.today()
+    today = utcnow().date()  # the same clock as due_on and the overdue job
     return [PrivacyRequestRead.model_validate(r).model_copy(update={"overdue": r.status == "open" and r.due_on < today})
             for r in privacy_service.mine(session, who=who)]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import lru_cache
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -13,6 +14,11 @@ from anju.core.config import get_settings
 from anju.core.db import utcnow
 from anju.core.errors import RateLimited, Unauthenticated
 from anju.core.rbac import Role
+
+
+@lru_cache
+def _dummy_hash() -> str:
+    return hash_password(new_token())
 
 
 class AccountService:
@@ -40,7 +46,9 @@ class AccountService:
         if failures >= s.login_max_failures:
             raise RateLimited(f"too many failed logins for {username}; wait {int(s.login_window.total_seconds() // 60)} min")
         user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
-        ok = user is not None and user.active and verify_password(user.password_hash, password)
+        # Always pay for one hash check, so response time does not tell which usernames exist.
+        password_ok = verify_password(user.password_hash if user is not None else _dummy_hash(), password)
+        ok = user is not None and user.active and password_ok
         session.add(LoginAttempt(username=username, ip=ip, success=ok))
         if not ok or user is None:
             session.flush()

@@ -75,9 +75,14 @@ def _append(session: Session, row: PiiAccess | ObjectChange) -> None:
     model = type(row)
     # Serialise appenders so two transactions never extend the same chain head.
     # PostgreSQL: a transaction-scoped advisory lock (the statement after it sees
-    # every committed row); SQLite: writers are serialised by the database lock.
-    if session.get_bind().dialect.name == "postgresql":
+    # every committed row). SQLite: writers are serialised by the database lock, but
+    # pysqlite takes it only at the first write, so a head read before any write could
+    # be extended by a rival at the same time; a write that matches no row takes the lock.
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEYS[model]})
+    elif dialect == "sqlite":
+        session.execute(text(f"UPDATE {model.__tablename__} SET id = id WHERE 0"))
     prev = session.execute(select(model.row_hash).order_by(model.id.desc()).limit(1)
                            ).scalar_one_or_none() or ""
     row.at = row.at or utcnow()

@@ -138,14 +138,17 @@ def _deliver_one(event_id: int, *, worker_id: str, max_attempts: int) -> bool:
         with new_session() as session:
             try:
                 fn(session, event_type.model_validate(payload))
-                session.add(EventHandled(event_id=event_id, handler=name))
-                session.commit()
-            except IntegrityError:
-                session.rollback()  # another worker finished this handler first
+                session.flush()  # the handler's own constraint errors surface here, as failures
             except Exception:
                 session.rollback()
                 log.exception("handler %s failed on event %s", name, event_id)
                 errors.append(f"{name}: {traceback.format_exc(limit=3)}")
+                continue
+            session.add(EventHandled(event_id=event_id, handler=name))
+            try:
+                session.commit()
+            except IntegrityError:
+                session.rollback()  # another worker finished this handler first
     with new_session() as session:
         ev = session.get(OutboxEvent, event_id)
         assert ev is not None

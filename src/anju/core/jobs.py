@@ -71,13 +71,18 @@ def registered_jobs() -> dict[str, JobSpec]:
 
 
 def sync_schedule() -> None:
-    """Make sure every registered job has its schedule row (idempotent)."""
+    """Make sure every registered job has its schedule row, at its current interval (idempotent)."""
     with new_session() as session:
-        existing = set(session.execute(select(ScheduledJob.name)).scalars())
+        existing = {j.name: j for j in session.execute(select(ScheduledJob)).scalars()}
+        now = utcnow()
         for spec in _jobs.values():
-            if spec.name not in existing:
-                session.add(ScheduledJob(name=spec.name, every_seconds=int(spec.every.total_seconds()),
-                                         next_run_at=utcnow()))
+            every = int(spec.every.total_seconds())
+            row = existing.get(spec.name)
+            if row is None:
+                session.add(ScheduledJob(name=spec.name, every_seconds=every, next_run_at=now))
+            elif row.every_seconds != every:  # the interval changed in code
+                row.every_seconds = every
+                row.next_run_at = min(row.next_run_at, now + spec.every)
         try:
             session.commit()
         except Exception:  # a rival worker inserted the same rows

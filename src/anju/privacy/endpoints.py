@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query
@@ -11,6 +9,7 @@ from sqlalchemy import func, select
 
 from anju.core.audit import ObjectChange, PiiAccess
 from anju.core.auth import CurrentPrincipal, requires
+from anju.core.db import utcnow
 from anju.core.deps import ReadSession, WriteSession
 from anju.core.rbac import Perm
 from anju.core.schemas import Page, PageParams, page_params
@@ -40,7 +39,7 @@ def list_processing_records(who: CurrentPrincipal, session: ReadSession) -> Any:
 def list_requests(who: PrivacyManager, session: ReadSession,
                   status: str | None = Query(None, pattern="^(open|done|refused)$")) -> list[PrivacyRequestRead]:
     """Data-subject requests in the caller's compounds, earliest deadline first."""
-    today = date.today()
+    today = utcnow().date()  # the same clock as due_on and the overdue job
     return [PrivacyRequestRead.model_validate(r).model_copy(update={"overdue": r.status == "open" and r.due_on < today})
             for r in privacy_service.list_for_staff(session, who=who, status=status)]
 
