@@ -86,8 +86,8 @@ class TestMalformed:
 
     def test_empty_body_is_422(self, client, manager):
         r = client.post("/api/v1/people", headers={**manager, "Content-Type": "application/json"}, content=b"")
-        assert r.status_code in (400, 422)
-        assert_error(r, r.status_code)
+        err = assert_error(r, 422, "invalid")
+        assert err["fields"][0]["type"] == "missing"
 
 
 class TestWrongTypes:
@@ -178,7 +178,7 @@ class TestOversize:
     def test_invalid_content_length_is_400(self, client, manager):
         r = client.post("/api/v1/people", headers={**manager, "Content-Type": "application/json",
                                                    "Content-Length": "lots"}, content=b"{}")
-        assert r.status_code == 400
+        assert_error(r, 400, "bad_request")
 
 
 SEARCHES = ["'; DROP TABLE person; --", "%", "_", "\\", "' OR '1'='1", "李%", "%_%", "\x00", "\u202e"]
@@ -188,14 +188,15 @@ class TestSearchInjection:
     @pytest.mark.parametrize("q", SEARCHES)
     def test_sql_looking_search_is_plain_text(self, client, manager, session, q):
         before = counts(session)
-        for url, param in (("/api/v1/people", "q"), ("/api/v1/houses", "q"), ("/api/v1/vehicles", "plate")):
-            r = client.get(url, headers=manager, params={param: q})
-            assert r.status_code in (200, 422), r.text
-            if r.status_code == 200:
-                # Wildcards are escaped: "%" or "_" match only names that contain them (none).
-                assert r.json()["total"] == 0, (url, q)
-            else:
-                assert_error(r, 422)
+        for url, param, longest in (("/api/v1/people", "q", 64), ("/api/v1/houses", "q", 32),
+                                    ("/api/v1/vehicles", "plate", 16)):
+            r = client.get(url, headers=manager, params={param: q[:longest]})
+            if "\x00" in q:
+                assert_error(r, 422)  # a NUL cannot be stored or searched for
+                continue
+            assert r.status_code == 200, r.text
+            # Wildcards are escaped: "%" or "_" match only names that contain them (none).
+            assert r.json()["total"] == 0, (url, q)
         assert counts(session) == before
         assert session.execute(select(func.count()).select_from(House)).scalar_one() > 0
 

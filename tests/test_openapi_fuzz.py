@@ -1,5 +1,11 @@
 """Property-based fuzzing of the whole OpenAPI with schemathesis: no input makes the API fail
-with a server error, and responses match what the schema documents."""
+with a server error, and responses match what the schema documents.
+
+The app runs in-process (ASGI). Each operation is one test that takes the `session`
+fixture, so every request of its examples joins the test's outer transaction through the
+overridden session factory, and whatever the fuzzer wrote is rolled back afterwards.
+Bounded (a few examples per operation, derandomized) to stay within a CI budget.
+"""
 
 from __future__ import annotations
 

@@ -200,7 +200,7 @@ class TestMatrix:
             bodies[role] = r.text[:200]
             if r.status_code >= 400:
                 assert_error_shape(r)
-        wrong = {role: (want, have, bodies[role]) for role, want, have in zip(ROLES, MATRIX[family], got)
+        wrong = {role: (want, have, bodies[role]) for role, want, have in zip(ROLES, MATRIX[family], got, strict=True)
                  if want != have}
         assert not wrong, f"{family}: role -> (expected, got, body): {wrong}"
 

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import create_engine, func, select, update
+from sqlalchemy import create_engine, func, select
 
 from anju.core import jobs
 from anju.core.db import utcnow
@@ -17,7 +17,6 @@ from anju.core.jobs import JobRun, ScheduledJob, claim, job, run_due
 from tests.core.databases import dedicated_database
 from tests.core.job_race import RACE_JOBS, race_in_child
 from tests.core.job_race import noop as _noop
-
 
 
 @pytest.fixture

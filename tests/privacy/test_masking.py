@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from anju.accounts.models import User
 from anju.core.audit import ObjectChange, PiiAccess
 from anju.core.crypto import decrypt
-from anju.registry.models import Occupancy, Person
+from anju.registry.models import Person
 from anju.registry.schemas import id_check_digit
 from tests.accounts.tokens import bearer_factory
 
