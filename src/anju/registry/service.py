@@ -159,7 +159,7 @@ class PersonService:
 
     def reveal(self, session: Session, *, who: Principal, person: Person, field: str, reason: str) -> str | None:
         """The unmasked phone or ID number, for a role that needs it; always audited."""
-        if person.id not in self._own_household_ids(session, who):
+        if person.id != who.person_id:  # anyone may see their own numbers
             who.require(Perm.people_unmask)
         if person.frozen_at is not None:
             raise Conflict("this person's data is frozen", zh="该人员数据已冻结")
@@ -167,11 +167,6 @@ class PersonService:
         record_pii_access(session, user_id=who.user_id, compound_id=person.compound_id,
                           subject=f"person:{person.id}", field=field, reason=reason)
         return value
-
-    def _own_household_ids(self, session: Session, who: Principal) -> set[int]:
-        if who.person_id is None:
-            return set()
-        return {who.person_id}
 
     def erase(self, session: Session, *, who: Principal | None, person: Person) -> None:
         """Delete a person's personal data (R-P4); the row stays as a tombstone for history."""
