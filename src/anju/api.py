@@ -13,12 +13,18 @@ from anju.analytics.endpoints import router as analytics_router
 from anju.core.errors import ErrorBody
 from anju.devices.endpoints import public_router as devices_public
 from anju.devices.endpoints import router as devices_router
+from anju.facilities.endpoints import router as facilities_router
+from anju.fees.endpoints import router as fees_router
+from anju.governance.endpoints import router as governance_router
+from anju.notices.endpoints import router as notices_router
 from anju.notify.endpoints import router as notify_router
+from anju.patrol.endpoints import router as patrol_router
 from anju.privacy.endpoints import router as privacy_router
 from anju.registry.endpoints import router as registry_router
 from anju.registry.roster_endpoints import router as roster_router
 from anju.system_endpoints import public_router as system_public
 from anju.system_endpoints import router as system_router
+from anju.workorders.endpoints import router as workorders_router
 
 _ERRORS = {400: {"model": ErrorBody}, 401: {"model": ErrorBody}, 403: {"model": ErrorBody},
            404: {"model": ErrorBody}, 409: {"model": ErrorBody}, 422: {"model": ErrorBody}}
@@ -30,5 +36,6 @@ api_router.include_router(system_public)
 api_router.include_router(devices_public)  # POST /devices/ingest: devices authenticate per message
 api_router.include_router(terminal_router, responses=_ERRORS)  # type: ignore[arg-type]  # /terminals/*: device key auth
 for r in (accounts_router, registry_router, roster_router, privacy_router, analytics_router, system_router,
-          devices_router, alarms_router, notify_router, access_router):
+          devices_router, alarms_router, notify_router, access_router, governance_router, notices_router, fees_router,
+          workorders_router, patrol_router, facilities_router):
     api_router.include_router(r, responses=_ERRORS)  # type: ignore[arg-type]

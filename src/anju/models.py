@@ -8,9 +8,15 @@ from anju.core import events as _events  # noqa: F401
 from anju.core import jobs as _jobs  # noqa: F401
 from anju.core.db import Base
 from anju.devices import models as _devices  # noqa: F401
+from anju.facilities import models as _facilities  # noqa: F401
+from anju.fees import models as _fees  # noqa: F401
+from anju.governance import models as _governance  # noqa: F401
+from anju.notices import models as _notices  # noqa: F401
 from anju.notify import models as _notify  # noqa: F401
+from anju.patrol import models as _patrol  # noqa: F401
 from anju.privacy import models as _privacy  # noqa: F401
 from anju.registry import models as _registry  # noqa: F401
 from anju.vision import models as _vision  # noqa: F401
+from anju.workorders import models as _workorders  # noqa: F401
 
 metadata = Base.metadata

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
 from anju.sim.demo import DEMO_PASSWORD
+from tests.web.browser import run_browser, run_live_server
 
 ORIGIN = {"Origin": "http://testserver"}
 HTMX = {"HX-Request": "true"}
@@ -26,3 +27,15 @@ def web_login(client: Any) -> Callable[[str], str]:
         return str(r.headers["location"])
 
     return _login
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A seeded Anju server shared by every browser test in this process (see tests/web/browser.py)."""
+    yield from run_live_server(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless Chromium shared by every browser test in this process."""
+    yield from run_browser()

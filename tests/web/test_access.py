@@ -99,11 +99,14 @@ class TestNavigation:
         for label in ("导入名册", "个人信息请求", "审计日志", "隐私合规"):
             assert label not in nav
 
-    def test_future_domains_are_disabled(self, client, web_login):
-        web_login("staff_liu")
+    @pytest.mark.parametrize("username", ["manager_wang", "staff_liu", "guard_chen", "grid_zhou"])
+    def test_every_menu_link_opens(self, client, web_login, username):
+        web_login(username)
         nav = self._nav(client.get("/console").text)
-        assert "即将上线" in nav
-        assert re.search(r'class="nav-item disabled"[^>]*>.*?工单', nav, re.DOTALL)
+        links = re.findall(r'href="(/console/[^"?]+)" data-nav=', nav)
+        assert links
+        for href in links:
+            assert client.get(href).status_code == 200, f"{username}: {href}"
 
 
 class TestOutsiderScope:

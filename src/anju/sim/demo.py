@@ -324,6 +324,14 @@ def build_demo(session: Session, *, progress: Progress | None = None, main_spec:
 
     build_access_demo(session, compound_id=a, li_person_id=li.id)
     prog("access", 1, 1)
+    from anju.sim.fees_demo import build_fees_demo
+    from anju.sim.governance_demo import build_governance_demo
+    from anju.sim.workorders_demo import build_workorders_demo
+
+    for stage, seed in (("governance", build_governance_demo), ("fees", build_fees_demo),
+                        ("workorders", build_workorders_demo)):
+        seed(session, compound_id=a, li_person_id=li.id, committee_person_id=committee_person.id)
+        prog(stage, 1, 1)
     result.counts = {"houses": main["houses"] + second["houses"], "residents_main": main["residents"],
                      "people": main["people"] + second["people"], "vehicles": main["vehicles"] + second["vehicles"]}
     return result

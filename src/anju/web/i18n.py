@@ -46,6 +46,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "nav.group.privacy": ("隐私合规", "Privacy"),
     "nav.group.analytics": ("数据分析", "Analytics"),
     "nav.group.future": ("更多功能", "More"),
+    "h5.svc.access": ("门禁与访客", "Doors & visitors"),
+    "h5.svc.repairs": ("报事报修", "Repairs & reports"),
+    "h5.svc.notices": ("通知公告", "Notices"),
+    "h5.svc.votes": ("业主投票", "Owner votes"),
+    "h5.svc.bills": ("物业缴费", "Bills"),
+    "nav.group.security": ("安防中心", "Security"),
+    "nav.group.service": ("物业服务", "Property service"),
+    "nav.control_room": ("告警中心", "Alarm centre"),
+    "nav.devices": ("设备", "Devices"),
+    "nav.guard_desk": ("门岗", "Guard desk"),
+    "nav.my_tasks": ("我的任务", "My tasks"),
+    "nav.facilities": ("设施设备", "Facilities"),
+    "nav.notices": ("通知公告", "Notices"),
+    "nav.votes": ("业主投票", "Owner votes"),
     "nav.compounds": ("小区结构", "Compound layout"),
     "nav.houses": ("房屋", "Houses"),
     "nav.residents": ("住户", "Residents"),
@@ -313,6 +327,20 @@ def normalise(lang: str | None) -> str:
 def lang_of(request: Request) -> str:
     """The language chosen by the `anju_lang` cookie; Chinese by default."""
     return normalise(request.cookies.get(LANG_COOKIE))
+
+
+def _merge_domain_catalogues() -> None:
+    """Each domain's pages keep their strings in anju.web.messages.<domain>; a key defined twice is a bug."""
+    from anju.web.messages import access, alarms, fees, governance, workorders
+
+    for module in (access, alarms, fees, governance, workorders):
+        clash = MESSAGES.keys() & module.MESSAGES.keys()
+        if clash:
+            raise RuntimeError(f"UI message keys defined twice: {sorted(clash)}")
+        MESSAGES.update(module.MESSAGES)
+
+
+_merge_domain_catalogues()
 
 
 def gettext(lang: str, key: str, **params: object) -> str:

@@ -47,15 +47,22 @@ NAV: tuple[NavGroup, ...] = (
         NavItem("nav.privacy", "/console/privacy", Perm.privacy_manage, "shield"),
         NavItem("nav.audit", "/console/audit", Perm.audit_read, "log"),
     )),
+    NavGroup("nav.group.security", (
+        NavItem("nav.control_room", "/console/alarms", Perm.alarms_read, "bell"),
+        NavItem("nav.devices", "/console/devices", Perm.devices_read, "chip"),
+        NavItem("nav.guard_desk", "/console/access", Perm.access_read, "door"),
+        NavItem("nav.patrol", "/console/patrol", Perm.patrol_read, "route"),
+    )),
+    NavGroup("nav.group.service", (
+        NavItem("nav.workorders", "/console/workorders", Perm.workorders_read, "wrench"),
+        NavItem("nav.my_tasks", "/console/my-tasks", Perm.workorders_work, "check"),
+        NavItem("nav.facilities", "/console/facilities", Perm.facilities_read, "tool"),
+        NavItem("nav.fees", "/console/fees", Perm.fees_read, "coin"),
+        NavItem("nav.notices", "/console/notices", Perm.notices_manage, "megaphone"),
+        NavItem("nav.votes", "/console/votes", Perm.votes_read, "vote"),
+    )),
     NavGroup("nav.group.analytics", (
         NavItem("nav.screen", "/screen", Perm.analytics_read, "chart"),
-    )),
-    NavGroup("nav.group.future", (
-        NavItem("nav.access", "", None, "door"),
-        NavItem("nav.alarms", "", None, "bell"),
-        NavItem("nav.workorders", "", None, "wrench"),
-        NavItem("nav.patrol", "", None, "route"),
-        NavItem("nav.fees", "", None, "coin"),
     )),
 )
 

@@ -15,7 +15,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from anju.core.errors import AppError, Unauthenticated
-from anju.web import auth_pages, console, h5, screen
+from anju.web import (
+    access_pages,
+    auth_pages,
+    console,
+    control_room,
+    fees_pages,
+    governance_pages,
+    h5,
+    screen,
+    workorder_pages,
+)
 from anju.web.csrf import CsrfMiddleware
 from anju.web.i18n import Translator, lang_of
 from anju.web.render import WEB_DIR, is_htmx, render
@@ -89,6 +99,7 @@ def mount_web(app: FastAPI) -> None:
     """Add the pages, /static, the CSRF check and HTML error pages to the app."""
     app.add_middleware(CsrfMiddleware)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
-    for r in (auth_pages.router, console.router, screen.router, h5.router):
+    for r in (auth_pages.router, console.router, screen.router, h5.router, access_pages.router, control_room.router,
+              governance_pages.router, fees_pages.router, workorder_pages.router):
         app.include_router(r)
     _wrap_errors(app)

@@ -1,0 +1,3 @@
+"""facilities: ORM models."""
+
+from __future__ import annotations

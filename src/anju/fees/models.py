@@ -1,0 +1,3 @@
+"""fees: ORM models."""
+
+from __future__ import annotations

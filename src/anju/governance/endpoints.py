@@ -1,0 +1,7 @@
+"""governance: HTTP API."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

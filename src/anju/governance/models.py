@@ -1,0 +1,3 @@
+"""governance: ORM models."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""notices: ORM models."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""patrol: ORM models."""
+
+from __future__ import annotations

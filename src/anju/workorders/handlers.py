@@ -1,0 +1,3 @@
+"""workorders: event subscribers and jobs (imported by anju.handlers)."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""workorders: ORM models."""
+
+from __future__ import annotations

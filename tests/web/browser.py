@@ -1,0 +1,112 @@
+"""Shared browser-test support: a seeded live server and one headless Chromium per test process.
+
+Every browser test module uses the session-scoped `live_server` and `browser`
+fixtures from tests/web/conftest.py, so a pytest-xdist worker seeds one server,
+not one per module. Tests that change data must use rows no other test relies on.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from anju.sim.demo import DEMO_PASSWORD
+from tests.conftest import make_database, service_unavailable
+
+ROOT = Path(__file__).parents[2]
+SHOTS = ROOT / "test-output" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
+                 "--no-first-run", "--disable-component-update", "--disable-sync"]
+DESKTOP = {"width": 1440, "height": 900}
+PHONE = {"width": 390, "height": 844}
+SCREEN = {"width": 1920, "height": 1080}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_healthy(base: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 240) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"web server exited with {proc.returncode}:\n{log.read_text()[-4000:]}", pytrace=False)
+        try:
+            with urllib.request.urlopen(f"{base}/api/v1/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    pytest.fail(f"web server did not become healthy:\n{log.read_text()[-4000:]}", pytrace=False)
+
+
+def run_live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A seeded Anju server on a free 127.0.0.1 port (SQLite or PostgreSQL, as ANJU_TEST_DB says)."""
+    if not Path(CHROMIUM).exists():
+        service_unavailable(f"chromium at {CHROMIUM}")
+    tmp = tmp_path_factory.mktemp("web_live")
+    url, drop = make_database(tmp, "web_live")
+    port = _free_port()
+    log = tmp / "server.log"
+    env = {**os.environ, "ANJU_DATABASE_URL": url, "ANJU_ENV": "development",
+           "ANJU_SECRET_KEY": os.environ.get("ANJU_SECRET_KEY", "test-secret-key")}
+    with log.open("wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "tests.web.server", url, str(port)], cwd=ROOT, env=env,
+                                stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(base, proc, log)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        drop()
+
+
+def run_browser() -> Iterator[Any]:
+    """One headless Chromium for the test process (Debian's build; Playwright downloads nothing)."""
+    if not Path(CHROMIUM).exists():
+        service_unavailable(f"chromium at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def sign_in(browser: Any, base: str, username: str, viewport: dict[str, int]) -> Any:
+    """A fresh context, signed in through the login form; returns its page."""
+    context = browser.new_context(viewport=viewport, locale="zh-CN", base_url=base)
+    context.set_default_timeout(30_000)  # generous: CI machines are small and busy
+    page = context.new_page()
+    page.goto("/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    return page
+
+
+def shot(page: Any, name: str, *, full_page: bool = True) -> None:
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
