@@ -130,18 +130,16 @@ def client(session: Session) -> Iterator[Any]:
 
 
 @pytest.fixture
-def login(client: Any) -> Any:
-    """login("manager_wang") -> headers with a bearer token for that demo persona."""
-    cache: dict[str, dict[str, str]] = {}
+def login(client: Any, session: Session) -> Any:
+    """login("manager_wang") -> headers with a bearer token for that demo persona.
 
-    def _login(username: str) -> dict[str, str]:
-        if username not in cache:
-            r = client.post("/api/v1/auth/token", json={"username": username, "password": DEMO_PASSWORD})
-            assert r.status_code == 200, r.text
-            cache[username] = {"Authorization": f"Bearer {r.json()['access_token']}"}
-        return cache[username]
+    The token's session row is written in the test's transaction instead of
+    signing in, which would verify an argon2 hash (deliberately slow) per persona
+    per test; the sign-in path itself is tested in tests/accounts/test_auth.py.
+    """
+    from tests.accounts.tokens import bearer_factory
 
-    return _login
+    return bearer_factory(session)
 
 
 @pytest.fixture
