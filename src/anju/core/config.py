@@ -30,6 +30,8 @@ class Settings(BaseSettings):
 
     upload_max_bytes: int = 5 * 1024 * 1024
     privacy_request_days: int = 30  # R-P2 default deadline
+    minor_age: int = 18  # R-P6: below this age, unmasking a person needs a second person's approval
+    minor_access_ttl: timedelta = timedelta(hours=24)  # how long an approval stays usable
     audit_retention_days: int = 200  # R-P5: at least 6 months
 
     worker_poll_seconds: float = 1.0

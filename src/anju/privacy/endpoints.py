@@ -14,7 +14,11 @@ from anju.core.deps import ReadSession, WriteSession
 from anju.core.rbac import Perm
 from anju.core.schemas import Page, PageParams, page_params
 from anju.privacy.models import ProcessingRecord
+from anju.privacy.minors import minor_access
 from anju.privacy.schemas import (
+    MinorAccessCreate,
+    MinorAccessDecide,
+    MinorAccessRead,
     ObjectChangeRead,
     PiiAccessRead,
     PrivacyRequestRead,
@@ -22,6 +26,7 @@ from anju.privacy.schemas import (
     ProcessingRecordRead,
 )
 from anju.privacy.service import privacy_service
+from anju.registry.service import person_service
 
 router = APIRouter(tags=["privacy"])
 PrivacyManager = requires(Perm.privacy_manage)
@@ -76,3 +81,29 @@ def list_changes(who: AuditReader, session: ReadSession, pg: PageParams = Depend
     total = session.execute(select(func.count()).select_from(q.subquery())).scalar_one()
     rows = session.execute(q.order_by(ObjectChange.id.desc()).offset(pg.offset).limit(pg.page_size)).scalars().all()
     return Page(items=list(rows), total=total, page=pg.page, page_size=pg.page_size)  # type: ignore[arg-type]
+
+
+PeopleUnmasker = requires(Perm.people_unmask)
+
+
+@router.post("/privacy/minor-access", response_model=MinorAccessRead, status_code=201,
+             operation_id="privacy-request_minor_access")
+def request_minor_access(body: MinorAccessCreate, who: PeopleUnmasker, session: WriteSession) -> Any:
+    """Ask to unmask a minor's data (R-P6); someone else with privacy.manage must approve it."""
+    person = person_service.get_readable(session, who=who, person_id=body.person_id)
+    return minor_access.request(session, who=who, person=person, reason=body.reason)
+
+
+@router.get("/privacy/minor-access", response_model=list[MinorAccessRead],
+            operation_id="privacy-list_minor_access")
+def list_minor_access(who: PrivacyManager, session: ReadSession) -> Any:
+    """Requests waiting for a decision in the caller's compounds."""
+    return minor_access.pending(session, who=who)
+
+
+@router.post("/privacy/minor-access/{approval_id}/decide", response_model=MinorAccessRead,
+             operation_id="privacy-decide_minor_access")
+def decide_minor_access(approval_id: int, body: MinorAccessDecide, who: PrivacyManager,
+                        session: WriteSession) -> Any:
+    """Approve or reject; the requester cannot decide their own request."""
+    return minor_access.decide(session, who=who, approval_id=approval_id, approve=body.approve, note=body.note)

@@ -55,3 +55,24 @@ class Consent(CompoundScopedMixin, Base):
     given_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     given_by: Mapped[str] = mapped_column(String(16), default="self")  # self | guardian
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class MinorAccessApproval(CompoundScopedMixin, Base):
+    """A staff member's request to see one minor's unmasked data, and a second person's decision (R-P6).
+
+    The requester never approves their own request. An approval is good for one
+    requester, one person and a limited time; every reveal under it is still
+    written to the PII access log.
+    """
+
+    __tablename__ = "minor_access_approval"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    requested_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(200))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    status: Mapped[str] = mapped_column(String(12), default="requested", index=True)  # requested|approved|rejected
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decision_note: Mapped[str | None] = mapped_column(String(200))
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -90,3 +90,27 @@ class ObjectChangeRead(Schema):
     action: str
     before: dict[str, Any] | None
     after: dict[str, Any] | None
+
+
+class MinorAccessCreate(InSchema):
+    person_id: int
+    reason: str = Field(min_length=2, max_length=200)
+
+
+class MinorAccessDecide(InSchema):
+    approve: bool
+    note: str | None = Field(default=None, max_length=200)
+
+
+class MinorAccessRead(Schema):
+    id: int
+    compound_id: int
+    person_id: int
+    requested_by: int
+    reason: str
+    requested_at: datetime
+    status: str
+    decided_by: int | None
+    decided_at: datetime | None
+    decision_note: str | None
+    expires_at: datetime | None

@@ -163,7 +163,12 @@ class PersonService:
             who.require(Perm.people_unmask)
         if person.frozen_at is not None:
             raise Conflict("this person's data is frozen", zh="该人员数据已冻结")
+        from anju.privacy.minors import minor_access  # privacy builds on the registry, not the reverse
+
+        approval_id = minor_access.require_approval(session, who=who, person=person)
         value = decrypt(getattr(person, f"{field}_enc"), context=f"person.{field}")
+        if approval_id is not None:
+            reason = f"{reason} [minor-access #{approval_id}]"
         record_pii_access(session, user_id=who.user_id, compound_id=person.compound_id,
                           subject=f"person:{person.id}", field=field, reason=reason)
         return value
