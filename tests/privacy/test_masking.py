@@ -190,3 +190,12 @@ class TestChangeRecords:
                                                             ObjectChange.action == "create")).scalar_one()
         assert change.after["phone"] == "136****1111" and "13600001111" not in json.dumps(change.after)
         assert change.after["name"] == "王*二"
+
+
+def test_r_p6_change_records_keep_only_a_masked_plate(client, login, session, ids):
+    r = client.post("/api/v1/vehicles", json={"compound_id": ids["A"], "house_id": ids["li_house"], "plate": "沪A8K2Q7"}, headers=login("manager_wang"))
+    assert r.status_code == 201, r.text
+    after = session.execute(select(ObjectChange.after).where(ObjectChange.entity == "vehicle",
+                                                             ObjectChange.entity_id == r.json()["id"])).scalar_one()
+    text = after if isinstance(after, str) else json.dumps(after, ensure_ascii=False)
+    assert "沪A8K2Q7" not in text and "沪A***Q7" in text

@@ -81,6 +81,15 @@ def mask_id_number(id_number: str | None) -> str | None:
     return id_number[:3] + "*" * (len(id_number) - 7) + id_number[-4:]
 
 
+def mask_plate(plate: str | None) -> str | None:
+    """京A***45: region and issuing office, the last two characters; what change records keep of a plate."""
+    if not plate:
+        return None
+    if len(plate) <= 4:
+        return "*" * len(plate)
+    return plate[:2] + "*" * (len(plate) - 4) + plate[-2:]
+
+
 def mask_name(name: str | None) -> str | None:
     """张*明 — for dashboards and public notices (R-P6)."""
     if not name:

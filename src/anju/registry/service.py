@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from anju.core import events
 from anju.core.audit import record_change, record_pii_access
 from anju.core.auth import Principal
-from anju.core.crypto import blind_index, decrypt, encrypt, mask_id_number, mask_name, mask_phone
+from anju.core.crypto import blind_index, decrypt, encrypt, mask_id_number, mask_name, mask_phone, mask_plate
 from anju.core.db import utcnow
 from anju.core.errors import Conflict, Invalid, NotFound
 from anju.core.rbac import Perm
@@ -238,7 +238,7 @@ class VehicleService:
         except IntegrityError as e:
             raise Conflict(f"plate {data.plate} is already registered", zh="车牌已登记") from e
         record_change(session, user_id=who.user_id, compound_id=v.compound_id, entity="vehicle", entity_id=v.id,
-                      action="create", before=None, after={"plate": v.plate, "house_id": v.house_id})
+                      action="create", before=None, after={"plate": mask_plate(v.plate), "house_id": v.house_id})
         return v
 
     def list(self, session: Session, *, who: Principal) -> Any:
