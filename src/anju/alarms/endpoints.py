@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Depends, Header, Query
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from anju.alarms.auth import AlarmHandler, AlarmReader, AlarmStats
@@ -83,31 +85,37 @@ def stream_alarms(who: AlarmReader, session: ReadSession, after: int | None = No
         AlarmRepository(session).last_transition_id()
     scope = who.compound_ids
 
-    def events() -> Iterator[str]:
+    def poll(cursor: int, seen: set[int]) -> tuple[list[str], int]:
+        out = []
+        with new_session() as s:
+            # Look back a little: on PostgreSQL a lower id can commit after a higher one.
+            for t, a in AlarmRepository(s).feed_after(scope, max(0, cursor - 50)):
+                if t.id in seen:
+                    continue
+                seen.add(t.id)
+                cursor = max(cursor, t.id)
+                body = AlarmRead.model_validate(a).model_dump(mode="json")
+                body["change"] = {"id": t.id, "action": t.action.value, "to": t.to_status}
+                out.append(f"id: {t.id}\nevent: alarm\ndata: {json.dumps(body, ensure_ascii=False)}\n\n")
+            s.rollback()
+        return out, cursor
+
+    async def events() -> AsyncIterator[str]:
+        # Async, with only the short poll in a worker thread: an open control-room tab must not
+        # hold one of the server's few worker threads for the life of its stream.
         cursor, deadline, last_beat = start, time.monotonic() + max_seconds, 0.0
         seen: set[int] = set()
         yield "retry: 2000\n\n"
         while time.monotonic() < deadline:
-            with new_session() as s:
-                # Look back a little: on PostgreSQL a lower id can commit after a higher one.
-                rows = AlarmRepository(s).feed_after(scope, max(0, cursor - 50))
-                out = []
-                for t, a in rows:
-                    if t.id in seen:
-                        continue
-                    seen.add(t.id)
-                    cursor = max(cursor, t.id)
-                    body = AlarmRead.model_validate(a).model_dump(mode="json")
-                    body["change"] = {"id": t.id, "action": t.action.value, "to": t.to_status}
-                    out.append(f"id: {t.id}\nevent: alarm\ndata: {json.dumps(body, ensure_ascii=False)}\n\n")
-                s.rollback()
+            out, cursor = await run_in_threadpool(poll, cursor, seen)
             if len(seen) > 5000:
                 seen = {i for i in seen if i > cursor - 50}
-            yield from out
+            for chunk in out:
+                yield chunk
             if time.monotonic() - last_beat > 15:
                 last_beat = time.monotonic()
                 yield ": keep-alive\n\n"
-            time.sleep(0.5)
+            await asyncio.sleep(0.5)
 
     return StreamingResponse(events(), media_type="text/event-stream",
                              headers={"cache-control": "no-cache", "x-accel-buffering": "no"})

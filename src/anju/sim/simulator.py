@@ -53,6 +53,7 @@ class Incident:
     label: str
     repeat_every: float = 5.0
     repeat_for: float = 60.0
+    name: str = ""  # smoke | leak | lift | gas: what `inject` plays on demand
 
 
 def normal(d: SimDevice, r: random.Random) -> dict[str, Any]:
@@ -112,19 +113,21 @@ def script(devices: list[SimDevice], compound_code: str, *, delay: float) -> lis
     out: list[Incident] = []
     k = smoke_key()
     if k:
-        out.append(Incident(delay, k, {"smoke": 6.8, "alarm": True}, "smoke on building 3, 12th floor"))
+        out.append(Incident(delay, k, {"smoke": 6.8, "alarm": True}, "smoke on building 3, 12th floor",
+                            name="smoke"))
     if f"{compound_code}-LEAK-PUMP" in by_key:
-        out.append(Incident(delay + 10, f"{compound_code}-LEAK-PUMP", {"leak": True}, "water leak in the pump room"))
+        out.append(Incident(delay + 10, f"{compound_code}-LEAK-PUMP", {"leak": True}, "water leak in the pump room",
+                            name="leak"))
     lifts = [d.key for d in devices if d.device_type == DeviceType.lift_controller]
     if lifts:
         out.append(Incident(delay + 20, lifts[min(2, len(lifts) - 1)], {"trapped": True, "fault": False},
-                            "passenger trapped in a lift"))
+                            "passenger trapped in a lift", name="lift"))
     gas = [d.key for d in devices if d.device_type == DeviceType.gas_detector]
     if gas:
         # Flapping around the 20 %LEL threshold for two minutes: hysteresis keeps it to one alarm.
         for i in range(24):
             out.append(Incident(delay + 5 + i * 5, gas[0], {"gas_lel": 23.0 if i % 2 == 0 else 17.0},
-                                "flapping gas sensor" if i == 0 else "", repeat_for=0))
+                                "flapping gas sensor" if i == 0 else "", repeat_for=0, name="gas"))
     lights = [d for d in devices if d.device_type == DeviceType.street_light][:2]
     for d in lights:
         d.silent_after = delay / 2  # these stop reporting: offline after 3 missed heartbeats
@@ -134,6 +137,7 @@ def script(devices: list[SimDevice], compound_code: str, *, delay: float) -> lis
 class Sender:
     def __init__(self, transport: str, *, http_url: str | None, mqtt_url: str | None, compound_code: str) -> None:
         self.transport, self.code = transport, compound_code
+        self._last: Any = None  # the latest MQTT publish, flushed on close
         if transport == "mqtt":
             import paho.mqtt.client as mqtt
             from paho.mqtt.enums import CallbackAPIVersion
@@ -160,24 +164,66 @@ class Sender:
     def send(self, d: SimDevice, kind: str, message: dict[str, Any]) -> bool:
         if self.transport == "mqtt":
             topic = topic_for(self.code, d.key, kind)
-            self.mqtt.publish(topic, sign_mqtt(d.secret, topic, message), qos=1)
+            self._last = self.mqtt.publish(topic, sign_mqtt(d.secret, topic, message), qos=1)
             return True
+        import httpx
+
         body = json.dumps({**message, "kind": kind}).encode()
         try:
             r = self.http.post("/api/v1/devices/ingest", content=body, headers={
                 "content-type": "application/json", "X-Device-Key": d.key,
                 "X-Device-Signature": sign_http(d.secret, body)})
-        except Exception as e:  # the server may still be starting
+        except httpx.HTTPError as e:  # the server may still be starting
             log.warning("push failed: %s", e)
             return False
         return r.status_code == 202
 
     def close(self) -> None:
         if self.transport == "mqtt":
+            if self._last is not None:
+                # Messages still queued in the client would die with its loop: let the last one out first.
+                self._last.wait_for_publish(timeout=10)
             self.mqtt.loop_stop()
             self.mqtt.disconnect()
         else:
             self.http.close()
+
+
+def _message(run_id: str, seq: int, data: dict[str, Any]) -> dict[str, Any]:
+    return {"event_id": f"{run_id}-{seq}", "ts": datetime.now(UTC).isoformat(), "data": data}
+
+
+@dataclass(frozen=True)
+class Injected:
+    incident: Incident
+    device: SimDevice
+    sent: int
+    failed: int
+
+
+def inject(name: str, *, compound_code: str, transport: str = "http", http_url: str | None = None,
+           mqtt_url: str | None = None, seed: int = 20261121) -> Injected:
+    """Play one scripted incident now: the device's heartbeat, then its first incident message.
+
+    For drills, demos and end-to-end tests that need "the smoke on building 3" at a moment of
+    their choosing rather than `incident_delay` seconds into a full run. Same devices, same
+    payloads, same signing as `run`.
+    """
+    r = random.Random(seed)
+    devices = load_devices(compound_code, speed=1.0)
+    incident = next((i for i in script(devices, compound_code, delay=0.0) if i.name == name), None)
+    if incident is None:
+        raise ValueError(f"no incident {name!r} for compound {compound_code}")
+    device = next(d for d in devices if d.key == incident.key)
+    run_id = f"inject-{name}-{datetime.now(UTC).strftime('%y%m%d%H%M%S%f')}"
+    sender = Sender(transport, http_url=http_url, mqtt_url=mqtt_url, compound_code=compound_code)
+    try:
+        results = [sender.send(device, "heartbeat", _message(run_id, 1, normal(device, r))),
+                   sender.send(device, "event", _message(run_id, 2, {**normal(device, r), **incident.data}))]
+    finally:
+        sender.close()
+    log.info("injected incident: %s (%s)", incident.label, device.location)
+    return Injected(incident, device, sent=sum(results), failed=len(results) - sum(results))
 
 
 def run(*, compound_code: str, transport: str, http_url: str | None = None, mqtt_url: str | None = None,
@@ -228,7 +274,7 @@ def run(*, compound_code: str, transport: str, http_url: str | None = None, mqtt
                 kind = what
                 heapq.heappush(queue, (at + d.period * r.uniform(0.9, 1.1), idx, "telemetry"))
             seq += 1
-            message = {"event_id": f"{run_id}-{seq}", "ts": datetime.now(UTC).isoformat(), "data": data}
+            message = _message(run_id, seq, data)
             ok = sender.send(d, kind, message)
             counts["sent" if ok else "failed"] += 1
             if on_send is not None:
