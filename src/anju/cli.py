@@ -16,6 +16,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 app = typer.Typer(help="Anju 安居 — smart residential community platform", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema commands")
 app.add_typer(db_app, name="db")
+from anju.governance.cli import votes_app  # noqa: E402
+app.add_typer(votes_app, name="votes")
 console = Console()
 
 
