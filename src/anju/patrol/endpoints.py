@@ -1,7 +1,116 @@
-"""patrol: HTTP API."""
+"""Patrol API: routes and checkpoints, check-ins (QR / NFC), status, handovers."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import secrets
+from datetime import datetime
 
-router = APIRouter()
+from fastapi import APIRouter
+from pydantic import Field
+from sqlalchemy import select
+
+from anju.core.auth import requires
+from anju.core.deps import ReadSession, WriteSession
+from anju.core.errors import NotFound
+from anju.core.rbac import Perm
+from anju.core.schemas import InSchema, Schema
+from anju.patrol import service
+from anju.patrol.models import PatrolCheckpoint, PatrolRoute, PatrolSchedule
+
+router = APIRouter(prefix="/patrol", tags=["patrol"])
+PatrolReader = requires(Perm.patrol_read)
+PatrolManager = requires(Perm.patrol_manage)
+PatrolGuard = requires(Perm.patrol_checkin)
+
+
+class CheckpointBody(InSchema):
+    name: str = Field(min_length=1, max_length=64)
+    nfc_tag: str | None = Field(None, max_length=64)
+    building_id: int | None = None
+    key_point: bool = False
+    max_interval_minutes: int | None = Field(None, ge=5, le=24 * 60)
+
+
+class RouteBody(InSchema):
+    compound_id: int
+    name: str = Field(min_length=1, max_length=64)
+    checkpoints: list[CheckpointBody] = Field(min_length=1, max_length=200)
+    windows: list[tuple[int, int]] = Field(default_factory=list, description="(start minute after midnight, length)")
+
+
+class CheckpointRead(Schema):
+    id: int
+    route_id: int
+    name: str
+    code: str
+    nfc_tag: str | None
+    key_point: bool
+    max_interval_minutes: int | None
+
+
+class RouteRead(Schema):
+    id: int
+    compound_id: int
+    name: str
+    active: bool
+
+
+class ScanBody(InSchema):
+    code: str | None = Field(None, max_length=64)
+    nfc_tag: str | None = Field(None, max_length=64)
+
+
+class CheckinRead(Schema):
+    id: int
+    checkpoint_id: int
+    route_id: int
+    method: str
+    at: datetime
+
+
+class HandoverBody(InSchema):
+    compound_id: int
+    to_user_id: int | None = None
+    note: str = Field(min_length=2, max_length=1000)
+
+
+@router.post("/routes", response_model=RouteRead, status_code=201, operation_id="patrol-route-create")
+def create_route(body: RouteBody, who: PatrolManager, session: WriteSession) -> PatrolRoute:
+    """A route with its checkpoints (each gets a QR code) and daily windows."""
+    if not who.in_scope(body.compound_id):
+        raise NotFound(f"compound {body.compound_id}")
+    route = PatrolRoute(compound_id=body.compound_id, name=body.name, active=True)
+    session.add(route)
+    session.flush()
+    for i, cp in enumerate(body.checkpoints):
+        session.add(PatrolCheckpoint(compound_id=body.compound_id, route_id=route.id, name=cp.name, seq=i,
+                                     code=f"PT-{secrets.token_urlsafe(9)}", nfc_tag=cp.nfc_tag,
+                                     building_id=cp.building_id, key_point=cp.key_point,
+                                     max_interval_minutes=cp.max_interval_minutes))
+    for start, length in body.windows:
+        session.add(PatrolSchedule(compound_id=body.compound_id, route_id=route.id, start_minute=start % 1440,
+                                   window_minutes=max(5, min(length, 1440)), active=True))
+    session.flush()
+    return route
+
+
+@router.get("/routes/{route_id}/checkpoints", response_model=list[CheckpointRead], operation_id="patrol-checkpoints")
+def route_checkpoints(route_id: int, who: PatrolReader, session: ReadSession) -> list[PatrolCheckpoint]:
+    route = session.get(PatrolRoute, route_id)
+    if route is None or not who.in_scope(route.compound_id):
+        raise NotFound(f"route {route_id}")
+    return list(session.execute(select(PatrolCheckpoint).where(PatrolCheckpoint.route_id == route_id)
+                                .order_by(PatrolCheckpoint.seq)).scalars())
+
+
+@router.post("/checkins", response_model=CheckinRead, status_code=201, operation_id="patrol-checkin")
+def check_in(body: ScanBody, who: PatrolGuard, session: WriteSession) -> object:
+    """A guard scans a checkpoint's QR code or NFC tag; another compound's code is a 404."""
+    return service.check_in(session, by=who, code=body.code, nfc_tag=body.nfc_tag)
+
+
+@router.post("/handovers", status_code=201, operation_id="patrol-handover")
+def shift_handover(body: HandoverBody, who: PatrolGuard, session: WriteSession) -> dict[str, int]:
+    """交接班: record what the next shift takes over."""
+    row = service.handover(session, by=who, compound_id=body.compound_id, to_user_id=body.to_user_id, note=body.note)
+    return {"id": row.id}

@@ -1,3 +1,19 @@
 """workorders: event subscribers and jobs (imported by anju.handlers)."""
 
 from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from anju.alarms.events import WorkOrderRequested
+from anju.core.events import subscribe
+from anju.workorders import tasks as _tasks  # noqa: F401  (register the deadline job)
+from anju.workorders.service import work_order_service
+
+
+@subscribe(WorkOrderRequested)
+def open_order_for_alarm(session: Session, event: WorkOrderRequested) -> None:
+    """Alarm linkage (e.g. smoke): one work order per alarm, even when the event is delivered twice."""
+    work_order_service.open_from_alarm(session, alarm_id=event.alarm_id, compound_id=event.compound_id,
+                                       kind=event.kind, severity=event.severity, category=event.category,
+                                       title=event.title, building_id=event.building_id, house_id=event.house_id,
+                                       floor=event.floor)

@@ -1,0 +1,18 @@
+"""Patrol jobs: key-point gaps (R-W5) and closed round windows."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from anju.core.db import transaction, utcnow
+from anju.core.jobs import job
+from anju.patrol.service import check_gaps, check_rounds
+
+
+@job("patrol.watch", every=timedelta(seconds=60))
+def watch_patrols() -> None:
+    """Raise an alarm for each new gap and each missed round (once each, by unique rows)."""
+    with transaction() as session:
+        now = utcnow()
+        check_gaps(session, now=now)
+        check_rounds(session, now=now)
