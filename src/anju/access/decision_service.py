@@ -20,7 +20,7 @@ from anju.access import events as access_events
 from anju.access.config import access_settings
 from anju.access.credential_service import card_bidx, pin_digest
 from anju.access.enums import GATE_KINDS, CredentialKind, CredentialStatus, Decision, Method, PassStatus
-from anju.access.models import AccessCredential, AccessLog, AccessPoint, QrTokenUse, Terminal, VisitorPass
+from anju.access.models import AccessCredential, AccessLog, AccessPoint, Terminal, VisitorPass
 from anju.access.policy import holder_may_pass, pass_may_pass
 from anju.access.repository import AccessQuery
 from anju.access.schemas import DecisionRead, DecisionRequest, OfflineBatch, ReplayResult
@@ -226,10 +226,7 @@ class DecisionService:
         c = session.get(AccessCredential, tok.credential_id)
         if c is None or c.kind != CredentialKind.qr or c.compound_id != ap.compound_id:
             return _deny("qr_invalid", Method.qr)
-        try:
-            with session.begin_nested():
-                session.add(QrTokenUse(digest=token_digest(token.strip()), access_point_id=ap.id, used_at=now))
-        except IntegrityError:
+        if not AccessQuery(session).use_qr_token(token_digest(token.strip()), ap.id, now):
             return _deny("qr_replayed", Method.qr, person_id=c.person_id, credential_id=c.id)
         return self._holder(session, ap, c, Method.qr, direction, now)
 

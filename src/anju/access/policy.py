@@ -62,8 +62,8 @@ def holder_may_pass(q: AccessQuery, ap: AccessPoint, *, person_id: int | None, u
                     now: datetime) -> Verdict:
     """Residents: gates, own unit door, own lift floors; tenants until lease end; others by grant."""
     if person_id is not None:
-        person = q.person(person_id)
-        if person is None or person.status == PersonStatus.erased or person.frozen_at is not None:
+        state = q.person_state(person_id)
+        if state is None or state[0] == PersonStatus.erased or state[1] is not None:
             return Verdict(False, "credential_revoked")
         homes = q.homes(person_id, ap.compound_id, local(now).date())
         if homes:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, false, func, or_, select
+from sqlalchemy import Select, and_, bindparam, false, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from anju.access.enums import CredentialKind, CredentialStatus, Decision, Method, PassStatus
@@ -16,14 +18,58 @@ from anju.access.models import (
     AccessPoint,
     BlacklistEntry,
     FacePia,
+    QrTokenUse,
     Terminal,
     TerminalAccessPoint,
     TerminalListEntry,
     TerminalPush,
     VisitorPass,
 )
+from anju.accounts.models import DeviceCredential
 from anju.core.auth import Principal
+from anju.registry.enums import PersonStatus
 from anju.registry.models import House, Occupancy, Person
+
+# The gate decision's hot path runs these on every attempt. Built once with bind
+# parameters, they skip rebuilding the expression and its cache key per call (a
+# measurable share of a decision's CPU; see bench/access_http.py).
+_TERMINAL_BY_KEY = (select(Terminal).join(DeviceCredential, DeviceCredential.id == Terminal.device_credential_id)
+                    .where(DeviceCredential.key_id == bindparam("key"), DeviceCredential.active.is_(True)))
+_HOMES = (select(House.id, House.building_id, House.unit_id, House.floor)
+          .join(Occupancy, Occupancy.house_id == House.id)
+          .where(Occupancy.person_id == bindparam("person"), Occupancy.compound_id == bindparam("compound"),
+                 Occupancy.ended_on.is_(None),
+                 or_(Occupancy.lease_end.is_(None), Occupancy.lease_end >= bindparam("today"))))
+_CARD = (select(AccessCredential).where(
+    AccessCredential.compound_id == bindparam("compound"), AccessCredential.kind == CredentialKind.card,
+    AccessCredential.card_bidx == bindparam("bidx")).order_by(AccessCredential.status, AccessCredential.id.desc())
+    .limit(1))
+_CONTROLLED_POINT = select(AccessPoint).join(
+    TerminalAccessPoint, TerminalAccessPoint.access_point_id == AccessPoint.id).where(
+    TerminalAccessPoint.terminal_id == bindparam("terminal"), AccessPoint.id == bindparam("point"))
+_PINS = select(AccessCredential).where(
+    AccessCredential.compound_id == bindparam("compound"), AccessCredential.kind == CredentialKind.pin,
+    AccessCredential.status == CredentialStatus.active,
+    AccessCredential.pin_digest.in_(bindparam("digests", expanding=True)))
+_RECENT = AccessLog.__table__.alias("recent")
+# Failed PINs at a door within the window. Filtering on the door alone would walk every
+# row the door ever logged (kept ≥ 180 days, R-A9); the first id inside the window,
+# found through the server_at index, bounds the walk to the window's rows.
+_PIN_FAILURES = select(func.count()).select_from(AccessLog).where(
+    AccessLog.access_point_id == bindparam("point"),
+    AccessLog.id >= select(func.min(_RECENT.c.id)).where(_RECENT.c.server_at >= bindparam("since"))
+    .scalar_subquery(),
+    AccessLog.method == Method.pin, AccessLog.decision == Decision.deny, AccessLog.reason == "unknown_credential",
+    AccessLog.server_at >= bindparam("since"))
+_PERSON_STATE = select(Person.status, Person.frozen_at).where(Person.id == bindparam("person"))
+_BLACKLIST_BASE = select(BlacklistEntry).where(BlacklistEntry.compound_id == bindparam("compound"),
+                                               BlacklistEntry.active.is_(True))
+_BLACKLIST = {
+    (True, False): _BLACKLIST_BASE.where(BlacklistEntry.person_id == bindparam("person")).limit(1),
+    (False, True): _BLACKLIST_BASE.where(BlacklistEntry.card_bidx == bindparam("bidx")).limit(1),
+    (True, True): _BLACKLIST_BASE.where(or_(BlacklistEntry.person_id == bindparam("person"),
+                                            BlacklistEntry.card_bidx == bindparam("bidx"))).limit(1),
+}
 
 
 def readable_points(who: Principal) -> Select[tuple[AccessPoint]]:
@@ -47,15 +93,16 @@ class AccessQuery:
     # --- residents and holders -------------------------------------------------
     def homes(self, person_id: int, compound_id: int, today: date) -> list[tuple[int, int, int, int]]:
         """(house_id, building_id, unit_id, floor) of current occupancies; tenants until lease end."""
-        q = (select(House.id, House.building_id, House.unit_id, House.floor)
-             .join(Occupancy, Occupancy.house_id == House.id)
-             .where(Occupancy.person_id == person_id, Occupancy.compound_id == compound_id,
-                    Occupancy.ended_on.is_(None),
-                    or_(Occupancy.lease_end.is_(None), Occupancy.lease_end >= today)))
-        return [tuple(r) for r in self.session.execute(q).all()]  # type: ignore[misc]
+        rows = self.session.execute(_HOMES, {"person": person_id, "compound": compound_id, "today": today}).all()
+        return [tuple(r) for r in rows]  # type: ignore[misc]
 
     def person(self, person_id: int) -> Person | None:
         return self.session.get(Person, person_id)
+
+    def person_state(self, person_id: int) -> tuple[PersonStatus, datetime | None] | None:
+        """(status, frozen_at) alone: a gate needs no name, phone or ID number (nor their decryption)."""
+        row = self.session.execute(_PERSON_STATE, {"person": person_id}).first()
+        return (row[0], row[1]) if row is not None else None
 
     def household_members(self, house_ids: set[int]) -> set[int]:
         if not house_ids:
@@ -75,28 +122,18 @@ class AccessQuery:
             AccessGrant.compound_id == compound_id, AccessGrant.active.is_(True), or_(*conds))).scalars())
 
     def blacklisted(self, compound_id: int, *, person_id: int | None, card_bidx: str | None) -> BlacklistEntry | None:
-        conds = []
-        if person_id is not None:
-            conds.append(BlacklistEntry.person_id == person_id)
-        if card_bidx is not None:
-            conds.append(BlacklistEntry.card_bidx == card_bidx)
-        if not conds:
+        if person_id is None and card_bidx is None:
             return None
-        return self.session.execute(select(BlacklistEntry).where(
-            BlacklistEntry.compound_id == compound_id, BlacklistEntry.active.is_(True), or_(*conds))
-            .limit(1)).scalar_one_or_none()
+        q = _BLACKLIST[(person_id is not None, card_bidx is not None)]
+        return self.session.execute(q, {"compound": compound_id, "person": person_id, "bidx": card_bidx}
+                                    ).scalar_one_or_none()
 
     # --- credentials ------------------------------------------------------------
     def card(self, compound_id: int, bidx: str) -> AccessCredential | None:
-        return self.session.execute(select(AccessCredential).where(
-            AccessCredential.compound_id == compound_id, AccessCredential.kind == CredentialKind.card,
-            AccessCredential.card_bidx == bidx).order_by(AccessCredential.status, AccessCredential.id.desc())
-            .limit(1)).scalar_one_or_none()
+        return self.session.execute(_CARD, {"compound": compound_id, "bidx": bidx}).scalar_one_or_none()
 
     def pins(self, compound_id: int, digests: list[str]) -> list[AccessCredential]:
-        return list(self.session.execute(select(AccessCredential).where(
-            AccessCredential.compound_id == compound_id, AccessCredential.kind == CredentialKind.pin,
-            AccessCredential.status == CredentialStatus.active, AccessCredential.pin_digest.in_(digests))).scalars())
+        return list(self.session.execute(_PINS, {"compound": compound_id, "digests": digests}).scalars())
 
     def by_subject(self, compound_id: int, subject_ref: str) -> AccessCredential | None:
         return self.session.execute(select(AccessCredential).where(
@@ -144,16 +181,11 @@ class AccessQuery:
             TerminalAccessPoint.access_point_id == access_point_id)).scalars())
 
     def terminal_by_key(self, key_id: str) -> Terminal | None:
-        from anju.accounts.models import DeviceCredential
-
-        return self.session.execute(select(Terminal).join(
-            DeviceCredential, DeviceCredential.id == Terminal.device_credential_id).where(
-            DeviceCredential.key_id == key_id, DeviceCredential.active.is_(True))).scalar_one_or_none()
+        return self.session.execute(_TERMINAL_BY_KEY, {"key": key_id}).scalar_one_or_none()
 
     def controlled_point(self, terminal_id: int, access_point_id: int) -> AccessPoint | None:
-        return self.session.execute(select(AccessPoint).join(
-            TerminalAccessPoint, TerminalAccessPoint.access_point_id == AccessPoint.id).where(
-            TerminalAccessPoint.terminal_id == terminal_id, AccessPoint.id == access_point_id)).scalar_one_or_none()
+        return self.session.execute(_CONTROLLED_POINT, {"terminal": terminal_id, "point": access_point_id}
+                                    ).scalar_one_or_none()
 
     def terminal_by_device(self, device_credential_id: int) -> Terminal | None:
         return self.session.execute(select(Terminal).where(
@@ -222,11 +254,20 @@ class AccessQuery:
             AccessLog.decision == Decision.allow, AccessLog.method != Method.remote)
             .order_by(AccessLog.id.desc()).limit(1)).scalar_one_or_none()
 
+    def use_qr_token(self, digest: str, access_point_id: int, at: datetime) -> bool:
+        """Record a QR token's first use at a door; False if it was used there before (a replay).
+
+        One INSERT … ON CONFLICT DO NOTHING: the unique (digest, door) decides even between
+        two gates racing, without a savepoint's extra round trips on every scan.
+        """
+        insert = pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        table = QrTokenUse.__table__  # Core, not the ORM bulk path: RETURNING says whether the row went in
+        stmt = (insert(table).values(digest=digest, access_point_id=access_point_id, used_at=at)
+                .on_conflict_do_nothing().returning(table.c.id))
+        return self.session.execute(stmt).first() is not None
+
     def pin_failures(self, access_point_id: int, since: datetime) -> int:
-        return int(self.session.execute(select(func.count()).select_from(AccessLog).where(
-            AccessLog.access_point_id == access_point_id, AccessLog.method == Method.pin,
-            AccessLog.decision == Decision.deny, AccessLog.reason == "unknown_credential",
-            AccessLog.server_at >= since)).scalar_one())
+        return int(self.session.execute(_PIN_FAILURES, {"point": access_point_id, "since": since}).scalar_one())
 
     def feed(self, compound_ids: set[int], after_id: int, limit: int = 50) -> list[Any]:
         q = (select(AccessLog, AccessPoint.name, VisitorPass.visitor_name, Person.name)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PrivateFormat, PublicFormat, NoEncryption
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -37,10 +37,12 @@ def _unb64(s: str) -> bytes:
     return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
 
 
+_KEYS = (select(SigningKey).where(SigningKey.compound_id == bindparam("compound"), SigningKey.retired_at.is_(None))
+         .order_by(SigningKey.id.desc()))  # built once: every QR decision runs it
+
+
 def signing_keys(session: Session, compound_id: int) -> list[SigningKey]:
-    return list(session.execute(select(SigningKey).where(SigningKey.compound_id == compound_id,
-                                                         SigningKey.retired_at.is_(None))
-                                .order_by(SigningKey.id.desc())).scalars())
+    return list(session.execute(_KEYS, {"compound": compound_id}).scalars())
 
 
 def current_key(session: Session, compound_id: int) -> SigningKey:
