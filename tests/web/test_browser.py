@@ -33,14 +33,15 @@ class Persona:
 _ALL = ["/console/compounds", "/console/houses", "/console/residents", "/console/vehicles", "/console/import",
         "/console/privacy", "/console/audit"]
 PERSONAS = {
-    "admin": Persona("/console", DESKTOP, ["导入名册", "个人信息请求", "审计日志", "数据大屏", "即将上线"], [], "/h5",
+    "admin": Persona("/console", DESKTOP, ["导入名册", "个人信息请求", "审计日志", "数据大屏", "告警中心", "工单", "业主投票", "物业费"], [], "/h5",
                      ["/console/compounds"]),
     "manager_wang": Persona("/console", DESKTOP,
                             ["小区结构", "房屋", "住户", "车辆", "导入名册", "个人信息请求", "审计日志"], [],
                             "/h5", _ALL),
     "staff_liu": Persona("/console", DESKTOP, ["住户", "车辆", "数据大屏"], ["导入名册", "审计日志", "个人信息请求"],
                          "/console/import", ["/console/houses"]),
-    "guard_chen": Persona("/console", DESKTOP, ["住户", "车辆"], ["导入名册", "审计日志", "隐私合规"], "/console/audit",
+    "guard_chen": Persona("/console", DESKTOP, ["住户", "车辆", "告警中心", "门岗", "巡更"],
+                          ["导入名册", "审计日志", "隐私合规", "物业费"], "/console/audit",
                           ["/console/vehicles"]),
     "grid_zhou": Persona("/console", DESKTOP, ["住户", "小区结构"], ["导入名册", "个人信息请求"], "/console/privacy",
                          ["/console/residents"]),
@@ -120,7 +121,7 @@ def test_english_switch_changes_the_menu(browser, live_server):
             page.click('.topbar a[data-lang="en"]')
         assert page.get_attribute("html", "lang") == "en"
         nav = page.inner_text('[data-testid="nav"]')
-        for label in ("Registry", "Residents", "Vehicles", "Import roster", "Audit log", "Soon"):
+        for label in ("Registry", "Residents", "Vehicles", "Import roster", "Audit log", "Alarm centre", "Owner votes"):
             assert label in nav
         assert "住户" not in nav
         shot(page, "manager_wang_console_en")
