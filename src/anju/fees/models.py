@@ -1,3 +1,137 @@
-"""fees: ORM models."""
+"""fees: fee items, monthly bills, payments and the simulated provider's orders, refunds,
+arrears reminders and the owners' common-income ledger. Money is integer fen throughout."""
 
 from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from anju.core.db import Base, UTCDateTime, utcnow
+from anju.core.mixins import CompoundScopedMixin
+
+
+class FeeItem(CompoundScopedMixin, Base):
+    """A chargeable item. `filing_ref` names the contract clause or price filing (R-M5)."""
+
+    __tablename__ = "fee_item"
+    __table_args__ = (UniqueConstraint("compound_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))  # FeeKind
+    basis: Mapped[str] = mapped_column(String(16))  # FeeBasis
+    rate_fen: Mapped[Decimal] = mapped_column(Numeric(12, 2))  # fen per m² / house / vehicle per month
+    filing_ref: Mapped[str] = mapped_column(String(128))
+    agreement_ref: Mapped[str | None] = mapped_column(String(128))  # owners' resolution for an agreed formula
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Bill(CompoundScopedMixin, Base):
+    """One item for one house for one month; the unique key makes billing runs idempotent."""
+
+    __tablename__ = "fee_bill"
+    __table_args__ = (UniqueConstraint("house_id", "item_id", "period"),
+                      Index("ix_fee_bill_compound_period", "compound_id", "period", "status"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    house_id: Mapped[int] = mapped_column(ForeignKey("house.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("fee_item.id"))
+    period: Mapped[str] = mapped_column(String(7))  # "2026-11"
+    payer_kind: Mapped[str] = mapped_column(String(16))  # PayerKind
+    quantity: Mapped[Decimal] = mapped_column(Numeric(10, 2))  # m², 1 house, or vehicles
+    basis: Mapped[dict[str, Any]] = mapped_column(JSON)  # rate, area source, agreement: how it was computed
+    amount_fen: Mapped[int] = mapped_column(Integer)
+    paid_fen: Mapped[int] = mapped_column(Integer, default=0)
+    refunded_fen: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(8), default="open")  # BillStatus
+    due_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PaymentIntent(CompoundScopedMixin, Base):
+    """An order opened with an online provider; its callback completes it (once)."""
+
+    __tablename__ = "fee_payment_intent"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_no: Mapped[str] = mapped_column(String(40), unique=True)
+    bill_id: Mapped[int] = mapped_column(ForeignKey("fee_bill.id"), index=True)
+    provider: Mapped[str] = mapped_column(String(16))
+    amount_fen: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # IntentStatus
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Payment(CompoundScopedMixin, Base):
+    """Money received for a bill. (provider, provider_txn) is unique: a replayed callback pays nothing."""
+
+    __tablename__ = "fee_payment"
+    __table_args__ = (UniqueConstraint("provider", "provider_txn"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bill_id: Mapped[int] = mapped_column(ForeignKey("fee_bill.id"), index=True)
+    amount_fen: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(20))  # PayChannel
+    provider: Mapped[str] = mapped_column(String(16))  # "sim" or "counter"
+    provider_txn: Mapped[str] = mapped_column(String(64))
+    receipt_no: Mapped[str] = mapped_column(String(40), unique=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))  # payer online, or the cashier
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Refund(CompoundScopedMixin, Base):
+    """Money returned (R-M5: overcharges, prepaid unserved periods); never more than was paid."""
+
+    __tablename__ = "fee_refund"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bill_id: Mapped[int] = mapped_column(ForeignKey("fee_bill.id"), index=True)
+    amount_fen: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(255))
+    receipt_no: Mapped[str] = mapped_column(String(40), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ArrearsReminder(CompoundScopedMixin, Base):
+    """A reminder with a deadline sent to one household for one month (R-M1: a reminder, never a cut-off)."""
+
+    __tablename__ = "fee_arrears_reminder"
+    __table_args__ = (UniqueConstraint("house_id", "period"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    house_id: Mapped[int] = mapped_column(ForeignKey("house.id"), index=True)
+    period: Mapped[str] = mapped_column(String(7))
+    amount_fen: Mapped[int] = mapped_column(Integer)
+    deadline: Mapped[date] = mapped_column(Date)
+    notice_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CommonIncome(CompoundScopedMixin, Base):
+    """A line of the owners' common-income ledger (R-M3): gross, documented costs, net."""
+
+    __tablename__ = "fee_common_income"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_on: Mapped[date] = mapped_column(Date, index=True)
+    kind: Mapped[str] = mapped_column(String(24))  # IncomeKind
+    description: Mapped[str] = mapped_column(String(255))
+    gross_fen: Mapped[int] = mapped_column(Integer)
+    cost_fen: Mapped[int] = mapped_column(Integer, default=0)
+    cost_doc: Mapped[str | None] = mapped_column(String(128))  # the invoice/contract behind the cost
+    note: Mapped[str | None] = mapped_column(Text)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,7 +1,383 @@
-"""fees_pages."""
+"""Fees and notices pages: the resident's bills, the simulated provider's checkout, receipts,
+the common-income ledger and the notice inbox with surveys (H5); the staff fees console and the
+notices console for staff and the owners' committee.
+
+Forms post here and redirect back (post/redirect/get); refusals raise the domain's errors,
+which web paths render as a 4xx page with the reason.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
+from sqlalchemy import func, select
+from starlette.responses import Response
+
+from anju.core.auth import Principal
+from anju.core.deps import ReadSession, WriteSession
+from anju.core.errors import Forbidden, Invalid, NotFound
+from anju.core.rbac import Perm, Role
+from anju.fees.enums import (
+    COUNTER_CHANNELS,
+    BillStatus,
+    IncomeKind,
+    IntentStatus,
+    PayChannel,
+)
+from anju.fees.models import Bill, FeeItem, Payment
+from anju.fees.money import yuan
+from anju.fees.providers import PROVIDERS, simulated_provider
+from anju.fees.repository import FeeQuery
+from anju.fees.schemas import IncomeCreate
+from anju.fees.service import fee_service, period_of
+from anju.notices.enums import (
+    MUTABLE,
+    Audience,
+    NoticeKind,
+    OutageKind,
+    QuestionKind,
+    RespondentUnit,
+    TargetKind,
+)
+from anju.notices.repository import NoticeQuery
+from anju.notices.schemas import NoticeCreate, QuestionIn, SurveyCreate
+from anju.notices.service import notice_service, survey_service
+from anju.registry.models import Building, House
+from anju.web import queries
+from anju.web.deps import (
+    ConsolePage,
+    WebUser,
+    console_guard,
+    page_guard,
+    selected_compound,
+)
+from anju.web.nav import NavGroup, nav_for
+from anju.web.render import CST, render
 
 router = APIRouter(include_in_schema=False)
+SelfServicePage = Annotated[Principal, Depends(page_guard(Perm.self_service))]
+FeesPage = Annotated[ConsolePage, Depends(console_guard(Perm.fees_read))]
+PAGE_SIZE = 50
+
+
+def _see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+# --- resident H5: bills --------------------------------------------------------------------------
+@router.get("/h5/bills")
+def my_bills(request: Request, who: SelfServicePage, session: ReadSession, paid: str | None = None) -> Response:
+    """我的账单: open and paid bills of my households, pay online, receipts, the common-income ledger."""
+    rows, _ = FeeQuery(session).bill_rows(who, limit=200)
+    bill_ids = [b.id for b, _, _ in rows]
+    payments: dict[int, list[Payment]] = defaultdict(list)
+    for p in FeeQuery(session).payments_of(bill_ids):
+        payments[p.bill_id].append(p)
+    owed = sum(b.amount_fen - b.paid_fen for b, _, _ in rows if b.status == BillStatus.open)
+    compound_id = next(iter(sorted(who.compound_ids)), None)
+    ledger = fee_service.ledger(session, by=who, compound_id=compound_id) if compound_id else None
+    return render(request, "fees/h5_bills.html", {
+        "who": who, "rows": rows, "payments": payments, "owed": owed, "ledger": ledger, "yuan": yuan,
+        "just_paid": int(paid) if paid and paid.isdigit() else None})
+
+
+@router.post("/h5/bills/{bill_id}/pay")
+def start_payment(bill_id: int, who: SelfServicePage, session: WriteSession) -> Response:
+    """Open an order with the simulated provider and go to its checkout page."""
+    intent = fee_service.open_online(session, by=who, bill_id=bill_id)
+    return _see_other(PROVIDERS[intent.provider].checkout_url(intent.order_no))
+
+
+@router.get("/h5/bills/pay/{order_no}")
+def checkout(order_no: str, request: Request, who: SelfServicePage, session: ReadSession) -> Response:
+    """The simulated provider's checkout page (a real provider's page would be on its own site)."""
+    intent = fee_service.intent_of(session, by=who, order_no=order_no[:40])
+    bill = fee_service.get_bill(session, by=who, bill_id=intent.bill_id)
+    label = session.get(House, bill.house_id)
+    item = session.get(FeeItem, bill.item_id)
+    return render(request, "fees/h5_checkout.html", {"who": who, "intent": intent, "bill": bill, "yuan": yuan,
+                                                     "house": label, "item": item})
+
+
+@router.post("/h5/bills/pay/{order_no}")
+def confirm_checkout(order_no: str, who: SelfServicePage, session: WriteSession,
+                     outcome: Annotated[str, Form(max_length=8)] = "pay") -> Response:
+    """The payer confirms (or cancels) at the provider; the provider sends us its signed notification.
+
+    The simulated provider delivers the notification in-process through the same verify-and-settle
+    code as POST /api/v1/fees/providers/sim/callback, so both paths are one.
+    """
+    intent = fee_service.intent_of(session, by=who, order_no=order_no[:40])
+    if intent.status != IntentStatus.pending:
+        return _see_other("/h5/bills")  # already settled (a second click, the back button): nothing to do
+    body, signature = simulated_provider.notification(order_no=intent.order_no, amount_fen=intent.amount_fen,
+                                                      success=outcome == "pay")
+    fee_service.handle_callback(session, provider=intent.provider, body=body, signature=signature)
+    return _see_other(f"/h5/bills?paid={intent.bill_id}" if outcome == "pay" else "/h5/bills")
+
+
+@router.get("/h5/bills/receipts/{payment_id}")
+def receipt(payment_id: int, request: Request, who: SelfServicePage, session: ReadSession) -> Response:
+    """A printable receipt for one of my payments."""
+    payment = session.get(Payment, payment_id)
+    if payment is None:
+        raise NotFound(f"payment {payment_id} not found", zh="未找到该收据")
+    bill = fee_service.get_bill(session, by=who, bill_id=payment.bill_id)
+    return render(request, "fees/h5_receipt.html", {
+        "who": who, "p": payment, "bill": bill, "house": session.get(House, bill.house_id),
+        "item": session.get(FeeItem, bill.item_id), "yuan": yuan})
+
+
+# --- resident H5: notices and surveys ---------------------------------------------------------------
+@router.get("/h5/notices")
+def my_notices(request: Request, who: SelfServicePage, session: ReadSession) -> Response:
+    """通知公告: my inbox with the unread badge, open surveys, mute preferences."""
+    unread, rows = notice_service.inbox(session, by=who)
+    compound_id = next(iter(sorted(who.compound_ids)), None)
+    surveys = [s for s in NoticeQuery(session).surveys(compound_id)] if compound_id else []
+    keys = [f"house:{h}" for h in who.house_ids] + ([f"person:{who.person_id}"] if who.person_id else [])
+    answered = NoticeQuery(session).answered_keys([s.id for s in surveys], keys)
+    open_surveys = []
+    for s in surveys:
+        if not survey_service.is_open(s):
+            continue
+        mine = {f"person:{who.person_id}"} if s.respondent_unit == RespondentUnit.person else {
+            f"house:{h}" for h in who.house_ids}
+        done = any((s.id, k) in answered for k in mine)
+        open_surveys.append({"survey": s, "questions": survey_service.questions(session, s.id), "done": done})
+    mutes = notice_service.mutes(session, person_id=who.person_id) if who.person_id else []
+    return render(request, "fees/h5_notices.html", {"who": who, "unread": unread, "rows": rows,
+                                                    "surveys": open_surveys, "mutes": mutes, "mutable": MUTABLE})
+
+
+@router.post("/h5/notices/{notice_id}/read")
+def read_notice(notice_id: int, who: SelfServicePage, session: WriteSession) -> Response:
+    notice_service.mark_read(session, by=who, notice_id=notice_id)
+    return _see_other(f"/h5/notices#notice-{notice_id}")
+
+
+@router.post("/h5/notices/mutes")
+async def set_mutes(request: Request, who: SelfServicePage, session: WriteSession) -> Response:
+    form = await request.form()
+    notice_service.set_mutes(session, by=who, kinds=[str(k) for k in form.getlist("kind")][:8])
+    return _see_other("/h5/notices")
+
+
+@router.post("/h5/surveys/{survey_id}")
+async def answer_survey(survey_id: int, request: Request, who: SelfServicePage, session: WriteSession) -> Response:
+    form = await request.form()
+    answers = {k[2:]: str(v) for k, v in form.items() if k.startswith("q_")}
+    survey_service.respond(session, by=who, survey_id=survey_id, house_id=None, answers=answers)
+    return _see_other("/h5/notices?answered=1")
+
+
+# --- staff fees console -------------------------------------------------------------------------
+@router.get("/console/fees")
+def fees_console(request: Request, ctx: FeesPage, session: ReadSession, period: str | None = None,
+                 status: str | None = None, page: str | None = None, done: str | None = None) -> Response:
+    """物业费: bills by month and status, the arrears aggregate, counter payments, billing runs, export."""
+    if ctx.compound is None:
+        return render(request, "console/empty.html", ctx.context("nav.fees"))
+    cid = ctx.compound.id
+    q = FeeQuery(session)
+    periods = q.periods(cid)
+    chosen = period if period in periods else (periods[0] if periods else period_of(date.today()))
+    state = status if status in (BillStatus.open, BillStatus.paid) else None
+    n = max(1, min(int(page), 10_000)) if page and page.isdigit() else 1
+    rows, total = q.bill_rows(ctx.who, compound_id=cid, period=chosen, status=state, offset=(n - 1) * PAGE_SIZE,
+                              limit=PAGE_SIZE)
+    sums = session.execute(select(func.count(), func.coalesce(func.sum(Bill.amount_fen), 0),
+                                  func.coalesce(func.sum(Bill.paid_fen), 0))
+                           .where(Bill.compound_id == cid, Bill.period == chosen)).one()
+    return render(request, "fees/console_fees.html", ctx.context(
+        "nav.fees", rows=rows, total=total, page_no=n, pages=max(1, -(-total // PAGE_SIZE)), periods=periods,
+        period=chosen, status=state, yuan=yuan, done=done,
+        totals={"bills": int(sums[0]), "amount": int(sums[1]), "paid": int(sums[2])},
+        arrears=fee_service.arrears(session, by=ctx.who, compound_id=cid, today=date.today()),
+        ledger=fee_service.ledger(session, by=ctx.who, compound_id=cid), income_kinds=list(IncomeKind),
+        channels=[c for c in PayChannel if c in COUNTER_CHANNELS], next_period=period_of(date.today()),
+        can_collect=ctx.who.can(Perm.fees_collect), can_manage=ctx.who.can(Perm.fees_manage),
+        default_deadline=(date.today() + timedelta(days=15)).isoformat(),
+        items=q.items(cid, active_only=False),
+        disclosure=fee_service.last_disclosure(session, compound_id=cid, today=date.today())))
+
+
+def _back(ctx: ConsolePage, period: str, done: str) -> Response:
+    return _see_other(f"/console/fees?compound_id={ctx.compound_id}&period={period}&done={done}")
+
+
+@router.post("/console/fees/bills/{bill_id}/counter")
+def counter_payment(bill_id: int, ctx: FeesPage, session: WriteSession, amount: Annotated[str, Form(max_length=20)],
+                    channel: Annotated[str, Form(max_length=20)] = "counter_cash") -> Response:
+    """The staffed counter (R-M7): cash, card or staff-assisted."""
+    try:
+        ch = PayChannel(channel)
+    except ValueError:
+        raise Invalid("unknown channel", zh="收费方式无效") from None
+    p = fee_service.counter_payment(session, by=ctx.who, bill_id=bill_id, amount=amount, channel=ch)
+    bill = session.get(Bill, p.bill_id)
+    return _back(ctx, bill.period if bill else "", f"paid:{p.receipt_no}")
+
+
+@router.post("/console/fees/billing-run")
+def billing_run(ctx: FeesPage, session: WriteSession, period: Annotated[str, Form(max_length=7)]) -> Response:
+    if ctx.compound is None:
+        raise Forbidden()
+    r = fee_service.run_billing(session, by=ctx.who, compound_id=ctx.compound.id, period=period)
+    return _back(ctx, period, f"billed:{r.created}")
+
+
+@router.post("/console/fees/reminders")
+def reminders(ctx: FeesPage, session: WriteSession, period: Annotated[str, Form(max_length=7)],
+              deadline: Annotated[date, Form()]) -> Response:
+    if ctx.compound is None:
+        raise Forbidden()
+    sent, _ = fee_service.send_reminders(session, by=ctx.who, compound_id=ctx.compound.id, period=period,
+                                         deadline=deadline, today=date.today())
+    return _back(ctx, period, f"reminded:{sent}")
+
+
+@router.post("/console/fees/bills/{bill_id}/refund")
+def refund(bill_id: int, ctx: FeesPage, session: WriteSession, amount: Annotated[str, Form(max_length=20)],
+           reason: Annotated[str, Form(min_length=2, max_length=255)]) -> Response:
+    r = fee_service.refund(session, by=ctx.who, bill_id=bill_id, amount=amount, reason=reason)
+    bill = session.get(Bill, r.bill_id)
+    return _back(ctx, bill.period if bill else "", f"refunded:{r.receipt_no}")
+
+
+@router.post("/console/fees/disclosure")
+def disclosure(ctx: FeesPage, session: WriteSession) -> Response:
+    if ctx.compound is None:
+        raise Forbidden()
+    fee_service.publish_arrears_disclosure(session, by=ctx.who, compound_id=ctx.compound.id, today=date.today())
+    return _back(ctx, "", "disclosed:1")
+
+
+@router.post("/console/fees/income-report")
+def income_report(ctx: FeesPage, session: WriteSession) -> Response:
+    if ctx.compound is None:
+        raise Forbidden()
+    fee_service.publish_income_report(session, by=ctx.who, compound_id=ctx.compound.id, today=date.today())
+    return _back(ctx, "", "disclosed:1")
+
+
+@router.post("/console/fees/income")
+def add_income(ctx: FeesPage, session: WriteSession, occurred_on: Annotated[date, Form()],
+               kind: Annotated[IncomeKind, Form()], description: Annotated[str, Form(min_length=1, max_length=255)],
+               gross: Annotated[str, Form(max_length=20)], cost: Annotated[str, Form(max_length=20)] = "0",
+               cost_doc: Annotated[str, Form(max_length=128)] = "") -> Response:
+    if ctx.compound is None:
+        raise Forbidden()
+    fee_service.add_income(session, by=ctx.who, data=IncomeCreate(
+        compound_id=ctx.compound.id, occurred_on=occurred_on, kind=kind, description=description, gross=gross,
+        cost=cost or "0", cost_doc=cost_doc or None))
+    return _back(ctx, "", "income:1")
+
+
+# --- notices console: staff with notices.manage and the owners' committee ------------------------------
+def notices_guard(request: Request, who: WebUser, session: ReadSession) -> ConsolePage:
+    """Staff holding notices.manage, or committee members (not staff: their compound is their home's)."""
+    if not who.can(Perm.notices_manage) or not (who.is_staff or who.role == Role.committee_member):
+        raise Forbidden(f"role {who.role.value} may not open {request.url.path}", zh="您的角色无权查看此页面")
+    compounds = queries.compounds_of(session, who)
+    return ConsolePage(who=who, compounds=compounds, compound=selected_compound(request, compounds))
+
+
+NoticesPage = Annotated[ConsolePage, Depends(notices_guard)]
+_COMMITTEE_PAGES = ("/console/notices", "/console/votes")
+
+
+def _nav(who: Principal) -> list[NavGroup]:
+    """Committee members see only the console pages they may open."""
+    groups = nav_for(who)
+    if who.is_staff:
+        return groups
+    out = [NavGroup(g.key, tuple(i for i in g.items if i.href in _COMMITTEE_PAGES)) for g in groups]
+    return [g for g in out if g.items]
+
+
+@router.get("/console/notices")
+def notices_console(request: Request, ctx: NoticesPage, session: ReadSession, done: str | None = None) -> Response:
+    """通知公告: publish (general, outage, emergency), read receipts, surveys and their results."""
+    if ctx.compound is None:
+        return render(request, "console/empty.html", {**ctx.context("nav.notices"), "nav": _nav(ctx.who)})
+    cid = ctx.compound.id
+    notices = notice_service.managed(session, by=ctx.who, compound_id=cid)
+    buildings = list(session.execute(select(Building.id, Building.name).where(Building.compound_id == cid)
+                                     .order_by(Building.id)).all())
+    surveys = []
+    for s in NoticeQuery(session).surveys(cid)[:10]:
+        surveys.append(survey_service.results(session, by=ctx.who, survey_id=s.id))
+    now = datetime.now(UTC).astimezone(CST)
+    return render(request, "fees/console_notices.html", {
+        **ctx.context("nav.notices", notices=notices, buildings=buildings, surveys=surveys, done=done,
+                      kinds=[NoticeKind.general, NoticeKind.outage, NoticeKind.emergency],
+                      outage_kinds=list(OutageKind), audiences=list(Audience),
+                      default_start=(now + timedelta(days=1)).strftime("%Y-%m-%dT09:00"),
+                      default_end=(now + timedelta(days=1)).strftime("%Y-%m-%dT17:00")),
+        "nav": _nav(ctx.who)})
+
+
+def _local(value: str) -> datetime | None:
+    """A datetime-local form value, read as China time."""
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=CST).astimezone(UTC)
+    except ValueError:
+        raise Invalid("bad date/time", zh="时间格式无效") from None
+
+
+@router.post("/console/notices")
+async def publish_notice(request: Request, ctx: NoticesPage, session: WriteSession) -> Response:
+    if ctx.compound is None:
+        raise Forbidden()
+    form = await request.form()
+    f = {k: str(v)[:5000] for k, v in form.items()}
+    building = f.get("building_id", "")
+    buildings = [int(b) for b in form.getlist("outage_buildings") if str(b).isdigit()]
+    try:
+        data = NoticeCreate(
+            compound_id=ctx.compound.id, kind=NoticeKind(f.get("kind", "general")), title=f.get("title", ""),
+            body=f.get("body", ""),
+            target_kind=TargetKind.building if building.isdigit() else TargetKind.compound,
+            target_id=int(building) if building.isdigit() else None, audience=Audience(f.get("audience", "all")),
+            outage_kind=OutageKind(f["outage_kind"]) if f.get("kind") == "outage" and f.get("outage_kind") else None,
+            outage_buildings=buildings if f.get("kind") == "outage" else None,
+            window_start=_local(f.get("window_start", "")) if f.get("kind") == "outage" else None,
+            window_end=_local(f.get("window_end", "")) if f.get("kind") == "outage" else None)
+    except ValueError as exc:
+        raise Invalid(str(exc)[:300], zh="通知内容不完整或无效") from None
+    n = notice_service.publish(session, by=ctx.who, data=data)
+    return _see_other(f"/console/notices?done=published:{n.recipients}")
+
+
+@router.post("/console/notices/surveys")
+async def create_survey(request: Request, ctx: NoticesPage, session: WriteSession) -> Response:
+    """Questions come one per line: "rating: 文本", "single: 文本 | 选项1 | 选项2", "text: 文本"."""
+    if ctx.compound is None:
+        raise Forbidden()
+    form = await request.form()
+    questions: list[QuestionIn] = []
+    for line in str(form.get("questions", ""))[:5000].splitlines():
+        kind, _, rest = line.partition(":")
+        if not rest.strip():
+            continue
+        parts = [p.strip() for p in rest.split("|")]
+        try:
+            questions.append(QuestionIn(kind=QuestionKind(kind.strip()), text=parts[0], options=parts[1:]))
+        except ValueError:
+            raise Invalid(f"bad question line: {line[:80]}", zh=f"题目格式错误：{line[:80]}") from None
+    try:
+        data = SurveyCreate(compound_id=ctx.compound.id, title=str(form.get("title", ""))[:128],
+                            anonymous=form.get("anonymous") == "on",
+                            respondent_unit=RespondentUnit(str(form.get("respondent_unit", "household"))),
+                            questions=questions)
+    except ValueError as exc:
+        raise Invalid(str(exc)[:300], zh="问卷标题和题目不能为空") from None
+    survey_service.create(session, by=ctx.who, data=data)
+    return _see_other("/console/notices?done=survey:1")

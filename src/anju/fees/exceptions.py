@@ -1,0 +1,86 @@
+"""Fee errors (rendered by the one handler in main.py)."""
+
+from __future__ import annotations
+
+from anju.core.errors import AppError, Conflict, Invalid, NotFound
+
+
+class BadAmount(Invalid):
+    code = "fees_bad_amount"
+    message_zh = "金额无效"
+    message_en = "Invalid amount"
+
+
+class BadPeriod(Invalid):
+    code = "fees_bad_period"
+    message_zh = "账期格式应为 YYYY-MM"
+    message_en = "The billing month must look like YYYY-MM"
+
+
+class NotFiled(Invalid):
+    """R-M5: an item or rate that is not in the contract or price filing cannot be charged."""
+
+    code = "fees_not_filed"
+    message_zh = "收费项目须注明合同条款或价格备案依据"
+    message_en = "A fee item needs its contract clause or price filing reference"
+
+
+class AgreementRequired(Invalid):
+    """R-M2: anything but exclusive area needs the owners' agreed formula on record."""
+
+    code = "fees_agreement_required"
+    message_zh = "按户定额等约定分摊方式须注明业主大会决议"
+    message_en = "A formula other than exclusive area needs the owners' agreement reference"
+
+
+class BillNotFound(NotFound):
+    code = "fees_bill_not_found"
+    message_zh = "账单不存在"
+    message_en = "Bill not found"
+
+
+class BillAlreadyPaid(Conflict):
+    code = "fees_bill_paid"
+    message_zh = "该账单已缴清"
+    message_en = "This bill is already paid"
+
+
+class Overpayment(Conflict):
+    code = "fees_overpayment"
+    message_zh = "缴费金额超过欠费金额"
+    message_en = "The payment is more than the amount due"
+
+
+class RefundTooLarge(Conflict):
+    code = "fees_refund_too_large"
+    message_zh = "退款金额超过已缴金额"
+    message_en = "A refund cannot exceed what was paid"
+
+
+class OrderNotFound(NotFound):
+    code = "fees_order_not_found"
+    message_zh = "支付订单不存在"
+    message_en = "Payment order not found"
+
+
+class OrderMismatch(Conflict):
+    code = "fees_order_mismatch"
+    message_zh = "支付通知与订单不符"
+    message_en = "The provider's notification does not match the order"
+
+
+class BadSignature(AppError):
+    """The provider could not be authenticated: unknown provider, missing or wrong signature."""
+
+    status_code = 401
+    code = "fees_provider_unauthenticated"
+    message_zh = "支付通知签名无效"
+    message_en = "Invalid provider signature"
+
+
+class DeadlineTooSoon(Invalid):
+    """R-M1: a reminder comes first, with a reasonable deadline."""
+
+    code = "fees_deadline_too_soon"
+    message_zh = "催缴期限过短（至少 {days} 天）"
+    message_en = "The reminder deadline is too soon"

@@ -1,0 +1,35 @@
+"""fees: the monthly billing timer. Billing is idempotent, so running it every few hours simply
+bills the current month once, for every compound that has active fee items."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from anju.core.db import transaction
+from anju.core.jobs import job
+from anju.fees.models import FeeItem
+from anju.fees.service import fee_service, period_of
+
+log = logging.getLogger("anju.fees")
+
+
+def bill_current_month(today: date | None = None) -> dict[int, int]:
+    """Bill this month for every compound with fee items; returns new bills per compound."""
+    period = period_of(today or date.today())
+    with transaction() as s:
+        compounds = list(s.execute(select(FeeItem.compound_id).where(FeeItem.active.is_(True)).distinct()).scalars())
+    created: dict[int, int] = {}
+    for cid in compounds:
+        with transaction() as s:  # one compound per transaction: a failure elsewhere never undoes this one
+            created[cid] = fee_service.run_billing(s, by=None, compound_id=cid, period=period).created
+    if any(created.values()):
+        log.info("billed %s for %s", period, created)
+    return created
+
+
+@job("fees.monthly_billing", every=timedelta(hours=6))
+def monthly_billing() -> None:
+    bill_current_month()

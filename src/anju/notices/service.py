@@ -1,0 +1,288 @@
+"""Notice and survey rules.
+
+A notice becomes one delivery row per current resident of its target, written in the
+publishing transaction, so the inbox, the unread badge and the read receipts are plain
+rows. Residents may mute kinds of notices; emergency broadcasts and private fee reminders
+ignore mutes and also reach every recipient's account inbox (the notify domain).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import defaultdict
+from datetime import datetime
+from statistics import mean
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from anju.accounts.models import User
+from anju.core.auth import Principal
+from anju.core.db import utcnow
+from anju.core.errors import Forbidden, Invalid
+from anju.core.rbac import Perm, Role
+from anju.notices.enums import (
+    ALWAYS_DELIVERED,
+    MUTABLE,
+    Audience,
+    NoticeKind,
+    QuestionKind,
+    RespondentUnit,
+    SurveyStatus,
+    TargetKind,
+)
+from anju.notices.exceptions import (
+    AlreadyAnswered,
+    BadAnswers,
+    BadOutage,
+    BadTarget,
+    NoticeNotFound,
+    SurveyClosed,
+    SurveyNotFound,
+)
+from anju.notices.models import (
+    Notice,
+    NoticeDelivery,
+    NoticeMute,
+    Survey,
+    SurveyParticipation,
+    SurveyQuestion,
+    SurveyResponse,
+)
+from anju.notices.repository import NoticeQuery
+from anju.notices.schemas import NoticeCreate, SurveyCreate
+from anju.notify.service import notify_service
+from anju.registry.models import Building, House, Unit
+
+
+def can_manage(who: Principal, compound_id: int) -> bool:
+    """Staff holding notices.manage, or an owners' committee member, of that compound."""
+    return (who.can(Perm.notices_manage) and (who.is_staff or who.role == Role.committee_member)
+            and who.in_scope(compound_id))
+
+
+def require_manager(who: Principal, compound_id: int) -> None:
+    if not who.can(Perm.notices_manage):
+        who.require(Perm.notices_manage)
+    if not can_manage(who, compound_id):
+        raise NoticeNotFound(f"compound {compound_id} not found", zh="未找到该小区")
+
+
+class NoticeService:
+    def publish(self, session: Session, *, by: Principal | None, data: NoticeCreate) -> Notice:
+        """Check the target, then deliver to every current resident in it (in this transaction)."""
+        if by is not None:
+            require_manager(by, data.compound_id)
+        self._check_target(session, data)
+        notice = Notice(compound_id=data.compound_id, kind=data.kind.value, title=data.title, body=data.body,
+                        target_kind=data.target_kind.value, target_id=data.target_id, audience=data.audience.value,
+                        outage_kind=data.outage_kind.value if data.outage_kind else None,
+                        outage_buildings=sorted(set(data.outage_buildings)) if data.outage_buildings else None,
+                        window_start=data.window_start, window_end=data.window_end,
+                        user_id=by.user_id if by else None, published_at=utcnow())
+        session.add(notice)
+        session.flush()
+        q = NoticeQuery(session)
+        people = q.recipients(compound_id=data.compound_id, target_kind=data.target_kind, target_id=data.target_id,
+                              buildings=notice.outage_buildings, audience=data.audience)
+        if data.kind not in ALWAYS_DELIVERED:
+            for pid in q.muted(people, data.kind.value):
+                people.pop(pid)
+        if people:
+            session.execute(NoticeDelivery.__table__.insert(), [
+                {"compound_id": data.compound_id, "notice_id": notice.id, "person_id": pid, "house_id": hid,
+                 "delivered_at": notice.published_at} for pid, hid in people.items()])
+        notice.recipients = len(people)
+        if data.kind in ALWAYS_DELIVERED and people:
+            users = list(session.execute(select(User.id).where(User.person_id.in_(list(people)),
+                                                               User.active.is_(True))).scalars())
+            notify_service.inbox(session, user_ids=users, compound_id=data.compound_id,
+                                 category=f"notice_{data.kind.value}", title=data.title, body=data.body)
+        session.flush()
+        return notice
+
+    def _check_target(self, session: Session, data: NoticeCreate) -> None:
+        model = {TargetKind.building: Building, TargetKind.unit: Unit, TargetKind.house: House}.get(data.target_kind)
+        if model is not None:
+            row = session.get(model, data.target_id) if data.target_id is not None else None
+            if row is None or row.compound_id != data.compound_id:
+                raise BadTarget(fields=[{"field": "target_id", "message": "not in this compound"}])
+        if data.kind == NoticeKind.outage:
+            ok = (data.outage_kind is not None and data.outage_buildings and data.window_start is not None
+                  and data.window_end is not None and data.window_start < data.window_end)
+            if not ok:
+                raise BadOutage()
+            found = set(session.execute(select(Building.id).where(Building.compound_id == data.compound_id,
+                                                                  Building.id.in_(data.outage_buildings or []))
+                                        ).scalars())
+            if found != set(data.outage_buildings or []):
+                raise BadTarget(fields=[{"field": "outage_buildings", "message": "not in this compound"}])
+
+    def managed(self, session: Session, *, by: Principal, compound_id: int) -> list[tuple[Notice, int]]:
+        require_manager(by, compound_id)
+        return NoticeQuery(session).published(compound_id)
+
+    # --- the resident's side ------------------------------------------------------------------
+    def inbox(self, session: Session, *, by: Principal) -> tuple[int, list[tuple[Notice, NoticeDelivery]]]:
+        by.require(Perm.self_service)
+        if by.person_id is None:
+            return 0, []
+        q = NoticeQuery(session)
+        return q.unread(by.person_id), q.inbox(by.person_id)
+
+    def mark_read(self, session: Session, *, by: Principal, notice_id: int) -> None:
+        """The read receipt: first read wins (compare-and-set), re-reading changes nothing."""
+        by.require(Perm.self_service)
+        d = session.execute(select(NoticeDelivery).where(NoticeDelivery.notice_id == notice_id,
+                                                         NoticeDelivery.person_id == by.person_id)).scalar_one_or_none()
+        if d is None:
+            raise NoticeNotFound()
+        session.execute(update(NoticeDelivery).where(NoticeDelivery.id == d.id, NoticeDelivery.read_at.is_(None))
+                        .values(read_at=utcnow()))
+
+    def set_mutes(self, session: Session, *, by: Principal, kinds: list[str]) -> list[str]:
+        by.require(Perm.self_service)
+        if by.person_id is None or not by.compound_ids:
+            raise Forbidden("no resident record", zh="没有住户档案")
+        bad = [k for k in kinds if k not in MUTABLE]
+        if bad:
+            raise Invalid(f"cannot mute {bad}; emergency broadcasts and fee reminders are always delivered",
+                          zh="紧急广播和缴费提醒不可屏蔽", fields=[{"field": "kinds", "message": ",".join(bad)}])
+        session.execute(NoticeMute.__table__.delete().where(NoticeMute.person_id == by.person_id))
+        compound_id = next(iter(by.compound_ids))
+        for k in sorted(set(kinds)):
+            session.add(NoticeMute(compound_id=compound_id, person_id=by.person_id, kind=k))
+        session.flush()
+        return sorted(set(kinds))
+
+    def mutes(self, session: Session, *, person_id: int) -> list[str]:
+        return list(session.execute(select(NoticeMute.kind).where(NoticeMute.person_id == person_id)).scalars())
+
+
+class SurveyService:
+    def create(self, session: Session, *, by: Principal | None, data: SurveyCreate) -> Survey:
+        if by is not None:
+            require_manager(by, data.compound_id)
+        for n, q in enumerate(data.questions):
+            if q.kind == QuestionKind.single and len([o for o in q.options if o.strip()]) < 2:
+                raise Invalid("a single-choice question needs at least two options", zh="单选题至少需要两个选项",
+                              fields=[{"field": f"questions.{n}.options", "message": "at least two"}])
+        s = Survey(compound_id=data.compound_id, title=data.title, description=data.description,
+                   anonymous=data.anonymous, respondent_unit=data.respondent_unit.value, closes_at=data.closes_at,
+                   user_id=by.user_id if by else None)
+        session.add(s)
+        session.flush()
+        for n, q in enumerate(data.questions):
+            session.add(SurveyQuestion(survey_id=s.id, position=n + 1, kind=q.kind.value, text=q.text,
+                                       options=[o.strip() for o in q.options if o.strip()]
+                                       if q.kind == QuestionKind.single else []))
+        session.flush()
+        return s
+
+    def get_visible(self, session: Session, *, by: Principal, survey_id: int) -> Survey:
+        s = session.get(Survey, survey_id)
+        if s is None or not by.in_scope(s.compound_id):
+            raise SurveyNotFound()
+        return s
+
+    def questions(self, session: Session, survey_id: int) -> list[SurveyQuestion]:
+        return list(session.execute(select(SurveyQuestion).where(SurveyQuestion.survey_id == survey_id)
+                                    .order_by(SurveyQuestion.position)).scalars())
+
+    def is_open(self, s: Survey, now: datetime | None = None) -> bool:
+        return s.status == SurveyStatus.open and (s.closes_at is None or (now or utcnow()) < s.closes_at)
+
+    def respond(self, session: Session, *, by: Principal, survey_id: int, house_id: int | None,
+                answers: dict[str, Any]) -> None:
+        """One answer per household or person; an anonymous answer carries nothing that names them."""
+        by.require(Perm.self_service)
+        s = self.get_visible(session, by=by, survey_id=survey_id)
+        if by.person_id is None or not by.house_ids:
+            raise Forbidden("only residents answer surveys", zh="仅住户可参与问卷")
+        hid = house_id if house_id is not None else min(by.house_ids)
+        if hid not in by.house_ids:
+            raise SurveyNotFound(f"house {hid} is not yours", zh="不是您的房屋")
+        if not self.is_open(s):
+            raise SurveyClosed()
+        clean = self._check_answers(self.questions(session, s.id), answers)
+        key = f"house:{hid}" if s.respondent_unit == RespondentUnit.household else f"person:{by.person_id}"
+        try:
+            with session.begin_nested():
+                session.add(SurveyParticipation(compound_id=s.compound_id, survey_id=s.id, respondent_key=key,
+                                                person_id=by.person_id))
+                session.flush()
+        except IntegrityError:
+            raise AlreadyAnswered() from None
+        house = session.get(House, hid)
+        assert house is not None
+        session.add(SurveyResponse(id=secrets.token_hex(16), survey_id=s.id, building_id=house.building_id,
+                                   person_id=None if s.anonymous else by.person_id,
+                                   house_id=None if s.anonymous else hid, answers=clean))
+        session.flush()
+
+    def _check_answers(self, questions: list[SurveyQuestion], answers: dict[str, Any]) -> dict[str, Any]:
+        clean: dict[str, Any] = {}
+        for q in questions:
+            raw = answers.get(str(q.id))
+            field = [{"field": f"answers.{q.id}", "message": q.text}]
+            if q.kind == QuestionKind.text:
+                text = str(raw or "").strip()[:1000]
+                if text:
+                    clean[str(q.id)] = text
+                continue
+            try:
+                value = int(str(raw).strip())
+            except (TypeError, ValueError):
+                raise BadAnswers(fields=field) from None
+            if q.kind == QuestionKind.rating and not 1 <= value <= 5:
+                raise BadAnswers(fields=field)
+            if q.kind == QuestionKind.single and not 0 <= value < len(q.options):
+                raise BadAnswers(fields=field)
+            clean[str(q.id)] = value
+        return clean
+
+    def results(self, session: Session, *, by: Principal, survey_id: int) -> dict[str, Any]:
+        """Counts per option, rating averages and distribution, overall and by building."""
+        s = self.get_visible(session, by=by, survey_id=survey_id)
+        require_manager(by, s.compound_id)
+        questions = self.questions(session, s.id)
+        rows = session.execute(select(SurveyResponse.building_id, SurveyResponse.answers)
+                               .where(SurveyResponse.survey_id == s.id)).all()
+        names = dict(session.execute(select(Building.id, Building.name).where(Building.compound_id == s.compound_id)
+                                     ).all())
+        out_q: list[dict[str, Any]] = []
+        for q in questions:
+            values = [a.get(str(q.id)) for _, a in rows if a.get(str(q.id)) is not None]
+            item: dict[str, Any] = {"id": q.id, "kind": q.kind, "text": q.text, "answered": len(values)}
+            if q.kind == QuestionKind.single:
+                item["counts"] = [{"option": o, "n": sum(1 for v in values if v == i)} for i, o in enumerate(q.options)]
+            elif q.kind == QuestionKind.rating:
+                item["average"] = round(mean(values), 2) if values else None
+                item["distribution"] = {str(k): sum(1 for v in values if v == k) for k in range(1, 6)}
+            else:
+                item["texts"] = values[:200]
+            out_q.append(item)
+        per_building: dict[int | None, list[dict[str, Any]]] = defaultdict(list)
+        for building_id, answers in rows:
+            per_building[building_id].append(answers)
+        by_building = []
+        ratings = [q for q in questions if q.kind == QuestionKind.rating]
+        for building_id, answers in sorted(per_building.items(), key=lambda kv: names.get(kv[0] or 0, "")):
+            vals = [a[str(q.id)] for a in answers for q in ratings if str(q.id) in a]
+            by_building.append({"building_id": building_id, "building": names.get(building_id or 0, "-"),
+                                "responses": len(answers), "average": round(mean(vals), 2) if vals else None})
+        return {"survey": s, "responses": len(rows), "questions": out_q, "by_building": by_building}
+
+    def close(self, session: Session, *, by: Principal, survey_id: int) -> Survey:
+        s = self.get_visible(session, by=by, survey_id=survey_id)
+        require_manager(by, s.compound_id)
+        s.status = SurveyStatus.closed.value
+        session.flush()
+        return s
+
+
+notice_service = NoticeService()
+survey_service = SurveyService()
+__all__ = ["Audience", "NoticeKind", "TargetKind", "can_manage", "notice_service", "survey_service"]
