@@ -24,7 +24,7 @@ from anju.access.models import AccessCredential, AccessLog, AccessPoint, Termina
 from anju.access.policy import holder_may_pass, pass_may_pass
 from anju.access.repository import AccessQuery
 from anju.access.schemas import DecisionRead, DecisionRequest, OfflineBatch, ReplayResult
-from anju.access.signing import ResidentQr, VisitorQr, parse, signing_keys, token_digest, verify
+from anju.access.signing import ResidentQr, VisitorQr, parse, token_digest, verify_for
 from anju.access.sync_service import terminal_sync_service
 from anju.core import events
 from anju.core.auth import Principal
@@ -211,8 +211,7 @@ class DecisionService:
         tok = parse(token)
         if tok is None or tok.compound_id != ap.compound_id:
             return _deny("qr_invalid", Method.qr)
-        keys = [k.public_b64 for k in signing_keys(session, ap.compound_id)]
-        if verify(keys, token.strip()) is None:
+        if verify_for(session, ap.compound_id, token.strip()) is None:
             return _deny("qr_invalid", Method.qr if isinstance(tok, ResidentQr) else Method.visitor_qr,
                          detail={"forged": True})
         if isinstance(tok, VisitorQr):

@@ -61,6 +61,25 @@ _PIN_FAILURES = select(func.count()).select_from(AccessLog).where(
     .scalar_subquery(),
     AccessLog.method == Method.pin, AccessLog.decision == Decision.deny, AccessLog.reason == "unknown_credential",
     AccessLog.server_at >= bindparam("since"))
+_QR_USE: dict[str, Any] = {}
+
+
+def _qr_use_statement(dialect: str) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id for a QR token's first use, built once per dialect.
+
+    Core, not the ORM bulk path: RETURNING says whether the row went in.
+    """
+    stmt = _QR_USE.get(dialect)
+    if stmt is None:
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        table = QrTokenUse.__table__
+        stmt = (insert(table).values(digest=bindparam("digest"), access_point_id=bindparam("point"),
+                                     used_at=bindparam("at"))
+                .on_conflict_do_nothing().returning(table.c.id))
+        _QR_USE[dialect] = stmt
+    return stmt
+
+
 _PERSON_STATE = select(Person.status, Person.frozen_at).where(Person.id == bindparam("person"))
 _BLACKLIST_BASE = select(BlacklistEntry).where(BlacklistEntry.compound_id == bindparam("compound"),
                                                BlacklistEntry.active.is_(True))
@@ -260,11 +279,8 @@ class AccessQuery:
         One INSERT … ON CONFLICT DO NOTHING: the unique (digest, door) decides even between
         two gates racing, without a savepoint's extra round trips on every scan.
         """
-        insert = pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        table = QrTokenUse.__table__  # Core, not the ORM bulk path: RETURNING says whether the row went in
-        stmt = (insert(table).values(digest=digest, access_point_id=access_point_id, used_at=at)
-                .on_conflict_do_nothing().returning(table.c.id))
-        return self.session.execute(stmt).first() is not None
+        stmt = _qr_use_statement(self.session.get_bind().dialect.name)
+        return self.session.execute(stmt, {"digest": digest, "point": access_point_id, "at": at}).first() is not None
 
     def pin_failures(self, access_point_id: int, since: datetime) -> int:
         return int(self.session.execute(_PIN_FAILURES, {"point": access_point_id, "since": since}).scalar_one())

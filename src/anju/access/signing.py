@@ -10,6 +10,7 @@ so a stolen terminal cannot mint codes. Tokens are short ASCII for QR codes:
 from __future__ import annotations
 
 import base64
+import time
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -43,6 +44,36 @@ _KEYS = (select(SigningKey).where(SigningKey.compound_id == bindparam("compound"
 
 def signing_keys(session: Session, compound_id: int) -> list[SigningKey]:
     return list(session.execute(_KEYS, {"compound": compound_id}).scalars())
+
+
+# Every QR decision needs the compound's public keys; they change only when a key is added.
+# A verification that fails against the cached keys re-reads them before denying, so a new
+# key is never missed; a key retired in the database stops verifying within _KEY_TTL.
+_KEY_TTL = 5.0
+_key_cache: dict[int, tuple[float, tuple[str, ...]]] = {}
+
+
+def public_keys(session: Session, compound_id: int, *, fresh: bool = False) -> tuple[str, ...]:
+    """The compound's active public keys, newest first, cached for a few seconds."""
+    now = time.monotonic()
+    hit = _key_cache.get(compound_id)
+    if hit is not None and not fresh and hit[0] > now:
+        return hit[1]
+    keys = tuple(k.public_b64 for k in signing_keys(session, compound_id))
+    if keys:
+        _key_cache[compound_id] = (now + _KEY_TTL, keys)
+    return keys
+
+
+def verify_for(session: Session, compound_id: int, token: str) -> str | None:
+    """The signed body if one of the compound's keys verifies the token (cached keys first)."""
+    keys = public_keys(session, compound_id)
+    body = verify(list(keys), token)
+    if body is None:
+        fresh = public_keys(session, compound_id, fresh=True)
+        if fresh != keys:
+            body = verify(list(fresh), token)
+    return body
 
 
 def current_key(session: Session, compound_id: int) -> SigningKey:
