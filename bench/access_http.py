@@ -30,7 +30,7 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
-from _common import fresh_demo_db
+from _common import fixed_rate, fresh_demo_db
 
 PIN = "482916"
 
@@ -88,20 +88,6 @@ def throughput(fn: Callable[[], object], n: int, pid: int) -> tuple[float, float
     for _ in range(n):
         fn()
     return n / (time.perf_counter() - t), (cpu_seconds(pid) - cpu) / n * 1000
-
-
-def fixed_rate(fn: Callable[[], object], rate: float, seconds: float) -> tuple[float, float]:
-    lat = []
-    start = time.perf_counter()
-    for i in range(int(rate * seconds)):
-        due = start + i / rate
-        now = time.perf_counter()
-        if now < due:
-            time.sleep(due - now)
-        fn()
-        lat.append(time.perf_counter() - due)
-    lat.sort()
-    return statistics.median(lat) * 1000, lat[min(len(lat) - 1, math.ceil(0.99 * len(lat)) - 1)] * 1000
 
 
 def _free_port() -> int:

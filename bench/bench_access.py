@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -18,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import fresh_demo_db  # noqa: E402
+from _common import fixed_rate, fresh_demo_db  # noqa: E402
 
 
 def throughput(fn: Callable[[], object], n: int) -> float:
@@ -27,20 +26,6 @@ def throughput(fn: Callable[[], object], n: int) -> float:
     for _ in range(n):
         fn()
     return n / (time.perf_counter() - t)
-
-
-def fixed_rate(fn: Callable[[], object], rate: float, seconds: float) -> tuple[float, float]:
-    lat = []
-    start = time.perf_counter()
-    for i in range(int(rate * seconds)):
-        due = start + i / rate
-        now = time.perf_counter()
-        if now < due:
-            time.sleep(due - now)
-        fn()
-        lat.append(time.perf_counter() - due)
-    lat.sort()
-    return statistics.median(lat) * 1000, lat[min(len(lat) - 1, math.ceil(0.99 * len(lat)) - 1)] * 1000
 
 
 def main() -> None:
