@@ -177,4 +177,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "notices.console.buildings": ("栋", "buildings"),
     "notices.done.published": ("已发布，送达人数", "Published, delivered to"),
     "notices.done.survey": ("问卷已创建", "Survey created"),
+    "notices.console.questions_placeholder": ("rating: 总体满意度\nsingle: 报修是否及时 | 及时 | 一般 | 不及时\ntext: 意见与建议",
+                                              "rating: Overall satisfaction\nsingle: Were repairs on time | Yes | Partly | No\n"
+                                              "text: Comments and suggestions"),
 }
