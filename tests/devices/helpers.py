@@ -21,6 +21,8 @@ def make_device(session: Session, compound_id: int, device_type: DeviceType = De
                 **kw: Any) -> tuple[int, str, str]:
     """Register a device with a unique key; returns (id, key, secret)."""
     key = kw.pop("device_key", None) or f"T-{device_type.value[:5]}-{uuid.uuid4().hex[:10]}"
+    if device_type == DeviceType.ebike_charger:
+        kw.setdefault("capabilities", {"auto_cutoff": True})  # R-S2: required of every charger
     device, secret = device_service.register(session, by=None, data=DeviceCreate(
         compound_id=compound_id, device_key=key, name=kw.pop("name", key), device_type=device_type, **kw))
     session.flush()

@@ -28,9 +28,24 @@ class TestRegistry:
         got = client.get(f"/api/v1/devices/{body['id']}", headers=login("guard_chen")).json()
         assert got["floor"] == 12 and "secret" not in got
 
-    def test_charger_declares_auto_cutoff_r_s2(self, client, login, ids):
-        r = client.post("/api/v1/devices", json=_body(ids, device_type="ebike_charger"), headers=login("manager_wang"))
-        assert r.json()["capabilities"] == {"auto_cutoff": False}
+    def test_r_s2_charger_without_auto_cutoff_is_refused(self, client, login, ids):
+        for caps in ({}, {"auto_cutoff": False}, {"auto_cutoff": "yes"}):
+            r = client.post("/api/v1/devices", json=_body(ids, device_type="ebike_charger", capabilities=caps),
+                            headers=login("manager_wang"))
+            assert r.status_code == 422, r.text
+            assert r.json()["error"]["code"] == "device_charger_no_auto_cutoff" and "自动断电" in r.text
+
+    def test_r_s2_charger_declaring_auto_cutoff_is_registered(self, client, login, ids):
+        r = client.post("/api/v1/devices", json=_body(ids, device_type="ebike_charger",
+                                                      capabilities={"auto_cutoff": True, "max_power_w": 800}),
+                        headers=login("manager_wang"))
+        assert r.status_code == 201, r.text
+        assert r.json()["capabilities"]["auto_cutoff"] is True
+
+    def test_r_s2_demo_chargers_declare_auto_cutoff(self, client, login):
+        r = client.get("/api/v1/devices", params={"device_type": "ebike_charger"}, headers=login("guard_chen"))
+        chargers = r.json()["items"]
+        assert chargers and all(d["capabilities"].get("auto_cutoff") is True for d in chargers)
 
     def test_guard_cannot_register(self, client, login, ids):
         assert client.post("/api/v1/devices", json=_body(ids), headers=login("guard_chen")).status_code == 403

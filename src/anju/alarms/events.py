@@ -95,3 +95,5 @@ class WorkOrderRequested(DomainEvent):
     floor: int | None = None
     house_id: int | None = None
     device_id: int | None = None
+    # Optional addition: the legal basis to cite (R-S1: 高层规定 第37条 plus the compound's local rule).
+    basis: str | None = None

@@ -50,6 +50,13 @@ def _occupants(session: Session, house_ids: list[int]) -> list[tuple[int, str | 
     return out
 
 
+def _basis(policy: dict[str, object]) -> str | None:
+    """The national citation followed by the compound's local rule, when either is set (R-S1)."""
+    if not policy.get("basis"):
+        return None  # only violations with a national basis cite the local rule too
+    return "；".join(str(p) for p in (policy["basis"], policy.get("local_rule")) if p)
+
+
 def run_linkage(session: Session, e: AlarmRaised) -> dict[str, int]:
     """Carry out the policy's linkage actions for a freshly raised alarm; returns what it queued."""
     from anju.accounts.models import User
@@ -87,7 +94,8 @@ def run_linkage(session: Session, e: AlarmRaised) -> dict[str, int]:
         events.publish(session, WorkOrderRequested(
             alarm_id=e.alarm_id, compound_id=e.compound_id, kind=e.kind, severity=e.severity,
             category=WORK_ORDER_CATEGORY.get(e.kind, "repair"), title=title, building_id=e.building_id,
-            unit_id=e.unit_id, floor=e.floor, house_id=e.house_id, device_id=e.device_id), compound_id=e.compound_id)
+            unit_id=e.unit_id, floor=e.floor, house_id=e.house_id, device_id=e.device_id,
+            basis=_basis(policy)), compound_id=e.compound_id)
         done["work_orders"] += 1
     done["webhooks"] = notify_service.queue_webhooks(
         session, compound_id=e.compound_id, kind=e.kind, alarm_id=e.alarm_id,

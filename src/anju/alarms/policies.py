@@ -47,13 +47,21 @@ _LINKAGE: dict[str, list[str]] = {
     "lift_fault": ["work_order"],
     "lift_trapped": ["work_order"],
     "charger_overheat": ["work_order"],
-    "ebike_in_corridor": ["work_order"],
     "sos": ["notify_emergency_contacts"],
 }
+# R-S1: an e-bike (IoT or video) in a corridor, stairwell, lobby, exit or lift is a fire-safety violation.
+EBIKE_KINDS = ("ebike_in_corridor", "ebike_in_stairwell", "ebike_in_lobby", "ebike_in_exit", "ebike_in_lift")
+# R-S3: a blocked fire lane or evacuation route: a high-priority order that escalates to the authorities.
+OBSTRUCTION_KINDS = ("fire_lane_blocked", "evacuation_blocked")
+_LINKAGE.update({k: ["work_order"] for k in EBIKE_KINDS + OBSTRUCTION_KINDS})
 
 WORK_ORDER_CATEGORY = {"smoke": "fire_safety", "fire": "fire_safety", "gas": "fire_safety",
-                       "charger_overheat": "fire_safety", "ebike_in_corridor": "fire_safety",
-                       "lift_fault": "lift", "lift_trapped": "lift"}
+                       "charger_overheat": "fire_safety", "lift_fault": "lift", "lift_trapped": "lift",
+                       **{k: "fire_safety" for k in EBIKE_KINDS + OBSTRUCTION_KINDS}}
+# The legal basis a linked work order cites. A compound adds its local rule with an alarm_policy row
+# {"local_rule": "《广东省…办法》第25条"} for the kind (or "*"): it is appended to the national citation.
+BASIS: dict[str, str] = {**{k: "《高层民用建筑消防安全管理规定》第37条" for k in EBIKE_KINDS},
+                         **{k: "《消防法》第28条" for k in OBSTRUCTION_KINDS}}
 
 DEFAULT_WINDOW_SECONDS = 600
 _WINDOWS = {"device_offline": 3600}
@@ -61,7 +69,7 @@ _WINDOWS = {"device_offline": 3600}
 
 def default_policy(kind: str, severity: str) -> dict[str, Any]:
     return {"chain": _CHAINS.get(severity, []), "window_seconds": _WINDOWS.get(kind, DEFAULT_WINDOW_SECONDS),
-            "linkage": _LINKAGE.get(kind, []),
+            "linkage": _LINKAGE.get(kind, []), "basis": BASIS.get(kind), "local_rule": None,
             # Critical alarms keep escalating even if the device reports normal again: a
             # smoke detector that falls silent may have burnt.
             "stop_on_clear": severity != "critical"}

@@ -27,3 +27,12 @@ class CommandNotSupported(Invalid):
     code = "device_command_not_supported"
     message_zh = "该设备不支持此指令"
     message_en = "This device type does not accept this command"
+
+
+class ChargerWithoutAutoCutoff(Invalid):
+    """R-S2: an e-bike charging station must cut off by itself when the battery is full."""
+
+    code = "device_charger_no_auto_cutoff"
+    message_zh = "电动自行车充电设施须具备充满自动断电功能（capabilities.auto_cutoff=true），依据《高层民用建筑消防安全管理规定》第37条"
+    message_en = ("An e-bike charger must declare 'auto cut-off when full' (capabilities.auto_cutoff=true), "
+                  "per the high-rise fire safety rules, art. 37")

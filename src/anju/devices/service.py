@@ -16,7 +16,12 @@ from anju.core.db import utcnow
 from anju.core.errors import NotFound
 from anju.devices.config import device_settings
 from anju.devices.enums import DeviceType
-from anju.devices.exceptions import BadDeviceLocation, DeviceKeyTaken, DeviceNotFound
+from anju.devices.exceptions import (
+    BadDeviceLocation,
+    ChargerWithoutAutoCutoff,
+    DeviceKeyTaken,
+    DeviceNotFound,
+)
 from anju.devices.models import Device, DeviceRuleSet
 from anju.devices.repository import DeviceRepository
 from anju.devices.schemas import DeviceCreate
@@ -83,9 +88,9 @@ class DeviceService:
             raise DeviceKeyTaken(f"device key {data.device_key} exists")
         self._check_location(session, data)
         secret = secret or secrets.token_urlsafe(24)
-        if data.device_type == DeviceType.ebike_charger:
-            # R-S2: a charging station declares whether it cuts off by itself when full.
-            data.capabilities.setdefault("auto_cutoff", False)
+        if data.device_type == DeviceType.ebike_charger and data.capabilities.get("auto_cutoff") is not True:
+            # R-S2: only a charging station that cuts off by itself when full may be installed.
+            raise ChargerWithoutAutoCutoff(f"device {data.device_key}: capabilities.auto_cutoff must be true")
         device = Device(**data.model_dump(), secret_enc=encrypt(secret, context=SECRET_CONTEXT))
         session.add(device)
         session.flush()

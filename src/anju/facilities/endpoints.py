@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter
 from pydantic import Field
 
 from anju.core.auth import requires
+from anju.core.db import utcnow
 from anju.core.deps import ReadSession, WriteSession
 from anju.core.errors import NotFound
 from anju.core.rbac import Perm
 from anju.core.schemas import InSchema, Schema
-from anju.facilities import service
+from anju.facilities import fire_duty, service
 
 router = APIRouter(prefix="/facilities", tags=["facilities"])
 FacilityReader = requires(Perm.facilities_read)
@@ -63,11 +64,33 @@ class InspectionBody(InSchema):
     supervisor_name: str | None = Field(None, max_length=64)
 
 
+class SignatureRead(Schema):
+    role: str  # inspector | supervisor
+    user_id: int
+    name: str
+    signed_at: datetime
+    note: str | None = None
+
+
 class InspectionRead(Schema):
     id: int
     plan_id: int
     failed: int
     order_ids: list[int]
+    signatures: list[SignatureRead] = Field(default_factory=list)
+    complete: bool = False  # R-S4: a fire check needs the supervisor's sign-off too
+
+
+class SignOffBody(InSchema):
+    note: str | None = Field(None, max_length=200)
+
+
+def _inspection(session: ReadSession, row: Any) -> InspectionRead:
+    sigs = service.signatures(session, [row.id]).get(row.id, {})
+    return InspectionRead(id=row.id, plan_id=row.plan_id, failed=row.failed, order_ids=row.order_ids,
+                          signatures=[SignatureRead.model_validate(sigs[r]) for r in ("inspector", "supervisor")
+                                      if r in sigs],
+                          complete=service.is_complete(session, row))
 
 
 @router.post("/equipment", response_model=EquipmentRead, status_code=201, operation_id="facilities-add")
@@ -95,5 +118,88 @@ def due(who: FacilityReader, session: ReadSession, compound_id: int, within_days
              operation_id="facilities-inspect")
 def inspect(plan_id: int, body: InspectionBody, who: FacilityManager, session: WriteSession) -> Any:
     """Record a checklist; failed items open work orders, the plan moves to its next due date."""
-    return service.inspect(session, by=who, plan_id=plan_id, items=[i.model_dump() for i in body.items],
-                           supervisor_name=body.supervisor_name)
+    row = service.inspect(session, by=who, plan_id=plan_id, items=[i.model_dump() for i in body.items],
+                          supervisor_name=body.supervisor_name)
+    return _inspection(session, row)
+
+
+@router.post("/inspections/{inspection_id}/sign-off", response_model=InspectionRead,
+             operation_id="facilities-sign-off")
+def sign_off(inspection_id: int, body: SignOffBody, who: FacilityManager, session: WriteSession) -> Any:
+    """The supervisor countersigns an inspection (not the inspector, once); a fire check is complete only now."""
+    return _inspection(session, service.sign_off(session, by=who, inspection_id=inspection_id, note=body.note))
+
+
+@router.get("/inspections/{inspection_id}", response_model=InspectionRead, operation_id="facilities-inspection")
+def get_inspection(inspection_id: int, who: FacilityReader, session: ReadSession) -> Any:
+    from anju.facilities.models import Inspection
+
+    row = session.get(Inspection, inspection_id)
+    if row is None or not who.in_scope(row.compound_id):
+        raise NotFound(f"inspection {inspection_id}")
+    return _inspection(session, row)
+
+
+# ---- R-S7: the fire control room roster -------------------------------------------------------------------
+class ShiftBody(InSchema):
+    starts_at: datetime
+    ends_at: datetime
+    staff: list[str] = Field(max_length=20)
+
+
+class RosterBody(InSchema):
+    compound_id: int = Field(ge=1, le=2**31 - 1)
+    starts_at: datetime  # the range this roster replaces: shifts starting in [starts_at, ends_at)
+    ends_at: datetime
+    shifts: list[ShiftBody] = Field(max_length=500)
+
+
+class ShiftRead(Schema):
+    id: int
+    starts_at: datetime
+    ends_at: datetime
+    staff: list[str]
+
+
+class GapRead(Schema):
+    kind: str
+    starts_at: datetime
+    ends_at: datetime
+    on_duty: int
+
+
+class RosterRead(Schema):
+    compound_id: int
+    shifts: list[ShiftRead]
+    gaps: list[GapRead]  # PUT: the gaps the roster leaves in its range; GET: the open flagged gaps
+
+
+def _aware(t: datetime) -> datetime:
+    """Times without an offset are China time (the roster is written by people in China)."""
+    from anju.workorders.sla import CST
+
+    return t if t.tzinfo is not None else t.replace(tzinfo=CST)
+
+
+@router.put("/fire-duty/roster", response_model=RosterRead, operation_id="facilities-fire-duty-set")
+def set_fire_duty(body: RosterBody, who: FacilityManager, session: WriteSession) -> RosterRead:
+    """Replace the control-room shifts of a range; a roster with gaps is kept and its gaps returned (R-S7)."""
+    start, end = _aware(body.starts_at), _aware(body.ends_at)
+    gaps = fire_duty.set_roster(session, by=who, compound_id=body.compound_id, start=start, end=end,
+                                shifts=[(_aware(s.starts_at), _aware(s.ends_at), s.staff) for s in body.shifts])
+    kept = fire_duty.shifts_between(session, compound_id=body.compound_id, start=start, end=end)
+    return RosterRead(compound_id=body.compound_id, shifts=[ShiftRead.model_validate(s) for s in kept],
+                      gaps=[GapRead(kind=g.kind, starts_at=g.starts_at, ends_at=g.ends_at, on_duty=g.on_duty)
+                            for g in gaps])
+
+
+@router.get("/fire-duty", response_model=RosterRead, operation_id="facilities-fire-duty")
+def get_fire_duty(who: FacilityReader, session: ReadSession, compound_id: int, days: int = 7) -> RosterRead:
+    """The shifts of the next N days and the open gaps the watch job flagged."""
+    if not who.in_scope(compound_id):
+        raise NotFound(f"compound {compound_id}")
+    now = utcnow()
+    shifts = fire_duty.shifts_between(session, compound_id=compound_id, start=now,
+                                      end=now + timedelta(days=max(1, min(days, 62))))
+    return RosterRead(compound_id=compound_id, shifts=[ShiftRead.model_validate(s) for s in shifts],
+                      gaps=[GapRead.model_validate(g) for g in fire_duty.open_gaps(session, compound_id=compound_id)])

@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from anju.core.db import Base, UTCDateTime, utcnow
@@ -56,3 +65,52 @@ class Inspection(CompoundScopedMixin, Base):
     failed: Mapped[int] = mapped_column(Integer, default=0)
     order_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class InspectionSignature(Base):
+    """R-S4: who signed an inspection record and when, one row per role (inspector, supervisor).
+
+    A monthly fire check is complete only with both; the supervisor is a different person from the inspector.
+    """
+
+    __tablename__ = "facility_inspection_signature"
+    __table_args__ = (UniqueConstraint("inspection_id", "role"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("facility_inspection.id", ondelete="CASCADE"), index=True)
+    compound_id: Mapped[int] = mapped_column(Integer, index=True)
+    role: Mapped[str] = mapped_column(String(12))  # inspector | supervisor
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    name: Mapped[str] = mapped_column(String(64))  # as shown when signed
+    note: Mapped[str | None] = mapped_column(String(200))
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class FireDutyShift(CompoundScopedMixin, Base):
+    """R-S7: one shift of the fire control room (消防控制室值班) with the people on duty."""
+
+    __tablename__ = "fire_duty_shift"
+    __table_args__ = (Index("ix_fire_duty_shift_span", "compound_id", "starts_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    staff: Mapped[list[str]] = mapped_column(JSON)  # names of the operators on duty (certified 消防设施操作员)
+    set_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class FireDutyGap(CompoundScopedMixin, Base):
+    """R-S7: a stretch of the coming week with nobody (uncovered) or one person (understaffed) on duty.
+
+    The unique key makes the row the guard against duplicates: only the worker that inserts it raises the alarm.
+    """
+
+    __tablename__ = "fire_duty_gap"
+    __table_args__ = (UniqueConstraint("compound_id", "kind", "starts_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # uncovered | understaffed
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    on_duty: Mapped[int] = mapped_column(Integer)  # people on duty during the gap (0 or 1)
+    detected_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the roster was fixed, or it passed
+    alarm_key: Mapped[str] = mapped_column(String(128))

@@ -7,15 +7,23 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from anju.core.auth import Principal
 from anju.core.db import utcnow
-from anju.core.errors import Invalid, NotFound
+from anju.core.errors import Conflict, Forbidden, Invalid, NotFound
+from anju.core.rbac import Role
 from anju.facilities import rules
-from anju.facilities.models import Equipment, Inspection, MaintenancePlan
+from anju.facilities.models import (
+    Equipment,
+    Inspection,
+    InspectionSignature,
+    MaintenancePlan,
+)
 from anju.workorders.enums import OrderKind, OrderSource, Priority
 from anju.workorders.schemas import OrderCreate
+from anju.workorders.sla import CST
 
 PLAN_ZH = {"lift_maintenance": "电梯维保", "lift_certificate": "电梯定期检验申报", "fire_check": "月度防火检查",
            "fire_full_inspection": "年度消防设施全面检测", "extinguisher_check": "灭火器检查",
@@ -138,13 +146,89 @@ def inspect(session: Session, *, by: Principal, plan_id: int, items: list[dict[s
                                          f"{item.get('note') or ''}", building_id=plan.building_id,
                              location=eq.location if eq else None))
         order_ids.append(order.id)
+    now = utcnow()
     row = Inspection(compound_id=plan.compound_id, plan_id=plan.id, equipment_id=plan.equipment_id,
                      inspector_user_id=by.user_id, supervisor_name=supervisor_name, items=items, failed=len(failed),
-                     order_ids=order_ids, at=utcnow())
+                     order_ids=order_ids, at=now)
     session.add(row)
+    session.flush()
+    _sign(session, row, role="inspector", user_id=by.user_id, note=None, now=now)
+    if plan.kind not in SUPERVISED_PLANS:
+        _advance(plan, today)  # a fire check waits for the supervisor's sign-off (R-S4)
+    session.flush()
+    return row
+
+
+# R-S4 (61号令 第25、26条): fire checks are signed by the inspector and by the supervisor (the person in charge
+# of fire safety); until the supervisor signs, the check is not complete and the plan stays due.
+SUPERVISED_PLANS = frozenset({"fire_check", "fire_full_inspection"})
+SUPERVISOR_ROLES = frozenset({Role.property_manager, Role.platform_admin})
+
+
+class SignOffConflict(Conflict):
+    code = "facilities_signoff_conflict"
+    message_zh = "该检查记录不能由您签核"
+    message_en = "This inspection cannot be signed off by you"
+
+
+def _advance(plan: MaintenancePlan, today: date) -> None:
     plan.last_done_on = today
     if plan.interval_days:
         plan.due_on = today + timedelta(days=plan.interval_days)
         plan.open_order_id = None
+
+
+def _sign(session: Session, row: Inspection, *, role: str, user_id: int, note: str | None,
+          now: datetime) -> InspectionSignature:
+    from anju.accounts.models import User
+
+    name = session.execute(select(User.display_name).where(User.id == user_id)).scalar_one()
+    sig = InspectionSignature(inspection_id=row.id, compound_id=row.compound_id, role=role, user_id=user_id,
+                              name=name, note=note, signed_at=now)
+    session.add(sig)
+    session.flush()
+    return sig
+
+
+def signatures(session: Session, inspection_ids: list[int]) -> dict[int, dict[str, InspectionSignature]]:
+    """inspection id → role → signature."""
+    out: dict[int, dict[str, InspectionSignature]] = {}
+    for sig in session.execute(select(InspectionSignature).where(
+            InspectionSignature.inspection_id.in_(inspection_ids or [-1]))).scalars():
+        out.setdefault(sig.inspection_id, {})[sig.role] = sig
+    return out
+
+
+def is_complete(session: Session, row: Inspection) -> bool:
+    """A supervised check is complete with both signatures; others with the inspector's."""
+    plan_kind = session.execute(select(MaintenancePlan.kind).where(MaintenancePlan.id == row.plan_id)).scalar_one()
+    roles = signatures(session, [row.id]).get(row.id, {})
+    return "inspector" in roles and (plan_kind not in SUPERVISED_PLANS or "supervisor" in roles)
+
+
+def sign_off(session: Session, *, by: Principal, inspection_id: int, note: str | None = None,
+             today: date | None = None, now: datetime | None = None) -> Inspection:
+    """The supervisor countersigns; a supervised plan moves to its next due date only now.
+
+    Not the inspector (a record signed twice by one person proves nothing), and once only: the unique
+    (inspection, role) row makes a second or concurrent sign-off a 409.
+    """
+    row = session.get(Inspection, inspection_id)
+    if row is None or not by.in_scope(row.compound_id):
+        raise NotFound(f"inspection {inspection_id}")
+    if by.role not in SUPERVISOR_ROLES:
+        raise Forbidden("only the manager in charge of fire safety signs off inspections",
+                        zh="仅消防安全管理人（物业经理）可审核签字")
+    if row.inspector_user_id == by.user_id:
+        raise SignOffConflict("the inspector cannot also sign as supervisor", zh="检查人不能同时作为审核人签字")
+    now = now or utcnow()
+    try:
+        with session.begin_nested():
+            _sign(session, row, role="supervisor", user_id=by.user_id, note=note, now=now)
+    except IntegrityError:
+        raise SignOffConflict(f"inspection {inspection_id} is already signed off", zh="该检查记录已签核") from None
+    plan = session.get(MaintenancePlan, row.plan_id)
+    if plan is not None and plan.kind in SUPERVISED_PLANS:
+        _advance(plan, today or row.at.astimezone(CST).date())
     session.flush()
     return row

@@ -16,3 +16,12 @@ def raise_due() -> None:
     with transaction() as session:
         now = utcnow()
         raise_due_orders(session, today=now.astimezone(CST).date(), now=now)
+
+
+@job("facilities.fire_duty", every=timedelta(minutes=15))
+def watch_fire_duty() -> None:
+    """R-S7: flag control-room hours of the next 7 days with fewer than two people on duty (once per gap)."""
+    from anju.facilities.fire_duty import check_all
+
+    with transaction() as session:
+        check_all(session, now=utcnow())

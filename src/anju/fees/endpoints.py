@@ -21,6 +21,7 @@ from anju.fees.exceptions import BadSignature
 from anju.fees.export import export_workbook
 from anju.fees.models import Bill, FeeItem, Payment, Refund
 from anju.fees.providers import PROVIDERS, SIGNATURE_HEADER
+from anju.fees.repair_fund import repair_fund_service
 from anju.fees.repository import FeeQuery
 from anju.fees.schemas import (
     ArrearsSummary,
@@ -33,11 +34,15 @@ from anju.fees.schemas import (
     FeeItemCreate,
     FeeItemRead,
     IncomeCreate,
+    IncomePolicyBody,
+    IncomePolicyRead,
     IncomeRead,
     IntentRead,
     PaymentRead,
     RefundBody,
     RefundRead,
+    RepairTransferBody,
+    RepairTransferRead,
     RemindersBody,
     RemindersRead,
 )
@@ -177,3 +182,27 @@ def export(who: FeesReader, session: ReadSession, compound_id: int,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
+
+
+@router.put("/income-policy", response_model=IncomePolicyRead)
+def set_income_policy(body: IncomePolicyBody, who: FeesManager, session: WriteSession) -> object:
+    """R-M3 (Shanghai): where common income mainly funds repairs, the share (> 50 %) moved each quarter."""
+    return repair_fund_service.set_policy(session, by=who, compound_id=body.compound_id,
+                                          share_permille=body.share_permille, rule_ref=body.rule_ref)
+
+
+@router.post("/repair-fund-transfers", response_model=RepairTransferRead, status_code=201)
+def transfer_to_repair_fund(body: RepairTransferBody, who: FeesManager, session: WriteSession) -> object:
+    """Move a finished quarter's share now (the quarterly job does the same); repeating it changes nothing."""
+    row = repair_fund_service.transfer(session, by=who, compound_id=body.compound_id, quarter=body.quarter,
+                                       today=date.today())
+    if row is None:
+        raise Invalid("this compound has no repair-fund policy", zh="该小区未设置维修资金转入比例")
+    return row
+
+
+@router.get("/repair-fund-transfers", response_model=list[RepairTransferRead])
+def repair_fund_transfers(who: CurrentPrincipal, session: ReadSession, compound_id: int) -> list[object]:
+    """Quarterly transfers, visible to owners and staff of the compound like the ledger."""
+    fee_service.ledger(session, by=who, compound_id=compound_id)  # the same visibility check
+    return list(repair_fund_service.summary(session, compound_id)["transfers"])

@@ -84,3 +84,17 @@ class DeadlineTooSoon(Invalid):
     code = "fees_deadline_too_soon"
     message_zh = "催缴期限过短（至少 {days} 天）"
     message_en = "The reminder deadline is too soon"
+
+
+class RepairShareTooSmall(Invalid):
+    """R-M3 (Shanghai): where common income mainly funds repairs, more than half must move."""
+
+    code = "fees_repair_share_too_small"
+    message_zh = "转入维修资金的比例须超过 50%（上海规定 第51条）"
+    message_en = "The repair-fund share must be more than 50 %"
+
+
+class BadQuarter(Invalid):
+    code = "fees_bad_quarter"
+    message_zh = "季度格式应为 YYYYQn，且须已结束"
+    message_en = "The quarter must look like YYYYQn and be over"

@@ -135,3 +135,33 @@ class CommonIncome(CompoundScopedMixin, Base):
     note: Mapped[str | None] = mapped_column(Text)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class IncomePolicy(CompoundScopedMixin, Base):
+    """How a compound splits its common income (R-M3, Shanghai 上海规定 第51条).
+
+    Where common income mainly funds repairs, more than half of each quarter's net
+    income moves to the repair fund; `repair_share_permille` says how much (501–1000).
+    """
+
+    __tablename__ = "fee_income_policy"
+    __table_args__ = (UniqueConstraint("compound_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    repair_share_permille: Mapped[int] = mapped_column(Integer)
+    rule_ref: Mapped[str] = mapped_column(String(128))  # the owners' resolution or local rule it follows
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class RepairFundTransfer(CompoundScopedMixin, Base):
+    """One quarter's move of common income to the repair fund; at most one per compound and quarter."""
+
+    __tablename__ = "fee_repair_fund_transfer"
+    __table_args__ = (UniqueConstraint("compound_id", "quarter"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quarter: Mapped[str] = mapped_column(String(7))  # "2026Q3"
+    net_fen: Mapped[int] = mapped_column(Integer)  # the quarter's net common income
+    share_permille: Mapped[int] = mapped_column(Integer)
+    amount_fen: Mapped[int] = mapped_column(Integer)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))  # None: the quarterly job
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -153,3 +153,34 @@ class IncomeRead(BaseModel):
     gross_fen: int
     cost_fen: int
     cost_doc: str | None
+
+
+class IncomePolicyBody(BaseModel):
+    """R-M3 (Shanghai): the share of net common income moved to the repair fund each quarter."""
+
+    compound_id: int
+    share_permille: int = Field(gt=500, le=1000, description="more than 500‰ (one half), at most 1000‰")
+    rule_ref: str = Field(min_length=2, max_length=128, description="owners' resolution or local rule")
+
+
+class IncomePolicyRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    compound_id: int
+    repair_share_permille: int
+    rule_ref: str
+
+
+class RepairTransferBody(BaseModel):
+    compound_id: int
+    quarter: str = Field(pattern=r"^\d{4}Q[1-4]$", description="a finished quarter, e.g. 2026Q3")
+
+
+class RepairTransferRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    compound_id: int
+    quarter: str
+    net_fen: int
+    share_permille: int
+    amount_fen: int
+    created_at: datetime

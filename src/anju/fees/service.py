@@ -465,7 +465,11 @@ class FeeService:
         rows = FeeQuery(session).income(compound_id)
         gross = sum(r.gross_fen for r in rows)
         cost = sum(r.cost_fen for r in rows)
-        return {"rows": rows, "gross_fen": gross, "cost_fen": cost, "net_fen": gross - cost}
+        from anju.fees.repair_fund import repair_fund_service  # builds on this module
+
+        moved = repair_fund_service.summary(session, compound_id)["transferred_fen"]
+        return {"rows": rows, "gross_fen": gross, "cost_fen": cost, "net_fen": gross - cost,
+                "repair_fund_fen": moved, "balance_fen": gross - cost - moved}
 
 
 fee_service = FeeService()

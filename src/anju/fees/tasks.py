@@ -33,3 +33,26 @@ def bill_current_month(today: date | None = None) -> dict[int, int]:
 @job("fees.monthly_billing", every=timedelta(hours=6))
 def monthly_billing() -> None:
     bill_current_month()
+
+
+def move_last_quarter(today: date | None = None) -> dict[int, int]:
+    """R-M3 (Shanghai): move last quarter's repair-fund share for every compound with a policy, once."""
+    from anju.fees.models import IncomePolicy
+    from anju.fees.repair_fund import previous_quarter, repair_fund_service
+
+    day = today or date.today()
+    quarter = previous_quarter(day)
+    with transaction() as s:
+        compounds = list(s.execute(select(IncomePolicy.compound_id)).scalars())
+    moved: dict[int, int] = {}
+    for cid in compounds:
+        with transaction() as s:
+            row = repair_fund_service.transfer(s, by=None, compound_id=cid, quarter=quarter, today=day)
+            if row is not None:
+                moved[cid] = row.amount_fen
+    return moved
+
+
+@job("fees.repair_fund_quarterly", every=timedelta(hours=12))
+def repair_fund_quarterly() -> None:
+    move_last_quarter()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 
 from fastapi import APIRouter
@@ -15,7 +14,7 @@ from anju.core.errors import NotFound
 from anju.core.rbac import Perm
 from anju.core.schemas import InSchema, Schema
 from anju.patrol import service
-from anju.patrol.models import PatrolCheckpoint, PatrolRoute, PatrolSchedule
+from anju.patrol.models import PatrolCheckpoint, PatrolRoute
 
 router = APIRouter(prefix="/patrol", tags=["patrol"])
 PatrolReader = requires(Perm.patrol_read)
@@ -77,21 +76,8 @@ class HandoverBody(InSchema):
 @router.post("/routes", response_model=RouteRead, status_code=201, operation_id="patrol-route-create")
 def create_route(body: RouteBody, who: PatrolManager, session: WriteSession) -> PatrolRoute:
     """A route with its checkpoints (each gets a QR code) and daily windows."""
-    if not who.in_scope(body.compound_id):
-        raise NotFound(f"compound {body.compound_id}")
-    route = PatrolRoute(compound_id=body.compound_id, name=body.name, active=True)
-    session.add(route)
-    session.flush()
-    for i, cp in enumerate(body.checkpoints):
-        session.add(PatrolCheckpoint(compound_id=body.compound_id, route_id=route.id, name=cp.name, seq=i,
-                                     code=f"PT-{secrets.token_urlsafe(9)}", nfc_tag=cp.nfc_tag,
-                                     building_id=cp.building_id, key_point=cp.key_point,
-                                     max_interval_minutes=cp.max_interval_minutes))
-    for start, length in body.windows:
-        session.add(PatrolSchedule(compound_id=body.compound_id, route_id=route.id, start_minute=start % 1440,
-                                   window_minutes=max(5, min(length, 1440)), active=True))
-    session.flush()
-    return route
+    return service.create_route(session, by=who, compound_id=body.compound_id, name=body.name,
+                                checkpoints=[c.model_dump() for c in body.checkpoints], windows=body.windows)
 
 
 @router.get("/routes/{route_id}/checkpoints", response_model=list[CheckpointRead], operation_id="patrol-checkpoints")

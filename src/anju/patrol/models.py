@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from anju.core.db import Base, UTCDateTime, utcnow
@@ -44,6 +52,9 @@ class PatrolSchedule(CompoundScopedMixin, Base):
     start_minute: Mapped[int] = mapped_column(Integer)  # minutes after local midnight
     window_minutes: Mapped[int] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # When the scheduler added it: no round before is judged (None: judged from the route's first checkpoint).
+    created_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    auto: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # R-S4 daily patrol
 
 
 class PatrolCheckin(CompoundScopedMixin, Base):

@@ -6,9 +6,11 @@ A gap or a missed round asks the alarm centre for an alarm by publishing AlarmRe
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, date, datetime, time, timedelta, timezone
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -16,7 +18,7 @@ from anju.alarms.events import AlarmRequested
 from anju.core import events
 from anju.core.auth import Principal
 from anju.core.db import utcnow
-from anju.core.errors import Invalid, NotFound
+from anju.core.errors import Conflict, Invalid, NotFound
 from anju.patrol.models import (
     PatrolCheckin,
     PatrolCheckpoint,
@@ -34,6 +36,43 @@ class CheckpointNotFound(NotFound):
     code = "patrol_checkpoint_not_found"
     message_zh = "巡更点不存在或不属于您的小区"
     message_en = "Checkpoint not found in your compounds"
+
+
+class NfcTagTaken(Conflict):
+    code = "patrol_nfc_tag_taken"
+    message_zh = "NFC 标签号已被其他巡更点使用"
+    message_en = "This NFC tag id is already used by another checkpoint"
+
+
+def create_route(session: Session, *, by: Principal, compound_id: int, name: str,
+                 checkpoints: list[dict[str, Any]], windows: list[tuple[int, int]]) -> PatrolRoute:
+    """A route with its checkpoints (each gets a QR code) and daily windows; a reused NFC tag is a 409."""
+    if not by.in_scope(compound_id):
+        raise NotFound(f"compound {compound_id}")
+    tags = [c["nfc_tag"] for c in checkpoints if c.get("nfc_tag")]
+    if len(set(tags)) != len(tags):
+        raise Invalid("two checkpoints carry the same NFC tag id", zh="同一路线中有重复的 NFC 标签号")
+    if tags and session.execute(select(PatrolCheckpoint.id).where(PatrolCheckpoint.nfc_tag.in_(tags))).first():
+        raise NfcTagTaken(f"NFC tag in use: {', '.join(tags)}")
+    from anju.registry.models import Building
+
+    buildings = {c["building_id"] for c in checkpoints if c.get("building_id") is not None}
+    if buildings and set(session.execute(select(Building.id).where(
+            Building.id.in_(buildings), Building.compound_id == compound_id)).scalars()) != buildings:
+        raise Invalid("a checkpoint's building is not in this compound", zh="巡更点所在楼栋不属于该小区")
+    route = PatrolRoute(compound_id=compound_id, name=name, active=True)
+    session.add(route)
+    session.flush()
+    for i, cp in enumerate(checkpoints):
+        session.add(PatrolCheckpoint(compound_id=compound_id, route_id=route.id, name=cp["name"], seq=i,
+                                     code=f"PT-{secrets.token_urlsafe(9)}", nfc_tag=cp.get("nfc_tag"),
+                                     building_id=cp.get("building_id"), key_point=bool(cp.get("key_point")),
+                                     max_interval_minutes=cp.get("max_interval_minutes")))
+    for start, length in windows:
+        session.add(PatrolSchedule(compound_id=compound_id, route_id=route.id, start_minute=start % 1440,
+                                   window_minutes=max(5, min(length, 1440)), active=True))
+    session.flush()
+    return route
 
 
 def check_in(session: Session, *, by: Principal, code: str | None = None, nfc_tag: str | None = None,
@@ -152,10 +191,45 @@ def check_rounds(session: Session, *, now: datetime | None = None) -> list[tuple
 
 
 def s_created(session: Session, s: PatrolSchedule) -> datetime:
-    """Rounds before the route existed are not judged."""
+    """Rounds before the route (or the schedule) existed are not judged."""
     first = session.execute(select(func.min(PatrolCheckpoint.created_at))
                             .where(PatrolCheckpoint.route_id == s.route_id)).scalar_one()
-    return first or utcnow()
+    first = first or utcnow()
+    return max(first, s.created_at) if s.created_at is not None else first
+
+
+# R-S4 (61号令 第25、26条): key units (消防安全重点部位) are patrolled every day. A route with a key point and no
+# schedule gets this daily round (China time); a missed round raises an alarm like any other.
+KEY_UNIT_PATROL_START_MINUTE = 8 * 60
+KEY_UNIT_PATROL_WINDOW_MINUTES = 12 * 60
+
+
+def ensure_key_unit_patrols(session: Session, *, now: datetime | None = None) -> list[int]:
+    """Give every active route with a key point a daily round if it has none; returns the schedules created.
+
+    The route row is written first (a no-op UPDATE) so a second worker waits, then sees the schedule and skips.
+    """
+    now = now or utcnow()
+    has_key = select(PatrolCheckpoint.id).where(PatrolCheckpoint.route_id == PatrolRoute.id,
+                                                PatrolCheckpoint.key_point.is_(True)).exists()
+    has_schedule = select(PatrolSchedule.id).where(PatrolSchedule.route_id == PatrolRoute.id,
+                                                   PatrolSchedule.active.is_(True)).exists()
+    routes = session.execute(select(PatrolRoute.id, PatrolRoute.compound_id)
+                             .where(PatrolRoute.active.is_(True), has_key, ~has_schedule)
+                             .order_by(PatrolRoute.id)).all()
+    created: list[int] = []
+    for route_id, compound_id in routes:
+        session.execute(update(PatrolRoute).where(PatrolRoute.id == route_id).values(active=PatrolRoute.active)
+                        .execution_options(synchronize_session=False))
+        if session.execute(select(PatrolSchedule.id).where(PatrolSchedule.route_id == route_id,
+                                                           PatrolSchedule.active.is_(True))).first():
+            continue  # another worker scheduled it meanwhile
+        row = PatrolSchedule(compound_id=compound_id, route_id=route_id, start_minute=KEY_UNIT_PATROL_START_MINUTE,
+                             window_minutes=KEY_UNIT_PATROL_WINDOW_MINUTES, active=True, created_at=now, auto=True)
+        session.add(row)
+        session.flush()
+        created.append(row.id)
+    return created
 
 
 def patrol_completion(session: Session, *, compound_id: int, since: datetime | None) -> float | None:
@@ -185,4 +259,5 @@ def status_board(session: Session, *, compound_id: int, now: datetime | None = N
     return out
 
 
-__all__ = ["check_gaps", "check_in", "check_rounds", "handover", "patrol_completion", "status_board"]
+__all__ = ["check_gaps", "check_in", "check_rounds", "ensure_key_unit_patrols", "handover", "patrol_completion",
+           "status_board"]

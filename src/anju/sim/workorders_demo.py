@@ -123,3 +123,24 @@ def build_workorders_demo(session: Session, *, compound_id: int, li_person_id: i
     register(session, by=None, compound_id=compound_id, kind="fire_panel", name="火灾报警控制器", building_id=b0,
              location="消防控制室", today=today - timedelta(days=20))
     session.flush()
+    _fire_duty_demo(session, compound_id=compound_id, today=today)
+
+
+def _fire_duty_demo(session: Session, *, compound_id: int, today: date) -> None:
+    """The fire control room roster (R-S7): three 8-hour shifts a day, two operators each, for 9 days — except
+    one night two days ahead with a single operator, which the watch job flags."""
+    from datetime import datetime, time
+
+    from anju.facilities.models import FireDutyShift
+    from anju.workorders.sla import CST
+
+    teams = (["周建国", "吴丽"], ["郑海", "冯敏"], ["陈刚", "褚静"])
+    first = datetime.combine(today - timedelta(days=1), time(0), tzinfo=CST)
+    for k in range(9 * 3):
+        starts = first + timedelta(hours=8 * k)
+        staff = list(teams[k % 3])
+        if k == 3 * 3 + 2:  # the 00:00 shift two days from now: one operator on sick leave
+            staff = staff[:1]
+        session.add(FireDutyShift(compound_id=compound_id, starts_at=starts, ends_at=starts + timedelta(hours=8),
+                                  staff=staff))
+    session.flush()

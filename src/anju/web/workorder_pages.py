@@ -150,6 +150,51 @@ def board(request: Request, ctx: BoardPage, session: ReadSession, status: str | 
     return render(request, "workorders/board.html", ctx.context("nav.workorders", **values))
 
 
+@router.get("/console/workorders/settings/sla")
+def sla_page(request: Request, ctx: BoardPage, session: ReadSession) -> Response:
+    """时限设置 (R-W1, R-W3): the grade presets and the compound's own deadlines per category and priority."""
+    from anju.registry.models import Compound
+    from anju.workorders.models import SlaPolicy
+    from anju.workorders.sla import GRADE_PRESETS
+
+    if ctx.compound is None:
+        return render(request, "console/empty.html", ctx.context("nav.workorders"))
+    grade = session.get(Compound, ctx.compound.id).service_grade  # type: ignore[union-attr]
+    rows = session.execute(select(SlaPolicy).where(SlaPolicy.compound_id == ctx.compound.id)
+                           .order_by(SlaPolicy.category, SlaPolicy.priority)).scalars().all()
+    return render(request, "workorders/sla.html", ctx.context(
+        "nav.workorders", grade=grade, presets=GRADE_PRESETS.get(grade, GRADE_PRESETS[1]), rows=rows,
+        complaint_days=wo_settings().complaint_answer_days, categories=(*CATEGORIES, "complaint"),
+        priorities=list(Priority), can_edit=ctx.who.can(Perm.workorders_dispatch),
+        err=request.query_params.get("err"), ok=request.query_params.get("ok")))
+
+
+@router.post("/console/workorders/settings/sla")
+def sla_save(request: Request, ctx: BoardPage, session: WriteSession, category: Annotated[str, Form()] = "*",
+             priority: Annotated[str, Form()] = "*", response_minutes: Annotated[str, Form()] = "",
+             resolution_minutes: Annotated[str, Form()] = "",
+             calendar: Annotated[str, Form()] = "24x7") -> Response:
+    """Save one deadline row through the same validation as PUT /api/v1/work-orders/sla."""
+    from anju.workorders.schemas import SlaPolicyBody
+    from anju.workorders.sla import set_policy
+
+    t = Translator(lang_of(request))
+    back = "/console/workorders/settings/sla"
+    ctx.who.require(Perm.workorders_dispatch)
+    if ctx.compound is None:
+        return _back(request, back, err=t("wo.err.invalid"))
+    try:
+        body = SlaPolicyBody(compound_id=ctx.compound.id, category=category, priority=priority, calendar=calendar,
+                             response_minutes=int(response_minutes) if response_minutes.strip() else None,
+                             resolution_minutes=int(resolution_minutes) if resolution_minutes.strip() else None)
+    except (ValidationError, ValueError):
+        return _back(request, back, err=t("wo.sla.bad"))
+    set_policy(session, compound_id=body.compound_id, category=body.category, priority=body.priority,
+               response_minutes=body.response_minutes, resolution_minutes=body.resolution_minutes,
+               calendar=body.calendar)
+    return _back(request, back, ok=t("wo.ok.done"))
+
+
 @router.get("/console/workorders/{order_id}")
 def order_page(order_id: int, request: Request, ctx: BoardPage, session: ReadSession) -> Response:
     """One order: facts, deadlines, photos, the full timeline and the actions this user may take."""
@@ -347,7 +392,8 @@ def patrol_status(request: Request, ctx: PatrolPage, session: ReadSession) -> Re
     return render(request, "workorders/patrol.html", ctx.context(
         "nav.patrol", points=status_board(session, compound_id=cid), rounds=rounds, handovers=handovers,
         names=names, completion=patrol_completion(session, compound_id=cid, since=None),
-        can_scan=ctx.who.can(Perm.patrol_checkin), err=request.query_params.get("err"),
+        can_scan=ctx.who.can(Perm.patrol_checkin), can_manage=ctx.who.can(Perm.patrol_manage),
+        err=request.query_params.get("err"),
         ok=request.query_params.get("ok")))
 
 
@@ -363,6 +409,78 @@ def patrol_handover(request: Request, ctx: PatrolPage, session: WriteSession,
         return _back(request, "/console/patrol", err=t("wo.patrol.handover_note"))
     handover(session, by=ctx.who, compound_id=ctx.compound.id, to_user_id=None, note=note.strip())
     return _back(request, "/console/patrol", ok=t("wo.ok.done"))
+
+
+@router.post("/console/patrol/routes")
+def patrol_route_create(request: Request, ctx: PatrolPage, session: WriteSession, name: Annotated[str, Form()] = "",
+                        points: Annotated[str, Form()] = "", max_interval: Annotated[str, Form()] = "120",
+                        window_start: Annotated[str, Form()] = "", window_minutes: Annotated[str, Form()] = "60") -> Response:
+    """A new route: one checkpoint per line, "*" in front marks a key point (R-W5 maximum gap applies)."""
+    from anju.patrol.endpoints import RouteBody
+    from anju.patrol.service import create_route
+
+    t = Translator(lang_of(request))
+    ctx.who.require(Perm.patrol_manage)
+    back = "/console/patrol"
+    if ctx.compound is None:
+        return _back(request, back, err=t("wo.err.invalid"))
+    try:
+        gap = int(max_interval) if max_interval.strip() else None
+        checkpoints = []
+        for line in points.splitlines():
+            label = line.strip()
+            if not label:
+                continue
+            key = label.startswith(("*", "＊"))
+            checkpoints.append({"name": label.lstrip("*＊ ").strip(), "key_point": key,
+                                "max_interval_minutes": gap if key else None})
+        windows = []
+        if window_start.strip():
+            hh, mm = window_start.strip().split(":")
+            windows.append((int(hh) * 60 + int(mm), int(window_minutes or "60")))
+        body = RouteBody(compound_id=ctx.compound.id, name=name.strip(), checkpoints=checkpoints, windows=windows)
+    except (ValidationError, ValueError):
+        return _back(request, back, err=t("wo.patrol.bad_route"))
+    try:
+        create_route(session, by=ctx.who, compound_id=body.compound_id, name=body.name,
+                     checkpoints=[c.model_dump() for c in body.checkpoints], windows=body.windows)
+    except AppError as exc:
+        session.rollback()
+        return _back(request, back, err=_message(request, exc))
+    return _back(request, back, ok=t("wo.ok.done"))
+
+
+@router.post("/console/facilities/equipment")
+def facilities_add_equipment(request: Request, ctx: FacilityPage, session: WriteSession,
+                             kind: Annotated[str, Form()] = "", name: Annotated[str, Form()] = "",
+                             location: Annotated[str, Form()] = "", extinguisher_type: Annotated[str, Form()] = "",
+                             manufactured_on: Annotated[str, Form()] = "", crowded: Annotated[str, Form()] = "",
+                             certificate_expires_on: Annotated[str, Form()] = "") -> Response:
+    """Register equipment from the due-list page; its statutory plans follow (R-W2, R-S4–R-S6)."""
+    from anju.facilities.endpoints import EquipmentBody
+    from anju.facilities.service import register
+
+    t = Translator(lang_of(request))
+    ctx.who.require(Perm.facilities_manage)
+    back = "/console/facilities"
+    if ctx.compound is None:
+        return _back(request, back, err=t("wo.err.invalid"))
+    try:
+        body = EquipmentBody(compound_id=ctx.compound.id, kind=kind, name=name.strip(),
+                             location=location.strip() or None, extinguisher_type=extinguisher_type or None,
+                             manufactured_on=manufactured_on or None, crowded_location=bool(crowded),
+                             certificate_expires_on=certificate_expires_on or None)
+    except ValidationError:
+        return _back(request, back, err=t("wo.fac.bad_equipment"))
+    try:
+        register(session, by=ctx.who, compound_id=body.compound_id, kind=body.kind, name=body.name,
+                 location=body.location, extinguisher_type=body.extinguisher_type,
+                 manufactured_on=body.manufactured_on, crowded=body.crowded_location,
+                 certificate_expires_on=body.certificate_expires_on)
+    except AppError as exc:
+        session.rollback()
+        return _back(request, back, err=_message(request, exc))
+    return _back(request, back, ok=t("wo.ok.done"))
 
 
 @router.get("/console/patrol/checkpoints/{checkpoint_id}/qr.svg")
@@ -387,8 +505,116 @@ def facilities_due(request: Request, ctx: FacilityPage, session: ReadSession, wi
 
     if ctx.compound is None:
         return render(request, "console/empty.html", ctx.context("nav.facilities"))
+    from anju.facilities.fire_duty import open_gaps
+
     rows = due_list(session, compound_id=ctx.compound.id, today=date.today(), within_days=max(0, min(within, 3650)))
-    return render(request, "workorders/facilities.html", ctx.context("nav.facilities", rows=rows, within=within))
+    return render(request, "workorders/facilities.html", ctx.context(
+        "nav.facilities", rows=rows, within=within, unsigned=_unsigned(session, ctx.compound.id),
+        gaps=open_gaps(session, compound_id=ctx.compound.id), can_sign=ctx.who.role in _supervisors(),
+        can_manage=ctx.who.can(Perm.facilities_manage),
+        err=request.query_params.get("err"), ok=request.query_params.get("ok")))
+
+
+def _supervisors() -> frozenset[Any]:
+    from anju.facilities.service import SUPERVISOR_ROLES
+
+    return SUPERVISOR_ROLES
+
+
+def _unsigned(session: ReadSession, compound_id: int) -> list[dict[str, Any]]:
+    """R-S4: fire checks the inspector signed and the supervisor has not: not complete yet."""
+    from anju.facilities.models import Inspection, InspectionSignature, MaintenancePlan
+    from anju.facilities.service import PLAN_ZH, SUPERVISED_PLANS
+
+    signed = select(InspectionSignature.id).where(InspectionSignature.inspection_id == Inspection.id,
+                                                  InspectionSignature.role == "supervisor").exists()
+    rows = session.execute(select(Inspection, MaintenancePlan.kind)
+                           .join(MaintenancePlan, MaintenancePlan.id == Inspection.plan_id)
+                           .where(Inspection.compound_id == compound_id, MaintenancePlan.kind.in_(SUPERVISED_PLANS),
+                                  ~signed).order_by(Inspection.at.desc()).limit(50)).all()
+    names = _names(session, {r.inspector_user_id for r, _ in rows})
+    return [{"row": r, "label": PLAN_ZH.get(k, k), "inspector": names.get(r.inspector_user_id, "")} for r, k in rows]
+
+
+@router.post("/console/facilities/inspections/{inspection_id}/sign-off")
+def facilities_sign_off(inspection_id: int, request: Request, ctx: FacilityPage, session: WriteSession,
+                        note: Annotated[str, Form()] = "") -> Response:
+    """The manager countersigns a fire check (R-S4); the inspector cannot."""
+    from anju.facilities.service import sign_off
+
+    t = Translator(lang_of(request))
+    try:
+        sign_off(session, by=ctx.who, inspection_id=inspection_id, note=note.strip()[:200] or None)
+    except AppError as exc:
+        session.rollback()
+        return _back(request, "/console/facilities", err=_message(request, exc))
+    return _back(request, "/console/facilities", ok=t("wo.ok.done"))
+
+
+FIRE_SHIFTS = ((0, 8), (8, 16), (16, 24))  # the page's day template: three 8-hour shifts, China time
+
+
+@router.get("/console/facilities/fire-duty")
+def fire_duty_page(request: Request, ctx: FacilityPage, session: ReadSession) -> Response:
+    """消防控制室值班 (R-S7): the next 7 days' shifts, the flagged gaps, and a form to set one day."""
+    from datetime import datetime, time, timedelta
+
+    from anju.facilities.fire_duty import (
+        HORIZON,
+        MIN_ON_DUTY,
+        open_gaps,
+        shifts_between,
+        staffing,
+    )
+    from anju.workorders.sla import CST
+
+    if ctx.compound is None:
+        return render(request, "console/empty.html", ctx.context("nav.facilities"))
+    cid = ctx.compound.id
+    start = datetime.combine(utcnow().astimezone(CST).date(), time(0), tzinfo=CST)
+    shifts = shifts_between(session, compound_id=cid, start=start, end=start + HORIZON)
+    preview = staffing([(x.starts_at, x.ends_at, x.staff) for x in shifts], start, start + HORIZON)
+    return render(request, "workorders/fire_duty.html", ctx.context(
+        "nav.facilities", shifts=shifts, gaps=open_gaps(session, compound_id=cid), preview=preview,
+        min_on_duty=MIN_ON_DUTY, day=(start + timedelta(days=1)).date().isoformat(), templates=FIRE_SHIFTS,
+        can_manage=ctx.who.can(Perm.facilities_manage), err=request.query_params.get("err"),
+        ok=request.query_params.get("ok")))
+
+
+@router.post("/console/facilities/fire-duty")
+def fire_duty_set_day(request: Request, ctx: FacilityPage, session: WriteSession, day: Annotated[str, Form()] = "",
+                      staff0: Annotated[str, Form()] = "", staff1: Annotated[str, Form()] = "",
+                      staff2: Annotated[str, Form()] = "") -> Response:
+    """Set one day's three shifts; names separated by commas or 、. A short-handed shift is kept and flagged."""
+    import re
+    from datetime import datetime, time, timedelta
+
+    from anju.facilities.fire_duty import set_roster
+    from anju.workorders.sla import CST
+
+    t = Translator(lang_of(request))
+    ctx.who.require(Perm.facilities_manage)
+    back = "/console/facilities/fire-duty"
+    try:
+        first = datetime.combine(date.fromisoformat(day), time(0), tzinfo=CST)
+    except ValueError:
+        return _back(request, back, err=t("wo.fd.bad_day"))
+    if ctx.compound is None:
+        return _back(request, back, err=t("wo.err.invalid"))
+    shifts = []
+    for (a, b), raw in zip(FIRE_SHIFTS, (staff0, staff1, staff2), strict=True):
+        names = [n.strip() for n in re.split(r"[,，、\s]+", raw) if n.strip()]
+        if names:
+            shifts.append((first + timedelta(hours=a), first + timedelta(hours=b), names))
+    try:
+        gaps = set_roster(session, by=ctx.who, compound_id=ctx.compound.id, start=first,
+                          end=first + timedelta(days=1), shifts=shifts)
+    except AppError as exc:
+        session.rollback()
+        return _back(request, back, err=_message(request, exc))
+    if gaps:
+        return _back(request, back, ok=t("wo.fd.saved_gaps", n=len(gaps)))
+    return _back(request, back, ok=t("wo.ok.done"))
 
 
 @router.get("/h5/patrol/scan")

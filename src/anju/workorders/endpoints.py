@@ -40,6 +40,7 @@ from anju.workorders.schemas import (
     TimelineRead,
 )
 from anju.workorders.service import work_order_service
+from anju.workorders.sla import set_policy
 
 router = APIRouter(prefix="/work-orders", tags=["work orders"])
 _STATE = {409: OrderStateConflict.doc(), 404: OrderNotFound.doc()}
@@ -105,16 +106,9 @@ def set_sla(body: SlaPolicyBody, who: OrderDispatcher, session: WriteSession) ->
     """Set a compound's deadline for a category and priority (complaints: category "complaint", R-W3)."""
     if not who.in_scope(body.compound_id):
         raise NotFound(f"compound {body.compound_id}")
-    row = session.execute(select(SlaPolicy).where(SlaPolicy.compound_id == body.compound_id,
-                                                  SlaPolicy.category == body.category,
-                                                  SlaPolicy.priority == body.priority)).scalar_one_or_none()
-    if row is None:
-        row = SlaPolicy(compound_id=body.compound_id, category=body.category, priority=body.priority)
-        session.add(row)
-    row.response_minutes, row.resolution_minutes, row.calendar = (body.response_minutes, body.resolution_minutes,
-                                                                  body.calendar)
-    session.flush()
-    return row
+    return set_policy(session, compound_id=body.compound_id, category=body.category, priority=body.priority,
+                      response_minutes=body.response_minutes, resolution_minutes=body.resolution_minutes,
+                      calendar=body.calendar)
 
 
 @router.get("/technicians", response_model=list[int], operation_id="workorders-technicians")

@@ -16,4 +16,4 @@ def open_order_for_alarm(session: Session, event: WorkOrderRequested) -> None:
     work_order_service.open_from_alarm(session, alarm_id=event.alarm_id, compound_id=event.compound_id,
                                        kind=event.kind, severity=event.severity, category=event.category,
                                        title=event.title, building_id=event.building_id, house_id=event.house_id,
-                                       floor=event.floor)
+                                       floor=event.floor, basis=event.basis)

@@ -121,19 +121,30 @@ class WorkOrderService:
 
     def open_from_alarm(self, session: Session, *, alarm_id: int, compound_id: int, kind: str, severity: str,
                         category: str, title: str, building_id: int | None, house_id: int | None,
-                        floor: int | None, now: datetime | None = None) -> tuple[WorkOrder, bool]:
-        """The alarm centre's request: one order per alarm, however often the event is delivered."""
+                        floor: int | None, now: datetime | None = None,
+                        basis: str | None = None) -> tuple[WorkOrder, bool]:
+        """The alarm centre's request: one order per alarm, however often the event is delivered.
+
+        A violation (R-S1 e-bike, R-S3 blocked fire lane) carries its legal basis from the alarm policy and
+        is marked 消防违规 so it can later be reported to the authorities (R-W4)."""
+        from anju.alarms.policies import BASIS, EBIKE_KINDS, OBSTRUCTION_KINDS
+
         existing = session.execute(select(WorkOrder).where(WorkOrder.alarm_id == alarm_id)).scalar_one_or_none()
         if existing is not None:
             return existing, False
         priority = ALARM_PRIORITY.get(severity, Priority.urgent)
         if category == "fire_safety" and priority in (Priority.normal, Priority.low):
-            priority = Priority.urgent  # R-S3: obstruction of fire lanes is high priority
+            priority = Priority.urgent  # fire safety is never routine
+        if kind in OBSTRUCTION_KINDS:
+            priority = Priority.emergency  # R-S3: a blocked fire lane or exit is high priority whatever the severity
         where = f"{floor}层" if floor is not None else ""
-        basis = "；依据《高层民用建筑消防安全管理规定》第37条" if kind.startswith("ebike") else ""  # R-S1
+        basis = basis or BASIS.get(kind)  # an event published before the policy carried it
+        violation = kind in EBIKE_KINDS or kind in OBSTRUCTION_KINDS
         data = OrderCreate(compound_id=compound_id, kind=OrderKind.alarm, category=category or "repair",
                            priority=priority, title=title[:200] if len(title) >= 2 else f"告警 {kind}",
-                           description=f"告警 #{alarm_id}（{kind} · {severity}）联动生成{('，' + where) if where else ''}{basis}",
+                           description=(f"{'【消防违规】' if violation else ''}告警 #{alarm_id}（{kind} · {severity}）"
+                                        f"联动生成{('，' + where) if where else ''}"
+                                        f"{('；依据' + basis) if basis else ''}")[:4000],
                            house_id=house_id, building_id=None if house_id else building_id)
         try:
             with session.begin_nested():

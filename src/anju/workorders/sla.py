@@ -104,3 +104,30 @@ def timer_plan(start: datetime, minutes: int, calendar: str) -> list[tuple[int, 
     frac = wo_settings().warn_fraction
     return [(0, add_minutes(start, minutes * frac, calendar)), (1, add_minutes(start, minutes, calendar)),
             (2, add_minutes(start, minutes * 1.5, calendar)), (3, add_minutes(start, minutes * 2, calendar))]
+
+
+def set_policy(session: Session, *, compound_id: int, category: str, priority: str, response_minutes: int | None,
+               resolution_minutes: int | None, calendar: str) -> SlaPolicy:
+    """Upsert a compound's deadline for (category, priority); two managers saving at once leave one row."""
+    from sqlalchemy.exc import IntegrityError
+
+    def find() -> SlaPolicy | None:
+        return session.execute(select(SlaPolicy).where(SlaPolicy.compound_id == compound_id,
+                                                       SlaPolicy.category == category,
+                                                       SlaPolicy.priority == priority)).scalar_one_or_none()
+
+    row = find()
+    if row is None:
+        try:
+            with session.begin_nested():
+                row = SlaPolicy(compound_id=compound_id, category=category, priority=priority,
+                                response_minutes=response_minutes, resolution_minutes=resolution_minutes,
+                                calendar=calendar)
+                session.add(row)
+                session.flush()
+        except IntegrityError:  # a rival save inserted it first: update theirs
+            row = find()
+    assert row is not None
+    row.response_minutes, row.resolution_minutes, row.calendar = response_minutes, resolution_minutes, calendar
+    session.flush()
+    return row

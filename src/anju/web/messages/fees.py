@@ -180,4 +180,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "notices.console.questions_placeholder": ("rating: 总体满意度\nsingle: 报修是否及时 | 及时 | 一般 | 不及时\ntext: 意见与建议",
                                               "rating: Overall satisfaction\nsingle: Were repairs on time | Yes | Partly | No\n"
                                               "text: Comments and suggestions"),
+    "fees.ledger.repair_fund": ("已转入维修资金", "Moved to the repair fund"),
+    "fees.ledger.balance": ("结余", "Balance"),
 }
