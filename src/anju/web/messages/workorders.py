@@ -241,4 +241,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "wo.fac.add": ("登记", "Register"),
     "wo.fac.bad_equipment": ("请检查设备类型、名称和日期；灭火器须填写类型和生产日期",
                              "Check kind, name and dates; an extinguisher needs its type and manufacture date"),
+    "wo.patrol.points_placeholder": ("东门岗\n*配电房\n地下车库入口", "East gate\n*Power room\nGarage entrance"),
+    "wo.fd.staff_sep": ("、", ", "),
 }
