@@ -57,3 +57,15 @@ class TestMyHome:
         client.cookies.set("anju_lang", "en")
         html = client.get("/h5").text
         assert "My home" in html and "Export my data" in html and '<html lang="en">' in html
+
+
+def test_service_tiles_count_unread_notices_open_votes_and_unpaid_bills(client, web_login):
+    web_login("resident_li")
+    html = client.get("/h5").text
+    # The demo gives resident_li unread notices, an open vote and unpaid bills (see sim/*_demo.py).
+    for key in ("notices", "votes"):
+        assert f'data-testid="badge-{key}"' in html, key
+    import re
+
+    n = re.search(r'data-testid="badge-notices">(\d+)<', html)
+    assert n is not None and int(n.group(1)) >= 1

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from anju.core.auth import Principal
@@ -24,5 +25,20 @@ SelfServicePage = Annotated[Principal, Depends(page_guard(Perm.self_service))]
 def my_home(request: Request, who: SelfServicePage, session: ReadSession) -> Response:
     """我的家: my household(s) with masked members and vehicles, data export and requests."""
     data = queries.my_home(session, who, today=date.today())
-    return render(request, "h5.html", {"who": who, "kinds": list(RequestKind),
+    return render(request, "h5.html", {"who": who, "kinds": list(RequestKind), "badges": _badges(session, who),
                                        "can_screen": who.can(Perm.analytics_read), **data})
+
+
+def _badges(session: Session, who: Principal) -> dict[str, int]:
+    """Counts on the service tiles: unread notices, votes open now, unpaid bills."""
+    from anju.fees.enums import BillStatus
+    from anju.fees.repository import FeeQuery
+    from anju.governance.enums import VoteState
+    from anju.governance.repository import VoteRepository
+    from anju.notices.repository import NoticeQuery
+
+    return {
+        "notices": NoticeQuery(session).unread(who.person_id) if who.person_id is not None else 0,
+        "votes": len(VoteRepository(session).list(who, states=[VoteState.open])),
+        "bills": FeeQuery(session).bill_rows(who, status=BillStatus.open.value, limit=1)[1],
+    }
