@@ -19,7 +19,7 @@ from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from anju.core.db import Base, UTCDateTime, new_session, utcnow
@@ -139,9 +139,13 @@ def _deliver_one(event_id: int, *, worker_id: str, max_attempts: int) -> bool:
             try:
                 fn(session, event_type.model_validate(payload))
                 session.flush()  # the handler's own constraint errors surface here, as failures
-            except Exception:
+            except Exception as e:
                 session.rollback()
-                log.exception("handler %s failed on event %s", name, event_id)
+                if isinstance(e, OperationalError) and "database is locked" in str(e):
+                    # SQLite serialises writers; a handler that lost the race is retried with backoff.
+                    log.warning("handler %s on event %s: SQLite busy, will retry", name, event_id)
+                else:
+                    log.exception("handler %s failed on event %s", name, event_id)
                 errors.append(f"{name}: {traceback.format_exc(limit=3)}")
                 continue
             session.add(EventHandled(event_id=event_id, handler=name))
