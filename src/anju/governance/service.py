@@ -26,6 +26,7 @@ from anju.core.audit import (
 from anju.core.auth import Principal
 from anju.core.db import utcnow
 from anju.core.errors import Conflict, NotFound
+from anju.core import events
 from anju.core.rbac import Perm
 from anju.governance import tally as arith
 from anju.governance.enums import (
@@ -37,6 +38,7 @@ from anju.governance.enums import (
     Threshold,
     VoteState,
 )
+from anju.governance.events import VoteAnnounced, VotePublished
 from anju.governance.exceptions import (
     AgendaFrozen,
     AlreadyVoted,
@@ -236,6 +238,8 @@ class VoteService:
             "electorate": digest, "owners": owners, "area": str(area), "agenda": _sha(items),
             "matter_type": str(vote.matter_type), "opens_at": _iso(vote.opens_at), "closes_at": _iso(vote.closes_at),
             "deem_unreturned": vote.deem_unreturned, "deem_rule_clause": vote.deem_rule_clause})
+        events.publish(session, VotePublished(vote_id=vote.id, compound_id=vote.compound_id),
+                       compound_id=vote.compound_id)
         return vote
 
     def electorate_groups(self, session: Session, *, compound_id: int, matter_type: MatterType,
@@ -538,6 +542,8 @@ class VoteService:
         self._event(session, vote, EventKind.announced, by=by, at=now, payload={
             "text": _sha(text_), "tally_event": tallied.row_hash if tallied else None,
             "on_time": now <= (vote.results_due_at or now)})
+        events.publish(session, VoteAnnounced(vote_id=vote.id, compound_id=vote.compound_id),
+                       compound_id=vote.compound_id)
         return vote
 
     def flag_overdue(self, session: Session, *, now: datetime | None = None) -> list[int]:
