@@ -34,7 +34,8 @@ class Broker:
         (self.dir / "m.conf").write_text(
             f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence true\n"
             f"persistence_location {self.dir}/\nmax_queued_messages 0\nmax_inflight_messages 0\n"
-            f"autosave_interval 1\n")
+            f"autosave_interval 1\n"
+        )
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -42,8 +43,9 @@ class Broker:
         return f"mqtt://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        self.proc = subprocess.Popen(["mosquitto", "-c", str(self.dir / "m.conf")], stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            ["mosquitto", "-c", str(self.dir / "m.conf")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         for _ in range(100):
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
@@ -61,8 +63,9 @@ class Broker:
 
 class Publisher:
     def __init__(self, port: int) -> None:
-        self.c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"bench-pub-{uuid.uuid4().hex[:8]}",
-                             clean_session=False)
+        self.c = mqtt.Client(
+            CallbackAPIVersion.VERSION2, client_id=f"bench-pub-{uuid.uuid4().hex[:8]}", clean_session=False
+        )
         self.c.max_inflight_messages_set(2000)
         self.c.max_queued_messages_set(0)
         self.c.reconnect_delay_set(0.2, 2)

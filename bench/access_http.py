@@ -13,7 +13,6 @@ time (so a slow answer also delays the ones queued behind it).
 Targets (issue 3): decision throughput ≥ 0.5× the bare endpoint, p99 ≤ 20 ms.
 """
 
-
 import argparse
 import http.client
 import json
@@ -30,7 +29,7 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
-from _common import fixed_rate, fresh_demo_db
+from _common import fixed_rate, fresh_demo_db  # noqa: E402  (after sys.path)
 
 PIN = "482916"
 
@@ -139,12 +138,19 @@ def main() -> None:
 
     with transaction() as s:
         cid = s.execute(text("SELECT id FROM compound WHERE code = 'SFXQ'")).scalar_one()
-        gate = s.execute(select(AccessPoint.id).where(AccessPoint.compound_id == cid,
-                                                      AccessPoint.name == "南门人行")).scalar_one()
+        gate = s.execute(
+            select(AccessPoint.id).where(AccessPoint.compound_id == cid, AccessPoint.name == "南门人行")
+        ).scalar_one()
         li = s.execute(select(User.person_id).where(User.username == "resident_li")).scalar_one()
         qr = AccessCredential(compound_id=cid, kind=CredentialKind.qr, person_id=li)
-        s.add_all([qr, AccessCredential(compound_id=cid, kind=CredentialKind.pin, person_id=li,
-                                        pin_digest=pin_digest(cid, None, PIN))])
+        s.add_all(
+            [
+                qr,
+                AccessCredential(
+                    compound_id=cid, kind=CredentialKind.pin, person_id=li, pin_digest=pin_digest(cid, None, PIN)
+                ),
+            ]
+        )
         s.flush()
         qr_id = qr.id
 
@@ -155,16 +161,20 @@ def main() -> None:
             return [sign(s, cid, resident_body(cid, qr_id, w)) for _ in range(k)]
 
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--serve", str(port)],
-                            env={**os.environ, "ANJU_DATABASE_URL": url}, cwd=BENCH.parent)
+    proc = subprocess.Popen(
+        [sys.executable, str(Path(__file__).resolve()), "--serve", str(port)],
+        env={**os.environ, "ANJU_DATABASE_URL": url},
+        cwd=BENCH.parent,
+    )
     try:
         _wait_healthy(port, proc)
         terminal = Client(port, {"X-Device-Key": "term_SFXQ_south", "X-Device-Secret": TERMINAL_SECRET})
         plain = Client(port, {})
 
         def decide(kind: str, value: str) -> None:
-            out = terminal.post("/api/v1/terminals/decisions",
-                                {"access_point_id": gate, "credential": {"kind": kind, "value": value}})
+            out = terminal.post(
+                "/api/v1/terminals/decisions", {"access_point_id": gate, "credential": {"kind": kind, "value": value}}
+            )
             assert out["decision"] == "allow", out
 
         def bare_call() -> None:
@@ -194,19 +204,25 @@ def main() -> None:
         for kind in kinds:
             pool[:] = tokens(int(args.rate * args.seconds) + 1) if kind == "qr" else []
             lat[kind] = fixed_rate(caller(kind), args.rate, args.seconds)
-        print(f"uvicorn subprocess, one keep-alive connection; {args.rounds} interleaved rounds of {per_round} "
-              f"requests per endpoint; fixed rate {args.rate:.0f} req/s for {args.seconds:.0f} s; load average "
-              f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-        print(f"bare endpoint (same app, one SELECT): {statistics.median(rates['bare']):.0f} req/s, server CPU "
-              f"{statistics.median(cpus['bare']):.2f} ms/req; p50 {lat['bare'][0]:.1f} ms, p99 {lat['bare'][1]:.1f} ms")
+        print(
+            f"uvicorn subprocess, one keep-alive connection; {args.rounds} interleaved rounds of {per_round} "
+            f"requests per endpoint; fixed rate {args.rate:.0f} req/s for {args.seconds:.0f} s; load average "
+            f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+        )
+        print(
+            f"bare endpoint (same app, one SELECT): {statistics.median(rates['bare']):.0f} req/s, server CPU "
+            f"{statistics.median(cpus['bare']):.2f} ms/req; p50 {lat['bare'][0]:.1f} ms, p99 {lat['bare'][1]:.1f} ms"
+        )
         for kind in kinds[1:]:
             ratio = statistics.median(r / b for r, b in zip(rates[kind], rates["bare"], strict=True))
             cpu_ratio = statistics.median(b / c for c, b in zip(cpus[kind], cpus["bare"], strict=True))
             p50, p99 = lat[kind]
             ok = "ok" if ratio >= 0.5 and p99 <= 20 else "MISSES TARGET"
-            print(f"decision {kind:4}: {statistics.median(rates[kind]):.0f} req/s = {ratio:.2f}x bare (median of "
-                  f"rounds; by server CPU {statistics.median(cpus[kind]):.2f} ms/req = {cpu_ratio:.2f}x); "
-                  f"p50 {p50:.1f} ms, p99 {p99:.1f} ms [{ok}: >=0.5x, p99 <=20 ms]")
+            print(
+                f"decision {kind:4}: {statistics.median(rates[kind]):.0f} req/s = {ratio:.2f}x bare (median of "
+                f"rounds; by server CPU {statistics.median(cpus[kind]):.2f} ms/req = {cpu_ratio:.2f}x); "
+                f"p50 {p50:.1f} ms, p99 {p99:.1f} ms [{ok}: >=0.5x, p99 <=20 ms]"
+            )
     finally:
         proc.terminate()
         try:

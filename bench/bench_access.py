@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import fixed_rate, fresh_demo_db  # noqa: E402
+from _common import fixed_rate, fresh_demo_db
 
 
 def throughput(fn: Callable[[], object], n: int) -> float:
@@ -64,8 +64,14 @@ def main() -> None:
         gate = s.execute(select(AccessPoint.id).where(AccessPoint.name == "南门人行")).scalar_one()
         li = s.execute(select(User.person_id).where(User.username == "resident_li")).scalar_one()
         qr = AccessCredential(compound_id=cid, kind=CredentialKind.qr, person_id=li)
-        s.add_all([qr, AccessCredential(compound_id=cid, kind=CredentialKind.pin, person_id=li,
-                                        pin_digest=pin_digest(cid, None, "482916"))])
+        s.add_all(
+            [
+                qr,
+                AccessCredential(
+                    compound_id=cid, kind=CredentialKind.pin, person_id=li, pin_digest=pin_digest(cid, None, "482916")
+                ),
+            ]
+        )
         s.flush()
         qr_id = qr.id
 
@@ -78,8 +84,11 @@ def main() -> None:
     h = {"X-Device-Key": "term_SFXQ_south", "X-Device-Secret": TERMINAL_SECRET}
 
     def post(kind: str, value: str) -> None:
-        r = c.post("/api/v1/terminals/decisions", headers=h,
-                   json={"access_point_id": gate, "credential": {"kind": kind, "value": value}})
+        r = c.post(
+            "/api/v1/terminals/decisions",
+            headers=h,
+            json={"access_point_id": gate, "credential": {"kind": kind, "value": value}},
+        )
         assert r.status_code == 200 and r.json()["decision"] == "allow", r.text
 
     def bare_call() -> None:
@@ -90,7 +99,7 @@ def main() -> None:
     for kind in ("card", "qr", "pin"):
         if kind == "qr":
             pool = iter(tokens(args.n + 1))
-            fn: Callable[[], None] = lambda: post("qr", next(pool))  # noqa: E731
+            fn: Callable[[], None] = lambda p=pool: post("qr", next(p))  # type: ignore[misc]  # noqa: E731
         else:
             value = LI_CARD if kind == "card" else "482916"
             fn = lambda v=value, k=kind: post(k, v)  # type: ignore[misc]  # noqa: E731
@@ -98,8 +107,10 @@ def main() -> None:
         if kind == "qr":
             pool = iter(tokens(int(args.rate * args.seconds) + 1))
         p50, p99 = fixed_rate(fn, args.rate, args.seconds)
-        print(f"decision {kind:4}: {t:.0f} req/s = {t / t_bare:.2f}x bare; at {args.rate:.0f} req/s "
-              f"p50 {p50:.1f} ms, p99 {p99:.1f} ms")
+        print(
+            f"decision {kind:4}: {t:.0f} req/s = {t / t_bare:.2f}x bare; at {args.rate:.0f} req/s "
+            f"p50 {p50:.1f} ms, p99 {p99:.1f} ms"
+        )
     bp50, bp99 = fixed_rate(bare_call, args.rate, args.seconds)
     print(f"bare at {args.rate:.0f} req/s: p50 {bp50:.1f} ms, p99 {bp99:.1f} ms")
 

@@ -26,9 +26,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import fresh_demo_db  # noqa: E402
-from _mqtt import Broker, Publisher, free_port  # noqa: E402
-from bench_gateway import ANJU, start_gateway  # noqa: E402
+from _common import fresh_demo_db
+from _mqtt import Broker, Publisher, free_port
+from bench_gateway import ANJU, start_gateway
 
 
 def devices() -> list[tuple[str, str, str]]:
@@ -41,13 +41,26 @@ def devices() -> list[tuple[str, str, str]]:
         return [(d.device_key, str(d.device_type), str(d.id)) for d in s.execute(select(Device)).scalars()]
 
 
-TRIGGER = {"smoke_detector": {"smoke": 7.5, "alarm": True}, "lift_controller": {"trapped": True},
-           "gas_detector": {"gas_lel": 40.0}, "water_leak": {"leak": True}, "sos_button": {"pressed": True},
-           "water_pump": {"fault": True}, "manhole_cover": {"open": True}}
+TRIGGER = {
+    "smoke_detector": {"smoke": 7.5, "alarm": True},
+    "lift_controller": {"trapped": True},
+    "gas_detector": {"gas_lel": 40.0},
+    "water_leak": {"leak": True},
+    "sos_button": {"pressed": True},
+    "water_pump": {"fault": True},
+    "manhole_cover": {"open": True},
+}
 
 
-def measure(broker: Broker, base: str, token: str, triggers: list[tuple[str, str, str]], load: int,
-            seconds: float, all_devices: list[tuple[str, str, str]]) -> list[float]:
+def measure(
+    broker: Broker,
+    base: str,
+    token: str,
+    triggers: list[tuple[str, str, str]],
+    load: int,
+    seconds: float,
+    all_devices: list[tuple[str, str, str]],
+) -> list[float]:
     from anju.devices.protocol import sign_mqtt, topic_for
     from anju.sim.devices_demo import demo_secret
 
@@ -75,8 +88,11 @@ def measure(broker: Broker, base: str, token: str, triggers: list[tuple[str, str
                 key, _, _ = quiet[i % len(quiet)]
                 i += 1
                 topic = topic_for("SFXQ", key, "telemetry")
-                msg = {"event_id": f"bg-{time.time_ns()}-{i}", "ts": datetime.now(UTC).isoformat(),
-                       "data": {"reading": rnd.random()}}
+                msg = {
+                    "event_id": f"bg-{time.time_ns()}-{i}",
+                    "ts": datetime.now(UTC).isoformat(),
+                    "data": {"reading": rnd.random()},
+                }
                 pub.publish(topic, sign_mqtt(demo_secret(key), topic, msg))
             time.sleep(max(0.0, 0.05 - (time.perf_counter() - t0)))
         pub.close()
@@ -106,7 +122,7 @@ def measure(broker: Broker, base: str, token: str, triggers: list[tuple[str, str
 
 
 def pct(xs: list[float], p: float) -> float:
-    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
+    return xs[min(len(xs) - 1, round(p / 100 * (len(xs) - 1)))]
 
 
 def main() -> None:
@@ -119,8 +135,12 @@ def main() -> None:
     broker.start()
     port = free_port()
     env = {**os.environ, "ANJU_DATABASE_URL": db_url}
-    server = subprocess.Popen([ANJU, "serve", "--no-worker", "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [ANJU, "serve", "--no-worker", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     gw = start_gateway(db_url, broker, "latency-gw")
     base = f"http://127.0.0.1:{port}"
     try:
@@ -130,8 +150,9 @@ def main() -> None:
                     break
             except httpx.HTTPError:
                 time.sleep(0.1)
-        token = httpx.post(f"{base}/api/v1/auth/token",
-                           json={"username": "guard_chen", "password": "anju2026!"}).json()["access_token"]
+        token = httpx.post(
+            f"{base}/api/v1/auth/token", json={"username": "guard_chen", "password": "anju2026!"}
+        ).json()["access_token"]
         devs = devices()
         triggers = [d for d in devs if d[1] in TRIGGER]
         random.Random(3).shuffle(triggers)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import fresh_demo_db  # noqa: E402
+from _common import fresh_demo_db
 
 
 def timed(fn, n: int) -> float:  # type: ignore[no-untyped-def]
@@ -48,8 +48,9 @@ def main() -> None:
     @bare.get("/people")
     def bare_people() -> list[dict[str, object]]:
         with new_session() as s:
-            rows = s.execute(text("SELECT id, name, phone_masked FROM person WHERE compound_id = 1 "
-                                  "ORDER BY id LIMIT 50")).all()
+            rows = s.execute(
+                text("SELECT id, name, phone_masked FROM person WHERE compound_id = 1 ORDER BY id LIMIT 50")
+            ).all()
         return [{"id": r[0], "name": r[1], "phone": r[2]} for r in rows]
 
     @bare.get("/health")
@@ -63,8 +64,11 @@ def main() -> None:
     h = {"Authorization": f"Bearer {token['access_token']}"}
     cases = [
         ("GET /api/v1/health", lambda: ours.get("/api/v1/health"), lambda: base.get("/health")),
-        ("GET /api/v1/people (50, masked, scoped)", lambda: ours.get("/api/v1/people?page_size=50", headers=h),
-         lambda: base.get("/people")),
+        (
+            "GET /api/v1/people (50, masked, scoped)",
+            lambda: ours.get("/api/v1/people?page_size=50", headers=h),
+            lambda: base.get("/people"),
+        ),
     ]
     for name, a, b in cases:
         t_ours, t_bare = timed(a, args.n), timed(b, args.n)

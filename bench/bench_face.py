@@ -16,12 +16,12 @@ from pathlib import Path
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as anju.vision sets it for the app
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _common import fresh_demo_db  # noqa: E402
+from _common import fresh_demo_db
 
 
 def ms(fn, n: int) -> float:  # type: ignore[no-untyped-def]
@@ -52,9 +52,13 @@ def main() -> None:
     i = iter(range(10**9))
     t_idx = ms(lambda: idx.search(q[next(i) % len(q)]), 300)
     t_bf = ms(lambda: brute_force(gallery, q[next(i) % len(q)]), 100)
-    print(f"1:N search at 50,000: index {t_idx:.2f} ms, numpy brute force {t_bf:.2f} ms, ratio {t_bf / t_idx:.1f}x faster")
+    print(
+        f"1:N search at 50,000: index {t_idx:.2f} ms, numpy brute force {t_bf:.2f} ms, ratio {t_bf / t_idx:.1f}x faster"
+    )
     # Recall of the two-stage search: same nearest neighbour as brute force?
-    qs = list(q) + list(gallery[rng.integers(0, len(gallery), 300)] + rng.normal(0, 0.02, (300, 128)).astype(np.float32))
+    qs = list(q) + list(
+        gallery[rng.integers(0, len(gallery), 300)] + rng.normal(0, 0.02, (300, 128)).astype(np.float32)
+    )
     agree = sum(refs[brute_force(gallery, v)[0]] == idx.search(v).subject_ref for v in qs)
     print(f"two-stage search agrees with brute force on {agree}/{len(qs)} queries")
 
@@ -69,8 +73,10 @@ def main() -> None:
             m = small.identify(e, threshold)
             got.add(m.subject_ref if m else "unknown")
             d = np.linalg.norm(vecs - e, axis=1)
-            best = sorted({n: min(float(x) for x, nn in zip(d, names) if nn == n) for n in set(names)}.items(),
-                          key=lambda kv: kv[1])
+            best = sorted(
+                {n: min(float(x) for x, nn in zip(d, names, strict=False) if nn == n) for n in set(names)}.items(),
+                key=lambda kv: kv[1],
+            )
             if best[0][0] in expected:
                 genuine.append(best[0][1])
                 impostor.append(best[1][1])
@@ -80,11 +86,15 @@ def main() -> None:
         ok += got == expected
         # with 50,000 distractors the real people must still win
         if expected != {"unknown"}:
-            got50 = {(idx.identify(e, threshold).subject_ref if idx.identify(e, threshold) else "unknown")
-                     for e in embeddings}
+            got50 = {
+                (idx.identify(e, threshold).subject_ref if idx.identify(e, threshold) else "unknown")
+                for e in embeddings
+            }
             assert got50 == expected, (file, got50)
-    print(f"accuracy on shared faces: {ok}/{total} probe images exactly right at threshold {threshold} "
-          f"(enrolment photos refused: {rejected or 'none'})")
+    print(
+        f"accuracy on shared faces: {ok}/{total} probe images exactly right at threshold {threshold} "
+        f"(enrolment photos refused: {rejected or 'none'})"
+    )
     print(f"genuine distances {min(genuine):.3f}–{max(genuine):.3f}; nearest impostor {min(impostor):.3f}")
     for t in (0.45, 0.5, 0.55, 0.6, 0.65):
         fr = sum(g > t for g in genuine)
@@ -110,8 +120,12 @@ def main() -> None:
         gate = s.execute(select(AccessPoint).where(AccessPoint.name == "南门人行")).scalar_one()
         ref = face_template_service.new_subject_ref()
         s.add(AccessCredential(compound_id=gate.compound_id, kind=CredentialKind.face, person_id=li, subject_ref=ref))
-        face_template_service.store(s, compound_id=gate.compound_id, subject_ref=ref,
-                                    vector=single_embedding((faces.FACES / "enrol/obama/obama.jpg").read_bytes()))
+        face_template_service.store(
+            s,
+            compound_id=gate.compound_id,
+            subject_ref=ref,
+            vector=single_embedding((faces.FACES / "enrol/obama/obama.jpg").read_bytes()),
+        )
         gate_id = gate.id
     c = TestClient(create_app())
     h = {"X-Device-Key": "term_SFXQ_south", "X-Device-Secret": TERMINAL_SECRET}
@@ -120,12 +134,18 @@ def main() -> None:
         times = []
         for _ in range(6):
             t = time.perf_counter()
-            r = c.post("/api/v1/terminals/decisions/face", headers=h, data={"access_point_id": str(gate_id)},
-                       files={"image": (probe, data, "image/jpeg")})
+            r = c.post(
+                "/api/v1/terminals/decisions/face",
+                headers=h,
+                data={"access_point_id": str(gate_id)},
+                files={"image": (probe, data, "image/jpeg")},
+            )
             times.append((time.perf_counter() - t) * 1000)
             assert r.json()["decision"] == "allow", r.text
-        print(f"image→decision {probe} ({len(data) // 1024} KB): median {statistics.median(times[1:]):.0f} ms, "
-              f"max {max(times[1:]):.0f} ms (target ≤ 400 ms)")
+        print(
+            f"image→decision {probe} ({len(data) // 1024} KB): median {statistics.median(times[1:]):.0f} ms, "
+            f"max {max(times[1:]):.0f} ms (target ≤ 400 ms)"
+        )
 
 
 if __name__ == "__main__":

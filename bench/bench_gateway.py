@@ -23,8 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import fresh_demo_db  # noqa: E402
-from _mqtt import Broker, Publisher  # noqa: E402
+from _common import fresh_demo_db
+from _mqtt import Broker, Publisher
 
 ROOT = Path(__file__).resolve().parent.parent
 ANJU = str(ROOT / ".venv" / "bin" / "anju")
@@ -42,8 +42,10 @@ def payloads(n: int, seed: int = 7) -> list[tuple[str, bytes]]:
     from anju.sim.simulator import SimDevice, normal
 
     with new_session() as s:
-        devices = [SimDevice(d.device_key, d.device_type, demo_secret(d.device_key), 60, None, d.floor, "")
-                   for d in s.execute(select(Device).order_by(Device.id)).scalars()]
+        devices = [
+            SimDevice(d.device_key, d.device_type, demo_secret(d.device_key), 60, None, d.floor, "")
+            for d in s.execute(select(Device).order_by(Device.id)).scalars()
+        ]
     r = random.Random(seed)
     run = str(int(time.time()))
     out = []
@@ -68,8 +70,9 @@ def stored_count(event_prefix: str | None = None) -> tuple[int, int]:
         rows = s.execute(text("SELECT max(id) FROM device_message")).scalar_one() or 0
         if event_prefix is None:
             return int(rows), int(rows)
-        distinct = s.execute(text("SELECT count(*) FROM (SELECT DISTINCT device_id, event_id FROM device_message) x")
-                             ).scalar_one()
+        distinct = s.execute(
+            text("SELECT count(*) FROM (SELECT DISTINCT device_id, event_id FROM device_message) x")
+        ).scalar_one()
         total = s.execute(text("SELECT count(*) FROM device_message")).scalar_one()
         return int(total), int(distinct)
 
@@ -118,15 +121,35 @@ def main() -> None:
         # consumer's persistent session first, so a Python publisher (~6k msg/s) is not the limit.
         # 1. Baseline: a bare QoS-1 subscriber that only counts (same session settings).
         base_id = "bench-count"
-        sub = subprocess.Popen([sys.executable, str(Path(__file__).parent / "_mqtt.py"), str(broker.port),
-                                "anju/+/devices/+/+", "0", base_id], stdout=subprocess.PIPE, text=True)
+        sub = subprocess.Popen(
+            [
+                sys.executable,
+                str(Path(__file__).parent / "_mqtt.py"),
+                str(broker.port),
+                "anju/+/devices/+/+",
+                "0",
+                base_id,
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         assert sub.stdout is not None and sub.stdout.readline().strip() == "ready"
         sub.wait(10)  # session created, subscriber gone
         pub = publish_all(broker, items)
         pub.wait_all()
         pub.close()
-        sub = subprocess.Popen([sys.executable, str(Path(__file__).parent / "_mqtt.py"), str(broker.port),
-                                "anju/+/devices/+/+", str(args.n), base_id], stdout=subprocess.PIPE, text=True)
+        sub = subprocess.Popen(
+            [
+                sys.executable,
+                str(Path(__file__).parent / "_mqtt.py"),
+                str(broker.port),
+                "anju/+/devices/+/+",
+                str(args.n),
+                base_id,
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         assert sub.stdout is not None
         sub.stdout.readline()
         first, last = (float(x) for x in sub.stdout.readline().split()[2:4])
@@ -173,8 +196,10 @@ def main() -> None:
         time.sleep(1.0)
         rows, distinct = stored_count("all")
         got = rows - before
-        print(f"gateway SIGKILL at {args.n // 3} + restart: published {args.n}, stored {got}, "
-              f"lost {args.n - got}, duplicated {rows - distinct}")
+        print(
+            f"gateway SIGKILL at {args.n // 3} + restart: published {args.n}, stored {got}, "
+            f"lost {args.n - got}, duplicated {rows - distinct}"
+        )
 
         # 4. Restart the broker mid-stream (graceful stop saves its persistent sessions).
         items3 = payloads(args.n, seed=9)
@@ -193,8 +218,10 @@ def main() -> None:
         time.sleep(1.0)
         rows, distinct = stored_count("all")
         got = rows - before
-        print(f"broker restart at {args.n // 3}: published {args.n}, stored {got}, lost {args.n - got}, "
-              f"duplicated {rows - distinct}")
+        print(
+            f"broker restart at {args.n // 3}: published {args.n}, stored {got}, lost {args.n - got}, "
+            f"duplicated {rows - distinct}"
+        )
         pub.close()
         gw.send_signal(signal.SIGTERM)
         gw.wait(20)

@@ -27,17 +27,29 @@ from typing import Any
 os.environ.setdefault("ANJU_ENV", "development")
 os.environ.setdefault("ANJU_SECRET_KEY", "bench-secret-key")
 
-from openpyxl import Workbook  # noqa: E402
-from sqlalchemy import create_engine, insert, select, text  # noqa: E402
+from openpyxl import Workbook
+from sqlalchemy import create_engine, insert, select, text
 
-from anju.core import db as core_db  # noqa: E402
-from anju.core.config import reset_settings  # noqa: E402
-from anju.core.crypto import blind_index, encrypt, mask_id_number, mask_phone, reset_keys  # noqa: E402
+from anju.core import db as core_db
+from anju.core.config import reset_settings
+from anju.core.crypto import blind_index, encrypt, mask_id_number, mask_phone, reset_keys
 
 PG_ADMIN_URL = os.environ.get("ANJU_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 SEED = 5000
-HEADER = ["姓名", "手机", "身份证号", "房屋", "关系", "人口类型", "性别", "出生日期", "标签", "租约到期",
-          "紧急联系人", "紧急联系电话"]
+HEADER = [
+    "姓名",
+    "手机",
+    "身份证号",
+    "房屋",
+    "关系",
+    "人口类型",
+    "性别",
+    "出生日期",
+    "标签",
+    "租约到期",
+    "紧急联系人",
+    "紧急联系电话",
+]
 
 
 @contextmanager
@@ -100,8 +112,21 @@ def roster_rows(n: int, labels: list[str]) -> list[list[Any]]:
         lease = (date(2030, 1, 1) + timedelta(days=fk.r.randint(0, 700))).isoformat() if role == "租户" else ""
         tags = "独居老人" if birth.year < 1950 and fk.r.random() < 0.3 else ""
         contact = (fk.name(), fk.phone()) if fk.r.random() < 0.2 else ("", "")
-        rows.append([fk.name(), fk.phone(), fk.id_number(birth, female, local), labels[i % len(labels)], role,
-                     "户籍" if local else "流动", "女" if female else "男", birth.isoformat(), tags, lease, *contact])
+        rows.append(
+            [
+                fk.name(),
+                fk.phone(),
+                fk.id_number(birth, female, local),
+                labels[i % len(labels)],
+                role,
+                "户籍" if local else "流动",
+                "女" if female else "男",
+                birth.isoformat(),
+                tags,
+                lease,
+                *contact,
+            ]
+        )
     return rows
 
 
@@ -139,15 +164,22 @@ def bare_insert(compound_id: int, rows: list[list[Any]]) -> int:
 
     values = []
     for name, phone, idn, _label, _role, pop, gender, birth, *_ in rows:
-        values.append({
-            "compound_id": compound_id, "name": name, "gender": "female" if gender == "女" else "male",
-            "birth_date": date.fromisoformat(birth),
-            "phone_enc": encrypt(phone, context="person.phone"), "phone_bidx": blind_index(phone, context="phone"),
-            "phone_masked": mask_phone(phone),
-            "id_number_enc": encrypt(idn, context="person.id_number"),
-            "id_number_bidx": blind_index(idn, context="id_number"), "id_number_masked": mask_id_number(idn),
-            "population_type": "registered" if pop == "户籍" else "floating", "status": "active",
-        })
+        values.append(
+            {
+                "compound_id": compound_id,
+                "name": name,
+                "gender": "female" if gender == "女" else "male",
+                "birth_date": date.fromisoformat(birth),
+                "phone_enc": encrypt(phone, context="person.phone"),
+                "phone_bidx": blind_index(phone, context="phone"),
+                "phone_masked": mask_phone(phone),
+                "id_number_enc": encrypt(idn, context="person.id_number"),
+                "id_number_bidx": blind_index(idn, context="id_number"),
+                "id_number_masked": mask_id_number(idn),
+                "population_type": "registered" if pop == "户籍" else "floating",
+                "status": "active",
+            }
+        )
     with core_db.transaction() as s:
         s.execute(insert(Person), values)
     return len(values)
@@ -167,10 +199,14 @@ def bench(kind: str, url: str, n: int, small: bool) -> None:
     print(f"[{kind}] re-import:  {again.summary()}")
     if report.errors:
         print(f"[{kind}] first errors: {[e.model_dump() for e in report.errors[:3]]}")
-    print(f"[{kind}] import: {n} rows in {t_imp:.1f} s ({n / t_imp:.0f} rows/s); bare insert baseline "
-          f"{t_base:.2f} s; ratio {t_imp / t_base:.1f}x; re-import {t_again:.1f} s ({n / t_again:.0f} rows/s)")
-    print(f"[{kind}] process CPU: import {cpu_imp:.1f} s, baseline {cpu_base:.2f} s (ratio {cpu_imp / cpu_base:.1f}x), "
-          f"re-import {cpu_again:.1f} s")
+    print(
+        f"[{kind}] import: {n} rows in {t_imp:.1f} s ({n / t_imp:.0f} rows/s); bare insert baseline "
+        f"{t_base:.2f} s; ratio {t_imp / t_base:.1f}x; re-import {t_again:.1f} s ({n / t_again:.0f} rows/s)"
+    )
+    print(
+        f"[{kind}] process CPU: import {cpu_imp:.1f} s, baseline {cpu_base:.2f} s (ratio {cpu_imp / cpu_base:.1f}x), "
+        f"re-import {cpu_again:.1f} s"
+    )
     core_db.set_engine(None)
 
 

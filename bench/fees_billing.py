@@ -49,10 +49,27 @@ def main() -> None:
         again = fee_service.run_billing(s, by=None, compound_id=a, period="2040-01")
     rerun = time.perf_counter() - t0
     with transaction() as s:
-        rows = [{c: getattr(b, c) for c in ("compound_id", "house_id", "item_id", "payer_kind", "quantity", "basis",
-                                            "amount_fen", "paid_fen", "refunded_fen", "status", "due_on",
-                                            "created_at")} | {"period": "2040-02"}
-                for b in s.execute(select(Bill).where(Bill.period == "2040-01")).scalars()]
+        rows = [
+            {
+                c: getattr(b, c)
+                for c in (
+                    "compound_id",
+                    "house_id",
+                    "item_id",
+                    "payer_kind",
+                    "quantity",
+                    "basis",
+                    "amount_fen",
+                    "paid_fen",
+                    "refunded_fen",
+                    "status",
+                    "due_on",
+                    "created_at",
+                )
+            }
+            | {"period": "2040-02"}
+            for b in s.execute(select(Bill).where(Bill.period == "2040-01")).scalars()
+        ]
     t0 = time.perf_counter()
     with transaction() as s:
         s.execute(Bill.__table__.insert(), rows)

@@ -73,37 +73,76 @@ def build(session, owners: int) -> int:  # type: ignore[no-untyped-def]
             if i >= len(flats):
                 break
             area = Decimal(rng.randrange(4500, 16000)) / 100
-            houses.append(House(compound_id=c.id, building_id=bld.id, unit_id=unit.id, floor=k // 8 + 1,
-                                number=f"{k:04d}", label=f"{b + 1}-1-{k:04d}",
-                                registered_area=area if rng.random() < 0.9 else None, surveyed_area=area,
-                                status=HouseStatus.developer_unsold if flats[i][1] else HouseStatus.self_occupied))
+            houses.append(
+                House(
+                    compound_id=c.id,
+                    building_id=bld.id,
+                    unit_id=unit.id,
+                    floor=k // 8 + 1,
+                    number=f"{k:04d}",
+                    label=f"{b + 1}-1-{k:04d}",
+                    registered_area=area if rng.random() < 0.9 else None,
+                    surveyed_area=area,
+                    status=HouseStatus.developer_unsold if flats[i][1] else HouseStatus.self_occupied,
+                )
+            )
     session.add_all(houses)
     session.flush()
-    session.add_all(Occupancy(compound_id=c.id, house_id=h.id, person_id=people[owner].id, role=OccupancyRole.owner,
-                              started_on=date(2020, 1, 1)) for h, (owner, dev) in zip(houses, flats, strict=True)
-                    if owner is not None)
-    user = User(username="bench_committee", display_name="委员", password_hash="x", role=Role.committee_member,
-                person_id=people[0].id)
+    session.add_all(
+        Occupancy(
+            compound_id=c.id,
+            house_id=h.id,
+            person_id=people[owner].id,
+            role=OccupancyRole.owner,
+            started_on=date(2020, 1, 1),
+        )
+        for h, (owner, dev) in zip(houses, flats, strict=True)
+        if owner is not None
+    )
+    user = User(
+        username="bench_committee",
+        display_name="委员",
+        password_hash="x",
+        role=Role.committee_member,
+        person_id=people[0].id,
+    )
     session.add(user)
     session.flush()
     who = account_service.principal(session, user)
     now = utcnow()
-    vote = vote_service.create(session, by=who, data=VoteCreate(
-        compound_id=c.id, title="基准表决", matter_type=MatterType.hire_property_company,
-        opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=14),
-        items=[AgendaItemIn(title="续聘物业"), AgendaItemIn(title="调整标准")]))
+    vote = vote_service.create(
+        session,
+        by=who,
+        data=VoteCreate(
+            compound_id=c.id,
+            title="基准表决",
+            matter_type=MatterType.hire_property_company,
+            opens_at=now - timedelta(days=1),
+            closes_at=now + timedelta(days=14),
+            items=[AgendaItemIn(title="续聘物业"), AgendaItemIn(title="调整标准")],
+        ),
+    )
     vote_service.publish(session, by=who, vote_id=vote.id, now=now - timedelta(days=16))
     vote_service.advance(session, vote, now=now)
-    caster = dict(session.execute(text("SELECT elector_id, person_id FROM vote_elector_person WHERE vote_id = :v"),
-                                  {"v": vote.id}).all())
+    caster = dict(
+        session.execute(
+            text("SELECT elector_id, person_id FROM vote_elector_person WHERE vote_id = :v"), {"v": vote.id}
+        ).all()
+    )
     ballots = []
-    for e_id, in session.execute(text("SELECT id FROM vote_elector WHERE vote_id = :v ORDER BY id"),
-                                 {"v": vote.id}).all():
+    for (e_id,) in session.execute(
+        text("SELECT id FROM vote_elector WHERE vote_id = :v ORDER BY id"), {"v": vote.id}
+    ).all():
         if rng.random() < 0.8:
-            ballots.append(Ballot(elector_id=e_id, channel=Channel.online, cast_by_person_id=caster.get(e_id),
-                                  choices={"1": rng.choice(("yes", "yes", "no", "abstain")),
-                                           "2": rng.choice(("yes", "no"))},
-                                  cast_at=now - timedelta(hours=rng.randrange(1, 20))))
+            ballots.append(
+                Ballot(
+                    elector_id=e_id,
+                    channel=Channel.online,
+                    cast_by_person_id=caster.get(e_id),
+                    choices={"1": rng.choice(("yes", "yes", "no", "abstain")), "2": rng.choice(("yes", "no"))},
+                    cast_at=now - timedelta(hours=rng.randrange(1, 20)),
+                )
+            )
     vote_service.append_many(session, vote, ballots)
     return vote.id
 
@@ -140,12 +179,20 @@ def main() -> None:
         with core_db.new_session() as s:
             vote = s.get(Vote, vote_id)
             assert vote is not None
-            n_ballots, = s.execute(text("SELECT count(*) FROM vote_ballot WHERE vote_id = :v"), {"v": vote_id}).one()
-            n_electors, = s.execute(text("SELECT count(*) FROM vote_elector WHERE vote_id = :v"),
-                                    {"v": vote_id}).one()
-            bare = timed(lambda: s.execute(text(
-                "SELECT count(*), sum(e.area) FROM vote_ballot b JOIN vote_elector e ON e.id = b.elector_id "
-                "WHERE b.vote_id = :v"), {"v": vote_id}).one(), args.n)
+            (n_ballots,) = s.execute(text("SELECT count(*) FROM vote_ballot WHERE vote_id = :v"), {"v": vote_id}).one()
+            (n_electors,) = s.execute(
+                text("SELECT count(*) FROM vote_elector WHERE vote_id = :v"), {"v": vote_id}
+            ).one()
+            bare = timed(
+                lambda: s.execute(
+                    text(
+                        "SELECT count(*), sum(e.area) FROM vote_ballot b JOIN vote_elector e ON e.id = b.elector_id "
+                        "WHERE b.vote_id = :v"
+                    ),
+                    {"v": vote_id},
+                ).one(),
+                args.n,
+            )
             recount = timed(lambda: vote_service.recount(s, vote), args.n)
             verify = timed(lambda: vote_service.verify(s, vote), max(1, args.n // 2))
             results = vote_service.recount(s, vote)
@@ -153,8 +200,10 @@ def main() -> None:
         print(f"bare SELECT count/sum over the ballots: {bare * 1000:8.2f} ms  (baseline 1.0)")
         print(f"exact-fraction tally from scratch:      {recount * 1000:8.2f} ms  ratio {recount / bare:6.1f}x")
         print(f"full verification (chains + tally):     {verify * 1000:8.2f} ms  ratio {verify / bare:6.1f}x")
-        print(f"item 1: {results[0].official.value}, participation {results[0].participating.owners}"
-              f"/{results[0].total.owners}")
+        print(
+            f"item 1: {results[0].official.value}, participation {results[0].participating.owners}"
+            f"/{results[0].total.owners}"
+        )
     finally:
         from anju.core import db as core_db
 

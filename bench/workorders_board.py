@@ -68,15 +68,26 @@ def fill(n_orders: int, compound_id: int) -> None:
         for k in range(n_orders):
             created = now - timedelta(minutes=rng.randint(0, 180 * 1440))
             status = rng.choices(statuses, weights)[0]
-            batch.append({"compound_id": compound_id, "kind": rng.choice(list(OrderKind)).value,
-                          "category": rng.choice(["plumbing", "electrical", "lift", "cleaning", "fire_safety"]),
-                          "priority": rng.choice(list(Priority)).value, "source": OrderSource.phone.value,
-                          "title": f"bench order {k}", "description": "", "status": status, "created_at": created,
-                          "response_due_at": created + timedelta(hours=2),
-                          "resolution_due_at": created + timedelta(days=1),
-                          "sla_state": rng.choices([SlaState.ok.value, SlaState.warning.value,
-                                                    SlaState.breached.value], [85, 8, 7])[0],
-                          "paused_seconds": 0, "escalation_level": 0})
+            batch.append(
+                {
+                    "compound_id": compound_id,
+                    "kind": rng.choice(list(OrderKind)).value,
+                    "category": rng.choice(["plumbing", "electrical", "lift", "cleaning", "fire_safety"]),
+                    "priority": rng.choice(list(Priority)).value,
+                    "source": OrderSource.phone.value,
+                    "title": f"bench order {k}",
+                    "description": "",
+                    "status": status,
+                    "created_at": created,
+                    "response_due_at": created + timedelta(hours=2),
+                    "resolution_due_at": created + timedelta(days=1),
+                    "sla_state": rng.choices(
+                        [SlaState.ok.value, SlaState.warning.value, SlaState.breached.value], [85, 8, 7]
+                    )[0],
+                    "paused_seconds": 0,
+                    "escalation_level": 0,
+                }
+            )
             if len(batch) == 5000:
                 s.execute(insert(WorkOrder), batch)
                 batch = []
@@ -107,8 +118,9 @@ def main() -> None:
         from anju.workorders.repository import WorkOrderRepository
 
         with new_session() as s:
-            wang = account_service.principal(s, s.execute(select(User).where(User.username == "manager_wang"))
-                                             .scalar_one())
+            wang = account_service.principal(
+                s, s.execute(select(User).where(User.username == "manager_wang")).scalar_one()
+            )
         compound = min(wang.compound_ids)
         started = time.perf_counter()
         fill(args.orders, compound)
@@ -124,19 +136,30 @@ def main() -> None:
         def board(**filters: object):  # type: ignore[no-untyped-def]
             def run() -> None:
                 with new_session() as s:
-                    base = {"compound_id": compound, "status": None, "sla_state": None, "kind": None,
-                            "category": None, "assignee_user_id": None, "open_only": False, "offset": 0, "limit": 50}
+                    base = {
+                        "compound_id": compound,
+                        "status": None,
+                        "sla_state": None,
+                        "kind": None,
+                        "category": None,
+                        "assignee_user_id": None,
+                        "open_only": False,
+                        "offset": 0,
+                        "limit": 50,
+                    }
                     WorkOrderRepository(s).search(wang, **{**base, **filters})
+
             return run
 
         base_t = timed(bare, args.n)
         print(f"{'bare SELECT count(*)':44s} {base_t * 1000:8.2f} ms   1.00x")
-        for label, fn in (("board: first page + total (all)", board()),
-                          ("board: SLA breached + total", board(sla_state=SlaState.breached)),
-                          ("board: open orders (kanban, 300 rows)", board(open_only=True, limit=300)),
-                          ("board: page 100 + total", board(offset=99 * 50)),
-                          ("my tasks: assignee, open, no total", board(assignee_user_id=wang.user_id,
-                                                                       open_only=True, count=False))):
+        for label, fn in (
+            ("board: first page + total (all)", board()),
+            ("board: SLA breached + total", board(sla_state=SlaState.breached)),
+            ("board: open orders (kanban, 300 rows)", board(open_only=True, limit=300)),
+            ("board: page 100 + total", board(offset=99 * 50)),
+            ("my tasks: assignee, open, no total", board(assignee_user_id=wang.user_id, open_only=True, count=False)),
+        ):
             t = timed(fn, args.n)
             print(f"{label:44s} {t * 1000:8.2f} ms  {t / base_t:5.2f}x")
     finally:

@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session, sessionmaker
 os.environ.setdefault("ANJU_ENV", "development")
 os.environ.setdefault("ANJU_SECRET_KEY", "test-secret-key")
 
-from anju.core import db as core_db  # noqa: E402
-from anju.core.config import reset_settings  # noqa: E402
-from anju.core.crypto import reset_keys  # noqa: E402
-from anju.sim.demo import DEMO_PASSWORD, SECOND, SMALL, build_demo  # noqa: E402
+from anju.core import db as core_db
+from anju.core.config import reset_settings
+from anju.core.crypto import reset_keys
+from anju.sim.demo import SECOND, SMALL, build_demo
 
 REQUIRE = os.environ.get("ANJU_REQUIRE_SERVICES") == "1"
 DB_KIND = os.environ.get("ANJU_TEST_DB", "sqlite")

@@ -28,8 +28,13 @@ STREAMS = ["/api/v1/access/feed"]
 schema = schemathesis.openapi.from_asgi("/openapi.json", create_app()).exclude(path=STREAMS)
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-FUZZ = dict(deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck),
-            phases=[Phase.explicit, Phase.generate])
+FUZZ = {
+    "deadline": None,
+    "derandomize": True,
+    "database": None,
+    "suppress_health_check": list(HealthCheck),
+    "phases": [Phase.explicit, Phase.generate],
+}
 
 
 @pytest.fixture

@@ -23,44 +23,53 @@ from anju.registry.models import Occupancy, Person
 from tests.accounts.tokens import bearer_factory
 
 OK = "ok"
-ROLES = ("admin", "manager_wang", "staff_liu", "guard_chen", "grid_zhou", "resident_li", "committee_sun",
-         "gov_street", "outsider_zhao")
+ROLES = (
+    "admin",
+    "manager_wang",
+    "staff_liu",
+    "guard_chen",
+    "grid_zhou",
+    "resident_li",
+    "committee_sun",
+    "gov_street",
+    "outsider_zhao",
+)
 
 # Columns follow ROLES: admin, manager, staff, guard, grid worker, resident, committee, government, outsider (B).
 MATRIX: dict[str, tuple[Any, ...]] = {
     #                         ad   mg   st   gd   gr   re   co   gv   out
-    "compounds.list":        (OK,  OK,  OK,  OK,  OK,  OK,  OK,  403, OK),
-    "compounds.get":         (OK,  OK,  OK,  OK,  OK,  OK,  OK,  403, 404),
-    "compounds.tree":        (OK,  OK,  OK,  OK,  OK,  403, OK,  403, 404),
-    "buildings.list":        (OK,  OK,  OK,  OK,  OK,  403, OK,  403, OK),
-    "houses.list":           (OK,  OK,  OK,  OK,  OK,  OK,  OK,  403, OK),
-    "houses.get":            (OK,  OK,  OK,  OK,  OK,  OK,  OK,  403, 404),
-    "houses.patch":          (OK,  OK,  OK,  403, 403, 403, 403, 403, 404),
-    "people.list":           (OK,  OK,  OK,  OK,  OK,  OK,  OK,  403, OK),
-    "people.get":            (OK,  OK,  OK,  OK,  OK,  OK,  404, 403, 404),
-    "people.create":         (OK,  OK,  OK,  403, 403, 403, 403, 403, 404),
-    "people.patch":          (OK,  OK,  OK,  403, 403, 403, 403, 403, 404),
-    "people.reveal":         (OK,  OK,  403, 403, 403, OK,  404, 403, 404),
-    "houses.move_in":        (OK,  OK,  OK,  403, 403, 403, 403, 403, 404),
-    "houses.move_out":       (OK,  OK,  OK,  403, 403, 403, 403, 403, 404),
-    "vehicles.list":         (OK,  OK,  OK,  OK,  OK,  OK,  OK,  403, OK),
-    "vehicles.create":       (OK,  OK,  OK,  403, 403, 403, 403, 403, 404),
-    "grids.list":            (OK,  OK,  OK,  OK,  OK,  403, OK,  403, OK),
-    "me.household":          (403, 403, 403, 403, 403, OK,  OK,  403, 403),
-    "me.export":             (403, 403, 403, 403, 403, OK,  OK,  403, 403),
-    "me.requests.list":      (403, 403, 403, 403, 403, OK,  OK,  403, 403),
-    "me.requests.create":    (403, 403, 403, 403, 403, OK,  OK,  403, 403),
-    "privacy.requests.list": (OK,  OK,  403, 403, 403, 403, 403, 403, OK),
-    "privacy.resolve":       (OK,  OK,  403, 403, 403, 403, 403, 403, 404),
-    "privacy.processing":    (OK,  OK,  OK,  OK,  OK,  OK,  OK,  OK,  OK),
-    "audit.pii_access":      (OK,  OK,  403, 403, 403, 403, 403, 403, OK),
-    "audit.changes":         (OK,  OK,  403, 403, 403, 403, 403, 403, OK),
-    "analytics.overview":    (OK,  OK,  OK,  OK,  OK,  403, OK,  OK,  404),
-    "system.outbox":         (OK,  403, 403, 403, 403, 403, 403, 403, 403),
-    "system.jobs":           (OK,  403, 403, 403, 403, 403, 403, 403, 403),
-    "device_credentials":    (OK,  OK,  403, 403, 403, 403, 403, 403, 404),
-    "roster.export":         (OK,  OK,  403, 403, 403, 403, 403, 403, 404),
-    "roster.import":         (OK,  OK,  403, 403, 403, 403, 403, 403, 404),
+    "compounds.list": (OK, OK, OK, OK, OK, OK, OK, 403, OK),
+    "compounds.get": (OK, OK, OK, OK, OK, OK, OK, 403, 404),
+    "compounds.tree": (OK, OK, OK, OK, OK, 403, OK, 403, 404),
+    "buildings.list": (OK, OK, OK, OK, OK, 403, OK, 403, OK),
+    "houses.list": (OK, OK, OK, OK, OK, OK, OK, 403, OK),
+    "houses.get": (OK, OK, OK, OK, OK, OK, OK, 403, 404),
+    "houses.patch": (OK, OK, OK, 403, 403, 403, 403, 403, 404),
+    "people.list": (OK, OK, OK, OK, OK, OK, OK, 403, OK),
+    "people.get": (OK, OK, OK, OK, OK, OK, 404, 403, 404),
+    "people.create": (OK, OK, OK, 403, 403, 403, 403, 403, 404),
+    "people.patch": (OK, OK, OK, 403, 403, 403, 403, 403, 404),
+    "people.reveal": (OK, OK, 403, 403, 403, OK, 404, 403, 404),
+    "houses.move_in": (OK, OK, OK, 403, 403, 403, 403, 403, 404),
+    "houses.move_out": (OK, OK, OK, 403, 403, 403, 403, 403, 404),
+    "vehicles.list": (OK, OK, OK, OK, OK, OK, OK, 403, OK),
+    "vehicles.create": (OK, OK, OK, 403, 403, 403, 403, 403, 404),
+    "grids.list": (OK, OK, OK, OK, OK, 403, OK, 403, OK),
+    "me.household": (403, 403, 403, 403, 403, OK, OK, 403, 403),
+    "me.export": (403, 403, 403, 403, 403, OK, OK, 403, 403),
+    "me.requests.list": (403, 403, 403, 403, 403, OK, OK, 403, 403),
+    "me.requests.create": (403, 403, 403, 403, 403, OK, OK, 403, 403),
+    "privacy.requests.list": (OK, OK, 403, 403, 403, 403, 403, 403, OK),
+    "privacy.resolve": (OK, OK, 403, 403, 403, 403, 403, 403, 404),
+    "privacy.processing": (OK, OK, OK, OK, OK, OK, OK, OK, OK),
+    "audit.pii_access": (OK, OK, 403, 403, 403, 403, 403, 403, OK),
+    "audit.changes": (OK, OK, 403, 403, 403, 403, 403, 403, OK),
+    "analytics.overview": (OK, OK, OK, OK, OK, 403, OK, OK, 404),
+    "system.outbox": (OK, 403, 403, 403, 403, 403, 403, 403, 403),
+    "system.jobs": (OK, 403, 403, 403, 403, 403, 403, 403, 403),
+    "device_credentials": (OK, OK, 403, 403, 403, 403, 403, 403, 404),
+    "roster.export": (OK, OK, 403, 403, 403, 403, 403, 403, 404),
+    "roster.import": (OK, OK, 403, 403, 403, 403, 403, 403, 404),
 }
 
 
@@ -86,35 +95,58 @@ REQUESTS: dict[str, Callable[[World], Req]] = {
     "people.get": lambda w: ("GET", f"/api/v1/people/{w.li_person}", {}),
     "people.create": lambda w: ("POST", "/api/v1/people", {"json": {"compound_id": w.A, "name": "矩阵甲"}}),
     "people.patch": lambda w: ("PATCH", f"/api/v1/people/{w.li_person}", {"json": {"name": "李明明"}}),
-    "people.reveal": lambda w: ("POST", f"/api/v1/people/{w.li_person}/reveal",
-                                {"json": {"field": "phone", "reason": "回访核实"}}),
-    "houses.move_in": lambda w: ("POST", f"/api/v1/houses/{w.li_house}/move-in", {"json": {
-        "role": "family", "on": "2026-11-20", "person": {"compound_id": w.A, "name": "矩阵乙"}}}),
+    "people.reveal": lambda w: (
+        "POST",
+        f"/api/v1/people/{w.li_person}/reveal",
+        {"json": {"field": "phone", "reason": "回访核实"}},
+    ),
+    "houses.move_in": lambda w: (
+        "POST",
+        f"/api/v1/houses/{w.li_house}/move-in",
+        {"json": {"role": "family", "on": "2026-11-20", "person": {"compound_id": w.A, "name": "矩阵乙"}}},
+    ),
     "houses.move_out": lambda w: ("POST", f"/api/v1/houses/{w.li_house}/move-out", {"json": {"on": "2026-11-25"}}),
     "vehicles.list": lambda w: ("GET", "/api/v1/vehicles", {}),
-    "vehicles.create": lambda w: ("POST", "/api/v1/vehicles", {"json": {
-        "compound_id": w.A, "plate": "京Z9Z9Z9", "house_id": w.li_house}}),
+    "vehicles.create": lambda w: (
+        "POST",
+        "/api/v1/vehicles",
+        {"json": {"compound_id": w.A, "plate": "京Z9Z9Z9", "house_id": w.li_house}},
+    ),
     "grids.list": lambda w: ("GET", "/api/v1/grids", {}),
     "me.household": lambda w: ("GET", "/api/v1/me/household", {}),
     "me.export": lambda w: ("GET", "/api/v1/me/export", {}),
     "me.requests.list": lambda w: ("GET", "/api/v1/me/privacy-requests", {}),
-    "me.requests.create": lambda w: ("POST", "/api/v1/me/privacy-requests",
-                                     {"json": {"kind": "explain", "detail": "为何保存车牌？"}}),
+    "me.requests.create": lambda w: (
+        "POST",
+        "/api/v1/me/privacy-requests",
+        {"json": {"kind": "explain", "detail": "为何保存车牌？"}},
+    ),
     "privacy.requests.list": lambda w: ("GET", "/api/v1/privacy/requests", {}),
-    "privacy.resolve": lambda w: ("POST", f"/api/v1/privacy/requests/{w.request_id}/resolve",
-                                  {"json": {"status": "done", "resolution": "已提供副本"}}),
+    "privacy.resolve": lambda w: (
+        "POST",
+        f"/api/v1/privacy/requests/{w.request_id}/resolve",
+        {"json": {"status": "done", "resolution": "已提供副本"}},
+    ),
     "privacy.processing": lambda w: ("GET", "/api/v1/privacy/processing-records", {}),
     "audit.pii_access": lambda w: ("GET", "/api/v1/audit/pii-access", {}),
     "audit.changes": lambda w: ("GET", "/api/v1/audit/changes", {}),
     "analytics.overview": lambda w: ("GET", "/api/v1/analytics/overview", {"params": {"compound_id": w.A}}),
     "system.outbox": lambda w: ("GET", "/api/v1/system/outbox", {}),
     "system.jobs": lambda w: ("GET", "/api/v1/system/jobs", {}),
-    "device_credentials": lambda w: ("POST", "/api/v1/device-credentials", {"json": {
-        "compound_id": w.A, "name": "南门闸机", "device_kind": "gate"}}),
+    "device_credentials": lambda w: (
+        "POST",
+        "/api/v1/device-credentials",
+        {"json": {"compound_id": w.A, "name": "南门闸机", "device_kind": "gate"}},
+    ),
     "roster.export": lambda w: ("GET", "/api/v1/roster/export", {"params": {"compound_id": w.A, "format": "csv"}}),
-    "roster.import": lambda w: ("POST", "/api/v1/roster/import", {
-        "files": {"file": ("roster.csv", "姓名,手机,房屋\n".encode(), "text/csv")},
-        "data": {"compound_id": str(w.A), "dry_run": "true"}}),
+    "roster.import": lambda w: (
+        "POST",
+        "/api/v1/roster/import",
+        {
+            "files": {"file": ("roster.csv", "姓名,手机,房屋\n".encode(), "text/csv")},
+            "data": {"compound_id": str(w.A), "dry_run": "true"},
+        },
+    ),
 }
 
 PUBLIC = {("POST", "/api/v1/auth/token"), ("GET", "/api/v1/health")}
@@ -144,8 +176,11 @@ def _families() -> list[Any]:
     params = []
     for family in MATRIX:
         method, path, _ = REQUESTS[family](_PROBE)
-        marks = [] if _route_exists(method, path) else [
-            pytest.mark.skip(reason=f"{method} {path} is not in the app yet (being built elsewhere)")]
+        marks = (
+            []
+            if _route_exists(method, path)
+            else [pytest.mark.skip(reason=f"{method} {path} is not in the app yet (being built elsewhere)")]
+        )
         params.append(pytest.param(family, id=family, marks=marks))
     return params
 
@@ -200,8 +235,11 @@ class TestMatrix:
             bodies[role] = r.text[:200]
             if r.status_code >= 400:
                 assert_error_shape(r)
-        wrong = {role: (want, have, bodies[role]) for role, want, have in zip(ROLES, MATRIX[family], got, strict=True)
-                 if want != have}
+        wrong = {
+            role: (want, have, bodies[role])
+            for role, want, have in zip(ROLES, MATRIX[family], got, strict=True)
+            if want != have
+        }
         assert not wrong, f"{family}: role -> (expected, got, body): {wrong}"
 
 
@@ -245,9 +283,11 @@ class TestUnauthenticated:
 
 def _other_household(session: Any, compound_id: int, house_id: int) -> tuple[int, int]:
     """A current resident of compound A who does not live in `house_id`, and their house."""
-    row = session.execute(select(Occupancy.person_id, Occupancy.house_id).where(
-        Occupancy.compound_id == compound_id, Occupancy.ended_on.is_(None), Occupancy.house_id != house_id)
-        .order_by(Occupancy.id)).first()
+    row = session.execute(
+        select(Occupancy.person_id, Occupancy.house_id)
+        .where(Occupancy.compound_id == compound_id, Occupancy.ended_on.is_(None), Occupancy.house_id != house_id)
+        .order_by(Occupancy.id)
+    ).first()
     assert row is not None
     return int(row[0]), int(row[1])
 
@@ -256,8 +296,12 @@ class TestOutOfScope:
     def test_outsider_gets_404_for_compound_a_rows(self, client, login, world, session):
         h = login("outsider_zhao")
         li = session.get(Person, world.li_person)
-        for url in (f"/api/v1/compounds/{world.A}", f"/api/v1/compounds/{world.A}/tree",
-                    f"/api/v1/houses/{world.li_house}", f"/api/v1/people/{world.li_person}"):
+        for url in (
+            f"/api/v1/compounds/{world.A}",
+            f"/api/v1/compounds/{world.A}/tree",
+            f"/api/v1/houses/{world.li_house}",
+            f"/api/v1/people/{world.li_person}",
+        ):
             r = client.get(url, headers=h)
             assert r.status_code == 404, url
             assert_error_shape(r)
@@ -286,14 +330,16 @@ class TestOutOfScope:
         h = login("resident_li")
         assert client.get(f"/api/v1/people/{other_person}", headers=h).status_code == 404
         assert client.get(f"/api/v1/houses/{other_house}", headers=h).status_code == 404
-        r = client.post(f"/api/v1/people/{other_person}/reveal", headers=h,
-                        json={"field": "phone", "reason": "好奇"})
+        r = client.post(f"/api/v1/people/{other_person}/reveal", headers=h, json={"field": "phone", "reason": "好奇"})
         assert r.status_code == 404
 
     def test_resident_lists_only_their_household(self, client, login, world, session):
         h = login("resident_li")
-        members = set(session.execute(select(Occupancy.person_id).where(
-            Occupancy.house_id == world.li_house, Occupancy.ended_on.is_(None))).scalars())
+        members = set(
+            session.execute(
+                select(Occupancy.person_id).where(Occupancy.house_id == world.li_house, Occupancy.ended_on.is_(None))
+            ).scalars()
+        )
         people = client.get("/api/v1/people", headers=h, params={"page_size": 500}).json()
         assert {p["id"] for p in people["items"]} == members
         houses = client.get("/api/v1/houses", headers=h).json()
@@ -327,6 +373,7 @@ class TestGovernmentViewer:
         assert "****" not in text  # not even masked ones
 
     def test_r_p6_analytics_cover_only_their_street(self, client, login, world):
-        body = client.get("/api/v1/analytics/overview", headers=login("gov_street"),
-                          params={"compound_id": world.A}).json()
+        body = client.get(
+            "/api/v1/analytics/overview", headers=login("gov_street"), params={"compound_id": world.A}
+        ).json()
         assert [c["id"] for c in body["compounds"]] == [world.A]

@@ -26,8 +26,14 @@ from anju.system_endpoints import public_router as system_public
 from anju.system_endpoints import router as system_router
 from anju.workorders.endpoints import router as workorders_router
 
-_ERRORS = {400: {"model": ErrorBody}, 401: {"model": ErrorBody}, 403: {"model": ErrorBody},
-           404: {"model": ErrorBody}, 409: {"model": ErrorBody}, 422: {"model": ErrorBody}}
+_ERRORS = {
+    400: {"model": ErrorBody},
+    401: {"model": ErrorBody},
+    403: {"model": ErrorBody},
+    404: {"model": ErrorBody},
+    409: {"model": ErrorBody},
+    422: {"model": ErrorBody},
+}
 
 api_router = APIRouter(prefix="/api/v1")
 # Public routes: sign-in, health, device self-check. Everything else requires a principal.
@@ -35,7 +41,22 @@ api_router.include_router(accounts_public)
 api_router.include_router(system_public)
 api_router.include_router(devices_public)  # POST /devices/ingest: devices authenticate per message
 api_router.include_router(terminal_router, responses=_ERRORS)  # type: ignore[arg-type]  # /terminals/*: device key auth
-for r in (accounts_router, registry_router, roster_router, privacy_router, analytics_router, system_router,
-          devices_router, alarms_router, notify_router, access_router, governance_router, notices_router, fees_router,
-          workorders_router, patrol_router, facilities_router):
+for r in (
+    accounts_router,
+    registry_router,
+    roster_router,
+    privacy_router,
+    analytics_router,
+    system_router,
+    devices_router,
+    alarms_router,
+    notify_router,
+    access_router,
+    governance_router,
+    notices_router,
+    fees_router,
+    workorders_router,
+    patrol_router,
+    facilities_router,
+):
     api_router.include_router(r, responses=_ERRORS)  # type: ignore[arg-type]

@@ -7,7 +7,7 @@ import os
 import socket
 import time
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -17,6 +17,7 @@ app = typer.Typer(help="Anju 安居 — smart residential community platform", n
 db_app = typer.Typer(help="Database schema commands")
 app.add_typer(db_app, name="db")
 from anju.governance.cli import votes_app  # noqa: E402
+
 app.add_typer(votes_app, name="votes")
 console = Console()
 
@@ -30,7 +31,7 @@ def _setup(database_url: str | None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
-DbOpt = Annotated[Optional[str], typer.Option("--database-url", help="overrides ANJU_DATABASE_URL")]
+DbOpt = Annotated[str | None, typer.Option("--database-url", help="overrides ANJU_DATABASE_URL")]
 
 
 @db_app.command("upgrade")
@@ -45,13 +46,16 @@ def db_upgrade(database_url: DbOpt = None, revision: str = "head") -> None:
 
 
 def _progress() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=console)
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+    )
 
 
 @app.command()
-def demo(database_url: DbOpt = None,
-         reset: Annotated[bool, typer.Option(help="drop and rebuild an existing SQLite demo database")] = False) -> None:
+def demo(
+    database_url: DbOpt = None,
+    reset: Annotated[bool, typer.Option(help="drop and rebuild an existing SQLite demo database")] = False,
+) -> None:
     """Build the demo community (示范小区 and 幸福里) deterministically, then print logins."""
     _setup(database_url)
     from anju.core.config import get_settings
@@ -89,15 +93,18 @@ def demo(database_url: DbOpt = None,
 def _print_logins(logins: list[tuple[str, str, str]] | None, password: str) -> None:
     from anju.sim.demo import DEMO_USERS
 
-    console.print("Open [bold]http://127.0.0.1:8000[/bold] and sign in as (password [bold]%s[/bold]):" % password)
+    console.print(f"Open [bold]http://127.0.0.1:8000[/bold] and sign in as (password [bold]{password}[/bold]):")
     for role, username, note in logins or DEMO_USERS:
         console.print(f"  {role:18} {username:15} {note}")
 
 
 @app.command()
-def serve(database_url: DbOpt = None, host: str = "127.0.0.1", port: int = 8000,
-          worker: Annotated[bool, typer.Option("--worker/--no-worker", help="run the worker in-process")] = True,
-          ) -> None:
+def serve(
+    database_url: DbOpt = None,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    worker: Annotated[bool, typer.Option("--worker/--no-worker", help="run the worker in-process")] = True,
+) -> None:
     """Run the web console and API (with the worker in-process by default)."""
     _setup(database_url)
     import uvicorn
@@ -108,8 +115,9 @@ def serve(database_url: DbOpt = None, host: str = "127.0.0.1", port: int = 8000,
 
 
 @app.command("worker")
-def run_worker(database_url: DbOpt = None,
-               worker_id: Annotated[Optional[str], typer.Option(help="defaults to host:pid")] = None) -> None:
+def run_worker(
+    database_url: DbOpt = None, worker_id: Annotated[str | None, typer.Option(help="defaults to host:pid")] = None
+) -> None:
     """Deliver outbox events and run scheduled jobs; start several safely on PostgreSQL."""
     _setup(database_url)
     from anju.core.config import get_settings
@@ -117,8 +125,12 @@ def run_worker(database_url: DbOpt = None,
 
     s = get_settings()
     wid = worker_id or f"{socket.gethostname()}:{os.getpid()}"
-    w = Worker(wid, poll_seconds=s.worker_poll_seconds, lease_seconds=s.worker_lease_seconds,
-               max_attempts=s.outbox_max_attempts)
+    w = Worker(
+        wid,
+        poll_seconds=s.worker_poll_seconds,
+        lease_seconds=s.worker_lease_seconds,
+        max_attempts=s.outbox_max_attempts,
+    )
     try:
         w.run_forever()
     except KeyboardInterrupt:
@@ -126,10 +138,13 @@ def run_worker(database_url: DbOpt = None,
 
 
 @app.command("import")
-def import_roster_cmd(path: Path, compound: Annotated[str, typer.Option(help="compound code, e.g. SFXQ")],
-                      database_url: DbOpt = None,
-                      all_or_nothing: Annotated[bool, typer.Option(help="import nothing if any row is bad")] = False,
-                      dry_run: bool = False) -> None:
+def import_roster_cmd(
+    path: Path,
+    compound: Annotated[str, typer.Option(help="compound code, e.g. SFXQ")],
+    database_url: DbOpt = None,
+    all_or_nothing: Annotated[bool, typer.Option(help="import nothing if any row is bad")] = False,
+    dry_run: bool = False,
+) -> None:
     """Import a resident roster (.xlsx or .csv); prints a row-by-row report."""
     _setup(database_url)
     from sqlalchemy import select
@@ -146,9 +161,16 @@ def import_roster_cmd(path: Path, compound: Annotated[str, typer.Option(help="co
             raise typer.BadParameter(f"no compound with code {compound}")
         with _progress() as bar:
             task = bar.add_task("rows", total=None)
-            report = import_roster(session, who=None, compound_id=cid, filename=path.name, data=data,
-                                   all_or_nothing=all_or_nothing, dry_run=dry_run,
-                                   progress=lambda done, total: bar.update(task, completed=done, total=total))
+            report = import_roster(
+                session,
+                who=None,
+                compound_id=cid,
+                filename=path.name,
+                data=data,
+                all_or_nothing=all_or_nothing,
+                dry_run=dry_run,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
     console.print(report.summary())
     for err in report.errors[:200]:
         console.print(f"  row {err.row}: [{err.column}] {err.message}")
@@ -157,8 +179,9 @@ def import_roster_cmd(path: Path, compound: Annotated[str, typer.Option(help="co
 
 
 @app.command("export")
-def export_roster_cmd(path: Path, compound: Annotated[str, typer.Option(help="compound code")],
-                      database_url: DbOpt = None) -> None:
+def export_roster_cmd(
+    path: Path, compound: Annotated[str, typer.Option(help="compound code")], database_url: DbOpt = None
+) -> None:
     """Export a compound's residents to .xlsx or .csv (phone and ID number masked)."""
     _setup(database_url)
     from sqlalchemy import select
@@ -177,10 +200,11 @@ def export_roster_cmd(path: Path, compound: Annotated[str, typer.Option(help="co
 
 
 @app.command("gateway")
-def gateway_cmd(database_url: DbOpt = None,
-                mqtt_url: Annotated[Optional[str], typer.Option(help="overrides ANJU_MQTT_URL")] = None,
-                client_id: Annotated[Optional[str], typer.Option(help="fixed id of the persistent session")] = None,
-                ) -> None:
+def gateway_cmd(
+    database_url: DbOpt = None,
+    mqtt_url: Annotated[str | None, typer.Option(help="overrides ANJU_MQTT_URL")] = None,
+    client_id: Annotated[str | None, typer.Option(help="fixed id of the persistent session")] = None,
+) -> None:
     """Consume device messages from the MQTT broker (QoS 1, persistent session, ack after commit)."""
     _setup(database_url)
     import anju.handlers  # noqa: F401
@@ -192,18 +216,19 @@ def gateway_cmd(database_url: DbOpt = None,
 
 
 @app.command("simulate")
-def simulate_cmd(database_url: DbOpt = None,
-                 compound: Annotated[str, typer.Option(help="compound code")] = "SFXQ",
-                 transport: Annotated[Optional[str], typer.Option(help="mqtt | http (default: mqtt if ANJU_MQTT_URL is set)")] = None,
-                 url: Annotated[str, typer.Option(help="server for HTTP push")] = "http://127.0.0.1:8000",
-                 mqtt_url: Annotated[Optional[str], typer.Option(help="broker for MQTT")] = None,
-                 seed: int = 20261121,
-                 speed: Annotated[float, typer.Option(help="report this many times faster than real devices")] = 1.0,
-                 duration: Annotated[Optional[float], typer.Option(help="stop after this many seconds")] = None,
-                 max_messages: Annotated[Optional[int], typer.Option(help="stop after this many messages")] = None,
-                 incidents: Annotated[bool, typer.Option("--incidents/--no-incidents")] = True,
-                 incident_delay: Annotated[float, typer.Option(help="seconds before the first incident")] = 20.0,
-                 ) -> None:
+def simulate_cmd(
+    database_url: DbOpt = None,
+    compound: Annotated[str, typer.Option(help="compound code")] = "SFXQ",
+    transport: Annotated[str | None, typer.Option(help="mqtt | http (default: mqtt if ANJU_MQTT_URL is set)")] = None,
+    url: Annotated[str, typer.Option(help="server for HTTP push")] = "http://127.0.0.1:8000",
+    mqtt_url: Annotated[str | None, typer.Option(help="broker for MQTT")] = None,
+    seed: int = 20261121,
+    speed: Annotated[float, typer.Option(help="report this many times faster than real devices")] = 1.0,
+    duration: Annotated[float | None, typer.Option(help="stop after this many seconds")] = None,
+    max_messages: Annotated[int | None, typer.Option(help="stop after this many messages")] = None,
+    incidents: Annotated[bool, typer.Option("--incidents/--no-incidents")] = True,
+    incident_delay: Annotated[float, typer.Option(help="seconds before the first incident")] = 20.0,
+) -> None:
     """Publish realistic device traffic for the demo compound, with scripted incidents."""
     _setup(database_url)
     from anju.devices.config import device_settings
@@ -211,8 +236,18 @@ def simulate_cmd(database_url: DbOpt = None,
 
     mq = mqtt_url or device_settings().mqtt_url
     kind = transport or ("mqtt" if mq else "http")
-    counts = run(compound_code=compound, transport=kind, http_url=url, mqtt_url=mq, seed=seed, speed=speed,
-                 duration=duration, max_messages=max_messages, incidents=incidents, incident_delay=incident_delay)
+    counts = run(
+        compound_code=compound,
+        transport=kind,
+        http_url=url,
+        mqtt_url=mq,
+        seed=seed,
+        speed=speed,
+        duration=duration,
+        max_messages=max_messages,
+        incidents=incidents,
+        incident_delay=incident_delay,
+    )
     console.print(f"simulation finished: {counts}")
 
 

@@ -8,9 +8,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException as StarletteHTTPException
 from sqlalchemy.exc import DataError
 from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from anju import __version__
@@ -19,14 +19,18 @@ from anju.core.errors import AppError, ErrorBody, Invalid, TooLarge
 
 log = logging.getLogger("anju")
 
-_HTTP_CODES = {404: ("not_found", "未找到", "Not found"), 405: ("method_not_allowed", "不支持的请求方法", "Method not allowed"),
-               401: ("unauthenticated", "请先登录", "Authentication required"),
-               403: ("forbidden", "无权执行此操作", "Forbidden")}
+_HTTP_CODES = {
+    404: ("not_found", "未找到", "Not found"),
+    405: ("method_not_allowed", "不支持的请求方法", "Method not allowed"),
+    401: ("unauthenticated", "请先登录", "Authentication required"),
+    403: ("forbidden", "无权执行此操作", "Forbidden"),
+}
 
 
 def _error(status: int, code: str, zh: str, en: str, fields: list[dict[str, Any]] | None = None) -> JSONResponse:
-    return JSONResponse(status_code=status,
-                        content={"error": {"code": code, "message": {"zh": zh, "en": en}, "fields": fields or []}})
+    return JSONResponse(
+        status_code=status, content={"error": {"code": code, "message": {"zh": zh, "en": en}, "fields": fields or []}}
+    )
 
 
 class RequestGuard:
@@ -47,8 +51,11 @@ class RequestGuard:
         limit = get_settings().upload_max_bytes
         raw_query: bytes = scope.get("query_string", b"")
         if b"%00" in raw_query or b"\x00" in raw_query or "\x00" in scope.get("path", ""):
-            e = Invalid("NUL characters are not allowed in the URL", zh="网址中不允许包含空字符",
-                        fields=[{"field": "query", "message": "NUL character", "type": "string_nul"}])
+            e = Invalid(
+                "NUL characters are not allowed in the URL",
+                zh="网址中不允许包含空字符",
+                fields=[{"field": "query", "message": "NUL character", "type": "string_nul"}],
+            )
             await JSONResponse(status_code=e.status_code, content=e.body())(scope, receive, send)
             return
         length = Headers(scope=scope).get("content-length")
@@ -80,8 +87,9 @@ class RequestGuard:
                 return
             chunks.append(body)
             more = message.get("more_body", False)
-        replay: list[Message] = [first] if first is not None else [
-            {"type": "http.request", "body": b"".join(chunks), "more_body": False}]
+        replay: list[Message] = (
+            [first] if first is not None else [{"type": "http.request", "body": b"".join(chunks), "more_body": False}]
+        )
 
         async def replayed() -> Message:
             return replay.pop(0) if replay else await receive()
@@ -129,17 +137,23 @@ def _document_common_errors(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-_COMMON_ERRORS = {"400": "Malformed request (JSON, Content-Length)", "413": "Body too large",
-                  "422": "Validation failed"}
+_COMMON_ERRORS = {
+    "400": "Malformed request (JSON, Content-Length)",
+    "413": "Body too large",
+    "422": "Validation failed",
+}
 
 
 def create_app(*, with_worker: bool = False) -> FastAPI:
     from anju.api import api_router
     from anju.web.routes import mount_web
 
-    app = FastAPI(title="Anju 安居 API", version=__version__,
-                  description="Smart residential community platform. Errors share one shape: "
-                              "`{error: {code, message: {zh, en}, fields}}`.")
+    app = FastAPI(
+        title="Anju 安居 API",
+        version=__version__,
+        description="Smart residential community platform. Errors share one shape: "
+        "`{error: {code, message: {zh, en}, fields}}`.",
+    )
     app.add_middleware(RequestGuard)
 
     @app.exception_handler(AppError)
@@ -169,8 +183,11 @@ def create_app(*, with_worker: bool = False) -> FastAPI:
         # A value the database cannot hold (an id beyond 64 bits, a NUL character) is
         # invalid input, found late; the request's transaction has been rolled back.
         log.warning("unstorable value on %s %s: %s", request.method, request.url.path, exc)
-        e = Invalid("a value is out of range or cannot be stored", zh="数值超出范围或无法保存",
-                    fields=[{"field": "", "message": "value out of range", "type": "out_of_range"}])
+        e = Invalid(
+            "a value is out of range or cannot be stored",
+            zh="数值超出范围或无法保存",
+            fields=[{"field": "", "message": "value out of range", "type": "out_of_range"}],
+        )
         return JSONResponse(status_code=e.status_code, content=e.body())
 
     @app.exception_handler(Exception)

@@ -30,10 +30,13 @@ def health(session: ReadSession) -> dict[str, Any]:
 def outbox_state(who: SystemReader, session: ReadSession) -> dict[str, Any]:
     """Outbox counts by status, and the latest dead events."""
     counts = dict(session.execute(select(OutboxEvent.status, func.count()).group_by(OutboxEvent.status)).all())
-    dead = session.execute(select(OutboxEvent).where(OutboxEvent.status == "dead")
-                           .order_by(OutboxEvent.id.desc()).limit(20)).scalars()
-    return {"counts": {str(k): int(v) for k, v in counts.items()},
-            "dead": [{"id": e.id, "topic": e.topic, "attempts": e.attempts, "error": e.last_error} for e in dead]}
+    dead = session.execute(
+        select(OutboxEvent).where(OutboxEvent.status == "dead").order_by(OutboxEvent.id.desc()).limit(20)
+    ).scalars()
+    return {
+        "counts": {str(k): int(v) for k, v in counts.items()},
+        "dead": [{"id": e.id, "topic": e.topic, "attempts": e.attempts, "error": e.last_error} for e in dead],
+    }
 
 
 @router.get("/system/jobs", operation_id="system-jobs")
@@ -42,6 +45,14 @@ def jobs_state(who: SystemReader, session: ReadSession) -> list[dict[str, Any]]:
     out = []
     for j in session.execute(select(ScheduledJob).order_by(ScheduledJob.name)).scalars():
         runs = session.execute(select(func.count()).select_from(JobRun).where(JobRun.job_name == j.name)).scalar_one()
-        out.append({"name": j.name, "every_seconds": j.every_seconds, "next_run_at": j.next_run_at,
-                    "last_run_at": j.last_run_at, "last_status": j.last_status, "runs": int(runs)})
+        out.append(
+            {
+                "name": j.name,
+                "every_seconds": j.every_seconds,
+                "next_run_at": j.next_run_at,
+                "last_run_at": j.last_run_at,
+                "last_status": j.last_status,
+                "runs": int(runs),
+            }
+        )
     return out

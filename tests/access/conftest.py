@@ -19,7 +19,7 @@ def terminal_headers(key: str) -> dict[str, str]:
 @pytest.fixture
 def points(session: Session, ids: dict[str, int]) -> dict[str, int]:
     rows = session.execute(select(AccessPoint.name, AccessPoint.id).where(AccessPoint.compound_id == ids["A"])).all()
-    return {n: i for n, i in rows}
+    return dict(rows)
 
 
 @pytest.fixture
@@ -37,8 +37,11 @@ def decide(client: Any) -> Any:
     """decide(headers, point_id, kind, value, **extra) -> response json (asserts 200)."""
 
     def _decide(headers: dict[str, str], point_id: int, kind: str, value: Any, **extra: Any) -> dict[str, Any]:
-        r = client.post("/api/v1/terminals/decisions", headers=headers,
-                        json={"access_point_id": point_id, "credential": {"kind": kind, "value": value}, **extra})
+        r = client.post(
+            "/api/v1/terminals/decisions",
+            headers=headers,
+            json={"access_point_id": point_id, "credential": {"kind": kind, "value": value}, **extra},
+        )
         assert r.status_code == 200, r.text
         return r.json()
 

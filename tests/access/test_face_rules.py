@@ -29,20 +29,30 @@ def _img(rel: str) -> bytes:
 
 
 def _consent(client, headers, person_id, given_by="self"):
-    return client.post("/api/v1/access/face/consents", headers=headers,
-                       json={"person_id": person_id, "notice_version": "face-2026-11", "given_by": given_by,
-                             "agreed": True})
+    return client.post(
+        "/api/v1/access/face/consents",
+        headers=headers,
+        json={"person_id": person_id, "notice_version": "face-2026-11", "given_by": given_by, "agreed": True},
+    )
 
 
 def _enrol(client, headers, person_id, rel="enrol/obama/obama.jpg", **form):
-    return client.post("/api/v1/access/face/enrolments", headers=headers,
-                       data={"person_id": str(person_id), **form}, files={"image": ("p.jpg", _img(rel), "image/jpeg")})
+    return client.post(
+        "/api/v1/access/face/enrolments",
+        headers=headers,
+        data={"person_id": str(person_id), **form},
+        files={"image": ("p.jpg", _img(rel), "image/jpeg")},
+    )
 
 
 def _face_decide(client, south, point, rel=None, data=None):
     body = data if data is not None else _img(rel)
-    r = client.post("/api/v1/terminals/decisions/face", headers=south, data={"access_point_id": str(point)},
-                    files={"image": ("f.jpg", body, "image/jpeg")})
+    r = client.post(
+        "/api/v1/terminals/decisions/face",
+        headers=south,
+        data={"access_point_id": str(point)},
+        files={"image": ("f.jpg", body, "image/jpeg")},
+    )
     assert r.status_code == 200, r.text
     return r.json()
 
@@ -53,17 +63,26 @@ class TestEnrolment:
         li = login("resident_li")
         r = _enrol(client, li, ids["li_person"])
         assert r.status_code == 409 and r.json()["error"]["code"] == "face_consent_missing"
-        r = client.post("/api/v1/access/face/consents", headers=li,
-                        json={"person_id": ids["li_person"], "notice_version": "face-2026-11", "agreed": False})
+        r = client.post(
+            "/api/v1/access/face/consents",
+            headers=li,
+            json={"person_id": ids["li_person"], "notice_version": "face-2026-11", "agreed": False},
+        )
         assert r.status_code == 422  # not pre-ticked: an explicit "agreed": true is required
         r = _consent(client, li, ids["li_person"])
         assert r.status_code == 201 and r.json()["notice_version"] == "face-2026-11"
         assert r.json()["purpose"] == "face" and r.json()["given_at"]
 
     def test_r_f3_under_14_needs_guardian_consent(self, client, login, ids):
-        r = client.post(f"/api/v1/houses/{ids['li_house']}/move-in", headers=login("manager_wang"),
-                        json={"role": "family", "on": "2026-01-01",
-                              "person": {"compound_id": ids["A"], "name": "李小宝", "birth_date": "2018-05-01"}})
+        r = client.post(
+            f"/api/v1/houses/{ids['li_house']}/move-in",
+            headers=login("manager_wang"),
+            json={
+                "role": "family",
+                "on": "2026-01-01",
+                "person": {"compound_id": ids["A"], "name": "李小宝", "birth_date": "2018-05-01"},
+            },
+        )
         assert r.status_code == 201, r.text
         child = r.json()["person_id"]
         li = login("resident_li")
@@ -87,8 +106,12 @@ class TestEnrolment:
         _consent(client, li, ids["li_person"])
         r = _enrol(client, li, ids["li_person"], rel="probe/two_people.jpg")
         assert r.status_code == 422 and r.json()["error"]["reason"] == "multiple_faces"
-        r = client.post("/api/v1/access/face/enrolments", headers=li, data={"person_id": str(ids["li_person"])},
-                        files={"image": ("x.txt", b"hello", "text/plain")})
+        r = client.post(
+            "/api/v1/access/face/enrolments",
+            headers=li,
+            data={"person_id": str(ids["li_person"])},
+            files={"image": ("x.txt", b"hello", "text/plain")},
+        )
         assert r.status_code == 422 and r.json()["error"]["reason"] == "not_an_image"
 
     def test_r_f11_raw_photo_deleted_and_template_encrypted_apart(self, client, login, ids, session):
@@ -104,8 +127,9 @@ class TestEnrolment:
 
 @needs_faces
 class TestWithdrawal:
-    def test_r_f5_withdrawal_deletes_templates_everywhere(self, client, login, ids, south, points, session,
-                                                          monkeypatch):
+    def test_r_f5_withdrawal_deletes_templates_everywhere(
+        self, client, login, ids, south, points, session, monkeypatch
+    ):
         li = login("resident_li")
         _consent(client, li, ids["li_person"])
         ref = _enrol(client, li, ids["li_person"]).json()["subject_ref"]
@@ -122,8 +146,10 @@ class TestWithdrawal:
         monkeypatch.setattr(access_settings(), "face_delete_deadline_hours", 0)
         client.get(f"/api/v1/terminals/sync?since={v0['version']}", headers=south)  # acks only up to v0
         check_face_deletion()
-        kinds = [e.payload.get("kind") for e in session.execute(
-            select(OutboxEvent).where(OutboxEvent.topic == "alarms.AlarmRequested")).scalars()]
+        kinds = [
+            e.payload.get("kind")
+            for e in session.execute(select(OutboxEvent).where(OutboxEvent.topic == "alarms.AlarmRequested")).scalars()
+        ]
         assert "face_deletion_overdue" in kinds
 
     def test_r_p3_card_and_qr_keep_working_after_withdrawal(self, client, login, ids, decide, south, points):
@@ -149,8 +175,17 @@ class TestWithdrawal:
 
 class TestPlacement:
     def _point(self, client, h, compound, **kw):
-        return client.post("/api/v1/access/points", headers=h, json={
-            "compound_id": compound, "name": "测试门", "kind": "gate_pedestrian", "location_type": "entrance", **kw})
+        return client.post(
+            "/api/v1/access/points",
+            headers=h,
+            json={
+                "compound_id": compound,
+                "name": "测试门",
+                "kind": "gate_pedestrian",
+                "location_type": "entrance",
+                **kw,
+            },
+        )
 
     def test_r_f9_no_face_device_in_toilets_bathrooms_changing_or_hotel_rooms(self, client, login, ids):
         h = login("manager_wang")
@@ -158,8 +193,11 @@ class TestPlacement:
             r = self._point(client, h, ids["A"], location_type=loc, face_capable=True)
             assert r.status_code == 422 and r.json()["error"]["code"] == "face_location_forbidden"
         ok = self._point(client, h, ids["A"], location_type="toilet").json()  # a card reader is fine
-        r = client.post("/api/v1/access/terminals", headers=h, json={
-            "compound_id": ids["A"], "name": "人脸机", "face_capable": True, "access_point_ids": [ok["id"]]})
+        r = client.post(
+            "/api/v1/access/terminals",
+            headers=h,
+            json={"compound_id": ids["A"], "name": "人脸机", "face_capable": True, "access_point_ids": [ok["id"]]},
+        )
         assert r.status_code == 422
 
     def test_r_f10_face_needs_signage(self, client, login, ids):
@@ -173,18 +211,31 @@ class TestPlacement:
         ap = self._point(client, h, ids["B"], face_capable=True, signage_installed=True).json()["id"]
         r = client.patch(f"/api/v1/access/points/{ap}", headers=h, json={"face_enabled": True})
         assert r.status_code == 409 and r.json()["error"]["code"] == "pia_missing"
-        r = client.post("/api/v1/access/pias", headers=h, json={
-            "compound_id": ids["B"], "assessed_on": "2026-11-01", "purpose": "人脸通行", "scope": "大门",
-            "risks": "泄露", "measures": "加密"})
+        r = client.post(
+            "/api/v1/access/pias",
+            headers=h,
+            json={
+                "compound_id": ids["B"],
+                "assessed_on": "2026-11-01",
+                "purpose": "人脸通行",
+                "scope": "大门",
+                "risks": "泄露",
+                "measures": "加密",
+            },
+        )
         assert r.status_code == 201 and r.json()["keep_until"] == "2029-11-01"
         assert client.patch(f"/api/v1/access/points/{ap}", headers=h, json={"face_enabled": True}).status_code == 200
 
 
 class TestFailOpen:
-    def test_r_f13_fire_alarm_fails_evacuation_doors_open_until_reset(self, client, login, ids, decide, south,
-                                                                       points, session):
-        events.publish(session, AlarmRaised(alarm_id=1, compound_id=ids["A"], kind="fire", severity="critical",
-                                            source="device:1"), compound_id=ids["A"])
+    def test_r_f13_fire_alarm_fails_evacuation_doors_open_until_reset(
+        self, client, login, ids, decide, south, points, session
+    ):
+        events.publish(
+            session,
+            AlarmRaised(alarm_id=1, compound_id=ids["A"], kind="fire", severity="critical", source="device:1"),
+            compound_id=ids["A"],
+        )
         session.flush()
         run_worker_once()
         d = decide(south, points[GATE], "card", "NOBODY00")
@@ -195,8 +246,11 @@ class TestFailOpen:
         assert decide(south, points[GATE], "card", "NOBODY00")["decision"] == "deny"
 
     def test_smoke_in_other_compound_changes_nothing(self, decide, south, points, session, ids):
-        events.publish(session, AlarmRaised(alarm_id=2, compound_id=ids["B"], kind="smoke", severity="critical",
-                                            source="device:2"), compound_id=ids["B"])
+        events.publish(
+            session,
+            AlarmRaised(alarm_id=2, compound_id=ids["B"], kind="smoke", severity="critical", source="device:2"),
+            compound_id=ids["B"],
+        )
         session.flush()
         run_worker_once()
         assert decide(south, points[GATE], "card", "NOBODY00")["decision"] == "deny"

@@ -47,24 +47,32 @@ class TestSync:
         assert r.status_code == 200
         s = _sync(client, south, since=v0)
         assert {"key": f"cred:{card['id']}", "deleted": True} in [
-            {"key": e["key"], "deleted": e["deleted"]} for e in s["entries"]]
+            {"key": e["key"], "deleted": e["deleted"]} for e in s["entries"]
+        ]
         assert s["version"] > v0
         assert _sync(client, south, since=s["version"])["entries"] == []
 
     def test_move_out_revocation_reaches_the_list(self, client, login, ids, south):
         v0 = _sync(client, south)["version"]
         card = _li_card(client, login, ids)
-        client.post(f"/api/v1/houses/{ids['li_house']}/move-out", headers=login("manager_wang"),
-                    json={"on": "2026-11-20"})
+        client.post(
+            f"/api/v1/houses/{ids['li_house']}/move-out", headers=login("manager_wang"), json={"on": "2026-11-20"}
+        )
         run_worker_once()
         keys = {e["key"]: e["deleted"] for e in _sync(client, south, since=v0)["entries"]}
         assert keys.get(f"cred:{card['id']}") is True
 
     def test_visitor_pass_appears_on_gate_lists(self, client, login, ids, south):
         v0 = _sync(client, south)["version"]
-        r = client.post("/api/v1/access/visitor-passes", headers=login("resident_li"),
-                        json={"host_house_id": ids["li_house"], "visitor_name": "客人",
-                              "valid_until": (datetime.now(UTC) + timedelta(hours=2)).isoformat()})
+        r = client.post(
+            "/api/v1/access/visitor-passes",
+            headers=login("resident_li"),
+            json={
+                "host_house_id": ids["li_house"],
+                "visitor_name": "客人",
+                "valid_until": (datetime.now(UTC) + timedelta(hours=2)).isoformat(),
+            },
+        )
         keys = [e["key"] for e in _sync(client, south, since=v0)["entries"]]
         assert f"pass:{r.json()['id']}" in keys
 
@@ -118,20 +126,43 @@ class TestMqttPush:
 class TestOfflineReplay:
     def test_replay_is_idempotent(self, client, south, points, session):
         t = datetime.now(UTC) - timedelta(hours=1)
-        records = [{"record_id": f"off-{i}", "access_point_id": points[GATE], "method": "card",
-                    "decision": "allow", "device_time": (t + timedelta(minutes=i)).isoformat()} for i in range(3)]
+        records = [
+            {
+                "record_id": f"off-{i}",
+                "access_point_id": points[GATE],
+                "method": "card",
+                "decision": "allow",
+                "device_time": (t + timedelta(minutes=i)).isoformat(),
+            }
+            for i in range(3)
+        ]
         r = client.post("/api/v1/terminals/records", headers=south, json={"records": records})
         assert r.status_code == 202 and r.json()["inserted"] == 3
-        r = client.post("/api/v1/terminals/records", headers=south, json={"records": records + [
-            {**records[0], "record_id": "off-9"}]})
+        r = client.post(
+            "/api/v1/terminals/records",
+            headers=south,
+            json={"records": [*records, {**records[0], "record_id": "off-9"}]},
+        )
         assert r.json() == {"inserted": 1, "duplicates": 3, "rejected": []}
         logs = session.execute(select(AccessLog).where(AccessLog.record_id.like("off-%"))).scalars().all()
         assert len(logs) == 4 and all(lg.source == "offline" for lg in logs)
 
     def test_replay_for_a_door_not_controlled_is_rejected(self, client, south, points):
-        r = client.post("/api/v1/terminals/records", headers=south, json={"records": [
-            {"record_id": "x1", "access_point_id": points[UNIT_DOOR], "method": "card", "decision": "allow",
-             "device_time": datetime.now(UTC).isoformat()}]})
+        r = client.post(
+            "/api/v1/terminals/records",
+            headers=south,
+            json={
+                "records": [
+                    {
+                        "record_id": "x1",
+                        "access_point_id": points[UNIT_DOOR],
+                        "method": "card",
+                        "decision": "allow",
+                        "device_time": datetime.now(UTC).isoformat(),
+                    }
+                ]
+            },
+        )
         assert r.json()["rejected"] == [{"record_id": "x1", "reason": "door_not_controlled"}]
 
 

@@ -15,8 +15,11 @@ TOKEN = "/api/v1/auth/token"
 
 
 def _failures(session, username: str) -> int:
-    return session.execute(select(func.count()).select_from(LoginAttempt).where(
-        LoginAttempt.username == username, LoginAttempt.success.is_(False))).scalar_one()
+    return session.execute(
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(LoginAttempt.username == username, LoginAttempt.success.is_(False))
+    ).scalar_one()
 
 
 class TestPasswords:
@@ -35,8 +38,15 @@ class TestIssueToken:
         body = r.json()
         assert body["token_type"] == "bearer" and body["role"] == "property_staff"
         token = body["access_token"]
-        stored = session.execute(select(AuthSession.token_hash).join(User, User.id == AuthSession.user_id)
-                                 .where(User.username == "staff_liu")).scalars().all()
+        stored = (
+            session.execute(
+                select(AuthSession.token_hash)
+                .join(User, User.id == AuthSession.user_id)
+                .where(User.username == "staff_liu")
+            )
+            .scalars()
+            .all()
+        )
         assert token_digest(token) in stored and token not in stored
 
     def test_wrong_password_is_401_and_recorded(self, client, session):
@@ -90,8 +100,9 @@ class TestRateLimit:
     def test_old_failures_do_not_count(self, client, session):
         for _ in range(5):
             client.post(TOKEN, json={"username": "guard_chen", "password": "nope"})
-        session.execute(update(LoginAttempt).where(LoginAttempt.username == "guard_chen")
-                        .values(at=utcnow() - timedelta(hours=1)))
+        session.execute(
+            update(LoginAttempt).where(LoginAttempt.username == "guard_chen").values(at=utcnow() - timedelta(hours=1))
+        )
         session.flush()
         assert client.post(TOKEN, json={"username": "guard_chen", "password": DEMO_PASSWORD}).status_code == 200
 
@@ -108,8 +119,11 @@ class TestTokens:
     def test_expired_token_is_401(self, client, login, session):
         h = login("staff_liu")
         token = h["Authorization"].split()[1]
-        session.execute(update(AuthSession).where(AuthSession.token_hash == token_digest(token))
-                        .values(expires_at=utcnow() - timedelta(seconds=1)))
+        session.execute(
+            update(AuthSession)
+            .where(AuthSession.token_hash == token_digest(token))
+            .values(expires_at=utcnow() - timedelta(seconds=1))
+        )
         session.flush()
         assert client.get("/api/v1/me", headers=h).status_code == 401
 
@@ -135,8 +149,11 @@ class TestTokens:
 
 class TestDeviceCredentials:
     def _issue(self, client, headers, compound_id):
-        return client.post("/api/v1/device-credentials", headers=headers,
-                           json={"compound_id": compound_id, "name": "南门闸机", "device_kind": "gate"})
+        return client.post(
+            "/api/v1/device-credentials",
+            headers=headers,
+            json={"compound_id": compound_id, "name": "南门闸机", "device_kind": "gate"},
+        )
 
     def test_issue_and_whoami(self, client, login, ids, session):
         r = self._issue(client, login("manager_wang"), ids["A"])
@@ -145,8 +162,9 @@ class TestDeviceCredentials:
         assert cred["compound_id"] == ids["A"] and cred["key_id"].startswith("dev_") and cred["secret"]
         stored = session.execute(select(DeviceCredential).where(DeviceCredential.key_id == cred["key_id"])).scalar_one()
         assert stored.secret_hash.startswith("$argon2") and cred["secret"] not in stored.secret_hash
-        who = client.get("/api/v1/device/whoami",
-                         headers={"X-Device-Key": cred["key_id"], "X-Device-Secret": cred["secret"]})
+        who = client.get(
+            "/api/v1/device/whoami", headers={"X-Device-Key": cred["key_id"], "X-Device-Secret": cred["secret"]}
+        )
         assert who.status_code == 200, who.text
         assert who.json() == {"key_id": cred["key_id"], "compound_id": ids["A"], "device_kind": "gate"}
 
@@ -166,11 +184,11 @@ class TestDeviceCredentials:
 
     def test_deactivated_credential_is_401(self, client, login, ids, session):
         cred = self._issue(client, login("manager_wang"), ids["A"]).json()
-        session.execute(update(DeviceCredential).where(DeviceCredential.key_id == cred["key_id"])
-                        .values(active=False))
+        session.execute(update(DeviceCredential).where(DeviceCredential.key_id == cred["key_id"]).values(active=False))
         session.flush()
-        r = client.get("/api/v1/device/whoami",
-                       headers={"X-Device-Key": cred["key_id"], "X-Device-Secret": cred["secret"]})
+        r = client.get(
+            "/api/v1/device/whoami", headers={"X-Device-Key": cred["key_id"], "X-Device-Secret": cred["secret"]}
+        )
         assert r.status_code == 401
 
     def test_user_token_is_not_a_device_credential(self, client, login):

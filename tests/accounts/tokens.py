@@ -22,8 +22,11 @@ def bearer_for(session: Session, username: str) -> dict[str, str]:
     """Open an API session for `username` in the test's transaction; returns request headers."""
     user_id = session.execute(select(User.id).where(User.username == username)).scalar_one()
     token = new_token()
-    session.add(AuthSession(token_hash=token_digest(token), user_id=user_id, kind="api",
-                            expires_at=utcnow() + timedelta(hours=1)))
+    session.add(
+        AuthSession(
+            token_hash=token_digest(token), user_id=user_id, kind="api", expires_at=utcnow() + timedelta(hours=1)
+        )
+    )
     session.flush()
     return {"Authorization": f"Bearer {token}"}
 

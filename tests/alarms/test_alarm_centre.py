@@ -20,8 +20,15 @@ from anju.core.db import utcnow
 
 def request(ids, **kw) -> AlarmRequested:
     key = kw.pop("dedupe_key", None) or f"test:{uuid.uuid4().hex}"
-    base = dict(compound_id=ids["A"], kind="water_leak", severity="major", source="test:1", dedupe_key=key,
-                title="泵房漏水", floor=1)
+    base = {
+        "compound_id": ids["A"],
+        "kind": "water_leak",
+        "severity": "major",
+        "source": "test:1",
+        "dedupe_key": key,
+        "title": "泵房漏水",
+        "floor": 1,
+    }
     return AlarmRequested(**{**base, **kw})
 
 
@@ -76,9 +83,11 @@ class TestStateMachine:
         r = client.post(f"/api/v1/alarms/{a}/resolve", json={"reason": "阀门已关"}, headers=login("staff_liu"))
         hist = [(h["action"], h["from_status"], h["to_status"], h["reason"]) for h in r.json()["history"]]
         assert hist[0][0] == "created"
-        assert hist[1:] == [("acknowledged", "new", "acknowledged", "我去看"),
-                            ("dispatched", "acknowledged", "dispatched", None),
-                            ("resolved", "dispatched", "resolved", "阀门已关")]
+        assert hist[1:] == [
+            ("acknowledged", "new", "acknowledged", "我去看"),
+            ("dispatched", "acknowledged", "dispatched", None),
+            ("resolved", "dispatched", "resolved", "阀门已关"),
+        ]
         assert all(h["actor_user_id"] for h in r.json()["history"][1:])
 
     def test_second_acknowledge_is_409(self, client, login, session, ids):
@@ -118,8 +127,11 @@ class TestStateMachine:
 
     def test_list_filters(self, client, login, session, ids):
         a = raise_(session, ids, kind="pump_fault")
-        r = client.get("/api/v1/alarms", params={"kind": "pump_fault", "open_only": True, "status": ["new"]},
-                       headers=login("guard_chen"))
+        r = client.get(
+            "/api/v1/alarms",
+            params={"kind": "pump_fault", "open_only": True, "status": ["new"]},
+            headers=login("guard_chen"),
+        )
         assert a in [x["id"] for x in r.json()["items"]]
 
 
@@ -137,12 +149,13 @@ class TestImmutability:
     def test_r_a8_database_refuses_editing_history_and_deleting_alarms(self, session, ids):
         a = raise_(session, ids)
         session.flush()
-        for stmt in (update(AlarmTransition).where(AlarmTransition.alarm_id == a).values(reason="edited"),
-                     delete(AlarmTransition).where(AlarmTransition.alarm_id == a),
-                     delete(Alarm).where(Alarm.id == a)):
-            with pytest.raises(DBAPIError):
-                with session.begin_nested():
-                    session.execute(stmt)
+        for stmt in (
+            update(AlarmTransition).where(AlarmTransition.alarm_id == a).values(reason="edited"),
+            delete(AlarmTransition).where(AlarmTransition.alarm_id == a),
+            delete(Alarm).where(Alarm.id == a),
+        ):
+            with pytest.raises(DBAPIError), session.begin_nested():
+                session.execute(stmt)
 
 
 class TestHumanReview:
@@ -173,8 +186,9 @@ class TestHumanReview:
         assert r.json()["status"] == "false_alarm"
 
     def test_human_raised_alarm_about_person_needs_no_review(self, session, ids):
-        res = alarm_service.raise_or_refresh(session, request=request(ids, person_id=ids["li_person"]),
-                                             raised_by="user")
+        res = alarm_service.raise_or_refresh(
+            session, request=request(ids, person_id=ids["li_person"]), raised_by="user"
+        )
         assert session.get(Alarm, res.alarm_id).status == AlarmStatus.new
 
 
@@ -186,8 +200,7 @@ class TestFeed:
         after = AlarmRepository(session).last_transition_id()
         a = raise_(session, ids, title="SSE 测试")
         session.flush()
-        with client.stream("GET", "/api/v1/alarms/stream", params={"after": after, "max_seconds": 0.3},
-                           headers=g) as r:
+        with client.stream("GET", "/api/v1/alarms/stream", params={"after": after, "max_seconds": 0.3}, headers=g) as r:
             assert r.headers["content-type"].startswith("text/event-stream")
             body = "".join(r.iter_text())
         assert "event: alarm" in body and "SSE 测试" in body and f'"id": {a}' in body

@@ -33,13 +33,22 @@ def _user(session, name: str) -> int:
 
 
 def _inbox(session, user_id: int, alarm_id: int) -> list[Notification]:
-    return list(session.execute(select(Notification).where(Notification.user_id == user_id,
-                                                           Notification.alarm_id == alarm_id)).scalars())
+    return list(
+        session.execute(
+            select(Notification).where(Notification.user_id == user_id, Notification.alarm_id == alarm_id)
+        ).scalars()
+    )
 
 
 def _critical(ids, key=None) -> AlarmRequested:
-    return AlarmRequested(compound_id=ids["A"], kind="lift_trapped", severity="critical", source="test",
-                          dedupe_key=key or f"t:{uuid.uuid4().hex}", title="电梯困人")
+    return AlarmRequested(
+        compound_id=ids["A"],
+        kind="lift_trapped",
+        severity="critical",
+        source="test",
+        dedupe_key=key or f"t:{uuid.uuid4().hex}",
+        title="电梯困人",
+    )
 
 
 class TestEscalation:
@@ -63,21 +72,41 @@ class TestEscalation:
         t0 = utcnow()
         a = alarm_service.raise_or_refresh(session, request=_critical(ids), now=t0).alarm_id
         escalation_service.fire_due(session, now=t0)
-        who = Principal(user_id=_user(session, "guard_chen"), username="guard_chen", display_name="g",
-                        role=Role.guard, compound_ids=frozenset({ids["A"]}))
-        alarm_service.transition(session, by=who, alarm_id=a, action=AlarmAction.acknowledged,
-                                 now=t0 + timedelta(seconds=60))
+        who = Principal(
+            user_id=_user(session, "guard_chen"),
+            username="guard_chen",
+            display_name="g",
+            role=Role.guard,
+            compound_ids=frozenset({ids["A"]}),
+        )
+        alarm_service.transition(
+            session, by=who, alarm_id=a, action=AlarmAction.acknowledged, now=t0 + timedelta(seconds=60)
+        )
         assert escalation_service.fire_due(session, now=t0 + timedelta(hours=1)) == []
-        steps = session.execute(select(AlarmEscalation.step, AlarmEscalation.status)
-                                .where(AlarmEscalation.alarm_id == a).order_by(AlarmEscalation.step)).all()
+        steps = session.execute(
+            select(AlarmEscalation.step, AlarmEscalation.status)
+            .where(AlarmEscalation.alarm_id == a)
+            .order_by(AlarmEscalation.step)
+        ).all()
         assert [tuple(s) for s in steps] == [(0, "fired"), (1, "cancelled"), (2, "cancelled")]
 
     def test_chain_is_configurable_per_compound(self, session, ids):
         from anju.alarms.models import AlarmPolicy
 
         staff = _user(session, "staff_liu")
-        session.add(AlarmPolicy(compound_id=ids["A"], kind="lift_trapped", severity="*", policy={"chain": [
-            {"after_seconds": 0, "target": {"users": [staff]}}, {"after_seconds": 30, "target": {"roles": ["guard"]}}]}))
+        session.add(
+            AlarmPolicy(
+                compound_id=ids["A"],
+                kind="lift_trapped",
+                severity="*",
+                policy={
+                    "chain": [
+                        {"after_seconds": 0, "target": {"users": [staff]}},
+                        {"after_seconds": 30, "target": {"roles": ["guard"]}},
+                    ]
+                },
+            )
+        )
         session.flush()
         t0 = utcnow()
         a = alarm_service.raise_or_refresh(session, request=_critical(ids), now=t0).alarm_id
@@ -96,8 +125,9 @@ def test_two_workers_never_fire_the_same_step_twice(real_db):
     t0 = utcnow()
     with transaction() as s:
         compound = s.execute(text("SELECT id FROM compound WHERE code='SFXQ'")).scalar_one()
-        alarm_ids = [alarm_service.raise_or_refresh(s, request=_critical({"A": compound}), now=t0).alarm_id
-                     for _ in range(20)]
+        alarm_ids = [
+            alarm_service.raise_or_refresh(s, request=_critical({"A": compound}), now=t0).alarm_id for _ in range(20)
+        ]
     results: dict[str, list[tuple[int, int]]] = {}
     barrier = threading.Barrier(2)
 
@@ -117,21 +147,43 @@ def test_two_workers_never_fire_the_same_step_twice(real_db):
     everything = results["w1"] + results["w2"]
     assert sorted(everything) == sorted((a, step) for a in alarm_ids for step in range(3))  # once each, no repeats
     with transaction() as s:
-        guards = s.execute(text("SELECT count(*) FROM app_user u JOIN user_compound uc ON uc.user_id=u.id "
-                                "WHERE u.role='guard' AND uc.compound_id=:c"), {"c": compound}).scalar_one()
-        n = s.execute(select(func.count()).select_from(Notification)
-                      .where(Notification.alarm_id.in_(alarm_ids), Notification.category == "alarm")).scalar_one()
+        guards = s.execute(
+            text(
+                "SELECT count(*) FROM app_user u JOIN user_compound uc ON uc.user_id=u.id "
+                "WHERE u.role='guard' AND uc.compound_id=:c"
+            ),
+            {"c": compound},
+        ).scalar_one()
+        n = s.execute(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.alarm_id.in_(alarm_ids), Notification.category == "alarm")
+        ).scalar_one()
         assert n == guards * len(alarm_ids)
 
 
 class TestSmokeLinkage:
     def test_smoke_alarm_chain_end_to_end(self, client, session, ids, login):
         li_house = session.get(House, ids["li_house"])
-        session.add(EmergencyContact(compound_id=ids["A"], person_id=ids["li_person"], name="李女士", relation="子女",
-                                     phone_enc=encrypt("13912345678", context="contact.phone"),
-                                     phone_masked=mask_phone("13912345678")))
-        dev, key, secret = make_device(session, ids["A"], DeviceType.smoke_detector, building_id=li_house.building_id,
-                                       unit_id=li_house.unit_id, floor=li_house.floor, location="3号楼1单元8层前室")
+        session.add(
+            EmergencyContact(
+                compound_id=ids["A"],
+                person_id=ids["li_person"],
+                name="李女士",
+                relation="子女",
+                phone_enc=encrypt("13912345678", context="contact.phone"),
+                phone_masked=mask_phone("13912345678"),
+            )
+        )
+        dev, key, secret = make_device(
+            session,
+            ids["A"],
+            DeviceType.smoke_detector,
+            building_id=li_house.building_id,
+            unit_id=li_house.unit_id,
+            floor=li_house.floor,
+            location="3号楼1单元8层前室",
+        )
         session.flush()
         sent_before = len(phone_provider("logging").sent)
 
@@ -139,7 +191,9 @@ class TestSmokeLinkage:
         assert r.status_code == 202
         alarm = session.execute(select(Alarm).where(Alarm.device_id == dev)).scalar_one()  # 2. alarm
         assert (alarm.kind, alarm.severity, alarm.floor) == ("smoke", "critical", li_house.floor)
-        topics = [e.topic for e in session.execute(select(OutboxEvent).where(OutboxEvent.status == "pending")).scalars()]
+        topics = [
+            e.topic for e in session.execute(select(OutboxEvent).where(OutboxEvent.status == "pending")).scalars()
+        ]
         assert "alarms.AlarmRaised" in topics  # 3. access puts evacuation doors in fail-open from this
 
         run_worker_once()  # the worker: linkage, then the sends (after commit)
@@ -148,8 +202,11 @@ class TestSmokeLinkage:
         assert [n.category for n in _inbox(session, li_user, alarm.id)] == ["alarm_linkage"]  # 4. household inbox
         deliveries = session.execute(select(Delivery).where(Delivery.alarm_id == alarm.id)).scalars().all()
         refs = {d.recipient_ref: d.status for d in deliveries}
-        contact = session.execute(select(EmergencyContact.id).where(EmergencyContact.person_id == ids["li_person"],
-                                                                    EmergencyContact.name == "李女士")).scalar_one()
+        contact = session.execute(
+            select(EmergencyContact.id).where(
+                EmergencyContact.person_id == ids["li_person"], EmergencyContact.name == "李女士"
+            )
+        ).scalar_one()
         assert refs[f"person:{ids['li_person']}"] == "sent" and refs[f"contact:{contact}"] == "sent"  # 5. SMS
         sent = list(phone_provider("logging").sent)[sent_before:]
         assert "139****5678" in {s.phone_masked for s in sent}
@@ -180,7 +237,11 @@ class TestSmokeLinkage:
         t0 = utcnow()
         a = alarm_service.raise_or_refresh(session, request=_critical(ids), now=t0).alarm_id
         run_worker_once()
-        d = session.execute(select(Delivery).where(Delivery.alarm_id == a, Delivery.channel == "webhook")).scalars().first()
+        d = (
+            session.execute(select(Delivery).where(Delivery.alarm_id == a, Delivery.channel == "webhook"))
+            .scalars()
+            .first()
+        )
         session.refresh(d)
         assert d.status == "retrying" and d.attempts == 1
         assert notify_service.deliver(d.id, now=t0 + timedelta(minutes=5)) == "sent"

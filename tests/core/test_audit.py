@@ -20,11 +20,25 @@ class TestConcurrentAppend:
                     start.wait()
                     for n in range(15):
                         with core_db.transaction() as s:
-                            record_pii_access(s, user_id=None, compound_id=None, subject=f"person:{k}",
-                                              field="phone", reason=f"race {k}/{n}")
+                            record_pii_access(
+                                s,
+                                user_id=None,
+                                compound_id=None,
+                                subject=f"person:{k}",
+                                field="phone",
+                                reason=f"race {k}/{n}",
+                            )
                         with core_db.transaction() as s:
-                            record_change(s, user_id=None, compound_id=None, entity="house", entity_id=k,
-                                          action="update", before={"n": n}, after={"n": n + 1})
+                            record_change(
+                                s,
+                                user_id=None,
+                                compound_id=None,
+                                entity="house",
+                                entity_id=k,
+                                action="update",
+                                before={"n": n},
+                                after={"n": n + 1},
+                            )
                 except BaseException as e:  # noqa: BLE001 - reported below
                     errors.append(e)
 

@@ -83,8 +83,7 @@ class TestBlindIndex:
         assert blind_index(PHONE, context="phone") == blind_index(PHONE, context="phone")
 
     def test_normalises_case_and_spaces(self):
-        assert blind_index(ID_NUMBER.lower(), context="id_number") == blind_index(f" {ID_NUMBER} ",
-                                                                                 context="id_number")
+        assert blind_index(ID_NUMBER.lower(), context="id_number") == blind_index(f" {ID_NUMBER} ", context="id_number")
 
     def test_separates_contexts_and_values(self):
         assert blind_index(PHONE, context="phone") != blind_index(PHONE, context="id_number")

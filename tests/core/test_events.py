@@ -41,8 +41,9 @@ def subscribers() -> Iterator[Callable[..., Any]]:
 @pytest.fixture
 def quiet_outbox(session) -> None:
     """Park events already pending in the shared database (the demo publishes some)."""
-    session.execute(update(OutboxEvent).where(OutboxEvent.status == "pending")
-                    .values(available_at=utcnow() + timedelta(days=1)))
+    session.execute(
+        update(OutboxEvent).where(OutboxEvent.status == "pending").values(available_at=utcnow() + timedelta(days=1))
+    )
     session.flush()
 
 
@@ -56,7 +57,7 @@ def _publish_committed(n: int = 1) -> list[int]:
 
 def _deliver_all(worker_id: str = "test", **kw: Any) -> int:
     total = 0
-    while (n := deliver_pending(worker_id=worker_id, **kw)):
+    while n := deliver_pending(worker_id=worker_id, **kw):
         total += n
     return total
 
@@ -72,11 +73,10 @@ class TestPublish:
         assert session.execute(select(func.count()).where(OutboxEvent.topic == ThingHappened.topic)).scalar_one() == 0
 
     def test_failing_boundary_leaves_no_event(self, session):
-        with pytest.raises(RuntimeError):
-            with core_db.transaction() as s:
-                publish(s, ThingHappened(n=1))
-                s.flush()
-                raise RuntimeError("the change failed")
+        with pytest.raises(RuntimeError), core_db.transaction() as s:
+            publish(s, ThingHappened(n=1))
+            s.flush()
+            raise RuntimeError("the change failed")
         assert session.execute(select(func.count()).where(OutboxEvent.topic == ThingHappened.topic)).scalar_one() == 0
 
     def test_payload_and_topic_are_stored(self, session):
@@ -145,8 +145,9 @@ class TestDeliver:
         assert _deliver_all() == 0  # not due yet
         assert calls == {"steady": 1, "flaky": 1}
 
-        session.execute(update(OutboxEvent).where(OutboxEvent.id == event_id)
-                        .values(available_at=utcnow() - timedelta(seconds=1)))
+        session.execute(
+            update(OutboxEvent).where(OutboxEvent.id == event_id).values(available_at=utcnow() - timedelta(seconds=1))
+        )
         session.flush()
         assert _deliver_all() == 1
         assert calls == {"steady": 1, "flaky": 2}  # the handler that succeeded was not re-run
@@ -185,8 +186,11 @@ class TestDeliver:
 
         [event_id] = _publish_committed()
         for _ in range(5):
-            session.execute(update(OutboxEvent).where(OutboxEvent.id == event_id)
-                            .values(available_at=utcnow() - timedelta(seconds=1)))
+            session.execute(
+                update(OutboxEvent)
+                .where(OutboxEvent.id == event_id)
+                .values(available_at=utcnow() - timedelta(seconds=1))
+            )
             session.flush()
             _deliver_all(max_attempts=3)
         ev = session.get(OutboxEvent, event_id)
@@ -204,8 +208,11 @@ class TestDeliver:
 
         [event_id] = _publish_committed()
         # A worker claimed it and crashed: its lease has run out.
-        session.execute(update(OutboxEvent).where(OutboxEvent.id == event_id)
-                        .values(locked_by="crashed", locked_until=utcnow() - timedelta(seconds=1)))
+        session.execute(
+            update(OutboxEvent)
+            .where(OutboxEvent.id == event_id)
+            .values(locked_by="crashed", locked_until=utcnow() - timedelta(seconds=1))
+        )
         session.flush()
         assert _deliver_all(worker_id="rescuer") == 1
         assert calls == [0]
@@ -218,8 +225,11 @@ class TestDeliver:
             calls.append(e.n)
 
         [event_id] = _publish_committed()
-        session.execute(update(OutboxEvent).where(OutboxEvent.id == event_id)
-                        .values(locked_by="busy", locked_until=utcnow() + timedelta(minutes=5)))
+        session.execute(
+            update(OutboxEvent)
+            .where(OutboxEvent.id == event_id)
+            .values(locked_by="busy", locked_until=utcnow() + timedelta(minutes=5))
+        )
         session.flush()
         assert _deliver_all(worker_id="other") == 0
         assert calls == []
@@ -259,6 +269,6 @@ class TestConcurrentWorkers:
             with engine.connect() as conn:
                 statuses = Counter(conn.execute(select(OutboxEvent.status)).scalars())
                 handled = conn.execute(select(func.count()).select_from(EventHandled)).scalar_one()
-        assert calls == {k: 1 for k in range(n_events)}
+        assert calls == dict.fromkeys(range(n_events), 1)
         assert statuses == {"done": n_events}
         assert handled == n_events

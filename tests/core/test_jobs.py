@@ -24,8 +24,9 @@ def registry() -> Iterator[Callable[[str], Callable[[Callable[[], None]], Callab
     """Register test-only jobs; the registry is restored afterwards."""
     saved = dict(jobs._jobs)
 
-    def register(name: str, every: timedelta = timedelta(hours=1)) -> Callable[[Callable[[], None]],
-                                                                            Callable[[], None]]:
+    def register(
+        name: str, every: timedelta = timedelta(hours=1)
+    ) -> Callable[[Callable[[], None]], Callable[[], None]]:
         return job(name, every=every)
 
     yield register
@@ -34,8 +35,9 @@ def registry() -> Iterator[Callable[[str], Callable[[Callable[[], None]], Callab
 
 
 def _due_row(name: str, every: timedelta = timedelta(hours=1)) -> ScheduledJob:
-    return ScheduledJob(name=name, every_seconds=int(every.total_seconds()),
-                        next_run_at=utcnow() - timedelta(minutes=1))
+    return ScheduledJob(
+        name=name, every_seconds=int(every.total_seconds()), next_run_at=utcnow() - timedelta(minutes=1)
+    )
 
 
 class TestRunDue:
@@ -86,8 +88,9 @@ class TestRunDue:
         registry("test.synced")(_noop)
         jobs.sync_schedule()
         jobs.sync_schedule()
-        n = session.execute(select(func.count()).select_from(ScheduledJob)
-                            .where(ScheduledJob.name == "test.synced")).scalar_one()
+        n = session.execute(
+            select(func.count()).select_from(ScheduledJob).where(ScheduledJob.name == "test.synced")
+        ).scalar_one()
         assert n == 1
 
     def test_sync_schedule_follows_a_changed_interval(self, session, registry):
@@ -108,8 +111,10 @@ class TestRunDue:
 def _seed_race_rows(url: str) -> None:
     eng = create_engine(url)
     with eng.begin() as conn:
-        conn.execute(ScheduledJob.__table__.insert(), [
-            {"name": n, "every_seconds": 3600, "next_run_at": utcnow() - timedelta(minutes=1)} for n in RACE_JOBS])
+        conn.execute(
+            ScheduledJob.__table__.insert(),
+            [{"name": n, "every_seconds": 3600, "next_run_at": utcnow() - timedelta(minutes=1)} for n in RACE_JOBS],
+        )
     eng.dispose()
 
 
@@ -140,7 +145,7 @@ class TestConcurrentWorkers:
             for t in threads:
                 t.join()
             runs = _count_runs(url)
-        assert runs == {name: 1 for name in RACE_JOBS}
+        assert runs == dict.fromkeys(RACE_JOBS, 1)
         assert sorted(out["w1"] + out["w2"]) == sorted(RACE_JOBS)
 
     def test_two_processes_claim_each_due_run_exactly_once(self, tmp_path):
@@ -157,5 +162,5 @@ class TestConcurrentWorkers:
                 p.join(timeout=60)
             assert all(p.exitcode == 0 for p in procs)
             runs = _count_runs(url)
-        assert runs == {name: 1 for name in RACE_JOBS}
+        assert runs == dict.fromkeys(RACE_JOBS, 1)
         assert sorted(got["p1"] + got["p2"]) == sorted(RACE_JOBS)

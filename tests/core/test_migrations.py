@@ -45,9 +45,7 @@ class TestUpgrade:
 
 class TestModelsMatchMigrations:
     def test_no_drift_between_models_and_migrations(self, tmp_path):
-        with dedicated_database(tmp_path, "mig_drift") as (_, engine):
-            with engine.connect() as conn:
-                ctx = MigrationContext.configure(conn, opts={"compare_type": True,
-                                                             "compare_server_default": True})
-                diff = compare_metadata(ctx, metadata)
+        with dedicated_database(tmp_path, "mig_drift") as (_, engine), engine.connect() as conn:
+            ctx = MigrationContext.configure(conn, opts={"compare_type": True, "compare_server_default": True})
+            diff = compare_metadata(ctx, metadata)
         assert diff == [], "models differ from migrations; add a migration:\n" + "\n".join(map(str, diff))

@@ -17,22 +17,28 @@ from anju.devices.schemas import DeviceCreate
 from anju.devices.service import device_service
 
 
-def make_device(session: Session, compound_id: int, device_type: DeviceType = DeviceType.smoke_detector,
-                **kw: Any) -> tuple[int, str, str]:
+def make_device(
+    session: Session, compound_id: int, device_type: DeviceType = DeviceType.smoke_detector, **kw: Any
+) -> tuple[int, str, str]:
     """Register a device with a unique key; returns (id, key, secret)."""
     key = kw.pop("device_key", None) or f"T-{device_type.value[:5]}-{uuid.uuid4().hex[:10]}"
     if device_type == DeviceType.ebike_charger:
         kw.setdefault("capabilities", {"auto_cutoff": True})  # R-S2: required of every charger
-    device, secret = device_service.register(session, by=None, data=DeviceCreate(
-        compound_id=compound_id, device_key=key, name=kw.pop("name", key), device_type=device_type, **kw))
+    device, secret = device_service.register(
+        session,
+        by=None,
+        data=DeviceCreate(
+            compound_id=compound_id, device_key=key, name=kw.pop("name", key), device_type=device_type, **kw
+        ),
+    )
     session.flush()
     return device.id, key, secret
 
 
-def msg(data: dict[str, Any], *, at: datetime | None = None, event_id: str | None = None,
-        kind: str = "telemetry") -> dict[str, Any]:
-    return {"kind": kind, "event_id": event_id or uuid.uuid4().hex, "ts": (at or utcnow()).isoformat(),
-            "data": data}
+def msg(
+    data: dict[str, Any], *, at: datetime | None = None, event_id: str | None = None, kind: str = "telemetry"
+) -> dict[str, Any]:
+    return {"kind": kind, "event_id": event_id or uuid.uuid4().hex, "ts": (at or utcnow()).isoformat(), "data": data}
 
 
 def push(client: Any, key: str, secret: str, messages: Any, *, sign: bool = True) -> Any:

@@ -87,8 +87,9 @@ def wait_until(cond: Callable[[], bool], timeout: float = 30.0) -> bool:
 
 def stored(dev_id: int) -> int:
     with transaction() as s:
-        return s.execute(select(func.count()).select_from(DeviceMessage)
-                         .where(DeviceMessage.device_id == dev_id)).scalar_one()
+        return s.execute(
+            select(func.count()).select_from(DeviceMessage).where(DeviceMessage.device_id == dev_id)
+        ).scalar_one()
 
 
 def message(event_id: str, data: dict, *, at=None) -> dict:
@@ -157,7 +158,9 @@ def test_duplicates_and_out_of_order_are_not_double_counted(db, root, device, pu
         g.stop()
 
 
-def malformed_payloads(code: str, key: str, secret: str, root: str, n: int, seed: int = 4) -> list[tuple[str, bytes, str]]:
+def malformed_payloads(
+    code: str, key: str, secret: str, root: str, n: int, seed: int = 4
+) -> list[tuple[str, bytes, str]]:
     """(topic, payload, expected reason) of many kinds of bad input."""
     r = random.Random(seed)
     topic = topic_for(code, key, "telemetry", root)
@@ -175,7 +178,11 @@ def malformed_payloads(code: str, key: str, secret: str, root: str, n: int, seed
         lambda: (topic, sign_mqtt(secret, topic, message("x", {"deep": {"a": [1, 2]}})), "bad_data"),
         lambda: (topic, sign_mqtt(secret, topic, message("x", {"smoke": 1, "pad": "x" * 20_000})), "oversize"),
         lambda: (topic_for(code, f"ghost-{r.randint(0, 9999)}", "telemetry", root), b'{"a":1}', "unknown_device"),
-        lambda: (topic_for("NOPE", key, "telemetry", root), sign_mqtt(secret, topic, message("x", {})), "unknown_device"),
+        lambda: (
+            topic_for("NOPE", key, "telemetry", root),
+            sign_mqtt(secret, topic, message("x", {})),
+            "unknown_device",
+        ),
         lambda: (f"{root}/{code}/devices//telemetry", b"{}", "bad_topic"),  # "+" matches an empty level
         lambda: (topic, _broken_json_signed(secret, topic), "malformed_json"),
     ]
@@ -202,8 +209,9 @@ def test_malformed_and_unauthenticated_are_dead_lettered_without_crashing(db, ro
             pub.c.publish(topic, payload, qos=1)
         assert wait_until(lambda: g.stats.rejected >= len(bad), timeout=60)
         with transaction() as s:
-            rows = s.execute(select(DeadLetter.reason, func.count()).where(DeadLetter.id > 0)
-                             .group_by(DeadLetter.reason)).all()
+            rows = s.execute(
+                select(DeadLetter.reason, func.count()).where(DeadLetter.id > 0).group_by(DeadLetter.reason)
+            ).all()
             total = s.execute(select(func.count()).select_from(DeadLetter)).scalar_one()
         assert total - before == len(bad)
         expected = {reason for _, _, reason in bad}
@@ -238,11 +246,13 @@ def test_command_is_published_and_acknowledged_on_reply(db, root, pub):
         from anju.core.auth import Principal
         from anju.core.rbac import Role
 
-        who = Principal(user_id=1, username="admin", display_name="a", role=Role.platform_admin,
-                        compound_ids=frozenset({cid}))
+        who = Principal(
+            user_id=1, username="admin", display_name="a", role=Role.platform_admin, compound_ids=frozenset({cid})
+        )
         with transaction() as s:
-            cmd = command_service.issue(s, by=who, device_id=dev_id, command=CommandName.cut_power, params={},
-                                        reason="测试")
+            cmd = command_service.issue(
+                s, by=who, device_id=dev_id, command=CommandName.cut_power, params={}, reason="测试"
+            )
             cmd_id = cmd.id
 
         def status() -> str:
@@ -262,8 +272,9 @@ def test_unacknowledged_command_times_out(db):
         cid = s.execute(text("SELECT id FROM compound WHERE code='SFXQ'")).scalar_one()
         dev_id, _, _ = make_device(s, cid, DeviceType.ebike_charger)
         t0 = utcnow()
-        cmd = command_service.issue_automatic(s, device_id=dev_id, compound_id=cid, command="cut_power",
-                                              reason="rule overheat", now=t0)
+        cmd = command_service.issue_automatic(
+            s, device_id=dev_id, compound_id=cid, command="cut_power", reason="rule overheat", now=t0
+        )
         assert command_service.expire(s, now=t0 + timedelta(seconds=29)) == 0
         assert command_service.expire(s, now=t0 + timedelta(seconds=31)) >= 1
         assert s.get(DeviceCommand, cmd).status == CommandStatus.timed_out

@@ -15,13 +15,20 @@ from tests.devices.helpers import make_device, msg, push
 
 
 def _body(ids: dict[str, int], key: str | None = None, **kw: object) -> dict[str, object]:
-    return {"compound_id": ids["A"], "device_key": key or f"K-{uuid.uuid4().hex[:8]}", "name": "烟感",
-            "device_type": "smoke_detector", **kw}
+    return {
+        "compound_id": ids["A"],
+        "device_key": key or f"K-{uuid.uuid4().hex[:8]}",
+        "name": "烟感",
+        "device_type": "smoke_detector",
+        **kw,
+    }
 
 
 class TestRegistry:
     def test_manager_registers_and_reads_back_with_secret_once(self, client, login, ids):
-        r = client.post("/api/v1/devices", json=_body(ids, floor=12, location="3号楼12层"), headers=login("manager_wang"))
+        r = client.post(
+            "/api/v1/devices", json=_body(ids, floor=12, location="3号楼12层"), headers=login("manager_wang")
+        )
         assert r.status_code == 201, r.text
         body = r.json()
         assert len(body["secret"]) >= 24 and body["status"] == "unknown"
@@ -30,15 +37,20 @@ class TestRegistry:
 
     def test_r_s2_charger_without_auto_cutoff_is_refused(self, client, login, ids):
         for caps in ({}, {"auto_cutoff": False}, {"auto_cutoff": "yes"}):
-            r = client.post("/api/v1/devices", json=_body(ids, device_type="ebike_charger", capabilities=caps),
-                            headers=login("manager_wang"))
+            r = client.post(
+                "/api/v1/devices",
+                json=_body(ids, device_type="ebike_charger", capabilities=caps),
+                headers=login("manager_wang"),
+            )
             assert r.status_code == 422, r.text
             assert r.json()["error"]["code"] == "device_charger_no_auto_cutoff" and "自动断电" in r.text
 
     def test_r_s2_charger_declaring_auto_cutoff_is_registered(self, client, login, ids):
-        r = client.post("/api/v1/devices", json=_body(ids, device_type="ebike_charger",
-                                                      capabilities={"auto_cutoff": True, "max_power_w": 800}),
-                        headers=login("manager_wang"))
+        r = client.post(
+            "/api/v1/devices",
+            json=_body(ids, device_type="ebike_charger", capabilities={"auto_cutoff": True, "max_power_w": 800}),
+            headers=login("manager_wang"),
+        )
         assert r.status_code == 201, r.text
         assert r.json()["capabilities"]["auto_cutoff"] is True
 
@@ -110,18 +122,26 @@ class TestHttpIngest:
     def test_bad_items_are_rejected_one_by_one(self, client, session, ids):
         _, key, secret = make_device(session, ids["A"])
         now = utcnow()
-        items = [msg({"smoke": 0.1}),
-                 {"kind": "telemetry", "event_id": "x", "ts": (now - timedelta(days=3 * 365)).isoformat(), "data": {}},
-                 {"kind": "telemetry", "event_id": "y", "ts": "yesterday", "data": {}},
-                 {"kind": "telemetry", "ts": now.isoformat(), "data": {}},
-                 {"kind": "bogus", "event_id": "z", "ts": now.isoformat()},
-                 msg({"smoke": "lots"}),
-                 msg({"nested": {"a": 1}})]
+        items = [
+            msg({"smoke": 0.1}),
+            {"kind": "telemetry", "event_id": "x", "ts": (now - timedelta(days=3 * 365)).isoformat(), "data": {}},
+            {"kind": "telemetry", "event_id": "y", "ts": "yesterday", "data": {}},
+            {"kind": "telemetry", "ts": now.isoformat(), "data": {}},
+            {"kind": "bogus", "event_id": "z", "ts": now.isoformat()},
+            msg({"smoke": "lots"}),
+            msg({"nested": {"a": 1}}),
+        ]
         r = push(client, key, secret, items)
         assert r.status_code == 202
         reasons = [e["reason"] for e in r.json()["rejected"]]
-        assert reasons == ["timestamp_out_of_range", "bad_timestamp", "bad_event_id", "bad_kind", "bad_field_type",
-                           "bad_data"]
+        assert reasons == [
+            "timestamp_out_of_range",
+            "bad_timestamp",
+            "bad_event_id",
+            "bad_kind",
+            "bad_field_type",
+            "bad_data",
+        ]
         assert r.json()["inserted"] == 1
 
     def test_malformed_json_body_is_400_and_dead_lettered(self, client, session, ids):
@@ -129,8 +149,11 @@ class TestHttpIngest:
         from anju.devices.protocol import sign_http
 
         body = b'{"event_id": "a", '
-        r = client.post("/api/v1/devices/ingest", content=body,
-                        headers={"X-Device-Key": key, "X-Device-Signature": sign_http(secret, body)})
+        r = client.post(
+            "/api/v1/devices/ingest",
+            content=body,
+            headers={"X-Device-Key": key, "X-Device-Signature": sign_http(secret, body)},
+        )
         assert r.status_code == 400
         dl = session.execute(select(DeadLetter).where(DeadLetter.device_key == key)).scalar_one()
         assert dl.reason == "malformed_json" and dl.excerpt == body.decode()

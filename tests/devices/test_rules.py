@@ -24,8 +24,9 @@ def feed(session, key: str, points: list[tuple[float, dict]], start=None):
     outs = []
     for offset, data in points:
         at = start + timedelta(seconds=offset)
-        a = intake_service.validate(info, "telemetry", {"event_id": f"e{offset}-{len(outs)}", "ts": at.isoformat(),
-                                                        "data": data}, now=utcnow())
+        a = intake_service.validate(
+            info, "telemetry", {"event_id": f"e{offset}-{len(outs)}", "ts": at.isoformat(), "data": data}, now=utcnow()
+        )
         outs.append(intake_service.store(session, [a], [], now=at))
     return outs
 
@@ -61,8 +62,10 @@ class TestStepMachine:
         assert p is None and act == "clear"
 
     def test_overrides_merge_by_key(self):
-        rules = merge_rules(DEFAULT_RULES[DeviceType.smoke_detector],
-                            [{"key": "smoke_high", "threshold": 2.5}, {"key": "tamper", "enabled": False}])
+        rules = merge_rules(
+            DEFAULT_RULES[DeviceType.smoke_detector],
+            [{"key": "smoke_high", "threshold": 2.5}, {"key": "tamper", "enabled": False}],
+        )
         assert {r.key: r.threshold for r in rules} == {"smoke_high": 2.5, "smoke_alarm": True}
 
 
@@ -74,15 +77,18 @@ class TestRulesInIntake:
         assert (a.kind, a.severity, a.status, a.floor) == ("smoke", "critical", "new", 12)
         assert a.evidence["value"] == 6.0 and "3号楼12层" in a.title
 
-    @pytest.mark.parametrize("dtype,data,kind,severity", [
-        (DeviceType.water_leak, {"leak": True}, "water_leak", "major"),
-        (DeviceType.manhole_cover, {"tilt_deg": 30.0}, "manhole_open", "major"),
-        (DeviceType.water_pump, {"fault": True}, "pump_fault", "major"),
-        (DeviceType.water_tank, {"level_pct": 5.0}, "tank_level", "major"),
-        (DeviceType.lift_controller, {"trapped": True}, "lift_trapped", "critical"),
-        (DeviceType.gas_detector, {"gas_lel": 35.0}, "gas", "critical"),
-        (DeviceType.sos_button, {"pressed": True}, "sos", "critical"),
-    ])
+    @pytest.mark.parametrize(
+        "dtype,data,kind,severity",
+        [
+            (DeviceType.water_leak, {"leak": True}, "water_leak", "major"),
+            (DeviceType.manhole_cover, {"tilt_deg": 30.0}, "manhole_open", "major"),
+            (DeviceType.water_pump, {"fault": True}, "pump_fault", "major"),
+            (DeviceType.water_tank, {"level_pct": 5.0}, "tank_level", "major"),
+            (DeviceType.lift_controller, {"trapped": True}, "lift_trapped", "critical"),
+            (DeviceType.gas_detector, {"gas_lel": 35.0}, "gas", "critical"),
+            (DeviceType.sos_button, {"pressed": True}, "sos", "critical"),
+        ],
+    )
     def test_type_defaults(self, session, ids, dtype, data, kind, severity):
         dev, key, _ = make_device(session, ids["A"], dtype)
         feed(session, key, [(0, data)])
@@ -114,10 +120,16 @@ class TestRulesInIntake:
         from anju.core.auth import Principal
         from anju.core.rbac import Role
 
-        mgr = Principal(user_id=0, username="m", display_name="m", role=Role.property_manager,
-                        compound_ids=frozenset({ids["A"]}))
-        device_service.set_rules(session, by=mgr, compound_id=ids["A"], device_type=DeviceType.water_tank,
-                                 rules=[{"key": "tank_low", "threshold": 50.0, "clear_threshold": 55.0}])
+        mgr = Principal(
+            user_id=0, username="m", display_name="m", role=Role.property_manager, compound_ids=frozenset({ids["A"]})
+        )
+        device_service.set_rules(
+            session,
+            by=mgr,
+            compound_id=ids["A"],
+            device_type=DeviceType.water_tank,
+            rules=[{"key": "tank_low", "threshold": 50.0, "clear_threshold": 55.0}],
+        )
         dev, key, _ = make_device(session, ids["A"], DeviceType.water_tank)
         feed(session, key, [(0, {"level_pct": 40.0})])
         assert len(alarms_of(session, dev)) == 1
@@ -132,8 +144,11 @@ class TestRulesInIntake:
 
     def test_charger_overheat_commands_cut_off(self, session, ids):
         dev, key, _ = make_device(session, ids["A"], DeviceType.ebike_charger)
-        feed(session, key, [(0, {"temp_c": 70.0}), (20, {"temp_c": 72.0}), (31, {"temp_c": 75.0}),
-                            (40, {"temp_c": 76.0})])
+        feed(
+            session,
+            key,
+            [(0, {"temp_c": 70.0}), (20, {"temp_c": 72.0}), (31, {"temp_c": 75.0}), (40, {"temp_c": 76.0})],
+        )
         cmds = session.execute(select(DeviceCommand).where(DeviceCommand.device_id == dev)).scalars().all()
         assert [(c.command, c.status) for c in cmds] == [("cut_power", CommandStatus.queued)]
         assert [a.kind for a in alarms_of(session, dev)] == ["charger_overheat"]

@@ -16,21 +16,30 @@ API = "/api/v1/facilities"
 
 
 def _plans(session, equipment_id):
-    return {p.kind: p for p in session.execute(select(MaintenancePlan).where(
-        MaintenancePlan.equipment_id == equipment_id)).scalars()}
+    return {
+        p.kind: p
+        for p in session.execute(select(MaintenancePlan).where(MaintenancePlan.equipment_id == equipment_id)).scalars()
+    }
 
 
 class TestRules:
     def test_r_s6_extinguisher_service_and_scrap_dates(self):
         made = date(2020, 1, 10)
         water = rules.extinguisher_dates("water", made, crowded=False, today=date(2023, 1, 1))
-        assert (water.next_service_on, water.scrap_on, water.check_every_days) == (date(2023, 1, 10),
-                                                                                   date(2026, 1, 10), 30)
-        assert rules.extinguisher_dates("water", made, crowded=False, today=date(2023, 2, 1)).next_service_on == \
-            date(2024, 1, 10)  # then yearly
+        assert (water.next_service_on, water.scrap_on, water.check_every_days) == (
+            date(2023, 1, 10),
+            date(2026, 1, 10),
+            30,
+        )
+        assert rules.extinguisher_dates("water", made, crowded=False, today=date(2023, 2, 1)).next_service_on == date(
+            2024, 1, 10
+        )  # then yearly
         powder = rules.extinguisher_dates("powder", made, crowded=True, today=date(2025, 3, 1))
-        assert (powder.next_service_on, powder.scrap_on, powder.check_every_days) == (date(2027, 1, 10),
-                                                                                      date(2030, 1, 10), 15)
+        assert (powder.next_service_on, powder.scrap_on, powder.check_every_days) == (
+            date(2027, 1, 10),
+            date(2030, 1, 10),
+            15,
+        )
         assert rules.extinguisher_dates("clean_agent", made, crowded=False, today=made).scrap_on == date(2030, 1, 10)
         assert rules.extinguisher_dates("co2", made, crowded=False, today=made).scrap_on == date(2032, 1, 10)
         assert rules.extinguisher_dates("co2", made, crowded=False, today=made).next_service_on == date(2025, 1, 10)
@@ -71,20 +80,41 @@ class TestPlans:
     def test_r_s5_each_building_gets_one_yearly_full_inspection(self, session, ids):
         from anju.registry.models import Building
 
-        building = session.execute(select(Building.id).where(Building.compound_id == ids["A"])
-                                   .order_by(Building.id.desc()).limit(1)).scalar_one()
-        session.execute(MaintenancePlan.__table__.delete().where(MaintenancePlan.building_id == building,
-                                                                 MaintenancePlan.kind == "fire_full_inspection"))
+        building = session.execute(
+            select(Building.id).where(Building.compound_id == ids["A"]).order_by(Building.id.desc()).limit(1)
+        ).scalar_one()
+        session.execute(
+            MaintenancePlan.__table__.delete().where(
+                MaintenancePlan.building_id == building, MaintenancePlan.kind == "fire_full_inspection"
+            )
+        )
         for k in range(2):
-            register(session, by=None, compound_id=ids["A"], kind="hydrant", name=f"消火栓{k}", building_id=building,
-                     today=D)
-        yearly = session.execute(select(MaintenancePlan).where(MaintenancePlan.building_id == building,
-                                                               MaintenancePlan.kind == "fire_full_inspection")).scalars().all()
+            register(
+                session, by=None, compound_id=ids["A"], kind="hydrant", name=f"消火栓{k}", building_id=building, today=D
+            )
+        yearly = (
+            session.execute(
+                select(MaintenancePlan).where(
+                    MaintenancePlan.building_id == building, MaintenancePlan.kind == "fire_full_inspection"
+                )
+            )
+            .scalars()
+            .all()
+        )
         assert len(yearly) == 1 and yearly[0].due_on == D + timedelta(days=365)
 
     def test_r_s6_extinguisher_plans(self, session, ids):
-        ext = register(session, by=None, compound_id=ids["A"], kind="extinguisher", name="MF/ABC4",
-                       extinguisher_type="powder", manufactured_on=date(2020, 1, 10), crowded=True, today=D)
+        ext = register(
+            session,
+            by=None,
+            compound_id=ids["A"],
+            kind="extinguisher",
+            name="MF/ABC4",
+            extinguisher_type="powder",
+            manufactured_on=date(2020, 1, 10),
+            crowded=True,
+            today=D,
+        )
         plans = _plans(session, ext.id)
         assert plans["extinguisher_check"].interval_days == 15
         assert plans["extinguisher_service"].due_on == date(2027, 1, 10)
@@ -93,18 +123,32 @@ class TestPlans:
 
 def _raised(session, today):
     opened = raise_due_orders(session, today=today)
-    return set(session.execute(select(MaintenancePlan.id).where(MaintenancePlan.open_order_id.in_(opened or [-1])))
-               .scalars())
+    return set(
+        session.execute(select(MaintenancePlan.id).where(MaintenancePlan.open_order_id.in_(opened or [-1]))).scalars()
+    )
 
 
 class TestInspections:
     def test_a_failed_item_opens_a_work_order_and_the_plan_moves_on(self, session, ids, who):
-        ext = register(session, by=None, compound_id=ids["A"], kind="extinguisher", name="MF/ABC4 #9",
-                       extinguisher_type="powder", manufactured_on=date(2022, 5, 1), today=D)
+        ext = register(
+            session,
+            by=None,
+            compound_id=ids["A"],
+            kind="extinguisher",
+            name="MF/ABC4 #9",
+            extinguisher_type="powder",
+            manufactured_on=date(2022, 5, 1),
+            today=D,
+        )
         plan = _plans(session, ext.id)["extinguisher_check"]
-        row = inspect(session, by=who("staff_liu"), plan_id=plan.id, supervisor_name="王经理", today=D,
-                      items=[{"item": "压力表指针在绿区", "ok": False, "note": "压力不足"},
-                             {"item": "铅封完好", "ok": True}])
+        row = inspect(
+            session,
+            by=who("staff_liu"),
+            plan_id=plan.id,
+            supervisor_name="王经理",
+            today=D,
+            items=[{"item": "压力表指针在绿区", "ok": False, "note": "压力不足"}, {"item": "铅封完好", "ok": True}],
+        )
         assert row.failed == 1 and len(row.order_ids) == 1 and row.supervisor_name == "王经理"
         order = session.get(WorkOrder, row.order_ids[0])
         assert (order.kind, order.category) == ("inspection", "fire_safety") and "压力表" in order.title
@@ -113,8 +157,9 @@ class TestInspections:
 
     def test_api_bad_input_and_scope(self, client, login, ids):
         h = login("staff_liu")
-        r = client.post(f"{API}/equipment", json={"compound_id": ids["A"], "kind": "extinguisher", "name": "无日期"},
-                        headers=h)
+        r = client.post(
+            f"{API}/equipment", json={"compound_id": ids["A"], "kind": "extinguisher", "name": "无日期"}, headers=h
+        )
         assert r.status_code == 422
         r = client.post(f"{API}/equipment", json={"compound_id": ids["A"], "kind": "rocket", "name": "x"}, headers=h)
         assert r.status_code == 422

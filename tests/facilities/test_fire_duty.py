@@ -25,18 +25,28 @@ NOW = T0 + timedelta(minutes=10)
 
 def _week(days: int = 7, staff=("张伟", "李娜"), start: datetime = T0):
     """Three 8-hour shifts a day from `start`."""
-    return [(start + timedelta(hours=8 * i), start + timedelta(hours=8 * (i + 1)), list(staff))
-            for i in range(days * 3)]
+    return [
+        (start + timedelta(hours=8 * i), start + timedelta(hours=8 * (i + 1)), list(staff)) for i in range(days * 3)
+    ]
 
 
 def _set(session, who, compound_id, shifts, start=T0, end=None):
-    return fire_duty.set_roster(session, by=who("manager_wang"), compound_id=compound_id, start=start,
-                                end=end or start + timedelta(days=8), shifts=shifts)
+    return fire_duty.set_roster(
+        session,
+        by=who("manager_wang"),
+        compound_id=compound_id,
+        start=start,
+        end=end or start + timedelta(days=8),
+        shifts=shifts,
+    )
 
 
 def _alarm_requests(session, compound_id):
-    rows = session.execute(select(OutboxEvent.payload).where(OutboxEvent.topic == "alarms.AlarmRequested",
-                                                             OutboxEvent.compound_id == compound_id)).scalars()
+    rows = session.execute(
+        select(OutboxEvent.payload).where(
+            OutboxEvent.topic == "alarms.AlarmRequested", OutboxEvent.compound_id == compound_id
+        )
+    ).scalars()
     return sum(1 for p in rows if p.get("kind") == "fire_duty_gap")
 
 
@@ -50,13 +60,21 @@ class TestStaffing:
         shifts.pop(2)  # nobody 00:00–08:00
         gaps = fire_duty.staffing(shifts, T0, T0 + timedelta(days=1))
         assert [(g.kind, g.starts_at.hour if g.starts_at.tzinfo else None, g.on_duty) for g in gaps] == [
-            ("understaffed", 16, 1), ("uncovered", 0, 0)]
+            ("understaffed", 16, 1),
+            ("uncovered", 0, 0),
+        ]
         assert gaps[0].ends_at == gaps[1].starts_at == T0 + timedelta(hours=16)
         assert gaps[1].ends_at == T0 + timedelta(days=1)
 
     def test_r_s7_the_same_person_twice_is_one_person(self):
-        assert fire_duty.staffing([(T0, T0 + timedelta(hours=8), ["张伟"]),
-                                   (T0, T0 + timedelta(hours=8), ["张伟"])], T0, T0 + timedelta(hours=8))[0].on_duty == 1
+        assert (
+            fire_duty.staffing(
+                [(T0, T0 + timedelta(hours=8), ["张伟"]), (T0, T0 + timedelta(hours=8), ["张伟"])],
+                T0,
+                T0 + timedelta(hours=8),
+            )[0].on_duty
+            == 1
+        )
 
 
 class TestWatch:
@@ -75,8 +93,11 @@ class TestWatch:
             assert fire_duty.check_compound(session, compound_id=ids["A"], now=later) == []
         assert _alarm_requests(session, ids["A"]) == 2
         run_worker_once()
-        alarms = session.execute(select(Alarm).where(Alarm.compound_id == ids["A"], Alarm.kind == "fire_duty_gap")
-                                 ).scalars().all()
+        alarms = (
+            session.execute(select(Alarm).where(Alarm.compound_id == ids["A"], Alarm.kind == "fire_duty_gap"))
+            .scalars()
+            .all()
+        )
         assert len(alarms) == 2 and any("仅 1 人值班" in a.title for a in alarms)
 
     def test_r_s7_fixing_the_roster_resolves_the_gap(self, session, ids, who):
@@ -111,8 +132,14 @@ def test_r_s7_two_workers_raise_each_gap_once(real_db):
     with transaction() as s:
         manager = principal(s, "manager_wang")
         cid = min(manager.compound_ids)
-        fire_duty.set_roster(s, by=manager, compound_id=cid, start=T0, end=T0 + timedelta(days=8),
-                             shifts=[(T0, T0 + timedelta(hours=8), ["一人"])])
+        fire_duty.set_roster(
+            s,
+            by=manager,
+            compound_id=cid,
+            start=T0,
+            end=T0 + timedelta(days=8),
+            shifts=[(T0, T0 + timedelta(hours=8), ["一人"])],
+        )
     results: list[object] = []
     barrier = threading.Barrier(2)
 
@@ -138,9 +165,12 @@ def test_r_s7_two_workers_raise_each_gap_once(real_db):
 
 class TestApi:
     def _body(self, ids, shifts, start=T0, days=8):
-        return {"compound_id": ids["A"], "starts_at": start.isoformat(),
-                "ends_at": (start + timedelta(days=days)).isoformat(),
-                "shifts": [{"starts_at": a.isoformat(), "ends_at": b.isoformat(), "staff": s} for a, b, s in shifts]}
+        return {
+            "compound_id": ids["A"],
+            "starts_at": start.isoformat(),
+            "ends_at": (start + timedelta(days=days)).isoformat(),
+            "shifts": [{"starts_at": a.isoformat(), "ends_at": b.isoformat(), "staff": s} for a, b, s in shifts],
+        }
 
     def test_r_s7_put_returns_the_gaps_and_get_lists_them(self, client, login, ids):
         shifts = _week(8)
@@ -158,8 +188,10 @@ class TestApi:
             [(a, a - timedelta(hours=1), ["张伟", "李娜"])],  # ends before it starts
             [(a, a + timedelta(hours=30), ["张伟", "李娜"])],  # longer than 24 h
             [(a, a + timedelta(hours=8), ["张伟", "张伟"])],  # the same name twice
-            [(a, a + timedelta(hours=8), ["张伟", "李娜"]), (a + timedelta(hours=4), a + timedelta(hours=12),
-                                                          ["王强", "赵敏"])],  # overlapping
+            [
+                (a, a + timedelta(hours=8), ["张伟", "李娜"]),
+                (a + timedelta(hours=4), a + timedelta(hours=12), ["王强", "赵敏"]),
+            ],  # overlapping
             [(a - timedelta(hours=8), a, ["张伟", "李娜"])],  # outside the range
         ]
         for shifts in bad:

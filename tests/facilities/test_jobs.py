@@ -35,8 +35,11 @@ def test_r_w2_the_due_job_raises_the_demo_lifts_order_once(real_db):
     with transaction() as s:
         plan = s.execute(select(MaintenancePlan).where(MaintenancePlan.kind == "lift_maintenance")).scalars().first()
         assert plan is not None and plan.open_order_id and plan.open_order_id > 0
-        n = s.execute(select(func.count()).select_from(WorkOrder).where(WorkOrder.kind == "inspection",
-                                                                        WorkOrder.category == "lift")).scalar_one()
+        n = s.execute(
+            select(func.count())
+            .select_from(WorkOrder)
+            .where(WorkOrder.kind == "inspection", WorkOrder.category == "lift")
+        ).scalar_one()
         assert n == 1
 
 

@@ -16,15 +16,18 @@ OK = [{"item": "控制器运行正常", "ok": True}, {"item": "备用电源正�
 
 def _fire_check(session, ids):
     panel = register(session, by=None, compound_id=ids["A"], kind="fire_panel", name="火灾报警控制器", today=D)
-    return session.execute(select(MaintenancePlan).where(MaintenancePlan.equipment_id == panel.id,
-                                                         MaintenancePlan.kind == "fire_check")).scalar_one()
+    return session.execute(
+        select(MaintenancePlan).where(MaintenancePlan.equipment_id == panel.id, MaintenancePlan.kind == "fire_check")
+    ).scalar_one()
 
 
 def test_r_s4_a_fire_check_without_the_supervisor_is_not_complete(session, ids, who):
     plan = _fire_check(session, ids)
     due = plan.due_on
     row = inspect(session, by=who("staff_liu"), plan_id=plan.id, items=OK, supervisor_name=None, today=due)
-    sigs = session.execute(select(InspectionSignature).where(InspectionSignature.inspection_id == row.id)).scalars().all()
+    sigs = (
+        session.execute(select(InspectionSignature).where(InspectionSignature.inspection_id == row.id)).scalars().all()
+    )
     assert [(s.role, s.name) for s in sigs] == [("inspector", "刘师傅")] and sigs[0].signed_at
     assert not is_complete(session, row)
     session.refresh(plan)
@@ -33,8 +36,12 @@ def test_r_s4_a_fire_check_without_the_supervisor_is_not_complete(session, ids, 
     assert is_complete(session, row)
     session.refresh(plan)
     assert plan.last_done_on == due and plan.due_on == due + timedelta(days=plan.interval_days)
-    roles = {s.role: s for s in session.execute(select(InspectionSignature).where(
-        InspectionSignature.inspection_id == row.id)).scalars()}
+    roles = {
+        s.role: s
+        for s in session.execute(
+            select(InspectionSignature).where(InspectionSignature.inspection_id == row.id)
+        ).scalars()
+    }
     assert roles["supervisor"].name == "王经理" and roles["supervisor"].user_id != roles["inspector"].user_id
 
 
@@ -66,9 +73,20 @@ def test_r_s4_second_sign_off_is_409(client, login, ids, session):
 
 
 def test_an_extinguisher_check_is_complete_with_the_inspector_alone(session, ids, who):
-    ext = register(session, by=None, compound_id=ids["A"], kind="extinguisher", name="MF/ABC4 #1",
-                   extinguisher_type="powder", manufactured_on=date(2023, 1, 1), today=D)
-    plan = session.execute(select(MaintenancePlan).where(MaintenancePlan.equipment_id == ext.id,
-                                                         MaintenancePlan.kind == "extinguisher_check")).scalar_one()
+    ext = register(
+        session,
+        by=None,
+        compound_id=ids["A"],
+        kind="extinguisher",
+        name="MF/ABC4 #1",
+        extinguisher_type="powder",
+        manufactured_on=date(2023, 1, 1),
+        today=D,
+    )
+    plan = session.execute(
+        select(MaintenancePlan).where(
+            MaintenancePlan.equipment_id == ext.id, MaintenancePlan.kind == "extinguisher_check"
+        )
+    ).scalar_one()
     row = inspect(session, by=who("staff_liu"), plan_id=plan.id, items=OK, supervisor_name=None, today=D)
     assert is_complete(session, row)

@@ -24,25 +24,40 @@ def this_period() -> str:
 def li_open_bill(session: Session, ids: dict[str, int]) -> Bill:
     """resident_li's open property-fee bill for this month (the demo bills every house)."""
     return session.execute(
-        select(Bill).join(FeeItem, FeeItem.id == Bill.item_id)
-        .where(Bill.house_id == ids["li_house"], Bill.period == this_period(), FeeItem.code == "PROP")).scalar_one()
+        select(Bill)
+        .join(FeeItem, FeeItem.id == Bill.item_id)
+        .where(Bill.house_id == ids["li_house"], Bill.period == this_period(), FeeItem.code == "PROP")
+    ).scalar_one()
 
 
 def other_open_bill(session: Session, ids: dict[str, int]) -> Bill:
     """An open owner bill of some other house in 示范小区."""
-    return session.execute(select(Bill).where(Bill.compound_id == ids["A"], Bill.house_id != ids["li_house"],
-                                              Bill.status == "open", Bill.payer_kind == "owner")
-                           .order_by(Bill.id)).scalars().first()
+    return (
+        session.execute(
+            select(Bill)
+            .where(
+                Bill.compound_id == ids["A"],
+                Bill.house_id != ids["li_house"],
+                Bill.status == "open",
+                Bill.payer_kind == "owner",
+            )
+            .order_by(Bill.id)
+        )
+        .scalars()
+        .first()
+    )
 
 
 def xfl_house(session: Session, ids: dict[str, int]) -> House:
     return session.execute(select(House).where(House.compound_id == ids["B"]).order_by(House.id)).scalars().first()
 
 
-def signed(order_no: str, amount_fen: int, *, txn_id: str | None = None,
-           success: bool = True) -> tuple[bytes, dict[str, str]]:
-    body, sig = simulated_provider.notification(order_no=order_no, amount_fen=amount_fen, txn_id=txn_id,
-                                                success=success)
+def signed(
+    order_no: str, amount_fen: int, *, txn_id: str | None = None, success: bool = True
+) -> tuple[bytes, dict[str, str]]:
+    body, sig = simulated_provider.notification(
+        order_no=order_no, amount_fen=amount_fen, txn_id=txn_id, success=success
+    )
     return body, {SIGNATURE_HEADER: sig, "Content-Type": "application/json"}
 
 

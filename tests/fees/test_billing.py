@@ -23,8 +23,9 @@ NEXT = "2031-01"
 
 
 def _count(session, compound_id: int, period: str) -> int:
-    return session.execute(select(func.count()).select_from(Bill).where(Bill.compound_id == compound_id,
-                                                                         Bill.period == period)).scalar_one()
+    return session.execute(
+        select(func.count()).select_from(Bill).where(Bill.compound_id == compound_id, Bill.period == period)
+    ).scalar_one()
 
 
 class TestIdempotentBilling:
@@ -41,18 +42,23 @@ class TestIdempotentBilling:
 
     def test_bad_month_is_refused(self, client, login, ids):
         for period in ("2031-13", "2031-1", "abc", ""):
-            r = client.post("/api/v1/fees/billing-runs", json={"compound_id": ids["A"], "period": period},
-                            headers=login("manager_wang"))
+            r = client.post(
+                "/api/v1/fees/billing-runs",
+                json={"compound_id": ids["A"], "period": period},
+                headers=login("manager_wang"),
+            )
             assert r.status_code == 422, period
 
     def test_staff_without_fees_manage_cannot_run_billing(self, client, login, ids):
-        r = client.post("/api/v1/fees/billing-runs", json={"compound_id": ids["A"], "period": NEXT},
-                        headers=login("staff_liu"))
+        r = client.post(
+            "/api/v1/fees/billing-runs", json={"compound_id": ids["A"], "period": NEXT}, headers=login("staff_liu")
+        )
         assert r.status_code == 403
 
     def test_outsider_cannot_bill_another_compound(self, client, login, ids):
-        r = client.post("/api/v1/fees/billing-runs", json={"compound_id": ids["A"], "period": NEXT},
-                        headers=login("outsider_zhao"))
+        r = client.post(
+            "/api/v1/fees/billing-runs", json={"compound_id": ids["A"], "period": NEXT}, headers=login("outsider_zhao")
+        )
         assert r.status_code == 404
 
 
@@ -68,49 +74,93 @@ class TestRM2ExclusiveArea:
 
     def test_r_m2_registered_area_wins_over_surveyed_and_contract(self, session, ids):
         house = session.get(House, ids["li_house"])
-        house.registered_area, house.surveyed_area, house.contract_area = (Decimal("90.00"), Decimal("95.00"),
-                                                                           Decimal("99.00"))
+        house.registered_area, house.surveyed_area, house.contract_area = (
+            Decimal("90.00"),
+            Decimal("95.00"),
+            Decimal("99.00"),
+        )
         session.flush()
         fee_service.run_billing(session, by=None, compound_id=ids["A"], period=NEXT)
-        prop = session.execute(select(Bill).join(FeeItem, FeeItem.id == Bill.item_id).where(
-            Bill.house_id == house.id, Bill.period == NEXT, FeeItem.code == "PROP")).scalar_one()
+        prop = session.execute(
+            select(Bill)
+            .join(FeeItem, FeeItem.id == Bill.item_id)
+            .where(Bill.house_id == house.id, Bill.period == NEXT, FeeItem.code == "PROP")
+        ).scalar_one()
         assert prop.basis["area_source"] == "registered" and prop.amount_fen == 90 * 235
         house.registered_area = None
         session.flush()
         fee_service.run_billing(session, by=None, compound_id=ids["A"], period="2031-02")
-        prop2 = session.execute(select(Bill).join(FeeItem, FeeItem.id == Bill.item_id).where(
-            Bill.house_id == house.id, Bill.period == "2031-02", FeeItem.code == "PROP")).scalar_one()
+        prop2 = session.execute(
+            select(Bill)
+            .join(FeeItem, FeeItem.id == Bill.item_id)
+            .where(Bill.house_id == house.id, Bill.period == "2031-02", FeeItem.code == "PROP")
+        ).scalar_one()
         assert prop2.basis["area_source"] == "surveyed" and prop2.amount_fen == 95 * 235
 
     def test_r_m2_agreed_formula_needs_the_owners_agreement(self, client, login, ids):
-        body = {"compound_id": ids["A"], "code": "PROP-FIX", "name": "物业费（按户定额）", "kind": "property",
-                "basis": "per_house", "rate": "200", "filing_ref": "合同第五条"}
+        body = {
+            "compound_id": ids["A"],
+            "code": "PROP-FIX",
+            "name": "物业费（按户定额）",
+            "kind": "property",
+            "basis": "per_house",
+            "rate": "200",
+            "filing_ref": "合同第五条",
+        }
         r = client.post("/api/v1/fees/items", json=body, headers=login("manager_wang"))
         assert r.status_code == 422 and r.json()["error"]["code"] == "fees_agreement_required"
-        ok = client.post("/api/v1/fees/items", json={**body, "agreement_ref": "2026 年第一次业主大会决议第 3 项"},
-                         headers=login("manager_wang"))
+        ok = client.post(
+            "/api/v1/fees/items",
+            json={**body, "agreement_ref": "2026 年第一次业主大会决议第 3 项"},
+            headers=login("manager_wang"),
+        )
         assert ok.status_code == 201, ok.text
 
     def test_r_m2_agreed_per_house_formula_bills_the_same_to_every_house(self, session, ids):
-        fee_service.create_item(session, by=None, data=FeeItemCreate(
-            compound_id=ids["A"], code="FIX", name="定额", kind=FeeKind.property, basis=FeeBasis.per_house,
-            rate="199.99", filing_ref="合同", agreement_ref="业主大会决议"))
+        fee_service.create_item(
+            session,
+            by=None,
+            data=FeeItemCreate(
+                compound_id=ids["A"],
+                code="FIX",
+                name="定额",
+                kind=FeeKind.property,
+                basis=FeeBasis.per_house,
+                rate="199.99",
+                filing_ref="合同",
+                agreement_ref="业主大会决议",
+            ),
+        )
         fee_service.run_billing(session, by=None, compound_id=ids["A"], period=NEXT)
-        amounts = set(session.execute(select(Bill.amount_fen).join(FeeItem, FeeItem.id == Bill.item_id).where(
-            FeeItem.code == "FIX", Bill.period == NEXT)).scalars())
+        amounts = set(
+            session.execute(
+                select(Bill.amount_fen)
+                .join(FeeItem, FeeItem.id == Bill.item_id)
+                .where(FeeItem.code == "FIX", Bill.period == NEXT)
+            ).scalars()
+        )
         assert amounts == {19999}
 
 
 class TestRM4Developer:
     def test_r_m4_unsold_units_are_billed_to_the_developer(self, session, ids):
-        unsold = set(session.execute(select(House.id).where(House.compound_id == ids["A"],
-                                                            House.status == HouseStatus.developer_unsold)).scalars())
+        unsold = set(
+            session.execute(
+                select(House.id).where(House.compound_id == ids["A"], House.status == HouseStatus.developer_unsold)
+            ).scalars()
+        )
         assert unsold
-        payers = dict(session.execute(select(Bill.house_id, Bill.payer_kind).where(
-            Bill.compound_id == ids["A"], Bill.house_id.in_(unsold))).all())
+        payers = dict(
+            session.execute(
+                select(Bill.house_id, Bill.payer_kind).where(Bill.compound_id == ids["A"], Bill.house_id.in_(unsold))
+            ).all()
+        )
         assert set(payers) == unsold and set(payers.values()) == {"developer"}
-        owners = set(session.execute(select(Bill.payer_kind).where(Bill.compound_id == ids["A"],
-                                                                   Bill.house_id.not_in(unsold))).scalars())
+        owners = set(
+            session.execute(
+                select(Bill.payer_kind).where(Bill.compound_id == ids["A"], Bill.house_id.not_in(unsold))
+            ).scalars()
+        )
         assert owners == {"owner"}
 
     def test_r_m4_residents_never_see_developer_bills(self, client, login, session, ids):
@@ -121,26 +171,41 @@ class TestRM4Developer:
 
 class TestRM5Filed:
     def test_r_m5_an_item_without_contract_or_filing_cannot_be_created(self, client, login, ids):
-        body = {"compound_id": ids["A"], "code": "EXTRA", "name": "电梯加价费", "kind": "other",
-                "basis": "per_house", "rate": "20"}
+        body = {
+            "compound_id": ids["A"],
+            "code": "EXTRA",
+            "name": "电梯加价费",
+            "kind": "other",
+            "basis": "per_house",
+            "rate": "20",
+        }
         r = client.post("/api/v1/fees/items", json=body, headers=login("manager_wang"))
         assert r.status_code == 422 and r.json()["error"]["code"] == "fees_not_filed"
         assert "合同" in r.json()["error"]["message"]["zh"]
 
     def test_r_m5_an_inactive_item_is_not_billed(self, session, ids):
-        item = session.execute(select(FeeItem).where(FeeItem.compound_id == ids["A"], FeeItem.code == "WASTE")
-                               ).scalar_one()
+        item = session.execute(
+            select(FeeItem).where(FeeItem.compound_id == ids["A"], FeeItem.code == "WASTE")
+        ).scalar_one()
         item.active = False
         session.flush()
         fee_service.run_billing(session, by=None, compound_id=ids["A"], period=NEXT)
-        n = session.execute(select(func.count()).select_from(Bill).where(Bill.item_id == item.id,
-                                                                         Bill.period == NEXT)).scalar_one()
+        n = session.execute(
+            select(func.count()).select_from(Bill).where(Bill.item_id == item.id, Bill.period == NEXT)
+        ).scalar_one()
         assert n == 0
 
     @pytest.mark.parametrize("rate", ["-2", "0", "abc", "1.23456", "NaN"])
     def test_bad_rates_are_refused(self, client, login, ids, rate):
-        body = {"compound_id": ids["A"], "code": "R1", "name": "x", "kind": "other", "basis": "per_house",
-                "rate": rate, "filing_ref": "合同"}
+        body = {
+            "compound_id": ids["A"],
+            "code": "R1",
+            "name": "x",
+            "kind": "other",
+            "basis": "per_house",
+            "rate": rate,
+            "filing_ref": "合同",
+        }
         assert client.post("/api/v1/fees/items", json=body, headers=login("manager_wang")).status_code == 422
 
 
@@ -168,8 +233,12 @@ def test_two_concurrent_billing_runs_create_each_bill_once(tmp_path):
             t.join()
         with transaction() as s:
             total = _count(s, a, NEXT)
-            dupes = s.execute(select(Bill.house_id, Bill.item_id).where(Bill.period == NEXT)
-                              .group_by(Bill.house_id, Bill.item_id).having(func.count() > 1)).all()
+            dupes = s.execute(
+                select(Bill.house_id, Bill.item_id)
+                .where(Bill.period == NEXT)
+                .group_by(Bill.house_id, Bill.item_id)
+                .having(func.count() > 1)
+            ).all()
         assert dupes == []
         created = [n for n in out if isinstance(n, int)]
         # Both runs finish (the loser inserts nothing) or one is refused by the unique key; never both insert.
@@ -186,5 +255,5 @@ def test_the_monthly_job_bills_the_current_month_once(session, ids):
     assert "fees.monthly_billing" in registered_jobs()
     first = bill_current_month(date(2032, 3, 5))
     assert first.get(ids["A"], 0) > 0
-    assert bill_current_month(date(2032, 3, 20)) == {cid: 0 for cid in first}
+    assert bill_current_month(date(2032, 3, 20)) == dict.fromkeys(first, 0)
     assert _count(session, ids["A"], "2032-03") == first[ids["A"]]

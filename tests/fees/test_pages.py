@@ -19,7 +19,7 @@ class TestResidentBills:
         web_login("resident_li")
         r = client.get("/h5/bills")
         assert r.status_code == 200
-        houses = set(re.findall(r'· (\d+-\d+-\d+)</span>', r.text))
+        houses = set(re.findall(r"· (\d+-\d+-\d+)</span>", r.text))
         assert houses == {"3-1-0802"}
         assert 'data-testid="ledger"' in r.text and "电梯轿厢广告" in r.text
         assert "公共收益台账" in r.text
@@ -52,7 +52,8 @@ class TestResidentBills:
         assert ledger_state(session, bill.id) == before
         paid = session.execute(select(Payment.id)).scalars().first()
         if paid is not None and session.get(Payment, paid).bill_id not in {
-                b.id for b in session.execute(select(Bill).where(Bill.house_id == ids["li_house"])).scalars()}:
+            b.id for b in session.execute(select(Bill).where(Bill.house_id == ids["li_house"])).scalars()
+        }:
             assert client.get(f"/h5/bills/receipts/{paid}").status_code == 404
 
     def test_staff_cannot_open_the_resident_page(self, client, web_login):
@@ -71,8 +72,12 @@ class TestFeesConsole:
     def test_staff_collects_at_the_counter(self, client, web_login, session, ids):
         web_login("staff_liu")
         bill = other_open_bill(session, ids)
-        r = client.post(f"/console/fees/bills/{bill.id}/counter", headers=ORIGIN, follow_redirects=False,
-                        data={"amount": f"{bill.amount_fen / 100:.2f}", "channel": "counter_cash"})
+        r = client.post(
+            f"/console/fees/bills/{bill.id}/counter",
+            headers=ORIGIN,
+            follow_redirects=False,
+            data={"amount": f"{bill.amount_fen / 100:.2f}", "channel": "counter_cash"},
+        )
         assert r.status_code == 303, r.text
         session.expire_all()
         assert session.get(Bill, bill.id).status == "paid"
@@ -82,8 +87,11 @@ class TestFeesConsole:
         bill = other_open_bill(session, ids)
         before = ledger_state(session, bill.id)
         for amount in ("-1", "abc"):
-            r = client.post(f"/console/fees/bills/{bill.id}/counter", headers=ORIGIN,
-                            data={"amount": amount, "channel": "counter_cash"})
+            r = client.post(
+                f"/console/fees/bills/{bill.id}/counter",
+                headers=ORIGIN,
+                data={"amount": amount, "channel": "counter_cash"},
+            )
             assert r.status_code == 422 and "金额" in r.text
         assert ledger_state(session, bill.id) == before
 
@@ -107,24 +115,28 @@ class TestFeesConsole:
 
     def test_excel_export_holds_bills_and_payments(self, client, web_login, session, ids):
         web_login("manager_wang")
-        period = session.execute(select(Bill.period).where(Bill.compound_id == ids["A"])
-                                 .order_by(Bill.period)).scalars().first()
+        period = (
+            session.execute(select(Bill.period).where(Bill.compound_id == ids["A"]).order_by(Bill.period))
+            .scalars()
+            .first()
+        )
         r = client.get(f"/api/v1/fees/export.xlsx?compound_id={ids['A']}&period={period}")
         assert r.status_code == 200
         wb = load_workbook(BytesIO(r.content))
         bills, pays = wb.worksheets
-        n_bills = len(session.execute(select(Bill.id).where(Bill.compound_id == ids["A"], Bill.period == period)
-                                      ).all())
+        n_bills = len(session.execute(select(Bill.id).where(Bill.compound_id == ids["A"], Bill.period == period)).all())
         assert bills.max_row - 1 == n_bills
         assert pays.max_row > 1  # last month is mostly paid in the demo
 
 
-PAGES = {"resident_li": ("/h5/bills", "/h5/notices"), "manager_wang": ("/console/fees", "/console/notices"),
-         "committee_sun": ("/console/notices",)}
+PAGES = {
+    "resident_li": ("/h5/bills", "/h5/notices"),
+    "manager_wang": ("/console/fees", "/console/notices"),
+    "committee_sun": ("/console/notices",),
+}
 
 
 class TestBothLanguages:
-
     def test_every_string_is_translated(self, client, web_login):
         raw_key = re.compile(r"\b(?:fees|notices)\.[a-z_]+\.[a-z_]+\b")
         for lang in ("zh-CN", "en"):

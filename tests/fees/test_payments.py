@@ -99,8 +99,9 @@ class TestOnlineProvider:
         client.post(CALLBACK, content=body, headers=headers)
         r = client.post(f"/api/v1/fees/bills/{bill.id}/online-payments", headers=login("resident_li"))
         assert r.status_code == 409 and r.json()["error"]["code"] == "fees_bill_paid"
-        counter = client.post(f"/api/v1/fees/bills/{bill.id}/counter-payments", json={"amount": "1.00"},
-                              headers=login("staff_liu"))
+        counter = client.post(
+            f"/api/v1/fees/bills/{bill.id}/counter-payments", json={"amount": "1.00"}, headers=login("staff_liu")
+        )
         assert counter.status_code == 409
         assert len(payments_of(session, bill.id)) == 1
 
@@ -108,13 +109,19 @@ class TestOnlineProvider:
 class TestRM7Counter:
     def test_r_m7_staff_take_cash_at_the_counter_with_a_receipt(self, client, login, session, ids):
         bill = other_open_bill(session, ids)
-        part = client.post(f"/api/v1/fees/bills/{bill.id}/counter-payments",
-                           json={"amount": "1.00", "channel": "counter_cash"}, headers=login("staff_liu"))
+        part = client.post(
+            f"/api/v1/fees/bills/{bill.id}/counter-payments",
+            json={"amount": "1.00", "channel": "counter_cash"},
+            headers=login("staff_liu"),
+        )
         assert part.status_code == 201, part.text
         assert part.json()["receipt_no"].startswith("R") and part.json()["channel"] == "counter_cash"
         rest = (bill.amount_fen - 100) / 100
-        r = client.post(f"/api/v1/fees/bills/{bill.id}/counter-payments",
-                        json={"amount": f"{rest:.2f}", "channel": "counter_assisted"}, headers=login("staff_liu"))
+        r = client.post(
+            f"/api/v1/fees/bills/{bill.id}/counter-payments",
+            json={"amount": f"{rest:.2f}", "channel": "counter_assisted"},
+            headers=login("staff_liu"),
+        )
         assert r.status_code == 201
         session.expire_all()
         assert session.get(Bill, bill.id).status == "paid"
@@ -128,8 +135,9 @@ class TestRM7Counter:
     def test_negative_or_non_numeric_amounts_are_refused(self, client, login, session, ids, amount):
         bill = other_open_bill(session, ids)
         before = ledger_state(session, bill.id)
-        r = client.post(f"/api/v1/fees/bills/{bill.id}/counter-payments", json={"amount": amount},
-                        headers=login("staff_liu"))
+        r = client.post(
+            f"/api/v1/fees/bills/{bill.id}/counter-payments", json={"amount": amount}, headers=login("staff_liu")
+        )
         assert r.status_code == 422 and r.json()["error"]["code"] == "fees_bad_amount"
         assert r.json()["error"]["message"]["zh"] and r.json()["error"]["message"]["en"]
         assert ledger_state(session, bill.id) == before
@@ -137,24 +145,29 @@ class TestRM7Counter:
     def test_more_than_is_due_is_refused(self, client, login, session, ids):
         bill = other_open_bill(session, ids)
         before = ledger_state(session, bill.id)
-        r = client.post(f"/api/v1/fees/bills/{bill.id}/counter-payments",
-                        json={"amount": f"{bill.amount_fen / 100 + 1:.2f}"}, headers=login("staff_liu"))
+        r = client.post(
+            f"/api/v1/fees/bills/{bill.id}/counter-payments",
+            json={"amount": f"{bill.amount_fen / 100 + 1:.2f}"},
+            headers=login("staff_liu"),
+        )
         assert r.status_code == 409 and r.json()["error"]["code"] == "fees_overpayment"
         assert ledger_state(session, bill.id) == before
 
     def test_residents_and_guards_cannot_take_counter_payments(self, client, login, session, ids):
         bill = li_open_bill(session, ids)
         for who in ("resident_li", "guard_chen", "committee_sun"):
-            r = client.post(f"/api/v1/fees/bills/{bill.id}/counter-payments", json={"amount": "1"},
-                            headers=login(who))
+            r = client.post(f"/api/v1/fees/bills/{bill.id}/counter-payments", json={"amount": "1"}, headers=login(who))
             assert r.status_code == 403, who
 
 
 class TestRefunds:
     def _paid(self, client, login, session, ids) -> Bill:
         bill = other_open_bill(session, ids)
-        client.post(f"/api/v1/fees/bills/{bill.id}/counter-payments", json={"amount": f"{bill.amount_fen / 100:.2f}"},
-                    headers=login("staff_liu"))
+        client.post(
+            f"/api/v1/fees/bills/{bill.id}/counter-payments",
+            json={"amount": f"{bill.amount_fen / 100:.2f}"},
+            headers=login("staff_liu"),
+        )
         session.expire_all()
         return session.get(Bill, bill.id)
 
@@ -162,30 +175,41 @@ class TestRefunds:
         bill = self._paid(client, login, session, ids)
         url = f"/api/v1/fees/bills/{bill.id}/refunds"
         half = bill.amount_fen // 2
-        ok = client.post(url, json={"amount": f"{half / 100:.2f}", "reason": "多收：面积更正"},
-                         headers=login("manager_wang"))
+        ok = client.post(
+            url, json={"amount": f"{half / 100:.2f}", "reason": "多收：面积更正"}, headers=login("manager_wang")
+        )
         assert ok.status_code == 201, ok.text
         before = ledger_state(session, bill.id)
-        over = client.post(url, json={"amount": f"{(bill.amount_fen - half + 1) / 100:.2f}", "reason": "再退"},
-                           headers=login("manager_wang"))
+        over = client.post(
+            url,
+            json={"amount": f"{(bill.amount_fen - half + 1) / 100:.2f}", "reason": "再退"},
+            headers=login("manager_wang"),
+        )
         assert over.status_code == 409 and over.json()["error"]["code"] == "fees_refund_too_large"
         assert ledger_state(session, bill.id) == before
-        rest = client.post(url, json={"amount": f"{(bill.amount_fen - half) / 100:.2f}", "reason": "预收未服务月份"},
-                           headers=login("manager_wang"))
+        rest = client.post(
+            url,
+            json={"amount": f"{(bill.amount_fen - half) / 100:.2f}", "reason": "预收未服务月份"},
+            headers=login("manager_wang"),
+        )
         assert rest.status_code == 201
         session.expire_all()
         assert session.get(Bill, bill.id).refunded_fen == bill.amount_fen
 
     def test_refund_of_an_unpaid_bill_is_refused(self, client, login, session, ids):
         bill = other_open_bill(session, ids)
-        r = client.post(f"/api/v1/fees/bills/{bill.id}/refunds", json={"amount": "0.01", "reason": "测试"},
-                        headers=login("manager_wang"))
+        r = client.post(
+            f"/api/v1/fees/bills/{bill.id}/refunds",
+            json={"amount": "0.01", "reason": "测试"},
+            headers=login("manager_wang"),
+        )
         assert r.status_code == 409
 
     def test_cashiers_cannot_refund(self, client, login, session, ids):
         bill = self._paid(client, login, session, ids)
-        r = client.post(f"/api/v1/fees/bills/{bill.id}/refunds", json={"amount": "1", "reason": "x" * 3},
-                        headers=login("staff_liu"))
+        r = client.post(
+            f"/api/v1/fees/bills/{bill.id}/refunds", json={"amount": "1", "reason": "x" * 3}, headers=login("staff_liu")
+        )
         assert r.status_code == 403
 
 
@@ -195,12 +219,17 @@ class TestScope:
         assert r.status_code == 200 and all(b["compound_id"] == ids["B"] for b in r.json()["items"])
         bill = li_open_bill(session, ids)
         assert client.get(f"/api/v1/fees/bills/{bill.id}", headers=login("outsider_zhao")).status_code == 404
-        assert client.get(f"/api/v1/fees/bills?compound_id={ids['A']}",
-                          headers=login("outsider_zhao")).json()["total"] == 0
-        assert client.get(f"/api/v1/fees/export.xlsx?compound_id={ids['A']}",
-                          headers=login("outsider_zhao")).status_code == 404
-        r = client.post(f"/api/v1/fees/bills/{bill.id}/counter-payments", json={"amount": "1"},
-                        headers=login("outsider_zhao"))
+        assert (
+            client.get(f"/api/v1/fees/bills?compound_id={ids['A']}", headers=login("outsider_zhao")).json()["total"]
+            == 0
+        )
+        assert (
+            client.get(f"/api/v1/fees/export.xlsx?compound_id={ids['A']}", headers=login("outsider_zhao")).status_code
+            == 404
+        )
+        r = client.post(
+            f"/api/v1/fees/bills/{bill.id}/counter-payments", json={"amount": "1"}, headers=login("outsider_zhao")
+        )
         assert r.status_code == 404
 
 
@@ -220,10 +249,14 @@ def test_concurrent_replays_of_one_callback_pay_once(tmp_path):
         from anju.accounts.service import account_service
 
         with transaction() as s:
-            li = account_service.principal(s, s.execute(select(User).where(User.username == "resident_li")
-                                                        ).scalar_one())
-            bill = s.execute(select(Bill).where(Bill.house_id.in_(li.house_ids), Bill.status == "open")
-                             .order_by(Bill.id)).scalars().first()
+            li = account_service.principal(
+                s, s.execute(select(User).where(User.username == "resident_li")).scalar_one()
+            )
+            bill = (
+                s.execute(select(Bill).where(Bill.house_id.in_(li.house_ids), Bill.status == "open").order_by(Bill.id))
+                .scalars()
+                .first()
+            )
             intent = fee_service.open_online(s, by=li, bill_id=bill.id)
             order_no, amount, bill_id = intent.order_no, intent.amount_fen, bill.id
         body, sig = simulated_provider.notification(order_no=order_no, amount_fen=amount, txn_id="RACE-TXN-1")
@@ -260,8 +293,11 @@ def _counter(bill_id: int, amount: str, out: list[object], barrier: threading.Ba
 def test_two_cashiers_paying_one_bill_at_once_pay_it_once(tmp_path):
     with dedicated_database(tmp_path, "fees_counter_race", seed=True):
         with transaction() as s:
-            bill = s.execute(select(Bill).where(Bill.status == "open", Bill.payer_kind == "owner")
-                             .order_by(Bill.id)).scalars().first()
+            bill = (
+                s.execute(select(Bill).where(Bill.status == "open", Bill.payer_kind == "owner").order_by(Bill.id))
+                .scalars()
+                .first()
+            )
             bill_id, amount = bill.id, f"{bill.amount_fen / 100:.2f}"
         out: list[object] = []
         barrier = threading.Barrier(2)

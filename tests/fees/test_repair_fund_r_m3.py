@@ -15,14 +15,26 @@ TODAY = date(2026, 11, 21)
 
 
 def _income(session, compound_id: int, day: date, gross: int, cost: int = 0) -> None:
-    session.add(CommonIncome(compound_id=compound_id, occurred_on=day, kind="ads", description="电梯广告",
-                             gross_fen=gross, cost_fen=cost, cost_doc="合同" if cost else None))
+    session.add(
+        CommonIncome(
+            compound_id=compound_id,
+            occurred_on=day,
+            kind="ads",
+            description="电梯广告",
+            gross_fen=gross,
+            cost_fen=cost,
+            cost_doc="合同" if cost else None,
+        )
+    )
     session.flush()
 
 
 def _policy(client, login, ids, permille: int):
-    return client.put("/api/v1/fees/income-policy", headers=login("manager_wang"),
-                      json={"compound_id": ids["A"], "share_permille": permille, "rule_ref": "业主大会决议 2026-02"})
+    return client.put(
+        "/api/v1/fees/income-policy",
+        headers=login("manager_wang"),
+        json={"compound_id": ids["A"], "share_permille": permille, "rule_ref": "业主大会决议 2026-02"},
+    )
 
 
 def test_r_m3_quarter_arithmetic():
@@ -38,8 +50,14 @@ def test_r_m3_share_must_be_more_than_half(client, login, ids):
         r = _policy(client, login, ids, bad)
         assert r.status_code == 422, bad
     assert _policy(client, login, ids, 501).status_code == 200
-    assert client.put("/api/v1/fees/income-policy", headers=login("resident_li"),
-                      json={"compound_id": ids["A"], "share_permille": 600, "rule_ref": "x决议"}).status_code == 403
+    assert (
+        client.put(
+            "/api/v1/fees/income-policy",
+            headers=login("resident_li"),
+            json={"compound_id": ids["A"], "share_permille": 600, "rule_ref": "x决议"},
+        ).status_code
+        == 403
+    )
 
 
 def test_r_m3_quarterly_job_moves_the_share_once(client, login, session, ids):
@@ -63,18 +81,36 @@ def test_r_m3_quarterly_job_moves_the_share_once(client, login, session, ids):
 
 def test_r_m3_bad_requests(client, login, ids):
     h = login("manager_wang")
-    assert client.post("/api/v1/fees/repair-fund-transfers", headers=h,
-                       json={"compound_id": ids["A"], "quarter": "2026Q3"}).status_code == 422  # no policy yet
+    assert (
+        client.post(
+            "/api/v1/fees/repair-fund-transfers", headers=h, json={"compound_id": ids["A"], "quarter": "2026Q3"}
+        ).status_code
+        == 422
+    )  # no policy yet
     _policy(client, login, ids, 700)
-    assert client.post("/api/v1/fees/repair-fund-transfers", headers=h,
-                       json={"compound_id": ids["A"], "quarter": "2026-Q3"}).status_code == 422
+    assert (
+        client.post(
+            "/api/v1/fees/repair-fund-transfers", headers=h, json={"compound_id": ids["A"], "quarter": "2026-Q3"}
+        ).status_code
+        == 422
+    )
     future = f"{date.today().year + 1}Q1"
     r = client.post("/api/v1/fees/repair-fund-transfers", headers=h, json={"compound_id": ids["A"], "quarter": future})
     assert r.status_code == 422 and r.json()["error"]["code"] == "fees_bad_quarter"
-    assert client.post("/api/v1/fees/repair-fund-transfers", headers=login("outsider_zhao"),
-                       json={"compound_id": ids["A"], "quarter": "2026Q1"}).status_code == 404
-    assert client.get(f"/api/v1/fees/repair-fund-transfers?compound_id={ids['A']}",
-                      headers=login("outsider_zhao")).status_code == 404
+    assert (
+        client.post(
+            "/api/v1/fees/repair-fund-transfers",
+            headers=login("outsider_zhao"),
+            json={"compound_id": ids["A"], "quarter": "2026Q1"},
+        ).status_code
+        == 404
+    )
+    assert (
+        client.get(
+            f"/api/v1/fees/repair-fund-transfers?compound_id={ids['A']}", headers=login("outsider_zhao")
+        ).status_code
+        == 404
+    )
 
 
 @pytest.mark.parametrize("quarter", ["2026Q5", "26Q1"])

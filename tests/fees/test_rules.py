@@ -17,8 +17,9 @@ from anju.registry.models import House, Person
 from tests.fees.helpers import this_period
 
 FEES_SRC = Path(__file__).parents[2] / "src" / "anju" / "fees"
-CUT_WORDS = re.compile(r"cut|disconnect|shut.?off|suspend|restrict|valve|switch.?off|停水|停电|停暖|停气|断水|断电",
-                       re.IGNORECASE)
+CUT_WORDS = re.compile(
+    r"cut|disconnect|shut.?off|suspend|restrict|valve|switch.?off|停水|停电|停暖|停气|断水|断电", re.IGNORECASE
+)
 
 
 class TestRM1NoCutOff:
@@ -59,16 +60,26 @@ class TestRM1NoCutOff:
         assert [n for n in names(get_command(app)) if CUT_WORDS.search(n)] == []
 
     def test_r_m1_reminder_deadline_must_be_reasonable(self, client, login, ids):
-        body = {"compound_id": ids["A"], "period": previous_period(this_period()),
-                "deadline": (date.today() + timedelta(days=3)).isoformat()}
+        body = {
+            "compound_id": ids["A"],
+            "period": previous_period(this_period()),
+            "deadline": (date.today() + timedelta(days=3)).isoformat(),
+        }
         r = client.post("/api/v1/fees/reminders", json=body, headers=login("manager_wang"))
         assert r.status_code == 422 and r.json()["error"]["code"] == "fees_deadline_too_soon"
 
     def test_r_m1_reminders_reach_owing_households_once_in_their_inbox(self, client, login, session, ids):
         period = previous_period(this_period())
-        owing = set(session.execute(select(Bill.house_id).where(
-            Bill.compound_id == ids["A"], Bill.period == period, Bill.status == "open",
-            Bill.payer_kind == "owner")).scalars())
+        owing = set(
+            session.execute(
+                select(Bill.house_id).where(
+                    Bill.compound_id == ids["A"],
+                    Bill.period == period,
+                    Bill.status == "open",
+                    Bill.payer_kind == "owner",
+                )
+            ).scalars()
+        )
         assert owing, "the demo leaves some of last month unpaid"
         body = {"compound_id": ids["A"], "period": period, "deadline": (date.today() + timedelta(days=15)).isoformat()}
         r = client.post("/api/v1/fees/reminders", json=body, headers=login("manager_wang"))
@@ -80,28 +91,34 @@ class TestRM1NoCutOff:
         one = reminders[0]
         notice = session.get(Notice, one.notice_id)
         assert notice.kind == "arrears" and notice.target_kind == "house" and notice.target_id == one.house_id
-        houses = set(session.execute(select(NoticeDelivery.house_id).where(NoticeDelivery.notice_id == notice.id)
-                                     ).scalars())
+        houses = set(
+            session.execute(select(NoticeDelivery.house_id).where(NoticeDelivery.notice_id == notice.id)).scalars()
+        )
         assert houses <= {one.house_id}
 
 
 class TestArrearsAggregatesOnly:
     def test_public_disclosure_names_nobody(self, client, login, session, ids):
-        r = client.post("/api/v1/fees/arrears/disclosure", json={"compound_id": ids["A"]},
-                        headers=login("manager_wang"))
+        r = client.post(
+            "/api/v1/fees/arrears/disclosure", json={"compound_id": ids["A"]}, headers=login("manager_wang")
+        )
         assert r.status_code == 201
         notice = session.get(Notice, r.json()["notice_id"])
         agg = client.get(f"/api/v1/fees/arrears?compound_id={ids['A']}", headers=login("manager_wang")).json()
         assert agg["houses"] > 0 and str(agg["houses"]) in notice.body
-        owing = session.execute(select(House.label, House.id).join(Bill, Bill.house_id == House.id).where(
-            Bill.compound_id == ids["A"], Bill.status == "open", Bill.due_on < date.today())).all()
+        owing = session.execute(
+            select(House.label, House.id)
+            .join(Bill, Bill.house_id == House.id)
+            .where(Bill.compound_id == ids["A"], Bill.status == "open", Bill.due_on < date.today())
+        ).all()
         names = session.execute(select(Person.name).where(Person.compound_id == ids["A"])).scalars().all()
         assert not [label for label, _ in owing if label in notice.body]
         assert not [n for n in names if len(n) >= 2 and n in notice.body]
 
     def test_residents_cannot_read_the_arrears_aggregate_api(self, client, login, ids):
-        assert client.get(f"/api/v1/fees/arrears?compound_id={ids['A']}", headers=login("resident_li")
-                          ).status_code == 403
+        assert (
+            client.get(f"/api/v1/fees/arrears?compound_id={ids['A']}", headers=login("resident_li")).status_code == 403
+        )
 
     def test_committee_sees_the_aggregate_but_only_its_own_bills(self, client, login, session, ids):
         from anju.accounts.models import User
@@ -110,8 +127,11 @@ class TestArrearsAggregatesOnly:
         agg = client.get(f"/api/v1/fees/arrears?compound_id={ids['A']}", headers=login("committee_sun"))
         assert agg.status_code == 200 and set(agg.json()) == {"houses", "bills", "amount_fen", "by_building"}
         person = session.execute(select(User.person_id).where(User.username == "committee_sun")).scalar_one()
-        own = set(session.execute(select(Occupancy.house_id).where(Occupancy.person_id == person,
-                                                                   Occupancy.ended_on.is_(None))).scalars())
+        own = set(
+            session.execute(
+                select(Occupancy.house_id).where(Occupancy.person_id == person, Occupancy.ended_on.is_(None))
+            ).scalars()
+        )
         bills = client.get(f"/api/v1/fees/bills?compound_id={ids['A']}", headers=login("committee_sun")).json()
         assert bills["items"] and {b["house_id"] for b in bills["items"]} <= own
 
@@ -124,17 +144,25 @@ class TestRM3CommonIncome:
         assert ads["cost_fen"] > 0 and ads["cost_doc"]
 
     def test_r_m3_a_cost_needs_its_document(self, client, login, ids):
-        body = {"compound_id": ids["A"], "occurred_on": date.today().isoformat(), "kind": "ads",
-                "description": "道闸广告", "gross": "1000", "cost": "100"}
+        body = {
+            "compound_id": ids["A"],
+            "occurred_on": date.today().isoformat(),
+            "kind": "ads",
+            "description": "道闸广告",
+            "gross": "1000",
+            "cost": "100",
+        }
         r = client.post("/api/v1/fees/income", json=body, headers=login("manager_wang"))
         assert r.status_code == 422 and r.json()["error"]["fields"][0]["field"] == "cost_doc"
-        ok = client.post("/api/v1/fees/income", json={**body, "cost_doc": "发票 No.0012"},
-                         headers=login("manager_wang"))
+        ok = client.post(
+            "/api/v1/fees/income", json={**body, "cost_doc": "发票 No.0012"}, headers=login("manager_wang")
+        )
         assert ok.status_code == 201 and ok.json()["gross_fen"] == 100000 and ok.json()["cost_fen"] == 10000
 
     def test_r_m3_outsiders_do_not_see_another_compounds_ledger(self, client, login, ids):
-        assert client.get(f"/api/v1/fees/income?compound_id={ids['A']}", headers=login("outsider_zhao")
-                          ).status_code == 404
+        assert (
+            client.get(f"/api/v1/fees/income?compound_id={ids['A']}", headers=login("outsider_zhao")).status_code == 404
+        )
 
 
 class TestRM6Publication:
@@ -157,8 +185,9 @@ class TestRM6Publication:
         from anju.accounts.service import account_service
         from anju.fees.service import fee_service
 
-        who = account_service.principal(session, session.execute(select(User).where(
-            User.username == "manager_wang")).scalar_one())
+        who = account_service.principal(
+            session, session.execute(select(User).where(User.username == "manager_wang")).scalar_one()
+        )
         notice = fee_service.publish_income_report(session, by=who, compound_id=ids["A"], today=date.today())
         assert notice.kind == "disclosure" and "净收益 25020.50 元" in notice.body
         inbox = client.get("/api/v1/me/notices", headers=login("resident_li")).json()

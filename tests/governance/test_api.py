@@ -31,8 +31,11 @@ def _participation(client, login, vote_id):
 
 def test_owner_votes_once_and_checks_the_receipt(client, login, ids, open_vote):
     before = _participation(client, login, open_vote)
-    r = client.post(f"/api/v1/votes/{open_vote}/ballots", headers=login("resident_li"),
-                    json={"house_id": ids["li_house"], "choices": CHOICES})
+    r = client.post(
+        f"/api/v1/votes/{open_vote}/ballots",
+        headers=login("resident_li"),
+        json={"house_id": ids["li_house"], "choices": CHOICES},
+    )
     assert r.status_code == 201, r.text
     receipt = r.json()["receipt"]
     assert r.json()["house_labels"] == ["3-1-0802"]
@@ -55,24 +58,36 @@ def test_bad_ballots_are_refused_with_reasons_and_change_nothing(client, login, 
     other = session.execute(select(Vote.compound_id).where(Vote.id == open_vote)).scalar_one()
     from anju.registry.models import House
 
-    not_mine = session.execute(select(House.id).where(House.compound_id == other, House.id != ids["li_house"],
-                                                      House.label != "3-1-0802")).scalars().first()
+    not_mine = (
+        session.execute(
+            select(House.id).where(House.compound_id == other, House.id != ids["li_house"], House.label != "3-1-0802")
+        )
+        .scalars()
+        .first()
+    )
     foreign = client.post(url, headers=li, json={"house_id": not_mine, "choices": CHOICES})
     assert foreign.status_code == 403 and foreign.json()["error"]["message"]["zh"]
     extra = client.post(url, headers=li, json={"house_id": ids["li_house"], "choices": {**CHOICES, "3": "yes"}})
     assert extra.status_code in (409, 422)
-    paper = client.post(f"/api/v1/votes/{open_vote}/paper-ballots", headers=login("committee_sun"),
-                        json={"house_id": ids["li_house"], "choices": CHOICES, "paper_ref": "P-001"})
+    paper = client.post(
+        f"/api/v1/votes/{open_vote}/paper-ballots",
+        headers=login("committee_sun"),
+        json={"house_id": ids["li_house"], "choices": CHOICES, "paper_ref": "P-001"},
+    )
     assert paper.status_code == 409 and "online" in paper.json()["error"]["message"]["en"]
-    proxy_less = client.post(f"/api/v1/votes/{open_vote}/ballots", headers=login("committee_sun"),
-                             json={"house_id": ids["li_house"], "choices": CHOICES})
+    proxy_less = client.post(
+        f"/api/v1/votes/{open_vote}/ballots",
+        headers=login("committee_sun"),
+        json={"house_id": ids["li_house"], "choices": CHOICES},
+    )
     assert proxy_less.status_code in (403, 409)
     assert _participation(client, login, open_vote) == before
 
 
 def test_agenda_edit_after_publication_is_refused(client, login, open_vote):
-    r = client.put(f"/api/v1/votes/{open_vote}/agenda", headers=login("manager_wang"),
-                   json={"items": [{"title": "新增议题"}]})
+    r = client.put(
+        f"/api/v1/votes/{open_vote}/agenda", headers=login("manager_wang"), json={"items": [{"title": "新增议题"}]}
+    )
     assert r.status_code == 409 and r.json()["error"]["code"] == "vote_agenda_frozen"
     items = client.get(f"/api/v1/votes/{open_vote}", headers=login("manager_wang")).json()["items"]
     assert [i["title"] for i in items] != ["新增议题"] and len(items) == 2
@@ -80,10 +95,18 @@ def test_agenda_edit_after_publication_is_refused(client, login, open_vote):
 
 def test_r_v11_publishing_a_vote_that_opens_too_soon_is_refused(client, login, ids):
     now = datetime.now(UTC)
-    r = client.post("/api/v1/votes", headers=login("committee_sun"), json={
-        "compound_id": ids["A"], "title": "选举业主委员会", "matter_type": "elect_committee",
-        "opens_at": (now + timedelta(days=10)).isoformat(), "closes_at": (now + timedelta(days=20)).isoformat(),
-        "items": [{"title": "选举第三届业主委员会"}]})
+    r = client.post(
+        "/api/v1/votes",
+        headers=login("committee_sun"),
+        json={
+            "compound_id": ids["A"],
+            "title": "选举业主委员会",
+            "matter_type": "elect_committee",
+            "opens_at": (now + timedelta(days=10)).isoformat(),
+            "closes_at": (now + timedelta(days=20)).isoformat(),
+            "items": [{"title": "选举第三届业主委员会"}],
+        },
+    )
     assert r.status_code == 201, r.text
     vote_id = r.json()["id"]
     pub = client.post(f"/api/v1/votes/{vote_id}/publish", headers=login("committee_sun"))
@@ -93,10 +116,20 @@ def test_r_v11_publishing_a_vote_that_opens_too_soon_is_refused(client, login, i
 
 def test_scope_and_roles(client, login, open_vote, past_vote):
     assert client.get(f"/api/v1/votes/{open_vote}", headers=login("outsider_zhao")).status_code == 404
-    assert client.post(f"/api/v1/votes/{open_vote}/ballots", headers=login("manager_wang"),
-                       json={"house_id": 1, "choices": CHOICES}).status_code == 403
-    assert client.put(f"/api/v1/votes/{open_vote}/agenda", headers=login("resident_li"),
-                      json={"items": [{"title": "x"}]}).status_code == 403
+    assert (
+        client.post(
+            f"/api/v1/votes/{open_vote}/ballots",
+            headers=login("manager_wang"),
+            json={"house_id": 1, "choices": CHOICES},
+        ).status_code
+        == 403
+    )
+    assert (
+        client.put(
+            f"/api/v1/votes/{open_vote}/agenda", headers=login("resident_li"), json={"items": [{"title": "x"}]}
+        ).status_code
+        == 403
+    )
     assert client.get(f"/api/v1/votes/{open_vote}/verify", headers=login("resident_li")).status_code == 403
 
 

@@ -43,7 +43,8 @@ def test_r_v5_double_vote_under_concurrency_stores_exactly_one_ballot(tmp_path):
             t.join(60)
         assert sorted(outcomes) == ["refused", "stored"]
         with core_db.new_session() as s:
-            assert s.execute(select(func.count()).select_from(Ballot).where(Ballot.vote_id == vote_id)
-                             ).scalar_one() == 1
+            assert (
+                s.execute(select(func.count()).select_from(Ballot).where(Ballot.vote_id == vote_id)).scalar_one() == 1
+            )
             assert vote_service.verify(s, s.get(type(v), vote_id)).ok
         engine.dispose()

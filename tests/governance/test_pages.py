@@ -33,8 +33,9 @@ def test_committee_member_opens_the_console_pages(client, web_login, open_vote, 
     assert 'data-testid="gov-results"' in r.text and 'data-testid="gov-announcement"' in r.text
 
 
-@pytest.mark.parametrize(("user", "status"), [("manager_wang", 200), ("guard_chen", 403), ("resident_li", 403),
-                                              ("gov_street", 403)])
+@pytest.mark.parametrize(
+    ("user", "status"), [("manager_wang", 200), ("guard_chen", 403), ("resident_li", 403), ("gov_street", 403)]
+)
 def test_console_votes_guard(client, web_login, user, status):
     web_login(user)
     assert client.get("/console/votes").status_code == status
@@ -49,10 +50,20 @@ def test_set_up_form_refuses_a_short_notice_then_publishes(client, web_login, se
     web_login("committee_sun")
     now = datetime.now(CST)
     fmt = "%Y-%m-%dT%H:%M"
-    r = client.post("/console/votes", headers=ORIGIN, data={
-        "title": "选举第三届业主委员会", "matter_type": "elect_committee", "subject_house": "",
-        "opens_at": (now + timedelta(days=5)).strftime(fmt), "closes_at": (now + timedelta(days=20)).strftime(fmt),
-        "description": "", "item": ["选举委员 5 名", ""]}, follow_redirects=False)
+    r = client.post(
+        "/console/votes",
+        headers=ORIGIN,
+        data={
+            "title": "选举第三届业主委员会",
+            "matter_type": "elect_committee",
+            "subject_house": "",
+            "opens_at": (now + timedelta(days=5)).strftime(fmt),
+            "closes_at": (now + timedelta(days=20)).strftime(fmt),
+            "description": "",
+            "item": ["选举委员 5 名", ""],
+        },
+        follow_redirects=False,
+    )
     assert r.status_code == 303, r.text
     url = r.headers["location"]
     r = client.post(url + "/publish", headers=ORIGIN, follow_redirects=False)
@@ -68,14 +79,22 @@ def test_resident_votes_on_the_phone_page_once(client, web_login, open_vote, ids
     assert r.status_code == 200 and OPEN_VOTE_TITLE in r.text
     page = client.get(f"/h5/votes/{open_vote}")
     assert 'data-testid="gov-ballot-form"' in page.text
-    r = client.post(f"/h5/votes/{open_vote}/ballot", headers=ORIGIN,
-                    data={"house_id": str(ids["li_house"]), "c1": "yes", "c2": "abstain"}, follow_redirects=False)
+    r = client.post(
+        f"/h5/votes/{open_vote}/ballot",
+        headers=ORIGIN,
+        data={"house_id": str(ids["li_house"]), "c1": "yes", "c2": "abstain"},
+        follow_redirects=False,
+    )
     assert r.status_code == 303 and "receipt=" in r.headers["location"]
     receipt = r.headers["location"].split("receipt=")[1]
     done = client.get(r.headers["location"])
     assert receipt in done.text and 'data-testid="gov-ballot-form"' not in done.text
-    again = client.post(f"/h5/votes/{open_vote}/ballot", headers=ORIGIN,
-                        data={"house_id": str(ids["li_house"]), "c1": "no", "c2": "no"}, follow_redirects=False)
+    again = client.post(
+        f"/h5/votes/{open_vote}/ballot",
+        headers=ORIGIN,
+        data={"house_id": str(ids["li_house"]), "c1": "no", "c2": "no"},
+        follow_redirects=False,
+    )
     assert again.status_code == 409 and 'data-testid="gov-error"' in again.text
     check = client.get(f"/h5/votes/{open_vote}?check={receipt}")
     assert 'data-testid="gov-check"' in check.text and "alert-ok" in check.text
@@ -84,15 +103,20 @@ def test_resident_votes_on_the_phone_page_once(client, web_login, open_vote, ids
 
 def test_resident_ballot_missing_an_item_is_refused(client, web_login, open_vote, ids):
     web_login("resident_li")
-    r = client.post(f"/h5/votes/{open_vote}/ballot", headers=ORIGIN,
-                    data={"house_id": str(ids["li_house"]), "c1": "yes"}, follow_redirects=False)
+    r = client.post(
+        f"/h5/votes/{open_vote}/ballot",
+        headers=ORIGIN,
+        data={"house_id": str(ids["li_house"]), "c1": "yes"},
+        follow_redirects=False,
+    )
     assert r.status_code == 422 and 'data-testid="gov-error"' in r.text
 
 
 def test_r_v16_resident_asks_for_a_paper_ballot_and_the_committee_sees_it(client, web_login, open_vote, ids):
     web_login("resident_li")
-    r = client.post(f"/h5/votes/{open_vote}/paper", headers=ORIGIN, data={"house_id": str(ids["li_house"])},
-                    follow_redirects=False)
+    r = client.post(
+        f"/h5/votes/{open_vote}/paper", headers=ORIGIN, data={"house_id": str(ids["li_house"])}, follow_redirects=False
+    )
     assert r.status_code == 303
     assert 'data-testid="gov-paper-requested"' in client.get(f"/h5/votes/{open_vote}").text
     web_login("committee_sun")

@@ -14,8 +14,9 @@ from anju.governance.tally import Weight, decide, quorum_met, tally, tally_item
 Y, N, A = Choice.yes, Choice.no, Choice.abstain
 
 
-def _item(areas: list[int | str], choices: dict[int, Choice], threshold: Threshold = Threshold.majority,
-          deem: bool = False):
+def _item(
+    areas: list[int | str], choices: dict[int, Choice], threshold: Threshold = Threshold.majority, deem: bool = False
+):
     electors = {i: Fraction(Decimal(str(a))) for i, a in enumerate(areas)}
     return tally_item(1, threshold, electors, choices, deem_unreturned=deem)
 
@@ -49,8 +50,9 @@ class TestMajority:
         assert THRESHOLD_OF[MatterType.raise_repair_fund] is Threshold.three_quarters
         # 2 of 3 yes (67 %) passes as a majority matter; the same split fails as a 3/4 matter.
         assert _item([100] * 3, {0: Y, 1: Y, 2: N}, THRESHOLD_OF[MatterType.use_repair_fund]).outcome is Outcome.passed
-        assert _item([100] * 3, {0: Y, 1: Y, 2: N},
-                     THRESHOLD_OF[MatterType.raise_repair_fund]).outcome is Outcome.rejected
+        assert (
+            _item([100] * 3, {0: Y, 1: Y, 2: N}, THRESHOLD_OF[MatterType.raise_repair_fund]).outcome is Outcome.rejected
+        )
 
 
 class TestQuorum:
@@ -60,8 +62,8 @@ class TestQuorum:
 
     def test_r_v17_two_thirds_of_7_owners_needs_5(self):
         # 2/3 of 7 is 4.67: 4 owners miss quorum, 5 make it (以上 includes, but 4 < 14/3).
-        assert not _item([100] * 7, {i: Y for i in range(4)}).quorum
-        assert _item([100] * 7, {i: Y for i in range(5)}).quorum
+        assert not _item([100] * 7, dict.fromkeys(range(4), Y)).quorum
+        assert _item([100] * 7, dict.fromkeys(range(5), Y)).quorum
 
     def test_r_v17_two_thirds_area_not_divisible_by_three(self):
         # Total 100.00 m²: 2/3 is 66.666…; 66.66 misses, 66.67 makes it.
@@ -87,8 +89,9 @@ class TestQuorum:
 
     def test_r_v4_no_owners_is_never_a_quorum(self):
         assert not quorum_met(Weight(), Weight())
-        assert decide(Threshold.majority, total=Weight(), participating=Weight(), yes=Weight()) \
-            is Outcome.invalid_quorum
+        assert (
+            decide(Threshold.majority, total=Weight(), participating=Weight(), yes=Weight()) is Outcome.invalid_quorum
+        )
 
 
 class TestThreeQuarters:
@@ -98,20 +101,30 @@ class TestThreeQuarters:
 
     def test_r_v2_just_under_three_quarters_fails(self):
         # 5 of 7 participants (71 %) fails; 6 of 7 passes.
-        assert _item([100] * 7, {0: Y, 1: Y, 2: Y, 3: Y, 4: Y, 5: N, 6: N},
-                     Threshold.three_quarters).outcome is Outcome.rejected
-        assert _item([100] * 7, {0: Y, 1: Y, 2: Y, 3: Y, 4: Y, 5: Y, 6: N},
-                     Threshold.three_quarters).outcome is Outcome.passed
+        assert (
+            _item([100] * 7, {0: Y, 1: Y, 2: Y, 3: Y, 4: Y, 5: N, 6: N}, Threshold.three_quarters).outcome
+            is Outcome.rejected
+        )
+        assert (
+            _item([100] * 7, {0: Y, 1: Y, 2: Y, 3: Y, 4: Y, 5: Y, 6: N}, Threshold.three_quarters).outcome
+            is Outcome.passed
+        )
 
     def test_r_v17_three_quarters_of_area_not_divisible_by_four(self):
         # Participating area 100.01: 3/4 is 75.0075; yes-area 75.00 fails, 75.01 passes.
-        r = tally_item(1, Threshold.three_quarters,
-                       {0: Fraction(Decimal("75.00")), 1: Fraction(Decimal("25.01")), 2: Fraction(0),
-                        3: Fraction(0)}, {0: Y, 1: N, 2: Y, 3: Y})
+        r = tally_item(
+            1,
+            Threshold.three_quarters,
+            {0: Fraction(Decimal("75.00")), 1: Fraction(Decimal("25.01")), 2: Fraction(0), 3: Fraction(0)},
+            {0: Y, 1: N, 2: Y, 3: Y},
+        )
         assert r.yes.owners == 3 and r.outcome is Outcome.rejected  # 75.00 / 100.01 < 3/4
-        r = tally_item(1, Threshold.three_quarters,
-                       {0: Fraction(Decimal("75.01")), 1: Fraction(Decimal("25.00")), 2: Fraction(0),
-                        3: Fraction(0)}, {0: Y, 1: N, 2: Y, 3: Y})
+        r = tally_item(
+            1,
+            Threshold.three_quarters,
+            {0: Fraction(Decimal("75.01")), 1: Fraction(Decimal("25.00")), 2: Fraction(0), 3: Fraction(0)},
+            {0: Y, 1: N, 2: Y, 3: Y},
+        )
         assert r.outcome is Outcome.passed  # 75.01 / 100.01 ≥ 3/4
 
     def test_r_v2_needs_quorum_too(self):
@@ -121,7 +134,7 @@ class TestThreeQuarters:
 
 class TestUnanimity:
     def test_r_v10_a_majority_is_not_enough(self):
-        r = _item([100] * 10, {i: Y for i in range(9)} | {9: N}, Threshold.unanimity)
+        r = _item([100] * 10, dict.fromkeys(range(9), Y) | {9: N}, Threshold.unanimity)
         assert r.outcome is Outcome.rejected
 
     def test_r_v10_a_missing_consent_is_not_consent(self):

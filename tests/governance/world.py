@@ -48,22 +48,43 @@ class World:
         """A resident principal for `name` (a user row without a password check)."""
         assert self._session is not None
         s = self._session
-        user = User(username=f"w{next(_n)}_{self.people[name]}", display_name=name, password_hash="x",
-                    role=Role.resident, person_id=self.people[name])
+        user = User(
+            username=f"w{next(_n)}_{self.people[name]}",
+            display_name=name,
+            password_hash="x",
+            role=Role.resident,
+            person_id=self.people[name],
+        )
         s.add(user)
         s.flush()
         return account_service.principal(s, user)
 
-    def vote(self, matter: MatterType = MatterType.other_major, *, items: int = 1, publish: bool = True,
-             open_now: bool = True, subject: str | None = None, deem_clause: str | None = None) -> Vote:
+    def vote(
+        self,
+        matter: MatterType = MatterType.other_major,
+        *,
+        items: int = 1,
+        publish: bool = True,
+        open_now: bool = True,
+        subject: str | None = None,
+        deem_clause: str | None = None,
+    ) -> Vote:
         """A vote published 16 days ago and open now (unless told otherwise)."""
         assert self._session is not None and self.committee is not None
         s, now = self._session, utcnow()
-        v = vote_service.create(s, by=self.committee, data=VoteCreate(
-            compound_id=self.compound_id, title="测试表决", matter_type=matter,
-            subject_house_id=self.houses[subject] if subject else None,
-            opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=10),
-            items=[AgendaItemIn(title=f"议题 {k}") for k in range(1, items + 1)]))
+        v = vote_service.create(
+            s,
+            by=self.committee,
+            data=VoteCreate(
+                compound_id=self.compound_id,
+                title="测试表决",
+                matter_type=matter,
+                subject_house_id=self.houses[subject] if subject else None,
+                opens_at=now - timedelta(days=1),
+                closes_at=now + timedelta(days=10),
+                items=[AgendaItemIn(title=f"议题 {k}") for k in range(1, items + 1)],
+            ),
+        )
         if deem_clause:
             vote_service.set_deem_rule(s, by=self.committee, vote_id=v.id, enabled=True, clause=deem_clause)
         if publish:
@@ -91,11 +112,18 @@ def build_world(session: Session, houses: list[HouseSpec]) -> World:
             session.flush()
             units[spec.building] = u
         u = units[spec.building]
-        h = House(compound_id=c.id, building_id=u.building_id, unit_id=u.id, floor=1, number=spec.label,
-                  label=spec.label, status=spec.status,
-                  registered_area=Decimal(spec.registered) if spec.registered else None,
-                  surveyed_area=Decimal(spec.surveyed) if spec.surveyed else None,
-                  contract_area=Decimal(spec.contract) if spec.contract else None)
+        h = House(
+            compound_id=c.id,
+            building_id=u.building_id,
+            unit_id=u.id,
+            floor=1,
+            number=spec.label,
+            label=spec.label,
+            status=spec.status,
+            registered_area=Decimal(spec.registered) if spec.registered else None,
+            surveyed_area=Decimal(spec.surveyed) if spec.surveyed else None,
+            contract_area=Decimal(spec.contract) if spec.contract else None,
+        )
         session.add(h)
         session.flush()
         world.houses[spec.label] = h.id
@@ -106,17 +134,34 @@ def build_world(session: Session, houses: list[HouseSpec]) -> World:
                 session.add(p)
                 session.flush()
                 world.people[name] = p.id
-            session.add(Occupancy(compound_id=c.id, house_id=h.id, person_id=world.people[name], role=role,
-                                  started_on=date(2020, 1, 1)))
+            session.add(
+                Occupancy(
+                    compound_id=c.id,
+                    house_id=h.id,
+                    person_id=world.people[name],
+                    role=role,
+                    started_on=date(2020, 1, 1),
+                )
+            )
     session.flush()
-    committee = User(username=f"wc{k}", display_name="委员", password_hash="x", role=Role.committee_member,
-                     person_id=next(iter(world.people.values())) if world.people else None)
+    committee = User(
+        username=f"wc{k}",
+        display_name="委员",
+        password_hash="x",
+        role=Role.committee_member,
+        person_id=next(iter(world.people.values())) if world.people else None,
+    )
     session.add(committee)
     session.flush()
     world.committee = account_service.principal(session, committee)
     if not world.committee.compound_ids:  # a compound with no people: scope the committee by hand
-        world.committee = Principal(user_id=committee.id, username=committee.username, display_name="委员",
-                                    role=Role.committee_member, compound_ids=frozenset({c.id}))
+        world.committee = Principal(
+            user_id=committee.id,
+            username=committee.username,
+            display_name="委员",
+            role=Role.committee_member,
+            compound_ids=frozenset({c.id}),
+        )
     return world
 
 

@@ -16,24 +16,37 @@ from tests.web.conftest import ORIGIN
 
 
 def _create(client, login, ids, **extra) -> dict:
-    body = {"compound_id": ids["A"], "title": "满意度", "anonymous": True,
-            "questions": [{"kind": "rating", "text": "总体"}, {"kind": "single", "text": "及时？",
-                                                               "options": ["是", "否"]},
-                          {"kind": "text", "text": "建议"}], **extra}
+    body = {
+        "compound_id": ids["A"],
+        "title": "满意度",
+        "anonymous": True,
+        "questions": [
+            {"kind": "rating", "text": "总体"},
+            {"kind": "single", "text": "及时？", "options": ["是", "否"]},
+            {"kind": "text", "text": "建议"},
+        ],
+        **extra,
+    }
     r = client.post("/api/v1/surveys", json=body, headers=login("committee_sun"))
     assert r.status_code == 201, r.text
     return r.json()
 
 
 def _qids(session, survey_id: int) -> list[int]:
-    return list(session.execute(select(SurveyQuestion.id).where(SurveyQuestion.survey_id == survey_id)
-                                .order_by(SurveyQuestion.position)).scalars())
+    return list(
+        session.execute(
+            select(SurveyQuestion.id).where(SurveyQuestion.survey_id == survey_id).order_by(SurveyQuestion.position)
+        ).scalars()
+    )
 
 
 def _answer(client, login, session, survey_id: int, who="resident_li", rating=4, choice=0, text="很好"):
     q = _qids(session, survey_id)
-    return client.post(f"/api/v1/surveys/{survey_id}/responses", headers=login(who),
-                       json={"answers": {str(q[0]): rating, str(q[1]): choice, str(q[2]): text}})
+    return client.post(
+        f"/api/v1/surveys/{survey_id}/responses",
+        headers=login(who),
+        json={"answers": {str(q[0]): rating, str(q[1]): choice, str(q[2]): text}},
+    )
 
 
 class TestOneAnswerEach:
@@ -67,8 +80,7 @@ class TestAnonymity:
         # time or sequential id; only the building (for results) and a random key.
         cols = {c.key for c in inspect(SurveyResponse).columns}
         assert cols == {"id", "survey_id", "building_id", "person_id", "house_id", "answers"}
-        part = session.execute(select(SurveyParticipation).where(SurveyParticipation.survey_id == s["id"])
-                               ).scalar_one()
+        part = session.execute(select(SurveyParticipation).where(SurveyParticipation.survey_id == s["id"])).scalar_one()
         assert part.person_id == ids["li_person"] and part.respondent_key == f"house:{ids['li_house']}"
         assert not resp.id.isdigit() and len(resp.id) == 32 and str(part.id) != resp.id
         assert str(ids["li_person"]) not in str(resp.answers.values())
@@ -103,13 +115,18 @@ class TestResults:
 
     def test_demo_survey_is_answered_from_the_h5_page(self, client, web_login, session, ids):
         web_login("resident_li")
-        demo = session.execute(select(Survey).where(Survey.compound_id == ids["A"]).order_by(Survey.id)
-                               ).scalars().first()
+        demo = (
+            session.execute(select(Survey).where(Survey.compound_id == ids["A"]).order_by(Survey.id)).scalars().first()
+        )
         q = _qids(session, demo.id)
         page = client.get("/h5/notices")
         assert f'data-survey="{demo.id}"' in page.text
-        r = client.post(f"/h5/surveys/{demo.id}", headers=ORIGIN, follow_redirects=False,
-                        data={f"q_{q[0]}": "5", f"q_{q[1]}": "4", f"q_{q[2]}": "0", f"q_{q[3]}": "保洁很好"})
+        r = client.post(
+            f"/h5/surveys/{demo.id}",
+            headers=ORIGIN,
+            follow_redirects=False,
+            data={f"q_{q[0]}": "5", f"q_{q[1]}": "4", f"q_{q[2]}": "0", f"q_{q[3]}": "保洁很好"},
+        )
         assert r.status_code == 303, r.text
         assert 'data-testid="survey-done"' in client.get("/h5/notices").text
         resp = session.execute(select(SurveyResponse).where(SurveyResponse.survey_id == demo.id)).scalar_one()

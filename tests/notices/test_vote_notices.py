@@ -13,31 +13,50 @@ from tests.conftest import run_worker_once
 
 
 def _notices(session, compound_id: int, prefix: str) -> list[Notice]:
-    return list(session.execute(select(Notice).where(Notice.compound_id == compound_id,
-                                                     Notice.title.startswith(prefix))).scalars())
+    return list(
+        session.execute(
+            select(Notice).where(Notice.compound_id == compound_id, Notice.title.startswith(prefix))
+        ).scalars()
+    )
 
 
 def test_r_v11_publishing_a_vote_posts_the_agenda_to_owners_once(client, login, session, ids):
     now = datetime.now(UTC)
-    r = client.post("/api/v1/votes", headers=login("committee_sun"), json={
-        "compound_id": ids["A"], "title": "选举第三届业主委员会", "matter_type": "elect_committee",
-        "opens_at": (now + timedelta(days=16)).isoformat(), "closes_at": (now + timedelta(days=30)).isoformat(),
-        "items": [{"title": "选举业主委员会委员", "description": "候选人名单见公告栏"}]})
+    r = client.post(
+        "/api/v1/votes",
+        headers=login("committee_sun"),
+        json={
+            "compound_id": ids["A"],
+            "title": "选举第三届业主委员会",
+            "matter_type": "elect_committee",
+            "opens_at": (now + timedelta(days=16)).isoformat(),
+            "closes_at": (now + timedelta(days=30)).isoformat(),
+            "items": [{"title": "选举业主委员会委员", "description": "候选人名单见公告栏"}],
+        },
+    )
     assert r.status_code == 201, r.text
     assert client.post(f"/api/v1/votes/{r.json()['id']}/publish", headers=login("committee_sun")).status_code == 200
     run_worker_once()
     posted = _notices(session, ids["A"], "业主大会表决公告：选举第三届业主委员会")
     assert len(posted) == 1 and posted[0].audience == "owners" and posted[0].recipients > 0
     assert "选举业主委员会委员" in posted[0].body and "投票时间" in posted[0].body
-    li = session.execute(select(func.count()).select_from(NoticeDelivery).where(
-        NoticeDelivery.notice_id == posted[0].id, NoticeDelivery.person_id == ids["li_person"])).scalar_one()
+    li = session.execute(
+        select(func.count())
+        .select_from(NoticeDelivery)
+        .where(NoticeDelivery.notice_id == posted[0].id, NoticeDelivery.person_id == ids["li_person"])
+    ).scalar_one()
     assert li == 1  # resident_li owns 3-1-0802
     inbox = client.get("/h5/notices", headers=login("resident_li"))
     assert inbox.status_code in (200, 303)
 
     # A redelivered event (a worker crashed after the commit, say) posts nothing new.
-    ev = session.execute(select(OutboxEvent).where(OutboxEvent.topic == "governance.VotePublished")
-                         .order_by(OutboxEvent.id.desc())).scalars().first()
+    ev = (
+        session.execute(
+            select(OutboxEvent).where(OutboxEvent.topic == "governance.VotePublished").order_by(OutboxEvent.id.desc())
+        )
+        .scalars()
+        .first()
+    )
     ev.status, ev.locked_by, ev.locked_until = "pending", None, None
     session.flush()
     run_worker_once()
@@ -51,11 +70,17 @@ def test_r_p9_announced_results_reach_owners_without_names(client, login, sessio
     from anju.governance.service import vote_service
     from anju.registry.models import Person
 
-    vote = session.execute(select(Vote).where(Vote.compound_id == ids["A"], Vote.state == VoteState.tallied)
-                           ).scalars().first()
+    vote = (
+        session.execute(select(Vote).where(Vote.compound_id == ids["A"], Vote.state == VoteState.tallied))
+        .scalars()
+        .first()
+    )
     if vote is None:  # the demo's past vote is already announced: re-announce a copy of its state
-        vote = session.execute(select(Vote).where(Vote.compound_id == ids["A"],
-                                                  Vote.state == VoteState.announced)).scalars().first()
+        vote = (
+            session.execute(select(Vote).where(Vote.compound_id == ids["A"], Vote.state == VoteState.announced))
+            .scalars()
+            .first()
+        )
         assert vote is not None
         vote.state = VoteState.tallied
         vote.announced_at = None
@@ -63,8 +88,13 @@ def test_r_p9_announced_results_reach_owners_without_names(client, login, sessio
     run_worker_once()  # the demo's own vote events first
     before = {n.id for n in _notices(session, ids["A"], f"表决结果公示：{vote.title}")}
     sun = session.execute(select(User).where(User.username == "committee_sun")).scalar_one()
-    vote_service.announce(session, by=account_service.principal(session, sun), vote_id=vote.id,
-                          text_="经业主大会表决，结果如下。", now=datetime.now(UTC))
+    vote_service.announce(
+        session,
+        by=account_service.principal(session, sun),
+        vote_id=vote.id,
+        text_="经业主大会表决，结果如下。",
+        now=datetime.now(UTC),
+    )
     session.flush()
     run_worker_once()
     posted = [n for n in _notices(session, ids["A"], f"表决结果公示：{vote.title}") if n.id not in before]

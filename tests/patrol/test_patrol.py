@@ -23,9 +23,16 @@ T0 = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)  # 20:00 China time
 
 
 def _route(client, login, compound_id, *, user="manager_wang", windows=()):
-    body = {"compound_id": compound_id, "name": "测试巡更路线", "windows": [list(w) for w in windows],
-            "checkpoints": [{"name": "东门"}, {"name": "配电房", "key_point": True, "max_interval_minutes": 120,
-                                                "nfc_tag": f"NFC-{compound_id}-{user}"}, {"name": "车库"}]}
+    body = {
+        "compound_id": compound_id,
+        "name": "测试巡更路线",
+        "windows": [list(w) for w in windows],
+        "checkpoints": [
+            {"name": "东门"},
+            {"name": "配电房", "key_point": True, "max_interval_minutes": 120, "nfc_tag": f"NFC-{compound_id}-{user}"},
+            {"name": "车库"},
+        ],
+    }
     r = client.post(f"{API}/routes", json=body, headers=login(user))
     assert r.status_code == 201, r.text
     points = client.get(f"{API}/routes/{r.json()['id']}/checkpoints", headers=login(user)).json()
@@ -38,8 +45,9 @@ def _gap_events(session, checkpoint_id):
 
 
 def _backdate(session, route_id, by=timedelta(days=2)):
-    session.execute(PatrolCheckpoint.__table__.update().where(PatrolCheckpoint.route_id == route_id)
-                    .values(created_at=T0 - by))
+    session.execute(
+        PatrolCheckpoint.__table__.update().where(PatrolCheckpoint.route_id == route_id).values(created_at=T0 - by)
+    )
 
 
 class TestCheckins:
@@ -56,14 +64,20 @@ class TestCheckins:
         assert r.status_code == 404 and r.json()["error"]["code"] == "patrol_checkpoint_not_found"
         assert client.post(f"{API}/checkins", json={"code": "PT-nope"}, headers=login("guard_chen")).status_code == 404
         assert client.post(f"{API}/checkins", json={}, headers=login("guard_chen")).status_code == 422
-        assert client.post(f"{API}/checkins", json={"code": points[0]["code"]},
-                           headers=login("resident_li")).status_code == 403
+        assert (
+            client.post(f"{API}/checkins", json={"code": points[0]["code"]}, headers=login("resident_li")).status_code
+            == 403
+        )
 
     def test_scan_page_refuses_another_compounds_code(self, client, login, ids, web_login):
         _, points = _route(client, login, ids["B"], user="outsider_zhao")
         web_login("guard_chen")
-        r = client.post("/h5/patrol/scan", data={"code": points[0]["code"]}, headers={"Origin": "http://testserver"},
-                        follow_redirects=False)
+        r = client.post(
+            "/h5/patrol/scan",
+            data={"code": points[0]["code"]},
+            headers={"Origin": "http://testserver"},
+            follow_redirects=False,
+        )
         assert r.status_code == 303 and "err=" in r.headers["location"]
 
     def test_each_checkpoint_has_a_printable_qr(self, client, login, ids, web_login):
@@ -76,19 +90,30 @@ class TestCheckins:
 
     def test_handover_from_the_patrol_page(self, client, web_login):
         web_login("guard_chen")
-        r = client.post("/console/patrol/handover", data={"note": "2号岗监控黑屏，已报修"},
-                        headers={"Origin": "http://testserver"}, follow_redirects=True)
+        r = client.post(
+            "/console/patrol/handover",
+            data={"note": "2号岗监控黑屏，已报修"},
+            headers={"Origin": "http://testserver"},
+            follow_redirects=True,
+        )
         assert r.status_code == 200 and "2号岗监控黑屏" in r.text
         web_login("staff_liu")  # may read patrols, may not hand over a guard shift
         r = client.post("/console/patrol/handover", data={"note": "越权交班"}, headers={"Origin": "http://testserver"})
         assert r.status_code == 403
 
     def test_handover_is_logged(self, client, login, ids):
-        r = client.post(f"{API}/handovers", json={"compound_id": ids["A"], "note": "东门道闸抬杆慢，已报修"},
-                        headers=login("guard_chen"))
+        r = client.post(
+            f"{API}/handovers",
+            json={"compound_id": ids["A"], "note": "东门道闸抬杆慢，已报修"},
+            headers=login("guard_chen"),
+        )
         assert r.status_code == 201
-        assert client.post(f"{API}/handovers", json={"compound_id": ids["B"], "note": "越权"},
-                           headers=login("guard_chen")).status_code == 404
+        assert (
+            client.post(
+                f"{API}/handovers", json={"compound_id": ids["B"], "note": "越权"}, headers=login("guard_chen")
+            ).status_code
+            == 404
+        )
 
 
 class TestGaps:
@@ -131,8 +156,11 @@ class TestRounds:
         decided = [d for d in check_rounds(session, now=end + timedelta(minutes=1)) if d[0] == schedule.id]
         assert decided == [(schedule.id, day, "missed")]
         assert [d for d in check_rounds(session, now=end + timedelta(minutes=2)) if d[0] == schedule.id] == []
-        events = [e for e in session.execute(select(OutboxEvent).where(OutboxEvent.topic == "alarms.AlarmRequested"))
-                  .scalars() if e.payload["source"] == f"patrol:route:{route_id}"]
+        events = [
+            e
+            for e in session.execute(select(OutboxEvent).where(OutboxEvent.topic == "alarms.AlarmRequested")).scalars()
+            if e.payload["source"] == f"patrol:route:{route_id}"
+        ]
         assert len(events) == 1 and events[0].payload["evidence"]["checked"] == 1
         # next day: every point inside the window → done
         for p in points:

@@ -17,7 +17,8 @@ STORAGE_SUFFIXES = ("_enc", "_bidx", "_masked", "_digest")
 # Column names that hold personal data in whatever table they appear.
 PERSONAL_NAMES = re.compile(
     r"(^|_)(phone|mobile|email|ip|plate|username|display_name|id_number|birth_date|gender|card|pin|"
-    r"face|template|photo|image|visitor_name|address)($|_)")
+    r"face|template|photo|image|visitor_name|address)($|_)"
+)
 # A plain "name" is personal where the row is about a person.
 PERSON_LINKS = ("person_id", "host_person_id")
 PEOPLE_TABLES = {"person", "emergency_contact"}
@@ -39,10 +40,23 @@ NOT_PERSONAL = {
     "access_point.face_enabled": "an access point setting",
 }
 # The spine's personal fields: they must stay declared.
-REQUIRED = {"person.name", "person.gender", "person.birth_date", "person.phone", "person.id_number",
-            "person.population_type", "person_tag.tag", "emergency_contact.name", "emergency_contact.phone",
-            "occupancy.house_id", "vehicle.plate", "app_user.username", "app_user.display_name",
-            "login_attempt.username", "login_attempt.ip"}
+REQUIRED = {
+    "person.name",
+    "person.gender",
+    "person.birth_date",
+    "person.phone",
+    "person.id_number",
+    "person.population_type",
+    "person_tag.tag",
+    "emergency_contact.name",
+    "emergency_contact.phone",
+    "occupancy.house_id",
+    "vehicle.plate",
+    "app_user.username",
+    "app_user.display_name",
+    "login_attempt.username",
+    "login_attempt.ip",
+}
 
 
 def _logical(table: str, column: str) -> str:
@@ -61,8 +75,11 @@ def personal_looking_columns() -> dict[str, str]:
     for table in metadata.tables.values():
         about_a_person = table.name in PEOPLE_TABLES or any(c in table.c for c in PERSON_LINKS)
         for col in table.columns:
-            looks = (col.name.endswith(STORAGE_SUFFIXES) or PERSONAL_NAMES.search(col.name)
-                     or (col.name == "name" and about_a_person))
+            looks = (
+                col.name.endswith(STORAGE_SUFFIXES)
+                or PERSONAL_NAMES.search(col.name)
+                or (col.name == "name" and about_a_person)
+            )
             if looks and col.name not in ("id",) and not col.foreign_keys:
                 out[f"{table.name}.{col.name}"] = _logical(table.name, col.name)
     return out
@@ -70,11 +87,14 @@ def personal_looking_columns() -> dict[str, str]:
 
 class TestDeclaration:
     def test_r_p1_every_personal_field_is_declared(self):
-        undeclared = {col: field for col, field in personal_looking_columns().items()
-                      if field not in PERSONAL_COLUMNS and col not in NOT_PERSONAL}
+        undeclared = {
+            col: field
+            for col, field in personal_looking_columns().items()
+            if field not in PERSONAL_COLUMNS and col not in NOT_PERSONAL
+        }
         assert not undeclared, (
-            "declare these in anju.privacy.catalog.CATALOG (or list them in NOT_PERSONAL with a reason): "
-            f"{undeclared}")
+            f"declare these in anju.privacy.catalog.CATALOG (or list them in NOT_PERSONAL with a reason): {undeclared}"
+        )
 
     def test_r_p1_the_spine_fields_stay_declared(self):
         assert REQUIRED <= PERSONAL_COLUMNS, REQUIRED - PERSONAL_COLUMNS
@@ -82,8 +102,15 @@ class TestDeclaration:
     def test_r_p1_the_detector_sees_the_known_fields(self):
         # Guards the heuristic itself: it must flag what we know is personal.
         seen = set(personal_looking_columns())
-        assert {"person.phone_enc", "person.id_number_bidx", "person.name", "emergency_contact.phone_masked",
-                "vehicle.plate", "app_user.username", "login_attempt.ip"} <= seen
+        assert {
+            "person.phone_enc",
+            "person.id_number_bidx",
+            "person.name",
+            "emergency_contact.phone_masked",
+            "vehicle.plate",
+            "app_user.username",
+            "login_attempt.ip",
+        } <= seen
 
     def test_r_p1_every_declaration_is_complete(self):
         for d in CATALOG:
@@ -100,8 +127,11 @@ class TestDeclaration:
             table, _, column = f.partition(".")
             assert table in metadata.tables, f
             names = {c.name for c in metadata.tables[table].columns}
-            assert column in names or any(column.startswith(n.split("_")[0]) and n.endswith(STORAGE_SUFFIXES)
-                                          for n in names) or f in ALIASES.values(), f
+            assert (
+                column in names
+                or any(column.startswith(n.split("_")[0]) and n.endswith(STORAGE_SUFFIXES) for n in names)
+                or f in ALIASES.values()
+            ), f
 
     def test_r_p1_biometrics_need_separate_consent(self):
         for d in CATALOG:
@@ -115,14 +145,33 @@ class TestDeclaration:
 
 
 def _rows(session) -> dict[str, tuple]:
-    return {r.field: (r.category, r.purpose, r.legal_basis, r.sensitivity, r.retention, r.retention_days,
-                      r.needs_separate_consent)
-            for r in session.execute(select(ProcessingRecord)).scalars()}
+    return {
+        r.field: (
+            r.category,
+            r.purpose,
+            r.legal_basis,
+            r.sensitivity,
+            r.retention,
+            r.retention_days,
+            r.needs_separate_consent,
+        )
+        for r in session.execute(select(ProcessingRecord)).scalars()
+    }
 
 
 def _declared() -> dict[str, tuple]:
-    return {d.field: (d.category, d.purpose, d.legal_basis, d.sensitivity, d.retention, d.retention_days,
-                      d.needs_separate_consent) for d in CATALOG}
+    return {
+        d.field: (
+            d.category,
+            d.purpose,
+            d.legal_basis,
+            d.sensitivity,
+            d.retention,
+            d.retention_days,
+            d.needs_separate_consent,
+        )
+        for d in CATALOG
+    }
 
 
 class TestRecordOfProcessing:
@@ -130,8 +179,17 @@ class TestRecordOfProcessing:
         assert _rows(session) == _declared()
 
     def test_r_p1_sync_removes_fields_no_longer_processed(self, session):
-        session.add(ProcessingRecord(field="person.shoe_size", category="x", purpose="x", legal_basis="x",
-                                     sensitivity="normal", retention="x", retention_days=None))
+        session.add(
+            ProcessingRecord(
+                field="person.shoe_size",
+                category="x",
+                purpose="x",
+                legal_basis="x",
+                sensitivity="normal",
+                retention="x",
+                retention_days=None,
+            )
+        )
         row = session.execute(select(ProcessingRecord).where(ProcessingRecord.field == "person.name")).scalar_one()
         row.purpose = "edited by hand"
         session.flush()

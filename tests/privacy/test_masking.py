@@ -57,7 +57,9 @@ class TestMaskedByDefault:
     def test_r_p6_detail_masks_contacts_too(self, client, login, session, ids):
         from anju.registry.models import EmergencyContact
 
-        contact = session.execute(select(EmergencyContact).where(EmergencyContact.compound_id == ids["A"])).scalars().first()
+        contact = (
+            session.execute(select(EmergencyContact).where(EmergencyContact.compound_id == ids["A"])).scalars().first()
+        )
         r = client.get(f"/api/v1/people/{contact.person_id}", headers=login("staff_liu"))
         assert r.status_code == 200
         [c] = r.json()["contacts"]
@@ -76,8 +78,11 @@ class TestMaskedByDefault:
 class TestReveal:
     def test_manager_reveal_returns_value_and_writes_pii_access(self, client, login, session, ids):
         before = len(pii_rows(session))
-        r = client.post(f"/api/v1/people/{ids['li_person']}/reveal", headers=login("manager_wang"),
-                        json={"field": "phone", "reason": "维修回访需联系业主"})
+        r = client.post(
+            f"/api/v1/people/{ids['li_person']}/reveal",
+            headers=login("manager_wang"),
+            json={"field": "phone", "reason": "维修回访需联系业主"},
+        )
         assert r.status_code == 200, r.text
         li = session.get(Person, ids["li_person"])
         assert r.json() == {"person_id": li.id, "field": "phone", "value": plain(li)[0]}
@@ -85,11 +90,19 @@ class TestReveal:
         assert len(rows) == before + 1
         row = rows[-1]
         assert (row.user_id, row.subject, row.field, row.reason, row.compound_id) == (
-            user_id(session, "manager_wang"), f"person:{li.id}", "phone", "维修回访需联系业主", ids["A"])
+            user_id(session, "manager_wang"),
+            f"person:{li.id}",
+            "phone",
+            "维修回访需联系业主",
+            ids["A"],
+        )
 
     def test_reveal_of_id_number(self, client, login, session, ids):
-        r = client.post(f"/api/v1/people/{ids['li_person']}/reveal", headers=login("admin"),
-                        json={"field": "id_number", "reason": "公安协查"})
+        r = client.post(
+            f"/api/v1/people/{ids['li_person']}/reveal",
+            headers=login("admin"),
+            json={"field": "id_number", "reason": "公安协查"},
+        )
         assert r.status_code == 200
         assert r.json()["value"] == plain(session.get(Person, ids["li_person"]))[1]
         assert pii_rows(session)[-1].field == "id_number"
@@ -97,8 +110,11 @@ class TestReveal:
     @pytest.mark.parametrize("role", ["guard_chen", "staff_liu", "grid_zhou"])
     def test_r_p6_roles_without_unmask_get_403_and_no_log(self, client, login, session, ids, role):
         before = len(pii_rows(session))
-        r = client.post(f"/api/v1/people/{ids['li_person']}/reveal", headers=login(role),
-                        json={"field": "phone", "reason": "想看看"})
+        r = client.post(
+            f"/api/v1/people/{ids['li_person']}/reveal",
+            headers=login(role),
+            json={"field": "phone", "reason": "想看看"},
+        )
         assert r.status_code == 403
         assert ids["li_person"] and len(pii_rows(session)) == before
 
@@ -109,23 +125,35 @@ class TestReveal:
             assert r.status_code == 422, body
 
     def test_only_phone_and_id_number_can_be_revealed(self, client, login, ids):
-        r = client.post(f"/api/v1/people/{ids['li_person']}/reveal", headers=login("manager_wang"),
-                        json={"field": "phone_enc", "reason": "试试"})
+        r = client.post(
+            f"/api/v1/people/{ids['li_person']}/reveal",
+            headers=login("manager_wang"),
+            json={"field": "phone_enc", "reason": "试试"},
+        )
         assert r.status_code == 422
 
     def test_resident_reveals_own_phone_and_it_is_logged(self, client, login, session, ids):
         before = len(pii_rows(session))
-        r = client.post(f"/api/v1/people/{ids['li_person']}/reveal", headers=login("resident_li"),
-                        json={"field": "phone", "reason": "查看本人号码"})
+        r = client.post(
+            f"/api/v1/people/{ids['li_person']}/reveal",
+            headers=login("resident_li"),
+            json={"field": "phone", "reason": "查看本人号码"},
+        )
         assert r.status_code == 200
         assert r.json()["value"] == plain(session.get(Person, ids["li_person"]))[0]
         rows = pii_rows(session)
         assert len(rows) == before + 1 and rows[-1].user_id == user_id(session, "resident_li")
 
     def test_resident_cannot_reveal_a_household_members_phone(self, client, login, ids):
-        r = client.post(f"/api/v1/houses/{ids['li_house']}/move-in", headers=login("manager_wang"), json={
-            "role": "family", "on": "2026-11-20",
-            "person": {"compound_id": ids["A"], "name": "李小妹", "phone": "13700007777"}})
+        r = client.post(
+            f"/api/v1/houses/{ids['li_house']}/move-in",
+            headers=login("manager_wang"),
+            json={
+                "role": "family",
+                "on": "2026-11-20",
+                "person": {"compound_id": ids["A"], "name": "李小妹", "phone": "13700007777"},
+            },
+        )
         assert r.status_code == 201
         member = r.json()["person_id"]
         h = login("resident_li")
@@ -134,8 +162,11 @@ class TestReveal:
         assert r.status_code == 403
 
     def test_pii_access_log_is_scoped(self, client, login, ids):
-        client.post(f"/api/v1/people/{ids['li_person']}/reveal", headers=login("manager_wang"),
-                    json={"field": "phone", "reason": "维修回访"})
+        client.post(
+            f"/api/v1/people/{ids['li_person']}/reveal",
+            headers=login("manager_wang"),
+            json={"field": "phone", "reason": "维修回访"},
+        )
         mine = client.get("/api/v1/audit/pii-access", headers=login("manager_wang")).json()
         assert mine["total"] >= 1 and mine["items"][0]["reason"] == "维修回访"
         theirs = client.get("/api/v1/audit/pii-access", headers=login("outsider_zhao")).json()
@@ -148,12 +179,21 @@ class TestChangeRecords:
         old_phone, old_id = plain(li)
         old_name = li.name
         new_phone, new_id = "13987654321", "11010519850512003" + id_check_digit("11010519850512003")
-        r = client.patch(f"/api/v1/people/{li.id}", headers=login("manager_wang"),
-                         json={"phone": new_phone, "id_number": new_id, "name": "李新名"})
+        r = client.patch(
+            f"/api/v1/people/{li.id}",
+            headers=login("manager_wang"),
+            json={"phone": new_phone, "id_number": new_id, "name": "李新名"},
+        )
         assert r.status_code == 200, r.text
-        change = session.execute(select(ObjectChange).where(ObjectChange.entity == "person",
-                                                            ObjectChange.entity_id == li.id)
-                                 .order_by(ObjectChange.id.desc())).scalars().first()
+        change = (
+            session.execute(
+                select(ObjectChange)
+                .where(ObjectChange.entity == "person", ObjectChange.entity_id == li.id)
+                .order_by(ObjectChange.id.desc())
+            )
+            .scalars()
+            .first()
+        )
         assert change.action == "update" and change.user_id == user_id(session, "manager_wang")
         assert PHONE_MASK.match(change.before["phone"]) and PHONE_MASK.match(change.after["phone"])
         assert ID_MASK.match(change.after["id_number"])
@@ -161,8 +201,9 @@ class TestChangeRecords:
         stored = json.dumps([change.before, change.after], ensure_ascii=False)
         for secret in (old_phone, old_id, new_phone, new_id, old_name, "李新名"):
             assert secret not in stored
-        api = client.get("/api/v1/audit/changes", headers=login("manager_wang"),
-                         params={"entity": "person", "entity_id": li.id}).json()
+        api = client.get(
+            "/api/v1/audit/changes", headers=login("manager_wang"), params={"entity": "person", "entity_id": li.id}
+        ).json()
         assert api["items"][0]["after"]["phone"] == "139****4321"
         assert new_phone not in json.dumps(api, ensure_ascii=False)
 
@@ -183,19 +224,28 @@ class TestChangeRecords:
         assert session.execute(select(func.count()).select_from(ObjectChange)).scalar_one() == count
 
     def test_created_person_is_recorded_masked(self, client, login, session, ids):
-        r = client.post("/api/v1/people", headers=login("staff_liu"),
-                        json={"compound_id": ids["A"], "name": "王小二", "phone": "13600001111"})
+        r = client.post(
+            "/api/v1/people",
+            headers=login("staff_liu"),
+            json={"compound_id": ids["A"], "name": "王小二", "phone": "13600001111"},
+        )
         assert r.status_code == 201
-        change = session.execute(select(ObjectChange).where(ObjectChange.entity_id == r.json()["id"],
-                                                            ObjectChange.action == "create")).scalar_one()
+        change = session.execute(
+            select(ObjectChange).where(ObjectChange.entity_id == r.json()["id"], ObjectChange.action == "create")
+        ).scalar_one()
         assert change.after["phone"] == "136****1111" and "13600001111" not in json.dumps(change.after)
         assert change.after["name"] == "王*二"
 
 
 def test_r_p6_change_records_keep_only_a_masked_plate(client, login, session, ids):
-    r = client.post("/api/v1/vehicles", json={"compound_id": ids["A"], "house_id": ids["li_house"], "plate": "沪A8K2Q7"}, headers=login("manager_wang"))
+    r = client.post(
+        "/api/v1/vehicles",
+        json={"compound_id": ids["A"], "house_id": ids["li_house"], "plate": "沪A8K2Q7"},
+        headers=login("manager_wang"),
+    )
     assert r.status_code == 201, r.text
-    after = session.execute(select(ObjectChange.after).where(ObjectChange.entity == "vehicle",
-                                                             ObjectChange.entity_id == r.json()["id"])).scalar_one()
+    after = session.execute(
+        select(ObjectChange.after).where(ObjectChange.entity == "vehicle", ObjectChange.entity_id == r.json()["id"])
+    ).scalar_one()
     text = after if isinstance(after, str) else json.dumps(after, ensure_ascii=False)
     assert "沪A8K2Q7" not in text and "沪A***Q7" in text

@@ -45,7 +45,7 @@ def _digit_windows(blob: bytes, width: int, pattern: bytes) -> set[str]:
     out: set[str] = set()
     for run in re.findall(pattern, blob):
         s = run.decode()
-        out.update(s[k:k + width] for k in range(len(s) - width + 1))
+        out.update(s[k : k + width] for k in range(len(s) - width + 1))
     return out
 
 
@@ -91,15 +91,29 @@ class TestPiiAtRest:
         if DB_KIND != "postgresql":
             pytest.skip("dumps a PostgreSQL database")
         pg_dump = shutil.which("pg_dump") or next(
-            (str(p) for p in sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_dump"), reverse=True)), None)
+            (str(p) for p in sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_dump"), reverse=True)), None
+        )
         if pg_dump is None:
             service_unavailable("pg_dump not installed")
         with dedicated_database(tmp_path, "pii_dump") as (url, engine):
             _build_full_demo()
             u = make_url(url)
-            dump = subprocess.run([pg_dump, "-h", u.host or "127.0.0.1", "-p", str(u.port or 5432),
-                                   "-U", u.username or "postgres", "--no-owner", u.database],
-                                  capture_output=True, check=True, timeout=300)
+            dump = subprocess.run(
+                [
+                    pg_dump,
+                    "-h",
+                    u.host or "127.0.0.1",
+                    "-p",
+                    str(u.port or 5432),
+                    "-U",
+                    u.username or "postgres",
+                    "--no-owner",
+                    u.database,
+                ],
+                capture_output=True,
+                check=True,
+                timeout=300,
+            )
             assert b"COPY public.person" in dump.stdout
             _assert_no_plaintext(dump.stdout, engine)
             with engine.connect() as conn:

@@ -79,15 +79,21 @@ class TestResolve:
     @pytest.mark.parametrize("resolution", [None, "", "   "])
     def test_r_p2_refusal_without_a_reason_is_422(self, client, login, resolution):
         rid = self._open(client, login)
-        r = client.post(f"/api/v1/privacy/requests/{rid}/resolve", headers=login("manager_wang"),
-                        json={"status": "refused", "resolution": resolution})
+        r = client.post(
+            f"/api/v1/privacy/requests/{rid}/resolve",
+            headers=login("manager_wang"),
+            json={"status": "refused", "resolution": resolution},
+        )
         assert r.status_code == 422
         assert r.json()["error"]["message"]["zh"]
 
     def test_r_p2_refusal_records_its_reason(self, client, login, session):
         rid = self._open(client, login)
-        r = client.post(f"/api/v1/privacy/requests/{rid}/resolve", headers=login("manager_wang"),
-                        json={"status": "refused", "resolution": "公安要求保留登记信息"})
+        r = client.post(
+            f"/api/v1/privacy/requests/{rid}/resolve",
+            headers=login("manager_wang"),
+            json={"status": "refused", "resolution": "公安要求保留登记信息"},
+        )
         assert r.status_code == 200
         req = session.get(PrivacyRequest, rid)
         session.refresh(req)
@@ -109,8 +115,11 @@ class TestResolve:
         old_phone = decrypt(li.phone_enc, context="person.phone")
         li_token = login("resident_li")
         rid = self._open(client, login, "delete")
-        r = client.post(f"/api/v1/privacy/requests/{rid}/resolve", headers=login("manager_wang"),
-                        json={"status": "done", "resolution": "已删除"})
+        r = client.post(
+            f"/api/v1/privacy/requests/{rid}/resolve",
+            headers=login("manager_wang"),
+            json={"status": "done", "resolution": "已删除"},
+        )
         assert r.status_code == 200, r.text
         session.expire_all()
         li = session.get(Person, li_id)
@@ -118,15 +127,18 @@ class TestResolve:
         assert (li.phone_enc, li.phone_bidx, li.phone_masked) == (None, None, None)
         assert (li.id_number_enc, li.id_number_bidx, li.id_number_masked) == (None, None, None)
         assert li.birth_date is None and li.gender is None
-        assert session.execute(select(Occupancy).where(Occupancy.person_id == li_id,
-                                                       Occupancy.ended_on.is_(None))).first() is None
+        assert (
+            session.execute(select(Occupancy).where(Occupancy.person_id == li_id, Occupancy.ended_on.is_(None))).first()
+            is None
+        )
         assert session.execute(select(PersonTag).where(PersonTag.person_id == li_id)).first() is None
         assert session.execute(select(EmergencyContact).where(EmergencyContact.person_id == li_id)).first() is None
         events = session.execute(select(OutboxEvent).where(OutboxEvent.topic == "registry.PersonErased")).scalars()
         assert [e.payload["person_id"] for e in events] == [li_id]
         # What the append-only change log keeps of the erased person is masked only.
-        erase = session.execute(select(ObjectChange).where(ObjectChange.entity_id == li_id,
-                                                           ObjectChange.action == "erase")).scalar_one()
+        erase = session.execute(
+            select(ObjectChange).where(ObjectChange.entity_id == li_id, ObjectChange.action == "erase")
+        ).scalar_one()
         kept = json.dumps([erase.before, erase.after], ensure_ascii=False)
         assert old_name not in kept and old_phone not in kept
 
@@ -160,8 +172,9 @@ class TestResolve:
 
 class TestOverdue:
     def _request(self, session, ids, *, due: date, status: str = "open") -> PrivacyRequest:
-        req = PrivacyRequest(compound_id=ids["A"], person_id=ids["li_person"], kind="explain", due_on=due,
-                             status=status)
+        req = PrivacyRequest(
+            compound_id=ids["A"], person_id=ids["li_person"], kind="explain", due_on=due, status=status
+        )
         session.add(req)
         session.flush()
         return req
@@ -176,8 +189,9 @@ class TestOverdue:
             session.refresh(r)
         assert late.overdue_flagged_at is not None
         assert due_today.overdue_flagged_at is None and closed.overdue_flagged_at is None
-        listed = {r["id"]: r["overdue"] for r in client.get("/api/v1/privacy/requests",
-                                                             headers=login("manager_wang")).json()}
+        listed = {
+            r["id"]: r["overdue"] for r in client.get("/api/v1/privacy/requests", headers=login("manager_wang")).json()
+        }
         assert listed[late.id] is True and listed[due_today.id] is False
 
     def test_flagging_is_idempotent(self, session, ids):

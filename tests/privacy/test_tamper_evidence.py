@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import DBAPIError
@@ -12,18 +14,34 @@ from tests.conftest import DB_KIND
 
 def _some_audit_rows(session, compound_id: int) -> None:
     for k in range(3):
-        record_pii_access(session, user_id=None, compound_id=compound_id, subject=f"person:{k}", field="phone",
-                          reason=f"test {k}")
-        record_change(session, user_id=None, compound_id=compound_id, entity="house", entity_id=k,
-                      action="update", before={"status": "vacant"}, after={"status": "rented", "k": k})
+        record_pii_access(
+            session, user_id=None, compound_id=compound_id, subject=f"person:{k}", field="phone", reason=f"test {k}"
+        )
+        record_change(
+            session,
+            user_id=None,
+            compound_id=compound_id,
+            entity="house",
+            entity_id=k,
+            action="update",
+            before={"status": "vacant"},
+            after={"status": "rented", "k": k},
+        )
 
 
 def _triggers(conn, table: str) -> set[str]:
     if DB_KIND == "postgresql":
-        return set(conn.execute(text("SELECT tgname FROM pg_trigger WHERE tgrelid = CAST(:t AS regclass) "
-                                     "AND NOT tgisinternal"), {"t": table}).scalars())
-    return set(conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t"),
-                            {"t": table}).scalars())
+        return set(
+            conn.execute(
+                text("SELECT tgname FROM pg_trigger WHERE tgrelid = CAST(:t AS regclass) AND NOT tgisinternal"),
+                {"t": table},
+            ).scalars()
+        )
+    return set(
+        conn.execute(
+            text("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t"), {"t": table}
+        ).scalars()
+    )
 
 
 def _drop_guard(session, table: str) -> None:
@@ -45,7 +63,7 @@ class TestVerifyChain:
         _some_audit_rows(session, ids["A"])
         rows = session.execute(select(PiiAccess).order_by(PiiAccess.id)).scalars().all()
         assert rows[0].prev_hash == "" or rows[0].id > 1
-        for a, b in zip(rows, rows[1:], strict=False):
+        for a, b in itertools.pairwise(rows):
             assert b.prev_hash == a.row_hash
 
 
@@ -55,17 +73,15 @@ class TestAppendOnly:
         _some_audit_rows(session, ids["A"])
         table = model.__tablename__
         row_id = session.execute(select(model.id).order_by(model.id.desc()).limit(1)).scalar_one()
-        with pytest.raises(DBAPIError, match="append-only"):
-            with session.begin_nested():
-                session.execute(text(f"UPDATE {table} SET compound_id = 0 WHERE id = :id"), {"id": row_id})
+        with pytest.raises(DBAPIError, match="append-only"), session.begin_nested():
+            session.execute(text(f"UPDATE {table} SET compound_id = 0 WHERE id = :id"), {"id": row_id})
 
     @pytest.mark.parametrize("model", [PiiAccess, ObjectChange])
     def test_r_p5_delete_is_refused_by_the_database(self, session, ids, model):
         _some_audit_rows(session, ids["A"])
         table = model.__tablename__
-        with pytest.raises(DBAPIError, match="append-only"):
-            with session.begin_nested():
-                session.execute(text(f"DELETE FROM {table}"))
+        with pytest.raises(DBAPIError, match="append-only"), session.begin_nested():
+            session.execute(text(f"DELETE FROM {table}"))
 
     def test_r_p5_audit_models_have_their_guards(self, session):
         conn = session.connection()
@@ -102,8 +118,7 @@ class TestTamperDetected:
         _some_audit_rows(session, ids["A"])
         victim = session.execute(select(ObjectChange.id).order_by(ObjectChange.id.desc()).limit(1)).scalar_one()
         _drop_guard(session, "object_change")
-        session.execute(text("UPDATE object_change SET user_id = NULL, entity_id = 999 WHERE id = :id"),
-                        {"id": victim})
+        session.execute(text("UPDATE object_change SET user_id = NULL, entity_id = 999 WHERE id = :id"), {"id": victim})
         session.expire_all()
         assert verify_chain(session, ObjectChange).broken_at == [victim]
 

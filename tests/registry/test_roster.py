@@ -55,8 +55,10 @@ def csv_bytes(rows: list[list[Any]], header: list[str] = HEADER, encoding: str =
 
 def good_rows(k: int = 3) -> list[list[Any]]:
     houses = ["1-1-0101", "1-1-0102", "2-1-0201", "2-2-0302", "3-2-0501"]
-    return [[f"导入{n}号", phone(n), idn(n), houses[n % len(houses)], "业主", "户籍", "男", "1990-01-01",
-             "", ""] for n in range(1, k + 1)]
+    return [
+        [f"导入{n}号", phone(n), idn(n), houses[n % len(houses)], "业主", "户籍", "男", "1990-01-01", "", ""]
+        for n in range(1, k + 1)
+    ]
 
 
 def count(session: Any, model: Any, *where: Any) -> int:
@@ -64,9 +66,11 @@ def count(session: Any, model: Any, *where: Any) -> int:
 
 
 def by_id_number(session: Any, compound_id: int, id_number: str) -> Person | None:
-    return session.execute(select(Person).where(
-        Person.compound_id == compound_id,
-        Person.id_number_bidx == blind_index(id_number, context="id_number"))).scalar_one_or_none()
+    return session.execute(
+        select(Person).where(
+            Person.compound_id == compound_id, Person.id_number_bidx == blind_index(id_number, context="id_number")
+        )
+    ).scalar_one_or_none()
 
 
 @pytest.fixture
@@ -94,16 +98,24 @@ class TestImport:
         tenant = by_id_number(session, ids["A"], idn(3))
         assert tenant is not None and tenant.name == "导入3号"
         assert (tenant.gender, tenant.birth_date, tenant.population_type) == (
-            Gender.female, date(1995, 3, 4), PopulationType.floating)
+            Gender.female,
+            date(1995, 3, 4),
+            PopulationType.floating,
+        )
         assert decrypt(tenant.phone_enc, context="person.phone") == phone(3)
         occ = session.execute(select(Occupancy).where(Occupancy.person_id == tenant.id)).scalar_one()
         assert (occ.role, occ.lease_end, occ.ended_on) == (OccupancyRole.tenant, date(2099, 12, 31), None)
         assert session.get(House, occ.house_id).status == HouseStatus.rented
         from anju.registry.service import person_service
-        assert set(person_service.tags(session, tenant.id)) == {PersonTagKind.elderly_alone,
-                                                                 PersonTagKind.special_care}
-        changes = session.execute(select(ObjectChange).where(ObjectChange.entity == "person",
-                                                             ObjectChange.entity_id == tenant.id)).scalars().all()
+
+        assert set(person_service.tags(session, tenant.id)) == {PersonTagKind.elderly_alone, PersonTagKind.special_care}
+        changes = (
+            session.execute(
+                select(ObjectChange).where(ObjectChange.entity == "person", ObjectChange.entity_id == tenant.id)
+            )
+            .scalars()
+            .all()
+        )
         assert [c.action for c in changes] == ["create"] and changes[0].user_id == who.user_id
 
     def test_reports_bad_phone_row_by_row(self, session, who, ids):
@@ -135,8 +147,17 @@ class TestImport:
     def test_reports_every_error_of_a_row(self, session, who, ids):
         rows = [["", "12", "123", "", "房东", "本地", "男女", "1990-13-01", "独居", ""]]
         report = run(session, who, ids["A"], xlsx(rows))
-        assert {e.column for e in report.errors} == {"姓名", "手机", "身份证号", "房屋", "关系", "人口类型", "性别",
-                                                     "出生日期", "标签"}
+        assert {e.column for e in report.errors} == {
+            "姓名",
+            "手机",
+            "身份证号",
+            "房屋",
+            "关系",
+            "人口类型",
+            "性别",
+            "出生日期",
+            "标签",
+        }
         assert {e.row for e in report.errors} == {2} and report.rejected == 1
         assert not report.committed
 
@@ -178,7 +199,10 @@ class TestImport:
         assert (again.created, again.updated, again.unchanged, again.imported) == (0, 0, 4, 0)
         assert again.errors == [] and again.committed
         assert (count(session, ObjectChange), count(session, OutboxEvent), count(session, Person)) == (
-            changes, events, people)
+            changes,
+            events,
+            people,
+        )
 
     def test_changed_fields_update_only_that_person(self, session, who, ids):
         rows = good_rows(3)
@@ -191,15 +215,19 @@ class TestImport:
         p2 = by_id_number(session, ids["A"], idn(2))
         assert decrypt(p2.phone_enc, context="person.phone") == phone(99)
         p3 = by_id_number(session, ids["A"], idn(3))
-        labels = session.execute(select(House.label).join(Occupancy, Occupancy.house_id == House.id)
-                                 .where(Occupancy.person_id == p3.id, Occupancy.ended_on.is_(None))).scalars()
+        labels = session.execute(
+            select(House.label)
+            .join(Occupancy, Occupancy.house_id == House.id)
+            .where(Occupancy.person_id == p3.id, Occupancy.ended_on.is_(None))
+        ).scalars()
         assert set(labels) == {"2-2-0302", "3-1-0802"}
         assert count(session, ObjectChange) == changes + 2  # one person update, one occupancy create
 
     def test_same_name_and_phone_without_id_matches_the_existing_person(self, session, who, ids):
         run(session, who, ids["A"], xlsx([["张无证", phone(7), "", "1-1-0101", "业主", "", "", "", "", ""]]))
-        report = run(session, who, ids["A"], xlsx([["张无证", phone(7), idn(7), "1-1-0101", "业主", "", "", "",
-                                                    "", ""]]))
+        report = run(
+            session, who, ids["A"], xlsx([["张无证", phone(7), idn(7), "1-1-0101", "业主", "", "", "", "", ""]])
+        )
         assert (report.created, report.updated) == (0, 1)
         assert count(session, Person, Person.compound_id == ids["A"], Person.name == "张无证") == 1
         assert by_id_number(session, ids["A"], idn(7)).name == "张无证"
@@ -228,8 +256,18 @@ class TestImport:
         assert by_id_number(session, ids["A"], idn(1)).name == "导入1号"
 
     def test_utf8_csv_with_bom_and_english_headers_is_read(self, session, who, ids):
-        header = ["name", "phone", "id_number", "house", "role", "population_type", "gender", "birth_date", "tags",
-                  "lease_end"]
+        header = [
+            "name",
+            "phone",
+            "id_number",
+            "house",
+            "role",
+            "population_type",
+            "gender",
+            "birth_date",
+            "tags",
+            "lease_end",
+        ]
         rows = good_rows(2)
         rows[0][4:] = ["family", "floating", "female", "1990/1/2", "minor", ""]
         data = b"\xef\xbb\xbf" + csv_bytes(rows, header=header)
@@ -310,10 +348,14 @@ class TestImport:
         report = run(session, who, ids["A"], xlsx(good_rows(3)))
         assert (report.created, report.rejected, report.committed) == (2, 1, True)
         assert [(e.row, e.message) for e in report.errors] == [
-            (3, "身份证号已存在 / a person with this ID number already exists")]
+            (3, "身份证号已存在 / a person with this ID number already exists")
+        ]
         assert by_id_number(session, ids["A"], idn(1)) is not None and by_id_number(session, ids["A"], idn(3))
-        links = count(session, Occupancy, Occupancy.person_id.in_(
-            select(Person.id).where(Person.name.in_(["导入1号", "导入3号"]))))
+        links = count(
+            session,
+            Occupancy,
+            Occupancy.person_id.in_(select(Person.id).where(Person.name.in_(["导入1号", "导入3号"]))),
+        )
         assert links == 2  # the batch was redone row by row: nothing lost, nothing doubled
 
         before = count(session, Person)
@@ -328,16 +370,27 @@ class TestImport:
         report = run(session, None, ids["A"], xlsx(good_rows(1)))
         assert report.created == 1
         p = by_id_number(session, ids["A"], idn(1))
-        change = session.execute(select(ObjectChange).where(ObjectChange.entity == "person",
-                                                            ObjectChange.entity_id == p.id)).scalar_one()
+        change = session.execute(
+            select(ObjectChange).where(ObjectChange.entity == "person", ObjectChange.entity_id == p.id)
+        ).scalar_one()
         assert change.user_id is None
 
 
-def upload(client: Any, headers: dict[str, str], compound_id: int, data: bytes, filename: str = "roster.xlsx",
-           content_type: str = XLSX, **form: Any) -> Any:
-    return client.post("/api/v1/roster/import", headers=headers,
-                       data={"compound_id": str(compound_id), **{k: str(v).lower() for k, v in form.items()}},
-                       files={"file": (filename, data, content_type)})
+def upload(
+    client: Any,
+    headers: dict[str, str],
+    compound_id: int,
+    data: bytes,
+    filename: str = "roster.xlsx",
+    content_type: str = XLSX,
+    **form: Any,
+) -> Any:
+    return client.post(
+        "/api/v1/roster/import",
+        headers=headers,
+        data={"compound_id": str(compound_id), **{k: str(v).lower() for k, v in form.items()}},
+        files={"file": (filename, data, content_type)},
+    )
 
 
 class TestImportApi:
@@ -348,8 +401,9 @@ class TestImportApi:
         assert r.status_code == 200, r.text
         body = r.json()
         assert (body["created"], body["imported"], body["committed"]) == (2, 2, True)
-        assert body["errors"] == [{"row": 4, "column": "手机", "message": "手机号格式错误 / invalid phone "
-                                   "(11-digit mainland mobile number)"}]
+        assert body["errors"] == [
+            {"row": 4, "column": "手机", "message": "手机号格式错误 / invalid phone (11-digit mainland mobile number)"}
+        ]
         assert by_id_number(session, ids["A"], idn(1)) is not None
 
     def test_dry_run_and_all_or_nothing_flags_are_honoured(self, client, login, session, ids):
@@ -367,8 +421,10 @@ class TestImportApi:
         png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
         r = upload(client, login("manager_wang"), ids["A"], png, filename="photo.png", content_type="image/png")
         assert r.status_code == 422
-        assert r.json()["error"]["message"] == {"zh": "仅支持.xlsx或.csv文件",
-                                                "en": "only .xlsx and .csv files are accepted"}
+        assert r.json()["error"]["message"] == {
+            "zh": "仅支持.xlsx或.csv文件",
+            "en": "only .xlsx and .csv files are accepted",
+        }
 
     def test_random_bytes_named_xlsx_is_422(self, client, login, ids):
         r = upload(client, login("manager_wang"), ids["A"], b"this is not a spreadsheet at all")
@@ -387,17 +443,25 @@ class TestImportApi:
         from anju.core.config import get_settings
 
         boundary = "rosterboundary"
-        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"compound_id\"\r\n\r\n{ids['A']}\r\n"
-                f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.csv\"\r\n"
-                f"Content-Type: text/csv\r\n\r\n").encode() + b"x" * (get_settings().upload_max_bytes + 10) + (
-                f"\r\n--{boundary}--\r\n").encode()
+        body = (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="compound_id"\r\n\r\n{ids["A"]}\r\n'
+                f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\n'
+                f"Content-Type: text/csv\r\n\r\n"
+            ).encode()
+            + b"x" * (get_settings().upload_max_bytes + 10)
+            + (f"\r\n--{boundary}--\r\n").encode()
+        )
 
         def chunks() -> Any:  # a generator body is sent chunked, with no Content-Length
             for i in range(0, len(body), 1 << 20):
-                yield body[i:i + (1 << 20)]
+                yield body[i : i + (1 << 20)]
 
-        r = client.post("/api/v1/roster/import", content=chunks(),
-                        headers={**login("manager_wang"), "Content-Type": f"multipart/form-data; boundary={boundary}"})
+        r = client.post(
+            "/api/v1/roster/import",
+            content=chunks(),
+            headers={**login("manager_wang"), "Content-Type": f"multipart/form-data; boundary={boundary}"},
+        )
         assert r.status_code == 413
         assert r.json()["error"]["code"] == "too_large"
 
@@ -451,8 +515,12 @@ class TestExport:
         assert r.headers["content-type"].startswith("text/csv")
         assert r.content.startswith(b"\xef\xbb\xbf")
         text = r.content.decode("utf-8-sig")
-        phones = [decrypt(p, context="person.phone") for p in session.execute(
-            select(Person.phone_enc).where(Person.compound_id == ids["A"], Person.phone_enc.is_not(None))).scalars()]
+        phones = [
+            decrypt(p, context="person.phone")
+            for p in session.execute(
+                select(Person.phone_enc).where(Person.compound_id == ids["A"], Person.phone_enc.is_not(None))
+            ).scalars()
+        ]
         assert phones and not any(p in text for p in phones)
         assert text.splitlines()[0].split(",")[:4] == ["姓名", "手机", "身份证号", "房屋"]
 
@@ -464,10 +532,10 @@ class TestExport:
 
     def test_formula_like_names_stay_text(self, session, ids):
         p = session.get(Person, ids["li_person"])
-        p.name = "=HYPERLINK(\"x\")"
+        p.name = '=HYPERLINK("x")'
         session.flush()
         rows, _ = sheet_text(export_roster(session, who=None, compound_id=ids["A"], fmt="xlsx"))
-        assert any(row[0] == "=HYPERLINK(\"x\")" for row in rows)
+        assert any(row[0] == '=HYPERLINK("x")' for row in rows)
         text = export_roster(session, who=None, compound_id=ids["A"], fmt="csv").decode("utf-8-sig")
         assert "'=HYPERLINK" in text
 

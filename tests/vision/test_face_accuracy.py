@@ -52,7 +52,7 @@ def test_threshold_separates_genuine_from_impostor_on_shared_images(index):
     for _, expected, embeddings in faces.probes():
         for e in embeddings:
             d = np.linalg.norm(vecs - e, axis=1)
-            best = {n: min(float(x) for x, m in zip(d, names) if m == n) for n in set(names)}
+            best = {n: min(float(x) for x, m in zip(d, names, strict=False) if m == n) for n in set(names)}
             ranked = sorted(best.items(), key=lambda kv: kv[1])
             if ranked[0][0] in expected:
                 genuine.append(ranked[0][1])
@@ -63,7 +63,9 @@ def test_threshold_separates_genuine_from_impostor_on_shared_images(index):
     assert max(genuine) < t < min(impostor)
 
 
-@pytest.mark.parametrize("data,reason", [(b"not an image at all", "not_an_image"), (b"\x89PNG\r\n\x1a\n", "not_an_image")])
+@pytest.mark.parametrize(
+    "data,reason", [(b"not an image at all", "not_an_image"), (b"\x89PNG\r\n\x1a\n", "not_an_image")]
+)
 def test_bad_uploads_have_reason_codes(data, reason):
     with pytest.raises(FaceImageRejected) as e:
         single_embedding(data)

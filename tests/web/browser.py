@@ -25,8 +25,16 @@ from tests.conftest import make_database, service_unavailable
 ROOT = Path(__file__).parents[2]
 SHOTS = ROOT / "test-output" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
-                 "--no-first-run", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+]
 DESKTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 390, "height": 844}
 SCREEN = {"width": 1920, "height": 1080}
@@ -61,11 +69,20 @@ def run_live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url, drop = make_database(tmp, "web_live")
     port = _free_port()
     log = tmp / "server.log"
-    env = {**os.environ, "ANJU_DATABASE_URL": url, "ANJU_ENV": "development",
-           "ANJU_SECRET_KEY": os.environ.get("ANJU_SECRET_KEY", "test-secret-key")}
+    env = {
+        **os.environ,
+        "ANJU_DATABASE_URL": url,
+        "ANJU_ENV": "development",
+        "ANJU_SECRET_KEY": os.environ.get("ANJU_SECRET_KEY", "test-secret-key"),
+    }
     with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "tests.web.server", url, str(port)], cwd=ROOT, env=env,
-                                stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.web.server", url, str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(base, proc, log)

@@ -34,8 +34,11 @@ def web_login(client: Any, session: Session) -> Callable[[str], str]:
         client.cookies.clear()
         user = session.execute(select(User).where(User.username == username)).scalar_one()
         token = new_token()
-        session.add(AuthSession(token_hash=token_digest(token), user_id=user.id, kind="web",
-                                expires_at=utcnow() + timedelta(hours=1)))
+        session.add(
+            AuthSession(
+                token_hash=token_digest(token), user_id=user.id, kind="web", expires_at=utcnow() + timedelta(hours=1)
+            )
+        )
         session.flush()
         client.cookies.set(SESSION_COOKIE, token)
         return home_for(account_service.principal(session, user))

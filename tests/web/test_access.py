@@ -10,8 +10,17 @@ from sqlalchemy import select
 from anju.registry.models import Person
 from tests.web.conftest import HTMX
 
-PAGES = ["/console/compounds", "/console/houses", "/console/residents", "/console/vehicles", "/console/import",
-         "/console/privacy", "/console/audit", "/screen", "/h5"]
+PAGES = [
+    "/console/compounds",
+    "/console/houses",
+    "/console/residents",
+    "/console/vehicles",
+    "/console/import",
+    "/console/privacy",
+    "/console/audit",
+    "/screen",
+    "/h5",
+]
 ALL_CONSOLE = set(PAGES[:7])
 READ_CONSOLE = {"/console/compounds", "/console/houses", "/console/residents", "/console/vehicles"}
 # What each persona may open (everything else is a 403 page).
@@ -39,8 +48,9 @@ def test_each_role_opens_only_its_pages(client, web_login, username):
     assert got == want
 
 
-@pytest.mark.parametrize(("username", "home"), [("resident_li", "/h5"), ("committee_sun", "/h5"),
-                                                ("gov_street", "/screen")])
+@pytest.mark.parametrize(
+    ("username", "home"), [("resident_li", "/h5"), ("committee_sun", "/h5"), ("gov_street", "/screen")]
+)
 def test_console_home_sends_non_staff_to_their_own_home(client, web_login, username, home):
     web_login(username)
     r = client.get("/console", follow_redirects=False)
@@ -88,8 +98,17 @@ class TestNavigation:
     def test_manager_sees_every_group(self, client, web_login):
         web_login("manager_wang")
         nav = self._nav(client.get("/console").text)
-        for label in ("基础数据", "小区结构", "房屋", "住户", "车辆", "导入名册", "个人信息请求", "审计日志",
-                      "数据大屏"):
+        for label in (
+            "基础数据",
+            "小区结构",
+            "房屋",
+            "住户",
+            "车辆",
+            "导入名册",
+            "个人信息请求",
+            "审计日志",
+            "数据大屏",
+        ):
             assert label in nav
 
     def test_guard_does_not_see_import_or_privacy(self, client, web_login):

@@ -39,8 +39,11 @@ def present(client, points):
     """present(kind, value, door=GATE) -> the south terminal's decision for that credential."""
 
     def _present(kind: str, value: str, door: str = GATE) -> dict:
-        r = client.post("/api/v1/terminals/decisions", headers={**_terminal(), **ORIGIN},
-                        json={"access_point_id": points[door], "credential": {"kind": kind, "value": value}})
+        r = client.post(
+            "/api/v1/terminals/decisions",
+            headers={**_terminal(), **ORIGIN},
+            json={"access_point_id": points[door], "credential": {"kind": kind, "value": value}},
+        )
         assert r.status_code == 200, r.text
         return r.json()
 
@@ -61,23 +64,30 @@ class TestGuardDeskAccess:
         r = client.get("/console/access")
         assert r.status_code == 403 and "access-feed" not in r.text
 
-    def test_r_p6_guard_sees_feed_with_masked_names_and_denials_highlighted(self, client, web_login, session, ids,
-                                                                       present):
+    def test_r_p6_guard_sees_feed_with_masked_names_and_denials_highlighted(
+        self, client, web_login, session, ids, present
+    ):
         assert present("card", LI_CARD)["decision"] == "allow"
         assert present("card", "DEADBEEF")["reason"] == "unknown_credential"
         web_login("guard_chen")
         r = client.get("/console/access")
         assert r.status_code == 200
-        rows = re.findall(r'<tr id="access-log-\d+"[^>]*data-decision="(\w+)" data-method="\w+" '
-                          r'data-reason="(\w+)"', r.text)
+        rows = re.findall(
+            r'<tr id="access-log-\d+"[^>]*data-decision="(\w+)" data-method="\w+" '
+            r'data-reason="(\w+)"',
+            r.text,
+        )
         assert rows[:2] == [("deny", "unknown_credential"), ("allow", "ok")]  # newest first
         assert 'class="feed-row feed-deny"' in r.text and "无效凭证" in r.text and "住户通行" in r.text
         name = _li_name(session, ids)
         assert mask_name(name) in r.text and name not in r.text
 
     def test_r_a4_blacklist_hit_is_highlighted_for_the_guard_to_review(self, client, web_login, login, ids, present):
-        r = client.post("/api/v1/access/blacklist", headers=login("manager_wang"),
-                        json={"compound_id": ids["A"], "card_number": "BADC0FFEE0", "reason": "盗刷"})
+        r = client.post(
+            "/api/v1/access/blacklist",
+            headers=login("manager_wang"),
+            json={"compound_id": ids["A"], "card_number": "BADC0FFEE0", "reason": "盗刷"},
+        )
         assert r.status_code == 201, r.text
         assert present("card", "BADC0FFEE0")["reason"] == "blacklisted"
         web_login("guard_chen")
@@ -132,8 +142,11 @@ class TestLiveFeed:
 class TestRemoteOpen:
     def test_open_is_logged_with_operator_and_reason(self, client, web_login, session, points):
         web_login("guard_chen")
-        r = client.post("/console/access/open", headers=POST,
-                        data={"access_point_id": points[GATE], "reason": "业主忘带门卡，已核实"})
+        r = client.post(
+            "/console/access/open",
+            headers=POST,
+            data={"access_point_id": points[GATE], "reason": "业主忘带门卡，已核实"},
+        )
         assert r.status_code == 200 and 'data-testid="open-result"' in r.text
         log = session.execute(select(AccessLog).order_by(AccessLog.id.desc()).limit(1)).scalar_one()
         assert (log.method.value, log.access_point_id) == ("remote", points[GATE])
@@ -151,14 +164,19 @@ class TestRemoteOpen:
 
     def test_door_out_of_scope_is_not_found(self, client, web_login, points):
         web_login("outsider_zhao")
-        r = client.post("/console/access/open", headers=POST,
-                        data={"access_point_id": points[GATE], "reason": "测试开门"})
+        r = client.post(
+            "/console/access/open", headers=POST, data={"access_point_id": points[GATE], "reason": "测试开门"}
+        )
         assert r.status_code == 404 and "未找到该门禁点" in r.text
 
     def test_unknown_or_missing_door(self, client, web_login):
         web_login("guard_chen")
-        assert client.post("/console/access/open", headers=POST,
-                           data={"access_point_id": "999999", "reason": "测试开门"}).status_code == 404
+        assert (
+            client.post(
+                "/console/access/open", headers=POST, data={"access_point_id": "999999", "reason": "测试开门"}
+            ).status_code
+            == 404
+        )
         r = client.post("/console/access/open", headers=POST, data={"reason": "测试开门"})
         assert r.status_code == 422 and "请选择门禁点" in r.text
 
@@ -170,17 +188,20 @@ class TestRemoteOpen:
 
     def test_staff_without_remote_open_may_not(self, client, web_login, points):
         web_login("staff_liu")
-        r = client.post("/console/access/open", headers=POST,
-                        data={"access_point_id": points[GATE], "reason": "测试开门"})
+        r = client.post(
+            "/console/access/open", headers=POST, data={"access_point_id": points[GATE], "reason": "测试开门"}
+        )
         assert r.status_code == 403
 
 
 class TestWalkIn:
     def test_walk_in_shows_host_call_then_approve_opens_the_door(self, client, web_login, session, points):
         web_login("guard_chen")
-        r = client.post("/console/access/walk-ins", headers=POST,
-                        data={"visitor_name": "周师傅", "house": "3-1-0802", "access_point_id": points[GATE],
-                              "minutes": "60"})
+        r = client.post(
+            "/console/access/walk-ins",
+            headers=POST,
+            data={"visitor_name": "周师傅", "house": "3-1-0802", "access_point_id": points[GATE], "minutes": "60"},
+        )
         assert r.status_code == 200, r.text
         assert "请致电业主（3-1-0802）" in r.text and "周*傅" in r.text
         assert re.search(r"1\d{2}\*{4}\d{4}", r.text)  # the host's number, masked
@@ -188,22 +209,28 @@ class TestWalkIn:
         vp = session.get(VisitorPass, pass_id)
         assert vp.status == PassStatus.pending and vp.walk_in
         assert f'data-pass="{pass_id}" data-state="pending"' in client.get("/console/access/passes").text
-        r = client.post(f"/console/access/passes/{pass_id}/decide", headers=POST,
-                        data={"approve": "1", "access_point_id": points[GATE]})
+        r = client.post(
+            f"/console/access/passes/{pass_id}/decide",
+            headers=POST,
+            data={"approve": "1", "access_point_id": points[GATE]},
+        )
         assert r.status_code == 200 and "已确认" in r.text
         session.refresh(vp)
         assert vp.status == PassStatus.active
         log = session.execute(select(AccessLog).order_by(AccessLog.id.desc()).limit(1)).scalar_one()
         assert log.method.value == "remote" and f"#{pass_id}" in log.detail["reason"]
 
-    @pytest.mark.parametrize(("data", "message"), [
-        ({"visitor_name": "周师傅", "house": ""}, "请填写被访房屋"),
-        ({"visitor_name": "周师傅", "house": "99-9-9999"}, "本小区没有该房屋"),
-        ({"house": "3-1-0802"}, "请填写访客姓名或手机号"),
-        ({"visitor_phone": "12345", "house": "3-1-0802"}, "手机号格式不正确"),
-        ({"visitor_name": "周师傅", "house": "3-1-0802", "minutes": "2"}, "有效时长须为 5–1440 分钟"),
-        ({"visitor_name": "周师傅", "house": "3-1-0802", "minutes": "abc"}, "有效时长须为 5–1440 分钟"),
-    ])
+    @pytest.mark.parametrize(
+        ("data", "message"),
+        [
+            ({"visitor_name": "周师傅", "house": ""}, "请填写被访房屋"),
+            ({"visitor_name": "周师傅", "house": "99-9-9999"}, "本小区没有该房屋"),
+            ({"house": "3-1-0802"}, "请填写访客姓名或手机号"),
+            ({"visitor_phone": "12345", "house": "3-1-0802"}, "手机号格式不正确"),
+            ({"visitor_name": "周师傅", "house": "3-1-0802", "minutes": "2"}, "有效时长须为 5–1440 分钟"),
+            ({"visitor_name": "周师傅", "house": "3-1-0802", "minutes": "abc"}, "有效时长须为 5–1440 分钟"),
+        ],
+    )
     def test_bad_walk_in_is_refused_with_reason(self, client, web_login, session, data, message):
         web_login("guard_chen")
         before = session.execute(select(VisitorPass.id)).all()
@@ -243,9 +270,17 @@ class TestResidentH5:
     def test_create_pass_shows_its_qr_and_terminal_admits_it(self, client, web_login, session, ids, present):
         web_login("resident_li")
         now = datetime.now(UTC)
-        r = client.post("/h5/access/passes", headers=POST,
-                        data={"visitor_name": "王阿姨", "host_house_id": ids["li_house"], "valid_from": "",
-                              "valid_until": _local(now + timedelta(hours=3)), "entries": "1"})
+        r = client.post(
+            "/h5/access/passes",
+            headers=POST,
+            data={
+                "visitor_name": "王阿姨",
+                "host_house_id": ids["li_house"],
+                "valid_from": "",
+                "valid_until": _local(now + timedelta(hours=3)),
+                "entries": "1",
+            },
+        )
         assert r.status_code == 200, r.text
         assert 'data-testid="pass-created"' in r.text and 'data-testid="pass-qr"' in r.text
         vp = session.execute(select(VisitorPass).order_by(VisitorPass.id.desc()).limit(1)).scalar_one()
@@ -256,17 +291,20 @@ class TestResidentH5:
         assert present("qr", token)["decision"] == "allow"
         assert present("qr", token)["reason"] == "pass_used_up"
 
-    @pytest.mark.parametrize(("fields", "message"), [
-        ({"valid_until": ""}, "请填写结束时间"),
-        ({"valid_until": "tomorrow"}, "时间格式无效"),
-        ({"valid_from": "+3h", "valid_until": "+1h"}, "结束时间早于开始时间"),
-        ({"valid_from": "+1h", "valid_until": "+200h"}, "通行证有效期最长 7 天"),
-        ({"valid_until": "-1h", "valid_from": "-3h"}, "通行证已过期"),
-        ({"visitor_name": ""}, "请填写访客姓名或手机号"),
-        ({"entries": "0"}, "可进入次数须为 1–20"),
-        ({"entries": "21"}, "可进入次数须为 1–20"),
-        ({"visitor_phone": "1380000"}, "手机号格式不正确"),
-    ])
+    @pytest.mark.parametrize(
+        ("fields", "message"),
+        [
+            ({"valid_until": ""}, "请填写结束时间"),
+            ({"valid_until": "tomorrow"}, "时间格式无效"),
+            ({"valid_from": "+3h", "valid_until": "+1h"}, "结束时间早于开始时间"),
+            ({"valid_from": "+1h", "valid_until": "+200h"}, "通行证有效期最长 7 天"),
+            ({"valid_until": "-1h", "valid_from": "-3h"}, "通行证已过期"),
+            ({"visitor_name": ""}, "请填写访客姓名或手机号"),
+            ({"entries": "0"}, "可进入次数须为 1–20"),
+            ({"entries": "21"}, "可进入次数须为 1–20"),
+            ({"visitor_phone": "1380000"}, "手机号格式不正确"),
+        ],
+    )
     def test_r_f12_invalid_pass_is_refused_with_reason(self, client, web_login, session, ids, fields, message):
         web_login("resident_li")
         now = datetime.now(UTC)
@@ -274,8 +312,12 @@ class TestResidentH5:
         def value(v: str) -> str:
             return _local(now + timedelta(hours=int(v[:-1]))) if re.fullmatch(r"[+-]\d+h", v) else v
 
-        data = {"visitor_name": "王阿姨", "host_house_id": str(ids["li_house"]),
-                "valid_until": _local(now + timedelta(hours=2)), "entries": "1"}
+        data = {
+            "visitor_name": "王阿姨",
+            "host_house_id": str(ids["li_house"]),
+            "valid_until": _local(now + timedelta(hours=2)),
+            "entries": "1",
+        }
         data.update({k: value(v) for k, v in fields.items()})
         before = session.execute(select(VisitorPass.id)).all()
         r = client.post("/h5/access/passes", headers=POST, data=data)
@@ -291,19 +333,32 @@ class TestResidentH5:
         assert fields == {"visitor_name", "visitor_phone", "host_house_id", "valid_from", "valid_until", "entries"}
 
     def test_someone_elses_house_is_not_found(self, client, web_login, session, ids):
-        other = session.execute(select(House.id).where(House.compound_id == ids["A"], House.id != ids["li_house"])
-                                .limit(1)).scalar_one()
+        other = session.execute(
+            select(House.id).where(House.compound_id == ids["A"], House.id != ids["li_house"]).limit(1)
+        ).scalar_one()
         web_login("resident_li")
-        r = client.post("/h5/access/passes", headers=POST,
-                        data={"visitor_name": "甲", "host_house_id": other,
-                              "valid_until": _local(datetime.now(UTC) + timedelta(hours=1))})
+        r = client.post(
+            "/h5/access/passes",
+            headers=POST,
+            data={
+                "visitor_name": "甲",
+                "host_house_id": other,
+                "valid_until": _local(datetime.now(UTC) + timedelta(hours=1)),
+            },
+        )
         assert r.status_code == 404 and "未找到该房屋" in r.text
 
     def test_revoke_pass(self, client, web_login, session, ids, present):
         web_login("resident_li")
-        client.post("/h5/access/passes", headers=POST,
-                    data={"visitor_phone": "13800001111", "host_house_id": ids["li_house"],
-                          "valid_until": _local(datetime.now(UTC) + timedelta(hours=1))})
+        client.post(
+            "/h5/access/passes",
+            headers=POST,
+            data={
+                "visitor_phone": "13800001111",
+                "host_house_id": ids["li_house"],
+                "valid_until": _local(datetime.now(UTC) + timedelta(hours=1)),
+            },
+        )
         vp = session.execute(select(VisitorPass).order_by(VisitorPass.id.desc()).limit(1)).scalar_one()
         r = client.post(f"/h5/access/passes/{vp.id}/revoke", headers=POST)
         assert r.status_code == 200 and f'data-pass="{vp.id}" data-state="revoked"' in r.text

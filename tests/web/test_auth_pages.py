@@ -12,9 +12,17 @@ from anju.core.auth import token_digest
 from anju.sim.demo import DEMO_PASSWORD
 from tests.web.conftest import ORIGIN
 
-HOMES = {"admin": "/console", "manager_wang": "/console", "staff_liu": "/console", "guard_chen": "/console",
-         "grid_zhou": "/console", "outsider_zhao": "/console", "resident_li": "/h5", "committee_sun": "/h5",
-         "gov_street": "/screen"}
+HOMES = {
+    "admin": "/console",
+    "manager_wang": "/console",
+    "staff_liu": "/console",
+    "guard_chen": "/console",
+    "grid_zhou": "/console",
+    "outsider_zhao": "/console",
+    "resident_li": "/h5",
+    "committee_sun": "/h5",
+    "gov_street": "/screen",
+}
 
 
 class TestLoginPage:
@@ -33,14 +41,19 @@ class TestLoginPage:
 class TestLoginSubmit:
     @pytest.mark.parametrize("username", sorted(HOMES))
     def test_redirects_each_role_to_its_home(self, client, username):
-        r = client.post("/login", data={"username": username, "password": DEMO_PASSWORD}, headers=ORIGIN,
-                        follow_redirects=False)
+        r = client.post(
+            "/login", data={"username": username, "password": DEMO_PASSWORD}, headers=ORIGIN, follow_redirects=False
+        )
         assert r.status_code == 303
         assert r.headers["location"] == HOMES[username]
 
     def test_sets_httponly_lax_session_cookie(self, client, session):
-        r = client.post("/login", data={"username": "manager_wang", "password": DEMO_PASSWORD}, headers=ORIGIN,
-                        follow_redirects=False)
+        r = client.post(
+            "/login",
+            data={"username": "manager_wang", "password": DEMO_PASSWORD},
+            headers=ORIGIN,
+            follow_redirects=False,
+        )
         cookie = r.headers["set-cookie"]
         assert cookie.startswith("anju_session=")
         assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/" in cookie
@@ -53,8 +66,13 @@ class TestLoginSubmit:
         assert r.status_code == 401
         assert "用户名或密码错误" in r.text
         assert "anju_session" not in r.headers.get("set-cookie", "")
-        failed = session.execute(select(LoginAttempt).where(LoginAttempt.username == "manager_wang",
-                                                            LoginAttempt.success.is_(False))).scalars().all()
+        failed = (
+            session.execute(
+                select(LoginAttempt).where(LoginAttempt.username == "manager_wang", LoginAttempt.success.is_(False))
+            )
+            .scalars()
+            .all()
+        )
         assert len(failed) == 1
 
     def test_wrong_password_in_english(self, client):
@@ -76,8 +94,12 @@ class TestLoginSubmit:
             raise OperationalError("COMMIT", {}, Exception("disk full"))
 
         monkeypatch.setattr(Session, "commit", broken)
-        r = client.post("/login", data={"username": "manager_wang", "password": DEMO_PASSWORD}, headers=ORIGIN,
-                        follow_redirects=False)
+        r = client.post(
+            "/login",
+            data={"username": "manager_wang", "password": DEMO_PASSWORD},
+            headers=ORIGIN,
+            follow_redirects=False,
+        )
         assert r.status_code == 500
         assert "anju_session" not in r.headers.get("set-cookie", "")
 
@@ -86,14 +108,22 @@ class TestLoginSubmit:
         assert r.status_code == 400 and "请输入用户名和密码" in r.text
 
     def test_next_inside_the_role_area_is_honoured(self, client):
-        r = client.post("/login", data={"username": "manager_wang", "password": DEMO_PASSWORD,
-                                        "next": "/console/residents"}, headers=ORIGIN, follow_redirects=False)
+        r = client.post(
+            "/login",
+            data={"username": "manager_wang", "password": DEMO_PASSWORD, "next": "/console/residents"},
+            headers=ORIGIN,
+            follow_redirects=False,
+        )
         assert r.headers["location"] == "/console/residents"
 
     @pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/h5"])
     def test_next_elsewhere_is_ignored(self, client, target):
-        r = client.post("/login", data={"username": "manager_wang", "password": DEMO_PASSWORD, "next": target},
-                        headers=ORIGIN, follow_redirects=False)
+        r = client.post(
+            "/login",
+            data={"username": "manager_wang", "password": DEMO_PASSWORD, "next": target},
+            headers=ORIGIN,
+            follow_redirects=False,
+        )
         assert r.headers["location"] == "/console"
 
 
@@ -127,8 +157,9 @@ class TestRoot:
 class TestLanguageSwitch:
     def test_sets_cookie_and_returns_to_the_page(self, client, web_login):
         web_login("manager_wang")
-        r = client.get("/lang/en", headers={"Referer": "http://testserver/console/houses?status=rented"},
-                       follow_redirects=False)
+        r = client.get(
+            "/lang/en", headers={"Referer": "http://testserver/console/houses?status=rented"}, follow_redirects=False
+        )
         assert r.status_code == 303
         assert r.headers["location"] == "/console/houses?status=rented"
         assert "anju_lang=en" in r.headers["set-cookie"]

@@ -30,28 +30,71 @@ class Persona:
     pages: list[str] = field(default_factory=list)  # more pages to open and photograph
 
 
-_ALL = ["/console/compounds", "/console/houses", "/console/residents", "/console/vehicles", "/console/import",
-        "/console/privacy", "/console/audit"]
+_ALL = [
+    "/console/compounds",
+    "/console/houses",
+    "/console/residents",
+    "/console/vehicles",
+    "/console/import",
+    "/console/privacy",
+    "/console/audit",
+]
 PERSONAS = {
-    "admin": Persona("/console", DESKTOP, ["导入名册", "个人信息请求", "审计日志", "数据大屏", "告警中心", "工单", "业主投票", "物业费"], [], "/h5",
-                     ["/console/compounds"]),
-    "manager_wang": Persona("/console", DESKTOP,
-                            ["小区结构", "房屋", "住户", "车辆", "导入名册", "个人信息请求", "审计日志"], [],
-                            "/h5", _ALL),
-    "staff_liu": Persona("/console", DESKTOP, ["住户", "车辆", "数据大屏"], ["导入名册", "审计日志", "个人信息请求"],
-                         "/console/import", ["/console/houses"]),
-    "guard_chen": Persona("/console", DESKTOP, ["住户", "车辆", "告警中心", "门岗", "巡更"],
-                          ["导入名册", "审计日志", "隐私合规", "物业费"], "/console/audit",
-                          ["/console/vehicles"]),
-    "grid_zhou": Persona("/console", DESKTOP, ["住户", "小区结构"], ["导入名册", "个人信息请求"], "/console/privacy",
-                         ["/console/residents"]),
-    "resident_li": Persona("/h5", PHONE, ["3-1-0802", "导出我的数据", "申请删除/更正"], ["数据大屏", "导入名册"],
-                           "/console/residents"),
+    "admin": Persona(
+        "/console",
+        DESKTOP,
+        ["导入名册", "个人信息请求", "审计日志", "数据大屏", "告警中心", "工单", "业主投票", "物业费"],
+        [],
+        "/h5",
+        ["/console/compounds"],
+    ),
+    "manager_wang": Persona(
+        "/console",
+        DESKTOP,
+        ["小区结构", "房屋", "住户", "车辆", "导入名册", "个人信息请求", "审计日志"],
+        [],
+        "/h5",
+        _ALL,
+    ),
+    "staff_liu": Persona(
+        "/console",
+        DESKTOP,
+        ["住户", "车辆", "数据大屏"],
+        ["导入名册", "审计日志", "个人信息请求"],
+        "/console/import",
+        ["/console/houses"],
+    ),
+    "guard_chen": Persona(
+        "/console",
+        DESKTOP,
+        ["住户", "车辆", "告警中心", "门岗", "巡更"],
+        ["导入名册", "审计日志", "隐私合规", "物业费"],
+        "/console/audit",
+        ["/console/vehicles"],
+    ),
+    "grid_zhou": Persona(
+        "/console",
+        DESKTOP,
+        ["住户", "小区结构"],
+        ["导入名册", "个人信息请求"],
+        "/console/privacy",
+        ["/console/residents"],
+    ),
+    "resident_li": Persona(
+        "/h5", PHONE, ["3-1-0802", "导出我的数据", "申请删除/更正"], ["数据大屏", "导入名册"], "/console/residents"
+    ),
     "committee_sun": Persona("/h5", PHONE, ["我的家", "导出我的数据", "小区数据大屏"], ["导入名册"], "/console/houses"),
-    "gov_street": Persona("/screen", SCREEN, ["社区数据大屏", "示范小区", "幸福里"], ["审计日志", "导入名册"],
-                          "/console/residents"),
-    "outsider_zhao": Persona("/console", DESKTOP, ["幸福里", "住户", "导入名册"], ["示范小区"], "/h5",
-                             ["/console/residents", "/console/compounds"]),
+    "gov_street": Persona(
+        "/screen", SCREEN, ["社区数据大屏", "示范小区", "幸福里"], ["审计日志", "导入名册"], "/console/residents"
+    ),
+    "outsider_zhao": Persona(
+        "/console",
+        DESKTOP,
+        ["幸福里", "住户", "导入名册"],
+        ["示范小区"],
+        "/h5",
+        ["/console/residents", "/console/compounds"],
+    ),
 }
 
 
@@ -142,7 +185,8 @@ def test_manager_searches_opens_a_resident_and_reveals_the_phone(browser, live_s
         page.fill('[data-testid="resident-search"]', name)
         page.wait_for_function(
             "n => [...document.querySelectorAll('#resident-table .person-link')].every(e => e.textContent.includes(n))",
-            arg=name)
+            arg=name,
+        )
         page.locator("tr[data-person]").first.click()
         button = page.locator('#person-panel [data-reveal="phone"]')
         button.wait_for()
@@ -166,8 +210,9 @@ def test_manager_validates_a_roster_file(browser, live_server):
     try:
         page.goto("/console/import")
         csv = "姓名,手机,房屋,关系\n测试甲,13912340000,3-1-0802,家属\n测试乙,123,9-9-9999,业主\n".encode()
-        page.set_input_files('input[name="file"]', files=[{"name": "roster.csv", "mimeType": "text/csv",
-                                                            "buffer": csv}])
+        page.set_input_files(
+            'input[name="file"]', files=[{"name": "roster.csv", "mimeType": "text/csv", "buffer": csv}]
+        )
         page.click('#import-form button[type="submit"]')
         page.wait_for_selector('[data-testid="import-report"]:not([hidden])')
         page.wait_for_function("document.querySelector('[data-key=total_rows]').textContent === '2'")

@@ -21,9 +21,15 @@ POST = {**ORIGIN, **HTMX}
 
 
 def raise_alarm(session, compound_id, *, severity="major", kind="water_leak", title=None, **kw) -> int:
-    req = AlarmRequested(compound_id=compound_id, kind=kind, severity=severity, source="test:cr",
-                         dedupe_key=f"test:{uuid.uuid4().hex}", title=title or f"测试告警 {uuid.uuid4().hex[:6]}",
-                         **kw)
+    req = AlarmRequested(
+        compound_id=compound_id,
+        kind=kind,
+        severity=severity,
+        source="test:cr",
+        dedupe_key=f"test:{uuid.uuid4().hex}",
+        title=title or f"测试告警 {uuid.uuid4().hex[:6]}",
+        **kw,
+    )
     alarm_id = alarm_service.raise_or_refresh(session, request=req).alarm_id
     session.flush()
     return alarm_id
@@ -46,8 +52,9 @@ def rows(html: str) -> list[int]:
 @pytest.fixture
 def smoke(client, session, ids):
     """A smoke detector on the site plan that reported smoke twice over HTTP: one alarm, counter 2."""
-    device_id, key, secret = make_device(session, ids["A"], DeviceType.smoke_detector, location="3号楼1单元8层前室",
-                                         plan_x=300, plan_y=200, floor=8)
+    device_id, key, secret = make_device(
+        session, ids["A"], DeviceType.smoke_detector, location="3号楼1单元8层前室", plan_x=300, plan_y=200, floor=8
+    )
     for _ in range(2):
         assert push(client, key, secret, [msg({"smoke": 6.8, "alarm": True}, kind="event")]).status_code == 202
     alarm_id = session.execute(select(Alarm.id).where(Alarm.device_id == device_id)).scalar_one()
@@ -126,11 +133,19 @@ class TestActions:
         r = client.post(f"/console/alarms/{smoke['alarm_id']}/false-alarm", data={"reason": "   "}, headers=POST)
         assert r.status_code == 422 and "请填写原因" in r.text
         assert status_of(session, smoke["alarm_id"]) == "new"
-        ok = client.post(f"/console/alarms/{smoke['alarm_id']}/false-alarm", data={"reason": "厨房油烟，已核实"},
-                         headers=POST)
+        ok = client.post(
+            f"/console/alarms/{smoke['alarm_id']}/false-alarm", data={"reason": "厨房油烟，已核实"}, headers=POST
+        )
         assert ok.status_code == 200 and status_of(session, smoke["alarm_id"]) == "false_alarm"
-        reasons = session.execute(select(AlarmTransition.reason).where(
-            AlarmTransition.alarm_id == smoke["alarm_id"], AlarmTransition.action == "false_alarm")).scalars().all()
+        reasons = (
+            session.execute(
+                select(AlarmTransition.reason).where(
+                    AlarmTransition.alarm_id == smoke["alarm_id"], AlarmTransition.action == "false_alarm"
+                )
+            )
+            .scalars()
+            .all()
+        )
         assert reasons == ["厨房油烟，已核实"]
 
     def test_dispatch_to_a_guard_with_a_note(self, client, web_login, session, ids):
@@ -138,14 +153,16 @@ class TestActions:
         web_login("manager_wang")
         missing = client.post(f"/console/alarms/{alarm_id}/dispatch", data={"user_id": ""}, headers=POST)
         assert missing.status_code == 422 and "请选择派单对象" in missing.text
-        resident = client.post(f"/console/alarms/{alarm_id}/dispatch",
-                               data={"user_id": str(user_id(session, "resident_li"))}, headers=POST)
+        resident = client.post(
+            f"/console/alarms/{alarm_id}/dispatch", data={"user_id": str(user_id(session, "resident_li"))}, headers=POST
+        )
         assert resident.status_code == 422 and status_of(session, alarm_id) == "new"
         guard = user_id(session, "guard_chen")
         panel = client.get(f"/console/alarms/{alarm_id}", headers=HTMX).text
         assert f'<option value="{guard}">' in panel
-        r = client.post(f"/console/alarms/{alarm_id}/dispatch", data={"user_id": str(guard), "reason": "带灭火器"},
-                        headers=POST)
+        r = client.post(
+            f"/console/alarms/{alarm_id}/dispatch", data={"user_id": str(guard), "reason": "带灭火器"}, headers=POST
+        )
         assert r.status_code == 200 and status_of(session, alarm_id) == "dispatched"
         assert session.get(Alarm, alarm_id).dispatched_to == guard and "带灭火器" in r.text
 
@@ -205,13 +222,18 @@ class TestPermissions:
         assert client.get("/console/devices").status_code == 200
         device = client.get(f"/console/devices/{smoke['device_id']}", headers=HTMX).text
         assert 'data-testid="device-send"' not in device
-        assert client.post(f"/console/devices/{smoke['device_id']}/commands", data={"command": "mute"},
-                           headers=POST).status_code == 403
+        assert (
+            client.post(
+                f"/console/devices/{smoke['device_id']}/commands", data={"command": "mute"}, headers=POST
+            ).status_code
+            == 403
+        )
 
     def test_cross_site_post_is_refused(self, client, web_login, session, smoke):
         web_login("guard_chen")
-        r = client.post(f"/console/alarms/{smoke['alarm_id']}/acknowledge",
-                        headers={"Origin": "https://evil.example", **HTMX})
+        r = client.post(
+            f"/console/alarms/{smoke['alarm_id']}/acknowledge", headers={"Origin": "https://evil.example", **HTMX}
+        )
         assert r.status_code == 403 and status_of(session, smoke["alarm_id"]) == "new"
 
 
@@ -237,8 +259,12 @@ class TestOutsiderScope:
         page = client.get("/console/devices")
         assert page.status_code == 200 and smoke["key"] not in page.text and "SFXQ-" not in page.text
         assert client.get(f"/console/devices/{smoke['device_id']}", headers=HTMX).status_code == 404
-        assert client.post(f"/console/devices/{smoke['device_id']}/commands", data={"command": "mute"},
-                           headers=POST).status_code == 404
+        assert (
+            client.post(
+                f"/console/devices/{smoke['device_id']}/commands", data={"command": "mute"}, headers=POST
+            ).status_code
+            == 404
+        )
 
 
 class TestDevices:
@@ -262,8 +288,11 @@ class TestDevices:
         web_login("guard_chen")
         panel = client.get(f"/console/devices/{smoke['device_id']}", headers=HTMX)
         assert panel.status_code == 200 and "smoke=6.8" in panel.text and 'data-testid="device-send"' in panel.text
-        r = client.post(f"/console/devices/{smoke['device_id']}/commands", data={"command": "mute", "reason": "误报消音"},
-                        headers=POST)
+        r = client.post(
+            f"/console/devices/{smoke['device_id']}/commands",
+            data={"command": "mute", "reason": "误报消音"},
+            headers=POST,
+        )
         assert r.status_code == 200 and 'data-testid="device-issued"' in r.text
         cmd = session.execute(select(DeviceCommand).where(DeviceCommand.device_id == smoke["device_id"])).scalar_one()
         assert cmd.command == "mute" and cmd.status == CommandStatus.queued
@@ -274,15 +303,18 @@ class TestDevices:
         for bad in ("open_door", "self_destruct"):
             r = client.post(f"/console/devices/{smoke['device_id']}/commands", data={"command": bad}, headers=POST)
             assert r.status_code == 422 and 'data-testid="device-error"' in r.text
-        assert session.execute(select(DeviceCommand).where(
-            DeviceCommand.device_id == smoke["device_id"])).first() is None
+        assert (
+            session.execute(select(DeviceCommand).where(DeviceCommand.device_id == smoke["device_id"])).first() is None
+        )
 
 
 class TestLocation:
     def test_an_alarm_without_a_device_is_placed_by_building_unit_and_floor(self, client, web_login, session, ids):
         from anju.registry.models import Building, Unit
 
-        b = session.execute(select(Building).where(Building.compound_id == ids["A"], Building.number == "3")).scalar_one()
+        b = session.execute(
+            select(Building).where(Building.compound_id == ids["A"], Building.number == "3")
+        ).scalar_one()
         u = session.execute(select(Unit).where(Unit.building_id == b.id).order_by(Unit.number)).scalars().first()
         alarm_id = raise_alarm(session, ids["A"], building_id=b.id, unit_id=u.id, floor=5)
         web_login("guard_chen")

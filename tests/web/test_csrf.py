@@ -27,8 +27,9 @@ class TestCookieRequests:
 
     def test_foreign_origin_is_refused(self, client, web_login):
         web_login("resident_li")
-        r = client.post("/api/v1/me/privacy-requests", json={"kind": "correct"},
-                        headers={"Origin": "https://evil.example"})
+        r = client.post(
+            "/api/v1/me/privacy-requests", json={"kind": "correct"}, headers={"Origin": "https://evil.example"}
+        )
         _assert_refused(r)
 
     def test_foreign_referer_is_refused(self, client, web_login):
@@ -45,8 +46,11 @@ class TestCookieRequests:
         web_login("resident_li")
         token = client.cookies.get("anju_session")
         client.cookies.clear()
-        r = client.post("/api/v1/me/privacy-requests", json={"kind": "correct"},
-                        headers={"Cookie": f'junk="x; anju_session={token}; b=\\q'})
+        r = client.post(
+            "/api/v1/me/privacy-requests",
+            json={"kind": "correct"},
+            headers={"Cookie": f'junk="x; anju_session={token}; b=\\q'},
+        )
         _assert_refused(r)
 
     def test_same_origin_passes(self, client, web_login):
@@ -56,8 +60,9 @@ class TestCookieRequests:
 
     def test_same_origin_referer_passes(self, client, web_login):
         web_login("resident_li")
-        r = client.post("/api/v1/me/privacy-requests", json={"kind": "explain"},
-                        headers={"Referer": "http://testserver/h5"})
+        r = client.post(
+            "/api/v1/me/privacy-requests", json={"kind": "explain"}, headers={"Referer": "http://testserver/h5"}
+        )
         assert r.status_code == 201, r.text
 
     def test_safe_methods_need_no_origin(self, client, web_login):
@@ -77,21 +82,25 @@ class TestOtherRequests:
         assert r.status_code == 201
 
     def test_cross_site_login_is_refused(self, client):
-        r = client.post("/login", data={"username": "manager_wang", "password": "x"},
-                        headers={"Origin": "https://evil.example"})
+        r = client.post(
+            "/login", data={"username": "manager_wang", "password": "x"}, headers={"Origin": "https://evil.example"}
+        )
         _assert_refused(r)
 
 
 class TestSameOrigin:
-    @pytest.mark.parametrize(("source", "host", "ok"), [
-        ("http://testserver", "testserver", True),
-        ("https://anju.example", "anju.example", True),  # TLS ends at the proxy
-        ("http://127.0.0.1:8000/console", "127.0.0.1:8000", True),
-        ("http://127.0.0.1:8001", "127.0.0.1:8000", False),
-        ("http://anju.example.evil.com", "anju.example", False),
-        ("null", "anju.example", False),
-        ("file:///etc/passwd", "anju.example", False),
-        ("http://anju.example", "", False),
-    ])
+    @pytest.mark.parametrize(
+        ("source", "host", "ok"),
+        [
+            ("http://testserver", "testserver", True),
+            ("https://anju.example", "anju.example", True),  # TLS ends at the proxy
+            ("http://127.0.0.1:8000/console", "127.0.0.1:8000", True),
+            ("http://127.0.0.1:8001", "127.0.0.1:8000", False),
+            ("http://anju.example.evil.com", "anju.example", False),
+            ("null", "anju.example", False),
+            ("file:///etc/passwd", "anju.example", False),
+            ("http://anju.example", "", False),
+        ],
+    )
     def test_compares_host_and_port(self, source, host, ok):
         assert same_origin(source, host) is ok

@@ -17,8 +17,15 @@ class TestMyHome:
         html = r.text
         assert 'data-house="3-1-0802"' in html
         assert "专有面积" in html and ("不动产登记面积" in html or "实测面积" in html or "合同面积" in html)
-        members = session.execute(select(Person).join(Occupancy, Occupancy.person_id == Person.id).where(
-            Occupancy.house_id == ids["li_house"], Occupancy.ended_on.is_(None))).scalars().all()
+        members = (
+            session.execute(
+                select(Person)
+                .join(Occupancy, Occupancy.person_id == Person.id)
+                .where(Occupancy.house_id == ids["li_house"], Occupancy.ended_on.is_(None))
+            )
+            .scalars()
+            .all()
+        )
         for m in members:
             assert m.name in html
             phone = decrypt(m.phone_enc, context="person.phone")
@@ -39,8 +46,9 @@ class TestMyHome:
 
     def test_my_requests_are_listed_with_deadline(self, client, web_login):
         web_login("resident_li")
-        r = client.post("/api/v1/me/privacy-requests", json={"kind": "correct", "detail": "电话号码有误"},
-                        headers=ORIGIN)
+        r = client.post(
+            "/api/v1/me/privacy-requests", json={"kind": "correct", "detail": "电话号码有误"}, headers=ORIGIN
+        )
         assert r.status_code == 201
         due = r.json()["due_on"]
         html = client.get("/h5").text

@@ -17,8 +17,12 @@ def test_every_message_has_both_languages():
 
 
 def test_templates_hold_no_chinese_text():
-    offenders = [f"{p.name}:{n}" for p in TEMPLATES.rglob("*.html")
-                 for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if CJK.search(line)]
+    offenders = [
+        f"{p.name}:{n}"
+        for p in TEMPLATES.rglob("*.html")
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if CJK.search(line)
+    ]
     assert offenders == []
 
 

@@ -25,8 +25,9 @@ class TestCompounds:
     def test_tree_and_site_plan(self, client, web_login, session, ids):
         web_login("staff_liu")
         html = client.get("/console/compounds").text
-        n_buildings = session.execute(select(func.count()).select_from(Building)
-                                      .where(Building.compound_id == ids["A"])).scalar_one()
+        n_buildings = session.execute(
+            select(func.count()).select_from(Building).where(Building.compound_id == ids["A"])
+        ).scalar_one()
         assert html.count('class="plan-building"') == n_buildings
         assert html.count('class="tree-building"') == n_buildings
         assert "<svg" in html and "南门" in html and "3号楼" in html
@@ -37,8 +38,9 @@ class TestHouses:
         web_login("manager_wang")
         html = client.get("/console/houses").text
         assert 'id="house-filters"' in html and "hx-get" in html
-        total = session.execute(select(func.count()).select_from(House)
-                                .where(House.compound_id == ids["A"])).scalar_one()
+        total = session.execute(
+            select(func.count()).select_from(House).where(House.compound_id == ids["A"])
+        ).scalar_one()
         assert f"共 {total} 条" in html
         r = client.get("/console/houses?q=3-1-0802", headers=HTMX)
         assert "<html" not in r.text
@@ -47,8 +49,9 @@ class TestHouses:
 
     def test_status_and_building_filters(self, client, web_login, session, ids):
         web_login("manager_wang")
-        b = session.execute(select(Building).where(Building.compound_id == ids["A"],
-                                                   Building.number == "2")).scalar_one()
+        b = session.execute(
+            select(Building).where(Building.compound_id == ids["A"], Building.number == "2")
+        ).scalar_one()
         r = client.get(f"/console/houses?status=rented&building_id={b.id}", headers=HTMX)
         shown = [int(i) for i in re.findall(r'data-house="(\d+)"', r.text)]
         houses = session.execute(select(House).where(House.id.in_(shown))).scalars().all()
@@ -64,8 +67,11 @@ class TestHouses:
 class TestVehicles:
     def test_lists_plates_with_house_and_owner(self, client, web_login, session, ids):
         web_login("guard_chen")
-        v = session.execute(select(Vehicle).where(Vehicle.compound_id == ids["A"])
-                            .order_by(Vehicle.id)).scalars().first()
+        v = (
+            session.execute(select(Vehicle).where(Vehicle.compound_id == ids["A"]).order_by(Vehicle.id))
+            .scalars()
+            .first()
+        )
         html = client.get("/console/vehicles").text
         assert v.plate in html
         r = client.get(f"/console/vehicles?plate={v.plate[-4:]}", headers=HTMX)
@@ -84,9 +90,12 @@ class TestImport:
     def test_roster_api_accepts_the_form_with_the_cookie(self, client, web_login, ids):
         web_login("manager_wang")
         csv = "姓名,手机,房屋,关系\n测试甲,13912340000,3-1-0802,家属\n测试乙,123,9-9-9999,业主\n".encode()
-        r = client.post("/api/v1/roster/import", headers=ORIGIN,
-                        data={"compound_id": str(ids["A"]), "dry_run": "true", "all_or_nothing": "false"},
-                        files={"file": ("roster.csv", csv, "text/csv")})
+        r = client.post(
+            "/api/v1/roster/import",
+            headers=ORIGIN,
+            data={"compound_id": str(ids["A"]), "dry_run": "true", "all_or_nothing": "false"},
+            files={"file": ("roster.csv", csv, "text/csv")},
+        )
         assert r.status_code == 200, r.text
         body = r.json()
         assert body["total_rows"] == 2 and body["committed"] is False
@@ -97,8 +106,12 @@ class TestImport:
 class TestPrivacy:
     def test_lists_open_requests_with_deadline_and_overdue_flag(self, client, web_login, session, ids):
         web_login("resident_li")
-        assert client.post("/api/v1/me/privacy-requests", json={"kind": "delete", "detail": "搬走了"},
-                           headers=ORIGIN).status_code == 201
+        assert (
+            client.post(
+                "/api/v1/me/privacy-requests", json={"kind": "delete", "detail": "搬走了"}, headers=ORIGIN
+            ).status_code
+            == 201
+        )
         req = session.execute(select(PrivacyRequest).where(PrivacyRequest.person_id == ids["li_person"])).scalar_one()
         req.due_on = date.today() - timedelta(days=1)
         session.flush()

@@ -37,8 +37,15 @@ class TestList:
 
     def test_search_by_full_phone_finds_the_person_masked(self, client, web_login, session, ids):
         web_login("manager_wang")
-        p = session.execute(select(Person).where(Person.compound_id == ids["A"], Person.phone_enc.is_not(None))
-                            .order_by(Person.id.desc())).scalars().first()
+        p = (
+            session.execute(
+                select(Person)
+                .where(Person.compound_id == ids["A"], Person.phone_enc.is_not(None))
+                .order_by(Person.id.desc())
+            )
+            .scalars()
+            .first()
+        )
         phone = decrypt(p.phone_enc, context="person.phone")
         r = client.post("/console/residents", data={"q": phone}, headers={**ORIGIN, **HTMX})
         assert r.status_code == 200
@@ -56,8 +63,11 @@ class TestList:
         web_login("grid_zhou")
         html = client.get("/console/residents?tag=elderly_alone").text
         listed = {int(i) for i in re.findall(r'<tr data-person="(\d+)"', html)}
-        tagged = set(session.execute(select(PersonTag.person_id).where(
-            PersonTag.compound_id == ids["A"], PersonTag.tag == "elderly_alone")).scalars())
+        tagged = set(
+            session.execute(
+                select(PersonTag.person_id).where(PersonTag.compound_id == ids["A"], PersonTag.tag == "elderly_alone")
+            ).scalars()
+        )
         assert listed and listed <= tagged
         assert "独居老人" in html
 
@@ -77,8 +87,13 @@ class TestList:
 
 class TestDetail:
     def _someone(self, session, ids):
-        return session.execute(select(Person).where(Person.compound_id == ids["A"], Person.phone_enc.is_not(None))
-                               .order_by(Person.id)).scalars().first()
+        return (
+            session.execute(
+                select(Person).where(Person.compound_id == ids["A"], Person.phone_enc.is_not(None)).order_by(Person.id)
+            )
+            .scalars()
+            .first()
+        )
 
     def test_panel_is_masked_and_offers_reveal_to_managers(self, client, web_login, session, ids):
         web_login("manager_wang")
@@ -106,8 +121,9 @@ class TestDetail:
     def test_reveal_with_the_cookie_is_audited_and_shown_in_the_log(self, client, web_login, session, ids):
         web_login("manager_wang")
         p = self._someone(session, ids)
-        r = client.post(f"/api/v1/people/{p.id}/reveal", json={"field": "phone", "reason": "回访独居老人"},
-                        headers=ORIGIN)
+        r = client.post(
+            f"/api/v1/people/{p.id}/reveal", json={"field": "phone", "reason": "回访独居老人"}, headers=ORIGIN
+        )
         assert r.status_code == 200, r.text
         assert r.json()["value"] == decrypt(p.phone_enc, context="person.phone")
         entry = session.execute(select(PiiAccess).where(PiiAccess.subject == f"person:{p.id}")).scalars().one()

@@ -36,8 +36,15 @@ def test_loads_echarts_from_our_own_static_files(client, web_login):
     web_login("gov_street")
     html = client.get("/screen").text
     assert 'src="/static/vendor/echarts.min.js' in html and "cdn" not in html.lower()
-    for chart in ("chart-age", "chart-building", "chart-house", "chart-pop", "chart-gender", "chart-tags",
-                  "chart-vehicles"):
+    for chart in (
+        "chart-age",
+        "chart-building",
+        "chart-house",
+        "chart-pop",
+        "chart-gender",
+        "chart-tags",
+        "chart-vehicles",
+    ):
         assert f'id="{chart}"' in html
 
 

@@ -55,8 +55,9 @@ def test_guard_acknowledges_the_simulated_smoke_alarm_live(browser, live_server,
         panel.locator("[data-testid=act-acknowledge]").click()
 
         page.locator("#cr-detail [data-testid=detail-status]", has_text="已确认").wait_for(timeout=LIVE_TIMEOUT)
-        page.locator(f".cr-alarm[data-alarm-id='{alarm_id}'] [data-testid=alarm-status]",
-                     has_text="已确认").wait_for(timeout=LIVE_TIMEOUT)
+        page.locator(f".cr-alarm[data-alarm-id='{alarm_id}'] [data-testid=alarm-status]", has_text="已确认").wait_for(
+            timeout=LIVE_TIMEOUT
+        )
         assert "陈保安" in page.locator("#cr-detail [data-testid=detail-ack-by]").inner_text()
         shot(page, "guard_chen_control_room_acknowledged")
 

@@ -34,8 +34,9 @@ def test_leak_reported_dispatched_completed_and_rated(browser, live_server):
         form.locator("select[name=category]").select_option("plumbing")
         form.locator("input[name=title]").fill(title)
         form.locator("textarea[name=description]").fill("楼上渗水，滴到卫生间吊顶")
-        form.locator("input[name=photo]").set_input_files({"name": "leak.png", "mimeType": "image/png",
-                                                           "buffer": _png()})
+        form.locator("input[name=photo]").set_input_files(
+            {"name": "leak.png", "mimeType": "image/png", "buffer": _png()}
+        )
         with li.expect_navigation():
             form.locator("button[type=submit]").click()
         assert re.search(r"/h5/repairs/\d+", li.url)

@@ -28,8 +28,16 @@ GATE = "南门人行"
 def _present(base: str, access_point_id: int, token: str) -> dict[str, Any]:
     """What the south gate terminal does when a QR code is held to it."""
     body = json.dumps({"access_point_id": access_point_id, "credential": {"kind": "qr", "value": token}}).encode()
-    req = urllib.request.Request(f"{base}/api/v1/terminals/decisions", data=body, method="POST", headers={
-        "Content-Type": "application/json", "X-Device-Key": "term_SFXQ_south", "X-Device-Secret": TERMINAL_SECRET})
+    req = urllib.request.Request(
+        f"{base}/api/v1/terminals/decisions",
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "X-Device-Key": "term_SFXQ_south",
+            "X-Device-Secret": TERMINAL_SECRET,
+        },
+    )
     with urllib.request.urlopen(req, timeout=30) as r:
         assert r.status == 200
         return json.loads(r.read())
@@ -67,17 +75,17 @@ def test_visitor_pass_entry_appears_live_on_the_guard_desk(browser, live_server)
         assert (entry["decision"], entry["reason"], entry["display"]) == ("allow", "visitor_ok", "欢迎来访")
 
         # The guard's page shows it without a reload, the visitor's name masked.
-        row = guard.wait_for_selector(f'#access-log-{entry["log_id"]}')
+        row = guard.wait_for_selector(f"#access-log-{entry['log_id']}")
         text = row.inner_text()
         assert GATE in text and "访客通行" in text and mask_name(VISITOR) in text and VISITOR not in text
         assert row.get_attribute("data-decision") == "allow"
         top = guard.locator("#feed-rows tr").first
-        assert top.get_attribute("id") == f'access-log-{entry["log_id"]}'  # newest first
+        assert top.get_attribute("id") == f"access-log-{entry['log_id']}"  # newest first
 
         # The same pass again: used up, denied, highlighted on the desk.
         again = _present(live_server, doors[GATE], issued["qr"])
         assert (again["decision"], again["reason"]) == ("deny", "pass_used_up")
-        denied = guard.wait_for_selector(f'#access-log-{again["log_id"]}.feed-deny')
+        denied = guard.wait_for_selector(f"#access-log-{again['log_id']}.feed-deny")
         assert "通行次数已用完" in denied.inner_text()
         assert guard.evaluate("window.__sameDocument === true")  # still the same page: no reload
 

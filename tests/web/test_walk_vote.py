@@ -41,8 +41,9 @@ def test_owner_votes_on_phone_and_committee_sees_participation_move(browser, liv
     shot(li, "resident_li_vote_receipt")
 
     # The committee page polls participation every few seconds; no reload.
-    expect(committee.get_by_test_id("gov-participation")).to_have_attribute("data-owners", str(before + 1),
-                                                                            timeout=20_000)
+    expect(committee.get_by_test_id("gov-participation")).to_have_attribute(
+        "data-owners", str(before + 1), timeout=20_000
+    )
     shot(committee, "committee_sun_vote_after")
 
     # The receipt checks out on the phone, and the owner's receipts list has it.

@@ -16,7 +16,9 @@ def principal(session: Session, username: str) -> Principal:
     from anju.accounts.models import User
     from anju.accounts.service import account_service
 
-    return account_service.principal(session, session.execute(select(User).where(User.username == username)).scalar_one())
+    return account_service.principal(
+        session, session.execute(select(User).where(User.username == username)).scalar_one()
+    )
 
 
 def png_bytes(size: tuple[int, int] = (32, 24), color: tuple[int, int, int] = (30, 120, 200)) -> bytes:

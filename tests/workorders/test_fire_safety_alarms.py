@@ -19,8 +19,15 @@ from tests.conftest import run_worker_once
 
 
 def _alarm(session, compound_id: int, kind: str, severity: str = "minor", title: str = "电动车进入电梯") -> int:
-    request = AlarmRequested(compound_id=compound_id, kind=kind, severity=severity, source="vision:camera:7",
-                             dedupe_key=f"t:{uuid.uuid4().hex}", title=title, floor=1)
+    request = AlarmRequested(
+        compound_id=compound_id,
+        kind=kind,
+        severity=severity,
+        source="vision:camera:7",
+        dedupe_key=f"t:{uuid.uuid4().hex}",
+        title=title,
+        floor=1,
+    )
     alarm_id = alarm_service.raise_or_refresh(session, request=request).alarm_id
     session.flush()
     run_worker_once()  # AlarmRaised → linkage → WorkOrderRequested → the work-order handler
@@ -40,8 +47,14 @@ def test_r_s1_every_ebike_location_opens_a_fire_safety_violation_citing_article_
 
 
 def test_r_s1_the_local_rule_is_configured_per_compound(session, ids):
-    session.add(AlarmPolicy(compound_id=ids["A"], kind="ebike_in_lift", severity="*",
-                            policy={"local_rule": "《广东省高层民用建筑消防安全管理办法》第25条"}))
+    session.add(
+        AlarmPolicy(
+            compound_id=ids["A"],
+            kind="ebike_in_lift",
+            severity="*",
+            policy={"local_rule": "《广东省高层民用建筑消防安全管理办法》第25条"},
+        )
+    )
     session.flush()
     here = _order(session, _alarm(session, ids["A"], "ebike_in_lift"))
     assert "第37条；《广东省高层民用建筑消防安全管理办法》第25条" in here.description
@@ -66,11 +79,16 @@ def test_r_s3_fire_lane_obstruction_is_an_emergency_order_that_escalates_to_the_
     # nobody clears it: the resolution deadline passes through L1, L2 and L3
     fired = timers.fire_due(session, now=order.resolution_due_at + timedelta(days=2), limit=1_000_000)
     assert (order.id, "resolution", 3) in fired
-    notes = [e.note for e in session.execute(select(WorkOrderEvent).where(
-        WorkOrderEvent.order_id == order.id, WorkOrderEvent.action == "escalated")).scalars()]
+    notes = [
+        e.note
+        for e in session.execute(
+            select(WorkOrderEvent).where(WorkOrderEvent.order_id == order.id, WorkOrderEvent.action == "escalated")
+        ).scalars()
+    ]
     assert any("上报主管部门" in (n or "") for n in notes)
     # the report itself is a logged human action (R-W4), allowed for this order
     from anju.workorders.enums import ALLOWED_FROM, AUTHORITY_CATEGORIES, OrderAction
+
     assert order.category in AUTHORITY_CATEGORIES and order.status in ALLOWED_FROM[OrderAction.reported_authority]
 
 

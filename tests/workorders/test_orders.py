@@ -31,8 +31,13 @@ def _uid(session, username: str) -> int:
 
 
 def _leak(client, login, ids, **extra):
-    body = {"kind": "household_repair", "category": "plumbing", "title": "厨房水管漏水", "house_id": ids["li_house"],
-            **extra}
+    body = {
+        "kind": "household_repair",
+        "category": "plumbing",
+        "title": "厨房水管漏水",
+        "house_id": ids["li_house"],
+        **extra,
+    }
     r = client.post(API, json=body, headers=login("resident_li"))
     assert r.status_code == 201, r.text
     return r.json()
@@ -48,11 +53,17 @@ class TestLifecycle:
         assert order["status"] == "new" and order["source"] == "h5" and order["compound_id"] == ids["A"]
         assert order["response_due_at"] and order["resolution_due_at"]
         oid, liu = order["id"], _uid(session, "staff_liu")
-        steps = [("manager_wang", "dispatched", {"assignee_user_id": liu}), ("staff_liu", "accepted", {}),
-                 ("staff_liu", "arrived", {}), ("staff_liu", "waiting_owner", {"note": "等业主回家开门"}),
-                 ("staff_liu", "resumed", {}), ("staff_liu", "completed", {"note": "更换角阀"}),
-                 ("manager_wang", "followed_up", {"note": "回访：已不漏水"}), ("manager_wang", "closed", {}),
-                 ("resident_li", "rated", {"rating": 4, "note": "及时"})]
+        steps = [
+            ("manager_wang", "dispatched", {"assignee_user_id": liu}),
+            ("staff_liu", "accepted", {}),
+            ("staff_liu", "arrived", {}),
+            ("staff_liu", "waiting_owner", {"note": "等业主回家开门"}),
+            ("staff_liu", "resumed", {}),
+            ("staff_liu", "completed", {"note": "更换角阀"}),
+            ("manager_wang", "followed_up", {"note": "回访：已不漏水"}),
+            ("manager_wang", "closed", {}),
+            ("resident_li", "rated", {"rating": 4, "note": "及时"}),
+        ]
         for user, action, body in steps:
             r = _act(client, login, user, oid, action, **body)
             assert r.status_code == 200, (action, r.text)
@@ -60,10 +71,18 @@ class TestLifecycle:
         assert final["status"] == "closed" and final["rating"] == 4 and final["response_met"] is True
         assert final["follow_up_note"] == "回访：已不漏水"
         timeline = [(e["action"], e["to_status"]) for e in final["timeline"]]
-        assert timeline == [("created", "new"), ("dispatched", "dispatched"), ("accepted", "accepted"),
-                            ("arrived", "arrived"), ("waiting_owner", "waiting_owner"), ("resumed", "arrived"),
-                            ("completed", "completed"), ("followed_up", "followed_up"), ("closed", "closed"),
-                            ("rated", "closed")]
+        assert timeline == [
+            ("created", "new"),
+            ("dispatched", "dispatched"),
+            ("accepted", "accepted"),
+            ("arrived", "arrived"),
+            ("waiting_owner", "waiting_owner"),
+            ("resumed", "arrived"),
+            ("completed", "completed"),
+            ("followed_up", "followed_up"),
+            ("closed", "closed"),
+            ("rated", "closed"),
+        ]
         actors = {e["action"]: e["actor_user_id"] for e in final["timeline"]}
         assert actors["accepted"] == liu and actors["rated"] == _uid(session, "resident_li")
         # the reporter sees the same timeline
@@ -103,8 +122,12 @@ class TestLifecycle:
         _act(client, login, "manager_wang", oid, "dispatched", assignee_user_id=_uid(session, "staff_liu"))
         r = _act(client, login, "grid_zhou", oid, "arrived")
         assert r.status_code == 403 and r.json()["error"]["code"] == "workorder_not_yours"
-        assert _act(client, login, "resident_li", oid, "dispatched",
-                    assignee_user_id=_uid(session, "staff_liu")).status_code == 403
+        assert (
+            _act(
+                client, login, "resident_li", oid, "dispatched", assignee_user_id=_uid(session, "staff_liu")
+            ).status_code
+            == 403
+        )
 
     def test_return_transfer_suspend_reopen(self, client, login, ids, session):
         oid = _leak(client, login, ids)["id"]
@@ -146,10 +169,12 @@ class TestIntake:
     def test_resident_cannot_report_for_someone_elses_house(self, client, login, ids, session):
         from anju.registry.models import House
 
-        other = session.execute(select(House.id).where(House.compound_id == ids["A"], House.id != ids["li_house"])
-                                .limit(1)).scalar_one()
-        r = client.post(API, json={"kind": "household_repair", "title": "漏水", "house_id": other},
-                        headers=login("resident_li"))
+        other = session.execute(
+            select(House.id).where(House.compound_id == ids["A"], House.id != ids["li_house"]).limit(1)
+        ).scalar_one()
+        r = client.post(
+            API, json={"kind": "household_repair", "title": "漏水", "house_id": other}, headers=login("resident_li")
+        )
         assert r.status_code == 404
 
     def test_resident_cannot_open_alarm_orders(self, client, login):
@@ -157,23 +182,41 @@ class TestIntake:
         assert r.status_code == 422
 
     def test_staff_on_behalf_of_a_caller_and_grid_worker(self, client, login, ids):
-        r = client.post(API, json={"compound_id": ids["A"], "kind": "common_repair", "category": "plumbing",
-                                   "title": "5单元23楼的水压低", "priority": "urgent"}, headers=login("staff_liu"))
+        r = client.post(
+            API,
+            json={
+                "compound_id": ids["A"],
+                "kind": "common_repair",
+                "category": "plumbing",
+                "title": "5单元23楼的水压低",
+                "priority": "urgent",
+            },
+            headers=login("staff_liu"),
+        )
         assert r.status_code == 201 and r.json()["source"] == "phone"
-        r = client.post(API, json={"compound_id": ids["A"], "kind": "hazard", "category": "fire_safety",
-                                   "title": "楼道堆放杂物"}, headers=login("grid_zhou"))
+        r = client.post(
+            API,
+            json={"compound_id": ids["A"], "kind": "hazard", "category": "fire_safety", "title": "楼道堆放杂物"},
+            headers=login("grid_zhou"),
+        )
         assert r.status_code == 201 and r.json()["source"] == "grid"
 
     def test_other_compound_is_404(self, client, login, ids):
-        r = client.post(API, json={"compound_id": ids["B"], "kind": "common_repair", "title": "路灯不亮"},
-                        headers=login("manager_wang"))
+        r = client.post(
+            API,
+            json={"compound_id": ids["B"], "kind": "common_repair", "title": "路灯不亮"},
+            headers=login("manager_wang"),
+        )
         assert r.status_code == 404
 
     def test_bad_input(self, client, login, ids):
         h = login("manager_wang")
-        for body in ({"kind": "nope", "title": "xx"}, {"kind": "complaint", "title": "x"},
-                     {"kind": "complaint", "title": "ok title", "category": "DROP TABLE"},
-                     {"kind": "complaint", "title": "ok title", "compound_id": ids["A"], "extra": 1}):
+        for body in (
+            {"kind": "nope", "title": "xx"},
+            {"kind": "complaint", "title": "x"},
+            {"kind": "complaint", "title": "ok title", "category": "DROP TABLE"},
+            {"kind": "complaint", "title": "ok title", "compound_id": ids["A"], "extra": 1},
+        ):
             assert client.post(API, json=body, headers=h).status_code == 422, body
         assert client.post(API, json={"kind": "complaint", "title": "no compound"}, headers=h).status_code == 422
         assert client.post(f"{API}/1/actions", json={"action": "explode"}, headers=h).status_code == 422
@@ -184,8 +227,9 @@ class TestPhotos:
     def test_png_is_stored_and_served(self, client, login, ids):
         oid = _leak(client, login, ids)["id"]
         png = png_bytes()
-        r = client.post(f"{API}/{oid}/photos", files={"file": ("leak.png", png, "image/png")},
-                        headers=login("resident_li"))
+        r = client.post(
+            f"{API}/{oid}/photos", files={"file": ("leak.png", png, "image/png")}, headers=login("resident_li")
+        )
         assert r.status_code == 201 and r.json()["content_type"] == "image/png" and r.json()["width"] == 32
         got = client.get(f"{API}/{oid}/photos/{r.json()['id']}", headers=login("manager_wang"))
         assert got.status_code == 200 and got.content == png and got.headers["content-type"] == "image/png"
@@ -194,23 +238,26 @@ class TestPhotos:
     def test_a_non_image_named_png_is_415(self, client, login, ids):
         oid = _leak(client, login, ids)["id"]
         for data in (b"<?php echo 1; ?>", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, b""):
-            r = client.post(f"{API}/{oid}/photos", files={"file": ("leak.png", data, "image/png")},
-                            headers=login("resident_li"))
+            r = client.post(
+                f"{API}/{oid}/photos", files={"file": ("leak.png", data, "image/png")}, headers=login("resident_li")
+            )
             assert r.status_code == 415, r.text
             assert r.json()["error"]["code"] == "workorder_bad_photo"
 
     def test_a_50_mb_photo_is_413(self, client, login, ids):
         oid = _leak(client, login, ids)["id"]
         big = png_bytes() + b"\x00" * (50 * 1024 * 1024)
-        r = client.post(f"{API}/{oid}/photos", files={"file": ("big.png", big, "image/png")},
-                        headers=login("resident_li"))
+        r = client.post(
+            f"{API}/{oid}/photos", files={"file": ("big.png", big, "image/png")}, headers=login("resident_li")
+        )
         assert r.status_code == 413  # refused by the request limit before it is read
 
     def test_a_photo_over_the_photo_limit_is_413_with_reason(self, client, login, ids):
         oid = _leak(client, login, ids)["id"]
         big = png_bytes() + b"\x00" * (4 * 1024 * 1024 + 10)
-        r = client.post(f"{API}/{oid}/photos", files={"file": ("big.png", big, "image/png")},
-                        headers=login("resident_li"))
+        r = client.post(
+            f"{API}/{oid}/photos", files={"file": ("big.png", big, "image/png")}, headers=login("resident_li")
+        )
         assert r.status_code == 413 and r.json()["error"]["message"]["zh"].startswith("照片不能超过 4 MB")
 
 
@@ -234,9 +281,16 @@ def test_two_technicians_grabbing_at_once_exactly_one_wins(real_db):
     with transaction() as s:
         liu, zhou = principal(s, "staff_liu"), principal(s, "grid_zhou")
         compound = next(iter(liu.compound_ids))
-        order_ids = [work_order_service.open(s, by=liu, data=OrderCreate(
-            compound_id=compound, kind=OrderKind.common_repair, category="plumbing", title=f"抢单 {k}")).id
-            for k in range(8)]
+        order_ids = [
+            work_order_service.open(
+                s,
+                by=liu,
+                data=OrderCreate(
+                    compound_id=compound, kind=OrderKind.common_repair, category="plumbing", title=f"抢单 {k}"
+                ),
+            ).id
+            for k in range(8)
+        ]
     results: dict[str, list[tuple[int, str]]] = {"liu": [], "zhou": []}
     barrier = threading.Barrier(2)
 
@@ -259,29 +313,52 @@ def test_two_technicians_grabbing_at_once_exactly_one_wins(real_db):
         outcomes = sorted(o for n in results for i, o in results[n] if i == oid)
         assert outcomes == ["AlreadyTaken", "won"], (oid, outcomes)
     with transaction() as s:
-        rows = s.execute(select(WorkOrder.assignee_user_id, func.count()).where(WorkOrder.id.in_(order_ids))
-                         .group_by(WorkOrder.assignee_user_id)).all()
+        rows = s.execute(
+            select(WorkOrder.assignee_user_id, func.count())
+            .where(WorkOrder.id.in_(order_ids))
+            .group_by(WorkOrder.assignee_user_id)
+        ).all()
         assert sum(n for _, n in rows) == len(order_ids) and all(u is not None for u, _ in rows)
-        grabs = s.execute(select(func.count()).select_from(WorkOrderEvent).where(
-            WorkOrderEvent.order_id.in_(order_ids), WorkOrderEvent.action == "grabbed")).scalar_one()
+        grabs = s.execute(
+            select(func.count())
+            .select_from(WorkOrderEvent)
+            .where(WorkOrderEvent.order_id.in_(order_ids), WorkOrderEvent.action == "grabbed")
+        ).scalar_one()
         assert grabs == len(order_ids)
 
 
 class TestAlarmLinkage:
     def test_smoke_alarm_opens_one_order_even_if_delivered_twice(self, session, ids):
-        request = AlarmRequested(compound_id=ids["A"], kind="smoke", severity="critical", source="test",
-                                 dedupe_key=f"t:{uuid.uuid4().hex}", title="3号楼8层烟感报警", floor=8)
+        request = AlarmRequested(
+            compound_id=ids["A"],
+            kind="smoke",
+            severity="critical",
+            source="test",
+            dedupe_key=f"t:{uuid.uuid4().hex}",
+            title="3号楼8层烟感报警",
+            floor=8,
+        )
         alarm_id = alarm_service.raise_or_refresh(session, request=request).alarm_id
         session.flush()
         run_worker_once()  # AlarmRaised → linkage → WorkOrderRequested → our handler
         orders = session.execute(select(WorkOrder).where(WorkOrder.alarm_id == alarm_id)).scalars().all()
         assert len(orders) == 1
         order = orders[0]
-        assert (order.kind, order.category, order.priority, order.source) == ("alarm", "fire_safety", "emergency",
-                                                                               "alarm")
+        assert (order.kind, order.category, order.priority, order.source) == (
+            "alarm",
+            "fire_safety",
+            "emergency",
+            "alarm",
+        )
         # the same request again (a redelivery, or a second event for the same alarm): still one order
-        again = WorkOrderRequested(alarm_id=alarm_id, compound_id=ids["A"], kind="smoke", severity="critical",
-                                   category="fire_safety", title="3号楼8层烟感报警")
+        again = WorkOrderRequested(
+            alarm_id=alarm_id,
+            compound_id=ids["A"],
+            kind="smoke",
+            severity="critical",
+            category="fire_safety",
+            title="3号楼8层烟感报警",
+        )
         events.publish(session, again, compound_id=ids["A"])
         events.publish(session, again, compound_id=ids["A"])
         session.flush()
@@ -291,21 +368,46 @@ class TestAlarmLinkage:
 
     def test_r_s1_ebike_alarm_becomes_a_fire_safety_order(self, session, ids):
         order, created = work_order_service.open_from_alarm(
-            session, alarm_id=987_654, compound_id=ids["A"], kind="ebike_in_corridor", severity="major",
-            category="fire_safety", title="电动车进入电梯", building_id=None, house_id=None, floor=None)
+            session,
+            alarm_id=987_654,
+            compound_id=ids["A"],
+            kind="ebike_in_corridor",
+            severity="major",
+            category="fire_safety",
+            title="电动车进入电梯",
+            building_id=None,
+            house_id=None,
+            floor=None,
+        )
         assert "第37条" in order.description  # R-S1 cites the rule
-        assert created and order.category == "fire_safety" and order.status in (OrderStatus.new,
-                                                                                 OrderStatus.dispatched)
+        assert created and order.category == "fire_safety" and order.status in (OrderStatus.new, OrderStatus.dispatched)
         again, created = work_order_service.open_from_alarm(
-            session, alarm_id=987_654, compound_id=ids["A"], kind="ebike_in_corridor", severity="major",
-            category="fire_safety", title="电动车进入电梯", building_id=None, house_id=None, floor=None)
+            session,
+            alarm_id=987_654,
+            compound_id=ids["A"],
+            kind="ebike_in_corridor",
+            severity="major",
+            category="fire_safety",
+            title="电动车进入电梯",
+            building_id=None,
+            house_id=None,
+            floor=None,
+        )
         assert not created and again.id == order.id
 
 
 class TestAuthority:
     def test_r_w4_report_to_authority_is_logged_for_fire_violations(self, client, login, ids):
-        r = client.post(API, json={"compound_id": ids["A"], "kind": "hazard", "category": "fire_safety",
-                                   "title": "消防通道被私家车占用"}, headers=login("grid_zhou"))
+        r = client.post(
+            API,
+            json={
+                "compound_id": ids["A"],
+                "kind": "hazard",
+                "category": "fire_safety",
+                "title": "消防通道被私家车占用",
+            },
+            headers=login("grid_zhou"),
+        )
         oid = r.json()["id"]
         assert _act(client, login, "grid_zhou", oid, "reported_authority", note="已报消防").status_code == 403
         assert _act(client, login, "manager_wang", oid, "reported_authority").status_code == 422

@@ -8,22 +8,37 @@ from sqlalchemy import select
 from anju.workorders.models import WorkOrder
 
 
-@pytest.mark.parametrize(("username", "path"), [
-    ("manager_wang", "/console/workorders"), ("manager_wang", "/console/workorders?view=kanban"),
-    ("manager_wang", "/console/workorders?sla=breached"), ("staff_liu", "/console/my-tasks"),
-    ("grid_zhou", "/console/my-tasks"), ("guard_chen", "/console/patrol"), ("manager_wang", "/console/patrol"),
-    ("staff_liu", "/console/facilities"), ("resident_li", "/h5/repairs"), ("guard_chen", "/h5/patrol/scan"),
-])
+@pytest.mark.parametrize(
+    ("username", "path"),
+    [
+        ("manager_wang", "/console/workorders"),
+        ("manager_wang", "/console/workorders?view=kanban"),
+        ("manager_wang", "/console/workorders?sla=breached"),
+        ("staff_liu", "/console/my-tasks"),
+        ("grid_zhou", "/console/my-tasks"),
+        ("guard_chen", "/console/patrol"),
+        ("manager_wang", "/console/patrol"),
+        ("staff_liu", "/console/facilities"),
+        ("resident_li", "/h5/repairs"),
+        ("guard_chen", "/h5/patrol/scan"),
+    ],
+)
 def test_page_opens(client, web_login, username, path):
     web_login(username)
     r = client.get(path)
     assert r.status_code == 200, r.text[:500]
 
 
-@pytest.mark.parametrize(("username", "path"), [
-    ("guard_chen", "/console/my-tasks"), ("resident_li", "/console/workorders"), ("staff_liu", "/h5/repairs"),
-    ("grid_zhou", "/console/facilities"), ("resident_li", "/h5/patrol/scan"),
-])
+@pytest.mark.parametrize(
+    ("username", "path"),
+    [
+        ("guard_chen", "/console/my-tasks"),
+        ("resident_li", "/console/workorders"),
+        ("staff_liu", "/h5/repairs"),
+        ("grid_zhou", "/console/facilities"),
+        ("resident_li", "/h5/patrol/scan"),
+    ],
+)
 def test_page_refused(client, web_login, username, path):
     web_login(username)
     assert client.get(path).status_code == 403

@@ -26,8 +26,11 @@ _verified: dict[tuple[str, str], float] = {}
 _lock = threading.Lock()
 
 
-def current_terminal(session: WriteSession, x_device_key: Annotated[str | None, Header()] = None,
-                     x_device_secret: Annotated[str | None, Header()] = None) -> Terminal:
+def current_terminal(
+    session: WriteSession,
+    x_device_key: Annotated[str | None, Header()] = None,
+    x_device_secret: Annotated[str | None, Header()] = None,
+) -> Terminal:
     if not x_device_key or not x_device_secret:
         raise Unauthenticated("device key and secret required", zh="需要设备认证")
     digest = hashlib.sha256(x_device_secret.encode()).hexdigest()

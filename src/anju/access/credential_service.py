@@ -99,14 +99,28 @@ class CredentialService:
         existing = AccessQuery(session).card(data.compound_id, bidx)
         if existing is not None and existing.status == CredentialStatus.active:
             raise CardInUse()
-        c = AccessCredential(compound_id=data.compound_id, kind=CredentialKind.card, person_id=data.person_id,
-                             user_id=data.user_id, card_enc=encrypt(data.card_number.upper(), context="access.card"),
-                             card_bidx=bidx, card_masked=mask_card(data.card_number), valid_until=data.valid_until)
+        c = AccessCredential(
+            compound_id=data.compound_id,
+            kind=CredentialKind.card,
+            person_id=data.person_id,
+            user_id=data.user_id,
+            card_enc=encrypt(data.card_number.upper(), context="access.card"),
+            card_bidx=bidx,
+            card_masked=mask_card(data.card_number),
+            valid_until=data.valid_until,
+        )
         session.add(c)
         session.flush()
-        record_change(session, user_id=who.user_id, compound_id=c.compound_id, entity="access_credential",
-                      entity_id=c.id, action="create", before=None,
-                      after={"kind": "card", "person_id": c.person_id, "user_id": c.user_id, "card": c.card_masked})
+        record_change(
+            session,
+            user_id=who.user_id,
+            compound_id=c.compound_id,
+            entity="access_credential",
+            entity_id=c.id,
+            action="create",
+            before=None,
+            after={"kind": "card", "person_id": c.person_id, "user_id": c.user_id, "card": c.card_masked},
+        )
         terminal_sync_service.refresh_credentials(session, c.compound_id, [c])
         return c
 
@@ -120,16 +134,22 @@ class CredentialService:
         for old in q.credentials_of(person_id=p.id):
             if old.kind == CredentialKind.pin and old.scope_access_point_id == data.access_point_id:
                 self._revoke(old, "replaced")
-        c = AccessCredential(compound_id=p.compound_id, kind=CredentialKind.pin, person_id=p.id, pin_digest=digest,
-                             scope_access_point_id=data.access_point_id)
+        c = AccessCredential(
+            compound_id=p.compound_id,
+            kind=CredentialKind.pin,
+            person_id=p.id,
+            pin_digest=digest,
+            scope_access_point_id=data.access_point_id,
+        )
         session.add(c)
         session.flush()
         terminal_sync_service.refresh_holder(session, p.compound_id, person_id=p.id)
         return c
 
     # --- the resident QR (always available: R-F1) -----------------------------------------
-    def resident_qr(self, session: Session, *, who: Principal, now: datetime) -> tuple[str, AccessCredential, int,
-                                                                                      datetime]:
+    def resident_qr(
+        self, session: Session, *, who: Principal, now: datetime
+    ) -> tuple[str, AccessCredential, int, datetime]:
         """A fresh signed QR for the caller; the credential is created on first use."""
         if who.person_id is None or not who.house_ids:
             raise Forbidden("only residents have a resident QR", zh="仅住户可使用住户二维码")
@@ -166,9 +186,16 @@ class CredentialService:
             raise Conflict("withdraw face consent to remove face data", zh="删除人脸请撤回人脸同意")
         self._revoke(c, reason)
         session.flush()
-        record_change(session, user_id=who.user_id, compound_id=c.compound_id, entity="access_credential",
-                      entity_id=c.id, action="end", before={"status": "active"}, after={"status": "revoked",
-                                                                                        "reason": reason})
+        record_change(
+            session,
+            user_id=who.user_id,
+            compound_id=c.compound_id,
+            entity="access_credential",
+            entity_id=c.id,
+            action="end",
+            before={"status": "active"},
+            after={"status": "revoked", "reason": reason},
+        )
         terminal_sync_service.refresh_credentials(session, c.compound_id, [c])
         return c
 
@@ -192,12 +219,16 @@ class CredentialService:
 
     # --- face: consent, enrolment, withdrawal --------------------------------------------------
     def active_consent(self, session: Session, person_id: int, purpose: str = FACE) -> Consent | None:
-        return session.execute(select(Consent).where(Consent.person_id == person_id, Consent.purpose == purpose,
-                                                     Consent.withdrawn_at.is_(None))
-                               .order_by(Consent.id.desc()).limit(1)).scalar_one_or_none()
+        return session.execute(
+            select(Consent)
+            .where(Consent.person_id == person_id, Consent.purpose == purpose, Consent.withdrawn_at.is_(None))
+            .order_by(Consent.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
 
-    def give_face_consent(self, session: Session, *, who: Principal, data: FaceConsentCreate,
-                          purpose: str = FACE) -> Consent:
+    def give_face_consent(
+        self, session: Session, *, who: Principal, data: FaceConsentCreate, purpose: str = FACE
+    ) -> Consent:
         """Record a separate, explicit face consent (R-F2); under 14 only a guardian may give it (R-F3)."""
         p = self.person_for(session, who=who, person_id=data.person_id)
         age = age_on(p.birth_date, utcnow().date())
@@ -208,14 +239,21 @@ class CredentialService:
                 raise GuardianConsentRequired("a minor cannot consent for themselves", zh="未成年人不能自行同意")
         if self.active_consent(session, p.id, purpose) is not None:
             raise Conflict("consent already given", zh="已同意，无需重复")
-        c = Consent(compound_id=p.compound_id, person_id=p.id, purpose=purpose, notice_version=data.notice_version,
-                    given_by=data.given_by, given_at=utcnow())
+        c = Consent(
+            compound_id=p.compound_id,
+            person_id=p.id,
+            purpose=purpose,
+            notice_version=data.notice_version,
+            given_by=data.given_by,
+            given_at=utcnow(),
+        )
         session.add(c)
         session.flush()
         return c
 
-    def enrol_face(self, session: Session, *, who: Principal, person_id: int, image: bytes,
-                   keep_photo: bool = False) -> tuple[AccessCredential, int]:
+    def enrol_face(
+        self, session: Session, *, who: Principal, person_id: int, image: bytes, keep_photo: bool = False
+    ) -> tuple[AccessCredential, int]:
         """Make a template from one photo; the photo is discarded unless separately authorised (R-F11)."""
         p = self.person_for(session, who=who, person_id=person_id)
         if p.status != PersonStatus.active:
@@ -230,16 +268,31 @@ class CredentialService:
             raise ConsentMissing("keeping the photo needs its own authorisation", zh="保存原始照片须另行授权")
         vector = single_embedding(image)  # no face / several faces / not an image: 422 with a reason
         q = AccessQuery(session)
-        cred = next((c for c in q.credentials_of(person_id=p.id) if c.kind == CredentialKind.face
-                     and c.compound_id == p.compound_id), None)
+        cred = next(
+            (
+                c
+                for c in q.credentials_of(person_id=p.id)
+                if c.kind == CredentialKind.face and c.compound_id == p.compound_id
+            ),
+            None,
+        )
         if cred is None:
-            cred = AccessCredential(compound_id=p.compound_id, kind=CredentialKind.face, person_id=p.id,
-                                    subject_ref=face_template_service.new_subject_ref())
+            cred = AccessCredential(
+                compound_id=p.compound_id,
+                kind=CredentialKind.face,
+                person_id=p.id,
+                subject_ref=face_template_service.new_subject_ref(),
+            )
             session.add(cred)
             session.flush()
         assert cred.subject_ref is not None
-        face_template_service.store(session, compound_id=p.compound_id, subject_ref=cred.subject_ref,
-                                    vector=vector, photo=image if keep_photo else None)
+        face_template_service.store(
+            session,
+            compound_id=p.compound_id,
+            subject_ref=cred.subject_ref,
+            vector=vector,
+            photo=image if keep_photo else None,
+        )
         n = len(face_template_service.vectors_of(session, compound_id=p.compound_id, subject_ref=cred.subject_ref))
         terminal_sync_service.refresh_credentials(session, p.compound_id, [cred])
         self.check_face_count(session, compound_id=p.compound_id)
@@ -249,15 +302,18 @@ class CredentialService:
         """Withdraw face consent: delete templates now, tombstone them on every terminal (R-F5); cards/QR stay."""
         p = self.person_for(session, who=who, person_id=person_id)
         now = utcnow()
-        for c in session.execute(select(Consent).where(Consent.person_id == p.id,
-                                                       Consent.purpose.in_([FACE, FACE_PHOTO]),
-                                                       Consent.withdrawn_at.is_(None))).scalars():
+        for c in session.execute(
+            select(Consent).where(
+                Consent.person_id == p.id, Consent.purpose.in_([FACE, FACE_PHOTO]), Consent.withdrawn_at.is_(None)
+            )
+        ).scalars():
             c.withdrawn_at = now
         deleted, faces = 0, []
         for c in AccessQuery(session).credentials_of(person_id=p.id):
             if c.kind == CredentialKind.face and c.subject_ref:
-                deleted += face_template_service.delete_subject(session, compound_id=c.compound_id,
-                                                                subject_ref=c.subject_ref)
+                deleted += face_template_service.delete_subject(
+                    session, compound_id=c.compound_id, subject_ref=c.subject_ref
+                )
                 self._revoke(c, "consent_withdrawn")
                 faces.append(c)
         session.flush()
@@ -267,11 +323,19 @@ class CredentialService:
 
     def face_stats(self, session: Session, *, compound_id: int) -> tuple[int, FaceFiling | None]:
         org = session.execute(select(Compound.property_org_id).where(Compound.id == compound_id)).scalar_one()
-        compounds = list(session.execute(select(Compound.id).where(
-            Compound.property_org_id == org if org is not None else Compound.id == compound_id)).scalars())
+        compounds = list(
+            session.execute(
+                select(Compound.id).where(
+                    Compound.property_org_id == org if org is not None else Compound.id == compound_id
+                )
+            ).scalars()
+        )
         n = face_template_service.count_subjects(session, compound_ids=compounds)
-        filing = session.execute(select(FaceFiling).where(FaceFiling.organisation_id == org)).scalar_one_or_none() \
-            if org is not None else None
+        filing = (
+            session.execute(select(FaceFiling).where(FaceFiling.organisation_id == org)).scalar_one_or_none()
+            if org is not None
+            else None
+        )
         return n, filing
 
     def check_face_count(self, session: Session, *, compound_id: int) -> int:
@@ -283,14 +347,23 @@ class CredentialService:
         org = session.execute(select(Compound.property_org_id).where(Compound.id == compound_id)).scalar_one()
         if n >= s.face_filing_people and filing is None:
             today = utcnow().date()
-            session.add(FaceFiling(organisation_id=org, people=n,
-                                   due_on=add_working_days(today, s.face_filing_working_days)))
+            session.add(
+                FaceFiling(organisation_id=org, people=n, due_on=add_working_days(today, s.face_filing_working_days))
+            )
             session.flush()
         if n >= s.face_warn_people:
-            events.publish(session, AlarmRequested(
-                compound_id=compound_id, kind="face_filing_threshold", severity="major" if n < s.face_filing_people
-                else "critical", source=f"access:face_count:{org}", dedupe_key=f"face_count:{org}",
-                title=f"人脸信息存储人数 {n}，接近/达到 {s.face_filing_people} 人备案线"), compound_id=compound_id)
+            events.publish(
+                session,
+                AlarmRequested(
+                    compound_id=compound_id,
+                    kind="face_filing_threshold",
+                    severity="major" if n < s.face_filing_people else "critical",
+                    source=f"access:face_count:{org}",
+                    dedupe_key=f"face_count:{org}",
+                    title=f"人脸信息存储人数 {n}，接近/达到 {s.face_filing_people} 人备案线",
+                ),
+                compound_id=compound_id,
+            )
         return n
 
     # --- blacklist and grants -------------------------------------------------------------------
@@ -304,13 +377,25 @@ class CredentialService:
             p = self.person_for(session, who=who, person_id=data.person_id)
             if p.compound_id != data.compound_id:
                 raise NotFound("person not found", zh="未找到该人员")
-        e = BlacklistEntry(compound_id=data.compound_id, person_id=data.person_id, reason=data.reason,
-                           card_bidx=card_bidx(data.card_number) if data.card_number else None, created_by=who.user_id)
+        e = BlacklistEntry(
+            compound_id=data.compound_id,
+            person_id=data.person_id,
+            reason=data.reason,
+            card_bidx=card_bidx(data.card_number) if data.card_number else None,
+            created_by=who.user_id,
+        )
         session.add(e)
         session.flush()
-        record_change(session, user_id=who.user_id, compound_id=e.compound_id, entity="access_blacklist",
-                      entity_id=e.id, action="create", before=None, after={"person_id": e.person_id,
-                                                                           "reason": e.reason})
+        record_change(
+            session,
+            user_id=who.user_id,
+            compound_id=e.compound_id,
+            entity="access_blacklist",
+            entity_id=e.id,
+            action="create",
+            before=None,
+            after={"person_id": e.person_id, "reason": e.reason},
+        )
         if data.person_id is not None:
             terminal_sync_service.refresh_holder(session, data.compound_id, person_id=data.person_id)
         if e.card_bidx:
@@ -327,14 +412,21 @@ class CredentialService:
             raise Invalid("give user_id or person_id", zh="请指定员工账号或人员")
         if not data.kinds and data.access_point_id is None:
             raise Invalid("give kinds or access_point_id", zh="请指定门类型或具体门")
-        g = AccessGrant(compound_id=data.compound_id, user_id=data.user_id, person_id=data.person_id,
-                        kinds=[k.value for k in data.kinds], access_point_id=data.access_point_id,
-                        shift_start=data.shift_start, shift_end=data.shift_end, weekdays=data.weekdays,
-                        valid_from=data.valid_from, valid_until=data.valid_until)
+        g = AccessGrant(
+            compound_id=data.compound_id,
+            user_id=data.user_id,
+            person_id=data.person_id,
+            kinds=[k.value for k in data.kinds],
+            access_point_id=data.access_point_id,
+            shift_start=data.shift_start,
+            shift_end=data.shift_end,
+            weekdays=data.weekdays,
+            valid_from=data.valid_from,
+            valid_until=data.valid_until,
+        )
         session.add(g)
         session.flush()
-        terminal_sync_service.refresh_holder(session, data.compound_id, person_id=data.person_id,
-                                             user_id=data.user_id)
+        terminal_sync_service.refresh_holder(session, data.compound_id, person_id=data.person_id, user_id=data.user_id)
         return g
 
 

@@ -114,13 +114,30 @@ class DecisionService:
             else:
                 out = _deny("bad_embedding" if method == Method.face else "unknown_credential", method)
         assert out is not None
-        return self._finish(session, terminal=terminal, ap=ap, out=out, direction=req.direction, now=now,
-                            device_time=req.device_time, record_id=req.record_id,
-                            requested_point=req.access_point_id)
+        return self._finish(
+            session,
+            terminal=terminal,
+            ap=ap,
+            out=out,
+            direction=req.direction,
+            now=now,
+            device_time=req.device_time,
+            record_id=req.record_id,
+            requested_point=req.access_point_id,
+        )
 
-    def decide_face_image(self, session: Session, *, terminal: Terminal, access_point_id: int, image: bytes,
-                          direction: str, device_time: datetime | None, record_id: str | None,
-                          now: datetime) -> DecisionRead:
+    def decide_face_image(
+        self,
+        session: Session,
+        *,
+        terminal: Terminal,
+        access_point_id: int,
+        image: bytes,
+        direction: str,
+        device_time: datetime | None,
+        record_id: str | None,
+        now: datetime,
+    ) -> DecisionRead:
         """Decide from a camera frame: exactly one face, identified 1:N in the compound."""
         if record_id:
             prior = AccessQuery(session).log_by_record(terminal.id, record_id)
@@ -144,12 +161,22 @@ class DecisionService:
                     else:
                         out = self._face(session, ap, faces[0].embedding, direction, now)
         assert out is not None
-        return self._finish(session, terminal=terminal, ap=ap, out=out, direction=direction, now=now,
-                            device_time=device_time, record_id=record_id, requested_point=access_point_id)
+        return self._finish(
+            session,
+            terminal=terminal,
+            ap=ap,
+            out=out,
+            direction=direction,
+            now=now,
+            device_time=device_time,
+            record_id=record_id,
+            requested_point=access_point_id,
+        )
 
     # --- steps ---------------------------------------------------------------------------------
-    def _point(self, session: Session, terminal: Terminal, access_point_id: int, method: Method,
-               now: datetime) -> tuple[AccessPoint | None, _Outcome | None]:
+    def _point(
+        self, session: Session, terminal: Terminal, access_point_id: int, method: Method, now: datetime
+    ) -> tuple[AccessPoint | None, _Outcome | None]:
         ap = AccessQuery(session).controlled_point(terminal.id, access_point_id)
         if ap is None or ap.compound_id != terminal.compound_id:
             return None, _deny("door_not_controlled", method)
@@ -159,11 +186,24 @@ class DecisionService:
             return ap, _deny("point_inactive", method)
         return ap, None
 
-    def _holder(self, session: Session, ap: AccessPoint, c: AccessCredential, method: Method, direction: str,
-                now: datetime, detail: dict[str, Any] | None = None, card: str | None = None) -> _Outcome:
+    def _holder(
+        self,
+        session: Session,
+        ap: AccessPoint,
+        c: AccessCredential,
+        method: Method,
+        direction: str,
+        now: datetime,
+        detail: dict[str, Any] | None = None,
+        card: str | None = None,
+    ) -> _Outcome:
         """Checks shared by every credential: status, expiry, blacklist, who-may-pass, anti-passback."""
-        kw: dict[str, Any] = {"person_id": c.person_id, "user_id": c.user_id, "credential_id": c.id,
-                              "detail": detail or {}}
+        kw: dict[str, Any] = {
+            "person_id": c.person_id,
+            "user_id": c.user_id,
+            "credential_id": c.id,
+            "detail": detail or {},
+        }
         if c.status != CredentialStatus.active:
             return _deny("credential_revoked", method, **kw)
         if c.valid_until is not None and now >= c.valid_until:
@@ -176,9 +216,13 @@ class DecisionService:
         verdict = holder_may_pass(q, ap, person_id=c.person_id, user_id=c.user_id, now=now)
         if not verdict.ok:
             return _deny(verdict.reason, method, **kw)
-        if ap.anti_passback and c.person_id is not None and ap.kind in GATE_KINDS:
-            if q.last_direction(ap.compound_id, c.person_id) == direction:
-                return _deny("anti_passback", method, **kw)
+        if (
+            ap.anti_passback
+            and c.person_id is not None
+            and ap.kind in GATE_KINDS
+            and q.last_direction(ap.compound_id, c.person_id) == direction
+        ):
+            return _deny("anti_passback", method, **kw)
         return _Outcome(Decision.allow, "ok", method, floors=verdict.floors, **kw)
 
     def _card(self, session: Session, ap: AccessPoint, number: str, direction: str, now: datetime) -> _Outcome:
@@ -212,8 +256,9 @@ class DecisionService:
         if tok is None or tok.compound_id != ap.compound_id:
             return _deny("qr_invalid", Method.qr)
         if verify_for(session, ap.compound_id, token.strip()) is None:
-            return _deny("qr_invalid", Method.qr if isinstance(tok, ResidentQr) else Method.visitor_qr,
-                         detail={"forged": True})
+            return _deny(
+                "qr_invalid", Method.qr if isinstance(tok, ResidentQr) else Method.visitor_qr, detail={"forged": True}
+            )
         if isinstance(tok, VisitorQr):
             return self._visitor(session, ap, tok, direction, now)
         s = access_settings()
@@ -250,12 +295,20 @@ class DecisionService:
             # Compare-and-swap: two gates scanning the last entry at once; only one wins.
             res = session.execute(
                 update(VisitorPass)
-                .where(VisitorPass.id == vp.id, VisitorPass.status == PassStatus.active,
-                       VisitorPass.entries_used < VisitorPass.entries_allowed)
-                .values(entries_used=VisitorPass.entries_used + 1,
-                        status=case((VisitorPass.entries_used + 1 >= VisitorPass.entries_allowed,
-                                     PassStatus.used_up.value), else_=PassStatus.active.value))
-                .execution_options(synchronize_session=False))
+                .where(
+                    VisitorPass.id == vp.id,
+                    VisitorPass.status == PassStatus.active,
+                    VisitorPass.entries_used < VisitorPass.entries_allowed,
+                )
+                .values(
+                    entries_used=VisitorPass.entries_used + 1,
+                    status=case(
+                        (VisitorPass.entries_used + 1 >= VisitorPass.entries_allowed, PassStatus.used_up.value),
+                        else_=PassStatus.active.value,
+                    ),
+                )
+                .execution_options(synchronize_session=False)
+            )
             if res.rowcount != 1:  # type: ignore[attr-defined]
                 return _deny("pass_used_up", m, **kw)
             session.refresh(vp)
@@ -263,15 +316,15 @@ class DecisionService:
                 terminal_sync_service.refresh_pass(session, vp)
         return _Outcome(Decision.allow, "visitor_ok", m, floors=verdict.floors, **kw)
 
-    def _face(self, session: Session, ap: AccessPoint, vector: np.ndarray, direction: str,
-              now: datetime) -> _Outcome:
+    def _face(self, session: Session, ap: AccessPoint, vector: np.ndarray, direction: str, now: datetime) -> _Outcome:
         if not ap.face_enabled:
             return _deny("face_disabled", Method.face)
         if not np.all(np.isfinite(vector)):
             return _deny("bad_embedding", Method.face)
         threshold = access_settings().face_threshold
-        match, nearest = face_template_service.identify(session, compound_id=ap.compound_id, vector=vector,
-                                                        threshold=threshold)
+        match, nearest = face_template_service.identify(
+            session, compound_id=ap.compound_id, vector=vector, threshold=threshold
+        )
         detail = {"distance": round(nearest.distance, 3) if nearest else None, "threshold": threshold}
         if match is None:
             return _deny("face_no_match", Method.face, detail=detail)
@@ -281,9 +334,20 @@ class DecisionService:
         return self._holder(session, ap, c, Method.face, direction, now, detail)
 
     # --- logging ---------------------------------------------------------------------------------
-    def _finish(self, session: Session, *, terminal: Terminal | None, ap: AccessPoint | None, out: _Outcome,
-                direction: str, now: datetime, device_time: datetime | None, record_id: str | None,
-                requested_point: int | None = None, source: str = "online") -> DecisionRead:
+    def _finish(
+        self,
+        session: Session,
+        *,
+        terminal: Terminal | None,
+        ap: AccessPoint | None,
+        out: _Outcome,
+        direction: str,
+        now: datetime,
+        device_time: datetime | None,
+        record_id: str | None,
+        requested_point: int | None = None,
+        source: str = "online",
+    ) -> DecisionRead:
         s = access_settings()
         skew = round((device_time - now).total_seconds()) if device_time is not None else None
         flagged = skew is not None and abs(skew) > s.clock_skew_flag_seconds
@@ -291,12 +355,26 @@ class DecisionService:
         if ap is None and requested_point is not None:
             detail["requested_access_point_id"] = requested_point
         compound_id = ap.compound_id if ap is not None else (terminal.compound_id if terminal else 0)
-        row = AccessLog(compound_id=compound_id, access_point_id=ap.id if ap else None,
-                        terminal_id=terminal.id if terminal else None, record_id=record_id, method=out.method,
-                        decision=out.decision, reason=out.reason, direction=direction, person_id=out.person_id,
-                        user_id=out.user_id, credential_id=out.credential_id, visitor_pass_id=out.pass_id,
-                        source=source, server_at=now, device_at=device_time, clock_skew_s=skew,
-                        skew_flagged=flagged, detail=detail or None)
+        row = AccessLog(
+            compound_id=compound_id,
+            access_point_id=ap.id if ap else None,
+            terminal_id=terminal.id if terminal else None,
+            record_id=record_id,
+            method=out.method,
+            decision=out.decision,
+            reason=out.reason,
+            direction=direction,
+            person_id=out.person_id,
+            user_id=out.user_id,
+            credential_id=out.credential_id,
+            visitor_pass_id=out.pass_id,
+            source=source,
+            server_at=now,
+            device_at=device_time,
+            clock_skew_s=skew,
+            skew_flagged=flagged,
+            detail=detail or None,
+        )
         if record_id:
             try:
                 with session.begin_nested():
@@ -318,13 +396,26 @@ class DecisionService:
         at = (row.device_at if row.source == "offline" and row.device_at else row.server_at).isoformat()
         if row.decision == Decision.allow:
             ev: access_events.AccessGranted | access_events.AccessDenied = access_events.AccessGranted(
-                log_id=row.id, compound_id=row.compound_id, access_point_id=row.access_point_id,
-                method=row.method.value, reason=row.reason, direction=row.direction, person_id=row.person_id,
-                visitor_pass_id=row.visitor_pass_id, at=at)
+                log_id=row.id,
+                compound_id=row.compound_id,
+                access_point_id=row.access_point_id,
+                method=row.method.value,
+                reason=row.reason,
+                direction=row.direction,
+                person_id=row.person_id,
+                visitor_pass_id=row.visitor_pass_id,
+                at=at,
+            )
         else:
-            ev = access_events.AccessDenied(log_id=row.id, compound_id=row.compound_id,
-                                            access_point_id=row.access_point_id, method=row.method.value,
-                                            reason=row.reason, person_id=row.person_id, at=at)
+            ev = access_events.AccessDenied(
+                log_id=row.id,
+                compound_id=row.compound_id,
+                access_point_id=row.access_point_id,
+                method=row.method.value,
+                reason=row.reason,
+                person_id=row.person_id,
+                at=at,
+            )
         events.publish(session, ev, compound_id=row.compound_id)
 
     @staticmethod
@@ -332,23 +423,41 @@ class DecisionService:
         """A blacklist hit goes to a guard for review (R-A4); the door simply stays closed."""
         from anju.alarms.events import AlarmRequested
 
-        events.publish(session, AlarmRequested(
-            compound_id=row.compound_id, kind="blacklist_hit", severity="major",
-            source=f"access:point:{row.access_point_id}", dedupe_key=f"blacklist:{entry_id}:{row.access_point_id}",
-            title="黑名单人员尝试通行，请人工核实", person_id=row.person_id,
-            evidence={"access_log_id": row.id, "method": row.method.value, "blacklist_entry_id": entry_id},
-            occurred_at=row.server_at.isoformat()), compound_id=row.compound_id)
+        events.publish(
+            session,
+            AlarmRequested(
+                compound_id=row.compound_id,
+                kind="blacklist_hit",
+                severity="major",
+                source=f"access:point:{row.access_point_id}",
+                dedupe_key=f"blacklist:{entry_id}:{row.access_point_id}",
+                title="黑名单人员尝试通行，请人工核实",
+                person_id=row.person_id,
+                evidence={"access_log_id": row.id, "method": row.method.value, "blacklist_entry_id": entry_id},
+                occurred_at=row.server_at.isoformat(),
+            ),
+            compound_id=row.compound_id,
+        )
 
     @staticmethod
     def _read(row: AccessLog, floors: list[int] | None = None) -> DecisionRead:
         display, voice = TEXTS.get(row.reason, (row.reason, row.reason))
-        return DecisionRead(decision=row.decision.value, reason=row.reason, display=display, voice=voice,
-                            log_id=row.id, open_seconds=5 if row.decision == Decision.allow else 0,
-                            floors=floors or [], clock_skew_s=row.clock_skew_s, skew_flagged=row.skew_flagged)
+        return DecisionRead(
+            decision=row.decision.value,
+            reason=row.reason,
+            display=display,
+            voice=voice,
+            log_id=row.id,
+            open_seconds=5 if row.decision == Decision.allow else 0,
+            floors=floors or [],
+            clock_skew_s=row.clock_skew_s,
+            skew_flagged=row.skew_flagged,
+        )
 
     # --- remote opening ---------------------------------------------------------------------------
-    def remote_open(self, session: Session, *, who: Principal, access_point_id: int, reason: str,
-                    now: datetime) -> DecisionRead:
+    def remote_open(
+        self, session: Session, *, who: Principal, access_point_id: int, reason: str, now: datetime
+    ) -> DecisionRead:
         """Open a door from the console or the resident H5 page; logged with operator and reason."""
         ap = session.get(AccessPoint, access_point_id)
         if ap is None:
@@ -364,16 +473,36 @@ class DecisionService:
             verdict = holder_may_pass(q, ap, person_id=who.person_id, user_id=None, now=now)
             if not verdict.ok:
                 raise Forbidden("you may open only your own doors", zh="只能打开本人有权通行的门")
-        out = _Outcome(Decision.allow, "remote_ok", Method.remote, person_id=who.person_id, user_id=who.user_id,
-                       detail={"reason": reason, "operator": who.username})
-        read = self._finish(session, terminal=None, ap=ap, out=out, direction="in", now=now, device_time=None,
-                            record_id=None, source="remote")
+        out = _Outcome(
+            Decision.allow,
+            "remote_ok",
+            Method.remote,
+            person_id=who.person_id,
+            user_id=who.user_id,
+            detail={"reason": reason, "operator": who.username},
+        )
+        read = self._finish(
+            session,
+            terminal=None,
+            ap=ap,
+            out=out,
+            direction="in",
+            now=now,
+            device_time=None,
+            record_id=None,
+            source="remote",
+        )
         tids = q.terminal_ids_for_point(ap.id)
-        terminal_sync_service.queue_pushes(session, terminal_ids=tids, kind="open",
-                                           body={"open": ap.id, "seconds": 5, "log_id": read.log_id})
-        events.publish(session, access_events.RemoteOpened(compound_id=ap.compound_id, access_point_id=ap.id,
-                                                           user_id=who.user_id, reason=reason, terminal_ids=tids),
-                       compound_id=ap.compound_id)
+        terminal_sync_service.queue_pushes(
+            session, terminal_ids=tids, kind="open", body={"open": ap.id, "seconds": 5, "log_id": read.log_id}
+        )
+        events.publish(
+            session,
+            access_events.RemoteOpened(
+                compound_id=ap.compound_id, access_point_id=ap.id, user_id=who.user_id, reason=reason, terminal_ids=tids
+            ),
+            compound_id=ap.compound_id,
+        )
         return read
 
     @staticmethod
@@ -390,9 +519,11 @@ class DecisionService:
         q = AccessQuery(session)
         out = []
         for cid in sorted(self._resident_compounds(session, who)):
-            for ap in session.execute(select(AccessPoint).where(AccessPoint.compound_id == cid,
-                                                                AccessPoint.active.is_(True))
-                                      .order_by(AccessPoint.id)).scalars():
+            for ap in session.execute(
+                select(AccessPoint)
+                .where(AccessPoint.compound_id == cid, AccessPoint.active.is_(True))
+                .order_by(AccessPoint.id)
+            ).scalars():
                 if holder_may_pass(q, ap, person_id=who.person_id, user_id=None, now=now).ok:
                     out.append(ap)
         return out
@@ -413,12 +544,23 @@ class DecisionService:
             vp = session.get(VisitorPass, r.visitor_pass_id) if r.visitor_pass_id else None
             if vp is not None and vp.compound_id != terminal.compound_id:
                 vp = None
-            row = AccessLog(compound_id=terminal.compound_id, access_point_id=ap.id, terminal_id=terminal.id,
-                            record_id=r.record_id, method=Method(r.method), decision=Decision(r.decision),
-                            reason=r.reason, direction=r.direction, person_id=cred.person_id if cred else None,
-                            user_id=cred.user_id if cred else None, credential_id=cred.id if cred else None,
-                            visitor_pass_id=vp.id if vp else None, source="offline", server_at=now,
-                            device_at=r.device_time)
+            row = AccessLog(
+                compound_id=terminal.compound_id,
+                access_point_id=ap.id,
+                terminal_id=terminal.id,
+                record_id=r.record_id,
+                method=Method(r.method),
+                decision=Decision(r.decision),
+                reason=r.reason,
+                direction=r.direction,
+                person_id=cred.person_id if cred else None,
+                user_id=cred.user_id if cred else None,
+                credential_id=cred.id if cred else None,
+                visitor_pass_id=vp.id if vp else None,
+                source="offline",
+                server_at=now,
+                device_at=r.device_time,
+            )
             try:
                 with session.begin_nested():
                     session.add(row)
@@ -427,9 +569,12 @@ class DecisionService:
                 continue
             inserted += 1
             if vp is not None and r.decision == "allow" and ap.kind in GATE_KINDS and r.direction == "in":
-                session.execute(update(VisitorPass).where(
-                    VisitorPass.id == vp.id, VisitorPass.entries_used < VisitorPass.entries_allowed)
-                    .values(entries_used=VisitorPass.entries_used + 1).execution_options(synchronize_session=False))
+                session.execute(
+                    update(VisitorPass)
+                    .where(VisitorPass.id == vp.id, VisitorPass.entries_used < VisitorPass.entries_allowed)
+                    .values(entries_used=VisitorPass.entries_used + 1)
+                    .execution_options(synchronize_session=False)
+                )
             self._publish(session, row)
         session.flush()
         return ReplayResult(inserted=inserted, duplicates=duplicates, rejected=rejected)

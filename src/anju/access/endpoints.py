@@ -68,8 +68,12 @@ MAX_IMAGE = 4 * 1024 * 1024
 
 
 # --- access points and terminals ---------------------------------------------------------------
-@router.post("/points", response_model=AccessPointRead, status_code=201,
-             responses={422: FaceNotAllowedHere.doc(), 409: PiaMissing.doc()})
+@router.post(
+    "/points",
+    response_model=AccessPointRead,
+    status_code=201,
+    responses={422: FaceNotAllowedHere.doc(), 409: PiaMissing.doc()},
+)
 def create_point(body: AccessPointCreate, who: AccessManager, session: WriteSession) -> AccessPoint:
     """Add a gate, door, lift or locker bank; face rules R-F7, R-F9, R-F10 are checked."""
     return access_point_service.create(session, who=who, data=body)
@@ -81,9 +85,14 @@ def list_points(compound_id: int, who: AccessReader, session: ReadSession) -> li
     return points_in(session, who=who, compound_id=compound_id)
 
 
-@router.patch("/points/{access_point_id}", response_model=AccessPointRead,
-              responses={422: SignageMissing.doc(), 409: PiaMissing.doc()})
-def update_point(access_point_id: int, body: AccessPointUpdate, who: AccessManager, session: WriteSession) -> AccessPoint:
+@router.patch(
+    "/points/{access_point_id}",
+    response_model=AccessPointRead,
+    responses={422: SignageMissing.doc(), 409: PiaMissing.doc()},
+)
+def update_point(
+    access_point_id: int, body: AccessPointUpdate, who: AccessManager, session: WriteSession
+) -> AccessPoint:
     """Change an access point; enabling face needs signage and a PIA."""
     ap = access_point_service.get(session, who=who, access_point_id=access_point_id)
     return access_point_service.update(session, who=who, ap=ap, data=body)
@@ -92,8 +101,9 @@ def update_point(access_point_id: int, body: AccessPointUpdate, who: AccessManag
 @router.post("/points/{access_point_id}/remote-open", response_model=DecisionRead)
 def remote_open(access_point_id: int, body: RemoteOpen, who: AccessUser, session: WriteSession) -> DecisionRead:
     """Open a door remotely (guard desk, console, or a resident for their own doors); logged with reason."""
-    return decision_service.remote_open(session, who=who, access_point_id=access_point_id, reason=body.reason,
-                                        now=utcnow())
+    return decision_service.remote_open(
+        session, who=who, access_point_id=access_point_id, reason=body.reason, now=utcnow()
+    )
 
 
 @router.post("/compounds/{compound_id}/emergency-release", response_model=list[AccessPointRead])
@@ -114,26 +124,32 @@ def reset_fail_open(compound_id: int, who: AccessManager, session: WriteSession)
 def create_terminal(body: TerminalCreate, who: AccessManager, session: WriteSession) -> TerminalCreated:
     """Register a terminal; its device secret is returned once."""
     t, secret = terminal_service.create(session, who=who, data=body)
-    return TerminalCreated(**TerminalRead.model_validate(t).model_dump(exclude={"access_point_ids"}),
-                           access_point_ids=body.access_point_ids, secret=secret)
+    return TerminalCreated(
+        **TerminalRead.model_validate(t).model_dump(exclude={"access_point_ids"}),
+        access_point_ids=body.access_point_ids,
+        secret=secret,
+    )
 
 
 @router.get("/terminals", response_model=list[TerminalRead])
 def list_terminals(compound_id: int, who: AccessReader, session: ReadSession) -> list[TerminalRead]:
     """Terminals of a compound with their list versions."""
-    return [TerminalRead(**TerminalRead.model_validate(t).model_dump(exclude={"access_point_ids"}),
-                         access_point_ids=aps) for t, aps in terminal_service.list(session, who=who,
-                                                                                  compound_id=compound_id)]
+    return [
+        TerminalRead(**TerminalRead.model_validate(t).model_dump(exclude={"access_point_ids"}), access_point_ids=aps)
+        for t, aps in terminal_service.list(session, who=who, compound_id=compound_id)
+    ]
 
 
 @router.put("/terminals/{terminal_id}/points", response_model=TerminalRead)
-def set_terminal_points(terminal_id: int, access_point_ids: list[int], who: AccessManager,
-                        session: WriteSession) -> TerminalRead:
+def set_terminal_points(
+    terminal_id: int, access_point_ids: list[int], who: AccessManager, session: WriteSession
+) -> TerminalRead:
     """Replace the access points a terminal controls; its list is rebuilt."""
     t = terminal_service.get(session, who=who, terminal_id=terminal_id)
     terminal_service.set_points(session, who=who, terminal=t, access_point_ids=access_point_ids)
-    return TerminalRead(**TerminalRead.model_validate(t).model_dump(exclude={"access_point_ids"}),
-                        access_point_ids=access_point_ids)
+    return TerminalRead(
+        **TerminalRead.model_validate(t).model_dump(exclude={"access_point_ids"}), access_point_ids=access_point_ids
+    )
 
 
 @router.post("/pias", response_model=PiaRead, status_code=201)
@@ -162,8 +178,9 @@ def person_credentials(person_id: int, who: AccessUser, session: ReadSession) ->
 
 
 @router.post("/credentials/{credential_id}/revoke", response_model=CredentialRead)
-def revoke_credential(credential_id: int, who: AccessUser, session: WriteSession,
-                      reason: str = Query("revoked", max_length=64)) -> object:
+def revoke_credential(
+    credential_id: int, who: AccessUser, session: WriteSession, reason: str = Query("revoked", max_length=64)
+) -> object:
     """Revoke a card, PIN or QR; terminals drop it on their next sync (pushed at once)."""
     return credential_service.revoke(session, who=who, credential_id=credential_id, reason=reason)
 
@@ -172,8 +189,13 @@ def revoke_credential(credential_id: int, who: AccessUser, session: WriteSession
 def my_qr(who: CurrentPrincipal, session: WriteSession) -> ResidentQrRead:
     """The caller's rotating QR; always available whether or not face is enrolled (R-F1)."""
     token, cred, window, expires = credential_service.resident_qr(session, who=who, now=utcnow())
-    return ResidentQrRead(token=token, credential_id=cred.id, window=window, expires_at=expires,
-                          refresh_after_seconds=max(5, access_settings().qr_window_seconds - 5))
+    return ResidentQrRead(
+        token=token,
+        credential_id=cred.id,
+        window=window,
+        expires_at=expires,
+        refresh_after_seconds=max(5, access_settings().qr_window_seconds - 5),
+    )
 
 
 @router.get("/me/doors", response_model=list[AccessPointRead])
@@ -191,8 +213,9 @@ def my_credentials(who: CurrentPrincipal, session: ReadSession) -> object:
 
 
 # --- face -------------------------------------------------------------------------------------------
-@router.post("/face/consents", response_model=ConsentRead, status_code=201,
-             responses={409: GuardianConsentRequired.doc()})
+@router.post(
+    "/face/consents", response_model=ConsentRead, status_code=201, responses={409: GuardianConsentRequired.doc()}
+)
 def give_face_consent(body: FaceConsentCreate, who: AccessUser, session: WriteSession) -> object:
     """Record the separate face consent (R-F2; guardian under 14, R-F3)."""
     return credential_service.give_face_consent(session, who=who, data=body)
@@ -204,16 +227,24 @@ def give_photo_consent(body: FaceConsentCreate, who: AccessUser, session: WriteS
     return credential_service.give_face_consent(session, who=who, data=body, purpose="face_photo")
 
 
-@router.post("/face/enrolments", response_model=FaceEnrolled, status_code=201,
-             responses={409: ConsentMissing.doc(), 413: TooLarge.doc()})
-def enrol_face(who: AccessUser, session: WriteSession, person_id: Annotated[int, Form()],
-               image: Annotated[UploadFile, File()], keep_photo: Annotated[bool, Form()] = False) -> FaceEnrolled:
+@router.post(
+    "/face/enrolments",
+    response_model=FaceEnrolled,
+    status_code=201,
+    responses={409: ConsentMissing.doc(), 413: TooLarge.doc()},
+)
+def enrol_face(
+    who: AccessUser,
+    session: WriteSession,
+    person_id: Annotated[int, Form()],
+    image: Annotated[UploadFile, File()],
+    keep_photo: Annotated[bool, Form()] = False,
+) -> FaceEnrolled:
     """Enrol a face from one photo with exactly one face; 422 with reason no_face/multiple_faces/not_an_image."""
     data = image.file.read(MAX_IMAGE + 1)
     if len(data) > MAX_IMAGE:
         raise TooLarge("image larger than 4 MB", zh="图片超过 4 MB")
-    cred, n = credential_service.enrol_face(session, who=who, person_id=person_id, image=data,
-                                            keep_photo=keep_photo)
+    cred, n = credential_service.enrol_face(session, who=who, person_id=person_id, image=data, keep_photo=keep_photo)
     assert cred.subject_ref is not None
     return FaceEnrolled(credential_id=cred.id, subject_ref=cred.subject_ref, templates=n, photo_kept=keep_photo)
 
@@ -232,8 +263,13 @@ def face_stats(compound_id: int, who: AccessManager, session: ReadSession) -> Fa
         raise NotFound("compound not found", zh="未找到该小区")
     s = access_settings()
     n, filing = credential_service.face_stats(session, compound_id=compound_id)
-    return FaceStats(people_with_face_data=n, warn_at=s.face_warn_people, filing_at=s.face_filing_people,
-                     warning=n >= s.face_warn_people, filing_due_on=filing.due_on if filing else None)
+    return FaceStats(
+        people_with_face_data=n,
+        warn_at=s.face_warn_people,
+        filing_at=s.face_filing_people,
+        warning=n >= s.face_warn_people,
+        filing_due_on=filing.due_on if filing else None,
+    )
 
 
 # --- blacklist and grants ------------------------------------------------------------------------------
@@ -251,8 +287,9 @@ def add_grant(body: GrantCreate, who: AccessManager, session: WriteSession) -> o
 
 # --- visitors -------------------------------------------------------------------------------------------
 def _issued(session: ReadSession, vp: VisitorPass, call: dict[str, object] | None = None) -> VisitorPassIssued:
-    return VisitorPassIssued(**VisitorPassRead.model_validate(vp).model_dump(),
-                             qr=visitor_pass_service.qr(session, vp), host_call=call)
+    return VisitorPassIssued(
+        **VisitorPassRead.model_validate(vp).model_dump(), qr=visitor_pass_service.qr(session, vp), host_call=call
+    )
 
 
 @router.post("/visitor-passes", response_model=VisitorPassIssued, status_code=201)
@@ -303,9 +340,19 @@ def register_walk_in(body: WalkInCreate, who: VisitorDesk, session: WriteSession
 def _feed_items(session: ReadSession, compound_ids: set[int], after: int, limit: int = 50) -> list[FeedItem]:
     out = []
     for log, point, visitor, person in AccessQuery(session).feed(compound_ids, after, limit):
-        out.append(FeedItem(id=log.id, at=log.server_at, point=point, method=log.method.value,
-                            decision=log.decision.value, reason=log.reason, who=_mask(person),
-                            visitor=visitor, blacklist=log.reason == "blacklisted"))
+        out.append(
+            FeedItem(
+                id=log.id,
+                at=log.server_at,
+                point=point,
+                method=log.method.value,
+                decision=log.decision.value,
+                reason=log.reason,
+                who=_mask(person),
+                visitor=visitor,
+                blacklist=log.reason == "blacklisted",
+            )
+        )
     return out
 
 
@@ -316,8 +363,13 @@ def _mask(name: str | None) -> str | None:
 
 
 @router.get("/logs", response_model=list[FeedItem])
-def list_logs(compound_id: int, who: AccessReader, session: ReadSession,
-              after: int = Query(0, ge=0), limit: int = Query(50, ge=1, le=500)) -> list[FeedItem]:
+def list_logs(
+    compound_id: int,
+    who: AccessReader,
+    session: ReadSession,
+    after: int = Query(0, ge=0),
+    limit: int = Query(50, ge=1, le=500),
+) -> list[FeedItem]:
     """Recent access attempts of a compound (names masked)."""
     if not who.in_scope(compound_id):
         raise NotFound("compound not found", zh="未找到该小区")
@@ -325,8 +377,12 @@ def list_logs(compound_id: int, who: AccessReader, session: ReadSession,
 
 
 @router.get("/feed", response_class=StreamingResponse)
-def live_feed(who: AccessReader, compound_id: int | None = None, after: int | None = None,
-              max_seconds: float = Query(300, ge=0.1, le=3600)) -> StreamingResponse:
+def live_feed(
+    who: AccessReader,
+    compound_id: int | None = None,
+    after: int | None = None,
+    max_seconds: float = Query(300, ge=0.1, le=3600),
+) -> StreamingResponse:
     """Server-sent events of passes and denials for the guard desk (the browser reconnects)."""
     compounds = {compound_id} if compound_id is not None and who.in_scope(compound_id) else set(who.compound_ids)
 
@@ -334,8 +390,19 @@ def live_feed(who: AccessReader, compound_id: int | None = None, after: int | No
         last = after
         if last is None:
             with new_session() as s:
-                last = max(0, (s.execute(select(AccessLog.id).where(AccessLog.compound_id.in_(compounds or {-1}))
-                                         .order_by(AccessLog.id.desc()).limit(1)).scalar() or 0) - 20)
+                last = max(
+                    0,
+                    (
+                        s.execute(
+                            select(AccessLog.id)
+                            .where(AccessLog.compound_id.in_(compounds or {-1}))
+                            .order_by(AccessLog.id.desc())
+                            .limit(1)
+                        ).scalar()
+                        or 0
+                    )
+                    - 20,
+                )
         end = time.monotonic() + max_seconds
         yield "retry: 2000\n\n"
         while True:
@@ -349,4 +416,3 @@ def live_feed(who: AccessReader, compound_id: int | None = None, after: int | No
             time.sleep(1.0)
 
     return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
-

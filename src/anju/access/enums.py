@@ -30,8 +30,9 @@ class LocationType(StrEnum):
 
 
 # R-F9: no face-capable device at these locations.
-NO_FACE_LOCATIONS = frozenset({LocationType.toilet, LocationType.bathroom, LocationType.changing_room,
-                               LocationType.hotel_room})
+NO_FACE_LOCATIONS = frozenset(
+    {LocationType.toilet, LocationType.bathroom, LocationType.changing_room, LocationType.hotel_room}
+)
 
 
 class CredentialKind(StrEnum):

@@ -24,16 +24,16 @@ def revoke_on_move_out(session: Session, event: ResidentMovedOut) -> None:
     if event.still_resident:
         terminal_sync_service.refresh_holder(session, event.compound_id, person_id=event.person_id)
     else:
-        credential_service.revoke_all(session, person_id=event.person_id, compound_id=event.compound_id,
-                                      reason="moved_out")
+        credential_service.revoke_all(
+            session, person_id=event.person_id, compound_id=event.compound_id, reason="moved_out"
+        )
     visitor_pass_service.revoke_for_house(session, house_id=event.house_id, person_id=event.person_id)
 
 
 @subscribe(PersonErased)
 def revoke_on_erasure(session: Session, event: PersonErased) -> None:
     """Erased: credentials revoked, card numbers and face templates deleted, hosted passes revoked."""
-    credential_service.revoke_all(session, person_id=event.person_id, compound_id=event.compound_id,
-                                  reason="erased")
+    credential_service.revoke_all(session, person_id=event.person_id, compound_id=event.compound_id, reason="erased")
     for c in AccessQuery(session).credentials_of(person_id=event.person_id, active_only=False):
         c.card_enc, c.card_bidx, c.pin_digest = None, None, None
     for vp in AccessQuery(session).passes_hosted_by(event.person_id):
@@ -45,8 +45,9 @@ def revoke_on_erasure(session: Session, event: PersonErased) -> None:
 def fail_open_on_fire(session: Session, event: AlarmRaised) -> None:
     """R-F13: a smoke or fire alarm opens every evacuation-route door until a person resets it."""
     if event.kind in FIRE_KINDS:
-        access_point_service.fail_open(session, compound_id=event.compound_id,
-                                       cause=f"alarm:{event.alarm_id}:{event.kind}")
+        access_point_service.fail_open(
+            session, compound_id=event.compound_id, cause=f"alarm:{event.alarm_id}:{event.kind}"
+        )
 
 
 @subscribe(access_events.TerminalListsChanged)

@@ -168,8 +168,7 @@ class AccessLog(CompoundScopedMixin, Base):
     __tablename__ = "access_log"
     __table_args__ = (UniqueConstraint("terminal_id", "record_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    access_point_id: Mapped[int | None] = mapped_column(ForeignKey("access_point.id", ondelete="SET NULL"),
-                                                        index=True)
+    access_point_id: Mapped[int | None] = mapped_column(ForeignKey("access_point.id", ondelete="SET NULL"), index=True)
     terminal_id: Mapped[int | None] = mapped_column(ForeignKey("access_terminal.id", ondelete="SET NULL"))
     record_id: Mapped[str | None] = mapped_column(String(64))  # the terminal's own id: replays are idempotent
     method: Mapped[Method] = mapped_column(_enum(Method))
@@ -179,8 +178,7 @@ class AccessLog(CompoundScopedMixin, Base):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))  # staff holder or remote operator
     credential_id: Mapped[int | None] = mapped_column(ForeignKey("access_credential.id", ondelete="SET NULL"))
-    visitor_pass_id: Mapped[int | None] = mapped_column(ForeignKey("visitor_pass.id", ondelete="SET NULL"),
-                                                        index=True)
+    visitor_pass_id: Mapped[int | None] = mapped_column(ForeignKey("visitor_pass.id", ondelete="SET NULL"), index=True)
     source: Mapped[str] = mapped_column(String(8), default="online")  # online | offline | remote
     server_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     device_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

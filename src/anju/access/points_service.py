@@ -28,9 +28,15 @@ PIA_KEEP_YEARS = 3
 
 
 def _snapshot(ap: AccessPoint) -> dict[str, object]:
-    return {"name": ap.name, "location_type": ap.location_type.value, "face_capable": ap.face_capable,
-            "face_enabled": ap.face_enabled, "signage_installed": ap.signage_installed,
-            "evacuation_route": ap.evacuation_route, "active": ap.active}
+    return {
+        "name": ap.name,
+        "location_type": ap.location_type.value,
+        "face_capable": ap.face_capable,
+        "face_enabled": ap.face_enabled,
+        "signage_installed": ap.signage_installed,
+        "evacuation_route": ap.evacuation_route,
+        "active": ap.active,
+    }
 
 
 class AccessPointService:
@@ -65,15 +71,26 @@ class AccessPointService:
             b = session.get(Building, data.building_id)
             if b is None or b.compound_id != data.compound_id:
                 raise Invalid("building not in this compound", zh="楼栋不属于该小区")
-        if data.kind in (AccessPointKind.unit_door, AccessPointKind.lift) and data.unit_id is None \
-                and data.building_id is None:
+        if (
+            data.kind in (AccessPointKind.unit_door, AccessPointKind.lift)
+            and data.unit_id is None
+            and data.building_id is None
+        ):
             raise Invalid("unit doors and lifts need a unit", zh="单元门和电梯须指定单元")
         ap = AccessPoint(**data.model_dump())
         self._check_face_rules(session, ap)
         session.add(ap)
         session.flush()
-        record_change(session, user_id=who.user_id, compound_id=ap.compound_id, entity="access_point",
-                      entity_id=ap.id, action="create", before=None, after=_snapshot(ap))
+        record_change(
+            session,
+            user_id=who.user_id,
+            compound_id=ap.compound_id,
+            entity="access_point",
+            entity_id=ap.id,
+            action="create",
+            before=None,
+            after=_snapshot(ap),
+        )
         return ap
 
     def update(self, session: Session, *, who: Principal, ap: AccessPoint, data: AccessPointUpdate) -> AccessPoint:
@@ -88,8 +105,16 @@ class AccessPointService:
             ap.face_enabled = False
         self._check_face_rules(session, ap)
         session.flush()
-        record_change(session, user_id=who.user_id, compound_id=ap.compound_id, entity="access_point",
-                      entity_id=ap.id, action="update", before=before, after=_snapshot(ap))
+        record_change(
+            session,
+            user_id=who.user_id,
+            compound_id=ap.compound_id,
+            entity="access_point",
+            entity_id=ap.id,
+            action="update",
+            before=before,
+            after=_snapshot(ap),
+        )
         terminal_sync_service.refresh_points(session, [ap])
         return ap
 
@@ -98,9 +123,14 @@ class AccessPointService:
         who.require(Perm.access_manage)
         if not who.in_scope(data.compound_id):
             raise NotFound("compound not found", zh="未找到该小区")
-        pia = FacePia(**data.model_dump(), method=MODEL_NAME, created_by=who.user_id,
-                      keep_until=date(data.assessed_on.year + PIA_KEEP_YEARS, data.assessed_on.month,
-                                      min(data.assessed_on.day, 28)))
+        pia = FacePia(
+            **data.model_dump(),
+            method=MODEL_NAME,
+            created_by=who.user_id,
+            keep_until=date(
+                data.assessed_on.year + PIA_KEEP_YEARS, data.assessed_on.month, min(data.assessed_on.day, 28)
+            ),
+        )
         session.add(pia)
         session.flush()
         return pia
@@ -118,11 +148,16 @@ class AccessPointService:
         if opened:
             terminal_sync_service.refresh_points(session, opened)
             tids = sorted({t for ap in opened for t in AccessQuery(session).terminal_ids_for_point(ap.id)})
-            terminal_sync_service.queue_pushes(session, terminal_ids=tids, kind="open",
-                                               body={"fail_open": [ap.id for ap in opened], "cause": cause})
-            events.publish(session, access_events.DoorsFailedOpen(
-                compound_id=compound_id, access_point_ids=[ap.id for ap in opened], cause=cause),
-                compound_id=compound_id)
+            terminal_sync_service.queue_pushes(
+                session, terminal_ids=tids, kind="open", body={"fail_open": [ap.id for ap in opened], "cause": cause}
+            )
+            events.publish(
+                session,
+                access_events.DoorsFailedOpen(
+                    compound_id=compound_id, access_point_ids=[ap.id for ap in opened], cause=cause
+                ),
+                compound_id=compound_id,
+            )
         return opened
 
     def reset_fail_open(self, session: Session, *, who: Principal, compound_id: int) -> list[AccessPoint]:
@@ -131,10 +166,16 @@ class AccessPointService:
             raise NotFound("compound not found", zh="未找到该小区")
         points = [ap for ap in AccessQuery(session).evacuation_points(compound_id) if ap.fail_open_since]
         for ap in points:
-            record_change(session, user_id=who.user_id, compound_id=compound_id, entity="access_point",
-                          entity_id=ap.id, action="update", before={"fail_open_since": ap.fail_open_since.isoformat()
-                                                                    if ap.fail_open_since else None},
-                          after={"fail_open_since": None})
+            record_change(
+                session,
+                user_id=who.user_id,
+                compound_id=compound_id,
+                entity="access_point",
+                entity_id=ap.id,
+                action="update",
+                before={"fail_open_since": ap.fail_open_since.isoformat() if ap.fail_open_since else None},
+                after={"fail_open_since": None},
+            )
             ap.fail_open_since, ap.fail_open_cause = None, None
         session.flush()
         terminal_sync_service.refresh_points(session, points)
@@ -148,20 +189,28 @@ class TerminalService:
         if not who.in_scope(data.compound_id):
             raise NotFound("compound not found", zh="未找到该小区")
         points = [access_point_service.get(session, who=who, access_point_id=i) for i in data.access_point_ids]
-        return self.register(session, compound_id=data.compound_id, name=data.name, face_capable=data.face_capable,
-                             points=points)
+        return self.register(
+            session, compound_id=data.compound_id, name=data.name, face_capable=data.face_capable, points=points
+        )
 
-    def register(self, session: Session, *, compound_id: int, name: str, face_capable: bool,
-                 points: list[AccessPoint]) -> tuple[Terminal, str]:
+    def register(
+        self, session: Session, *, compound_id: int, name: str, face_capable: bool, points: list[AccessPoint]
+    ) -> tuple[Terminal, str]:
         for ap in points:
             if ap.compound_id != compound_id:
                 raise Invalid("access point in another compound", zh="门禁点不属于该小区")
             if face_capable and ap.location_type in NO_FACE_LOCATIONS:
                 raise FaceNotAllowedHere(fields=[{"field": "access_point_ids", "message": str(ap.id)}])
-        cred, secret = account_service.create_device_credential(session, compound_id=compound_id, name=name,
-                                                                device_kind="access_terminal")
-        t = Terminal(compound_id=compound_id, name=name, device_credential_id=cred.id, key_id=cred.key_id,
-                     face_capable=face_capable)
+        cred, secret = account_service.create_device_credential(
+            session, compound_id=compound_id, name=name, device_kind="access_terminal"
+        )
+        t = Terminal(
+            compound_id=compound_id,
+            name=name,
+            device_credential_id=cred.id,
+            key_id=cred.key_id,
+            face_capable=face_capable,
+        )
         session.add(t)
         session.flush()
         for ap in points:
@@ -201,8 +250,11 @@ class TerminalService:
 
 
 def points_in(session: Session, *, who: Principal, compound_id: int) -> list[AccessPoint]:
-    return list(session.execute(readable_points(who).where(AccessPoint.compound_id == compound_id)
-                                .order_by(AccessPoint.id)).scalars())
+    return list(
+        session.execute(
+            readable_points(who).where(AccessPoint.compound_id == compound_id).order_by(AccessPoint.id)
+        ).scalars()
+    )
 
 
 access_point_service = AccessPointService()

@@ -58,8 +58,9 @@ def _grant_matches(g: AccessGrant, ap: AccessPoint, now: datetime) -> bool:
     return in_window(loc.time().replace(tzinfo=None), g.shift_start, g.shift_end)
 
 
-def holder_may_pass(q: AccessQuery, ap: AccessPoint, *, person_id: int | None, user_id: int | None,
-                    now: datetime) -> Verdict:
+def holder_may_pass(
+    q: AccessQuery, ap: AccessPoint, *, person_id: int | None, user_id: int | None, now: datetime
+) -> Verdict:
     """Residents: gates, own unit door, own lift floors; tenants until lease end; others by grant."""
     if person_id is not None:
         state = q.person_state(person_id)
@@ -75,8 +76,7 @@ def holder_may_pass(q: AccessQuery, ap: AccessPoint, *, person_id: int | None, u
             elif ap.kind == AccessPointKind.unit_door:
                 ok = ap.unit_id in unit_ids or (ap.unit_id is None and ap.building_id in {b for _, b, _, _ in homes})
             elif ap.kind == AccessPointKind.lift:
-                floors = sorted({f for _, _, u, f in homes if u == ap.unit_id} | {1}) \
-                    if ap.unit_id in unit_ids else []
+                floors = sorted({f for _, _, u, f in homes if u == ap.unit_id} | {1}) if ap.unit_id in unit_ids else []
                 ok = bool(floors)
             if ok:
                 if not point_open_now(ap, now):
@@ -85,8 +85,9 @@ def holder_may_pass(q: AccessQuery, ap: AccessPoint, *, person_id: int | None, u
     grants = q.grants(ap.compound_id, person_id=person_id, user_id=user_id)
     if any(_grant_matches(g, ap, now) for g in grants):
         return Verdict(True, "ok")
-    if any(g.access_point_id == ap.id or (g.access_point_id is None and ap.kind.value in (g.kinds or []))
-           for g in grants):
+    if any(
+        g.access_point_id == ap.id or (g.access_point_id is None and ap.kind.value in (g.kinds or [])) for g in grants
+    ):
         return Verdict(False, "outside_shift")
     if person_id is not None and not q.homes(person_id, ap.compound_id, local(now).date()):
         return Verdict(False, "not_resident")
@@ -106,8 +107,9 @@ def pass_may_pass(q: AccessQuery, ap: AccessPoint, vp: VisitorPass) -> Verdict:
     house = q.house(vp.host_house_id)
     if house is None:
         return Verdict(False, "not_permitted")
-    if ap.kind == AccessPointKind.unit_door and (ap.unit_id == house.unit_id or
-                                                 (ap.unit_id is None and ap.building_id == house.building_id)):
+    if ap.kind == AccessPointKind.unit_door and (
+        ap.unit_id == house.unit_id or (ap.unit_id is None and ap.building_id == house.building_id)
+    ):
         return Verdict(True, "ok")
     if ap.kind == AccessPointKind.lift and ap.unit_id == house.unit_id:
         return Verdict(True, "ok", sorted({1, house.floor}))

@@ -33,34 +33,59 @@ from anju.registry.models import House, Occupancy, Person
 # The gate decision's hot path runs these on every attempt. Built once with bind
 # parameters, they skip rebuilding the expression and its cache key per call (a
 # measurable share of a decision's CPU; see bench/access_http.py).
-_TERMINAL_BY_KEY = (select(Terminal).join(DeviceCredential, DeviceCredential.id == Terminal.device_credential_id)
-                    .where(DeviceCredential.key_id == bindparam("key"), DeviceCredential.active.is_(True)))
-_HOMES = (select(House.id, House.building_id, House.unit_id, House.floor)
-          .join(Occupancy, Occupancy.house_id == House.id)
-          .where(Occupancy.person_id == bindparam("person"), Occupancy.compound_id == bindparam("compound"),
-                 Occupancy.ended_on.is_(None),
-                 or_(Occupancy.lease_end.is_(None), Occupancy.lease_end >= bindparam("today"))))
-_CARD = (select(AccessCredential).where(
-    AccessCredential.compound_id == bindparam("compound"), AccessCredential.kind == CredentialKind.card,
-    AccessCredential.card_bidx == bindparam("bidx")).order_by(AccessCredential.status, AccessCredential.id.desc())
-    .limit(1))
-_CONTROLLED_POINT = select(AccessPoint).join(
-    TerminalAccessPoint, TerminalAccessPoint.access_point_id == AccessPoint.id).where(
-    TerminalAccessPoint.terminal_id == bindparam("terminal"), AccessPoint.id == bindparam("point"))
+_TERMINAL_BY_KEY = (
+    select(Terminal)
+    .join(DeviceCredential, DeviceCredential.id == Terminal.device_credential_id)
+    .where(DeviceCredential.key_id == bindparam("key"), DeviceCredential.active.is_(True))
+)
+_HOMES = (
+    select(House.id, House.building_id, House.unit_id, House.floor)
+    .join(Occupancy, Occupancy.house_id == House.id)
+    .where(
+        Occupancy.person_id == bindparam("person"),
+        Occupancy.compound_id == bindparam("compound"),
+        Occupancy.ended_on.is_(None),
+        or_(Occupancy.lease_end.is_(None), Occupancy.lease_end >= bindparam("today")),
+    )
+)
+_CARD = (
+    select(AccessCredential)
+    .where(
+        AccessCredential.compound_id == bindparam("compound"),
+        AccessCredential.kind == CredentialKind.card,
+        AccessCredential.card_bidx == bindparam("bidx"),
+    )
+    .order_by(AccessCredential.status, AccessCredential.id.desc())
+    .limit(1)
+)
+_CONTROLLED_POINT = (
+    select(AccessPoint)
+    .join(TerminalAccessPoint, TerminalAccessPoint.access_point_id == AccessPoint.id)
+    .where(TerminalAccessPoint.terminal_id == bindparam("terminal"), AccessPoint.id == bindparam("point"))
+)
 _PINS = select(AccessCredential).where(
-    AccessCredential.compound_id == bindparam("compound"), AccessCredential.kind == CredentialKind.pin,
+    AccessCredential.compound_id == bindparam("compound"),
+    AccessCredential.kind == CredentialKind.pin,
     AccessCredential.status == CredentialStatus.active,
-    AccessCredential.pin_digest.in_(bindparam("digests", expanding=True)))
+    AccessCredential.pin_digest.in_(bindparam("digests", expanding=True)),
+)
 _RECENT = AccessLog.__table__.alias("recent")
 # Failed PINs at a door within the window. Filtering on the door alone would walk every
 # row the door ever logged (kept ≥ 180 days, R-A9); the first id inside the window,
 # found through the server_at index, bounds the walk to the window's rows.
-_PIN_FAILURES = select(func.count()).select_from(AccessLog).where(
-    AccessLog.access_point_id == bindparam("point"),
-    AccessLog.id >= select(func.min(_RECENT.c.id)).where(_RECENT.c.server_at >= bindparam("since"))
-    .scalar_subquery(),
-    AccessLog.method == Method.pin, AccessLog.decision == Decision.deny, AccessLog.reason == "unknown_credential",
-    AccessLog.server_at >= bindparam("since"))
+_PIN_FAILURES = (
+    select(func.count())
+    .select_from(AccessLog)
+    .where(
+        AccessLog.access_point_id == bindparam("point"),
+        AccessLog.id
+        >= select(func.min(_RECENT.c.id)).where(_RECENT.c.server_at >= bindparam("since")).scalar_subquery(),
+        AccessLog.method == Method.pin,
+        AccessLog.decision == Decision.deny,
+        AccessLog.reason == "unknown_credential",
+        AccessLog.server_at >= bindparam("since"),
+    )
+)
 _QR_USE: dict[str, Any] = {}
 
 
@@ -73,21 +98,26 @@ def _qr_use_statement(dialect: str) -> Any:
     if stmt is None:
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
         table = QrTokenUse.__table__
-        stmt = (insert(table).values(digest=bindparam("digest"), access_point_id=bindparam("point"),
-                                     used_at=bindparam("at"))
-                .on_conflict_do_nothing().returning(table.c.id))
+        stmt = (
+            insert(table)
+            .values(digest=bindparam("digest"), access_point_id=bindparam("point"), used_at=bindparam("at"))
+            .on_conflict_do_nothing()
+            .returning(table.c.id)
+        )
         _QR_USE[dialect] = stmt
     return stmt
 
 
 _PERSON_STATE = select(Person.status, Person.frozen_at).where(Person.id == bindparam("person"))
-_BLACKLIST_BASE = select(BlacklistEntry).where(BlacklistEntry.compound_id == bindparam("compound"),
-                                               BlacklistEntry.active.is_(True))
+_BLACKLIST_BASE = select(BlacklistEntry).where(
+    BlacklistEntry.compound_id == bindparam("compound"), BlacklistEntry.active.is_(True)
+)
 _BLACKLIST = {
     (True, False): _BLACKLIST_BASE.where(BlacklistEntry.person_id == bindparam("person")).limit(1),
     (False, True): _BLACKLIST_BASE.where(BlacklistEntry.card_bidx == bindparam("bidx")).limit(1),
-    (True, True): _BLACKLIST_BASE.where(or_(BlacklistEntry.person_id == bindparam("person"),
-                                            BlacklistEntry.card_bidx == bindparam("bidx"))).limit(1),
+    (True, True): _BLACKLIST_BASE.where(
+        or_(BlacklistEntry.person_id == bindparam("person"), BlacklistEntry.card_bidx == bindparam("bidx"))
+    ).limit(1),
 }
 
 
@@ -126,8 +156,11 @@ class AccessQuery:
     def household_members(self, house_ids: set[int]) -> set[int]:
         if not house_ids:
             return set()
-        return set(self.session.execute(select(Occupancy.person_id).where(
-            Occupancy.house_id.in_(house_ids), Occupancy.ended_on.is_(None))).scalars())
+        return set(
+            self.session.execute(
+                select(Occupancy.person_id).where(Occupancy.house_id.in_(house_ids), Occupancy.ended_on.is_(None))
+            ).scalars()
+        )
 
     def grants(self, compound_id: int, *, person_id: int | None, user_id: int | None) -> list[AccessGrant]:
         conds = []
@@ -137,15 +170,21 @@ class AccessQuery:
             conds.append(AccessGrant.user_id == user_id)
         if not conds:
             return []
-        return list(self.session.execute(select(AccessGrant).where(
-            AccessGrant.compound_id == compound_id, AccessGrant.active.is_(True), or_(*conds))).scalars())
+        return list(
+            self.session.execute(
+                select(AccessGrant).where(
+                    AccessGrant.compound_id == compound_id, AccessGrant.active.is_(True), or_(*conds)
+                )
+            ).scalars()
+        )
 
     def blacklisted(self, compound_id: int, *, person_id: int | None, card_bidx: str | None) -> BlacklistEntry | None:
         if person_id is None and card_bidx is None:
             return None
         q = _BLACKLIST[(person_id is not None, card_bidx is not None)]
-        return self.session.execute(q, {"compound": compound_id, "person": person_id, "bidx": card_bidx}
-                                    ).scalar_one_or_none()
+        return self.session.execute(
+            q, {"compound": compound_id, "person": person_id, "bidx": card_bidx}
+        ).scalar_one_or_none()
 
     # --- credentials ------------------------------------------------------------
     def card(self, compound_id: int, bidx: str) -> AccessCredential | None:
@@ -155,123 +194,207 @@ class AccessQuery:
         return list(self.session.execute(_PINS, {"compound": compound_id, "digests": digests}).scalars())
 
     def by_subject(self, compound_id: int, subject_ref: str) -> AccessCredential | None:
-        return self.session.execute(select(AccessCredential).where(
-            AccessCredential.compound_id == compound_id, AccessCredential.kind == CredentialKind.face,
-            AccessCredential.subject_ref == subject_ref, AccessCredential.status == CredentialStatus.active)
-            .limit(1)).scalar_one_or_none()
+        return self.session.execute(
+            select(AccessCredential)
+            .where(
+                AccessCredential.compound_id == compound_id,
+                AccessCredential.kind == CredentialKind.face,
+                AccessCredential.subject_ref == subject_ref,
+                AccessCredential.status == CredentialStatus.active,
+            )
+            .limit(1)
+        ).scalar_one_or_none()
 
-    def credentials_of(self, *, person_id: int | None = None, user_id: int | None = None,
-                       active_only: bool = True) -> list[AccessCredential]:
+    def credentials_of(
+        self, *, person_id: int | None = None, user_id: int | None = None, active_only: bool = True
+    ) -> list[AccessCredential]:
         q = select(AccessCredential)
-        q = q.where(AccessCredential.person_id == person_id) if person_id is not None \
+        q = (
+            q.where(AccessCredential.person_id == person_id)
+            if person_id is not None
             else q.where(AccessCredential.user_id == user_id)
+        )
         if active_only:
             q = q.where(AccessCredential.status == CredentialStatus.active)
         return list(self.session.execute(q.order_by(AccessCredential.id)).scalars())
 
     def resident_qr(self, compound_id: int, person_id: int) -> AccessCredential | None:
-        return self.session.execute(select(AccessCredential).where(
-            AccessCredential.compound_id == compound_id, AccessCredential.person_id == person_id,
-            AccessCredential.kind == CredentialKind.qr, AccessCredential.status == CredentialStatus.active)
-            .limit(1)).scalar_one_or_none()
+        return self.session.execute(
+            select(AccessCredential)
+            .where(
+                AccessCredential.compound_id == compound_id,
+                AccessCredential.person_id == person_id,
+                AccessCredential.kind == CredentialKind.qr,
+                AccessCredential.status == CredentialStatus.active,
+            )
+            .limit(1)
+        ).scalar_one_or_none()
 
     def active_credentials(self, compound_id: int) -> list[AccessCredential]:
-        return list(self.session.execute(select(AccessCredential).where(
-            AccessCredential.compound_id == compound_id,
-            AccessCredential.status == CredentialStatus.active)).scalars())
+        return list(
+            self.session.execute(
+                select(AccessCredential).where(
+                    AccessCredential.compound_id == compound_id, AccessCredential.status == CredentialStatus.active
+                )
+            ).scalars()
+        )
 
     # --- points, terminals ------------------------------------------------------
     def controls(self, terminal_id: int, access_point_id: int) -> bool:
-        return self.session.execute(select(TerminalAccessPoint.id).where(
-            TerminalAccessPoint.terminal_id == terminal_id,
-            TerminalAccessPoint.access_point_id == access_point_id)).first() is not None
+        return (
+            self.session.execute(
+                select(TerminalAccessPoint.id).where(
+                    TerminalAccessPoint.terminal_id == terminal_id,
+                    TerminalAccessPoint.access_point_id == access_point_id,
+                )
+            ).first()
+            is not None
+        )
 
     def points_of_terminal(self, terminal_id: int) -> list[AccessPoint]:
-        return list(self.session.execute(select(AccessPoint).join(
-            TerminalAccessPoint, TerminalAccessPoint.access_point_id == AccessPoint.id).where(
-            TerminalAccessPoint.terminal_id == terminal_id).order_by(AccessPoint.id)).scalars())
+        return list(
+            self.session.execute(
+                select(AccessPoint)
+                .join(TerminalAccessPoint, TerminalAccessPoint.access_point_id == AccessPoint.id)
+                .where(TerminalAccessPoint.terminal_id == terminal_id)
+                .order_by(AccessPoint.id)
+            ).scalars()
+        )
 
     def terminals_of_compound(self, compound_id: int) -> list[Terminal]:
-        return list(self.session.execute(select(Terminal).where(
-            Terminal.compound_id == compound_id, Terminal.active.is_(True)).order_by(Terminal.id)).scalars())
+        return list(
+            self.session.execute(
+                select(Terminal)
+                .where(Terminal.compound_id == compound_id, Terminal.active.is_(True))
+                .order_by(Terminal.id)
+            ).scalars()
+        )
 
     def terminal_ids_for_point(self, access_point_id: int) -> list[int]:
-        return list(self.session.execute(select(TerminalAccessPoint.terminal_id).where(
-            TerminalAccessPoint.access_point_id == access_point_id)).scalars())
+        return list(
+            self.session.execute(
+                select(TerminalAccessPoint.terminal_id).where(TerminalAccessPoint.access_point_id == access_point_id)
+            ).scalars()
+        )
 
     def terminal_by_key(self, key_id: str) -> Terminal | None:
         return self.session.execute(_TERMINAL_BY_KEY, {"key": key_id}).scalar_one_or_none()
 
     def controlled_point(self, terminal_id: int, access_point_id: int) -> AccessPoint | None:
-        return self.session.execute(_CONTROLLED_POINT, {"terminal": terminal_id, "point": access_point_id}
-                                    ).scalar_one_or_none()
+        return self.session.execute(
+            _CONTROLLED_POINT, {"terminal": terminal_id, "point": access_point_id}
+        ).scalar_one_or_none()
 
     def terminal_by_device(self, device_credential_id: int) -> Terminal | None:
-        return self.session.execute(select(Terminal).where(
-            Terminal.device_credential_id == device_credential_id)).scalar_one_or_none()
+        return self.session.execute(
+            select(Terminal).where(Terminal.device_credential_id == device_credential_id)
+        ).scalar_one_or_none()
 
     def evacuation_points(self, compound_id: int) -> list[AccessPoint]:
-        return list(self.session.execute(select(AccessPoint).where(
-            AccessPoint.compound_id == compound_id, AccessPoint.evacuation_route.is_(True),
-            AccessPoint.active.is_(True))).scalars())
+        return list(
+            self.session.execute(
+                select(AccessPoint).where(
+                    AccessPoint.compound_id == compound_id,
+                    AccessPoint.evacuation_route.is_(True),
+                    AccessPoint.active.is_(True),
+                )
+            ).scalars()
+        )
 
     def current_pia(self, compound_id: int, method: str) -> FacePia | None:
-        return self.session.execute(select(FacePia).where(
-            FacePia.compound_id == compound_id, FacePia.method == method)
-            .order_by(FacePia.assessed_on.desc(), FacePia.id.desc()).limit(1)).scalar_one_or_none()
+        return self.session.execute(
+            select(FacePia)
+            .where(FacePia.compound_id == compound_id, FacePia.method == method)
+            .order_by(FacePia.assessed_on.desc(), FacePia.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
 
     # --- terminal lists ---------------------------------------------------------
     def list_entries(self, terminal_id: int) -> dict[str, TerminalListEntry]:
-        return {e.entry_key: e for e in self.session.execute(select(TerminalListEntry).where(
-            TerminalListEntry.terminal_id == terminal_id)).scalars()}
+        return {
+            e.entry_key: e
+            for e in self.session.execute(
+                select(TerminalListEntry).where(TerminalListEntry.terminal_id == terminal_id)
+            ).scalars()
+        }
 
-    def list_entries_for_keys(self, terminal_ids: list[int], keys: list[str]) -> dict[tuple[int, str], TerminalListEntry]:
+    def list_entries_for_keys(
+        self, terminal_ids: list[int], keys: list[str]
+    ) -> dict[tuple[int, str], TerminalListEntry]:
         if not terminal_ids or not keys:
             return {}
-        rows = self.session.execute(select(TerminalListEntry).where(
-            TerminalListEntry.terminal_id.in_(terminal_ids), TerminalListEntry.entry_key.in_(keys))).scalars()
+        rows = self.session.execute(
+            select(TerminalListEntry).where(
+                TerminalListEntry.terminal_id.in_(terminal_ids), TerminalListEntry.entry_key.in_(keys)
+            )
+        ).scalars()
         return {(e.terminal_id, e.entry_key): e for e in rows}
 
     def keys_with_prefix(self, terminal_ids: list[int], like: str) -> dict[tuple[int, str], TerminalListEntry]:
         if not terminal_ids:
             return {}
-        rows = self.session.execute(select(TerminalListEntry).where(
-            TerminalListEntry.terminal_id.in_(terminal_ids), TerminalListEntry.entry_key.like(like),
-            TerminalListEntry.deleted.is_(False))).scalars()
+        rows = self.session.execute(
+            select(TerminalListEntry).where(
+                TerminalListEntry.terminal_id.in_(terminal_ids),
+                TerminalListEntry.entry_key.like(like),
+                TerminalListEntry.deleted.is_(False),
+            )
+        ).scalars()
         return {(e.terminal_id, e.entry_key): e for e in rows}
 
     def changes_since(self, terminal_id: int, since: int, limit: int) -> list[TerminalListEntry]:
-        q = select(TerminalListEntry).where(TerminalListEntry.terminal_id == terminal_id,
-                                            TerminalListEntry.version > since)
+        q = select(TerminalListEntry).where(
+            TerminalListEntry.terminal_id == terminal_id, TerminalListEntry.version > since
+        )
         if since == 0:
             q = q.where(TerminalListEntry.deleted.is_(False))  # a fresh terminal needs no tombstones
-        return list(self.session.execute(q.order_by(TerminalListEntry.version, TerminalListEntry.id)
-                                         .limit(limit)).scalars())
+        return list(
+            self.session.execute(q.order_by(TerminalListEntry.version, TerminalListEntry.id).limit(limit)).scalars()
+        )
 
     def overdue_tombstones(self, before: datetime) -> list[tuple[Terminal, int]]:
         """Terminals that have not synced past a face tombstone older than `before` (R-F5)."""
-        q = (select(Terminal, func.count(TerminalListEntry.id)).join(
-            TerminalListEntry, TerminalListEntry.terminal_id == Terminal.id).where(
-            TerminalListEntry.deleted.is_(True), TerminalListEntry.entry_key.like("face:%"),
-            TerminalListEntry.changed_at < before, TerminalListEntry.version > Terminal.acked_version)
-            .group_by(Terminal.id))
+        q = (
+            select(Terminal, func.count(TerminalListEntry.id))
+            .join(TerminalListEntry, TerminalListEntry.terminal_id == Terminal.id)
+            .where(
+                TerminalListEntry.deleted.is_(True),
+                TerminalListEntry.entry_key.like("face:%"),
+                TerminalListEntry.changed_at < before,
+                TerminalListEntry.version > Terminal.acked_version,
+            )
+            .group_by(Terminal.id)
+        )
         return [(t, int(n)) for t, n in self.session.execute(q).all()]
 
     def due_pushes(self, now: datetime, limit: int = 100) -> list[TerminalPush]:
-        return list(self.session.execute(select(TerminalPush).where(
-            TerminalPush.status.in_(["pending", "failed"]), TerminalPush.next_try_at <= now)
-            .order_by(TerminalPush.id).limit(limit)).scalars())
+        return list(
+            self.session.execute(
+                select(TerminalPush)
+                .where(TerminalPush.status.in_(["pending", "failed"]), TerminalPush.next_try_at <= now)
+                .order_by(TerminalPush.id)
+                .limit(limit)
+            ).scalars()
+        )
 
     # --- log ----------------------------------------------------------------------
     def log_by_record(self, terminal_id: int, record_id: str) -> AccessLog | None:
-        return self.session.execute(select(AccessLog).where(
-            AccessLog.terminal_id == terminal_id, AccessLog.record_id == record_id)).scalar_one_or_none()
+        return self.session.execute(
+            select(AccessLog).where(AccessLog.terminal_id == terminal_id, AccessLog.record_id == record_id)
+        ).scalar_one_or_none()
 
     def last_direction(self, compound_id: int, person_id: int) -> str | None:
-        return self.session.execute(select(AccessLog.direction).where(
-            AccessLog.compound_id == compound_id, AccessLog.person_id == person_id,
-            AccessLog.decision == Decision.allow, AccessLog.method != Method.remote)
-            .order_by(AccessLog.id.desc()).limit(1)).scalar_one_or_none()
+        return self.session.execute(
+            select(AccessLog.direction)
+            .where(
+                AccessLog.compound_id == compound_id,
+                AccessLog.person_id == person_id,
+                AccessLog.decision == Decision.allow,
+                AccessLog.method != Method.remote,
+            )
+            .order_by(AccessLog.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
 
     def use_qr_token(self, digest: str, access_point_id: int, at: datetime) -> bool:
         """Record a QR token's first use at a door; False if it was used there before (a replay).
@@ -286,43 +409,68 @@ class AccessQuery:
         return int(self.session.execute(_PIN_FAILURES, {"point": access_point_id, "since": since}).scalar_one())
 
     def feed(self, compound_ids: set[int], after_id: int, limit: int = 50) -> list[Any]:
-        q = (select(AccessLog, AccessPoint.name, VisitorPass.visitor_name, Person.name)
-             .outerjoin(AccessPoint, AccessPoint.id == AccessLog.access_point_id)
-             .outerjoin(VisitorPass, VisitorPass.id == AccessLog.visitor_pass_id)
-             .outerjoin(Person, Person.id == AccessLog.person_id)
-             .where(AccessLog.compound_id.in_(compound_ids or {-1}), AccessLog.id > after_id)
-             .order_by(AccessLog.id.desc()).limit(limit))
+        q = (
+            select(AccessLog, AccessPoint.name, VisitorPass.visitor_name, Person.name)
+            .outerjoin(AccessPoint, AccessPoint.id == AccessLog.access_point_id)
+            .outerjoin(VisitorPass, VisitorPass.id == AccessLog.visitor_pass_id)
+            .outerjoin(Person, Person.id == AccessLog.person_id)
+            .where(AccessLog.compound_id.in_(compound_ids or {-1}), AccessLog.id > after_id)
+            .order_by(AccessLog.id.desc())
+            .limit(limit)
+        )
         return list(reversed(self.session.execute(q).all()))
 
     def passes_hosted(self, house_id: int, person_id: int | None) -> list[VisitorPass]:
-        q = select(VisitorPass).where(VisitorPass.host_house_id == house_id,
-                                      VisitorPass.status.in_([PassStatus.active, PassStatus.pending]))
+        q = select(VisitorPass).where(
+            VisitorPass.host_house_id == house_id, VisitorPass.status.in_([PassStatus.active, PassStatus.pending])
+        )
         if person_id is not None:
             q = q.where(VisitorPass.host_person_id == person_id)
         return list(self.session.execute(q).scalars())
 
     def passes_hosted_by(self, person_id: int) -> list[VisitorPass]:
-        return list(self.session.execute(select(VisitorPass).where(
-            VisitorPass.host_person_id == person_id,
-            VisitorPass.status.in_([PassStatus.active, PassStatus.pending]))).scalars())
+        return list(
+            self.session.execute(
+                select(VisitorPass).where(
+                    VisitorPass.host_person_id == person_id,
+                    VisitorPass.status.in_([PassStatus.active, PassStatus.pending]),
+                )
+            ).scalars()
+        )
 
     def pass_ids_for_terminals(self, compound_id: int, now: datetime) -> list[VisitorPass]:
-        return list(self.session.execute(select(VisitorPass).where(
-            VisitorPass.compound_id == compound_id, VisitorPass.status == PassStatus.active,
-            VisitorPass.valid_until > now)).scalars())
+        return list(
+            self.session.execute(
+                select(VisitorPass).where(
+                    VisitorPass.compound_id == compound_id,
+                    VisitorPass.status == PassStatus.active,
+                    VisitorPass.valid_until > now,
+                )
+            ).scalars()
+        )
 
     def house(self, house_id: int) -> House | None:
         return self.session.get(House, house_id)
 
     def host_is_resident(self, house_id: int, person_id: int) -> bool:
-        return self.session.execute(select(Occupancy.id).where(
-            Occupancy.house_id == house_id, Occupancy.person_id == person_id,
-            Occupancy.ended_on.is_(None))).first() is not None
+        return (
+            self.session.execute(
+                select(Occupancy.id).where(
+                    Occupancy.house_id == house_id, Occupancy.person_id == person_id, Occupancy.ended_on.is_(None)
+                )
+            ).first()
+            is not None
+        )
 
     def any_active_occupant(self, house_id: int) -> bool:
-        return self.session.execute(select(Occupancy.id).where(
-            Occupancy.house_id == house_id, Occupancy.ended_on.is_(None))).first() is not None
+        return (
+            self.session.execute(
+                select(Occupancy.id).where(Occupancy.house_id == house_id, Occupancy.ended_on.is_(None))
+            ).first()
+            is not None
+        )
 
     def active_passes_in(self, compound_id: int) -> Select[tuple[VisitorPass]]:
-        return select(VisitorPass).where(VisitorPass.compound_id == compound_id,
-                                         and_(VisitorPass.status == PassStatus.active))
+        return select(VisitorPass).where(
+            VisitorPass.compound_id == compound_id, and_(VisitorPass.status == PassStatus.active)
+        )

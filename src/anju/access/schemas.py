@@ -155,7 +155,7 @@ class FaceConsentCreate(InSchema):
     agreed: bool
 
     @model_validator(mode="after")
-    def _explicit(self) -> "FaceConsentCreate":
+    def _explicit(self) -> FaceConsentCreate:
         if self.agreed is not True:
             raise ValueError("consent must be given explicitly")
         return self
@@ -317,7 +317,7 @@ class VisitorPassCreate(InSchema):
     note: str | None = Field(None, max_length=128)
 
     @model_validator(mode="after")
-    def _name_or_phone(self) -> "VisitorPassCreate":
+    def _name_or_phone(self) -> VisitorPassCreate:
         if not self.visitor_name and not self.visitor_phone:
             raise ValueError("give the visitor's name or phone")
         return self
@@ -332,7 +332,7 @@ class WalkInCreate(InSchema):
     note: str | None = Field(None, max_length=128)
 
     @model_validator(mode="after")
-    def _name_or_phone(self) -> "WalkInCreate":
+    def _name_or_phone(self) -> WalkInCreate:
         if not self.visitor_name and not self.visitor_phone:
             raise ValueError("give the visitor's name or phone")
         return self

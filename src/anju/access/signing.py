@@ -10,14 +10,14 @@ so a stolen terminal cannot mint codes. Tokens are short ASCII for QR codes:
 from __future__ import annotations
 
 import base64
-import time
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import Encoding, PrivateFormat, PublicFormat, NoEncryption
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -38,8 +38,11 @@ def _unb64(s: str) -> bytes:
     return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
 
 
-_KEYS = (select(SigningKey).where(SigningKey.compound_id == bindparam("compound"), SigningKey.retired_at.is_(None))
-         .order_by(SigningKey.id.desc()))  # built once: every QR decision runs it
+_KEYS = (
+    select(SigningKey)
+    .where(SigningKey.compound_id == bindparam("compound"), SigningKey.retired_at.is_(None))
+    .order_by(SigningKey.id.desc())
+)  # built once: every QR decision runs it
 
 
 def signing_keys(session: Session, compound_id: int) -> list[SigningKey]:
@@ -84,8 +87,9 @@ def current_key(session: Session, compound_id: int) -> SigningKey:
     priv = Ed25519PrivateKey.generate()
     raw = priv.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
     pub = priv.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-    row = SigningKey(compound_id=compound_id, kid="k1", private_enc=encrypt(_b64(raw), context=_CTX) or "",
-                     public_b64=_b64(pub))
+    row = SigningKey(
+        compound_id=compound_id, kid="k1", private_enc=encrypt(_b64(raw), context=_CTX) or "", public_b64=_b64(pub)
+    )
     try:
         with session.begin_nested():
             session.add(row)

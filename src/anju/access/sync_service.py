@@ -88,8 +88,9 @@ class _Builder:
             self._salt = card_salt(self.session, self.compound_id)
         return self._salt
 
-    def _points_for(self, c: AccessCredential, aps: list[AccessPoint]) -> tuple[list[int], dict[str, list[int]],
-                                                                                list[dict[str, Any]]]:
+    def _points_for(
+        self, c: AccessCredential, aps: list[AccessPoint]
+    ) -> tuple[list[int], dict[str, list[int]], list[dict[str, Any]]]:
         allowed: list[int] = []
         floors: dict[str, list[int]] = {}
         shifts: list[dict[str, Any]] = []
@@ -111,9 +112,15 @@ class _Builder:
                 for g in self.grants(c.person_id, c.user_id):
                     if g.access_point_id == ap.id or (g.access_point_id is None and ap.kind.value in (g.kinds or [])):
                         ok = True
-                        shifts.append({"point": ap.id, "start": g.shift_start.isoformat() if g.shift_start else None,
-                                       "end": g.shift_end.isoformat() if g.shift_end else None,
-                                       "weekdays": g.weekdays, "until": _iso(g.valid_until)})
+                        shifts.append(
+                            {
+                                "point": ap.id,
+                                "start": g.shift_start.isoformat() if g.shift_start else None,
+                                "end": g.shift_end.isoformat() if g.shift_end else None,
+                                "weekdays": g.weekdays,
+                                "until": _iso(g.valid_until),
+                            }
+                        )
             if ok:
                 allowed.append(ap.id)
         return allowed, floors, shifts
@@ -127,17 +134,22 @@ class _Builder:
                 return None
             if self.q.blacklisted(self.compound_id, person_id=c.person_id, card_bidx=None):
                 return None
-        if c.kind == CredentialKind.card and self.q.blacklisted(self.compound_id, person_id=None,
-                                                                card_bidx=c.card_bidx):
+        if c.kind == CredentialKind.card and self.q.blacklisted(
+            self.compound_id, person_id=None, card_bidx=c.card_bidx
+        ):
             return None
         if c.kind == CredentialKind.face and not terminal.face_capable:
             return None
         points, floors, shifts = self._points_for(c, self.points[terminal.id])
         if not points:
             return None
-        body: dict[str, Any] = {"kind": c.kind.value, "credential_id": c.id, "points": points,
-                                "valid_until": _iso(c.valid_until)}
-        lease = [h for h in self.homes(c.person_id)] if c.person_id is not None else []
+        body: dict[str, Any] = {
+            "kind": c.kind.value,
+            "credential_id": c.id,
+            "points": points,
+            "valid_until": _iso(c.valid_until),
+        }
+        lease = list(self.homes(c.person_id)) if c.person_id is not None else []
         if lease:
             body["holder"] = "resident"
         if floors:
@@ -147,8 +159,9 @@ class _Builder:
         if c.kind == CredentialKind.card:
             body["card_hash"] = card_hash(self.salt(), decrypt(c.card_enc, context="access.card") or "")
         if c.kind == CredentialKind.face and c.subject_ref:
-            vecs = face_template_service.vectors_of(self.session, compound_id=self.compound_id,
-                                                    subject_ref=c.subject_ref)
+            vecs = face_template_service.vectors_of(
+                self.session, compound_id=self.compound_id, subject_ref=c.subject_ref
+            )
             if not vecs:
                 return None
             body["subject_ref"] = c.subject_ref
@@ -162,24 +175,40 @@ class _Builder:
         points = []
         for ap in self.points[terminal.id]:
             if ap.kind in GATE_KINDS or ap.kind == AccessPointKind.locker:
-                if vp.kind == PassKind.courier and ap.kind not in (AccessPointKind.gate_pedestrian,
-                                                                   AccessPointKind.locker):
+                if vp.kind == PassKind.courier and ap.kind not in (
+                    AccessPointKind.gate_pedestrian,
+                    AccessPointKind.locker,
+                ):
                     continue
                 points.append(ap.id)
             elif vp.kind == PassKind.visitor and house is not None and ap.unit_id == house.unit_id:
                 points.append(ap.id)
         if not points:
             return None
-        return {"kind": "pass", "pass_id": vp.id, "nonce": vp.nonce, "points": points,
-                "valid_from": _iso(vp.valid_from), "valid_until": _iso(vp.valid_until),
-                "entries_allowed": vp.entries_allowed, "entries_used": vp.entries_used}
+        return {
+            "kind": "pass",
+            "pass_id": vp.id,
+            "nonce": vp.nonce,
+            "points": points,
+            "valid_from": _iso(vp.valid_from),
+            "valid_until": _iso(vp.valid_until),
+            "entries_allowed": vp.entries_allowed,
+            "entries_used": vp.entries_used,
+        }
 
     @staticmethod
     def point(ap: AccessPoint) -> Payload:
-        return {"kind": "point", "point_id": ap.id, "access_kind": ap.kind.value, "fail_open": ap.fail_open_since
-                is not None, "open_from": ap.open_from.isoformat() if ap.open_from else None,
-                "open_until": ap.open_until.isoformat() if ap.open_until else None,
-                "anti_passback": ap.anti_passback, "face_enabled": ap.face_enabled, "active": ap.active}
+        return {
+            "kind": "point",
+            "point_id": ap.id,
+            "access_kind": ap.kind.value,
+            "fail_open": ap.fail_open_since is not None,
+            "open_from": ap.open_from.isoformat() if ap.open_from else None,
+            "open_until": ap.open_until.isoformat() if ap.open_until else None,
+            "anti_passback": ap.anti_passback,
+            "face_enabled": ap.face_enabled,
+            "active": ap.active,
+        }
 
 
 def _cred_key(c: AccessCredential) -> str:
@@ -202,30 +231,52 @@ class TerminalSyncService:
                 continue
             if cur is not None and payload is None and cur.deleted:
                 continue
-            if cur is not None and payload is not None and not cur.deleted and \
-                    json.dumps(cur.payload, sort_keys=True) == json.dumps(payload, sort_keys=True):
+            if (
+                cur is not None
+                and payload is not None
+                and not cur.deleted
+                and json.dumps(cur.payload, sort_keys=True) == json.dumps(payload, sort_keys=True)
+            ):
                 continue
             changes.setdefault(tid, []).append((key, payload, cur))
         now = utcnow()
         for tid, items in changes.items():
-            version = session.execute(update(Terminal).where(Terminal.id == tid)
-                                      .values(list_version=Terminal.list_version + 1)
-                                      .returning(Terminal.list_version)).scalar_one()
+            version = session.execute(
+                update(Terminal)
+                .where(Terminal.id == tid)
+                .values(list_version=Terminal.list_version + 1)
+                .returning(Terminal.list_version)
+            ).scalar_one()
             for key, payload, cur in items:
                 if cur is None:
-                    session.add(TerminalListEntry(terminal_id=tid, entry_key=key, version=version,
-                                                  deleted=payload is None, payload=payload, changed_at=now))
+                    session.add(
+                        TerminalListEntry(
+                            terminal_id=tid,
+                            entry_key=key,
+                            version=version,
+                            deleted=payload is None,
+                            payload=payload,
+                            changed_at=now,
+                        )
+                    )
                 else:
                     cur.version, cur.deleted, cur.payload, cur.changed_at = version, payload is None, payload, now
         session.flush()
         if changes:
-            events.publish(session, access_events.TerminalListsChanged(compound_id=compound_id,
-                                                                       terminal_ids=sorted(changes)),
-                           compound_id=compound_id)
+            events.publish(
+                session,
+                access_events.TerminalListsChanged(compound_id=compound_id, terminal_ids=sorted(changes)),
+                compound_id=compound_id,
+            )
         return sorted(changes)
 
-    def refresh_credentials(self, session: Session, compound_id: int, creds: list[AccessCredential],
-                            extra_face_refs: list[str] | None = None) -> list[int]:
+    def refresh_credentials(
+        self,
+        session: Session,
+        compound_id: int,
+        creds: list[AccessCredential],
+        extra_face_refs: list[str] | None = None,
+    ) -> list[int]:
         """Recompute these credentials' entries on every terminal of the compound."""
         terminals = AccessQuery(session).terminals_of_compound(compound_id)
         if not terminals:
@@ -239,16 +290,16 @@ class TerminalSyncService:
                 desired.setdefault((t.id, f"face:{ref}"), None)
         return self._apply(session, compound_id, desired)
 
-    def refresh_holder(self, session: Session, compound_id: int, *, person_id: int | None = None,
-                       user_id: int | None = None) -> list[int]:
+    def refresh_holder(
+        self, session: Session, compound_id: int, *, person_id: int | None = None, user_id: int | None = None
+    ) -> list[int]:
         creds = AccessQuery(session).credentials_of(person_id=person_id, user_id=user_id, active_only=False)
         return self.refresh_credentials(session, compound_id, [c for c in creds if c.compound_id == compound_id])
 
     def refresh_pass(self, session: Session, vp: VisitorPass) -> list[int]:
         terminals = AccessQuery(session).terminals_of_compound(vp.compound_id)
         b = _Builder(session, vp.compound_id, terminals)
-        return self._apply(session, vp.compound_id,
-                           {(t.id, f"pass:{vp.id}"): b.visitor_pass(vp, t) for t in terminals})
+        return self._apply(session, vp.compound_id, {(t.id, f"pass:{vp.id}"): b.visitor_pass(vp, t) for t in terminals})
 
     def refresh_points(self, session: Session, points: list[AccessPoint]) -> list[int]:
         if not points:
@@ -287,17 +338,26 @@ class TerminalSyncService:
         if since > terminal.acked_version and since <= terminal.list_version:
             terminal.acked_version = since
         terminal.last_sync_at = terminal.last_seen_at = now
-        return {"terminal_id": terminal.id, "since": since, "version": version, "more": more, "full": since == 0,
-                "server_time": now, "public_keys": [k.public_b64 for k in signing_keys(session, terminal.compound_id)]
-                or [current_key(session, terminal.compound_id).public_b64],
-                "card_salt": card_salt(session, terminal.compound_id),
-                "qr_window_seconds": access_settings().qr_window_seconds,
-                "entries": [{"key": r.entry_key, "version": r.version, "deleted": r.deleted, "payload": r.payload}
-                            for r in rows]}
+        return {
+            "terminal_id": terminal.id,
+            "since": since,
+            "version": version,
+            "more": more,
+            "full": since == 0,
+            "server_time": now,
+            "public_keys": [k.public_b64 for k in signing_keys(session, terminal.compound_id)]
+            or [current_key(session, terminal.compound_id).public_b64],
+            "card_salt": card_salt(session, terminal.compound_id),
+            "qr_window_seconds": access_settings().qr_window_seconds,
+            "entries": [
+                {"key": r.entry_key, "version": r.version, "deleted": r.deleted, "payload": r.payload} for r in rows
+            ],
+        }
 
     # --- push ---------------------------------------------------------------------
-    def queue_pushes(self, session: Session, *, terminal_ids: list[int], kind: str = "sync",
-                     body: dict[str, Any] | None = None) -> list[TerminalPush]:
+    def queue_pushes(
+        self, session: Session, *, terminal_ids: list[int], kind: str = "sync", body: dict[str, Any] | None = None
+    ) -> list[TerminalPush]:
         rows = []
         for tid in terminal_ids:
             t = session.get(Terminal, tid)
@@ -331,7 +391,7 @@ class TerminalSyncService:
             else:
                 p.last_error = (error or "")[:255]
                 p.status = "dead" if p.attempts >= s.push_max_attempts else "failed"
-                p.next_try_at = now + timedelta(seconds=min(60, 2 ** p.attempts))
+                p.next_try_at = now + timedelta(seconds=min(60, 2**p.attempts))
         session.flush()
         return len(pushes) if ok else 0
 

@@ -38,10 +38,16 @@ def purge_access_logs_in(session: object, *, now: object) -> int:
 
     assert isinstance(session, Session) and isinstance(now, datetime)
     s = access_settings()
-    n = session.execute(delete(AccessLog).where(AccessLog.server_at < now - timedelta(days=s.log_retention_days))
-                        .execution_options(synchronize_session=False)).rowcount
-    session.execute(delete(QrTokenUse).where(QrTokenUse.used_at < now - timedelta(minutes=10))
-                    .execution_options(synchronize_session=False))
+    n = session.execute(
+        delete(AccessLog)
+        .where(AccessLog.server_at < now - timedelta(days=s.log_retention_days))
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.execute(
+        delete(QrTokenUse)
+        .where(QrTokenUse.used_at < now - timedelta(minutes=10))
+        .execution_options(synchronize_session=False)
+    )
     return int(n or 0)
 
 
@@ -60,10 +66,18 @@ def check_face_deletion() -> None:
     with transaction() as session:
         before = utcnow() - timedelta(hours=access_settings().face_delete_deadline_hours)
         for terminal, n in AccessQuery(session).overdue_tombstones(before):
-            events.publish(session, AlarmRequested(
-                compound_id=terminal.compound_id, kind="face_deletion_overdue", severity="major",
-                source=f"access:terminal:{terminal.id}", dedupe_key=f"face_deletion:{terminal.id}",
-                title=f"终端 {terminal.name} 未在期限内删除 {n} 条已撤回的人脸特征"), compound_id=terminal.compound_id)
+            events.publish(
+                session,
+                AlarmRequested(
+                    compound_id=terminal.compound_id,
+                    kind="face_deletion_overdue",
+                    severity="major",
+                    source=f"access:terminal:{terminal.id}",
+                    dedupe_key=f"face_deletion:{terminal.id}",
+                    title=f"终端 {terminal.name} 未在期限内删除 {n} 条已撤回的人脸特征",
+                ),
+                compound_id=terminal.compound_id,
+            )
 
 
 @job("access.check_face_count", every=timedelta(hours=24))

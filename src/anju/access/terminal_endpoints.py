@@ -25,17 +25,29 @@ def decide(body: DecisionRequest, terminal: CurrentTerminal, session: WriteSessi
 
 
 @router.post("/decisions/face", response_model=DecisionRead)
-def decide_face(terminal: CurrentTerminal, session: WriteSession, access_point_id: Annotated[int, Form()],
-                image: Annotated[UploadFile, File()], direction: Annotated[Literal["in", "out"], Form()] = "in",
-                device_time: Annotated[datetime | None, Form()] = None,
-                record_id: Annotated[str | None, Form(max_length=64)] = None) -> DecisionRead:
+def decide_face(
+    terminal: CurrentTerminal,
+    session: WriteSession,
+    access_point_id: Annotated[int, Form()],
+    image: Annotated[UploadFile, File()],
+    direction: Annotated[Literal["in", "out"], Form()] = "in",
+    device_time: Annotated[datetime | None, Form()] = None,
+    record_id: Annotated[str | None, Form(max_length=64)] = None,
+) -> DecisionRead:
     """Allow or deny from a camera frame (exactly one face, 1:N in the compound)."""
     data = image.file.read(MAX_FRAME + 1)
     if device_time is not None and device_time.tzinfo is None:
         device_time = None  # a naive device clock cannot be compared; the attempt is still decided
-    return decision_service.decide_face_image(session, terminal=terminal, access_point_id=access_point_id,
-                                              image=data if len(data) <= MAX_FRAME else b"", direction=direction,
-                                              device_time=device_time, record_id=record_id, now=utcnow())
+    return decision_service.decide_face_image(
+        session,
+        terminal=terminal,
+        access_point_id=access_point_id,
+        image=data if len(data) <= MAX_FRAME else b"",
+        direction=direction,
+        device_time=device_time,
+        record_id=record_id,
+        now=utcnow(),
+    )
 
 
 @router.post("/records", response_model=ReplayResult, status_code=202)
@@ -45,7 +57,11 @@ def replay_records(body: OfflineBatch, terminal: CurrentTerminal, session: Write
 
 
 @router.get("/sync", response_model=SyncRead)
-def sync(terminal: CurrentTerminal, session: WriteSession, since: int = Query(0, ge=0),
-         limit: int = Query(2000, ge=1, le=10000)) -> dict[str, Any]:
+def sync(
+    terminal: CurrentTerminal,
+    session: WriteSession,
+    since: int = Query(0, ge=0),
+    limit: int = Query(2000, ge=1, le=10000),
+) -> dict[str, Any]:
     """Changes to this terminal's allow-list after cursor `since` (0 = the full list), tombstones included."""
     return terminal_sync_service.changes(session, terminal=terminal, since=since, limit=limit)

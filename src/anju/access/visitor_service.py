@@ -34,8 +34,13 @@ class VisitorPassService:
         return vp
 
     def qr(self, session: Session, vp: VisitorPass) -> str:
-        return sign(session, vp.compound_id, visitor_body(vp.compound_id, vp.id, int(vp.valid_from.timestamp()),
-                                                          int(vp.valid_until.timestamp()), vp.nonce))
+        return sign(
+            session,
+            vp.compound_id,
+            visitor_body(
+                vp.compound_id, vp.id, int(vp.valid_from.timestamp()), int(vp.valid_until.timestamp()), vp.nonce
+            ),
+        )
 
     def create(self, session: Session, *, who: Principal, data: VisitorPassCreate, now: datetime) -> VisitorPass:
         """A host (or staff for a house) invites a visitor; only name or phone is asked for (R-F12)."""
@@ -61,30 +66,51 @@ class VisitorPassService:
         until = data.valid_until
         if data.kind == PassKind.courier:
             until = min(until, start + timedelta(minutes=access_settings().courier_minutes))
-        vp = VisitorPass(compound_id=house.compound_id, kind=data.kind, host_house_id=house.id,
-                         host_person_id=host_person, created_by=who.user_id, visitor_name=data.visitor_name,
-                         visitor_phone_enc=encrypt(data.visitor_phone, context="visitor.phone"),
-                         visitor_phone_masked=mask_phone(data.visitor_phone), valid_from=start, valid_until=until,
-                         entries_allowed=data.entries, nonce=new_nonce() + new_nonce(), note=data.note,
-                         status=PassStatus.pending if data.needs_approval else PassStatus.active)
+        vp = VisitorPass(
+            compound_id=house.compound_id,
+            kind=data.kind,
+            host_house_id=house.id,
+            host_person_id=host_person,
+            created_by=who.user_id,
+            visitor_name=data.visitor_name,
+            visitor_phone_enc=encrypt(data.visitor_phone, context="visitor.phone"),
+            visitor_phone_masked=mask_phone(data.visitor_phone),
+            valid_from=start,
+            valid_until=until,
+            entries_allowed=data.entries,
+            nonce=new_nonce() + new_nonce(),
+            note=data.note,
+            status=PassStatus.pending if data.needs_approval else PassStatus.active,
+        )
         session.add(vp)
         session.flush()
         terminal_sync_service.refresh_pass(session, vp)
         return vp
 
-    def walk_in(self, session: Session, *, who: Principal, data: WalkInCreate,
-                now: datetime) -> tuple[VisitorPass, dict[str, Any]]:
+    def walk_in(
+        self, session: Session, *, who: Principal, data: WalkInCreate, now: datetime
+    ) -> tuple[VisitorPass, dict[str, Any]]:
         """The guard registers a walk-in visitor; the host is called and must approve."""
         who.require(Perm.visitors_manage)
         house = session.get(House, data.host_house_id)
         if house is None or not who.in_scope(house.compound_id):
             raise NotFound("house not found", zh="未找到该房屋")
-        vp = VisitorPass(compound_id=house.compound_id, kind=data.kind, host_house_id=house.id, created_by=who.user_id,
-                         visitor_name=data.visitor_name,
-                         visitor_phone_enc=encrypt(data.visitor_phone, context="visitor.phone"),
-                         visitor_phone_masked=mask_phone(data.visitor_phone), valid_from=now,
-                         valid_until=now + timedelta(minutes=data.minutes), entries_allowed=1, walk_in=True,
-                         nonce=new_nonce() + new_nonce(), note=data.note, status=PassStatus.pending)
+        vp = VisitorPass(
+            compound_id=house.compound_id,
+            kind=data.kind,
+            host_house_id=house.id,
+            created_by=who.user_id,
+            visitor_name=data.visitor_name,
+            visitor_phone_enc=encrypt(data.visitor_phone, context="visitor.phone"),
+            visitor_phone_masked=mask_phone(data.visitor_phone),
+            valid_from=now,
+            valid_until=now + timedelta(minutes=data.minutes),
+            entries_allowed=1,
+            walk_in=True,
+            nonce=new_nonce() + new_nonce(),
+            note=data.note,
+            status=PassStatus.pending,
+        )
         session.add(vp)
         session.flush()
         # The desk phone dials the host; we hand it the household's masked numbers, never the full ones.
@@ -95,11 +121,16 @@ class VisitorPassService:
     def _host_call(session: Session, house: House) -> dict[str, Any]:
         from anju.registry.models import Occupancy, Person
 
-        rows = session.execute(select(Person.name, Person.phone_masked).join(
-            Occupancy, Occupancy.person_id == Person.id).where(
-            Occupancy.house_id == house.id, Occupancy.ended_on.is_(None))).all()
-        return {"house": house.label, "contacts": [{"name": n, "phone": p} for n, p in rows if p],
-                "action": "call_host"}
+        rows = session.execute(
+            select(Person.name, Person.phone_masked)
+            .join(Occupancy, Occupancy.person_id == Person.id)
+            .where(Occupancy.house_id == house.id, Occupancy.ended_on.is_(None))
+        ).all()
+        return {
+            "house": house.label,
+            "contacts": [{"name": n, "phone": p} for n, p in rows if p],
+            "action": "call_host",
+        }
 
     def approve(self, session: Session, *, who: Principal, pass_id: int, approve: bool) -> VisitorPass:
         """The host (or a guard on the host's phone answer) approves or rejects a pending pass."""
@@ -107,9 +138,12 @@ class VisitorPassService:
         if who.is_staff:
             who.require(Perm.visitors_manage)
         new = PassStatus.active if approve else PassStatus.rejected
-        res = session.execute(update(VisitorPass).where(VisitorPass.id == vp.id, VisitorPass.status == PassStatus.pending)
-                              .values(status=new, approved_at=utcnow() if approve else None)
-                              .execution_options(synchronize_session=False))
+        res = session.execute(
+            update(VisitorPass)
+            .where(VisitorPass.id == vp.id, VisitorPass.status == PassStatus.pending)
+            .values(status=new, approved_at=utcnow() if approve else None)
+            .execution_options(synchronize_session=False)
+        )
         if res.rowcount != 1:  # type: ignore[attr-defined]
             raise PassNotUsable()  # already decided by someone else
         session.refresh(vp)
@@ -148,10 +182,13 @@ class VisitorPassService:
         ids = list(session.execute(select(VisitorPass.id).where(VisitorPass.valid_until < cutoff)).scalars())
         if not ids:
             return 0
-        session.execute(update(AccessLog).where(AccessLog.visitor_pass_id.in_(ids)).values(visitor_pass_id=None)
-                        .execution_options(synchronize_session=False))
-        session.execute(delete(VisitorPass).where(VisitorPass.id.in_(ids)).execution_options(
-            synchronize_session=False))
+        session.execute(
+            update(AccessLog)
+            .where(AccessLog.visitor_pass_id.in_(ids))
+            .values(visitor_pass_id=None)
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(delete(VisitorPass).where(VisitorPass.id.in_(ids)).execution_options(synchronize_session=False))
         return len(ids)
 
 

@@ -23,10 +23,10 @@ from anju.core.errors import ErrorBody, NotFound, RateLimited, Unauthenticated
 from anju.core.rbac import ROLE_PERMS, Perm
 from anju.privacy.schemas import MyData, PrivacyRequestCreate, PrivacyRequestRead
 from anju.privacy.service import privacy_service
+from anju.registry.endpoints import house_read
 from anju.registry.models import House, Occupancy, Person, Vehicle
 from anju.registry.repository import PersonQuery
 from anju.registry.schemas import Household, HouseholdMember, VehicleRead
-from anju.registry.endpoints import house_read
 
 router = APIRouter(tags=["accounts"])
 SelfService = requires(Perm.self_service)
@@ -34,13 +34,22 @@ DeviceManager = requires(Perm.devices_manage)
 public_router = APIRouter(tags=["accounts"])
 
 
-@public_router.post("/auth/token", response_model=TokenResponse, operation_id="accounts-issue_token",
-                    responses={401: {"model": ErrorBody}, 429: {"model": ErrorBody}})
+@public_router.post(
+    "/auth/token",
+    response_model=TokenResponse,
+    operation_id="accounts-issue_token",
+    responses={401: {"model": ErrorBody}, 429: {"model": ErrorBody}},
+)
 def issue_token(body: TokenRequest, request: Request, session: WriteSession) -> TokenResponse:
     """Exchange a username and password for an API bearer token (rate-limited)."""
     try:
-        token, user = account_service.login(session, username=body.username, password=body.password, kind="api",
-                                            ip=request.client.host if request.client else None)
+        token, user = account_service.login(
+            session,
+            username=body.username,
+            password=body.password,
+            kind="api",
+            ip=request.client.host if request.client else None,
+        )
     except (Unauthenticated, RateLimited):
         session.commit()  # the failed attempt must be kept for rate limiting
         raise
@@ -48,8 +57,7 @@ def issue_token(body: TokenRequest, request: Request, session: WriteSession) -> 
 
 
 @router.post("/auth/logout", status_code=204, operation_id="accounts-logout")
-def logout(who: CurrentPrincipal, session: WriteSession,
-           authorization: Annotated[str | None, Header()] = None) -> None:
+def logout(who: CurrentPrincipal, session: WriteSession, authorization: Annotated[str | None, Header()] = None) -> None:
     """Revoke the bearer token used for this request."""
     if authorization and authorization.lower().startswith("bearer "):
         account_service.logout(session, token=authorization[7:].strip())
@@ -58,21 +66,35 @@ def logout(who: CurrentPrincipal, session: WriteSession,
 @router.get("/me", response_model=MeRead, operation_id="accounts-me")
 def me(who: CurrentPrincipal) -> MeRead:
     """Who the caller is, their compounds and permissions."""
-    return MeRead(user_id=who.user_id, username=who.username, display_name=who.display_name, role=who.role,
-                  compound_ids=sorted(who.compound_ids), house_ids=sorted(who.house_ids), person_id=who.person_id,
-                  permissions=sorted(p.value for p in ROLE_PERMS[who.role]))
+    return MeRead(
+        user_id=who.user_id,
+        username=who.username,
+        display_name=who.display_name,
+        role=who.role,
+        compound_ids=sorted(who.compound_ids),
+        house_ids=sorted(who.house_ids),
+        person_id=who.person_id,
+        permissions=sorted(p.value for p in ROLE_PERMS[who.role]),
+    )
 
 
 def household_of(session: Any, house: House) -> Household:
-    rows = session.execute(select(Occupancy, Person).join(Person, Person.id == Occupancy.person_id)
-                           .where(Occupancy.house_id == house.id, Occupancy.ended_on.is_(None))
-                           .order_by(Occupancy.id)).all()
+    rows = session.execute(
+        select(Occupancy, Person)
+        .join(Person, Person.id == Occupancy.person_id)
+        .where(Occupancy.house_id == house.id, Occupancy.ended_on.is_(None))
+        .order_by(Occupancy.id)
+    ).all()
     tags = PersonQuery(session).tags_of([p.id for _, p in rows])
     vehicles = session.execute(select(Vehicle).where(Vehicle.house_id == house.id, Vehicle.active.is_(True))).scalars()
-    return Household(house=house_read(house),
-                     members=[HouseholdMember(person_id=p.id, name=p.name, role=o.role, phone_masked=p.phone_masked,
-                                              tags=tags[p.id]) for o, p in rows],
-                     vehicles=[VehicleRead.model_validate(v) for v in vehicles])
+    return Household(
+        house=house_read(house),
+        members=[
+            HouseholdMember(person_id=p.id, name=p.name, role=o.role, phone_masked=p.phone_masked, tags=tags[p.id])
+            for o, p in rows
+        ],
+        vehicles=[VehicleRead.model_validate(v) for v in vehicles],
+    )
 
 
 @router.get("/me/household", response_model=list[Household], operation_id="accounts-my_household")
@@ -92,35 +114,51 @@ def export_my_data(who: SelfService, session: WriteSession) -> dict[str, Any]:
 def my_requests(who: SelfService, session: ReadSession) -> list[PrivacyRequestRead]:
     """The caller's data-subject requests and their deadlines."""
     today = utcnow().date()  # the same clock as due_on and the overdue job
-    return [PrivacyRequestRead.model_validate(r).model_copy(update={"overdue": r.status == "open" and r.due_on < today})
-            for r in privacy_service.mine(session, who=who)]
+    return [
+        PrivacyRequestRead.model_validate(r).model_copy(update={"overdue": r.status == "open" and r.due_on < today})
+        for r in privacy_service.mine(session, who=who)
+    ]
 
 
-@router.post("/me/privacy-requests", response_model=PrivacyRequestRead, status_code=201,
-             operation_id="accounts-create_request")
-def create_request(body: PrivacyRequestCreate, who: SelfService,
-                   session: WriteSession) -> PrivacyRequestRead:
+@router.post(
+    "/me/privacy-requests", response_model=PrivacyRequestRead, status_code=201, operation_id="accounts-create_request"
+)
+def create_request(body: PrivacyRequestCreate, who: SelfService, session: WriteSession) -> PrivacyRequestRead:
     """Ask to access, correct, delete, withdraw consent, close the account or get an explanation."""
     return PrivacyRequestRead.model_validate(privacy_service.create_request(session, who=who, data=body))
 
 
-@router.post("/device-credentials", response_model=DeviceCredentialIssued, status_code=201,
-             operation_id="accounts-issue_device_credential")
-def issue_device_credential(body: DeviceCredentialCreate, who: DeviceManager,
-                            session: WriteSession) -> DeviceCredentialIssued:
+@router.post(
+    "/device-credentials",
+    response_model=DeviceCredentialIssued,
+    status_code=201,
+    operation_id="accounts-issue_device_credential",
+)
+def issue_device_credential(
+    body: DeviceCredentialCreate, who: DeviceManager, session: WriteSession
+) -> DeviceCredentialIssued:
     """Issue a device its own key id and secret (the secret is shown once)."""
     if not who.in_scope(body.compound_id):
         raise NotFound(f"compound {body.compound_id} not found", zh="未找到该小区")
-    cred, secret = account_service.create_device_credential(session, compound_id=body.compound_id, name=body.name,
-                                                            device_kind=body.device_kind)
-    return DeviceCredentialIssued(id=cred.id, key_id=cred.key_id, secret=secret, compound_id=cred.compound_id,
-                                  created_at=cred.created_at)
+    cred, secret = account_service.create_device_credential(
+        session, compound_id=body.compound_id, name=body.name, device_kind=body.device_kind
+    )
+    return DeviceCredentialIssued(
+        id=cred.id, key_id=cred.key_id, secret=secret, compound_id=cred.compound_id, created_at=cred.created_at
+    )
 
 
-@public_router.get("/device/whoami", response_model=DeviceWhoAmI, operation_id="accounts-device_whoami",
-                   responses={401: {"model": ErrorBody}})
-def device_whoami(session: ReadSession, x_device_key: Annotated[str | None, Header(max_length=64)] = None,
-                  x_device_secret: Annotated[str | None, Header(max_length=256)] = None) -> DeviceWhoAmI:
+@public_router.get(
+    "/device/whoami",
+    response_model=DeviceWhoAmI,
+    operation_id="accounts-device_whoami",
+    responses={401: {"model": ErrorBody}},
+)
+def device_whoami(
+    session: ReadSession,
+    x_device_key: Annotated[str | None, Header(max_length=64)] = None,
+    x_device_secret: Annotated[str | None, Header(max_length=256)] = None,
+) -> DeviceWhoAmI:
     """Check a device credential (devices authenticate with X-Device-Key / X-Device-Secret)."""
     # Missing credentials are "unauthenticated" (401), like a missing bearer token, not a 422.
     if not x_device_key or not x_device_secret:

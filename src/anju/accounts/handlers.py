@@ -21,8 +21,11 @@ def revoke_sessions_of_departed(session: Session, event: ResidentMovedOut) -> No
     if event.still_resident:
         return
     user_ids = select(User.id).where(User.person_id == event.person_id)
-    session.execute(update(AuthSession).where(AuthSession.user_id.in_(user_ids), AuthSession.revoked_at.is_(None))
-                    .values(revoked_at=utcnow()))
+    session.execute(
+        update(AuthSession)
+        .where(AuthSession.user_id.in_(user_ids), AuthSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
 
 
 @subscribe(PersonErased)
@@ -30,8 +33,11 @@ def close_account_of_erased(session: Session, event: PersonErased) -> None:
     """An erased person's account is deactivated and its sessions revoked."""
     session.execute(update(User).where(User.person_id == event.person_id).values(active=False))
     user_ids = select(User.id).where(User.person_id == event.person_id)
-    session.execute(update(AuthSession).where(AuthSession.user_id.in_(user_ids), AuthSession.revoked_at.is_(None))
-                    .values(revoked_at=utcnow()))
+    session.execute(
+        update(AuthSession)
+        .where(AuthSession.user_id.in_(user_ids), AuthSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
 
 
 @job("accounts.purge_expired_sessions", every=timedelta(hours=1))

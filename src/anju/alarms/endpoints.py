@@ -42,47 +42,78 @@ _CONFLICT = {409: AlarmStateConflict.doc(), 404: AlarmNotFound.doc()}
 
 def detail(session: ReadSession, alarm: Alarm) -> AlarmDetail:
     repo = AlarmRepository(session)
-    return AlarmDetail(**AlarmRead.model_validate(alarm).model_dump(),
-                       history=[AlarmTransitionRead.model_validate(t) for t in repo.history(alarm.id)],
-                       escalations=[EscalationRead.model_validate(e) for e in repo.escalations(alarm.id)])
+    return AlarmDetail(
+        **AlarmRead.model_validate(alarm).model_dump(),
+        history=[AlarmTransitionRead.model_validate(t) for t in repo.history(alarm.id)],
+        escalations=[EscalationRead.model_validate(e) for e in repo.escalations(alarm.id)],
+    )
 
 
 @router.get("", response_model=AlarmList, operation_id="alarms-list_alarms")
-def list_alarms(who: AlarmReader, session: ReadSession, page: PageParams = Depends(page_params),
-                compound_id: int | None = None, status: list[AlarmStatus] | None = Query(None),
-                kind: str | None = None, severity: AlarmSeverity | None = None, open_only: bool = False,
-                device_id: int | None = None, since: datetime | None = None) -> AlarmList:
+def list_alarms(
+    who: AlarmReader,
+    session: ReadSession,
+    page: PageParams = Depends(page_params),
+    compound_id: int | None = None,
+    status: list[AlarmStatus] | None = Query(None),
+    kind: str | None = None,
+    severity: AlarmSeverity | None = None,
+    open_only: bool = False,
+    device_id: int | None = None,
+    since: datetime | None = None,
+) -> AlarmList:
     """Alarms of my compounds, newest first."""
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=UTC)  # a naive time is read as UTC
-    items, total = AlarmRepository(session).search(who, compound_id=compound_id, status=status, kind=kind,
-                                                   severity=severity, open_only=open_only, device_id=device_id,
-                                                   since=since, offset=page.offset, limit=page.page_size)
-    return AlarmList(items=[AlarmRead.model_validate(a) for a in items], total=total, page=page.page,
-                     page_size=page.page_size)
+    items, total = AlarmRepository(session).search(
+        who,
+        compound_id=compound_id,
+        status=status,
+        kind=kind,
+        severity=severity,
+        open_only=open_only,
+        device_id=device_id,
+        since=since,
+        offset=page.offset,
+        limit=page.page_size,
+    )
+    return AlarmList(
+        items=[AlarmRead.model_validate(a) for a in items], total=total, page=page.page, page_size=page.page_size
+    )
 
 
 @router.get("/stats", response_model=list[AlarmCount], operation_id="alarms-alarm_stats")
 def alarm_stats(who: AlarmStats, session: ReadSession) -> list[AlarmCount]:
     """Counts by compound, kind, severity and status (aggregates only: street office and managers)."""
-    return [AlarmCount(compound_id=c, kind=k, severity=s, status=st, count=n)
-            for c, k, s, st, n in AlarmRepository(session).counts(who.compound_ids)]
+    return [
+        AlarmCount(compound_id=c, kind=k, severity=s, status=st, count=n)
+        for c, k, s, st, n in AlarmRepository(session).counts(who.compound_ids)
+    ]
 
 
 # Kept out of the OpenAPI document: a long-lived stream is not a request/response operation
 # (schema fuzzers would hold it open for max_seconds). Contract: see the docstring.
 @router.get("/stream", operation_id="alarms-stream_alarms", include_in_schema=False)
-def stream_alarms(who: AlarmReader, session: ReadSession, after: int | None = None,
-                  last_event_id: str | None = Header(None),
-                  max_seconds: float = Query(3600, gt=0, le=86400)) -> StreamingResponse:
+def stream_alarms(
+    who: AlarmReader,
+    session: ReadSession,
+    after: int | None = None,
+    last_event_id: str | None = Header(None),
+    max_seconds: float = Query(3600, gt=0, le=86400),
+) -> StreamingResponse:
     """Live feed: one `alarm` event per change (raise, repeat, clear, transition), as the alarm's JSON.
 
     The database is the source of truth: the stream polls the append-only alarm history every
     0.5 s, so every web process sees changes made by any gateway or worker. Resume with
     `Last-Event-ID` (or `after`).
     """
-    start = after if after is not None else int(last_event_id) if (last_event_id or "").isdigit() else \
-        AlarmRepository(session).last_transition_id()
+    start = (
+        after
+        if after is not None
+        else int(last_event_id)
+        if (last_event_id or "").isdigit()
+        else AlarmRepository(session).last_transition_id()
+    )
     scope = who.compound_ids
 
     def poll(cursor: int, seen: set[int]) -> tuple[list[str], int]:
@@ -117,8 +148,9 @@ def stream_alarms(who: AlarmReader, session: ReadSession, after: int | None = No
                 yield ": keep-alive\n\n"
             await asyncio.sleep(0.5)
 
-    return StreamingResponse(events(), media_type="text/event-stream",
-                             headers={"cache-control": "no-cache", "x-accel-buffering": "no"})
+    return StreamingResponse(
+        events(), media_type="text/event-stream", headers={"cache-control": "no-cache", "x-accel-buffering": "no"}
+    )
 
 
 @router.post("", response_model=AlarmRead, status_code=201, operation_id="alarms-raise_alarm")
@@ -126,60 +158,89 @@ def raise_alarm(body: AlarmCreate, who: AlarmHandler, session: WriteSession) -> 
     """Raise an alarm by hand (e.g. a phoned-in fire); repeats of an open one only count."""
     if not who.in_scope(body.compound_id):
         raise NotFound(f"compound {body.compound_id}")
-    req = AlarmRequested(compound_id=body.compound_id, kind=body.kind, severity=body.severity.value,
-                         source=f"user:{who.user_id}", dedupe_key=f"manual:{body.kind}:{body.building_id}:"
-                         f"{body.floor}:{body.house_id}", title=body.title, building_id=body.building_id,
-                         unit_id=body.unit_id, floor=body.floor, house_id=body.house_id)
+    req = AlarmRequested(
+        compound_id=body.compound_id,
+        kind=body.kind,
+        severity=body.severity.value,
+        source=f"user:{who.user_id}",
+        dedupe_key=f"manual:{body.kind}:{body.building_id}:{body.floor}:{body.house_id}",
+        title=body.title,
+        building_id=body.building_id,
+        unit_id=body.unit_id,
+        floor=body.floor,
+        house_id=body.house_id,
+    )
     res = alarm_service.raise_or_refresh(session, request=req, raised_by="user")
     return alarm_service.get(session, by=who, alarm_id=res.alarm_id)
 
 
-@router.get("/{alarm_id}", response_model=AlarmDetail, operation_id="alarms-get_alarm",
-            responses={404: AlarmNotFound.doc()})
+@router.get(
+    "/{alarm_id}", response_model=AlarmDetail, operation_id="alarms-get_alarm", responses={404: AlarmNotFound.doc()}
+)
 def get_alarm(alarm_id: int, who: AlarmReader, session: ReadSession) -> AlarmDetail:
     """One alarm with its full history and escalation steps."""
     return detail(session, alarm_service.get(session, by=who, alarm_id=alarm_id))
 
 
-def _move(session: WriteSession, who: AlarmHandler, alarm_id: int, action: AlarmAction, reason: str | None,
-          dispatch_to: int | None = None) -> AlarmDetail:
-    alarm = alarm_service.transition(session, by=who, alarm_id=alarm_id, action=action, reason=reason,
-                                     dispatch_to=dispatch_to)
+def _move(
+    session: WriteSession,
+    who: AlarmHandler,
+    alarm_id: int,
+    action: AlarmAction,
+    reason: str | None,
+    dispatch_to: int | None = None,
+) -> AlarmDetail:
+    alarm = alarm_service.transition(
+        session, by=who, alarm_id=alarm_id, action=action, reason=reason, dispatch_to=dispatch_to
+    )
     return detail(session, alarm)
 
 
-@router.post("/{alarm_id}/acknowledge", response_model=AlarmDetail, operation_id="alarms-acknowledge_alarm",
-             responses=_CONFLICT)
-def acknowledge_alarm(alarm_id: int, who: AlarmHandler, session: WriteSession,
-                      body: AlarmActionBody | None = None) -> AlarmDetail:
+@router.post(
+    "/{alarm_id}/acknowledge", response_model=AlarmDetail, operation_id="alarms-acknowledge_alarm", responses=_CONFLICT
+)
+def acknowledge_alarm(
+    alarm_id: int, who: AlarmHandler, session: WriteSession, body: AlarmActionBody | None = None
+) -> AlarmDetail:
     """I have seen it (new → acknowledged); a second guard pressing at once gets 409."""
     return _move(session, who, alarm_id, AlarmAction.acknowledged, body.reason if body else None)
 
 
-@router.post("/{alarm_id}/dispatch", response_model=AlarmDetail, operation_id="alarms-dispatch_alarm",
-             responses={**_CONFLICT, 422: BadDispatchTarget.doc()})
+@router.post(
+    "/{alarm_id}/dispatch",
+    response_model=AlarmDetail,
+    operation_id="alarms-dispatch_alarm",
+    responses={**_CONFLICT, 422: BadDispatchTarget.doc()},
+)
 def dispatch_alarm(alarm_id: int, body: AlarmDispatchBody, who: AlarmHandler, session: WriteSession) -> AlarmDetail:
     """Send a guard or technician (new/acknowledged → dispatched)."""
     return _move(session, who, alarm_id, AlarmAction.dispatched, body.reason, dispatch_to=body.user_id)
 
 
-@router.post("/{alarm_id}/resolve", response_model=AlarmDetail, operation_id="alarms-resolve_alarm",
-             responses=_CONFLICT)
-def resolve_alarm(alarm_id: int, who: AlarmHandler, session: WriteSession,
-                  body: AlarmActionBody | None = None) -> AlarmDetail:
+@router.post(
+    "/{alarm_id}/resolve", response_model=AlarmDetail, operation_id="alarms-resolve_alarm", responses=_CONFLICT
+)
+def resolve_alarm(
+    alarm_id: int, who: AlarmHandler, session: WriteSession, body: AlarmActionBody | None = None
+) -> AlarmDetail:
     """The incident is over (→ resolved)."""
     return _move(session, who, alarm_id, AlarmAction.resolved, body.reason if body else None)
 
 
-@router.post("/{alarm_id}/false-alarm", response_model=AlarmDetail, operation_id="alarms-mark_false_alarm",
-             responses=_CONFLICT)
+@router.post(
+    "/{alarm_id}/false-alarm", response_model=AlarmDetail, operation_id="alarms-mark_false_alarm", responses=_CONFLICT
+)
 def mark_false_alarm(alarm_id: int, body: AlarmReasonBody, who: AlarmHandler, session: WriteSession) -> AlarmDetail:
     """Close as a false alarm; the reason is required and kept."""
     return _move(session, who, alarm_id, AlarmAction.false_alarm, body.reason)
 
 
-@router.post("/{alarm_id}/review", response_model=AlarmDetail, operation_id="alarms-review_alarm",
-             responses={**_CONFLICT, 409: ReviewRequired.doc()})
+@router.post(
+    "/{alarm_id}/review",
+    response_model=AlarmDetail,
+    operation_id="alarms-review_alarm",
+    responses={**_CONFLICT, 409: ReviewRequired.doc()},
+)
 def review_alarm(alarm_id: int, body: AlarmReasonBody, who: AlarmHandler, session: WriteSession) -> AlarmDetail:
     """Human review of an automated alarm about a person (R-A4): confirm it (→ new) with a reason.
 

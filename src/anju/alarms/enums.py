@@ -35,17 +35,22 @@ class AlarmAction(StrEnum):
     escalated = "escalated"
 
 
-OPEN_STATUSES = frozenset({AlarmStatus.pending_review, AlarmStatus.new, AlarmStatus.acknowledged,
-                           AlarmStatus.dispatched})
+OPEN_STATUSES = frozenset(
+    {AlarmStatus.pending_review, AlarmStatus.new, AlarmStatus.acknowledged, AlarmStatus.dispatched}
+)
 CLOSED_STATUSES = frozenset({AlarmStatus.resolved, AlarmStatus.false_alarm})
 
 # The state machine: action → (allowed from-states, to-state).
 TRANSITIONS: dict[AlarmAction, tuple[frozenset[AlarmStatus], AlarmStatus]] = {
     AlarmAction.acknowledged: (frozenset({AlarmStatus.new}), AlarmStatus.acknowledged),
     AlarmAction.dispatched: (frozenset({AlarmStatus.new, AlarmStatus.acknowledged}), AlarmStatus.dispatched),
-    AlarmAction.resolved: (frozenset({AlarmStatus.new, AlarmStatus.acknowledged, AlarmStatus.dispatched}),
-                           AlarmStatus.resolved),
-    AlarmAction.false_alarm: (frozenset({AlarmStatus.pending_review, AlarmStatus.new, AlarmStatus.acknowledged,
-                                         AlarmStatus.dispatched}), AlarmStatus.false_alarm),
+    AlarmAction.resolved: (
+        frozenset({AlarmStatus.new, AlarmStatus.acknowledged, AlarmStatus.dispatched}),
+        AlarmStatus.resolved,
+    ),
+    AlarmAction.false_alarm: (
+        frozenset({AlarmStatus.pending_review, AlarmStatus.new, AlarmStatus.acknowledged, AlarmStatus.dispatched}),
+        AlarmStatus.false_alarm,
+    ),
     AlarmAction.reviewed: (frozenset({AlarmStatus.pending_review}), AlarmStatus.new),
 }

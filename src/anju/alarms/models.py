@@ -99,5 +99,3 @@ class AlarmPolicy(Base):
     severity: Mapped[str] = mapped_column(String(16), default="*")
     policy: Mapped[dict[str, Any]] = mapped_column(JSON)  # {"chain": [...], "window_seconds": …, "linkage": [...]}
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
-
-

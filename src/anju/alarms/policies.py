@@ -55,32 +55,53 @@ EBIKE_KINDS = ("ebike_in_corridor", "ebike_in_stairwell", "ebike_in_lobby", "ebi
 OBSTRUCTION_KINDS = ("fire_lane_blocked", "evacuation_blocked")
 _LINKAGE.update({k: ["work_order"] for k in EBIKE_KINDS + OBSTRUCTION_KINDS})
 
-WORK_ORDER_CATEGORY = {"smoke": "fire_safety", "fire": "fire_safety", "gas": "fire_safety",
-                       "charger_overheat": "fire_safety", "lift_fault": "lift", "lift_trapped": "lift",
-                       **{k: "fire_safety" for k in EBIKE_KINDS + OBSTRUCTION_KINDS}}
+WORK_ORDER_CATEGORY = {
+    "smoke": "fire_safety",
+    "fire": "fire_safety",
+    "gas": "fire_safety",
+    "charger_overheat": "fire_safety",
+    "lift_fault": "lift",
+    "lift_trapped": "lift",
+    **dict.fromkeys(EBIKE_KINDS + OBSTRUCTION_KINDS, "fire_safety"),
+}
 # The legal basis a linked work order cites. A compound adds its local rule with an alarm_policy row
 # {"local_rule": "《广东省…办法》第25条"} for the kind (or "*"): it is appended to the national citation.
-BASIS: dict[str, str] = {**{k: "《高层民用建筑消防安全管理规定》第37条" for k in EBIKE_KINDS},
-                         **{k: "《消防法》第28条" for k in OBSTRUCTION_KINDS}}
+BASIS: dict[str, str] = {
+    **dict.fromkeys(EBIKE_KINDS, "《高层民用建筑消防安全管理规定》第37条"),
+    **dict.fromkeys(OBSTRUCTION_KINDS, "《消防法》第28条"),
+}
 
 DEFAULT_WINDOW_SECONDS = 600
 _WINDOWS = {"device_offline": 3600}
 
 
 def default_policy(kind: str, severity: str) -> dict[str, Any]:
-    return {"chain": _CHAINS.get(severity, []), "window_seconds": _WINDOWS.get(kind, DEFAULT_WINDOW_SECONDS),
-            "linkage": _LINKAGE.get(kind, []), "basis": BASIS.get(kind), "local_rule": None,
-            # Critical alarms keep escalating even if the device reports normal again: a
-            # smoke detector that falls silent may have burnt.
-            "stop_on_clear": severity != "critical"}
+    return {
+        "chain": _CHAINS.get(severity, []),
+        "window_seconds": _WINDOWS.get(kind, DEFAULT_WINDOW_SECONDS),
+        "linkage": _LINKAGE.get(kind, []),
+        "basis": BASIS.get(kind),
+        "local_rule": None,
+        # Critical alarms keep escalating even if the device reports normal again: a
+        # smoke detector that falls silent may have burnt.
+        "stop_on_clear": severity != "critical",
+    }
 
 
 def policy_for(session: Session, *, compound_id: int, kind: str, severity: str) -> dict[str, Any]:
     """Defaults, then the compound's rows from least to most specific."""
     policy = default_policy(kind, severity)
-    rows = session.execute(select(AlarmPolicy).where(
-        AlarmPolicy.compound_id == compound_id, AlarmPolicy.kind.in_((kind, "*")),
-        AlarmPolicy.severity.in_((severity, "*")))).scalars().all()
+    rows = (
+        session.execute(
+            select(AlarmPolicy).where(
+                AlarmPolicy.compound_id == compound_id,
+                AlarmPolicy.kind.in_((kind, "*")),
+                AlarmPolicy.severity.in_((severity, "*")),
+            )
+        )
+        .scalars()
+        .all()
+    )
     for row in sorted(rows, key=lambda r: (r.kind != "*") * 2 + (r.severity != "*")):
         policy.update(row.policy)
     return policy

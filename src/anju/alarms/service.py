@@ -38,15 +38,26 @@ def _parse_time(value: str | None, default: datetime) -> datetime:
 
 
 def raised_event(alarm: Alarm) -> AlarmRaised:
-    return AlarmRaised(alarm_id=alarm.id, compound_id=alarm.compound_id, kind=alarm.kind,
-                       severity=alarm.severity, source=alarm.source, building_id=alarm.building_id,
-                       unit_id=alarm.unit_id, floor=alarm.floor, house_id=alarm.house_id, title=alarm.title,
-                       device_id=alarm.device_id, status=str(alarm.status))
+    return AlarmRaised(
+        alarm_id=alarm.id,
+        compound_id=alarm.compound_id,
+        kind=alarm.kind,
+        severity=alarm.severity,
+        source=alarm.source,
+        building_id=alarm.building_id,
+        unit_id=alarm.unit_id,
+        floor=alarm.floor,
+        house_id=alarm.house_id,
+        title=alarm.title,
+        device_id=alarm.device_id,
+        status=str(alarm.status),
+    )
 
 
 class AlarmService:
-    def raise_or_refresh(self, session: Session, *, request: AlarmRequested, now: datetime | None = None,
-                         raised_by: str = "automation") -> RaiseResult:
+    def raise_or_refresh(
+        self, session: Session, *, request: AlarmRequested, now: datetime | None = None, raised_by: str = "automation"
+    ) -> RaiseResult:
         """Raise an alarm, or count a repeat of an open one with the same key inside its window."""
         now = now or utcnow()
         repo = AlarmRepository(session)
@@ -56,10 +67,17 @@ class AlarmService:
             current = repo.in_slot(request.compound_id, request.dedupe_key)
             if current is not None:
                 if current.last_seen_at >= now - window and repo.bump(current.id, now=now):
-                    repo.add_transition(AlarmTransition(
-                        alarm_id=current.id, compound_id=current.compound_id, action=AlarmAction.repeated,
-                        from_status=str(current.status), to_status=str(current.status), at=now,
-                        reason=f"repeat from {request.source}"))
+                    repo.add_transition(
+                        AlarmTransition(
+                            alarm_id=current.id,
+                            compound_id=current.compound_id,
+                            action=AlarmAction.repeated,
+                            from_status=str(current.status),
+                            to_status=str(current.status),
+                            at=now,
+                            reason=f"repeat from {request.source}",
+                        )
+                    )
                     return RaiseResult(current.id, created=False)
                 # Quiet for longer than the window: it stays open, but a new occurrence is a new alarm.
                 repo.release_slot(current.id)
@@ -70,10 +88,17 @@ class AlarmService:
                     session.flush()
             except IntegrityError:
                 continue
-            repo.add_transition(AlarmTransition(alarm_id=alarm.id, compound_id=alarm.compound_id,
-                                                action=AlarmAction.created, from_status=None,
-                                                to_status=str(alarm.status), at=now,
-                                                reason=f"{raised_by}: {request.source}"))
+            repo.add_transition(
+                AlarmTransition(
+                    alarm_id=alarm.id,
+                    compound_id=alarm.compound_id,
+                    action=AlarmAction.created,
+                    from_status=None,
+                    to_status=str(alarm.status),
+                    at=now,
+                    reason=f"{raised_by}: {request.source}",
+                )
+            )
             if alarm.status == AlarmStatus.new:
                 # Person alarms (R-A4) start neither escalation nor linkage until reviewed.
                 escalation_service.schedule(session, alarm=alarm, chain=policy["chain"], now=now)
@@ -84,30 +109,63 @@ class AlarmService:
 
     def _new_alarm(self, r: AlarmRequested, *, now: datetime, raised_by: str) -> Alarm:
         review = r.person_id is not None and raised_by == "automation"
-        return Alarm(compound_id=r.compound_id, kind=r.kind, severity=AlarmSeverity(r.severity), source=r.source,
-                     dedupe_key=r.dedupe_key, dedupe_slot=r.dedupe_key, title=r.title[:255],
-                     status=AlarmStatus.pending_review if review else AlarmStatus.new,
-                     building_id=r.building_id, unit_id=r.unit_id, floor=r.floor, house_id=r.house_id,
-                     person_id=r.person_id, device_id=r.device_id, evidence=r.evidence, raised_by=raised_by,
-                     occurred_at=_parse_time(r.occurred_at, now), created_at=now, last_seen_at=now,
-                     occurrences=1)
+        return Alarm(
+            compound_id=r.compound_id,
+            kind=r.kind,
+            severity=AlarmSeverity(r.severity),
+            source=r.source,
+            dedupe_key=r.dedupe_key,
+            dedupe_slot=r.dedupe_key,
+            title=r.title[:255],
+            status=AlarmStatus.pending_review if review else AlarmStatus.new,
+            building_id=r.building_id,
+            unit_id=r.unit_id,
+            floor=r.floor,
+            house_id=r.house_id,
+            person_id=r.person_id,
+            device_id=r.device_id,
+            evidence=r.evidence,
+            raised_by=raised_by,
+            occurred_at=_parse_time(r.occurred_at, now),
+            created_at=now,
+            last_seen_at=now,
+            occurrences=1,
+        )
 
-    def clear_by_source(self, session: Session, *, compound_id: int, dedupe_key: str,
-                        now: datetime | None = None, reason: str = "source reported normal") -> int | None:
+    def clear_by_source(
+        self,
+        session: Session,
+        *,
+        compound_id: int,
+        dedupe_key: str,
+        now: datetime | None = None,
+        reason: str = "source reported normal",
+    ) -> int | None:
         """The source is normal again: flag the open alarm cleared-by-device (a human still closes it)."""
         now = now or utcnow()
         repo = AlarmRepository(session)
         alarm = repo.in_slot(compound_id, dedupe_key)
         if alarm is None or not repo.mark_cleared(alarm.id, now=now):
             return None
-        repo.add_transition(AlarmTransition(alarm_id=alarm.id, compound_id=compound_id, action=AlarmAction.cleared,
-                                            from_status=str(alarm.status), to_status=str(alarm.status),
-                                            at=now, reason=reason))
+        repo.add_transition(
+            AlarmTransition(
+                alarm_id=alarm.id,
+                compound_id=compound_id,
+                action=AlarmAction.cleared,
+                from_status=str(alarm.status),
+                to_status=str(alarm.status),
+                at=now,
+                reason=reason,
+            )
+        )
         policy = policy_for(session, compound_id=compound_id, kind=alarm.kind, severity=alarm.severity)
         if policy.get("stop_on_clear", True):
             escalation_service.cancel(session, alarm_id=alarm.id, from_step=1)
-        events.publish(session, AlarmCleared(alarm_id=alarm.id, compound_id=compound_id, kind=alarm.kind,
-                                             source=alarm.source), compound_id=compound_id)
+        events.publish(
+            session,
+            AlarmCleared(alarm_id=alarm.id, compound_id=compound_id, kind=alarm.kind, source=alarm.source),
+            compound_id=compound_id,
+        )
         return alarm.id
 
     def get(self, session: Session, *, by: Principal, alarm_id: int) -> Alarm:
@@ -116,9 +174,17 @@ class AlarmService:
             raise AlarmNotFound(f"alarm {alarm_id}")
         return alarm
 
-    def transition(self, session: Session, *, by: Principal, alarm_id: int, action: AlarmAction,
-                   reason: str | None = None, dispatch_to: int | None = None,
-                   now: datetime | None = None) -> Alarm:
+    def transition(
+        self,
+        session: Session,
+        *,
+        by: Principal,
+        alarm_id: int,
+        action: AlarmAction,
+        reason: str | None = None,
+        dispatch_to: int | None = None,
+        now: datetime | None = None,
+    ) -> Alarm:
         """Move an alarm one step, recording actor and reason; a concurrent move loses with 409."""
         now = now or utcnow()
         repo = AlarmRepository(session)
@@ -128,8 +194,10 @@ class AlarmService:
         if old == AlarmStatus.pending_review and action != AlarmAction.reviewed and action != AlarmAction.false_alarm:
             raise ReviewRequired(f"alarm {alarm_id} awaits human review")
         if old not in allowed_from:
-            raise AlarmStateConflict(f"alarm {alarm_id} is {str(old)}; cannot {action.value}",
-                                     zh=f"告警当前为「{str(old)}」，不能执行「{action.value}」")
+            raise AlarmStateConflict(
+                f"alarm {alarm_id} is {old!s}; cannot {action.value}",
+                zh=f"告警当前为「{old!s}」，不能执行「{action.value}」",
+            )
         values: dict[str, object] = {"status": to}
         if action == AlarmAction.acknowledged:
             values.update(acknowledged_by=by.user_id, acknowledged_at=now)
@@ -144,25 +212,45 @@ class AlarmService:
         if not repo.cas_status(alarm.id, expected=old, values=values):
             # Two guards pressed the button at once; the first one won.
             raise AlarmStateConflict(f"alarm {alarm_id} was changed by someone else", zh="告警已被他人处理")
-        repo.add_transition(AlarmTransition(alarm_id=alarm.id, compound_id=alarm.compound_id, action=action,
-                                            from_status=str(old), to_status=to.value, actor_user_id=by.user_id,
-                                            reason=reason, at=now))
+        repo.add_transition(
+            AlarmTransition(
+                alarm_id=alarm.id,
+                compound_id=alarm.compound_id,
+                action=action,
+                from_status=str(old),
+                to_status=to.value,
+                actor_user_id=by.user_id,
+                reason=reason,
+                at=now,
+            )
+        )
         session.refresh(alarm)
         if action == AlarmAction.reviewed:
-            policy = policy_for(session, compound_id=alarm.compound_id, kind=alarm.kind,
-                                severity=alarm.severity)
+            policy = policy_for(session, compound_id=alarm.compound_id, kind=alarm.kind, severity=alarm.severity)
             escalation_service.schedule(session, alarm=alarm, chain=policy["chain"], now=now)
             events.publish(session, raised_event(alarm), compound_id=alarm.compound_id)
         else:
             # A human has it: later escalation steps are not needed.
             escalation_service.cancel(session, alarm_id=alarm.id, from_step=1)
-        events.publish(session, AlarmStateChanged(alarm_id=alarm.id, compound_id=alarm.compound_id, kind=alarm.kind,
-                                                  old_status=str(old), new_status=to.value,
-                                                  actor_user_id=by.user_id, reason=reason),
-                       compound_id=alarm.compound_id)
+        events.publish(
+            session,
+            AlarmStateChanged(
+                alarm_id=alarm.id,
+                compound_id=alarm.compound_id,
+                kind=alarm.kind,
+                old_status=str(old),
+                new_status=to.value,
+                actor_user_id=by.user_id,
+                reason=reason,
+            ),
+            compound_id=alarm.compound_id,
+        )
         if to in CLOSED_STATUSES:
-            events.publish(session, AlarmCleared(alarm_id=alarm.id, compound_id=alarm.compound_id, kind=alarm.kind,
-                                                 source=alarm.source), compound_id=alarm.compound_id)
+            events.publish(
+                session,
+                AlarmCleared(alarm_id=alarm.id, compound_id=alarm.compound_id, kind=alarm.kind, source=alarm.source),
+                compound_id=alarm.compound_id,
+            )
         session.flush()
         return alarm
 
@@ -170,8 +258,11 @@ class AlarmService:
         from anju.accounts.models import User, UserCompound
         from anju.core.rbac import STAFF_ROLES
 
-        row = session.execute(select(User.role, User.active).join(UserCompound, UserCompound.user_id == User.id)
-                              .where(User.id == user_id, UserCompound.compound_id == compound_id)).first()
+        row = session.execute(
+            select(User.role, User.active)
+            .join(UserCompound, UserCompound.user_id == User.id)
+            .where(User.id == user_id, UserCompound.compound_id == compound_id)
+        ).first()
         return row is not None and row[1] and row[0] in STAFF_ROLES
 
 

@@ -37,35 +37,60 @@ def overview(session: Session, *, who: Principal, compound_id: int | None, today
         ids = sorted(who.compound_ids)
     active = (Person.compound_id.in_(ids), Person.status == "active")
     residents = session.execute(select(func.count()).select_from(Person).where(*active)).scalar_one()
-    by_pop = dict(session.execute(select(Person.population_type, func.count()).where(*active)
-                                  .group_by(Person.population_type)).all())
-    by_gender = dict(session.execute(select(Person.gender, func.count()).where(*active)
-                                     .group_by(Person.gender)).all())
+    by_pop = dict(
+        session.execute(
+            select(Person.population_type, func.count()).where(*active).group_by(Person.population_type)
+        ).all()
+    )
+    by_gender = dict(session.execute(select(Person.gender, func.count()).where(*active).group_by(Person.gender)).all())
     bands: dict[str, int] = {label: 0 for *_, label in AGE_BANDS}
     # Year of birth grouped in SQL keeps this a small result even for 50,000 people.
-    for birth, n in session.execute(select(Person.birth_date, func.count()).where(*active)
-                                    .group_by(Person.birth_date)).all():
+    for birth, n in session.execute(
+        select(Person.birth_date, func.count()).where(*active).group_by(Person.birth_date)
+    ).all():
         band = _age_band(birth, today)
         bands[band] = bands.get(band, 0) + int(n)
-    by_tag = dict(session.execute(
-        select(PersonTag.tag, func.count()).join(Person, Person.id == PersonTag.person_id)
-        .where(*active).group_by(PersonTag.tag)).all())
-    houses_by_status = dict(session.execute(select(House.status, func.count()).where(House.compound_id.in_(ids))
-                                            .group_by(House.status)).all())
-    households = session.execute(select(func.count(func.distinct(Occupancy.house_id))).where(
-        Occupancy.compound_id.in_(ids), Occupancy.ended_on.is_(None))).scalar_one()
-    vehicles = dict(session.execute(select(Vehicle.vehicle_class, func.count()).where(
-        Vehicle.compound_id.in_(ids), Vehicle.active.is_(True)).group_by(Vehicle.vehicle_class)).all())
+    by_tag = dict(
+        session.execute(
+            select(PersonTag.tag, func.count())
+            .join(Person, Person.id == PersonTag.person_id)
+            .where(*active)
+            .group_by(PersonTag.tag)
+        ).all()
+    )
+    houses_by_status = dict(
+        session.execute(
+            select(House.status, func.count()).where(House.compound_id.in_(ids)).group_by(House.status)
+        ).all()
+    )
+    households = session.execute(
+        select(func.count(func.distinct(Occupancy.house_id))).where(
+            Occupancy.compound_id.in_(ids), Occupancy.ended_on.is_(None)
+        )
+    ).scalar_one()
+    vehicles = dict(
+        session.execute(
+            select(Vehicle.vehicle_class, func.count())
+            .where(Vehicle.compound_id.in_(ids), Vehicle.active.is_(True))
+            .group_by(Vehicle.vehicle_class)
+        ).all()
+    )
     # compound_id tells apart same-named buildings ("1号楼") when several compounds are shown.
     per_building = [
-        {"building": name, "compound_id": cid, "residents": int(n)} for name, cid, n in session.execute(
+        {"building": name, "compound_id": cid, "residents": int(n)}
+        for name, cid, n in session.execute(
             select(Building.name, Building.compound_id, func.count(func.distinct(Occupancy.person_id)))
             .join(House, House.building_id == Building.id)
             .join(Occupancy, (Occupancy.house_id == House.id) & Occupancy.ended_on.is_(None))
             .where(Building.compound_id.in_(ids))
-            .group_by(Building.id, Building.name, Building.compound_id).order_by(Building.id)).all()]
-    compounds = [{"id": c.id, "name": c.name} for c in session.execute(
-        select(Compound).where(Compound.id.in_(ids)).order_by(Compound.id)).scalars()]
+            .group_by(Building.id, Building.name, Building.compound_id)
+            .order_by(Building.id)
+        ).all()
+    ]
+    compounds = [
+        {"id": c.id, "name": c.name}
+        for c in session.execute(select(Compound).where(Compound.id.in_(ids)).order_by(Compound.id)).scalars()
+    ]
     return {
         "compounds": compounds,
         "residents": int(residents),

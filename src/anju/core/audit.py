@@ -56,8 +56,10 @@ def _digest(prev: str, payload: dict[str, Any]) -> str:
     return hashlib.sha256((prev + blob).encode()).hexdigest()
 
 
-_CHAINED = {PiiAccess: ("at", "user_id", "compound_id", "subject", "field", "reason"),
-            ObjectChange: ("at", "user_id", "compound_id", "entity", "entity_id", "action", "before", "after")}
+_CHAINED = {
+    PiiAccess: ("at", "user_id", "compound_id", "subject", "field", "reason"),
+    ObjectChange: ("at", "user_id", "compound_id", "entity", "entity_id", "action", "before", "after"),
+}
 
 
 _LOCK_KEYS = {PiiAccess: 7_100_001, ObjectChange: 7_100_002}
@@ -83,8 +85,7 @@ def _append(session: Session, row: PiiAccess | ObjectChange) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEYS[model]})
     elif dialect == "sqlite":
         session.execute(text(f"UPDATE {model.__tablename__} SET id = id WHERE 0"))
-    prev = session.execute(select(model.row_hash).order_by(model.id.desc()).limit(1)
-                           ).scalar_one_or_none() or ""
+    prev = session.execute(select(model.row_hash).order_by(model.id.desc()).limit(1)).scalar_one_or_none() or ""
     row.at = row.at or utcnow()
     row.at = row.at.replace(microsecond=(row.at.microsecond // 1000) * 1000)
     row.prev_hash = prev
@@ -93,20 +94,41 @@ def _append(session: Session, row: PiiAccess | ObjectChange) -> None:
     session.flush()
 
 
-def record_pii_access(session: Session, *, user_id: int | None, compound_id: int | None,
-                      subject: str, field: str, reason: str) -> None:
-    _append(session, PiiAccess(user_id=user_id, compound_id=compound_id, subject=subject,
-                               field=field, reason=reason, at=utcnow()))
+def record_pii_access(
+    session: Session, *, user_id: int | None, compound_id: int | None, subject: str, field: str, reason: str
+) -> None:
+    _append(
+        session,
+        PiiAccess(user_id=user_id, compound_id=compound_id, subject=subject, field=field, reason=reason, at=utcnow()),
+    )
 
 
-def record_change(session: Session, *, user_id: int | None, compound_id: int | None, entity: str,
-                  entity_id: int, action: str, before: dict[str, Any] | None,
-                  after: dict[str, Any] | None) -> None:
+def record_change(
+    session: Session,
+    *,
+    user_id: int | None,
+    compound_id: int | None,
+    entity: str,
+    entity_id: int,
+    action: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> None:
     if action == "update" and before == after:
         return
-    _append(session, ObjectChange(user_id=user_id, compound_id=compound_id, entity=entity,
-                                  entity_id=entity_id, action=action, before=before, after=after,
-                                  at=utcnow()))
+    _append(
+        session,
+        ObjectChange(
+            user_id=user_id,
+            compound_id=compound_id,
+            entity=entity,
+            entity_id=entity_id,
+            action=action,
+            before=before,
+            after=after,
+            at=utcnow(),
+        ),
+    )
 
 
 @dataclass

@@ -61,8 +61,7 @@ class Principal:
 
     def require(self, perm: Perm) -> None:
         if not self.can(perm):
-            raise Forbidden(f"role {self.role.value} may not {perm.value}",
-                            zh=f"角色无权限：{perm.value}")
+            raise Forbidden(f"role {self.role.value} may not {perm.value}", zh=f"角色无权限：{perm.value}")
 
     def in_scope(self, compound_id: int) -> bool:
         return compound_id in self.compound_ids

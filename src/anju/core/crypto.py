@@ -51,7 +51,7 @@ def decrypt(token: str | None, *, context: str = "") -> str | None:
         return None
     if not token.startswith(_PREFIX):
         raise ValueError("unknown ciphertext version")
-    raw = base64.b64decode(token[len(_PREFIX):])
+    raw = base64.b64decode(token[len(_PREFIX) :])
     return AESGCM(_keys()[0]).decrypt(raw[:12], raw[12:], context.encode()).decode()
 
 

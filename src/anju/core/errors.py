@@ -11,19 +11,22 @@ class AppError(Exception):
     message_zh: ClassVar[str] = "请求无效"
     message_en: ClassVar[str] = "Bad request"
 
-    def __init__(self, detail: str | None = None, *, fields: list[dict[str, Any]] | None = None,
-                 zh: str | None = None) -> None:
+    def __init__(
+        self, detail: str | None = None, *, fields: list[dict[str, Any]] | None = None, zh: str | None = None
+    ) -> None:
         self.detail = detail
         self.zh = zh
         self.fields = fields or []
         super().__init__(detail or self.message_en)
 
     def body(self) -> dict[str, Any]:
-        return {"error": {
-            "code": self.code,
-            "message": {"zh": self.zh or self.message_zh, "en": self.detail or self.message_en},
-            "fields": self.fields,
-        }}
+        return {
+            "error": {
+                "code": self.code,
+                "message": {"zh": self.zh or self.message_zh, "en": self.detail or self.message_en},
+                "fields": self.fields,
+            }
+        }
 
     @classmethod
     def doc(cls) -> dict[str, Any]:

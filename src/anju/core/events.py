@@ -92,16 +92,22 @@ def publish(session: Session, event: DomainEvent, *, compound_id: int | None = N
 def _claim(session: Session, worker_id: str, limit: int, lease: timedelta) -> list[int]:
     now = utcnow()
     free = or_(OutboxEvent.locked_until.is_(None), OutboxEvent.locked_until < now)
-    q = (select(OutboxEvent.id).where(OutboxEvent.status == "pending", OutboxEvent.available_at <= now, free)
-         .order_by(OutboxEvent.id).limit(limit))
+    q = (
+        select(OutboxEvent.id)
+        .where(OutboxEvent.status == "pending", OutboxEvent.available_at <= now, free)
+        .order_by(OutboxEvent.id)
+        .limit(limit)
+    )
     if session.get_bind().dialect.name == "postgresql":
         q = q.with_for_update(skip_locked=True)
     claimed: list[int] = []
     for event_id in session.execute(q).scalars().all():
         # Compare-and-swap: on SQLite (no SKIP LOCKED) a rival may have taken it.
-        res = session.execute(update(OutboxEvent)
-                              .where(OutboxEvent.id == event_id, free)
-                              .values(locked_by=worker_id, locked_until=now + lease))
+        res = session.execute(
+            update(OutboxEvent)
+            .where(OutboxEvent.id == event_id, free)
+            .values(locked_by=worker_id, locked_until=now + lease)
+        )
         if res.rowcount == 1:  # type: ignore[attr-defined]
             claimed.append(event_id)
     session.commit()
@@ -109,11 +115,12 @@ def _claim(session: Session, worker_id: str, limit: int, lease: timedelta) -> li
 
 
 def _backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(600, 2 ** attempts))
+    return timedelta(seconds=min(600, 2**attempts))
 
 
-def deliver_pending(*, worker_id: str = "local", limit: int = 100, lease_seconds: int = 60,
-                    max_attempts: int = 10) -> int:
+def deliver_pending(
+    *, worker_id: str = "local", limit: int = 100, lease_seconds: int = 60, max_attempts: int = 10
+) -> int:
     """Deliver a batch of pending events; returns how many events were finished."""
     with new_session() as session:
         ids = _claim(session, worker_id, limit, timedelta(seconds=lease_seconds))

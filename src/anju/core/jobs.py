@@ -85,7 +85,7 @@ def sync_schedule() -> None:
                 row.next_run_at = min(row.next_run_at, now + spec.every)
         try:
             session.commit()
-        except Exception:  # a rival worker inserted the same rows
+        except Exception:  # noqa: BLE001  (a rival worker inserted the same rows)
             session.rollback()
 
 
@@ -102,9 +102,13 @@ def claim(name: str, worker_id: str, lease: timedelta) -> datetime | None:
         nxt = max(scheduled_for + timedelta(seconds=row.every_seconds), now)
         res = session.execute(
             update(ScheduledJob)
-            .where(ScheduledJob.name == name, ScheduledJob.next_run_at == scheduled_for,
-                   or_(ScheduledJob.locked_until.is_(None), ScheduledJob.locked_until <= now))
-            .values(next_run_at=nxt, locked_by=worker_id, locked_until=now + lease))
+            .where(
+                ScheduledJob.name == name,
+                ScheduledJob.next_run_at == scheduled_for,
+                or_(ScheduledJob.locked_until.is_(None), ScheduledJob.locked_until <= now),
+            )
+            .values(next_run_at=nxt, locked_by=worker_id, locked_until=now + lease)
+        )
         if res.rowcount != 1:  # type: ignore[attr-defined]
             session.rollback()
             return None  # another worker claimed this run first
@@ -134,9 +138,11 @@ def run_due(worker_id: str, lease: timedelta = timedelta(minutes=5)) -> list[str
             r = session.get(JobRun, run_id)
             assert r is not None
             r.status, r.error, r.finished_at = status, error, utcnow()
-            session.execute(update(ScheduledJob).where(ScheduledJob.name == spec.name)
-                            .values(locked_by=None, locked_until=None, last_run_at=utcnow(),
-                                    last_status=status))
+            session.execute(
+                update(ScheduledJob)
+                .where(ScheduledJob.name == spec.name)
+                .values(locked_by=None, locked_until=None, last_run_at=utcnow(), last_status=status)
+            )
             session.commit()
         ran.append(spec.name)
     return ran
@@ -145,8 +151,9 @@ def run_due(worker_id: str, lease: timedelta = timedelta(minutes=5)) -> list[str
 class Worker:
     """The `anju worker` loop: deliver outbox events and run due jobs until stopped."""
 
-    def __init__(self, worker_id: str, poll_seconds: float = 1.0, lease_seconds: int = 60,
-                 max_attempts: int = 10) -> None:
+    def __init__(
+        self, worker_id: str, poll_seconds: float = 1.0, lease_seconds: int = 60, max_attempts: int = 10
+    ) -> None:
         self.worker_id = worker_id
         self.poll_seconds = poll_seconds
         self.lease_seconds = lease_seconds
@@ -156,8 +163,7 @@ class Worker:
     def tick(self) -> int:
         from anju.core.events import deliver_pending
 
-        n = deliver_pending(worker_id=self.worker_id, lease_seconds=self.lease_seconds,
-                            max_attempts=self.max_attempts)
+        n = deliver_pending(worker_id=self.worker_id, lease_seconds=self.lease_seconds, max_attempts=self.max_attempts)
         run_due(self.worker_id)
         return n
 

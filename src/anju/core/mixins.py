@@ -19,5 +19,5 @@ class CompoundScopedMixin:
     """Every row belongs to one compound; scoping filters on this column (R11)."""
 
     @declared_attr
-    def compound_id(cls) -> Mapped[int]:  # noqa: N805
+    def compound_id(cls) -> Mapped[int]:
         return mapped_column(ForeignKey("compound.id", ondelete="RESTRICT"), index=True)

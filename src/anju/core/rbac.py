@@ -62,35 +62,97 @@ _STAFF_READ = {Perm.registry_read, Perm.people_read, Perm.vehicles_read, Perm.an
 
 ROLE_PERMS: dict[Role, frozenset[Perm]] = {
     Role.platform_admin: frozenset(Perm) - {Perm.self_service},
-    Role.property_manager: frozenset(_STAFF_READ | {
-        Perm.registry_write, Perm.people_write, Perm.people_unmask, Perm.roster_import,
-        Perm.roster_export, Perm.audit_read, Perm.privacy_manage, Perm.users_manage,
-        Perm.devices_manage, Perm.devices_read, Perm.devices_command, Perm.alarms_read, Perm.alarms_handle,
-        Perm.access_read, Perm.access_manage, Perm.access_remote_open, Perm.visitors_manage,
-        Perm.workorders_read, Perm.workorders_dispatch, Perm.workorders_work, Perm.patrol_read, Perm.patrol_manage,
-        Perm.facilities_read, Perm.facilities_manage, Perm.notices_manage, Perm.votes_read, Perm.votes_manage,
-        Perm.fees_read, Perm.fees_manage, Perm.fees_collect}),
-    Role.property_staff: frozenset(_STAFF_READ | {Perm.people_write, Perm.registry_write, Perm.devices_read,
-                                                  Perm.devices_command, Perm.alarms_read, Perm.alarms_handle,
-                                                  Perm.access_read, Perm.workorders_read, Perm.workorders_dispatch,
-                                                  Perm.workorders_work, Perm.patrol_read, Perm.facilities_read,
-                                                  Perm.facilities_manage, Perm.fees_read, Perm.fees_collect}),
+    Role.property_manager: frozenset(
+        _STAFF_READ
+        | {
+            Perm.registry_write,
+            Perm.people_write,
+            Perm.people_unmask,
+            Perm.roster_import,
+            Perm.roster_export,
+            Perm.audit_read,
+            Perm.privacy_manage,
+            Perm.users_manage,
+            Perm.devices_manage,
+            Perm.devices_read,
+            Perm.devices_command,
+            Perm.alarms_read,
+            Perm.alarms_handle,
+            Perm.access_read,
+            Perm.access_manage,
+            Perm.access_remote_open,
+            Perm.visitors_manage,
+            Perm.workorders_read,
+            Perm.workorders_dispatch,
+            Perm.workorders_work,
+            Perm.patrol_read,
+            Perm.patrol_manage,
+            Perm.facilities_read,
+            Perm.facilities_manage,
+            Perm.notices_manage,
+            Perm.votes_read,
+            Perm.votes_manage,
+            Perm.fees_read,
+            Perm.fees_manage,
+            Perm.fees_collect,
+        }
+    ),
+    Role.property_staff: frozenset(
+        _STAFF_READ
+        | {
+            Perm.people_write,
+            Perm.registry_write,
+            Perm.devices_read,
+            Perm.devices_command,
+            Perm.alarms_read,
+            Perm.alarms_handle,
+            Perm.access_read,
+            Perm.workorders_read,
+            Perm.workorders_dispatch,
+            Perm.workorders_work,
+            Perm.patrol_read,
+            Perm.facilities_read,
+            Perm.facilities_manage,
+            Perm.fees_read,
+            Perm.fees_collect,
+        }
+    ),
     # Guards and the control room handle alarms and send device commands.
-    Role.guard: frozenset(_STAFF_READ | {Perm.devices_read, Perm.devices_command, Perm.alarms_read,
-                                         Perm.alarms_handle, Perm.access_read, Perm.access_remote_open,
-                                         Perm.visitors_manage, Perm.workorders_read, Perm.patrol_read,
-                                         Perm.patrol_checkin}),
-    Role.grid_worker: frozenset(_STAFF_READ | {Perm.devices_read, Perm.alarms_read, Perm.workorders_read,
-                                               Perm.workorders_work, Perm.patrol_read}),
+    Role.guard: frozenset(
+        _STAFF_READ
+        | {
+            Perm.devices_read,
+            Perm.devices_command,
+            Perm.alarms_read,
+            Perm.alarms_handle,
+            Perm.access_read,
+            Perm.access_remote_open,
+            Perm.visitors_manage,
+            Perm.workorders_read,
+            Perm.patrol_read,
+            Perm.patrol_checkin,
+        }
+    ),
+    Role.grid_worker: frozenset(
+        _STAFF_READ
+        | {Perm.devices_read, Perm.alarms_read, Perm.workorders_read, Perm.workorders_work, Perm.patrol_read}
+    ),
     # The owners' committee sets up votes and publishes notices; it sees bills only as aggregates.
-    Role.committee_member: frozenset({Perm.registry_read, Perm.analytics_read, Perm.self_service, Perm.votes_read,
-                                      Perm.votes_manage, Perm.notices_manage}),
+    Role.committee_member: frozenset(
+        {
+            Perm.registry_read,
+            Perm.analytics_read,
+            Perm.self_service,
+            Perm.votes_read,
+            Perm.votes_manage,
+            Perm.notices_manage,
+        }
+    ),
     Role.resident: frozenset({Perm.self_service}),
     Role.gov_viewer: frozenset({Perm.analytics_read}),
 }
 
-STAFF_ROLES = frozenset({Role.platform_admin, Role.property_manager, Role.property_staff,
-                         Role.guard, Role.grid_worker})
+STAFF_ROLES = frozenset({Role.platform_admin, Role.property_manager, Role.property_staff, Role.guard, Role.grid_worker})
 
 
 def allowed(role: Role, perm: Perm) -> bool:

@@ -44,6 +44,8 @@ class PageParams(BaseModel):
         return (self.page - 1) * self.page_size
 
 
-def page_params(page: int = Query(1, ge=1, le=100_000, description="1-based page number"),
-                page_size: int = Query(50, ge=1, le=500, description="rows per page")) -> PageParams:
+def page_params(
+    page: int = Query(1, ge=1, le=100_000, description="1-based page number"),
+    page_size: int = Query(50, ge=1, le=500, description="rows per page"),
+) -> PageParams:
     return PageParams(page=page, page_size=page_size)

@@ -41,12 +41,20 @@ def device_read(d: Device, s: DeviceState | None) -> DeviceRead:
     return base
 
 
-@public_router.post("/ingest", status_code=202, response_model=IngestResult, operation_id="devices-ingest",
-                    responses={401: Unauthenticated.doc(), 400: {"description": "malformed JSON"},
-                               413: {"description": "too large"}})
-async def ingest(request: Request, session: WriteSession,
-                 x_device_key: str | None = Header(None), x_device_secret: str | None = Header(None),
-                 x_device_signature: str | None = Header(None)) -> object:
+@public_router.post(
+    "/ingest",
+    status_code=202,
+    response_model=IngestResult,
+    operation_id="devices-ingest",
+    responses={401: Unauthenticated.doc(), 400: {"description": "malformed JSON"}, 413: {"description": "too large"}},
+)
+async def ingest(
+    request: Request,
+    session: WriteSession,
+    x_device_key: str | None = Header(None),
+    x_device_secret: str | None = Header(None),
+    x_device_signature: str | None = Header(None),
+) -> object:
     """Device push: one message or a JSON list of up to 500 (see docs/mqtt.md for the payload).
 
     Authenticate with `X-Device-Key` plus either `X-Device-Signature: sha256=<hex HMAC-SHA256 of
@@ -54,32 +62,62 @@ async def ingest(request: Request, session: WriteSession,
     listed in `rejected`; a repeated `event_id` counts as a duplicate, never twice.
     """
     body = await request.body()
-    status, result = await run_in_threadpool(intake_service.ingest_http, session, device_key=x_device_key,
-                                             secret=x_device_secret, signature=x_device_signature, body=body)
+    status, result = await run_in_threadpool(
+        intake_service.ingest_http,
+        session,
+        device_key=x_device_key,
+        secret=x_device_secret,
+        signature=x_device_signature,
+        body=body,
+    )
     if isinstance(result, IngestResult):
         return JSONResponse(status_code=status, content=result.model_dump())
     # A JSONResponse (not a raised error) so the dead-letter row commits with the request.
     code = {401: "device_unauthenticated", 400: "malformed_json", 413: "too_large"}.get(status, "rejected")
-    return JSONResponse(status_code=status, content={"error": {
-        "code": code, "message": {"zh": "设备消息被拒绝", "en": f"rejected: {result.reason}"},
-        "fields": [{"field": "body", "message": result.detail or result.reason, "type": result.reason}]}})
+    return JSONResponse(
+        status_code=status,
+        content={
+            "error": {
+                "code": code,
+                "message": {"zh": "设备消息被拒绝", "en": f"rejected: {result.reason}"},
+                "fields": [{"field": "body", "message": result.detail or result.reason, "type": result.reason}],
+            }
+        },
+    )
 
 
 @router.get("", response_model=DeviceList, operation_id="devices-list_devices")
-def list_devices(who: DeviceReader, session: ReadSession, page: PageParams = Depends(page_params),
-                 compound_id: int | None = None, device_type: DeviceType | None = None,
-                 building_id: int | None = None, status: DeviceStatus | None = None,
-                 q: str | None = None) -> DeviceList:
+def list_devices(
+    who: DeviceReader,
+    session: ReadSession,
+    page: PageParams = Depends(page_params),
+    compound_id: int | None = None,
+    device_type: DeviceType | None = None,
+    building_id: int | None = None,
+    status: DeviceStatus | None = None,
+    q: str | None = None,
+) -> DeviceList:
     """Devices of my compounds with their online status and latest values."""
-    rows, total = DeviceRepository(session).search(who, compound_id=compound_id, device_type=device_type,
-                                                   building_id=building_id, status=status, q=q,
-                                                   offset=page.offset, limit=page.page_size)
-    return DeviceList(items=[device_read(d, s) for d, s in rows], total=total, page=page.page,
-                      page_size=page.page_size)
+    rows, total = DeviceRepository(session).search(
+        who,
+        compound_id=compound_id,
+        device_type=device_type,
+        building_id=building_id,
+        status=status,
+        q=q,
+        offset=page.offset,
+        limit=page.page_size,
+    )
+    return DeviceList(items=[device_read(d, s) for d, s in rows], total=total, page=page.page, page_size=page.page_size)
 
 
-@router.post("", response_model=DeviceCreated, status_code=201, operation_id="devices-register_device",
-             responses={409: DeviceKeyTaken.doc(), 422: BadDeviceLocation.doc()})
+@router.post(
+    "",
+    response_model=DeviceCreated,
+    status_code=201,
+    operation_id="devices-register_device",
+    responses={409: DeviceKeyTaken.doc(), 422: BadDeviceLocation.doc()},
+)
 def register_device(body: DeviceCreate, who: DeviceWriter, session: WriteSession) -> DeviceCreated:
     """Register a device; the response carries its secret, shown only this once."""
     device, secret = device_service.register(session, by=who, data=body)
@@ -87,8 +125,9 @@ def register_device(body: DeviceCreate, who: DeviceWriter, session: WriteSession
 
 
 @router.get("/dead-letters", response_model=list[DeadLetterRead], operation_id="devices-list_dead_letters")
-def list_dead_letters(who: DeviceWriter, session: ReadSession,
-                      limit: int = Query(100, ge=1, le=500)) -> list[DeadLetterRead]:
+def list_dead_letters(
+    who: DeviceWriter, session: ReadSession, limit: int = Query(100, ge=1, le=500)
+) -> list[DeadLetterRead]:
     """Latest rejected messages of my compounds (and unattributable ones for platform admins)."""
     stmt = select(DeadLetter).order_by(DeadLetter.id.desc()).limit(limit)
     if who.role.value != "platform_admin":
@@ -96,33 +135,51 @@ def list_dead_letters(who: DeviceWriter, session: ReadSession,
     return [DeadLetterRead.model_validate(r) for r in session.execute(stmt).scalars()]
 
 
-@router.put("/rules/{compound_id}/{device_type}", status_code=204, operation_id="devices-set_rules",
-            responses={422: {"description": "an override with the wrong types"}})
-def set_rules(compound_id: int, device_type: DeviceType, body: RuleSetWrite, who: DeviceWriter,
-              session: WriteSession) -> None:
+@router.put(
+    "/rules/{compound_id}/{device_type}",
+    status_code=204,
+    operation_id="devices-set_rules",
+    responses={422: {"description": "an override with the wrong types"}},
+)
+def set_rules(
+    compound_id: int, device_type: DeviceType, body: RuleSetWrite, who: DeviceWriter, session: WriteSession
+) -> None:
     """Replace a compound's rule overrides for a device type (merged over the defaults by rule key)."""
     device_service.set_rules(session, by=who, compound_id=compound_id, device_type=device_type, rules=body.rules)
 
 
-@router.get("/{device_id}", response_model=DeviceRead, operation_id="devices-get_device",
-            responses={404: DeviceNotFound.doc()})
+@router.get(
+    "/{device_id}", response_model=DeviceRead, operation_id="devices-get_device", responses={404: DeviceNotFound.doc()}
+)
 def get_device(device_id: int, who: DeviceReader, session: ReadSession) -> DeviceRead:
     """One device with its state; another compound's device is 404."""
     d = device_service.get(session, by=who, device_id=device_id)
     return device_read(d, DeviceRepository(session).state(d.id))
 
 
-@router.post("/{device_id}/commands", response_model=CommandRead, status_code=202,
-             operation_id="devices-send_command", responses={422: CommandNotSupported.doc()})
+@router.post(
+    "/{device_id}/commands",
+    response_model=CommandRead,
+    status_code=202,
+    operation_id="devices-send_command",
+    responses={422: CommandNotSupported.doc()},
+)
 def send_command(device_id: int, body: CommandCreate, who: DeviceCommander, session: WriteSession) -> DeviceCommand:
     """Queue a command; the gateway publishes it and the device's reply acknowledges it (or it times out)."""
-    return command_service.issue(session, by=who, device_id=device_id, command=body.command, params=body.params,
-                                 reason=body.reason)
+    return command_service.issue(
+        session, by=who, device_id=device_id, command=body.command, params=body.params, reason=body.reason
+    )
 
 
 @router.get("/{device_id}/commands", response_model=list[CommandRead], operation_id="devices-list_commands")
 def list_commands(device_id: int, who: DeviceReader, session: ReadSession) -> list[DeviceCommand]:
     """The device's latest commands and their acknowledgement state."""
     device_service.get(session, by=who, device_id=device_id)
-    return list(session.execute(select(DeviceCommand).where(DeviceCommand.device_id == device_id)
-                                .order_by(DeviceCommand.id.desc()).limit(50)).scalars())
+    return list(
+        session.execute(
+            select(DeviceCommand)
+            .where(DeviceCommand.device_id == device_id)
+            .order_by(DeviceCommand.id.desc())
+            .limit(50)
+        ).scalars()
+    )

@@ -34,5 +34,7 @@ class ChargerWithoutAutoCutoff(Invalid):
 
     code = "device_charger_no_auto_cutoff"
     message_zh = "电动自行车充电设施须具备充满自动断电功能（capabilities.auto_cutoff=true），依据《高层民用建筑消防安全管理规定》第37条"
-    message_en = ("An e-bike charger must declare 'auto cut-off when full' (capabilities.auto_cutoff=true), "
-                  "per the high-rise fire safety rules, art. 37")
+    message_en = (
+        "An e-bike charger must declare 'auto cut-off when full' (capabilities.auto_cutoff=true), "
+        "per the high-rise fire safety rules, art. 37"
+    )

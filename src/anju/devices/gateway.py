@@ -51,8 +51,15 @@ def parse_url(url: str) -> tuple[str, int]:
 
 
 class Gateway:
-    def __init__(self, *, url: str, client_id: str | None = None, topic_root: str | None = None,
-                 batch_size: int | None = None, batch_ms: int | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        url: str,
+        client_id: str | None = None,
+        topic_root: str | None = None,
+        batch_size: int | None = None,
+        batch_ms: int | None = None,
+    ) -> None:
         s = device_settings()
         self.host, self.port = parse_url(url)
         self.client_id = client_id or s.mqtt_client_id
@@ -66,8 +73,7 @@ class Gateway:
         self._stop = threading.Event()
         self.connected = threading.Event()
         self._thread: threading.Thread | None = None
-        c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=self.client_id, protocol=mqtt.MQTTv5,
-                        manual_ack=True)
+        c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=self.client_id, protocol=mqtt.MQTTv5, manual_ack=True)
         c.on_connect = self._on_connect
         c.on_message = self._on_message
         c.on_disconnect = self._on_disconnect
@@ -87,8 +93,13 @@ class Gateway:
             self._gen += 1
             self._queue.clear()
         client.subscribe([(f"{self.root}/+/devices/+/{k}", 1) for k in KINDS])
-        log.info("connected to %s:%s as %s (session present: %s)", self.host, self.port, self.client_id,
-                 getattr(flags, "session_present", None))
+        log.info(
+            "connected to %s:%s as %s (session present: %s)",
+            self.host,
+            self.port,
+            self.client_id,
+            getattr(flags, "session_present", None),
+        )
 
     def _on_subscribe(self, client: mqtt.Client, userdata: Any, mid: int, reasons: Any, props: Any) -> None:
         log.info("subscribed to %s/+/devices/+/{%s}", self.root, ",".join(KINDS))
@@ -150,8 +161,9 @@ class Gateway:
                     self.stats.errors += 1
                     log.exception("message on %s failed; dead-lettered", item[2])
                     with transaction() as session:
-                        intake_service.store(session, [], [Rejection("mqtt", "internal_error", repr(e)[:300],
-                                                                     item[3], topic=item[2])])
+                        intake_service.store(
+                            session, [], [Rejection("mqtt", "internal_error", repr(e)[:300], item[3], topic=item[2])]
+                        )
         self.stats.batches += 1
         self._ack(items)
 
@@ -213,11 +225,15 @@ class Gateway:
             while not self._stop.is_set():
                 self._stop.wait(10)
                 st = self.stats
-                log.info("received=%d inserted=%d duplicates=%d rejected=%d alarms=%d", st.received, st.inserted,
-                         st.duplicates, st.rejected, st.alarms)
+                log.info(
+                    "received=%d inserted=%d duplicates=%d rejected=%d alarms=%d",
+                    st.received,
+                    st.inserted,
+                    st.duplicates,
+                    st.rejected,
+                    st.alarms,
+                )
         except KeyboardInterrupt:
             pass
         finally:
             self.stop()
-
-

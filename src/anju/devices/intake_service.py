@@ -91,13 +91,27 @@ class DeviceDirectory:
 
             found: dict[str, DeviceInfo] = {}
             for i in range(0, len(missing), 500):
-                rows = session.execute(select(Device, Compound.code).join(Compound, Compound.id == Device.compound_id)
-                                       .where(Device.device_key.in_(missing[i:i + 500]))).all()
+                rows = session.execute(
+                    select(Device, Compound.code)
+                    .join(Compound, Compound.id == Device.compound_id)
+                    .where(Device.device_key.in_(missing[i : i + 500]))
+                ).all()
                 for d, code in rows:
                     found[d.device_key] = DeviceInfo(
-                        d.id, d.device_key, d.compound_id, code, d.device_type,
-                        (decrypt(d.secret_enc, context=SECRET_CONTEXT) or "").encode(), d.heartbeat_seconds,
-                        d.building_id, d.unit_id, d.floor, d.house_id, d.location or d.name, d.active)
+                        d.id,
+                        d.device_key,
+                        d.compound_id,
+                        code,
+                        d.device_type,
+                        (decrypt(d.secret_enc, context=SECRET_CONTEXT) or "").encode(),
+                        d.heartbeat_seconds,
+                        d.building_id,
+                        d.unit_id,
+                        d.floor,
+                        d.house_id,
+                        d.location or d.name,
+                        d.active,
+                    )
             with self._lock:
                 for k in missing:
                     info = found.get(k)
@@ -130,10 +144,17 @@ class Rejection:
 
     def row(self, now: datetime) -> dict[str, Any]:
         excerpt = self.payload[:512].decode("utf-8", errors="replace").replace("\x00", "\\0")
-        return {"received_at": now, "transport": self.transport, "topic": (self.topic or "")[:255] or None,
-                "device_key": (self.device_key or "")[:64] or None, "compound_id": self.compound_id,
-                "reason": self.reason, "detail": (self.detail or "")[:500] or None, "size": len(self.payload),
-                "excerpt": excerpt}
+        return {
+            "received_at": now,
+            "transport": self.transport,
+            "topic": (self.topic or "")[:255] or None,
+            "device_key": (self.device_key or "")[:64] or None,
+            "compound_id": self.compound_id,
+            "reason": self.reason,
+            "detail": (self.detail or "")[:500] or None,
+            "size": len(self.payload),
+            "excerpt": excerpt,
+        }
 
 
 @dataclass
@@ -187,7 +208,7 @@ def _check_data(data: Any) -> dict[str, Any]:
         if isinstance(v, (int, float)):
             if isinstance(v, float) and not math.isfinite(v):
                 raise Invalid("bad_data", f"{k} is not finite")
-            if isinstance(v, int) and abs(v) > 2 ** 53:
+            if isinstance(v, int) and abs(v) > 2**53:
                 raise Invalid("bad_data", f"{k} out of range")
             continue
         if isinstance(v, str) and len(v) <= MAX_STR:
@@ -211,7 +232,8 @@ class IntakeService:
         at = _timestamp(msg.get("ts"))
         s = device_settings()
         if at < now - timedelta(seconds=s.devices_max_past_seconds) or at > now + timedelta(
-                seconds=s.devices_max_future_seconds):
+            seconds=s.devices_max_future_seconds
+        ):
             raise Invalid("timestamp_out_of_range", f"ts {at.isoformat()} too far from server time")
         data = _check_data(msg.get("data"))
         if kind == MessageKind.reply:
@@ -228,8 +250,9 @@ class IntakeService:
                     raise Invalid("bad_field_type", f"{rule.field} must be a boolean")
         return Accepted(info, kind, event_id, at, data)
 
-    def parse_mqtt(self, session: Session, items: list[tuple[str, bytes]], *, now: datetime,
-                   root: str | None = None) -> tuple[list[Accepted | None], list[Rejection | None]]:
+    def parse_mqtt(
+        self, session: Session, items: list[tuple[str, bytes]], *, now: datetime, root: str | None = None
+    ) -> tuple[list[Accepted | None], list[Rejection | None]]:
         """Authenticate and validate raw MQTT messages; index-aligned results (one of the two set per item)."""
         s = device_settings()
         root = root or s.mqtt_topic_root
@@ -257,7 +280,7 @@ class IntakeService:
                 m = _SIG.search(payload)
                 if m is None:
                     raise Invalid("missing_signature", 'payload must end with ,"sig":"<64 hex>"}')
-                body = payload[:m.start()] + b"}"
+                body = payload[: m.start()] + b"}"
                 want = hmac.new(info.secret, topic.encode() + b"\n" + body, hashlib.sha256).hexdigest()
                 if not hmac.compare_digest(want, m.group(1).decode()):
                     raise Invalid("bad_signature", "HMAC does not match")
@@ -269,22 +292,39 @@ class IntakeService:
                 rejected.append(None)
             except Invalid as e:
                 accepted.append(None)
-                rejected.append(Rejection("mqtt", e.reason, e.detail, payload, topic=topic,
-                                          device_key=p[1] if p else None,
-                                          compound_id=info.compound_id if info else None))
+                rejected.append(
+                    Rejection(
+                        "mqtt",
+                        e.reason,
+                        e.detail,
+                        payload,
+                        topic=topic,
+                        device_key=p[1] if p else None,
+                        compound_id=info.compound_id if info else None,
+                    )
+                )
         return accepted, rejected
 
     # --- HTTP -----------------------------------------------------------------------------------
-    def ingest_http(self, session: Session, *, device_key: str | None, secret: str | None, signature: str | None,
-                    body: bytes, now: datetime | None = None) -> tuple[int, IngestResult | Rejection]:
+    def ingest_http(
+        self,
+        session: Session,
+        *,
+        device_key: str | None,
+        secret: str | None,
+        signature: str | None,
+        body: bytes,
+        now: datetime | None = None,
+    ) -> tuple[int, IngestResult | Rejection]:
         """Authenticate one HTTP push (one message or a list), then the shared pipeline; returns (status, result)."""
         now = now or utcnow()
         s = device_settings()
         info = directory.lookup_many(session, {device_key}).get(device_key) if device_key else None
 
         def reject(status: int, reason: str, detail: str) -> tuple[int, Rejection]:
-            r = Rejection("http", reason, detail, body, device_key=device_key,
-                          compound_id=info.compound_id if info else None)
+            r = Rejection(
+                "http", reason, detail, body, device_key=device_key, compound_id=info.compound_id if info else None
+            )
             DeviceRepository(session).add_dead_letters([r.row(now)])
             log.info("http intake rejected %s: %s (%s)", device_key, reason, detail)
             return status, r
@@ -318,16 +358,19 @@ class IntakeService:
                 accepted.append(self.validate(info, kind, item, now=now))
             except Invalid as e:
                 raw = json.dumps(item, ensure_ascii=False, default=str).encode()[:2048]
-                rejections.append(Rejection("http", e.reason, e.detail, raw, device_key=device_key,
-                                            compound_id=info.compound_id))
+                rejections.append(
+                    Rejection("http", e.reason, e.detail, raw, device_key=device_key, compound_id=info.compound_id)
+                )
                 errors.append(IngestItemError(index=i, reason=e.reason, detail=e.detail))
         out = self.store(session, accepted, rejections, now=now)
-        return 202, IngestResult(accepted=len(accepted), inserted=out.inserted, duplicates=out.duplicates,
-                                 rejected=errors)
+        return 202, IngestResult(
+            accepted=len(accepted), inserted=out.inserted, duplicates=out.duplicates, rejected=errors
+        )
 
     # --- the shared pipeline ----------------------------------------------------------------------
-    def store(self, session: Session, accepted: list[Accepted], rejected: list[Rejection], *,
-              now: datetime | None = None) -> BatchOutcome:
+    def store(
+        self, session: Session, accepted: list[Accepted], rejected: list[Rejection], *, now: datetime | None = None
+    ) -> BatchOutcome:
         """Store a validated batch idempotently, update device state, run rules; caller commits."""
         now = now or utcnow()
         repo = DeviceRepository(session)
@@ -340,9 +383,20 @@ class IntakeService:
             unique.setdefault((a.info.id, a.event_id), a)
         if not unique:
             return out
-        inserted = repo.insert_messages([
-            {"device_id": a.info.id, "compound_id": a.info.compound_id, "event_id": a.event_id, "kind": a.kind,
-             "device_at": a.device_at, "received_at": now, "data": a.data} for a in unique.values()])
+        inserted = repo.insert_messages(
+            [
+                {
+                    "device_id": a.info.id,
+                    "compound_id": a.info.compound_id,
+                    "event_id": a.event_id,
+                    "kind": a.kind,
+                    "device_at": a.device_at,
+                    "received_at": now,
+                    "data": a.data,
+                }
+                for a in unique.values()
+            ]
+        )
         out.inserted = len(inserted)
         out.duplicates = len(accepted) - len(inserted)
         by_device: dict[int, list[Accepted]] = defaultdict(list)
@@ -375,13 +429,24 @@ class IntakeService:
                     if rule.field in a.data:
                         self._apply(session, rule, a, phases, out, now=now)
             if status == DeviceStatus.offline.value:
-                cleared = alarm_service.clear_by_source(session, compound_id=info.compound_id,
-                                                        dedupe_key=offline_key(device_id), now=now,
-                                                        reason="device reported again")
+                cleared = alarm_service.clear_by_source(
+                    session,
+                    compound_id=info.compound_id,
+                    dedupe_key=offline_key(device_id),
+                    now=now,
+                    reason="device reported again",
+                )
                 if cleared:
                     out.alarms_cleared.append(cleared)
-            row = {"device_id": device_id, "status": DeviceStatus.online, "last_seen_at": now,
-                   "last_device_at": last_at, "values": values, "offline_since": None, "updated_at": now}
+            row = {
+                "device_id": device_id,
+                "status": DeviceStatus.online,
+                "last_seen_at": now,
+                "last_device_at": last_at,
+                "values": values,
+                "offline_since": None,
+                "updated_at": now,
+            }
             if device_id in states:
                 upd_states.append(row)
             else:
@@ -396,8 +461,16 @@ class IntakeService:
         base = self._rules_cache[info.device_type]
         return merge_rules(base, custom) if custom else base
 
-    def _apply(self, session: Session, rule: Rule, a: Accepted, phases: dict[tuple[int, str], RuleState],
-               out: BatchOutcome, *, now: datetime) -> None:
+    def _apply(
+        self,
+        session: Session,
+        rule: Rule,
+        a: Accepted,
+        phases: dict[tuple[int, str], RuleState],
+        out: BatchOutcome,
+        *,
+        now: datetime,
+    ) -> None:
         info = a.info
         row = phases.get((info.id, rule.key))
         current = Phase(row.phase, row.since) if row is not None else None
@@ -415,22 +488,47 @@ class IntakeService:
         key = f"device:{info.id}:{rule.kind}"
         if action == "fire":
             if rule.alarm:
-                res = alarm_service.raise_or_refresh(session, now=now, request=AlarmRequested(
-                    compound_id=info.compound_id, kind=rule.kind, severity=rule.severity, source=f"device:{info.id}",
-                    dedupe_key=key, title=f"{info.place}：{rule.title}", building_id=info.building_id,
-                    unit_id=info.unit_id, floor=info.floor, house_id=info.house_id, device_id=info.id,
-                    evidence={"rule": rule.key, "field": rule.field, "value": a.data[rule.field],
-                              "threshold": rule.threshold, "for_seconds": rule.for_seconds,
-                              "event_id": a.event_id, "device_at": a.device_at.isoformat(),
-                              "device_key": info.device_key},
-                    occurred_at=a.device_at.isoformat()))
+                res = alarm_service.raise_or_refresh(
+                    session,
+                    now=now,
+                    request=AlarmRequested(
+                        compound_id=info.compound_id,
+                        kind=rule.kind,
+                        severity=rule.severity,
+                        source=f"device:{info.id}",
+                        dedupe_key=key,
+                        title=f"{info.place}：{rule.title}",
+                        building_id=info.building_id,
+                        unit_id=info.unit_id,
+                        floor=info.floor,
+                        house_id=info.house_id,
+                        device_id=info.id,
+                        evidence={
+                            "rule": rule.key,
+                            "field": rule.field,
+                            "value": a.data[rule.field],
+                            "threshold": rule.threshold,
+                            "for_seconds": rule.for_seconds,
+                            "event_id": a.event_id,
+                            "device_at": a.device_at.isoformat(),
+                            "device_key": info.device_key,
+                        },
+                        occurred_at=a.device_at.isoformat(),
+                    ),
+                )
                 if res.created:
                     out.alarms_raised.append(res.alarm_id)
             if rule.action:
                 from anju.devices.command_service import command_service
 
-                cmd = command_service.issue_automatic(session, device_id=info.id, compound_id=info.compound_id,
-                                                      command=rule.action, reason=f"rule {rule.key}", now=now)
+                cmd = command_service.issue_automatic(
+                    session,
+                    device_id=info.id,
+                    compound_id=info.compound_id,
+                    command=rule.action,
+                    reason=f"rule {rule.key}",
+                    now=now,
+                )
                 if cmd is not None:
                     out.commands.append(cmd)
         elif action == "clear" and rule.alarm:
@@ -441,10 +539,16 @@ class IntakeService:
     def _reply(self, session: Session, a: Accepted, *, now: datetime) -> None:
         ok = bool(a.data.get("ok"))
         DeviceRepository(session).cas_command(
-            None, correlation_id=str(a.data["correlation_id"]), device_id=a.info.id,
+            None,
+            correlation_id=str(a.data["correlation_id"]),
+            device_id=a.info.id,
             expected=(CommandStatus.queued, CommandStatus.sent),
-            values={"status": CommandStatus.acknowledged if ok else CommandStatus.failed, "acked_at": now,
-                    "result": a.data})
+            values={
+                "status": CommandStatus.acknowledged if ok else CommandStatus.failed,
+                "acked_at": now,
+                "result": a.data,
+            },
+        )
 
 
 intake_service = IntakeService()

@@ -66,8 +66,10 @@ class DeviceMessage(Base):
     """
 
     __tablename__ = "device_message"
-    __table_args__ = (UniqueConstraint("device_id", "event_id"),
-                      Index("ix_device_message_device_received", "device_id", "received_at"))
+    __table_args__ = (
+        UniqueConstraint("device_id", "event_id"),
+        Index("ix_device_message_device_received", "device_id", "received_at"),
+    )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     device_id: Mapped[int] = mapped_column(ForeignKey("device.id", ondelete="CASCADE"))
     compound_id: Mapped[int] = mapped_column(Integer)

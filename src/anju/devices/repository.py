@@ -32,11 +32,23 @@ class DeviceRepository:
     def get_readable(self, who: Principal, device_id: int) -> Device | None:
         return self.session.execute(readable_devices(who).where(Device.id == device_id)).scalar_one_or_none()
 
-    def search(self, who: Principal, *, compound_id: int | None, device_type: DeviceType | None,
-               building_id: int | None, status: DeviceStatus | None, q: str | None,
-               offset: int, limit: int) -> tuple[list[tuple[Device, DeviceState | None]], int]:
-        stmt = select(Device, DeviceState).outerjoin(DeviceState, DeviceState.device_id == Device.id).where(
-            Device.compound_id.in_(who.compound_ids))
+    def search(
+        self,
+        who: Principal,
+        *,
+        compound_id: int | None,
+        device_type: DeviceType | None,
+        building_id: int | None,
+        status: DeviceStatus | None,
+        q: str | None,
+        offset: int,
+        limit: int,
+    ) -> tuple[list[tuple[Device, DeviceState | None]], int]:
+        stmt = (
+            select(Device, DeviceState)
+            .outerjoin(DeviceState, DeviceState.device_id == Device.id)
+            .where(Device.compound_id.in_(who.compound_ids))
+        )
         if compound_id is not None:
             stmt = stmt.where(Device.compound_id == compound_id)
         if device_type is not None:
@@ -57,8 +69,11 @@ class DeviceRepository:
     def by_key(self, device_key: str) -> tuple[Device, str] | None:
         from anju.registry.models import Compound
 
-        row = self.session.execute(select(Device, Compound.code).join(Compound, Compound.id == Device.compound_id)
-                                   .where(Device.device_key == device_key)).first()
+        row = self.session.execute(
+            select(Device, Compound.code)
+            .join(Compound, Compound.id == Device.compound_id)
+            .where(Device.device_key == device_key)
+        ).first()
         return (row[0], row[1]) if row else None
 
     def key_exists(self, device_key: str) -> bool:
@@ -74,8 +89,11 @@ class DeviceRepository:
         if not rows:
             return set()
         t = DeviceMessage.__table__
-        stmt = (_insert(self.session, t).on_conflict_do_nothing(index_elements=["device_id", "event_id"])
-                .returning(t.c.device_id, t.c.event_id))
+        stmt = (
+            _insert(self.session, t)
+            .on_conflict_do_nothing(index_elements=["device_id", "event_id"])
+            .returning(t.c.device_id, t.c.event_id)
+        )
         res = self.session.connection().execute(stmt, rows)
         return {(int(d), str(e)) for d, e in res.all()}
 
@@ -87,8 +105,11 @@ class DeviceRepository:
         ids = list(device_ids)
         if not ids:
             return {}
-        rows = self.session.execute(select(DeviceState.device_id, DeviceState.status, DeviceState.last_device_at,
-                                           DeviceState.values).where(DeviceState.device_id.in_(ids))).all()
+        rows = self.session.execute(
+            select(DeviceState.device_id, DeviceState.status, DeviceState.last_device_at, DeviceState.values).where(
+                DeviceState.device_id.in_(ids)
+            )
+        ).all()
         return {int(d): (str(st), at, dict(v or {})) for d, st, at, v in rows}
 
     def insert_states(self, rows: list[dict[str, Any]]) -> None:
@@ -99,10 +120,18 @@ class DeviceRepository:
     def update_states(self, rows: list[dict[str, Any]]) -> None:
         if rows:
             t = DeviceState.__table__
-            stmt = (update(t).where(t.c.device_id == bindparam("b_device_id"))
-                    .values(status=bindparam("status"), last_seen_at=bindparam("last_seen_at"),
-                            last_device_at=bindparam("last_device_at"), values=bindparam("values"),
-                            offline_since=bindparam("offline_since"), updated_at=bindparam("updated_at")))
+            stmt = (
+                update(t)
+                .where(t.c.device_id == bindparam("b_device_id"))
+                .values(
+                    status=bindparam("status"),
+                    last_seen_at=bindparam("last_seen_at"),
+                    last_device_at=bindparam("last_device_at"),
+                    values=bindparam("values"),
+                    offline_since=bindparam("offline_since"),
+                    updated_at=bindparam("updated_at"),
+                )
+            )
             self.session.connection().execute(stmt, [{**r, "b_device_id": r["device_id"]} for r in rows])
 
     def rule_states(self, device_ids: Iterable[int]) -> dict[tuple[int, str], RuleState]:
@@ -126,9 +155,12 @@ class DeviceRepository:
     def overdue(self, *, now: datetime, intervals: int, limit: int = 1000) -> list[tuple[Device, DeviceState]]:
         """Online devices whose last message is older than `intervals` heartbeat intervals (R-A6)."""
         rows = self.session.execute(
-            select(Device, DeviceState).join(DeviceState, DeviceState.device_id == Device.id)
+            select(Device, DeviceState)
+            .join(DeviceState, DeviceState.device_id == Device.id)
             .where(DeviceState.status == DeviceStatus.online, Device.active.is_(True))
-            .order_by(DeviceState.last_seen_at).limit(limit * 4)).all()
+            .order_by(DeviceState.last_seen_at)
+            .limit(limit * 4)
+        ).all()
         out = []
         for d, s in rows:
             if s.last_seen_at is not None and (now - s.last_seen_at).total_seconds() >= intervals * d.heartbeat_seconds:
@@ -136,25 +168,51 @@ class DeviceRepository:
         return out[:limit]
 
     def cas_offline(self, device_id: int, *, seen_at: datetime, now: datetime) -> bool:
-        res = self.session.execute(update(DeviceState)
-                                   .where(DeviceState.device_id == device_id, DeviceState.status == DeviceStatus.online,
-                                          DeviceState.last_seen_at == seen_at)
-                                   .values(status=DeviceStatus.offline, offline_since=now, updated_at=now)
-                                   .execution_options(synchronize_session=False))
+        res = self.session.execute(
+            update(DeviceState)
+            .where(
+                DeviceState.device_id == device_id,
+                DeviceState.status == DeviceStatus.online,
+                DeviceState.last_seen_at == seen_at,
+            )
+            .values(status=DeviceStatus.offline, offline_since=now, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
         return res.rowcount == 1  # type: ignore[attr-defined]
 
     # --- commands -----------------------------------------------------------------------------
     def open_command(self, device_id: int, command: str) -> DeviceCommand | None:
-        return self.session.execute(select(DeviceCommand).where(
-            DeviceCommand.device_id == device_id, DeviceCommand.command == command,
-            DeviceCommand.status.in_((CommandStatus.queued, CommandStatus.sent)))).scalars().first()
+        return (
+            self.session.execute(
+                select(DeviceCommand).where(
+                    DeviceCommand.device_id == device_id,
+                    DeviceCommand.command == command,
+                    DeviceCommand.status.in_((CommandStatus.queued, CommandStatus.sent)),
+                )
+            )
+            .scalars()
+            .first()
+        )
 
     def commands_to_send(self, limit: int) -> list[DeviceCommand]:
-        return list(self.session.execute(select(DeviceCommand).where(DeviceCommand.status == CommandStatus.queued)
-                                         .order_by(DeviceCommand.id).limit(limit)).scalars())
+        return list(
+            self.session.execute(
+                select(DeviceCommand)
+                .where(DeviceCommand.status == CommandStatus.queued)
+                .order_by(DeviceCommand.id)
+                .limit(limit)
+            ).scalars()
+        )
 
-    def cas_command(self, command_id: int | None, *, expected: tuple[CommandStatus, ...], values: dict[str, Any],
-                    correlation_id: str | None = None, device_id: int | None = None) -> bool:
+    def cas_command(
+        self,
+        command_id: int | None,
+        *,
+        expected: tuple[CommandStatus, ...],
+        values: dict[str, Any],
+        correlation_id: str | None = None,
+        device_id: int | None = None,
+    ) -> bool:
         conds = [DeviceCommand.status.in_(expected)]
         if command_id is not None:
             conds.append(DeviceCommand.id == command_id)
@@ -162,16 +220,18 @@ class DeviceRepository:
             conds.append(DeviceCommand.correlation_id == correlation_id)
         if device_id is not None:
             conds.append(DeviceCommand.device_id == device_id)
-        res = self.session.execute(update(DeviceCommand).where(and_(*conds)).values(**values)
-                                   .execution_options(synchronize_session=False))
+        res = self.session.execute(
+            update(DeviceCommand).where(and_(*conds)).values(**values).execution_options(synchronize_session=False)
+        )
         return res.rowcount == 1  # type: ignore[attr-defined]
 
     def expire_commands(self, *, now: datetime) -> int:
-        res = self.session.execute(update(DeviceCommand)
-                                   .where(DeviceCommand.status.in_((CommandStatus.queued, CommandStatus.sent)),
-                                          DeviceCommand.expires_at < now)
-                                   .values(status=CommandStatus.timed_out)
-                                   .execution_options(synchronize_session=False))
+        res = self.session.execute(
+            update(DeviceCommand)
+            .where(DeviceCommand.status.in_((CommandStatus.queued, CommandStatus.sent)), DeviceCommand.expires_at < now)
+            .values(status=CommandStatus.timed_out)
+            .execution_options(synchronize_session=False)
+        )
         return int(res.rowcount)  # type: ignore[attr-defined]
 
     # --- retention ------------------------------------------------------------------------------

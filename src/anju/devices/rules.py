@@ -47,33 +47,69 @@ _TAMPER = _r("tamper", "tamper", "true", True, "tamper", "major", "设备被拆/
 DEFAULT_RULES: dict[DeviceType, list[Rule]] = {
     DeviceType.smoke_detector: [
         # Obscuration in %/m: alarm above 4, normal again only below 2.
-        _r("smoke_high", "smoke", "gt", 4.0, "smoke", "critical", "烟雾浓度超限", clear_threshold=2.0,
-           clear_for_seconds=30),
+        _r(
+            "smoke_high",
+            "smoke",
+            "gt",
+            4.0,
+            "smoke",
+            "critical",
+            "烟雾浓度超限",
+            clear_threshold=2.0,
+            clear_for_seconds=30,
+        ),
         _r("smoke_alarm", "alarm", "true", True, "smoke", "critical", "烟感报警", clear_for_seconds=30),
-        _TAMPER],
+        _TAMPER,
+    ],
     DeviceType.gas_detector: [
-        _r("gas_high", "gas_lel", "gt", 20.0, "gas", "critical", "可燃气体浓度超限", clear_threshold=10.0,
-           clear_for_seconds=30)],
-    DeviceType.water_leak: [
-        _r("leak", "leak", "true", True, "water_leak", "major", "漏水", clear_for_seconds=60)],
+        _r(
+            "gas_high",
+            "gas_lel",
+            "gt",
+            20.0,
+            "gas",
+            "critical",
+            "可燃气体浓度超限",
+            clear_threshold=10.0,
+            clear_for_seconds=30,
+        )
+    ],
+    DeviceType.water_leak: [_r("leak", "leak", "true", True, "water_leak", "major", "漏水", clear_for_seconds=60)],
     DeviceType.manhole_cover: [
         _r("open", "open", "true", True, "manhole_open", "major", "井盖打开"),
-        _r("tilt", "tilt_deg", "gt", 15.0, "manhole_open", "major", "井盖倾斜", clear_threshold=10.0)],
+        _r("tilt", "tilt_deg", "gt", 15.0, "manhole_open", "major", "井盖倾斜", clear_threshold=10.0),
+    ],
     DeviceType.lift_controller: [
         _r("lift_fault", "fault", "true", True, "lift_fault", "critical", "电梯故障"),
-        _r("trapped", "trapped", "true", True, "lift_trapped", "critical", "电梯困人")],
+        _r("trapped", "trapped", "true", True, "lift_trapped", "critical", "电梯困人"),
+    ],
     DeviceType.water_pump: [_r("pump_fault", "fault", "true", True, "pump_fault", "major", "水泵故障")],
     DeviceType.water_tank: [
         _r("tank_low", "level_pct", "lt", 20.0, "tank_level", "major", "水箱液位过低", clear_threshold=25.0),
-        _r("tank_high", "level_pct", "gt", 95.0, "tank_level", "major", "水箱液位过高", clear_threshold=90.0)],
+        _r("tank_high", "level_pct", "gt", 95.0, "tank_level", "major", "水箱液位过高", clear_threshold=90.0),
+    ],
     DeviceType.ebike_charger: [
-        _r("overheat", "temp_c", "gt", 60.0, "charger_overheat", "major", "充电桩温度过高，已断电", for_seconds=30,
-           clear_threshold=50.0, action="cut_power"),
-        _r("overtime", "charge_minutes", "gt", 480, "charger_overtime", "minor", "充电超时，已断电",
-           action="cut_power")],
+        _r(
+            "overheat",
+            "temp_c",
+            "gt",
+            60.0,
+            "charger_overheat",
+            "major",
+            "充电桩温度过高，已断电",
+            for_seconds=30,
+            clear_threshold=50.0,
+            action="cut_power",
+        ),
+        _r(
+            "overtime", "charge_minutes", "gt", 480, "charger_overtime", "minor", "充电超时，已断电", action="cut_power"
+        ),
+    ],
     DeviceType.sos_button: [_r("sos", "pressed", "true", True, "sos", "critical", "一键求助")],
     DeviceType.door_magnet: [
-        _r("held_open", "open", "true", True, "door_held_open", "minor", "门长时间未关", for_seconds=300), _TAMPER],
+        _r("held_open", "open", "true", True, "door_held_open", "minor", "门长时间未关", for_seconds=300),
+        _TAMPER,
+    ],
     DeviceType.street_light: [_r("fault", "fault", "true", True, "light_fault", "minor", "路灯故障")],
     DeviceType.camera: [_FAULT, _TAMPER],
     DeviceType.access_terminal: [_FAULT, _TAMPER],
@@ -82,7 +118,7 @@ DEFAULT_RULES: dict[DeviceType, list[Rule]] = {
     DeviceType.power_meter: [],
 }
 
-_RULE_FIELDS = {f for f in Rule.__dataclass_fields__}
+_RULE_FIELDS = set(Rule.__dataclass_fields__)
 
 
 def merge_rules(defaults: list[Rule], overrides: list[dict[str, Any]] | None) -> list[Rule]:

@@ -60,8 +60,9 @@ def check_rules(device_type: DeviceType, rules: list[dict[str, object]]) -> None
             raise bad(i, f"op {m.op!r}: gt, ge, lt, le, eq or true")
         if m.numeric and (isinstance(m.threshold, bool) or not isinstance(m.threshold, num)):
             raise bad(i, "threshold must be a number")
-        if m.clear_threshold is not None and (isinstance(m.clear_threshold, bool)
-                                              or not isinstance(m.clear_threshold, num)):
+        if m.clear_threshold is not None and (
+            isinstance(m.clear_threshold, bool) or not isinstance(m.clear_threshold, num)
+        ):
             raise bad(i, "clear_threshold must be a number")
         for name in ("for_seconds", "clear_for_seconds"):
             v = getattr(m, name)
@@ -78,8 +79,9 @@ def check_rules(device_type: DeviceType, rules: list[dict[str, object]]) -> None
 
 
 class DeviceService:
-    def register(self, session: Session, *, by: Principal | None, data: DeviceCreate,
-                 secret: str | None = None) -> tuple[Device, str]:
+    def register(
+        self, session: Session, *, by: Principal | None, data: DeviceCreate, secret: str | None = None
+    ) -> tuple[Device, str]:
         """Register a device; returns it and its secret (shown once, stored encrypted)."""
         if by is not None and not by.in_scope(data.compound_id):
             raise NotFound(f"compound {data.compound_id}")
@@ -112,14 +114,24 @@ class DeviceService:
             raise DeviceNotFound(f"device {device_id}")
         return device
 
-    def set_rules(self, session: Session, *, by: Principal, compound_id: int, device_type: DeviceType,
-                  rules: list[dict[str, object]]) -> DeviceRuleSet:
+    def set_rules(
+        self,
+        session: Session,
+        *,
+        by: Principal,
+        compound_id: int,
+        device_type: DeviceType,
+        rules: list[dict[str, object]],
+    ) -> DeviceRuleSet:
         """Replace a compound's overrides for one device type (merged over the defaults by key)."""
         if not by.in_scope(compound_id):
             raise NotFound(f"compound {compound_id}")
         check_rules(device_type, rules)
-        row = session.execute(select(DeviceRuleSet).where(DeviceRuleSet.compound_id == compound_id,
-                                                          DeviceRuleSet.device_type == device_type)).scalar_one_or_none()
+        row = session.execute(
+            select(DeviceRuleSet).where(
+                DeviceRuleSet.compound_id == compound_id, DeviceRuleSet.device_type == device_type
+            )
+        ).scalar_one_or_none()
         if row is None:
             row = DeviceRuleSet(compound_id=compound_id, device_type=device_type, rules=rules)
             session.add(row)
@@ -139,14 +151,30 @@ class DeviceService:
             if not repo.cas_offline(device.id, seen_at=state.last_seen_at, now=now):
                 continue  # it spoke again, or another worker got there first
             silent = int((now - state.last_seen_at).total_seconds())
-            alarm_service.raise_or_refresh(session, now=now, request=AlarmRequested(
-                compound_id=device.compound_id, kind=OFFLINE_KIND, severity="minor", source=f"device:{device.id}",
-                dedupe_key=offline_key(device.id), title=f"{place(device)}：设备离线",
-                building_id=device.building_id, unit_id=device.unit_id, floor=device.floor,
-                house_id=device.house_id, device_id=device.id,
-                evidence={"last_seen_at": state.last_seen_at.isoformat(), "silent_seconds": silent,
-                          "heartbeat_seconds": device.heartbeat_seconds, "missed": intervals},
-                occurred_at=now.isoformat()))
+            alarm_service.raise_or_refresh(
+                session,
+                now=now,
+                request=AlarmRequested(
+                    compound_id=device.compound_id,
+                    kind=OFFLINE_KIND,
+                    severity="minor",
+                    source=f"device:{device.id}",
+                    dedupe_key=offline_key(device.id),
+                    title=f"{place(device)}：设备离线",
+                    building_id=device.building_id,
+                    unit_id=device.unit_id,
+                    floor=device.floor,
+                    house_id=device.house_id,
+                    device_id=device.id,
+                    evidence={
+                        "last_seen_at": state.last_seen_at.isoformat(),
+                        "silent_seconds": silent,
+                        "heartbeat_seconds": device.heartbeat_seconds,
+                        "missed": intervals,
+                    },
+                    occurred_at=now.isoformat(),
+                ),
+            )
             went.append(device.id)
         return went
 

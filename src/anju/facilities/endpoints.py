@@ -87,19 +87,32 @@ class SignOffBody(InSchema):
 
 def _inspection(session: ReadSession, row: Any) -> InspectionRead:
     sigs = service.signatures(session, [row.id]).get(row.id, {})
-    return InspectionRead(id=row.id, plan_id=row.plan_id, failed=row.failed, order_ids=row.order_ids,
-                          signatures=[SignatureRead.model_validate(sigs[r]) for r in ("inspector", "supervisor")
-                                      if r in sigs],
-                          complete=service.is_complete(session, row))
+    return InspectionRead(
+        id=row.id,
+        plan_id=row.plan_id,
+        failed=row.failed,
+        order_ids=row.order_ids,
+        signatures=[SignatureRead.model_validate(sigs[r]) for r in ("inspector", "supervisor") if r in sigs],
+        complete=service.is_complete(session, row),
+    )
 
 
 @router.post("/equipment", response_model=EquipmentRead, status_code=201, operation_id="facilities-add")
 def add_equipment(body: EquipmentBody, who: FacilityManager, session: WriteSession) -> Any:
     """Register equipment; its maintenance plans follow the rules (R-W2, R-S4–R-S6)."""
-    return service.register(session, by=who, compound_id=body.compound_id, kind=body.kind, name=body.name,
-                            building_id=body.building_id, location=body.location,
-                            extinguisher_type=body.extinguisher_type, manufactured_on=body.manufactured_on,
-                            crowded=body.crowded_location, certificate_expires_on=body.certificate_expires_on)
+    return service.register(
+        session,
+        by=who,
+        compound_id=body.compound_id,
+        kind=body.kind,
+        name=body.name,
+        building_id=body.building_id,
+        location=body.location,
+        extinguisher_type=body.extinguisher_type,
+        manufactured_on=body.manufactured_on,
+        crowded=body.crowded_location,
+        certificate_expires_on=body.certificate_expires_on,
+    )
 
 
 @router.get("/due", response_model=list[DueRead], operation_id="facilities-due")
@@ -107,24 +120,39 @@ def due(who: FacilityReader, session: ReadSession, compound_id: int, within_days
     """Plans due within N days, overdue ones flagged."""
     if not who.in_scope(compound_id):
         raise NotFound(f"compound {compound_id}")
-    rows = service.due_list(session, compound_id=compound_id, today=date.today(),
-                            within_days=max(0, min(within_days, 3650)))
-    return [DueRead(plan_id=r["plan"].id, kind=r["plan"].kind, label=r["label"], due_on=r["plan"].due_on,
-                    equipment=r["equipment"].name if r["equipment"] else None, overdue=r["overdue"],
-                    open_order_id=r["plan"].open_order_id) for r in rows]
+    rows = service.due_list(
+        session, compound_id=compound_id, today=date.today(), within_days=max(0, min(within_days, 3650))
+    )
+    return [
+        DueRead(
+            plan_id=r["plan"].id,
+            kind=r["plan"].kind,
+            label=r["label"],
+            due_on=r["plan"].due_on,
+            equipment=r["equipment"].name if r["equipment"] else None,
+            overdue=r["overdue"],
+            open_order_id=r["plan"].open_order_id,
+        )
+        for r in rows
+    ]
 
 
-@router.post("/plans/{plan_id}/inspections", response_model=InspectionRead, status_code=201,
-             operation_id="facilities-inspect")
+@router.post(
+    "/plans/{plan_id}/inspections", response_model=InspectionRead, status_code=201, operation_id="facilities-inspect"
+)
 def inspect(plan_id: int, body: InspectionBody, who: FacilityManager, session: WriteSession) -> Any:
     """Record a checklist; failed items open work orders, the plan moves to its next due date."""
-    row = service.inspect(session, by=who, plan_id=plan_id, items=[i.model_dump() for i in body.items],
-                          supervisor_name=body.supervisor_name)
+    row = service.inspect(
+        session,
+        by=who,
+        plan_id=plan_id,
+        items=[i.model_dump() for i in body.items],
+        supervisor_name=body.supervisor_name,
+    )
     return _inspection(session, row)
 
 
-@router.post("/inspections/{inspection_id}/sign-off", response_model=InspectionRead,
-             operation_id="facilities-sign-off")
+@router.post("/inspections/{inspection_id}/sign-off", response_model=InspectionRead, operation_id="facilities-sign-off")
 def sign_off(inspection_id: int, body: SignOffBody, who: FacilityManager, session: WriteSession) -> Any:
     """The supervisor countersigns an inspection (not the inspector, once); a fire check is complete only now."""
     return _inspection(session, service.sign_off(session, by=who, inspection_id=inspection_id, note=body.note))
@@ -185,12 +213,20 @@ def _aware(t: datetime) -> datetime:
 def set_fire_duty(body: RosterBody, who: FacilityManager, session: WriteSession) -> RosterRead:
     """Replace the control-room shifts of a range; a roster with gaps is kept and its gaps returned (R-S7)."""
     start, end = _aware(body.starts_at), _aware(body.ends_at)
-    gaps = fire_duty.set_roster(session, by=who, compound_id=body.compound_id, start=start, end=end,
-                                shifts=[(_aware(s.starts_at), _aware(s.ends_at), s.staff) for s in body.shifts])
+    gaps = fire_duty.set_roster(
+        session,
+        by=who,
+        compound_id=body.compound_id,
+        start=start,
+        end=end,
+        shifts=[(_aware(s.starts_at), _aware(s.ends_at), s.staff) for s in body.shifts],
+    )
     kept = fire_duty.shifts_between(session, compound_id=body.compound_id, start=start, end=end)
-    return RosterRead(compound_id=body.compound_id, shifts=[ShiftRead.model_validate(s) for s in kept],
-                      gaps=[GapRead(kind=g.kind, starts_at=g.starts_at, ends_at=g.ends_at, on_duty=g.on_duty)
-                            for g in gaps])
+    return RosterRead(
+        compound_id=body.compound_id,
+        shifts=[ShiftRead.model_validate(s) for s in kept],
+        gaps=[GapRead(kind=g.kind, starts_at=g.starts_at, ends_at=g.ends_at, on_duty=g.on_duty) for g in gaps],
+    )
 
 
 @router.get("/fire-duty", response_model=RosterRead, operation_id="facilities-fire-duty")
@@ -199,7 +235,11 @@ def get_fire_duty(who: FacilityReader, session: ReadSession, compound_id: int, d
     if not who.in_scope(compound_id):
         raise NotFound(f"compound {compound_id}")
     now = utcnow()
-    shifts = fire_duty.shifts_between(session, compound_id=compound_id, start=now,
-                                      end=now + timedelta(days=max(1, min(days, 62))))
-    return RosterRead(compound_id=compound_id, shifts=[ShiftRead.model_validate(s) for s in shifts],
-                      gaps=[GapRead.model_validate(g) for g in fire_duty.open_gaps(session, compound_id=compound_id)])
+    shifts = fire_duty.shifts_between(
+        session, compound_id=compound_id, start=now, end=now + timedelta(days=max(1, min(days, 62)))
+    )
+    return RosterRead(
+        compound_id=compound_id,
+        shifts=[ShiftRead.model_validate(s) for s in shifts],
+        gaps=[GapRead.model_validate(g) for g in fire_duty.open_gaps(session, compound_id=compound_id)],
+    )

@@ -42,8 +42,9 @@ class MaintenancePlan(CompoundScopedMixin, Base):
 
     __tablename__ = "facility_plan"
     id: Mapped[int] = mapped_column(primary_key=True)
-    equipment_id: Mapped[int | None] = mapped_column(ForeignKey("facility_equipment.id", ondelete="CASCADE"),
-                                                     index=True)
+    equipment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("facility_equipment.id", ondelete="CASCADE"), index=True
+    )
     building_id: Mapped[int | None] = mapped_column(ForeignKey("building.id"))
     kind: Mapped[str] = mapped_column(String(24))  # lift_maintenance, fire_check, fire_full_inspection, …
     interval_days: Mapped[int | None] = mapped_column(Integer)  # None: one-off (scrap, certificate)

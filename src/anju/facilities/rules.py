@@ -40,8 +40,11 @@ def extinguisher_dates(kind: str, manufactured_on: date, *, crowded: bool, today
     service = add_years(manufactured_on, rule["first_service"])
     while service < today:
         service = add_years(service, rule["service_every"])
-    return ExtinguisherDates(check_every_days=15 if crowded else 30, next_service_on=service,
-                             scrap_on=add_years(manufactured_on, rule["scrap"]))
+    return ExtinguisherDates(
+        check_every_days=15 if crowded else 30,
+        next_service_on=service,
+        scrap_on=add_years(manufactured_on, rule["scrap"]),
+    )
 
 
 def lift_certificate_request_on(expires_on: date) -> date:

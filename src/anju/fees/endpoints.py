@@ -41,10 +41,10 @@ from anju.fees.schemas import (
     PaymentRead,
     RefundBody,
     RefundRead,
-    RepairTransferBody,
-    RepairTransferRead,
     RemindersBody,
     RemindersRead,
+    RepairTransferBody,
+    RepairTransferRead,
 )
 from anju.fees.service import fee_service, staff_scope
 
@@ -77,14 +77,19 @@ def run_billing(body: BillingRunBody, who: FeesManager, session: WriteSession) -
 
 
 @router.get("/bills", response_model=BillList)
-def list_bills(who: CurrentPrincipal, session: ReadSession, compound_id: int | None = None,
-               period: str | None = Query(default=None, max_length=7), status: str | None = Query(default=None,
-                                                                                                  max_length=8),
-               offset: int = Query(default=0, ge=0, le=1_000_000), limit: int = Query(default=50, ge=1, le=500)
-               ) -> BillList:
+def list_bills(
+    who: CurrentPrincipal,
+    session: ReadSession,
+    compound_id: int | None = None,
+    period: str | None = Query(default=None, max_length=7),
+    status: str | None = Query(default=None, max_length=8),
+    offset: int = Query(default=0, ge=0, le=1_000_000),
+    limit: int = Query(default=50, ge=1, le=500),
+) -> BillList:
     """Staff: the bills of their compounds. Residents: their own households' bills."""
-    rows, total = FeeQuery(session).bill_rows(who, compound_id=compound_id, period=period, status=status,
-                                              offset=offset, limit=limit)
+    rows, total = FeeQuery(session).bill_rows(
+        who, compound_id=compound_id, period=period, status=status, offset=offset, limit=limit
+    )
     return BillList(items=[BillRead.model_validate(b) for b, _, _ in rows], total=total)
 
 
@@ -111,15 +116,23 @@ def counter_payment(bill_id: int, body: CounterPaymentBody, who: FeesCollector, 
 def open_online(bill_id: int, who: SelfService, session: WriteSession) -> IntentRead:
     """Open an order with the (simulated) online provider for one of my bills."""
     intent = fee_service.open_online(session, by=who, bill_id=bill_id)
-    return IntentRead(order_no=intent.order_no, bill_id=intent.bill_id, provider=intent.provider,
-                      amount_fen=intent.amount_fen, status=intent.status,
-                      checkout_url=PROVIDERS[intent.provider].checkout_url(intent.order_no))
+    return IntentRead(
+        order_no=intent.order_no,
+        bill_id=intent.bill_id,
+        provider=intent.provider,
+        amount_fen=intent.amount_fen,
+        status=intent.status,
+        checkout_url=PROVIDERS[intent.provider].checkout_url(intent.order_no),
+    )
 
 
 @router.post("/providers/{provider}/callback", responses={401: BadSignature.doc()})
-async def provider_callback(provider: str, request: Request, session: WriteSession,
-                            signature: Annotated[str, Header(alias=SIGNATURE_HEADER, max_length=128)] = ""
-                            ) -> dict[str, object]:
+async def provider_callback(
+    provider: str,
+    request: Request,
+    session: WriteSession,
+    signature: Annotated[str, Header(alias=SIGNATURE_HEADER, max_length=128)] = "",
+) -> dict[str, object]:
     """The provider's signed notification; replays of one transaction pay once.
 
     Public on purpose (the provider has no account): the HMAC signature is the authentication.
@@ -128,8 +141,11 @@ async def provider_callback(provider: str, request: Request, session: WriteSessi
     if len(body) > 4096:
         raise Invalid("notification too large", zh="通知过大")
     payment = fee_service.handle_callback(session, provider=provider, body=body, signature=signature)
-    return {"ok": True, "payment_id": payment.id if payment else None,
-            "receipt_no": payment.receipt_no if payment else None}
+    return {
+        "ok": True,
+        "payment_id": payment.id if payment else None,
+        "receipt_no": payment.receipt_no if payment else None,
+    }
 
 
 @router.post("/bills/{bill_id}/refunds", response_model=RefundRead, status_code=201)
@@ -141,8 +157,9 @@ def refund(bill_id: int, body: RefundBody, who: FeesManager, session: WriteSessi
 @router.post("/reminders", response_model=RemindersRead)
 def send_reminders(body: RemindersBody, who: FeesManager, session: WriteSession) -> RemindersRead:
     """Private in-app reminders with a deadline (at least 7 days) to owing households (R-M1)."""
-    sent, already = fee_service.send_reminders(session, by=who, compound_id=body.compound_id, period=body.period,
-                                               deadline=body.deadline, today=date.today())
+    sent, already = fee_service.send_reminders(
+        session, by=who, compound_id=body.compound_id, period=body.period, deadline=body.deadline, today=date.today()
+    )
     return RemindersRead(reminded=sent, already=already)
 
 
@@ -171,31 +188,38 @@ def add_income(body: IncomeCreate, who: FeesManager, session: WriteSession) -> o
     return fee_service.add_income(session, by=who, data=body)
 
 
-@router.get("/export.xlsx", response_class=Response,
-            responses={200: {"content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}})
-def export(who: FeesReader, session: ReadSession, compound_id: int,
-           period: str | None = Query(default=None, max_length=7)) -> Response:
+@router.get(
+    "/export.xlsx",
+    response_class=Response,
+    responses={200: {"content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}},
+)
+def export(
+    who: FeesReader, session: ReadSession, compound_id: int, period: str | None = Query(default=None, max_length=7)
+) -> Response:
     """Bills and payments as an Excel workbook."""
     data = export_workbook(session, by=who, compound_id=compound_id, period=period)
     name = f"fees-{compound_id}-{period or 'all'}.xlsx"
-    return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
-
-
+    return Response(
+        data,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @router.put("/income-policy", response_model=IncomePolicyRead)
 def set_income_policy(body: IncomePolicyBody, who: FeesManager, session: WriteSession) -> object:
     """R-M3 (Shanghai): where common income mainly funds repairs, the share (> 50 %) moved each quarter."""
-    return repair_fund_service.set_policy(session, by=who, compound_id=body.compound_id,
-                                          share_permille=body.share_permille, rule_ref=body.rule_ref)
+    return repair_fund_service.set_policy(
+        session, by=who, compound_id=body.compound_id, share_permille=body.share_permille, rule_ref=body.rule_ref
+    )
 
 
 @router.post("/repair-fund-transfers", response_model=RepairTransferRead, status_code=201)
 def transfer_to_repair_fund(body: RepairTransferBody, who: FeesManager, session: WriteSession) -> object:
     """Move a finished quarter's share now (the quarterly job does the same); repeating it changes nothing."""
-    row = repair_fund_service.transfer(session, by=who, compound_id=body.compound_id, quarter=body.quarter,
-                                       today=date.today())
+    row = repair_fund_service.transfer(
+        session, by=who, compound_id=body.compound_id, quarter=body.quarter, today=date.today()
+    )
     if row is None:
         raise Invalid("this compound has no repair-fund policy", zh="该小区未设置维修资金转入比例")
     return row

@@ -45,8 +45,10 @@ class Bill(CompoundScopedMixin, Base):
     """One item for one house for one month; the unique key makes billing runs idempotent."""
 
     __tablename__ = "fee_bill"
-    __table_args__ = (UniqueConstraint("house_id", "item_id", "period"),
-                      Index("ix_fee_bill_compound_period", "compound_id", "period", "status"))
+    __table_args__ = (
+        UniqueConstraint("house_id", "item_id", "period"),
+        Index("ix_fee_bill_compound_period", "compound_id", "period", "status"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     house_id: Mapped[int] = mapped_column(ForeignKey("house.id"), index=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("fee_item.id"))

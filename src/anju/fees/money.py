@@ -19,11 +19,15 @@ def parse_yuan(value: object, *, field: str = "amount") -> int:
     if not amount.is_finite():
         raise BadAmount(f"{field}: not a number", fields=[{"field": field, "message": "not a number"}])
     if amount <= 0:
-        raise BadAmount(f"{field}: must be positive", zh="金额必须大于零",
-                        fields=[{"field": field, "message": "must be positive"}])
+        raise BadAmount(
+            f"{field}: must be positive", zh="金额必须大于零", fields=[{"field": field, "message": "must be positive"}]
+        )
     if amount != amount.quantize(Decimal("0.01")):
-        raise BadAmount(f"{field}: at most two decimals (fen)", zh="金额最多两位小数",
-                        fields=[{"field": field, "message": "at most two decimals"}])
+        raise BadAmount(
+            f"{field}: at most two decimals (fen)",
+            zh="金额最多两位小数",
+            fields=[{"field": field, "message": "at most two decimals"}],
+        )
     fen = int(amount * 100)
     if fen > MAX_FEN:
         raise BadAmount(f"{field}: too large", zh="金额过大", fields=[{"field": field, "message": "too large"}])
@@ -38,11 +42,16 @@ def parse_rate(value: object) -> Decimal:
     except InvalidOperation:
         raise BadAmount("rate: not a number", fields=[{"field": "rate", "message": "not a number"}]) from None
     if not rate.is_finite() or rate <= 0 or rate > 100_000:
-        raise BadAmount("rate: must be positive", zh="单价必须大于零", fields=[{"field": "rate", "message": "positive"}])
+        raise BadAmount(
+            "rate: must be positive", zh="单价必须大于零", fields=[{"field": "rate", "message": "positive"}]
+        )
     fen = rate * 100
     if fen != fen.quantize(Decimal("0.01")):
-        raise BadAmount("rate: at most four decimals", zh="单价最多四位小数",
-                        fields=[{"field": "rate", "message": "at most four decimals"}])
+        raise BadAmount(
+            "rate: at most four decimals",
+            zh="单价最多四位小数",
+            fields=[{"field": "rate", "message": "at most four decimals"}],
+        )
     return fen.quantize(Decimal("0.01"))
 
 

@@ -55,11 +55,16 @@ class SimulatedProvider:
     def sign(self, body: bytes) -> str:
         return hmac.new(self._key(), body, hashlib.sha256).hexdigest()
 
-    def notification(self, *, order_no: str, amount_fen: int, success: bool = True,
-                     txn_id: str | None = None) -> tuple[bytes, str]:
+    def notification(
+        self, *, order_no: str, amount_fen: int, success: bool = True, txn_id: str | None = None
+    ) -> tuple[bytes, str]:
         """The signed body the provider POSTs to our callback once the payer confirmed."""
-        payload: dict[str, Any] = {"order_no": order_no, "txn_id": txn_id or "SIM" + secrets.token_hex(10),
-                                   "amount_fen": amount_fen, "status": "SUCCESS" if success else "FAILED"}
+        payload: dict[str, Any] = {
+            "order_no": order_no,
+            "txn_id": txn_id or "SIM" + secrets.token_hex(10),
+            "amount_fen": amount_fen,
+            "status": "SUCCESS" if success else "FAILED",
+        }
         body = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
         return body, self.sign(body)
 
@@ -68,8 +73,12 @@ class SimulatedProvider:
             raise BadSignature()
         try:
             data = json.loads(body)
-            return Notification(order_no=str(data["order_no"]), txn_id=str(data["txn_id"])[:64],
-                                amount_fen=int(data["amount_fen"]), success=data["status"] == "SUCCESS")
+            return Notification(
+                order_no=str(data["order_no"]),
+                txn_id=str(data["txn_id"])[:64],
+                amount_fen=int(data["amount_fen"]),
+                success=data["status"] == "SUCCESS",
+            )
         except (ValueError, KeyError, TypeError):
             raise BadSignature("malformed notification body", zh="支付通知格式错误") from None
 

@@ -53,13 +53,18 @@ def share_of(net_fen: int, permille: int) -> int:
 
 
 class RepairFundService:
-    def set_policy(self, session: Session, *, by: Principal, compound_id: int, share_permille: int,
-                   rule_ref: str) -> IncomePolicy:
+    def set_policy(
+        self, session: Session, *, by: Principal, compound_id: int, share_permille: int, rule_ref: str
+    ) -> IncomePolicy:
         staff_scope(by, compound_id, Perm.fees_manage)
         if not 500 < share_permille <= 1000:
-            raise RepairShareTooSmall(f"share {share_permille}‰ must be above 500‰ and at most 1000‰",
-                                      fields=[{"field": "share_permille", "message": "501..1000"}])
-        policy = session.execute(select(IncomePolicy).where(IncomePolicy.compound_id == compound_id)).scalar_one_or_none()
+            raise RepairShareTooSmall(
+                f"share {share_permille}‰ must be above 500‰ and at most 1000‰",
+                fields=[{"field": "share_permille", "message": "501..1000"}],
+            )
+        policy = session.execute(
+            select(IncomePolicy).where(IncomePolicy.compound_id == compound_id)
+        ).scalar_one_or_none()
         if policy is None:
             policy = IncomePolicy(compound_id=compound_id)
             session.add(policy)
@@ -67,8 +72,9 @@ class RepairFundService:
         session.flush()
         return policy
 
-    def transfer(self, session: Session, *, by: Principal | None, compound_id: int, quarter: str,
-                 today: date) -> RepairFundTransfer | None:
+    def transfer(
+        self, session: Session, *, by: Principal | None, compound_id: int, quarter: str, today: date
+    ) -> RepairFundTransfer | None:
         """Move the quarter's share once; None where the compound has no policy. The quarter must be over."""
         if by is not None:
             staff_scope(by, compound_id, Perm.fees_manage)
@@ -78,16 +84,28 @@ class RepairFundService:
         existing = self._existing(session, compound_id, quarter)
         if existing is not None:
             return existing
-        policy = session.execute(select(IncomePolicy).where(IncomePolicy.compound_id == compound_id)).scalar_one_or_none()
+        policy = session.execute(
+            select(IncomePolicy).where(IncomePolicy.compound_id == compound_id)
+        ).scalar_one_or_none()
         if policy is None:
             return None
-        net = int(session.execute(select(func.coalesce(func.sum(CommonIncome.gross_fen - CommonIncome.cost_fen), 0))
-                                  .where(CommonIncome.compound_id == compound_id, CommonIncome.occurred_on >= start,
-                                         CommonIncome.occurred_on < end)).scalar_one())
-        row = RepairFundTransfer(compound_id=compound_id, quarter=quarter, net_fen=net,
-                                 share_permille=policy.repair_share_permille,
-                                 amount_fen=share_of(net, policy.repair_share_permille),
-                                 user_id=by.user_id if by else None)
+        net = int(
+            session.execute(
+                select(func.coalesce(func.sum(CommonIncome.gross_fen - CommonIncome.cost_fen), 0)).where(
+                    CommonIncome.compound_id == compound_id,
+                    CommonIncome.occurred_on >= start,
+                    CommonIncome.occurred_on < end,
+                )
+            ).scalar_one()
+        )
+        row = RepairFundTransfer(
+            compound_id=compound_id,
+            quarter=quarter,
+            net_fen=net,
+            share_permille=policy.repair_share_permille,
+            amount_fen=share_of(net, policy.repair_share_permille),
+            user_id=by.user_id if by else None,
+        )
         try:
             with session.begin_nested():
                 session.add(row)
@@ -96,15 +114,24 @@ class RepairFundService:
         return row
 
     def _existing(self, session: Session, compound_id: int, quarter: str) -> RepairFundTransfer | None:
-        return session.execute(select(RepairFundTransfer).where(RepairFundTransfer.compound_id == compound_id,
-                                                                RepairFundTransfer.quarter == quarter)
-                               ).scalar_one_or_none()
+        return session.execute(
+            select(RepairFundTransfer).where(
+                RepairFundTransfer.compound_id == compound_id, RepairFundTransfer.quarter == quarter
+            )
+        ).scalar_one_or_none()
 
     def summary(self, session: Session, compound_id: int) -> dict[str, Any]:
         """What the ledger shows owners: the policy, each quarter's transfer, and the total moved."""
-        policy = session.execute(select(IncomePolicy).where(IncomePolicy.compound_id == compound_id)).scalar_one_or_none()
-        rows = list(session.execute(select(RepairFundTransfer).where(RepairFundTransfer.compound_id == compound_id)
-                                    .order_by(RepairFundTransfer.quarter.desc())).scalars())
+        policy = session.execute(
+            select(IncomePolicy).where(IncomePolicy.compound_id == compound_id)
+        ).scalar_one_or_none()
+        rows = list(
+            session.execute(
+                select(RepairFundTransfer)
+                .where(RepairFundTransfer.compound_id == compound_id)
+                .order_by(RepairFundTransfer.quarter.desc())
+            ).scalars()
+        )
         return {"policy": policy, "transfers": rows, "transferred_fen": sum(r.amount_fen for r in rows)}
 
 

@@ -34,9 +34,17 @@ class FeeQuery:
             q = q.where(FeeItem.active.is_(True))
         return list(self.session.execute(q).scalars())
 
-    def bill_rows(self, who: Principal, *, compound_id: int | None = None, period: str | None = None,
-                  status: str | None = None, house_id: int | None = None, offset: int = 0,
-                  limit: int = 50) -> tuple[list[tuple[Bill, str, str]], int]:
+    def bill_rows(
+        self,
+        who: Principal,
+        *,
+        compound_id: int | None = None,
+        period: str | None = None,
+        status: str | None = None,
+        house_id: int | None = None,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> tuple[list[tuple[Bill, str, str]], int]:
         """Bills with their house label and item name, newest month first."""
         base = readable_bills(who)
         if compound_id is not None:
@@ -50,36 +58,63 @@ class FeeQuery:
         sub = base.subquery()
         total = int(self.session.execute(select(func.count()).select_from(sub)).scalar_one())
         rows = self.session.execute(
-            select(Bill, House.label, FeeItem.name).join_from(sub, Bill, Bill.id == sub.c.id)
-            .join(House, House.id == Bill.house_id).join(FeeItem, FeeItem.id == Bill.item_id)
-            .order_by(Bill.period.desc(), House.label, Bill.id).offset(offset).limit(limit)).all()
+            select(Bill, House.label, FeeItem.name)
+            .join_from(sub, Bill, Bill.id == sub.c.id)
+            .join(House, House.id == Bill.house_id)
+            .join(FeeItem, FeeItem.id == Bill.item_id)
+            .order_by(Bill.period.desc(), House.label, Bill.id)
+            .offset(offset)
+            .limit(limit)
+        ).all()
         return [(b, label, name) for b, label, name in rows], total
 
     def arrears(self, compound_id: int, *, today: date) -> dict[str, Any]:
         """Overdue open bills as aggregates: houses, bills, amount, per building. No names, no labels."""
         owed = Bill.amount_fen - Bill.paid_fen
-        where = (Bill.compound_id == compound_id, Bill.status == BillStatus.open.value,
-                 Bill.due_on < today)
-        total = self.session.execute(select(func.count(func.distinct(Bill.house_id)), func.count(),
-                                            func.coalesce(func.sum(owed), 0)).where(*where)).one()
+        where = (Bill.compound_id == compound_id, Bill.status == BillStatus.open.value, Bill.due_on < today)
+        total = self.session.execute(
+            select(func.count(func.distinct(Bill.house_id)), func.count(), func.coalesce(func.sum(owed), 0)).where(
+                *where
+            )
+        ).one()
         per = self.session.execute(
             select(Building.name, func.count(func.distinct(Bill.house_id)), func.coalesce(func.sum(owed), 0))
-            .join(House, House.id == Bill.house_id).join(Building, Building.id == House.building_id)
-            .where(*where).group_by(Building.id, Building.name).order_by(Building.id)).all()
-        return {"houses": int(total[0]), "bills": int(total[1]), "amount_fen": int(total[2]),
-                "by_building": [{"building": n, "houses": int(h), "amount_fen": int(a)} for n, h, a in per]}
+            .join(House, House.id == Bill.house_id)
+            .join(Building, Building.id == House.building_id)
+            .where(*where)
+            .group_by(Building.id, Building.name)
+            .order_by(Building.id)
+        ).all()
+        return {
+            "houses": int(total[0]),
+            "bills": int(total[1]),
+            "amount_fen": int(total[2]),
+            "by_building": [{"building": n, "houses": int(h), "amount_fen": int(a)} for n, h, a in per],
+        }
 
     def payments_of(self, bill_ids: list[int]) -> list[Payment]:
         if not bill_ids:
             return []
-        return list(self.session.execute(select(Payment).where(Payment.bill_id.in_(bill_ids))
-                                         .order_by(Payment.id)).scalars())
+        return list(
+            self.session.execute(select(Payment).where(Payment.bill_id.in_(bill_ids)).order_by(Payment.id)).scalars()
+        )
 
     def income(self, compound_id: int, *, limit: int = 200) -> list[CommonIncome]:
-        return list(self.session.execute(select(CommonIncome).where(CommonIncome.compound_id == compound_id)
-                                         .order_by(CommonIncome.occurred_on.desc(), CommonIncome.id.desc())
-                                         .limit(limit)).scalars())
+        return list(
+            self.session.execute(
+                select(CommonIncome)
+                .where(CommonIncome.compound_id == compound_id)
+                .order_by(CommonIncome.occurred_on.desc(), CommonIncome.id.desc())
+                .limit(limit)
+            ).scalars()
+        )
 
     def periods(self, compound_id: int) -> list[str]:
-        return list(self.session.execute(select(Bill.period).where(Bill.compound_id == compound_id)
-                                         .group_by(Bill.period).order_by(Bill.period.desc())).scalars())
+        return list(
+            self.session.execute(
+                select(Bill.period)
+                .where(Bill.compound_id == compound_id)
+                .group_by(Bill.period)
+                .order_by(Bill.period.desc())
+            ).scalars()
+        )

@@ -122,24 +122,50 @@ class FeeService:
             staff_scope(by, data.compound_id, Perm.fees_manage)
         if not data.filing_ref.strip():
             raise NotFiled(fields=[{"field": "filing_ref", "message": "required"}])
-        if data.basis == FeeBasis.per_house and data.kind == FeeKind.property and not (data.agreement_ref or "").strip():
+        if (
+            data.basis == FeeBasis.per_house
+            and data.kind == FeeKind.property
+            and not (data.agreement_ref or "").strip()
+        ):
             raise AgreementRequired(fields=[{"field": "agreement_ref", "message": "required"}])
         rate = parse_rate(data.rate)
-        item = FeeItem(compound_id=data.compound_id, code=data.code, name=data.name, kind=data.kind.value,
-                       basis=data.basis.value, rate_fen=rate, filing_ref=data.filing_ref.strip(),
-                       agreement_ref=(data.agreement_ref or "").strip() or None)
+        item = FeeItem(
+            compound_id=data.compound_id,
+            code=data.code,
+            name=data.name,
+            kind=data.kind.value,
+            basis=data.basis.value,
+            rate_fen=rate,
+            filing_ref=data.filing_ref.strip(),
+            agreement_ref=(data.agreement_ref or "").strip() or None,
+        )
         try:
             with session.begin_nested():
                 session.add(item)
                 session.flush()
         except IntegrityError:
-            raise BadAmount(f"fee item code {data.code} exists", zh="收费项目编码已存在",
-                            fields=[{"field": "code", "message": "exists"}]) from None
+            raise BadAmount(
+                f"fee item code {data.code} exists",
+                zh="收费项目编码已存在",
+                fields=[{"field": "code", "message": "exists"}],
+            ) from None
         if by is not None:
-            record_change(session, user_id=by.user_id, compound_id=item.compound_id, entity="fee_item",
-                          entity_id=item.id, action="create", before=None,
-                          after={"code": item.code, "rate_fen": str(item.rate_fen), "basis": item.basis,
-                                 "filing_ref": item.filing_ref, "agreement_ref": item.agreement_ref})
+            record_change(
+                session,
+                user_id=by.user_id,
+                compound_id=item.compound_id,
+                entity="fee_item",
+                entity_id=item.id,
+                action="create",
+                before=None,
+                after={
+                    "code": item.code,
+                    "rate_fen": str(item.rate_fen),
+                    "basis": item.basis,
+                    "filing_ref": item.filing_ref,
+                    "agreement_ref": item.agreement_ref,
+                },
+            )
         return item
 
     # --- billing -------------------------------------------------------------------------------
@@ -150,13 +176,22 @@ class FeeService:
             staff_scope(by, compound_id, Perm.fees_manage)
         due = due_date(period)
         items = FeeQuery(session).items(compound_id)
-        houses = session.execute(select(House).where(House.compound_id == compound_id).order_by(House.id)).scalars().all()
-        vehicles = dict(session.execute(
-            select(Vehicle.house_id, func.count()).where(Vehicle.compound_id == compound_id, Vehicle.active.is_(True),
-                                                         Vehicle.house_id.is_not(None))
-            .group_by(Vehicle.house_id)).all())
-        existing = {(h, i) for h, i in session.execute(select(Bill.house_id, Bill.item_id).where(
-            Bill.compound_id == compound_id, Bill.period == period))}
+        houses = (
+            session.execute(select(House).where(House.compound_id == compound_id).order_by(House.id)).scalars().all()
+        )
+        vehicles = dict(
+            session.execute(
+                select(Vehicle.house_id, func.count())
+                .where(Vehicle.compound_id == compound_id, Vehicle.active.is_(True), Vehicle.house_id.is_not(None))
+                .group_by(Vehicle.house_id)
+            ).all()
+        )
+        existing = {
+            (h, i)
+            for h, i in session.execute(
+                select(Bill.house_id, Bill.item_id).where(Bill.compound_id == compound_id, Bill.period == period)
+            )
+        }
         rows: list[dict[str, Any]] = []
         skipped = developer = 0
         now = utcnow()
@@ -174,13 +209,31 @@ class FeeService:
                 if amount <= 0:
                     continue
                 developer += payer == PayerKind.developer
-                rows.append({"compound_id": compound_id, "house_id": h.id, "item_id": item.id, "period": period,
-                             "payer_kind": payer.value, "quantity": qty, "basis": basis, "amount_fen": amount,
-                             "paid_fen": 0, "refunded_fen": 0, "status": BillStatus.open.value, "due_on": due,
-                             "created_at": now})
+                rows.append(
+                    {
+                        "compound_id": compound_id,
+                        "house_id": h.id,
+                        "item_id": item.id,
+                        "period": period,
+                        "payer_kind": payer.value,
+                        "quantity": qty,
+                        "basis": basis,
+                        "amount_fen": amount,
+                        "paid_fen": 0,
+                        "refunded_fen": 0,
+                        "status": BillStatus.open.value,
+                        "due_on": due,
+                        "created_at": now,
+                    }
+                )
         created = self._insert_bills(session, rows)
-        return BillingResult(period=period, created=created, existing=len(existing) + len(rows) - created,
-                             skipped_no_area=skipped, developer_bills=developer)
+        return BillingResult(
+            period=period,
+            created=created,
+            existing=len(existing) + len(rows) - created,
+            skipped_no_area=skipped,
+            developer_bills=developer,
+        )
 
     def _line(self, h: House, item: FeeItem, vehicles: int) -> tuple[Decimal, dict[str, Any]] | None:
         """Quantity and the record of how it was computed, or None when it cannot be billed."""
@@ -204,12 +257,13 @@ class FeeService:
         else:
             from sqlalchemy.dialects.sqlite import insert
         table = Bill.__table__
-        stmt = (insert(table).on_conflict_do_nothing(index_elements=["house_id", "item_id", "period"])
-                .returning(table.c.id))
+        stmt = (
+            insert(table).on_conflict_do_nothing(index_elements=["house_id", "item_id", "period"]).returning(table.c.id)
+        )
         created = 0
         for k in range(0, len(rows), 1000):
             # RETURNING lists only the rows this statement inserted (rowcount is unreliable for batches).
-            created += len(session.execute(stmt, rows[k:k + 1000]).all())
+            created += len(session.execute(stmt, rows[k : k + 1000]).all())
         return created
 
     # --- reading -------------------------------------------------------------------------------
@@ -221,17 +275,28 @@ class FeeService:
         return bill
 
     # --- paying --------------------------------------------------------------------------------
-    def counter_payment(self, session: Session, *, by: Principal, bill_id: int, amount: str,
-                        channel: PayChannel = PayChannel.counter_cash) -> Payment:
+    def counter_payment(
+        self,
+        session: Session,
+        *,
+        by: Principal,
+        bill_id: int,
+        amount: str,
+        channel: PayChannel = PayChannel.counter_cash,
+    ) -> Payment:
         """R-M7: the staffed counter (cash, card, staff-assisted) always exists beside the app."""
         bill = self.get_bill(session, by=by, bill_id=bill_id)
         staff_scope(by, bill.compound_id, Perm.fees_collect)
         if channel not in COUNTER_CHANNELS:
-            raise BadAmount("channel must be a counter channel", zh="柜台收费方式无效",
-                            fields=[{"field": "channel", "message": "counter only"}])
+            raise BadAmount(
+                "channel must be a counter channel",
+                zh="柜台收费方式无效",
+                fields=[{"field": "channel", "message": "counter only"}],
+            )
         fen = parse_yuan(amount)
-        return self._apply(session, bill, fen, channel=channel, provider="counter",
-                           txn="C" + secrets.token_hex(12), user_id=by.user_id)
+        return self._apply(
+            session, bill, fen, channel=channel, provider="counter", txn="C" + secrets.token_hex(12), user_id=by.user_id
+        )
 
     def open_online(self, session: Session, *, by: Principal, bill_id: int, provider: str = "sim") -> PaymentIntent:
         """The payer's own bill only; the order is for exactly what is still owed."""
@@ -241,9 +306,14 @@ class FeeService:
             raise BillAlreadyPaid()
         if provider not in PROVIDERS:
             raise OrderNotFound(f"unknown provider {provider}")
-        intent = PaymentIntent(compound_id=bill.compound_id, order_no="P" + secrets.token_hex(12).upper(),
-                               bill_id=bill.id, provider=provider, amount_fen=bill.amount_fen - bill.paid_fen,
-                               user_id=by.user_id)
+        intent = PaymentIntent(
+            compound_id=bill.compound_id,
+            order_no="P" + secrets.token_hex(12).upper(),
+            bill_id=bill.id,
+            provider=provider,
+            amount_fen=bill.amount_fen - bill.paid_fen,
+            user_id=by.user_id,
+        )
         session.add(intent)
         session.flush()
         return intent
@@ -266,16 +336,19 @@ class FeeService:
         prior = self._payment_by_txn(session, provider, note.txn_id)
         if prior is not None:
             return prior
-        intent = session.execute(select(PaymentIntent).where(PaymentIntent.order_no == note.order_no,
-                                                             PaymentIntent.provider == provider)).scalar_one_or_none()
+        intent = session.execute(
+            select(PaymentIntent).where(PaymentIntent.order_no == note.order_no, PaymentIntent.provider == provider)
+        ).scalar_one_or_none()
         if intent is None:
             raise OrderNotFound()
         if note.amount_fen != intent.amount_fen:
             raise OrderMismatch(f"amount {note.amount_fen} != order {intent.amount_fen}")
         target = IntentStatus.succeeded if note.success else IntentStatus.failed
-        won = session.execute(update(PaymentIntent).where(PaymentIntent.id == intent.id,
-                                                          PaymentIntent.status == IntentStatus.pending.value)
-                              .values(status=target.value, completed_at=utcnow()))
+        won = session.execute(
+            update(PaymentIntent)
+            .where(PaymentIntent.id == intent.id, PaymentIntent.status == IntentStatus.pending.value)
+            .values(status=target.value, completed_at=utcnow())
+        )
         if won.rowcount != 1:  # type: ignore[attr-defined]
             # Another delivery of this order finished first: report what it recorded.
             prior = self._payment_by_txn(session, provider, note.txn_id)
@@ -284,28 +357,52 @@ class FeeService:
             session.refresh(intent)
             if intent.status == IntentStatus.failed or not note.success:
                 return None
-            raise OrderMismatch("the order was already settled with another transaction",
-                                zh="该订单已由另一笔交易完成")
+            raise OrderMismatch("the order was already settled with another transaction", zh="该订单已由另一笔交易完成")
         if not note.success:
             return None
         bill = session.get(Bill, intent.bill_id)
         assert bill is not None
-        return self._apply(session, bill, note.amount_fen, channel=PayChannel.online, provider=provider,
-                           txn=note.txn_id, user_id=intent.user_id)
+        return self._apply(
+            session,
+            bill,
+            note.amount_fen,
+            channel=PayChannel.online,
+            provider=provider,
+            txn=note.txn_id,
+            user_id=intent.user_id,
+        )
 
     def _payment_by_txn(self, session: Session, provider: str, txn: str) -> Payment | None:
-        return session.execute(select(Payment).where(Payment.provider == provider,
-                                                     Payment.provider_txn == txn)).scalar_one_or_none()
+        return session.execute(
+            select(Payment).where(Payment.provider == provider, Payment.provider_txn == txn)
+        ).scalar_one_or_none()
 
-    def _apply(self, session: Session, bill: Bill, fen: int, *, channel: PayChannel, provider: str, txn: str,
-               user_id: int | None) -> Payment:
+    def _apply(
+        self,
+        session: Session,
+        bill: Bill,
+        fen: int,
+        *,
+        channel: PayChannel,
+        provider: str,
+        txn: str,
+        user_id: int | None,
+    ) -> Payment:
         """Record the payment and move the bill's total in one compare-and-set."""
         if bill.status == BillStatus.paid:
             raise BillAlreadyPaid()
         try:
             with session.begin_nested():
-                payment = Payment(compound_id=bill.compound_id, bill_id=bill.id, amount_fen=fen, channel=channel.value,
-                                  provider=provider, provider_txn=txn, receipt_no=_receipt_no("R"), user_id=user_id)
+                payment = Payment(
+                    compound_id=bill.compound_id,
+                    bill_id=bill.id,
+                    amount_fen=fen,
+                    channel=channel.value,
+                    provider=provider,
+                    provider_txn=txn,
+                    receipt_no=_receipt_no("R"),
+                    user_id=user_id,
+                )
                 session.add(payment)
                 session.flush()
         except IntegrityError:
@@ -315,18 +412,23 @@ class FeeService:
             return prior
         new_paid = Bill.paid_fen + fen
         res = session.execute(
-            update(Bill).where(Bill.id == bill.id, Bill.status == BillStatus.open.value,
-                               Bill.paid_fen + fen <= Bill.amount_fen)
-            .values(paid_fen=new_paid,
-                    status=case((new_paid >= Bill.amount_fen, BillStatus.paid.value), else_=BillStatus.open.value),
-                    paid_at=case((new_paid >= Bill.amount_fen, utcnow()), else_=Bill.paid_at))
-            .execution_options(synchronize_session=False))
+            update(Bill)
+            .where(Bill.id == bill.id, Bill.status == BillStatus.open.value, Bill.paid_fen + fen <= Bill.amount_fen)
+            .values(
+                paid_fen=new_paid,
+                status=case((new_paid >= Bill.amount_fen, BillStatus.paid.value), else_=BillStatus.open.value),
+                paid_at=case((new_paid >= Bill.amount_fen, utcnow()), else_=Bill.paid_at),
+            )
+            .execution_options(synchronize_session=False)
+        )
         if res.rowcount != 1:  # type: ignore[attr-defined]
             session.refresh(bill)
             if bill.status == BillStatus.paid:
                 raise BillAlreadyPaid()
-            raise Overpayment(f"at most {yuan(bill.amount_fen - bill.paid_fen)} yuan is due",
-                              zh=f"最多应缴 {yuan(bill.amount_fen - bill.paid_fen)} 元")
+            raise Overpayment(
+                f"at most {yuan(bill.amount_fen - bill.paid_fen)} yuan is due",
+                zh=f"最多应缴 {yuan(bill.amount_fen - bill.paid_fen)} 元",
+            )
         session.refresh(bill)
         return payment
 
@@ -336,20 +438,39 @@ class FeeService:
         bill = self.get_bill(session, by=by, bill_id=bill_id)
         staff_scope(by, bill.compound_id, Perm.fees_manage)
         fen = parse_yuan(amount)
-        res = session.execute(update(Bill).where(Bill.id == bill.id, Bill.paid_fen - Bill.refunded_fen >= fen)
-                              .values(refunded_fen=Bill.refunded_fen + fen)
-                              .execution_options(synchronize_session=False))
+        res = session.execute(
+            update(Bill)
+            .where(Bill.id == bill.id, Bill.paid_fen - Bill.refunded_fen >= fen)
+            .values(refunded_fen=Bill.refunded_fen + fen)
+            .execution_options(synchronize_session=False)
+        )
         if res.rowcount != 1:  # type: ignore[attr-defined]
             session.refresh(bill)
-            raise RefundTooLarge(f"at most {yuan(bill.paid_fen - bill.refunded_fen)} yuan can be refunded",
-                                 zh=f"最多可退 {yuan(bill.paid_fen - bill.refunded_fen)} 元")
-        r = Refund(compound_id=bill.compound_id, bill_id=bill.id, amount_fen=fen, reason=reason.strip(),
-                   receipt_no=_receipt_no("F"), user_id=by.user_id)
+            raise RefundTooLarge(
+                f"at most {yuan(bill.paid_fen - bill.refunded_fen)} yuan can be refunded",
+                zh=f"最多可退 {yuan(bill.paid_fen - bill.refunded_fen)} 元",
+            )
+        r = Refund(
+            compound_id=bill.compound_id,
+            bill_id=bill.id,
+            amount_fen=fen,
+            reason=reason.strip(),
+            receipt_no=_receipt_no("F"),
+            user_id=by.user_id,
+        )
         session.add(r)
         session.flush()
         session.refresh(bill)
-        record_change(session, user_id=by.user_id, compound_id=bill.compound_id, entity="fee_bill", entity_id=bill.id,
-                      action="refund", before=None, after={"refund_fen": fen, "reason": r.reason})
+        record_change(
+            session,
+            user_id=by.user_id,
+            compound_id=bill.compound_id,
+            entity="fee_bill",
+            entity_id=bill.id,
+            action="refund",
+            before=None,
+            after={"refund_fen": fen, "reason": r.reason},
+        )
         return r
 
     # --- arrears -------------------------------------------------------------------------------
@@ -361,8 +482,9 @@ class FeeService:
                 raise NotFound(f"compound {compound_id} not found", zh="未找到该小区")
         return FeeQuery(session).arrears(compound_id, today=today)
 
-    def send_reminders(self, session: Session, *, by: Principal | None, compound_id: int, period: str,
-                       deadline: date, today: date) -> tuple[int, int]:
+    def send_reminders(
+        self, session: Session, *, by: Principal | None, compound_id: int, period: str, deadline: date, today: date
+    ) -> tuple[int, int]:
         """A private in-app reminder with a deadline to each owing household (R-M1), once per month."""
         from anju.notices.enums import Audience, NoticeKind, TargetKind
         from anju.notices.schemas import NoticeCreate
@@ -372,27 +494,60 @@ class FeeService:
             staff_scope(by, compound_id, Perm.fees_manage)
         parse_period(period)
         if deadline < today + timedelta(days=MIN_REMINDER_DAYS):
-            raise DeadlineTooSoon(f"the deadline must be at least {MIN_REMINDER_DAYS} days away",
-                                  zh=f"催缴期限至少 {MIN_REMINDER_DAYS} 天", fields=[{"field": "deadline",
-                                                                                "message": "too soon"}])
+            raise DeadlineTooSoon(
+                f"the deadline must be at least {MIN_REMINDER_DAYS} days away",
+                zh=f"催缴期限至少 {MIN_REMINDER_DAYS} 天",
+                fields=[{"field": "deadline", "message": "too soon"}],
+            )
         owed = session.execute(
             select(Bill.house_id, func.sum(Bill.amount_fen - Bill.paid_fen))
-            .where(Bill.compound_id == compound_id, Bill.period == period, Bill.status == BillStatus.open.value,
-                   Bill.payer_kind == PayerKind.owner.value).group_by(Bill.house_id).order_by(Bill.house_id)).all()
-        done = set(session.execute(select(ArrearsReminder.house_id).where(
-            ArrearsReminder.compound_id == compound_id, ArrearsReminder.period == period)).scalars())
+            .where(
+                Bill.compound_id == compound_id,
+                Bill.period == period,
+                Bill.status == BillStatus.open.value,
+                Bill.payer_kind == PayerKind.owner.value,
+            )
+            .group_by(Bill.house_id)
+            .order_by(Bill.house_id)
+        ).all()
+        done = set(
+            session.execute(
+                select(ArrearsReminder.house_id).where(
+                    ArrearsReminder.compound_id == compound_id, ArrearsReminder.period == period
+                )
+            ).scalars()
+        )
         sent = 0
         for house_id, amount in owed:
             if house_id in done:
                 continue
-            notice = notice_service.publish(session, by=None, data=NoticeCreate(
-                compound_id=compound_id, kind=NoticeKind.arrears, title=f"{period} 物业费缴费提醒 / Fee reminder",
-                body=(f"您家 {period} 账单尚有 {yuan(int(amount))} 元未缴，请于 {deadline.isoformat()} 前通过线上或物业服务中心柜台缴纳。"
-                      f"如有疑问请联系物业。\nYour {period} bills have {yuan(int(amount))} yuan outstanding; please pay "
-                      f"online or at the service counter by {deadline.isoformat()}."),
-                target_kind=TargetKind.house, target_id=house_id, audience=Audience.owners))
-            session.add(ArrearsReminder(compound_id=compound_id, house_id=house_id, period=period,
-                                        amount_fen=int(amount), deadline=deadline, notice_id=notice.id))
+            notice = notice_service.publish(
+                session,
+                by=None,
+                data=NoticeCreate(
+                    compound_id=compound_id,
+                    kind=NoticeKind.arrears,
+                    title=f"{period} 物业费缴费提醒 / Fee reminder",
+                    body=(
+                        f"您家 {period} 账单尚有 {yuan(int(amount))} 元未缴，请于 {deadline.isoformat()} 前通过线上或物业服务中心柜台缴纳。"
+                        f"如有疑问请联系物业。\nYour {period} bills have {yuan(int(amount))} yuan outstanding; please pay "
+                        f"online or at the service counter by {deadline.isoformat()}."
+                    ),
+                    target_kind=TargetKind.house,
+                    target_id=house_id,
+                    audience=Audience.owners,
+                ),
+            )
+            session.add(
+                ArrearsReminder(
+                    compound_id=compound_id,
+                    house_id=house_id,
+                    period=period,
+                    amount_fen=int(amount),
+                    deadline=deadline,
+                    notice_id=notice.id,
+                )
+            )
             sent += 1
         session.flush()
         return sent, len(done)
@@ -406,11 +561,21 @@ class FeeService:
         staff_scope(by, compound_id, Perm.fees_manage)
         agg = self.arrears(session, by=by, compound_id=compound_id, today=today)
         lines = [f"{b['building']}：{b['houses']} 户，{yuan(b['amount_fen'])} 元" for b in agg["by_building"]]
-        body = (f"截至 {today.isoformat()}，本小区逾期未缴物业费 {agg['houses']} 户，合计 {yuan(agg['amount_fen'])} 元。\n"
-                + "\n".join(lines) + "\n（仅公示汇总数据，不公布个人信息。）")
-        return notice_service.publish(session, by=by, data=NoticeCreate(
-            compound_id=compound_id, kind=NoticeKind.disclosure, title=f"物业费收缴情况公示（{today.isoformat()}）",
-            body=body))
+        body = (
+            f"截至 {today.isoformat()}，本小区逾期未缴物业费 {agg['houses']} 户，合计 {yuan(agg['amount_fen'])} 元。\n"
+            + "\n".join(lines)
+            + "\n（仅公示汇总数据，不公布个人信息。）"
+        )
+        return notice_service.publish(
+            session,
+            by=by,
+            data=NoticeCreate(
+                compound_id=compound_id,
+                kind=NoticeKind.disclosure,
+                title=f"物业费收缴情况公示（{today.isoformat()}）",
+                body=body,
+            ),
+        )
 
     def publish_income_report(self, session: Session, *, by: Principal, compound_id: int, today: date) -> Any:
         """R-M3/R-M6: the common-income ledger published to owners (公示), lines and net total."""
@@ -420,21 +585,35 @@ class FeeService:
 
         staff_scope(by, compound_id, Perm.fees_manage)
         led = self.ledger(session, by=by, compound_id=compound_id)
-        lines = [f"{r.occurred_on.isoformat()} {r.description}：收入 {yuan(r.gross_fen)} 元，成本 {yuan(r.cost_fen)} 元"
-                 for r in led["rows"]]
-        body = (f"截至 {today.isoformat()}，公共收益合计收入 {yuan(led['gross_fen'])} 元，扣除有据成本 "
-                f"{yuan(led['cost_fen'])} 元，净收益 {yuan(led['net_fen'])} 元，归全体业主所有。\n" + "\n".join(lines))
-        return notice_service.publish(session, by=by, data=NoticeCreate(
-            compound_id=compound_id, kind=NoticeKind.disclosure, title=f"公共收益公示（{today.isoformat()}）",
-            body=body[:5000]))
+        lines = [
+            f"{r.occurred_on.isoformat()} {r.description}：收入 {yuan(r.gross_fen)} 元，成本 {yuan(r.cost_fen)} 元"
+            for r in led["rows"]
+        ]
+        body = (
+            f"截至 {today.isoformat()}，公共收益合计收入 {yuan(led['gross_fen'])} 元，扣除有据成本 "
+            f"{yuan(led['cost_fen'])} 元，净收益 {yuan(led['net_fen'])} 元，归全体业主所有。\n" + "\n".join(lines)
+        )
+        return notice_service.publish(
+            session,
+            by=by,
+            data=NoticeCreate(
+                compound_id=compound_id,
+                kind=NoticeKind.disclosure,
+                title=f"公共收益公示（{today.isoformat()}）",
+                body=body[:5000],
+            ),
+        )
 
     def last_disclosure(self, session: Session, *, compound_id: int, today: date) -> dict[str, Any]:
         """R-M6: when fees/income were last published, and whether the quarterly publication is overdue."""
         from anju.notices.enums import NoticeKind
         from anju.notices.models import Notice
 
-        last = session.execute(select(func.max(Notice.published_at)).where(
-            Notice.compound_id == compound_id, Notice.kind == NoticeKind.disclosure.value)).scalar_one()
+        last = session.execute(
+            select(func.max(Notice.published_at)).where(
+                Notice.compound_id == compound_id, Notice.kind == NoticeKind.disclosure.value
+            )
+        ).scalar_one()
         overdue = last is None or (today - last.date()).days > DISCLOSURE_EVERY_DAYS
         return {"last": last, "overdue": overdue}
 
@@ -446,14 +625,27 @@ class FeeService:
         gross = parse_yuan(data.gross, field="gross")
         cost = 0 if str(data.cost).strip() in ("", "0", "0.00") else parse_yuan(data.cost, field="cost")
         if cost and not (data.cost_doc or "").strip():
-            raise BadAmount("a cost needs its document (invoice or contract)", zh="扣除成本须注明凭证",
-                            fields=[{"field": "cost_doc", "message": "required"}])
+            raise BadAmount(
+                "a cost needs its document (invoice or contract)",
+                zh="扣除成本须注明凭证",
+                fields=[{"field": "cost_doc", "message": "required"}],
+            )
         if cost > gross:
-            raise BadAmount("cost exceeds gross income", zh="成本不能超过收入",
-                            fields=[{"field": "cost", "message": "exceeds gross"}])
-        row = CommonIncome(compound_id=data.compound_id, occurred_on=data.occurred_on, kind=data.kind.value,
-                           description=data.description, gross_fen=gross, cost_fen=cost,
-                           cost_doc=(data.cost_doc or "").strip() or None, user_id=by.user_id if by else None)
+            raise BadAmount(
+                "cost exceeds gross income",
+                zh="成本不能超过收入",
+                fields=[{"field": "cost", "message": "exceeds gross"}],
+            )
+        row = CommonIncome(
+            compound_id=data.compound_id,
+            occurred_on=data.occurred_on,
+            kind=data.kind.value,
+            description=data.description,
+            gross_fen=gross,
+            cost_fen=cost,
+            cost_doc=(data.cost_doc or "").strip() or None,
+            user_id=by.user_id if by else None,
+        )
         session.add(row)
         session.flush()
         return row
@@ -468,8 +660,14 @@ class FeeService:
         from anju.fees.repair_fund import repair_fund_service  # builds on this module
 
         moved = repair_fund_service.summary(session, compound_id)["transferred_fen"]
-        return {"rows": rows, "gross_fen": gross, "cost_fen": cost, "net_fen": gross - cost,
-                "repair_fund_fen": moved, "balance_fen": gross - cost - moved}
+        return {
+            "rows": rows,
+            "gross_fen": gross,
+            "cost_fen": cost,
+            "net_fen": gross - cost,
+            "repair_fund_fen": moved,
+            "balance_fen": gross - cost - moved,
+        }
 
 
 fee_service = FeeService()

@@ -12,9 +12,11 @@ votes_app = typer.Typer(help="Owner votes: verification of ballots and tallies")
 
 
 @votes_app.command("verify")
-def verify(vote_id: int,
-           database_url: Annotated[Optional[str], typer.Option("--database-url")] = None,  # noqa: UP045
-           as_json: Annotated[bool, typer.Option("--json", help="print the full report as JSON")] = False) -> None:
+def verify(
+    vote_id: int,
+    database_url: Annotated[Optional[str], typer.Option("--database-url")] = None,  # noqa: UP045
+    as_json: Annotated[bool, typer.Option("--json", help="print the full report as JSON")] = False,
+) -> None:
     """Recompute the ballot and event hash chains, the electorate and the tally; exit 1 if anything was tampered."""
     if database_url:
         os.environ["ANJU_DATABASE_URL"] = database_url
@@ -37,11 +39,15 @@ def verify(vote_id: int,
         typer.echo(f"  ballot chain: {'intact' if not r.tampered_ballots else f'TAMPERED rows {r.tampered_ballots}'}")
         typer.echo(f"  event chain:  {'intact' if not r.tampered_events else f'TAMPERED rows {r.tampered_events}'}")
         typer.echo(f"  electorate:   {'as published' if r.electorate_intact else 'CHANGED since publication'}")
-        typer.echo(f"  tally:        {({None: 'not tallied yet', True: 'matches a recount'}).get(r.tally_matches, 'DIFFERS from a recount')}")
+        typer.echo(
+            f"  tally:        {({None: 'not tallied yet', True: 'matches a recount'}).get(r.tally_matches, 'DIFFERS from a recount')}"
+        )
         for p in r.problems:
             typer.echo(f"  problem: {p}")
         for item in r.recount:
-            typer.echo(f"  item {item['position']}: {item['official']} (participants {item['participating']['owners']}"
-                       f"/{item['total']['owners']}, yes {item['yes']['owners']})")
+            typer.echo(
+                f"  item {item['position']}: {item['official']} (participants {item['participating']['owners']}"
+                f"/{item['total']['owners']}, yes {item['yes']['owners']})"
+            )
         typer.echo("OK" if r.ok else "TAMPERING DETECTED")
     raise typer.Exit(0 if r.ok else 1)

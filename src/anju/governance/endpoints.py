@@ -57,20 +57,43 @@ _STATE = {404: VoteNotFound.doc(), 409: VoteStateConflict.doc()}
 
 def vote_read(session: ReadSession, vote: Vote) -> VoteRead:
     items = [AgendaItemRead.model_validate(i) for i in VoteRepository(session).items(vote.id)]
-    return VoteRead(id=vote.id, compound_id=vote.compound_id, title=vote.title, description=vote.description,
-                    matter_type=vote.matter_type, threshold=THRESHOLD_OF[vote.matter_type].value,
-                    subject_house_id=vote.subject_house_id, state=vote.state, opens_at=vote.opens_at,
-                    closes_at=vote.closes_at, published_at=vote.published_at, closed_at=vote.closed_at,
-                    announced_at=vote.announced_at, results_due_at=vote.results_due_at,
-                    publication_overdue=vote.publication_overdue, deem_unreturned=vote.deem_unreturned,
-                    deem_rule_clause=vote.deem_rule_clause, announcement=vote.announcement, items=items)
+    return VoteRead(
+        id=vote.id,
+        compound_id=vote.compound_id,
+        title=vote.title,
+        description=vote.description,
+        matter_type=vote.matter_type,
+        threshold=THRESHOLD_OF[vote.matter_type].value,
+        subject_house_id=vote.subject_house_id,
+        state=vote.state,
+        opens_at=vote.opens_at,
+        closes_at=vote.closes_at,
+        published_at=vote.published_at,
+        closed_at=vote.closed_at,
+        announced_at=vote.announced_at,
+        results_due_at=vote.results_due_at,
+        publication_overdue=vote.publication_overdue,
+        deem_unreturned=vote.deem_unreturned,
+        deem_rule_clause=vote.deem_rule_clause,
+        announcement=vote.announcement,
+        items=items,
+    )
 
 
 def receipt_read(session: ReadSession, ballot: Ballot) -> ReceiptRead:
-    labels = [h.house_label for h in VoteRepository(session).elector_houses(ballot.vote_id)
-              if h.elector_id == ballot.elector_id]
-    return ReceiptRead(vote_id=ballot.vote_id, receipt=ballot.row_hash, seq=ballot.seq, channel=ballot.channel,
-                       cast_at=ballot.cast_at, house_labels=labels)
+    labels = [
+        h.house_label
+        for h in VoteRepository(session).elector_houses(ballot.vote_id)
+        if h.elector_id == ballot.elector_id
+    ]
+    return ReceiptRead(
+        vote_id=ballot.vote_id,
+        receipt=ballot.row_hash,
+        seq=ballot.seq,
+        channel=ballot.channel,
+        cast_at=ballot.cast_at,
+        house_labels=labels,
+    )
 
 
 def _reader(who: CurrentPrincipal) -> None:
@@ -79,8 +102,9 @@ def _reader(who: CurrentPrincipal) -> None:
 
 
 @router.get("", response_model=list[VoteRead])
-def list_votes(who: CurrentPrincipal, session: ReadSession, compound_id: int | None = None,
-               state: VoteState | None = None) -> list[VoteRead]:
+def list_votes(
+    who: CurrentPrincipal, session: ReadSession, compound_id: int | None = None, state: VoteState | None = None
+) -> list[VoteRead]:
     """Votes of my compound(s); owners do not see drafts."""
     _reader(who)
     votes = VoteRepository(session).list(who, compound_id=compound_id, states=[state] if state else None)
@@ -159,32 +183,50 @@ def participation(vote_id: int, who: VoteReader, session: ReadSession) -> Partic
     """Live participation by headcount and area against the whole electorate."""
     vote = vote_service.get(session, by=who, vote_id=vote_id)
     p = vote_service.participation(session, vote)
-    return ParticipationRead(vote_id=vote.id, state=vote.state, total_owners=p.total.owners,
-                             total_area=to_decimal(p.total.area), owners=p.returned.owners,
-                             area=to_decimal(p.returned.area), owners_share=str(p.owners_share),
-                             area_share=str(p.area_share), quorum_reached=p.quorum)
+    return ParticipationRead(
+        vote_id=vote.id,
+        state=vote.state,
+        total_owners=p.total.owners,
+        total_area=to_decimal(p.total.area),
+        owners=p.returned.owners,
+        area=to_decimal(p.returned.area),
+        owners_share=str(p.owners_share),
+        area_share=str(p.area_share),
+        quorum_reached=p.quorum,
+    )
 
 
-@router.post("/{vote_id}/ballots", response_model=ReceiptRead, status_code=201,
-             responses={409: AlreadyVoted.doc(), 403: NotAnOwner.doc(), 422: BallotMismatch.doc(),
-                        404: VoteNotFound.doc()})
+@router.post(
+    "/{vote_id}/ballots",
+    response_model=ReceiptRead,
+    status_code=201,
+    responses={409: AlreadyVoted.doc(), 403: NotAnOwner.doc(), 422: BallotMismatch.doc(), 404: VoteNotFound.doc()},
+)
 def cast_ballot(vote_id: int, body: BallotIn, who: Owner, session: WriteSession) -> ReceiptRead:
     """Cast my ballot for the owner of a house I own (or hold a recorded proxy for); returns my receipt."""
     ballot = vote_service.cast(session, by=who, vote_id=vote_id, house_id=body.house_id, choices=body.choices)
     return receipt_read(session, ballot)
 
 
-@router.post("/{vote_id}/paper-ballots", response_model=ReceiptRead, status_code=201,
-             responses={409: AlreadyVoted.doc(), 422: BallotMismatch.doc(), 404: VoteNotFound.doc()})
+@router.post(
+    "/{vote_id}/paper-ballots",
+    response_model=ReceiptRead,
+    status_code=201,
+    responses={409: AlreadyVoted.doc(), 422: BallotMismatch.doc(), 404: VoteNotFound.doc()},
+)
 def enter_paper_ballot(vote_id: int, body: PaperBallotIn, who: VoteManager, session: WriteSession) -> ReceiptRead:
     """Enter a paper ballot (marked as paper, R-V16); refused if the owner already voted online."""
-    ballot = vote_service.cast_paper(session, by=who, vote_id=vote_id, house_id=body.house_id,
-                                     choices=body.choices, paper_ref=body.paper_ref)
+    ballot = vote_service.cast_paper(
+        session, by=who, vote_id=vote_id, house_id=body.house_id, choices=body.choices, paper_ref=body.paper_ref
+    )
     return receipt_read(session, ballot)
 
 
-@router.post("/{vote_id}/paper-requests", status_code=201,
-             responses={409: AlreadyVoted.doc(), 403: NotAnOwner.doc(), 404: VoteNotFound.doc()})
+@router.post(
+    "/{vote_id}/paper-requests",
+    status_code=201,
+    responses={409: AlreadyVoted.doc(), 403: NotAnOwner.doc(), 404: VoteNotFound.doc()},
+)
 def request_paper_ballot(vote_id: int, body: PaperRequestIn, who: Owner, session: WriteSession) -> dict[str, int]:
     """Ask for a paper ballot instead of voting online (R-V16); staff enter it, marked as paper."""
     req = vote_service.request_paper(session, by=who, vote_id=vote_id, house_id=body.house_id)
@@ -194,8 +236,9 @@ def request_paper_ballot(vote_id: int, body: PaperRequestIn, who: Owner, session
 @router.post("/{vote_id}/proxies", response_model=ProxyRead, status_code=201)
 def record_proxy(vote_id: int, body: ProxyIn, who: VoteManager, session: WriteSession) -> ProxyRead:
     """Record an owner's written proxy for a tenant or other user (R-V8)."""
-    proxy = vote_service.record_proxy(session, by=who, vote_id=vote_id, house_id=body.house_id,
-                                      person_id=body.person_id, document=body.document)
+    proxy = vote_service.record_proxy(
+        session, by=who, vote_id=vote_id, house_id=body.house_id, person_id=body.person_id, document=body.document
+    )
     return ProxyRead.model_validate(proxy)
 
 
@@ -206,8 +249,14 @@ def results(vote_id: int, who: CurrentPrincipal, session: ReadSession) -> Result
     vote, tallied = vote_service.results(session, by=who, vote_id=vote_id)
     if tallied is None:
         raise VotingClosed("not tallied yet", zh="尚未计票")
-    return ResultsRead(vote_id=vote.id, state=vote.state, tallied_at=tallied.at, announced_at=vote.announced_at,
-                       ballots=int(tallied.payload["ballots"]), items=list(tallied.payload["items"]))
+    return ResultsRead(
+        vote_id=vote.id,
+        state=vote.state,
+        tallied_at=tallied.at,
+        announced_at=vote.announced_at,
+        ballots=int(tallied.payload["ballots"]),
+        items=list(tallied.payload["items"]),
+    )
 
 
 @router.post("/{vote_id}/announce", response_model=VoteRead, responses=_STATE)
@@ -228,8 +277,15 @@ def verify(vote_id: int, who: VoteReader, session: ReadSession) -> VerifyRead:
     """Recompute the ballot and event chains, the electorate and the tally from scratch; name tampered rows."""
     vote = vote_service.get(session, by=who, vote_id=vote_id)
     r = vote_service.verify(session, vote)
-    return VerifyRead(vote_id=vote.id, ok=r.ok, ballots=r.ballots, events=r.events,
-                      tampered_ballots=r.tampered_ballots, tampered_events=r.tampered_events,
-                      electorate_intact=r.electorate_intact, tally_matches=r.tally_matches,
-                      problems=r.problems, recount=r.recount)
-
+    return VerifyRead(
+        vote_id=vote.id,
+        ok=r.ok,
+        ballots=r.ballots,
+        events=r.events,
+        tampered_ballots=r.tampered_ballots,
+        tampered_events=r.tampered_events,
+        electorate_intact=r.electorate_intact,
+        tally_matches=r.tally_matches,
+        problems=r.problems,
+        recount=r.recount,
+    )

@@ -28,11 +28,20 @@ class Threshold(StrEnum):
 
 
 THRESHOLD_OF: dict[MatterType, Threshold] = {
-    **{m: Threshold.majority for m in (MatterType.rules_of_procedure, MatterType.management_statute,
-                                        MatterType.elect_committee, MatterType.hire_property_company,
-                                        MatterType.use_repair_fund, MatterType.other_major)},
-    **{m: Threshold.three_quarters for m in (MatterType.raise_repair_fund, MatterType.rebuild,
-                                              MatterType.change_common_use)},
+    **dict.fromkeys(
+        (
+            MatterType.rules_of_procedure,
+            MatterType.management_statute,
+            MatterType.elect_committee,
+            MatterType.hire_property_company,
+            MatterType.use_repair_fund,
+            MatterType.other_major,
+        ),
+        Threshold.majority,
+    ),
+    **dict.fromkeys(
+        (MatterType.raise_repair_fund, MatterType.rebuild, MatterType.change_common_use), Threshold.three_quarters
+    ),
     MatterType.residence_to_business: Threshold.unanimity,
 }
 

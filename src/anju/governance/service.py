@@ -20,13 +20,13 @@ from sqlalchemy import text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from anju.core import events
 from anju.core.audit import (
     _digest as chain_digest,  # the spine's hash-chain digest, reused on purpose
 )
 from anju.core.auth import Principal
 from anju.core.db import utcnow
 from anju.core.errors import Conflict, NotFound
-from anju.core import events
 from anju.core.rbac import Perm
 from anju.governance import tally as arith
 from anju.governance.enums import (
@@ -85,14 +85,29 @@ def _iso(at: datetime | None) -> str | None:
 
 def ballot_payload(b: Any) -> dict[str, Any]:
     """The chained content of a ballot (an ORM object or a plain row)."""
-    return {"vote_id": b.vote_id, "seq": b.seq, "elector_id": b.elector_id, "channel": str(b.channel),
-            "cast_by_user_id": b.cast_by_user_id, "cast_by_person_id": b.cast_by_person_id,
-            "proxy_id": b.proxy_id, "paper_ref": b.paper_ref, "choices": b.choices, "cast_at": _iso(b.cast_at)}
+    return {
+        "vote_id": b.vote_id,
+        "seq": b.seq,
+        "elector_id": b.elector_id,
+        "channel": str(b.channel),
+        "cast_by_user_id": b.cast_by_user_id,
+        "cast_by_person_id": b.cast_by_person_id,
+        "proxy_id": b.proxy_id,
+        "paper_ref": b.paper_ref,
+        "choices": b.choices,
+        "cast_at": _iso(b.cast_at),
+    }
 
 
 def event_payload(e: VoteEvent) -> dict[str, Any]:
-    return {"vote_id": e.vote_id, "seq": e.seq, "kind": str(e.kind), "at": _iso(e.at),
-            "by_user_id": e.by_user_id, "payload": e.payload}
+    return {
+        "vote_id": e.vote_id,
+        "seq": e.seq,
+        "kind": str(e.kind),
+        "at": _iso(e.at),
+        "by_user_id": e.by_user_id,
+        "payload": e.payload,
+    }
 
 
 def _sha(obj: Any) -> str:
@@ -145,8 +160,13 @@ class Verification:
 
     @property
     def ok(self) -> bool:
-        return (not self.tampered_ballots and not self.tampered_events and self.electorate_intact
-                and self.tally_matches is not False and not self.problems)
+        return (
+            not self.tampered_ballots
+            and not self.tampered_events
+            and self.electorate_intact
+            and self.tally_matches is not False
+            and not self.problems
+        )
 
 
 class VoteService:
@@ -172,14 +192,25 @@ class VoteService:
         if data.matter_type is MatterType.residence_to_business:
             house = session.get(House, data.subject_house_id) if data.subject_house_id else None
             if house is None or house.compound_id != data.compound_id:
-                raise BadVoteSetup("a residence-to-business vote names the house to be converted",
-                                   zh="住宅改经营性用房的表决须指明涉及的房屋")
+                raise BadVoteSetup(
+                    "a residence-to-business vote names the house to be converted",
+                    zh="住宅改经营性用房的表决须指明涉及的房屋",
+                )
         elif data.subject_house_id is not None:
-            raise BadVoteSetup("only a residence-to-business vote names a house", zh="仅住宅改经营性用房的表决需指明房屋")
-        vote = Vote(compound_id=data.compound_id, title=data.title, description=data.description,
-                    matter_type=data.matter_type, subject_house_id=data.subject_house_id,
-                    opens_at=data.opens_at, closes_at=data.closes_at, state=VoteState.draft,
-                    created_by=by.user_id)
+            raise BadVoteSetup(
+                "only a residence-to-business vote names a house", zh="仅住宅改经营性用房的表决需指明房屋"
+            )
+        vote = Vote(
+            compound_id=data.compound_id,
+            title=data.title,
+            description=data.description,
+            matter_type=data.matter_type,
+            subject_house_id=data.subject_house_id,
+            opens_at=data.opens_at,
+            closes_at=data.closes_at,
+            state=VoteState.draft,
+            created_by=by.user_id,
+        )
         session.add(vote)
         session.flush()
         self._write_items(session, vote, data.items)
@@ -201,8 +232,9 @@ class VoteService:
         self._write_items(session, vote, items)
         return vote
 
-    def set_deem_rule(self, session: Session, *, by: Principal, vote_id: int, enabled: bool,
-                      clause: str | None) -> Vote:
+    def set_deem_rule(
+        self, session: Session, *, by: Principal, vote_id: int, enabled: bool, clause: str | None
+    ) -> Vote:
         """R-V9: deemed votes are off by default; on only with the 议事规则 clause that allows them."""
         vote = self.get_managed(session, by=by, vote_id=vote_id)
         if vote.state is not VoteState.draft:
@@ -211,8 +243,10 @@ class VoteService:
             if THRESHOLD_OF[vote.matter_type] is Threshold.unanimity:
                 raise BadVoteSetup("unanimous consent cannot be deemed", zh="须全体利害关系业主同意的事项不能推定同意")
             if not clause or len(clause.strip()) < MIN_CLAUSE:
-                raise BadVoteSetup("quote the clause of the rules of procedure that allows it",
-                                   zh="须上传议事规则中允许“未投票计入多数”的条款")
+                raise BadVoteSetup(
+                    "quote the clause of the rules of procedure that allows it",
+                    zh="须上传议事规则中允许“未投票计入多数”的条款",
+                )
         vote.deem_unreturned = enabled
         vote.deem_rule_clause = clause.strip() if enabled and clause else None
         session.flush()
@@ -226,24 +260,44 @@ class VoteService:
         if vote.state is not VoteState.draft:
             raise AgendaFrozen("already published", zh="议题已公布")
         if vote.opens_at < now + NOTICE_PERIOD:
-            raise NoticeTooShort(f"voting opens {vote.opens_at.isoformat()}; publish by "
-                                 f"{(vote.opens_at - NOTICE_PERIOD).isoformat()} or open later")
+            raise NoticeTooShort(
+                f"voting opens {vote.opens_at.isoformat()}; publish by "
+                f"{(vote.opens_at - NOTICE_PERIOD).isoformat()} or open later"
+            )
         if not self._cas_state(session, vote, VoteState.draft, VoteState.published):
             raise VoteStateConflict()
         vote.published_at = _ms(now)
         digest, owners, area = self._snapshot(session, vote)
-        items = [{"position": i.position, "title": i.title, "description": i.description}
-                 for i in VoteRepository(session).items(vote.id)]
-        self._event(session, vote, EventKind.published, by=by, at=now, payload={
-            "electorate": digest, "owners": owners, "area": str(area), "agenda": _sha(items),
-            "matter_type": str(vote.matter_type), "opens_at": _iso(vote.opens_at), "closes_at": _iso(vote.closes_at),
-            "deem_unreturned": vote.deem_unreturned, "deem_rule_clause": vote.deem_rule_clause})
-        events.publish(session, VotePublished(vote_id=vote.id, compound_id=vote.compound_id),
-                       compound_id=vote.compound_id)
+        items = [
+            {"position": i.position, "title": i.title, "description": i.description}
+            for i in VoteRepository(session).items(vote.id)
+        ]
+        self._event(
+            session,
+            vote,
+            EventKind.published,
+            by=by,
+            at=now,
+            payload={
+                "electorate": digest,
+                "owners": owners,
+                "area": str(area),
+                "agenda": _sha(items),
+                "matter_type": str(vote.matter_type),
+                "opens_at": _iso(vote.opens_at),
+                "closes_at": _iso(vote.closes_at),
+                "deem_unreturned": vote.deem_unreturned,
+                "deem_rule_clause": vote.deem_rule_clause,
+            },
+        )
+        events.publish(
+            session, VotePublished(vote_id=vote.id, compound_id=vote.compound_id), compound_id=vote.compound_id
+        )
         return vote
 
-    def electorate_groups(self, session: Session, *, compound_id: int, matter_type: MatterType,
-                          subject_house_id: int | None = None) -> list[_Group]:
+    def electorate_groups(
+        self, session: Session, *, compound_id: int, matter_type: MatterType, subject_house_id: int | None = None
+    ) -> list[_Group]:
         """The owners as the law counts them (R-V5, R-V6, R-V7, R-V10), from the registry as it stands."""
         repo = VoteRepository(session)
         building_id = None
@@ -254,8 +308,11 @@ class VoteService:
             assert subject is not None
             building_id = subject.building_id
             excluded_houses.add(subject.id)
-            excluded_people = {pid for h, pid, _ in repo.owner_links(compound_id, building_id)
-                               if h.id == subject.id and pid is not None}
+            excluded_people = {
+                pid
+                for h, pid, _ in repo.owner_links(compound_id, building_id)
+                if h.id == subject.id and pid is not None
+            }
         per_house: dict[int, tuple[House, list[int]]] = {}
         for house, person_id, _role in repo.owner_links(compound_id, building_id):
             entry = per_house.setdefault(house.id, (house, []))
@@ -276,41 +333,71 @@ class VoteService:
         return sorted(groups.values(), key=lambda g: (g.key == DEVELOPER_KEY, g.person_id or 0))
 
     def _snapshot(self, session: Session, vote: Vote) -> tuple[str, int, Decimal]:
-        groups = self.electorate_groups(session, compound_id=vote.compound_id, matter_type=vote.matter_type,
-                                        subject_house_id=vote.subject_house_id)
+        groups = self.electorate_groups(
+            session, compound_id=vote.compound_id, matter_type=vote.matter_type, subject_house_id=vote.subject_house_id
+        )
         names = VoteRepository(session).person_names({g.person_id for g in groups if g.person_id})
-        electors = [Elector(vote_id=vote.id, key=g.key, person_id=g.person_id, is_developer=g.key == DEVELOPER_KEY,
-                            label=names.get(g.person_id or 0, "开发建设单位"),
-                            area=sum((a for _, a, _ in g.houses), Decimal(0)), house_count=len(g.houses))
-                    for g in groups]
+        electors = [
+            Elector(
+                vote_id=vote.id,
+                key=g.key,
+                person_id=g.person_id,
+                is_developer=g.key == DEVELOPER_KEY,
+                label=names.get(g.person_id or 0, "开发建设单位"),
+                area=sum((a for _, a, _ in g.houses), Decimal(0)),
+                house_count=len(g.houses),
+            )
+            for g in groups
+        ]
         session.add_all(electors)
         session.flush()  # one batched INSERT … RETURNING for all ids
         for g, e in zip(groups, electors, strict=True):
-            session.add_all(ElectorHouse(vote_id=vote.id, elector_id=e.id, house_id=h.id, house_label=h.label,
-                                         area=a, area_source=src) for h, a, src in g.houses)
+            session.add_all(
+                ElectorHouse(
+                    vote_id=vote.id, elector_id=e.id, house_id=h.id, house_label=h.label, area=a, area_source=src
+                )
+                for h, a, src in g.houses
+            )
             session.add_all(ElectorPerson(vote_id=vote.id, elector_id=e.id, person_id=p) for p in sorted(g.people))
         session.flush()
-        return self.electorate_digest(session, vote.id), len(groups), sum(
-            (sum((a for _, a, _ in g.houses), Decimal(0)) for g in groups), Decimal(0))
+        return (
+            self.electorate_digest(session, vote.id),
+            len(groups),
+            sum((sum((a for _, a, _ in g.houses), Decimal(0)) for g in groups), Decimal(0)),
+        )
 
     def electorate_digest(self, session: Session, vote_id: int) -> str:
         """A digest of the snapshot as stored: recomputed at verification to catch an edited area or owner."""
         repo = VoteRepository(session)
         electors = repo.elector_rows(vote_id)
         keys = {e.id: e.key for e in electors}
-        return _sha({
-            "electors": sorted([e.key, e.person_id, bool(e.is_developer), _area_str(e.area), e.house_count]
-                               for e in electors),
-            "houses": sorted([keys.get(h.elector_id), h.house_id, _area_str(h.area),
-                              str(h.area_source) if h.area_source else None] for h in repo.elector_house_rows(vote_id)),
-            "people": sorted([keys.get(p.elector_id), p.person_id] for p in repo.elector_person_rows(vote_id)),
-        })
+        return _sha(
+            {
+                "electors": sorted(
+                    [e.key, e.person_id, bool(e.is_developer), _area_str(e.area), e.house_count] for e in electors
+                ),
+                "houses": sorted(
+                    [
+                        keys.get(h.elector_id),
+                        h.house_id,
+                        _area_str(h.area),
+                        str(h.area_source) if h.area_source else None,
+                    ]
+                    for h in repo.elector_house_rows(vote_id)
+                ),
+                "people": sorted([keys.get(p.elector_id), p.person_id] for p in repo.elector_person_rows(vote_id)),
+            }
+        )
 
     # ----- the voting window -----------------------------------------------------------------
     def _cas_state(self, session: Session, vote: Vote, old: VoteState, new: VoteState) -> bool:
         """Compare-and-set on the state: of two workers or requests, one moves the vote."""
-        n = session.execute(update(Vote).where(Vote.id == vote.id, Vote.state == old).values(state=new)
-                            .execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
+        n = session.execute(
+            update(Vote)
+            .where(Vote.id == vote.id, Vote.state == old)
+            .values(state=new)
+            .execution_options(synchronize_session=False)
+        ).rowcount  # type: ignore[attr-defined]
         if n == 1:
             vote.state = new
             return True
@@ -349,8 +436,9 @@ class VoteService:
         vote = self.get_managed(session, by=by, vote_id=vote_id)
         self.advance(session, vote, now=now)
         if vote.state not in (VoteState.tallied, VoteState.announced):
-            raise VoteStateConflict(f"voting runs until {vote.closes_at.isoformat()}",
-                                    zh="投票期尚未结束，不能提前截止")
+            raise VoteStateConflict(
+                f"voting runs until {vote.closes_at.isoformat()}", zh="投票期尚未结束，不能提前截止"
+            )
         return vote
 
     # ----- ballots ---------------------------------------------------------------------------
@@ -362,8 +450,9 @@ class VoteService:
         """R-V12: exactly the published items, each yes / no / abstain."""
         positions = {str(i.position) for i in VoteRepository(session).items(vote.id)}
         if set(choices) != positions:
-            raise BallotMismatch(fields=[{"field": "choices", "expected": sorted(positions, key=int),
-                                          "got": sorted(choices)}])
+            raise BallotMismatch(
+                fields=[{"field": "choices", "expected": sorted(positions, key=int), "got": sorted(choices)}]
+            )
         try:
             return {k: Choice(v).value for k, v in choices.items()}
         except ValueError as exc:
@@ -416,8 +505,16 @@ class VoteService:
         if vote.state is not VoteState.open or not (vote.opens_at <= now < vote.closes_at):
             raise VotingClosed(f"voting runs {vote.opens_at.isoformat()} – {vote.closes_at.isoformat()}")
 
-    def cast(self, session: Session, *, by: Principal, vote_id: int, house_id: int,
-             choices: Mapping[str, Choice | str], now: datetime | None = None) -> Ballot:
+    def cast(
+        self,
+        session: Session,
+        *,
+        by: Principal,
+        vote_id: int,
+        house_id: int,
+        choices: Mapping[str, Choice | str],
+        now: datetime | None = None,
+    ) -> Ballot:
         """An owner (or a recorded proxy, R-V8) casts the one ballot of the owner of `house_id`."""
         now = now or utcnow()
         by.require(Perm.self_service)
@@ -434,14 +531,30 @@ class VoteService:
             proxy = repo.proxy(vote.id, elector.id, by.person_id)
             if proxy is None:
                 raise NotAnOwner()
-        ballot = Ballot(vote_id=vote.id, compound_id=vote.compound_id, elector_id=elector.id, channel=Channel.online,
-                        cast_by_user_id=by.user_id, cast_by_person_id=by.person_id,
-                        proxy_id=proxy.id if proxy else None, choices=self._normalise(session, vote, choices),
-                        cast_at=now)
+        ballot = Ballot(
+            vote_id=vote.id,
+            compound_id=vote.compound_id,
+            elector_id=elector.id,
+            channel=Channel.online,
+            cast_by_user_id=by.user_id,
+            cast_by_person_id=by.person_id,
+            proxy_id=proxy.id if proxy else None,
+            choices=self._normalise(session, vote, choices),
+            cast_at=now,
+        )
         return self._append_ballot(session, vote, ballot)
 
-    def cast_paper(self, session: Session, *, by: Principal, vote_id: int, house_id: int,
-                   choices: Mapping[str, Choice | str], paper_ref: str, now: datetime | None = None) -> Ballot:
+    def cast_paper(
+        self,
+        session: Session,
+        *,
+        by: Principal,
+        vote_id: int,
+        house_id: int,
+        choices: Mapping[str, Choice | str],
+        paper_ref: str,
+        now: datetime | None = None,
+    ) -> Ballot:
         """Staff or the committee enter a paper ballot, marked as paper (R-V16)."""
         now = now or utcnow()
         vote = self.get_managed(session, by=by, vote_id=vote_id)
@@ -449,9 +562,17 @@ class VoteService:
         elector = VoteRepository(session).elector_for_house(vote.id, house_id)
         if elector is None:
             raise HouseNotInElectorate()
-        ballot = Ballot(vote_id=vote.id, compound_id=vote.compound_id, elector_id=elector.id, channel=Channel.paper,
-                        cast_by_user_id=by.user_id, cast_by_person_id=None, paper_ref=paper_ref,
-                        choices=self._normalise(session, vote, choices), cast_at=now)
+        ballot = Ballot(
+            vote_id=vote.id,
+            compound_id=vote.compound_id,
+            elector_id=elector.id,
+            channel=Channel.paper,
+            cast_by_user_id=by.user_id,
+            cast_by_person_id=None,
+            paper_ref=paper_ref,
+            choices=self._normalise(session, vote, choices),
+            cast_at=now,
+        )
         return self._append_ballot(session, vote, ballot)
 
     def request_paper(self, session: Session, *, by: Principal, vote_id: int, house_id: int) -> PaperRequest:
@@ -462,9 +583,14 @@ class VoteService:
             raise VotingClosed()
         repo = VoteRepository(session)
         elector = repo.elector_for_house(vote.id, house_id)
-        if elector is None or by.person_id is None or not (
+        if (
+            elector is None
+            or by.person_id is None
+            or not (
                 repo.may_cast_as_owner(vote.id, elector.id, by.person_id)
-                or repo.proxy(vote.id, elector.id, by.person_id) is not None):
+                or repo.proxy(vote.id, elector.id, by.person_id) is not None
+            )
+        ):
             raise NotAnOwner()
         existing = repo.ballot_of(vote.id, elector.id)
         if existing is not None:
@@ -480,8 +606,9 @@ class VoteService:
             raise Conflict("a paper ballot was already requested", zh="已申请纸质选票") from exc
         return req
 
-    def record_proxy(self, session: Session, *, by: Principal, vote_id: int, house_id: int, person_id: int,
-                     document: str) -> VoteProxy:
+    def record_proxy(
+        self, session: Session, *, by: Principal, vote_id: int, house_id: int, person_id: int, document: str
+    ) -> VoteProxy:
         """Record an owner's written proxy so a tenant or other user may vote for them (R-V8)."""
         vote = self.get_managed(session, by=by, vote_id=vote_id)
         if vote.state not in (VoteState.published, VoteState.open):
@@ -495,8 +622,14 @@ class VoteService:
             raise NotFound("person not found", zh="人员不存在")
         if repo.proxy(vote.id, elector.id, person_id) is not None:
             raise Conflict("this proxy is already recorded", zh="该委托已登记")
-        proxy = VoteProxy(vote_id=vote.id, elector_id=elector.id, person_id=person_id, document=document,
-                          recorded_by=by.user_id, recorded_at=utcnow())
+        proxy = VoteProxy(
+            vote_id=vote.id,
+            elector_id=elector.id,
+            person_id=person_id,
+            document=document,
+            recorded_by=by.user_id,
+            recorded_at=utcnow(),
+        )
         session.add(proxy)
         session.flush()
         return proxy
@@ -510,17 +643,31 @@ class VoteService:
         wanted = {str(p) for p in positions}
         # A ballot for someone outside the snapshot, or not matching the agenda, can only be forged:
         # verify() names it, the recount ignores it.
-        ballots = {b.elector_id: {int(k): Choice(v) for k, v in b.choices.items()}
-                   for b in repo.ballot_rows(vote.id) if b.elector_id in electors and set(b.choices) == wanted}
-        return arith.tally(THRESHOLD_OF[vote.matter_type], positions, electors, ballots,
-                           deem_unreturned=vote.deem_unreturned)
+        ballots = {
+            b.elector_id: {int(k): Choice(v) for k, v in b.choices.items()}
+            for b in repo.ballot_rows(vote.id)
+            if b.elector_id in electors and set(b.choices) == wanted
+        }
+        return arith.tally(
+            THRESHOLD_OF[vote.matter_type], positions, electors, ballots, deem_unreturned=vote.deem_unreturned
+        )
 
     def _tally(self, session: Session, vote: Vote, *, now: datetime) -> None:
         results = self.recount(session, vote)
         count, head = VoteRepository(session).chain_head(Ballot, vote.id)
-        self._event(session, vote, EventKind.tallied, by=None, at=now, payload={
-            "items": [r.as_json() for r in results], "ballots": count, "ballot_head": head,
-            "electorate": self.electorate_digest(session, vote.id)})
+        self._event(
+            session,
+            vote,
+            EventKind.tallied,
+            by=None,
+            at=now,
+            payload={
+                "items": [r.as_json() for r in results],
+                "ballots": count,
+                "ballot_head": head,
+                "electorate": self.electorate_digest(session, vote.id),
+            },
+        )
         self._cas_state(session, vote, VoteState.closed, VoteState.tallied)
         vote.tallied_at = _ms(now)
 
@@ -528,8 +675,9 @@ class VoteService:
         vote = self.get(session, by=by, vote_id=vote_id)
         return vote, VoteRepository(session).last_event(vote.id, EventKind.tallied)
 
-    def announce(self, session: Session, *, by: Principal, vote_id: int, text_: str,
-                 now: datetime | None = None) -> Vote:
+    def announce(
+        self, session: Session, *, by: Principal, vote_id: int, text_: str, now: datetime | None = None
+    ) -> Vote:
         """Post the results and decision (公示); due within 3 days of closing (R-V13)."""
         now = now or utcnow()
         vote = self.get_managed(session, by=by, vote_id=vote_id)
@@ -539,11 +687,21 @@ class VoteService:
         vote.announced_at = _ms(now)
         vote.announcement = text_
         tallied = VoteRepository(session).last_event(vote.id, EventKind.tallied)
-        self._event(session, vote, EventKind.announced, by=by, at=now, payload={
-            "text": _sha(text_), "tally_event": tallied.row_hash if tallied else None,
-            "on_time": now <= (vote.results_due_at or now)})
-        events.publish(session, VoteAnnounced(vote_id=vote.id, compound_id=vote.compound_id),
-                       compound_id=vote.compound_id)
+        self._event(
+            session,
+            vote,
+            EventKind.announced,
+            by=by,
+            at=now,
+            payload={
+                "text": _sha(text_),
+                "tally_event": tallied.row_hash if tallied else None,
+                "on_time": now <= (vote.results_due_at or now),
+            },
+        )
+        events.publish(
+            session, VoteAnnounced(vote_id=vote.id, compound_id=vote.compound_id), compound_id=vote.compound_id
+        )
         return vote
 
     def flag_overdue(self, session: Session, *, now: datetime | None = None) -> list[int]:
@@ -565,13 +723,29 @@ class VoteService:
                 self.advance(session, vote, now=now)
         return len(ids)
 
-    def _event(self, session: Session, vote: Vote, kind: EventKind, *, by: Principal | None, at: datetime,
-               payload: dict[str, Any]) -> VoteEvent:
+    def _event(
+        self,
+        session: Session,
+        vote: Vote,
+        kind: EventKind,
+        *,
+        by: Principal | None,
+        at: datetime,
+        payload: dict[str, Any],
+    ) -> VoteEvent:
         repo = VoteRepository(session)
         self._lock(session, vote.id)
         seq, prev = repo.chain_head(VoteEvent, vote.id)
-        ev = VoteEvent(vote_id=vote.id, compound_id=vote.compound_id, seq=seq + 1, kind=kind, at=_ms(at),
-                       by_user_id=by.user_id if by else None, payload=payload, prev_hash=prev)
+        ev = VoteEvent(
+            vote_id=vote.id,
+            compound_id=vote.compound_id,
+            seq=seq + 1,
+            kind=kind,
+            at=_ms(at),
+            by_user_id=by.user_id if by else None,
+            payload=payload,
+            prev_hash=prev,
+        )
         ev.row_hash = chain_digest(prev, event_payload(ev))
         session.add(ev)
         session.flush()
@@ -596,8 +770,16 @@ class VoteService:
         intact = ballot.id not in report.tampered_ballots
         counted = tallied is not None and intact and ballot.seq <= int(tallied.payload.get("ballots", 0))
         mine = by.person_id is not None and by.person_id == ballot.cast_by_person_id
-        return {"receipt": receipt, "found": True, "chain_intact": intact, "counted": counted, "seq": ballot.seq,
-                "cast_at": ballot.cast_at, "channel": ballot.channel, "choices": ballot.choices if mine else None}
+        return {
+            "receipt": receipt,
+            "found": True,
+            "chain_intact": intact,
+            "counted": counted,
+            "seq": ballot.seq,
+            "cast_at": ballot.cast_at,
+            "channel": ballot.channel,
+            "choices": ballot.choices if mine else None,
+        }
 
     def verify(self, session: Session, vote: Vote) -> Verification:
         """Recompute both chains, the electorate digest and the tally from scratch; name any tampered row."""
@@ -607,8 +789,12 @@ class VoteService:
         elector_ids = {e.id for e in repo.elector_rows(vote.id)}
         for b in repo.ballot_rows(vote.id):
             report.ballots += 1
-            if (b.seq != expect or b.prev_hash != prev or b.row_hash != chain_digest(prev, ballot_payload(b))
-                    or b.elector_id not in elector_ids):
+            if (
+                b.seq != expect
+                or b.prev_hash != prev
+                or b.row_hash != chain_digest(prev, ballot_payload(b))
+                or b.elector_id not in elector_ids
+            ):
                 report.tampered_ballots.append(b.id)
             elif b.cast_at >= vote.closes_at:
                 report.tampered_ballots.append(b.id)
@@ -633,9 +819,11 @@ class VoteService:
         report.recount = recount
         if tallied is not None:
             count, head = repo.chain_head(Ballot, vote.id)
-            report.tally_matches = (tallied.payload.get("items") == recount
-                                    and tallied.payload.get("ballots") == count
-                                    and tallied.payload.get("ballot_head") == head)
+            report.tally_matches = (
+                tallied.payload.get("items") == recount
+                and tallied.payload.get("ballots") == count
+                and tallied.payload.get("ballot_head") == head
+            )
             if not report.tally_matches:
                 report.problems.append("the recorded tally differs from a recount of the stored ballots")
         return report

@@ -76,22 +76,29 @@ class ItemResult:
         return self.outcome_with_deemed if self.deem_enabled and self.outcome_with_deemed else self.outcome
 
     def as_json(self) -> dict[str, Any]:
-        return {"position": self.position, "threshold": self.threshold.value, "total": self.total.as_json(),
-                "participating": self.participating.as_json(), "yes": self.yes.as_json(),
-                "no": self.no.as_json(), "abstain": self.abstain.as_json(), "quorum": self.quorum,
-                "outcome": self.outcome.value, "deem_enabled": self.deem_enabled,
-                "deemed_side": self.deemed_side.value if self.deemed_side else None,
-                "deemed": self.deemed.as_json(),
-                "outcome_with_deemed": self.outcome_with_deemed.value if self.outcome_with_deemed else None,
-                "official": self.official.value}
+        return {
+            "position": self.position,
+            "threshold": self.threshold.value,
+            "total": self.total.as_json(),
+            "participating": self.participating.as_json(),
+            "yes": self.yes.as_json(),
+            "no": self.no.as_json(),
+            "abstain": self.abstain.as_json(),
+            "quorum": self.quorum,
+            "outcome": self.outcome.value,
+            "deem_enabled": self.deem_enabled,
+            "deemed_side": self.deemed_side.value if self.deemed_side else None,
+            "deemed": self.deemed.as_json(),
+            "outcome_with_deemed": self.outcome_with_deemed.value if self.outcome_with_deemed else None,
+            "official": self.official.value,
+        }
 
 
 def quorum_met(participating: Weight, total: Weight) -> bool:
     """R-V1/R-V4: ≥ 2/3 of ALL owners and ≥ 2/3 of the TOTAL area took part (以上 includes the boundary)."""
     if total.owners == 0:
         return False
-    return (Fraction(participating.owners) >= QUORUM * total.owners
-            and participating.area >= QUORUM * total.area)
+    return Fraction(participating.owners) >= QUORUM * total.owners and participating.area >= QUORUM * total.area
 
 
 def passes(threshold: Threshold, yes: Weight, participating: Weight) -> bool:
@@ -99,8 +106,10 @@ def passes(threshold: Threshold, yes: Weight, participating: Weight) -> bool:
     if participating.owners == 0:
         return False
     if threshold is Threshold.three_quarters:  # R-V2: exactly 3/4 passes
-        return (Fraction(yes.owners) >= THREE_QUARTERS * participating.owners
-                and yes.area >= THREE_QUARTERS * participating.area)
+        return (
+            Fraction(yes.owners) >= THREE_QUARTERS * participating.owners
+            and yes.area >= THREE_QUARTERS * participating.area
+        )
     # R-V1: strictly more than half; exactly half fails
     return Fraction(yes.owners) > HALF * participating.owners and yes.area > HALF * participating.area
 
@@ -123,14 +132,20 @@ def majority_side(yes: Weight, no: Weight) -> Choice | None:
     return None
 
 
-def tally_item(position: int, threshold: Threshold, electors: Mapping[int, Fraction],
-               choices: Mapping[int, Choice], *, deem_unreturned: bool = False) -> ItemResult:
+def tally_item(
+    position: int,
+    threshold: Threshold,
+    electors: Mapping[int, Fraction],
+    choices: Mapping[int, Choice],
+    *,
+    deem_unreturned: bool = False,
+) -> ItemResult:
     """Tally one agenda item. `electors`: elector id → area; `choices`: elector id → choice."""
     # Sum in integers over one common denominator (exact, and fast for thousands of owners).
     denominator = math.lcm(*{a.denominator for a in electors.values()}) if electors else 1
     scaled = {e: a.numerator * (denominator // a.denominator) for e, a in electors.items()}
-    counts = {c: 0 for c in Choice}
-    areas = {c: 0 for c in Choice}
+    counts = dict.fromkeys(Choice, 0)
+    areas = dict.fromkeys(Choice, 0)
     for elector_id, choice in choices.items():
         counts[choice] += 1
         areas[choice] += scaled[elector_id]
@@ -139,21 +154,52 @@ def tally_item(position: int, threshold: Threshold, electors: Mapping[int, Fract
     participating = buckets[Choice.yes] + buckets[Choice.no] + buckets[Choice.abstain]
     yes, no = buckets[Choice.yes], buckets[Choice.no]
     outcome = decide(threshold, total=total, participating=participating, yes=yes)
-    result = ItemResult(position, threshold, total, participating, yes, no, buckets[Choice.abstain],
-                        quorum_met(participating, total), outcome)
+    result = ItemResult(
+        position,
+        threshold,
+        total,
+        participating,
+        yes,
+        no,
+        buckets[Choice.abstain],
+        quorum_met(participating, total),
+        outcome,
+    )
     if not deem_unreturned or threshold is Threshold.unanimity:
         return result
     side = majority_side(yes, no)
     unreturned = total - participating
     deemed = unreturned if side is not None else Weight()
-    with_deemed = decide(threshold, total=total, participating=participating + deemed,
-                         yes=yes + deemed if side is Choice.yes else yes)
-    return ItemResult(position, threshold, total, participating, yes, no, buckets[Choice.abstain],
-                      result.quorum, outcome, True, side, deemed, with_deemed)
+    with_deemed = decide(
+        threshold, total=total, participating=participating + deemed, yes=yes + deemed if side is Choice.yes else yes
+    )
+    return ItemResult(
+        position,
+        threshold,
+        total,
+        participating,
+        yes,
+        no,
+        buckets[Choice.abstain],
+        result.quorum,
+        outcome,
+        True,
+        side,
+        deemed,
+        with_deemed,
+    )
 
 
-def tally(threshold: Threshold, positions: Iterable[int], electors: Mapping[int, Fraction],
-          ballots: Mapping[int, Mapping[int, Choice]], *, deem_unreturned: bool = False) -> list[ItemResult]:
+def tally(
+    threshold: Threshold,
+    positions: Iterable[int],
+    electors: Mapping[int, Fraction],
+    ballots: Mapping[int, Mapping[int, Choice]],
+    *,
+    deem_unreturned: bool = False,
+) -> list[ItemResult]:
     """Tally every agenda item; `ballots`: elector id → {position → choice}."""
-    return [tally_item(p, threshold, electors, {e: b[p] for e, b in ballots.items()},
-                       deem_unreturned=deem_unreturned) for p in positions]
+    return [
+        tally_item(p, threshold, electors, {e: b[p] for e, b in ballots.items()}, deem_unreturned=deem_unreturned)
+        for p in positions
+    ]

@@ -40,16 +40,19 @@ def publish(body: NoticeCreate, who: NoticeManager, session: WriteSession) -> No
 @router.get("/notices", response_model=list[NoticeWithReceipts])
 def list_notices(who: NoticeManager, session: ReadSession, compound_id: int) -> list[NoticeWithReceipts]:
     """Published notices with read-receipt counts."""
-    return [NoticeWithReceipts(**NoticeRead.model_validate(n).model_dump(), read=read)
-            for n, read in notice_service.managed(session, by=who, compound_id=compound_id)]
+    return [
+        NoticeWithReceipts(**NoticeRead.model_validate(n).model_dump(), read=read)
+        for n, read in notice_service.managed(session, by=who, compound_id=compound_id)
+    ]
 
 
 @router.get("/me/notices", response_model=Inbox)
 def my_notices(who: SelfService, session: ReadSession) -> Inbox:
     """My inbox, newest first, with the unread count."""
     unread, rows = notice_service.inbox(session, by=who)
-    return Inbox(unread=unread, items=[InboxItem(notice=NoticeRead.model_validate(n), read_at=d.read_at)
-                                       for n, d in rows])
+    return Inbox(
+        unread=unread, items=[InboxItem(notice=NoticeRead.model_validate(n), read_at=d.read_at) for n, d in rows]
+    )
 
 
 @router.post("/me/notices/{notice_id}/read", status_code=204)

@@ -23,7 +23,6 @@ from anju.notices.schemas import NoticeCreate
 from anju.notices.service import notice_service
 from anju.web.i18n import gettext
 
-
 _CST = timezone(timedelta(hours=8))  # notices are read in China time
 
 
@@ -48,13 +47,24 @@ def post_vote_agenda(session: Session, event: VotePublished) -> None:
         return
     items = VoteRepository(session).items(vote.id)
     agenda = "\n".join(f"{i.position}. {i.title}" + (f"：{i.description}" if i.description else "") for i in items)
-    body = (f"表决事项类型：{_zh('gov.matter.' + vote.matter_type.value)}\n"
-            f"投票时间：{_local(vote.opens_at)} 至 {_local(vote.closes_at)}\n"
-            f"议题：\n{agenda}\n"
-            "请业主在「我的家 → 业主投票」中投票，或向业委会申请纸质选票。")
-    notice_service.publish(session, by=None, data=NoticeCreate(
-        compound_id=vote.compound_id, kind=NoticeKind.general, title=f"业主大会表决公告：{vote.title}"[:128],
-        body=body, target_kind=TargetKind.compound, audience=Audience.owners))
+    body = (
+        f"表决事项类型：{_zh('gov.matter.' + vote.matter_type.value)}\n"
+        f"投票时间：{_local(vote.opens_at)} 至 {_local(vote.closes_at)}\n"
+        f"议题：\n{agenda}\n"
+        "请业主在「我的家 → 业主投票」中投票，或向业委会申请纸质选票。"
+    )
+    notice_service.publish(
+        session,
+        by=None,
+        data=NoticeCreate(
+            compound_id=vote.compound_id,
+            kind=NoticeKind.general,
+            title=f"业主大会表决公告：{vote.title}"[:128],
+            body=body,
+            target_kind=TargetKind.compound,
+            audience=Audience.owners,
+        ),
+    )
 
 
 @subscribe(VoteAnnounced)
@@ -65,13 +75,27 @@ def post_vote_results(session: Session, event: VoteAnnounced) -> None:
         return
     tallied = VoteRepository(session).last_event(vote.id, EventKind.tallied)
     lines = []
-    for item, title in zip((tallied.payload or {}).get("items", []) if tallied else [],
-                           [i.title for i in VoteRepository(session).items(vote.id)], strict=False):
+    for item, title in zip(
+        (tallied.payload or {}).get("items", []) if tallied else [],
+        [i.title for i in VoteRepository(session).items(vote.id)],
+        strict=False,
+    ):
         part, total = item["participating"], item["total"]
-        lines.append(f"{item['position']}. {title}：{_zh('gov.outcome.' + item['official'])}"
-                     f"（参与业主 {part['owners']}/{total['owners']} 人，{_percent(part['owners'], total['owners'])}；"
-                     f"参与面积 {part['area']}/{total['area']} ㎡，{_percent(part['area'], total['area'])}）")
+        lines.append(
+            f"{item['position']}. {title}：{_zh('gov.outcome.' + item['official'])}"
+            f"（参与业主 {part['owners']}/{total['owners']} 人，{_percent(part['owners'], total['owners'])}；"
+            f"参与面积 {part['area']}/{total['area']} ㎡，{_percent(part['area'], total['area'])}）"
+        )
     body = "\n".join([*lines, "", vote.announcement or ""]).strip()
-    notice_service.publish(session, by=None, data=NoticeCreate(
-        compound_id=vote.compound_id, kind=NoticeKind.disclosure, title=f"表决结果公示：{vote.title}"[:128],
-        body=body[:5000], target_kind=TargetKind.compound, audience=Audience.owners))
+    notice_service.publish(
+        session,
+        by=None,
+        data=NoticeCreate(
+            compound_id=vote.compound_id,
+            kind=NoticeKind.disclosure,
+            title=f"表决结果公示：{vote.title}"[:128],
+            body=body[:5000],
+            target_kind=TargetKind.compound,
+            audience=Audience.owners,
+        ),
+    )

@@ -39,8 +39,10 @@ class NoticeDelivery(CompoundScopedMixin, Base):
     """The notice in one resident's inbox; `read_at` is the read receipt."""
 
     __tablename__ = "notice_delivery"
-    __table_args__ = (UniqueConstraint("notice_id", "person_id"),
-                      Index("ix_notice_delivery_person_read", "person_id", "read_at"))
+    __table_args__ = (
+        UniqueConstraint("notice_id", "person_id"),
+        Index("ix_notice_delivery_person_read", "person_id", "read_at"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     notice_id: Mapped[int] = mapped_column(ForeignKey("notice.id", ondelete="CASCADE"), index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))

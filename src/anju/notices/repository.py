@@ -25,13 +25,23 @@ class NoticeQuery:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def recipients(self, *, compound_id: int, target_kind: TargetKind, target_id: int | None,
-                   buildings: list[int] | None, audience: Audience) -> dict[int, int]:
+    def recipients(
+        self,
+        *,
+        compound_id: int,
+        target_kind: TargetKind,
+        target_id: int | None,
+        buildings: list[int] | None,
+        audience: Audience,
+    ) -> dict[int, int]:
         """Current residents of the targeted houses: person id -> (first) house id."""
-        q = (select(Occupancy.person_id, Occupancy.house_id)
-             .join(House, House.id == Occupancy.house_id).join(Person, Person.id == Occupancy.person_id)
-             .where(House.compound_id == compound_id, Occupancy.ended_on.is_(None),
-                    Person.status == PersonStatus.active).order_by(Occupancy.id))
+        q = (
+            select(Occupancy.person_id, Occupancy.house_id)
+            .join(House, House.id == Occupancy.house_id)
+            .join(Person, Person.id == Occupancy.person_id)
+            .where(House.compound_id == compound_id, Occupancy.ended_on.is_(None), Person.status == PersonStatus.active)
+            .order_by(Occupancy.id)
+        )
         if buildings:
             q = q.where(House.building_id.in_(buildings))
         if target_kind == TargetKind.building:
@@ -51,39 +61,60 @@ class NoticeQuery:
         ids = list(person_ids)
         if not ids:
             return set()
-        rows = self.session.execute(select(NoticeMute.person_id).where(NoticeMute.kind.in_(("all", kind)),
-                                                                       NoticeMute.person_id.in_(ids))).scalars()
+        rows = self.session.execute(
+            select(NoticeMute.person_id).where(NoticeMute.kind.in_(("all", kind)), NoticeMute.person_id.in_(ids))
+        ).scalars()
         return set(rows)
 
     def inbox(self, person_id: int, *, limit: int = 100) -> list[tuple[Notice, NoticeDelivery]]:
         rows = self.session.execute(
-            select(Notice, NoticeDelivery).join(NoticeDelivery, NoticeDelivery.notice_id == Notice.id)
+            select(Notice, NoticeDelivery)
+            .join(NoticeDelivery, NoticeDelivery.notice_id == Notice.id)
             .where(NoticeDelivery.person_id == person_id)
-            .order_by(Notice.published_at.desc(), Notice.id.desc()).limit(limit)).all()
+            .order_by(Notice.published_at.desc(), Notice.id.desc())
+            .limit(limit)
+        ).all()
         return [(n, d) for n, d in rows]
 
     def unread(self, person_id: int) -> int:
-        return int(self.session.execute(select(func.count()).select_from(NoticeDelivery).where(
-            NoticeDelivery.person_id == person_id, NoticeDelivery.read_at.is_(None))).scalar_one())
+        return int(
+            self.session.execute(
+                select(func.count())
+                .select_from(NoticeDelivery)
+                .where(NoticeDelivery.person_id == person_id, NoticeDelivery.read_at.is_(None))
+            ).scalar_one()
+        )
 
     def published(self, compound_id: int, *, limit: int = 100) -> list[tuple[Notice, int]]:
         """Notices of a compound, newest first, with their read-receipt counts."""
-        reads = (select(NoticeDelivery.notice_id, func.count().label("n"))
-                 .where(NoticeDelivery.compound_id == compound_id, NoticeDelivery.read_at.is_not(None))
-                 .group_by(NoticeDelivery.notice_id).subquery())
+        reads = (
+            select(NoticeDelivery.notice_id, func.count().label("n"))
+            .where(NoticeDelivery.compound_id == compound_id, NoticeDelivery.read_at.is_not(None))
+            .group_by(NoticeDelivery.notice_id)
+            .subquery()
+        )
         rows = self.session.execute(
-            select(Notice, func.coalesce(reads.c.n, 0)).outerjoin(reads, reads.c.notice_id == Notice.id)
+            select(Notice, func.coalesce(reads.c.n, 0))
+            .outerjoin(reads, reads.c.notice_id == Notice.id)
             .where(Notice.compound_id == compound_id)
-            .order_by(Notice.published_at.desc(), Notice.id.desc()).limit(limit)).all()
+            .order_by(Notice.published_at.desc(), Notice.id.desc())
+            .limit(limit)
+        ).all()
         return [(n, int(c)) for n, c in rows]
 
     def surveys(self, compound_id: int) -> list[Survey]:
-        return list(self.session.execute(select(Survey).where(Survey.compound_id == compound_id)
-                                         .order_by(Survey.id.desc())).scalars())
+        return list(
+            self.session.execute(
+                select(Survey).where(Survey.compound_id == compound_id).order_by(Survey.id.desc())
+            ).scalars()
+        )
 
     def answered_keys(self, survey_ids: list[int], keys: list[str]) -> set[tuple[int, str]]:
         if not survey_ids or not keys:
             return set()
-        rows = self.session.execute(select(SurveyParticipation.survey_id, SurveyParticipation.respondent_key).where(
-            SurveyParticipation.survey_id.in_(survey_ids), SurveyParticipation.respondent_key.in_(keys))).all()
+        rows = self.session.execute(
+            select(SurveyParticipation.survey_id, SurveyParticipation.respondent_key).where(
+                SurveyParticipation.survey_id.in_(survey_ids), SurveyParticipation.respondent_key.in_(keys)
+            )
+        ).all()
         return {(s, k) for s, k in rows}

@@ -59,8 +59,11 @@ from anju.registry.models import Building, House, Unit
 
 def can_manage(who: Principal, compound_id: int) -> bool:
     """Staff holding notices.manage, or an owners' committee member, of that compound."""
-    return (who.can(Perm.notices_manage) and (who.is_staff or who.role == Role.committee_member)
-            and who.in_scope(compound_id))
+    return (
+        who.can(Perm.notices_manage)
+        and (who.is_staff or who.role == Role.committee_member)
+        and who.in_scope(compound_id)
+    )
 
 
 def require_manager(who: Principal, compound_id: int) -> None:
@@ -76,30 +79,63 @@ class NoticeService:
         if by is not None:
             require_manager(by, data.compound_id)
         self._check_target(session, data)
-        notice = Notice(compound_id=data.compound_id, kind=data.kind.value, title=data.title, body=data.body,
-                        target_kind=data.target_kind.value, target_id=data.target_id, audience=data.audience.value,
-                        outage_kind=data.outage_kind.value if data.outage_kind else None,
-                        outage_buildings=sorted(set(data.outage_buildings)) if data.outage_buildings else None,
-                        window_start=data.window_start, window_end=data.window_end,
-                        user_id=by.user_id if by else None, published_at=utcnow())
+        notice = Notice(
+            compound_id=data.compound_id,
+            kind=data.kind.value,
+            title=data.title,
+            body=data.body,
+            target_kind=data.target_kind.value,
+            target_id=data.target_id,
+            audience=data.audience.value,
+            outage_kind=data.outage_kind.value if data.outage_kind else None,
+            outage_buildings=sorted(set(data.outage_buildings)) if data.outage_buildings else None,
+            window_start=data.window_start,
+            window_end=data.window_end,
+            user_id=by.user_id if by else None,
+            published_at=utcnow(),
+        )
         session.add(notice)
         session.flush()
         q = NoticeQuery(session)
-        people = q.recipients(compound_id=data.compound_id, target_kind=data.target_kind, target_id=data.target_id,
-                              buildings=notice.outage_buildings, audience=data.audience)
+        people = q.recipients(
+            compound_id=data.compound_id,
+            target_kind=data.target_kind,
+            target_id=data.target_id,
+            buildings=notice.outage_buildings,
+            audience=data.audience,
+        )
         if data.kind not in ALWAYS_DELIVERED:
             for pid in q.muted(people, data.kind.value):
                 people.pop(pid)
         if people:
-            session.execute(NoticeDelivery.__table__.insert(), [
-                {"compound_id": data.compound_id, "notice_id": notice.id, "person_id": pid, "house_id": hid,
-                 "delivered_at": notice.published_at} for pid, hid in people.items()])
+            session.execute(
+                NoticeDelivery.__table__.insert(),
+                [
+                    {
+                        "compound_id": data.compound_id,
+                        "notice_id": notice.id,
+                        "person_id": pid,
+                        "house_id": hid,
+                        "delivered_at": notice.published_at,
+                    }
+                    for pid, hid in people.items()
+                ],
+            )
         notice.recipients = len(people)
         if data.kind in ALWAYS_DELIVERED and people:
-            users = list(session.execute(select(User.id).where(User.person_id.in_(list(people)),
-                                                               User.active.is_(True))).scalars())
-            notify_service.inbox(session, user_ids=users, compound_id=data.compound_id,
-                                 category=f"notice_{data.kind.value}", title=data.title, body=data.body)
+            users = list(
+                session.execute(
+                    select(User.id).where(User.person_id.in_(list(people)), User.active.is_(True))
+                ).scalars()
+            )
+            notify_service.inbox(
+                session,
+                user_ids=users,
+                compound_id=data.compound_id,
+                category=f"notice_{data.kind.value}",
+                title=data.title,
+                body=data.body,
+            )
         session.flush()
         return notice
 
@@ -110,13 +146,22 @@ class NoticeService:
             if row is None or row.compound_id != data.compound_id:
                 raise BadTarget(fields=[{"field": "target_id", "message": "not in this compound"}])
         if data.kind == NoticeKind.outage:
-            ok = (data.outage_kind is not None and data.outage_buildings and data.window_start is not None
-                  and data.window_end is not None and data.window_start < data.window_end)
+            ok = (
+                data.outage_kind is not None
+                and data.outage_buildings
+                and data.window_start is not None
+                and data.window_end is not None
+                and data.window_start < data.window_end
+            )
             if not ok:
                 raise BadOutage()
-            found = set(session.execute(select(Building.id).where(Building.compound_id == data.compound_id,
-                                                                  Building.id.in_(data.outage_buildings or []))
-                                        ).scalars())
+            found = set(
+                session.execute(
+                    select(Building.id).where(
+                        Building.compound_id == data.compound_id, Building.id.in_(data.outage_buildings or [])
+                    )
+                ).scalars()
+            )
             if found != set(data.outage_buildings or []):
                 raise BadTarget(fields=[{"field": "outage_buildings", "message": "not in this compound"}])
 
@@ -135,12 +180,18 @@ class NoticeService:
     def mark_read(self, session: Session, *, by: Principal, notice_id: int) -> None:
         """The read receipt: first read wins (compare-and-set), re-reading changes nothing."""
         by.require(Perm.self_service)
-        d = session.execute(select(NoticeDelivery).where(NoticeDelivery.notice_id == notice_id,
-                                                         NoticeDelivery.person_id == by.person_id)).scalar_one_or_none()
+        d = session.execute(
+            select(NoticeDelivery).where(
+                NoticeDelivery.notice_id == notice_id, NoticeDelivery.person_id == by.person_id
+            )
+        ).scalar_one_or_none()
         if d is None:
             raise NoticeNotFound()
-        session.execute(update(NoticeDelivery).where(NoticeDelivery.id == d.id, NoticeDelivery.read_at.is_(None))
-                        .values(read_at=utcnow()))
+        session.execute(
+            update(NoticeDelivery)
+            .where(NoticeDelivery.id == d.id, NoticeDelivery.read_at.is_(None))
+            .values(read_at=utcnow())
+        )
 
     def set_mutes(self, session: Session, *, by: Principal, kinds: list[str]) -> list[str]:
         by.require(Perm.self_service)
@@ -148,8 +199,11 @@ class NoticeService:
             raise Forbidden("no resident record", zh="没有住户档案")
         bad = [k for k in kinds if k not in MUTABLE]
         if bad:
-            raise Invalid(f"cannot mute {bad}; emergency broadcasts and fee reminders are always delivered",
-                          zh="紧急广播和缴费提醒不可屏蔽", fields=[{"field": "kinds", "message": ",".join(bad)}])
+            raise Invalid(
+                f"cannot mute {bad}; emergency broadcasts and fee reminders are always delivered",
+                zh="紧急广播和缴费提醒不可屏蔽",
+                fields=[{"field": "kinds", "message": ",".join(bad)}],
+            )
         session.execute(NoticeMute.__table__.delete().where(NoticeMute.person_id == by.person_id))
         compound_id = next(iter(by.compound_ids))
         for k in sorted(set(kinds)):
@@ -167,17 +221,32 @@ class SurveyService:
             require_manager(by, data.compound_id)
         for n, q in enumerate(data.questions):
             if q.kind == QuestionKind.single and len([o for o in q.options if o.strip()]) < 2:
-                raise Invalid("a single-choice question needs at least two options", zh="单选题至少需要两个选项",
-                              fields=[{"field": f"questions.{n}.options", "message": "at least two"}])
-        s = Survey(compound_id=data.compound_id, title=data.title, description=data.description,
-                   anonymous=data.anonymous, respondent_unit=data.respondent_unit.value, closes_at=data.closes_at,
-                   user_id=by.user_id if by else None)
+                raise Invalid(
+                    "a single-choice question needs at least two options",
+                    zh="单选题至少需要两个选项",
+                    fields=[{"field": f"questions.{n}.options", "message": "at least two"}],
+                )
+        s = Survey(
+            compound_id=data.compound_id,
+            title=data.title,
+            description=data.description,
+            anonymous=data.anonymous,
+            respondent_unit=data.respondent_unit.value,
+            closes_at=data.closes_at,
+            user_id=by.user_id if by else None,
+        )
         session.add(s)
         session.flush()
         for n, q in enumerate(data.questions):
-            session.add(SurveyQuestion(survey_id=s.id, position=n + 1, kind=q.kind.value, text=q.text,
-                                       options=[o.strip() for o in q.options if o.strip()]
-                                       if q.kind == QuestionKind.single else []))
+            session.add(
+                SurveyQuestion(
+                    survey_id=s.id,
+                    position=n + 1,
+                    kind=q.kind.value,
+                    text=q.text,
+                    options=[o.strip() for o in q.options if o.strip()] if q.kind == QuestionKind.single else [],
+                )
+            )
         session.flush()
         return s
 
@@ -188,14 +257,18 @@ class SurveyService:
         return s
 
     def questions(self, session: Session, survey_id: int) -> list[SurveyQuestion]:
-        return list(session.execute(select(SurveyQuestion).where(SurveyQuestion.survey_id == survey_id)
-                                    .order_by(SurveyQuestion.position)).scalars())
+        return list(
+            session.execute(
+                select(SurveyQuestion).where(SurveyQuestion.survey_id == survey_id).order_by(SurveyQuestion.position)
+            ).scalars()
+        )
 
     def is_open(self, s: Survey, now: datetime | None = None) -> bool:
         return s.status == SurveyStatus.open and (s.closes_at is None or (now or utcnow()) < s.closes_at)
 
-    def respond(self, session: Session, *, by: Principal, survey_id: int, house_id: int | None,
-                answers: dict[str, Any]) -> None:
+    def respond(
+        self, session: Session, *, by: Principal, survey_id: int, house_id: int | None, answers: dict[str, Any]
+    ) -> None:
         """One answer per household or person; an anonymous answer carries nothing that names them."""
         by.require(Perm.self_service)
         s = self.get_visible(session, by=by, survey_id=survey_id)
@@ -210,16 +283,26 @@ class SurveyService:
         key = f"house:{hid}" if s.respondent_unit == RespondentUnit.household else f"person:{by.person_id}"
         try:
             with session.begin_nested():
-                session.add(SurveyParticipation(compound_id=s.compound_id, survey_id=s.id, respondent_key=key,
-                                                person_id=by.person_id))
+                session.add(
+                    SurveyParticipation(
+                        compound_id=s.compound_id, survey_id=s.id, respondent_key=key, person_id=by.person_id
+                    )
+                )
                 session.flush()
         except IntegrityError:
             raise AlreadyAnswered() from None
         house = session.get(House, hid)
         assert house is not None
-        session.add(SurveyResponse(id=secrets.token_hex(16), survey_id=s.id, building_id=house.building_id,
-                                   person_id=None if s.anonymous else by.person_id,
-                                   house_id=None if s.anonymous else hid, answers=clean))
+        session.add(
+            SurveyResponse(
+                id=secrets.token_hex(16),
+                survey_id=s.id,
+                building_id=house.building_id,
+                person_id=None if s.anonymous else by.person_id,
+                house_id=None if s.anonymous else hid,
+                answers=clean,
+            )
+        )
         session.flush()
 
     def _check_answers(self, questions: list[SurveyQuestion], answers: dict[str, Any]) -> dict[str, Any]:
@@ -248,10 +331,12 @@ class SurveyService:
         s = self.get_visible(session, by=by, survey_id=survey_id)
         require_manager(by, s.compound_id)
         questions = self.questions(session, s.id)
-        rows = session.execute(select(SurveyResponse.building_id, SurveyResponse.answers)
-                               .where(SurveyResponse.survey_id == s.id)).all()
-        names = dict(session.execute(select(Building.id, Building.name).where(Building.compound_id == s.compound_id)
-                                     ).all())
+        rows = session.execute(
+            select(SurveyResponse.building_id, SurveyResponse.answers).where(SurveyResponse.survey_id == s.id)
+        ).all()
+        names = dict(
+            session.execute(select(Building.id, Building.name).where(Building.compound_id == s.compound_id)).all()
+        )
         out_q: list[dict[str, Any]] = []
         for q in questions:
             values = [a.get(str(q.id)) for _, a in rows if a.get(str(q.id)) is not None]
@@ -271,8 +356,14 @@ class SurveyService:
         ratings = [q for q in questions if q.kind == QuestionKind.rating]
         for building_id, answers in sorted(per_building.items(), key=lambda kv: names.get(kv[0] or 0, "")):
             vals = [a[str(q.id)] for a in answers for q in ratings if str(q.id) in a]
-            by_building.append({"building_id": building_id, "building": names.get(building_id or 0, "-"),
-                                "responses": len(answers), "average": round(mean(vals), 2) if vals else None})
+            by_building.append(
+                {
+                    "building_id": building_id,
+                    "building": names.get(building_id or 0, "-"),
+                    "responses": len(answers),
+                    "average": round(mean(vals), 2) if vals else None,
+                }
+            )
         return {"survey": s, "responses": len(rows), "questions": out_q, "by_building": by_building}
 
     def close(self, session: Session, *, by: Principal, survey_id: int) -> Survey:

@@ -14,11 +14,14 @@ router = APIRouter(prefix="/notifications", tags=["notifications"])
 
 
 @router.get("", response_model=list[NotificationRead], operation_id="notifications-list_mine")
-def list_mine(who: CurrentPrincipal, session: ReadSession, unread_only: bool = False,
-              limit: int = Query(50, ge=1, le=500)) -> list[NotificationRead]:
+def list_mine(
+    who: CurrentPrincipal, session: ReadSession, unread_only: bool = False, limit: int = Query(50, ge=1, le=500)
+) -> list[NotificationRead]:
     """My inbox, newest first."""
-    return [NotificationRead.model_validate(n)
-            for n in notify_service.mine(session, by=who, unread_only=unread_only, limit=limit)]
+    return [
+        NotificationRead.model_validate(n)
+        for n in notify_service.mine(session, by=who, unread_only=unread_only, limit=limit)
+    ]
 
 
 @router.post("/{notification_id}/read", status_code=204, operation_id="notifications-mark_read")

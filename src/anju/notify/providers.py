@@ -74,9 +74,12 @@ def sign_webhook(secret: str, timestamp: str, body: bytes) -> str:
 def post_webhook(url: str, secret: str, payload: dict[str, Any], *, delivery_id: int, timeout: float) -> str:
     body = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
     ts = str(int(time.time()))
-    headers = {"content-type": "application/json", "x-anju-timestamp": ts,
-               "x-anju-signature": "sha256=" + sign_webhook(secret, ts, body),
-               "x-anju-delivery": str(delivery_id)}
+    headers = {
+        "content-type": "application/json",
+        "x-anju-timestamp": ts,
+        "x-anju-signature": "sha256=" + sign_webhook(secret, ts, body),
+        "x-anju-delivery": str(delivery_id),
+    }
     try:
         r = httpx.post(url, content=body, headers=headers, timeout=timeout)
     except httpx.HTTPError as e:

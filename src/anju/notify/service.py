@@ -34,42 +34,93 @@ def _backoff(attempts: int) -> timedelta:
 
 class NotifyService:
     # --- writing (inside the caller's transaction) -------------------------------------------
-    def inbox(self, session: Session, *, user_ids: list[int], compound_id: int, category: str, title: str,
-              body: str, alarm_id: int | None = None) -> int:
+    def inbox(
+        self,
+        session: Session,
+        *,
+        user_ids: list[int],
+        compound_id: int,
+        category: str,
+        title: str,
+        body: str,
+        alarm_id: int | None = None,
+    ) -> int:
         for uid in user_ids:
-            session.add(Notification(compound_id=compound_id, user_id=uid, category=category, title=title[:255],
-                                     body=body, alarm_id=alarm_id))
+            session.add(
+                Notification(
+                    compound_id=compound_id,
+                    user_id=uid,
+                    category=category,
+                    title=title[:255],
+                    body=body,
+                    alarm_id=alarm_id,
+                )
+            )
         return len(user_ids)
 
-    def queue_phone(self, session: Session, *, compound_id: int, channel: str, recipient_ref: str,
-                    recipient_masked: str | None, purpose: str, text: str, alarm_id: int | None = None) -> Delivery:
-        d = Delivery(compound_id=compound_id, channel=channel, recipient_ref=recipient_ref,
-                     recipient_masked=recipient_masked, purpose=purpose, alarm_id=alarm_id, payload={"text": text})
+    def queue_phone(
+        self,
+        session: Session,
+        *,
+        compound_id: int,
+        channel: str,
+        recipient_ref: str,
+        recipient_masked: str | None,
+        purpose: str,
+        text: str,
+        alarm_id: int | None = None,
+    ) -> Delivery:
+        d = Delivery(
+            compound_id=compound_id,
+            channel=channel,
+            recipient_ref=recipient_ref,
+            recipient_masked=recipient_masked,
+            purpose=purpose,
+            alarm_id=alarm_id,
+            payload={"text": text},
+        )
         session.add(d)
         session.flush()
         events.publish(session, DeliveryQueued(delivery_id=d.id), compound_id=compound_id)
         return d
 
-    def queue_webhooks(self, session: Session, *, compound_id: int, kind: str, payload: dict[str, Any],
-                       alarm_id: int | None = None) -> int:
-        hooks = session.execute(select(WebhookEndpoint).where(WebhookEndpoint.compound_id == compound_id,
-                                                              WebhookEndpoint.active.is_(True))).scalars().all()
+    def queue_webhooks(
+        self, session: Session, *, compound_id: int, kind: str, payload: dict[str, Any], alarm_id: int | None = None
+    ) -> int:
+        hooks = (
+            session.execute(
+                select(WebhookEndpoint).where(
+                    WebhookEndpoint.compound_id == compound_id, WebhookEndpoint.active.is_(True)
+                )
+            )
+            .scalars()
+            .all()
+        )
         n = 0
         for h in hooks:
             if h.kinds and kind not in h.kinds:
                 continue
-            d = Delivery(compound_id=compound_id, channel="webhook", recipient_ref=f"webhook:{h.id}",
-                         recipient_masked=h.url[:255], purpose="alarm", alarm_id=alarm_id, payload=payload)
+            d = Delivery(
+                compound_id=compound_id,
+                channel="webhook",
+                recipient_ref=f"webhook:{h.id}",
+                recipient_masked=h.url[:255],
+                purpose="alarm",
+                alarm_id=alarm_id,
+                payload=payload,
+            )
             session.add(d)
             session.flush()
             events.publish(session, DeliveryQueued(delivery_id=d.id), compound_id=compound_id)
             n += 1
         return n
 
-    def add_webhook(self, session: Session, *, compound_id: int, url: str, secret: str,
-                    kinds: list[str] | None = None) -> WebhookEndpoint:
-        h = WebhookEndpoint(compound_id=compound_id, url=url, secret_enc=encrypt(secret, context="webhook.secret"),
-                            kinds=kinds or [])
+    def add_webhook(
+        self, session: Session, *, compound_id: int, url: str, secret: str, kinds: list[str] | None = None
+    ) -> WebhookEndpoint:
+        h = WebhookEndpoint(
+            compound_id=compound_id, url=url, secret_enc=encrypt(secret, context="webhook.secret"), kinds=kinds or []
+        )
         session.add(h)
         session.flush()
         return h
@@ -82,10 +133,13 @@ class NotifyService:
         return list(session.execute(stmt.order_by(Notification.id.desc()).limit(limit)).scalars())
 
     def mark_read(self, session: Session, *, by: Principal, notification_id: int, now: datetime | None = None) -> bool:
-        res = session.execute(update(Notification).where(Notification.id == notification_id,
-                                                         Notification.user_id == by.user_id,
-                                                         Notification.read_at.is_(None))
-                              .values(read_at=now or utcnow()))
+        res = session.execute(
+            update(Notification)
+            .where(
+                Notification.id == notification_id, Notification.user_id == by.user_id, Notification.read_at.is_(None)
+            )
+            .values(read_at=now or utcnow())
+        )
         return res.rowcount == 1  # type: ignore[attr-defined]
 
     # --- sending (the worker; its own short transactions around the slow call) ------------------
@@ -95,11 +149,20 @@ class NotifyService:
         now = now or utcnow()
         with transaction() as session:
             free = or_(Delivery.locked_until.is_(None), Delivery.locked_until < now)
-            res = session.execute(update(Delivery)
-                                  .where(Delivery.id == delivery_id, Delivery.status.in_(("queued", "retrying")),
-                                         Delivery.next_attempt_at <= now, free)
-                                  .values(status="sending", attempts=Delivery.attempts + 1,
-                                          locked_until=now + timedelta(seconds=s.lease_seconds)))
+            res = session.execute(
+                update(Delivery)
+                .where(
+                    Delivery.id == delivery_id,
+                    Delivery.status.in_(("queued", "retrying")),
+                    Delivery.next_attempt_at <= now,
+                    free,
+                )
+                .values(
+                    status="sending",
+                    attempts=Delivery.attempts + 1,
+                    locked_until=now + timedelta(seconds=s.lease_seconds),
+                )
+            )
             if res.rowcount != 1:  # type: ignore[attr-defined]
                 return "skipped"  # sent already, or another worker holds it
             d = session.get(Delivery, delivery_id)
@@ -156,21 +219,33 @@ class NotifyService:
             phone = decrypt(c.phone_enc, context="contact.phone")
         else:
             return None
-        record_pii_access(session, user_id=None, compound_id=d.compound_id, subject=d.recipient_ref,
-                          field="phone", reason=d.purpose)
+        record_pii_access(
+            session, user_id=None, compound_id=d.compound_id, subject=d.recipient_ref, field="phone", reason=d.purpose
+        )
         return (phone or "", "")
 
     def due_retries(self, session: Session, *, now: datetime, limit: int = 100) -> list[int]:
         """Deliveries to (re)try: retrying and due, or stuck in sending past their lease."""
-        stmt = select(Delivery.id).where(
-            or_(Delivery.status.in_(("queued", "retrying")),
-                (Delivery.status == "sending") & (Delivery.locked_until < now)),
-            Delivery.next_attempt_at <= now).order_by(Delivery.id).limit(limit)
+        stmt = (
+            select(Delivery.id)
+            .where(
+                or_(
+                    Delivery.status.in_(("queued", "retrying")),
+                    (Delivery.status == "sending") & (Delivery.locked_until < now),
+                ),
+                Delivery.next_attempt_at <= now,
+            )
+            .order_by(Delivery.id)
+            .limit(limit)
+        )
         return list(session.execute(stmt).scalars())
 
     def release_stuck(self, session: Session, *, now: datetime) -> None:
-        session.execute(update(Delivery).where(Delivery.status == "sending", Delivery.locked_until < now)
-                        .values(status="retrying", locked_until=None))
+        session.execute(
+            update(Delivery)
+            .where(Delivery.status == "sending", Delivery.locked_until < now)
+            .values(status="retrying", locked_until=None)
+        )
 
 
 notify_service = NotifyService()

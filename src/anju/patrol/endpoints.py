@@ -76,8 +76,14 @@ class HandoverBody(InSchema):
 @router.post("/routes", response_model=RouteRead, status_code=201, operation_id="patrol-route-create")
 def create_route(body: RouteBody, who: PatrolManager, session: WriteSession) -> PatrolRoute:
     """A route with its checkpoints (each gets a QR code) and daily windows."""
-    return service.create_route(session, by=who, compound_id=body.compound_id, name=body.name,
-                                checkpoints=[c.model_dump() for c in body.checkpoints], windows=body.windows)
+    return service.create_route(
+        session,
+        by=who,
+        compound_id=body.compound_id,
+        name=body.name,
+        checkpoints=[c.model_dump() for c in body.checkpoints],
+        windows=body.windows,
+    )
 
 
 @router.get("/routes/{route_id}/checkpoints", response_model=list[CheckpointRead], operation_id="patrol-checkpoints")
@@ -85,8 +91,11 @@ def route_checkpoints(route_id: int, who: PatrolReader, session: ReadSession) ->
     route = session.get(PatrolRoute, route_id)
     if route is None or not who.in_scope(route.compound_id):
         raise NotFound(f"route {route_id}")
-    return list(session.execute(select(PatrolCheckpoint).where(PatrolCheckpoint.route_id == route_id)
-                                .order_by(PatrolCheckpoint.seq)).scalars())
+    return list(
+        session.execute(
+            select(PatrolCheckpoint).where(PatrolCheckpoint.route_id == route_id).order_by(PatrolCheckpoint.seq)
+        ).scalars()
+    )
 
 
 @router.post("/checkins", response_model=CheckinRead, status_code=201, operation_id="patrol-checkin")

@@ -17,14 +17,23 @@ class RetentionService:
     def erase_departed(self, session: Session, *, today: date, limit: int = 500) -> list[int]:
         """Erase moved-out people whose last occupancy ended more than the retention period ago."""
         cutoff = today - timedelta(days=DEPARTED_RETENTION_DAYS)
-        last_end = (select(Occupancy.person_id, func.max(Occupancy.ended_on).label("last_end"))
-                    .group_by(Occupancy.person_id).subquery())
+        last_end = (
+            select(Occupancy.person_id, func.max(Occupancy.ended_on).label("last_end"))
+            .group_by(Occupancy.person_id)
+            .subquery()
+        )
         active = select(Occupancy.person_id).where(Occupancy.ended_on.is_(None))
-        due = session.execute(
-            select(Person).join(last_end, last_end.c.person_id == Person.id)
-            .where(Person.status == PersonStatus.moved_out, last_end.c.last_end < cutoff,
-                   Person.id.not_in(active))
-            .order_by(Person.id).limit(limit)).scalars().all()
+        due = (
+            session.execute(
+                select(Person)
+                .join(last_end, last_end.c.person_id == Person.id)
+                .where(Person.status == PersonStatus.moved_out, last_end.c.last_end < cutoff, Person.id.not_in(active))
+                .order_by(Person.id)
+                .limit(limit)
+            )
+            .scalars()
+            .all()
+        )
         for person in due:
             person_service.erase(session, who=None, person=person)
         return [p.id for p in due]

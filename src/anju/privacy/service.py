@@ -40,38 +40,74 @@ class PrivacyService:
         p = self._me(session, who)
         phone = decrypt(p.phone_enc, context="person.phone")
         idn = decrypt(p.id_number_enc, context="person.id_number")
-        record_pii_access(session, user_id=who.user_id, compound_id=p.compound_id, subject=f"person:{p.id}",
-                          field="*", reason="data subject export (PIPL 45)")
-        occs = session.execute(select(Occupancy, House.label).join(House, House.id == Occupancy.house_id)
-                               .where(Occupancy.person_id == p.id)).all()
+        record_pii_access(
+            session,
+            user_id=who.user_id,
+            compound_id=p.compound_id,
+            subject=f"person:{p.id}",
+            field="*",
+            reason="data subject export (PIPL 45)",
+        )
+        occs = session.execute(
+            select(Occupancy, House.label)
+            .join(House, House.id == Occupancy.house_id)
+            .where(Occupancy.person_id == p.id)
+        ).all()
         vehicles = session.execute(select(Vehicle).where(Vehicle.person_id == p.id)).scalars().all()
         contacts = session.execute(select(EmergencyContact).where(EmergencyContact.person_id == p.id)).scalars().all()
         reqs = session.execute(select(PrivacyRequest).where(PrivacyRequest.person_id == p.id)).scalars().all()
         return {
-            "person": {"id": p.id, "name": p.name, "gender": p.gender, "birth_date": p.birth_date,
-                       "phone": phone, "id_number": idn, "population_type": p.population_type,
-                       "status": p.status, "tags": [t.value for t in person_service.tags(session, p.id)]},
-            "occupancies": [{"house": label, "role": o.role, "started_on": o.started_on, "ended_on": o.ended_on,
-                             "lease_end": o.lease_end} for o, label in occs],
+            "person": {
+                "id": p.id,
+                "name": p.name,
+                "gender": p.gender,
+                "birth_date": p.birth_date,
+                "phone": phone,
+                "id_number": idn,
+                "population_type": p.population_type,
+                "status": p.status,
+                "tags": [t.value for t in person_service.tags(session, p.id)],
+            },
+            "occupancies": [
+                {
+                    "house": label,
+                    "role": o.role,
+                    "started_on": o.started_on,
+                    "ended_on": o.ended_on,
+                    "lease_end": o.lease_end,
+                }
+                for o, label in occs
+            ],
             "vehicles": [{"plate": v.plate, "class": v.vehicle_class} for v in vehicles],
-            "contacts": [{"name": c.name, "relation": c.relation,
-                          "phone": decrypt(c.phone_enc, context="contact.phone")} for c in contacts],
-            "privacy_requests": [{"id": r.id, "kind": r.kind, "status": r.status, "due_on": r.due_on}
-                                 for r in reqs],
+            "contacts": [
+                {"name": c.name, "relation": c.relation, "phone": decrypt(c.phone_enc, context="contact.phone")}
+                for c in contacts
+            ],
+            "privacy_requests": [{"id": r.id, "kind": r.kind, "status": r.status, "due_on": r.due_on} for r in reqs],
             "exported_at": utcnow(),
         }
 
     def create_request(self, session: Session, *, who: Principal, data: PrivacyRequestCreate) -> PrivacyRequest:
         p = self._me(session, who)
-        open_same = session.execute(select(PrivacyRequest).where(
-            PrivacyRequest.person_id == p.id, PrivacyRequest.kind == data.kind.value,
-            PrivacyRequest.status == "open")).scalar_one_or_none()
+        open_same = session.execute(
+            select(PrivacyRequest).where(
+                PrivacyRequest.person_id == p.id,
+                PrivacyRequest.kind == data.kind.value,
+                PrivacyRequest.status == "open",
+            )
+        ).scalar_one_or_none()
         if open_same is not None:
-            raise Conflict(f"an open {data.kind.value} request already exists (#{open_same.id})",
-                           zh="已有同类请求在处理中")
-        req = PrivacyRequest(compound_id=p.compound_id, person_id=p.id, requested_by=who.user_id,
-                             kind=data.kind.value, detail=data.detail,
-                             due_on=due_date(utcnow().date(), get_settings().privacy_request_days))
+            raise Conflict(
+                f"an open {data.kind.value} request already exists (#{open_same.id})", zh="已有同类请求在处理中"
+            )
+        req = PrivacyRequest(
+            compound_id=p.compound_id,
+            person_id=p.id,
+            requested_by=who.user_id,
+            kind=data.kind.value,
+            detail=data.detail,
+            due_on=due_date(utcnow().date(), get_settings().privacy_request_days),
+        )
         session.add(req)
         session.flush()
         return req
@@ -79,8 +115,11 @@ class PrivacyService:
     def mine(self, session: Session, *, who: Principal) -> list[PrivacyRequest]:
         if who.person_id is None:
             return []
-        return list(session.execute(select(PrivacyRequest).where(PrivacyRequest.person_id == who.person_id)
-                                    .order_by(PrivacyRequest.id)).scalars())
+        return list(
+            session.execute(
+                select(PrivacyRequest).where(PrivacyRequest.person_id == who.person_id).order_by(PrivacyRequest.id)
+            ).scalars()
+        )
 
     def list_for_staff(self, session: Session, *, who: Principal, status: str | None) -> list[PrivacyRequest]:
         who.require(Perm.privacy_manage)
@@ -89,17 +128,19 @@ class PrivacyService:
             q = q.where(PrivacyRequest.status == status)
         return list(session.execute(q.order_by(PrivacyRequest.due_on)).scalars())
 
-    def resolve(self, session: Session, *, who: Principal, request_id: int,
-                data: PrivacyRequestResolve) -> PrivacyRequest:
+    def resolve(
+        self, session: Session, *, who: Principal, request_id: int, data: PrivacyRequestResolve
+    ) -> PrivacyRequest:
         who.require(Perm.privacy_manage)
         req = session.get(PrivacyRequest, request_id)
         if req is None or not who.in_scope(req.compound_id):
             raise NotFound(f"request {request_id} not found", zh="未找到该请求")
         # Compare-and-swap: two staff resolving at once, the first wins.
-        res = session.execute(update(PrivacyRequest).where(PrivacyRequest.id == req.id,
-                                                           PrivacyRequest.status == "open")
-                              .values(status=data.status, resolution=data.resolution, resolved_at=utcnow(),
-                                      resolved_by=who.user_id))
+        res = session.execute(
+            update(PrivacyRequest)
+            .where(PrivacyRequest.id == req.id, PrivacyRequest.status == "open")
+            .values(status=data.status, resolution=data.resolution, resolved_at=utcnow(), resolved_by=who.user_id)
+        )
         if res.rowcount != 1:  # type: ignore[attr-defined]
             raise Conflict("request already resolved", zh="请求已处理")
         session.refresh(req)
@@ -111,9 +152,15 @@ class PrivacyService:
 
     def flag_overdue(self, session: Session, *, today: date) -> int:
         """Mark open requests past their deadline (shown red in the console)."""
-        res = session.execute(update(PrivacyRequest).where(
-            PrivacyRequest.status == "open", PrivacyRequest.due_on < today,
-            PrivacyRequest.overdue_flagged_at.is_(None)).values(overdue_flagged_at=utcnow()))
+        res = session.execute(
+            update(PrivacyRequest)
+            .where(
+                PrivacyRequest.status == "open",
+                PrivacyRequest.due_on < today,
+                PrivacyRequest.overdue_flagged_at.is_(None),
+            )
+            .values(overdue_flagged_at=utcnow())
+        )
         return int(res.rowcount or 0)  # type: ignore[attr-defined]
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-
-
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query
@@ -17,7 +15,17 @@ from anju.core.rbac import Role
 from anju.core.schemas import Page, PageParams, page_params
 from anju.registry.auth import HouseReader, PeopleReader, PeopleWriter, RegistryReader, RegistryWriter
 from anju.registry.enums import HouseStatus, PersonTagKind, PopulationType
-from anju.registry.models import Building, Compound, EmergencyContact, Grid, GridBuilding, House, Occupancy, Person, Vehicle
+from anju.registry.models import (
+    Building,
+    Compound,
+    EmergencyContact,
+    Grid,
+    GridBuilding,
+    House,
+    Occupancy,
+    Person,
+    Vehicle,
+)
 from anju.registry.repository import HouseQuery, PersonQuery, readable_compounds, readable_houses, readable_vehicles
 from anju.registry.schemas import (
     BuildingNode,
@@ -49,33 +57,71 @@ router = APIRouter(tags=["registry"])
 
 def house_read(h: House) -> HouseRead:
     area, source = h.exclusive_area
-    return HouseRead(id=h.id, compound_id=h.compound_id, building_id=h.building_id, unit_id=h.unit_id, floor=h.floor,
-                     number=h.number, label=h.label, status=h.status, registered_area=h.registered_area,
-                     surveyed_area=h.surveyed_area, contract_area=h.contract_area, exclusive_area=area,
-                     area_source=source)
+    return HouseRead(
+        id=h.id,
+        compound_id=h.compound_id,
+        building_id=h.building_id,
+        unit_id=h.unit_id,
+        floor=h.floor,
+        number=h.number,
+        label=h.label,
+        status=h.status,
+        registered_area=h.registered_area,
+        surveyed_area=h.surveyed_area,
+        contract_area=h.contract_area,
+        exclusive_area=area,
+        area_source=source,
+    )
 
 
 def people_read(session: Session, people: list[Person]) -> list[PersonRead]:
     ids = [p.id for p in people]
     q = PersonQuery(session)
     tags, houses = q.tags_of(ids), q.houses_of(ids)
-    return [PersonRead(id=p.id, compound_id=p.compound_id, name=p.name, gender=p.gender, birth_date=p.birth_date,
-                       phone_masked=p.phone_masked, id_number_masked=p.id_number_masked,
-                       population_type=p.population_type, status=p.status, tags=tags[p.id], houses=houses[p.id])
-            for p in people]
+    return [
+        PersonRead(
+            id=p.id,
+            compound_id=p.compound_id,
+            name=p.name,
+            gender=p.gender,
+            birth_date=p.birth_date,
+            phone_masked=p.phone_masked,
+            id_number_masked=p.id_number_masked,
+            population_type=p.population_type,
+            status=p.status,
+            tags=tags[p.id],
+            houses=houses[p.id],
+        )
+        for p in people
+    ]
 
 
 def person_detail(session: Session, p: Person) -> PersonDetail:
     base = people_read(session, [p])[0]
     contacts = session.execute(select(EmergencyContact).where(EmergencyContact.person_id == p.id)).scalars().all()
-    occs = session.execute(select(Occupancy, House.label).join(House, House.id == Occupancy.house_id)
-                           .where(Occupancy.person_id == p.id).order_by(Occupancy.id)).all()
-    return PersonDetail(**base.model_dump(),
-                        contacts=[EmergencyContactRead.model_validate(c) for c in contacts],
-                        occupancies=[OccupancyRead(id=o.id, house_id=o.house_id, house_label=label,
-                                                   person_id=o.person_id, role=o.role, started_on=o.started_on,
-                                                   ended_on=o.ended_on, lease_end=o.lease_end)
-                                     for o, label in occs])
+    occs = session.execute(
+        select(Occupancy, House.label)
+        .join(House, House.id == Occupancy.house_id)
+        .where(Occupancy.person_id == p.id)
+        .order_by(Occupancy.id)
+    ).all()
+    return PersonDetail(
+        **base.model_dump(),
+        contacts=[EmergencyContactRead.model_validate(c) for c in contacts],
+        occupancies=[
+            OccupancyRead(
+                id=o.id,
+                house_id=o.house_id,
+                house_label=label,
+                person_id=o.person_id,
+                role=o.role,
+                started_on=o.started_on,
+                ended_on=o.ended_on,
+                lease_end=o.lease_end,
+            )
+            for o, label in occs
+        ],
+    )
 
 
 @router.get("/compounds", response_model=list[CompoundRead], operation_id="registry-list_compounds")
@@ -118,14 +164,20 @@ def compound_tree(compound_id: int, who: RegistryReader, session: ReadSession) -
     by_building: dict[int, list[UnitNode]] = {b.id: [] for b in buildings}
     for u, n, occ in units:
         by_building[u.building_id].append(UnitNode(id=u.id, number=u.number, floors=u.floors, houses=n, occupied=occ))
-    return CompoundTree(compound=CompoundRead.model_validate(c), site_plan=c.site_plan,
-                        buildings=[BuildingNode(id=b.id, number=b.number, name=b.name, floors=b.floors,
-                                                units=by_building[b.id]) for b in buildings])
+    return CompoundTree(
+        compound=CompoundRead.model_validate(c),
+        site_plan=c.site_plan,
+        buildings=[
+            BuildingNode(id=b.id, number=b.number, name=b.name, floors=b.floors, units=by_building[b.id])
+            for b in buildings
+        ],
+    )
 
 
 @router.get("/buildings", response_model=list[BuildingRead], operation_id="registry-list_buildings")
-def list_buildings(who: RegistryReader, session: ReadSession,
-                   compound_id: int | None = Query(None, description="filter by compound")) -> Any:
+def list_buildings(
+    who: RegistryReader, session: ReadSession, compound_id: int | None = Query(None, description="filter by compound")
+) -> Any:
     """Buildings in the caller's compounds."""
     q = select(Building).where(Building.compound_id.in_(who.compound_ids))
     if compound_id is not None:
@@ -134,10 +186,16 @@ def list_buildings(who: RegistryReader, session: ReadSession,
 
 
 @router.get("/houses", response_model=Page[HouseRead], operation_id="registry-list_houses")
-def list_houses(who: HouseReader, session: ReadSession, pg: PageParams = Depends(page_params),
-                compound_id: int | None = None, building_id: int | None = None, unit_id: int | None = None,
-                status: HouseStatus | None = None,
-                q: str | None = Query(None, max_length=32, description="label contains")) -> Page[HouseRead]:
+def list_houses(
+    who: HouseReader,
+    session: ReadSession,
+    pg: PageParams = Depends(page_params),
+    compound_id: int | None = None,
+    building_id: int | None = None,
+    unit_id: int | None = None,
+    status: HouseStatus | None = None,
+    q: str | None = Query(None, max_length=32, description="label contains"),
+) -> Page[HouseRead]:
     """Houses the caller may see, filtered and paginated."""
     stmt = readable_houses(who)
     if compound_id is not None:
@@ -168,14 +226,23 @@ def update_house(house_id: int, body: HouseUpdate, who: RegistryWriter, session:
     return house_read(house_service.update(session, who=who, house=h, data=body))
 
 
-@router.post("/houses/{house_id}/move-in", response_model=OccupancyRead, status_code=201,
-             operation_id="registry-move_in")
+@router.post(
+    "/houses/{house_id}/move-in", response_model=OccupancyRead, status_code=201, operation_id="registry-move_in"
+)
 def house_move_in(house_id: int, body: MoveIn, who: PeopleWriter, session: WriteSession) -> OccupancyRead:
     """Move a person into a house as owner, co-owner, family member or tenant."""
     h = house_service.get_readable(session, who=who, house_id=house_id)
     o = move_in(session, who=who, house=h, data=body)
-    return OccupancyRead(id=o.id, house_id=o.house_id, house_label=h.label, person_id=o.person_id, role=o.role,
-                         started_on=o.started_on, ended_on=o.ended_on, lease_end=o.lease_end)
+    return OccupancyRead(
+        id=o.id,
+        house_id=o.house_id,
+        house_label=h.label,
+        person_id=o.person_id,
+        role=o.role,
+        started_on=o.started_on,
+        ended_on=o.ended_on,
+        lease_end=o.lease_end,
+    )
 
 
 @router.post("/houses/{house_id}/move-out", response_model=list[OccupancyRead], operation_id="registry-move_out")
@@ -183,20 +250,45 @@ def house_move_out(house_id: int, body: MoveOut, who: PeopleWriter, session: Wri
     """End people's links to a house; their credentials and passes are revoked by event."""
     h = house_service.get_readable(session, who=who, house_id=house_id)
     occs = move_out(session, who=who, house=h, data=body)
-    return [OccupancyRead(id=o.id, house_id=o.house_id, house_label=h.label, person_id=o.person_id, role=o.role,
-                          started_on=o.started_on, ended_on=o.ended_on, lease_end=o.lease_end) for o in occs]
+    return [
+        OccupancyRead(
+            id=o.id,
+            house_id=o.house_id,
+            house_label=h.label,
+            person_id=o.person_id,
+            role=o.role,
+            started_on=o.started_on,
+            ended_on=o.ended_on,
+            lease_end=o.lease_end,
+        )
+        for o in occs
+    ]
 
 
 @router.get("/people", response_model=Page[PersonRead], operation_id="registry-list_people")
-def list_people(who: PeopleReader, session: ReadSession, pg: PageParams = Depends(page_params),
-                compound_id: int | None = None,
-                q: str | None = Query(None, max_length=64, description="name contains, or a full phone / ID number"),
-                tag: PersonTagKind | None = None, population_type: PopulationType | None = None,
-                house_id: int | None = None, active_only: bool = True) -> Page[PersonRead]:
+def list_people(
+    who: PeopleReader,
+    session: ReadSession,
+    pg: PageParams = Depends(page_params),
+    compound_id: int | None = None,
+    q: str | None = Query(None, max_length=64, description="name contains, or a full phone / ID number"),
+    tag: PersonTagKind | None = None,
+    population_type: PopulationType | None = None,
+    house_id: int | None = None,
+    active_only: bool = True,
+) -> Page[PersonRead]:
     """Residents the caller may see, masked, searchable and filterable by tag."""
-    rows, total = PersonQuery(session).search(who, compound_id=compound_id, q=q, tag=tag,
-                                              population_type=population_type, house_id=house_id,
-                                              active_only=active_only, offset=pg.offset, limit=pg.page_size)
+    rows, total = PersonQuery(session).search(
+        who,
+        compound_id=compound_id,
+        q=q,
+        tag=tag,
+        population_type=population_type,
+        house_id=house_id,
+        active_only=active_only,
+        offset=pg.offset,
+        limit=pg.page_size,
+    )
     return Page(items=people_read(session, rows), total=total, page=pg.page, page_size=pg.page_size)
 
 
@@ -228,9 +320,13 @@ def reveal_person_field(person_id: int, body: RevealRequest, who: PeopleReader, 
 
 
 @router.get("/vehicles", response_model=Page[VehicleRead], operation_id="registry-list_vehicles")
-def list_vehicles(who: PeopleReader, session: ReadSession, pg: PageParams = Depends(page_params),
-                  compound_id: int | None = None,
-                  plate: str | None = Query(None, max_length=16, description="plate contains")) -> Any:
+def list_vehicles(
+    who: PeopleReader,
+    session: ReadSession,
+    pg: PageParams = Depends(page_params),
+    compound_id: int | None = None,
+    plate: str | None = Query(None, max_length=16, description="plate contains"),
+) -> Any:
     """Vehicles the caller may see."""
     stmt = readable_vehicles(who)
     if compound_id is not None:
@@ -256,9 +352,8 @@ def list_grids(who: RegistryReader, session: ReadSession, compound_id: int | Non
         q = q.where(Grid.compound_id == compound_id)
     grids = session.execute(q.order_by(Grid.id)).scalars().all()
     links: dict[int, list[int]] = {g.id: [] for g in grids}
-    for gid, bid in session.execute(select(GridBuilding.grid_id, GridBuilding.building_id)
-                                    .where(GridBuilding.grid_id.in_(links))):
+    for gid, bid in session.execute(
+        select(GridBuilding.grid_id, GridBuilding.building_id).where(GridBuilding.grid_id.in_(links))
+    ):
         links[gid].append(bid)
     return [GridRead(id=g.id, compound_id=g.compound_id, name=g.name, building_ids=links[g.id]) for g in grids]
-
-

@@ -88,9 +88,11 @@ class House(CompoundScopedMixin, TimestampedMixin, Base):
     @property
     def exclusive_area(self) -> tuple[Decimal | None, AreaSource | None]:
         """Registered, else surveyed, else contract area (R-V7)."""
-        for source, value in ((AreaSource.registered, self.registered_area),
-                              (AreaSource.surveyed, self.surveyed_area),
-                              (AreaSource.contract, self.contract_area)):
+        for source, value in (
+            (AreaSource.registered, self.registered_area),
+            (AreaSource.surveyed, self.surveyed_area),
+            (AreaSource.contract, self.contract_area),
+        ):
             if value is not None:
                 return Decimal(value), source
         return None, None

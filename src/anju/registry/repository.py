@@ -39,8 +39,7 @@ def readable_people(who: Principal) -> Select[tuple[Person]]:
         return select(Person).where(Person.compound_id.in_(who.compound_ids))
     if who.house_ids:
         # Residents see only the members of their own current household.
-        members = select(Occupancy.person_id).where(Occupancy.house_id.in_(who.house_ids),
-                                                    Occupancy.ended_on.is_(None))
+        members = select(Occupancy.person_id).where(Occupancy.house_id.in_(who.house_ids), Occupancy.ended_on.is_(None))
         return select(Person).where(Person.id.in_(members))
     return select(Person).where(false())
 
@@ -55,9 +54,19 @@ class PersonQuery:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def search(self, who: Principal, *, compound_id: int | None, q: str | None, tag: PersonTagKind | None,
-               population_type: PopulationType | None, house_id: int | None, active_only: bool,
-               offset: int, limit: int) -> tuple[list[Person], int]:
+    def search(
+        self,
+        who: Principal,
+        *,
+        compound_id: int | None,
+        q: str | None,
+        tag: PersonTagKind | None,
+        population_type: PopulationType | None,
+        house_id: int | None,
+        active_only: bool,
+        offset: int,
+        limit: int,
+    ) -> tuple[list[Person], int]:
         stmt = readable_people(who)
         if compound_id is not None:
             stmt = stmt.where(Person.compound_id == compound_id)
@@ -74,8 +83,11 @@ class PersonQuery:
         if population_type is not None:
             stmt = stmt.where(Person.population_type == population_type)
         if house_id is not None:
-            stmt = stmt.where(Person.id.in_(select(Occupancy.person_id).where(
-                Occupancy.house_id == house_id, Occupancy.ended_on.is_(None))))
+            stmt = stmt.where(
+                Person.id.in_(
+                    select(Occupancy.person_id).where(Occupancy.house_id == house_id, Occupancy.ended_on.is_(None))
+                )
+            )
         if active_only:
             stmt = stmt.where(Person.status == "active")
         total = self.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
@@ -85,8 +97,9 @@ class PersonQuery:
     def tags_of(self, person_ids: list[int]) -> dict[int, list[PersonTagKind]]:
         out: dict[int, list[PersonTagKind]] = {pid: [] for pid in person_ids}
         if person_ids:
-            for pid, tag in self.session.execute(select(PersonTag.person_id, PersonTag.tag)
-                                                 .where(PersonTag.person_id.in_(person_ids))):
+            for pid, tag in self.session.execute(
+                select(PersonTag.person_id, PersonTag.tag).where(PersonTag.person_id.in_(person_ids))
+            ):
                 out[pid].append(tag)
         return out
 
@@ -94,20 +107,28 @@ class PersonQuery:
         out: dict[int, list[str]] = {pid: [] for pid in person_ids}
         if person_ids:
             for pid, label in self.session.execute(
-                    select(Occupancy.person_id, House.label).join(House, House.id == Occupancy.house_id)
-                    .where(Occupancy.person_id.in_(person_ids), Occupancy.ended_on.is_(None))):
+                select(Occupancy.person_id, House.label)
+                .join(House, House.id == Occupancy.house_id)
+                .where(Occupancy.person_id.in_(person_ids), Occupancy.ended_on.is_(None))
+            ):
                 out[pid].append(label)
         return out
 
     def by_id_number(self, compound_id: int, id_number: str) -> Person | None:
-        return self.session.execute(select(Person).where(
-            Person.compound_id == compound_id,
-            Person.id_number_bidx == blind_index(id_number, context="id_number"))).scalar_one_or_none()
+        return self.session.execute(
+            select(Person).where(
+                Person.compound_id == compound_id, Person.id_number_bidx == blind_index(id_number, context="id_number")
+            )
+        ).scalar_one_or_none()
 
     def by_phone(self, compound_id: int, phone: str) -> list[Person]:
-        return list(self.session.execute(select(Person).where(
-            Person.compound_id == compound_id,
-            Person.phone_bidx == blind_index(phone, context="phone"))).scalars())
+        return list(
+            self.session.execute(
+                select(Person).where(
+                    Person.compound_id == compound_id, Person.phone_bidx == blind_index(phone, context="phone")
+                )
+            ).scalars()
+        )
 
 
 class HouseQuery:
@@ -115,22 +136,32 @@ class HouseQuery:
         self.session = session
 
     def by_label(self, compound_id: int, label: str) -> House | None:
-        return self.session.execute(select(House).where(House.compound_id == compound_id,
-                                                        House.label == label)).scalar_one_or_none()
+        return self.session.execute(
+            select(House).where(House.compound_id == compound_id, House.label == label)
+        ).scalar_one_or_none()
 
     def labels(self, compound_id: int) -> dict[str, int]:
         return dict(self.session.execute(select(House.label, House.id).where(House.compound_id == compound_id)).all())  # type: ignore[arg-type]
 
     def active_occupancies(self, house_id: int) -> list[Occupancy]:
-        return list(self.session.execute(select(Occupancy).where(
-            Occupancy.house_id == house_id, Occupancy.ended_on.is_(None))).scalars())
+        return list(
+            self.session.execute(
+                select(Occupancy).where(Occupancy.house_id == house_id, Occupancy.ended_on.is_(None))
+            ).scalars()
+        )
 
     def tree(self, compound_id: int) -> tuple[list[Building], list[tuple[Unit, int, int]]]:
-        buildings = list(self.session.execute(select(Building).where(Building.compound_id == compound_id)
-                                              .order_by(Building.id)).scalars())
+        buildings = list(
+            self.session.execute(
+                select(Building).where(Building.compound_id == compound_id).order_by(Building.id)
+            ).scalars()
+        )
         occupied = func.sum(case((House.status.in_(["self_occupied", "rented"]), 1), else_=0))
         units = self.session.execute(
             select(Unit, func.count(House.id), func.coalesce(occupied, 0))
             .outerjoin(House, House.unit_id == Unit.id)
-            .where(Unit.compound_id == compound_id).group_by(Unit.id).order_by(Unit.id)).all()
+            .where(Unit.compound_id == compound_id)
+            .group_by(Unit.id)
+            .order_by(Unit.id)
+        ).all()
         return buildings, [(u, int(n), int(o)) for u, n, o in units]

@@ -96,9 +96,11 @@ class ImportReport(BaseModel):
             zh, en = "存在错误，全部未导入", "nothing imported because some rows are invalid"
         else:
             zh, en = "未导入", "nothing imported"
-        return (f"共{self.total_rows}行：新增{self.created}，更新{self.updated}，未变{self.unchanged}，"
-                f"错误{self.rejected}行（{zh}） / {self.total_rows} rows: {self.created} created, "
-                f"{self.updated} updated, {self.unchanged} unchanged, {self.rejected} rejected ({en})")
+        return (
+            f"共{self.total_rows}行：新增{self.created}，更新{self.updated}，未变{self.unchanged}，"
+            f"错误{self.rejected}行（{zh}） / {self.total_rows} rows: {self.created} created, "
+            f"{self.updated} updated, {self.unchanged} unchanged, {self.rejected} rejected ({en})"
+        )
 
 
 @dataclass(frozen=True)
@@ -136,22 +138,48 @@ COLUMNS: tuple[Column, ...] = (
 )
 _BY_KEY = {c.key: c for c in COLUMNS}
 
-ROLE_ZH = {OccupancyRole.owner: "业主", OccupancyRole.co_owner: "共有人", OccupancyRole.family: "家属",
-           OccupancyRole.tenant: "租户"}
+ROLE_ZH = {
+    OccupancyRole.owner: "业主",
+    OccupancyRole.co_owner: "共有人",
+    OccupancyRole.family: "家属",
+    OccupancyRole.tenant: "租户",
+}
 POPULATION_ZH = {PopulationType.registered: "户籍", PopulationType.floating: "流动"}
 GENDER_ZH = {Gender.male: "男", Gender.female: "女"}
-TAG_ZH = {PersonTagKind.elderly_alone: "独居老人", PersonTagKind.disabled: "残疾", PersonTagKind.minor: "未成年",
-          PersonTagKind.special_care: "特殊关怀"}
+TAG_ZH = {
+    PersonTagKind.elderly_alone: "独居老人",
+    PersonTagKind.disabled: "残疾",
+    PersonTagKind.minor: "未成年",
+    PersonTagKind.special_care: "特殊关怀",
+}
 
-ROLE_IN = {**{v: k for k, v in ROLE_ZH.items()}, **{r.value: r for r in OccupancyRole},
-           "户主": OccupancyRole.owner, "产权人": OccupancyRole.owner, "家庭成员": OccupancyRole.family,
-           "租客": OccupancyRole.tenant, "co-owner": OccupancyRole.co_owner}
-POPULATION_IN = {**{v: k for k, v in POPULATION_ZH.items()}, **{p.value: p for p in PopulationType},
-                 "户籍人口": PopulationType.registered, "流动人口": PopulationType.floating}
-GENDER_IN = {**{v: k for k, v in GENDER_ZH.items()}, **{g.value: g for g in Gender},
-             "m": Gender.male, "f": Gender.female}
-TAG_IN = {**{v: k for k, v in TAG_ZH.items()}, **{t.value: t for t in PersonTagKind},
-          "残疾人": PersonTagKind.disabled, "未成年人": PersonTagKind.minor}
+ROLE_IN = {
+    **{v: k for k, v in ROLE_ZH.items()},
+    **{r.value: r for r in OccupancyRole},
+    "户主": OccupancyRole.owner,
+    "产权人": OccupancyRole.owner,
+    "家庭成员": OccupancyRole.family,
+    "租客": OccupancyRole.tenant,
+    "co-owner": OccupancyRole.co_owner,
+}
+POPULATION_IN = {
+    **{v: k for k, v in POPULATION_ZH.items()},
+    **{p.value: p for p in PopulationType},
+    "户籍人口": PopulationType.registered,
+    "流动人口": PopulationType.floating,
+}
+GENDER_IN = {
+    **{v: k for k, v in GENDER_ZH.items()},
+    **{g.value: g for g in Gender},
+    "m": Gender.male,
+    "f": Gender.female,
+}
+TAG_IN = {
+    **{v: k for k, v in TAG_ZH.items()},
+    **{t.value: t for t in PersonTagKind},
+    "残疾人": PersonTagKind.disabled,
+    "未成年人": PersonTagKind.minor,
+}
 _TAG_SPLIT = re.compile(r"[、,，;；\s]+")
 _DATE_RE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
 _DASHES = str.maketrans({"－": "-", "—": "-", "–": "-", "‐": "-"})
@@ -200,7 +228,7 @@ def _xlsx_rows(data: bytes) -> list[tuple[int, tuple[Any, ...]]]:
             wb.close()
     except Invalid:
         raise
-    except Exception as e:  # noqa: BLE001 - any parser failure on an uploaded file means "not a workbook"
+    except Exception as e:
         raise _invalid("不是有效的Excel文件", f"not a valid .xlsx file ({type(e).__name__})") from e
     return rows
 
@@ -265,9 +293,12 @@ def map_header(header: Iterable[Any]) -> tuple[dict[str, tuple[int, str]], list[
             found[key] = (i, text)
     missing = [c for c in COLUMNS if c.required and c.key not in found]
     if missing:
-        raise _invalid("缺少必填列：" + "、".join(c.zh for c in missing) + "（表头须在第一行）",
-                       "missing required columns: " + ", ".join(f"{c.zh}/{c.en}" for c in missing)
-                       + " (the header must be the first row)")
+        raise _invalid(
+            "缺少必填列：" + "、".join(c.zh for c in missing) + "（表头须在第一行）",
+            "missing required columns: "
+            + ", ".join(f"{c.zh}/{c.en}" for c in missing)
+            + " (the header must be the first row)",
+        )
     return found, ignored
 
 
@@ -313,8 +344,9 @@ class RosterRow:
 class _RowParser:
     """Turns one spreadsheet row into a RosterRow, collecting every error on the way."""
 
-    def __init__(self, columns: dict[str, tuple[int, str]], houses: dict[str, int], on: date,
-                 errors: list[RowError]) -> None:
+    def __init__(
+        self, columns: dict[str, tuple[int, str]], houses: dict[str, int], on: date, errors: list[RowError]
+    ) -> None:
         self.columns = columns
         self.houses = houses
         self.on = on
@@ -335,8 +367,9 @@ class _RowParser:
         r.id_number = self._number(row, "id_number", cells.get("id_number"))
         r.house_label, r.house_id = self._house(row, cells.get("house"))
         r.role = self._choice(row, "role", cells.get("role"), ROLE_IN, "关系", "role")
-        r.population_type = self._choice(row, "population_type", cells.get("population_type"), POPULATION_IN,
-                                         "人口类型", "population type")
+        r.population_type = self._choice(
+            row, "population_type", cells.get("population_type"), POPULATION_IN, "人口类型", "population type"
+        )
         r.gender = self._choice(row, "gender", cells.get("gender"), GENDER_IN, "性别", "gender")
         r.birth_date = self._date(row, "birth_date", cells.get("birth_date"))
         if r.birth_date is not None and not date(1900, 1, 1) <= r.birth_date <= self.on:
@@ -349,12 +382,17 @@ class _RowParser:
         r.contact_phone = self._number(row, "contact_phone", cells.get("contact_phone"))
         if contact:
             if len(contact) > NAME_MAX:
-                self.fail(row, "contact_name", f"紧急联系人姓名过长（最多{NAME_MAX}字）",
-                          f"emergency contact name too long (at most {NAME_MAX} characters)")
+                self.fail(
+                    row,
+                    "contact_name",
+                    f"紧急联系人姓名过长（最多{NAME_MAX}字）",
+                    f"emergency contact name too long (at most {NAME_MAX} characters)",
+                )
             r.contact_name = contact
         elif r.contact_phone:
-            self.fail(row, "contact_name", "填写紧急联系电话时须填写紧急联系人",
-                      "an emergency phone needs the contact's name")
+            self.fail(
+                row, "contact_name", "填写紧急联系电话时须填写紧急联系人", "an emergency phone needs the contact's name"
+            )
         return r if len(self.errors) == before else None
 
     def _name(self, row: int, v: Any) -> str:
@@ -371,8 +409,12 @@ class _RowParser:
         if _blank(v):
             return None
         if key == "id_number" and isinstance(v, float):
-            self.fail(row, key, "身份证号被存为数字，末几位已丢失，请将该列设为文本",
-                      "ID number was stored as a number and lost digits; format the column as text")
+            self.fail(
+                row,
+                key,
+                "身份证号被存为数字，末几位已丢失，请将该列设为文本",
+                "ID number was stored as a number and lost digits; format the column as text",
+            )
             return None
         s = unicodedata.normalize("NFKC", _text(v))
         if "*" in s:
@@ -453,7 +495,7 @@ class _RowParser:
 
 def _chunks(ids: list[int], size: int = 500) -> Iterator[list[int]]:
     for i in range(0, len(ids), size):
-        yield ids[i:i + size]
+        yield ids[i : i + size]
 
 
 class RosterQuery:
@@ -464,55 +506,90 @@ class RosterQuery:
 
     def people_keys(self, compound_id: int) -> list[tuple[int, str, str | None, str | None]]:
         """(id, name, id_number_bidx, phone_bidx) of every person in the compound."""
-        rows = self.session.execute(select(Person.id, Person.name, Person.id_number_bidx, Person.phone_bidx)
-                                    .where(Person.compound_id == compound_id))
+        rows = self.session.execute(
+            select(Person.id, Person.name, Person.id_number_bidx, Person.phone_bidx).where(
+                Person.compound_id == compound_id
+            )
+        )
         return [(r[0], r[1], r[2], r[3]) for r in rows]
 
     def active_links(self, compound_id: int) -> list[tuple[int, int, str]]:
         """(person_id, house_id, person name) of every current occupancy in the compound."""
-        rows = self.session.execute(select(Occupancy.person_id, Occupancy.house_id, Person.name)
-                                    .join(Person, Person.id == Occupancy.person_id)
-                                    .where(Occupancy.compound_id == compound_id, Occupancy.ended_on.is_(None)))
+        rows = self.session.execute(
+            select(Occupancy.person_id, Occupancy.house_id, Person.name)
+            .join(Person, Person.id == Occupancy.person_id)
+            .where(Occupancy.compound_id == compound_id, Occupancy.ended_on.is_(None))
+        )
         return [(r[0], r[1], r[2]) for r in rows]
 
     def people(self, ids: list[int]) -> dict[int, Person]:
-        return {p.id: p for chunk in _chunks(ids)
-                for p in self.session.execute(select(Person).where(Person.id.in_(chunk))).scalars()}
+        return {
+            p.id: p
+            for chunk in _chunks(ids)
+            for p in self.session.execute(select(Person).where(Person.id.in_(chunk))).scalars()
+        }
 
     def houses(self, ids: list[int]) -> dict[int, House]:
-        return {h.id: h for chunk in _chunks(ids)
-                for h in self.session.execute(select(House).where(House.id.in_(chunk))).scalars()}
+        return {
+            h.id: h
+            for chunk in _chunks(ids)
+            for h in self.session.execute(select(House).where(House.id.in_(chunk))).scalars()
+        }
 
     def contacts(self, ids: list[int]) -> dict[int, list[EmergencyContact]]:
         out: dict[int, list[EmergencyContact]] = defaultdict(list)
         for chunk in _chunks(ids):
-            for c in self.session.execute(select(EmergencyContact).where(EmergencyContact.person_id.in_(chunk))
-                                          .order_by(EmergencyContact.id)).scalars():
+            for c in self.session.execute(
+                select(EmergencyContact).where(EmergencyContact.person_id.in_(chunk)).order_by(EmergencyContact.id)
+            ).scalars():
                 out[c.person_id].append(c)
         return out
 
     def export_rows(self, compound_id: int) -> list[Any]:
         """Current residents with masked numbers only; ciphertext columns are never selected."""
-        return list(self.session.execute(
-            select(Person.id, Person.name, Person.phone_masked, Person.id_number_masked, Person.population_type,
-                   Person.gender, Person.birth_date, House.label, Occupancy.role, Occupancy.lease_end)
-            .join(Occupancy, Occupancy.person_id == Person.id).join(House, House.id == Occupancy.house_id)
-            .where(Occupancy.compound_id == compound_id, Occupancy.ended_on.is_(None),
-                   Person.status == PersonStatus.active, Person.frozen_at.is_(None))
-            .order_by(House.id, Occupancy.id)))
+        return list(
+            self.session.execute(
+                select(
+                    Person.id,
+                    Person.name,
+                    Person.phone_masked,
+                    Person.id_number_masked,
+                    Person.population_type,
+                    Person.gender,
+                    Person.birth_date,
+                    House.label,
+                    Occupancy.role,
+                    Occupancy.lease_end,
+                )
+                .join(Occupancy, Occupancy.person_id == Person.id)
+                .join(House, House.id == Occupancy.house_id)
+                .where(
+                    Occupancy.compound_id == compound_id,
+                    Occupancy.ended_on.is_(None),
+                    Person.status == PersonStatus.active,
+                    Person.frozen_at.is_(None),
+                )
+                .order_by(House.id, Occupancy.id)
+            )
+        )
 
     def tags(self, compound_id: int) -> dict[int, list[PersonTagKind]]:
         out: dict[int, list[PersonTagKind]] = defaultdict(list)
-        for pid, tag in self.session.execute(select(PersonTag.person_id, PersonTag.tag)
-                                             .where(PersonTag.compound_id == compound_id).order_by(PersonTag.id)):
+        for pid, tag in self.session.execute(
+            select(PersonTag.person_id, PersonTag.tag)
+            .where(PersonTag.compound_id == compound_id)
+            .order_by(PersonTag.id)
+        ):
             out[pid].append(tag)
         return out
 
     def first_contacts(self, compound_id: int) -> dict[int, tuple[str, str | None]]:
         out: dict[int, tuple[str, str | None]] = {}
         for pid, name, masked in self.session.execute(
-                select(EmergencyContact.person_id, EmergencyContact.name, EmergencyContact.phone_masked)
-                .where(EmergencyContact.compound_id == compound_id).order_by(EmergencyContact.id)):
+            select(EmergencyContact.person_id, EmergencyContact.name, EmergencyContact.phone_masked)
+            .where(EmergencyContact.compound_id == compound_id)
+            .order_by(EmergencyContact.id)
+        ):
             out.setdefault(pid, (name, masked))
         return out
 
@@ -571,8 +648,11 @@ class _Planner:
         if r.phone:
             # Without a known ID number, the same name and phone is the same person, unless the
             # record already carries a different ID number.
-            same = [pid for pid, name, known in self.by_phone.get(blind_index(r.phone, context="phone") or "", [])
-                    if name == r.name and not (id_bidx and known)]
+            same = [
+                pid
+                for pid, name, known in self.by_phone.get(blind_index(r.phone, context="phone") or "", [])
+                if name == r.name and not (id_bidx and known)
+            ]
         elif not r.id_number:
             same = self.house_names.get((r.house_id, r.name), [])
         else:
@@ -588,8 +668,12 @@ class _Planner:
         for r in rows:
             pid, problem = self.match(r)
             if problem:
-                self.parser.fail(r.row, "name", "匹配到多位同名人员，请填写身份证号",
-                                 "several people match this name; add the ID number")
+                self.parser.fail(
+                    r.row,
+                    "name",
+                    "匹配到多位同名人员，请填写身份证号",
+                    "several people match this name; add the ID number",
+                )
             elif pid is None:
                 if self._lease_ok(r):
                     plans.append(_Plan(row=r, person_id=None, move_in=True))
@@ -609,11 +693,16 @@ class _Planner:
             if not changes and not needs_link:
                 plans.append(_Plan(row=r, person_id=pid))
             elif p.frozen_at is not None or p.status == PersonStatus.erased:
-                self.parser.fail(r.row, "name", "该人员数据已删除或冻结，不能修改",
-                                 "this person's data is erased or frozen")
+                self.parser.fail(
+                    r.row, "name", "该人员数据已删除或冻结，不能修改", "this person's data is erased or frozen"
+                )
             elif needs_link and p.status != PersonStatus.active:
-                self.parser.fail(r.row, "house", "该人员已迁出，请在系统中办理入住",
-                                 "this person has moved out; register the move-in in the console")
+                self.parser.fail(
+                    r.row,
+                    "house",
+                    "该人员已迁出，请在系统中办理入住",
+                    "this person has moved out; register the move-in in the console",
+                )
             elif not needs_link or self._lease_ok(r):
                 plans.append(_Plan(row=r, person_id=pid, changes=changes, move_in=needs_link))
         return plans
@@ -624,8 +713,9 @@ class _Planner:
             return False
         return True
 
-    def _changes(self, r: RosterRow, p: Person, tags: list[PersonTagKind],
-                 contacts: list[EmergencyContact]) -> dict[str, Any] | None:
+    def _changes(
+        self, r: RosterRow, p: Person, tags: list[PersonTagKind], contacts: list[EmergencyContact]
+    ) -> dict[str, Any] | None:
         """Fields of `p` the row changes; empty cells leave a field as it is. None after an error."""
         changes: dict[str, Any] = {}
         if r.name != p.name:
@@ -642,15 +732,20 @@ class _Planner:
             changes["tags"] = r.tags
         if r.contact_name:
             current = [(c.name, c.relation, decrypt(c.phone_enc, context="contact.phone")) for c in contacts]
-            if not any(n == r.contact_name and (r.contact_phone is None or ph == r.contact_phone)
-                       for n, _, ph in current):
+            if not any(
+                n == r.contact_name and (r.contact_phone is None or ph == r.contact_phone) for n, _, ph in current
+            ):
                 named = [i for i, (n, _, _) in enumerate(current) if n == r.contact_name]
                 if named:
                     n, rel, _ = current[named[0]]
                     current[named[0]] = (n, rel, r.contact_phone)
                 elif len(current) >= CONTACTS_MAX:
-                    self.parser.fail(r.row, "contact_name", f"紧急联系人已达{CONTACTS_MAX}个上限",
-                                     f"this person already has {CONTACTS_MAX} emergency contacts")
+                    self.parser.fail(
+                        r.row,
+                        "contact_name",
+                        f"紧急联系人已达{CONTACTS_MAX}个上限",
+                        f"this person already has {CONTACTS_MAX} emergency contacts",
+                    )
                     return None
                 else:
                     current.append((r.contact_name, CONTACT_RELATION, r.contact_phone))
@@ -691,9 +786,17 @@ def _error_text(e: Exception) -> str:
     return "与已有数据冲突 / conflicts with existing data"
 
 
-def import_roster(session: Session, *, who: Principal | None, compound_id: int, filename: str, data: bytes,
-                  all_or_nothing: bool = False, dry_run: bool = False,
-                  progress: Progress | None = None) -> ImportReport:
+def import_roster(
+    session: Session,
+    *,
+    who: Principal | None,
+    compound_id: int,
+    filename: str,
+    data: bytes,
+    all_or_nothing: bool = False,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportReport:
     """Validate a roster file row by row and import its valid rows (or none, if asked); never commits."""
     # who=None is the trusted command line. A dry run only reads. Writes happen inside one
     # SAVEPOINT, so an abort leaves nothing half-written; the caller's boundary commits.
@@ -716,20 +819,20 @@ def import_roster(session: Session, *, who: Principal | None, compound_id: int, 
     planner = _Planner(session, compound_id, on, parser)
     plans = planner.plan(_duplicates(parsed, parser))
     plans.sort(key=lambda pl: pl.row.row)
-    report = ImportReport(total_rows=total, dry_run=dry_run, all_or_nothing=all_or_nothing,
-                          ignored_columns=ignored)
+    report = ImportReport(total_rows=total, dry_run=dry_run, all_or_nothing=all_or_nothing, ignored_columns=ignored)
     if dry_run or (all_or_nothing and errors) or not plans:
         if dry_run:
             for pl in plans:
                 setattr(report, pl.kind, getattr(report, pl.kind) + 1)
         return _finish(report, errors, total, tick, committed=False)
-    writer = _Writer(session, who=who, compound_id=compound_id, on=on, parser=parser, all_or_nothing=all_or_nothing,
-                     keep=keep)
+    writer = _Writer(
+        session, who=who, compound_id=compound_id, on=on, parser=parser, all_or_nothing=all_or_nothing, keep=keep
+    )
     skipped = total - len(plans)  # rows rejected while validating count as processed
     try:
         with session.begin_nested():
             for start in range(0, len(plans), PROGRESS_EVERY):
-                for pl in writer.write(plans[start:start + PROGRESS_EVERY]):
+                for pl in writer.write(plans[start : start + PROGRESS_EVERY]):
                     setattr(report, pl.kind, getattr(report, pl.kind) + 1)
                 tick(skipped + min(start + PROGRESS_EVERY, len(plans)), total)
     except _Abort:
@@ -741,8 +844,17 @@ def import_roster(session: Session, *, who: Principal | None, compound_id: int, 
 class _Writer:
     """Writes plans a batch per savepoint; a failing batch is redone row by row, so only its bad row is lost."""
 
-    def __init__(self, session: Session, *, who: Principal | None, compound_id: int, on: date, parser: _RowParser,
-                 all_or_nothing: bool, keep: set[Any]) -> None:
+    def __init__(
+        self,
+        session: Session,
+        *,
+        who: Principal | None,
+        compound_id: int,
+        on: date,
+        parser: _RowParser,
+        all_or_nothing: bool,
+        keep: set[Any],
+    ) -> None:
         self.session, self.who, self.compound_id, self.on = session, who, compound_id, on
         self.parser, self.all_or_nothing, self.keep = parser, all_or_nothing, keep
         self.people: dict[int, Person] = {}
@@ -779,25 +891,44 @@ class _Writer:
             return False
 
     def reject(self, plan: _Plan, e: Exception) -> None:
-        self.parser.errors.append(RowError(row=plan.row.row, column=self.parser.header("name"),
-                                           message=_error_text(e)))
+        self.parser.errors.append(RowError(row=plan.row.row, column=self.parser.header("name"), message=_error_text(e)))
 
     def apply(self, plan: _Plan) -> None:
         r = plan.row
         if plan.person_id is None:
-            contacts = ([EmergencyContactIn(name=r.contact_name, relation=CONTACT_RELATION, phone=r.contact_phone)]
-                        if r.contact_name else [])
-            person = person_service.create(self.session, who=self.who, data=PersonCreate(
-                compound_id=self.compound_id, name=r.name, gender=r.gender, birth_date=r.birth_date, phone=r.phone,
-                id_number=r.id_number, population_type=r.population_type or PopulationType.registered,
-                tags=r.tags or [], contacts=contacts))
+            contacts = (
+                [EmergencyContactIn(name=r.contact_name, relation=CONTACT_RELATION, phone=r.contact_phone)]
+                if r.contact_name
+                else []
+            )
+            person = person_service.create(
+                self.session,
+                who=self.who,
+                data=PersonCreate(
+                    compound_id=self.compound_id,
+                    name=r.name,
+                    gender=r.gender,
+                    birth_date=r.birth_date,
+                    phone=r.phone,
+                    id_number=r.id_number,
+                    population_type=r.population_type or PopulationType.registered,
+                    tags=r.tags or [],
+                    contacts=contacts,
+                ),
+            )
         else:
             person = self.people[plan.person_id]
             if plan.changes:
                 person_service.update(self.session, who=self.who, person=person, data=PersonUpdate(**plan.changes))
         if plan.move_in:
-            move_in(self.session, who=self.who, house=self.houses[r.house_id], data=MoveIn(
-                person_id=person.id, role=r.role or OccupancyRole.family, on=self.on, lease_end=r.lease_end))
+            move_in(
+                self.session,
+                who=self.who,
+                house=self.houses[r.house_id],
+                data=MoveIn(
+                    person_id=person.id, role=r.role or OccupancyRole.family, on=self.on, lease_end=r.lease_end
+                ),
+            )
 
     def forget_written(self) -> None:
         """Flush, then let go of the objects this import loaded or wrote."""
@@ -809,8 +940,9 @@ class _Writer:
                 self.session.expunge(obj)
 
 
-def _finish(report: ImportReport, errors: list[RowError], total: int, tick: Progress, *,
-            committed: bool) -> ImportReport:
+def _finish(
+    report: ImportReport, errors: list[RowError], total: int, tick: Progress, *, committed: bool
+) -> ImportReport:
     report.errors = sorted(errors, key=lambda e: e.row)
     report.rejected = len({e.row for e in errors})
     report.imported = report.created + report.updated
@@ -828,10 +960,22 @@ def _export_table(session: Session, compound_id: int) -> list[list[str]]:
     out: list[list[str]] = [[c.zh for c in COLUMNS]]
     for pid, name, phone, idn, pop, gender, birth, label, role, lease in q.export_rows(compound_id):
         contact_name, contact_phone = contacts.get(pid, ("", None))
-        out.append([name, phone or "", idn or "", label, ROLE_ZH[role], POPULATION_ZH.get(pop, ""),
-                    GENDER_ZH.get(gender, "") if gender else "", birth.isoformat() if birth else "",
-                    "、".join(TAG_ZH[t] for t in tags.get(pid, [])), lease.isoformat() if lease else "",
-                    contact_name, contact_phone or ""])
+        out.append(
+            [
+                name,
+                phone or "",
+                idn or "",
+                label,
+                ROLE_ZH[role],
+                POPULATION_ZH.get(pop, ""),
+                GENDER_ZH.get(gender, "") if gender else "",
+                birth.isoformat() if birth else "",
+                "、".join(TAG_ZH[t] for t in tags.get(pid, [])),
+                lease.isoformat() if lease else "",
+                contact_name,
+                contact_phone or "",
+            ]
+        )
     return out
 
 
@@ -861,8 +1005,7 @@ def _csv_bytes(table: list[list[str]]) -> bytes:
     return ("\ufeff" + buf.getvalue()).encode("utf-8")  # the BOM tells Excel it is UTF-8
 
 
-def export_roster_file(session: Session, *, who: Principal | None, compound_id: int,
-                       fmt: str = "xlsx") -> RosterFile:
+def export_roster_file(session: Session, *, who: Principal | None, compound_id: int, fmt: str = "xlsx") -> RosterFile:
     """The compound's current residents as a file, phone and ID numbers masked (not re-importable)."""
     compound = _check_scope(session, who, compound_id, Perm.roster_export)
     if fmt not in ("xlsx", "csv"):

@@ -22,8 +22,12 @@ RosterImporter = requires(Perm.roster_import)
 RosterExporter = requires(Perm.roster_export)
 
 
-@router.post("/roster/import", response_model=ImportReport, operation_id="roster-import_roster",
-             responses={403: Forbidden.doc(), 404: NotFound.doc(), 413: TooLarge.doc(), 422: Invalid.doc()})
+@router.post(
+    "/roster/import",
+    response_model=ImportReport,
+    operation_id="roster-import_roster",
+    responses={403: Forbidden.doc(), 404: NotFound.doc(), 413: TooLarge.doc(), 422: Invalid.doc()},
+)
 def import_roster(
     who: RosterImporter,
     session: WriteSession,
@@ -37,14 +41,30 @@ def import_roster(
     data = file.file.read(limit + 1)
     if len(data) > limit:
         raise TooLarge(f"file larger than {limit} bytes", zh=f"文件超过 {limit // 1024} KB 上限")
-    return roster.import_roster(session, who=who, compound_id=compound_id, filename=file.filename or "",
-                                data=data, all_or_nothing=all_or_nothing, dry_run=dry_run)
+    return roster.import_roster(
+        session,
+        who=who,
+        compound_id=compound_id,
+        filename=file.filename or "",
+        data=data,
+        all_or_nothing=all_or_nothing,
+        dry_run=dry_run,
+    )
 
 
-@router.get("/roster/export", response_class=Response, operation_id="roster-export_roster",
-            responses={200: {"content": {XLSX_MEDIA_TYPE: {}, CSV_MEDIA_TYPE: {}},
-                             "description": "the roster file, phone and ID numbers masked"},
-                       403: Forbidden.doc(), 404: NotFound.doc()})
+@router.get(
+    "/roster/export",
+    response_class=Response,
+    operation_id="roster-export_roster",
+    responses={
+        200: {
+            "content": {XLSX_MEDIA_TYPE: {}, CSV_MEDIA_TYPE: {}},
+            "description": "the roster file, phone and ID numbers masked",
+        },
+        403: Forbidden.doc(),
+        404: NotFound.doc(),
+    },
+)
 def export_roster(
     who: RosterExporter,
     session: ReadSession,
@@ -53,6 +73,8 @@ def export_roster(
 ) -> Response:
     """Download the compound's current residents as .xlsx or .csv, phone and ID numbers masked."""
     f = roster.export_roster_file(session, who=who, compound_id=compound_id, fmt=fmt)
-    return Response(content=f.data, media_type=f.media_type,
-                    headers={"Content-Disposition": f'attachment; filename="{f.filename}"',
-                             "Cache-Control": "no-store"})
+    return Response(
+        content=f.data,
+        media_type=f.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{f.filename}"', "Cache-Control": "no-store"},
+    )

@@ -39,16 +39,25 @@ def person_snapshot(p: Person, tags: list[PersonTagKind] | None = None) -> dict[
     Change records are append-only (R-P5), so whatever they hold outlives an erasure
     (R-P4); they keep nothing that identifies the person in plaintext.
     """
-    return {"name": mask_name(p.name), "gender": p.gender, "birth_date": f"{p.birth_date:%Y}-**-**" if p.birth_date else None,
-            "phone": p.phone_masked, "id_number": p.id_number_masked,
-            "population_type": p.population_type, "status": p.status,
-            "tags": sorted(t.value for t in (tags or []))}
+    return {
+        "name": mask_name(p.name),
+        "gender": p.gender,
+        "birth_date": f"{p.birth_date:%Y}-**-**" if p.birth_date else None,
+        "phone": p.phone_masked,
+        "id_number": p.id_number_masked,
+        "population_type": p.population_type,
+        "status": p.status,
+        "tags": sorted(t.value for t in (tags or [])),
+    }
 
 
 def house_snapshot(h: House) -> dict[str, Any]:
-    return {"status": h.status, "registered_area": str(h.registered_area) if h.registered_area is not None else None,
-            "surveyed_area": str(h.surveyed_area) if h.surveyed_area is not None else None,
-            "contract_area": str(h.contract_area) if h.contract_area is not None else None}
+    return {
+        "status": h.status,
+        "registered_area": str(h.registered_area) if h.registered_area is not None else None,
+        "surveyed_area": str(h.surveyed_area) if h.surveyed_area is not None else None,
+        "contract_area": str(h.contract_area) if h.contract_area is not None else None,
+    }
 
 
 def set_phone(p: Person, phone: str | None) -> None:
@@ -64,8 +73,13 @@ def set_id_number(p: Person, id_number: str | None) -> None:
 
 
 def contact_row(compound_id: int, c: EmergencyContactIn) -> EmergencyContact:
-    return EmergencyContact(compound_id=compound_id, name=c.name, relation=c.relation,
-                            phone_enc=encrypt(c.phone, context="contact.phone"), phone_masked=mask_phone(c.phone))
+    return EmergencyContact(
+        compound_id=compound_id,
+        name=c.name,
+        relation=c.relation,
+        phone_enc=encrypt(c.phone, context="contact.phone"),
+        phone_masked=mask_phone(c.phone),
+    )
 
 
 class PersonService:
@@ -85,10 +99,19 @@ class PersonService:
             if not who.in_scope(data.compound_id):
                 raise NotFound(f"compound {data.compound_id} not found", zh="未找到该小区")
         if data.id_number and PersonQuery(session).by_id_number(data.compound_id, data.id_number):
-            raise Conflict("a person with this ID number already exists", zh="身份证号已存在",
-                           fields=[{"field": "id_number", "message": "duplicate"}])
-        p = Person(compound_id=data.compound_id, name=data.name, gender=data.gender, birth_date=data.birth_date,
-                   population_type=data.population_type, status=PersonStatus.active)
+            raise Conflict(
+                "a person with this ID number already exists",
+                zh="身份证号已存在",
+                fields=[{"field": "id_number", "message": "duplicate"}],
+            )
+        p = Person(
+            compound_id=data.compound_id,
+            name=data.name,
+            gender=data.gender,
+            birth_date=data.birth_date,
+            population_type=data.population_type,
+            status=PersonStatus.active,
+        )
         set_phone(p, data.phone)
         set_id_number(p, data.id_number)
         session.add(p)
@@ -99,8 +122,16 @@ class PersonService:
             row.person_id = p.id
             session.add(row)
         session.flush()
-        record_change(session, user_id=who.user_id if who else None, compound_id=p.compound_id, entity="person",
-                      entity_id=p.id, action="create", before=None, after=person_snapshot(p, data.tags))
+        record_change(
+            session,
+            user_id=who.user_id if who else None,
+            compound_id=p.compound_id,
+            entity="person",
+            entity_id=p.id,
+            action="create",
+            before=None,
+            after=person_snapshot(p, data.tags),
+        )
         return p
 
     def _set_tags(self, session: Session, p: Person, tags: list[PersonTagKind]) -> None:
@@ -132,8 +163,11 @@ class PersonService:
             if data.id_number:
                 other = PersonQuery(session).by_id_number(person.compound_id, data.id_number)
                 if other is not None and other.id != person.id:
-                    raise Conflict("a person with this ID number already exists", zh="身份证号已存在",
-                                   fields=[{"field": "id_number", "message": "duplicate"}])
+                    raise Conflict(
+                        "a person with this ID number already exists",
+                        zh="身份证号已存在",
+                        fields=[{"field": "id_number", "message": "duplicate"}],
+                    )
             if person.id_number_bidx != blind_index(data.id_number, context="id_number"):
                 changed.append("id_number")
             set_id_number(person, data.id_number)
@@ -152,9 +186,16 @@ class PersonService:
                 session.add(row)
         session.flush()
         if changed:
-            record_change(session, user_id=who.user_id if who else None, compound_id=person.compound_id,
-                          entity="person", entity_id=person.id, action="update", before=before,
-                          after={**person_snapshot(person, tags), "changed": changed})
+            record_change(
+                session,
+                user_id=who.user_id if who else None,
+                compound_id=person.compound_id,
+                entity="person",
+                entity_id=person.id,
+                action="update",
+                before=before,
+                after={**person_snapshot(person, tags), "changed": changed},
+            )
         return person
 
     def reveal(self, session: Session, *, who: Principal, person: Person, field: str, reason: str) -> str | None:
@@ -169,8 +210,14 @@ class PersonService:
         value = decrypt(getattr(person, f"{field}_enc"), context=f"person.{field}")
         if approval_id is not None:
             reason = f"{reason} [minor-access #{approval_id}]"
-        record_pii_access(session, user_id=who.user_id, compound_id=person.compound_id,
-                          subject=f"person:{person.id}", field=field, reason=reason)
+        record_pii_access(
+            session,
+            user_id=who.user_id,
+            compound_id=person.compound_id,
+            subject=f"person:{person.id}",
+            field=field,
+            reason=reason,
+        )
         return value
 
     def erase(self, session: Session, *, who: Principal | None, person: Person) -> None:
@@ -185,15 +232,24 @@ class PersonService:
         session.execute(delete(PersonTag).where(PersonTag.person_id == person.id))
         session.execute(delete(EmergencyContact).where(EmergencyContact.person_id == person.id))
         today = utcnow().date()
-        for occ in session.execute(select(Occupancy).where(Occupancy.person_id == person.id,
-                                                           Occupancy.ended_on.is_(None))).scalars():
+        for occ in session.execute(
+            select(Occupancy).where(Occupancy.person_id == person.id, Occupancy.ended_on.is_(None))
+        ).scalars():
             occ.ended_on = today
         session.flush()
-        record_change(session, user_id=who.user_id if who else None, compound_id=person.compound_id,
-                      entity="person", entity_id=person.id, action="erase", before=before,
-                      after=person_snapshot(person, []))
-        events.publish(session, PersonErased(person_id=person.id, compound_id=person.compound_id),
-                       compound_id=person.compound_id)
+        record_change(
+            session,
+            user_id=who.user_id if who else None,
+            compound_id=person.compound_id,
+            entity="person",
+            entity_id=person.id,
+            action="erase",
+            before=before,
+            after=person_snapshot(person, []),
+        )
+        events.publish(
+            session, PersonErased(person_id=person.id, compound_id=person.compound_id), compound_id=person.compound_id
+        )
 
 
 class HouseService:
@@ -212,8 +268,16 @@ class HouseService:
                 continue
             setattr(house, name, value)
         session.flush()
-        record_change(session, user_id=who.user_id, compound_id=house.compound_id, entity="house",
-                      entity_id=house.id, action="update", before=before, after=house_snapshot(house))
+        record_change(
+            session,
+            user_id=who.user_id,
+            compound_id=house.compound_id,
+            entity="house",
+            entity_id=house.id,
+            action="update",
+            before=before,
+            after=house_snapshot(house),
+        )
         return house
 
 
@@ -237,8 +301,16 @@ class VehicleService:
                 session.flush()
         except IntegrityError as e:
             raise Conflict(f"plate {data.plate} is already registered", zh="车牌已登记") from e
-        record_change(session, user_id=who.user_id, compound_id=v.compound_id, entity="vehicle", entity_id=v.id,
-                      action="create", before=None, after={"plate": mask_plate(v.plate), "house_id": v.house_id})
+        record_change(
+            session,
+            user_id=who.user_id,
+            compound_id=v.compound_id,
+            entity="vehicle",
+            entity_id=v.id,
+            action="create",
+            before=None,
+            after={"plate": mask_plate(v.plate), "house_id": v.house_id},
+        )
         return v
 
     def list(self, session: Session, *, who: Principal) -> Any:
@@ -260,8 +332,11 @@ def _house_status_after_change(session: Session, house: House) -> None:
 def move_in(session: Session, *, who: Principal | None, house: House, data: MoveIn) -> Occupancy:
     """Link a person to a house (creating the person if needed) and announce it."""
     if data.role == OccupancyRole.tenant and data.lease_end is None:
-        raise Invalid("a tenant needs a lease end date", zh="租户须填写租约到期日",
-                      fields=[{"field": "lease_end", "message": "required for tenants"}])
+        raise Invalid(
+            "a tenant needs a lease end date",
+            zh="租户须填写租约到期日",
+            fields=[{"field": "lease_end", "message": "required for tenants"}],
+        )
     if data.lease_end is not None and data.lease_end < data.on:
         raise Invalid("lease end is before move-in", zh="租约到期日早于入住日")
     if data.person_id is not None:
@@ -285,16 +360,34 @@ def move_in(session: Session, *, who: Principal | None, house: House, data: Move
     for o in HouseQuery(session).active_occupancies(house.id):
         if o.person_id == person.id:
             raise Conflict("person already lives in this house", zh="该人员已在此房屋登记")
-    occ = Occupancy(compound_id=house.compound_id, house_id=house.id, person_id=person.id, role=data.role,
-                    started_on=data.on, lease_end=data.lease_end)
+    occ = Occupancy(
+        compound_id=house.compound_id,
+        house_id=house.id,
+        person_id=person.id,
+        role=data.role,
+        started_on=data.on,
+        lease_end=data.lease_end,
+    )
     session.add(occ)
     session.flush()
     _house_status_after_change(session, house)
-    record_change(session, user_id=who.user_id if who else None, compound_id=house.compound_id,
-                  entity="occupancy", entity_id=occ.id, action="create", before=None,
-                  after={"house": house.label, "person_id": person.id, "role": data.role.value})
-    events.publish(session, ResidentMovedIn(person_id=person.id, house_id=house.id, compound_id=house.compound_id,
-                                            role=data.role.value, on=data.on), compound_id=house.compound_id)
+    record_change(
+        session,
+        user_id=who.user_id if who else None,
+        compound_id=house.compound_id,
+        entity="occupancy",
+        entity_id=occ.id,
+        action="create",
+        before=None,
+        after={"house": house.label, "person_id": person.id, "role": data.role.value},
+    )
+    events.publish(
+        session,
+        ResidentMovedIn(
+            person_id=person.id, house_id=house.id, compound_id=house.compound_id, role=data.role.value, on=data.on
+        ),
+        compound_id=house.compound_id,
+    )
     return occ
 
 
@@ -316,18 +409,37 @@ def move_out(session: Session, *, who: Principal | None, house: House, data: Mov
     session.flush()
     _house_status_after_change(session, house)
     for o in occs:
-        still = session.execute(select(Occupancy.id).where(Occupancy.person_id == o.person_id,
-                                                           Occupancy.ended_on.is_(None))).first() is not None
+        still = (
+            session.execute(
+                select(Occupancy.id).where(Occupancy.person_id == o.person_id, Occupancy.ended_on.is_(None))
+            ).first()
+            is not None
+        )
         if not still:
             person = session.get(Person, o.person_id)
             if person is not None and person.status == PersonStatus.active:
                 person.status = PersonStatus.moved_out
-        record_change(session, user_id=who.user_id if who else None, compound_id=house.compound_id,
-                      entity="occupancy", entity_id=o.id, action="end", before={"ended_on": None},
-                      after={"ended_on": data.on.isoformat(), "reason": data.reason})
-        events.publish(session, ResidentMovedOut(person_id=o.person_id, house_id=house.id,
-                                                 compound_id=house.compound_id, on=data.on, still_resident=still),
-                       compound_id=house.compound_id)
+        record_change(
+            session,
+            user_id=who.user_id if who else None,
+            compound_id=house.compound_id,
+            entity="occupancy",
+            entity_id=o.id,
+            action="end",
+            before={"ended_on": None},
+            after={"ended_on": data.on.isoformat(), "reason": data.reason},
+        )
+        events.publish(
+            session,
+            ResidentMovedOut(
+                person_id=o.person_id,
+                house_id=house.id,
+                compound_id=house.compound_id,
+                on=data.on,
+                still_resident=still,
+            ),
+            compound_id=house.compound_id,
+        )
     session.flush()
     return occs
 

@@ -87,36 +87,60 @@ def _site_plan(spec: CompoundSpec) -> dict[str, Any]:
     cols = 5
     shapes = []
     for b in range(spec.buildings):
-        shapes.append({"building": str(b + 1), "x": 60 + (b % cols) * 180, "y": 60 + (b // cols) * 160,
-                       "w": 120, "h": 70})
-    return {"width": 60 + cols * 180, "height": 60 + ((spec.buildings - 1) // cols + 1) * 160 + 40,
-            "gates": [{"name": "南门", "x": 400, "y": 0}, {"name": "东门", "x": 960, "y": 250}],
-            "buildings": shapes}
+        shapes.append(
+            {"building": str(b + 1), "x": 60 + (b % cols) * 180, "y": 60 + (b // cols) * 160, "w": 120, "h": 70}
+        )
+    return {
+        "width": 60 + cols * 180,
+        "height": 60 + ((spec.buildings - 1) // cols + 1) * 160 + 40,
+        "gates": [{"name": "南门", "x": 400, "y": 0}, {"name": "东门", "x": 960, "y": 250}],
+        "buildings": shapes,
+    }
 
 
-def _person(fk: Faker, compound_id: int, age: tuple[int, int], surname: str | None = None,
-            local: bool = True) -> tuple[Person, bool]:
+def _person(
+    fk: Faker, compound_id: int, age: tuple[int, int], surname: str | None = None, local: bool = True
+) -> tuple[Person, bool]:
     female = fk.r.random() < 0.5
     birth = fk.birth_date(age[0], age[1], TODAY)
-    p = Person(compound_id=compound_id, name=fk.name(surname), gender=Gender.female if female else Gender.male,
-               birth_date=birth, population_type=PopulationType.registered if local else PopulationType.floating)
+    p = Person(
+        compound_id=compound_id,
+        name=fk.name(surname),
+        gender=Gender.female if female else Gender.male,
+        birth_date=birth,
+        population_type=PopulationType.registered if local else PopulationType.floating,
+    )
     set_phone(p, fk.phone() if age[0] >= 12 else None)
     set_id_number(p, fk.id_number(birth, female, local))
     return p, female
 
 
-def _build_compound(session: Session, fk: Faker, spec: CompoundSpec, *, property_org: int, street_org: int,
-                    progress: Progress) -> dict[str, int]:
-    c = Compound(code=spec.code, name=spec.name, address=spec.address, district="朝阳区",
-                 property_org_id=property_org, street_org_id=street_org, site_plan=_site_plan(spec))
+def _build_compound(
+    session: Session, fk: Faker, spec: CompoundSpec, *, property_org: int, street_org: int, progress: Progress
+) -> dict[str, int]:
+    c = Compound(
+        code=spec.code,
+        name=spec.name,
+        address=spec.address,
+        district="朝阳区",
+        property_org_id=property_org,
+        street_org_id=street_org,
+        site_plan=_site_plan(spec),
+    )
     session.add(c)
     session.flush()
     plan = {s["building"]: s for s in c.site_plan["buildings"]} if c.site_plan else {}
     houses: list[House] = []
     buildings: list[Building] = []
     for b in range(1, spec.buildings + 1):
-        bld = Building(compound_id=c.id, number=str(b), name=f"{b}号楼", floors=spec.floors,
-                       plan_x=plan[str(b)]["x"], plan_y=plan[str(b)]["y"])
+        bld = Building(
+            compound_id=c.id,
+            number=str(b),
+            name=f"{b}号楼",
+            floors=spec.floors,
+            plan_x=plan[str(b)]["x"],
+            plan_y=plan[str(b)]["y"],
+        )
         session.add(bld)
         session.flush()
         buildings.append(bld)
@@ -127,9 +151,18 @@ def _build_compound(session: Session, fk: Faker, spec: CompoundSpec, *, property
             for fl in range(1, spec.floors + 1):
                 for k in range(1, spec.per_floor + 1):
                     num = f"{fl:02d}{k:02d}"
-                    area = Decimal(fk.r.choice((68, 75, 89, 96, 108, 120, 135, 143))) + Decimal(fk.r.randint(0, 99)) / 100
-                    h = House(compound_id=c.id, building_id=bld.id, unit_id=unit.id, floor=fl, number=num,
-                              label=f"{b}-{u}-{num}", status=HouseStatus.vacant)
+                    area = (
+                        Decimal(fk.r.choice((68, 75, 89, 96, 108, 120, 135, 143))) + Decimal(fk.r.randint(0, 99)) / 100
+                    )
+                    h = House(
+                        compound_id=c.id,
+                        building_id=bld.id,
+                        unit_id=unit.id,
+                        floor=fl,
+                        number=num,
+                        label=f"{b}-{u}-{num}",
+                        status=HouseStatus.vacant,
+                    )
                     roll = fk.r.random()
                     if roll < 0.85:
                         h.registered_area = area
@@ -147,14 +180,17 @@ def _build_compound(session: Session, fk: Faker, spec: CompoundSpec, *, property
     fk.r.shuffle(order)
     n = len(houses)
     unsold = set(order[: max(1, n * 3 // 100)])
-    vacant = set(order[len(unsold): len(unsold) + n * 6 // 100])
+    vacant = set(order[len(unsold) : len(unsold) + n * 6 // 100])
     rest = [i for i in order if i not in unsold and i not in vacant]
     elderly = set(rest[: spec.elderly_alone])
-    rented = set(rest[spec.elderly_alone: spec.elderly_alone + len(rest) * 15 // 100])
+    rented = set(rest[spec.elderly_alone : spec.elderly_alone + len(rest) * 15 // 100])
     # Average household size chosen so the compound lands near its target population.
     occupied = len(rest)
-    extra_per_house = max(0.0, (spec.target_residents - spec.elderly_alone - (occupied - spec.elderly_alone)) /
-                          max(1, occupied - spec.elderly_alone))
+    extra_per_house = max(
+        0.0,
+        (spec.target_residents - spec.elderly_alone - (occupied - spec.elderly_alone))
+        / max(1, occupied - spec.elderly_alone),
+    )
 
     people: list[Person] = []
     occs: list[tuple[int, int, OccupancyRole, date | None]] = []  # (house idx, person idx, role, lease_end)
@@ -195,7 +231,7 @@ def _build_compound(session: Session, fk: Faker, spec: CompoundSpec, *, property
                 occs.append((i, add(t), OccupancyRole.tenant, lease_end))
             h.status = HouseStatus.rented
             continue
-        owner, owner_female = _person(fk, c.id, (28, 80))
+        owner, _owner_female = _person(fk, c.id, (28, 80))
         oi = add(owner)
         occs.append((i, oi, OccupancyRole.owner, None))
         extras = int(extra_per_house) + (fk.r.random() < extra_per_house - int(extra_per_house))
@@ -221,37 +257,66 @@ def _build_compound(session: Session, fk: Faker, spec: CompoundSpec, *, property
     session.add_all(people)
     session.flush()
     progress("residents", len(people), len(people))
-    session.add_all(Occupancy(compound_id=c.id, house_id=houses[hi].id, person_id=people[pi].id, role=role,
-                              started_on=TODAY - timedelta(days=fk.r.randint(30, 3000)), lease_end=lease)
-                    for hi, pi, role, lease in occs)
+    session.add_all(
+        Occupancy(
+            compound_id=c.id,
+            house_id=houses[hi].id,
+            person_id=people[pi].id,
+            role=role,
+            started_on=TODAY - timedelta(days=fk.r.randint(30, 3000)),
+            lease_end=lease,
+        )
+        for hi, pi, role, lease in occs
+    )
     session.add_all(PersonTag(compound_id=c.id, person_id=people[pi].id, tag=t) for pi, t in tags)
-    session.add_all(EmergencyContact(compound_id=c.id, person_id=people[pi].id, name=nm, relation=rel,
-                                     phone_enc=encrypt(ph, context="contact.phone"), phone_masked=mask_phone(ph))
-                    for pi, nm, rel, ph in contacts)
+    session.add_all(
+        EmergencyContact(
+            compound_id=c.id,
+            person_id=people[pi].id,
+            name=nm,
+            relation=rel,
+            phone_enc=encrypt(ph, context="contact.phone"),
+            phone_masked=mask_phone(ph),
+        )
+        for pi, nm, rel, ph in contacts
+    )
     session.flush()
 
     # Vehicles go to occupied households, owner first.
-    owners = [(hi, pi) for hi, pi, role, _ in occs if role == OccupancyRole.owner and houses[hi].status != HouseStatus.vacant]
+    owners = [
+        (hi, pi) for hi, pi, role, _ in occs if role == OccupancyRole.owner and houses[hi].status != HouseStatus.vacant
+    ]
     fk.r.shuffle(owners)
     vehicles = []
     for k in range(min(spec.vehicles, len(owners) * 2)):
         hi, pi = owners[k % len(owners)]
         ne = fk.r.random() < 0.25
-        vehicles.append(Vehicle(compound_id=c.id, plate=fk.plate(ne), house_id=houses[hi].id,
-                                person_id=people[pi].id,
-                                vehicle_class=VehicleClass.new_energy if ne else VehicleClass.car))
+        vehicles.append(
+            Vehicle(
+                compound_id=c.id,
+                plate=fk.plate(ne),
+                house_id=houses[hi].id,
+                person_id=people[pi].id,
+                vehicle_class=VehicleClass.new_energy if ne else VehicleClass.car,
+            )
+        )
     session.add_all(vehicles)
     per_grid = max(1, len(buildings) // spec.grids)
     for g in range(spec.grids):
         grid = Grid(compound_id=c.id, name=f"第{g + 1}网格")
         session.add(grid)
         session.flush()
-        for bld in buildings[g * per_grid: (g + 1) * per_grid if g < spec.grids - 1 else len(buildings)]:
+        for bld in buildings[g * per_grid : (g + 1) * per_grid if g < spec.grids - 1 else len(buildings)]:
             session.add(GridBuilding(grid_id=grid.id, building_id=bld.id))
     session.flush()
-    return {"houses": len(houses), "residents": sum(1 for i, _, _, _ in occs if houses[i].status != HouseStatus.vacant),
-            "people": len(people), "vehicles": len(vehicles), "elderly_alone": spec.elderly_alone,
-            "compound_id": c.id}
+    return {
+        "houses": len(houses),
+        "residents": sum(1 for i, _, _, _ in occs if houses[i].status != HouseStatus.vacant),
+        "people": len(people),
+        "vehicles": len(vehicles),
+        "elderly_alone": spec.elderly_alone,
+        "compound_id": c.id,
+    }
 
 
 def demo_exists(session: Session) -> bool:
@@ -260,10 +325,19 @@ def demo_exists(session: Session) -> bool:
 
 def _resident_li(session: Session, compound_id: int) -> Person:
     """resident_li lives in 3-1-0802 (the style guide's persona): the house's owner."""
-    house = session.execute(select(House).where(House.compound_id == compound_id, House.label == "3-1-0802")).scalar_one()
-    owner = session.execute(select(Person).join(Occupancy, Occupancy.person_id == Person.id)
-                            .where(Occupancy.house_id == house.id, Occupancy.ended_on.is_(None))
-                            .order_by(Occupancy.id)).scalars().first()
+    house = session.execute(
+        select(House).where(House.compound_id == compound_id, House.label == "3-1-0802")
+    ).scalar_one()
+    owner = (
+        session.execute(
+            select(Person)
+            .join(Occupancy, Occupancy.person_id == Person.id)
+            .where(Occupancy.house_id == house.id, Occupancy.ended_on.is_(None))
+            .order_by(Occupancy.id)
+        )
+        .scalars()
+        .first()
+    )
     if owner is None or house.status in (HouseStatus.vacant, HouseStatus.developer_unsold):
         house.status = HouseStatus.self_occupied
         owner = Person(compound_id=compound_id, name="李明", gender=Gender.male, birth_date=date(1985, 5, 12))
@@ -271,21 +345,37 @@ def _resident_li(session: Session, compound_id: int) -> Person:
         set_id_number(owner, "110105198505120015")
         session.add(owner)
         session.flush()
-        session.add(Occupancy(compound_id=compound_id, house_id=house.id, person_id=owner.id,
-                              role=OccupancyRole.owner, started_on=date(2020, 1, 1)))
+        session.add(
+            Occupancy(
+                compound_id=compound_id,
+                house_id=house.id,
+                person_id=owner.id,
+                role=OccupancyRole.owner,
+                started_on=date(2020, 1, 1),
+            )
+        )
         session.flush()
     return owner
 
 
-def build_demo(session: Session, *, progress: Progress | None = None, main_spec: CompoundSpec = MAIN,
-               second_spec: CompoundSpec = SECOND) -> DemoResult:
+def build_demo(
+    session: Session,
+    *,
+    progress: Progress | None = None,
+    main_spec: CompoundSpec = MAIN,
+    second_spec: CompoundSpec = SECOND,
+) -> DemoResult:
     """Build both compounds, organisations and one login per role. Caller commits."""
     prog = progress or (lambda stage, done, total: None)
     fk = Faker(SEED)
-    orgs = {k: Organisation(name=n, kind=k) for k, n in (
-        (OrganisationKind.property_company, "安居物业服务有限公司"),
-        (OrganisationKind.street_office, "安居街道办事处"),
-        (OrganisationKind.developer, "示范置业有限公司"))}
+    orgs = {
+        k: Organisation(name=n, kind=k)
+        for k, n in (
+            (OrganisationKind.property_company, "安居物业服务有限公司"),
+            (OrganisationKind.street_office, "安居街道办事处"),
+            (OrganisationKind.developer, "示范置业有限公司"),
+        )
+    }
     session.add_all(orgs.values())
     session.flush()
     po, so = orgs[OrganisationKind.property_company].id, orgs[OrganisationKind.street_office].id
@@ -293,10 +383,21 @@ def build_demo(session: Session, *, progress: Progress | None = None, main_spec:
     second = _build_compound(session, fk, second_spec, property_org=po, street_org=so, progress=prog)
     a, b = main["compound_id"], second["compound_id"]
     li = _resident_li(session, a)
-    committee_person = session.execute(
-        select(Person).join(Occupancy, Occupancy.person_id == Person.id)
-        .where(Occupancy.compound_id == a, Occupancy.role == OccupancyRole.owner, Occupancy.ended_on.is_(None),
-               Person.id != li.id).order_by(Person.id)).scalars().first()
+    committee_person = (
+        session.execute(
+            select(Person)
+            .join(Occupancy, Occupancy.person_id == Person.id)
+            .where(
+                Occupancy.compound_id == a,
+                Occupancy.role == OccupancyRole.owner,
+                Occupancy.ended_on.is_(None),
+                Person.id != li.id,
+            )
+            .order_by(Person.id)
+        )
+        .scalars()
+        .first()
+    )
     assert committee_person is not None
     accounts = [
         (Role.platform_admin, "admin", "平台管理员", [], None, None),
@@ -311,9 +412,16 @@ def build_demo(session: Session, *, progress: Progress | None = None, main_spec:
     ]
     result = DemoResult(compound_ids={DEMO_CODE: a, SECOND_CODE: b})
     for k, (role, username, display, compounds, org, person_id) in enumerate(accounts):
-        account_service.create_user(session, username=username, password=DEMO_PASSWORD, role=role,
-                                    display_name=display, compound_ids=compounds, organisation_id=org,
-                                    person_id=person_id)
+        account_service.create_user(
+            session,
+            username=username,
+            password=DEMO_PASSWORD,
+            role=role,
+            display_name=display,
+            compound_ids=compounds,
+            organisation_id=org,
+            person_id=person_id,
+        )
         result.logins.append((role.value, username, display))
         prog("accounts", k + 1, len(accounts))
     from anju.sim.devices_demo import register_demo_devices
@@ -328,12 +436,19 @@ def build_demo(session: Session, *, progress: Progress | None = None, main_spec:
     from anju.sim.governance_demo import build_governance_demo
     from anju.sim.workorders_demo import build_workorders_demo
 
-    for stage, seed in (("governance", build_governance_demo), ("fees", build_fees_demo),
-                        ("workorders", build_workorders_demo)):
+    for stage, seed in (
+        ("governance", build_governance_demo),
+        ("fees", build_fees_demo),
+        ("workorders", build_workorders_demo),
+    ):
         seed(session, compound_id=a, li_person_id=li.id, committee_person_id=committee_person.id)
         prog(stage, 1, 1)
-    result.counts = {"houses": main["houses"] + second["houses"], "residents_main": main["residents"],
-                     "people": main["people"] + second["people"], "vehicles": main["vehicles"] + second["vehicles"]}
+    result.counts = {
+        "houses": main["houses"] + second["houses"],
+        "residents_main": main["residents"],
+        "people": main["people"] + second["people"],
+        "vehicles": main["vehicles"] + second["vehicles"],
+    }
     return result
 
 

@@ -16,9 +16,17 @@ from anju.devices.service import SECRET_CONTEXT
 from anju.registry.models import Building, Compound, Unit
 
 # Heartbeat intervals by type (seconds): life-safety sensors report more often.
-HEARTBEAT = {DeviceType.smoke_detector: 60, DeviceType.gas_detector: 60, DeviceType.lift_controller: 30,
-             DeviceType.water_pump: 30, DeviceType.water_tank: 60, DeviceType.ebike_charger: 30,
-             DeviceType.sos_button: 300, DeviceType.water_leak: 120, DeviceType.manhole_cover: 300}
+HEARTBEAT = {
+    DeviceType.smoke_detector: 60,
+    DeviceType.gas_detector: 60,
+    DeviceType.lift_controller: 30,
+    DeviceType.water_pump: 30,
+    DeviceType.water_tank: 60,
+    DeviceType.ebike_charger: 30,
+    DeviceType.sos_button: 300,
+    DeviceType.water_leak: 120,
+    DeviceType.manhole_cover: 300,
+}
 
 
 def demo_secret(device_key: str) -> str:
@@ -47,8 +55,11 @@ def register_demo_devices(session: Session, *, compound_id: int) -> int:
     plan = session.execute(select(Compound.site_plan).where(Compound.id == compound_id)).scalar_one() or {}
     shapes = {s["building"]: s for s in plan.get("buildings", [])}
     specs: list[_Spec] = []
-    buildings = session.execute(select(Building).where(Building.compound_id == compound_id)
-                                .order_by(Building.id)).scalars().all()
+    buildings = (
+        session.execute(select(Building).where(Building.compound_id == compound_id).order_by(Building.id))
+        .scalars()
+        .all()
+    )
     units = session.execute(select(Unit).where(Unit.compound_id == compound_id).order_by(Unit.id)).scalars().all()
     for b in buildings:
         shape = shapes.get(b.number, {"x": b.plan_x or 0, "y": b.plan_y or 0, "w": 120, "h": 70})
@@ -57,16 +68,59 @@ def register_demo_devices(session: Session, *, compound_id: int) -> int:
         for k, u in enumerate(b_units):
             ux = bx + int(bw * (k + 1) / (len(b_units) + 1))
             for fl in range(1, u.floors + 1):
-                specs.append(_Spec(f"{code}-SMK-{b.number}-{u.number}-{fl:02d}", f"烟感 {b.number}-{u.number}-{fl}F",
-                                   DeviceType.smoke_detector, f"{b.number}号楼{u.number}单元{fl}层前室",
-                                   ux, by + bh - int(bh * fl / (u.floors + 1)), b.id, u.id, fl))
-            specs.append(_Spec(f"{code}-LIFT-{b.number}-{u.number}", f"电梯 {b.number}-{u.number}",
-                               DeviceType.lift_controller, f"{b.number}号楼{u.number}单元电梯", ux, by + bh // 2,
-                               b.id, u.id, None, "安居电梯"))
-        specs.append(_Spec(f"{code}-GAS-{b.number}", f"燃气 {b.number}号楼", DeviceType.gas_detector,
-                           f"{b.number}号楼燃气表间", bx + 8, by + 8, b.id, None, 1))
-        specs.append(_Spec(f"{code}-DOOR-{b.number}", f"防火门 {b.number}号楼", DeviceType.door_magnet,
-                           f"{b.number}号楼首层防火门", bx + bw - 8, by + bh - 8, b.id, None, 1))
+                specs.append(
+                    _Spec(
+                        f"{code}-SMK-{b.number}-{u.number}-{fl:02d}",
+                        f"烟感 {b.number}-{u.number}-{fl}F",
+                        DeviceType.smoke_detector,
+                        f"{b.number}号楼{u.number}单元{fl}层前室",
+                        ux,
+                        by + bh - int(bh * fl / (u.floors + 1)),
+                        b.id,
+                        u.id,
+                        fl,
+                    )
+                )
+            specs.append(
+                _Spec(
+                    f"{code}-LIFT-{b.number}-{u.number}",
+                    f"电梯 {b.number}-{u.number}",
+                    DeviceType.lift_controller,
+                    f"{b.number}号楼{u.number}单元电梯",
+                    ux,
+                    by + bh // 2,
+                    b.id,
+                    u.id,
+                    None,
+                    "安居电梯",
+                )
+            )
+        specs.append(
+            _Spec(
+                f"{code}-GAS-{b.number}",
+                f"燃气 {b.number}号楼",
+                DeviceType.gas_detector,
+                f"{b.number}号楼燃气表间",
+                bx + 8,
+                by + 8,
+                b.id,
+                None,
+                1,
+            )
+        )
+        specs.append(
+            _Spec(
+                f"{code}-DOOR-{b.number}",
+                f"防火门 {b.number}号楼",
+                DeviceType.door_magnet,
+                f"{b.number}号楼首层防火门",
+                bx + bw - 8,
+                by + bh - 8,
+                b.id,
+                None,
+                1,
+            )
+        )
     w, h = plan.get("width", 960), plan.get("height", 560)
     specs += [
         _Spec(f"{code}-PUMP-1", "1号生活水泵", DeviceType.water_pump, "泵房", 40, h - 30),
@@ -81,18 +135,45 @@ def register_demo_devices(session: Session, *, compound_id: int) -> int:
         _Spec(f"{code}-MTR-W", "总水表", DeviceType.water_meter, "泵房", 100, h - 30),
         _Spec(f"{code}-MTR-P", "总电表", DeviceType.power_meter, "配电室", 120, h - 30),
     ]
-    specs += [_Spec(f"{code}-MH-{i}", f"井盖 {i}", DeviceType.manhole_cover, f"{i}号井盖", 150 + i * 120, h - 50)
-              for i in range(1, 5)]
-    specs += [_Spec(f"{code}-LIGHT-{i}", f"路灯 {i}", DeviceType.street_light, f"主路{i}号路灯", 100 + i * 140, 30)
-              for i in range(1, 6)]
-    specs += [_Spec(f"{code}-CHG-{i}", f"充电桩 {i}", DeviceType.ebike_charger, "非机动车充电棚", w - 200 + i * 12,
-                    h - 40, capabilities={"auto_cutoff": True, "max_power_w": 1000}) for i in range(1, 9)]
-    session.add_all(Device(compound_id=compound_id, device_key=s.key, name=s.name, device_type=s.device_type,
-                           vendor=s.vendor, model=f"AJ-{s.device_type.value[:4].upper()}-1",
-                           building_id=s.building_id, unit_id=s.unit_id, floor=s.floor, location=s.location,
-                           plan_x=s.x, plan_y=s.y, heartbeat_seconds=HEARTBEAT.get(s.device_type, 120),
-                           capabilities=s.capabilities or {}, secret_enc=encrypt(demo_secret(s.key),
-                                                                                 context=SECRET_CONTEXT))
-                    for s in specs)
+    specs += [
+        _Spec(f"{code}-MH-{i}", f"井盖 {i}", DeviceType.manhole_cover, f"{i}号井盖", 150 + i * 120, h - 50)
+        for i in range(1, 5)
+    ]
+    specs += [
+        _Spec(f"{code}-LIGHT-{i}", f"路灯 {i}", DeviceType.street_light, f"主路{i}号路灯", 100 + i * 140, 30)
+        for i in range(1, 6)
+    ]
+    specs += [
+        _Spec(
+            f"{code}-CHG-{i}",
+            f"充电桩 {i}",
+            DeviceType.ebike_charger,
+            "非机动车充电棚",
+            w - 200 + i * 12,
+            h - 40,
+            capabilities={"auto_cutoff": True, "max_power_w": 1000},
+        )
+        for i in range(1, 9)
+    ]
+    session.add_all(
+        Device(
+            compound_id=compound_id,
+            device_key=s.key,
+            name=s.name,
+            device_type=s.device_type,
+            vendor=s.vendor,
+            model=f"AJ-{s.device_type.value[:4].upper()}-1",
+            building_id=s.building_id,
+            unit_id=s.unit_id,
+            floor=s.floor,
+            location=s.location,
+            plan_x=s.x,
+            plan_y=s.y,
+            heartbeat_seconds=HEARTBEAT.get(s.device_type, 120),
+            capabilities=s.capabilities or {},
+            secret_enc=encrypt(demo_secret(s.key), context=SECRET_CONTEXT),
+        )
+        for s in specs
+    )
     session.flush()
     return len(specs)

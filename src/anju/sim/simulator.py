@@ -75,8 +75,11 @@ def normal(d: SimDevice, r: random.Random) -> dict[str, Any]:
     if t == DeviceType.street_light:
         return {"on": True, "fault": False}
     if t == DeviceType.ebike_charger:
-        return {"temp_c": round(r.uniform(25, 40), 1), "charge_minutes": r.randint(0, 300),
-                "power_w": r.randint(80, 400)}
+        return {
+            "temp_c": round(r.uniform(25, 40), 1),
+            "charge_minutes": r.randint(0, 300),
+            "power_w": r.randint(80, 400),
+        }
     if t == DeviceType.door_magnet:
         return {"open": False}
     if t in (DeviceType.water_meter, DeviceType.power_meter):
@@ -91,11 +94,23 @@ def load_devices(compound_code: str, *, speed: float) -> list[SimDevice]:
     with new_session() as s:
         cid = s.execute(select(Compound.id).where(Compound.code == compound_code)).scalar_one()
         numbers = dict(s.execute(select(Building.id, Building.number).where(Building.compound_id == cid)).all())
-        rows = s.execute(select(Device).where(Device.compound_id == cid, Device.active.is_(True))
-                         .order_by(Device.id)).scalars().all()
-        return [SimDevice(d.device_key, d.device_type, decrypt(d.secret_enc, context=SECRET_CONTEXT) or "",
-                          max(1.0, d.heartbeat_seconds * 0.9 / speed), numbers.get(d.building_id), d.floor,
-                          d.location or d.name) for d in rows]
+        rows = (
+            s.execute(select(Device).where(Device.compound_id == cid, Device.active.is_(True)).order_by(Device.id))
+            .scalars()
+            .all()
+        )
+        return [
+            SimDevice(
+                d.device_key,
+                d.device_type,
+                decrypt(d.secret_enc, context=SECRET_CONTEXT) or "",
+                max(1.0, d.heartbeat_seconds * 0.9 / speed),
+                numbers.get(d.building_id),
+                d.floor,
+                d.location or d.name,
+            )
+            for d in rows
+        ]
 
 
 def script(devices: list[SimDevice], compound_code: str, *, delay: float) -> list[Incident]:
@@ -113,21 +128,38 @@ def script(devices: list[SimDevice], compound_code: str, *, delay: float) -> lis
     out: list[Incident] = []
     k = smoke_key()
     if k:
-        out.append(Incident(delay, k, {"smoke": 6.8, "alarm": True}, "smoke on building 3, 12th floor",
-                            name="smoke"))
+        out.append(Incident(delay, k, {"smoke": 6.8, "alarm": True}, "smoke on building 3, 12th floor", name="smoke"))
     if f"{compound_code}-LEAK-PUMP" in by_key:
-        out.append(Incident(delay + 10, f"{compound_code}-LEAK-PUMP", {"leak": True}, "water leak in the pump room",
-                            name="leak"))
+        out.append(
+            Incident(
+                delay + 10, f"{compound_code}-LEAK-PUMP", {"leak": True}, "water leak in the pump room", name="leak"
+            )
+        )
     lifts = [d.key for d in devices if d.device_type == DeviceType.lift_controller]
     if lifts:
-        out.append(Incident(delay + 20, lifts[min(2, len(lifts) - 1)], {"trapped": True, "fault": False},
-                            "passenger trapped in a lift", name="lift"))
+        out.append(
+            Incident(
+                delay + 20,
+                lifts[min(2, len(lifts) - 1)],
+                {"trapped": True, "fault": False},
+                "passenger trapped in a lift",
+                name="lift",
+            )
+        )
     gas = [d.key for d in devices if d.device_type == DeviceType.gas_detector]
     if gas:
         # Flapping around the 20 %LEL threshold for two minutes: hysteresis keeps it to one alarm.
         for i in range(24):
-            out.append(Incident(delay + 5 + i * 5, gas[0], {"gas_lel": 23.0 if i % 2 == 0 else 17.0},
-                                "flapping gas sensor" if i == 0 else "", repeat_for=0, name="gas"))
+            out.append(
+                Incident(
+                    delay + 5 + i * 5,
+                    gas[0],
+                    {"gas_lel": 23.0 if i % 2 == 0 else 17.0},
+                    "flapping gas sensor" if i == 0 else "",
+                    repeat_for=0,
+                    name="gas",
+                )
+            )
     lights = [d for d in devices if d.device_type == DeviceType.street_light][:2]
     for d in lights:
         d.silent_after = delay / 2  # these stop reporting: offline after 3 missed heartbeats
@@ -170,9 +202,15 @@ class Sender:
 
         body = json.dumps({**message, "kind": kind}).encode()
         try:
-            r = self.http.post("/api/v1/devices/ingest", content=body, headers={
-                "content-type": "application/json", "X-Device-Key": d.key,
-                "X-Device-Signature": sign_http(d.secret, body)})
+            r = self.http.post(
+                "/api/v1/devices/ingest",
+                content=body,
+                headers={
+                    "content-type": "application/json",
+                    "X-Device-Key": d.key,
+                    "X-Device-Signature": sign_http(d.secret, body),
+                },
+            )
         except httpx.HTTPError as e:  # the server may still be starting
             log.warning("push failed: %s", e)
             return False
@@ -201,8 +239,15 @@ class Injected:
     failed: int
 
 
-def inject(name: str, *, compound_code: str, transport: str = "http", http_url: str | None = None,
-           mqtt_url: str | None = None, seed: int = 20261121) -> Injected:
+def inject(
+    name: str,
+    *,
+    compound_code: str,
+    transport: str = "http",
+    http_url: str | None = None,
+    mqtt_url: str | None = None,
+    seed: int = 20261121,
+) -> Injected:
     """Play one scripted incident now: the device's heartbeat, then its first incident message.
 
     For drills, demos and end-to-end tests that need "the smoke on building 3" at a moment of
@@ -218,18 +263,30 @@ def inject(name: str, *, compound_code: str, transport: str = "http", http_url: 
     run_id = f"inject-{name}-{datetime.now(UTC).strftime('%y%m%d%H%M%S%f')}"
     sender = Sender(transport, http_url=http_url, mqtt_url=mqtt_url, compound_code=compound_code)
     try:
-        results = [sender.send(device, "heartbeat", _message(run_id, 1, normal(device, r))),
-                   sender.send(device, "event", _message(run_id, 2, {**normal(device, r), **incident.data}))]
+        results = [
+            sender.send(device, "heartbeat", _message(run_id, 1, normal(device, r))),
+            sender.send(device, "event", _message(run_id, 2, {**normal(device, r), **incident.data})),
+        ]
     finally:
         sender.close()
     log.info("injected incident: %s (%s)", incident.label, device.location)
     return Injected(incident, device, sent=sum(results), failed=len(results) - sum(results))
 
 
-def run(*, compound_code: str, transport: str, http_url: str | None = None, mqtt_url: str | None = None,
-        seed: int = 20261121, speed: float = 1.0, duration: float | None = None, max_messages: int | None = None,
-        incidents: bool = True, incident_delay: float = 20.0,
-        on_send: Callable[[str, str, dict[str, Any]], None] | None = None) -> dict[str, int]:
+def run(
+    *,
+    compound_code: str,
+    transport: str,
+    http_url: str | None = None,
+    mqtt_url: str | None = None,
+    seed: int = 20261121,
+    speed: float = 1.0,
+    duration: float | None = None,
+    max_messages: int | None = None,
+    incidents: bool = True,
+    incident_delay: float = 20.0,
+    on_send: Callable[[str, str, dict[str, Any]], None] | None = None,
+) -> dict[str, int]:
     """Run the simulation until `duration` seconds or `max_messages`; returns counts."""
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per push drowns the incidents
     r = random.Random(seed)

@@ -50,8 +50,9 @@ def no_face() -> FaceImageRejected:
 
 
 def multiple_faces(n: int) -> FaceImageRejected:
-    return FaceImageRejected("multiple_faces", f"{n} faces found; exactly one is required",
-                             f"检测到 {n} 张人脸，请仅保留本人")
+    return FaceImageRejected(
+        "multiple_faces", f"{n} faces found; exactly one is required", f"检测到 {n} 张人脸，请仅保留本人"
+    )
 
 
 def models() -> tuple[Any, Any, Any]:
@@ -63,9 +64,11 @@ def models() -> tuple[Any, Any, Any]:
                 import dlib
                 import face_recognition_models as frm
 
-                _models = (dlib.get_frontal_face_detector(),
-                           dlib.shape_predictor(frm.pose_predictor_five_point_model_location()),
-                           dlib.face_recognition_model_v1(frm.face_recognition_model_location()))
+                _models = (
+                    dlib.get_frontal_face_detector(),
+                    dlib.shape_predictor(frm.pose_predictor_five_point_model_location()),
+                    dlib.face_recognition_model_v1(frm.face_recognition_model_location()),
+                )
     return _models
 
 
@@ -89,8 +92,9 @@ def load_image(data: bytes) -> NDArray[np.uint8]:
         raise not_an_image() from e
     scale = MAX_SIDE / max(img.size)
     if scale < 1:
-        img = img.resize((max(1, round(img.width * scale)), max(1, round(img.height * scale))),
-                         Image.Resampling.BILINEAR)
+        img = img.resize(
+            (max(1, round(img.width * scale)), max(1, round(img.height * scale))), Image.Resampling.BILINEAR
+        )
     return np.asarray(img)
 
 

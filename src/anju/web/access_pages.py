@@ -54,9 +54,14 @@ FEED_ROWS = 40
 FEED_POLL_SECONDS = 1.0
 FEED_PING_SECONDS = 15.0
 # Which form field a schema error belongs to → the message that says how to fix it.
-_FIELD_ERRORS = {"visitor_phone": "access.err.phone", "visitor_name": "access.err.name",
-                 "entries": "access.err.entries", "minutes": "access.err.minutes",
-                 "valid_until": "access.err.time", "valid_from": "access.err.time"}
+_FIELD_ERRORS = {
+    "visitor_phone": "access.err.phone",
+    "visitor_name": "access.err.name",
+    "entries": "access.err.entries",
+    "minutes": "access.err.minutes",
+    "valid_until": "access.err.time",
+    "valid_from": "access.err.time",
+}
 
 
 # --- helpers -----------------------------------------------------------------------------------------
@@ -74,14 +79,20 @@ def _schema_error(exc: ValidationError) -> Invalid:
     return _invalid("access.err.name_or_phone")
 
 
-def _alert(request: Request, message: str, *, ok: bool, status_code: int = 200, testid: str = "access-alert",
-           **extra: Any) -> Response:
-    return render(request, "access/_alert.html", {"message": message, "ok": ok, "testid": testid, **extra},
-                  status_code=status_code)
+def _alert(
+    request: Request, message: str, *, ok: bool, status_code: int = 200, testid: str = "access-alert", **extra: Any
+) -> Response:
+    return render(
+        request,
+        "access/_alert.html",
+        {"message": message, "ok": ok, "testid": testid, **extra},
+        status_code=status_code,
+    )
 
 
-def _attempt(request: Request, session: Session, action: Callable[[], T], *,
-             error_target: str | None = None) -> T | Response:
+def _attempt(
+    request: Request, session: Session, action: Callable[[], T], *, error_target: str | None = None
+) -> T | Response:
     """Run a form action; a refused one is rolled back and answered with its reason as a 4xx alert.
 
     `error_target` sends the alert next to the form when success replaces something else (htmx retarget).
@@ -150,10 +161,21 @@ def feed_rows(session: Session, compound_ids: set[int], after: int, limit: int =
     for log, door, visitor, person in AccessQuery(session).feed(compound_ids, after, limit):
         assert isinstance(log, AccessLog)
         detail = log.detail or {}
-        out.append(FeedRow(id=log.id, at=log.server_at, door=door, method=log.method.value,
-                           decision=log.decision.value, reason=log.reason, person=mask_name(person),
-                           visitor=mask_name(visitor), operator=detail.get("operator"), note=detail.get("reason"),
-                           blacklist=log.reason == "blacklisted"))
+        out.append(
+            FeedRow(
+                id=log.id,
+                at=log.server_at,
+                door=door,
+                method=log.method.value,
+                decision=log.decision.value,
+                reason=log.reason,
+                person=mask_name(person),
+                visitor=mask_name(visitor),
+                operator=detail.get("operator"),
+                note=detail.get("reason"),
+                blacklist=log.reason == "blacklisted",
+            )
+        )
     out.reverse()
     return out
 
@@ -167,10 +189,17 @@ def todays_passes(session: Session, who: Principal, compound_id: int) -> list[tu
     """Passes of the compound valid at some moment today (China time), newest first, with the house label."""
     start = _start_of_today()
     rows = session.execute(
-        readable_passes(who).add_columns(House.label).join(House, House.id == VisitorPass.host_house_id)
-        .where(VisitorPass.compound_id == compound_id, VisitorPass.valid_until >= start,
-               VisitorPass.valid_from < start + timedelta(days=1))
-        .order_by(VisitorPass.id.desc()).limit(100)).all()
+        readable_passes(who)
+        .add_columns(House.label)
+        .join(House, House.id == VisitorPass.host_house_id)
+        .where(
+            VisitorPass.compound_id == compound_id,
+            VisitorPass.valid_until >= start,
+            VisitorPass.valid_from < start + timedelta(days=1),
+        )
+        .order_by(VisitorPass.id.desc())
+        .limit(100)
+    ).all()
     return [(vp, label) for vp, label in rows]
 
 
@@ -185,11 +214,17 @@ def pass_state(vp: VisitorPass, now: datetime) -> str:
 def _desk_values(session: Session, ctx: ConsolePage) -> dict[str, Any]:
     assert ctx.compound is not None
     rows = feed_rows(session, {ctx.compound.id}, 0)
-    return {"rows": rows, "last_id": max((r.id for r in rows), default=0),
-            "doors": [p for p in points_in(session, who=ctx.who, compound_id=ctx.compound.id) if p.active],
-            "passes": todays_passes(session, ctx.who, ctx.compound.id), "now": utcnow(), "pass_state": pass_state,
-            "reason_text": reason_text, "can_open": ctx.who.can(Perm.access_remote_open),
-            "can_register": ctx.who.can(Perm.visitors_manage)}
+    return {
+        "rows": rows,
+        "last_id": max((r.id for r in rows), default=0),
+        "doors": [p for p in points_in(session, who=ctx.who, compound_id=ctx.compound.id) if p.active],
+        "passes": todays_passes(session, ctx.who, ctx.compound.id),
+        "now": utcnow(),
+        "pass_state": pass_state,
+        "reason_text": reason_text,
+        "can_open": ctx.who.can(Perm.access_remote_open),
+        "can_register": ctx.who.can(Perm.visitors_manage),
+    }
 
 
 @router.get("/console/access")
@@ -205,11 +240,18 @@ def desk_passes(request: Request, ctx: DeskPage, session: ReadSession) -> Respon
     """Today's passes table alone (htmx refresh)."""
     if ctx.compound is None:
         return render(request, "console/empty.html", ctx.context(PAGE))
-    return render(request, "access/_desk_passes.html",
-                  ctx.context(PAGE, passes=todays_passes(session, ctx.who, ctx.compound.id), now=utcnow(),
-                              pass_state=pass_state, can_register=ctx.who.can(Perm.visitors_manage),
-                              doors=[p for p in points_in(session, who=ctx.who, compound_id=ctx.compound.id)
-                                     if p.active]))
+    return render(
+        request,
+        "access/_desk_passes.html",
+        ctx.context(
+            PAGE,
+            passes=todays_passes(session, ctx.who, ctx.compound.id),
+            now=utcnow(),
+            pass_state=pass_state,
+            can_register=ctx.who.can(Perm.visitors_manage),
+            doors=[p for p in points_in(session, who=ctx.who, compound_id=ctx.compound.id) if p.active],
+        ),
+    )
 
 
 def _feed_event(row_html: str, row_id: int) -> str:
@@ -218,8 +260,12 @@ def _feed_event(row_html: str, row_id: int) -> str:
 
 
 @router.get("/console/access/feed")
-async def desk_feed(request: Request, ctx: DeskPage, after: int | None = Query(None, ge=0),
-                    max_seconds: float = Query(600, ge=0.1, le=3600)) -> StreamingResponse:
+async def desk_feed(
+    request: Request,
+    ctx: DeskPage,
+    after: int | None = Query(None, ge=0),
+    max_seconds: float = Query(600, ge=0.1, le=3600),
+) -> StreamingResponse:
     """Server-sent events: each new attempt of the selected compound as a rendered table row.
 
     The browser's EventSource reconnects by itself and sends Last-Event-ID, so
@@ -235,8 +281,12 @@ async def desk_feed(request: Request, ctx: DeskPage, after: int | None = Query(N
     def poll(since: int | None) -> tuple[int, list[FeedRow]]:
         with new_session() as s:
             if since is None:  # a fresh connection starts from now
-                top = s.execute(select(AccessLog.id).where(AccessLog.compound_id.in_(compound_ids or {-1}))
-                                .order_by(AccessLog.id.desc()).limit(1)).scalar()
+                top = s.execute(
+                    select(AccessLog.id)
+                    .where(AccessLog.compound_id.in_(compound_ids or {-1}))
+                    .order_by(AccessLog.id.desc())
+                    .limit(1)
+                ).scalar()
                 return int(top or 0), []
             rows = feed_rows(s, compound_ids, since, limit=200)
             return max([since, *(r.id for r in rows)]), rows
@@ -258,13 +308,19 @@ async def desk_feed(request: Request, ctx: DeskPage, after: int | None = Query(N
                 yield ": ping\n\n"
             await asyncio.sleep(FEED_POLL_SECONDS)
 
-    return StreamingResponse(stream(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    return StreamingResponse(
+        stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    )
 
 
 @router.post("/console/access/open")
-def desk_open(request: Request, ctx: OpenDesk, session: WriteSession,
-              access_point_id: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = "") -> Response:
+def desk_open(
+    request: Request,
+    ctx: OpenDesk,
+    session: WriteSession,
+    access_point_id: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+) -> Response:
     """Open a door of the compound now; the reason and the operator go into the access log."""
     t = Translator(lang_of(request))
 
@@ -277,20 +333,26 @@ def desk_open(request: Request, ctx: OpenDesk, session: WriteSession,
         ap = session.get(AccessPoint, point)
         if ap is not None and ctx.compound is not None and ap.compound_id != ctx.compound.id:
             ap = None  # another compound's door, even one in scope, is not on this desk
-        read = decision_service.remote_open(session, who=ctx.who, access_point_id=ap.id if ap else -1,
-                                            reason=why, now=utcnow())
+        read = decision_service.remote_open(
+            session, who=ctx.who, access_point_id=ap.id if ap else -1, reason=why, now=utcnow()
+        )
         assert ap is not None
-        return _alert(request, t("access.open.done", door=ap.name, log=read.log_id), ok=True,
-                      testid="open-result")
+        return _alert(request, t("access.open.done", door=ap.name, log=read.log_id), ok=True, testid="open-result")
 
     return _attempt(request, session, act)
 
 
 @router.post("/console/access/walk-ins")
-def desk_walk_in(request: Request, ctx: VisitorDeskPage, session: WriteSession,
-                 visitor_name: Annotated[str, Form()] = "", visitor_phone: Annotated[str, Form()] = "",
-                 house: Annotated[str, Form()] = "", access_point_id: Annotated[str, Form()] = "",
-                 minutes: Annotated[str, Form()] = "120") -> Response:
+def desk_walk_in(
+    request: Request,
+    ctx: VisitorDeskPage,
+    session: WriteSession,
+    visitor_name: Annotated[str, Form()] = "",
+    visitor_phone: Annotated[str, Form()] = "",
+    house: Annotated[str, Form()] = "",
+    access_point_id: Annotated[str, Form()] = "",
+    minutes: Annotated[str, Form()] = "120",
+) -> Response:
     """Register a walk-in visitor: a pending pass, and the host's (masked) numbers for the desk phone."""
 
     def act() -> Response:
@@ -299,24 +361,35 @@ def desk_walk_in(request: Request, ctx: VisitorDeskPage, session: WriteSession,
             raise _invalid("access.err.house")
         if ctx.compound is None:
             raise _invalid("access.err.house_unknown")
-        host = session.execute(select(House).where(House.compound_id == ctx.compound.id,
-                                                   House.label == label)).scalar_one_or_none()
+        host = session.execute(
+            select(House).where(House.compound_id == ctx.compound.id, House.label == label)
+        ).scalar_one_or_none()
         if host is None:
             raise _invalid("access.err.house_unknown")
         door = _int(access_point_id)
-        if door is not None and session.execute(select(AccessPoint.id).where(
-                AccessPoint.id == door, AccessPoint.compound_id == ctx.compound.id)).scalar() is None:
+        if (
+            door is not None
+            and session.execute(
+                select(AccessPoint.id).where(AccessPoint.id == door, AccessPoint.compound_id == ctx.compound.id)
+            ).scalar()
+            is None
+        ):
             raise _invalid("access.err.door")
         try:
-            data = WalkInCreate(host_house_id=host.id, visitor_name=visitor_name.strip() or None,
-                                visitor_phone=visitor_phone.strip() or None,
-                                minutes=_int(minutes) if _int(minutes) is not None else -1)
+            data = WalkInCreate(
+                host_house_id=host.id,
+                visitor_name=visitor_name.strip() or None,
+                visitor_phone=visitor_phone.strip() or None,
+                minutes=_int(minutes) if _int(minutes) is not None else -1,
+            )
         except ValidationError as exc:
             raise _schema_error(exc) from None
         vp, call = visitor_pass_service.walk_in(session, who=ctx.who, data=data, now=utcnow())
-        response = render(request, "access/_walk_in_result.html",
-                          ctx.context(PAGE, vp=vp, call=call, door=door,
-                                      can_open=ctx.who.can(Perm.access_remote_open)))
+        response = render(
+            request,
+            "access/_walk_in_result.html",
+            ctx.context(PAGE, vp=vp, call=call, door=door, can_open=ctx.who.can(Perm.access_remote_open)),
+        )
         response.headers["HX-Trigger"] = "access-passes-changed"
         return response
 
@@ -324,8 +397,14 @@ def desk_walk_in(request: Request, ctx: VisitorDeskPage, session: WriteSession,
 
 
 @router.post("/console/access/passes/{pass_id}/decide")
-def desk_decide(request: Request, pass_id: int, ctx: VisitorDeskPage, session: WriteSession,
-                approve: Annotated[str, Form()] = "", access_point_id: Annotated[str, Form()] = "") -> Response:
+def desk_decide(
+    request: Request,
+    pass_id: int,
+    ctx: VisitorDeskPage,
+    session: WriteSession,
+    approve: Annotated[str, Form()] = "",
+    access_point_id: Annotated[str, Form()] = "",
+) -> Response:
     """The host answered the desk's call: approve (and open the chosen door) or refuse the pending pass."""
     t = Translator(lang_of(request))
 
@@ -339,10 +418,19 @@ def desk_decide(request: Request, pass_id: int, ctx: VisitorDeskPage, session: W
             ap = session.get(AccessPoint, door)
             if ap is None or ap.compound_id != vp.compound_id:
                 raise _invalid("access.err.door")
-            decision_service.remote_open(session, who=ctx.who, access_point_id=ap.id,
-                                         reason=t("access.walkin.open_reason", id=vp.id), now=utcnow())
-        response = _alert(request, t("access.walkin.approved" if yes else "access.walkin.rejected", id=vp.id),
-                          ok=yes, testid="decide-result")
+            decision_service.remote_open(
+                session,
+                who=ctx.who,
+                access_point_id=ap.id,
+                reason=t("access.walkin.open_reason", id=vp.id),
+                now=utcnow(),
+            )
+        response = _alert(
+            request,
+            t("access.walkin.approved" if yes else "access.walkin.rejected", id=vp.id),
+            ok=yes,
+            testid="decide-result",
+        )
         response.headers["HX-Trigger"] = "access-passes-changed"
         return response
 
@@ -351,13 +439,18 @@ def desk_decide(request: Request, pass_id: int, ctx: VisitorDeskPage, session: W
 
 # --- resident H5 ---------------------------------------------------------------------------------------
 def _my_credentials(session: Session, who: Principal) -> dict[str, Any]:
-    creds = AccessQuery(session).credentials_of(person_id=who.person_id, active_only=False) \
-        if who.person_id is not None else []
+    creds = (
+        AccessQuery(session).credentials_of(person_id=who.person_id, active_only=False)
+        if who.person_id is not None
+        else []
+    )
     active = [c for c in creds if c.status == CredentialStatus.active]
-    return {"cards": [c for c in creds if c.kind == CredentialKind.card],
-            "pin_set": any(c.kind == CredentialKind.pin for c in active),
-            "face_enrolled": any(c.kind == CredentialKind.face for c in active),
-            "qr_active": any(c.kind == CredentialKind.qr for c in active)}
+    return {
+        "cards": [c for c in creds if c.kind == CredentialKind.card],
+        "pin_set": any(c.kind == CredentialKind.pin for c in active),
+        "face_enrolled": any(c.kind == CredentialKind.face for c in active),
+        "qr_active": any(c.kind == CredentialKind.qr for c in active),
+    }
 
 
 def _my_qr(session: Session, who: Principal) -> dict[str, Any]:
@@ -384,8 +477,14 @@ def _my_passes(session: Session, who: Principal) -> list[dict[str, Any]]:
     for vp in visitor_pass_service.list(session, who=who, limit=30):
         state = pass_state(vp, now)
         usable = state in ("active", "pending")
-        out.append({"vp": vp, "house": labels.get(vp.host_house_id, ""), "state": state,
-                    "qr": qr_svg(visitor_pass_service.qr(session, vp)) if usable else None})
+        out.append(
+            {
+                "vp": vp,
+                "house": labels.get(vp.host_house_id, ""),
+                "state": state,
+                "qr": qr_svg(visitor_pass_service.qr(session, vp)) if usable else None,
+            }
+        )
     return out
 
 
@@ -398,10 +497,19 @@ def my_access(request: Request, who: ResidentPage, session: WriteSession) -> Res
     """My credentials, my rotating entry code, my doors and my visitors' passes."""
     # A write session: the first visit creates the resident's QR credential (R-F1: a non-face way in).
     now = utcnow().astimezone(CST).replace(second=0, microsecond=0)
-    return render(request, "access/h5.html", {
-        "who": who, **_my_credentials(session, who), **_my_qr(session, who),
-        "doors": decision_service.my_doors(session, who=who, now=utcnow()), "houses": _my_houses(session, who),
-        "passes": _my_passes(session, who), "default_until": (now + timedelta(hours=4)).strftime("%Y-%m-%dT%H:%M")})
+    return render(
+        request,
+        "access/h5.html",
+        {
+            "who": who,
+            **_my_credentials(session, who),
+            **_my_qr(session, who),
+            "doors": decision_service.my_doors(session, who=who, now=utcnow()),
+            "houses": _my_houses(session, who),
+            "passes": _my_passes(session, who),
+            "default_until": (now + timedelta(hours=4)).strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
 
 
 @router.get("/h5/access/qr")
@@ -411,10 +519,17 @@ def my_qr_fragment(request: Request, who: ResidentPage, session: WriteSession) -
 
 
 @router.post("/h5/access/passes")
-def my_new_pass(request: Request, who: ResidentPage, session: WriteSession,
-                visitor_name: Annotated[str, Form()] = "", visitor_phone: Annotated[str, Form()] = "",
-                host_house_id: Annotated[str, Form()] = "", valid_from: Annotated[str, Form()] = "",
-                valid_until: Annotated[str, Form()] = "", entries: Annotated[str, Form()] = "1") -> Response:
+def my_new_pass(
+    request: Request,
+    who: ResidentPage,
+    session: WriteSession,
+    visitor_name: Annotated[str, Form()] = "",
+    visitor_phone: Annotated[str, Form()] = "",
+    host_house_id: Annotated[str, Form()] = "",
+    valid_from: Annotated[str, Form()] = "",
+    valid_until: Annotated[str, Form()] = "",
+    entries: Annotated[str, Form()] = "1",
+) -> Response:
     """Invite a visitor (name or phone, no ID number, R-F12); the answer is the list with the new QR on top."""
     t = Translator(lang_of(request))
 
@@ -427,9 +542,14 @@ def my_new_pass(request: Request, who: ResidentPage, session: WriteSession,
             raise _invalid("access.err.until")
         n = _int(entries)
         try:
-            data = VisitorPassCreate(host_house_id=house, visitor_name=visitor_name.strip() or None,
-                                     visitor_phone=visitor_phone.strip() or None, valid_from=start,
-                                     valid_until=until, entries=n if n is not None else 0)
+            data = VisitorPassCreate(
+                host_house_id=house,
+                visitor_name=visitor_name.strip() or None,
+                visitor_phone=visitor_phone.strip() or None,
+                valid_from=start,
+                valid_until=until,
+                entries=n if n is not None else 0,
+            )
         except ValidationError as exc:
             raise _schema_error(exc) from None
         vp = visitor_pass_service.create(session, who=who, data=data, now=utcnow())
@@ -456,8 +576,9 @@ def my_open_door(request: Request, access_point_id: int, who: ResidentPage, sess
 
     def act() -> Response:
         ap = session.get(AccessPoint, access_point_id)
-        read = decision_service.remote_open(session, who=who, access_point_id=access_point_id,
-                                            reason=t("access.open.my_reason"), now=utcnow())
+        read = decision_service.remote_open(
+            session, who=who, access_point_id=access_point_id, reason=t("access.open.my_reason"), now=utcnow()
+        )
         assert ap is not None
         return _alert(request, t("access.open.done", door=ap.name, log=read.log_id), ok=True, testid="open-result")
 

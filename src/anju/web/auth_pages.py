@@ -64,16 +64,26 @@ def login_page(request: Request, session: ReadSession, next: str | None = None) 
 
 
 @router.post("/login")
-def login_submit(request: Request, session: WriteSession, username: Annotated[str, Form()] = "",
-                 password: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "") -> Response:
+def login_submit(
+    request: Request,
+    session: WriteSession,
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "",
+) -> Response:
     """Check the password, open a web session in an httponly cookie, and go to the role's home."""
     username = username.strip()
     ctx = {"next": local_path(next) or "", "username": username}
     if not username or not password:
         return render(request, "login.html", {**ctx, "error": "login.error.missing"}, status_code=400)
     try:
-        token, user = account_service.login(session, username=username, password=password, kind="web",
-                                            ip=request.client.host if request.client else None)
+        token, user = account_service.login(
+            session,
+            username=username,
+            password=password,
+            kind="web",
+            ip=request.client.host if request.client else None,
+        )
     except RateLimited:
         # Returning (not raising) lets the request boundary commit the failed attempt.
         return render(request, "login.html", {**ctx, "error": "login.error.locked"}, status_code=429)
@@ -81,8 +91,15 @@ def login_submit(request: Request, session: WriteSession, username: Annotated[st
         return render(request, "login.html", {**ctx, "error": "login.error.credentials"}, status_code=401)
     who = account_service.principal(session, user)
     response = RedirectResponse(landing(who, next), status_code=303)
-    response.set_cookie(SESSION_COOKIE, token, max_age=int(get_settings().session_ttl.total_seconds()),
-                        httponly=True, samesite="lax", secure=request.url.scheme == "https", path="/")
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=int(get_settings().session_ttl.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
     return response
 
 

@@ -86,33 +86,65 @@ def compounds(request: Request, ctx: RegistryPage, session: ReadSession) -> Resp
 
 
 @router.get("/houses")
-def houses(request: Request, ctx: RegistryPage, session: ReadSession, building_id: str | None = None,
-           status: str | None = None, q: str | None = None, page: str | None = None) -> Response:
+def houses(
+    request: Request,
+    ctx: RegistryPage,
+    session: ReadSession,
+    building_id: str | None = None,
+    status: str | None = None,
+    q: str | None = None,
+    page: str | None = None,
+) -> Response:
     """Houses, filtered by building, status and label; htmx reloads only the table."""
     if ctx.compound is None:
         return _no_compound(request, ctx, "nav.houses")
     building, state, label = _int(building_id), _enum(HouseStatus, status), (q or "").strip()[:32]
-    result = queries.houses_page(session, ctx.who, compound_id=ctx.compound.id, building_id=building, status=state,
-                                 q=label or None, page=_page(page))
-    values: dict[str, Any] = {"result": result, "statuses": list(HouseStatus),
-                              "filters": {"building_id": building, "status": state, "q": label}}
+    result = queries.houses_page(
+        session,
+        ctx.who,
+        compound_id=ctx.compound.id,
+        building_id=building,
+        status=state,
+        q=label or None,
+        page=_page(page),
+    )
+    values: dict[str, Any] = {
+        "result": result,
+        "statuses": list(HouseStatus),
+        "filters": {"building_id": building, "status": state, "q": label},
+    }
     if is_htmx(request):
         return render(request, "console/_houses_table.html", ctx.context("nav.houses", **values))
     values["buildings"] = queries.buildings_of(session, ctx.compound.id)
     return render(request, "console/houses.html", ctx.context("nav.houses", **values))
 
 
-def _residents(request: Request, ctx: ConsolePage, session: ReadSession, *, q: str | None, tag: str | None,
-               population_type: str | None, page: str | None, person: str | None) -> Response:
+def _residents(
+    request: Request,
+    ctx: ConsolePage,
+    session: ReadSession,
+    *,
+    q: str | None,
+    tag: str | None,
+    population_type: str | None,
+    page: str | None,
+    person: str | None,
+) -> Response:
     if ctx.compound is None:
         return _no_compound(request, ctx, "nav.residents")
     text, kind, population = (q or "").strip()[:64], _enum(PersonTagKind, tag), _enum(PopulationType, population_type)
-    result = queries.residents_page(session, ctx.who, compound_id=ctx.compound.id, q=text, tag=kind,
-                                    population_type=population, page=_page(page))
+    result = queries.residents_page(
+        session, ctx.who, compound_id=ctx.compound.id, q=text, tag=kind, population_type=population, page=_page(page)
+    )
     values: dict[str, Any] = {
-        "result": result, "filters": {"q": text, "tag": kind, "population_type": population},
-        "tags": list(PersonTagKind), "population_types": list(PopulationType), "today": date.today(),
-        "age_on": age_on, "can_unmask": ctx.who.can(Perm.people_unmask)}
+        "result": result,
+        "filters": {"q": text, "tag": kind, "population_type": population},
+        "tags": list(PersonTagKind),
+        "population_types": list(PopulationType),
+        "today": date.today(),
+        "age_on": age_on,
+        "can_unmask": ctx.who.can(Perm.people_unmask),
+    }
     if is_htmx(request):
         return render(request, "console/_residents_table.html", ctx.context("nav.residents", **values))
     person_id = _int(person)
@@ -121,22 +153,33 @@ def _residents(request: Request, ctx: ConsolePage, session: ReadSession, *, q: s
 
 
 @router.get("/residents")
-def residents(request: Request, ctx: PeoplePage, session: ReadSession, tag: str | None = None,
-              population_type: str | None = None, page: str | None = None, person: str | None = None) -> Response:
+def residents(
+    request: Request,
+    ctx: PeoplePage,
+    session: ReadSession,
+    tag: str | None = None,
+    population_type: str | None = None,
+    page: str | None = None,
+    person: str | None = None,
+) -> Response:
     """Residents, masked, filterable by tag and population type."""
-    return _residents(request, ctx, session, q=None, tag=tag, population_type=population_type, page=page,
-                      person=person)
+    return _residents(request, ctx, session, q=None, tag=tag, population_type=population_type, page=page, person=person)
 
 
 @router.post("/residents")
-def search_residents(request: Request, ctx: PeoplePage, session: ReadSession,
-                     q: Annotated[str, Form(max_length=64)] = "", tag: Annotated[str, Form()] = "",
-                     population_type: Annotated[str, Form()] = "", page: Annotated[str, Form()] = "") -> Response:
+def search_residents(
+    request: Request,
+    ctx: PeoplePage,
+    session: ReadSession,
+    q: Annotated[str, Form(max_length=64)] = "",
+    tag: Annotated[str, Form()] = "",
+    population_type: Annotated[str, Form()] = "",
+    page: Annotated[str, Form()] = "",
+) -> Response:
     """The same list, searched by name or by a full phone / ID number."""
     # A POST although it changes nothing: a phone or ID number typed into the
     # search box then travels in the body, never in a URL, an access log or history.
-    return _residents(request, ctx, session, q=q, tag=tag, population_type=population_type, page=page,
-                      person=None)
+    return _residents(request, ctx, session, q=q, tag=tag, population_type=population_type, page=page, person=None)
 
 
 @router.get("/residents/{person_id}")
@@ -145,20 +188,30 @@ def resident_detail(person_id: int, request: Request, ctx: PeoplePage, session: 
     if not is_htmx(request):
         return RedirectResponse(f"/console/residents?person={person_id}", status_code=303)
     person = queries.person_view(session, ctx.who, person_id)
-    return render(request, "console/_person.html",
-                  ctx.context("nav.residents", person=person, can_unmask=ctx.who.can(Perm.people_unmask),
-                              today=date.today(), age_on=age_on))
+    return render(
+        request,
+        "console/_person.html",
+        ctx.context(
+            "nav.residents",
+            person=person,
+            can_unmask=ctx.who.can(Perm.people_unmask),
+            today=date.today(),
+            age_on=age_on,
+        ),
+    )
 
 
 @router.get("/vehicles")
-def vehicles(request: Request, ctx: VehiclePage, session: ReadSession, plate: str | None = None,
-             page: str | None = None) -> Response:
+def vehicles(
+    request: Request, ctx: VehiclePage, session: ReadSession, plate: str | None = None, page: str | None = None
+) -> Response:
     """Registered vehicles with their house and owner; htmx reloads only the table."""
     if ctx.compound is None:
         return _no_compound(request, ctx, "nav.vehicles")
     filters = {"plate": (plate or "").strip()[:16]}
-    result = queries.vehicles_page(session, ctx.who, compound_id=ctx.compound.id, plate=filters["plate"] or None,
-                                   page=_page(page))
+    result = queries.vehicles_page(
+        session, ctx.who, compound_id=ctx.compound.id, plate=filters["plate"] or None, page=_page(page)
+    )
     template = "console/_vehicles_table.html" if is_htmx(request) else "console/vehicles.html"
     return render(request, template, ctx.context("nav.vehicles", result=result, filters=filters))
 
@@ -166,8 +219,7 @@ def vehicles(request: Request, ctx: VehiclePage, session: ReadSession, plate: st
 @router.get("/import")
 def roster_import(request: Request, ctx: ImportPage) -> Response:
     """The roster upload form; the browser posts the file to /api/v1/roster/import."""
-    return render(request, "console/import.html",
-                  ctx.context("nav.import", can_export=ctx.who.can(Perm.roster_export)))
+    return render(request, "console/import.html", ctx.context("nav.import", can_export=ctx.who.can(Perm.roster_export)))
 
 
 @router.get("/privacy")
@@ -176,8 +228,9 @@ def privacy(request: Request, ctx: PrivacyPage, session: ReadSession, status: st
     if ctx.compound is None:
         return _no_compound(request, ctx, "nav.privacy")
     status = status if status in ("open", "done", "refused", "all") else "open"
-    rows = queries.privacy_requests(session, ctx.who, compound_id=ctx.compound.id,
-                                    status=None if status == "all" else status, today=date.today())
+    rows = queries.privacy_requests(
+        session, ctx.who, compound_id=ctx.compound.id, status=None if status == "all" else status, today=date.today()
+    )
     return render(request, "console/privacy.html", ctx.context("nav.privacy", rows=rows, status=status))
 
 

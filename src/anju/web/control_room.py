@@ -50,8 +50,12 @@ DEVICE_PAGE_SIZE = 30
 DISPATCH_ROLES = (Role.guard, Role.property_staff, Role.property_manager)
 # Path segment → the state machine's action.
 ACTIONS: dict[str, AlarmAction] = {
-    "acknowledge": AlarmAction.acknowledged, "dispatch": AlarmAction.dispatched, "resolve": AlarmAction.resolved,
-    "false-alarm": AlarmAction.false_alarm, "review": AlarmAction.reviewed}
+    "acknowledge": AlarmAction.acknowledged,
+    "dispatch": AlarmAction.dispatched,
+    "resolve": AlarmAction.resolved,
+    "false-alarm": AlarmAction.false_alarm,
+    "review": AlarmAction.reviewed,
+}
 # Actions whose reason is required: a closed-as-false or reviewed alarm must say why (R-A4, R-A8).
 REASON_REQUIRED = frozenset({AlarmAction.false_alarm, AlarmAction.reviewed})
 
@@ -70,12 +74,14 @@ class DispatchTargetMissing(Invalid):
 
 # --- alarm queries ------------------------------------------------------------------------------
 
+
 def _severity_rank() -> Any:
     return case({s.value: i for i, s in enumerate(SEVERITY_ORDER)}, value=Alarm.severity, else_=len(SEVERITY_ORDER))
 
 
-def inbox(session: Session, who: Principal, *, compound_id: int, state: str,
-          severity: AlarmSeverity | None) -> list[Alarm]:
+def inbox(
+    session: Session, who: Principal, *, compound_id: int, state: str, severity: AlarmSeverity | None
+) -> list[Alarm]:
     """Open before closed, then the most severe, then the most recently seen (a repeat moves it up)."""
     stmt = readable_alarms(who).where(Alarm.compound_id == compound_id)
     if state == "open":
@@ -90,10 +96,11 @@ def inbox(session: Session, who: Principal, *, compound_id: int, state: str,
 
 def open_counts(session: Session, compound_id: int) -> dict[str, int]:
     """Open alarms per severity and per state, for the counters above the inbox."""
-    rows = session.execute(select(Alarm.severity, Alarm.status, func.count())
-                           .where(Alarm.compound_id == compound_id,
-                                  Alarm.status.in_([s.value for s in OPEN_STATUSES]))
-                           .group_by(Alarm.severity, Alarm.status)).all()
+    rows = session.execute(
+        select(Alarm.severity, Alarm.status, func.count())
+        .where(Alarm.compound_id == compound_id, Alarm.status.in_([s.value for s in OPEN_STATUSES]))
+        .group_by(Alarm.severity, Alarm.status)
+    ).all()
     out: dict[str, int] = {"total": 0}
     for sev, status, n in rows:
         out[str(sev)] = out.get(str(sev), 0) + int(n)
@@ -111,11 +118,16 @@ def user_names(session: Session, user_ids: set[int | None]) -> dict[int, str]:
 
 def dispatch_targets(session: Session, compound_id: int) -> list[tuple[int, str, str]]:
     """Active guards, staff and managers granted this compound: whom an alarm may be sent to."""
-    rows = session.execute(select(User.id, User.display_name, User.role)
-                           .join(UserCompound, UserCompound.user_id == User.id)
-                           .where(UserCompound.compound_id == compound_id, User.active.is_(True),
-                                  User.role.in_(DISPATCH_ROLES))
-                           .order_by(User.role, User.id)).tuples().all()
+    rows = (
+        session.execute(
+            select(User.id, User.display_name, User.role)
+            .join(UserCompound, UserCompound.user_id == User.id)
+            .where(UserCompound.compound_id == compound_id, User.active.is_(True), User.role.in_(DISPATCH_ROLES))
+            .order_by(User.role, User.id)
+        )
+        .tuples()
+        .all()
+    )
     return [(int(i), str(n), str(r.value if isinstance(r, Role) else r)) for i, n, r in rows]
 
 
@@ -131,8 +143,16 @@ class Place:
         """The device's own place name says it best; without one, building / unit / floor."""
         if self.point:
             return [p for p in (self.point, self.house) if p]
-        return [p for p in (self.building, t("compounds.unit", n=self.unit) if self.unit else None,
-                            f"{self.floor}F" if self.floor is not None else None, self.house) if p]
+        return [
+            p
+            for p in (
+                self.building,
+                t("compounds.unit", n=self.unit) if self.unit else None,
+                f"{self.floor}F" if self.floor is not None else None,
+                self.house,
+            )
+            if p
+        ]
 
 
 def place_of(session: Session, alarm: Alarm) -> tuple[Place, Device | None]:
@@ -142,8 +162,13 @@ def place_of(session: Session, alarm: Alarm) -> tuple[Place, Device | None]:
     device = session.get(Device, alarm.device_id) if alarm.device_id else None
     if device is not None and device.compound_id != alarm.compound_id:
         device = None
-    return Place(building.name if building else None, unit.number if unit else None, alarm.floor,
-                 house.label if house else None, device.location if device else None), device
+    return Place(
+        building.name if building else None,
+        unit.number if unit else None,
+        alarm.floor,
+        house.label if house else None,
+        device.location if device else None,
+    ), device
 
 
 def alarm_values(session: Session, who: Principal, alarm: Alarm, **extra: Any) -> dict[str, Any]:
@@ -152,8 +177,16 @@ def alarm_values(session: Session, who: Principal, alarm: Alarm, **extra: Any) -
     names = user_names(session, {t.actor_user_id for t in history} | {alarm.acknowledged_by, alarm.dispatched_to})
     place, device = place_of(session, alarm)
     can_act = who.can(Perm.alarms_handle)
-    return {"alarm": alarm, "history": history, "names": names, "place": place, "device": device,
-            "can_act": can_act, "targets": dispatch_targets(session, alarm.compound_id) if can_act else [], **extra}
+    return {
+        "alarm": alarm,
+        "history": history,
+        "names": names,
+        "place": place,
+        "device": device,
+        "can_act": can_act,
+        "targets": dispatch_targets(session, alarm.compound_id) if can_act else [],
+        **extra,
+    }
 
 
 def _panel(request: Request, ctx: ConsolePage, values: dict[str, Any], status_code: int = 200) -> Response:
@@ -161,6 +194,7 @@ def _panel(request: Request, ctx: ConsolePage, values: dict[str, Any], status_co
 
 
 # --- site plan ----------------------------------------------------------------------------------
+
 
 @dataclass
 class Marker:
@@ -176,30 +210,55 @@ class Marker:
 def site_plan(session: Session, compound: Compound) -> dict[str, Any]:
     """The compound's plan with one marker per placed device and one per open alarm without a device."""
     plan = compound.site_plan or None
-    open_alarms = list(session.execute(select(Alarm).where(
-        Alarm.compound_id == compound.id, Alarm.status.in_([s.value for s in OPEN_STATUSES]))
-        .order_by(_severity_rank(), Alarm.id.desc())).scalars())
+    open_alarms = list(
+        session.execute(
+            select(Alarm)
+            .where(Alarm.compound_id == compound.id, Alarm.status.in_([s.value for s in OPEN_STATUSES]))
+            .order_by(_severity_rank(), Alarm.id.desc())
+        ).scalars()
+    )
     by_device: dict[int, Alarm] = {}
     for a in open_alarms:
         if a.device_id is not None and a.kind != "device_offline":
             by_device.setdefault(a.device_id, a)
-    rows = session.execute(select(Device.id, Device.name, Device.location, Device.plan_x, Device.plan_y,
-                                  DeviceState.status)
-                           .outerjoin(DeviceState, DeviceState.device_id == Device.id)
-                           .where(Device.compound_id == compound.id, Device.active.is_(True),
-                                  Device.plan_x.is_not(None), Device.plan_y.is_not(None))
-                           .order_by(Device.id)).all()
+    rows = session.execute(
+        select(Device.id, Device.name, Device.location, Device.plan_x, Device.plan_y, DeviceState.status)
+        .outerjoin(DeviceState, DeviceState.device_id == Device.id)
+        .where(
+            Device.compound_id == compound.id,
+            Device.active.is_(True),
+            Device.plan_x.is_not(None),
+            Device.plan_y.is_not(None),
+        )
+        .order_by(Device.id)
+    ).all()
     devices: list[Marker] = []
     for did, name, location, x, y, status in rows:
         alarm = by_device.get(did)
-        state = ("alarm" if alarm is not None else "offline" if status == DeviceStatus.offline
-                 else "normal" if status == DeviceStatus.online else "unknown")
-        devices.append(Marker(int(x), int(y), state, f"{name} · {location or ''}", device_id=did,
-                              alarm_id=alarm.id if alarm else None,
-                              severity=str(alarm.severity) if alarm else None))
+        state = (
+            "alarm"
+            if alarm is not None
+            else "offline"
+            if status == DeviceStatus.offline
+            else "normal"
+            if status == DeviceStatus.online
+            else "unknown"
+        )
+        devices.append(
+            Marker(
+                int(x),
+                int(y),
+                state,
+                f"{name} · {location or ''}",
+                device_id=did,
+                alarm_id=alarm.id if alarm else None,
+                severity=str(alarm.severity) if alarm else None,
+            )
+        )
     devices.sort(key=lambda m: m.state == "alarm")  # alarms drawn last, on top
-    numbers = dict(session.execute(select(Building.id, Building.number)
-                                   .where(Building.compound_id == compound.id)).tuples().all())
+    numbers = dict(
+        session.execute(select(Building.id, Building.number).where(Building.compound_id == compound.id)).tuples().all()
+    )
     shapes = {str(s.get("building")): s for s in (plan or {}).get("buildings", [])}
     placed = {m.device_id for m in devices if m.state == "alarm"}
     alarms: list[Marker] = []
@@ -208,14 +267,28 @@ def site_plan(session: Session, compound: Compound) -> dict[str, Any]:
             continue
         shape = shapes.get(str(numbers.get(a.building_id)))
         if shape:
-            alarms.append(Marker(int(shape["x"] + shape.get("w", 120) / 2), int(shape["y"] + shape.get("h", 70) / 2),
-                                 "alarm", a.title, alarm_id=a.id, severity=str(a.severity)))
+            alarms.append(
+                Marker(
+                    int(shape["x"] + shape.get("w", 120) / 2),
+                    int(shape["y"] + shape.get("h", 70) / 2),
+                    "alarm",
+                    a.title,
+                    alarm_id=a.id,
+                    severity=str(a.severity),
+                )
+            )
     counts = {k: sum(1 for m in devices if m.state == k) for k in ("normal", "alarm", "offline", "unknown")}
-    return {"plan": plan, "shapes": list(shapes.values()), "markers": devices, "alarm_markers": alarms,
-            "marker_counts": counts}
+    return {
+        "plan": plan,
+        "shapes": list(shapes.values()),
+        "markers": devices,
+        "alarm_markers": alarms,
+        "marker_counts": counts,
+    }
 
 
 # --- alarm pages --------------------------------------------------------------------------------
+
 
 def _filters(state: str | None, severity: str | None) -> tuple[str, AlarmSeverity | None]:
     chosen = state if state in STATE_FILTERS else "open"
@@ -227,15 +300,24 @@ def _filters(state: str | None, severity: str | None) -> tuple[str, AlarmSeverit
 
 def _inbox_values(session: Session, ctx: ConsolePage, state: str, severity: AlarmSeverity | None) -> dict[str, Any]:
     assert ctx.compound is not None
-    return {"alarms": inbox(session, ctx.who, compound_id=ctx.compound.id, state=state, severity=severity),
-            "counts": open_counts(session, ctx.compound.id),
-            "filters": {"state": state, "severity": severity.value if severity else ""},
-            "states": STATE_FILTERS, "severities": SEVERITY_ORDER}
+    return {
+        "alarms": inbox(session, ctx.who, compound_id=ctx.compound.id, state=state, severity=severity),
+        "counts": open_counts(session, ctx.compound.id),
+        "filters": {"state": state, "severity": severity.value if severity else ""},
+        "states": STATE_FILTERS,
+        "severities": SEVERITY_ORDER,
+    }
 
 
 @router.get("/alarms")
-def alarms_page(request: Request, ctx: AlarmPage, session: ReadSession, state: str | None = None,
-                severity: str | None = None, alarm: str | None = None) -> Response:
+def alarms_page(
+    request: Request,
+    ctx: AlarmPage,
+    session: ReadSession,
+    state: str | None = None,
+    severity: str | None = None,
+    alarm: str | None = None,
+) -> Response:
     """The control room: inbox, counters, site plan, and one alarm's panel."""
     if ctx.compound is None:
         return render(request, "console/empty.html", ctx.context("nav.control_room"))
@@ -275,31 +357,41 @@ def _reason(value: str) -> str | None:
 
 
 @router.post("/alarms/{alarm_id}/{action}")
-def alarm_action(alarm_id: int, action: str, request: Request, ctx: AlarmDesk, session: WriteSession,
-                 reason: Annotated[str, Form(max_length=2000)] = "",
-                 user_id: Annotated[str, Form(max_length=12)] = "") -> Response:
+def alarm_action(
+    alarm_id: int,
+    action: str,
+    request: Request,
+    ctx: AlarmDesk,
+    session: WriteSession,
+    reason: Annotated[str, Form(max_length=2000)] = "",
+    user_id: Annotated[str, Form(max_length=12)] = "",
+) -> Response:
     """Move an alarm one step; the panel comes back with the new state, or the reason it could not move."""
     step = ACTIONS.get(action)
     if step is None:
-        return render(request, "error.html", {"status": 404, "title": "404", "body": action, "detail": None},
-                      status_code=404)
+        return render(
+            request, "error.html", {"status": 404, "title": "404", "body": action, "detail": None}, status_code=404
+        )
     note = _reason(reason)
     try:
         if step in REASON_REQUIRED and note is None:
-            raise ReasonMissing(f"{action} needs a reason",
-                                fields=[{"field": "reason", "message": "required", "type": "missing"}])
+            raise ReasonMissing(
+                f"{action} needs a reason", fields=[{"field": "reason", "message": "required", "type": "missing"}]
+            )
         target = int(user_id) if user_id.strip().isdigit() else None
         if step == AlarmAction.dispatched and target is None:
             raise DispatchTargetMissing("dispatch needs user_id")
-        alarm = alarm_service.transition(session, by=ctx.who, alarm_id=alarm_id, action=step, reason=note,
-                                         dispatch_to=target)
+        alarm = alarm_service.transition(
+            session, by=ctx.who, alarm_id=alarm_id, action=step, reason=note, dispatch_to=target
+        )
     except AppError as e:
         session.rollback()
         current = AlarmRepository(session).get_readable(ctx.who, alarm_id)
         if current is None:
             return _panel(request, ctx, {"alarm": None, "error": e.body()["error"]["message"]}, 404)
-        return _panel(request, ctx, alarm_values(session, ctx.who, current, error=e.body()["error"]["message"]),
-                      e.status_code)
+        return _panel(
+            request, ctx, alarm_values(session, ctx.who, current, error=e.body()["error"]["message"]), e.status_code
+        )
     if not is_htmx(request):
         return RedirectResponse(f"/console/alarms?alarm={alarm.id}", status_code=303)
     response = _panel(request, ctx, alarm_values(session, ctx.who, alarm, done=step.value))
@@ -308,6 +400,7 @@ def alarm_action(alarm_id: int, action: str, request: Request, ctx: AlarmDesk, s
 
 
 # --- device pages -------------------------------------------------------------------------------
+
 
 def _device_filters(device_type: str | None, status: str | None) -> tuple[DeviceType | None, DeviceStatus | None]:
     try:
@@ -322,22 +415,38 @@ def _device_filters(device_type: str | None, status: str | None) -> tuple[Device
 
 
 @router.get("/devices")
-def devices_page(request: Request, ctx: DevicePage, session: ReadSession, device_type: str | None = None,
-                 status: str | None = None, q: str | None = None, page: str | None = None,
-                 device: str | None = None) -> Response:
+def devices_page(
+    request: Request,
+    ctx: DevicePage,
+    session: ReadSession,
+    device_type: str | None = None,
+    status: str | None = None,
+    q: str | None = None,
+    page: str | None = None,
+    device: str | None = None,
+) -> Response:
     """Devices with their online status, last contact and latest values; htmx reloads only the table."""
     if ctx.compound is None:
         return render(request, "console/empty.html", ctx.context("nav.devices"))
     kind, state = _device_filters(device_type, status)
     text = (q or "").strip()[:32]
     number = min(int(page), 10_000) if page and page.isdigit() and int(page) > 0 else 1
-    rows, total = DeviceRepository(session).search(ctx.who, compound_id=ctx.compound.id, device_type=kind,
-                                                   building_id=None, status=state, q=text or None,
-                                                   offset=(number - 1) * DEVICE_PAGE_SIZE, limit=DEVICE_PAGE_SIZE)
+    rows, total = DeviceRepository(session).search(
+        ctx.who,
+        compound_id=ctx.compound.id,
+        device_type=kind,
+        building_id=None,
+        status=state,
+        q=text or None,
+        offset=(number - 1) * DEVICE_PAGE_SIZE,
+        limit=DEVICE_PAGE_SIZE,
+    )
     values: dict[str, Any] = {
         "result": PageOf(items=rows, total=total, page=number, page_size=DEVICE_PAGE_SIZE),
         "filters": {"device_type": kind.value if kind else "", "status": state.value if state else "", "q": text},
-        "types": list(DeviceType), "statuses": list(DeviceStatus)}
+        "types": list(DeviceType),
+        "statuses": list(DeviceStatus),
+    }
     if is_htmx(request):
         return render(request, "alarms/_devices_table.html", ctx.context("nav.devices", **values))
     if device and device.isdigit():
@@ -349,18 +458,40 @@ def devices_page(request: Request, ctx: DevicePage, session: ReadSession, device
 
 def device_values(session: Session, who: Principal, device: Device, **extra: Any) -> dict[str, Any]:
     """What the device panel shows: state, the last messages, its alarms and commands, what it may be sent."""
-    messages = list(session.execute(select(DeviceMessage).where(DeviceMessage.device_id == device.id)
-                                    .order_by(DeviceMessage.received_at.desc(), DeviceMessage.id.desc())
-                                    .limit(20)).scalars())
-    commands = list(session.execute(select(DeviceCommand).where(DeviceCommand.device_id == device.id)
-                                    .order_by(DeviceCommand.id.desc()).limit(10)).scalars())
-    alarms = list(session.execute(select(Alarm).where(Alarm.device_id == device.id,
-                                                      Alarm.compound_id == device.compound_id)
-                                  .order_by(Alarm.id.desc()).limit(10)).scalars())
+    messages = list(
+        session.execute(
+            select(DeviceMessage)
+            .where(DeviceMessage.device_id == device.id)
+            .order_by(DeviceMessage.received_at.desc(), DeviceMessage.id.desc())
+            .limit(20)
+        ).scalars()
+    )
+    commands = list(
+        session.execute(
+            select(DeviceCommand)
+            .where(DeviceCommand.device_id == device.id)
+            .order_by(DeviceCommand.id.desc())
+            .limit(10)
+        ).scalars()
+    )
+    alarms = list(
+        session.execute(
+            select(Alarm)
+            .where(Alarm.device_id == device.id, Alarm.compound_id == device.compound_id)
+            .order_by(Alarm.id.desc())
+            .limit(10)
+        ).scalars()
+    )
     allowed = sorted(COMMANDS.get(device.device_type, frozenset()), key=lambda c: c.value)
-    return {"device": device, "state": DeviceRepository(session).state(device.id), "messages": messages,
-            "commands": commands, "device_alarms": alarms,
-            "allowed_commands": allowed if who.can(Perm.devices_command) else [], **extra}
+    return {
+        "device": device,
+        "state": DeviceRepository(session).state(device.id),
+        "messages": messages,
+        "commands": commands,
+        "device_alarms": alarms,
+        "allowed_commands": allowed if who.can(Perm.devices_command) else [],
+        **extra,
+    }
 
 
 def _device_panel(request: Request, ctx: ConsolePage, values: dict[str, Any], status_code: int = 200) -> Response:
@@ -377,9 +508,14 @@ def device_panel(device_id: int, request: Request, ctx: DevicePage, session: Rea
 
 
 @router.post("/devices/{device_id}/commands")
-def device_command(device_id: int, request: Request, ctx: DeviceDesk, session: WriteSession,
-                   command: Annotated[str, Form(max_length=32)] = "",
-                   reason: Annotated[str, Form(max_length=2000)] = "") -> Response:
+def device_command(
+    device_id: int,
+    request: Request,
+    ctx: DeviceDesk,
+    session: WriteSession,
+    command: Annotated[str, Form(max_length=32)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
     """Queue a command (mute, cut power, open a door); the gateway sends it and the reply acknowledges it."""
     device = device_service.get(session, by=ctx.who, device_id=device_id)
     try:
@@ -387,13 +523,20 @@ def device_command(device_id: int, request: Request, ctx: DeviceDesk, session: W
             name = CommandName(command)
         except ValueError as e:
             raise Invalid(f"unknown command {command!r}", zh="未知的设备指令") from e
-        issued = command_service.issue(session, by=ctx.who, device_id=device.id, command=name, params={},
-                                       reason=_reason(reason)[:255] if _reason(reason) else None)
+        issued = command_service.issue(
+            session,
+            by=ctx.who,
+            device_id=device.id,
+            command=name,
+            params={},
+            reason=_reason(reason)[:255] if _reason(reason) else None,
+        )
     except AppError as e:
         session.rollback()
         device = device_service.get(session, by=ctx.who, device_id=device_id)
-        return _device_panel(request, ctx, device_values(session, ctx.who, device,
-                                                         error=e.body()["error"]["message"]), e.status_code)
+        return _device_panel(
+            request, ctx, device_values(session, ctx.who, device, error=e.body()["error"]["message"]), e.status_code
+        )
     if not is_htmx(request):
         return RedirectResponse(f"/console/devices?device={device.id}", status_code=303)
     return _device_panel(request, ctx, device_values(session, ctx.who, device, issued=issued))

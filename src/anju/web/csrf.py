@@ -17,11 +17,19 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from anju.core.auth import SESSION_COOKIE
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-_BODY = json.dumps({"error": {
-    "code": "csrf_failed",
-    "message": {"zh": "请求来源校验失败（跨站请求已拒绝）",
-                "en": "cross-site request refused: Origin or Referer must match this site"},
-    "fields": []}}, ensure_ascii=False).encode()
+_BODY = json.dumps(
+    {
+        "error": {
+            "code": "csrf_failed",
+            "message": {
+                "zh": "请求来源校验失败（跨站请求已拒绝）",
+                "en": "cross-site request refused: Origin or Referer must match this site",
+            },
+            "fields": [],
+        }
+    },
+    ensure_ascii=False,
+).encode()
 _SCHEMES = frozenset({"http", "https"})
 
 
@@ -76,7 +84,14 @@ class CsrfMiddleware:
         if ok:
             await self.app(scope, receive, send)
             return
-        await send({"type": "http.response.start", "status": 403,
-                    "headers": [(b"content-type", b"application/json; charset=utf-8"),
-                                (b"content-length", str(len(_BODY)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 403,
+                "headers": [
+                    (b"content-type", b"application/json; charset=utf-8"),
+                    (b"content-length", str(len(_BODY)).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": _BODY})

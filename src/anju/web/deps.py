@@ -60,8 +60,15 @@ class ConsolePage:
 
     def context(self, page: str, **values: Any) -> dict[str, Any]:
         """Template context for the console shell plus this page's own values."""
-        return {"who": self.who, "compounds": self.compounds, "compound": self.compound, "page": page,
-                "nav": nav_for(self.who), "home": home_for(self.who), **values}
+        return {
+            "who": self.who,
+            "compounds": self.compounds,
+            "compound": self.compound,
+            "page": page,
+            "nav": nav_for(self.who),
+            "home": home_for(self.who),
+            **values,
+        }
 
 
 def selected_compound(request: Request, compounds: list[Compound]) -> Compound | None:

@@ -80,9 +80,19 @@ def my_bills(request: Request, who: SelfServicePage, session: ReadSession, paid:
     owed = sum(b.amount_fen - b.paid_fen for b, _, _ in rows if b.status == BillStatus.open)
     compound_id = next(iter(sorted(who.compound_ids)), None)
     ledger = fee_service.ledger(session, by=who, compound_id=compound_id) if compound_id else None
-    return render(request, "fees/h5_bills.html", {
-        "who": who, "rows": rows, "payments": payments, "owed": owed, "ledger": ledger, "yuan": yuan,
-        "just_paid": int(paid) if paid and paid.isdigit() else None})
+    return render(
+        request,
+        "fees/h5_bills.html",
+        {
+            "who": who,
+            "rows": rows,
+            "payments": payments,
+            "owed": owed,
+            "ledger": ledger,
+            "yuan": yuan,
+            "just_paid": int(paid) if paid and paid.isdigit() else None,
+        },
+    )
 
 
 @router.post("/h5/bills/{bill_id}/pay")
@@ -99,13 +109,17 @@ def checkout(order_no: str, request: Request, who: SelfServicePage, session: Rea
     bill = fee_service.get_bill(session, by=who, bill_id=intent.bill_id)
     label = session.get(House, bill.house_id)
     item = session.get(FeeItem, bill.item_id)
-    return render(request, "fees/h5_checkout.html", {"who": who, "intent": intent, "bill": bill, "yuan": yuan,
-                                                     "house": label, "item": item})
+    return render(
+        request,
+        "fees/h5_checkout.html",
+        {"who": who, "intent": intent, "bill": bill, "yuan": yuan, "house": label, "item": item},
+    )
 
 
 @router.post("/h5/bills/pay/{order_no}")
-def confirm_checkout(order_no: str, who: SelfServicePage, session: WriteSession,
-                     outcome: Annotated[str, Form(max_length=8)] = "pay") -> Response:
+def confirm_checkout(
+    order_no: str, who: SelfServicePage, session: WriteSession, outcome: Annotated[str, Form(max_length=8)] = "pay"
+) -> Response:
     """The payer confirms (or cancels) at the provider; the provider sends us its signed notification.
 
     The simulated provider delivers the notification in-process through the same verify-and-settle
@@ -114,8 +128,9 @@ def confirm_checkout(order_no: str, who: SelfServicePage, session: WriteSession,
     intent = fee_service.intent_of(session, by=who, order_no=order_no[:40])
     if intent.status != IntentStatus.pending:
         return _see_other("/h5/bills")  # already settled (a second click, the back button): nothing to do
-    body, signature = simulated_provider.notification(order_no=intent.order_no, amount_fen=intent.amount_fen,
-                                                      success=outcome == "pay")
+    body, signature = simulated_provider.notification(
+        order_no=intent.order_no, amount_fen=intent.amount_fen, success=outcome == "pay"
+    )
     fee_service.handle_callback(session, provider=intent.provider, body=body, signature=signature)
     return _see_other(f"/h5/bills?paid={intent.bill_id}" if outcome == "pay" else "/h5/bills")
 
@@ -127,9 +142,18 @@ def receipt(payment_id: int, request: Request, who: SelfServicePage, session: Re
     if payment is None:
         raise NotFound(f"payment {payment_id} not found", zh="未找到该收据")
     bill = fee_service.get_bill(session, by=who, bill_id=payment.bill_id)
-    return render(request, "fees/h5_receipt.html", {
-        "who": who, "p": payment, "bill": bill, "house": session.get(House, bill.house_id),
-        "item": session.get(FeeItem, bill.item_id), "yuan": yuan})
+    return render(
+        request,
+        "fees/h5_receipt.html",
+        {
+            "who": who,
+            "p": payment,
+            "bill": bill,
+            "house": session.get(House, bill.house_id),
+            "item": session.get(FeeItem, bill.item_id),
+            "yuan": yuan,
+        },
+    )
 
 
 # --- resident H5: notices and surveys ---------------------------------------------------------------
@@ -138,20 +162,26 @@ def my_notices(request: Request, who: SelfServicePage, session: ReadSession) -> 
     """通知公告: my inbox with the unread badge, open surveys, mute preferences."""
     unread, rows = notice_service.inbox(session, by=who)
     compound_id = next(iter(sorted(who.compound_ids)), None)
-    surveys = [s for s in NoticeQuery(session).surveys(compound_id)] if compound_id else []
+    surveys = list(NoticeQuery(session).surveys(compound_id)) if compound_id else []
     keys = [f"house:{h}" for h in who.house_ids] + ([f"person:{who.person_id}"] if who.person_id else [])
     answered = NoticeQuery(session).answered_keys([s.id for s in surveys], keys)
     open_surveys = []
     for s in surveys:
         if not survey_service.is_open(s):
             continue
-        mine = {f"person:{who.person_id}"} if s.respondent_unit == RespondentUnit.person else {
-            f"house:{h}" for h in who.house_ids}
+        mine = (
+            {f"person:{who.person_id}"}
+            if s.respondent_unit == RespondentUnit.person
+            else {f"house:{h}" for h in who.house_ids}
+        )
         done = any((s.id, k) in answered for k in mine)
         open_surveys.append({"survey": s, "questions": survey_service.questions(session, s.id), "done": done})
     mutes = notice_service.mutes(session, person_id=who.person_id) if who.person_id else []
-    return render(request, "fees/h5_notices.html", {"who": who, "unread": unread, "rows": rows,
-                                                    "surveys": open_surveys, "mutes": mutes, "mutable": MUTABLE})
+    return render(
+        request,
+        "fees/h5_notices.html",
+        {"who": who, "unread": unread, "rows": rows, "surveys": open_surveys, "mutes": mutes, "mutable": MUTABLE},
+    )
 
 
 @router.post("/h5/notices/{notice_id}/read")
@@ -177,8 +207,15 @@ async def answer_survey(survey_id: int, request: Request, who: SelfServicePage, 
 
 # --- staff fees console -------------------------------------------------------------------------
 @router.get("/console/fees")
-def fees_console(request: Request, ctx: FeesPage, session: ReadSession, period: str | None = None,
-                 status: str | None = None, page: str | None = None, done: str | None = None) -> Response:
+def fees_console(
+    request: Request,
+    ctx: FeesPage,
+    session: ReadSession,
+    period: str | None = None,
+    status: str | None = None,
+    page: str | None = None,
+    done: str | None = None,
+) -> Response:
     """物业费: bills by month and status, the arrears aggregate, counter payments, billing runs, export."""
     if ctx.compound is None:
         return render(request, "console/empty.html", ctx.context("nav.fees"))
@@ -188,22 +225,41 @@ def fees_console(request: Request, ctx: FeesPage, session: ReadSession, period: 
     chosen = period if period in periods else (periods[0] if periods else period_of(date.today()))
     state = status if status in (BillStatus.open, BillStatus.paid) else None
     n = max(1, min(int(page), 10_000)) if page and page.isdigit() else 1
-    rows, total = q.bill_rows(ctx.who, compound_id=cid, period=chosen, status=state, offset=(n - 1) * PAGE_SIZE,
-                              limit=PAGE_SIZE)
-    sums = session.execute(select(func.count(), func.coalesce(func.sum(Bill.amount_fen), 0),
-                                  func.coalesce(func.sum(Bill.paid_fen), 0))
-                           .where(Bill.compound_id == cid, Bill.period == chosen)).one()
-    return render(request, "fees/console_fees.html", ctx.context(
-        "nav.fees", rows=rows, total=total, page_no=n, pages=max(1, -(-total // PAGE_SIZE)), periods=periods,
-        period=chosen, status=state, yuan=yuan, done=done,
-        totals={"bills": int(sums[0]), "amount": int(sums[1]), "paid": int(sums[2])},
-        arrears=fee_service.arrears(session, by=ctx.who, compound_id=cid, today=date.today()),
-        ledger=fee_service.ledger(session, by=ctx.who, compound_id=cid), income_kinds=list(IncomeKind),
-        channels=[c for c in PayChannel if c in COUNTER_CHANNELS], next_period=period_of(date.today()),
-        can_collect=ctx.who.can(Perm.fees_collect), can_manage=ctx.who.can(Perm.fees_manage),
-        default_deadline=(date.today() + timedelta(days=15)).isoformat(),
-        items=q.items(cid, active_only=False),
-        disclosure=fee_service.last_disclosure(session, compound_id=cid, today=date.today())))
+    rows, total = q.bill_rows(
+        ctx.who, compound_id=cid, period=chosen, status=state, offset=(n - 1) * PAGE_SIZE, limit=PAGE_SIZE
+    )
+    sums = session.execute(
+        select(
+            func.count(), func.coalesce(func.sum(Bill.amount_fen), 0), func.coalesce(func.sum(Bill.paid_fen), 0)
+        ).where(Bill.compound_id == cid, Bill.period == chosen)
+    ).one()
+    return render(
+        request,
+        "fees/console_fees.html",
+        ctx.context(
+            "nav.fees",
+            rows=rows,
+            total=total,
+            page_no=n,
+            pages=max(1, -(-total // PAGE_SIZE)),
+            periods=periods,
+            period=chosen,
+            status=state,
+            yuan=yuan,
+            done=done,
+            totals={"bills": int(sums[0]), "amount": int(sums[1]), "paid": int(sums[2])},
+            arrears=fee_service.arrears(session, by=ctx.who, compound_id=cid, today=date.today()),
+            ledger=fee_service.ledger(session, by=ctx.who, compound_id=cid),
+            income_kinds=list(IncomeKind),
+            channels=[c for c in PayChannel if c in COUNTER_CHANNELS],
+            next_period=period_of(date.today()),
+            can_collect=ctx.who.can(Perm.fees_collect),
+            can_manage=ctx.who.can(Perm.fees_manage),
+            default_deadline=(date.today() + timedelta(days=15)).isoformat(),
+            items=q.items(cid, active_only=False),
+            disclosure=fee_service.last_disclosure(session, compound_id=cid, today=date.today()),
+        ),
+    )
 
 
 def _back(ctx: ConsolePage, period: str, done: str) -> Response:
@@ -211,8 +267,13 @@ def _back(ctx: ConsolePage, period: str, done: str) -> Response:
 
 
 @router.post("/console/fees/bills/{bill_id}/counter")
-def counter_payment(bill_id: int, ctx: FeesPage, session: WriteSession, amount: Annotated[str, Form(max_length=20)],
-                    channel: Annotated[str, Form(max_length=20)] = "counter_cash") -> Response:
+def counter_payment(
+    bill_id: int,
+    ctx: FeesPage,
+    session: WriteSession,
+    amount: Annotated[str, Form(max_length=20)],
+    channel: Annotated[str, Form(max_length=20)] = "counter_cash",
+) -> Response:
     """The staffed counter (R-M7): cash, card or staff-assisted."""
     try:
         ch = PayChannel(channel)
@@ -232,18 +293,25 @@ def billing_run(ctx: FeesPage, session: WriteSession, period: Annotated[str, For
 
 
 @router.post("/console/fees/reminders")
-def reminders(ctx: FeesPage, session: WriteSession, period: Annotated[str, Form(max_length=7)],
-              deadline: Annotated[date, Form()]) -> Response:
+def reminders(
+    ctx: FeesPage, session: WriteSession, period: Annotated[str, Form(max_length=7)], deadline: Annotated[date, Form()]
+) -> Response:
     if ctx.compound is None:
         raise Forbidden()
-    sent, _ = fee_service.send_reminders(session, by=ctx.who, compound_id=ctx.compound.id, period=period,
-                                         deadline=deadline, today=date.today())
+    sent, _ = fee_service.send_reminders(
+        session, by=ctx.who, compound_id=ctx.compound.id, period=period, deadline=deadline, today=date.today()
+    )
     return _back(ctx, period, f"reminded:{sent}")
 
 
 @router.post("/console/fees/bills/{bill_id}/refund")
-def refund(bill_id: int, ctx: FeesPage, session: WriteSession, amount: Annotated[str, Form(max_length=20)],
-           reason: Annotated[str, Form(min_length=2, max_length=255)]) -> Response:
+def refund(
+    bill_id: int,
+    ctx: FeesPage,
+    session: WriteSession,
+    amount: Annotated[str, Form(max_length=20)],
+    reason: Annotated[str, Form(min_length=2, max_length=255)],
+) -> Response:
     r = fee_service.refund(session, by=ctx.who, bill_id=bill_id, amount=amount, reason=reason)
     bill = session.get(Bill, r.bill_id)
     return _back(ctx, bill.period if bill else "", f"refunded:{r.receipt_no}")
@@ -266,15 +334,31 @@ def income_report(ctx: FeesPage, session: WriteSession) -> Response:
 
 
 @router.post("/console/fees/income")
-def add_income(ctx: FeesPage, session: WriteSession, occurred_on: Annotated[date, Form()],
-               kind: Annotated[IncomeKind, Form()], description: Annotated[str, Form(min_length=1, max_length=255)],
-               gross: Annotated[str, Form(max_length=20)], cost: Annotated[str, Form(max_length=20)] = "0",
-               cost_doc: Annotated[str, Form(max_length=128)] = "") -> Response:
+def add_income(
+    ctx: FeesPage,
+    session: WriteSession,
+    occurred_on: Annotated[date, Form()],
+    kind: Annotated[IncomeKind, Form()],
+    description: Annotated[str, Form(min_length=1, max_length=255)],
+    gross: Annotated[str, Form(max_length=20)],
+    cost: Annotated[str, Form(max_length=20)] = "0",
+    cost_doc: Annotated[str, Form(max_length=128)] = "",
+) -> Response:
     if ctx.compound is None:
         raise Forbidden()
-    fee_service.add_income(session, by=ctx.who, data=IncomeCreate(
-        compound_id=ctx.compound.id, occurred_on=occurred_on, kind=kind, description=description, gross=gross,
-        cost=cost or "0", cost_doc=cost_doc or None))
+    fee_service.add_income(
+        session,
+        by=ctx.who,
+        data=IncomeCreate(
+            compound_id=ctx.compound.id,
+            occurred_on=occurred_on,
+            kind=kind,
+            description=description,
+            gross=gross,
+            cost=cost or "0",
+            cost_doc=cost_doc or None,
+        ),
+    )
     return _back(ctx, "", "income:1")
 
 
@@ -307,19 +391,34 @@ def notices_console(request: Request, ctx: NoticesPage, session: ReadSession, do
         return render(request, "console/empty.html", {**ctx.context("nav.notices"), "nav": _nav(ctx.who)})
     cid = ctx.compound.id
     notices = notice_service.managed(session, by=ctx.who, compound_id=cid)
-    buildings = list(session.execute(select(Building.id, Building.name).where(Building.compound_id == cid)
-                                     .order_by(Building.id)).all())
+    buildings = list(
+        session.execute(
+            select(Building.id, Building.name).where(Building.compound_id == cid).order_by(Building.id)
+        ).all()
+    )
     surveys = []
     for s in NoticeQuery(session).surveys(cid)[:10]:
         surveys.append(survey_service.results(session, by=ctx.who, survey_id=s.id))
     now = datetime.now(UTC).astimezone(CST)
-    return render(request, "fees/console_notices.html", {
-        **ctx.context("nav.notices", notices=notices, buildings=buildings, surveys=surveys, done=done,
-                      kinds=[NoticeKind.general, NoticeKind.outage, NoticeKind.emergency],
-                      outage_kinds=list(OutageKind), audiences=list(Audience),
-                      default_start=(now + timedelta(days=1)).strftime("%Y-%m-%dT09:00"),
-                      default_end=(now + timedelta(days=1)).strftime("%Y-%m-%dT17:00")),
-        "nav": _nav(ctx.who)})
+    return render(
+        request,
+        "fees/console_notices.html",
+        {
+            **ctx.context(
+                "nav.notices",
+                notices=notices,
+                buildings=buildings,
+                surveys=surveys,
+                done=done,
+                kinds=[NoticeKind.general, NoticeKind.outage, NoticeKind.emergency],
+                outage_kinds=list(OutageKind),
+                audiences=list(Audience),
+                default_start=(now + timedelta(days=1)).strftime("%Y-%m-%dT09:00"),
+                default_end=(now + timedelta(days=1)).strftime("%Y-%m-%dT17:00"),
+            ),
+            "nav": _nav(ctx.who),
+        },
+    )
 
 
 def _local(value: str) -> datetime | None:
@@ -342,14 +441,18 @@ async def publish_notice(request: Request, ctx: NoticesPage, session: WriteSessi
     buildings = [int(b) for b in form.getlist("outage_buildings") if str(b).isdigit()]
     try:
         data = NoticeCreate(
-            compound_id=ctx.compound.id, kind=NoticeKind(f.get("kind", "general")), title=f.get("title", ""),
+            compound_id=ctx.compound.id,
+            kind=NoticeKind(f.get("kind", "general")),
+            title=f.get("title", ""),
             body=f.get("body", ""),
             target_kind=TargetKind.building if building.isdigit() else TargetKind.compound,
-            target_id=int(building) if building.isdigit() else None, audience=Audience(f.get("audience", "all")),
+            target_id=int(building) if building.isdigit() else None,
+            audience=Audience(f.get("audience", "all")),
             outage_kind=OutageKind(f["outage_kind"]) if f.get("kind") == "outage" and f.get("outage_kind") else None,
             outage_buildings=buildings if f.get("kind") == "outage" else None,
             window_start=_local(f.get("window_start", "")) if f.get("kind") == "outage" else None,
-            window_end=_local(f.get("window_end", "")) if f.get("kind") == "outage" else None)
+            window_end=_local(f.get("window_end", "")) if f.get("kind") == "outage" else None,
+        )
     except ValueError as exc:
         raise Invalid(str(exc)[:300], zh="通知内容不完整或无效") from None
     n = notice_service.publish(session, by=ctx.who, data=data)
@@ -373,10 +476,13 @@ async def create_survey(request: Request, ctx: NoticesPage, session: WriteSessio
         except ValueError:
             raise Invalid(f"bad question line: {line[:80]}", zh=f"题目格式错误：{line[:80]}") from None
     try:
-        data = SurveyCreate(compound_id=ctx.compound.id, title=str(form.get("title", ""))[:128],
-                            anonymous=form.get("anonymous") == "on",
-                            respondent_unit=RespondentUnit(str(form.get("respondent_unit", "household"))),
-                            questions=questions)
+        data = SurveyCreate(
+            compound_id=ctx.compound.id,
+            title=str(form.get("title", ""))[:128],
+            anonymous=form.get("anonymous") == "on",
+            respondent_unit=RespondentUnit(str(form.get("respondent_unit", "household"))),
+            questions=questions,
+        )
     except ValueError as exc:
         raise Invalid(str(exc)[:300], zh="问卷标题和题目不能为空") from None
     survey_service.create(session, by=ctx.who, data=data)

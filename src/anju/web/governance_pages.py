@@ -60,8 +60,13 @@ def _pct(value: Any) -> str:
 
 def _participation(session: Session, vote: Vote) -> dict[str, Any]:
     p = vote_service.participation(session, vote)
-    return {"p": p, "owners_pct": _pct(p.owners_share), "area_pct": _pct(p.area_share),
-            "area": to_decimal(p.returned.area), "total_area": to_decimal(p.total.area)}
+    return {
+        "p": p,
+        "owners_pct": _pct(p.owners_share),
+        "area_pct": _pct(p.area_share),
+        "area": to_decimal(p.returned.area),
+        "total_area": to_decimal(p.total.area),
+    }
 
 
 def _results(session: Session, vote: Vote) -> list[dict[str, Any]]:
@@ -101,8 +106,9 @@ def _form_time(value: str) -> datetime:
     return at if at.tzinfo is not None else at.replace(tzinfo=CST)
 
 
-def _attempt(request: Request, session: Session, action: Callable[[], Any],
-             on_error: Callable[[str, int], Response]) -> Any:
+def _attempt(
+    request: Request, session: Session, action: Callable[[], Any], on_error: Callable[[str, int], Response]
+) -> Any:
     """Run a form action; a refused one is rolled back and its page shown again with the reason."""
     try:
         return action()
@@ -129,14 +135,24 @@ def votes_index(request: Request, ctx: VoteConsole, session: ReadSession) -> Res
     return _index_page(request, ctx, session)
 
 
-def _index_page(request: Request, ctx: ConsolePage, session: Session, error: str | None = None,
-                status_code: int = 200) -> Response:
+def _index_page(
+    request: Request, ctx: ConsolePage, session: Session, error: str | None = None, status_code: int = 200
+) -> Response:
     votes = VoteRepository(session).list(ctx.who, compound_id=ctx.compound_id) if ctx.compound else []
-    rows = [{"vote": v, **_participation(session, v)} if v.state is not VoteState.draft else {"vote": v}
-            for v in votes]
-    return render(request, "governance/console_votes.html", ctx.context(
-        PAGE, rows=rows, matters=list(MatterType), thresholds=THRESHOLD_OF, error=error,
-        can_manage=ctx.who.can(Perm.votes_manage)), status_code=status_code)
+    rows = [{"vote": v, **_participation(session, v)} if v.state is not VoteState.draft else {"vote": v} for v in votes]
+    return render(
+        request,
+        "governance/console_votes.html",
+        ctx.context(
+            PAGE,
+            rows=rows,
+            matters=list(MatterType),
+            thresholds=THRESHOLD_OF,
+            error=error,
+            can_manage=ctx.who.can(Perm.votes_manage),
+        ),
+        status_code=status_code,
+    )
 
 
 @router.post("/console/votes")
@@ -155,16 +171,26 @@ async def create_vote_page(request: Request, ctx: VoteConsole, session: WriteSes
             if found is None:
                 raise Invalid("no such house", zh="房号不存在")
             subject_id = found.id
-        data = VoteCreate(compound_id=ctx.compound_id or 0, title=form.get("title") or "",
-                          description=form.get("description") or "", matter_type=form.get("matter_type") or "",
-                          subject_house_id=subject_id, opens_at=_form_time(form.get("opens_at") or ""),
-                          closes_at=_form_time(form.get("closes_at") or ""),
-                          items=[AgendaItemIn(title=t) for t in titles if t and t.strip()])
+        data = VoteCreate(
+            compound_id=ctx.compound_id or 0,
+            title=form.get("title") or "",
+            description=form.get("description") or "",
+            matter_type=form.get("matter_type") or "",
+            subject_house_id=subject_id,
+            opens_at=_form_time(form.get("opens_at") or ""),
+            closes_at=_form_time(form.get("closes_at") or ""),
+            items=[AgendaItemIn(title=t) for t in titles if t and t.strip()],
+        )
         vote = vote_service.create(session, by=ctx.who, data=data)
         return RedirectResponse(f"/console/votes/{vote.id}", status_code=303)
 
-    return await run_in_threadpool(_attempt, request, session, act,
-                    lambda msg, code: _index_page(request, ctx, session, error=msg, status_code=code))
+    return await run_in_threadpool(
+        _attempt,
+        request,
+        session,
+        act,
+        lambda msg, code: _index_page(request, ctx, session, error=msg, status_code=code),
+    )
 
 
 @router.get("/console/votes/{vote_id}")
@@ -173,31 +199,45 @@ def vote_detail(request: Request, vote_id: int, ctx: VoteConsole, session: ReadS
     return _detail_page(request, vote_id, ctx, session)
 
 
-def _detail_page(request: Request, vote_id: int, ctx: ConsolePage, session: Session, error: str | None = None,
-                 status_code: int = 200) -> Response:
+def _detail_page(
+    request: Request, vote_id: int, ctx: ConsolePage, session: Session, error: str | None = None, status_code: int = 200
+) -> Response:
     vote = vote_service.get(session, by=ctx.who, vote_id=vote_id)
     repo = VoteRepository(session)
     verification = vote_service.verify(session, vote) if vote.state is not VoteState.draft else None
-    return render(request, "governance/console_vote.html", ctx.context(
-        PAGE, vote=vote, items=repo.items(vote.id), threshold=THRESHOLD_OF[vote.matter_type],
-        participation=_participation(session, vote) if vote.state is not VoteState.draft else None,
-        results=_results(session, vote), proxies=repo.proxies(vote.id), verification=verification,
-        paper_requests=repo.paper_requests(vote.id),
-        can_manage=ctx.who.can(Perm.votes_manage), error=error, ok=request.query_params.get("ok") if not error else None,
-        poll=POLL_SECONDS), status_code=status_code)
+    return render(
+        request,
+        "governance/console_vote.html",
+        ctx.context(
+            PAGE,
+            vote=vote,
+            items=repo.items(vote.id),
+            threshold=THRESHOLD_OF[vote.matter_type],
+            participation=_participation(session, vote) if vote.state is not VoteState.draft else None,
+            results=_results(session, vote),
+            proxies=repo.proxies(vote.id),
+            verification=verification,
+            paper_requests=repo.paper_requests(vote.id),
+            can_manage=ctx.who.can(Perm.votes_manage),
+            error=error,
+            ok=request.query_params.get("ok") if not error else None,
+            poll=POLL_SECONDS,
+        ),
+        status_code=status_code,
+    )
 
 
 @router.get("/console/votes/{vote_id}/participation")
 def participation_fragment(request: Request, vote_id: int, ctx: VoteConsole, session: ReadSession) -> Response:
     """Live participation by headcount and area (polled by the page)."""
     vote = vote_service.get(session, by=ctx.who, vote_id=vote_id)
-    return render(request, "governance/_participation.html", {"vote": vote, "participation":
-                                                              _participation(session, vote)})
+    return render(
+        request, "governance/_participation.html", {"vote": vote, "participation": _participation(session, vote)}
+    )
 
 
 @router.post("/console/votes/{vote_id}/{action}")
-async def vote_action(request: Request, vote_id: int, action: str, ctx: VoteConsole,
-                      session: WriteSession) -> Response:
+async def vote_action(request: Request, vote_id: int, action: str, ctx: VoteConsole, session: WriteSession) -> Response:
     """One button or small form of the vote page: agenda, deem rule, publish, open, close, paper, proxy, 公示."""
     form = await _form(request)
     who = ctx.who
@@ -215,11 +255,13 @@ async def vote_action(request: Request, vote_id: int, action: str, ctx: VoteCons
         if action == "agenda":
             titles = form.get("item") or []
             titles = [titles] if isinstance(titles, str) else titles
-            vote_service.replace_agenda(session, by=who, vote_id=vote_id,
-                                        items=[AgendaItemIn(title=t) for t in titles if t and t.strip()])
+            vote_service.replace_agenda(
+                session, by=who, vote_id=vote_id, items=[AgendaItemIn(title=t) for t in titles if t and t.strip()]
+            )
         elif action == "deem":
-            vote_service.set_deem_rule(session, by=who, vote_id=vote_id, enabled=form.get("enabled") == "on",
-                                       clause=form.get("clause"))
+            vote_service.set_deem_rule(
+                session, by=who, vote_id=vote_id, enabled=form.get("enabled") == "on", clause=form.get("clause")
+            )
         elif action == "publish":
             vote_service.publish(session, by=who, vote_id=vote_id)
         elif action == "open":
@@ -229,20 +271,36 @@ async def vote_action(request: Request, vote_id: int, action: str, ctx: VoteCons
         elif action == "paper":
             items = VoteRepository(session).items(vote_id)
             choices = {str(i.position): form.get(f"c{i.position}") or "" for i in items}
-            vote_service.cast_paper(session, by=who, vote_id=vote_id, house_id=house_id(), choices=choices,
-                                    paper_ref=(form.get("paper_ref") or "").strip() or "-")
+            vote_service.cast_paper(
+                session,
+                by=who,
+                vote_id=vote_id,
+                house_id=house_id(),
+                choices=choices,
+                paper_ref=(form.get("paper_ref") or "").strip() or "-",
+            )
         elif action == "proxy":
-            vote_service.record_proxy(session, by=who, vote_id=vote_id, house_id=house_id(),
-                                      person_id=int(form.get("person_id") or 0),
-                                      document=(form.get("document") or "").strip())
+            vote_service.record_proxy(
+                session,
+                by=who,
+                vote_id=vote_id,
+                house_id=house_id(),
+                person_id=int(form.get("person_id") or 0),
+                document=(form.get("document") or "").strip(),
+            )
         elif action == "announce":
             vote_service.announce(session, by=who, vote_id=vote_id, text_=(form.get("text") or "").strip())
         else:
             raise Invalid("unknown action", zh="未知操作")
         return RedirectResponse(f"/console/votes/{vote_id}?ok={action}", status_code=303)
 
-    return await run_in_threadpool(_attempt, request, session, act,
-                    lambda msg, code: _detail_page(request, vote_id, ctx, session, error=msg, status_code=code))
+    return await run_in_threadpool(
+        _attempt,
+        request,
+        session,
+        act,
+        lambda msg, code: _detail_page(request, vote_id, ctx, session, error=msg, status_code=code),
+    )
 
 
 # --- resident H5 -----------------------------------------------------------------------------------------------
@@ -253,27 +311,62 @@ def h5_votes(request: Request, who: ResidentPage, session: ReadSession) -> Respo
     votes = repo.list(who)
     mine = {b.vote_id: b for b in repo.ballots_cast_by(who.person_id)} if who.person_id else {}
     titles = {v.id: v.title for v in votes}
-    return render(request, "governance/h5_votes.html", {
-        "who": who, "open": [v for v in votes if v.state is VoteState.open and utcnow() < v.closes_at],
-        "upcoming": [v for v in votes if v.state is VoteState.published],
-        "done": [v for v in votes if v.state in (VoteState.tallied, VoteState.announced, VoteState.closed)
-                 or (v.state is VoteState.open and utcnow() >= v.closes_at)],
-        "mine": mine, "receipts": sorted(mine.values(), key=lambda b: b.cast_at, reverse=True), "titles": titles})
+    return render(
+        request,
+        "governance/h5_votes.html",
+        {
+            "who": who,
+            "open": [v for v in votes if v.state is VoteState.open and utcnow() < v.closes_at],
+            "upcoming": [v for v in votes if v.state is VoteState.published],
+            "done": [
+                v
+                for v in votes
+                if v.state in (VoteState.tallied, VoteState.announced, VoteState.closed)
+                or (v.state is VoteState.open and utcnow() >= v.closes_at)
+            ],
+            "mine": mine,
+            "receipts": sorted(mine.values(), key=lambda b: b.cast_at, reverse=True),
+            "titles": titles,
+        },
+    )
 
 
-def _h5_vote_page(request: Request, who: Principal, session: Session, vote_id: int, *, error: str | None = None,
-                  receipt: str | None = None, check: dict[str, Any] | None = None, status_code: int = 200) -> Response:
+def _h5_vote_page(
+    request: Request,
+    who: Principal,
+    session: Session,
+    vote_id: int,
+    *,
+    error: str | None = None,
+    receipt: str | None = None,
+    check: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
     vote = vote_service.get(session, by=who, vote_id=vote_id)
     repo = VoteRepository(session)
     houses = [h for h in repo.elector_houses(vote.id) if h.house_id in who.house_ids]
     mine = [b for b in repo.ballots_cast_by(who.person_id) if b.vote_id == vote.id] if who.person_id else []
     voted = {b.elector_id for b in repo.ballots(vote.id)}
-    return render(request, "governance/h5_vote.html", {
-        "who": who, "vote": vote, "items": repo.items(vote.id), "houses": houses, "voted": voted,
-        "mine": mine, "choices": list(Choice), "results": _results(session, vote), "error": error,
-        "receipt": receipt or request.query_params.get("receipt"), "check": check,
-        "paper_requested": {r.elector_id for r, _, _ in repo.paper_requests(vote.id)},
-        "paper_ok": request.query_params.get("paper") == "1"}, status_code=status_code)
+    return render(
+        request,
+        "governance/h5_vote.html",
+        {
+            "who": who,
+            "vote": vote,
+            "items": repo.items(vote.id),
+            "houses": houses,
+            "voted": voted,
+            "mine": mine,
+            "choices": list(Choice),
+            "results": _results(session, vote),
+            "error": error,
+            "receipt": receipt or request.query_params.get("receipt"),
+            "check": check,
+            "paper_requested": {r.elector_id for r, _, _ in repo.paper_requests(vote.id)},
+            "paper_ok": request.query_params.get("paper") == "1",
+        },
+        status_code=status_code,
+    )
 
 
 @router.get("/h5/votes/{vote_id}")
@@ -281,8 +374,7 @@ def h5_vote(request: Request, vote_id: int, who: ResidentPage, session: ReadSess
     """One vote: agenda, my ballot (or my receipt), results when published."""
     check = None
     if request.query_params.get("check"):
-        check = vote_service.check_receipt(session, by=who, vote_id=vote_id,
-                                           receipt=request.query_params["check"][:64])
+        check = vote_service.check_receipt(session, by=who, vote_id=vote_id, receipt=request.query_params["check"][:64])
     return _h5_vote_page(request, who, session, vote_id, check=check)
 
 
@@ -299,8 +391,13 @@ async def h5_cast(request: Request, vote_id: int, who: ResidentPage, session: Wr
         ballot = vote_service.cast(session, by=who, vote_id=vote_id, house_id=int(house), choices=choices)
         return RedirectResponse(f"/h5/votes/{vote_id}?receipt={ballot.row_hash}", status_code=303)
 
-    return await run_in_threadpool(_attempt, request, session, act,
-                    lambda msg, code: _h5_vote_page(request, who, session, vote_id, error=msg, status_code=code))
+    return await run_in_threadpool(
+        _attempt,
+        request,
+        session,
+        act,
+        lambda msg, code: _h5_vote_page(request, who, session, vote_id, error=msg, status_code=code),
+    )
 
 
 @router.post("/h5/votes/{vote_id}/paper")
@@ -315,5 +412,10 @@ async def h5_request_paper(request: Request, vote_id: int, who: ResidentPage, se
         vote_service.request_paper(session, by=who, vote_id=vote_id, house_id=int(house))
         return RedirectResponse(f"/h5/votes/{vote_id}?paper=1", status_code=303)
 
-    return await run_in_threadpool(_attempt, request, session, act,
-                    lambda msg, code: _h5_vote_page(request, who, session, vote_id, error=msg, status_code=code))
+    return await run_in_threadpool(
+        _attempt,
+        request,
+        session,
+        act,
+        lambda msg, code: _h5_vote_page(request, who, session, vote_id, error=msg, status_code=code),
+    )

@@ -25,8 +25,17 @@ SelfServicePage = Annotated[Principal, Depends(page_guard(Perm.self_service))]
 def my_home(request: Request, who: SelfServicePage, session: ReadSession) -> Response:
     """我的家: my household(s) with masked members and vehicles, data export and requests."""
     data = queries.my_home(session, who, today=date.today())
-    return render(request, "h5.html", {"who": who, "kinds": list(RequestKind), "badges": _badges(session, who),
-                                       "can_screen": who.can(Perm.analytics_read), **data})
+    return render(
+        request,
+        "h5.html",
+        {
+            "who": who,
+            "kinds": list(RequestKind),
+            "badges": _badges(session, who),
+            "can_screen": who.can(Perm.analytics_read),
+            **data,
+        },
+    )
 
 
 def _badges(session: Session, who: Principal) -> dict[str, int]:

@@ -26,11 +26,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "login.password": ("密码", "Password"),
     "login.submit": ("登录", "Sign in"),
     "login.error.credentials": ("用户名或密码错误", "Wrong username or password"),
-    "login.error.locked": ("登录失败次数过多，账号已临时锁定，请 15 分钟后再试",
-                           "Too many failed sign-ins; this account is locked for a while, try again later"),
+    "login.error.locked": (
+        "登录失败次数过多，账号已临时锁定，请 15 分钟后再试",
+        "Too many failed sign-ins; this account is locked for a while, try again later",
+    ),
     "login.error.missing": ("请输入用户名和密码", "Enter your username and password"),
-    "login.hint": ("个人信息依法加密存储，访问全程留痕",
-                   "Personal data is encrypted at rest and every access is logged"),
+    "login.hint": (
+        "个人信息依法加密存储，访问全程留痕",
+        "Personal data is encrypted at rest and every access is logged",
+    ),
     "logout": ("退出登录", "Sign out"),
     # shell
     "shell.compound": ("当前小区", "Compound"),
@@ -182,8 +186,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "residents.houses": ("房屋", "Houses"),
     "residents.all_tags": ("全部标签", "All tags"),
     "residents.all_population": ("全部人口类型", "All population types"),
-    "residents.masked_note": ("手机号与身份证号默认脱敏显示；查看完整号码需说明理由并记入审计日志。",
-                              "Phones and ID numbers are masked; revealing one requires a reason and is audited."),
+    "residents.masked_note": (
+        "手机号与身份证号默认脱敏显示；查看完整号码需说明理由并记入审计日志。",
+        "Phones and ID numbers are masked; revealing one requires a reason and is audited.",
+    ),
     "residents.detail": ("住户详情", "Resident details"),
     "residents.select_hint": ("点击列表中的住户查看详情", "Select a resident to see details"),
     "residents.contacts": ("紧急联系人", "Emergency contacts"),
@@ -193,8 +199,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "residents.lease_end": ("租期至 {d}", "lease ends {d}"),
     "residents.reveal": ("查看完整号码", "Show full number"),
     "residents.reveal_id": ("查看完整证件号", "Show full ID number"),
-    "residents.reveal_prompt": ("请填写查看完整号码的理由（将记入审计日志）：",
-                                "Why do you need the full number? (recorded in the audit log)"),
+    "residents.reveal_prompt": (
+        "请填写查看完整号码的理由（将记入审计日志）：",
+        "Why do you need the full number? (recorded in the audit log)",
+    ),
     "residents.reveal_short": ("理由至少 2 个字", "Give a reason of at least 2 characters"),
     "residents.relation": ("关系", "Relation"),
     "residents.status": ("状态", "Status"),
@@ -207,8 +215,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "vehicles.search": ("按车牌搜索", "Search by plate"),
     # import
     "import.title": ("导入名册", "Import roster"),
-    "import.intro": ("上传 Excel（.xlsx）或 CSV 名册。建议先“仅校验”，确认无误后再正式导入。",
-                     "Upload an Excel (.xlsx) or CSV roster. Validate first, then import for real."),
+    "import.intro": (
+        "上传 Excel（.xlsx）或 CSV 名册。建议先“仅校验”，确认无误后再正式导入。",
+        "Upload an Excel (.xlsx) or CSV roster. Validate first, then import for real.",
+    ),
     "import.file": ("名册文件", "Roster file"),
     "import.compound": ("导入到小区", "Into compound"),
     "import.all_or_nothing": ("任一行出错则全部不导入", "Import nothing if any row fails"),
@@ -224,8 +234,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "import.rejected": ("错误行", "Rejected rows"),
     "import.ignored": ("已忽略的列", "Ignored columns"),
     "import.export": ("导出当前名册（已脱敏）", "Export current roster (masked)"),
-    "import.export_note": ("导出文件中手机号、身份证号均已脱敏，仅供查看，不能再导入。",
-                           "Phone and ID numbers in the export are masked: for viewing, not for re-import."),
+    "import.export_note": (
+        "导出文件中手机号、身份证号均已脱敏，仅供查看，不能再导入。",
+        "Phone and ID numbers in the export are masked: for viewing, not for re-import.",
+    ),
     "import.committed": ("已写入数据库", "Committed"),
     "import.not_committed": ("未写入数据库", "Not committed"),
     "import.row": ("行", "Row"),
@@ -236,9 +248,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "import.choose_file": ("请选择文件", "Choose a file"),
     # privacy
     "privacy.title": ("个人信息请求", "Data-subject requests"),
-    "privacy.intro": ("依《个人信息保护法》第 44–50 条，住户的查阅、更正、删除等请求须在期限内处理。",
-                      "Residents' access, correction and deletion requests must be handled by their deadline "
-                      "(PIPL 44–50)."),
+    "privacy.intro": (
+        "依《个人信息保护法》第 44–50 条，住户的查阅、更正、删除等请求须在期限内处理。",
+        "Residents' access, correction and deletion requests must be handled by their deadline (PIPL 44–50).",
+    ),
     "privacy.id": ("编号", "No."),
     "privacy.person": ("申请人", "Requester"),
     "privacy.kind": ("类型", "Kind"),
@@ -251,9 +264,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "privacy.due_today": ("今天到期", "Due today"),
     # audit
     "audit.title": ("审计日志", "Audit log"),
-    "audit.intro": ("完整个人信息（手机号、身份证号等）的每一次查看都会记录查看人、时间与理由，且不可篡改。",
-                    "Every read of unmasked personal data is logged with who, when and why, "
-                    "in a tamper-evident chain."),
+    "audit.intro": (
+        "完整个人信息（手机号、身份证号等）的每一次查看都会记录查看人、时间与理由，且不可篡改。",
+        "Every read of unmasked personal data is logged with who, when and why, in a tamper-evident chain.",
+    ),
     "audit.at": ("时间", "Time"),
     "audit.user": ("查看人", "User"),
     "audit.subject": ("对象", "Subject"),
@@ -283,8 +297,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # h5
     "h5.title": ("我的家", "My home"),
     "h5.hello": ("您好，{name}", "Hello, {name}"),
-    "h5.no_house": ("暂无在住房屋记录，如有疑问请联系物业。",
-                    "No current home on record; please contact property management."),
+    "h5.no_house": (
+        "暂无在住房屋记录，如有疑问请联系物业。",
+        "No current home on record; please contact property management.",
+    ),
     "h5.area": ("专有面积", "Exclusive area"),
     "h5.area_unknown": ("面积未登记", "Area not recorded"),
     "h5.status": ("房屋状态", "Status"),
@@ -293,8 +309,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "h5.no_vehicles": ("未登记车辆", "No vehicles registered"),
     "h5.my_data": ("我的个人信息", "My personal data"),
     "h5.export": ("导出我的数据", "Export my data"),
-    "h5.export_note": ("下载平台保存的您的全部个人信息（JSON），本次下载将记入审计日志。",
-                       "Download everything Anju holds about you (JSON); the download is logged."),
+    "h5.export_note": (
+        "下载平台保存的您的全部个人信息（JSON），本次下载将记入审计日志。",
+        "Download everything Anju holds about you (JSON); the download is logged.",
+    ),
     "h5.request": ("申请删除/更正", "Request deletion / correction"),
     "h5.request_kind": ("申请类型", "Request type"),
     "h5.request_detail": ("补充说明（选填）", "Details (optional)"),
@@ -308,8 +326,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.403.title": ("无权访问", "Access denied"),
     "error.403.body": ("您的角色无权查看此页面。", "Your role may not view this page."),
     "error.404.title": ("页面不存在", "Not found"),
-    "error.404.body": ("您访问的内容不存在，或不在您的管辖范围内。",
-                       "This does not exist or is outside your compounds."),
+    "error.404.body": (
+        "您访问的内容不存在，或不在您的管辖范围内。",
+        "This does not exist or is outside your compounds.",
+    ),
     "error.400.title": ("请求有误", "Bad request"),
     "error.500.title": ("出错了", "Something went wrong"),
     "error.back_home": ("返回首页", "Go to my home page"),

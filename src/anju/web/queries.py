@@ -55,8 +55,9 @@ def dashboard(session: Session, who: Principal, *, compound_id: int | None, toda
     data = overview(session, who=who, compound_id=compound_id, today=today) if compound_id else None
     open_requests = None
     if who.can(Perm.privacy_manage) and compound_id is not None:
-        open_requests = sum(1 for r in privacy_service.list_for_staff(session, who=who, status="open")
-                            if r.compound_id == compound_id)
+        open_requests = sum(
+            1 for r in privacy_service.list_for_staff(session, who=who, status="open") if r.compound_id == compound_id
+        )
     return {"overview": data, "open_requests": open_requests}
 
 
@@ -106,8 +107,9 @@ def compound_layout(session: Session, compound: Compound) -> dict[str, Any]:
 
 
 def buildings_of(session: Session, compound_id: int) -> list[Building]:
-    return list(session.execute(select(Building).where(Building.compound_id == compound_id)
-                                .order_by(Building.id)).scalars())
+    return list(
+        session.execute(select(Building).where(Building.compound_id == compound_id).order_by(Building.id)).scalars()
+    )
 
 
 @dataclass
@@ -118,8 +120,16 @@ class HouseRow:
     occupants: int
 
 
-def houses_page(session: Session, who: Principal, *, compound_id: int, building_id: int | None,
-                status: HouseStatus | None, q: str | None, page: int) -> PageOf[HouseRow]:
+def houses_page(
+    session: Session,
+    who: Principal,
+    *,
+    compound_id: int,
+    building_id: int | None,
+    status: HouseStatus | None,
+    q: str | None,
+    page: int,
+) -> PageOf[HouseRow]:
     """A page of houses with their building, unit and number of current occupants."""
     stmt = readable_houses(who).where(House.compound_id == compound_id)
     if building_id is not None:
@@ -129,26 +139,50 @@ def houses_page(session: Session, who: Principal, *, compound_id: int, building_
     if q:
         stmt = stmt.where(House.label.contains(q, autoescape=True))
     total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-    houses = list(session.execute(stmt.order_by(House.id).offset((page - 1) * PAGE_SIZE)
-                                  .limit(PAGE_SIZE)).scalars())
+    houses = list(session.execute(stmt.order_by(House.id).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).scalars())
     ids = [h.id for h in houses]
-    names = dict(session.execute(select(Building.id, Building.name).where(
-        Building.id.in_({h.building_id for h in houses}))).all())
+    names = dict(
+        session.execute(
+            select(Building.id, Building.name).where(Building.id.in_({h.building_id for h in houses}))
+        ).all()
+    )
     units = dict(session.execute(select(Unit.id, Unit.number).where(Unit.id.in_({h.unit_id for h in houses}))).all())
-    counts = dict(session.execute(select(Occupancy.house_id, func.count()).where(
-        Occupancy.house_id.in_(ids), Occupancy.ended_on.is_(None)).group_by(Occupancy.house_id)).all())
-    rows = [HouseRow(house_read(h), names.get(h.building_id, ""), units.get(h.unit_id, ""), int(counts.get(h.id, 0)))
-            for h in houses]
+    counts = dict(
+        session.execute(
+            select(Occupancy.house_id, func.count())
+            .where(Occupancy.house_id.in_(ids), Occupancy.ended_on.is_(None))
+            .group_by(Occupancy.house_id)
+        ).all()
+    )
+    rows = [
+        HouseRow(house_read(h), names.get(h.building_id, ""), units.get(h.unit_id, ""), int(counts.get(h.id, 0)))
+        for h in houses
+    ]
     return PageOf(rows, int(total), page, PAGE_SIZE)
 
 
-def residents_page(session: Session, who: Principal, *, compound_id: int, q: str | None,
-                   tag: PersonTagKind | None, population_type: PopulationType | None,
-                   page: int) -> PageOf[PersonRead]:
+def residents_page(
+    session: Session,
+    who: Principal,
+    *,
+    compound_id: int,
+    q: str | None,
+    tag: PersonTagKind | None,
+    population_type: PopulationType | None,
+    page: int,
+) -> PageOf[PersonRead]:
     """A page of residents, masked; `q` matches a name, or a full phone or ID number."""
-    rows, total = PersonQuery(session).search(who, compound_id=compound_id, q=q or None, tag=tag,
-                                              population_type=population_type, house_id=None, active_only=True,
-                                              offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    rows, total = PersonQuery(session).search(
+        who,
+        compound_id=compound_id,
+        q=q or None,
+        tag=tag,
+        population_type=population_type,
+        house_id=None,
+        active_only=True,
+        offset=(page - 1) * PAGE_SIZE,
+        limit=PAGE_SIZE,
+    )
     return PageOf(people_read(session, rows), total, page, PAGE_SIZE)
 
 
@@ -165,21 +199,36 @@ class VehicleRow:
     owner: str | None
 
 
-def vehicles_page(session: Session, who: Principal, *, compound_id: int, plate: str | None,
-                  page: int) -> PageOf[VehicleRow]:
+def vehicles_page(
+    session: Session, who: Principal, *, compound_id: int, plate: str | None, page: int
+) -> PageOf[VehicleRow]:
     """A page of active vehicles with their house label and owner's name."""
     stmt = readable_vehicles(who).where(Vehicle.compound_id == compound_id, Vehicle.active.is_(True))
     if plate:
         stmt = stmt.where(Vehicle.plate.contains(plate.strip().upper(), autoescape=True))
     total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-    vehicles = list(session.execute(stmt.order_by(Vehicle.id).offset((page - 1) * PAGE_SIZE)
-                                    .limit(PAGE_SIZE)).scalars())
-    labels = dict(session.execute(select(House.id, House.label).where(
-        House.id.in_({v.house_id for v in vehicles if v.house_id}))).all())
-    owners = dict(session.execute(select(Person.id, Person.name).where(
-        Person.id.in_({v.person_id for v in vehicles if v.person_id}))).all())
-    rows = [VehicleRow(v.plate, str(v.vehicle_class), labels.get(v.house_id) if v.house_id else None,
-                       owners.get(v.person_id) if v.person_id else None) for v in vehicles]
+    vehicles = list(
+        session.execute(stmt.order_by(Vehicle.id).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).scalars()
+    )
+    labels = dict(
+        session.execute(
+            select(House.id, House.label).where(House.id.in_({v.house_id for v in vehicles if v.house_id}))
+        ).all()
+    )
+    owners = dict(
+        session.execute(
+            select(Person.id, Person.name).where(Person.id.in_({v.person_id for v in vehicles if v.person_id}))
+        ).all()
+    )
+    rows = [
+        VehicleRow(
+            v.plate,
+            str(v.vehicle_class),
+            labels.get(v.house_id) if v.house_id else None,
+            owners.get(v.person_id) if v.person_id else None,
+        )
+        for v in vehicles
+    ]
     return PageOf(rows, int(total), page, PAGE_SIZE)
 
 
@@ -191,14 +240,23 @@ class RequestRow:
     days_left: int
 
 
-def privacy_requests(session: Session, who: Principal, *, compound_id: int, status: str | None,
-                     today: date) -> list[RequestRow]:
+def privacy_requests(
+    session: Session, who: Principal, *, compound_id: int, status: str | None, today: date
+) -> list[RequestRow]:
     """Data-subject requests of one compound, earliest deadline first, with the overdue flag."""
     reqs = [r for r in privacy_service.list_for_staff(session, who=who, status=status) if r.compound_id == compound_id]
-    names = dict(session.execute(select(Person.id, Person.name).where(
-        Person.id.in_({r.person_id for r in reqs}))).all())
-    return [RequestRow(r, names.get(r.person_id, f"#{r.person_id}"), r.status == "open" and r.due_on < today,
-                       (r.due_on - today).days) for r in reqs]
+    names = dict(
+        session.execute(select(Person.id, Person.name).where(Person.id.in_({r.person_id for r in reqs}))).all()
+    )
+    return [
+        RequestRow(
+            r,
+            names.get(r.person_id, f"#{r.person_id}"),
+            r.status == "open" and r.due_on < today,
+            (r.due_on - today).days,
+        )
+        for r in reqs
+    ]
 
 
 @dataclass
@@ -212,12 +270,17 @@ def pii_access_page(session: Session, who: Principal, *, compound_id: int, page:
     who.require(Perm.audit_read)
     stmt = select(PiiAccess).where(PiiAccess.compound_id == compound_id, PiiAccess.compound_id.in_(who.compound_ids))
     total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-    entries = list(session.execute(stmt.order_by(PiiAccess.id.desc()).offset((page - 1) * PAGE_SIZE)
-                                   .limit(PAGE_SIZE)).scalars())
-    users = dict(session.execute(select(User.id, User.display_name).where(
-        User.id.in_({e.user_id for e in entries if e.user_id}))).all())
-    return PageOf([AccessRow(e, users.get(e.user_id) if e.user_id else None) for e in entries], int(total), page,
-                  PAGE_SIZE)
+    entries = list(
+        session.execute(stmt.order_by(PiiAccess.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).scalars()
+    )
+    users = dict(
+        session.execute(
+            select(User.id, User.display_name).where(User.id.in_({e.user_id for e in entries if e.user_id}))
+        ).all()
+    )
+    return PageOf(
+        [AccessRow(e, users.get(e.user_id) if e.user_id else None) for e in entries], int(total), page, PAGE_SIZE
+    )
 
 
 @dataclass

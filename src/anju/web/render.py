@@ -55,8 +55,7 @@ def is_htmx(request: Request) -> bool:
     return request.headers.get("hx-request") == "true"
 
 
-def render(request: Request, name: str, context: dict[str, Any] | None = None, *,
-           status_code: int = 200) -> Response:
+def render(request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200) -> Response:
     """Render a template with the language, translator and request in its context."""
     lang = lang_of(request)
     ctx: dict[str, Any] = {"lang": lang, "t": Translator(lang), "path": request.url.path}

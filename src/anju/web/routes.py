@@ -56,8 +56,12 @@ def error_page(request: Request, status: int, message: dict[str, str] | None = N
     detail = t.pick(message) if message and status in _BODIES else None
     if detail and detail.rstrip("。.") == body.rstrip("。."):
         detail = None
-    return render(request, "error.html", {"status": status, "title": t(_TITLES.get(status, "error.500.title")),
-                                          "body": body, "detail": detail}, status_code=status)
+    return render(
+        request,
+        "error.html",
+        {"status": status, "title": t(_TITLES.get(status, "error.500.title")), "body": body, "detail": detail},
+        status_code=status,
+    )
 
 
 async def _call(handler: Callable[[Request, Exception], Any], request: Request, exc: Exception) -> Any:
@@ -99,7 +103,16 @@ def mount_web(app: FastAPI) -> None:
     """Add the pages, /static, the CSRF check and HTML error pages to the app."""
     app.add_middleware(CsrfMiddleware)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
-    for r in (auth_pages.router, console.router, screen.router, h5.router, access_pages.router, control_room.router,
-              governance_pages.router, fees_pages.router, workorder_pages.router):
+    for r in (
+        auth_pages.router,
+        console.router,
+        screen.router,
+        h5.router,
+        access_pages.router,
+        control_room.router,
+        governance_pages.router,
+        fees_pages.router,
+        workorder_pages.router,
+    ):
         app.include_router(r)
     _wrap_errors(app)

@@ -27,7 +27,16 @@ def screen(request: Request, who: AnalyticsViewer, session: ReadSession, compoun
     """Population, houses, care tags and vehicles for the user's compounds, or one of them."""
     wanted = int(compound_id) if compound_id and compound_id.isdigit() else None
     data = overview(session, who=who, compound_id=wanted, today=date.today())
-    return render(request, "screen.html", {
-        "who": who, "data": data, "compound_id": wanted, "home": home_for(who), "is_h5": who.role in H5_ROLES,
-        "compounds": queries.compounds_of(session, who), "generated_at": utcnow(),
-    })
+    return render(
+        request,
+        "screen.html",
+        {
+            "who": who,
+            "data": data,
+            "compound_id": wanted,
+            "home": home_for(who),
+            "is_h5": who.role in H5_ROLES,
+            "compounds": queries.compounds_of(session, who),
+            "generated_at": utcnow(),
+        },
+    )

@@ -49,10 +49,22 @@ FacilityPage = Annotated[ConsolePage, Depends(console_guard(Perm.facilities_read
 ResidentPage = Annotated[Principal, Depends(page_guard(Perm.self_service))]
 ScanPage = Annotated[Principal, Depends(page_guard(Perm.patrol_checkin))]
 CATEGORIES = ("plumbing", "electrical", "lift", "fire_safety", "cleaning", "security", "greening", "general")
-RESIDENT_KINDS = (OrderKind.household_repair, OrderKind.common_repair, OrderKind.hazard, OrderKind.complaint,
-                  OrderKind.suggestion)
-KANBAN = (OrderStatus.new, OrderStatus.dispatched, OrderStatus.accepted, OrderStatus.arrived,
-          OrderStatus.waiting_owner, OrderStatus.completed, OrderStatus.followed_up)
+RESIDENT_KINDS = (
+    OrderKind.household_repair,
+    OrderKind.common_repair,
+    OrderKind.hazard,
+    OrderKind.complaint,
+    OrderKind.suggestion,
+)
+KANBAN = (
+    OrderStatus.new,
+    OrderStatus.dispatched,
+    OrderStatus.accepted,
+    OrderStatus.arrived,
+    OrderStatus.waiting_owner,
+    OrderStatus.completed,
+    OrderStatus.followed_up,
+)
 
 
 def _message(request: Request, exc: Exception) -> str:
@@ -92,8 +104,15 @@ def _rows(session: ReadSession, orders: list[WorkOrder]) -> list[dict[str, Any]]
     now = utcnow()
     names = _names(session, {o.assignee_user_id for o in orders if o.assignee_user_id})
     houses = _house_labels(session, {o.house_id for o in orders if o.house_id})
-    return [{"o": o, "sla": live_state(o, now), "assignee": names.get(o.assignee_user_id or 0),
-             "house": houses.get(o.house_id or 0)} for o in orders]
+    return [
+        {
+            "o": o,
+            "sla": live_state(o, now),
+            "assignee": names.get(o.assignee_user_id or 0),
+            "house": houses.get(o.house_id or 0),
+        }
+        for o in orders
+    ]
 
 
 def _enum(kind: Any, value: str | None) -> Any:
@@ -118,15 +137,30 @@ def _order_view(session: ReadSession, who: Principal, order_id: int) -> dict[str
         raise NotFound(f"work order {order_id}", zh="工单不存在")
     timeline = repo.timeline(order.id)
     names = _names(session, {e.actor_user_id for e in timeline if e.actor_user_id} | {order.assignee_user_id or 0})
-    return {"order": order, "row": _rows(session, [order])[0], "timeline": timeline, "names": names,
-            "photos": repo.photos(order.id), "system_note": system_note}
+    return {
+        "order": order,
+        "row": _rows(session, [order])[0],
+        "timeline": timeline,
+        "names": names,
+        "photos": repo.photos(order.id),
+        "system_note": system_note,
+    }
 
 
 # ---- console: board ----------------------------------------------------------------------------
 
+
 @router.get("/console/workorders")
-def board(request: Request, ctx: BoardPage, session: ReadSession, status: str | None = None,
-          sla: str | None = None, kind: str | None = None, view: str = "list", page: int = 1) -> Response:
+def board(
+    request: Request,
+    ctx: BoardPage,
+    session: ReadSession,
+    status: str | None = None,
+    sla: str | None = None,
+    kind: str | None = None,
+    view: str = "list",
+    page: int = 1,
+) -> Response:
     """The work-order board: list or kanban, filtered by status, SLA state and kind."""
     if ctx.compound is None:
         return render(request, "console/empty.html", ctx.context("nav.workorders"))
@@ -134,19 +168,38 @@ def board(request: Request, ctx: BoardPage, session: ReadSession, status: str | 
     page = max(1, min(page, 10_000))
     kanban = view == "kanban"
     repo = WorkOrderRepository(session)
-    orders, total = repo.search(ctx.who, compound_id=ctx.compound.id, status=[state] if state else None,
-                                sla_state=sla_state, kind=kind_v, category=None, assignee_user_id=None,
-                                open_only=kanban and state is None, offset=0 if kanban else (page - 1) * 50,
-                                limit=300 if kanban else 50)
+    orders, total = repo.search(
+        ctx.who,
+        compound_id=ctx.compound.id,
+        status=[state] if state else None,
+        sla_state=sla_state,
+        kind=kind_v,
+        category=None,
+        assignee_user_id=None,
+        open_only=kanban and state is None,
+        offset=0 if kanban else (page - 1) * 50,
+        limit=300 if kanban else 50,
+    )
     rows = _rows(session, orders)
     techs = dispatch.technicians(session, compound_id=ctx.compound.id)
-    values = {"rows": rows, "total": total, "page_no": page, "pages": max(1, (total + 49) // 50),
-              "filters": {"status": state, "sla": sla_state, "kind": kind_v, "view": "kanban" if kanban else "list"},
-              "statuses": list(OrderStatus), "sla_states": list(SlaState), "kinds": list(OrderKind),
-              "priorities": list(Priority), "categories": CATEGORIES, "kanban": KANBAN,
-              "counts": repo.status_counts(ctx.compound.id), "technicians": _names(session, set(techs)),
-              "can_dispatch": ctx.who.can(Perm.workorders_dispatch), "err": request.query_params.get("err"),
-              "ok": request.query_params.get("ok")}
+    values = {
+        "rows": rows,
+        "total": total,
+        "page_no": page,
+        "pages": max(1, (total + 49) // 50),
+        "filters": {"status": state, "sla": sla_state, "kind": kind_v, "view": "kanban" if kanban else "list"},
+        "statuses": list(OrderStatus),
+        "sla_states": list(SlaState),
+        "kinds": list(OrderKind),
+        "priorities": list(Priority),
+        "categories": CATEGORIES,
+        "kanban": KANBAN,
+        "counts": repo.status_counts(ctx.compound.id),
+        "technicians": _names(session, set(techs)),
+        "can_dispatch": ctx.who.can(Perm.workorders_dispatch),
+        "err": request.query_params.get("err"),
+        "ok": request.query_params.get("ok"),
+    }
     return render(request, "workorders/board.html", ctx.context("nav.workorders", **values))
 
 
@@ -160,20 +213,44 @@ def sla_page(request: Request, ctx: BoardPage, session: ReadSession) -> Response
     if ctx.compound is None:
         return render(request, "console/empty.html", ctx.context("nav.workorders"))
     grade = session.get(Compound, ctx.compound.id).service_grade  # type: ignore[union-attr]
-    rows = session.execute(select(SlaPolicy).where(SlaPolicy.compound_id == ctx.compound.id)
-                           .order_by(SlaPolicy.category, SlaPolicy.priority)).scalars().all()
-    return render(request, "workorders/sla.html", ctx.context(
-        "nav.workorders", grade=grade, presets=GRADE_PRESETS.get(grade, GRADE_PRESETS[1]), rows=rows,
-        complaint_days=wo_settings().complaint_answer_days, categories=(*CATEGORIES, "complaint"),
-        priorities=list(Priority), can_edit=ctx.who.can(Perm.workorders_dispatch),
-        err=request.query_params.get("err"), ok=request.query_params.get("ok")))
+    rows = (
+        session.execute(
+            select(SlaPolicy)
+            .where(SlaPolicy.compound_id == ctx.compound.id)
+            .order_by(SlaPolicy.category, SlaPolicy.priority)
+        )
+        .scalars()
+        .all()
+    )
+    return render(
+        request,
+        "workorders/sla.html",
+        ctx.context(
+            "nav.workorders",
+            grade=grade,
+            presets=GRADE_PRESETS.get(grade, GRADE_PRESETS[1]),
+            rows=rows,
+            complaint_days=wo_settings().complaint_answer_days,
+            categories=(*CATEGORIES, "complaint"),
+            priorities=list(Priority),
+            can_edit=ctx.who.can(Perm.workorders_dispatch),
+            err=request.query_params.get("err"),
+            ok=request.query_params.get("ok"),
+        ),
+    )
 
 
 @router.post("/console/workorders/settings/sla")
-def sla_save(request: Request, ctx: BoardPage, session: WriteSession, category: Annotated[str, Form()] = "*",
-             priority: Annotated[str, Form()] = "*", response_minutes: Annotated[str, Form()] = "",
-             resolution_minutes: Annotated[str, Form()] = "",
-             calendar: Annotated[str, Form()] = "24x7") -> Response:
+def sla_save(
+    request: Request,
+    ctx: BoardPage,
+    session: WriteSession,
+    category: Annotated[str, Form()] = "*",
+    priority: Annotated[str, Form()] = "*",
+    response_minutes: Annotated[str, Form()] = "",
+    resolution_minutes: Annotated[str, Form()] = "",
+    calendar: Annotated[str, Form()] = "24x7",
+) -> Response:
     """Save one deadline row through the same validation as PUT /api/v1/work-orders/sla."""
     from anju.workorders.schemas import SlaPolicyBody
     from anju.workorders.sla import set_policy
@@ -184,14 +261,25 @@ def sla_save(request: Request, ctx: BoardPage, session: WriteSession, category: 
     if ctx.compound is None:
         return _back(request, back, err=t("wo.err.invalid"))
     try:
-        body = SlaPolicyBody(compound_id=ctx.compound.id, category=category, priority=priority, calendar=calendar,
-                             response_minutes=int(response_minutes) if response_minutes.strip() else None,
-                             resolution_minutes=int(resolution_minutes) if resolution_minutes.strip() else None)
+        body = SlaPolicyBody(
+            compound_id=ctx.compound.id,
+            category=category,
+            priority=priority,
+            calendar=calendar,
+            response_minutes=int(response_minutes) if response_minutes.strip() else None,
+            resolution_minutes=int(resolution_minutes) if resolution_minutes.strip() else None,
+        )
     except (ValidationError, ValueError):
         return _back(request, back, err=t("wo.sla.bad"))
-    set_policy(session, compound_id=body.compound_id, category=body.category, priority=body.priority,
-               response_minutes=body.response_minutes, resolution_minutes=body.resolution_minutes,
-               calendar=body.calendar)
+    set_policy(
+        session,
+        compound_id=body.compound_id,
+        category=body.category,
+        priority=body.priority,
+        response_minutes=body.response_minutes,
+        resolution_minutes=body.resolution_minutes,
+        calendar=body.calendar,
+    )
     return _back(request, back, ok=t("wo.ok.done"))
 
 
@@ -200,17 +288,34 @@ def order_page(order_id: int, request: Request, ctx: BoardPage, session: ReadSes
     """One order: facts, deadlines, photos, the full timeline and the actions this user may take."""
     view = _order_view(session, ctx.who, order_id)
     techs = dispatch.technicians(session, compound_id=view["order"].compound_id)
-    return render(request, "workorders/order.html", ctx.context(
-        "nav.workorders", **view, technicians=_names(session, set(techs)),
-        can_dispatch=ctx.who.can(Perm.workorders_dispatch), can_work=ctx.who.can(Perm.workorders_work),
-        err=request.query_params.get("err"), ok=request.query_params.get("ok")))
+    return render(
+        request,
+        "workorders/order.html",
+        ctx.context(
+            "nav.workorders",
+            **view,
+            technicians=_names(session, set(techs)),
+            can_dispatch=ctx.who.can(Perm.workorders_dispatch),
+            can_work=ctx.who.can(Perm.workorders_work),
+            err=request.query_params.get("err"),
+            ok=request.query_params.get("ok"),
+        ),
+    )
 
 
 @router.post("/console/workorders/new")
-def staff_open(request: Request, ctx: BoardPage, session: WriteSession, kind: Annotated[str, Form()],
-               title: Annotated[str, Form()], category: Annotated[str, Form()] = "general",
-               priority: Annotated[str, Form()] = "normal", description: Annotated[str, Form()] = "",
-               house_label: Annotated[str, Form()] = "", location: Annotated[str, Form()] = "") -> Response:
+def staff_open(
+    request: Request,
+    ctx: BoardPage,
+    session: WriteSession,
+    kind: Annotated[str, Form()],
+    title: Annotated[str, Form()],
+    category: Annotated[str, Form()] = "general",
+    priority: Annotated[str, Form()] = "normal",
+    description: Annotated[str, Form()] = "",
+    house_label: Annotated[str, Form()] = "",
+    location: Annotated[str, Form()] = "",
+) -> Response:
     """Staff take a call (代客报修) or a grid worker reports: the order opens in the current compound."""
     from anju.registry.models import House
 
@@ -219,30 +324,56 @@ def staff_open(request: Request, ctx: BoardPage, session: WriteSession, kind: An
     try:
         house_id = None
         if house_label.strip():
-            house_id = session.execute(select(House.id).where(House.compound_id == ctx.compound.id,
-                                                              House.label == house_label.strip())).scalar_one_or_none()
+            house_id = session.execute(
+                select(House.id).where(House.compound_id == ctx.compound.id, House.label == house_label.strip())
+            ).scalar_one_or_none()
             if house_id is None:
                 return _back(request, "/console/workorders", err=Translator(lang_of(request))("wo.err.house"))
-        order = work_order_service.open(session, by=ctx.who, data=OrderCreate(
-            compound_id=ctx.compound.id, kind=kind, category=category, priority=priority, title=title,
-            description=description, house_id=house_id, location=location or None))
+        order = work_order_service.open(
+            session,
+            by=ctx.who,
+            data=OrderCreate(
+                compound_id=ctx.compound.id,
+                kind=kind,
+                category=category,
+                priority=priority,
+                title=title,
+                description=description,
+                house_id=house_id,
+                location=location or None,
+            ),
+        )
     except (AppError, ValidationError) as exc:
         session.rollback()
         return _back(request, "/console/workorders", err=_message(request, exc))
     return _back(request, f"/console/workorders/{order.id}", ok=Translator(lang_of(request))("wo.ok.created"))
 
 
-def _act(request: Request, session: WriteSession, who: Principal, order_id: int, back: str, *, action: str,
-         note: str, assignee: str, rating: str, amount: str) -> Response:
+def _act(
+    request: Request,
+    session: WriteSession,
+    who: Principal,
+    order_id: int,
+    back: str,
+    *,
+    action: str,
+    note: str,
+    assignee: str,
+    rating: str,
+    amount: str,
+) -> Response:
     t = Translator(lang_of(request))
     try:
         if action == "grabbed":
             work_order_service.grab(session, by=who, order_id=order_id)
         else:
-            body = OrderActionBody(action=action, note=note.strip() or None,
-                                   assignee_user_id=int(assignee) if assignee.strip().isdigit() else None,
-                                   rating=int(rating) if rating.strip().isdigit() else None,
-                                   amount=amount.strip() or None)
+            body = OrderActionBody(
+                action=action,
+                note=note.strip() or None,
+                assignee_user_id=int(assignee) if assignee.strip().isdigit() else None,
+                rating=int(rating) if rating.strip().isdigit() else None,
+                amount=amount.strip() or None,
+            )
             work_order_service.act(session, by=who, order_id=order_id, body=body)
     except (AppError, ValidationError) as exc:
         session.rollback()
@@ -251,14 +382,32 @@ def _act(request: Request, session: WriteSession, who: Principal, order_id: int,
 
 
 @router.post("/console/workorders/{order_id}/act")
-def console_act(order_id: int, request: Request, ctx: BoardPage, session: WriteSession,
-                action: Annotated[str, Form()], note: Annotated[str, Form()] = "",
-                assignee_user_id: Annotated[str, Form()] = "", rating: Annotated[str, Form()] = "",
-                amount: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "") -> Response:
+def console_act(
+    order_id: int,
+    request: Request,
+    ctx: BoardPage,
+    session: WriteSession,
+    action: Annotated[str, Form()],
+    note: Annotated[str, Form()] = "",
+    assignee_user_id: Annotated[str, Form()] = "",
+    rating: Annotated[str, Form()] = "",
+    amount: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "",
+) -> Response:
     """Any action from the board, the order page or my tasks; back to where it was taken."""
     back = local_path(next) if next else None
-    return _act(request, session, ctx.who, order_id, back or f"/console/workorders/{order_id}", action=action,
-                note=note, assignee=assignee_user_id, rating=rating, amount=amount)
+    return _act(
+        request,
+        session,
+        ctx.who,
+        order_id,
+        back or f"/console/workorders/{order_id}",
+        action=action,
+        note=note,
+        assignee=assignee_user_id,
+        rating=rating,
+        amount=amount,
+    )
 
 
 @router.get("/console/workorders/{order_id}/photos/{photo_id}")
@@ -274,11 +423,15 @@ def _photo(session: ReadSession, who: Principal, order_id: int, photo_id: int) -
     photo = session.get(WorkOrderPhoto, photo_id)
     if photo is None or photo.order_id != order_id:
         raise NotFound(f"photo {photo_id}")
-    return Response(photo.data, media_type=photo.content_type,
-                    headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"})
+    return Response(
+        photo.data,
+        media_type=photo.content_type,
+        headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"},
+    )
 
 
 # ---- console: my tasks (mobile-friendly) -------------------------------------------------------
+
 
 @router.get("/console/my-tasks")
 def my_tasks(request: Request, ctx: TaskPage, session: ReadSession) -> Response:
@@ -286,43 +439,110 @@ def my_tasks(request: Request, ctx: TaskPage, session: ReadSession) -> Response:
     if ctx.compound is None:
         return render(request, "console/empty.html", ctx.context("nav.my_tasks"))
     repo = WorkOrderRepository(session)
-    mine, _ = repo.search(ctx.who, compound_id=ctx.compound.id, status=None, sla_state=None, kind=None,
-                          category=None, assignee_user_id=ctx.who.user_id, open_only=True, offset=0, limit=100,
-                          count=False)
-    pool, _ = repo.search(ctx.who, compound_id=ctx.compound.id, status=[OrderStatus.new], sla_state=None, kind=None,
-                          category=None, assignee_user_id=None, open_only=False, offset=0, limit=50, count=False)
+    mine, _ = repo.search(
+        ctx.who,
+        compound_id=ctx.compound.id,
+        status=None,
+        sla_state=None,
+        kind=None,
+        category=None,
+        assignee_user_id=ctx.who.user_id,
+        open_only=True,
+        offset=0,
+        limit=100,
+        count=False,
+    )
+    pool, _ = repo.search(
+        ctx.who,
+        compound_id=ctx.compound.id,
+        status=[OrderStatus.new],
+        sla_state=None,
+        kind=None,
+        category=None,
+        assignee_user_id=None,
+        open_only=False,
+        offset=0,
+        limit=50,
+        count=False,
+    )
     pool = [o for o in pool if o.assignee_user_id is None]
-    return render(request, "workorders/my_tasks.html", ctx.context(
-        "nav.my_tasks", mine=_rows(session, mine), pool=_rows(session, pool), err=request.query_params.get("err"),
-        ok=request.query_params.get("ok")))
+    return render(
+        request,
+        "workorders/my_tasks.html",
+        ctx.context(
+            "nav.my_tasks",
+            mine=_rows(session, mine),
+            pool=_rows(session, pool),
+            err=request.query_params.get("err"),
+            ok=request.query_params.get("ok"),
+        ),
+    )
 
 
 # ---- resident H5: 报事报修 ------------------------------------------------------------------------
+
 
 @router.get("/h5/repairs")
 def h5_repairs(request: Request, who: ResidentPage, session: ReadSession) -> Response:
     """我的报修: the report form and my requests with their state."""
     repo = WorkOrderRepository(session)
-    orders, _ = repo.search(who, compound_id=None, status=None, sla_state=None, kind=None, category=None,
-                            assignee_user_id=None, open_only=False, offset=0, limit=50, count=False)
+    orders, _ = repo.search(
+        who,
+        compound_id=None,
+        status=None,
+        sla_state=None,
+        kind=None,
+        category=None,
+        assignee_user_id=None,
+        open_only=False,
+        offset=0,
+        limit=50,
+        count=False,
+    )
     houses = _house_labels(session, set(who.house_ids))
-    return render(request, "workorders/h5_repairs.html", {
-        "who": who, "rows": _rows(session, orders), "houses": sorted(houses.items(), key=lambda kv: kv[1]),
-        "kinds": RESIDENT_KINDS, "categories": CATEGORIES, "err": request.query_params.get("err"),
-        "ok": request.query_params.get("ok"), "max_mb": wo_settings().photo_max_bytes // (1024 * 1024)})
+    return render(
+        request,
+        "workorders/h5_repairs.html",
+        {
+            "who": who,
+            "rows": _rows(session, orders),
+            "houses": sorted(houses.items(), key=lambda kv: kv[1]),
+            "kinds": RESIDENT_KINDS,
+            "categories": CATEGORIES,
+            "err": request.query_params.get("err"),
+            "ok": request.query_params.get("ok"),
+            "max_mb": wo_settings().photo_max_bytes // (1024 * 1024),
+        },
+    )
 
 
 @router.post("/h5/repairs")
-def h5_report(request: Request, who: ResidentPage, session: WriteSession, kind: Annotated[str, Form()],
-              title: Annotated[str, Form()], category: Annotated[str, Form()] = "general",
-              description: Annotated[str, Form()] = "", house_id: Annotated[str, Form()] = "",
-              location: Annotated[str, Form()] = "",
-              photo: Annotated[UploadFile | None, File()] = None) -> Response:
+def h5_report(
+    request: Request,
+    who: ResidentPage,
+    session: WriteSession,
+    kind: Annotated[str, Form()],
+    title: Annotated[str, Form()],
+    category: Annotated[str, Form()] = "general",
+    description: Annotated[str, Form()] = "",
+    house_id: Annotated[str, Form()] = "",
+    location: Annotated[str, Form()] = "",
+    photo: Annotated[UploadFile | None, File()] = None,
+) -> Response:
     """Report: the order and its photo are stored together, or neither is (one transaction)."""
     try:
-        order = work_order_service.open(session, by=who, data=OrderCreate(
-            kind=kind, category=category, title=title, description=description, location=location or None,
-            house_id=int(house_id) if house_id.isdigit() else None))
+        order = work_order_service.open(
+            session,
+            by=who,
+            data=OrderCreate(
+                kind=kind,
+                category=category,
+                title=title,
+                description=description,
+                location=location or None,
+                house_id=int(house_id) if house_id.isdigit() else None,
+            ),
+        )
         if photo is not None and photo.filename:
             data = photos.read_capped(photo.file, wo_settings().photo_max_bytes)
             photos.attach(session, by=who, order=order, data=data)
@@ -337,10 +557,15 @@ def _h5_error(request: Request, who: Principal, session: ReadSession, message: s
     """The form again with the reason and the 4xx status (a refused upload is not a success)."""
     response = h5_repairs(request, who, session)
     response.status_code = status
-    body = bytes(response.body).replace(b"<!--wo-error-->", (
-        f'<div class="alert alert-error" data-testid="wo-error">{_escape(message)}</div>').encode())
-    return Response(body, status_code=status, media_type="text/html", headers={
-        k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-type")})
+    body = bytes(response.body).replace(
+        b"<!--wo-error-->", (f'<div class="alert alert-error" data-testid="wo-error">{_escape(message)}</div>').encode()
+    )
+    return Response(
+        body,
+        status_code=status,
+        media_type="text/html",
+        headers={k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-type")},
+    )
 
 
 def _escape(text: str) -> str:
@@ -351,21 +576,44 @@ def _escape(text: str) -> str:
 def h5_repair(order_id: int, request: Request, who: ResidentPage, session: ReadSession) -> Response:
     """One of my requests: progress timeline (who, when, what), photos, rating and quote answer."""
     view = _order_view(session, who, order_id)
-    return render(request, "workorders/h5_order.html", {
-        "who": who, **view, "err": request.query_params.get("err"), "ok": request.query_params.get("ok"),
-        "mine": view["order"].reporter_user_id == who.user_id})
+    return render(
+        request,
+        "workorders/h5_order.html",
+        {
+            "who": who,
+            **view,
+            "err": request.query_params.get("err"),
+            "ok": request.query_params.get("ok"),
+            "mine": view["order"].reporter_user_id == who.user_id,
+        },
+    )
 
 
 @router.post("/h5/repairs/{order_id}/act")
-def h5_act(order_id: int, request: Request, who: ResidentPage, session: WriteSession,
-           action: Annotated[str, Form()], note: Annotated[str, Form()] = "",
-           rating: Annotated[str, Form()] = "") -> Response:
+def h5_act(
+    order_id: int,
+    request: Request,
+    who: ResidentPage,
+    session: WriteSession,
+    action: Annotated[str, Form()],
+    note: Annotated[str, Form()] = "",
+    rating: Annotated[str, Form()] = "",
+) -> Response:
     """Rate, reopen, or answer a quote (the service checks that I am the reporter)."""
-    if action not in (OrderAction.rated, OrderAction.reopened, OrderAction.quote_accepted,
-                      OrderAction.quote_declined):
+    if action not in (OrderAction.rated, OrderAction.reopened, OrderAction.quote_accepted, OrderAction.quote_declined):
         return _back(request, f"/h5/repairs/{order_id}", err=Translator(lang_of(request))("wo.err.invalid"))
-    return _act(request, session, who, order_id, f"/h5/repairs/{order_id}", action=action, note=note, assignee="",
-                rating=rating, amount="")
+    return _act(
+        request,
+        session,
+        who,
+        order_id,
+        f"/h5/repairs/{order_id}",
+        action=action,
+        note=note,
+        assignee="",
+        rating=rating,
+        amount="",
+    )
 
 
 @router.get("/h5/repairs/{order_id}/photos/{photo_id}")
@@ -374,6 +622,7 @@ def h5_photo(order_id: int, photo_id: int, who: ResidentPage, session: ReadSessi
 
 
 # ---- patrol and facilities ----------------------------------------------------------------------
+
 
 @router.get("/console/patrol")
 def patrol_status(request: Request, ctx: PatrolPage, session: ReadSession) -> Response:
@@ -384,22 +633,46 @@ def patrol_status(request: Request, ctx: PatrolPage, session: ReadSession) -> Re
     if ctx.compound is None:
         return render(request, "console/empty.html", ctx.context("nav.patrol"))
     cid = ctx.compound.id
-    rounds = session.execute(select(PatrolRound).where(PatrolRound.compound_id == cid)
-                             .order_by(PatrolRound.day.desc(), PatrolRound.id.desc()).limit(20)).scalars().all()
-    handovers = session.execute(select(ShiftHandover).where(ShiftHandover.compound_id == cid)
-                                .order_by(ShiftHandover.at.desc()).limit(10)).scalars().all()
+    rounds = (
+        session.execute(
+            select(PatrolRound)
+            .where(PatrolRound.compound_id == cid)
+            .order_by(PatrolRound.day.desc(), PatrolRound.id.desc())
+            .limit(20)
+        )
+        .scalars()
+        .all()
+    )
+    handovers = (
+        session.execute(
+            select(ShiftHandover).where(ShiftHandover.compound_id == cid).order_by(ShiftHandover.at.desc()).limit(10)
+        )
+        .scalars()
+        .all()
+    )
     names = _names(session, {h.from_user_id for h in handovers} | {h.to_user_id or 0 for h in handovers})
-    return render(request, "workorders/patrol.html", ctx.context(
-        "nav.patrol", points=status_board(session, compound_id=cid), rounds=rounds, handovers=handovers,
-        names=names, completion=patrol_completion(session, compound_id=cid, since=None),
-        can_scan=ctx.who.can(Perm.patrol_checkin), can_manage=ctx.who.can(Perm.patrol_manage),
-        err=request.query_params.get("err"),
-        ok=request.query_params.get("ok")))
+    return render(
+        request,
+        "workorders/patrol.html",
+        ctx.context(
+            "nav.patrol",
+            points=status_board(session, compound_id=cid),
+            rounds=rounds,
+            handovers=handovers,
+            names=names,
+            completion=patrol_completion(session, compound_id=cid, since=None),
+            can_scan=ctx.who.can(Perm.patrol_checkin),
+            can_manage=ctx.who.can(Perm.patrol_manage),
+            err=request.query_params.get("err"),
+            ok=request.query_params.get("ok"),
+        ),
+    )
 
 
 @router.post("/console/patrol/handover")
-def patrol_handover(request: Request, ctx: PatrolPage, session: WriteSession,
-                    note: Annotated[str, Form()] = "") -> Response:
+def patrol_handover(
+    request: Request, ctx: PatrolPage, session: WriteSession, note: Annotated[str, Form()] = ""
+) -> Response:
     """交接班: the outgoing guard writes what the next shift takes over."""
     from anju.patrol.service import handover
 
@@ -412,9 +685,16 @@ def patrol_handover(request: Request, ctx: PatrolPage, session: WriteSession,
 
 
 @router.post("/console/patrol/routes")
-def patrol_route_create(request: Request, ctx: PatrolPage, session: WriteSession, name: Annotated[str, Form()] = "",
-                        points: Annotated[str, Form()] = "", max_interval: Annotated[str, Form()] = "120",
-                        window_start: Annotated[str, Form()] = "", window_minutes: Annotated[str, Form()] = "60") -> Response:
+def patrol_route_create(
+    request: Request,
+    ctx: PatrolPage,
+    session: WriteSession,
+    name: Annotated[str, Form()] = "",
+    points: Annotated[str, Form()] = "",
+    max_interval: Annotated[str, Form()] = "120",
+    window_start: Annotated[str, Form()] = "",
+    window_minutes: Annotated[str, Form()] = "60",
+) -> Response:
     """A new route: one checkpoint per line, "*" in front marks a key point (R-W5 maximum gap applies)."""
     from anju.patrol.endpoints import RouteBody
     from anju.patrol.service import create_route
@@ -432,8 +712,9 @@ def patrol_route_create(request: Request, ctx: PatrolPage, session: WriteSession
             if not label:
                 continue
             key = label.startswith(("*", "＊"))
-            checkpoints.append({"name": label.lstrip("*＊ ").strip(), "key_point": key,
-                                "max_interval_minutes": gap if key else None})
+            checkpoints.append(
+                {"name": label.lstrip("*＊ ").strip(), "key_point": key, "max_interval_minutes": gap if key else None}
+            )
         windows = []
         if window_start.strip():
             hh, mm = window_start.strip().split(":")
@@ -442,8 +723,14 @@ def patrol_route_create(request: Request, ctx: PatrolPage, session: WriteSession
     except (ValidationError, ValueError):
         return _back(request, back, err=t("wo.patrol.bad_route"))
     try:
-        create_route(session, by=ctx.who, compound_id=body.compound_id, name=body.name,
-                     checkpoints=[c.model_dump() for c in body.checkpoints], windows=body.windows)
+        create_route(
+            session,
+            by=ctx.who,
+            compound_id=body.compound_id,
+            name=body.name,
+            checkpoints=[c.model_dump() for c in body.checkpoints],
+            windows=body.windows,
+        )
     except AppError as exc:
         session.rollback()
         return _back(request, back, err=_message(request, exc))
@@ -451,11 +738,18 @@ def patrol_route_create(request: Request, ctx: PatrolPage, session: WriteSession
 
 
 @router.post("/console/facilities/equipment")
-def facilities_add_equipment(request: Request, ctx: FacilityPage, session: WriteSession,
-                             kind: Annotated[str, Form()] = "", name: Annotated[str, Form()] = "",
-                             location: Annotated[str, Form()] = "", extinguisher_type: Annotated[str, Form()] = "",
-                             manufactured_on: Annotated[str, Form()] = "", crowded: Annotated[str, Form()] = "",
-                             certificate_expires_on: Annotated[str, Form()] = "") -> Response:
+def facilities_add_equipment(
+    request: Request,
+    ctx: FacilityPage,
+    session: WriteSession,
+    kind: Annotated[str, Form()] = "",
+    name: Annotated[str, Form()] = "",
+    location: Annotated[str, Form()] = "",
+    extinguisher_type: Annotated[str, Form()] = "",
+    manufactured_on: Annotated[str, Form()] = "",
+    crowded: Annotated[str, Form()] = "",
+    certificate_expires_on: Annotated[str, Form()] = "",
+) -> Response:
     """Register equipment from the due-list page; its statutory plans follow (R-W2, R-S4–R-S6)."""
     from anju.facilities.endpoints import EquipmentBody
     from anju.facilities.service import register
@@ -466,17 +760,31 @@ def facilities_add_equipment(request: Request, ctx: FacilityPage, session: Write
     if ctx.compound is None:
         return _back(request, back, err=t("wo.err.invalid"))
     try:
-        body = EquipmentBody(compound_id=ctx.compound.id, kind=kind, name=name.strip(),
-                             location=location.strip() or None, extinguisher_type=extinguisher_type or None,
-                             manufactured_on=manufactured_on or None, crowded_location=bool(crowded),
-                             certificate_expires_on=certificate_expires_on or None)
+        body = EquipmentBody(
+            compound_id=ctx.compound.id,
+            kind=kind,
+            name=name.strip(),
+            location=location.strip() or None,
+            extinguisher_type=extinguisher_type or None,
+            manufactured_on=manufactured_on or None,
+            crowded_location=bool(crowded),
+            certificate_expires_on=certificate_expires_on or None,
+        )
     except ValidationError:
         return _back(request, back, err=t("wo.fac.bad_equipment"))
     try:
-        register(session, by=ctx.who, compound_id=body.compound_id, kind=body.kind, name=body.name,
-                 location=body.location, extinguisher_type=body.extinguisher_type,
-                 manufactured_on=body.manufactured_on, crowded=body.crowded_location,
-                 certificate_expires_on=body.certificate_expires_on)
+        register(
+            session,
+            by=ctx.who,
+            compound_id=body.compound_id,
+            kind=body.kind,
+            name=body.name,
+            location=body.location,
+            extinguisher_type=body.extinguisher_type,
+            manufactured_on=body.manufactured_on,
+            crowded=body.crowded_location,
+            certificate_expires_on=body.certificate_expires_on,
+        )
     except AppError as exc:
         session.rollback()
         return _back(request, back, err=_message(request, exc))
@@ -508,11 +816,21 @@ def facilities_due(request: Request, ctx: FacilityPage, session: ReadSession, wi
     from anju.facilities.fire_duty import open_gaps
 
     rows = due_list(session, compound_id=ctx.compound.id, today=date.today(), within_days=max(0, min(within, 3650)))
-    return render(request, "workorders/facilities.html", ctx.context(
-        "nav.facilities", rows=rows, within=within, unsigned=_unsigned(session, ctx.compound.id),
-        gaps=open_gaps(session, compound_id=ctx.compound.id), can_sign=ctx.who.role in _supervisors(),
-        can_manage=ctx.who.can(Perm.facilities_manage),
-        err=request.query_params.get("err"), ok=request.query_params.get("ok")))
+    return render(
+        request,
+        "workorders/facilities.html",
+        ctx.context(
+            "nav.facilities",
+            rows=rows,
+            within=within,
+            unsigned=_unsigned(session, ctx.compound.id),
+            gaps=open_gaps(session, compound_id=ctx.compound.id),
+            can_sign=ctx.who.role in _supervisors(),
+            can_manage=ctx.who.can(Perm.facilities_manage),
+            err=request.query_params.get("err"),
+            ok=request.query_params.get("ok"),
+        ),
+    )
 
 
 def _supervisors() -> frozenset[Any]:
@@ -526,19 +844,26 @@ def _unsigned(session: ReadSession, compound_id: int) -> list[dict[str, Any]]:
     from anju.facilities.models import Inspection, InspectionSignature, MaintenancePlan
     from anju.facilities.service import PLAN_ZH, SUPERVISED_PLANS
 
-    signed = select(InspectionSignature.id).where(InspectionSignature.inspection_id == Inspection.id,
-                                                  InspectionSignature.role == "supervisor").exists()
-    rows = session.execute(select(Inspection, MaintenancePlan.kind)
-                           .join(MaintenancePlan, MaintenancePlan.id == Inspection.plan_id)
-                           .where(Inspection.compound_id == compound_id, MaintenancePlan.kind.in_(SUPERVISED_PLANS),
-                                  ~signed).order_by(Inspection.at.desc()).limit(50)).all()
+    signed = (
+        select(InspectionSignature.id)
+        .where(InspectionSignature.inspection_id == Inspection.id, InspectionSignature.role == "supervisor")
+        .exists()
+    )
+    rows = session.execute(
+        select(Inspection, MaintenancePlan.kind)
+        .join(MaintenancePlan, MaintenancePlan.id == Inspection.plan_id)
+        .where(Inspection.compound_id == compound_id, MaintenancePlan.kind.in_(SUPERVISED_PLANS), ~signed)
+        .order_by(Inspection.at.desc())
+        .limit(50)
+    ).all()
     names = _names(session, {r.inspector_user_id for r, _ in rows})
     return [{"row": r, "label": PLAN_ZH.get(k, k), "inspector": names.get(r.inspector_user_id, "")} for r, k in rows]
 
 
 @router.post("/console/facilities/inspections/{inspection_id}/sign-off")
-def facilities_sign_off(inspection_id: int, request: Request, ctx: FacilityPage, session: WriteSession,
-                        note: Annotated[str, Form()] = "") -> Response:
+def facilities_sign_off(
+    inspection_id: int, request: Request, ctx: FacilityPage, session: WriteSession, note: Annotated[str, Form()] = ""
+) -> Response:
     """The manager countersigns a fire check (R-S4); the inspector cannot."""
     from anju.facilities.service import sign_off
 
@@ -574,17 +899,34 @@ def fire_duty_page(request: Request, ctx: FacilityPage, session: ReadSession) ->
     start = datetime.combine(utcnow().astimezone(CST).date(), time(0), tzinfo=CST)
     shifts = shifts_between(session, compound_id=cid, start=start, end=start + HORIZON)
     preview = staffing([(x.starts_at, x.ends_at, x.staff) for x in shifts], start, start + HORIZON)
-    return render(request, "workorders/fire_duty.html", ctx.context(
-        "nav.facilities", shifts=shifts, gaps=open_gaps(session, compound_id=cid), preview=preview,
-        min_on_duty=MIN_ON_DUTY, day=(start + timedelta(days=1)).date().isoformat(), templates=FIRE_SHIFTS,
-        can_manage=ctx.who.can(Perm.facilities_manage), err=request.query_params.get("err"),
-        ok=request.query_params.get("ok")))
+    return render(
+        request,
+        "workorders/fire_duty.html",
+        ctx.context(
+            "nav.facilities",
+            shifts=shifts,
+            gaps=open_gaps(session, compound_id=cid),
+            preview=preview,
+            min_on_duty=MIN_ON_DUTY,
+            day=(start + timedelta(days=1)).date().isoformat(),
+            templates=FIRE_SHIFTS,
+            can_manage=ctx.who.can(Perm.facilities_manage),
+            err=request.query_params.get("err"),
+            ok=request.query_params.get("ok"),
+        ),
+    )
 
 
 @router.post("/console/facilities/fire-duty")
-def fire_duty_set_day(request: Request, ctx: FacilityPage, session: WriteSession, day: Annotated[str, Form()] = "",
-                      staff0: Annotated[str, Form()] = "", staff1: Annotated[str, Form()] = "",
-                      staff2: Annotated[str, Form()] = "") -> Response:
+def fire_duty_set_day(
+    request: Request,
+    ctx: FacilityPage,
+    session: WriteSession,
+    day: Annotated[str, Form()] = "",
+    staff0: Annotated[str, Form()] = "",
+    staff1: Annotated[str, Form()] = "",
+    staff2: Annotated[str, Form()] = "",
+) -> Response:
     """Set one day's three shifts; names separated by commas or 、. A short-handed shift is kept and flagged."""
     import re
     from datetime import datetime, time, timedelta
@@ -607,8 +949,9 @@ def fire_duty_set_day(request: Request, ctx: FacilityPage, session: WriteSession
         if names:
             shifts.append((first + timedelta(hours=a), first + timedelta(hours=b), names))
     try:
-        gaps = set_roster(session, by=ctx.who, compound_id=ctx.compound.id, start=first,
-                          end=first + timedelta(days=1), shifts=shifts)
+        gaps = set_roster(
+            session, by=ctx.who, compound_id=ctx.compound.id, start=first, end=first + timedelta(days=1), shifts=shifts
+        )
     except AppError as exc:
         session.rollback()
         return _back(request, back, err=_message(request, exc))
@@ -620,14 +963,21 @@ def fire_duty_set_day(request: Request, ctx: FacilityPage, session: WriteSession
 @router.get("/h5/patrol/scan")
 def scan_page(request: Request, who: ScanPage, code: str = "") -> Response:
     """What a checkpoint's QR opens on the guard's phone: one button to check in."""
-    return render(request, "workorders/scan.html", {"who": who, "code": code[:64],
-                                                    "err": request.query_params.get("err"),
-                                                    "ok": request.query_params.get("ok")})
+    return render(
+        request,
+        "workorders/scan.html",
+        {"who": who, "code": code[:64], "err": request.query_params.get("err"), "ok": request.query_params.get("ok")},
+    )
 
 
 @router.post("/h5/patrol/scan")
-def scan(request: Request, who: ScanPage, session: WriteSession, code: Annotated[str, Form()] = "",
-         nfc_tag: Annotated[str, Form()] = "") -> Response:
+def scan(
+    request: Request,
+    who: ScanPage,
+    session: WriteSession,
+    code: Annotated[str, Form()] = "",
+    nfc_tag: Annotated[str, Form()] = "",
+) -> Response:
     from anju.patrol.service import check_in
 
     t = Translator(lang_of(request))
@@ -637,6 +987,3 @@ def scan(request: Request, who: ScanPage, session: WriteSession, code: Annotated
         session.rollback()
         return _back(request, f"/h5/patrol/scan?code={quote(code[:64])}", err=_message(request, exc))
     return _back(request, "/h5/patrol/scan", ok=t("wo.patrol.scanned", at=row.at.strftime("%H:%M")))
-
-
-

@@ -27,25 +27,45 @@ def technicians(session: Session, *, compound_id: int) -> list[int]:
     """Active users of the compound who may take orders."""
     from anju.accounts.models import User, UserCompound
 
-    return list(session.execute(select(User.id).join(UserCompound, UserCompound.user_id == User.id)
-                                .where(UserCompound.compound_id == compound_id, User.role.in_(WORKER_ROLES),
-                                       User.active.is_(True)).order_by(User.id)).scalars())
+    return list(
+        session.execute(
+            select(User.id)
+            .join(UserCompound, UserCompound.user_id == User.id)
+            .where(UserCompound.compound_id == compound_id, User.role.in_(WORKER_ROLES), User.active.is_(True))
+            .order_by(User.id)
+        ).scalars()
+    )
 
 
 def _candidates(session: Session, order: WorkOrder) -> tuple[list[int], WorkTeam | None]:
     """Grid workers for grid events in a grid that has them; otherwise the team that takes the category."""
     allowed = set(technicians(session, compound_id=order.compound_id))
     if order.grid_id is not None and (order.kind == OrderKind.hazard or order.source == OrderSource.grid):
-        users = [u for u in session.execute(select(GridWorker.user_id).where(GridWorker.grid_id == order.grid_id)
-                                            .order_by(GridWorker.user_id)).scalars() if u in allowed]
+        users = [
+            u
+            for u in session.execute(
+                select(GridWorker.user_id).where(GridWorker.grid_id == order.grid_id).order_by(GridWorker.user_id)
+            ).scalars()
+            if u in allowed
+        ]
         if users:
             return users, None
-    teams = session.execute(select(WorkTeam).where(WorkTeam.compound_id == order.compound_id)
-                            .order_by(WorkTeam.id)).scalars().all()
+    teams = (
+        session.execute(select(WorkTeam).where(WorkTeam.compound_id == order.compound_id).order_by(WorkTeam.id))
+        .scalars()
+        .all()
+    )
     for team in teams:
         if order.category in (team.categories or []):
-            users = [u for u in session.execute(select(WorkTeamMember.user_id).where(WorkTeamMember.team_id == team.id)
-                                                .order_by(WorkTeamMember.user_id)).scalars() if u in allowed]
+            users = [
+                u
+                for u in session.execute(
+                    select(WorkTeamMember.user_id)
+                    .where(WorkTeamMember.team_id == team.id)
+                    .order_by(WorkTeamMember.user_id)
+                ).scalars()
+                if u in allowed
+            ]
             return users, team
     return [], None
 
@@ -56,8 +76,12 @@ def _pick(session: Session, users: list[int], team: WorkTeam | None) -> int | No
     if team is not None and team.strategy == "round_robin":
         for _ in range(5):  # compare-and-set on the cursor: concurrent picks take successive members
             cursor = session.execute(select(WorkTeam.rr_cursor).where(WorkTeam.id == team.id)).scalar_one()
-            res = session.execute(update(WorkTeam).where(WorkTeam.id == team.id, WorkTeam.rr_cursor == cursor)
-                                  .values(rr_cursor=cursor + 1).execution_options(synchronize_session=False))
+            res = session.execute(
+                update(WorkTeam)
+                .where(WorkTeam.id == team.id, WorkTeam.rr_cursor == cursor)
+                .values(rr_cursor=cursor + 1)
+                .execution_options(synchronize_session=False)
+            )
             if res.rowcount == 1:  # type: ignore[attr-defined]
                 return users[cursor % len(users)]
         return users[0]
@@ -72,15 +96,28 @@ def auto_dispatch(session: Session, *, order: WorkOrder, now: datetime, exclude:
     uid = _pick(session, users, team)
     if uid is None:
         return None
-    res = session.execute(update(WorkOrder).where(WorkOrder.id == order.id, WorkOrder.status == OrderStatus.new)
-                          .values(status=OrderStatus.dispatched, assignee_user_id=uid, dispatched_at=now,
-                                  team_id=team.id if team else None).execution_options(synchronize_session=False))
+    res = session.execute(
+        update(WorkOrder)
+        .where(WorkOrder.id == order.id, WorkOrder.status == OrderStatus.new)
+        .values(
+            status=OrderStatus.dispatched, assignee_user_id=uid, dispatched_at=now, team_id=team.id if team else None
+        )
+        .execution_options(synchronize_session=False)
+    )
     if res.rowcount != 1:  # type: ignore[attr-defined]
         return None
     how = f"team {team.name} · {team.strategy}" if team else "grid worker · least_loaded"
-    session.add(WorkOrderEvent(order_id=order.id, compound_id=order.compound_id, action=OrderAction.dispatched.value,
-                               from_status=OrderStatus.new.value, to_status=OrderStatus.dispatched.value,
-                               note=f"自动派单：{how} / auto-dispatched: {how}", at=now))
+    session.add(
+        WorkOrderEvent(
+            order_id=order.id,
+            compound_id=order.compound_id,
+            action=OrderAction.dispatched.value,
+            from_status=OrderStatus.new.value,
+            to_status=OrderStatus.dispatched.value,
+            note=f"自动派单：{how} / auto-dispatched: {how}",
+            at=now,
+        )
+    )
     session.flush()
     session.refresh(order)
     return uid
@@ -97,14 +134,25 @@ def redispatch(session: Session, *, order: WorkOrder, now: datetime) -> int | No
     if uid is None:
         return None
     frm = order.status
-    res = session.execute(update(WorkOrder).where(WorkOrder.id == order.id, WorkOrder.status == frm)
-                          .values(status=OrderStatus.dispatched, assignee_user_id=uid, dispatched_at=now,
-                                  accepted_at=None).execution_options(synchronize_session=False))
+    res = session.execute(
+        update(WorkOrder)
+        .where(WorkOrder.id == order.id, WorkOrder.status == frm)
+        .values(status=OrderStatus.dispatched, assignee_user_id=uid, dispatched_at=now, accepted_at=None)
+        .execution_options(synchronize_session=False)
+    )
     if res.rowcount != 1:  # type: ignore[attr-defined]
         return None
-    session.add(WorkOrderEvent(order_id=order.id, compound_id=order.compound_id,
-                               action=OrderAction.transferred.value, from_status=frm.value,
-                               to_status=OrderStatus.dispatched.value, note="超时改派 / re-dispatched on breach", at=now))
+    session.add(
+        WorkOrderEvent(
+            order_id=order.id,
+            compound_id=order.compound_id,
+            action=OrderAction.transferred.value,
+            from_status=frm.value,
+            to_status=OrderStatus.dispatched.value,
+            note="超时改派 / re-dispatched on breach",
+            at=now,
+        )
+    )
     session.flush()
     session.refresh(order)
     return uid

@@ -75,8 +75,16 @@ class SlaState(StrEnum):
     none = "none"  # no deadline (suggestions)
 
 
-OPEN_STATUSES = frozenset({OrderStatus.new, OrderStatus.dispatched, OrderStatus.accepted, OrderStatus.arrived,
-                           OrderStatus.waiting_owner, OrderStatus.suspended})
+OPEN_STATUSES = frozenset(
+    {
+        OrderStatus.new,
+        OrderStatus.dispatched,
+        OrderStatus.accepted,
+        OrderStatus.arrived,
+        OrderStatus.waiting_owner,
+        OrderStatus.suspended,
+    }
+)
 PAUSED_STATUSES = frozenset({OrderStatus.waiting_owner, OrderStatus.suspended})
 DONE_STATUSES = frozenset({OrderStatus.completed, OrderStatus.followed_up, OrderStatus.closed})
 # The statuses from which each action may start (anything else: 409 with the reason).
@@ -88,16 +96,25 @@ ALLOWED_FROM: dict[OrderAction, frozenset[OrderStatus]] = {
     OrderAction.transferred: frozenset({OrderStatus.dispatched, OrderStatus.accepted}),
     OrderAction.arrived: frozenset({OrderStatus.accepted, OrderStatus.dispatched}),
     OrderAction.waiting_owner: frozenset({OrderStatus.arrived}),
-    OrderAction.suspended: frozenset({OrderStatus.new, OrderStatus.dispatched, OrderStatus.accepted,
-                                      OrderStatus.arrived}),
+    OrderAction.suspended: frozenset(
+        {OrderStatus.new, OrderStatus.dispatched, OrderStatus.accepted, OrderStatus.arrived}
+    ),
     OrderAction.completed: frozenset({OrderStatus.arrived}),
     OrderAction.followed_up: frozenset({OrderStatus.completed}),
     OrderAction.closed: frozenset({OrderStatus.followed_up}),
     OrderAction.reopened: frozenset({OrderStatus.completed, OrderStatus.followed_up, OrderStatus.closed}),
     OrderAction.rated: frozenset({OrderStatus.completed, OrderStatus.followed_up, OrderStatus.closed}),
-    OrderAction.reported_authority: frozenset({OrderStatus.new, OrderStatus.dispatched, OrderStatus.accepted,
-                                               OrderStatus.arrived, OrderStatus.waiting_owner, OrderStatus.suspended,
-                                               OrderStatus.completed}),
+    OrderAction.reported_authority: frozenset(
+        {
+            OrderStatus.new,
+            OrderStatus.dispatched,
+            OrderStatus.accepted,
+            OrderStatus.arrived,
+            OrderStatus.waiting_owner,
+            OrderStatus.suspended,
+            OrderStatus.completed,
+        }
+    ),
 }
 # R-W4: the kinds of violation that may be reported to the authorities (safety, environment, fire).
 AUTHORITY_CATEGORIES = frozenset({"fire_safety", "security", "environment"})

@@ -13,7 +13,16 @@ from anju.workorders.service import work_order_service
 @subscribe(WorkOrderRequested)
 def open_order_for_alarm(session: Session, event: WorkOrderRequested) -> None:
     """Alarm linkage (e.g. smoke): one work order per alarm, even when the event is delivered twice."""
-    work_order_service.open_from_alarm(session, alarm_id=event.alarm_id, compound_id=event.compound_id,
-                                       kind=event.kind, severity=event.severity, category=event.category,
-                                       title=event.title, building_id=event.building_id, house_id=event.house_id,
-                                       floor=event.floor, basis=event.basis)
+    work_order_service.open_from_alarm(
+        session,
+        alarm_id=event.alarm_id,
+        compound_id=event.compound_id,
+        kind=event.kind,
+        severity=event.severity,
+        category=event.category,
+        title=event.title,
+        building_id=event.building_id,
+        house_id=event.house_id,
+        floor=event.floor,
+        basis=event.basis,
+    )

@@ -136,7 +136,10 @@ class WorkOrderTimer(Base):
     """A deadline timer (warning at 80 %, breach L1, L2, L3), fired or cancelled once by compare-and-set."""
 
     __tablename__ = "work_order_timer"
-    __table_args__ = (UniqueConstraint("order_id", "deadline", "level"), Index("ix_work_order_timer_due", "status", "due_at"))
+    __table_args__ = (
+        UniqueConstraint("order_id", "deadline", "level"),
+        Index("ix_work_order_timer_due", "status", "due_at"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("work_order.id", ondelete="CASCADE"), index=True)
     compound_id: Mapped[int] = mapped_column(Integer)

@@ -25,8 +25,9 @@ def read_capped(stream: BinaryIO, limit: int) -> bytes:
     """Read at most limit bytes; one byte more means the upload is refused (413) without reading the rest."""
     data = stream.read(limit + 1)
     if len(data) > limit:
-        raise PhotoTooLarge(f"photo larger than {limit // (1024 * 1024)} MB",
-                            zh=f"照片不能超过 {limit // (1024 * 1024)} MB")
+        raise PhotoTooLarge(
+            f"photo larger than {limit // (1024 * 1024)} MB", zh=f"照片不能超过 {limit // (1024 * 1024)} MB"
+        )
     return data
 
 
@@ -51,18 +52,37 @@ def attach(session: Session, *, by: Principal | None, order: WorkOrder, data: by
     """Store one checked photo with the order and note it in the timeline."""
     s = wo_settings()
     if len(data) > s.photo_max_bytes:
-        raise PhotoTooLarge(f"photo larger than {s.photo_max_bytes // (1024 * 1024)} MB",
-                            zh=f"照片不能超过 {s.photo_max_bytes // (1024 * 1024)} MB")
+        raise PhotoTooLarge(
+            f"photo larger than {s.photo_max_bytes // (1024 * 1024)} MB",
+            zh=f"照片不能超过 {s.photo_max_bytes // (1024 * 1024)} MB",
+        )
     if WorkOrderRepository(session).photo_count(order.id) >= s.photos_per_order:
         raise BadPhoto(f"at most {s.photos_per_order} photos per order", zh=f"每个工单最多 {s.photos_per_order} 张照片")
     content_type, w, h = sniff(data)
-    photo = WorkOrderPhoto(order_id=order.id, compound_id=order.compound_id, content_type=content_type,
-                           size=len(data), width=w, height=h, sha256=hashlib.sha256(data).hexdigest(), data=data,
-                           uploaded_by=by.user_id if by else None, uploaded_at=utcnow())
+    photo = WorkOrderPhoto(
+        order_id=order.id,
+        compound_id=order.compound_id,
+        content_type=content_type,
+        size=len(data),
+        width=w,
+        height=h,
+        sha256=hashlib.sha256(data).hexdigest(),
+        data=data,
+        uploaded_by=by.user_id if by else None,
+        uploaded_at=utcnow(),
+    )
     session.add(photo)
-    session.add(WorkOrderEvent(order_id=order.id, compound_id=order.compound_id, action=OrderAction.photo.value,
-                               from_status=str(order.status), to_status=str(order.status),
-                               actor_user_id=by.user_id if by else None, note=f"{content_type} {w}×{h}",
-                               at=utcnow()))
+    session.add(
+        WorkOrderEvent(
+            order_id=order.id,
+            compound_id=order.compound_id,
+            action=OrderAction.photo.value,
+            from_status=str(order.status),
+            to_status=str(order.status),
+            actor_user_id=by.user_id if by else None,
+            note=f"{content_type} {w}×{h}",
+            at=utcnow(),
+        )
+    )
     session.flush()
     return photo

@@ -30,9 +30,21 @@ class WorkOrderRepository:
     def get_readable(self, who: Principal, order_id: int) -> WorkOrder | None:
         return self.session.execute(readable_orders(who).where(WorkOrder.id == order_id)).scalar_one_or_none()
 
-    def search(self, who: Principal, *, compound_id: int | None, status: list[OrderStatus] | None,
-               sla_state: SlaState | None, kind: str | None, category: str | None, assignee_user_id: int | None,
-               open_only: bool, offset: int, limit: int, count: bool = True) -> tuple[list[WorkOrder], int]:
+    def search(
+        self,
+        who: Principal,
+        *,
+        compound_id: int | None,
+        status: list[OrderStatus] | None,
+        sla_state: SlaState | None,
+        kind: str | None,
+        category: str | None,
+        assignee_user_id: int | None,
+        open_only: bool,
+        offset: int,
+        limit: int,
+        count: bool = True,
+    ) -> tuple[list[WorkOrder], int]:
         stmt = readable_orders(who)
         if compound_id is not None:
             stmt = stmt.where(WorkOrder.compound_id == compound_id)
@@ -55,28 +67,43 @@ class WorkOrderRepository:
         return list(rows), total
 
     def timeline(self, order_id: int) -> list[WorkOrderEvent]:
-        return list(self.session.execute(select(WorkOrderEvent).where(WorkOrderEvent.order_id == order_id)
-                                         .order_by(WorkOrderEvent.at, WorkOrderEvent.id)).scalars())
+        return list(
+            self.session.execute(
+                select(WorkOrderEvent)
+                .where(WorkOrderEvent.order_id == order_id)
+                .order_by(WorkOrderEvent.at, WorkOrderEvent.id)
+            ).scalars()
+        )
 
     def photos(self, order_id: int) -> list[WorkOrderPhoto]:
-        return list(self.session.execute(select(WorkOrderPhoto).where(WorkOrderPhoto.order_id == order_id)
-                                         .order_by(WorkOrderPhoto.id)).scalars())
+        return list(
+            self.session.execute(
+                select(WorkOrderPhoto).where(WorkOrderPhoto.order_id == order_id).order_by(WorkOrderPhoto.id)
+            ).scalars()
+        )
 
     def photo_count(self, order_id: int) -> int:
-        return int(self.session.execute(select(func.count()).select_from(WorkOrderPhoto)
-                                        .where(WorkOrderPhoto.order_id == order_id)).scalar_one())
+        return int(
+            self.session.execute(
+                select(func.count()).select_from(WorkOrderPhoto).where(WorkOrderPhoto.order_id == order_id)
+            ).scalar_one()
+        )
 
     def workload(self, user_ids: list[int]) -> dict[int, int]:
         """Open orders in hand per user (dispatched to, accepted, on site, waiting)."""
-        rows = self.session.execute(select(WorkOrder.assignee_user_id, func.count())
-                                    .where(WorkOrder.assignee_user_id.in_(user_ids or [-1]),
-                                           WorkOrder.status.in_(ACTIVE_WORK))
-                                    .group_by(WorkOrder.assignee_user_id)).all()
-        counts = {u: 0 for u in user_ids}
+        rows = self.session.execute(
+            select(WorkOrder.assignee_user_id, func.count())
+            .where(WorkOrder.assignee_user_id.in_(user_ids or [-1]), WorkOrder.status.in_(ACTIVE_WORK))
+            .group_by(WorkOrder.assignee_user_id)
+        ).all()
+        counts = dict.fromkeys(user_ids, 0)
         counts.update({int(u): int(n) for u, n in rows})
         return counts
 
     def status_counts(self, compound_id: int) -> dict[str, int]:
-        rows = self.session.execute(select(WorkOrder.status, func.count()).where(WorkOrder.compound_id == compound_id)
-                                    .group_by(WorkOrder.status)).all()
+        rows = self.session.execute(
+            select(WorkOrder.status, func.count())
+            .where(WorkOrder.compound_id == compound_id)
+            .group_by(WorkOrder.status)
+        ).all()
         return {str(s): int(n) for s, n in rows}

@@ -44,27 +44,52 @@ from anju.workorders.models import WorkOrder, WorkOrderEvent
 from anju.workorders.repository import WorkOrderRepository
 from anju.workorders.schemas import OrderActionBody, OrderCreate
 
-RESIDENT_KINDS = frozenset({OrderKind.household_repair, OrderKind.common_repair, OrderKind.complaint,
-                            OrderKind.suggestion, OrderKind.hazard})
+RESIDENT_KINDS = frozenset(
+    {OrderKind.household_repair, OrderKind.common_repair, OrderKind.complaint, OrderKind.suggestion, OrderKind.hazard}
+)
 # Alarm kinds → (category, priority) of the order the alarm centre asks for (R-S1, R-S3).
-ALARM_PRIORITY = {"critical": Priority.emergency, "major": Priority.urgent, "minor": Priority.normal,
-                  "info": Priority.low}
-_STATUS_ZH = {"new": "待派单", "dispatched": "已派单", "accepted": "已接单", "arrived": "已到场",
-              "waiting_owner": "等待业主", "suspended": "已挂起", "completed": "已完工", "followed_up": "已回访",
-              "closed": "已关闭"}
+ALARM_PRIORITY = {
+    "critical": Priority.emergency,
+    "major": Priority.urgent,
+    "minor": Priority.normal,
+    "info": Priority.low,
+}
+_STATUS_ZH = {
+    "new": "待派单",
+    "dispatched": "已派单",
+    "accepted": "已接单",
+    "arrived": "已到场",
+    "waiting_owner": "等待业主",
+    "suspended": "已挂起",
+    "completed": "已完工",
+    "followed_up": "已回访",
+    "closed": "已关闭",
+}
 
 
-def conflict(order: WorkOrder, action: OrderAction, why_zh: str | None = None, why_en: str | None = None) -> OrderStateConflict:
+def conflict(
+    order: WorkOrder, action: OrderAction, why_zh: str | None = None, why_en: str | None = None
+) -> OrderStateConflict:
     """A 409 that names the state and the action, in both languages."""
     status = str(order.status)
-    return OrderStateConflict(why_en or f"order #{order.id} is {status}; '{action.value}' is not allowed",
-                              zh=why_zh or f"工单 #{order.id} 当前为「{_STATUS_ZH.get(status, status)}」，不能执行此操作")
+    return OrderStateConflict(
+        why_en or f"order #{order.id} is {status}; '{action.value}' is not allowed",
+        zh=why_zh or f"工单 #{order.id} 当前为「{_STATUS_ZH.get(status, status)}」，不能执行此操作",
+    )
 
 
 class WorkOrderService:
     # ---- intake ---------------------------------------------------------------------------------
-    def open(self, session: Session, *, by: Principal | None, data: OrderCreate, source: OrderSource | None = None,
-             now: datetime | None = None, alarm_id: int | None = None) -> WorkOrder:
+    def open(
+        self,
+        session: Session,
+        *,
+        by: Principal | None,
+        data: OrderCreate,
+        source: OrderSource | None = None,
+        now: datetime | None = None,
+        alarm_id: int | None = None,
+    ) -> WorkOrder:
         """Open an order for a house or building of the compound; deadlines and timers start now."""
         from anju.registry.models import Building, Compound, GridBuilding, House
 
@@ -85,8 +110,11 @@ class WorkOrderService:
         elif house is not None:
             compound_id = compound_id or house.compound_id
         if compound_id is None:
-            raise Invalid("compound_id is required", zh="请指定小区",
-                          fields=[{"field": "compound_id", "message": "required / 必填"}])
+            raise Invalid(
+                "compound_id is required",
+                zh="请指定小区",
+                fields=[{"field": "compound_id", "message": "required / 必填"}],
+            )
         if by is not None and not by.in_scope(compound_id):
             raise OrderNotFound(f"compound {compound_id}", zh="小区不存在")
         if house is not None and house.compound_id != compound_id:
@@ -98,18 +126,34 @@ class WorkOrderService:
                 raise BadTarget(f"building {building_id} is not in compound {compound_id}", zh="楼栋不属于该小区")
         grid_id = None
         if building_id is not None:
-            grid_id = session.execute(select(GridBuilding.grid_id)
-                                      .where(GridBuilding.building_id == building_id)).scalar_one_or_none()
+            grid_id = session.execute(
+                select(GridBuilding.grid_id).where(GridBuilding.building_id == building_id)
+            ).scalar_one_or_none()
         if source is None:
             source = OrderSource.grid if by is not None and by.role == Role.grid_worker else OrderSource.phone
         reporter_person = data.reporter_person_id if by is not None and by.is_staff else (by.person_id if by else None)
-        order = WorkOrder(compound_id=compound_id, kind=data.kind, category=data.category, priority=data.priority,
-                          source=source, title=data.title, description=data.description, location=data.location,
-                          status=OrderStatus.new, building_id=building_id, house_id=house.id if house else None,
-                          grid_id=grid_id, reporter_user_id=by.user_id if by is not None and not by.is_staff else None,
-                          reporter_person_id=reporter_person, created_by_user_id=by.user_id if by else None,
-                          alarm_id=alarm_id, created_at=now, sla_state=SlaState.ok, paused_seconds=0,
-                          escalation_level=0)
+        order = WorkOrder(
+            compound_id=compound_id,
+            kind=data.kind,
+            category=data.category,
+            priority=data.priority,
+            source=source,
+            title=data.title,
+            description=data.description,
+            location=data.location,
+            status=OrderStatus.new,
+            building_id=building_id,
+            house_id=house.id if house else None,
+            grid_id=grid_id,
+            reporter_user_id=by.user_id if by is not None and not by.is_staff else None,
+            reporter_person_id=reporter_person,
+            created_by_user_id=by.user_id if by else None,
+            alarm_id=alarm_id,
+            created_at=now,
+            sla_state=SlaState.ok,
+            paused_seconds=0,
+            escalation_level=0,
+        )
         session.add(order)
         session.flush()
         compound = session.get(Compound, compound_id)
@@ -119,10 +163,22 @@ class WorkOrderService:
         dispatch.auto_dispatch(session, order=order, now=now)
         return order
 
-    def open_from_alarm(self, session: Session, *, alarm_id: int, compound_id: int, kind: str, severity: str,
-                        category: str, title: str, building_id: int | None, house_id: int | None,
-                        floor: int | None, now: datetime | None = None,
-                        basis: str | None = None) -> tuple[WorkOrder, bool]:
+    def open_from_alarm(
+        self,
+        session: Session,
+        *,
+        alarm_id: int,
+        compound_id: int,
+        kind: str,
+        severity: str,
+        category: str,
+        title: str,
+        building_id: int | None,
+        house_id: int | None,
+        floor: int | None,
+        now: datetime | None = None,
+        basis: str | None = None,
+    ) -> tuple[WorkOrder, bool]:
         """The alarm centre's request: one order per alarm, however often the event is delivered.
 
         A violation (R-S1 e-bike, R-S3 blocked fire lane) carries its legal basis from the alarm policy and
@@ -140,12 +196,20 @@ class WorkOrderService:
         where = f"{floor}层" if floor is not None else ""
         basis = basis or BASIS.get(kind)  # an event published before the policy carried it
         violation = kind in EBIKE_KINDS or kind in OBSTRUCTION_KINDS
-        data = OrderCreate(compound_id=compound_id, kind=OrderKind.alarm, category=category or "repair",
-                           priority=priority, title=title[:200] if len(title) >= 2 else f"告警 {kind}",
-                           description=(f"{'【消防违规】' if violation else ''}告警 #{alarm_id}（{kind} · {severity}）"
-                                        f"联动生成{('，' + where) if where else ''}"
-                                        f"{('；依据' + basis) if basis else ''}")[:4000],
-                           house_id=house_id, building_id=None if house_id else building_id)
+        data = OrderCreate(
+            compound_id=compound_id,
+            kind=OrderKind.alarm,
+            category=category or "repair",
+            priority=priority,
+            title=title[:200] if len(title) >= 2 else f"告警 {kind}",
+            description=(
+                f"{'【消防违规】' if violation else ''}告警 #{alarm_id}（{kind} · {severity}）"
+                f"联动生成{('，' + where) if where else ''}"
+                f"{('；依据' + basis) if basis else ''}"
+            )[:4000],
+            house_id=house_id,
+            building_id=None if house_id else building_id,
+        )
         try:
             with session.begin_nested():
                 order = self.open(session, by=None, data=data, source=OrderSource.alarm, now=now, alarm_id=alarm_id)
@@ -155,8 +219,9 @@ class WorkOrderService:
         return order, True
 
     # ---- the state machine ----------------------------------------------------------------------
-    def act(self, session: Session, *, by: Principal, order_id: int, body: OrderActionBody,
-            now: datetime | None = None) -> WorkOrder:
+    def act(
+        self, session: Session, *, by: Principal, order_id: int, body: OrderActionBody, now: datetime | None = None
+    ) -> WorkOrder:
         """Apply one action; each checks role, ownership and state, and writes the timeline."""
         now = now or utcnow()
         if body.action == OrderAction.grabbed:
@@ -169,7 +234,12 @@ class WorkOrderService:
             raise Invalid(f"'{body.action.value}' is not an action you can take", zh="不支持的操作")
         _role_first(by, body.action)  # 403 for the role before any 409 about the state
         if body.action == OrderAction.closed and order.assignee_user_id is None:
-            raise conflict(order, body.action, "未指派处理人的工单不能关闭", f"order #{order.id} has no assignee; it cannot be closed")
+            raise conflict(
+                order,
+                body.action,
+                "未指派处理人的工单不能关闭",
+                f"order #{order.id} has no assignee; it cannot be closed",
+            )
         allowed = ALLOWED_FROM.get(body.action)
         if allowed is not None and order.status not in allowed and body.action != OrderAction.rated:
             raise conflict(order, body.action)
@@ -183,51 +253,103 @@ class WorkOrderService:
         by.require(Perm.workorders_work)
         now = now or utcnow()
         # The UPDATE comes first, so on SQLite the write lock is taken before anything is read.
-        res = session.execute(update(WorkOrder)
-                              .where(WorkOrder.id == order_id, WorkOrder.compound_id.in_(by.compound_ids),
-                                     WorkOrder.status == OrderStatus.new, WorkOrder.assignee_user_id.is_(None))
-                              .values(status=OrderStatus.accepted, assignee_user_id=by.user_id, dispatched_at=now,
-                                      accepted_at=now).execution_options(synchronize_session=False))
+        res = session.execute(
+            update(WorkOrder)
+            .where(
+                WorkOrder.id == order_id,
+                WorkOrder.compound_id.in_(by.compound_ids),
+                WorkOrder.status == OrderStatus.new,
+                WorkOrder.assignee_user_id.is_(None),
+            )
+            .values(status=OrderStatus.accepted, assignee_user_id=by.user_id, dispatched_at=now, accepted_at=now)
+            .execution_options(synchronize_session=False)
+        )
         order = WorkOrderRepository(session).get_readable(by, order_id)
         if order is None:
             raise OrderNotFound(f"work order {order_id}")
         session.refresh(order)
         if res.rowcount != 1:  # type: ignore[attr-defined]
             if order.assignee_user_id is not None:
-                raise AlreadyTaken(f"order #{order_id} was taken by someone else",
-                                   zh=f"工单 #{order_id} 已被他人抢单")
+                raise AlreadyTaken(f"order #{order_id} was taken by someone else", zh=f"工单 #{order_id} 已被他人抢单")
             raise conflict(order, OrderAction.grabbed)
         self._log(session, order, OrderAction.grabbed, OrderStatus.new, by, None, now)
         session.flush()
         return order
 
     # ---- helpers used by the handlers -----------------------------------------------------------
-    def _log(self, session: Session, order: WorkOrder, action: OrderAction, frm: OrderStatus | str | None,
-             by: Principal | None, note: str | None, now: datetime) -> None:
-        session.add(WorkOrderEvent(order_id=order.id, compound_id=order.compound_id, action=action.value,
-                                   from_status=str(frm) if frm is not None else None, to_status=str(order.status),
-                                   actor_user_id=by.user_id if by else None, note=(note or None) and note[:500],
-                                   at=now))
+    def _log(
+        self,
+        session: Session,
+        order: WorkOrder,
+        action: OrderAction,
+        frm: OrderStatus | str | None,
+        by: Principal | None,
+        note: str | None,
+        now: datetime,
+    ) -> None:
+        session.add(
+            WorkOrderEvent(
+                order_id=order.id,
+                compound_id=order.compound_id,
+                action=action.value,
+                from_status=str(frm) if frm is not None else None,
+                to_status=str(order.status),
+                actor_user_id=by.user_id if by else None,
+                note=(note or None) and note[:500],
+                at=now,
+            )
+        )
 
-    def move(self, session: Session, order: WorkOrder, *, action: OrderAction, to: OrderStatus,
-             by: Principal | None, note: str | None, now: datetime, values: dict[str, Any] | None = None,
-             where: tuple[Any, ...] = ()) -> None:
+    def move(
+        self,
+        session: Session,
+        order: WorkOrder,
+        *,
+        action: OrderAction,
+        to: OrderStatus,
+        by: Principal | None,
+        note: str | None,
+        now: datetime,
+        values: dict[str, Any] | None = None,
+        where: tuple[Any, ...] = (),
+    ) -> None:
         """Compare-and-set the status (and anything else) from what we read; 409 if someone moved it first."""
         frm = order.status
-        res = session.execute(update(WorkOrder).where(WorkOrder.id == order.id, WorkOrder.status == frm, *where)
-                              .values(status=to, **(values or {})).execution_options(synchronize_session=False))
+        res = session.execute(
+            update(WorkOrder)
+            .where(WorkOrder.id == order.id, WorkOrder.status == frm, *where)
+            .values(status=to, **(values or {}))
+            .execution_options(synchronize_session=False)
+        )
         if res.rowcount != 1:  # type: ignore[attr-defined]
             session.refresh(order)
-            raise OrderStateConflict(f"order #{order.id} changed meanwhile (now {order.status}); refresh",
-                                     zh="工单状态已变化，请刷新")
+            raise OrderStateConflict(
+                f"order #{order.id} changed meanwhile (now {order.status}); refresh", zh="工单状态已变化，请刷新"
+            )
         session.refresh(order)
         self._log(session, order, action, frm, by, note, now)
 
 
-_DISPATCH_ONLY = frozenset({OrderAction.dispatched, OrderAction.suspended, OrderAction.followed_up, OrderAction.closed,
-                            OrderAction.reported_authority})
-_WORK = frozenset({OrderAction.accepted, OrderAction.returned, OrderAction.transferred, OrderAction.arrived,
-                   OrderAction.waiting_owner, OrderAction.completed, OrderAction.quoted})
+_DISPATCH_ONLY = frozenset(
+    {
+        OrderAction.dispatched,
+        OrderAction.suspended,
+        OrderAction.followed_up,
+        OrderAction.closed,
+        OrderAction.reported_authority,
+    }
+)
+_WORK = frozenset(
+    {
+        OrderAction.accepted,
+        OrderAction.returned,
+        OrderAction.transferred,
+        OrderAction.arrived,
+        OrderAction.waiting_owner,
+        OrderAction.completed,
+        OrderAction.quoted,
+    }
+)
 
 
 def _role_first(by: Principal, action: OrderAction) -> None:
@@ -253,68 +375,138 @@ def _own(by: Principal, order: WorkOrder) -> None:
 
 def _assignee(session: Session, order: WorkOrder, user_id: int | None) -> int:
     if user_id is None:
-        raise BadAssignee("assignee_user_id is required", zh="请选择处理人",
-                          fields=[{"field": "assignee_user_id", "message": "required / 必填"}])
+        raise BadAssignee(
+            "assignee_user_id is required",
+            zh="请选择处理人",
+            fields=[{"field": "assignee_user_id", "message": "required / 必填"}],
+        )
     if user_id not in dispatch.technicians(session, compound_id=order.compound_id):
         raise BadAssignee(f"user {user_id} cannot take orders of compound {order.compound_id}")
     return user_id
 
 
-def _dispatch(svc: WorkOrderService, s: Session, by: Principal, o: WorkOrder, b: OrderActionBody, now: datetime) -> None:
+def _dispatch(
+    svc: WorkOrderService, s: Session, by: Principal, o: WorkOrder, b: OrderActionBody, now: datetime
+) -> None:
     _need(by, Perm.workorders_dispatch)
     uid = _assignee(s, o, b.assignee_user_id)
-    svc.move(s, o, action=OrderAction.dispatched, to=OrderStatus.dispatched, by=by, note=b.note, now=now,
-             values={"assignee_user_id": uid, "dispatched_at": now})
+    svc.move(
+        s,
+        o,
+        action=OrderAction.dispatched,
+        to=OrderStatus.dispatched,
+        by=by,
+        note=b.note,
+        now=now,
+        values={"assignee_user_id": uid, "dispatched_at": now},
+    )
 
 
 def _accept(svc: WorkOrderService, s: Session, by: Principal, o: WorkOrder, b: OrderActionBody, now: datetime) -> None:
     if o.assignee_user_id != by.user_id:
         raise NotYourOrder(f"order #{o.id} is assigned to someone else", zh=f"工单 #{o.id} 未指派给您")
     _need(by, Perm.workorders_work)
-    svc.move(s, o, action=OrderAction.accepted, to=OrderStatus.accepted, by=by, note=b.note, now=now,
-             values={"accepted_at": now})
+    svc.move(
+        s,
+        o,
+        action=OrderAction.accepted,
+        to=OrderStatus.accepted,
+        by=by,
+        note=b.note,
+        now=now,
+        values={"accepted_at": now},
+    )
 
 
 def _return(svc: WorkOrderService, s: Session, by: Principal, o: WorkOrder, b: OrderActionBody, now: datetime) -> None:
     _own(by, o)
     if not b.note:
-        raise Invalid("a reason is required to return an order", zh="退单须填写原因",
-                      fields=[{"field": "note", "message": "required / 必填"}])
-    svc.move(s, o, action=OrderAction.returned, to=OrderStatus.new, by=by, note=b.note, now=now,
-             values={"assignee_user_id": None, "accepted_at": None})
+        raise Invalid(
+            "a reason is required to return an order",
+            zh="退单须填写原因",
+            fields=[{"field": "note", "message": "required / 必填"}],
+        )
+    svc.move(
+        s,
+        o,
+        action=OrderAction.returned,
+        to=OrderStatus.new,
+        by=by,
+        note=b.note,
+        now=now,
+        values={"assignee_user_id": None, "accepted_at": None},
+    )
 
 
-def _transfer(svc: WorkOrderService, s: Session, by: Principal, o: WorkOrder, b: OrderActionBody, now: datetime) -> None:
+def _transfer(
+    svc: WorkOrderService, s: Session, by: Principal, o: WorkOrder, b: OrderActionBody, now: datetime
+) -> None:
     _own(by, o)
     uid = _assignee(s, o, b.assignee_user_id)
     if uid == o.assignee_user_id:
         raise BadAssignee("transfer to someone else", zh="转派对象不能是当前处理人")
-    svc.move(s, o, action=OrderAction.transferred, to=OrderStatus.dispatched, by=by, note=b.note, now=now,
-             values={"assignee_user_id": uid, "dispatched_at": now, "accepted_at": None})
+    svc.move(
+        s,
+        o,
+        action=OrderAction.transferred,
+        to=OrderStatus.dispatched,
+        by=by,
+        note=b.note,
+        now=now,
+        values={"assignee_user_id": uid, "dispatched_at": now, "accepted_at": None},
+    )
 
 
 def _arrive(svc: WorkOrderService, s: Session, by: Principal, o: WorkOrder, b: OrderActionBody, now: datetime) -> None:
     _own(by, o)
     met = None if o.response_due_at is None else now <= o.response_due_at
-    svc.move(s, o, action=OrderAction.arrived, to=OrderStatus.arrived, by=by, note=b.note, now=now,
-             values={"arrived_at": now, "response_met": met, "accepted_at": o.accepted_at or now})
+    svc.move(
+        s,
+        o,
+        action=OrderAction.arrived,
+        to=OrderStatus.arrived,
+        by=by,
+        note=b.note,
+        now=now,
+        values={"arrived_at": now, "response_met": met, "accepted_at": o.accepted_at or now},
+    )
     timers.cancel(s, order_id=o.id, deadline="response")
 
 
-def _wait_owner(svc: WorkOrderService, s: Session, by: Principal, o: WorkOrder, b: OrderActionBody,
-                now: datetime) -> None:
+def _wait_owner(
+    svc: WorkOrderService, s: Session, by: Principal, o: WorkOrder, b: OrderActionBody, now: datetime
+) -> None:
     _own(by, o)
-    svc.move(s, o, action=OrderAction.waiting_owner, to=OrderStatus.waiting_owner, by=by, note=b.note, now=now,
-             values={"paused_at": now, "paused_from": OrderStatus.arrived.value})
+    svc.move(
+        s,
+        o,
+        action=OrderAction.waiting_owner,
+        to=OrderStatus.waiting_owner,
+        by=by,
+        note=b.note,
+        now=now,
+        values={"paused_at": now, "paused_from": OrderStatus.arrived.value},
+    )
 
 
 def _suspend(svc: WorkOrderService, s: Session, by: Principal, o: WorkOrder, b: OrderActionBody, now: datetime) -> None:
     _need(by, Perm.workorders_dispatch)
     if not b.note:
-        raise Invalid("a reason is required to suspend", zh="挂起须填写原因",
-                      fields=[{"field": "note", "message": "required / 必填"}])
-    svc.move(s, o, action=OrderAction.suspended, to=OrderStatus.suspended, by=by, note=b.note, now=now,
-             values={"paused_at": now, "paused_from": o.status.value})
+        raise Invalid(
+            "a reason is required to suspend",
+            zh="挂起须填写原因",
+            fields=[{"field": "note", "message": "required / 必填"}],
+        )
+    svc.move(
+        s,
+        o,
+        action=OrderAction.suspended,
+        to=OrderStatus.suspended,
+        by=by,
+        note=b.note,
+        now=now,
+        values={"paused_at": now, "paused_from": o.status.value},
+    )
 
 
 def _resume(svc: WorkOrderService, s: Session, by: Principal, o: WorkOrder, b: OrderActionBody, now: datetime) -> None:
@@ -325,40 +517,73 @@ def _resume(svc: WorkOrderService, s: Session, by: Principal, o: WorkOrder, b: O
     else:
         _own(by, o)
     pause = now - o.paused_at
-    shift = {k: getattr(o, k) + pause for k in ("response_due_at", "resolution_due_at")
-             if getattr(o, k) is not None}
-    svc.move(s, o, action=OrderAction.resumed, to=OrderStatus(o.paused_from or "new"), by=by, note=b.note,
-             now=now, values={"paused_at": None, "paused_from": None,
-                              "paused_seconds": o.paused_seconds + int(pause.total_seconds()), **shift})
+    shift = {k: getattr(o, k) + pause for k in ("response_due_at", "resolution_due_at") if getattr(o, k) is not None}
+    svc.move(
+        s,
+        o,
+        action=OrderAction.resumed,
+        to=OrderStatus(o.paused_from or "new"),
+        by=by,
+        note=b.note,
+        now=now,
+        values={
+            "paused_at": None,
+            "paused_from": None,
+            "paused_seconds": o.paused_seconds + int(pause.total_seconds()),
+            **shift,
+        },
+    )
     timers.shift(s, order_id=o.id, by=pause)
 
 
-def _complete(svc: WorkOrderService, s: Session, by: Principal, o: WorkOrder, b: OrderActionBody,
-              now: datetime) -> None:
+def _complete(
+    svc: WorkOrderService, s: Session, by: Principal, o: WorkOrder, b: OrderActionBody, now: datetime
+) -> None:
     _own(by, o)
     if o.quote_status == "proposed":
         raise conflict(o, OrderAction.completed, "业主尚未确认报价", "the owner has not accepted the quote yet")
     met = None if o.resolution_due_at is None else now <= o.resolution_due_at
-    svc.move(s, o, action=OrderAction.completed, to=OrderStatus.completed, by=by, note=b.note, now=now,
-             values={"completed_at": now, "resolution_met": met})
+    svc.move(
+        s,
+        o,
+        action=OrderAction.completed,
+        to=OrderStatus.completed,
+        by=by,
+        note=b.note,
+        now=now,
+        values={"completed_at": now, "resolution_met": met},
+    )
     timers.cancel(s, order_id=o.id, deadline=None)
 
 
-def _follow_up(svc: WorkOrderService, s: Session, by: Principal, o: WorkOrder, b: OrderActionBody,
-               now: datetime) -> None:
+def _follow_up(
+    svc: WorkOrderService, s: Session, by: Principal, o: WorkOrder, b: OrderActionBody, now: datetime
+) -> None:
     """R-W1: every completed repair gets a 回访 record before it can be closed."""
     _need(by, Perm.workorders_dispatch)
     if not b.note or len(b.note) < 2:
-        raise Invalid("the follow-up (回访) needs a note of what the owner said", zh="回访须填写回访记录",
-                      fields=[{"field": "note", "message": "required / 必填"}])
-    svc.move(s, o, action=OrderAction.followed_up, to=OrderStatus.followed_up, by=by, note=b.note, now=now,
-             values={"follow_up_note": b.note, "follow_up_at": now})
+        raise Invalid(
+            "the follow-up (回访) needs a note of what the owner said",
+            zh="回访须填写回访记录",
+            fields=[{"field": "note", "message": "required / 必填"}],
+        )
+    svc.move(
+        s,
+        o,
+        action=OrderAction.followed_up,
+        to=OrderStatus.followed_up,
+        by=by,
+        note=b.note,
+        now=now,
+        values={"follow_up_note": b.note, "follow_up_at": now},
+    )
 
 
 def _close(svc: WorkOrderService, s: Session, by: Principal, o: WorkOrder, b: OrderActionBody, now: datetime) -> None:
     _need(by, Perm.workorders_dispatch)
-    svc.move(s, o, action=OrderAction.closed, to=OrderStatus.closed, by=by, note=b.note, now=now,
-             values={"closed_at": now})
+    svc.move(
+        s, o, action=OrderAction.closed, to=OrderStatus.closed, by=by, note=b.note, now=now, values={"closed_at": now}
+    )
 
 
 def _reopen(svc: WorkOrderService, s: Session, by: Principal, o: WorkOrder, b: OrderActionBody, now: datetime) -> None:
@@ -366,12 +591,33 @@ def _reopen(svc: WorkOrderService, s: Session, by: Principal, o: WorkOrder, b: O
     if not (by.can(Perm.workorders_dispatch) or (o.reporter_user_id is not None and o.reporter_user_id == by.user_id)):
         raise Forbidden("only the reporter or a dispatcher may reopen", zh="只有报事人或调度员可以重新打开工单")
     if not b.note:
-        raise Invalid("say why the order is reopened", zh="重新打开须填写原因",
-                      fields=[{"field": "note", "message": "required / 必填"}])
-    svc.move(s, o, action=OrderAction.reopened, to=OrderStatus.new, by=by, note=b.note, now=now,
-             values={"assignee_user_id": None, "accepted_at": None, "arrived_at": None, "completed_at": None,
-                     "closed_at": None, "follow_up_note": None, "follow_up_at": None, "response_met": None,
-                     "resolution_met": None, "sla_state": SlaState.ok, "escalation_level": 0})
+        raise Invalid(
+            "say why the order is reopened",
+            zh="重新打开须填写原因",
+            fields=[{"field": "note", "message": "required / 必填"}],
+        )
+    svc.move(
+        s,
+        o,
+        action=OrderAction.reopened,
+        to=OrderStatus.new,
+        by=by,
+        note=b.note,
+        now=now,
+        values={
+            "assignee_user_id": None,
+            "accepted_at": None,
+            "arrived_at": None,
+            "completed_at": None,
+            "closed_at": None,
+            "follow_up_note": None,
+            "follow_up_at": None,
+            "response_met": None,
+            "resolution_met": None,
+            "sla_state": SlaState.ok,
+            "escalation_level": 0,
+        },
+    )
     from anju.registry.models import Compound
 
     timers.clear(s, order_id=o.id)
@@ -386,11 +632,15 @@ def _rate(svc: WorkOrderService, s: Session, by: Principal, o: WorkOrder, b: Ord
     if o.status not in DONE_STATUSES:
         raise conflict(o, OrderAction.rated, "工单完工后才能评价", "an order can be rated once it is completed")
     if b.rating is None:
-        raise Invalid("rating 1–5 is required", zh="请选择 1–5 星评分",
-                      fields=[{"field": "rating", "message": "required / 必填"}])
-    res = s.execute(update(WorkOrder).where(WorkOrder.id == o.id, WorkOrder.rating.is_(None))
-                    .values(rating=b.rating, rating_comment=b.note, rated_at=now)
-                    .execution_options(synchronize_session=False))
+        raise Invalid(
+            "rating 1–5 is required", zh="请选择 1–5 星评分", fields=[{"field": "rating", "message": "required / 必填"}]
+        )
+    res = s.execute(
+        update(WorkOrder)
+        .where(WorkOrder.id == o.id, WorkOrder.rating.is_(None))
+        .values(rating=b.rating, rating_comment=b.note, rated_at=now)
+        .execution_options(synchronize_session=False)
+    )
     if res.rowcount != 1:  # type: ignore[attr-defined]
         raise conflict(o, OrderAction.rated, "该工单已评价", "this order was already rated")
     s.refresh(o)
@@ -401,52 +651,81 @@ def _quote(svc: WorkOrderService, s: Session, by: Principal, o: WorkOrder, b: Or
     """A paid household repair: the technician quotes, the owner accepts before work is completed."""
     _own(by, o)
     if o.kind != OrderKind.household_repair or o.status not in (OrderStatus.accepted, OrderStatus.arrived):
-        raise conflict(o, OrderAction.quoted, "仅已接单的户内维修可以报价", "only accepted household repairs take a quote")
+        raise conflict(
+            o, OrderAction.quoted, "仅已接单的户内维修可以报价", "only accepted household repairs take a quote"
+        )
     if b.amount is None or b.amount <= Decimal(0):
-        raise Invalid("amount is required", zh="请填写报价金额", fields=[{"field": "amount", "message": "required / 必填"}])
-    s.execute(update(WorkOrder).where(WorkOrder.id == o.id).values(quote_amount=b.amount, quote_status="proposed")
-              .execution_options(synchronize_session=False))
+        raise Invalid(
+            "amount is required", zh="请填写报价金额", fields=[{"field": "amount", "message": "required / 必填"}]
+        )
+    s.execute(
+        update(WorkOrder)
+        .where(WorkOrder.id == o.id)
+        .values(quote_amount=b.amount, quote_status="proposed")
+        .execution_options(synchronize_session=False)
+    )
     s.refresh(o)
     svc._log(s, o, OrderAction.quoted, o.status, by, f"¥{b.amount} {b.note or ''}".strip(), now)
 
 
 def _quote_answer(accept: bool) -> Any:
-    def handler(svc: WorkOrderService, s: Session, by: Principal, o: WorkOrder, b: OrderActionBody,
-                now: datetime) -> None:
+    def handler(
+        svc: WorkOrderService, s: Session, by: Principal, o: WorkOrder, b: OrderActionBody, now: datetime
+    ) -> None:
         if o.reporter_user_id is None or o.reporter_user_id != by.user_id:
             raise NotReporter("only the owner who reported may answer the quote", zh="只有报事业主可以确认报价")
-        res = s.execute(update(WorkOrder).where(WorkOrder.id == o.id, WorkOrder.quote_status == "proposed")
-                        .values(quote_status="accepted" if accept else "declined")
-                        .execution_options(synchronize_session=False))
+        res = s.execute(
+            update(WorkOrder)
+            .where(WorkOrder.id == o.id, WorkOrder.quote_status == "proposed")
+            .values(quote_status="accepted" if accept else "declined")
+            .execution_options(synchronize_session=False)
+        )
         if res.rowcount != 1:  # type: ignore[attr-defined]
             raise conflict(o, OrderAction.quote_accepted, "没有待确认的报价", "there is no quote to answer")
         s.refresh(o)
-        svc._log(s, o, OrderAction.quote_accepted if accept else OrderAction.quote_declined, o.status, by, b.note,
-                 now)
+        svc._log(s, o, OrderAction.quote_accepted if accept else OrderAction.quote_declined, o.status, by, b.note, now)
 
     return handler
 
 
-def _report_authority(svc: WorkOrderService, s: Session, by: Principal, o: WorkOrder, b: OrderActionBody,
-                      now: datetime) -> None:
+def _report_authority(
+    svc: WorkOrderService, s: Session, by: Principal, o: WorkOrder, b: OrderActionBody, now: datetime
+) -> None:
     """R-W4: a logged report to the authority (fire brigade, 城管, police) for a violation persuasion did not stop."""
     _need(by, Perm.workorders_dispatch)
     if o.category not in AUTHORITY_CATEGORIES:
-        raise conflict(o, OrderAction.reported_authority, "仅安全、环境、消防类违规可上报主管部门",
-                       "only safety, environmental and fire violations are reported to the authorities")
+        raise conflict(
+            o,
+            OrderAction.reported_authority,
+            "仅安全、环境、消防类违规可上报主管部门",
+            "only safety, environmental and fire violations are reported to the authorities",
+        )
     if not b.note or len(b.note) < 4:
-        raise Invalid("say which authority, when, and what was reported", zh="请填写上报的部门、时间和内容",
-                      fields=[{"field": "note", "message": "required / 必填"}])
+        raise Invalid(
+            "say which authority, when, and what was reported",
+            zh="请填写上报的部门、时间和内容",
+            fields=[{"field": "note", "message": "required / 必填"}],
+        )
     svc._log(s, o, OrderAction.reported_authority, o.status, by, b.note, now)
 
 
 _HANDLERS: dict[OrderAction, Any] = {
     OrderAction.reported_authority: _report_authority,
-    OrderAction.dispatched: _dispatch, OrderAction.accepted: _accept, OrderAction.returned: _return,
-    OrderAction.transferred: _transfer, OrderAction.arrived: _arrive, OrderAction.waiting_owner: _wait_owner,
-    OrderAction.suspended: _suspend, OrderAction.resumed: _resume, OrderAction.completed: _complete,
-    OrderAction.followed_up: _follow_up, OrderAction.closed: _close, OrderAction.reopened: _reopen,
-    OrderAction.rated: _rate, OrderAction.quoted: _quote, OrderAction.quote_accepted: _quote_answer(True),
+    OrderAction.dispatched: _dispatch,
+    OrderAction.accepted: _accept,
+    OrderAction.returned: _return,
+    OrderAction.transferred: _transfer,
+    OrderAction.arrived: _arrive,
+    OrderAction.waiting_owner: _wait_owner,
+    OrderAction.suspended: _suspend,
+    OrderAction.resumed: _resume,
+    OrderAction.completed: _complete,
+    OrderAction.followed_up: _follow_up,
+    OrderAction.closed: _close,
+    OrderAction.reopened: _reopen,
+    OrderAction.rated: _rate,
+    OrderAction.quoted: _quote,
+    OrderAction.quote_accepted: _quote_answer(True),
     OrderAction.quote_declined: _quote_answer(False),
 }
 

@@ -17,16 +17,31 @@ CST = timezone(timedelta(hours=8))  # business hours are China time
 # R-W1: property-service grade → priority → (arrival minutes, resolution minutes, calendar).
 # Grade 1 emergency repairs breach if nobody arrives within 30 min; grade 2 within 60 min.
 GRADE_PRESETS: dict[int, dict[Priority, tuple[int, int, str]]] = {
-    1: {Priority.emergency: (30, 240, "24x7"), Priority.urgent: (60, 480, "24x7"),
-        Priority.normal: (120, 1440, "business"), Priority.low: (480, 4320, "business")},
-    2: {Priority.emergency: (60, 360, "24x7"), Priority.urgent: (120, 720, "24x7"),
-        Priority.normal: (240, 2880, "business"), Priority.low: (1440, 7200, "business")},
-    3: {Priority.emergency: (120, 480, "24x7"), Priority.urgent: (240, 1440, "24x7"),
-        Priority.normal: (480, 4320, "business"), Priority.low: (2880, 10080, "business")},
+    1: {
+        Priority.emergency: (30, 240, "24x7"),
+        Priority.urgent: (60, 480, "24x7"),
+        Priority.normal: (120, 1440, "business"),
+        Priority.low: (480, 4320, "business"),
+    },
+    2: {
+        Priority.emergency: (60, 360, "24x7"),
+        Priority.urgent: (120, 720, "24x7"),
+        Priority.normal: (240, 2880, "business"),
+        Priority.low: (1440, 7200, "business"),
+    },
+    3: {
+        Priority.emergency: (120, 480, "24x7"),
+        Priority.urgent: (240, 1440, "24x7"),
+        Priority.normal: (480, 4320, "business"),
+        Priority.low: (2880, 10080, "business"),
+    },
 }
 # After a breach the order climbs one level per half window: L1 supervisor, L2 manager, L3 company.
-LEVEL_TARGETS: dict[int, tuple[str, ...]] = {1: ("property_staff",), 2: ("property_manager",),
-                                             3: ("property_manager", "platform_admin")}
+LEVEL_TARGETS: dict[int, tuple[str, ...]] = {
+    1: ("property_staff",),
+    2: ("property_manager",),
+    3: ("property_manager", "platform_admin"),
+}
 
 
 @dataclass(frozen=True)
@@ -50,14 +65,22 @@ def preset(grade: int, kind: OrderKind, priority: Priority) -> Sla:
     return Sla(response, resolution, calendar)
 
 
-def sla_for(session: Session, *, compound_id: int, grade: int, kind: OrderKind, category: str,
-            priority: Priority) -> Sla:
+def sla_for(
+    session: Session, *, compound_id: int, grade: int, kind: OrderKind, category: str, priority: Priority
+) -> Sla:
     """The compound's own policy (category first, then "*"; complaints use category "complaint"), else the preset."""
     cat = "complaint" if kind == OrderKind.complaint else category
-    rows = {r.category: r for r in session.execute(
-        select(SlaPolicy).where(SlaPolicy.compound_id == compound_id, SlaPolicy.category.in_([cat, "*"]),
-                                SlaPolicy.priority.in_([priority.value, "*"]))).scalars()
-            if r.priority in (priority.value, "*")}
+    rows = {
+        r.category: r
+        for r in session.execute(
+            select(SlaPolicy).where(
+                SlaPolicy.compound_id == compound_id,
+                SlaPolicy.category.in_([cat, "*"]),
+                SlaPolicy.priority.in_([priority.value, "*"]),
+            )
+        ).scalars()
+        if r.priority in (priority.value, "*")
+    }
     row = rows.get(cat) or (rows.get("*") if kind not in (OrderKind.complaint, OrderKind.suggestion) else None)
     if row is None:
         return preset(grade, kind, priority)
@@ -102,27 +125,46 @@ def add_minutes(start: datetime, minutes: float, calendar: str) -> datetime:
 def timer_plan(start: datetime, minutes: int, calendar: str) -> list[tuple[int, datetime]]:
     """(level, due_at): warning at 80 %, L1 at the deadline, L2 half a window later, L3 a full window later."""
     frac = wo_settings().warn_fraction
-    return [(0, add_minutes(start, minutes * frac, calendar)), (1, add_minutes(start, minutes, calendar)),
-            (2, add_minutes(start, minutes * 1.5, calendar)), (3, add_minutes(start, minutes * 2, calendar))]
+    return [
+        (0, add_minutes(start, minutes * frac, calendar)),
+        (1, add_minutes(start, minutes, calendar)),
+        (2, add_minutes(start, minutes * 1.5, calendar)),
+        (3, add_minutes(start, minutes * 2, calendar)),
+    ]
 
 
-def set_policy(session: Session, *, compound_id: int, category: str, priority: str, response_minutes: int | None,
-               resolution_minutes: int | None, calendar: str) -> SlaPolicy:
+def set_policy(
+    session: Session,
+    *,
+    compound_id: int,
+    category: str,
+    priority: str,
+    response_minutes: int | None,
+    resolution_minutes: int | None,
+    calendar: str,
+) -> SlaPolicy:
     """Upsert a compound's deadline for (category, priority); two managers saving at once leave one row."""
     from sqlalchemy.exc import IntegrityError
 
     def find() -> SlaPolicy | None:
-        return session.execute(select(SlaPolicy).where(SlaPolicy.compound_id == compound_id,
-                                                       SlaPolicy.category == category,
-                                                       SlaPolicy.priority == priority)).scalar_one_or_none()
+        return session.execute(
+            select(SlaPolicy).where(
+                SlaPolicy.compound_id == compound_id, SlaPolicy.category == category, SlaPolicy.priority == priority
+            )
+        ).scalar_one_or_none()
 
     row = find()
     if row is None:
         try:
             with session.begin_nested():
-                row = SlaPolicy(compound_id=compound_id, category=category, priority=priority,
-                                response_minutes=response_minutes, resolution_minutes=resolution_minutes,
-                                calendar=calendar)
+                row = SlaPolicy(
+                    compound_id=compound_id,
+                    category=category,
+                    priority=priority,
+                    response_minutes=response_minutes,
+                    resolution_minutes=resolution_minutes,
+                    calendar=calendar,
+                )
                 session.add(row)
                 session.flush()
         except IntegrityError:  # a rival save inserted it first: update theirs

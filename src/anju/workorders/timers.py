@@ -29,8 +29,14 @@ _DEADLINE_ZH = {"response": "到场", "resolution": "完成"}
 
 def start_clock(session: Session, *, order: WorkOrder, grade: int, now: datetime) -> None:
     """Set the order's deadlines from its SLA and plan its warning and escalation timers."""
-    sla = sla_for(session, compound_id=order.compound_id, grade=grade, kind=order.kind, category=order.category,
-                  priority=order.priority)
+    sla = sla_for(
+        session,
+        compound_id=order.compound_id,
+        grade=grade,
+        kind=order.kind,
+        category=order.category,
+        priority=order.priority,
+    )
     values: dict[str, object] = {"sla_state": SlaState.none if sla.empty else SlaState.ok}
     for deadline, minutes in (("response", sla.response_minutes), ("resolution", sla.resolution_minutes)):
         if minutes is None:
@@ -38,8 +44,10 @@ def start_clock(session: Session, *, order: WorkOrder, grade: int, now: datetime
             continue
         plan = timer_plan(now, minutes, sla.calendar)
         values[f"{deadline}_due_at"] = plan[1][1]
-        session.add_all(WorkOrderTimer(order_id=order.id, compound_id=order.compound_id, deadline=deadline,
-                                       level=level, due_at=due) for level, due in plan)
+        session.add_all(
+            WorkOrderTimer(order_id=order.id, compound_id=order.compound_id, deadline=deadline, level=level, due_at=due)
+            for level, due in plan
+        )
     for k, v in values.items():
         setattr(order, k, v)
     session.flush()
@@ -50,21 +58,28 @@ def cancel(session: Session, *, order_id: int, deadline: str | None) -> int:
     where = [WorkOrderTimer.order_id == order_id, WorkOrderTimer.status == "pending"]
     if deadline is not None:
         where.append(WorkOrderTimer.deadline == deadline)
-    res = session.execute(update(WorkOrderTimer).where(*where).values(status="cancelled")
-                          .execution_options(synchronize_session=False))
+    res = session.execute(
+        update(WorkOrderTimer).where(*where).values(status="cancelled").execution_options(synchronize_session=False)
+    )
     return int(res.rowcount)  # type: ignore[attr-defined]
 
 
 def clear(session: Session, *, order_id: int) -> None:
     """A reopened order starts a new clock: its old timers go (the timeline keeps what they did)."""
-    session.execute(delete(WorkOrderTimer).where(WorkOrderTimer.order_id == order_id)
-                    .execution_options(synchronize_session=False))
+    session.execute(
+        delete(WorkOrderTimer).where(WorkOrderTimer.order_id == order_id).execution_options(synchronize_session=False)
+    )
 
 
 def shift(session: Session, *, order_id: int, by: timedelta) -> None:
     """A pause ended: every pending timer moves back by its length (the clock did not run meanwhile)."""
-    rows = session.execute(select(WorkOrderTimer).where(WorkOrderTimer.order_id == order_id,
-                                                        WorkOrderTimer.status == "pending")).scalars().all()
+    rows = (
+        session.execute(
+            select(WorkOrderTimer).where(WorkOrderTimer.order_id == order_id, WorkOrderTimer.status == "pending")
+        )
+        .scalars()
+        .all()
+    )
     for t in rows:
         t.due_at = t.due_at + by
     session.flush()
@@ -73,17 +88,23 @@ def shift(session: Session, *, order_id: int, by: timedelta) -> None:
 def _targets(session: Session, *, compound_id: int, roles: tuple[str, ...]) -> list[int]:
     from anju.accounts.models import User, UserCompound
 
-    ids = set(session.execute(select(User.id).join(UserCompound, UserCompound.user_id == User.id)
-                              .where(UserCompound.compound_id == compound_id, User.role.in_(roles),
-                                     User.active.is_(True))).scalars())
+    ids = set(
+        session.execute(
+            select(User.id)
+            .join(UserCompound, UserCompound.user_id == User.id)
+            .where(UserCompound.compound_id == compound_id, User.role.in_(roles), User.active.is_(True))
+        ).scalars()
+    )
     if "platform_admin" in roles:
-        ids |= set(session.execute(select(User.id).where(User.role == "platform_admin",
-                                                         User.active.is_(True))).scalars())
+        ids |= set(
+            session.execute(select(User.id).where(User.role == "platform_admin", User.active.is_(True))).scalars()
+        )
     return sorted(ids)
 
 
-def fire_due(session: Session, *, now: datetime | None = None, worker_id: str = "worker",
-             limit: int = 500) -> list[tuple[int, str, int]]:
+def fire_due(
+    session: Session, *, now: datetime | None = None, worker_id: str = "worker", limit: int = 500
+) -> list[tuple[int, str, int]]:
     """Fire due timers of running clocks; returns (order_id, deadline, level) of those this caller fired."""
     from anju.notify.service import notify_service
     from anju.workorders import dispatch
@@ -92,32 +113,51 @@ def fire_due(session: Session, *, now: datetime | None = None, worker_id: str = 
     due = session.execute(
         select(WorkOrderTimer, WorkOrder)
         .join(WorkOrder, WorkOrder.id == WorkOrderTimer.order_id)
-        .where(WorkOrderTimer.status == "pending", WorkOrderTimer.due_at <= now,
-               WorkOrder.status.not_in(PAUSED_STATUSES))  # a paused clock does not run
-        .order_by(WorkOrderTimer.due_at, WorkOrderTimer.id).limit(limit)).all()
+        .where(
+            WorkOrderTimer.status == "pending", WorkOrderTimer.due_at <= now, WorkOrder.status.not_in(PAUSED_STATUSES)
+        )  # a paused clock does not run
+        .order_by(WorkOrderTimer.due_at, WorkOrderTimer.id)
+        .limit(limit)
+    ).all()
     fired: list[tuple[int, str, int]] = []
     for timer, order in due:
         needed = order.status in OPEN_STATUSES and (timer.deadline == "resolution" or order.arrived_at is None)
-        res = session.execute(update(WorkOrderTimer)
-                              .where(WorkOrderTimer.id == timer.id, WorkOrderTimer.status == "pending")
-                              .values(status="fired" if needed else "cancelled", fired_at=now, fired_by=worker_id)
-                              .execution_options(synchronize_session=False))
+        res = session.execute(
+            update(WorkOrderTimer)
+            .where(WorkOrderTimer.id == timer.id, WorkOrderTimer.status == "pending")
+            .values(status="fired" if needed else "cancelled", fired_at=now, fired_by=worker_id)
+            .execution_options(synchronize_session=False)
+        )
         if res.rowcount != 1 or not needed:  # type: ignore[attr-defined]
             continue  # another worker fired it first, or the deadline was met meanwhile
         what = _DEADLINE_ZH[timer.deadline]
         if timer.level == 0:
-            session.execute(update(WorkOrder).where(WorkOrder.id == order.id, WorkOrder.sla_state == SlaState.ok)
-                            .values(sla_state=SlaState.warning).execution_options(synchronize_session=False))
+            session.execute(
+                update(WorkOrder)
+                .where(WorkOrder.id == order.id, WorkOrder.sla_state == SlaState.ok)
+                .values(sla_state=SlaState.warning)
+                .execution_options(synchronize_session=False)
+            )
             note = f"{what}时限已用 80% / 80 % of the {timer.deadline} time used"
-            users = [order.assignee_user_id] if order.assignee_user_id else _targets(
-                session, compound_id=order.compound_id, roles=("property_staff",))
+            users = (
+                [order.assignee_user_id]
+                if order.assignee_user_id
+                else _targets(session, compound_id=order.compound_id, roles=("property_staff",))
+            )
             action = OrderAction.warned
         else:
-            session.execute(update(WorkOrder).where(WorkOrder.id == order.id)
-                            .values(sla_state=SlaState.breached).execution_options(synchronize_session=False))
-            session.execute(update(WorkOrder).where(WorkOrder.id == order.id,
-                                                    WorkOrder.escalation_level < timer.level)
-                            .values(escalation_level=timer.level).execution_options(synchronize_session=False))
+            session.execute(
+                update(WorkOrder)
+                .where(WorkOrder.id == order.id)
+                .values(sla_state=SlaState.breached)
+                .execution_options(synchronize_session=False)
+            )
+            session.execute(
+                update(WorkOrder)
+                .where(WorkOrder.id == order.id, WorkOrder.escalation_level < timer.level)
+                .values(escalation_level=timer.level)
+                .execution_options(synchronize_session=False)
+            )
             users = _targets(session, compound_id=order.compound_id, roles=LEVEL_TARGETS[timer.level])
             zh = f"{what}超时，升级 L{timer.level}（{_LEVEL_ZH[timer.level]}）"
             en = f"{timer.deadline} deadline breached: escalated L{timer.level} ({_LEVEL_EN[timer.level]})"
@@ -126,11 +166,25 @@ def fire_due(session: Session, *, now: datetime | None = None, worker_id: str = 
                 en += "; fire hazard still open, report it to the authorities (R-S3)"
             note = f"{zh} / {en}"
             action = OrderAction.escalated
-        session.add(WorkOrderEvent(order_id=order.id, compound_id=order.compound_id, action=action.value,
-                                   from_status=str(order.status), to_status=str(order.status), note=note, at=now))
-        notify_service.inbox(session, user_ids=users, compound_id=order.compound_id,
-                             category="workorder_sla", title=f"【工单{('预警' if timer.level == 0 else '超时')}】"
-                             f"#{order.id} {order.title}", body=note)
+        session.add(
+            WorkOrderEvent(
+                order_id=order.id,
+                compound_id=order.compound_id,
+                action=action.value,
+                from_status=str(order.status),
+                to_status=str(order.status),
+                note=note,
+                at=now,
+            )
+        )
+        notify_service.inbox(
+            session,
+            user_ids=users,
+            compound_id=order.compound_id,
+            category="workorder_sla",
+            title=f"【工单{('预警' if timer.level == 0 else '超时')}】#{order.id} {order.title}",
+            body=note,
+        )
         if timer.level == 1 and timer.deadline == "response":
             dispatch.redispatch(session, order=order, now=now)  # nobody arrived: give it to someone else
         fired.append((order.id, timer.deadline, timer.level))
@@ -142,8 +196,14 @@ def live_state(order: WorkOrder, now: datetime) -> SlaState:
     """The SLA state at `now` from the deadlines (the stored state lags by up to one timer tick)."""
     if order.sla_state == SlaState.none:
         return SlaState.none
-    due = [d for d in (order.response_due_at if order.arrived_at is None else None,
-                       order.resolution_due_at if order.completed_at is None else None) if d is not None]
+    due = [
+        d
+        for d in (
+            order.response_due_at if order.arrived_at is None else None,
+            order.resolution_due_at if order.completed_at is None else None,
+        )
+        if d is not None
+    ]
     if order.status not in OPEN_STATUSES or not due or order.status == OrderStatus.closed:
         return order.sla_state
     if order.paused_at is not None:
@@ -151,5 +211,3 @@ def live_state(order: WorkOrder, now: datetime) -> SlaState:
     if any(now > d for d in due):
         return SlaState.breached
     return order.sla_state
-
-

@@ -5,9 +5,10 @@ from __future__ import annotations
 MESSAGES: dict[str, tuple[str, str]] = {
     # guard desk console
     "access.desk.title": ("门岗值守台", "Guard desk"),
-    "access.desk.intro": ("实时通行记录、远程开门与访客登记；姓名已脱敏，所有操作留痕。",
-                          ("Live entries, remote opening and visitor registration; names are masked, every action "
-                           "is logged.")),
+    "access.desk.intro": (
+        "实时通行记录、远程开门与访客登记；姓名已脱敏，所有操作留痕。",
+        ("Live entries, remote opening and visitor registration; names are masked, every action is logged."),
+    ),
     "access.feed.title": ("实时通行", "Live entries"),
     "access.feed.live": ("实时", "Live"),
     "access.feed.offline": ("连接中断，正在重连…", "Disconnected, reconnecting…"),
@@ -81,8 +82,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "access.walkin.minutes": ("有效时长（分钟）", "Valid for (minutes)"),
     "access.walkin.submit": ("登记并呼叫业主", "Register and call the host"),
     "access.walkin.no_id": ("无需登记身份证号", "No ID number is asked for"),
-    "access.walkin.registered": ("已登记访客 {name}，通行证 #{id} 待业主确认",
-                                 "Visitor {name} registered, pass #{id} waits for the host"),
+    "access.walkin.registered": (
+        "已登记访客 {name}，通行证 #{id} 待业主确认",
+        "Visitor {name} registered, pass #{id} waits for the host",
+    ),
     "access.walkin.call": ("请致电业主（{house}）：", "Call the host ({house}):"),
     "access.walkin.no_contact": ("该房屋无可联系住户，请勿放行", "Nobody to call at this house: do not admit"),
     "access.walkin.approve_open": ("业主已同意，放行并开门", "Host agreed: approve and open"),
@@ -90,8 +93,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "access.walkin.reject": ("业主拒绝", "Host refused"),
     "access.walkin.approved": ("通行证 #{id} 已确认", "Pass #{id} approved"),
     "access.walkin.rejected": ("通行证 #{id} 已拒绝", "Pass #{id} refused"),
-    "access.walkin.open_reason": ("访客登记 #{id}：业主电话确认后放行",
-                                  "Walk-in #{id}: admitted after the host's call"),
+    "access.walkin.open_reason": (
+        "访客登记 #{id}：业主电话确认后放行",
+        "Walk-in #{id}: admitted after the host's call",
+    ),
     # passes
     "access.passes.today": ("今日访客通行证", "Today's visitor passes"),
     "access.passes.none": ("今日暂无访客", "No visitors today"),
@@ -113,8 +118,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "access.h5.title": ("门禁与访客", "Doors & visitors"),
     "access.h5.back": ("返回我的家", "Back to my home"),
     "access.h5.my_qr": ("我的通行码", "My entry code"),
-    "access.h5.qr_note": ("每 30 秒自动刷新，截图无效；请勿转发。",
-                          "Refreshes every 30 s; a screenshot stops working. Do not share it."),
+    "access.h5.qr_note": (
+        "每 30 秒自动刷新，截图无效；请勿转发。",
+        "Refreshes every 30 s; a screenshot stops working. Do not share it.",
+    ),
     "access.h5.qr_expires": ("有效至 {at}", "Valid until {at}"),
     "access.h5.qr_unavailable": ("仅在住住户可使用通行码", "Only current residents have an entry code"),
     "access.h5.credentials": ("我的凭证", "My credentials"),

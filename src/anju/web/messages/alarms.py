@@ -45,8 +45,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "alarms.false_reason": ("误报原因（必填）", "Why it is a false alarm (required)"),
     "alarms.review": ("人工复核", "Review"),
     "alarms.review_reason": ("复核意见（必填）", "Review note (required)"),
-    "alarms.review_note": ("此告警由系统自动识别且涉及个人，处理前须经人工复核（R-A4）。",
-                           "Raised by automation about a person: a human must review it before any action (R-A4)."),
+    "alarms.review_note": (
+        "此告警由系统自动识别且涉及个人，处理前须经人工复核（R-A4）。",
+        "Raised by automation about a person: a human must review it before any action (R-A4).",
+    ),
     "alarms.review_confirm": ("确认有效", "Confirm"),
     "alarms.done": ("已完成：{action}", "Done: {action}"),
     "alarms.closed_note": ("告警已关闭，只可查看记录。", "This alarm is closed; its record can only be read."),
@@ -56,7 +58,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "alarms.plan.alarm": ("告警", "Alarm"),
     "alarms.plan.offline": ("离线", "Offline"),
     "alarms.plan.unknown": ("未上报", "Not reported"),
-    "alarms.not_found": ("告警不存在，或不在您的管辖范围内。", "This alarm does not exist or is outside your compounds."),
+    "alarms.not_found": (
+        "告警不存在，或不在您的管辖范围内。",
+        "This alarm does not exist or is outside your compounds.",
+    ),
     # states, severities, actions
     "alarms.state.open": ("未关闭", "Open"),
     "alarms.state.all": ("全部", "All"),

@@ -6,8 +6,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # resident H5: bills
     "fees.h5.title": ("物业缴费", "Bills"),
     "fees.h5.owed": ("待缴合计", "Total due"),
-    "fees.h5.channels": ("可在线支付，也可到物业服务中心柜台现金/刷卡缴费，工作人员可协助老年人办理。",
-                         "Pay online, or in cash or by card at the service counter; staff help elderly residents."),
+    "fees.h5.channels": (
+        "可在线支付，也可到物业服务中心柜台现金/刷卡缴费，工作人员可协助老年人办理。",
+        "Pay online, or in cash or by card at the service counter; staff help elderly residents.",
+    ),
     "fees.h5.my_bills": ("我的账单", "My bills"),
     "fees.h5.pay": ("在线支付", "Pay"),
     "fees.h5.paid_ok": ("支付成功，账单已缴清。", "Payment received; the bill is paid."),
@@ -31,8 +33,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # the simulated provider
     "fees.sim.title": ("安居支付（模拟）", "Anju Pay (simulated)"),
     "fees.sim.brand": ("安居支付 · 模拟收银台", "Anju Pay · simulated checkout"),
-    "fees.sim.note": ("演示用支付通道：确认后由模拟支付机构发送签名回调。",
-                      "A demo channel: confirming makes the simulated provider send a signed callback."),
+    "fees.sim.note": (
+        "演示用支付通道：确认后由模拟支付机构发送签名回调。",
+        "A demo channel: confirming makes the simulated provider send a signed callback.",
+    ),
     "fees.sim.payee": ("收款方", "Payee"),
     "fees.sim.house": ("房屋", "House"),
     "fees.sim.order": ("订单号", "Order"),
@@ -50,9 +54,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "fees.receipt.print": ("打印", "Print"),
     # common-income ledger
     "fees.ledger.title": ("公共收益台账", "Common-income ledger"),
-    "fees.ledger.note": ("利用共有部分产生的收入（广告、共有道路停车等）扣除有据可查的成本后归全体业主所有。",
-                         ("Income from common parts (ads, parking on common roads) belongs to all owners, net of "
-                         "documented costs.")),
+    "fees.ledger.note": (
+        "利用共有部分产生的收入（广告、共有道路停车等）扣除有据可查的成本后归全体业主所有。",
+        ("Income from common parts (ads, parking on common roads) belongs to all owners, net of documented costs."),
+    ),
     "fees.ledger.gross": ("收入", "Gross"),
     "fees.ledger.cost": ("成本", "Cost"),
     "fees.ledger.net": ("净收益", "Net"),
@@ -67,9 +72,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "fees.income.other": ("其他", "Other"),
     # staff console
     "fees.console.title": ("物业费", "Fees"),
-    "fees.console.intro": ("账单、收款与欠费汇总。欠费只以汇总形式公示；不存在任何因欠费停水、停电、停暖、停气的功能。",
-                           ("Bills, payments and arrears. Arrears are published as aggregates only; nothing here can "
-                           "cut water, power, heat or gas.")),
+    "fees.console.intro": (
+        "账单、收款与欠费汇总。欠费只以汇总形式公示；不存在任何因欠费停水、停电、停暖、停气的功能。",
+        (
+            "Bills, payments and arrears. Arrears are published as aggregates only; nothing here can "
+            "cut water, power, heat or gas."
+        ),
+    ),
     "fees.console.bills": ("{p} 账单数", "Bills in {p}"),
     "fees.console.billed": ("应收", "Billed"),
     "fees.console.collected": ("实收", "Collected"),
@@ -88,9 +97,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "fees.console.refund": ("退款", "Refund"),
     "fees.console.reason": ("原因", "Reason"),
     "fees.console.arrears_by_building": ("欠费汇总（按楼栋）", "Arrears by building"),
-    "fees.console.aggregate_note": ("仅汇总数据；未经本人另行同意，不公布欠费人姓名或房号。",
-                                    ("Aggregates only; names or house numbers are never published without separate "
-                                    "consent.")),
+    "fees.console.aggregate_note": (
+        "仅汇总数据；未经本人另行同意，不公布欠费人姓名或房号。",
+        ("Aggregates only; names or house numbers are never published without separate consent."),
+    ),
     "fees.console.disclose": ("发布收缴情况公示（汇总）", "Publish the aggregate disclosure"),
     "fees.console.reminders": ("缴费提醒", "Reminders"),
     "fees.console.deadline": ("缴费期限", "Deadline"),
@@ -115,7 +125,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "notices.h5.read_at": ("已读于", "Read"),
     "notices.h5.empty": ("暂无通知", "No notices"),
     "notices.h5.prefs": ("接收偏好", "Preferences"),
-    "notices.h5.prefs_note": ("紧急广播和缴费提醒始终送达，无法屏蔽。", "Emergency broadcasts and fee reminders are always delivered."),
+    "notices.h5.prefs_note": (
+        "紧急广播和缴费提醒始终送达，无法屏蔽。",
+        "Emergency broadcasts and fee reminders are always delivered.",
+    ),
     "notices.h5.save": ("保存", "Save"),
     "notices.mute.all": ("屏蔽所有可屏蔽通知", "Mute everything that can be muted"),
     "notices.mute.general": ("屏蔽一般通知", "Mute general notices"),
@@ -149,9 +162,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "notices.survey.texts": ("条文字意见", "text answers"),
     # notices: console
     "notices.console.title": ("通知公告", "Notices"),
-    "notices.console.intro": ("按小区、楼栋、单元和身份发布通知，查看已读回执；问卷结果按楼栋汇总。",
-                              ("Publish to the compound, a building or a unit, by role; see read receipts; survey "
-                              "results by building.")),
+    "notices.console.intro": (
+        "按小区、楼栋、单元和身份发布通知，查看已读回执；问卷结果按楼栋汇总。",
+        ("Publish to the compound, a building or a unit, by role; see read receipts; survey results by building."),
+    ),
     "notices.console.publish": ("发布通知", "Publish a notice"),
     "notices.console.kind": ("类型", "Kind"),
     "notices.console.title_field": ("标题", "Title"),
@@ -163,9 +177,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "notices.console.outage_kind": ("停运类型", "Outage kind"),
     "notices.console.from": ("开始", "From"),
     "notices.console.to": ("结束", "To"),
-    "notices.console.emergency_note": ("紧急广播忽略住户的屏蔽设置，送达范围内每一位住户并进入其账号消息中心。",
-                                       ("Emergency broadcasts ignore mutes and reach every resident in the target, "
-                                       "also in their account inbox.")),
+    "notices.console.emergency_note": (
+        "紧急广播忽略住户的屏蔽设置，送达范围内每一位住户并进入其账号消息中心。",
+        ("Emergency broadcasts ignore mutes and reach every resident in the target, also in their account inbox."),
+    ),
     "notices.console.publish_button": ("发布", "Publish"),
     "notices.console.new_survey": ("新建问卷", "New survey"),
     "notices.console.unit": ("答卷单位", "One answer per"),
@@ -177,9 +192,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "notices.console.buildings": ("栋", "buildings"),
     "notices.done.published": ("已发布，送达人数", "Published, delivered to"),
     "notices.done.survey": ("问卷已创建", "Survey created"),
-    "notices.console.questions_placeholder": ("rating: 总体满意度\nsingle: 报修是否及时 | 及时 | 一般 | 不及时\ntext: 意见与建议",
-                                              "rating: Overall satisfaction\nsingle: Were repairs on time | Yes | Partly | No\n"
-                                              "text: Comments and suggestions"),
+    "notices.console.questions_placeholder": (
+        "rating: 总体满意度\nsingle: 报修是否及时 | 及时 | 一般 | 不及时\ntext: 意见与建议",
+        "rating: Overall satisfaction\nsingle: Were repairs on time | Yes | Partly | No\n"
+        "text: Comments and suggestions",
+    ),
     "fees.ledger.repair_fund": ("已转入维修资金", "Moved to the repair fund"),
     "fees.ledger.balance": ("结余", "Balance"),
 }

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 MESSAGES: dict[str, tuple[str, str]] = {
-    "gov.intro": (("依《民法典》第二百七十八条：参与表决的专有部分面积和人数均须达到总数的三分之二以上；"
-                  "一般事项须经参与表决者面积和人数“双过半”同意，筹集维修资金、改建重建、改变共有部分用途等须"
-                  "四分之三以上同意。"),
-                  ("Civil Code art. 278: at least 2/3 of the total exclusive area and of all owners must take part; "
-                  "ordinary matters need more than half of the participating area and owners, repair-fund raising, "
-                  "rebuilding and changing the use of common parts need at least 3/4.")),
+    "gov.intro": (
+        (
+            "依《民法典》第二百七十八条：参与表决的专有部分面积和人数均须达到总数的三分之二以上；"
+            "一般事项须经参与表决者面积和人数“双过半”同意，筹集维修资金、改建重建、改变共有部分用途等须"
+            "四分之三以上同意。"
+        ),
+        (
+            "Civil Code art. 278: at least 2/3 of the total exclusive area and of all owners must take part; "
+            "ordinary matters need more than half of the participating area and owners, repair-fund raising, "
+            "rebuilding and changing the use of common parts need at least 3/4."
+        ),
+    ),
     "gov.list": ("表决列表", "Votes"),
     "gov.none": ("暂无表决", "No votes yet"),
     "gov.new": ("发起表决", "Set up a vote"),
@@ -22,8 +28,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "gov.window": ("投票期", "Voting window"),
     "gov.items": ("议题", "Agenda items"),
     "gov.item_placeholder": ("议题内容", "Agenda item"),
-    "gov.notice_hint": ("议题须在投票开始前至少 15 日公布；公布后议题不可修改。",
-                        "The agenda must be published at least 15 days before voting opens and cannot change after."),
+    "gov.notice_hint": (
+        "议题须在投票开始前至少 15 日公布；公布后议题不可修改。",
+        "The agenda must be published at least 15 days before voting opens and cannot change after.",
+    ),
     "gov.create": ("保存草稿", "Save draft"),
     "gov.state": ("状态", "State"),
     "gov.participation": ("参与情况", "Participation"),
@@ -42,7 +50,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "gov.deem_clause": ("议事规则相关条款原文", "The clause of the rules of procedure"),
     "gov.deem_on": ("启用", "Enabled"),
     "gov.deem_save": ("保存", "Save"),
-    "gov.deem_status_on": ("已启用：未投票计入多数，计票时单独列示", "On: unreturned ballots join the majority, shown apart"),
+    "gov.deem_status_on": (
+        "已启用：未投票计入多数，计票时单独列示",
+        "On: unreturned ballots join the majority, shown apart",
+    ),
     "gov.deem_status_off": ("未启用（默认）", "Off (default)"),
     "gov.publish": ("公布议题并锁定业主名册", "Publish agenda and snapshot the electorate"),
     "gov.open": ("开始投票", "Open voting"),
@@ -72,7 +83,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "gov.due": ("公示期限", "Publish by"),
     "gov.overdue": ("公示已逾期（须在截止后 3 日内公示）", "Overdue: results must be published within 3 days"),
     "gov.verify": ("防篡改校验", "Tamper check"),
-    "gov.verify_ok": ("选票链、事件链、业主名册与计票均校验一致", "Ballot chain, event chain, electorate and tally verified"),
+    "gov.verify_ok": (
+        "选票链、事件链、业主名册与计票均校验一致",
+        "Ballot chain, event chain, electorate and tally verified",
+    ),
     "gov.verify_bad": ("发现异常：", "Problems found: "),
     "gov.tampered_ballots": ("被篡改的选票行", "Tampered ballot rows"),
     "gov.ballots": ("选票", "Ballots"),
@@ -129,10 +143,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "gov.h5.check_pending": ("投票截止后计入计票", "Will be counted when voting closes"),
     "gov.h5.check_missing": ("未找到该凭证对应的选票", "No ballot has this receipt"),
     "gov.h5.check_broken": ("警告：该选票记录与凭证不符", "Warning: the stored ballot does not match"),
-    "gov.h5.no_house": ("您没有本次表决的投票资格（非业主或没有登记的业主委托）",
-                        "You have no vote here (not an owner and no recorded proxy)"),
-    "gov.h5.paper_hint": ("不便网上投票？可申请纸质选票，由业委会或物业送达并代为录入。",
-                          "Prefer paper? Ask for a paper ballot; it is delivered and entered for you."),
+    "gov.h5.no_house": (
+        "您没有本次表决的投票资格（非业主或没有登记的业主委托）",
+        "You have no vote here (not an owner and no recorded proxy)",
+    ),
+    "gov.h5.paper_hint": (
+        "不便网上投票？可申请纸质选票，由业委会或物业送达并代为录入。",
+        "Prefer paper? Ask for a paper ballot; it is delivered and entered for you.",
+    ),
     "gov.h5.paper_request": ("申请纸质选票", "Ask for a paper ballot"),
     "gov.h5.paper_requested": ("已申请纸质选票，请留意送达", "Paper ballot requested; it will be delivered"),
     "gov.h5.back": ("返回", "Back"),

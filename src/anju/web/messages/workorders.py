@@ -165,8 +165,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "wo.fac.within": ("{n} 天内到期及逾期", "Due within {n} days, and overdue"),
     # R-S4 signatures
     "wo.fac.unsigned": ("待审核签字的防火检查", "Fire checks awaiting the supervisor's signature"),
-    "wo.fac.unsigned_hint": ("检查人已签字；消防安全管理人审核签字后，本月防火检查才算完成。",
-                             "Signed by the inspector; the check is complete only once the manager countersigns."),
+    "wo.fac.unsigned_hint": (
+        "检查人已签字；消防安全管理人审核签字后，本月防火检查才算完成。",
+        "Signed by the inspector; the check is complete only once the manager countersigns.",
+    ),
     "wo.fac.inspector": ("检查人", "Inspector"),
     "wo.fac.checked_at": ("检查时间", "Checked at"),
     "wo.fac.failed": ("不合格项", "Failed items"),
@@ -175,8 +177,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # R-S7 fire control room roster
     "wo.fd.title": ("消防控制室值班", "Fire control room roster"),
     "wo.fd.link": ("值班排班与缺口", "Roster and gaps"),
-    "wo.fd.rule": ("消防控制室 24 小时值班，每班不少于 {n} 人；未来 7 天的缺口会自动告警。",
-                   "The fire control room is staffed 24 h, at least {n} per shift; gaps in the next 7 days raise an alarm."),
+    "wo.fd.rule": (
+        "消防控制室 24 小时值班，每班不少于 {n} 人；未来 7 天的缺口会自动告警。",
+        "The fire control room is staffed 24 h, at least {n} per shift; gaps in the next 7 days raise an alarm.",
+    ),
     "wo.fd.gaps": ("已告警的值班缺口", "Flagged gaps"),
     "wo.fd.preview": ("未来 7 天排班缺口", "Gaps in the next 7 days"),
     "wo.fd.gap.uncovered": ("无人值班", "Nobody on duty"),
@@ -192,13 +196,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "wo.fd.shift": ("{a}:00–{b}:00 值班人员（逗号分隔）", "{a}:00–{b}:00 staff (comma-separated)"),
     "wo.fd.save": ("保存排班", "Save roster"),
     "wo.fd.bad_day": ("请选择有效日期", "Pick a valid day"),
-    "wo.fd.saved_gaps": ("已保存；该日仍有 {n} 个缺口，将告警", "Saved; {n} gap(s) remain that day and will raise an alarm"),
+    "wo.fd.saved_gaps": (
+        "已保存；该日仍有 {n} 个缺口，将告警",
+        "Saved; {n} gap(s) remain that day and will raise an alarm",
+    ),
     # SLA settings page
     "wo.sla.title": ("时限设置", "Deadline settings"),
     "wo.sla.link": ("时限设置", "Deadlines"),
     "wo.sla.presets": ("物业服务等级 {g} 级默认时限", "Defaults of service grade {g}"),
     "wo.sla.own": ("本小区自定义时限（优先于默认）", "This compound's own deadlines (override the defaults)"),
-    "wo.sla.complaint": ("投诉 {n} 天内答复（可按类别 complaint 覆盖）", "Complaints answered within {n} days (override with category complaint)"),
+    "wo.sla.complaint": (
+        "投诉 {n} 天内答复（可按类别 complaint 覆盖）",
+        "Complaints answered within {n} days (override with category complaint)",
+    ),
     "wo.sla.category": ("类别（* 为全部）", "Category (* for any)"),
     "wo.sla.priority": ("优先级（* 为全部）", "Priority (* for any)"),
     "wo.sla.response": ("到场时限（分钟，可空）", "Arrival (minutes, optional)"),
@@ -207,19 +217,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "wo.sla.cal.24x7": ("全天候", "24/7"),
     "wo.sla.cal.business": ("工作时间", "Business hours"),
     "wo.sla.save": ("保存", "Save"),
-    "wo.sla.bad": ("时限须为 1 分钟以上的整数，类别与优先级须有效", "Deadlines are whole minutes ≥ 1; pick a valid category and priority"),
+    "wo.sla.bad": (
+        "时限须为 1 分钟以上的整数，类别与优先级须有效",
+        "Deadlines are whole minutes ≥ 1; pick a valid category and priority",
+    ),
     "wo.sla.any": ("全部", "Any"),
     "wo.cat.complaint": ("投诉", "Complaint"),
     # patrol route and equipment forms
     "wo.patrol.new_route": ("新建巡更路线", "New patrol route"),
     "wo.patrol.route_name": ("路线名称", "Route name"),
-    "wo.patrol.points_help": ("巡更点，每行一个；行首加 * 为重点部位", "Checkpoints, one per line; start a line with * for a key point"),
+    "wo.patrol.points_help": (
+        "巡更点，每行一个；行首加 * 为重点部位",
+        "Checkpoints, one per line; start a line with * for a key point",
+    ),
     "wo.patrol.max_interval": ("重点部位最长打卡间隔（分钟）", "Longest gap at key points (minutes)"),
     "wo.patrol.window_start": ("每日巡更开始（HH:MM，可空）", "Daily round starts (HH:MM, optional)"),
     "wo.patrol.window_minutes": ("巡更时长（分钟）", "Round length (minutes)"),
     "wo.patrol.create": ("创建路线", "Create route"),
-    "wo.patrol.bad_route": ("请填写路线名称和至少一个巡更点；时间格式为 HH:MM，间隔 5–1440 分钟",
-                            "Give a name and at least one checkpoint; times as HH:MM, gaps 5–1440 minutes"),
+    "wo.patrol.bad_route": (
+        "请填写路线名称和至少一个巡更点；时间格式为 HH:MM，间隔 5–1440 分钟",
+        "Give a name and at least one checkpoint; times as HH:MM, gaps 5–1440 minutes",
+    ),
     "wo.fac.new": ("登记设备", "Register equipment"),
     "wo.fac.kind": ("类型", "Kind"),
     "wo.fac.kind.lift": ("电梯", "Lift"),
@@ -239,8 +257,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "wo.fac.crowded": ("人员密集或地下场所（半月检查）", "Crowded or basement location (half-monthly checks)"),
     "wo.fac.cert": ("电梯检验合格证有效期至", "Lift certificate expires on"),
     "wo.fac.add": ("登记", "Register"),
-    "wo.fac.bad_equipment": ("请检查设备类型、名称和日期；灭火器须填写类型和生产日期",
-                             "Check kind, name and dates; an extinguisher needs its type and manufacture date"),
+    "wo.fac.bad_equipment": (
+        "请检查设备类型、名称和日期；灭火器须填写类型和生产日期",
+        "Check kind, name and dates; an extinguisher needs its type and manufacture date",
+    ),
     "wo.patrol.points_placeholder": ("东门岗\n*配电房\n地下车库入口", "East gate\n*Power room\nGarage entrance"),
     "wo.fd.staff_sep": ("、", ", "),
 }
