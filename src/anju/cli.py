@@ -45,6 +45,55 @@ def db_upgrade(database_url: DbOpt = None, revision: str = "head") -> None:
     console.print(f"[green]database at {revision}[/green]")
 
 
+@app.command("init")
+def init(
+    database_url: DbOpt = None,
+    organisation: Annotated[str, typer.Option(help="the operating property company")] = "物业服务有限公司",
+    admin: Annotated[str, typer.Option(help="user name of the first platform admin")] = "admin",
+    password: Annotated[
+        str | None,
+        typer.Option(
+            envvar="ANJU_INIT_ADMIN_PASSWORD",
+            help="the admin's password (asked for when not given; for scripted installs set the variable)",
+            show_default=False,
+        ),
+    ] = None,
+    url: Annotated[str, typer.Option(help="where the console will be served")] = "http://127.0.0.1:8000",
+) -> None:
+    """First run on an empty database: migrate, create the company and its first admin (idempotent)."""
+    _setup(database_url)
+    from anju.accounts.first_run import WeakPassword, init_platform
+    from anju.core.db import transaction
+    from anju.core.migrate import post_upgrade, upgrade
+
+    upgrade()
+    post_upgrade()
+    with transaction() as session:
+        from sqlalchemy import select
+
+        from anju.accounts.models import User
+        from anju.core.rbac import Role
+
+        initialised = session.scalars(select(User.id).where(User.role == Role.platform_admin).limit(1)).first()
+    if initialised is None and password is None:
+        password = typer.prompt(f"password for {admin}", hide_input=True, confirmation_prompt=True)
+    try:
+        with transaction() as session:
+            result = init_platform(session, organisation=organisation, username=admin, password=password or "")
+    except WeakPassword as e:
+        console.print(f"[red]{e}[/red]")
+        raise typer.Exit(2) from None
+    if result.created:
+        console.print(
+            f"[green]initialised[/green]: {result.organisation}, platform admin [bold]{result.username}[/bold]"
+        )
+    else:
+        console.print(
+            f"[yellow]already initialised[/yellow] (platform admin [bold]{result.username}[/bold]); nothing changed"
+        )
+    console.print(f"Start [bold]anju serve[/bold] and sign in at [bold]{url}/login[/bold] as {result.username}.")
+
+
 def _progress() -> Progress:
     return Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
