@@ -146,13 +146,18 @@ _COMMON_ERRORS = {
 
 def create_app(*, with_worker: bool = False) -> FastAPI:
     from anju.api import api_router
+    from anju.startup import register_all
     from anju.web.routes import mount_web
+
+    register_all()
 
     app = FastAPI(
         title="Anju 安居 API",
         version=__version__,
         description="Smart residential community platform. Errors share one shape: "
         "`{error: {code, message: {zh, en}, fields}}`.",
+        docs_url=None,  # served offline by anju.web.api_docs
+        redoc_url=None,
     )
     app.add_middleware(RequestGuard)
 
@@ -197,6 +202,9 @@ def create_app(*, with_worker: bool = False) -> FastAPI:
 
     app.include_router(api_router)
     mount_web(app)
+    from anju.web.api_docs import mount_api_docs
+
+    mount_api_docs(app, title=app.title)
     _document_common_errors(app)
 
     if with_worker:

@@ -12,11 +12,11 @@ from anju.core.auth import requires
 from anju.core.deps import ReadSession
 from anju.core.events import OutboxEvent
 from anju.core.jobs import JobRun, ScheduledJob
-from anju.core.rbac import Perm
+from anju.core.rbac import KernelPerm
 
 router = APIRouter(tags=["system"])
 public_router = APIRouter(tags=["system"])
-SystemReader = requires(Perm.system_read)
+SystemReader = requires(KernelPerm.system_read)
 
 
 @public_router.get("/health", operation_id="system-health")

@@ -11,12 +11,13 @@ from fastapi import Depends, Header
 
 from anju.access.exceptions import DeviceNotTerminal
 from anju.access.models import Terminal
+from anju.access.permissions import AccessPerm
 from anju.access.repository import AccessQuery
+from anju.accounts.permissions import AccountsPerm
 from anju.accounts.service import account_service
 from anju.core.auth import CurrentPrincipal, Principal, requires
 from anju.core.deps import WriteSession
 from anju.core.errors import Forbidden, Unauthenticated
-from anju.core.rbac import Perm
 
 # argon2 costs tens of milliseconds; a gate decision must answer in a few. A verified
 # (key, secret digest) is remembered briefly; the credential row is still read on every
@@ -52,13 +53,13 @@ def current_terminal(
 
 
 CurrentTerminal = Annotated[Terminal, Depends(current_terminal)]
-AccessReader = requires(Perm.access_read)
-AccessManager = requires(Perm.access_manage)
-VisitorDesk = requires(Perm.visitors_manage)
+AccessReader = requires(AccessPerm.read)
+AccessManager = requires(AccessPerm.manage)
+VisitorDesk = requires(AccessPerm.visitors_manage)
 
 
 def _self_or_staff(who: CurrentPrincipal) -> Principal:
-    if not (who.can(Perm.self_service) or who.can(Perm.access_read)):
+    if not (who.can(AccountsPerm.self_service) or who.can(AccessPerm.read)):
         raise Forbidden("not for this role", zh="该角色无权使用门禁功能")
     return who
 

@@ -14,6 +14,7 @@ from anju.access.config import access_settings
 from anju.access.enums import CredentialKind, CredentialStatus
 from anju.access.exceptions import CardInUse, ConsentMissing, GuardianConsentRequired, PinInUse
 from anju.access.models import AccessCredential, AccessGrant, BlacklistEntry, FaceFiling
+from anju.access.permissions import AccessPerm
 from anju.access.repository import AccessQuery
 from anju.access.schemas import BlacklistCreate, CardIssue, FaceConsentCreate, GrantCreate, PinSet
 from anju.access.signing import resident_body, sign
@@ -25,7 +26,6 @@ from anju.core.config import get_settings
 from anju.core.crypto import blind_index, encrypt
 from anju.core.db import utcnow
 from anju.core.errors import Conflict, Forbidden, Invalid, NotFound
-from anju.core.rbac import Perm
 from anju.privacy.models import Consent
 from anju.registry.enums import PersonStatus
 from anju.registry.models import Compound, Person
@@ -77,8 +77,8 @@ class CredentialService:
         if who.is_staff:
             if not who.in_scope(p.compound_id):
                 raise NotFound(f"person {person_id} not found", zh="未找到该人员")
-            if manage and not who.can(Perm.access_manage):
-                who.require(Perm.access_manage)
+            if manage and not who.can(AccessPerm.manage):
+                who.require(AccessPerm.manage)
             return p
         if who.person_id == person_id or person_id in AccessQuery(session).household_members(set(who.house_ids)):
             return p
@@ -86,7 +86,7 @@ class CredentialService:
 
     # --- cards and PINs -----------------------------------------------------------------
     def issue_card(self, session: Session, *, who: Principal, data: CardIssue) -> AccessCredential:
-        who.require(Perm.access_manage)
+        who.require(AccessPerm.manage)
         if not who.in_scope(data.compound_id):
             raise NotFound("compound not found", zh="未找到该小区")
         if (data.person_id is None) == (data.user_id is None):
@@ -180,7 +180,7 @@ class CredentialService:
             raise NotFound("credential not found", zh="未找到该凭证")
         if c.person_id is not None:
             self.person_for(session, who=who, person_id=c.person_id)
-        elif not (who.can(Perm.access_manage) and who.in_scope(c.compound_id)):
+        elif not (who.can(AccessPerm.manage) and who.in_scope(c.compound_id)):
             raise NotFound("credential not found", zh="未找到该凭证")
         if c.kind == CredentialKind.face:
             raise Conflict("withdraw face consent to remove face data", zh="删除人脸请撤回人脸同意")
@@ -368,7 +368,7 @@ class CredentialService:
 
     # --- blacklist and grants -------------------------------------------------------------------
     def add_blacklist(self, session: Session, *, who: Principal, data: BlacklistCreate) -> BlacklistEntry:
-        who.require(Perm.access_manage)
+        who.require(AccessPerm.manage)
         if not who.in_scope(data.compound_id):
             raise NotFound("compound not found", zh="未找到该小区")
         if data.person_id is None and not data.card_number:
@@ -405,7 +405,7 @@ class CredentialService:
         return e
 
     def add_grant(self, session: Session, *, who: Principal, data: GrantCreate) -> AccessGrant:
-        who.require(Perm.access_manage)
+        who.require(AccessPerm.manage)
         if not who.in_scope(data.compound_id):
             raise NotFound("compound not found", zh="未找到该小区")
         if (data.user_id is None) == (data.person_id is None):

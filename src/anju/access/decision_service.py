@@ -21,6 +21,7 @@ from anju.access.config import access_settings
 from anju.access.credential_service import card_bidx, pin_digest
 from anju.access.enums import GATE_KINDS, CredentialKind, CredentialStatus, Decision, Method, PassStatus
 from anju.access.models import AccessCredential, AccessLog, AccessPoint, Terminal, VisitorPass
+from anju.access.permissions import AccessPerm
 from anju.access.policy import holder_may_pass, pass_may_pass
 from anju.access.repository import AccessQuery
 from anju.access.schemas import DecisionRead, DecisionRequest, OfflineBatch, ReplayResult
@@ -29,7 +30,6 @@ from anju.access.sync_service import terminal_sync_service
 from anju.core import events
 from anju.core.auth import Principal
 from anju.core.errors import Forbidden, NotFound
-from anju.core.rbac import Perm
 from anju.vision.face import FaceImageRejected, find_faces
 from anju.vision.index import DIM
 from anju.vision.service import face_template_service
@@ -466,7 +466,7 @@ class DecisionService:
         if who.is_staff:
             if not who.in_scope(ap.compound_id):
                 raise NotFound("access point not found", zh="未找到该门禁点")
-            who.require(Perm.access_remote_open)
+            who.require(AccessPerm.remote_open)
         else:
             if who.person_id is None or ap.compound_id not in self._resident_compounds(session, who):
                 raise NotFound("access point not found", zh="未找到该门禁点")

@@ -11,6 +11,7 @@ from anju.access import events as access_events
 from anju.access.enums import NO_FACE_LOCATIONS, AccessPointKind
 from anju.access.exceptions import FaceNotAllowedHere, PiaMissing, SignageMissing
 from anju.access.models import AccessPoint, FacePia, Terminal, TerminalAccessPoint
+from anju.access.permissions import AccessPerm
 from anju.access.repository import AccessQuery, readable_points
 from anju.access.schemas import AccessPointCreate, AccessPointUpdate, PiaCreate, TerminalCreate
 from anju.access.sync_service import terminal_sync_service
@@ -20,7 +21,6 @@ from anju.core.audit import record_change
 from anju.core.auth import Principal
 from anju.core.db import utcnow
 from anju.core.errors import Invalid, NotFound
-from anju.core.rbac import Perm
 from anju.registry.models import Building, Unit
 from anju.vision.face import MODEL_NAME
 
@@ -59,7 +59,7 @@ class AccessPointService:
                 raise PiaMissing()
 
     def create(self, session: Session, *, who: Principal, data: AccessPointCreate) -> AccessPoint:
-        who.require(Perm.access_manage)
+        who.require(AccessPerm.manage)
         if not who.in_scope(data.compound_id):
             raise NotFound("compound not found", zh="未找到该小区")
         if data.unit_id is not None:
@@ -94,7 +94,7 @@ class AccessPointService:
         return ap
 
     def update(self, session: Session, *, who: Principal, ap: AccessPoint, data: AccessPointUpdate) -> AccessPoint:
-        who.require(Perm.access_manage)
+        who.require(AccessPerm.manage)
         before = _snapshot(ap)
         for name in data.model_fields_set:
             value = getattr(data, name)
@@ -120,7 +120,7 @@ class AccessPointService:
 
     # --- PIA (R-F7) -----------------------------------------------------------------------
     def add_pia(self, session: Session, *, who: Principal, data: PiaCreate) -> FacePia:
-        who.require(Perm.access_manage)
+        who.require(AccessPerm.manage)
         if not who.in_scope(data.compound_id):
             raise NotFound("compound not found", zh="未找到该小区")
         pia = FacePia(
@@ -161,7 +161,7 @@ class AccessPointService:
         return opened
 
     def reset_fail_open(self, session: Session, *, who: Principal, compound_id: int) -> list[AccessPoint]:
-        who.require(Perm.access_manage)
+        who.require(AccessPerm.manage)
         if not who.in_scope(compound_id):
             raise NotFound("compound not found", zh="未找到该小区")
         points = [ap for ap in AccessQuery(session).evacuation_points(compound_id) if ap.fail_open_since]
@@ -185,7 +185,7 @@ class AccessPointService:
 class TerminalService:
     def create(self, session: Session, *, who: Principal, data: TerminalCreate) -> tuple[Terminal, str]:
         """Register a terminal with its own device credential; the secret is returned once."""
-        who.require(Perm.access_manage)
+        who.require(AccessPerm.manage)
         if not who.in_scope(data.compound_id):
             raise NotFound("compound not found", zh="未找到该小区")
         points = [access_point_service.get(session, who=who, access_point_id=i) for i in data.access_point_ids]
@@ -222,7 +222,7 @@ class TerminalService:
         return t, secret
 
     def set_points(self, session: Session, *, who: Principal, terminal: Terminal, access_point_ids: list[int]) -> None:
-        who.require(Perm.access_manage)
+        who.require(AccessPerm.manage)
         points = [access_point_service.get(session, who=who, access_point_id=i) for i in access_point_ids]
         session.execute(delete(TerminalAccessPoint).where(TerminalAccessPoint.terminal_id == terminal.id))
         for ap in points:

@@ -12,6 +12,7 @@ from anju.access.config import access_settings
 from anju.access.enums import PassKind, PassStatus
 from anju.access.exceptions import PassNotUsable
 from anju.access.models import AccessLog, VisitorPass
+from anju.access.permissions import AccessPerm
 from anju.access.repository import AccessQuery, readable_passes
 from anju.access.schemas import VisitorPassCreate, WalkInCreate
 from anju.access.signing import new_nonce, sign, visitor_body
@@ -20,7 +21,6 @@ from anju.core.auth import Principal
 from anju.core.crypto import encrypt, mask_phone
 from anju.core.db import utcnow
 from anju.core.errors import Forbidden, Invalid, NotFound
-from anju.core.rbac import Perm
 from anju.registry.models import House
 
 MAX_PASS_DAYS = 7
@@ -50,7 +50,7 @@ class VisitorPassService:
         if who.is_staff:
             if not who.in_scope(house.compound_id):
                 raise NotFound("house not found", zh="未找到该房屋")
-            who.require(Perm.visitors_manage)
+            who.require(AccessPerm.visitors_manage)
             host_person = None
         else:
             if house.id not in who.house_ids or who.person_id is None:
@@ -91,7 +91,7 @@ class VisitorPassService:
         self, session: Session, *, who: Principal, data: WalkInCreate, now: datetime
     ) -> tuple[VisitorPass, dict[str, Any]]:
         """The guard registers a walk-in visitor; the host is called and must approve."""
-        who.require(Perm.visitors_manage)
+        who.require(AccessPerm.visitors_manage)
         house = session.get(House, data.host_house_id)
         if house is None or not who.in_scope(house.compound_id):
             raise NotFound("house not found", zh="未找到该房屋")
@@ -136,7 +136,7 @@ class VisitorPassService:
         """The host (or a guard on the host's phone answer) approves or rejects a pending pass."""
         vp = self.get(session, who=who, pass_id=pass_id)
         if who.is_staff:
-            who.require(Perm.visitors_manage)
+            who.require(AccessPerm.visitors_manage)
         new = PassStatus.active if approve else PassStatus.rejected
         res = session.execute(
             update(VisitorPass)
@@ -153,7 +153,7 @@ class VisitorPassService:
     def revoke(self, session: Session, *, who: Principal, pass_id: int) -> VisitorPass:
         vp = self.get(session, who=who, pass_id=pass_id)
         if who.is_staff:
-            who.require(Perm.visitors_manage)
+            who.require(AccessPerm.visitors_manage)
         elif vp.host_person_id != who.person_id and vp.host_house_id not in who.house_ids:
             raise Forbidden()
         vp.status = PassStatus.revoked

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Request
 from sqlalchemy import select
 
+from anju.accounts.permissions import AccountsPerm
 from anju.accounts.schemas import (
     DeviceCredentialCreate,
     DeviceCredentialIssued,
@@ -20,7 +21,8 @@ from anju.core.auth import CurrentPrincipal, requires
 from anju.core.db import utcnow
 from anju.core.deps import ReadSession, WriteSession
 from anju.core.errors import ErrorBody, NotFound, RateLimited, Unauthenticated
-from anju.core.rbac import ROLE_PERMS, Perm
+from anju.core.rbac import permissions_of
+from anju.devices.permissions import DevicesPerm
 from anju.privacy.schemas import MyData, PrivacyRequestCreate, PrivacyRequestRead
 from anju.privacy.service import privacy_service
 from anju.registry.endpoints import house_read
@@ -29,8 +31,8 @@ from anju.registry.repository import PersonQuery
 from anju.registry.schemas import Household, HouseholdMember, VehicleRead
 
 router = APIRouter(tags=["accounts"])
-SelfService = requires(Perm.self_service)
-DeviceManager = requires(Perm.devices_manage)
+SelfService = requires(AccountsPerm.self_service)
+DeviceManager = requires(DevicesPerm.manage)
 public_router = APIRouter(tags=["accounts"])
 
 
@@ -74,7 +76,7 @@ def me(who: CurrentPrincipal) -> MeRead:
         compound_ids=sorted(who.compound_ids),
         house_ids=sorted(who.house_ids),
         person_id=who.person_id,
-        permissions=sorted(p.value for p in ROLE_PERMS[who.role]),
+        permissions=sorted(p.value for p in permissions_of(who.role)),
     )
 
 

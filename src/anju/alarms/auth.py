@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from anju.alarms.permissions import AlarmsPerm
+from anju.analytics.permissions import AnalyticsPerm
 from anju.core.auth import requires
-from anju.core.rbac import Perm
 
-AlarmReader = requires(Perm.alarms_read)
-AlarmHandler = requires(Perm.alarms_handle)
-AlarmStats = requires(Perm.analytics_read)
+AlarmReader = requires(AlarmsPerm.read)
+AlarmHandler = requires(AlarmsPerm.handle)
+AlarmStats = requires(AnalyticsPerm.read)

@@ -7,13 +7,13 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from anju.analytics.permissions import AnalyticsPerm
 from anju.analytics.queries import overview
 from anju.core.auth import requires
 from anju.core.deps import ReadSession
-from anju.core.rbac import Perm
 
 router = APIRouter(tags=["analytics"])
-AnalyticsReader = requires(Perm.analytics_read)
+AnalyticsReader = requires(AnalyticsPerm.read)
 
 
 @router.get("/analytics/overview", operation_id="analytics-overview")

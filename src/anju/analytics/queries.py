@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from anju.analytics.permissions import AnalyticsPerm
 from anju.core.auth import Principal
 from anju.core.errors import NotFound
-from anju.core.rbac import Perm
 from anju.registry.models import Building, Compound, House, Occupancy, Person, PersonTag, Vehicle
 
 AGE_BANDS = ((0, 14, "0-14"), (15, 34, "15-34"), (35, 59, "35-59"), (60, 79, "60-79"), (80, 200, "80+"))
@@ -28,7 +28,7 @@ def _age_band(birth: date | None, today: date) -> str:
 
 def overview(session: Session, *, who: Principal, compound_id: int | None, today: date) -> dict[str, Any]:
     """Population structure, households, tags and vehicles for the caller's compounds."""
-    who.require(Perm.analytics_read)
+    who.require(AnalyticsPerm.read)
     if compound_id is not None:
         if not who.in_scope(compound_id):
             raise NotFound(f"compound {compound_id} not found", zh="未找到该小区")

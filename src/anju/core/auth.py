@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from anju.core.deps import ReadSession
 from anju.core.errors import Forbidden, Unauthenticated
-from anju.core.rbac import STAFF_ROLES, Perm, Role, allowed
+from anju.core.rbac import STAFF_ROLES, Permission, Role, allowed
 
 _hasher = PasswordHasher()
 SESSION_COOKIE = "anju_session"
@@ -56,10 +56,10 @@ class Principal:
     def is_staff(self) -> bool:
         return self.role in STAFF_ROLES
 
-    def can(self, perm: Perm) -> bool:
+    def can(self, perm: Permission) -> bool:
         return allowed(self.role, perm)
 
-    def require(self, perm: Perm) -> None:
+    def require(self, perm: Permission) -> None:
         if not self.can(perm):
             raise Forbidden(f"role {self.role.value} may not {perm.value}", zh=f"角色无权限：{perm.value}")
 
@@ -102,7 +102,7 @@ def optional_principal(request: Request, session: ReadSession) -> Principal | No
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-def requires(perm: Perm) -> type[Principal]:
+def requires(perm: Permission) -> type[Principal]:
     """A dependency type: the caller, who must hold `perm` (403 otherwise)."""
 
     def dep(who: CurrentPrincipal) -> Principal:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from anju.core.auth import requires
-from anju.core.rbac import Perm
+from anju.devices.permissions import DevicesPerm
 
-DeviceReader = requires(Perm.devices_read)
-DeviceWriter = requires(Perm.devices_manage)
-DeviceCommander = requires(Perm.devices_command)
+DeviceReader = requires(DevicesPerm.read)
+DeviceWriter = requires(DevicesPerm.manage)
+DeviceCommander = requires(DevicesPerm.command)

@@ -12,13 +12,13 @@ from anju.core.auth import requires
 from anju.core.db import utcnow
 from anju.core.deps import ReadSession, WriteSession
 from anju.core.errors import NotFound
-from anju.core.rbac import Perm
 from anju.core.schemas import InSchema, Schema
 from anju.facilities import fire_duty, service
+from anju.facilities.permissions import FacilitiesPerm
 
 router = APIRouter(prefix="/facilities", tags=["facilities"])
-FacilityReader = requires(Perm.facilities_read)
-FacilityManager = requires(Perm.facilities_manage)
+FacilityReader = requires(FacilitiesPerm.read)
+FacilityManager = requires(FacilitiesPerm.manage)
 
 
 class EquipmentBody(InSchema):

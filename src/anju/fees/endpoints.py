@@ -10,17 +10,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response
 
+from anju.accounts.permissions import AccountsPerm
 from anju.core.auth import CurrentPrincipal, requires
 from anju.core.deps import ReadSession, WriteSession
 from anju.core.errors import Invalid
-from anju.core.rbac import Perm
-from anju.fees.exceptions import BadSignature
+from anju.fees.exceptions import BadSignature, OnlinePaymentOff
 from anju.fees.export import export_workbook
 from anju.fees.models import Bill, FeeItem, Payment, Refund
-from anju.fees.providers import PROVIDERS, SIGNATURE_HEADER
+from anju.fees.permissions import FeesPerm
+from anju.fees.providers import SIGNATURE_HEADER, callback_provider
 from anju.fees.repair_fund import repair_fund_service
 from anju.fees.repository import FeeQuery
 from anju.fees.schemas import (
@@ -50,16 +51,16 @@ from anju.fees.service import fee_service, staff_scope
 
 router = APIRouter(prefix="/fees", tags=["fees"])
 
-FeesReader = requires(Perm.fees_read)
-FeesManager = requires(Perm.fees_manage)
-FeesCollector = requires(Perm.fees_collect)
-SelfService = requires(Perm.self_service)
+FeesReader = requires(FeesPerm.read)
+FeesManager = requires(FeesPerm.manage)
+FeesCollector = requires(FeesPerm.collect)
+SelfService = requires(AccountsPerm.self_service)
 
 
 @router.get("/items", response_model=list[FeeItemRead])
 def list_items(who: FeesReader, session: ReadSession, compound_id: int) -> list[FeeItem]:
     """Fee items of a compound, each with its contract or price-filing reference (R-M5)."""
-    staff_scope(who, compound_id, Perm.fees_read)
+    staff_scope(who, compound_id, FeesPerm.read)
     return FeeQuery(session).items(compound_id, active_only=False)
 
 
@@ -112,9 +113,15 @@ def counter_payment(bill_id: int, body: CounterPaymentBody, who: FeesCollector, 
     return fee_service.counter_payment(session, by=who, bill_id=bill_id, amount=body.amount, channel=body.channel)
 
 
-@router.post("/bills/{bill_id}/online-payments", response_model=IntentRead, status_code=201)
+@router.post(
+    "/bills/{bill_id}/online-payments",
+    response_model=IntentRead,
+    status_code=201,
+    responses={409: OnlinePaymentOff.doc()},
+)
 def open_online(bill_id: int, who: SelfService, session: WriteSession) -> IntentRead:
-    """Open an order with the (simulated) online provider for one of my bills."""
+    """Open an order with the configured online provider for one of my bills (409 when online payment
+    is off: the simulated provider exists in development only)."""
     intent = fee_service.open_online(session, by=who, bill_id=bill_id)
     return IntentRead(
         order_no=intent.order_no,
@@ -122,22 +129,27 @@ def open_online(bill_id: int, who: SelfService, session: WriteSession) -> Intent
         provider=intent.provider,
         amount_fen=intent.amount_fen,
         status=intent.status,
-        checkout_url=PROVIDERS[intent.provider].checkout_url(intent.order_no),
+        checkout_url=callback_provider(intent.provider).checkout_url(intent.order_no),
     )
 
 
+async def _raw_body(request: Request) -> bytes:
+    """The exact bytes the provider signed (read here, so the handler below can be a plain `def`)."""
+    return await request.body()
+
+
 @router.post("/providers/{provider}/callback", responses={401: BadSignature.doc()})
-async def provider_callback(
+def provider_callback(
     provider: str,
-    request: Request,
+    body: Annotated[bytes, Depends(_raw_body)],
     session: WriteSession,
     signature: Annotated[str, Header(alias=SIGNATURE_HEADER, max_length=128)] = "",
 ) -> dict[str, object]:
     """The provider's signed notification; replays of one transaction pay once.
 
     Public on purpose (the provider has no account): the HMAC signature is the authentication.
+    A plain `def`: the database work runs in the thread pool, never on the event loop.
     """
-    body = await request.body()
     if len(body) > 4096:
         raise Invalid("notification too large", zh="通知过大")
     payment = fee_service.handle_callback(session, provider=provider, body=body, signature=signature)

@@ -9,16 +9,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from anju.core.auth import Principal
-from anju.core.rbac import Perm
 from anju.fees.models import Bill, FeeItem, Payment, Refund
 from anju.fees.money import yuan
+from anju.fees.permissions import FeesPerm
 from anju.fees.service import parse_period, staff_scope
 from anju.registry.models import House
 
 
 def export_workbook(session: Session, *, by: Principal, compound_id: int, period: str | None) -> bytes:
     """Sheets 账单 (bills) and 收款 (payments, refunds); amounts in yuan with two decimals."""
-    staff_scope(by, compound_id, Perm.fees_read)
+    staff_scope(by, compound_id, FeesPerm.read)
     if period:
         parse_period(period)
     wb = Workbook()

@@ -17,9 +17,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from anju.core.auth import Principal
-from anju.core.rbac import Perm
 from anju.fees.exceptions import BadQuarter, RepairShareTooSmall
 from anju.fees.models import CommonIncome, IncomePolicy, RepairFundTransfer
+from anju.fees.permissions import FeesPerm
 from anju.fees.service import staff_scope
 
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
@@ -56,7 +56,7 @@ class RepairFundService:
     def set_policy(
         self, session: Session, *, by: Principal, compound_id: int, share_permille: int, rule_ref: str
     ) -> IncomePolicy:
-        staff_scope(by, compound_id, Perm.fees_manage)
+        staff_scope(by, compound_id, FeesPerm.manage)
         if not 500 < share_permille <= 1000:
             raise RepairShareTooSmall(
                 f"share {share_permille}‰ must be above 500‰ and at most 1000‰",
@@ -77,7 +77,7 @@ class RepairFundService:
     ) -> RepairFundTransfer | None:
         """Move the quarter's share once; None where the compound has no policy. The quarter must be over."""
         if by is not None:
-            staff_scope(by, compound_id, Perm.fees_manage)
+            staff_scope(by, compound_id, FeesPerm.manage)
         start, end = quarter_bounds(quarter)
         if end > today:
             raise BadQuarter(f"quarter {quarter} is not over yet", zh="该季度尚未结束")

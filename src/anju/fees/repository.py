@@ -8,18 +8,19 @@ from typing import Any
 from sqlalchemy import Select, false, func, select
 from sqlalchemy.orm import Session
 
+from anju.accounts.permissions import AccountsPerm
 from anju.core.auth import Principal
-from anju.core.rbac import Perm
 from anju.fees.enums import BillStatus, PayerKind
 from anju.fees.models import Bill, CommonIncome, FeeItem, Payment
+from anju.fees.permissions import FeesPerm
 from anju.registry.models import Building, House
 
 
 def readable_bills(who: Principal) -> Select[tuple[Bill]]:
     """Staff with fees.read: their compounds' bills. Residents: their own households' bills."""
-    if who.is_staff and who.can(Perm.fees_read):
+    if who.is_staff and who.can(FeesPerm.read):
         return select(Bill).where(Bill.compound_id.in_(who.compound_ids))
-    if who.can(Perm.self_service) and who.house_ids:
+    if who.can(AccountsPerm.self_service) and who.house_ids:
         return select(Bill).where(Bill.house_id.in_(who.house_ids), Bill.payer_kind == PayerKind.owner.value)
     return select(Bill).where(false())
 

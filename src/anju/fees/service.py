@@ -21,11 +21,13 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from anju.accounts.permissions import AccountsPerm
+from anju.analytics.permissions import AnalyticsPerm
 from anju.core.audit import record_change
 from anju.core.auth import Principal
 from anju.core.db import utcnow
 from anju.core.errors import Forbidden, NotFound
-from anju.core.rbac import Perm
+from anju.core.rbac import Permission
 from anju.fees.enums import (
     COUNTER_CHANNELS,
     BillStatus,
@@ -39,11 +41,11 @@ from anju.fees.exceptions import (
     AgreementRequired,
     BadAmount,
     BadPeriod,
-    BadSignature,
     BillAlreadyPaid,
     BillNotFound,
     DeadlineTooSoon,
     NotFiled,
+    OnlinePaymentOff,
     OrderMismatch,
     OrderNotFound,
     Overpayment,
@@ -59,7 +61,14 @@ from anju.fees.models import (
     Refund,
 )
 from anju.fees.money import fen_of, parse_rate, parse_yuan, yuan
-from anju.fees.providers import PROVIDERS, Notification, simulated_provider
+from anju.fees.permissions import FeesPerm
+from anju.fees.providers import (
+    Notification,
+    callback_provider,
+    online_provider,
+    require_online_provider,
+    simulated_provider,
+)
 from anju.fees.repository import FeeQuery, readable_bills
 from anju.fees.schemas import FeeItemCreate, IncomeCreate
 from anju.registry.enums import HouseStatus
@@ -96,7 +105,7 @@ def _receipt_no(prefix: str) -> str:
     return f"{prefix}{utcnow():%Y%m%d}-{secrets.token_hex(5).upper()}"
 
 
-def staff_scope(who: Principal, compound_id: int, perm: Perm) -> None:
+def staff_scope(who: Principal, compound_id: int, perm: Permission) -> None:
     """Staff holding `perm` in that compound (403 for the role, 404 out of scope)."""
     who.require(perm)
     if not who.is_staff:
@@ -119,7 +128,7 @@ class FeeService:
     def create_item(self, session: Session, *, by: Principal | None, data: FeeItemCreate) -> FeeItem:
         """R-M5: only filed items; R-M2: per-house amounts only with the owners' agreement on record."""
         if by is not None:
-            staff_scope(by, data.compound_id, Perm.fees_manage)
+            staff_scope(by, data.compound_id, FeesPerm.manage)
         if not data.filing_ref.strip():
             raise NotFiled(fields=[{"field": "filing_ref", "message": "required"}])
         if (
@@ -173,7 +182,7 @@ class FeeService:
         """Bill every house for every active item for one month. Running it again adds nothing:
         the unique (house, item, month) key is the arbiter, also between two concurrent runs."""
         if by is not None:
-            staff_scope(by, compound_id, Perm.fees_manage)
+            staff_scope(by, compound_id, FeesPerm.manage)
         due = due_date(period)
         items = FeeQuery(session).items(compound_id)
         houses = (
@@ -286,7 +295,7 @@ class FeeService:
     ) -> Payment:
         """R-M7: the staffed counter (cash, card, staff-assisted) always exists beside the app."""
         bill = self.get_bill(session, by=by, bill_id=bill_id)
-        staff_scope(by, bill.compound_id, Perm.fees_collect)
+        staff_scope(by, bill.compound_id, FeesPerm.collect)
         if channel not in COUNTER_CHANNELS:
             raise BadAmount(
                 "channel must be a counter channel",
@@ -298,19 +307,19 @@ class FeeService:
             session, bill, fen, channel=channel, provider="counter", txn="C" + secrets.token_hex(12), user_id=by.user_id
         )
 
-    def open_online(self, session: Session, *, by: Principal, bill_id: int, provider: str = "sim") -> PaymentIntent:
-        """The payer's own bill only; the order is for exactly what is still owed."""
-        by.require(Perm.self_service)
+    def open_online(self, session: Session, *, by: Principal, bill_id: int) -> PaymentIntent:
+        """The payer's own bill only; the order is for exactly what is still owed, with the configured
+        provider (409 when online payment is off: never the simulated provider in a deployment)."""
+        by.require(AccountsPerm.self_service)
         bill = self.get_bill(session, by=by, bill_id=bill_id)
         if bill.status == BillStatus.paid:
             raise BillAlreadyPaid()
-        if provider not in PROVIDERS:
-            raise OrderNotFound(f"unknown provider {provider}")
+        provider = require_online_provider()
         intent = PaymentIntent(
             compound_id=bill.compound_id,
             order_no="P" + secrets.token_hex(12).upper(),
             bill_id=bill.id,
-            provider=provider,
+            provider=provider.name,
             amount_fen=bill.amount_fen - bill.paid_fen,
             user_id=by.user_id,
         )
@@ -326,11 +335,30 @@ class FeeService:
 
     def handle_callback(self, session: Session, *, provider: str, body: bytes, signature: str) -> Payment | None:
         """A provider's signed notification. Replays (same transaction id) return the first payment."""
-        impl = PROVIDERS.get(provider)
-        if impl is None:
-            raise BadSignature(f"unknown provider {provider}", zh="未知的支付机构")
-        note = impl.verify(body, signature)
+        note = callback_provider(provider).verify(body, signature)
         return self.settle(session, provider=provider, note=note)
+
+    def require_simulated(self, intent: PaymentIntent) -> None:
+        """409 unless this order belongs to the simulated provider and that provider is the one in use."""
+        if intent.provider != simulated_provider.name or online_provider() is not simulated_provider:
+            raise OnlinePaymentOff(
+                "the simulated checkout is disabled: no payment was made",
+                zh="模拟支付已停用，未发生任何缴费；请到物业服务中心柜台缴纳",
+            )
+
+    def simulated_checkout(self, session: Session, *, by: Principal, order_no: str, pay: bool) -> PaymentIntent:
+        """The payer confirms (or cancels) on the simulated provider's page; it then notifies us through
+        the same verify-and-settle path as a real provider's callback. Development and the demo only:
+        anywhere the simulated provider is not the provider in use this is 409 and nothing is paid."""
+        intent = self.intent_of(session, by=by, order_no=order_no)
+        self.require_simulated(intent)
+        if intent.status != IntentStatus.pending:
+            return intent  # already settled (a second click, the back button): nothing to do
+        body, signature = simulated_provider.notification(
+            order_no=intent.order_no, amount_fen=intent.amount_fen, success=pay
+        )
+        self.handle_callback(session, provider=intent.provider, body=body, signature=signature)
+        return intent
 
     def settle(self, session: Session, *, provider: str, note: Notification) -> Payment | None:
         prior = self._payment_by_txn(session, provider, note.txn_id)
@@ -436,7 +464,7 @@ class FeeService:
     def refund(self, session: Session, *, by: Principal, bill_id: int, amount: str, reason: str) -> Refund:
         """R-M5: refunds for overcharges or unserved prepaid months, never more than was paid."""
         bill = self.get_bill(session, by=by, bill_id=bill_id)
-        staff_scope(by, bill.compound_id, Perm.fees_manage)
+        staff_scope(by, bill.compound_id, FeesPerm.manage)
         fen = parse_yuan(amount)
         res = session.execute(
             update(Bill)
@@ -477,7 +505,7 @@ class FeeService:
     def arrears(self, session: Session, *, by: Principal | None, compound_id: int, today: date) -> dict[str, Any]:
         """Aggregates only: counts and amounts, overall and per building; never names or house numbers."""
         if by is not None:
-            by.require(Perm.fees_read) if by.is_staff else by.require(Perm.analytics_read)
+            by.require(FeesPerm.read) if by.is_staff else by.require(AnalyticsPerm.read)
             if not by.in_scope(compound_id):
                 raise NotFound(f"compound {compound_id} not found", zh="未找到该小区")
         return FeeQuery(session).arrears(compound_id, today=today)
@@ -491,7 +519,7 @@ class FeeService:
         from anju.notices.service import notice_service
 
         if by is not None:
-            staff_scope(by, compound_id, Perm.fees_manage)
+            staff_scope(by, compound_id, FeesPerm.manage)
         parse_period(period)
         if deadline < today + timedelta(days=MIN_REMINDER_DAYS):
             raise DeadlineTooSoon(
@@ -558,7 +586,7 @@ class FeeService:
         from anju.notices.schemas import NoticeCreate
         from anju.notices.service import notice_service
 
-        staff_scope(by, compound_id, Perm.fees_manage)
+        staff_scope(by, compound_id, FeesPerm.manage)
         agg = self.arrears(session, by=by, compound_id=compound_id, today=today)
         lines = [f"{b['building']}：{b['houses']} 户，{yuan(b['amount_fen'])} 元" for b in agg["by_building"]]
         body = (
@@ -583,7 +611,7 @@ class FeeService:
         from anju.notices.schemas import NoticeCreate
         from anju.notices.service import notice_service
 
-        staff_scope(by, compound_id, Perm.fees_manage)
+        staff_scope(by, compound_id, FeesPerm.manage)
         led = self.ledger(session, by=by, compound_id=compound_id)
         lines = [
             f"{r.occurred_on.isoformat()} {r.description}：收入 {yuan(r.gross_fen)} 元，成本 {yuan(r.cost_fen)} 元"
@@ -621,7 +649,7 @@ class FeeService:
     def add_income(self, session: Session, *, by: Principal | None, data: IncomeCreate) -> CommonIncome:
         """R-M3: the owners' separate ledger, net of documented costs."""
         if by is not None:
-            staff_scope(by, data.compound_id, Perm.fees_manage)
+            staff_scope(by, data.compound_id, FeesPerm.manage)
         gross = parse_yuan(data.gross, field="gross")
         cost = 0 if str(data.cost).strip() in ("", "0", "0.00") else parse_yuan(data.cost, field="cost")
         if cost and not (data.cost_doc or "").strip():
@@ -652,7 +680,7 @@ class FeeService:
 
     def ledger(self, session: Session, *, by: Principal, compound_id: int) -> dict[str, Any]:
         """Visible to owners of the compound and to its staff."""
-        if not by.in_scope(compound_id) or not (by.can(Perm.fees_read) or by.can(Perm.self_service)):
+        if not by.in_scope(compound_id) or not (by.can(FeesPerm.read) or by.can(AccountsPerm.self_service)):
             raise NotFound(f"compound {compound_id} not found", zh="未找到该小区")
         rows = FeeQuery(session).income(compound_id)
         gross = sum(r.gross_fen for r in rows)

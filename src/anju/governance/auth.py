@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from anju.accounts.permissions import AccountsPerm
 from anju.core.auth import requires
-from anju.core.rbac import Perm
+from anju.governance.permissions import VotesPerm
 
-VoteReader = requires(Perm.votes_read)
-VoteManager = requires(Perm.votes_manage)
-Owner = requires(Perm.self_service)
+VoteReader = requires(VotesPerm.read)
+VoteManager = requires(VotesPerm.manage)
+Owner = requires(AccountsPerm.self_service)

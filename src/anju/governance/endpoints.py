@@ -10,10 +10,10 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from anju.accounts.permissions import AccountsPerm
 from anju.core.auth import CurrentPrincipal
 from anju.core.deps import ReadSession, WriteSession
 from anju.core.errors import Forbidden
-from anju.core.rbac import Perm
 from anju.governance.auth import Owner, VoteManager, VoteReader
 from anju.governance.enums import THRESHOLD_OF, VoteState
 from anju.governance.exceptions import (
@@ -27,6 +27,7 @@ from anju.governance.exceptions import (
     VotingClosed,
 )
 from anju.governance.models import Ballot, Vote
+from anju.governance.permissions import VotesPerm
 from anju.governance.repository import VoteRepository
 from anju.governance.schemas import (
     AgendaItemRead,
@@ -97,7 +98,7 @@ def receipt_read(session: ReadSession, ballot: Ballot) -> ReceiptRead:
 
 
 def _reader(who: CurrentPrincipal) -> None:
-    if not (who.can(Perm.votes_read) or who.can(Perm.self_service)):
+    if not (who.can(VotesPerm.read) or who.can(AccountsPerm.self_service)):
         raise Forbidden("role may not read votes", zh="无权查看表决")
 
 

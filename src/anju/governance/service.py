@@ -20,6 +20,7 @@ from sqlalchemy import text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from anju.accounts.permissions import AccountsPerm
 from anju.core import events
 from anju.core.audit import (
     _digest as chain_digest,  # the spine's hash-chain digest, reused on purpose
@@ -27,7 +28,6 @@ from anju.core.audit import (
 from anju.core.auth import Principal
 from anju.core.db import utcnow
 from anju.core.errors import Conflict, NotFound
-from anju.core.rbac import Perm
 from anju.governance import tally as arith
 from anju.governance.enums import (
     THRESHOLD_OF,
@@ -63,6 +63,7 @@ from anju.governance.models import (
     VoteItem,
     VoteProxy,
 )
+from anju.governance.permissions import VotesPerm
 from anju.governance.repository import VoteRepository
 from anju.governance.schemas import AgendaItemIn, VoteCreate
 from anju.registry.enums import AreaSource
@@ -178,13 +179,13 @@ class VoteService:
         return vote
 
     def get_managed(self, session: Session, *, by: Principal, vote_id: int) -> Vote:
-        by.require(Perm.votes_manage)
+        by.require(VotesPerm.manage)
         return self.get(session, by=by, vote_id=vote_id)
 
     # ----- set-up --------------------------------------------------------------------------
     def create(self, session: Session, *, by: Principal, data: VoteCreate) -> Vote:
         """A draft vote with its agenda; nothing reaches the owners until it is published."""
-        by.require(Perm.votes_manage)
+        by.require(VotesPerm.manage)
         if not by.in_scope(data.compound_id):
             raise NotFound("compound not found", zh="小区不存在")
         if data.closes_at <= data.opens_at:
@@ -517,7 +518,7 @@ class VoteService:
     ) -> Ballot:
         """An owner (or a recorded proxy, R-V8) casts the one ballot of the owner of `house_id`."""
         now = now or utcnow()
-        by.require(Perm.self_service)
+        by.require(AccountsPerm.self_service)
         vote = self.get(session, by=by, vote_id=vote_id)
         self._open_vote(session, vote, now)
         repo = VoteRepository(session)
@@ -577,7 +578,7 @@ class VoteService:
 
     def request_paper(self, session: Session, *, by: Principal, vote_id: int, house_id: int) -> PaperRequest:
         """R-V16: an owner asks for a paper ballot instead of voting online; the committee sees the request."""
-        by.require(Perm.self_service)
+        by.require(AccountsPerm.self_service)
         vote = self.get(session, by=by, vote_id=vote_id)
         if vote.state not in (VoteState.published, VoteState.open):
             raise VotingClosed()
@@ -830,7 +831,7 @@ class VoteService:
 
     # ----- R-V14: interim meeting requests -------------------------------------------------------
     def request_meeting(self, session: Session, *, by: Principal, reason: str) -> MeetingRequest:
-        by.require(Perm.self_service)
+        by.require(AccountsPerm.self_service)
         repo = VoteRepository(session)
         if by.person_id is None or not repo.owned_house_ids(by.person_id):
             raise NotAnOwner("only owners may ask for an interim meeting", zh="仅业主可以提议召开临时业主大会")

@@ -7,10 +7,11 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from anju.accounts.permissions import AccountsPerm
 from anju.core.auth import CurrentPrincipal, requires
 from anju.core.deps import ReadSession, WriteSession
-from anju.core.rbac import Perm
 from anju.notices.models import Notice, Survey
+from anju.notices.permissions import NoticesPerm
 from anju.notices.schemas import (
     Inbox,
     InboxItem,
@@ -26,8 +27,8 @@ from anju.notices.schemas import (
 from anju.notices.service import notice_service, survey_service
 
 router = APIRouter(tags=["notices"])
-NoticeManager = requires(Perm.notices_manage)
-SelfService = requires(Perm.self_service)
+NoticeManager = requires(NoticesPerm.manage)
+SelfService = requires(AccountsPerm.self_service)
 
 
 @router.post("/notices", response_model=NoticeRead, status_code=201)

@@ -19,10 +19,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from anju.accounts.models import User
+from anju.accounts.permissions import AccountsPerm
 from anju.core.auth import Principal
 from anju.core.db import utcnow
 from anju.core.errors import Forbidden, Invalid
-from anju.core.rbac import Perm, Role
+from anju.core.rbac import Role
 from anju.notices.enums import (
     ALWAYS_DELIVERED,
     MUTABLE,
@@ -51,6 +52,7 @@ from anju.notices.models import (
     SurveyQuestion,
     SurveyResponse,
 )
+from anju.notices.permissions import NoticesPerm
 from anju.notices.repository import NoticeQuery
 from anju.notices.schemas import NoticeCreate, SurveyCreate
 from anju.notify.service import notify_service
@@ -60,15 +62,15 @@ from anju.registry.models import Building, House, Unit
 def can_manage(who: Principal, compound_id: int) -> bool:
     """Staff holding notices.manage, or an owners' committee member, of that compound."""
     return (
-        who.can(Perm.notices_manage)
+        who.can(NoticesPerm.manage)
         and (who.is_staff or who.role == Role.committee_member)
         and who.in_scope(compound_id)
     )
 
 
 def require_manager(who: Principal, compound_id: int) -> None:
-    if not who.can(Perm.notices_manage):
-        who.require(Perm.notices_manage)
+    if not who.can(NoticesPerm.manage):
+        who.require(NoticesPerm.manage)
     if not can_manage(who, compound_id):
         raise NoticeNotFound(f"compound {compound_id} not found", zh="未找到该小区")
 
@@ -171,7 +173,7 @@ class NoticeService:
 
     # --- the resident's side ------------------------------------------------------------------
     def inbox(self, session: Session, *, by: Principal) -> tuple[int, list[tuple[Notice, NoticeDelivery]]]:
-        by.require(Perm.self_service)
+        by.require(AccountsPerm.self_service)
         if by.person_id is None:
             return 0, []
         q = NoticeQuery(session)
@@ -179,7 +181,7 @@ class NoticeService:
 
     def mark_read(self, session: Session, *, by: Principal, notice_id: int) -> None:
         """The read receipt: first read wins (compare-and-set), re-reading changes nothing."""
-        by.require(Perm.self_service)
+        by.require(AccountsPerm.self_service)
         d = session.execute(
             select(NoticeDelivery).where(
                 NoticeDelivery.notice_id == notice_id, NoticeDelivery.person_id == by.person_id
@@ -194,7 +196,7 @@ class NoticeService:
         )
 
     def set_mutes(self, session: Session, *, by: Principal, kinds: list[str]) -> list[str]:
-        by.require(Perm.self_service)
+        by.require(AccountsPerm.self_service)
         if by.person_id is None or not by.compound_ids:
             raise Forbidden("no resident record", zh="没有住户档案")
         bad = [k for k in kinds if k not in MUTABLE]
@@ -270,7 +272,7 @@ class SurveyService:
         self, session: Session, *, by: Principal, survey_id: int, house_id: int | None, answers: dict[str, Any]
     ) -> None:
         """One answer per household or person; an anonymous answer carries nothing that names them."""
-        by.require(Perm.self_service)
+        by.require(AccountsPerm.self_service)
         s = self.get_visible(session, by=by, survey_id=survey_id)
         if by.person_id is None or not by.house_ids:
             raise Forbidden("only residents answer surveys", zh="仅住户可参与问卷")

@@ -11,15 +11,15 @@ from sqlalchemy import select
 from anju.core.auth import requires
 from anju.core.deps import ReadSession, WriteSession
 from anju.core.errors import NotFound
-from anju.core.rbac import Perm
 from anju.core.schemas import InSchema, Schema
 from anju.patrol import service
 from anju.patrol.models import PatrolCheckpoint, PatrolRoute
+from anju.patrol.permissions import PatrolPerm
 
 router = APIRouter(prefix="/patrol", tags=["patrol"])
-PatrolReader = requires(Perm.patrol_read)
-PatrolManager = requires(Perm.patrol_manage)
-PatrolGuard = requires(Perm.patrol_checkin)
+PatrolReader = requires(PatrolPerm.read)
+PatrolManager = requires(PatrolPerm.manage)
+PatrolGuard = requires(PatrolPerm.checkin)
 
 
 class CheckpointBody(InSchema):

@@ -11,10 +11,11 @@ from anju.core.audit import ObjectChange, PiiAccess
 from anju.core.auth import CurrentPrincipal, requires
 from anju.core.db import utcnow
 from anju.core.deps import ReadSession, WriteSession
-from anju.core.rbac import Perm
+from anju.core.rbac import KernelPerm
 from anju.core.schemas import Page, PageParams, page_params
 from anju.privacy.minors import minor_access
 from anju.privacy.models import ProcessingRecord
+from anju.privacy.permissions import PrivacyPerm
 from anju.privacy.schemas import (
     MinorAccessCreate,
     MinorAccessDecide,
@@ -26,11 +27,12 @@ from anju.privacy.schemas import (
     ProcessingRecordRead,
 )
 from anju.privacy.service import privacy_service
+from anju.registry.permissions import RegistryPerm
 from anju.registry.service import person_service
 
 router = APIRouter(tags=["privacy"])
-PrivacyManager = requires(Perm.privacy_manage)
-AuditReader = requires(Perm.audit_read)
+PrivacyManager = requires(PrivacyPerm.manage)
+AuditReader = requires(KernelPerm.audit_read)
 
 
 @router.get(
@@ -102,7 +104,7 @@ def list_changes(
     return Page(items=list(rows), total=total, page=pg.page, page_size=pg.page_size)  # type: ignore[arg-type]
 
 
-PeopleUnmasker = requires(Perm.people_unmask)
+PeopleUnmasker = requires(RegistryPerm.people_unmask)
 
 
 @router.post(

@@ -17,9 +17,10 @@ from anju.core.auth import Principal
 from anju.core.config import get_settings
 from anju.core.db import utcnow
 from anju.core.errors import Conflict, Forbidden, NotFound
-from anju.core.rbac import Perm
 from anju.privacy.models import MinorAccessApproval
+from anju.privacy.permissions import PrivacyPerm
 from anju.registry.models import Person
+from anju.registry.permissions import RegistryPerm
 
 
 def is_minor(person: Person, today: date) -> bool:
@@ -44,7 +45,7 @@ class MinorApprovalRequired(Forbidden):
 class MinorAccessService:
     def request(self, session: Session, *, who: Principal, person: Person, reason: str) -> MinorAccessApproval:
         """Ask to unmask one minor; the caller must be allowed to unmask at all."""
-        who.require(Perm.people_unmask)
+        who.require(RegistryPerm.people_unmask)
         if not is_minor(person, utcnow().date()):
             raise Conflict("this person is not a minor; no approval is needed", zh="该人员不是未成年人，无需审批")
         row = MinorAccessApproval(
@@ -58,7 +59,7 @@ class MinorAccessService:
         self, session: Session, *, who: Principal, approval_id: int, approve: bool, note: str | None
     ) -> MinorAccessApproval:
         """Approve or reject; never by the requester, and only once (compare-and-set)."""
-        who.require(Perm.privacy_manage)
+        who.require(PrivacyPerm.manage)
         row = session.get(MinorAccessApproval, approval_id)
         if row is None or not who.in_scope(row.compound_id):
             raise NotFound(f"minor-access request {approval_id} not found", zh="未找到该审批申请")
@@ -83,7 +84,7 @@ class MinorAccessService:
         return row
 
     def pending(self, session: Session, *, who: Principal) -> list[MinorAccessApproval]:
-        who.require(Perm.privacy_manage)
+        who.require(PrivacyPerm.manage)
         return list(
             session.execute(
                 select(MinorAccessApproval)

@@ -14,8 +14,8 @@ from anju.core.config import get_settings
 from anju.core.crypto import decrypt
 from anju.core.db import utcnow
 from anju.core.errors import Conflict, Forbidden, NotFound
-from anju.core.rbac import Perm
 from anju.privacy.models import PrivacyRequest
+from anju.privacy.permissions import PrivacyPerm
 from anju.privacy.schemas import PrivacyRequestCreate, PrivacyRequestResolve, RequestKind
 from anju.registry.models import EmergencyContact, House, Occupancy, Person, Vehicle
 from anju.registry.service import person_service
@@ -122,7 +122,7 @@ class PrivacyService:
         )
 
     def list_for_staff(self, session: Session, *, who: Principal, status: str | None) -> list[PrivacyRequest]:
-        who.require(Perm.privacy_manage)
+        who.require(PrivacyPerm.manage)
         q = select(PrivacyRequest).where(PrivacyRequest.compound_id.in_(who.compound_ids))
         if status:
             q = q.where(PrivacyRequest.status == status)
@@ -131,7 +131,7 @@ class PrivacyService:
     def resolve(
         self, session: Session, *, who: Principal, request_id: int, data: PrivacyRequestResolve
     ) -> PrivacyRequest:
-        who.require(Perm.privacy_manage)
+        who.require(PrivacyPerm.manage)
         req = session.get(PrivacyRequest, request_id)
         if req is None or not who.in_scope(req.compound_id):
             raise NotFound(f"request {request_id} not found", zh="未找到该请求")

@@ -6,28 +6,29 @@ from typing import Annotated
 
 from fastapi import Depends
 
+from anju.accounts.permissions import AccountsPerm
 from anju.core.auth import CurrentPrincipal, Principal, requires
 from anju.core.errors import Forbidden
-from anju.core.rbac import Perm
+from anju.registry.permissions import RegistryPerm
 
 
 def _people_reader(who: CurrentPrincipal) -> Principal:
     # Residents may read their own household's members; government users only aggregates.
-    if not (who.can(Perm.people_read) or who.can(Perm.self_service)):
+    if not (who.can(RegistryPerm.people_read) or who.can(AccountsPerm.self_service)):
         raise Forbidden("this role sees aggregates only", zh="该角色仅可查看统计数据")
     return who
 
 
 def _house_reader(who: CurrentPrincipal) -> Principal:
-    if not (who.can(Perm.registry_read) or who.can(Perm.self_service)):
+    if not (who.can(RegistryPerm.read) or who.can(AccountsPerm.self_service)):
         raise Forbidden("this role sees aggregates only", zh="该角色仅可查看统计数据")
     return who
 
 
 PeopleReader = Annotated[Principal, Depends(_people_reader)]
 HouseReader = Annotated[Principal, Depends(_house_reader)]
-PeopleWriter = requires(Perm.people_write)
-RegistryReader = requires(Perm.registry_read)
-RegistryWriter = requires(Perm.registry_write)
-Unmasker = requires(Perm.people_unmask)
-VehicleReader = requires(Perm.vehicles_read)
+PeopleWriter = requires(RegistryPerm.people_write)
+RegistryReader = requires(RegistryPerm.read)
+RegistryWriter = requires(RegistryPerm.write)
+Unmasker = requires(RegistryPerm.people_unmask)
+VehicleReader = requires(RegistryPerm.vehicles_read)

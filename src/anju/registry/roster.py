@@ -34,9 +34,10 @@ from sqlalchemy.orm import Session
 from anju.core.auth import Principal
 from anju.core.crypto import blind_index, decrypt
 from anju.core.errors import AppError, Invalid, NotFound
-from anju.core.rbac import Perm
+from anju.core.rbac import Permission
 from anju.registry.enums import Gender, OccupancyRole, PersonStatus, PersonTagKind, PopulationType
 from anju.registry.models import Compound, EmergencyContact, House, Occupancy, Person, PersonTag
+from anju.registry.permissions import RegistryPerm
 from anju.registry.repository import HouseQuery, PersonQuery
 from anju.registry.schemas import (
     EmergencyContactIn,
@@ -610,7 +611,7 @@ class _Plan:
         return "created" if self.person_id is None else "updated" if self.changes or self.move_in else "unchanged"
 
 
-def _check_scope(session: Session, who: Principal | None, compound_id: int, perm: Perm) -> Compound:
+def _check_scope(session: Session, who: Principal | None, compound_id: int, perm: Permission) -> Compound:
     if who is not None:
         who.require(perm)
     compound = session.get(Compound, compound_id)
@@ -800,9 +801,9 @@ def import_roster(
     """Validate a roster file row by row and import its valid rows (or none, if asked); never commits."""
     # who=None is the trusted command line. A dry run only reads. Writes happen inside one
     # SAVEPOINT, so an abort leaves nothing half-written; the caller's boundary commits.
-    _check_scope(session, who, compound_id, Perm.roster_import)
+    _check_scope(session, who, compound_id, RegistryPerm.roster_import)
     if who is not None:
-        who.require(Perm.people_write)  # rows are written through the people services
+        who.require(RegistryPerm.people_write)  # rows are written through the people services
     keep = set(session.identity_map.keys())  # the caller's objects; the import's own are let go per batch
     table = read_table(filename, data)
     if not table:
@@ -1007,7 +1008,7 @@ def _csv_bytes(table: list[list[str]]) -> bytes:
 
 def export_roster_file(session: Session, *, who: Principal | None, compound_id: int, fmt: str = "xlsx") -> RosterFile:
     """The compound's current residents as a file, phone and ID numbers masked (not re-importable)."""
-    compound = _check_scope(session, who, compound_id, Perm.roster_export)
+    compound = _check_scope(session, who, compound_id, RegistryPerm.roster_export)
     if fmt not in ("xlsx", "csv"):
         raise _invalid("导出格式只能是xlsx或csv", "format must be xlsx or csv")
     table = _export_table(session, compound_id)

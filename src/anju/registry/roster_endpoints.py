@@ -11,15 +11,15 @@ from anju.core.auth import requires
 from anju.core.config import get_settings
 from anju.core.deps import ReadSession, WriteSession
 from anju.core.errors import Forbidden, Invalid, NotFound, TooLarge
-from anju.core.rbac import Perm
 from anju.registry import roster
+from anju.registry.permissions import RegistryPerm
 from anju.registry.roster import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, ImportReport
 
 router = APIRouter(tags=["roster"])
 
 MAX_ID = 2**31 - 1  # PostgreSQL integer: a larger id is invalid input, not a server error
-RosterImporter = requires(Perm.roster_import)
-RosterExporter = requires(Perm.roster_export)
+RosterImporter = requires(RegistryPerm.roster_import)
+RosterExporter = requires(RegistryPerm.roster_export)
 
 
 @router.post(

@@ -15,10 +15,10 @@ from anju.core.auth import Principal
 from anju.core.crypto import blind_index, decrypt, encrypt, mask_id_number, mask_name, mask_phone, mask_plate
 from anju.core.db import utcnow
 from anju.core.errors import Conflict, Invalid, NotFound
-from anju.core.rbac import Perm
 from anju.registry.enums import HouseStatus, OccupancyRole, PersonStatus, PersonTagKind
 from anju.registry.events import PersonErased, ResidentMovedIn, ResidentMovedOut
 from anju.registry.models import EmergencyContact, House, Occupancy, Person, PersonTag, Vehicle
+from anju.registry.permissions import RegistryPerm
 from anju.registry.repository import HouseQuery, PersonQuery, readable_houses, readable_people, readable_vehicles
 from anju.registry.schemas import (
     EmergencyContactIn,
@@ -95,7 +95,7 @@ class PersonService:
 
     def create(self, session: Session, *, who: Principal | None, data: PersonCreate) -> Person:
         if who is not None:
-            who.require(Perm.people_write)
+            who.require(RegistryPerm.people_write)
             if not who.in_scope(data.compound_id):
                 raise NotFound(f"compound {data.compound_id} not found", zh="未找到该小区")
         if data.id_number and PersonQuery(session).by_id_number(data.compound_id, data.id_number):
@@ -141,7 +141,7 @@ class PersonService:
 
     def update(self, session: Session, *, who: Principal | None, person: Person, data: PersonUpdate) -> Person:
         if who is not None:
-            who.require(Perm.people_write)
+            who.require(RegistryPerm.people_write)
         if person.status == PersonStatus.erased or person.frozen_at is not None:
             raise Conflict("this person's data is erased or frozen", zh="该人员数据已删除或冻结")
         old_tags = self.tags(session, person.id)
@@ -201,7 +201,7 @@ class PersonService:
     def reveal(self, session: Session, *, who: Principal, person: Person, field: str, reason: str) -> str | None:
         """The unmasked phone or ID number, for a role that needs it; always audited."""
         if person.id != who.person_id:  # anyone may see their own numbers
-            who.require(Perm.people_unmask)
+            who.require(RegistryPerm.people_unmask)
         if person.frozen_at is not None:
             raise Conflict("this person's data is frozen", zh="该人员数据已冻结")
         from anju.privacy.minors import minor_access  # privacy builds on the registry, not the reverse
@@ -260,7 +260,7 @@ class HouseService:
         return h
 
     def update(self, session: Session, *, who: Principal, house: House, data: HouseUpdate) -> House:
-        who.require(Perm.registry_write)
+        who.require(RegistryPerm.write)
         before = house_snapshot(house)
         for name in data.model_fields_set:
             value = getattr(data, name)
@@ -283,7 +283,7 @@ class HouseService:
 
 class VehicleService:
     def create(self, session: Session, *, who: Principal, data: VehicleCreate) -> Vehicle:
-        who.require(Perm.people_write)
+        who.require(RegistryPerm.people_write)
         if not who.in_scope(data.compound_id):
             raise NotFound(f"compound {data.compound_id} not found", zh="未找到该小区")
         if data.house_id is not None:

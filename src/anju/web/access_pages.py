@@ -25,16 +25,17 @@ from starlette.responses import Response, StreamingResponse
 from anju.access.decision_service import TEXTS, decision_service
 from anju.access.enums import CredentialKind, CredentialStatus, PassStatus
 from anju.access.models import AccessLog, AccessPoint, VisitorPass
+from anju.access.permissions import AccessPerm
 from anju.access.points_service import points_in
 from anju.access.repository import AccessQuery, readable_passes
 from anju.access.schemas import VisitorPassCreate, WalkInCreate
 from anju.access.visitor_service import visitor_pass_service
+from anju.accounts.permissions import AccountsPerm
 from anju.core.auth import Principal
 from anju.core.crypto import mask_name
 from anju.core.db import new_session, utcnow
 from anju.core.deps import ReadSession, WriteSession
 from anju.core.errors import AppError, Invalid
-from anju.core.rbac import Perm
 from anju.registry.models import House
 from anju.web.deps import ConsolePage, console_guard, page_guard
 from anju.web.i18n import Translator, lang_of
@@ -44,10 +45,10 @@ router = APIRouter(include_in_schema=False)
 templates.env.filters["access_mask"] = mask_name
 T = TypeVar("T")
 
-DeskPage = Annotated[ConsolePage, Depends(console_guard(Perm.access_read))]
-OpenDesk = Annotated[ConsolePage, Depends(console_guard(Perm.access_remote_open))]
-VisitorDeskPage = Annotated[ConsolePage, Depends(console_guard(Perm.visitors_manage))]
-ResidentPage = Annotated[Principal, Depends(page_guard(Perm.self_service))]
+DeskPage = Annotated[ConsolePage, Depends(console_guard(AccessPerm.read))]
+OpenDesk = Annotated[ConsolePage, Depends(console_guard(AccessPerm.remote_open))]
+VisitorDeskPage = Annotated[ConsolePage, Depends(console_guard(AccessPerm.visitors_manage))]
+ResidentPage = Annotated[Principal, Depends(page_guard(AccountsPerm.self_service))]
 
 PAGE = "nav.guard_desk"
 FEED_ROWS = 40
@@ -222,8 +223,8 @@ def _desk_values(session: Session, ctx: ConsolePage) -> dict[str, Any]:
         "now": utcnow(),
         "pass_state": pass_state,
         "reason_text": reason_text,
-        "can_open": ctx.who.can(Perm.access_remote_open),
-        "can_register": ctx.who.can(Perm.visitors_manage),
+        "can_open": ctx.who.can(AccessPerm.remote_open),
+        "can_register": ctx.who.can(AccessPerm.visitors_manage),
     }
 
 
@@ -248,7 +249,7 @@ def desk_passes(request: Request, ctx: DeskPage, session: ReadSession) -> Respon
             passes=todays_passes(session, ctx.who, ctx.compound.id),
             now=utcnow(),
             pass_state=pass_state,
-            can_register=ctx.who.can(Perm.visitors_manage),
+            can_register=ctx.who.can(AccessPerm.visitors_manage),
             doors=[p for p in points_in(session, who=ctx.who, compound_id=ctx.compound.id) if p.active],
         ),
     )
@@ -388,7 +389,7 @@ def desk_walk_in(
         response = render(
             request,
             "access/_walk_in_result.html",
-            ctx.context(PAGE, vp=vp, call=call, door=door, can_open=ctx.who.can(Perm.access_remote_open)),
+            ctx.context(PAGE, vp=vp, call=call, door=door, can_open=ctx.who.can(AccessPerm.remote_open)),
         )
         response.headers["HX-Trigger"] = "access-passes-changed"
         return response
@@ -412,7 +413,7 @@ def desk_decide(
         yes = approve == "1"
         door = _int(access_point_id)
         if yes and door is not None:
-            ctx.who.require(Perm.access_remote_open)  # checked first: nothing is half done
+            ctx.who.require(AccessPerm.remote_open)  # checked first: nothing is half done
         vp = visitor_pass_service.approve(session, who=ctx.who, pass_id=pass_id, approve=yes)
         if yes and door is not None:
             ap = session.get(AccessPoint, door)

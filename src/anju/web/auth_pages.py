@@ -10,11 +10,11 @@ from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from anju.accounts.service import account_service
+from anju.analytics.permissions import AnalyticsPerm
 from anju.core.auth import SESSION_COOKIE, Principal, optional_principal
 from anju.core.config import get_settings
 from anju.core.deps import ReadSession, WriteSession
 from anju.core.errors import NotFound, RateLimited, Unauthenticated
-from anju.core.rbac import Perm
 from anju.web.csrf import same_origin
 from anju.web.i18n import LANG_COOKIE, LANGS
 from anju.web.nav import home_for
@@ -42,7 +42,7 @@ def landing(who: Principal, wanted: str | None) -> str:
         plain = urlsplit(path).path
         if plain == home or plain.startswith(home + "/"):
             return path
-        if (plain == "/screen" or plain.startswith("/screen/")) and who.can(Perm.analytics_read):
+        if (plain == "/screen" or plain.startswith("/screen/")) and who.can(AnalyticsPerm.read):
             return path
     return home
 

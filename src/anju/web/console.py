@@ -11,8 +11,10 @@ from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from anju.core.deps import ReadSession
-from anju.core.rbac import Perm
+from anju.core.rbac import KernelPerm
+from anju.privacy.permissions import PrivacyPerm
 from anju.registry.enums import HouseStatus, PersonTagKind, PopulationType
+from anju.registry.permissions import RegistryPerm
 from anju.web import queries
 from anju.web.auth_pages import local_path
 from anju.web.deps import COMPOUND_COOKIE, ConsolePage, WebUser, console_guard, selected_compound
@@ -23,12 +25,12 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 E = TypeVar("E", bound=StrEnum)
 
 AnyStaff = Annotated[ConsolePage, Depends(console_guard())]
-RegistryPage = Annotated[ConsolePage, Depends(console_guard(Perm.registry_read))]
-PeoplePage = Annotated[ConsolePage, Depends(console_guard(Perm.people_read))]
-VehiclePage = Annotated[ConsolePage, Depends(console_guard(Perm.vehicles_read))]
-ImportPage = Annotated[ConsolePage, Depends(console_guard(Perm.roster_import))]
-PrivacyPage = Annotated[ConsolePage, Depends(console_guard(Perm.privacy_manage))]
-AuditPage = Annotated[ConsolePage, Depends(console_guard(Perm.audit_read))]
+RegistryPage = Annotated[ConsolePage, Depends(console_guard(RegistryPerm.read))]
+PeoplePage = Annotated[ConsolePage, Depends(console_guard(RegistryPerm.people_read))]
+VehiclePage = Annotated[ConsolePage, Depends(console_guard(RegistryPerm.vehicles_read))]
+ImportPage = Annotated[ConsolePage, Depends(console_guard(RegistryPerm.roster_import))]
+PrivacyPage = Annotated[ConsolePage, Depends(console_guard(PrivacyPerm.manage))]
+AuditPage = Annotated[ConsolePage, Depends(console_guard(KernelPerm.audit_read))]
 
 
 def _int(value: str | None, *, minimum: int | None = None) -> int | None:
@@ -143,7 +145,7 @@ def _residents(
         "population_types": list(PopulationType),
         "today": date.today(),
         "age_on": age_on,
-        "can_unmask": ctx.who.can(Perm.people_unmask),
+        "can_unmask": ctx.who.can(RegistryPerm.people_unmask),
     }
     if is_htmx(request):
         return render(request, "console/_residents_table.html", ctx.context("nav.residents", **values))
@@ -194,7 +196,7 @@ def resident_detail(person_id: int, request: Request, ctx: PeoplePage, session: 
         ctx.context(
             "nav.residents",
             person=person,
-            can_unmask=ctx.who.can(Perm.people_unmask),
+            can_unmask=ctx.who.can(RegistryPerm.people_unmask),
             today=date.today(),
             age_on=age_on,
         ),
@@ -219,7 +221,9 @@ def vehicles(
 @router.get("/import")
 def roster_import(request: Request, ctx: ImportPage) -> Response:
     """The roster upload form; the browser posts the file to /api/v1/roster/import."""
-    return render(request, "console/import.html", ctx.context("nav.import", can_export=ctx.who.can(Perm.roster_export)))
+    return render(
+        request, "console/import.html", ctx.context("nav.import", can_export=ctx.who.can(RegistryPerm.roster_export))
+    )
 
 
 @router.get("/privacy")

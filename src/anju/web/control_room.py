@@ -20,15 +20,17 @@ from starlette.responses import Response
 from anju.accounts.models import User, UserCompound
 from anju.alarms.enums import OPEN_STATUSES, AlarmAction, AlarmSeverity, AlarmStatus
 from anju.alarms.models import Alarm
+from anju.alarms.permissions import AlarmsPerm
 from anju.alarms.repository import AlarmRepository, readable_alarms
 from anju.alarms.service import alarm_service
 from anju.core.auth import Principal
 from anju.core.deps import ReadSession, WriteSession
 from anju.core.errors import AppError, Invalid
-from anju.core.rbac import Perm, Role
+from anju.core.rbac import Role
 from anju.devices.command_service import command_service
 from anju.devices.enums import COMMANDS, CommandName, DeviceStatus, DeviceType
 from anju.devices.models import Device, DeviceCommand, DeviceMessage, DeviceState
+from anju.devices.permissions import DevicesPerm
 from anju.devices.repository import DeviceRepository
 from anju.devices.service import device_service
 from anju.registry.models import Building, Compound, House, Unit
@@ -38,10 +40,10 @@ from anju.web.render import is_htmx, render
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
-AlarmPage = Annotated[ConsolePage, Depends(console_guard(Perm.alarms_read))]
-AlarmDesk = Annotated[ConsolePage, Depends(console_guard(Perm.alarms_handle))]
-DevicePage = Annotated[ConsolePage, Depends(console_guard(Perm.devices_read))]
-DeviceDesk = Annotated[ConsolePage, Depends(console_guard(Perm.devices_command))]
+AlarmPage = Annotated[ConsolePage, Depends(console_guard(AlarmsPerm.read))]
+AlarmDesk = Annotated[ConsolePage, Depends(console_guard(AlarmsPerm.handle))]
+DevicePage = Annotated[ConsolePage, Depends(console_guard(DevicesPerm.read))]
+DeviceDesk = Annotated[ConsolePage, Depends(console_guard(DevicesPerm.command))]
 
 SEVERITY_ORDER = (AlarmSeverity.critical, AlarmSeverity.major, AlarmSeverity.minor, AlarmSeverity.info)
 STATE_FILTERS = ("open", "all", *(s.value for s in AlarmStatus))
@@ -176,7 +178,7 @@ def alarm_values(session: Session, who: Principal, alarm: Alarm, **extra: Any) -
     history = AlarmRepository(session).history(alarm.id)
     names = user_names(session, {t.actor_user_id for t in history} | {alarm.acknowledged_by, alarm.dispatched_to})
     place, device = place_of(session, alarm)
-    can_act = who.can(Perm.alarms_handle)
+    can_act = who.can(AlarmsPerm.handle)
     return {
         "alarm": alarm,
         "history": history,
@@ -489,7 +491,7 @@ def device_values(session: Session, who: Principal, device: Device, **extra: Any
         "messages": messages,
         "commands": commands,
         "device_alarms": alarms,
-        "allowed_commands": allowed if who.can(Perm.devices_command) else [],
+        "allowed_commands": allowed if who.can(DevicesPerm.command) else [],
         **extra,
     }
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from anju.core.auth import Principal, optional_principal
 from anju.core.deps import ReadSession
 from anju.core.errors import Forbidden, Unauthenticated
-from anju.core.rbac import Perm
+from anju.core.rbac import Permission
 from anju.registry.models import Compound
 from anju.web import queries
 from anju.web.nav import home_for, nav_for
@@ -35,7 +35,7 @@ def _forbidden(who: Principal, what: str) -> Forbidden:
     return Forbidden(f"role {who.role.value} may not open {what}", zh="您的角色无权查看此页面")
 
 
-def page_guard(perm: Perm) -> Callable[[Request, Principal], Principal]:
+def page_guard(perm: Permission) -> Callable[[Request, Principal], Principal]:
     """A dependency: the signed-in user, who must hold `perm` (a 403 page otherwise)."""
 
     def dep(request: Request, who: WebUser) -> Principal:
@@ -80,7 +80,7 @@ def selected_compound(request: Request, compounds: list[Compound]) -> Compound |
     return compounds[0] if compounds else None
 
 
-def console_guard(perm: Perm | None = None) -> Callable[[Request, Principal, Session], ConsolePage]:
+def console_guard(perm: Permission | None = None) -> Callable[[Request, Principal, Session], ConsolePage]:
     """A dependency: a staff user holding `perm`, with their compounds loaded (a 403 page otherwise)."""
 
     def dep(request: Request, who: WebUser, session: ReadSession) -> ConsolePage:

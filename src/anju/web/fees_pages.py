@@ -17,10 +17,11 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import func, select
 from starlette.responses import Response
 
+from anju.accounts.permissions import AccountsPerm
 from anju.core.auth import Principal
 from anju.core.deps import ReadSession, WriteSession
 from anju.core.errors import Forbidden, Invalid, NotFound
-from anju.core.rbac import Perm, Role
+from anju.core.rbac import Role
 from anju.fees.enums import (
     COUNTER_CHANNELS,
     BillStatus,
@@ -30,7 +31,8 @@ from anju.fees.enums import (
 )
 from anju.fees.models import Bill, FeeItem, Payment
 from anju.fees.money import yuan
-from anju.fees.providers import PROVIDERS, simulated_provider
+from anju.fees.permissions import FeesPerm
+from anju.fees.providers import callback_provider, online_payment_off_reason
 from anju.fees.repository import FeeQuery
 from anju.fees.schemas import IncomeCreate
 from anju.fees.service import fee_service, period_of
@@ -43,6 +45,7 @@ from anju.notices.enums import (
     RespondentUnit,
     TargetKind,
 )
+from anju.notices.permissions import NoticesPerm
 from anju.notices.repository import NoticeQuery
 from anju.notices.schemas import NoticeCreate, QuestionIn, SurveyCreate
 from anju.notices.service import notice_service, survey_service
@@ -59,8 +62,8 @@ from anju.web.nav import NavGroup, nav_for
 from anju.web.render import CST, render
 
 router = APIRouter(include_in_schema=False)
-SelfServicePage = Annotated[Principal, Depends(page_guard(Perm.self_service))]
-FeesPage = Annotated[ConsolePage, Depends(console_guard(Perm.fees_read))]
+SelfServicePage = Annotated[Principal, Depends(page_guard(AccountsPerm.self_service))]
+FeesPage = Annotated[ConsolePage, Depends(console_guard(FeesPerm.read))]
 PAGE_SIZE = 50
 
 
@@ -91,21 +94,23 @@ def my_bills(request: Request, who: SelfServicePage, session: ReadSession, paid:
             "ledger": ledger,
             "yuan": yuan,
             "just_paid": int(paid) if paid and paid.isdigit() else None,
+            "online_off": online_payment_off_reason(),
         },
     )
 
 
 @router.post("/h5/bills/{bill_id}/pay")
 def start_payment(bill_id: int, who: SelfServicePage, session: WriteSession) -> Response:
-    """Open an order with the simulated provider and go to its checkout page."""
+    """Open an order with the configured provider and go to its checkout page (409 when online payment is off)."""
     intent = fee_service.open_online(session, by=who, bill_id=bill_id)
-    return _see_other(PROVIDERS[intent.provider].checkout_url(intent.order_no))
+    return _see_other(callback_provider(intent.provider).checkout_url(intent.order_no))
 
 
 @router.get("/h5/bills/pay/{order_no}")
 def checkout(order_no: str, request: Request, who: SelfServicePage, session: ReadSession) -> Response:
     """The simulated provider's checkout page (a real provider's page would be on its own site)."""
     intent = fee_service.intent_of(session, by=who, order_no=order_no[:40])
+    fee_service.require_simulated(intent)  # 409 with the reason outside development
     bill = fee_service.get_bill(session, by=who, bill_id=intent.bill_id)
     label = session.get(House, bill.house_id)
     item = session.get(FeeItem, bill.item_id)
@@ -123,15 +128,13 @@ def confirm_checkout(
     """The payer confirms (or cancels) at the provider; the provider sends us its signed notification.
 
     The simulated provider delivers the notification in-process through the same verify-and-settle
-    code as POST /api/v1/fees/providers/sim/callback, so both paths are one.
+    code as POST /api/v1/fees/providers/sim/callback, so both paths are one. Outside development
+    the simulated provider is off: 409 with the reason, and nothing is paid.
     """
-    intent = fee_service.intent_of(session, by=who, order_no=order_no[:40])
-    if intent.status != IntentStatus.pending:
+    was_pending = fee_service.intent_of(session, by=who, order_no=order_no[:40]).status == IntentStatus.pending
+    intent = fee_service.simulated_checkout(session, by=who, order_no=order_no[:40], pay=outcome == "pay")
+    if not was_pending:
         return _see_other("/h5/bills")  # already settled (a second click, the back button): nothing to do
-    body, signature = simulated_provider.notification(
-        order_no=intent.order_no, amount_fen=intent.amount_fen, success=outcome == "pay"
-    )
-    fee_service.handle_callback(session, provider=intent.provider, body=body, signature=signature)
     return _see_other(f"/h5/bills?paid={intent.bill_id}" if outcome == "pay" else "/h5/bills")
 
 
@@ -253,8 +256,8 @@ def fees_console(
             income_kinds=list(IncomeKind),
             channels=[c for c in PayChannel if c in COUNTER_CHANNELS],
             next_period=period_of(date.today()),
-            can_collect=ctx.who.can(Perm.fees_collect),
-            can_manage=ctx.who.can(Perm.fees_manage),
+            can_collect=ctx.who.can(FeesPerm.collect),
+            can_manage=ctx.who.can(FeesPerm.manage),
             default_deadline=(date.today() + timedelta(days=15)).isoformat(),
             items=q.items(cid, active_only=False),
             disclosure=fee_service.last_disclosure(session, compound_id=cid, today=date.today()),
@@ -365,7 +368,7 @@ def add_income(
 # --- notices console: staff with notices.manage and the owners' committee ------------------------------
 def notices_guard(request: Request, who: WebUser, session: ReadSession) -> ConsolePage:
     """Staff holding notices.manage, or committee members (not staff: their compound is their home's)."""
-    if not who.can(Perm.notices_manage) or not (who.is_staff or who.role == Role.committee_member):
+    if not who.can(NoticesPerm.manage) or not (who.is_staff or who.role == Role.committee_member):
         raise Forbidden(f"role {who.role.value} may not open {request.url.path}", zh="您的角色无权查看此页面")
     compounds = queries.compounds_of(session, who)
     return ConsolePage(who=who, compounds=compounds, compound=selected_compound(request, compounds))

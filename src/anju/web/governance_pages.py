@@ -17,13 +17,15 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
 
+from anju.accounts.permissions import AccountsPerm
 from anju.core.auth import Principal
 from anju.core.db import utcnow
 from anju.core.deps import ReadSession, WriteSession
 from anju.core.errors import AppError, Forbidden, Invalid
-from anju.core.rbac import Perm, Role
+from anju.core.rbac import Role
 from anju.governance.enums import THRESHOLD_OF, Choice, EventKind, MatterType, VoteState
 from anju.governance.models import Vote
+from anju.governance.permissions import VotesPerm
 from anju.governance.repository import VoteRepository
 from anju.governance.schemas import AgendaItemIn, VoteCreate
 from anju.governance.service import vote_service
@@ -36,7 +38,7 @@ from anju.web.render import CST, render
 router = APIRouter(include_in_schema=False)
 PAGE = "nav.votes"
 POLL_SECONDS = 3
-ResidentPage = Annotated[Principal, Depends(page_guard(Perm.self_service))]
+ResidentPage = Annotated[Principal, Depends(page_guard(AccountsPerm.self_service))]
 
 
 def vote_console(request: Request, who: WebUser, session: ReadSession) -> ConsolePage:
@@ -44,7 +46,7 @@ def vote_console(request: Request, who: WebUser, session: ReadSession) -> Consol
 
     A committee member's compound is the one their household is in (Principal.compound_ids).
     """
-    if not who.can(Perm.votes_read) or not (who.is_staff or who.role is Role.committee_member):
+    if not who.can(VotesPerm.read) or not (who.is_staff or who.role is Role.committee_member):
         raise Forbidden(f"role {who.role.value} may not open {request.url.path}", zh="您的角色无权查看此页面")
     compounds = queries.compounds_of(session, who)
     return ConsolePage(who=who, compounds=compounds, compound=selected_compound(request, compounds))
@@ -149,7 +151,7 @@ def _index_page(
             matters=list(MatterType),
             thresholds=THRESHOLD_OF,
             error=error,
-            can_manage=ctx.who.can(Perm.votes_manage),
+            can_manage=ctx.who.can(VotesPerm.manage),
         ),
         status_code=status_code,
     )
@@ -218,7 +220,7 @@ def _detail_page(
             proxies=repo.proxies(vote.id),
             verification=verification,
             paper_requests=repo.paper_requests(vote.id),
-            can_manage=ctx.who.can(Perm.votes_manage),
+            can_manage=ctx.who.can(VotesPerm.manage),
             error=error,
             ok=request.query_params.get("ok") if not error else None,
             poll=POLL_SECONDS,

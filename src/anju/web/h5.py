@@ -9,16 +9,17 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from anju.accounts.permissions import AccountsPerm
+from anju.analytics.permissions import AnalyticsPerm
 from anju.core.auth import Principal
 from anju.core.deps import ReadSession
-from anju.core.rbac import Perm
 from anju.privacy.schemas import RequestKind
 from anju.web import queries
 from anju.web.deps import page_guard
 from anju.web.render import render
 
 router = APIRouter(prefix="/h5", include_in_schema=False)
-SelfServicePage = Annotated[Principal, Depends(page_guard(Perm.self_service))]
+SelfServicePage = Annotated[Principal, Depends(page_guard(AccountsPerm.self_service))]
 
 
 @router.get("")
@@ -32,7 +33,7 @@ def my_home(request: Request, who: SelfServicePage, session: ReadSession) -> Res
             "who": who,
             "kinds": list(RequestKind),
             "badges": _badges(session, who),
-            "can_screen": who.can(Perm.analytics_read),
+            "can_screen": who.can(AnalyticsPerm.read),
             **data,
         },
     )

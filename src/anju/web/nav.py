@@ -4,8 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from anju.access.permissions import AccessPerm
+from anju.alarms.permissions import AlarmsPerm
+from anju.analytics.permissions import AnalyticsPerm
 from anju.core.auth import Principal
-from anju.core.rbac import Perm, Role
+from anju.core.rbac import KernelPerm, Permission, Role
+from anju.devices.permissions import DevicesPerm
+from anju.facilities.permissions import FacilitiesPerm
+from anju.fees.permissions import FeesPerm
+from anju.governance.permissions import VotesPerm
+from anju.notices.permissions import NoticesPerm
+from anju.patrol.permissions import PatrolPerm
+from anju.privacy.permissions import PrivacyPerm
+from anju.registry.permissions import RegistryPerm
+from anju.workorders.permissions import WorkOrdersPerm
 
 H5_ROLES = frozenset({Role.resident, Role.committee_member})
 
@@ -23,7 +35,7 @@ def home_for(who: Principal) -> str:
 class NavItem:
     key: str  # i18n key, also the page id used to highlight the current item
     href: str
-    perm: Perm | None  # None: a future domain, shown disabled
+    perm: Permission | None  # None: a future domain, shown disabled
     icon: str
 
 
@@ -37,41 +49,41 @@ NAV: tuple[NavGroup, ...] = (
     NavGroup(
         "nav.group.registry",
         (
-            NavItem("nav.compounds", "/console/compounds", Perm.registry_read, "layout"),
-            NavItem("nav.houses", "/console/houses", Perm.registry_read, "home"),
-            NavItem("nav.residents", "/console/residents", Perm.people_read, "users"),
-            NavItem("nav.vehicles", "/console/vehicles", Perm.vehicles_read, "car"),
+            NavItem("nav.compounds", "/console/compounds", RegistryPerm.read, "layout"),
+            NavItem("nav.houses", "/console/houses", RegistryPerm.read, "home"),
+            NavItem("nav.residents", "/console/residents", RegistryPerm.people_read, "users"),
+            NavItem("nav.vehicles", "/console/vehicles", RegistryPerm.vehicles_read, "car"),
         ),
     ),
-    NavGroup("nav.group.import", (NavItem("nav.import", "/console/import", Perm.roster_import, "upload"),)),
+    NavGroup("nav.group.import", (NavItem("nav.import", "/console/import", RegistryPerm.roster_import, "upload"),)),
     NavGroup(
         "nav.group.privacy",
         (
-            NavItem("nav.privacy", "/console/privacy", Perm.privacy_manage, "shield"),
-            NavItem("nav.audit", "/console/audit", Perm.audit_read, "log"),
+            NavItem("nav.privacy", "/console/privacy", PrivacyPerm.manage, "shield"),
+            NavItem("nav.audit", "/console/audit", KernelPerm.audit_read, "log"),
         ),
     ),
     NavGroup(
         "nav.group.security",
         (
-            NavItem("nav.control_room", "/console/alarms", Perm.alarms_read, "bell"),
-            NavItem("nav.devices", "/console/devices", Perm.devices_read, "chip"),
-            NavItem("nav.guard_desk", "/console/access", Perm.access_read, "door"),
-            NavItem("nav.patrol", "/console/patrol", Perm.patrol_read, "route"),
+            NavItem("nav.control_room", "/console/alarms", AlarmsPerm.read, "bell"),
+            NavItem("nav.devices", "/console/devices", DevicesPerm.read, "chip"),
+            NavItem("nav.guard_desk", "/console/access", AccessPerm.read, "door"),
+            NavItem("nav.patrol", "/console/patrol", PatrolPerm.read, "route"),
         ),
     ),
     NavGroup(
         "nav.group.service",
         (
-            NavItem("nav.workorders", "/console/workorders", Perm.workorders_read, "wrench"),
-            NavItem("nav.my_tasks", "/console/my-tasks", Perm.workorders_work, "check"),
-            NavItem("nav.facilities", "/console/facilities", Perm.facilities_read, "tool"),
-            NavItem("nav.fees", "/console/fees", Perm.fees_read, "coin"),
-            NavItem("nav.notices", "/console/notices", Perm.notices_manage, "megaphone"),
-            NavItem("nav.votes", "/console/votes", Perm.votes_read, "vote"),
+            NavItem("nav.workorders", "/console/workorders", WorkOrdersPerm.read, "wrench"),
+            NavItem("nav.my_tasks", "/console/my-tasks", WorkOrdersPerm.work, "check"),
+            NavItem("nav.facilities", "/console/facilities", FacilitiesPerm.read, "tool"),
+            NavItem("nav.fees", "/console/fees", FeesPerm.read, "coin"),
+            NavItem("nav.notices", "/console/notices", NoticesPerm.manage, "megaphone"),
+            NavItem("nav.votes", "/console/votes", VotesPerm.read, "vote"),
         ),
     ),
-    NavGroup("nav.group.analytics", (NavItem("nav.screen", "/screen", Perm.analytics_read, "chart"),)),
+    NavGroup("nav.group.analytics", (NavItem("nav.screen", "/screen", AnalyticsPerm.read, "chart"),)),
 )
 
 

@@ -16,11 +16,13 @@ from sqlalchemy.orm import Session
 
 from anju.accounts.endpoints import household_of
 from anju.accounts.models import User
+from anju.accounts.permissions import AccountsPerm
 from anju.analytics.queries import overview
 from anju.core.audit import PiiAccess
 from anju.core.auth import Principal
-from anju.core.rbac import Perm
+from anju.core.rbac import KernelPerm
 from anju.privacy.models import PrivacyRequest
+from anju.privacy.permissions import PrivacyPerm
 from anju.privacy.service import privacy_service
 from anju.registry.endpoints import house_read, people_read, person_detail
 from anju.registry.enums import HouseStatus, PersonTagKind, PopulationType
@@ -54,7 +56,7 @@ def dashboard(session: Session, who: Principal, *, compound_id: int | None, toda
     """Headline counts for the console's landing page."""
     data = overview(session, who=who, compound_id=compound_id, today=today) if compound_id else None
     open_requests = None
-    if who.can(Perm.privacy_manage) and compound_id is not None:
+    if who.can(PrivacyPerm.manage) and compound_id is not None:
         open_requests = sum(
             1 for r in privacy_service.list_for_staff(session, who=who, status="open") if r.compound_id == compound_id
         )
@@ -267,7 +269,7 @@ class AccessRow:
 
 def pii_access_page(session: Session, who: Principal, *, compound_id: int, page: int) -> PageOf[AccessRow]:
     """Newest unmasked-data reads in one compound, with the reader's name."""
-    who.require(Perm.audit_read)
+    who.require(KernelPerm.audit_read)
     stmt = select(PiiAccess).where(PiiAccess.compound_id == compound_id, PiiAccess.compound_id.in_(who.compound_ids))
     total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
     entries = list(
@@ -291,7 +293,7 @@ class MyRequest:
 
 def my_home(session: Session, who: Principal, *, today: date) -> dict[str, Any]:
     """A resident's household(s), members masked, vehicles, and their own privacy requests."""
-    who.require(Perm.self_service)
+    who.require(AccountsPerm.self_service)
     houses = session.execute(readable_houses(who).where(House.id.in_(who.house_ids)).order_by(House.id)).scalars()
     households: list[Household] = [household_of(session, h) for h in houses]
     requests = [MyRequest(r, r.status == "open" and r.due_on < today) for r in privacy_service.mine(session, who=who)]

@@ -8,18 +8,18 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
+from anju.analytics.permissions import AnalyticsPerm
 from anju.analytics.queries import overview
 from anju.core.auth import Principal
 from anju.core.db import utcnow
 from anju.core.deps import ReadSession
-from anju.core.rbac import Perm
 from anju.web import queries
 from anju.web.deps import page_guard
 from anju.web.nav import H5_ROLES, home_for
 from anju.web.render import render
 
 router = APIRouter(include_in_schema=False)
-AnalyticsViewer = Annotated[Principal, Depends(page_guard(Perm.analytics_read))]
+AnalyticsViewer = Annotated[Principal, Depends(page_guard(AnalyticsPerm.read))]
 
 
 @router.get("/screen")

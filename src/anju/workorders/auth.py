@@ -6,17 +6,18 @@ from typing import Annotated
 
 from fastapi import Depends
 
+from anju.accounts.permissions import AccountsPerm
 from anju.core.auth import CurrentPrincipal, Principal, requires
-from anju.core.rbac import Perm
+from anju.workorders.permissions import WorkOrdersPerm
 
 
 def _reader(who: CurrentPrincipal) -> Principal:
     """Staff with workorders.read, or a resident (their own orders only; the repository scopes)."""
-    if not (who.can(Perm.workorders_read) or who.can(Perm.self_service)):
-        who.require(Perm.workorders_read)
+    if not (who.can(WorkOrdersPerm.read) or who.can(AccountsPerm.self_service)):
+        who.require(WorkOrdersPerm.read)
     return who
 
 
 OrderReader = Annotated[Principal, Depends(_reader)]
-OrderDispatcher = requires(Perm.workorders_dispatch)
-OrderWorker = requires(Perm.workorders_work)
+OrderDispatcher = requires(WorkOrdersPerm.dispatch)
+OrderWorker = requires(WorkOrdersPerm.work)

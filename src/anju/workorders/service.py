@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from anju.core.auth import Principal
 from anju.core.db import utcnow
 from anju.core.errors import Forbidden, Invalid
-from anju.core.rbac import Perm, Role
+from anju.core.rbac import Permission, Role
 from anju.workorders import dispatch, timers
 from anju.workorders.enums import (
     ALLOWED_FROM,
@@ -41,6 +41,7 @@ from anju.workorders.exceptions import (
     OrderStateConflict,
 )
 from anju.workorders.models import WorkOrder, WorkOrderEvent
+from anju.workorders.permissions import WorkOrdersPerm
 from anju.workorders.repository import WorkOrderRepository
 from anju.workorders.schemas import OrderActionBody, OrderCreate
 
@@ -250,7 +251,7 @@ class WorkOrderService:
 
     def grab(self, session: Session, *, by: Principal, order_id: int, now: datetime | None = None) -> WorkOrder:
         """Grab mode: the first technician's compare-and-set wins; everyone else gets a 409."""
-        by.require(Perm.workorders_work)
+        by.require(WorkOrdersPerm.work)
         now = now or utcnow()
         # The UPDATE comes first, so on SQLite the write lock is taken before anything is read.
         res = session.execute(
@@ -354,21 +355,21 @@ _WORK = frozenset(
 
 def _role_first(by: Principal, action: OrderAction) -> None:
     if action in _DISPATCH_ONLY:
-        by.require(Perm.workorders_dispatch)
-    elif action in _WORK and not (by.can(Perm.workorders_work) or by.can(Perm.workorders_dispatch)):
-        by.require(Perm.workorders_work)
+        by.require(WorkOrdersPerm.dispatch)
+    elif action in _WORK and not (by.can(WorkOrdersPerm.work) or by.can(WorkOrdersPerm.dispatch)):
+        by.require(WorkOrdersPerm.work)
 
 
-def _need(by: Principal, perm: Perm) -> None:
+def _need(by: Principal, perm: Permission) -> None:
     by.require(perm)
 
 
 def _own(by: Principal, order: WorkOrder) -> None:
     """Technician actions: only the assignee (a dispatcher may act for them)."""
     if order.assignee_user_id == by.user_id:
-        _need(by, Perm.workorders_work)
+        _need(by, WorkOrdersPerm.work)
         return
-    if by.can(Perm.workorders_dispatch):
+    if by.can(WorkOrdersPerm.dispatch):
         return
     raise NotYourOrder(f"order #{order.id} is assigned to someone else", zh=f"工单 #{order.id} 未指派给您")
 
@@ -388,7 +389,7 @@ def _assignee(session: Session, order: WorkOrder, user_id: int | None) -> int:
 def _dispatch(
     svc: WorkOrderService, s: Session, by: Principal, o: WorkOrder, b: OrderActionBody, now: datetime
 ) -> None:
-    _need(by, Perm.workorders_dispatch)
+    _need(by, WorkOrdersPerm.dispatch)
     uid = _assignee(s, o, b.assignee_user_id)
     svc.move(
         s,
@@ -405,7 +406,7 @@ def _dispatch(
 def _accept(svc: WorkOrderService, s: Session, by: Principal, o: WorkOrder, b: OrderActionBody, now: datetime) -> None:
     if o.assignee_user_id != by.user_id:
         raise NotYourOrder(f"order #{o.id} is assigned to someone else", zh=f"工单 #{o.id} 未指派给您")
-    _need(by, Perm.workorders_work)
+    _need(by, WorkOrdersPerm.work)
     svc.move(
         s,
         o,
@@ -490,7 +491,7 @@ def _wait_owner(
 
 
 def _suspend(svc: WorkOrderService, s: Session, by: Principal, o: WorkOrder, b: OrderActionBody, now: datetime) -> None:
-    _need(by, Perm.workorders_dispatch)
+    _need(by, WorkOrdersPerm.dispatch)
     if not b.note:
         raise Invalid(
             "a reason is required to suspend",
@@ -513,7 +514,7 @@ def _resume(svc: WorkOrderService, s: Session, by: Principal, o: WorkOrder, b: O
     if o.status not in PAUSED_STATUSES or o.paused_at is None:
         raise conflict(o, OrderAction.resumed, "工单未处于暂停状态", f"order #{o.id} is not paused")
     if o.status == OrderStatus.suspended:
-        _need(by, Perm.workorders_dispatch)
+        _need(by, WorkOrdersPerm.dispatch)
     else:
         _own(by, o)
     pause = now - o.paused_at
@@ -560,7 +561,7 @@ def _follow_up(
     svc: WorkOrderService, s: Session, by: Principal, o: WorkOrder, b: OrderActionBody, now: datetime
 ) -> None:
     """R-W1: every completed repair gets a 回访 record before it can be closed."""
-    _need(by, Perm.workorders_dispatch)
+    _need(by, WorkOrdersPerm.dispatch)
     if not b.note or len(b.note) < 2:
         raise Invalid(
             "the follow-up (回访) needs a note of what the owner said",
@@ -580,7 +581,7 @@ def _follow_up(
 
 
 def _close(svc: WorkOrderService, s: Session, by: Principal, o: WorkOrder, b: OrderActionBody, now: datetime) -> None:
-    _need(by, Perm.workorders_dispatch)
+    _need(by, WorkOrdersPerm.dispatch)
     svc.move(
         s, o, action=OrderAction.closed, to=OrderStatus.closed, by=by, note=b.note, now=now, values={"closed_at": now}
     )
@@ -588,7 +589,7 @@ def _close(svc: WorkOrderService, s: Session, by: Principal, o: WorkOrder, b: Or
 
 def _reopen(svc: WorkOrderService, s: Session, by: Principal, o: WorkOrder, b: OrderActionBody, now: datetime) -> None:
     """The reporter or a dispatcher reopens: back to 待派单 with fresh deadlines."""
-    if not (by.can(Perm.workorders_dispatch) or (o.reporter_user_id is not None and o.reporter_user_id == by.user_id)):
+    if not (by.can(WorkOrdersPerm.dispatch) or (o.reporter_user_id is not None and o.reporter_user_id == by.user_id)):
         raise Forbidden("only the reporter or a dispatcher may reopen", zh="只有报事人或调度员可以重新打开工单")
     if not b.note:
         raise Invalid(
@@ -692,7 +693,7 @@ def _report_authority(
     svc: WorkOrderService, s: Session, by: Principal, o: WorkOrder, b: OrderActionBody, now: datetime
 ) -> None:
     """R-W4: a logged report to the authority (fire brigade, 城管, police) for a violation persuasion did not stop."""
-    _need(by, Perm.workorders_dispatch)
+    _need(by, WorkOrdersPerm.dispatch)
     if o.category not in AUTHORITY_CATEGORIES:
         raise conflict(
             o,

@@ -1,0 +1,14 @@
+"""Permissions the accounts domain declares (registered with the kernel on import)."""
+
+from __future__ import annotations
+
+from anju.core.rbac import Role, declare
+
+
+class AccountsPerm:
+    """Who may do what in accounts; roles listed per permission (platform admins hold each)."""
+
+    users_manage = declare("users.manage", roles=(Role.property_manager,))
+    self_service = declare(
+        "self.service", roles=(Role.resident, Role.committee_member), admin=False
+    )  # my household, my data

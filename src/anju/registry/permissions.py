@@ -1,0 +1,25 @@
+"""Permissions the registry domain declares (registered with the kernel on import)."""
+
+from __future__ import annotations
+
+from anju.core.rbac import Role, declare
+
+
+class RegistryPerm:
+    """Who may do what in registry; roles listed per permission (platform admins hold each)."""
+
+    read = declare(
+        "registry.read",
+        roles=(Role.property_manager, Role.property_staff, Role.guard, Role.grid_worker, Role.committee_member),
+    )  # compounds, buildings, units, houses
+    write = declare("registry.write", roles=(Role.property_manager, Role.property_staff))
+    people_read = declare(
+        "people.read", roles=(Role.property_manager, Role.property_staff, Role.guard, Role.grid_worker)
+    )  # residents, masked
+    people_write = declare("people.write", roles=(Role.property_manager, Role.property_staff))
+    people_unmask = declare("people.unmask", roles=(Role.property_manager,))  # full phone / ID number, audited
+    roster_import = declare("roster.import", roles=(Role.property_manager,))
+    roster_export = declare("roster.export", roles=(Role.property_manager,))
+    vehicles_read = declare(
+        "vehicles.read", roles=(Role.property_manager, Role.property_staff, Role.guard, Role.grid_worker)
+    )

@@ -1,0 +1,36 @@
+"""Start-up registration: each domain registers its permissions, subscribers, jobs and hooks with the kernel.
+
+The kernel (`anju.core`) imports no domain; the app factory, the worker and the CLI call `register_all()`.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+# Each domain's permissions module declares its permissions with `anju.core.rbac.declare()` on import.
+PERMISSION_MODULES = (
+    "anju.accounts.permissions",
+    "anju.registry.permissions",
+    "anju.privacy.permissions",
+    "anju.analytics.permissions",
+    "anju.devices.permissions",
+    "anju.alarms.permissions",
+    "anju.access.permissions",
+    "anju.workorders.permissions",
+    "anju.patrol.permissions",
+    "anju.facilities.permissions",
+    "anju.notices.permissions",
+    "anju.governance.permissions",
+    "anju.fees.permissions",
+)
+
+
+def register_permissions() -> None:
+    """Declare every domain's permissions, so a role's full list is known before the first request."""
+    for name in PERMISSION_MODULES:
+        importlib.import_module(name)
+
+
+def register_all() -> None:
+    """Everything the kernel needs from the domains: permissions, subscribers and jobs, hooks."""
+    register_permissions()
