@@ -22,13 +22,18 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
 fi
 
 vendor="src/anju/web/static/vendor"
-if [ ! -f "$vendor/echarts.min.js" ] || [ ! -f "$vendor/htmx.min.js" ] || [ package.json -nt "$vendor/echarts.min.js" ]; then
+if [ ! -f "$vendor/echarts.min.js" ] || [ ! -f "$vendor/htmx.min.js" ] || [ ! -f "$vendor/redoc/redoc.standalone.js" ] \
+  || [ package.json -nt "$vendor/echarts.min.js" ]; then
   if command -v npm >/dev/null 2>&1; then
     echo "==> installing JavaScript packages (npm)"
     npm install --no-package-lock --no-audit --no-fund --silent
     mkdir -p "$vendor"
     cp node_modules/echarts/dist/echarts.min.js "$vendor/echarts.min.js"
     cp node_modules/htmx.org/dist/htmx.min.js "$vendor/htmx.min.js"
+    # Offline API docs (/docs, /redoc): no CDN on a closed network.
+    mkdir -p "$vendor/swagger-ui" "$vendor/redoc"
+    cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css "$vendor/swagger-ui/"
+    cp node_modules/redoc/bundles/redoc.standalone.js "$vendor/redoc/"
   else
     echo "!! npm not found: the console works, but charts on the 数据大屏 stay empty" >&2
   fi
