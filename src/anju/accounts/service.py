@@ -168,5 +168,13 @@ class AccountService:
 account_service = AccountService()
 
 
+def display_names(session: Session, user_ids: set[int] | set[int | None]) -> dict[int, str]:
+    """Users' display names by id (unknown and empty ids are left out)."""
+    ids = [u for u in user_ids if u]
+    if not ids:
+        return {}
+    return dict(session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())  # type: ignore[arg-type]
+
+
 def principal_for_token(session: Session, token: str) -> Principal | None:
     return account_service.principal_for_token(session, token)

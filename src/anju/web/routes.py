@@ -20,11 +20,13 @@ from anju.web import (
     auth_pages,
     console,
     control_room,
+    facilities_pages,
     fees_pages,
     governance_pages,
     h5,
+    patrol_pages,
     screen,
-    workorder_pages,
+    workorders_pages,
 )
 from anju.web.csrf import CsrfMiddleware
 from anju.web.i18n import Translator, lang_of
@@ -112,7 +114,9 @@ def mount_web(app: FastAPI) -> None:
         control_room.router,
         governance_pages.router,
         fees_pages.router,
-        workorder_pages.router,
+        workorders_pages.router,
+        patrol_pages.router,
+        facilities_pages.router,
     ):
         app.include_router(r)
     _wrap_errors(app)

@@ -1,0 +1,47 @@
+"""Helpers every page shares: the outcome of a form post (redirect with a one-line result, or the error text),
+and lenient parsing of query-string values (a bad value is ignored, never a 500)."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import TypeVar
+from urllib.parse import urlencode
+
+from fastapi.responses import RedirectResponse
+from starlette.requests import Request
+from starlette.responses import Response
+
+from anju.core.errors import AppError
+from anju.web.auth_pages import local_path
+from anju.web.i18n import Translator, lang_of
+
+E = TypeVar("E", bound=Enum)
+
+
+def error_message(request: Request, exc: Exception, *, fallback: str = "wo.err.invalid") -> str:
+    """A refused action's reason in the user's language (a typed error's own message, else `fallback`)."""
+    t = Translator(lang_of(request))
+    if isinstance(exc, AppError):
+        return t.pick(exc.body()["error"]["message"])
+    return t(fallback)
+
+
+def go_back(request: Request, target: str, *, err: str | None = None, ok: str | None = None) -> Response:
+    """Redirect (303) to a local page, carrying a one-line outcome as ?err= or ?ok=."""
+    path = local_path(target) or "/console"
+    params = {k: v for k, v in (("err", err), ("ok", ok)) if v}
+    sep = "&" if "?" in path else "?"
+    return RedirectResponse(path + (sep + urlencode(params) if params else ""), status_code=303)
+
+
+def outcome(request: Request) -> dict[str, str | None]:
+    """The ?err= / ?ok= a redirect from `go_back` carried, for the page's alert line."""
+    return {"err": request.query_params.get("err"), "ok": request.query_params.get("ok")}
+
+
+def parse_enum(kind: type[E], value: str | None) -> E | None:
+    """An enum member from a query value; an unknown value is ignored (the filter is off)."""
+    try:
+        return kind(value) if value else None
+    except ValueError:
+        return None
