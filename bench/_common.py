@@ -20,8 +20,9 @@ def fresh_demo_db(pg_url: str | None = None, *, full: bool = True) -> tuple[str,
     os.environ["ANJU_DATABASE_URL"] = url
     from anju.core import db as core_db
     from anju.core.config import reset_settings
-    from anju.core.migrate import post_upgrade, upgrade
+    from anju.core.migrate import upgrade
     from anju.sim.demo import MAIN, SECOND, SMALL, build_demo
+    from anju.startup import post_upgrade
 
     reset_settings()
     core_db.set_engine(core_db.make_engine(url))

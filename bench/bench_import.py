@@ -78,9 +78,10 @@ def pg_db() -> Iterator[str]:
 
 def prepare(url: str, small: bool) -> tuple[int, int, list[str]]:
     """Migrate, build the demo; returns the main and second compound ids and the main compound's labels."""
-    from anju.core.migrate import post_upgrade, upgrade
+    from anju.core.migrate import upgrade
     from anju.registry.models import House
     from anju.sim.demo import MAIN, SECOND, SMALL, build_demo
+    from anju.startup import post_upgrade
 
     os.environ["ANJU_DATABASE_URL"] = url
     reset_settings()

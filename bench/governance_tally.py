@@ -164,9 +164,10 @@ def main() -> None:
     try:
         from anju.core import db as core_db
         from anju.core.config import reset_settings
-        from anju.core.migrate import post_upgrade, upgrade
+        from anju.core.migrate import upgrade
         from anju.governance.models import Vote
         from anju.governance.service import vote_service
+        from anju.startup import post_upgrade
 
         reset_settings()
         core_db.set_engine(core_db.make_engine(url))

@@ -72,7 +72,8 @@ def make_database(tmp_root: Path, tag: str) -> tuple[str, Any]:
 
 
 def migrate_and_seed(url: str, *, seed: bool = True) -> Engine:
-    from anju.core.migrate import post_upgrade, upgrade
+    from anju.core.migrate import upgrade
+    from anju.startup import post_upgrade
 
     os.environ["ANJU_DATABASE_URL"] = url
     reset_settings()

@@ -38,7 +38,8 @@ DbOpt = Annotated[str | None, typer.Option("--database-url", help="overrides ANJ
 def db_upgrade(database_url: DbOpt = None, revision: str = "head") -> None:
     """Apply migrations (from empty or from any earlier revision)."""
     _setup(database_url)
-    from anju.core.migrate import post_upgrade, upgrade
+    from anju.core.migrate import upgrade
+    from anju.startup import post_upgrade
 
     upgrade(revision=revision)
     post_upgrade()
@@ -64,7 +65,8 @@ def init(
     _setup(database_url)
     from anju.accounts.first_run import WeakPassword, init_platform
     from anju.core.db import transaction
-    from anju.core.migrate import post_upgrade, upgrade
+    from anju.core.migrate import upgrade
+    from anju.startup import post_upgrade
 
     upgrade()
     post_upgrade()
@@ -109,8 +111,9 @@ def demo(
     _setup(database_url)
     from anju.core.config import get_settings
     from anju.core.db import transaction
-    from anju.core.migrate import post_upgrade, upgrade
+    from anju.core.migrate import upgrade
     from anju.sim.demo import DEMO_PASSWORD, build_demo, demo_exists
+    from anju.startup import post_upgrade
 
     s = get_settings()
     if reset and s.is_sqlite:
@@ -171,7 +174,9 @@ def run_worker(
     _setup(database_url)
     from anju.core.config import get_settings
     from anju.core.jobs import Worker
+    from anju.startup import register_all
 
+    register_all()
     s = get_settings()
     wid = worker_id or f"{socket.gethostname()}:{os.getpid()}"
     w = Worker(

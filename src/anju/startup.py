@@ -32,5 +32,21 @@ def register_permissions() -> None:
 
 
 def register_all() -> None:
-    """Everything the kernel needs from the domains: permissions, subscribers and jobs, hooks."""
+    """Everything the kernel needs from the domains: permissions, subscribers and jobs, hooks. Idempotent."""
+    import anju.handlers  # noqa: F401  (every subscriber and job)
+    from anju.accounts.service import principal_for_token
+    from anju.core.auth import set_principal_loader
+    from anju.core.migrate import on_post_upgrade
+    from anju.privacy.catalog import sync_catalog
+
     register_permissions()
+    set_principal_loader(principal_for_token)
+    on_post_upgrade(sync_catalog)
+
+
+def post_upgrade() -> None:
+    """After migrating: register the domains, then write the reference data they keep in code."""
+    from anju.core.migrate import post_upgrade as run_hooks
+
+    register_all()
+    run_hooks()

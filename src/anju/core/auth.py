@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import Depends, Request
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from anju.core.deps import ReadSession
@@ -67,10 +67,20 @@ class Principal:
         return compound_id in self.compound_ids
 
 
-def load_principal(session: Session, token: str) -> Principal | None:
-    from anju.accounts.service import principal_for_token
+PrincipalLoader = Callable[[Session, str], "Principal | None"]
+_principal_loader: PrincipalLoader | None = None
 
-    return principal_for_token(session, token)
+
+def set_principal_loader(loader: PrincipalLoader) -> None:
+    """Register who turns a token into a Principal (accounts does, at start-up)."""
+    global _principal_loader
+    _principal_loader = loader
+
+
+def load_principal(session: Session, token: str) -> Principal | None:
+    if _principal_loader is None:
+        raise RuntimeError("no principal loader registered: call anju.startup.register_all() at start-up")
+    return _principal_loader(session, token)
 
 
 def _token_from(request: Request) -> str | None:
@@ -110,9 +120,3 @@ def requires(perm: Permission) -> type[Principal]:
         return who
 
     return Annotated[Principal, Depends(dep)]  # type: ignore[return-value]
-
-
-def select_user_compounds(session: Session, user_id: int) -> set[int]:
-    from anju.accounts.models import UserCompound
-
-    return set(session.execute(select(UserCompound.compound_id).where(UserCompound.user_id == user_id)).scalars())

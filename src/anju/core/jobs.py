@@ -168,8 +168,7 @@ class Worker:
         return n
 
     def run_forever(self) -> None:
-        import anju.handlers  # noqa: F401  (register every subscriber and job)
-
+        # Subscribers and jobs are registered by the caller (anju.startup.register_all()).
         sync_schedule()
         log.info("worker %s started", self.worker_id)
         while not self._stop.is_set():

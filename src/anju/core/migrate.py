@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection
+from sqlalchemy.orm import Session
+
+from anju.core.db import transaction
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -24,10 +28,20 @@ def upgrade(connection: Connection | None = None, revision: str = "head") -> Non
     command.upgrade(alembic_config(connection), revision)
 
 
-def post_upgrade() -> None:
-    """Reference data kept in code (the record of processing)."""
-    from anju.core.db import transaction
-    from anju.privacy.catalog import sync_catalog
+PostUpgradeHook = Callable[[Session], None]
+_post_upgrade_hooks: list[PostUpgradeHook] = []
 
+
+def on_post_upgrade(hook: PostUpgradeHook) -> None:
+    """Register reference data a domain keeps in code, written after every upgrade (privacy does)."""
+    if hook not in _post_upgrade_hooks:
+        _post_upgrade_hooks.append(hook)
+
+
+def post_upgrade() -> None:
+    """Write the reference data the domains registered (call `anju.startup.register_all()` first)."""
+    if not _post_upgrade_hooks:
+        raise RuntimeError("no post-upgrade hooks registered: call anju.startup.register_all() first")
     with transaction() as session:
-        sync_catalog(session)
+        for hook in _post_upgrade_hooks:
+            hook(session)
