@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter
 from sqlalchemy import func, select, text
 
 from anju import __version__
-from anju.core.auth import requires
+from anju.core.auth import Principal, requires
 from anju.core.deps import ReadSession
 from anju.core.events import OutboxEvent
 from anju.core.jobs import JobRun, ScheduledJob
@@ -16,7 +16,7 @@ from anju.core.rbac import KernelPerm
 
 router = APIRouter(tags=["system"])
 public_router = APIRouter(tags=["system"])
-SystemReader = requires(KernelPerm.system_read)
+SystemReader = Annotated[Principal, requires(KernelPerm.system_read)]
 
 
 @public_router.get("/health", operation_id="system-health")

@@ -53,9 +53,9 @@ def current_terminal(
 
 
 CurrentTerminal = Annotated[Terminal, Depends(current_terminal)]
-AccessReader = requires(AccessPerm.read)
-AccessManager = requires(AccessPerm.manage)
-VisitorDesk = requires(AccessPerm.visitors_manage)
+AccessReader = Annotated[Principal, requires(AccessPerm.read)]
+AccessManager = Annotated[Principal, requires(AccessPerm.manage)]
+VisitorDesk = Annotated[Principal, requires(AccessPerm.visitors_manage)]
 
 
 def _self_or_staff(who: CurrentPrincipal) -> Principal:

@@ -17,7 +17,7 @@ from anju.accounts.schemas import (
     TokenResponse,
 )
 from anju.accounts.service import account_service
-from anju.core.auth import CurrentPrincipal, requires
+from anju.core.auth import CurrentPrincipal, Principal, requires
 from anju.core.db import utcnow
 from anju.core.deps import ReadSession, WriteSession
 from anju.core.errors import ErrorBody, NotFound, RateLimited, Unauthenticated
@@ -31,8 +31,8 @@ from anju.registry.repository import PersonQuery
 from anju.registry.schemas import Household, HouseholdMember, VehicleRead
 
 router = APIRouter(tags=["accounts"])
-SelfService = requires(AccountsPerm.self_service)
-DeviceManager = requires(DevicesPerm.manage)
+SelfService = Annotated[Principal, requires(AccountsPerm.self_service)]
+DeviceManager = Annotated[Principal, requires(DevicesPerm.manage)]
 public_router = APIRouter(tags=["accounts"])
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from anju.alarms.permissions import AlarmsPerm
 from anju.analytics.permissions import AnalyticsPerm
-from anju.core.auth import requires
+from anju.core.auth import Principal, requires
 
-AlarmReader = requires(AlarmsPerm.read)
-AlarmHandler = requires(AlarmsPerm.handle)
-AlarmStats = requires(AnalyticsPerm.read)
+AlarmReader = Annotated[Principal, requires(AlarmsPerm.read)]
+AlarmHandler = Annotated[Principal, requires(AlarmsPerm.handle)]
+AlarmStats = Annotated[Principal, requires(AnalyticsPerm.read)]

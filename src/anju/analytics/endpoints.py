@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter
 
 from anju.analytics.permissions import AnalyticsPerm
 from anju.analytics.queries import overview
-from anju.core.auth import requires
+from anju.core.auth import Principal, requires
 from anju.core.deps import ReadSession
 
 router = APIRouter(tags=["analytics"])
-AnalyticsReader = requires(AnalyticsPerm.read)
+AnalyticsReader = Annotated[Principal, requires(AnalyticsPerm.read)]
 
 
 @router.get("/analytics/overview", operation_id="analytics-overview")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from anju.core.auth import requires
+from typing import Annotated
+
+from anju.core.auth import Principal, requires
 from anju.devices.permissions import DevicesPerm
 
-DeviceReader = requires(DevicesPerm.read)
-DeviceWriter = requires(DevicesPerm.manage)
-DeviceCommander = requires(DevicesPerm.command)
+DeviceReader = Annotated[Principal, requires(DevicesPerm.read)]
+DeviceWriter = Annotated[Principal, requires(DevicesPerm.manage)]
+DeviceCommander = Annotated[Principal, requires(DevicesPerm.command)]

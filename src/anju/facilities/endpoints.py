@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter
 from pydantic import Field
 
-from anju.core.auth import requires
+from anju.core.auth import Principal, requires
 from anju.core.db import utcnow
 from anju.core.deps import ReadSession, WriteSession
 from anju.core.errors import NotFound
@@ -17,8 +17,8 @@ from anju.facilities import fire_duty, service
 from anju.facilities.permissions import FacilitiesPerm
 
 router = APIRouter(prefix="/facilities", tags=["facilities"])
-FacilityReader = requires(FacilitiesPerm.read)
-FacilityManager = requires(FacilitiesPerm.manage)
+FacilityReader = Annotated[Principal, requires(FacilitiesPerm.read)]
+FacilityManager = Annotated[Principal, requires(FacilitiesPerm.manage)]
 
 
 class EquipmentBody(InSchema):

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response
 
 from anju.accounts.permissions import AccountsPerm
-from anju.core.auth import CurrentPrincipal, requires
+from anju.core.auth import CurrentPrincipal, Principal, requires
 from anju.core.deps import ReadSession, WriteSession
 from anju.core.errors import Invalid
 from anju.fees.exceptions import BadSignature, OnlinePaymentOff
@@ -51,10 +51,10 @@ from anju.fees.service import fee_service, staff_scope
 
 router = APIRouter(prefix="/fees", tags=["fees"])
 
-FeesReader = requires(FeesPerm.read)
-FeesManager = requires(FeesPerm.manage)
-FeesCollector = requires(FeesPerm.collect)
-SelfService = requires(AccountsPerm.self_service)
+FeesReader = Annotated[Principal, requires(FeesPerm.read)]
+FeesManager = Annotated[Principal, requires(FeesPerm.manage)]
+FeesCollector = Annotated[Principal, requires(FeesPerm.collect)]
+SelfService = Annotated[Principal, requires(AccountsPerm.self_service)]
 
 
 @router.get("/items", response_model=list[FeeItemRead])

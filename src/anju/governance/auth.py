@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from anju.accounts.permissions import AccountsPerm
-from anju.core.auth import requires
+from anju.core.auth import Principal, requires
 from anju.governance.permissions import VotesPerm
 
-VoteReader = requires(VotesPerm.read)
-VoteManager = requires(VotesPerm.manage)
-Owner = requires(AccountsPerm.self_service)
+VoteReader = Annotated[Principal, requires(VotesPerm.read)]
+VoteManager = Annotated[Principal, requires(VotesPerm.manage)]
+Owner = Annotated[Principal, requires(AccountsPerm.self_service)]

@@ -3,12 +3,12 @@ receipts, mute preferences, surveys with anonymous answers and results by buildi
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter
 
 from anju.accounts.permissions import AccountsPerm
-from anju.core.auth import CurrentPrincipal, requires
+from anju.core.auth import CurrentPrincipal, Principal, requires
 from anju.core.deps import ReadSession, WriteSession
 from anju.notices.models import Notice, Survey
 from anju.notices.permissions import NoticesPerm
@@ -27,8 +27,8 @@ from anju.notices.schemas import (
 from anju.notices.service import notice_service, survey_service
 
 router = APIRouter(tags=["notices"])
-NoticeManager = requires(NoticesPerm.manage)
-SelfService = requires(AccountsPerm.self_service)
+NoticeManager = Annotated[Principal, requires(NoticesPerm.manage)]
+SelfService = Annotated[Principal, requires(AccountsPerm.self_service)]
 
 
 @router.post("/notices", response_model=NoticeRead, status_code=201)

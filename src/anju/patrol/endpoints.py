@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from fastapi import APIRouter
 from pydantic import Field
 from sqlalchemy import select
 
-from anju.core.auth import requires
+from anju.core.auth import Principal, requires
 from anju.core.deps import ReadSession, WriteSession
 from anju.core.errors import NotFound
 from anju.core.schemas import InSchema, Schema
@@ -17,9 +18,9 @@ from anju.patrol.models import PatrolCheckpoint, PatrolRoute
 from anju.patrol.permissions import PatrolPerm
 
 router = APIRouter(prefix="/patrol", tags=["patrol"])
-PatrolReader = requires(PatrolPerm.read)
-PatrolManager = requires(PatrolPerm.manage)
-PatrolGuard = requires(PatrolPerm.checkin)
+PatrolReader = Annotated[Principal, requires(PatrolPerm.read)]
+PatrolManager = Annotated[Principal, requires(PatrolPerm.manage)]
+PatrolGuard = Annotated[Principal, requires(PatrolPerm.checkin)]
 
 
 class CheckpointBody(InSchema):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy import func, select
 
 from anju.core.audit import ObjectChange, PiiAccess
-from anju.core.auth import CurrentPrincipal, requires
+from anju.core.auth import CurrentPrincipal, Principal, requires
 from anju.core.db import utcnow
 from anju.core.deps import ReadSession, WriteSession
 from anju.core.rbac import KernelPerm
@@ -31,8 +31,8 @@ from anju.registry.permissions import RegistryPerm
 from anju.registry.service import person_service
 
 router = APIRouter(tags=["privacy"])
-PrivacyManager = requires(PrivacyPerm.manage)
-AuditReader = requires(KernelPerm.audit_read)
+PrivacyManager = Annotated[Principal, requires(PrivacyPerm.manage)]
+AuditReader = Annotated[Principal, requires(KernelPerm.audit_read)]
 
 
 @router.get(
@@ -104,7 +104,7 @@ def list_changes(
     return Page(items=list(rows), total=total, page=pg.page, page_size=pg.page_size)  # type: ignore[arg-type]
 
 
-PeopleUnmasker = requires(RegistryPerm.people_unmask)
+PeopleUnmasker = Annotated[Principal, requires(RegistryPerm.people_unmask)]
 
 
 @router.post(

@@ -27,8 +27,8 @@ def _house_reader(who: CurrentPrincipal) -> Principal:
 
 PeopleReader = Annotated[Principal, Depends(_people_reader)]
 HouseReader = Annotated[Principal, Depends(_house_reader)]
-PeopleWriter = requires(RegistryPerm.people_write)
-RegistryReader = requires(RegistryPerm.read)
-RegistryWriter = requires(RegistryPerm.write)
-Unmasker = requires(RegistryPerm.people_unmask)
-VehicleReader = requires(RegistryPerm.vehicles_read)
+PeopleWriter = Annotated[Principal, requires(RegistryPerm.people_write)]
+RegistryReader = Annotated[Principal, requires(RegistryPerm.read)]
+RegistryWriter = Annotated[Principal, requires(RegistryPerm.write)]
+Unmasker = Annotated[Principal, requires(RegistryPerm.people_unmask)]
+VehicleReader = Annotated[Principal, requires(RegistryPerm.vehicles_read)]

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import Response
 
-from anju.core.auth import requires
+from anju.core.auth import Principal, requires
 from anju.core.config import get_settings
 from anju.core.deps import ReadSession, WriteSession
 from anju.core.errors import Forbidden, Invalid, NotFound, TooLarge
@@ -18,8 +18,8 @@ from anju.registry.roster import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, ImportReport
 router = APIRouter(tags=["roster"])
 
 MAX_ID = 2**31 - 1  # PostgreSQL integer: a larger id is invalid input, not a server error
-RosterImporter = requires(RegistryPerm.roster_import)
-RosterExporter = requires(RegistryPerm.roster_export)
+RosterImporter = Annotated[Principal, requires(RegistryPerm.roster_import)]
+RosterExporter = Annotated[Principal, requires(RegistryPerm.roster_export)]
 
 
 @router.post(

@@ -19,5 +19,5 @@ def _reader(who: CurrentPrincipal) -> Principal:
 
 
 OrderReader = Annotated[Principal, Depends(_reader)]
-OrderDispatcher = requires(WorkOrdersPerm.dispatch)
-OrderWorker = requires(WorkOrdersPerm.work)
+OrderDispatcher = Annotated[Principal, requires(WorkOrdersPerm.dispatch)]
+OrderWorker = Annotated[Principal, requires(WorkOrdersPerm.work)]
