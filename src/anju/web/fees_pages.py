@@ -1,6 +1,5 @@
-"""Fees and notices pages: the resident's bills, the simulated provider's checkout, receipts,
-the common-income ledger and the notice inbox with surveys (H5); the staff fees console and the
-notices console for staff and the owners' committee.
+"""Fees pages: the resident's bills, the simulated provider's checkout and receipts (H5); the staff fees
+console with billing runs, counter payments, refunds, reminders and the common-income ledger.
 
 Forms post here and redirect back (post/redirect/get); refusals raise the domain's errors,
 which web paths render as a 4xx page with the reason.
@@ -9,7 +8,7 @@ which web paths render as a 4xx page with the reason.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -21,7 +20,6 @@ from anju.accounts.permissions import AccountsPerm
 from anju.core.auth import Principal
 from anju.core.deps import ReadSession, WriteSession
 from anju.core.errors import Forbidden, Invalid, NotFound
-from anju.core.rbac import Role
 from anju.fees.enums import (
     COUNTER_CHANNELS,
     BillStatus,
@@ -36,30 +34,13 @@ from anju.fees.providers import callback_provider, online_payment_off_reason
 from anju.fees.repository import FeeQuery
 from anju.fees.schemas import IncomeCreate
 from anju.fees.service import fee_service, period_of
-from anju.notices.enums import (
-    MUTABLE,
-    Audience,
-    NoticeKind,
-    OutageKind,
-    QuestionKind,
-    RespondentUnit,
-    TargetKind,
-)
-from anju.notices.permissions import NoticesPerm
-from anju.notices.repository import NoticeQuery
-from anju.notices.schemas import NoticeCreate, QuestionIn, SurveyCreate
-from anju.notices.service import notice_service, survey_service
-from anju.registry.models import Building, House
-from anju.web import queries
+from anju.registry.models import House
 from anju.web.deps import (
     ConsolePage,
-    WebUser,
     console_guard,
     page_guard,
-    selected_compound,
 )
-from anju.web.nav import NavGroup, nav_for
-from anju.web.render import CST, render
+from anju.web.render import render
 
 router = APIRouter(include_in_schema=False)
 SelfServicePage = Annotated[Principal, Depends(page_guard(AccountsPerm.self_service))]
@@ -159,56 +140,6 @@ def receipt(payment_id: int, request: Request, who: SelfServicePage, session: Re
     )
 
 
-# --- resident H5: notices and surveys ---------------------------------------------------------------
-@router.get("/h5/notices")
-def my_notices(request: Request, who: SelfServicePage, session: ReadSession) -> Response:
-    """通知公告: my inbox with the unread badge, open surveys, mute preferences."""
-    unread, rows = notice_service.inbox(session, by=who)
-    compound_id = next(iter(sorted(who.compound_ids)), None)
-    surveys = list(NoticeQuery(session).surveys(compound_id)) if compound_id else []
-    keys = [f"house:{h}" for h in who.house_ids] + ([f"person:{who.person_id}"] if who.person_id else [])
-    answered = NoticeQuery(session).answered_keys([s.id for s in surveys], keys)
-    open_surveys = []
-    for s in surveys:
-        if not survey_service.is_open(s):
-            continue
-        mine = (
-            {f"person:{who.person_id}"}
-            if s.respondent_unit == RespondentUnit.person
-            else {f"house:{h}" for h in who.house_ids}
-        )
-        done = any((s.id, k) in answered for k in mine)
-        open_surveys.append({"survey": s, "questions": survey_service.questions(session, s.id), "done": done})
-    mutes = notice_service.mutes(session, person_id=who.person_id) if who.person_id else []
-    return render(
-        request,
-        "fees/h5_notices.html",
-        {"who": who, "unread": unread, "rows": rows, "surveys": open_surveys, "mutes": mutes, "mutable": MUTABLE},
-    )
-
-
-@router.post("/h5/notices/{notice_id}/read")
-def read_notice(notice_id: int, who: SelfServicePage, session: WriteSession) -> Response:
-    notice_service.mark_read(session, by=who, notice_id=notice_id)
-    return _see_other(f"/h5/notices#notice-{notice_id}")
-
-
-@router.post("/h5/notices/mutes")
-async def set_mutes(request: Request, who: SelfServicePage, session: WriteSession) -> Response:
-    form = await request.form()
-    notice_service.set_mutes(session, by=who, kinds=[str(k) for k in form.getlist("kind")][:8])
-    return _see_other("/h5/notices")
-
-
-@router.post("/h5/surveys/{survey_id}")
-async def answer_survey(survey_id: int, request: Request, who: SelfServicePage, session: WriteSession) -> Response:
-    form = await request.form()
-    answers = {k[2:]: str(v) for k, v in form.items() if k.startswith("q_")}
-    survey_service.respond(session, by=who, survey_id=survey_id, house_id=None, answers=answers)
-    return _see_other("/h5/notices?answered=1")
-
-
-# --- staff fees console -------------------------------------------------------------------------
 @router.get("/console/fees")
 def fees_console(
     request: Request,
@@ -363,130 +294,3 @@ def add_income(
         ),
     )
     return _back(ctx, "", "income:1")
-
-
-# --- notices console: staff with notices.manage and the owners' committee ------------------------------
-def notices_guard(request: Request, who: WebUser, session: ReadSession) -> ConsolePage:
-    """Staff holding notices.manage, or committee members (not staff: their compound is their home's)."""
-    if not who.can(NoticesPerm.manage) or not (who.is_staff or who.role == Role.committee_member):
-        raise Forbidden(f"role {who.role.value} may not open {request.url.path}", zh="您的角色无权查看此页面")
-    compounds = queries.compounds_of(session, who)
-    return ConsolePage(who=who, compounds=compounds, compound=selected_compound(request, compounds))
-
-
-NoticesPage = Annotated[ConsolePage, Depends(notices_guard)]
-_COMMITTEE_PAGES = ("/console/notices", "/console/votes")
-
-
-def _nav(who: Principal) -> list[NavGroup]:
-    """Committee members see only the console pages they may open."""
-    groups = nav_for(who)
-    if who.is_staff:
-        return groups
-    out = [NavGroup(g.key, tuple(i for i in g.items if i.href in _COMMITTEE_PAGES)) for g in groups]
-    return [g for g in out if g.items]
-
-
-@router.get("/console/notices")
-def notices_console(request: Request, ctx: NoticesPage, session: ReadSession, done: str | None = None) -> Response:
-    """通知公告: publish (general, outage, emergency), read receipts, surveys and their results."""
-    if ctx.compound is None:
-        return render(request, "console/empty.html", {**ctx.context("nav.notices"), "nav": _nav(ctx.who)})
-    cid = ctx.compound.id
-    notices = notice_service.managed(session, by=ctx.who, compound_id=cid)
-    buildings = list(
-        session.execute(
-            select(Building.id, Building.name).where(Building.compound_id == cid).order_by(Building.id)
-        ).all()
-    )
-    surveys = []
-    for s in NoticeQuery(session).surveys(cid)[:10]:
-        surveys.append(survey_service.results(session, by=ctx.who, survey_id=s.id))
-    now = datetime.now(UTC).astimezone(CST)
-    return render(
-        request,
-        "fees/console_notices.html",
-        {
-            **ctx.context(
-                "nav.notices",
-                notices=notices,
-                buildings=buildings,
-                surveys=surveys,
-                done=done,
-                kinds=[NoticeKind.general, NoticeKind.outage, NoticeKind.emergency],
-                outage_kinds=list(OutageKind),
-                audiences=list(Audience),
-                default_start=(now + timedelta(days=1)).strftime("%Y-%m-%dT09:00"),
-                default_end=(now + timedelta(days=1)).strftime("%Y-%m-%dT17:00"),
-            ),
-            "nav": _nav(ctx.who),
-        },
-    )
-
-
-def _local(value: str) -> datetime | None:
-    """A datetime-local form value, read as China time."""
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value).replace(tzinfo=CST).astimezone(UTC)
-    except ValueError:
-        raise Invalid("bad date/time", zh="时间格式无效") from None
-
-
-@router.post("/console/notices")
-async def publish_notice(request: Request, ctx: NoticesPage, session: WriteSession) -> Response:
-    if ctx.compound is None:
-        raise Forbidden()
-    form = await request.form()
-    f = {k: str(v)[:5000] for k, v in form.items()}
-    building = f.get("building_id", "")
-    buildings = [int(b) for b in form.getlist("outage_buildings") if str(b).isdigit()]
-    try:
-        data = NoticeCreate(
-            compound_id=ctx.compound.id,
-            kind=NoticeKind(f.get("kind", "general")),
-            title=f.get("title", ""),
-            body=f.get("body", ""),
-            target_kind=TargetKind.building if building.isdigit() else TargetKind.compound,
-            target_id=int(building) if building.isdigit() else None,
-            audience=Audience(f.get("audience", "all")),
-            outage_kind=OutageKind(f["outage_kind"]) if f.get("kind") == "outage" and f.get("outage_kind") else None,
-            outage_buildings=buildings if f.get("kind") == "outage" else None,
-            window_start=_local(f.get("window_start", "")) if f.get("kind") == "outage" else None,
-            window_end=_local(f.get("window_end", "")) if f.get("kind") == "outage" else None,
-        )
-    except ValueError as exc:
-        raise Invalid(str(exc)[:300], zh="通知内容不完整或无效") from None
-    n = notice_service.publish(session, by=ctx.who, data=data)
-    return _see_other(f"/console/notices?done=published:{n.recipients}")
-
-
-@router.post("/console/notices/surveys")
-async def create_survey(request: Request, ctx: NoticesPage, session: WriteSession) -> Response:
-    """Questions come one per line: "rating: 文本", "single: 文本 | 选项1 | 选项2", "text: 文本"."""
-    if ctx.compound is None:
-        raise Forbidden()
-    form = await request.form()
-    questions: list[QuestionIn] = []
-    for line in str(form.get("questions", ""))[:5000].splitlines():
-        kind, _, rest = line.partition(":")
-        if not rest.strip():
-            continue
-        parts = [p.strip() for p in rest.split("|")]
-        try:
-            questions.append(QuestionIn(kind=QuestionKind(kind.strip()), text=parts[0], options=parts[1:]))
-        except ValueError:
-            raise Invalid(f"bad question line: {line[:80]}", zh=f"题目格式错误：{line[:80]}") from None
-    try:
-        data = SurveyCreate(
-            compound_id=ctx.compound.id,
-            title=str(form.get("title", ""))[:128],
-            anonymous=form.get("anonymous") == "on",
-            respondent_unit=RespondentUnit(str(form.get("respondent_unit", "household"))),
-            questions=questions,
-        )
-    except ValueError as exc:
-        raise Invalid(str(exc)[:300], zh="问卷标题和题目不能为空") from None
-    survey_service.create(session, by=ctx.who, data=data)
-    return _see_other("/console/notices?done=survey:1")
