@@ -108,7 +108,7 @@ def list_votes(
 ) -> list[VoteRead]:
     """Votes of my compound(s); owners do not see drafts."""
     _reader(who)
-    votes = VoteRepository(session).list(who, compound_id=compound_id, states=[state] if state else None)
+    votes = VoteRepository(session).search(who, compound_id=compound_id, states=[state] if state else None)
     return [vote_read(session, v) for v in votes]
 
 

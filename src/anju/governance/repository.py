@@ -41,7 +41,7 @@ class VoteRepository:
     def readable(self, who: Principal, vote_id: int) -> Vote | None:
         return self.session.execute(readable_votes(who).where(Vote.id == vote_id)).scalar_one_or_none()
 
-    def list(
+    def search(
         self, who: Principal, *, compound_id: int | None = None, states: Sequence[VoteState] | None = None
     ) -> list[Vote]:
         q = readable_votes(who)

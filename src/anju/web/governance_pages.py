@@ -140,7 +140,7 @@ def votes_index(request: Request, ctx: VoteConsole, session: ReadSession) -> Res
 def _index_page(
     request: Request, ctx: ConsolePage, session: Session, error: str | None = None, status_code: int = 200
 ) -> Response:
-    votes = VoteRepository(session).list(ctx.who, compound_id=ctx.compound_id) if ctx.compound else []
+    votes = VoteRepository(session).search(ctx.who, compound_id=ctx.compound_id) if ctx.compound else []
     rows = [{"vote": v, **_participation(session, v)} if v.state is not VoteState.draft else {"vote": v} for v in votes]
     return render(
         request,
@@ -310,7 +310,7 @@ async def vote_action(request: Request, vote_id: int, action: str, ctx: VoteCons
 def h5_votes(request: Request, who: ResidentPage, session: ReadSession) -> Response:
     """Open votes, my receipts and published results."""
     repo = VoteRepository(session)
-    votes = repo.list(who)
+    votes = repo.search(who)
     mine = {b.vote_id: b for b in repo.ballots_cast_by(who.person_id)} if who.person_id else {}
     titles = {v.id: v.title for v in votes}
     return render(

@@ -49,6 +49,6 @@ def _badges(session: Session, who: Principal) -> dict[str, int]:
 
     return {
         "notices": NoticeQuery(session).unread(who.person_id) if who.person_id is not None else 0,
-        "votes": len(VoteRepository(session).list(who, states=[VoteState.open])),
+        "votes": len(VoteRepository(session).search(who, states=[VoteState.open])),
         "bills": FeeQuery(session).bill_rows(who, status=BillStatus.open.value, limit=1)[1],
     }
