@@ -45,3 +45,9 @@ def parse_enum(kind: type[E], value: str | None) -> E | None:
         return kind(value) if value else None
     except ValueError:
         return None
+
+
+def one_line(value: str, *, limit: int = 500) -> str | None:
+    """A free-text form field squeezed to one line of at most `limit` characters; blank is None."""
+    text = " ".join(value.split())[:limit]
+    return text or None

@@ -17,9 +17,10 @@ from starlette.responses import Response
 from anju.core.errors import AppError, Unauthenticated
 from anju.web import (
     access_pages,
+    alarms_pages,
     auth_pages,
     console,
-    control_room,
+    devices_pages,
     facilities_pages,
     fees_pages,
     governance_pages,
@@ -112,7 +113,8 @@ def mount_web(app: FastAPI) -> None:
         screen.router,
         h5.router,
         access_pages.router,
-        control_room.router,
+        alarms_pages.router,
+        devices_pages.router,
         governance_pages.router,
         fees_pages.router,
         notices_pages.router,
