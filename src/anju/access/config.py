@@ -14,12 +14,16 @@ MIN_LOG_RETENTION_DAYS = 180  # R-A9 default floor
 class AccessSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ANJU_ACCESS_", extra="ignore")
 
-    timezone: str = "Asia/Shanghai"
     qr_window_seconds: int = 30  # the resident QR rotates every window
     qr_grace_windows: int = 1  # the previous window is still accepted (scan latency)
-    # Euclidean distance on dlib's 128-d embeddings. 0.6 (dlib's LFW figure) is loose for a 1:N gallery;
-    # on the shared faces genuine pairs reach 0.52 and the nearest impostor is 0.64 (see bench_face.py).
-    face_threshold: float = 0.55
+    # Cosine similarity of SFace embeddings (issue 12), accepted at or above the threshold; an access point may
+    # set its own. 0.363 is the SFace authors' 1:1 threshold (LFW); on held-out faces it gave 0.09 % false
+    # accepts / 0.64 % false rejects. Perimeter gates (anyone from the street can try them) default stricter:
+    # on the shared faces the lowest genuine best match is 0.50 and the highest impostor pair 0.36, and 0.45
+    # keeps every probe right with a 0.09 margin over the worst impostor (bench/bench_face.py).
+    face_threshold: float = 0.363
+    face_threshold_perimeter: float = 0.45
+    face_reenrol_deadline_days: int = 90  # stale (old-model) templates are deleted by then at the latest
     face_delete_deadline_hours: int = 24  # R-F5: every terminal list must drop a withdrawn template
     face_warn_people: int = 90_000  # R-F8 warning
     face_filing_people: int = 100_000  # R-F8 filing threshold
@@ -30,8 +34,19 @@ class AccessSettings(BaseSettings):
     log_retention_days: int = MIN_LOG_RETENTION_DAYS  # R-A9
     log_retention_reason: str | None = None  # required to go below 180 days
     clock_skew_flag_seconds: int = 300
-    pin_max_failures: int = 5  # per access point in pin_failure_window_seconds
+    # Wrong PINs in pin_failure_window_seconds, counted per door AND per target (the room typed
+    # before the PIN, or the unit of a unit door): guesses spread over doors still hit the target's limit.
+    pin_max_failures: int = 5
     pin_failure_window_seconds: int = 300
+    pin_changes_max: int = 5  # PIN changes per person in pin_changes_window_seconds (then 429 + alarm)
+    pin_changes_window_seconds: int = 3600
+    # Anti-passback compares with the person's last passage within this window only; older ones
+    # are forgotten (a resident who left by an unmonitored exit is not locked out for ever).
+    anti_passback_window_seconds: int = 12 * 3600
+    feed_streams_per_user: int = 3  # open live-feed streams per user (a 4th is 429)
+    # SQLite only: a gate decision waits at most this long for this process's write turn, then
+    # answers 503 (the terminal decides from its offline list) instead of queueing until timeouts.
+    sqlite_write_wait_seconds: float = 2.0
     mqtt_host: str = "127.0.0.1"
     mqtt_port: int = 1883
     mqtt_timeout_seconds: float = 3.0

@@ -4,23 +4,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, time
-from functools import lru_cache
-from zoneinfo import ZoneInfo
 
-from anju.access.config import access_settings
 from anju.access.enums import GATE_KINDS, AccessPointKind, PassKind
 from anju.access.models import AccessGrant, AccessPoint, VisitorPass
 from anju.access.repository import AccessQuery
+from anju.core.kit.china_time import to_china
 from anju.registry.enums import PersonStatus
 
 
-@lru_cache
-def _tz() -> ZoneInfo:
-    return ZoneInfo(access_settings().timezone)
+def face_threshold_for(ap: AccessPoint) -> float:
+    """The point's own cosine threshold, else the default for its kind (stricter at perimeter gates, issue 12)."""
+    from anju.access.config import access_settings
+
+    if ap.face_threshold is not None:
+        return float(ap.face_threshold)
+    s = access_settings()
+    return s.face_threshold_perimeter if ap.kind in GATE_KINDS else s.face_threshold
 
 
 def local(now: datetime) -> datetime:
-    return now.astimezone(_tz())
+    """Opening hours and schedules are China wall-clock time."""
+    return to_china(now)
 
 
 def in_window(t: time, start: time | None, end: time | None) -> bool:

@@ -1,37 +1,19 @@
-"""Money as integer fen: parse what people type in yuan, print fen as yuan."""
+"""Fee money: amounts and rates as fen, refusing bad input with BadAmount (the helpers live in core.kit.money)."""
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
+from anju.core.kit import money
+from anju.core.kit.money import MAX_FEN, fen_of, yuan
 from anju.fees.exceptions import BadAmount
 
-MAX_FEN = 10_000_000_00  # ten million yuan: far above any single bill or payment
+__all__ = ["MAX_FEN", "fen_of", "parse_rate", "parse_yuan", "yuan"]
 
 
 def parse_yuan(value: object, *, field: str = "amount") -> int:
     """'123.45' -> 12345 fen. Refuses negatives, zero, non-numbers, more than two decimals."""
-    text = str(value if value is not None else "").strip().replace("¥", "").replace(",", "")
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        raise BadAmount(f"{field}: not a number", fields=[{"field": field, "message": "not a number"}]) from None
-    if not amount.is_finite():
-        raise BadAmount(f"{field}: not a number", fields=[{"field": field, "message": "not a number"}])
-    if amount <= 0:
-        raise BadAmount(
-            f"{field}: must be positive", zh="金额必须大于零", fields=[{"field": field, "message": "must be positive"}]
-        )
-    if amount != amount.quantize(Decimal("0.01")):
-        raise BadAmount(
-            f"{field}: at most two decimals (fen)",
-            zh="金额最多两位小数",
-            fields=[{"field": field, "message": "at most two decimals"}],
-        )
-    fen = int(amount * 100)
-    if fen > MAX_FEN:
-        raise BadAmount(f"{field}: too large", zh="金额过大", fields=[{"field": field, "message": "too large"}])
-    return fen
+    return money.parse_yuan(value, field=field, error=BadAmount)
 
 
 def parse_rate(value: object) -> Decimal:
@@ -53,17 +35,3 @@ def parse_rate(value: object) -> Decimal:
             fields=[{"field": "rate", "message": "at most four decimals"}],
         )
     return fen.quantize(Decimal("0.01"))
-
-
-def fen_of(quantity: Decimal, rate_fen: Decimal) -> int:
-    """quantity × rate, rounded half up to whole fen (the one rounding rule for bills)."""
-    return int((Decimal(quantity) * Decimal(rate_fen)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
-def yuan(fen: int | None) -> str:
-    """12345 -> '123.45' (negative amounts keep their sign)."""
-    if fen is None:
-        return ""
-    sign = "-" if fen < 0 else ""
-    fen = abs(int(fen))
-    return f"{sign}{fen // 100}.{fen % 100:02d}"

@@ -11,26 +11,16 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
 
+from anju.core.kit.fractions import frac as frac  # re-exported: the tally's arithmetic
+from anju.core.kit.fractions import to_decimal as to_decimal
 from anju.governance.enums import Choice, Outcome, Threshold
 
 QUORUM = Fraction(2, 3)  # 参与表决 "三分之二以上": the boundary is included
 HALF = Fraction(1, 2)  # "过半数": strictly more than half
 THREE_QUARTERS = Fraction(3, 4)  # "四分之三以上": the boundary is included
-
-
-def frac(value: Decimal | int | str | Fraction) -> Fraction:
-    """An exact fraction from a Decimal area (never through float)."""
-    return value if isinstance(value, Fraction) else Fraction(value)
-
-
-def to_decimal(value: Fraction, places: int = 2) -> Decimal:
-    """A fraction rounded half-up for display only; decisions never use it."""
-    q = Decimal(1).scaleb(-places)
-    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(q, rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,13 @@ together, so a redelivered event never posts twice.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from fractions import Fraction
 
 from sqlalchemy.orm import Session
 
 from anju.core.events import subscribe
+from anju.core.kit.china_time import china_text
 from anju.governance.enums import EventKind
 from anju.governance.events import VoteAnnounced, VotePublished
 from anju.governance.models import Vote
@@ -23,11 +24,9 @@ from anju.notices.schemas import NoticeCreate
 from anju.notices.service import notice_service
 from anju.web.i18n import gettext
 
-_CST = timezone(timedelta(hours=8))  # notices are read in China time
-
 
 def _local(at: datetime) -> str:
-    return at.astimezone(_CST).strftime("%Y-%m-%d %H:%M")
+    return china_text(at)  # notices are read in China time
 
 
 def _zh(key: str) -> str:

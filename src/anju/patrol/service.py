@@ -7,7 +7,7 @@ A gap or a missed round asks the alarm centre for an alarm by publishing AlarmRe
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -19,6 +19,7 @@ from anju.core import events
 from anju.core.auth import Principal
 from anju.core.db import utcnow
 from anju.core.errors import Conflict, Invalid, NotFound
+from anju.core.kit.china_time import CHINA_TZ as CST
 from anju.patrol.models import (
     PatrolCheckin,
     PatrolCheckpoint,
@@ -28,8 +29,6 @@ from anju.patrol.models import (
     PatrolSchedule,
     ShiftHandover,
 )
-
-CST = timezone(timedelta(hours=8))
 
 
 class CheckpointNotFound(NotFound):

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 
 from anju import __version__
+from anju.core.text import encodable, storable
+from anju.core.kit.china_time import CHINA_TZ as CST
 from anju.web.i18n import LANGS, Translator, lang_of
 
 WEB_DIR = Path(__file__).parent
 templates = Jinja2Templates(directory=WEB_DIR / "templates")
 # China has one time zone and no daylight saving; a fixed offset needs no tz database.
-CST = timezone(timedelta(hours=8))
 
 
 def _localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -43,6 +45,16 @@ def age_on(birth: date | None, today: date) -> int | None:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
+def _finalize(value: Any) -> Any:
+    """Every `{{ … }}` output: stored text that cannot be encoded (an unpaired surrogate) is escaped, not a 500."""
+    if isinstance(value, str) and not storable(value):
+        safe = encodable(value)
+        return Markup(safe) if isinstance(value, Markup) else safe
+    return value
+
+
+# Set before any template is compiled (Jinja reads finalize at compile time).
+templates.env.finalize = _finalize
 templates.env.filters["localtime"] = _localtime
 templates.env.filters["area"] = _area
 templates.env.globals["static"] = _static

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from anju.core.kit.china_time import CHINA_TZ as CST  # business hours are China time
 from anju.workorders.config import wo_settings
 from anju.workorders.enums import OrderKind, Priority
 from anju.workorders.models import SlaPolicy
-
-CST = timezone(timedelta(hours=8))  # business hours are China time
 
 # R-W1: property-service grade → priority → (arrival minutes, resolution minutes, calendar).
 # Grade 1 emergency repairs breach if nobody arrives within 30 min; grade 2 within 60 min.

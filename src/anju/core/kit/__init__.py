@@ -1,0 +1,1 @@
+"""Small shared helpers with no business rules: China time, pagination, money in fen, exact fractions."""
