@@ -121,13 +121,13 @@ _BLACKLIST = {
 }
 
 
-def readable_points(who: Principal) -> Select[tuple[AccessPoint]]:
+def readable_points(who: Principal) -> Select[AccessPoint]:
     if who.is_staff:
         return select(AccessPoint).where(AccessPoint.compound_id.in_(who.compound_ids))
     return select(AccessPoint).where(false())
 
 
-def readable_passes(who: Principal) -> Select[tuple[VisitorPass]]:
+def readable_passes(who: Principal) -> Select[VisitorPass]:
     if who.is_staff:
         return select(VisitorPass).where(VisitorPass.compound_id.in_(who.compound_ids))
     if who.house_ids:
@@ -470,7 +470,7 @@ class AccessQuery:
             is not None
         )
 
-    def active_passes_in(self, compound_id: int) -> Select[tuple[VisitorPass]]:
+    def active_passes_in(self, compound_id: int) -> Select[VisitorPass]:
         return select(VisitorPass).where(
             VisitorPass.compound_id == compound_id, and_(VisitorPass.status == PassStatus.active)
         )

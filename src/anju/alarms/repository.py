@@ -13,7 +13,7 @@ from anju.alarms.models import Alarm, AlarmEscalation, AlarmTransition
 from anju.core.auth import Principal
 
 
-def readable_alarms(who: Principal) -> Select[tuple[Alarm]]:
+def readable_alarms(who: Principal) -> Select[Alarm]:
     return select(Alarm).where(Alarm.compound_id.in_(who.compound_ids))
 
 

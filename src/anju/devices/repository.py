@@ -15,7 +15,7 @@ from anju.devices.enums import CommandStatus, DeviceStatus, DeviceType
 from anju.devices.models import DeadLetter, Device, DeviceCommand, DeviceMessage, DeviceRuleSet, DeviceState, RuleState
 
 
-def readable_devices(who: Principal) -> Select[tuple[Device]]:
+def readable_devices(who: Principal) -> Select[Device]:
     return select(Device).where(Device.compound_id.in_(who.compound_ids))
 
 

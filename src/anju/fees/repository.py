@@ -16,7 +16,7 @@ from anju.fees.permissions import FeesPerm
 from anju.registry.models import Building, House
 
 
-def readable_bills(who: Principal) -> Select[tuple[Bill]]:
+def readable_bills(who: Principal) -> Select[Bill]:
     """Staff with fees.read: their compounds' bills. Residents: their own households' bills."""
     if who.is_staff and who.can(FeesPerm.read):
         return select(Bill).where(Bill.compound_id.in_(who.compound_ids))

@@ -26,7 +26,7 @@ from anju.registry.enums import OccupancyRole
 from anju.registry.models import House, Occupancy, Person
 
 
-def readable_votes(who: Principal) -> Select[tuple[Vote]]:
+def readable_votes(who: Principal) -> Select[Vote]:
     """Committee and staff see every vote of their compounds; owners see none in draft."""
     q = select(Vote).where(Vote.compound_id.in_(who.compound_ids))
     if not (who.is_staff or who.role.value == "committee_member"):

@@ -22,11 +22,11 @@ from anju.registry.models import (
 )
 
 
-def readable_compounds(who: Principal) -> Select[tuple[Compound]]:
+def readable_compounds(who: Principal) -> Select[Compound]:
     return select(Compound).where(Compound.id.in_(who.compound_ids))
 
 
-def readable_houses(who: Principal) -> Select[tuple[House]]:
+def readable_houses(who: Principal) -> Select[House]:
     if who.is_staff or who.role.value == "committee_member":
         return select(House).where(House.compound_id.in_(who.compound_ids))
     if who.house_ids:
@@ -34,7 +34,7 @@ def readable_houses(who: Principal) -> Select[tuple[House]]:
     return select(House).where(false())
 
 
-def readable_people(who: Principal) -> Select[tuple[Person]]:
+def readable_people(who: Principal) -> Select[Person]:
     if who.is_staff:
         return select(Person).where(Person.compound_id.in_(who.compound_ids))
     if who.house_ids:
@@ -44,7 +44,7 @@ def readable_people(who: Principal) -> Select[tuple[Person]]:
     return select(Person).where(false())
 
 
-def readable_vehicles(who: Principal) -> Select[tuple[Vehicle]]:
+def readable_vehicles(who: Principal) -> Select[Vehicle]:
     if who.is_staff:
         return select(Vehicle).where(Vehicle.compound_id.in_(who.compound_ids))
     return select(Vehicle).where(Vehicle.house_id.in_(who.house_ids or {-1}))

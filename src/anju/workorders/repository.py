@@ -12,7 +12,7 @@ from anju.workorders.models import WorkOrder, WorkOrderEvent, WorkOrderPhoto
 ACTIVE_WORK = (OrderStatus.dispatched, OrderStatus.accepted, OrderStatus.arrived, OrderStatus.waiting_owner)
 
 
-def readable_orders(who: Principal) -> Select[tuple[WorkOrder]]:
+def readable_orders(who: Principal) -> Select[WorkOrder]:
     """Staff see their compounds' orders; residents their own and their households' orders."""
     stmt = select(WorkOrder)
     if who.is_staff:
