@@ -278,3 +278,64 @@ def test_unacknowledged_command_times_out(db):
         assert command_service.expire(s, now=t0 + timedelta(seconds=29)) == 0
         assert command_service.expire(s, now=t0 + timedelta(seconds=31)) >= 1
         assert s.get(DeviceCommand, cmd).status == CommandStatus.timed_out
+
+
+def _broker_forgets(client_id: str) -> None:
+    """What a broker restart without persistence does: the persistent session of client_id is gone."""
+    from paho.mqtt.packettypes import PacketTypes
+    from paho.mqtt.properties import Properties
+
+    c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
+    props = Properties(PacketTypes.CONNECT)
+    props.SessionExpiryInterval = 0
+    c.connect("127.0.0.1", 1883, clean_start=True, properties=props)
+    c.loop_start()
+    assert wait_until(c.is_connected, 10)
+    c.disconnect()
+    c.loop_stop()
+
+
+def _session_alarms(client_id: str) -> list[tuple[str, str]]:
+    with transaction() as s:
+        return [
+            (code, kind)
+            for code, kind in s.execute(
+                text(
+                    "SELECT c.code, a.kind FROM alarm a JOIN compound c ON c.id = a.compound_id "
+                    "WHERE a.source = :src ORDER BY c.code"
+                ),
+                {"src": f"gateway:{client_id}"},
+            ).all()
+        ]
+
+
+def test_broker_session_loss_is_silent_raises_an_alarm_and_a_metric(db, root, device, pub, caplog):
+    """Item 12: `session present: False` when the broker should still hold our session is an alarm, not INFO."""
+    client_id = f"gw-{uuid.uuid4().hex[:10]}"
+    g1 = start_gateway(root, client_id)  # the very first connect: no session to lose yet
+    try:
+        assert wait_until(lambda: g1.stats.connects == 1)
+        assert g1.stats.session_losses == 0 and _session_alarms(client_id) == []
+    finally:
+        g1.stop()
+    g2 = start_gateway(root, client_id)  # the broker kept it: session present
+    try:
+        assert wait_until(lambda: g2.stats.connects == 1)
+        assert g2.stats.session_losses == 0 and _session_alarms(client_id) == []
+    finally:
+        g2.stop()
+    _broker_forgets(client_id)
+    with caplog.at_level("WARNING", logger="anju.gateway"):
+        g3 = start_gateway(root, client_id)
+        try:
+            assert wait_until(lambda: g3.stats.session_losses == 1)
+        finally:
+            g3.stop()
+    alarms = _session_alarms(client_id)
+    assert ("SFXQ", "gateway_session_lost") in alarms
+    assert any("lost the persistent session" in r.getMessage() for r in caplog.records if r.levelname == "WARNING")
+    with transaction() as s:
+        losses = s.execute(
+            text("SELECT losses FROM gateway_session WHERE client_id = :c"), {"c": client_id}
+        ).scalar_one()
+    assert losses == 1

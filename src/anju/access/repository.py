@@ -29,6 +29,7 @@ from anju.accounts.models import DeviceCredential
 from anju.core.auth import Principal
 from anju.registry.enums import PersonStatus
 from anju.registry.models import House, Occupancy, Person
+from anju.registry.occupancy import current_occupancy_clause
 
 # The gate decision's hot path runs these on every attempt. Built once with bind
 # parameters, they skip rebuilding the expression and its cache key per call (a
@@ -44,8 +45,7 @@ _HOMES = (
     .where(
         Occupancy.person_id == bindparam("person"),
         Occupancy.compound_id == bindparam("compound"),
-        Occupancy.ended_on.is_(None),
-        or_(Occupancy.lease_end.is_(None), Occupancy.lease_end >= bindparam("today")),
+        current_occupancy_clause(bindparam("today")),
     )
 )
 _CARD = (
@@ -158,7 +158,7 @@ class AccessQuery:
             return set()
         return set(
             self.session.execute(
-                select(Occupancy.person_id).where(Occupancy.house_id.in_(house_ids), Occupancy.ended_on.is_(None))
+                select(Occupancy.person_id).where(Occupancy.house_id.in_(house_ids), current_occupancy_clause())
             ).scalars()
         )
 
@@ -456,7 +456,7 @@ class AccessQuery:
         return (
             self.session.execute(
                 select(Occupancy.id).where(
-                    Occupancy.house_id == house_id, Occupancy.person_id == person_id, Occupancy.ended_on.is_(None)
+                    Occupancy.house_id == house_id, Occupancy.person_id == person_id, current_occupancy_clause()
                 )
             ).first()
             is not None
@@ -465,7 +465,7 @@ class AccessQuery:
     def any_active_occupant(self, house_id: int) -> bool:
         return (
             self.session.execute(
-                select(Occupancy.id).where(Occupancy.house_id == house_id, Occupancy.ended_on.is_(None))
+                select(Occupancy.id).where(Occupancy.house_id == house_id, current_occupancy_clause())
             ).first()
             is not None
         )

@@ -22,6 +22,7 @@ from anju.core.crypto import encrypt, mask_phone
 from anju.core.db import utcnow
 from anju.core.errors import Forbidden, Invalid, NotFound
 from anju.registry.models import House
+from anju.registry.occupancy import current_occupancy_clause
 
 MAX_PASS_DAYS = 7
 
@@ -124,7 +125,7 @@ class VisitorPassService:
         rows = session.execute(
             select(Person.name, Person.phone_masked)
             .join(Occupancy, Occupancy.person_id == Person.id)
-            .where(Occupancy.house_id == house.id, Occupancy.ended_on.is_(None))
+            .where(Occupancy.house_id == house.id, current_occupancy_clause())
         ).all()
         return {
             "house": house.label,

@@ -27,6 +27,7 @@ from anju.privacy.schemas import MyData, PrivacyRequestCreate, PrivacyRequestRea
 from anju.privacy.service import privacy_service
 from anju.registry.endpoints import house_read
 from anju.registry.models import House, Occupancy, Person, Vehicle
+from anju.registry.occupancy import current_occupancy_clause
 from anju.registry.repository import PersonQuery
 from anju.registry.schemas import Household, HouseholdMember, VehicleRead
 
@@ -84,7 +85,7 @@ def household_of(session: Any, house: House) -> Household:
     rows = session.execute(
         select(Occupancy, Person)
         .join(Person, Person.id == Occupancy.person_id)
-        .where(Occupancy.house_id == house.id, Occupancy.ended_on.is_(None))
+        .where(Occupancy.house_id == house.id, current_occupancy_clause())
         .order_by(Occupancy.id)
     ).all()
     tags = PersonQuery(session).tags_of([p.id for _, p in rows])

@@ -14,6 +14,7 @@ from anju.core.config import get_settings
 from anju.core.db import utcnow
 from anju.core.errors import RateLimited, Unauthenticated
 from anju.core.rbac import Role
+from anju.registry.occupancy import current_occupancy_clause
 
 
 @lru_cache
@@ -108,7 +109,7 @@ class AccountService:
                     house_ids = set(
                         session.execute(
                             select(Occupancy.house_id).where(
-                                Occupancy.person_id == person.id, Occupancy.ended_on.is_(None)
+                                Occupancy.person_id == person.id, current_occupancy_clause()
                             )
                         ).scalars()
                     )

@@ -13,6 +13,7 @@ from anju.alarms.events import AlarmRaised, WorkOrderRequested
 from anju.alarms.policies import WORK_ORDER_CATEGORY, policy_for
 from anju.core import events
 from anju.notify.service import notify_service
+from anju.registry.occupancy import current_occupancy_clause
 
 PURPOSE = "alarm linkage"  # the audited reason for reading a phone number
 
@@ -43,7 +44,7 @@ def _occupants(session: Session, house_ids: list[int]) -> list[tuple[int, str | 
     rows = session.execute(
         select(Person.id, Person.phone_masked, Occupancy.house_id, Person.phone_enc)
         .join(Occupancy, Occupancy.person_id == Person.id)
-        .where(Occupancy.house_id.in_(house_ids), Occupancy.ended_on.is_(None), Person.frozen_at.is_(None))
+        .where(Occupancy.house_id.in_(house_ids), current_occupancy_clause(), Person.frozen_at.is_(None))
         .order_by(Person.id)
     ).all()
     seen: set[int] = set()

@@ -12,6 +12,7 @@ from anju.analytics.permissions import AnalyticsPerm
 from anju.core.auth import Principal
 from anju.core.errors import NotFound
 from anju.registry.models import Building, Compound, House, Occupancy, Person, PersonTag, Vehicle
+from anju.registry.occupancy import current_occupancy_clause
 
 AGE_BANDS = ((0, 14, "0-14"), (15, 34, "15-34"), (35, 59, "35-59"), (60, 79, "60-79"), (80, 200, "80+"))
 
@@ -65,7 +66,7 @@ def overview(session: Session, *, who: Principal, compound_id: int | None, today
     )
     households = session.execute(
         select(func.count(func.distinct(Occupancy.house_id))).where(
-            Occupancy.compound_id.in_(ids), Occupancy.ended_on.is_(None)
+            Occupancy.compound_id.in_(ids), current_occupancy_clause()
         )
     ).scalar_one()
     vehicles = dict(
@@ -81,7 +82,7 @@ def overview(session: Session, *, who: Principal, compound_id: int | None, today
         for name, cid, n in session.execute(
             select(Building.name, Building.compound_id, func.count(func.distinct(Occupancy.person_id)))
             .join(House, House.building_id == Building.id)
-            .join(Occupancy, (Occupancy.house_id == House.id) & Occupancy.ended_on.is_(None))
+            .join(Occupancy, (Occupancy.house_id == House.id) & current_occupancy_clause())
             .where(Building.compound_id.in_(ids))
             .group_by(Building.id, Building.name, Building.compound_id)
             .order_by(Building.id)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from anju.core.deps import ReadSession, WriteSession
 from anju.core.errors import Unauthenticated
 from anju.core.schemas import PageParams, page_params
+from anju.core.text import encodable_json
 from anju.devices.auth import DeviceCommander, DeviceReader, DeviceWriter
 from anju.devices.command_service import command_service
 from anju.devices.enums import DeviceStatus, DeviceType
@@ -37,7 +38,7 @@ public_router = APIRouter(prefix="/devices", tags=["devices"])
 def device_read(d: Device, s: DeviceState | None) -> DeviceRead:
     base = DeviceRead.model_validate(d)
     if s is not None:
-        base.status, base.last_seen_at, base.values = s.status, s.last_seen_at, dict(s.values or {})
+        base.status, base.last_seen_at, base.values = s.status, s.last_seen_at, encodable_json(dict(s.values or {}))
     return base
 
 

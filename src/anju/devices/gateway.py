@@ -27,9 +27,11 @@ from anju.core.db import transaction, utcnow
 from anju.devices.command_service import command_service
 from anju.devices.config import device_settings
 from anju.devices.intake_service import Rejection, intake_service
+from anju.devices.service import device_service
 
 log = logging.getLogger("anju.gateway")
 KINDS = ("telemetry", "event", "heartbeat", "reply")
+Item = tuple[int, int, str, bytes]  # (connection generation, mid, topic, payload)
 
 
 @dataclass
@@ -42,6 +44,8 @@ class GatewayStats:
     alarms: int = 0
     commands_sent: int = 0
     errors: int = 0
+    connects: int = 0
+    session_losses: int = 0  # connects where the broker had lost our persistent session (metric, item 12)
     started: float = field(default_factory=time.monotonic)
 
 
@@ -73,6 +77,8 @@ class Gateway:
         self._stop = threading.Event()
         self.connected = threading.Event()
         self._thread: threading.Thread | None = None
+        self._connects: deque[bool] = deque()  # session_present of each connect, handled by the processing thread
+        self._last_seen_write = 0.0
         c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=self.client_id, protocol=mqtt.MQTTv5, manual_ack=True)
         c.on_connect = self._on_connect
         c.on_message = self._on_message
@@ -92,6 +98,8 @@ class Gateway:
             # Anything received on the old connection will be redelivered; its mids mean nothing now.
             self._gen += 1
             self._queue.clear()
+            self._connects.append(bool(getattr(flags, "session_present", False)))
+            self._cv.notify()
         client.subscribe([(f"{self.root}/+/devices/+/{k}", 1) for k in KINDS])
         log.info(
             "connected to %s:%s as %s (session present: %s)",
@@ -110,12 +118,50 @@ class Gateway:
         log.warning("disconnected from broker: %s", reason)
 
     def _on_message(self, client: mqtt.Client, userdata: Any, m: mqtt.MQTTMessage) -> None:
+        try:
+            topic = m.topic
+        except UnicodeDecodeError:  # brokers should refuse such topics; if one does not, it is a bad_topic
+            topic = m._topic.decode("utf-8", "replace")
         with self._cv:
-            self._queue.append((self._gen, m.mid, m.topic, m.payload))
+            self._queue.append((self._gen, m.mid, topic, m.payload))
             if len(self._queue) >= self.batch_size:
                 self._cv.notify()
 
     # --- processing thread ----------------------------------------------------------------------
+    def handle_connect(self, session_present: bool) -> None:
+        """Record a connect in the database; a lost persistent session raises an alarm (processing thread)."""
+        self.stats.connects += 1
+        with transaction() as session:
+            alarms = device_service.gateway_connected(
+                session,
+                client_id=self.client_id,
+                broker=f"{self.host}:{self.port}",
+                session_present=session_present,
+                now=utcnow(),
+            )
+        if alarms:
+            self.stats.session_losses += 1
+            self.stats.alarms += len(alarms)
+            log.warning(
+                "broker %s:%s lost the persistent session of %s (session present: False): messages queued while "
+                "the gateway was away may be lost; alarm raised in %d compounds (session losses: %d)",
+                self.host,
+                self.port,
+                self.client_id,
+                len(alarms),
+                self.stats.session_losses,
+            )
+
+    def _handle_connects(self) -> None:
+        while self._connects:
+            present = self._connects[0]
+            self.handle_connect(present)  # an OperationalError leaves it queued: retried with the batch
+            self._connects.popleft()
+        if self.connected.is_set() and time.monotonic() - self._last_seen_write > 60:
+            self._last_seen_write = time.monotonic()
+            with transaction() as session:
+                device_service.gateway_seen(session, client_id=self.client_id, now=utcnow())
+
     def _take(self) -> list[tuple[int, int, str, bytes]]:
         with self._cv:
             if len(self._queue) < self.batch_size:
@@ -141,31 +187,42 @@ class Gateway:
         self.stats.rejected += out.rejected
         self.stats.alarms += len(out.alarms_raised)
 
-    def process_batch(self, items: list[tuple[int, int, str, bytes]]) -> None:
-        """Store a batch and acknowledge it; a poison message is isolated and dead-lettered, never fatal."""
+    def process_batch(self, items: list[Item]) -> None:
+        """Store a batch and acknowledge it; a poison message is isolated and dead-lettered, never fatal.
+
+        Validation gives every malformed message its reason, so a batch failing to store is a bug, not
+        input. Even then the batch is split in halves, not replayed one transaction per message: k poison
+        messages cost about 2·k·log2(n) transactions, and the good ones are stored once.
+        """
         if not items:
             return
         self.stats.received += len(items)
+        self._store_or_split(items, first=True)
+        self.stats.batches += 1
+        self._ack(items)
+
+    def _store_or_split(self, items: list[Item], *, first: bool = False) -> None:
         try:
             self._store(items)
         except OperationalError:
             raise  # the database is away: keep the messages un-acked and retry
-        except Exception:
-            log.exception("batch of %d failed; retrying one by one", len(items))
-            for item in items:
-                try:
-                    self._store([item])
-                except OperationalError:
-                    raise
-                except Exception as e:
-                    self.stats.errors += 1
-                    log.exception("message on %s failed; dead-lettered", item[2])
-                    with transaction() as session:
-                        intake_service.store(
-                            session, [], [Rejection("mqtt", "internal_error", repr(e)[:300], item[3], topic=item[2])]
-                        )
-        self.stats.batches += 1
-        self._ack(items)
+        except Exception as e:
+            if len(items) == 1:
+                self.stats.errors += 1
+                log.exception("message on %r failed; dead-lettered", items[0][2])
+                self._dead_letter(items[0], e)
+                return
+            if first:
+                log.exception("batch of %d failed; splitting it to isolate the bad message", len(items))
+            half = len(items) // 2
+            self._store_or_split(items[:half])
+            self._store_or_split(items[half:])
+
+    def _dead_letter(self, item: Item, e: Exception) -> None:
+        with transaction() as session:
+            intake_service.store(
+                session, [], [Rejection("mqtt", "internal_error", repr(e)[:300], item[3], topic=item[2])]
+            )
 
     def _pump_commands(self) -> None:
         with transaction() as session:
@@ -179,6 +236,8 @@ class Gateway:
         pending: list[tuple[int, int, str, bytes]] = []
         while not self._stop.is_set():
             try:
+                if self._connects or self.connected.is_set():
+                    self._handle_connects()
                 if not pending:
                     pending = self._take()
                 self.process_batch(pending)
@@ -226,12 +285,14 @@ class Gateway:
                 self._stop.wait(10)
                 st = self.stats
                 log.info(
-                    "received=%d inserted=%d duplicates=%d rejected=%d alarms=%d",
+                    "received=%d inserted=%d duplicates=%d rejected=%d alarms=%d errors=%d session_losses=%d",
                     st.received,
                     st.inserted,
                     st.duplicates,
                     st.rejected,
                     st.alarms,
+                    st.errors,
+                    st.session_losses,
                 )
         except KeyboardInterrupt:
             pass

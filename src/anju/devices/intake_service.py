@@ -28,6 +28,7 @@ from anju.alarms.events import AlarmRequested
 from anju.alarms.service import alarm_service
 from anju.core.crypto import decrypt
 from anju.core.db import utcnow
+from anju.core.text import plain, printable, storable
 from anju.devices.config import device_settings
 from anju.devices.enums import CommandStatus, DeviceStatus, DeviceType, MessageKind
 from anju.devices.models import Device, RuleState
@@ -40,6 +41,8 @@ log = logging.getLogger("anju.devices.intake")
 
 _SIG = re.compile(rb',"sig":"([0-9a-f]{64})"}$')
 _EVENT_ID = re.compile(r"^[\x21-\x7e]{1,64}$")
+_ISO_TEXT = re.compile(r"^[\x20-\x7e]{1,40}$")  # an ISO-8601 time is short printable ASCII
+MAX_EPOCH = 10**15  # epoch milliseconds of year ~33,658: anything larger is not a time
 _KINDS = {k.value for k in MessageKind}
 MAX_FIELDS = 64
 MAX_STR = 256
@@ -144,14 +147,15 @@ class Rejection:
 
     def row(self, now: datetime) -> dict[str, Any]:
         excerpt = self.payload[:512].decode("utf-8", errors="replace").replace("\x00", "\\0")
+        # Every string is made storable: a dead letter must never fail the batch it rides in.
         return {
             "received_at": now,
             "transport": self.transport,
-            "topic": (self.topic or "")[:255] or None,
-            "device_key": (self.device_key or "")[:64] or None,
+            "topic": printable(self.topic or "")[:255] or None,
+            "device_key": printable(self.device_key or "")[:64] or None,
             "compound_id": self.compound_id,
             "reason": self.reason,
-            "detail": (self.detail or "")[:500] or None,
+            "detail": printable(self.detail or "")[:500] or None,
             "size": len(self.payload),
             "excerpt": excerpt,
         }
@@ -168,30 +172,40 @@ class BatchOutcome:
 
 
 class Invalid(Exception):
+    """A message breaks the contract: `reason` is one of docs/mqtt.md's, `detail` is safe to log and show."""
+
     def __init__(self, reason: str, detail: str | None = None) -> None:
         super().__init__(reason)
-        self.reason, self.detail = reason, detail
+        self.reason, self.detail = reason, printable(detail, 300) if detail is not None else None
+
+
+def _name(key: str) -> str:
+    """A field name as it may appear in a detail or a log line (escaped, bounded)."""
+    return repr(printable(key, 64))
 
 
 def _timestamp(raw: Any) -> datetime:
     if isinstance(raw, bool) or raw is None:
         raise Invalid("bad_timestamp", "ts missing or not a time")
     if isinstance(raw, (int, float)):
-        if not math.isfinite(raw):
+        # A 401-digit integer cannot even become a float: bound it before any arithmetic.
+        if isinstance(raw, float) and not math.isfinite(raw):
             raise Invalid("bad_timestamp", "ts not finite")
+        if not -MAX_EPOCH <= raw <= MAX_EPOCH:
+            raise Invalid("bad_timestamp", "ts out of range for epoch seconds/milliseconds")
         seconds = raw / 1000 if raw > 1e11 else raw  # epoch milliseconds or seconds
         try:
             return datetime.fromtimestamp(seconds, UTC)
-        except (OverflowError, OSError, ValueError) as e:
-            raise Invalid("bad_timestamp", str(e)) from None
-    if isinstance(raw, str) and len(raw) <= 40:
+        except (OverflowError, OSError, ValueError):
+            raise Invalid("bad_timestamp", "ts out of range for epoch seconds/milliseconds") from None
+    if isinstance(raw, str) and _ISO_TEXT.match(raw):
         try:
             t = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-        except ValueError:
-            raise Invalid("bad_timestamp", "not ISO-8601") from None
-        if t.tzinfo is None:
-            raise Invalid("bad_timestamp", "ISO-8601 time without a UTC offset")
-        return t.astimezone(UTC)
+            if t.tzinfo is None:
+                raise Invalid("bad_timestamp", "ISO-8601 time without a UTC offset")
+            return t.astimezone(UTC)  # overflows at the ends of the calendar (year 1 at +23:59)
+        except (ValueError, OverflowError):
+            raise Invalid("bad_timestamp", "not an ISO-8601 time within the calendar") from None
     raise Invalid("bad_timestamp", "ts must be ISO-8601 or epoch seconds/milliseconds")
 
 
@@ -201,20 +215,38 @@ def _check_data(data: Any) -> dict[str, Any]:
     if not isinstance(data, dict) or len(data) > MAX_FIELDS:
         raise Invalid("bad_data", f"data must be an object of at most {MAX_FIELDS} fields")
     for k, v in data.items():
-        if len(k) > 64:
-            raise Invalid("bad_data", "field name too long")
+        # Field names end up in JSON columns, pages and log lines: one printable line of 1–64 characters
+        # (no NUL, which PostgreSQL cannot store; no unpaired surrogate, which UTF-8 cannot encode).
+        if not 1 <= len(k) <= 64:
+            raise Invalid("bad_data", "field names must have 1–64 characters")
+        if not plain(k):
+            raise Invalid("bad_data", f"field name {_name(k)} holds a control character or an unpaired surrogate")
         if v is None or isinstance(v, bool):
             continue
         if isinstance(v, (int, float)):
             if isinstance(v, float) and not math.isfinite(v):
-                raise Invalid("bad_data", f"{k} is not finite")
+                raise Invalid("bad_data", f"{_name(k)} is not finite")
             if isinstance(v, int) and abs(v) > 2**53:
-                raise Invalid("bad_data", f"{k} out of range")
+                raise Invalid("bad_data", f"{_name(k)} out of range")
             continue
         if isinstance(v, str) and len(v) <= MAX_STR:
+            if not storable(v):
+                raise Invalid("bad_data", f"{_name(k)} holds NUL or an unpaired surrogate (not UTF-8 text)")
             continue
-        raise Invalid("bad_data", f"{k}: only short strings, numbers, booleans and null are accepted")
+        raise Invalid("bad_data", f"{_name(k)}: only short strings, numbers, booleans and null are accepted")
     return data
+
+
+def _decode(body: bytes) -> Any:
+    """Parse a JSON document that must be UTF-8 (RFC 8259); invalid UTF-8 is malformed, never decoded leniently."""
+    try:
+        text = body.decode("utf-8-sig")  # strict: json.loads(bytes) would let ED A0 80 through as a surrogate
+    except UnicodeDecodeError as e:
+        raise Invalid("malformed_json", f"not valid UTF-8 at byte {e.start}") from None
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as e:
+        raise Invalid("malformed_json", str(e)[:200]) from None
 
 
 class IntakeService:
@@ -284,11 +316,7 @@ class IntakeService:
                 want = hmac.new(info.secret, topic.encode() + b"\n" + body, hashlib.sha256).hexdigest()
                 if not hmac.compare_digest(want, m.group(1).decode()):
                     raise Invalid("bad_signature", "HMAC does not match")
-                try:
-                    msg = json.loads(body)
-                except (ValueError, RecursionError) as e:
-                    raise Invalid("malformed_json", str(e)[:200]) from None
-                accepted.append(self.validate(info, p[2], msg, now=now))
+                accepted.append(self.validate(info, p[2], _decode(body), now=now))
                 rejected.append(None)
             except Invalid as e:
                 accepted.append(None)
@@ -326,7 +354,7 @@ class IntakeService:
                 "http", reason, detail, body, device_key=device_key, compound_id=info.compound_id if info else None
             )
             DeviceRepository(session).add_dead_letters([r.row(now)])
-            log.info("http intake rejected %s: %s (%s)", device_key, reason, detail)
+            log.info("http intake rejected %s: %s (%s)", printable(device_key or "", 64), reason, printable(detail))
             return status, r
 
         if info is None or not info.active:
@@ -341,9 +369,9 @@ class IntakeService:
         if len(body) > s.devices_max_payload_bytes * 64:
             return reject(413, "oversize", f"{len(body)} bytes")
         try:
-            doc = json.loads(body)
-        except (ValueError, RecursionError) as e:
-            return reject(400, "malformed_json", str(e)[:200])
+            doc = _decode(body)
+        except Invalid as e:
+            return reject(400, e.reason, e.detail or "")
         items = doc if isinstance(doc, list) else [doc]
         if len(items) > HTTP_MAX_ITEMS:
             return reject(413, "oversize", f"{len(items)} messages > {HTTP_MAX_ITEMS}")
@@ -357,7 +385,7 @@ class IntakeService:
                     raise Invalid("bad_kind", f"kind must be one of {sorted(_KINDS)}")
                 accepted.append(self.validate(info, kind, item, now=now))
             except Invalid as e:
-                raw = json.dumps(item, ensure_ascii=False, default=str).encode()[:2048]
+                raw = json.dumps(item, ensure_ascii=False, default=str).encode("utf-8", "backslashreplace")[:2048]
                 rejections.append(
                     Rejection("http", e.reason, e.detail, raw, device_key=device_key, compound_id=info.compound_id)
                 )
@@ -376,7 +404,14 @@ class IntakeService:
         repo = DeviceRepository(session)
         out = BatchOutcome(rejected=len(rejected))
         for r in rejected:
-            log.info("rejected %s message from %s: %s (%s)", r.transport, r.device_key or r.topic, r.reason, r.detail)
+            # printable(): a topic or field name with a line break must not forge log lines.
+            log.info(
+                "rejected %s message from %s: %s (%s)",
+                r.transport,
+                printable(r.device_key or r.topic or "", 255),
+                r.reason,
+                printable(r.detail or ""),
+            )
         repo.add_dead_letters([r.row(now) for r in rejected])
         unique: dict[tuple[int, str], Accepted] = {}
         for a in accepted:

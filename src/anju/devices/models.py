@@ -136,3 +136,19 @@ class DeviceCommand(CompoundScopedMixin, Base):
     acked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class GatewaySession(Base):
+    """What a gateway's MQTT client id knows of its persistent broker session (issue 20 item 12).
+
+    A gateway connecting with `session present: False` although it had a session that should still be
+    alive means the broker lost it, and with it every message queued meanwhile: an alarm, never silence.
+    """
+
+    __tablename__ = "gateway_session"
+    client_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    broker: Mapped[str] = mapped_column(String(255))
+    first_connected_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)  # last sign of life while connected
+    losses: Mapped[int] = mapped_column(Integer, default=0)  # sessions the broker lost (a counter metric)
+    last_loss_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

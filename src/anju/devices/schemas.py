@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from anju.core.schemas import InSchema, Schema
+from anju.core.text import encodable, encodable_json
 from anju.devices.enums import CommandName, CommandStatus, DeviceStatus, DeviceType
+
+# What devices sent is shown as stored, but always encodable: rows stored before intake refused
+# unpaired surrogates must not turn a whole list into a 500 (issue 20 item 9).
+DeviceJSON = Annotated[dict[str, Any], AfterValidator(encodable_json)]
+DeviceText = Annotated[str, AfterValidator(encodable)]
 
 
 class DeviceCreate(InSchema):
@@ -49,7 +55,7 @@ class DeviceRead(Schema):
     active: bool
     status: DeviceStatus = DeviceStatus.unknown
     last_seen_at: datetime | None = None
-    values: dict[str, Any] = Field(default_factory=dict)
+    values: DeviceJSON = Field(default_factory=dict)
 
 
 class DeviceCreated(DeviceRead):
@@ -95,7 +101,7 @@ class CommandRead(Schema):
     sent_at: datetime | None
     acked_at: datetime | None
     expires_at: datetime
-    result: dict[str, Any] | None
+    result: DeviceJSON | None
 
 
 class RuleSetWrite(InSchema):
@@ -106,8 +112,8 @@ class DeadLetterRead(Schema):
     id: int
     received_at: datetime
     transport: str
-    topic: str | None
-    device_key: str | None
+    topic: DeviceText | None
+    device_key: DeviceText | None
     reason: str
-    detail: str | None
+    detail: DeviceText | None
     size: int

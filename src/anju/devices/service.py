@@ -22,11 +22,12 @@ from anju.devices.exceptions import (
     DeviceKeyTaken,
     DeviceNotFound,
 )
-from anju.devices.models import Device, DeviceRuleSet
+from anju.devices.models import Device, DeviceRuleSet, GatewaySession
 from anju.devices.repository import DeviceRepository
 from anju.devices.schemas import DeviceCreate
 
 OFFLINE_KIND = "device_offline"
+SESSION_LOST_KIND = "gateway_session_lost"
 SECRET_CONTEXT = "device.secret"
 
 
@@ -185,6 +186,64 @@ class DeviceService:
         repo = DeviceRepository(session)
         n = repo.purge_messages(before=now - timedelta(days=s.devices_retention_days))
         return n + repo.purge_dead_letters(before=now - timedelta(days=s.devices_dead_letter_retention_days))
+
+    # --- the gateway's broker session (issue 20 item 12) ------------------------------------------
+    def gateway_connected(
+        self, session: Session, *, client_id: str, broker: str, session_present: bool, now: datetime | None = None
+    ) -> list[int]:
+        """Record a gateway (re)connect; a persistent session the broker should still hold but lost is an alarm.
+
+        Expected: this client id connected before and was last seen within the session expiry. Then
+        `session present: False` means the broker dropped the session and every message it had queued.
+        Returns the alarms raised (one per compound with active devices; the alarm centre is per compound).
+        """
+        now = now or utcnow()
+        expiry = timedelta(seconds=device_settings().mqtt_session_expiry_seconds)
+        row = session.get(GatewaySession, client_id, with_for_update=True)
+        if row is None:
+            session.add(GatewaySession(client_id=client_id, broker=broker[:255], first_connected_at=now, seen_at=now))
+            session.flush()
+            return []  # the very first connect: the broker never had our session
+        last_seen = row.seen_at
+        expected = last_seen >= now - expiry
+        row.broker, row.seen_at = broker[:255], now
+        if session_present or not expected:
+            session.flush()
+            return []
+        row.losses += 1
+        row.last_loss_at = now
+        session.flush()
+        compounds = session.execute(select(Device.compound_id).where(Device.active.is_(True)).distinct()).scalars()
+        raised = []
+        for compound_id in sorted(compounds):
+            res = alarm_service.raise_or_refresh(
+                session,
+                now=now,
+                request=AlarmRequested(
+                    compound_id=compound_id,
+                    kind=SESSION_LOST_KIND,
+                    severity="major",
+                    source=f"gateway:{client_id}"[:64],
+                    dedupe_key=f"gateway:{client_id}:session_lost"[:128],
+                    title="设备网关与消息服务器的会话丢失，期间设备消息可能已丢失",
+                    evidence={
+                        "client_id": client_id,
+                        "broker": broker,
+                        "last_seen_at": last_seen.isoformat(),
+                        "losses": row.losses,
+                    },
+                    occurred_at=now.isoformat(),
+                ),
+            )
+            raised.append(res.alarm_id)
+        return raised
+
+    def gateway_seen(self, session: Session, *, client_id: str, now: datetime | None = None) -> None:
+        """The gateway is connected and alive (keeps `seen_at` fresh for the expiry comparison above)."""
+        row = session.get(GatewaySession, client_id)
+        if row is not None:
+            row.seen_at = now or utcnow()
+            session.flush()
 
 
 device_service = DeviceService()

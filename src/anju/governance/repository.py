@@ -24,6 +24,7 @@ from anju.governance.models import (
 )
 from anju.registry.enums import OccupancyRole
 from anju.registry.models import House, Occupancy, Person
+from anju.registry.occupancy import current_occupancy_clause
 
 
 def readable_votes(who: Principal) -> Select[Vote]:
@@ -204,7 +205,7 @@ class VoteRepository:
             .outerjoin(
                 Occupancy,
                 (Occupancy.house_id == House.id)
-                & Occupancy.ended_on.is_(None)
+                & current_occupancy_clause()
                 & Occupancy.role.in_((OccupancyRole.owner, OccupancyRole.co_owner)),
             )
             .where(House.compound_id == compound_id)
@@ -224,7 +225,7 @@ class VoteRepository:
             self.session.execute(
                 select(Occupancy.house_id).where(
                     Occupancy.person_id == person_id,
-                    Occupancy.ended_on.is_(None),
+                    current_occupancy_clause(),
                     Occupancy.role.in_((OccupancyRole.owner, OccupancyRole.co_owner)),
                 )
             ).scalars()

@@ -17,6 +17,7 @@ from anju.notices.models import (
 )
 from anju.registry.enums import OccupancyRole, PersonStatus
 from anju.registry.models import House, Occupancy, Person
+from anju.registry.occupancy import current_occupancy_clause
 
 _ROLES = {Audience.owners: (OccupancyRole.owner, OccupancyRole.co_owner), Audience.tenants: (OccupancyRole.tenant,)}
 
@@ -39,7 +40,7 @@ class NoticeQuery:
             select(Occupancy.person_id, Occupancy.house_id)
             .join(House, House.id == Occupancy.house_id)
             .join(Person, Person.id == Occupancy.person_id)
-            .where(House.compound_id == compound_id, Occupancy.ended_on.is_(None), Person.status == PersonStatus.active)
+            .where(House.compound_id == compound_id, current_occupancy_clause(), Person.status == PersonStatus.active)
             .order_by(Occupancy.id)
         )
         if buildings:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from anju.privacy.catalog import DEPARTED_RETENTION_DAYS
 from anju.registry.enums import PersonStatus
 from anju.registry.models import Occupancy, Person
+from anju.registry.occupancy import open_occupancy_clause
 from anju.registry.service import person_service
 
 
@@ -22,7 +23,7 @@ class RetentionService:
             .group_by(Occupancy.person_id)
             .subquery()
         )
-        active = select(Occupancy.person_id).where(Occupancy.ended_on.is_(None))
+        active = select(Occupancy.person_id).where(open_occupancy_clause())
         due = (
             session.execute(
                 select(Person)

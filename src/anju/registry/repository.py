@@ -20,6 +20,7 @@ from anju.registry.models import (
     Unit,
     Vehicle,
 )
+from anju.registry.occupancy import current_occupancy_clause, open_occupancy_clause
 
 
 def readable_compounds(who: Principal) -> Select[Compound]:
@@ -39,7 +40,7 @@ def readable_people(who: Principal) -> Select[Person]:
         return select(Person).where(Person.compound_id.in_(who.compound_ids))
     if who.house_ids:
         # Residents see only the members of their own current household.
-        members = select(Occupancy.person_id).where(Occupancy.house_id.in_(who.house_ids), Occupancy.ended_on.is_(None))
+        members = select(Occupancy.person_id).where(Occupancy.house_id.in_(who.house_ids), current_occupancy_clause())
         return select(Person).where(Person.id.in_(members))
     return select(Person).where(false())
 
@@ -85,7 +86,7 @@ class PersonQuery:
         if house_id is not None:
             stmt = stmt.where(
                 Person.id.in_(
-                    select(Occupancy.person_id).where(Occupancy.house_id == house_id, Occupancy.ended_on.is_(None))
+                    select(Occupancy.person_id).where(Occupancy.house_id == house_id, open_occupancy_clause())
                 )
             )
         if active_only:
@@ -109,7 +110,7 @@ class PersonQuery:
             for pid, label in self.session.execute(
                 select(Occupancy.person_id, House.label)
                 .join(House, House.id == Occupancy.house_id)
-                .where(Occupancy.person_id.in_(person_ids), Occupancy.ended_on.is_(None))
+                .where(Occupancy.person_id.in_(person_ids), open_occupancy_clause())
             ):
                 out[pid].append(label)
         return out
@@ -146,7 +147,7 @@ class HouseQuery:
     def active_occupancies(self, house_id: int) -> list[Occupancy]:
         return list(
             self.session.execute(
-                select(Occupancy).where(Occupancy.house_id == house_id, Occupancy.ended_on.is_(None))
+                select(Occupancy).where(Occupancy.house_id == house_id, open_occupancy_clause())
             ).scalars()
         )
 

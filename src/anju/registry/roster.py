@@ -37,6 +37,7 @@ from anju.core.errors import AppError, Invalid, NotFound
 from anju.core.rbac import Permission
 from anju.registry.enums import Gender, OccupancyRole, PersonStatus, PersonTagKind, PopulationType
 from anju.registry.models import Compound, EmergencyContact, House, Occupancy, Person, PersonTag
+from anju.registry.occupancy import open_occupancy_clause
 from anju.registry.permissions import RegistryPerm
 from anju.registry.repository import HouseQuery, PersonQuery
 from anju.registry.schemas import (
@@ -519,7 +520,7 @@ class RosterQuery:
         rows = self.session.execute(
             select(Occupancy.person_id, Occupancy.house_id, Person.name)
             .join(Person, Person.id == Occupancy.person_id)
-            .where(Occupancy.compound_id == compound_id, Occupancy.ended_on.is_(None))
+            .where(Occupancy.compound_id == compound_id, open_occupancy_clause())
         )
         return [(r[0], r[1], r[2]) for r in rows]
 
@@ -566,7 +567,7 @@ class RosterQuery:
                 .join(House, House.id == Occupancy.house_id)
                 .where(
                     Occupancy.compound_id == compound_id,
-                    Occupancy.ended_on.is_(None),
+                    open_occupancy_clause(),
                     Person.status == PersonStatus.active,
                     Person.frozen_at.is_(None),
                 )

@@ -18,6 +18,7 @@ from anju.core.errors import Conflict, Invalid, NotFound
 from anju.registry.enums import HouseStatus, OccupancyRole, PersonStatus, PersonTagKind
 from anju.registry.events import PersonErased, ResidentMovedIn, ResidentMovedOut
 from anju.registry.models import EmergencyContact, House, Occupancy, Person, PersonTag, Vehicle
+from anju.registry.occupancy import open_occupancy_clause
 from anju.registry.permissions import RegistryPerm
 from anju.registry.repository import HouseQuery, PersonQuery, readable_houses, readable_people, readable_vehicles
 from anju.registry.schemas import (
@@ -233,7 +234,7 @@ class PersonService:
         session.execute(delete(EmergencyContact).where(EmergencyContact.person_id == person.id))
         today = utcnow().date()
         for occ in session.execute(
-            select(Occupancy).where(Occupancy.person_id == person.id, Occupancy.ended_on.is_(None))
+            select(Occupancy).where(Occupancy.person_id == person.id, open_occupancy_clause())
         ).scalars():
             occ.ended_on = today
         session.flush()
@@ -411,7 +412,7 @@ def move_out(session: Session, *, who: Principal | None, house: House, data: Mov
     for o in occs:
         still = (
             session.execute(
-                select(Occupancy.id).where(Occupancy.person_id == o.person_id, Occupancy.ended_on.is_(None))
+                select(Occupancy.id).where(Occupancy.person_id == o.person_id, open_occupancy_clause())
             ).first()
             is not None
         )

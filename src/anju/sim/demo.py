@@ -43,6 +43,7 @@ from anju.registry.models import (
     Unit,
     Vehicle,
 )
+from anju.registry.occupancy import open_occupancy_clause
 from anju.registry.service import set_id_number, set_phone
 from anju.sim.names import Faker
 
@@ -332,7 +333,7 @@ def _resident_li(session: Session, compound_id: int) -> Person:
         session.execute(
             select(Person)
             .join(Occupancy, Occupancy.person_id == Person.id)
-            .where(Occupancy.house_id == house.id, Occupancy.ended_on.is_(None))
+            .where(Occupancy.house_id == house.id, open_occupancy_clause())
             .order_by(Occupancy.id)
         )
         .scalars()
@@ -390,7 +391,7 @@ def build_demo(
             .where(
                 Occupancy.compound_id == a,
                 Occupancy.role == OccupancyRole.owner,
-                Occupancy.ended_on.is_(None),
+                open_occupancy_clause(),
                 Person.id != li.id,
             )
             .order_by(Person.id)

@@ -27,6 +27,7 @@ from anju.privacy.service import privacy_service
 from anju.registry.endpoints import house_read, people_read, person_detail
 from anju.registry.enums import HouseStatus, PersonTagKind, PopulationType
 from anju.registry.models import Building, Compound, House, Occupancy, Person, Unit, Vehicle
+from anju.registry.occupancy import current_occupancy_clause
 from anju.registry.repository import HouseQuery, PersonQuery, readable_compounds, readable_houses, readable_vehicles
 from anju.registry.schemas import Household, HouseRead, PersonDetail, PersonRead
 from anju.registry.service import person_service
@@ -152,7 +153,7 @@ def houses_page(
     counts = dict(
         session.execute(
             select(Occupancy.house_id, func.count())
-            .where(Occupancy.house_id.in_(ids), Occupancy.ended_on.is_(None))
+            .where(Occupancy.house_id.in_(ids), current_occupancy_clause())
             .group_by(Occupancy.house_id)
         ).all()
     )

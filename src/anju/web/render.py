@@ -13,8 +13,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from anju import __version__
-from anju.core.text import encodable, storable
 from anju.core.kit.china_time import CHINA_TZ as CST
+from anju.core.text import encodable, storable
 from anju.web.i18n import LANGS, Translator, lang_of
 
 WEB_DIR = Path(__file__).parent

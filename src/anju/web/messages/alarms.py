@@ -100,6 +100,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "alarms.kind.device_fault": ("设备故障", "Device fault"),
     "alarms.kind.tamper": ("设备被拆", "Tamper"),
     "alarms.kind.device_offline": ("设备离线", "Device offline"),
+    "alarms.kind.gateway_session_lost": ("网关会话丢失", "Gateway lost its broker session"),
     "alarms.kind.ebike_in_corridor": ("电动车进楼道", "E-bike in a corridor"),
     "alarms.kind.ebike_in_stairwell": ("电动车进楼梯间", "E-bike in a stairwell"),
     "alarms.kind.ebike_in_lobby": ("电动车进门厅", "E-bike in a lobby"),
