@@ -15,6 +15,7 @@ from anju.core.errors import Forbidden, Unauthenticated
 from anju.core.rbac import Permission
 from anju.registry.models import Compound
 from anju.web import queries
+from anju.web.forms import query_int
 from anju.web.nav import home_for, nav_for
 
 COMPOUND_COOKIE = "anju_compound"
@@ -73,10 +74,10 @@ class ConsolePage:
 
 def selected_compound(request: Request, compounds: list[Compound]) -> Compound | None:
     """The compound picked by ?compound_id= or the switch cookie, else the first one in scope."""
-    wanted = request.query_params.get("compound_id") or request.cookies.get(COMPOUND_COOKIE)
+    wanted = query_int(request.query_params.get("compound_id")) or query_int(request.cookies.get(COMPOUND_COOKIE))
     by_id = {c.id: c for c in compounds}
-    if wanted and wanted.isdigit() and int(wanted) in by_id:
-        return by_id[int(wanted)]
+    if wanted in by_id:
+        return by_id[wanted]
     return compounds[0] if compounds else None
 
 

@@ -51,3 +51,22 @@ def one_line(value: str, *, limit: int = 500) -> str | None:
     """A free-text form field squeezed to one line of at most `limit` characters; blank is None."""
     text = " ".join(value.split())[:limit]
     return text or None
+
+
+def query_int(value: str | None, *, minimum: int | None = None) -> int | None:
+    """A lenient integer from a query or form value: ASCII digits with an optional minus sign, else None.
+
+    `str.isdigit()` accepts "²" and "٣", which `int()` then refuses or reads as another number; pages took
+    those for ids and answered 500. Anything but plain digits is treated as not given.
+    """
+    text = (value or "").strip()
+    digits = text[1:] if text.startswith("-") else text
+    if not digits or len(digits) > 18 or not (digits.isascii() and digits.isdigit()):
+        return None
+    n = int(text)
+    return max(n, minimum) if minimum is not None else n
+
+
+def page_number(value: str | None) -> int:
+    """A 1-based page number from the query string; a bad or absent value is page 1."""
+    return min(query_int(value, minimum=1) or 1, 100_000)

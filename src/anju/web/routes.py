@@ -27,6 +27,8 @@ from anju.web import (
     h5,
     notices_pages,
     patrol_pages,
+    privacy_pages,
+    registry_pages,
     screen,
     workorders_pages,
 )
@@ -110,6 +112,8 @@ def mount_web(app: FastAPI) -> None:
     for r in (
         auth_pages.router,
         console.router,
+        registry_pages.router,
+        privacy_pages.router,
         screen.router,
         h5.router,
         access_pages.router,
