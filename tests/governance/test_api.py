@@ -139,3 +139,33 @@ def test_past_vote_results_and_verification(client, login, past_vote):
     assert {i["official"] for i in res.json()["items"]} <= {"passed", "rejected", "invalid_quorum"}
     v = client.get(f"/api/v1/votes/{past_vote}/verify", headers=login("committee_sun")).json()
     assert v["ok"] and v["tally_matches"] and v["tampered_ballots"] == []
+
+
+@pytest.mark.parametrize(
+    ("opens_at", "closes_at"),
+    [
+        ("0001-01-01T00:00:00+08:00", "0001-01-20T00:00:00+08:00"),  # UTC is before year 1
+        ("0001-01-10T00:00:00+00:00", "0001-02-10T00:00:00+00:00"),  # 15 days' notice before it is year 0
+        ("9999-12-20T00:00:00+00:00", "9999-12-31T23:59:59+00:00"),  # 3 days' 公示 after it is year 10000
+        ("9999-12-31T23:59:59-08:00", "9999-12-31T23:59:59-09:00"),  # UTC is after year 9999
+        ("2027-01-01T00:00:00", "2027-01-20T00:00:00"),  # naive
+    ],
+)
+def test_vote_times_at_the_edge_of_the_datetime_range_are_refused_with_a_reason(
+    client, login, ids, opens_at, closes_at
+):
+    r = client.post(
+        "/api/v1/votes",
+        headers=login("committee_sun"),
+        json={
+            "compound_id": ids["A"],
+            "title": "边界时间",
+            "matter_type": "elect_committee",
+            "opens_at": opens_at,
+            "closes_at": closes_at,
+            "items": [{"title": "x"}],
+        },
+    )
+    assert r.status_code == 422, r.text
+    error = r.json()["error"]
+    assert error["fields"] and error["message"]["en"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, Select, func, select
+from sqlalchemy import Row, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from anju.core.auth import Principal
@@ -160,9 +160,13 @@ class VoteRepository:
         )
 
     def ballots_cast_by(self, person_id: int) -> list[Ballot]:
+        """Ballots the person cast, and those cast for an owner they are one of (co-owners share one, R-V5)."""
+        owner_of = select(ElectorPerson.elector_id).where(ElectorPerson.person_id == person_id)
         return list(
             self.session.execute(
-                select(Ballot).where(Ballot.cast_by_person_id == person_id).order_by(Ballot.cast_at.desc())
+                select(Ballot)
+                .where(or_(Ballot.cast_by_person_id == person_id, Ballot.elector_id.in_(owner_of)))
+                .order_by(Ballot.cast_at.desc())
             ).scalars()
         )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -10,6 +10,24 @@ from pydantic import Field, field_validator
 
 from anju.core.schemas import InSchema, Schema
 from anju.governance.enums import Channel, Choice, MatterType, VoteState
+
+# Vote times stay well inside the calendar, so the 15-day notice (R-V11) and the 3-day 公示 (R-V13)
+# can be added or subtracted without overflow, and every database stores them.
+EARLIEST_VOTE_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST_VOTE_TIME = datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def vote_time(v: datetime) -> datetime:
+    """A vote's opening or closing time: with a time zone, between 2000 and 2199 (issue 20, item 13)."""
+    if v.tzinfo is None or v.utcoffset() is None:
+        raise ValueError("give a time zone (e.g. +08:00) / 请带时区")
+    try:
+        at = v.astimezone(UTC)
+    except (OverflowError, ValueError):
+        at = None
+    if at is None or not (EARLIEST_VOTE_TIME <= at < LATEST_VOTE_TIME):
+        raise ValueError("a vote time must fall between the years 2000 and 2199 / 投票时间须在2000年至2199年之间")
+    return v
 
 
 class AgendaItemIn(InSchema):
@@ -30,9 +48,7 @@ class VoteCreate(InSchema):
     @field_validator("opens_at", "closes_at")
     @classmethod
     def _aware(cls, v: datetime) -> datetime:
-        if v.tzinfo is None:
-            raise ValueError("give a time zone (e.g. +08:00) / 请带时区")
-        return v
+        return vote_time(v)
 
 
 class AgendaUpdate(InSchema):
