@@ -10,18 +10,40 @@ from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "change-me-development-only"
+DEVELOPMENT = "development"
+MIN_KEY_LENGTH = 32  # outside development: a key is at least this long ...
+MIN_KEY_DISTINCT = 12  # ... and not one character repeated (distinct characters)
+
+
+def key_problem(name: str, value: str) -> str | None:
+    """Why a secret is too weak for a deployment, or None. Length and variety, not a proof of entropy:
+    `python -c "import secrets; print(secrets.token_urlsafe(48))"` makes a good one."""
+    if len(value) < MIN_KEY_LENGTH:
+        return f"{name} must be at least {MIN_KEY_LENGTH} characters outside development (it has {len(value)})"
+    if len(set(value)) < MIN_KEY_DISTINCT:
+        return f"{name} is too repetitive: use at least {MIN_KEY_DISTINCT} different characters"
+    return None
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ANJU_", extra="ignore")
 
-    env: str = "development"
+    env: str = DEVELOPMENT  # anything else (production, staging) is a deployment: strict checks below
     database_url: str = "sqlite:///./anju.db"
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
     # Key for field-level encryption of personal data. Kept apart from the
     # session secret so it can be rotated and stored in a KMS separately.
     data_key: SecretStr | None = None
     sql_echo: bool = False
+    # Online payment: the provider that takes payers' money. "sim" (the simulated in-process provider)
+    # exists for development and the demo only and is refused in a deployment. Unset means: "sim" in
+    # development, no online payment in a deployment (bills are paid at the counter, R-M7).
+    payment_provider: str | None = None
+    # The session cookie's Secure flag: None means "on in a deployment, per request scheme in development".
+    cookie_secure: bool | None = None
+    # Addresses of reverse proxies whose X-Forwarded-Proto/-For headers are believed ("" = none),
+    # comma-separated, as uvicorn's forwarded_allow_ips (e.g. "127.0.0.1").
+    trusted_proxies: str = ""
 
     session_ttl: timedelta = timedelta(hours=12)
     api_token_ttl: timedelta = timedelta(days=30)
@@ -40,12 +62,43 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _no_default_secret(self) -> Self:
-        if self.env != "development":
-            if self.secret_key.get_secret_value() == DEFAULT_SECRET:
+        if self.is_deployment:
+            secret = self.secret_key.get_secret_value()
+            if secret == DEFAULT_SECRET:
                 raise ValueError("ANJU_SECRET_KEY must be set outside development")
             if self.data_key is None:
                 raise ValueError("ANJU_DATA_KEY must be set outside development")
+            data = self.data_key.get_secret_value()
+            for problem in (key_problem("ANJU_SECRET_KEY", secret), key_problem("ANJU_DATA_KEY", data)):
+                if problem:
+                    raise ValueError(problem)
+            if data == secret:
+                raise ValueError("ANJU_DATA_KEY must differ from ANJU_SECRET_KEY (they are rotated and stored apart)")
+            if (self.payment_provider or "").strip().lower() == "sim":
+                raise ValueError(
+                    "ANJU_PAYMENT_PROVIDER=sim is the simulated provider and cannot be used outside development: "
+                    "configure a real provider or leave it unset (online payment off, counter only)"
+                )
+            if self.cookie_secure is False:
+                raise ValueError(
+                    "ANJU_COOKIE_SECURE=false is refused outside development: serve the console over https"
+                )
         return self
+
+    @property
+    def is_deployment(self) -> bool:
+        """Production, staging or any environment but development: no simulators, no demo, strict keys."""
+        return self.env.strip().lower() != DEVELOPMENT
+
+    @property
+    def online_payment_provider(self) -> str | None:
+        """The configured provider's name, "sim" by default in development, None (online payment off) otherwise."""
+        name = (self.payment_provider or "").strip().lower()
+        if name in ("off", "none"):
+            return None
+        if name:
+            return name
+        return None if self.is_deployment else "sim"
 
     @property
     def is_sqlite(self) -> bool:

@@ -98,3 +98,11 @@ class BadQuarter(Invalid):
     code = "fees_bad_quarter"
     message_zh = "季度格式应为 YYYYQn，且须已结束"
     message_en = "The quarter must look like YYYYQn and be over"
+
+
+class OnlinePaymentOff(Conflict):
+    """No real online provider is configured (the simulated one never runs in a deployment)."""
+
+    code = "fees_online_payment_off"
+    message_zh = "暂未开通线上缴费，请到物业服务中心柜台缴纳"
+    message_en = "Online payment is off; pay at the service counter"

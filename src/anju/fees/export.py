@@ -8,6 +8,7 @@ from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from anju.core import sheets
 from anju.core.auth import Principal
 from anju.fees.models import Bill, FeeItem, Payment, Refund
 from anju.fees.money import yuan
@@ -21,10 +22,12 @@ def export_workbook(session: Session, *, by: Principal, compound_id: int, period
     staff_scope(by, compound_id, FeesPerm.read)
     if period:
         parse_period(period)
-    wb = Workbook()
-    bills = wb.active
-    bills.title = "账单 Bills"
-    bills.append(
+    # Write-only, every cell through the shared guard (anju.core.sheets): a fee item or refund reason
+    # starting with "=", "+", "-", "@" stays text, and a control character cannot fail the export.
+    wb = Workbook(write_only=True)
+    bills = wb.create_sheet("账单 Bills")
+    sheets.append_row(
+        bills,
         [
             "账单号 id",
             "账期 period",
@@ -37,7 +40,7 @@ def export_workbook(session: Session, *, by: Principal, compound_id: int, period
             "已退 refunded",
             "状态 status",
             "到期 due",
-        ]
+        ],
     )
     q = (
         select(Bill, House.label, FeeItem.name)
@@ -49,7 +52,8 @@ def export_workbook(session: Session, *, by: Principal, compound_id: int, period
     if period:
         q = q.where(Bill.period == period)
     for b, label, item in session.execute(q):
-        bills.append(
+        sheets.append_row(
+            bills,
             [
                 b.id,
                 b.period,
@@ -62,10 +66,11 @@ def export_workbook(session: Session, *, by: Principal, compound_id: int, period
                 yuan(b.refunded_fen),
                 b.status,
                 b.due_on.isoformat(),
-            ]
+            ],
         )
     pays = wb.create_sheet("收款 Payments")
-    pays.append(
+    sheets.append_row(
+        pays,
         [
             "收据号 receipt",
             "账单号 bill",
@@ -75,7 +80,7 @@ def export_workbook(session: Session, *, by: Principal, compound_id: int, period
             "金额 amount",
             "流水号 transaction",
             "时间 time (UTC)",
-        ]
+        ],
     )
     pq = (
         select(Payment, Bill.period, House.label)
@@ -94,7 +99,8 @@ def export_workbook(session: Session, *, by: Principal, compound_id: int, period
     if period:
         pq, rq = pq.where(Bill.period == period), rq.where(Bill.period == period)
     for p, per, label in session.execute(pq):
-        pays.append(
+        sheets.append_row(
+            pays,
             [
                 p.receipt_no,
                 p.bill_id,
@@ -104,10 +110,11 @@ def export_workbook(session: Session, *, by: Principal, compound_id: int, period
                 yuan(p.amount_fen),
                 p.provider_txn,
                 p.created_at.strftime("%Y-%m-%d %H:%M:%S"),
-            ]
+            ],
         )
     for r, per, label in session.execute(rq):
-        pays.append(
+        sheets.append_row(
+            pays,
             [
                 r.receipt_no,
                 r.bill_id,
@@ -117,7 +124,7 @@ def export_workbook(session: Session, *, by: Principal, compound_id: int, period
                 yuan(-r.amount_fen),
                 r.reason,
                 r.created_at.strftime("%Y-%m-%d %H:%M:%S"),
-            ]
+            ],
         )
     out = BytesIO()
     wb.save(out)

@@ -1,6 +1,11 @@
 """Payment providers behind one interface. The simulated online provider signs its
 notifications like a real one (HMAC-SHA256 over the exact body), so the callback code
 path is the one a real provider would use; the staffed counter needs no provider.
+
+The simulated provider exists for development and the demo only: in a deployment
+(ANJU_ENV other than development) it can neither be configured (settings refuse it),
+nor chosen here, nor verify a notification. Without a real provider online payment is
+off and bills are paid at the counter (R-M7).
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from anju.core.config import get_settings
-from anju.fees.exceptions import BadSignature
+from anju.fees.exceptions import BadSignature, OnlinePaymentOff
 
 SIGNATURE_HEADER = "X-Anju-Pay-Signature"
 
@@ -69,6 +74,10 @@ class SimulatedProvider:
         return body, self.sign(body)
 
     def verify(self, body: bytes, signature: str) -> Notification:
+        if get_settings().is_deployment:  # defence in depth: settings already refuse "sim" there
+            raise BadSignature(
+                "the simulated provider is disabled outside development", zh="模拟支付在正式环境中已停用"
+            )
         if not signature or not hmac.compare_digest(self.sign(body), signature.strip().lower()):
             raise BadSignature()
         try:
@@ -85,3 +94,52 @@ class SimulatedProvider:
 
 simulated_provider = SimulatedProvider()
 PROVIDERS: dict[str, PaymentProvider] = {simulated_provider.name: simulated_provider}
+
+
+def register_provider(provider: PaymentProvider) -> None:
+    """A vendor adapter (WeChat Pay, Alipay, a bank) registers itself under its name."""
+    PROVIDERS[provider.name] = provider
+
+
+def _usable(name: str) -> PaymentProvider | None:
+    if name == simulated_provider.name and get_settings().is_deployment:
+        return None
+    return PROVIDERS.get(name)
+
+
+def online_provider() -> PaymentProvider | None:
+    """The provider payers use now, or None when online payment is off (pages say so)."""
+    name = get_settings().online_payment_provider
+    return _usable(name) if name else None
+
+
+def online_payment_off_reason() -> dict[str, str] | None:
+    """Why online payment is off ({"zh", "en"}), or None when it is on."""
+    name = get_settings().online_payment_provider
+    if name is None:
+        return {
+            "zh": "暂未开通线上缴费，请到物业服务中心柜台缴纳（现金、刷卡或工作人员协助）。",
+            "en": "Online payment is not available; please pay at the service counter (cash, card or staff-assisted).",
+        }
+    if _usable(name) is None:
+        return {
+            "zh": f"线上缴费渠道（{name}）未安装，请到物业服务中心柜台缴纳。",
+            "en": f"The online payment provider ({name}) is not installed; please pay at the service counter.",
+        }
+    return None
+
+
+def require_online_provider() -> PaymentProvider:
+    provider = online_provider()
+    if provider is None:
+        reason = online_payment_off_reason() or {"zh": "暂未开通线上缴费", "en": "online payment is off"}
+        raise OnlinePaymentOff(reason["en"], zh=reason["zh"])
+    return provider
+
+
+def callback_provider(name: str) -> PaymentProvider:
+    """The provider a callback claims to come from: it must be the one in use (never "sim" in a deployment)."""
+    provider = _usable(name)
+    if provider is None:
+        raise BadSignature(f"unknown or disabled provider {name}", zh="未知或已停用的支付机构")
+    return provider

@@ -20,9 +20,9 @@ from anju.core.auth import Principal
 from anju.fees.exceptions import BadQuarter, RepairShareTooSmall
 from anju.fees.models import CommonIncome, IncomePolicy, RepairFundTransfer
 from anju.fees.permissions import FeesPerm
-from anju.fees.service import staff_scope
+from anju.fees.service import check_year, staff_scope
 
-_QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
+_QUARTER = re.compile(r"^([0-9]{4})Q([1-4])$")
 
 
 def quarter_of(day: date) -> str:
@@ -36,10 +36,10 @@ def previous_quarter(day: date) -> str:
 
 def quarter_bounds(quarter: str) -> tuple[date, date]:
     """First day of the quarter and first day of the next one."""
-    m = _QUARTER.match(quarter)
+    m = _QUARTER.fullmatch(quarter or "")
     if m is None:
-        raise BadQuarter(f"bad quarter {quarter!r}")
-    year, q = int(m.group(1)), int(m.group(2))
+        raise BadQuarter(f"bad quarter {quarter!r}", fields=[{"field": "quarter", "message": "YYYYQn"}])
+    year, q = check_year(int(m.group(1)), field="quarter", error=BadQuarter), int(m.group(2))
     start = date(year, 3 * q - 2, 1)
     end = date(year + 1, 1, 1) if q == 4 else date(year, 3 * q + 1, 1)
     return start, end

@@ -41,6 +41,7 @@ from anju.fees.exceptions import (
     AgreementRequired,
     BadAmount,
     BadPeriod,
+    BadQuarter,
     BillAlreadyPaid,
     BillNotFound,
     DeadlineTooSoon,
@@ -76,14 +77,27 @@ from anju.registry.models import House, Vehicle
 
 MIN_REMINDER_DAYS = 7  # R-M1: a reasonable deadline before anything else happens
 DISCLOSURE_EVERY_DAYS = 92  # R-M6: charges and common income are published at least quarterly
-_PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_PERIOD = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")
+# Billing years the fee rules accept: wide enough for any real ledger, narrow enough that every date
+# computed from a period or a quarter (due dates, the month before, the quarter after) exists.
+MIN_YEAR, MAX_YEAR = 1990, 2199
+
+
+def check_year(year: int, *, field: str, error: type[BadPeriod] | type[BadQuarter] = BadPeriod) -> int:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise error(
+            f"year {year} is out of range ({MIN_YEAR}–{MAX_YEAR})",
+            zh=f"年份 {year} 超出范围（{MIN_YEAR}–{MAX_YEAR}）",
+            fields=[{"field": field, "message": f"year {MIN_YEAR}..{MAX_YEAR}"}],
+        )
+    return year
 
 
 def parse_period(period: str) -> tuple[int, int]:
-    m = _PERIOD.match(period or "")
+    m = _PERIOD.fullmatch(period or "")
     if m is None:
         raise BadPeriod(fields=[{"field": "period", "message": "YYYY-MM"}])
-    return int(m.group(1)), int(m.group(2))
+    return check_year(int(m.group(1)), field="period"), int(m.group(2))
 
 
 def period_of(day: date) -> str:
@@ -260,11 +274,9 @@ class FeeService:
         """One bulk INSERT … ON CONFLICT DO NOTHING; returns how many rows were new."""
         if not rows:
             return 0
-        dialect = session.get_bind().dialect.name
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
         table = Bill.__table__
         stmt = (
             insert(table).on_conflict_do_nothing(index_elements=["house_id", "item_id", "period"]).returning(table.c.id)

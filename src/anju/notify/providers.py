@@ -23,6 +23,10 @@ class SendFailed(Exception):
     """The channel refused or could not be reached; the delivery is retried with backoff."""
 
 
+class ChannelOff(SendFailed):
+    """No provider is configured for this channel: retrying cannot help, the delivery fails at once."""
+
+
 class PhoneProvider(Protocol):
     def send_sms(self, phone: str, text: str) -> str: ...
     def call(self, phone: str, text: str) -> str: ...
@@ -62,8 +66,14 @@ def register_provider(name: str, provider: PhoneProvider) -> None:
     _providers[name] = provider
 
 
-def phone_provider(name: str) -> PhoneProvider:
-    return _providers[name]
+def phone_provider(name: str | None) -> PhoneProvider:
+    """The provider by name; ChannelOff when none is configured or the name is not installed."""
+    if name is None:
+        raise ChannelOff("no SMS/voice provider is configured (the logging provider is for development only)")
+    try:
+        return _providers[name]
+    except KeyError:
+        raise ChannelOff(f"SMS/voice provider {name!r} is not installed") from None
 
 
 def sign_webhook(secret: str, timestamp: str, body: bytes) -> str:

@@ -23,7 +23,7 @@ from anju.core.db import transaction, utcnow
 from anju.notify.config import notify_settings
 from anju.notify.events import DeliveryQueued
 from anju.notify.models import Delivery, Notification, WebhookEndpoint
-from anju.notify.providers import SendFailed, phone_provider, post_webhook
+from anju.notify.providers import ChannelOff, SendFailed, phone_provider, post_webhook
 
 log = logging.getLogger("anju.notify")
 
@@ -171,6 +171,7 @@ class NotifyService:
             target = self._resolve(session, d)
         error: str | None = None
         ref: str | None = None
+        off = False
         try:
             if target is None:
                 raise SendFailed("recipient has no usable address")
@@ -178,9 +179,11 @@ class NotifyService:
                 url, secret = target
                 ref = post_webhook(url, secret, payload, delivery_id=delivery_id, timeout=s.webhook_timeout_seconds)
             elif channel == "voice":
-                ref = phone_provider(s.sms_provider).call(target[0], payload.get("text", ""))
+                ref = phone_provider(s.phone_provider_name).call(target[0], payload.get("text", ""))
             else:
-                ref = phone_provider(s.sms_provider).send_sms(target[0], payload.get("text", ""))
+                ref = phone_provider(s.phone_provider_name).send_sms(target[0], payload.get("text", ""))
+        except ChannelOff as e:
+            error, off = str(e)[:500], True
         except SendFailed as e:
             error = str(e)[:500]
         except Exception as e:  # a provider bug must not lose the delivery
@@ -190,7 +193,7 @@ class NotifyService:
             values: dict[str, Any] = {"locked_until": None}
             if error is None:
                 values.update(status="sent", sent_at=utcnow(), provider_ref=ref, last_error=None)
-            elif attempts >= s.max_attempts or target is None:
+            elif attempts >= s.max_attempts or target is None or off:
                 values.update(status="failed", last_error=error)
             else:
                 values.update(status="retrying", last_error=error, next_attempt_at=now + _backoff(attempts))

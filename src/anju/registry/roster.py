@@ -23,14 +23,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl import load_workbook
 from openpyxl.utils.datetime import from_excel
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from anju.core import sheets
 from anju.core.auth import Principal
 from anju.core.crypto import blind_index, decrypt
 from anju.core.errors import AppError, Invalid, NotFound
@@ -185,7 +185,6 @@ TAG_IN = {
 _TAG_SPLIT = re.compile(r"[、,，;；\s]+")
 _DATE_RE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
 _DASHES = str.maketrans({"－": "-", "—": "-", "–": "-", "‐": "-"})
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _norm_header(text: str) -> str:
@@ -937,7 +936,7 @@ class _Writer:
         # Bulk DELETEs in the services scan the whole identity map: keeping every row's
         # objects (and every house) would make a long import quadratic.
         self.session.flush()
-        for key, obj in list(self.session.identity_map.items()):
+        for key, obj in list(self.session.identity_map.items()):  # type: ignore[attr-defined]  # not in IdentityMap's stub
             if key not in self.keep:
                 self.session.expunge(obj)
 
@@ -982,29 +981,14 @@ def _export_table(session: Session, compound_id: int) -> list[list[str]]:
 
 
 def _xlsx_bytes(table: list[list[str]]) -> bytes:
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("住户名册")
-    for i, width in enumerate((12, 14, 22, 12, 8, 10, 6, 12, 20, 12, 12, 14)):
-        ws.column_dimensions[chr(ord("A") + i)].width = width
-    for values in table:
-        cells = []
-        for v in values:
-            cell = WriteOnlyCell(ws, value=v)
-            cell.data_type = "s"  # text, always: a name starting with "=" must not become a formula
-            cells.append(cell)
-        ws.append(cells)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    # Every cell goes through the shared guard: text stays text (a name starting with "=" never becomes
+    # a formula) and a control character in one name cannot fail the whole export.
+    return sheets.xlsx_bytes([("住户名册", table, (12, 14, 22, 12, 8, 10, 6, 12, 20, 12, 12, 14))])
 
 
 def _csv_bytes(table: list[list[str]]) -> bytes:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    for values in table:
-        # A leading apostrophe keeps spreadsheet programs from running a cell as a formula.
-        w.writerow(["'" + v if v.startswith(_FORMULA_START) else v for v in values])
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")  # the BOM tells Excel it is UTF-8
+    # A leading apostrophe keeps spreadsheet programs from running a cell as a formula (shared guard).
+    return sheets.csv_bytes(table)
 
 
 def export_roster_file(session: Session, *, who: Principal | None, compound_id: int, fmt: str = "xlsx") -> RosterFile:

@@ -12,6 +12,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "fees.h5.my_bills": ("我的账单", "My bills"),
     "fees.h5.pay": ("在线支付", "Pay"),
+    "fees.h5.online_off": (
+        "暂未开通线上缴费，请到物业服务中心柜台缴纳（现金、刷卡或工作人员协助）。",
+        "Online payment is not available; please pay at the service counter (cash, card or staff-assisted).",
+    ),
     "fees.h5.paid_ok": ("支付成功，账单已缴清。", "Payment received; the bill is paid."),
     "fees.h5.receipt": ("收据", "Receipt"),
     "fees.h5.no_bills": ("暂无账单", "No bills"),
