@@ -60,7 +60,7 @@ def facilities_add_equipment(
             certificate_expires_on=certificate_expires_on or None,
         )
     except ValidationError:
-        return go_back(request, back, err=t("wo.fac.bad_equipment"))
+        return go_back(request, back, err=t("facilities.bad_equipment"))
     try:
         register(
             session,
@@ -214,7 +214,7 @@ def fire_duty_set_day(
     try:
         first = datetime.combine(date.fromisoformat(day), time(0), tzinfo=CST)
     except ValueError:
-        return go_back(request, back, err=t("wo.fd.bad_day"))
+        return go_back(request, back, err=t("fire_duty.bad_day"))
     if ctx.compound is None:
         return go_back(request, back, err=t("wo.err.invalid"))
     shifts = []
@@ -230,5 +230,5 @@ def fire_duty_set_day(
         session.rollback()
         return go_back(request, back, err=error_message(request, exc))
     if gaps:
-        return go_back(request, back, ok=t("wo.fd.saved_gaps", n=len(gaps)))
+        return go_back(request, back, ok=t("fire_duty.saved_gaps", n=len(gaps)))
     return go_back(request, back, ok=t("wo.ok.done"))

@@ -80,7 +80,7 @@ def patrol_handover(
     t = Translator(lang_of(request))
     ctx.who.require(PatrolPerm.checkin)
     if ctx.compound is None or len(note.strip()) < 2 or len(note) > 1000:
-        return go_back(request, "/console/patrol", err=t("wo.patrol.handover_note"))
+        return go_back(request, "/console/patrol", err=t("patrol.handover_note"))
     handover(session, by=ctx.who, compound_id=ctx.compound.id, to_user_id=None, note=note.strip())
     return go_back(request, "/console/patrol", ok=t("wo.ok.done"))
 
@@ -122,7 +122,7 @@ def patrol_route_create(
             windows.append((int(hh) * 60 + int(mm), int(window_minutes or "60")))
         body = RouteBody(compound_id=ctx.compound.id, name=name.strip(), checkpoints=checkpoints, windows=windows)
     except (ValidationError, ValueError):
-        return go_back(request, back, err=t("wo.patrol.bad_route"))
+        return go_back(request, back, err=t("patrol.bad_route"))
     try:
         create_route(
             session,
@@ -179,4 +179,4 @@ def scan(
     except AppError as exc:
         session.rollback()
         return go_back(request, f"/h5/patrol/scan?code={quote(code[:64])}", err=error_message(request, exc))
-    return go_back(request, "/h5/patrol/scan", ok=t("wo.patrol.scanned", at=row.at.strftime("%H:%M")))
+    return go_back(request, "/h5/patrol/scan", ok=t("patrol.scanned", at=row.at.strftime("%H:%M")))

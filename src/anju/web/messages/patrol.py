@@ -1,0 +1,48 @@
+"""UI messages for the patrol pages: key -> (zh-CN, en)."""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "patrol.title": ("巡更状态", "Patrol status"),
+    "patrol.points": ("巡更点", "Checkpoints"),
+    "patrol.route": ("路线", "Route"),
+    "patrol.point": ("点位", "Checkpoint"),
+    "patrol.key": ("重点部位", "Key point"),
+    "patrol.max": ("最长间隔", "Max gap"),
+    "patrol.minutes": ("{n} 分钟", "{n} min"),
+    "patrol.last": ("最近打卡", "Last check-in"),
+    "patrol.never": ("从未打卡", "Never"),
+    "patrol.late": ("超时", "Overdue"),
+    "patrol.ok": ("正常", "OK"),
+    "patrol.rounds": ("班次结果", "Rounds"),
+    "patrol.day": ("日期", "Day"),
+    "patrol.result": ("结果", "Result"),
+    "patrol.round.done": ("已完成", "Done"),
+    "patrol.round.missed": ("漏巡", "Missed"),
+    "patrol.completion": ("巡更完成率", "Patrol completion"),
+    "patrol.handovers": ("交接班记录", "Shift handovers"),
+    "patrol.handover": ("交班", "Hand over"),
+    "patrol.handover_note": ("交接事项（至少 2 个字）", "What the next shift takes over (2+ characters)"),
+    "patrol.scan": ("巡更打卡", "Checkpoint scan"),
+    "patrol.code": ("点位码", "Checkpoint code"),
+    "patrol.nfc": ("NFC 标签号", "NFC tag id"),
+    "patrol.check_in": ("打卡", "Check in"),
+    "patrol.scanned": ("打卡成功 {at}", "Checked in at {at}"),
+    "patrol.qr": ("二维码", "QR code"),
+    "patrol.qr_print": ("打印二维码", "Print QR"),
+    "patrol.new_route": ("新建巡更路线", "New patrol route"),
+    "patrol.route_name": ("路线名称", "Route name"),
+    "patrol.points_help": (
+        "巡更点，每行一个；行首加 * 为重点部位",
+        "Checkpoints, one per line; start a line with * for a key point",
+    ),
+    "patrol.max_interval": ("重点部位最长打卡间隔（分钟）", "Longest gap at key points (minutes)"),
+    "patrol.window_start": ("每日巡更开始（HH:MM，可空）", "Daily round starts (HH:MM, optional)"),
+    "patrol.window_minutes": ("巡更时长（分钟）", "Round length (minutes)"),
+    "patrol.create": ("创建路线", "Create route"),
+    "patrol.bad_route": (
+        "请填写路线名称和至少一个巡更点；时间格式为 HH:MM，间隔 5–1440 分钟",
+        "Give a name and at least one checkpoint; times as HH:MM, gaps 5–1440 minutes",
+    ),
+    "patrol.points_placeholder": ("东门岗\n*配电房\n地下车库入口", "East gate\n*Power room\nGarage entrance"),
+}
