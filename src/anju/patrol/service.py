@@ -10,7 +10,6 @@ import secrets
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -18,8 +17,9 @@ from anju.alarms.events import AlarmRequested
 from anju.core import events
 from anju.core.auth import Principal
 from anju.core.db import utcnow
-from anju.core.errors import Conflict, Invalid, NotFound
+from anju.core.errors import Invalid, NotFound
 from anju.core.kit.china_time import CHINA_TZ as CST
+from anju.patrol.exceptions import CheckpointNotFound, NfcTagTaken, RouteNotFound
 from anju.patrol.models import (
     PatrolCheckin,
     PatrolCheckpoint,
@@ -29,18 +29,7 @@ from anju.patrol.models import (
     PatrolSchedule,
     ShiftHandover,
 )
-
-
-class CheckpointNotFound(NotFound):
-    code = "patrol_checkpoint_not_found"
-    message_zh = "巡更点不存在或不属于您的小区"
-    message_en = "Checkpoint not found in your compounds"
-
-
-class NfcTagTaken(Conflict):
-    code = "patrol_nfc_tag_taken"
-    message_zh = "NFC 标签号已被其他巡更点使用"
-    message_en = "This NFC tag id is already used by another checkpoint"
+from anju.patrol.repository import PatrolRepository
 
 
 def create_route(
@@ -58,20 +47,11 @@ def create_route(
     tags = [c["nfc_tag"] for c in checkpoints if c.get("nfc_tag")]
     if len(set(tags)) != len(tags):
         raise Invalid("two checkpoints carry the same NFC tag id", zh="同一路线中有重复的 NFC 标签号")
-    if tags and session.execute(select(PatrolCheckpoint.id).where(PatrolCheckpoint.nfc_tag.in_(tags))).first():
+    repo = PatrolRepository(session)
+    if repo.nfc_tag_in_use(tags):
         raise NfcTagTaken(f"NFC tag in use: {', '.join(tags)}")
-    from anju.registry.models import Building
-
     buildings = {c["building_id"] for c in checkpoints if c.get("building_id") is not None}
-    if (
-        buildings
-        and set(
-            session.execute(
-                select(Building.id).where(Building.id.in_(buildings), Building.compound_id == compound_id)
-            ).scalars()
-        )
-        != buildings
-    ):
+    if buildings and repo.buildings_in_compound(compound_id, buildings) != buildings:
         raise Invalid("a checkpoint's building is not in this compound", zh="巡更点所在楼栋不属于该小区")
     route = PatrolRoute(compound_id=compound_id, name=name, active=True)
     session.add(route)
@@ -114,8 +94,7 @@ def check_in(
             zh="请扫描巡更点二维码或 NFC 标签",
             fields=[{"field": "code", "message": "required / 必填"}],
         )
-    cond = PatrolCheckpoint.code == code if code else PatrolCheckpoint.nfc_tag == nfc_tag
-    point = session.execute(select(PatrolCheckpoint).where(cond)).scalar_one_or_none()
+    point = PatrolRepository(session).checkpoint_by_scan(code=code, nfc_tag=nfc_tag)
     if point is None or not by.in_scope(point.compound_id):
         raise CheckpointNotFound(f"checkpoint {code or nfc_tag}")
     row = PatrolCheckin(
@@ -145,10 +124,7 @@ def handover(
 
 
 def last_checkins(session: Session, *, compound_id: int | None = None) -> dict[int, datetime]:
-    stmt = select(PatrolCheckin.checkpoint_id, func.max(PatrolCheckin.at)).group_by(PatrolCheckin.checkpoint_id)
-    if compound_id is not None:
-        stmt = stmt.where(PatrolCheckin.compound_id == compound_id)
-    return {int(c): at for c, at in session.execute(stmt)}
+    return PatrolRepository(session).last_checkins(compound_id)
 
 
 def _alarm(
@@ -180,20 +156,9 @@ def _alarm(
 def check_gaps(session: Session, *, now: datetime | None = None) -> list[int]:
     """R-W5: key points whose last check-in is older than their maximum interval raise one alarm per gap."""
     now = now or utcnow()
-    points = (
-        session.execute(
-            select(PatrolCheckpoint)
-            .join(PatrolRoute, PatrolRoute.id == PatrolCheckpoint.route_id)
-            .where(
-                PatrolCheckpoint.key_point.is_(True),
-                PatrolRoute.active.is_(True),
-                PatrolCheckpoint.max_interval_minutes.is_not(None),
-            )
-        )
-        .scalars()
-        .all()
-    )
-    last = last_checkins(session)
+    repo = PatrolRepository(session)
+    points = repo.watched_key_points()
+    last = repo.last_checkins()
     raised: list[int] = []
     for p in points:
         since = last.get(p.id, p.created_at)
@@ -235,33 +200,17 @@ def check_rounds(session: Session, *, now: datetime | None = None) -> list[tuple
     """Decide each round whose window has closed (today and yesterday): done, or missed with an alarm."""
     now = now or utcnow()
     today = now.astimezone(CST).date()
-    schedules = (
-        session.execute(
-            select(PatrolSchedule)
-            .join(PatrolRoute, PatrolRoute.id == PatrolSchedule.route_id)
-            .where(PatrolSchedule.active.is_(True), PatrolRoute.active.is_(True))
-        )
-        .scalars()
-        .all()
-    )
+    repo = PatrolRepository(session)
     decided: list[tuple[int, date, str]] = []
-    for s in schedules:
-        expected = session.execute(
-            select(func.count()).select_from(PatrolCheckpoint).where(PatrolCheckpoint.route_id == s.route_id)
-        ).scalar_one()
+    for s in repo.active_schedules():
+        expected = repo.checkpoint_count(s.route_id)
         for day in (today - timedelta(days=1), today):
             start, end = window_of(s, day)
             if end > now or start < s_created(session, s):
                 continue
-            if session.execute(
-                select(PatrolRound.id).where(PatrolRound.schedule_id == s.id, PatrolRound.day == day)
-            ).first():
+            if repo.round_decided(s.id, day):
                 continue
-            checked = session.execute(
-                select(func.count(func.distinct(PatrolCheckin.checkpoint_id))).where(
-                    PatrolCheckin.route_id == s.route_id, PatrolCheckin.at >= start, PatrolCheckin.at <= end
-                )
-            ).scalar_one()
+            checked = repo.checked_points(s.route_id, start, end)
             status = "done" if expected and checked >= expected else "missed"
             try:
                 with session.begin_nested():
@@ -279,7 +228,7 @@ def check_rounds(session: Session, *, now: datetime | None = None) -> list[tuple
             except IntegrityError:
                 continue
             if status == "missed":
-                route = session.get(PatrolRoute, s.route_id)
+                route = repo.route(s.route_id)
                 _alarm(
                     session,
                     compound_id=s.compound_id,
@@ -297,10 +246,7 @@ def check_rounds(session: Session, *, now: datetime | None = None) -> list[tuple
 
 def s_created(session: Session, s: PatrolSchedule) -> datetime:
     """Rounds before the route (or the schedule) existed are not judged."""
-    first = session.execute(
-        select(func.min(PatrolCheckpoint.created_at)).where(PatrolCheckpoint.route_id == s.route_id)
-    ).scalar_one()
-    first = first or utcnow()
+    first = PatrolRepository(session).first_checkpoint_at(s.route_id) or utcnow()
     return max(first, s.created_at) if s.created_at is not None else first
 
 
@@ -316,32 +262,11 @@ def ensure_key_unit_patrols(session: Session, *, now: datetime | None = None) ->
     The route row is written first (a no-op UPDATE) so a second worker waits, then sees the schedule and skips.
     """
     now = now or utcnow()
-    has_key = (
-        select(PatrolCheckpoint.id)
-        .where(PatrolCheckpoint.route_id == PatrolRoute.id, PatrolCheckpoint.key_point.is_(True))
-        .exists()
-    )
-    has_schedule = (
-        select(PatrolSchedule.id)
-        .where(PatrolSchedule.route_id == PatrolRoute.id, PatrolSchedule.active.is_(True))
-        .exists()
-    )
-    routes = session.execute(
-        select(PatrolRoute.id, PatrolRoute.compound_id)
-        .where(PatrolRoute.active.is_(True), has_key, ~has_schedule)
-        .order_by(PatrolRoute.id)
-    ).all()
+    repo = PatrolRepository(session)
     created: list[int] = []
-    for route_id, compound_id in routes:
-        session.execute(
-            update(PatrolRoute)
-            .where(PatrolRoute.id == route_id)
-            .values(active=PatrolRoute.active)
-            .execution_options(synchronize_session=False)
-        )
-        if session.execute(
-            select(PatrolSchedule.id).where(PatrolSchedule.route_id == route_id, PatrolSchedule.active.is_(True))
-        ).first():
+    for route_id, compound_id in repo.routes_needing_key_unit_round():
+        repo.lock_route(route_id)
+        if repo.has_active_schedule(route_id):
             continue  # another worker scheduled it meanwhile
         row = PatrolSchedule(
             compound_id=compound_id,
@@ -360,10 +285,7 @@ def ensure_key_unit_patrols(session: Session, *, now: datetime | None = None) ->
 
 def patrol_completion(session: Session, *, compound_id: int, since: datetime | None) -> float | None:
     """% of decided rounds walked completely inside their window."""
-    stmt = select(PatrolRound.status, func.count()).where(PatrolRound.compound_id == compound_id)
-    if since is not None:
-        stmt = stmt.where(PatrolRound.decided_at >= since)
-    counts = dict(session.execute(stmt.group_by(PatrolRound.status)).all())
+    counts = PatrolRepository(session).round_counts(compound_id, since)
     total = sum(counts.values())
     return round(100.0 * counts.get("done", 0) / total, 1) if total else None
 
@@ -371,20 +293,41 @@ def patrol_completion(session: Session, *, compound_id: int, since: datetime | N
 def status_board(session: Session, *, compound_id: int, now: datetime | None = None) -> list[dict[str, object]]:
     """Every checkpoint with its last check-in and whether its gap is over the maximum (patrol status page)."""
     now = now or utcnow()
-    last = last_checkins(session, compound_id=compound_id)
-    rows = session.execute(
-        select(PatrolCheckpoint, PatrolRoute.name)
-        .join(PatrolRoute, PatrolRoute.id == PatrolCheckpoint.route_id)
-        .where(PatrolCheckpoint.compound_id == compound_id)
-        .order_by(PatrolRoute.id, PatrolCheckpoint.seq, PatrolCheckpoint.id)
-    ).all()
+    repo = PatrolRepository(session)
+    last = repo.last_checkins(compound_id)
     out = []
-    for p, route in rows:
+    for p, route in repo.board_rows(compound_id):
         at = last.get(p.id)
         since = at or p.created_at
         overdue = bool(p.max_interval_minutes) and now - since > timedelta(minutes=p.max_interval_minutes or 0)
         out.append({"point": p, "route": route, "last": at, "overdue": overdue})
     return out
+
+
+def route_checkpoints(session: Session, *, by: Principal, route_id: int) -> list[PatrolCheckpoint]:
+    """A route's checkpoints in walking order; another compound's route is a 404."""
+    route = PatrolRepository(session).route(route_id)
+    if route is None or not by.in_scope(route.compound_id):
+        raise RouteNotFound(f"route {route_id}")
+    return PatrolRepository(session).checkpoints_of_route(route_id)
+
+
+def readable_checkpoint(session: Session, *, by: Principal, checkpoint_id: int) -> PatrolCheckpoint:
+    """One checkpoint in the caller's compounds; another compound's is a 404."""
+    point = PatrolRepository(session).checkpoint(checkpoint_id)
+    if point is None or not by.in_scope(point.compound_id):
+        raise CheckpointNotFound(f"checkpoint {checkpoint_id}")
+    return point
+
+
+def recent_rounds(session: Session, *, compound_id: int, limit: int = 20) -> list[PatrolRound]:
+    """The newest decided rounds of a compound."""
+    return PatrolRepository(session).recent_rounds(compound_id, limit)
+
+
+def recent_handovers(session: Session, *, compound_id: int, limit: int = 10) -> list[ShiftHandover]:
+    """The newest shift handovers of a compound."""
+    return PatrolRepository(session).recent_handovers(compound_id, limit)
 
 
 __all__ = [
@@ -394,5 +337,9 @@ __all__ = [
     "ensure_key_unit_patrols",
     "handover",
     "patrol_completion",
+    "readable_checkpoint",
+    "recent_handovers",
+    "recent_rounds",
+    "route_checkpoints",
     "status_board",
 ]

@@ -7,13 +7,12 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
 from pydantic import ValidationError
-from sqlalchemy import select
 from starlette.responses import Response
 
 from anju.accounts.service import display_names
 from anju.core.auth import Principal
 from anju.core.deps import ReadSession, WriteSession
-from anju.core.errors import AppError, NotFound
+from anju.core.errors import AppError
 from anju.patrol.permissions import PatrolPerm
 from anju.web.deps import ConsolePage, console_guard, page_guard
 from anju.web.forms import error_message, go_back
@@ -28,29 +27,13 @@ ScanPage = Annotated[Principal, Depends(page_guard(PatrolPerm.checkin))]
 @router.get("/console/patrol")
 def patrol_status(request: Request, ctx: PatrolPage, session: ReadSession) -> Response:
     """巡更状态: each checkpoint's last check-in (late key points red), recent rounds, handovers."""
-    from anju.patrol.models import PatrolRound, ShiftHandover
-    from anju.patrol.service import patrol_completion, status_board
+    from anju.patrol.service import patrol_completion, recent_handovers, recent_rounds, status_board
 
     if ctx.compound is None:
         return render(request, "console/empty.html", ctx.context("nav.patrol"))
     cid = ctx.compound.id
-    rounds = (
-        session.execute(
-            select(PatrolRound)
-            .where(PatrolRound.compound_id == cid)
-            .order_by(PatrolRound.day.desc(), PatrolRound.id.desc())
-            .limit(20)
-        )
-        .scalars()
-        .all()
-    )
-    handovers = (
-        session.execute(
-            select(ShiftHandover).where(ShiftHandover.compound_id == cid).order_by(ShiftHandover.at.desc()).limit(10)
-        )
-        .scalars()
-        .all()
-    )
+    rounds = recent_rounds(session, compound_id=cid)
+    handovers = recent_handovers(session, compound_id=cid)
     names = display_names(session, {h.from_user_id for h in handovers} | {h.to_user_id or 0 for h in handovers})
     return render(
         request,
@@ -97,7 +80,7 @@ def patrol_route_create(
     window_minutes: Annotated[str, Form()] = "60",
 ) -> Response:
     """A new route: one checkpoint per line, "*" in front marks a key point (R-W5 maximum gap applies)."""
-    from anju.patrol.endpoints import RouteBody
+    from anju.patrol.schemas import RouteBody
     from anju.patrol.service import create_route
 
     t = Translator(lang_of(request))
@@ -143,11 +126,9 @@ def checkpoint_qr(checkpoint_id: int, request: Request, ctx: PatrolPage, session
     """The QR to print and stick at a checkpoint: it opens the scan page with the point's code."""
     import segno
 
-    from anju.patrol.models import PatrolCheckpoint
+    from anju.patrol.service import readable_checkpoint
 
-    point = session.get(PatrolCheckpoint, checkpoint_id)
-    if point is None or not ctx.who.in_scope(point.compound_id):
-        raise NotFound(f"checkpoint {checkpoint_id}")
+    point = readable_checkpoint(session, by=ctx.who, checkpoint_id=checkpoint_id)
     url = str(request.base_url).rstrip("/") + f"/h5/patrol/scan?code={quote(point.code)}"
     svg = segno.make(url, error="m").svg_inline(scale=4, title=point.name)
     return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "private, max-age=3600"})
