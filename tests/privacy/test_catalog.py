@@ -38,6 +38,8 @@ NOT_PERSONAL = {
     "access_terminal.face_capable": "a terminal capability flag",
     "access_point.face_capable": "an access point capability flag",
     "access_point.face_enabled": "an access point setting",
+    "access_point.face_threshold": "an access point's face-matching threshold setting",
+    "access_point.face_liveness_required": "an access point setting",
 }
 # The spine's personal fields: they must stay declared.
 REQUIRED = {

@@ -233,6 +233,33 @@ CATALOG: tuple[FieldDecl, ...] = (
         "as the alarm it belongs to",
         None,
     ),
+    FieldDecl(
+        "privacy_breach.affected_people",
+        "security",
+        "tell each person affected by a personal-data breach (R-P7)",
+        "PIPL 57 legal duty to notify",
+        "normal",
+        "with the incident record, 3 years",
+        3 * 365,
+    ),
+    FieldDecl(
+        "privacy_sharing_consent.person_id",
+        "consent",
+        "prove the separate consent to provide data to a named third party (R-P8)",
+        "PIPL 23 separate consent",
+        "normal",
+        "while in force, then 3 years as evidence",
+        None,
+    ),
+    FieldDecl(
+        "privacy_sharing.person_id",
+        "consent",
+        "record each provision of a person's data to a third party (R-P8)",
+        "PIPL 23 separate consent; PIPL 55 record",
+        "normal",
+        "3 years",
+        3 * 365,
+    ),
 )
 
 # Columns that hold personal data, as "table.field" (encrypted ones by their logical name).

@@ -13,10 +13,22 @@ from anju.core.db import utcnow
 from anju.core.deps import ReadSession, WriteSession
 from anju.core.rbac import KernelPerm
 from anju.core.schemas import Page, PageParams, page_params
+from anju.privacy.breach_service import breach_service
+from anju.privacy.compliance_service import compliance_service
+from anju.privacy.consent_service import consent_service, may_sync_face_off_edge
+from anju.privacy.exceptions import SharingConsentMissing
 from anju.privacy.minors import minor_access
 from anju.privacy.models import ProcessingRecord
 from anju.privacy.permissions import PrivacyPerm
 from anju.privacy.schemas import (
+    BreachCreate,
+    BreachRead,
+    BreachRegulatorIn,
+    BreachWaiverIn,
+    ChecklistTick,
+    ComplianceAuditCreate,
+    FaceCloudConsentIn,
+    FaceCloudConsentRead,
     MinorAccessCreate,
     MinorAccessDecide,
     MinorAccessRead,
@@ -25,8 +37,19 @@ from anju.privacy.schemas import (
     PrivacyRequestRead,
     PrivacyRequestResolve,
     ProcessingRecordRead,
+    ShareCreate,
+    SharingConsentCreate,
+    SharingConsentRead,
+    SharingRecordRead,
+    ThirdPartyCreate,
+    ThirdPartyRead,
+    VendorContractCreate,
+    VendorContractEnd,
+    VendorContractRead,
+    VendorDisposal,
 )
 from anju.privacy.service import privacy_service
+from anju.privacy.sharing_service import sharing_service
 from anju.registry.permissions import RegistryPerm
 from anju.registry.service import person_service
 
@@ -82,7 +105,7 @@ def list_pii_access(
         q = q.where(PiiAccess.subject == subject)
     total = session.execute(select(func.count()).select_from(q.subquery())).scalar_one()
     rows = session.execute(q.order_by(PiiAccess.id.desc()).offset(pg.offset).limit(pg.page_size)).scalars().all()
-    return Page(items=list(rows), total=total, page=pg.page, page_size=pg.page_size)  # type: ignore[arg-type]
+    return Page(items=list(rows), total=total, page=pg.page, page_size=pg.page_size)
 
 
 @router.get("/audit/changes", response_model=Page[ObjectChangeRead], operation_id="privacy-list_changes")
@@ -101,7 +124,7 @@ def list_changes(
         q = q.where(ObjectChange.entity_id == entity_id)
     total = session.execute(select(func.count()).select_from(q.subquery())).scalar_one()
     rows = session.execute(q.order_by(ObjectChange.id.desc()).offset(pg.offset).limit(pg.page_size)).scalars().all()
-    return Page(items=list(rows), total=total, page=pg.page, page_size=pg.page_size)  # type: ignore[arg-type]
+    return Page(items=list(rows), total=total, page=pg.page, page_size=pg.page_size)
 
 
 PeopleUnmasker = Annotated[Principal, requires(RegistryPerm.people_unmask)]
@@ -133,3 +156,195 @@ def list_minor_access(who: PrivacyManager, session: ReadSession) -> Any:
 def decide_minor_access(approval_id: int, body: MinorAccessDecide, who: PrivacyManager, session: WriteSession) -> Any:
     """Approve or reject; the requester cannot decide their own request."""
     return minor_access.decide(session, who=who, approval_id=approval_id, approve=body.approve, note=body.note)
+
+
+# --- R-P7: breach workflow ---------------------------------------------------------------------------
+@router.post("/privacy/breaches", response_model=BreachRead, status_code=201, operation_id="privacy-record_breach")
+def record_breach(body: BreachCreate, who: PrivacyManager, session: WriteSession) -> Any:
+    """Record a personal-data breach with what PIPL 57 lists; the notice deadlines start at its discovery."""
+    return breach_service.record(session, who=who, data=body)
+
+
+@router.get("/privacy/breaches", response_model=list[BreachRead], operation_id="privacy-list_breaches")
+def list_breaches(who: PrivacyManager, session: ReadSession) -> Any:
+    """Breach incidents of the caller's compounds, latest discovery first."""
+    return breach_service.list(session, who=who)
+
+
+@router.get("/privacy/breaches/{incident_id}", response_model=BreachRead, operation_id="privacy-get_breach")
+def get_breach(incident_id: int, who: PrivacyManager, session: ReadSession) -> Any:
+    return breach_service.get(session, who=who, incident_id=incident_id)
+
+
+@router.post(
+    "/privacy/breaches/{incident_id}/notify-regulator",
+    response_model=BreachRead,
+    operation_id="privacy-notify_regulator",
+)
+def notify_regulator(incident_id: int, body: BreachRegulatorIn, who: PrivacyManager, session: WriteSession) -> Any:
+    """Produce the notice to the regulator and record that it was filed."""
+    return breach_service.notify_regulator(session, who=who, incident_id=incident_id, reference=body.reference)
+
+
+@router.post(
+    "/privacy/breaches/{incident_id}/notify-individuals",
+    response_model=BreachRead,
+    operation_id="privacy-notify_individuals",
+)
+def notify_individuals(incident_id: int, who: PrivacyManager, session: WriteSession) -> Any:
+    """Produce the individual notice; it reaches every affected person's inbox after the commit."""
+    return breach_service.notify_individuals(session, who=who, incident_id=incident_id)
+
+
+@router.post(
+    "/privacy/breaches/{incident_id}/waive-individual-notice",
+    response_model=BreachRead,
+    operation_id="privacy-waive_individual_notice",
+)
+def waive_individual_notice(incident_id: int, body: BreachWaiverIn, who: PrivacyManager, session: WriteSession) -> Any:
+    """PIPL 57 para 2: record why the remedies effectively avoid the harm, so individuals need not be told."""
+    return breach_service.waive_individual_notice(session, who=who, incident_id=incident_id, reason=body.reason)
+
+
+@router.post("/privacy/breaches/{incident_id}/close", response_model=BreachRead, operation_id="privacy-close_breach")
+def close_breach(incident_id: int, who: PrivacyManager, session: WriteSession) -> Any:
+    return breach_service.close(session, who=who, incident_id=incident_id)
+
+
+# --- R-P8: third parties, sharing consents, processor agreements --------------------------------------
+@router.post(
+    "/privacy/third-parties", response_model=ThirdPartyRead, status_code=201, operation_id="privacy-add_third_party"
+)
+def add_third_party(body: ThirdPartyCreate, who: PrivacyManager, session: WriteSession) -> Any:
+    return sharing_service.add_third_party(session, who=who, data=body)
+
+
+@router.get("/privacy/third-parties", response_model=list[ThirdPartyRead], operation_id="privacy-list_third_parties")
+def list_third_parties(who: CurrentPrincipal, session: ReadSession, compound_id: int) -> Any:
+    """The recipients a resident may consent to share with (and staff may share with)."""
+    return sharing_service.third_parties(session, who=who, compound_id=compound_id)
+
+
+@router.post(
+    "/privacy/sharing-consents",
+    response_model=SharingConsentRead,
+    status_code=201,
+    operation_id="privacy-give_sharing_consent",
+)
+def give_sharing_consent(body: SharingConsentCreate, who: CurrentPrincipal, session: WriteSession) -> Any:
+    """A separate consent naming the recipient, the purpose and the data types (the person, or staff from a form)."""
+    return sharing_service.give_consent(session, who=who, data=body)
+
+
+@router.get(
+    "/privacy/sharing-consents", response_model=list[SharingConsentRead], operation_id="privacy-list_sharing_consents"
+)
+def list_sharing_consents(who: CurrentPrincipal, session: ReadSession, person_id: int) -> Any:
+    return sharing_service.consents_of(session, who=who, person_id=person_id)
+
+
+@router.post(
+    "/privacy/sharing-consents/{consent_id}/withdraw",
+    response_model=SharingConsentRead,
+    operation_id="privacy-withdraw_sharing_consent",
+)
+def withdraw_sharing_consent(consent_id: int, who: CurrentPrincipal, session: WriteSession) -> Any:
+    return sharing_service.withdraw_consent(session, who=who, consent_id=consent_id)
+
+
+@router.post(
+    "/privacy/sharing",
+    response_model=SharingRecordRead,
+    status_code=201,
+    responses={403: SharingConsentMissing.doc()},
+    operation_id="privacy-share",
+)
+def share(body: ShareCreate, who: PrivacyManager, session: WriteSession) -> Any:
+    """Provide a person's data to a third party: refused without the separate consent that covers it (R-P8)."""
+    return sharing_service.share(session, who=who, data=body)
+
+
+@router.post(
+    "/privacy/vendor-contracts",
+    response_model=VendorContractRead,
+    status_code=201,
+    operation_id="privacy-add_vendor_contract",
+)
+def add_vendor_contract(body: VendorContractCreate, who: PrivacyManager, session: WriteSession) -> Any:
+    """A processor agreement stating whether the vendor returns or deletes the data at its end."""
+    return sharing_service.add_contract(session, who=who, data=body)
+
+
+@router.get(
+    "/privacy/vendor-contracts", response_model=list[VendorContractRead], operation_id="privacy-list_vendor_contracts"
+)
+def list_vendor_contracts(who: PrivacyManager, session: ReadSession) -> Any:
+    return sharing_service.contracts(session, who=who)
+
+
+@router.post(
+    "/privacy/vendor-contracts/{contract_id}/end",
+    response_model=VendorContractRead,
+    operation_id="privacy-end_vendor_contract",
+)
+def end_vendor_contract(contract_id: int, body: VendorContractEnd, who: PrivacyManager, session: WriteSession) -> Any:
+    return sharing_service.end_contract(session, who=who, contract_id=contract_id, on=body.on)
+
+
+@router.post(
+    "/privacy/vendor-contracts/{contract_id}/disposal",
+    response_model=VendorContractRead,
+    operation_id="privacy-record_vendor_disposal",
+)
+def record_vendor_disposal(contract_id: int, body: VendorDisposal, who: PrivacyManager, session: WriteSession) -> Any:
+    """Record the vendor's return or deletion of the data, with its evidence."""
+    return sharing_service.record_disposal(session, who=who, contract_id=contract_id, data=body)
+
+
+# --- R-F4: face data off the edge --------------------------------------------------------------------
+@router.post(
+    "/privacy/face-cloud-consent",
+    response_model=FaceCloudConsentRead,
+    status_code=201,
+    operation_id="privacy-give_face_cloud_consent",
+)
+def give_face_cloud_consent(body: FaceCloudConsentIn, who: CurrentPrincipal, session: WriteSession) -> Any:
+    """The separate consent to send face images and templates over the internet (off the device or edge)."""
+    consent_service.give_face_cloud_sync(
+        session, who=who, person_id=body.person_id, notice_version=body.notice_version, guardian=body.guardian
+    )
+    return FaceCloudConsentRead(
+        person_id=body.person_id, may_sync_off_edge=may_sync_face_off_edge(session, body.person_id)
+    )
+
+
+@router.post(
+    "/privacy/face-cloud-consent/{person_id}/withdraw",
+    response_model=FaceCloudConsentRead,
+    operation_id="privacy-withdraw_face_cloud_consent",
+)
+def withdraw_face_cloud_consent(person_id: int, who: CurrentPrincipal, session: WriteSession) -> Any:
+    consent_service.withdraw_face_cloud_sync(session, who=who, person_id=person_id)
+    return FaceCloudConsentRead(person_id=person_id, may_sync_off_edge=may_sync_face_off_edge(session, person_id))
+
+
+# --- R-P10: compliance audit and important-data checklist --------------------------------------------
+ComplianceOfficer = Annotated[Principal, requires(PrivacyPerm.compliance)]
+
+
+@router.get("/privacy/compliance", operation_id="privacy-compliance_status")
+def compliance_status(who: ComplianceOfficer, session: ReadSession) -> dict[str, Any]:
+    """Platform-wide people count, thresholds, the last audit, the reminder and the important-data checklist."""
+    return compliance_service.status(session, who=who, today=utcnow().date())
+
+
+@router.post("/privacy/compliance/audits", status_code=201, operation_id="privacy-record_compliance_audit")
+def record_compliance_audit(body: ComplianceAuditCreate, who: ComplianceOfficer, session: WriteSession) -> Any:
+    audit = compliance_service.record_audit(session, who=who, data=body)
+    return {"id": audit.id, "performed_on": audit.performed_on, "auditor": audit.auditor}
+
+
+@router.post("/privacy/compliance/checklist", operation_id="privacy-tick_compliance_checklist")
+def tick_compliance_checklist(body: ChecklistTick, who: ComplianceOfficer, session: WriteSession) -> Any:
+    duty = compliance_service.tick_checklist(session, who=who, item=body.item, done_on=body.done_on)
+    return {"checklist": duty.checklist}

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from anju.core.db import Base, UTCDateTime, utcnow
@@ -42,6 +43,8 @@ class PrivacyRequest(CompoundScopedMixin, TimestampedMixin, Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     resolution: Mapped[str | None] = mapped_column(Text)  # a refusal records its reason
+    # Why the person asks, where the law gives the ground weight: "face_terms_breached" (R-F6).
+    ground: Mapped[str | None] = mapped_column(String(32))
 
 
 class Consent(CompoundScopedMixin, Base):
@@ -76,3 +79,130 @@ class MinorAccessApproval(CompoundScopedMixin, Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decision_note: Mapped[str | None] = mapped_column(String(200))
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class BreachIncident(CompoundScopedMixin, TimestampedMixin, Base):
+    """A personal-data breach (泄露、篡改、丢失) and its notices to the regulator and to individuals (R-P7).
+
+    PIPL 57: the record names the data types, the cause, the possible harm, the remedies taken,
+    what individuals can do to reduce the harm, and how to reach the processor. State flow:
+    recorded → notifying (one notice out) → notified (both out, or the individual notice waived
+    with its reason) → closed.
+    """
+
+    __tablename__ = "privacy_breach"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    discovered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    data_types: Mapped[list[str]] = mapped_column(JSON)
+    cause: Mapped[str] = mapped_column(Text)
+    possible_harm: Mapped[str] = mapped_column(Text)
+    remedies: Mapped[str] = mapped_column(Text)
+    advice: Mapped[str] = mapped_column(Text)  # what individuals can do to reduce the harm
+    contacts: Mapped[str] = mapped_column(Text)  # the processor's contact for the people affected
+    affected_people: Mapped[list[int]] = mapped_column(JSON)  # person ids in this compound
+    affected_count: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16), default="recorded", index=True)
+    regulator_due_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    individuals_due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    regulator_notice: Mapped[str | None] = mapped_column(Text)
+    regulator_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    regulator_ref: Mapped[str | None] = mapped_column(String(64))  # the regulator's receipt number
+    individual_notice: Mapped[str | None] = mapped_column(Text)
+    individuals_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    waiver_reason: Mapped[str | None] = mapped_column(Text)  # PIPL 57 para 2: remedies avoid the harm
+    overdue_flagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ThirdParty(CompoundScopedMixin, TimestampedMixin, Base):
+    """A named recipient personal data may be provided to (a merchant, an insurer): R-P8, PIPL 23."""
+
+    __tablename__ = "privacy_third_party"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(16))  # merchant | insurer | other
+    contact: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class SharingConsent(CompoundScopedMixin, Base):
+    """A person's separate consent to provide named data types to one recipient for one purpose (R-P8)."""
+
+    __tablename__ = "privacy_sharing_consent"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("privacy_third_party.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(200))
+    data_types: Mapped[list[str]] = mapped_column(JSON)
+    notice_version: Mapped[str] = mapped_column(String(32))
+    given_by: Mapped[str] = mapped_column(String(16), default="self")  # self | guardian | paper (staff-entered)
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class SharingRecord(CompoundScopedMixin, Base):
+    """One provision of a person's data to a third party, under the consent that allowed it (R-P8)."""
+
+    __tablename__ = "privacy_sharing"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("privacy_third_party.id"))
+    consent_id: Mapped[int] = mapped_column(ForeignKey("privacy_sharing_consent.id"))
+    purpose: Mapped[str] = mapped_column(String(200))
+    data_types: Mapped[list[str]] = mapped_column(JSON)
+    shared_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    shared_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class VendorContract(CompoundScopedMixin, TimestampedMixin, Base):
+    """A processor agreement (委托处理, PIPL 21): at its end the vendor returns or deletes the data (R-P8).
+
+    active → ended (disposal due within `disposal_days`) → disposed (the return or deletion recorded).
+    """
+
+    __tablename__ = "privacy_vendor_contract"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vendor: Mapped[str] = mapped_column(String(128))
+    purpose: Mapped[str] = mapped_column(String(200))
+    data_types: Mapped[list[str]] = mapped_column(JSON)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date, index=True)
+    at_end: Mapped[str] = mapped_column(String(8))  # return | delete
+    disposal_days: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(12), default="active", index=True)  # active|ended|disposed
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    disposal_due_on: Mapped[date | None] = mapped_column(Date)
+    disposal_overdue: Mapped[bool] = mapped_column(Boolean, default=False)
+    disposed_on: Mapped[date | None] = mapped_column(Date)
+    disposal_method: Mapped[str | None] = mapped_column(String(8))  # returned | deleted
+    disposal_evidence: Mapped[str | None] = mapped_column(Text)
+    disposal_recorded_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+
+class ComplianceAudit(Base):
+    """A personal-information protection compliance audit of the whole platform (R-P10)."""
+
+    __tablename__ = "privacy_compliance_audit"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    performed_on: Mapped[date] = mapped_column(Date, index=True)
+    auditor: Mapped[str] = mapped_column(String(128))
+    report_ref: Mapped[str] = mapped_column(String(128))
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ComplianceDuty(Base):
+    """A platform-wide duty the people count triggered (R-P10): the biennial audit or the important-data checklist.
+
+    One open row per kind; `checklist` holds each important-data item's completion date.
+    """
+
+    __tablename__ = "privacy_compliance_duty"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), index=True)  # audit | important_data
+    people: Mapped[int] = mapped_column(Integer)
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    checklist: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

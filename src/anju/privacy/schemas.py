@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from anju.core.schemas import InSchema, Schema
 
@@ -18,11 +18,22 @@ class RequestKind(StrEnum):
     withdraw = "withdraw"
     close = "close"
     explain = "explain"
+    delete_face = "delete_face"  # face templates and images only (R-F5, R-F6)
+
+
+class RequestGround(StrEnum):
+    """Why the person asks, where the law gives the ground weight."""
+
+    face_terms_breached = "face_terms_breached"  # R-F6 / SPC 人脸 第12条: the company broke its face-data terms
+    consent_withdrawn = "consent_withdrawn"
+    purpose_fulfilled = "purpose_fulfilled"
+    other = "other"
 
 
 class PrivacyRequestCreate(InSchema):
     kind: RequestKind
     detail: str | None = Field(default=None, max_length=2000)
+    ground: RequestGround | None = None
 
 
 class PrivacyRequestResolve(InSchema):
@@ -47,6 +58,7 @@ class PrivacyRequestRead(Schema):
     created_at: datetime
     resolved_at: datetime | None
     resolution: str | None
+    ground: str | None = None
     overdue: bool = False
 
 
@@ -114,3 +126,194 @@ class MinorAccessRead(Schema):
     decided_at: datetime | None
     decision_note: str | None
     expires_at: datetime | None
+
+
+# --- R-P7 breach workflow ----------------------------------------------------------------------------
+def _text(min_length: int = 2, max_length: int = 5000) -> Any:
+    return Field(min_length=min_length, max_length=max_length)
+
+
+class BreachCreate(InSchema):
+    compound_id: int
+    title: str = _text(2, 200)
+    discovered_at: datetime
+    data_types: list[str] = Field(min_length=1, max_length=30)
+    cause: str = _text()
+    possible_harm: str = _text()
+    remedies: str = _text()
+    advice: str = _text()  # what individuals can do to reduce the harm
+    contacts: str = _text(2, 500)
+    affected_people: list[int] = Field(default_factory=list, max_length=100_000)
+    affected_count: int | None = Field(default=None, ge=0, le=2_000_000_000)
+
+    @field_validator("discovered_at")
+    @classmethod
+    def _aware(cls, v: datetime) -> datetime:
+        if v.tzinfo is None or v.utcoffset() is None:
+            raise ValueError("give a time zone (e.g. +08:00) / 请带时区")
+        try:
+            at = v.astimezone(UTC)
+        except (OverflowError, ValueError):
+            at = None
+        if at is None or not (datetime(2000, 1, 1, tzinfo=UTC) <= at <= datetime.now(UTC) + timedelta(minutes=5)):
+            raise ValueError("the discovery time is not in the past / 发现时间须为已发生的时间")
+        return v
+
+    @field_validator("data_types")
+    @classmethod
+    def _types(cls, v: list[str]) -> list[str]:
+        cleaned = [t.strip() for t in v if t and t.strip()]
+        if not cleaned or any(len(t) > 64 for t in cleaned):
+            raise ValueError("name each data type (at most 64 characters) / 请列明信息种类")
+        return cleaned
+
+
+class BreachRegulatorIn(InSchema):
+    reference: str | None = Field(default=None, max_length=64)
+
+
+class BreachWaiverIn(InSchema):
+    reason: str = _text(10, 2000)
+
+
+class BreachRead(Schema):
+    id: int
+    compound_id: int
+    title: str
+    discovered_at: datetime
+    data_types: list[str]
+    cause: str
+    possible_harm: str
+    remedies: str
+    advice: str
+    contacts: str
+    affected_count: int
+    state: str
+    regulator_due_at: datetime
+    individuals_due_at: datetime
+    regulator_notice: str | None
+    regulator_notified_at: datetime | None
+    regulator_ref: str | None
+    individual_notice: str | None
+    individuals_notified_at: datetime | None
+    waiver_reason: str | None
+    overdue_flagged_at: datetime | None
+    closed_at: datetime | None
+
+
+# --- R-P8 third parties and processor agreements -----------------------------------------------------
+class ThirdPartyCreate(InSchema):
+    compound_id: int
+    name: str = _text(2, 128)
+    kind: str = Field(pattern="^(merchant|insurer|other)$")
+    contact: str = _text(2, 200)
+
+
+class ThirdPartyRead(Schema):
+    id: int
+    compound_id: int
+    name: str
+    kind: str
+    contact: str
+    active: bool
+
+
+class SharingConsentCreate(InSchema):
+    person_id: int
+    recipient_id: int
+    purpose: str = _text(2, 200)
+    data_types: list[str] = Field(min_length=1, max_length=30)
+    notice_version: str = _text(1, 32)
+
+
+class SharingConsentRead(Schema):
+    id: int
+    person_id: int
+    recipient_id: int
+    purpose: str
+    data_types: list[str]
+    notice_version: str
+    given_by: str
+    given_at: datetime
+    withdrawn_at: datetime | None
+
+
+class ShareCreate(InSchema):
+    person_id: int
+    recipient_id: int
+    purpose: str = _text(2, 200)
+    data_types: list[str] = Field(min_length=1, max_length=30)
+
+
+class SharingRecordRead(Schema):
+    id: int
+    person_id: int
+    recipient_id: int
+    consent_id: int
+    purpose: str
+    data_types: list[str]
+    shared_at: datetime
+
+
+class VendorContractCreate(InSchema):
+    compound_id: int
+    vendor: str = _text(2, 128)
+    purpose: str = _text(2, 200)
+    data_types: list[str] = Field(min_length=1, max_length=30)
+    starts_on: date
+    ends_on: date
+    at_end: str = Field(pattern="^(return|delete)$")  # what the vendor must do with the data at the end
+    disposal_days: int = Field(default=30, ge=1, le=365)
+
+
+class VendorContractEnd(InSchema):
+    on: date
+
+
+class VendorDisposal(InSchema):
+    method: str = Field(pattern="^(returned|deleted)$")
+    on: date
+    evidence: str = _text(2, 2000)
+
+
+class VendorContractRead(Schema):
+    id: int
+    compound_id: int
+    vendor: str
+    purpose: str
+    data_types: list[str]
+    starts_on: date
+    ends_on: date
+    at_end: str
+    disposal_days: int
+    status: str
+    ended_on: date | None
+    disposal_due_on: date | None
+    disposal_overdue: bool
+    disposed_on: date | None
+    disposal_method: str | None
+    disposal_evidence: str | None
+
+
+# --- R-F4 face cloud sync ------------------------------------------------------------------------------
+class FaceCloudConsentIn(InSchema):
+    person_id: int
+    notice_version: str = _text(1, 32)
+    guardian: bool = False
+
+
+class FaceCloudConsentRead(Schema):
+    person_id: int
+    may_sync_off_edge: bool
+
+
+# --- R-P10 compliance audit --------------------------------------------------------------------------
+class ComplianceAuditCreate(InSchema):
+    performed_on: date
+    auditor: str = _text(2, 128)
+    report_ref: str = _text(1, 128)
+
+
+class ChecklistTick(InSchema):
+    item: str = Field(min_length=1, max_length=32)
+    done_on: date

@@ -8,15 +8,18 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from anju.access.credential_service import credential_service
 from anju.core.audit import record_pii_access
 from anju.core.auth import Principal
 from anju.core.config import get_settings
 from anju.core.crypto import decrypt
 from anju.core.db import utcnow
 from anju.core.errors import Conflict, Forbidden, NotFound
-from anju.privacy.models import PrivacyRequest
+from anju.privacy.consent_service import FACE_CLOUD_SYNC
+from anju.privacy.exceptions import DeletionCannotBeRefused
+from anju.privacy.models import Consent, PrivacyRequest
 from anju.privacy.permissions import PrivacyPerm
-from anju.privacy.schemas import PrivacyRequestCreate, PrivacyRequestResolve, RequestKind
+from anju.privacy.schemas import PrivacyRequestCreate, PrivacyRequestResolve, RequestGround, RequestKind
 from anju.registry.models import EmergencyContact, House, Occupancy, Person, Vehicle
 from anju.registry.service import person_service
 
@@ -106,6 +109,7 @@ class PrivacyService:
             requested_by=who.user_id,
             kind=data.kind.value,
             detail=data.detail,
+            ground=data.ground.value if data.ground else None,
             due_on=due_date(utcnow().date(), get_settings().privacy_request_days),
         )
         session.add(req)
@@ -135,6 +139,14 @@ class PrivacyService:
         req = session.get(PrivacyRequest, request_id)
         if req is None or not who.in_scope(req.compound_id):
             raise NotFound(f"request {request_id} not found", zh="未找到该请求")
+        if (
+            data.status == "refused"
+            and req.kind == RequestKind.delete_face.value
+            and req.ground == RequestGround.face_terms_breached.value
+        ):
+            # R-F6 / SPC 人脸 第12条: a breach of the face-data terms entitles deletion, even where the
+            # contract says nothing about deleting; the request is completed, never refused.
+            raise DeletionCannotBeRefused()
         # Compare-and-swap: two staff resolving at once, the first wins.
         res = session.execute(
             update(PrivacyRequest)
@@ -148,7 +160,26 @@ class PrivacyService:
             person = session.get(Person, req.person_id)
             if person is not None:
                 person_service.erase(session, who=who, person=person)
+        if data.status == "done" and req.kind == RequestKind.delete_face.value:
+            self.delete_face_data(session, who=who, person_id=req.person_id)
         return req
+
+    def delete_face_data(self, session: Session, *, who: Principal, person_id: int) -> int:
+        """Delete a person's face templates and images everywhere (R-F5, R-F6); card, QR and PIN stay.
+
+        The access domain's withdrawal is the one home of that deletion (templates, photos, the face
+        credential, every terminal's list); the cloud-sync consent (R-F4) ends with it.
+        """
+        deleted, _terminals, _deadline = credential_service.withdraw_face(session, who=who, person_id=person_id)
+        now = utcnow()
+        for c in session.execute(
+            select(Consent).where(
+                Consent.person_id == person_id, Consent.purpose == FACE_CLOUD_SYNC, Consent.withdrawn_at.is_(None)
+            )
+        ).scalars():
+            c.withdrawn_at = now
+        session.flush()
+        return deleted
 
     def flag_overdue(self, session: Session, *, today: date) -> int:
         """Mark open requests past their deadline (shown red in the console)."""
