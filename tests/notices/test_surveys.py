@@ -94,7 +94,8 @@ class TestAnonymity:
 
 class TestResults:
     def test_results_by_building(self, client, login, session, ids):
-        s = _create(client, login, ids, respondent_unit="person")
+        # A named survey: an anonymous one is never broken down into groups under k (test_hardening.py).
+        s = _create(client, login, ids, respondent_unit="person", anonymous=False)
         _answer(client, login, session, s["id"], rating=5, choice=1)
         _answer(client, login, session, s["id"], who="committee_sun", rating=2, choice=0)
         r = client.get(f"/api/v1/surveys/{s['id']}/results", headers=login("committee_sun"))

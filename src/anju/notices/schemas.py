@@ -105,3 +105,8 @@ class SurveyResults(BaseModel):
     responses: int
     questions: list[dict[str, Any]]
     by_building: list[dict[str, Any]]
+    min_group: int | None = Field(
+        default=None, description="anonymous surveys: no group of fewer answers is shown (k-anonymity)"
+    )
+    merged_buildings: int = Field(default=0, description="buildings with too few answers, shown as one group")
+    breakdown_suppressed: bool = Field(default=False, description="too few answers for any breakdown by building")

@@ -12,7 +12,7 @@ import secrets
 from collections import defaultdict
 from datetime import datetime
 from statistics import mean
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -142,10 +142,16 @@ class NoticeService:
         return notice
 
     def _check_target(self, session: Session, data: NoticeCreate) -> None:
-        model = {TargetKind.building: Building, TargetKind.unit: Unit, TargetKind.house: House}.get(data.target_kind)
+        models: dict[TargetKind, type[Building] | type[Unit] | type[House]] = {
+            TargetKind.building: Building,
+            TargetKind.unit: Unit,
+            TargetKind.house: House,
+        }
+        model = models.get(data.target_kind)
         if model is not None:
             row = session.get(model, data.target_id) if data.target_id is not None else None
-            if row is None or row.compound_id != data.compound_id:
+            # session.get on a union of classes is typed as their common base; all three are compound-scoped.
+            if row is None or cast("Building | Unit | House", row).compound_id != data.compound_id:
                 raise BadTarget(fields=[{"field": "target_id", "message": "not in this compound"}])
         if data.kind == NoticeKind.outage:
             ok = (
@@ -217,6 +223,30 @@ class NoticeService:
         return list(session.execute(select(NoticeMute.kind).where(NoticeMute.person_id == person_id)).scalars())
 
 
+MIN_GROUP = 5  # k: an anonymous survey's results are never shown for a group with fewer answers
+
+
+def _k_anonymous(
+    groups: list[tuple[Any, list[dict[str, Any]]]], k: int
+) -> tuple[list[tuple[Any, list[dict[str, Any]]]], list[tuple[Any, list[dict[str, Any]]]]]:
+    """Split groups into those shown on their own (each >= k answers) and those pooled together.
+
+    Every group under k is pooled; when the pool itself is under k, the smallest shown groups join it
+    until it reaches k (or nothing is left to show), so no reader can subtract their way to a small
+    group: whatever is not shown on its own is at least k answers together, or nothing is broken down.
+    """
+    shown = [g for g in groups if len(g[1]) >= k]
+    pooled = [g for g in groups if len(g[1]) < k]
+    if pooled:
+        while sum(len(a) for _, a in pooled) < k and shown:
+            smallest = min(shown, key=lambda g: len(g[1]))
+            shown.remove(smallest)
+            pooled.append(smallest)
+    if not shown:
+        return [], groups  # too few answers to break down at all
+    return shown, pooled
+
+
 class SurveyService:
     def create(self, session: Session, *, by: Principal | None, data: SurveyCreate) -> Survey:
         if by is not None:
@@ -273,9 +303,9 @@ class SurveyService:
     ) -> None:
         """One answer per household or person; an anonymous answer carries nothing that names them."""
         by.require(AccountsPerm.self_service)
-        s = self.get_visible(session, by=by, survey_id=survey_id)
-        if by.person_id is None or not by.house_ids:
+        if by.person_id is None or not by.house_ids:  # before the lookup: the same 403 for any survey id
             raise Forbidden("only residents answer surveys", zh="仅住户可参与问卷")
+        s = self.get_visible(session, by=by, survey_id=survey_id)
         hid = house_id if house_id is not None else min(by.house_ids)
         if hid not in by.house_ids:
             raise SurveyNotFound(f"house {hid} is not yours", zh="不是您的房屋")
@@ -329,7 +359,14 @@ class SurveyService:
         return clean
 
     def results(self, session: Session, *, by: Principal, survey_id: int) -> dict[str, Any]:
-        """Counts per option, rating averages and distribution, overall and by building."""
+        """Counts per option, rating averages and distribution, overall and by building.
+
+        The role is checked before the survey is looked up, so a role that may not read results gets
+        the same 403 for a survey that exists and one that does not (no id oracle). An anonymous
+        survey is never broken down into groups of fewer than MIN_GROUP answers (see _by_building).
+        """
+        if not by.can(NoticesPerm.manage):
+            by.require(NoticesPerm.manage)
         s = self.get_visible(session, by=by, survey_id=survey_id)
         require_manager(by, s.compound_id)
         questions = self.questions(session, s.id)
@@ -354,19 +391,46 @@ class SurveyService:
         per_building: dict[int | None, list[dict[str, Any]]] = defaultdict(list)
         for building_id, answers in rows:
             per_building[building_id].append(answers)
-        by_building = []
         ratings = [q for q in questions if q.kind == QuestionKind.rating]
-        for building_id, answers in sorted(per_building.items(), key=lambda kv: names.get(kv[0] or 0, "")):
+
+        def average(answers: list[dict[str, Any]]) -> float | None:
             vals = [a[str(q.id)] for a in answers for q in ratings if str(q.id) in a]
+            return round(mean(vals), 2) if vals else None
+
+        groups = sorted(per_building.items(), key=lambda kv: names.get(kv[0] or 0, ""))
+        shown, pooled = _k_anonymous(groups, MIN_GROUP) if s.anonymous else (groups, [])
+        by_building: list[dict[str, Any]] = [
+            {
+                "building_id": building_id,
+                "building": names.get(building_id or 0, "-"),
+                "responses": len(answers),
+                "average": average(answers),
+            }
+            for building_id, answers in shown
+        ]
+        pooled_answers = [a for _, answers in pooled for a in answers]
+        if pooled and by_building:
+            # The small buildings together, as one group of at least MIN_GROUP answers.
             by_building.append(
                 {
-                    "building_id": building_id,
-                    "building": names.get(building_id or 0, "-"),
-                    "responses": len(answers),
-                    "average": round(mean(vals), 2) if vals else None,
+                    "building_id": None,
+                    "building": None,
+                    "merged_buildings": len(pooled),
+                    "responses": len(pooled_answers),
+                    "average": average(pooled_answers),
                 }
             )
-        return {"survey": s, "responses": len(rows), "questions": out_q, "by_building": by_building}
+        return {
+            "survey": s,
+            "responses": len(rows),
+            "questions": out_q,
+            "by_building": by_building,
+            # k-anonymity, said in the result: the smallest group shown, how many buildings were merged
+            # into one group, and whether there were too few answers for any breakdown at all.
+            "min_group": MIN_GROUP if s.anonymous else None,
+            "merged_buildings": len(pooled) if by_building else 0,
+            "breakdown_suppressed": bool(s.anonymous and rows and not by_building),
+        }
 
     def close(self, session: Session, *, by: Principal, survey_id: int) -> Survey:
         s = self.get_visible(session, by=by, survey_id=survey_id)

@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
+from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from anju.accounts.permissions import AccountsPerm
@@ -86,16 +87,28 @@ def read_notice(notice_id: int, who: SelfServicePage, session: WriteSession) -> 
     return _see_other(f"/h5/notices#notice-{notice_id}")
 
 
+async def _form(request: Request) -> FormData:
+    """The posted form, read on the event loop so the handlers below can be plain `def`: their database
+    work then runs in the thread pool and never blocks the loop."""
+    return await request.form()
+
+
+PostedForm = Annotated[FormData, Depends(_form)]
+
+
+def _ascii_int(value: object) -> int | None:
+    text = str(value)
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+
+
 @router.post("/h5/notices/mutes")
-async def set_mutes(request: Request, who: SelfServicePage, session: WriteSession) -> Response:
-    form = await request.form()
+def set_mutes(form: PostedForm, who: SelfServicePage, session: WriteSession) -> Response:
     notice_service.set_mutes(session, by=who, kinds=[str(k) for k in form.getlist("kind")][:8])
     return _see_other("/h5/notices")
 
 
 @router.post("/h5/surveys/{survey_id}")
-async def answer_survey(survey_id: int, request: Request, who: SelfServicePage, session: WriteSession) -> Response:
-    form = await request.form()
+def answer_survey(survey_id: int, form: PostedForm, who: SelfServicePage, session: WriteSession) -> Response:
     answers = {k[2:]: str(v) for k, v in form.items() if k.startswith("q_")}
     survey_service.respond(session, by=who, survey_id=survey_id, house_id=None, answers=answers)
     return _see_other("/h5/notices?answered=1")
@@ -167,26 +180,25 @@ def _local(value: str) -> datetime | None:
         return None
     try:
         return datetime.fromisoformat(value).replace(tzinfo=CST).astimezone(UTC)
-    except ValueError:
+    except (ValueError, OverflowError):  # not a date, or at the edge of the calendar (year 1 in China time)
         raise Invalid("bad date/time", zh="时间格式无效") from None
 
 
 @router.post("/console/notices")
-async def publish_notice(request: Request, ctx: NoticesPage, session: WriteSession) -> Response:
+def publish_notice(form: PostedForm, ctx: NoticesPage, session: WriteSession) -> Response:
     if ctx.compound is None:
         raise Forbidden()
-    form = await request.form()
     f = {k: str(v)[:5000] for k, v in form.items()}
-    building = f.get("building_id", "")
-    buildings = [int(b) for b in form.getlist("outage_buildings") if str(b).isdigit()]
+    building_id = _ascii_int(f.get("building_id", ""))
+    buildings = [b for b in (_ascii_int(v) for v in form.getlist("outage_buildings")[:200]) if b is not None]
     try:
         data = NoticeCreate(
             compound_id=ctx.compound.id,
             kind=NoticeKind(f.get("kind", "general")),
             title=f.get("title", ""),
             body=f.get("body", ""),
-            target_kind=TargetKind.building if building.isdigit() else TargetKind.compound,
-            target_id=int(building) if building.isdigit() else None,
+            target_kind=TargetKind.building if building_id is not None else TargetKind.compound,
+            target_id=building_id,
             audience=Audience(f.get("audience", "all")),
             outage_kind=OutageKind(f["outage_kind"]) if f.get("kind") == "outage" and f.get("outage_kind") else None,
             outage_buildings=buildings if f.get("kind") == "outage" else None,
@@ -200,11 +212,10 @@ async def publish_notice(request: Request, ctx: NoticesPage, session: WriteSessi
 
 
 @router.post("/console/notices/surveys")
-async def create_survey(request: Request, ctx: NoticesPage, session: WriteSession) -> Response:
+def create_survey(form: PostedForm, ctx: NoticesPage, session: WriteSession) -> Response:
     """Questions come one per line: "rating: 文本", "single: 文本 | 选项1 | 选项2", "text: 文本"."""
     if ctx.compound is None:
         raise Forbidden()
-    form = await request.form()
     questions: list[QuestionIn] = []
     for line in str(form.get("questions", ""))[:5000].splitlines():
         kind, _, rest = line.partition(":")

@@ -164,6 +164,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "notices.survey.responses_h": ("答卷", "Responses"),
     "notices.survey.average": ("平均分", "Average"),
     "notices.survey.texts": ("条文字意见", "text answers"),
+    "notices.survey.merged": ("其他 {n} 栋楼（合并）", "{n} other buildings (merged)"),
+    "notices.survey.k_anonymity": (
+        "匿名问卷：按楼栋统计时，每组至少 {k} 份答卷；答卷较少的楼栋合并显示，总数过少时不按楼栋统计。",
+        "Anonymous survey: no group of fewer than {k} answers is shown by building; "
+        "small buildings are merged, and with too few answers there is no breakdown.",
+    ),
     # notices: console
     "notices.console.title": ("通知公告", "Notices"),
     "notices.console.intro": (
