@@ -4,9 +4,14 @@ job_run row, and a failing job is recorded and rescheduled."""
 from __future__ import annotations
 
 import multiprocessing
+import signal
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, func, select
@@ -164,3 +169,127 @@ class TestConcurrentWorkers:
             runs = _count_runs(url)
         assert runs == dict.fromkeys(RACE_JOBS, 1)
         assert sorted(got["p1"] + got["p2"]) == sorted(RACE_JOBS)
+
+
+class TestStoppedWorkerFreezesItsScheduledJob:
+    """Item 11: leases sized to the job and renewed, graceful SIGTERM, abandoned runs closed."""
+
+    def test_stopped_worker_freezes_its_scheduled_job_lease_sized_to_the_interval(self, session, registry):
+        registry("test.fast", every=timedelta(seconds=5))(_noop)
+        session.add(_due_row("test.fast", every=timedelta(seconds=5)))
+        session.flush()
+        before = utcnow()
+        assert claim("test.fast", "w1") is not None
+        row = session.get(ScheduledJob, "test.fast")
+        session.refresh(row)
+        # A worker killed now holds this 5-second job back for ~10 s, not 5 minutes.
+        assert row.locked_until - before <= timedelta(seconds=11)
+        assert jobs.lease_for(timedelta(hours=6)) == timedelta(seconds=60)
+
+    def test_stopped_worker_freezes_its_scheduled_job_abandoned_run_is_closed(self, session, registry):
+        ran: list[str] = []
+        registry("test.killed", every=timedelta(seconds=5))(lambda: ran.append("x"))
+        long_ago = utcnow() - timedelta(minutes=10)
+        session.add(
+            ScheduledJob(
+                name="test.killed",
+                every_seconds=5,
+                next_run_at=long_ago,
+                locked_by="dead-worker",
+                locked_until=long_ago + timedelta(seconds=10),
+            )
+        )
+        session.flush()
+        session.add(
+            JobRun(job_name="test.killed", worker_id="dead-worker", scheduled_for=long_ago, started_at=long_ago)
+        )
+        session.flush()
+        assert run_due("w2") == ["test.killed"] and ran == ["x"]
+        runs = session.execute(select(JobRun).where(JobRun.job_name == "test.killed").order_by(JobRun.id)).scalars()
+        assert [(r.worker_id, r.status) for r in runs] == [("dead-worker", "abandoned"), ("w2", "ok")]
+
+    def test_stopped_worker_freezes_its_scheduled_job_sweep_closes_runs_without_a_lease(self, session, registry):
+        registry("test.rare", every=timedelta(hours=6))(_noop)
+        t = utcnow() - timedelta(hours=1)
+        session.add(ScheduledJob(name="test.rare", every_seconds=21600, next_run_at=t + timedelta(hours=6)))
+        session.flush()
+        session.add(JobRun(job_name="test.rare", worker_id="gone", scheduled_for=t, started_at=t))
+        live = ScheduledJob(
+            name="test.live",
+            every_seconds=60,
+            next_run_at=utcnow() + timedelta(minutes=1),
+            locked_by="alive",
+            locked_until=utcnow() + timedelta(seconds=30),
+        )
+        session.add(live)
+        session.flush()
+        session.add(JobRun(job_name="test.live", worker_id="alive", scheduled_for=t, started_at=utcnow()))
+        session.flush()
+        assert jobs.close_stale_runs() == 1
+        statuses = dict(
+            session.execute(select(JobRun.job_name, JobRun.status).where(JobRun.worker_id.in_(["gone", "alive"]))).all()
+        )
+        assert statuses == {"test.rare": "abandoned", "test.live": "running"}
+
+    def test_stopped_worker_freezes_its_scheduled_job_lease_is_renewed_while_running(self, tmp_path, registry):
+        """A run longer than its lease keeps it: a second worker cannot start the same job meanwhile."""
+        started = threading.Event()
+        rival: list[object] = []
+
+        @registry("test.long", every=timedelta(seconds=1))
+        def long_job() -> None:
+            started.set()
+            time.sleep(2.0)
+
+        with dedicated_database(tmp_path, "jobs_renew") as (url, _):
+            eng = create_engine(url)
+            with eng.begin() as conn:
+                conn.execute(
+                    ScheduledJob.__table__.insert(),
+                    [{"name": "test.long", "every_seconds": 1, "next_run_at": utcnow() - timedelta(seconds=1)}],
+                )
+            eng.dispose()
+            t = threading.Thread(target=run_due, args=("w1", timedelta(seconds=0.9)))
+            t.start()
+            assert started.wait(10)
+            time.sleep(1.5)  # past the first lease and the next scheduled time
+            rival.append(claim("test.long", "w2", timedelta(seconds=0.9)))
+            t.join()
+            assert rival == [None]
+
+    def test_stopped_worker_freezes_its_scheduled_job_sigterm_finishes_and_releases(self, tmp_path):
+        with dedicated_database(tmp_path, "jobs_sigterm") as (url, _):
+            eng = create_engine(url)
+            with eng.begin() as conn:
+                conn.execute(
+                    ScheduledJob.__table__.insert(),
+                    [{"name": "test.slow", "every_seconds": 3600, "next_run_at": utcnow() - timedelta(seconds=1)}],
+                )
+                conn.execute(
+                    ScheduledJob.__table__.insert(),
+                    [{"name": "test.other", "every_seconds": 5, "next_run_at": utcnow() + timedelta(hours=1)}],
+                )
+            marker = tmp_path / "marker"
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "tests.core.job_worker", url, str(marker)],
+                cwd=Path(__file__).resolve().parents[2],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+            try:
+                deadline = time.monotonic() + 60
+                while not marker.exists() and time.monotonic() < deadline and proc.poll() is None:
+                    time.sleep(0.05)
+                assert marker.exists(), proc.stderr.read().decode() if proc.poll() is not None else "no start"
+                proc.send_signal(signal.SIGTERM)
+                assert proc.wait(timeout=30) == 0
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+            assert marker.read_text() == "finished"  # the job in hand was finished, not cut off
+            with eng.connect() as conn:
+                runs = conn.execute(select(JobRun.job_name, JobRun.status)).all()
+                locks = conn.execute(select(ScheduledJob.name, ScheduledJob.locked_by)).all()
+            eng.dispose()
+        assert runs == [("test.slow", "ok")]
+        assert all(locked_by is None for _, locked_by in locks)

@@ -119,16 +119,38 @@ def _backoff(attempts: int) -> timedelta:
 
 
 def deliver_pending(
-    *, worker_id: str = "local", limit: int = 100, lease_seconds: int = 60, max_attempts: int = 10
+    *,
+    worker_id: str = "local",
+    limit: int = 100,
+    lease_seconds: int = 60,
+    max_attempts: int = 10,
+    should_stop: Callable[[], bool] | None = None,
 ) -> int:
-    """Deliver a batch of pending events; returns how many events were finished."""
+    """Deliver a batch of pending events; returns how many events were finished.
+
+    `should_stop` is asked between events: a stopping worker hands back the rest of its batch at once
+    instead of letting them wait for the lease to expire.
+    """
     with new_session() as session:
         ids = _claim(session, worker_id, limit, timedelta(seconds=lease_seconds))
     finished = 0
-    for event_id in ids:
+    for i, event_id in enumerate(ids):
+        if should_stop is not None and should_stop():
+            release_claims(worker_id, ids[i:])
+            break
         if _deliver_one(event_id, worker_id=worker_id, max_attempts=max_attempts):
             finished += 1
     return finished
+
+
+def release_claims(worker_id: str, ids: list[int] | None = None) -> None:
+    """Give back this worker's claims on pending events (all, or those `ids`) so another worker takes them now."""
+    stmt = update(OutboxEvent).where(OutboxEvent.locked_by == worker_id, OutboxEvent.status == "pending")
+    if ids is not None:
+        stmt = stmt.where(OutboxEvent.id.in_(ids))
+    with new_session() as session:
+        session.execute(stmt.values(locked_by=None, locked_until=None))
+        session.commit()
 
 
 def _deliver_one(event_id: int, *, worker_id: str, max_attempts: int) -> bool:
