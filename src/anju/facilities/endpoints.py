@@ -6,83 +6,31 @@ from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter
-from pydantic import Field
 
 from anju.core.auth import Principal, requires
 from anju.core.db import utcnow
 from anju.core.deps import ReadSession, WriteSession
 from anju.core.errors import NotFound
-from anju.core.schemas import InSchema, Schema
 from anju.facilities import fire_duty, service
+from anju.facilities.exceptions import SignOffConflict
 from anju.facilities.permissions import FacilitiesPerm
+from anju.facilities.schemas import (
+    DueRead,
+    EquipmentBody,
+    EquipmentRead,
+    GapRead,
+    InspectionBody,
+    InspectionRead,
+    RosterBody,
+    RosterRead,
+    ShiftRead,
+    SignatureRead,
+    SignOffBody,
+)
 
 router = APIRouter(prefix="/facilities", tags=["facilities"])
 FacilityReader = Annotated[Principal, requires(FacilitiesPerm.read)]
 FacilityManager = Annotated[Principal, requires(FacilitiesPerm.manage)]
-
-
-class EquipmentBody(InSchema):
-    compound_id: int
-    kind: str = Field(pattern=r"^(lift|pump|extinguisher|hydrant|fire_panel|camera)$")
-    name: str = Field(min_length=1, max_length=64)
-    building_id: int | None = None
-    location: str | None = Field(None, max_length=128)
-    extinguisher_type: str | None = Field(None, pattern=r"^(water|powder|clean_agent|co2)$")
-    manufactured_on: date | None = None
-    crowded_location: bool = False
-    certificate_expires_on: date | None = None
-
-
-class EquipmentRead(Schema):
-    id: int
-    compound_id: int
-    kind: str
-    name: str
-    building_id: int | None
-    extinguisher_type: str | None
-    manufactured_on: date | None
-
-
-class DueRead(Schema):
-    plan_id: int
-    kind: str
-    label: str
-    equipment: str | None
-    due_on: date
-    overdue: bool
-    open_order_id: int | None
-
-
-class ChecklistItem(InSchema):
-    item: str = Field(min_length=1, max_length=120)
-    ok: bool
-    note: str | None = Field(None, max_length=300)
-
-
-class InspectionBody(InSchema):
-    items: list[ChecklistItem] = Field(min_length=1, max_length=100)
-    supervisor_name: str | None = Field(None, max_length=64)
-
-
-class SignatureRead(Schema):
-    role: str  # inspector | supervisor
-    user_id: int
-    name: str
-    signed_at: datetime
-    note: str | None = None
-
-
-class InspectionRead(Schema):
-    id: int
-    plan_id: int
-    failed: int
-    order_ids: list[int]
-    signatures: list[SignatureRead] = Field(default_factory=list)
-    complete: bool = False  # R-S4: a fire check needs the supervisor's sign-off too
-
-
-class SignOffBody(InSchema):
-    note: str | None = Field(None, max_length=200)
 
 
 def _inspection(session: ReadSession, row: Any) -> InspectionRead:
@@ -152,7 +100,12 @@ def inspect(plan_id: int, body: InspectionBody, who: FacilityManager, session: W
     return _inspection(session, row)
 
 
-@router.post("/inspections/{inspection_id}/sign-off", response_model=InspectionRead, operation_id="facilities-sign-off")
+@router.post(
+    "/inspections/{inspection_id}/sign-off",
+    response_model=InspectionRead,
+    operation_id="facilities-sign-off",
+    responses={409: SignOffConflict.doc()},
+)
 def sign_off(inspection_id: int, body: SignOffBody, who: FacilityManager, session: WriteSession) -> Any:
     """The supervisor countersigns an inspection (not the inspector, once); a fire check is complete only now."""
     return _inspection(session, service.sign_off(session, by=who, inspection_id=inspection_id, note=body.note))
@@ -160,48 +113,11 @@ def sign_off(inspection_id: int, body: SignOffBody, who: FacilityManager, sessio
 
 @router.get("/inspections/{inspection_id}", response_model=InspectionRead, operation_id="facilities-inspection")
 def get_inspection(inspection_id: int, who: FacilityReader, session: ReadSession) -> Any:
-    from anju.facilities.models import Inspection
-
-    row = session.get(Inspection, inspection_id)
-    if row is None or not who.in_scope(row.compound_id):
-        raise NotFound(f"inspection {inspection_id}")
-    return _inspection(session, row)
+    """One inspection with its signatures; complete once every signature it needs is there (R-S4)."""
+    return _inspection(session, service.readable_inspection(session, by=who, inspection_id=inspection_id))
 
 
 # ---- R-S7: the fire control room roster -------------------------------------------------------------------
-class ShiftBody(InSchema):
-    starts_at: datetime
-    ends_at: datetime
-    staff: list[str] = Field(max_length=20)
-
-
-class RosterBody(InSchema):
-    compound_id: int = Field(ge=1, le=2**31 - 1)
-    starts_at: datetime  # the range this roster replaces: shifts starting in [starts_at, ends_at)
-    ends_at: datetime
-    shifts: list[ShiftBody] = Field(max_length=500)
-
-
-class ShiftRead(Schema):
-    id: int
-    starts_at: datetime
-    ends_at: datetime
-    staff: list[str]
-
-
-class GapRead(Schema):
-    kind: str
-    starts_at: datetime
-    ends_at: datetime
-    on_duty: int
-
-
-class RosterRead(Schema):
-    compound_id: int
-    shifts: list[ShiftRead]
-    gaps: list[GapRead]  # PUT: the gaps the roster leaves in its range; GET: the open flagged gaps
-
-
 def _aware(t: datetime) -> datetime:
     """Times without an offset are China time (the roster is written by people in China)."""
     from anju.workorders.sla import CST

@@ -12,15 +12,17 @@ from sqlalchemy.orm import Session
 
 from anju.core.auth import Principal
 from anju.core.db import utcnow
-from anju.core.errors import Conflict, Forbidden, Invalid, NotFound
+from anju.core.errors import Forbidden, Invalid, NotFound
 from anju.core.rbac import Role
 from anju.facilities import rules
+from anju.facilities.exceptions import SignOffConflict
 from anju.facilities.models import (
     Equipment,
     Inspection,
     InspectionSignature,
     MaintenancePlan,
 )
+from anju.facilities.repository import FacilityRepository
 from anju.workorders.enums import OrderKind, OrderSource, Priority
 from anju.workorders.schemas import OrderCreate
 from anju.workorders.sla import CST
@@ -133,14 +135,7 @@ def register(
 
 def due_list(session: Session, *, compound_id: int, today: date, within_days: int = 30) -> list[dict[str, Any]]:
     """Plans due within N days or overdue (flagged), soonest first."""
-    rows = session.execute(
-        select(MaintenancePlan, Equipment)
-        .outerjoin(Equipment, Equipment.id == MaintenancePlan.equipment_id)
-        .where(
-            MaintenancePlan.compound_id == compound_id, MaintenancePlan.due_on <= today + timedelta(days=within_days)
-        )
-        .order_by(MaintenancePlan.due_on, MaintenancePlan.id)
-    ).all()
+    rows = FacilityRepository(session).due_plans(compound_id, until=today + timedelta(days=within_days))
     return [
         {
             "plan": p,
@@ -273,12 +268,6 @@ SUPERVISED_PLANS = frozenset({"fire_check", "fire_full_inspection"})
 SUPERVISOR_ROLES = frozenset({Role.property_manager, Role.platform_admin})
 
 
-class SignOffConflict(Conflict):
-    code = "facilities_signoff_conflict"
-    message_zh = "该检查记录不能由您签核"
-    message_en = "This inspection cannot be signed off by you"
-
-
 def _advance(plan: MaintenancePlan, today: date) -> None:
     plan.last_done_on = today
     if plan.interval_days:
@@ -309,18 +298,36 @@ def _sign(
 def signatures(session: Session, inspection_ids: list[int]) -> dict[int, dict[str, InspectionSignature]]:
     """inspection id → role → signature."""
     out: dict[int, dict[str, InspectionSignature]] = {}
-    for sig in session.execute(
-        select(InspectionSignature).where(InspectionSignature.inspection_id.in_(inspection_ids or [-1]))
-    ).scalars():
+    for sig in FacilityRepository(session).signatures(inspection_ids):
         out.setdefault(sig.inspection_id, {})[sig.role] = sig
     return out
 
 
 def is_complete(session: Session, row: Inspection) -> bool:
     """A supervised check is complete with both signatures; others with the inspector's."""
-    plan_kind = session.execute(select(MaintenancePlan.kind).where(MaintenancePlan.id == row.plan_id)).scalar_one()
+    plan_kind = FacilityRepository(session).plan_kind(row.plan_id)
     roles = signatures(session, [row.id]).get(row.id, {})
     return "inspector" in roles and (plan_kind not in SUPERVISED_PLANS or "supervisor" in roles)
+
+
+def may_sign_off(by: Principal) -> bool:
+    """Whether this user may countersign fire checks (R-S4): the manager in charge of fire safety."""
+    return by.role in SUPERVISOR_ROLES
+
+
+def awaiting_sign_off(session: Session, *, compound_id: int, limit: int = 50) -> list[tuple[Inspection, str]]:
+    """R-S4: fire checks the inspector signed and the supervisor has not (not complete yet), with the plan kind."""
+    return FacilityRepository(session).lacking_signature(
+        compound_id, role="supervisor", plan_kinds=SUPERVISED_PLANS, limit=limit
+    )
+
+
+def readable_inspection(session: Session, *, by: Principal, inspection_id: int) -> Inspection:
+    """One inspection in the caller's compounds; another compound's is a 404."""
+    row = FacilityRepository(session).inspection(inspection_id)
+    if row is None or not by.in_scope(row.compound_id):
+        raise NotFound(f"inspection {inspection_id}")
+    return row
 
 
 def sign_off(
@@ -340,7 +347,7 @@ def sign_off(
     row = session.get(Inspection, inspection_id)
     if row is None or not by.in_scope(row.compound_id):
         raise NotFound(f"inspection {inspection_id}")
-    if by.role not in SUPERVISOR_ROLES:
+    if not may_sign_off(by):
         raise Forbidden(
             "only the manager in charge of fire safety signs off inspections",
             zh="仅消防安全管理人（物业经理）可审核签字",

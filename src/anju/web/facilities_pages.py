@@ -9,7 +9,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from pydantic import ValidationError
-from sqlalchemy import select
 from starlette.responses import Response
 
 from anju.accounts.service import display_names
@@ -40,7 +39,7 @@ def facilities_add_equipment(
     certificate_expires_on: Annotated[str, Form()] = "",
 ) -> Response:
     """Register equipment from the due-list page; its statutory plans follow (R-W2, R-S4–R-S6)."""
-    from anju.facilities.endpoints import EquipmentBody
+    from anju.facilities.schemas import EquipmentBody
     from anju.facilities.service import register
 
     t = Translator(lang_of(request))
@@ -83,7 +82,7 @@ def facilities_add_equipment(
 @router.get("/console/facilities")
 def facilities_due(request: Request, ctx: FacilityPage, session: ReadSession, within: int = 60) -> Response:
     """设施设备: plans due soon, overdue ones flagged, with the work order raised for them."""
-    from anju.facilities.service import due_list
+    from anju.facilities.service import due_list, may_sign_off
 
     if ctx.compound is None:
         return render(request, "console/empty.html", ctx.context("nav.facilities"))
@@ -99,7 +98,7 @@ def facilities_due(request: Request, ctx: FacilityPage, session: ReadSession, wi
             within=within,
             unsigned=_unsigned(session, ctx.compound.id),
             gaps=open_gaps(session, compound_id=ctx.compound.id),
-            can_sign=ctx.who.role in _supervisors(),
+            can_sign=may_sign_off(ctx.who),
             can_manage=ctx.who.can(FacilitiesPerm.manage),
             err=request.query_params.get("err"),
             ok=request.query_params.get("ok"),
@@ -107,29 +106,11 @@ def facilities_due(request: Request, ctx: FacilityPage, session: ReadSession, wi
     )
 
 
-def _supervisors() -> frozenset[Any]:
-    from anju.facilities.service import SUPERVISOR_ROLES
-
-    return SUPERVISOR_ROLES
-
-
 def _unsigned(session: ReadSession, compound_id: int) -> list[dict[str, Any]]:
     """R-S4: fire checks the inspector signed and the supervisor has not: not complete yet."""
-    from anju.facilities.models import Inspection, InspectionSignature, MaintenancePlan
-    from anju.facilities.service import PLAN_ZH, SUPERVISED_PLANS
+    from anju.facilities.service import PLAN_ZH, awaiting_sign_off
 
-    signed = (
-        select(InspectionSignature.id)
-        .where(InspectionSignature.inspection_id == Inspection.id, InspectionSignature.role == "supervisor")
-        .exists()
-    )
-    rows = session.execute(
-        select(Inspection, MaintenancePlan.kind)
-        .join(MaintenancePlan, MaintenancePlan.id == Inspection.plan_id)
-        .where(Inspection.compound_id == compound_id, MaintenancePlan.kind.in_(SUPERVISED_PLANS), ~signed)
-        .order_by(Inspection.at.desc())
-        .limit(50)
-    ).all()
+    rows = awaiting_sign_off(session, compound_id=compound_id)
     names = display_names(session, {r.inspector_user_id for r, _ in rows})
     return [{"row": r, "label": PLAN_ZH.get(k, k), "inspector": names.get(r.inspector_user_id, "")} for r, k in rows]
 
