@@ -302,12 +302,12 @@ class CredentialService:
         """Withdraw face consent: delete templates now, tombstone them on every terminal (R-F5); cards/QR stay."""
         p = self.person_for(session, who=who, person_id=person_id)
         now = utcnow()
-        for c in session.execute(
+        for consent in session.execute(
             select(Consent).where(
                 Consent.person_id == p.id, Consent.purpose.in_([FACE, FACE_PHOTO]), Consent.withdrawn_at.is_(None)
             )
         ).scalars():
-            c.withdrawn_at = now
+            consent.withdrawn_at = now
         deleted, faces = 0, []
         for c in AccessQuery(session).credentials_of(person_id=p.id):
             if c.kind == CredentialKind.face and c.subject_ref:

@@ -42,7 +42,7 @@ def purge_access_logs_in(session: object, *, now: object) -> int:
         delete(AccessLog)
         .where(AccessLog.server_at < now - timedelta(days=s.log_retention_days))
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ).rowcount  # type: ignore[attr-defined]
     session.execute(
         delete(QrTokenUse)
         .where(QrTokenUse.used_at < now - timedelta(minutes=10))

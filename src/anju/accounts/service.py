@@ -174,7 +174,7 @@ def display_names(session: Session, user_ids: set[int] | set[int | None]) -> dic
     ids = [u for u in user_ids if u]
     if not ids:
         return {}
-    return dict(session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())  # type: ignore[arg-type]
+    return dict(session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())
 
 
 def principal_for_token(session: Session, token: str) -> Principal | None:

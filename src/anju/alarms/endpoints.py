@@ -7,6 +7,7 @@ import json
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from typing import Any
 
 from fastapi import APIRouter, Depends, Header, Query
 from fastapi.concurrency import run_in_threadpool
@@ -37,7 +38,7 @@ from anju.core.errors import NotFound
 from anju.core.schemas import PageParams, page_params
 
 router = APIRouter(prefix="/alarms", tags=["alarms"])
-_CONFLICT = {409: AlarmStateConflict.doc(), 404: AlarmNotFound.doc()}
+_CONFLICT: dict[int | str, dict[str, Any]] = {409: AlarmStateConflict.doc(), 404: AlarmNotFound.doc()}
 
 
 def detail(session: ReadSession, alarm: Alarm) -> AlarmDetail:
@@ -111,7 +112,7 @@ def stream_alarms(
         after
         if after is not None
         else int(last_event_id)
-        if (last_event_id or "").isdigit()
+        if last_event_id and last_event_id.isdigit()
         else AlarmRepository(session).last_transition_id()
     )
     scope = who.compound_ids

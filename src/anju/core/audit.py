@@ -11,7 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import JSON, ForeignKey, Integer, String, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -138,7 +138,10 @@ class ChainReport:
     broken_at: list[int]
 
 
-def verify_chain(session: Session, model: type[PiiAccess] | type[ObjectChange]) -> ChainReport:
+_Chained = TypeVar("_Chained", "PiiAccess", "ObjectChange")
+
+
+def verify_chain(session: Session, model: type[_Chained]) -> ChainReport:
     """Recompute the hash chain and name the first rows where it breaks."""
     prev = ""
     broken: list[int] = []

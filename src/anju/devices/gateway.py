@@ -123,7 +123,7 @@ class Gateway:
         except UnicodeDecodeError:  # brokers should refuse such topics; if one does not, it is a bad_topic
             topic = m._topic.decode("utf-8", "replace")
         with self._cv:
-            self._queue.append((self._gen, m.mid, topic, m.payload))
+            self._queue.append((self._gen, m.mid, topic, bytes(m.payload)))
             if len(self._queue) >= self.batch_size:
                 self._cv.notify()
 

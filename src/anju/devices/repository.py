@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, delete, func, select, update
+from sqlalchemy import ColumnElement, Select, and_, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -213,7 +213,7 @@ class DeviceRepository:
         correlation_id: str | None = None,
         device_id: int | None = None,
     ) -> bool:
-        conds = [DeviceCommand.status.in_(expected)]
+        conds: list[ColumnElement[bool]] = [DeviceCommand.status.in_(expected)]
         if command_id is not None:
             conds.append(DeviceCommand.id == command_id)
         if correlation_id is not None:

@@ -53,7 +53,7 @@ from anju.governance.service import vote_service
 from anju.governance.tally import to_decimal
 
 router = APIRouter(prefix="/votes", tags=["votes"])
-_STATE = {404: VoteNotFound.doc(), 409: VoteStateConflict.doc()}
+_STATE: dict[int | str, dict[str, Any]] = {404: VoteNotFound.doc(), 409: VoteStateConflict.doc()}
 
 
 def vote_read(session: ReadSession, vote: Vote) -> VoteRead:

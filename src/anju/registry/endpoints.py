@@ -335,7 +335,7 @@ def list_vehicles(
         stmt = stmt.where(Vehicle.plate.contains(plate.upper(), autoescape=True))
     total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
     rows = session.execute(stmt.order_by(Vehicle.id).offset(pg.offset).limit(pg.page_size)).scalars().all()
-    return Page(items=list(rows), total=total, page=pg.page, page_size=pg.page_size)  # type: ignore[arg-type]
+    return Page(items=list(rows), total=total, page=pg.page, page_size=pg.page_size)
 
 
 @router.post("/vehicles", response_model=VehicleRead, status_code=201, operation_id="registry-create_vehicle")

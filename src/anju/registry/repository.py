@@ -142,7 +142,7 @@ class HouseQuery:
         ).scalar_one_or_none()
 
     def labels(self, compound_id: int) -> dict[str, int]:
-        return dict(self.session.execute(select(House.label, House.id).where(House.compound_id == compound_id)).all())  # type: ignore[arg-type]
+        return dict(self.session.execute(select(House.label, House.id).where(House.compound_id == compound_id)).all())
 
     def active_occupancies(self, house_id: int) -> list[Occupancy]:
         return list(

@@ -93,7 +93,9 @@ def normal(d: SimDevice, r: random.Random) -> dict[str, Any]:
 def load_devices(compound_code: str, *, speed: float) -> list[SimDevice]:
     with new_session() as s:
         cid = s.execute(select(Compound.id).where(Compound.code == compound_code)).scalar_one()
-        numbers = dict(s.execute(select(Building.id, Building.number).where(Building.compound_id == cid)).all())
+        numbers: dict[int | None, str] = dict(
+            s.execute(select(Building.id, Building.number).where(Building.compound_id == cid)).all()
+        )
         rows = (
             s.execute(select(Device).where(Device.compound_id == cid, Device.active.is_(True)).order_by(Device.id))
             .scalars()

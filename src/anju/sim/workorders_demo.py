@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 
-def _principal(session: Session, username: str):  # type: ignore[no-untyped-def]
+def _principal(session: Session, username: str):
     from anju.accounts.models import User
     from anju.accounts.service import account_service
 
@@ -69,7 +69,7 @@ def build_workorders_demo(session: Session, *, compound_id: int, li_person_id: i
         session.execute(select(Building.id).where(Building.compound_id == compound_id).order_by(Building.id)).scalars()
     )
 
-    def act(who, order, action, at, **kw):  # type: ignore[no-untyped-def]
+    def act(who, order, action, at, **kw):
         svc.act(session, by=who, order_id=order.id, body=OrderActionBody(action=action, **kw), now=at)
 
     # 1. Done and rated: the whole life of an order.

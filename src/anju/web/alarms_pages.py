@@ -129,7 +129,7 @@ def dispatch_targets(session: Session, compound_id: int) -> list[tuple[int, str,
 @dataclass
 class Place:
     building: str | None
-    unit: int | None
+    unit: str | None  # the unit's number, "1"
     floor: int | None
     house: str | None
     point: str | None  # the device's own location text
@@ -241,8 +241,8 @@ def site_plan(session: Session, compound: Compound) -> dict[str, Any]:
         )
         devices.append(
             Marker(
-                int(x),
-                int(y),
+                int(x or 0),  # plan_x and plan_y are not null here (filtered above)
+                int(y or 0),
                 state,
                 f"{name} · {location or ''}",
                 device_id=did,

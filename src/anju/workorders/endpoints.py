@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Query, UploadFile
 from fastapi.responses import Response
@@ -43,7 +43,7 @@ from anju.workorders.service import work_order_service
 from anju.workorders.sla import set_policy
 
 router = APIRouter(prefix="/work-orders", tags=["work orders"])
-_STATE = {409: OrderStateConflict.doc(), 404: OrderNotFound.doc()}
+_STATE: dict[int | str, dict[str, Any]] = {409: OrderStateConflict.doc(), 404: OrderNotFound.doc()}
 
 
 def detail(session: ReadSession, order: WorkOrder) -> OrderDetail:

@@ -97,7 +97,7 @@ class WorkOrderRepository:
             .group_by(WorkOrder.assignee_user_id)
         ).all()
         counts = dict.fromkeys(user_ids, 0)
-        counts.update({int(u): int(n) for u, n in rows})
+        counts.update({int(u): int(n) for u, n in rows if u is not None})
         return counts
 
     def status_counts(self, compound_id: int) -> dict[str, int]:
