@@ -57,3 +57,58 @@ class TestResidentQr:
 
     def test_staff_have_no_resident_qr(self, client, login):
         assert client.get("/api/v1/access/me/qr", headers=login("guard_chen")).status_code == 403
+
+
+def respellings(token: str) -> list[str]:
+    """Twenty other spellings of the same signature a lenient base64 decoder would take."""
+    body, _, sig = token.rpartition(".")
+    std = sig.replace("-", "+").replace("_", "/")
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    last = alphabet.index(sig[-1])  # 86 chars for 64 bytes: the last one carries 2 unused low bits
+    same_bytes = [alphabet[(last & ~3) | k] for k in range(4) if (last & ~3) | k != last]
+    sigs = [
+        sig + "==",
+        sig + "=",
+        sig + "===",
+        std,
+        std + "==",
+        sig.replace("-", "+"),
+        sig.replace("_", "/"),
+        *(sig[:-1] + c for c in same_bytes),
+        *(std[:-1] + c.replace("-", "+").replace("_", "/") for c in same_bytes),
+        *(sig[:-1] + c + "==" for c in same_bytes),
+        sig[:40] + "\n" + sig[40:],
+        sig[:10] + " " + sig[10:],
+        std + "=",
+        std + "===",
+        *(std[:-1] + c.replace("-", "+").replace("_", "/") + "==" for c in same_bytes),
+    ]
+    out = [f"{body}.{s}" for s in sigs if s != sig]
+    return list(dict.fromkeys(out))[:20]
+
+
+class TestQrRespelling:
+    def test_qr_replay_by_respelling_the_signature_is_refused(self, client, login, decide, south, points):
+        t = _token(client, login)["token"]
+        spellings = respellings(t)
+        assert len(spellings) == 20 and t not in spellings
+        assert decide(south, points[GATE], "qr", t)["decision"] == "allow"
+        outcomes = [decide(south, points[GATE], "qr", s) for s in spellings]
+        assert [o["decision"] for o in outcomes] == ["deny"] * 20
+        assert {o["reason"] for o in outcomes} <= {"qr_invalid", "qr_replayed"}
+
+    def test_qr_replay_key_is_the_signed_content(self, client, login, decide, south, points, session):
+        from sqlalchemy import select
+
+        from anju.access.models import QrTokenUse
+        from anju.access.signing import token_digest
+
+        t = _token(client, login)["token"]
+        assert decide(south, points[GATE], "qr", t)["decision"] == "allow"
+        used = session.execute(select(QrTokenUse.digest).order_by(QrTokenUse.id.desc()).limit(1)).scalar_one()
+        assert used == token_digest(t.rpartition(".")[0])
+
+    def test_qr_respelled_before_first_use_is_invalid(self, client, login, decide, south, points):
+        t = _token(client, login)["token"]
+        assert decide(south, points[GATE], "qr", respellings(t)[0])["reason"] == "qr_invalid"
+        assert decide(south, points[GATE], "qr", t)["decision"] == "allow"

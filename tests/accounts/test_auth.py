@@ -199,3 +199,21 @@ class TestDeviceCredentials:
 
     def test_guard_may_not_issue(self, client, login, ids):
         assert self._issue(client, login("guard_chen"), ids["A"]).status_code == 403
+
+
+class TestLogoutWithCookie:
+    def test_api_logout_with_a_cookie_ends_the_session(self, client, session):
+        from anju.core.auth import SESSION_COOKIE
+
+        r = client.post("/login", data={"username": "staff_liu", "password": DEMO_PASSWORD}, follow_redirects=False)
+        assert r.status_code == 303, r.text
+        token = r.cookies.get(SESSION_COOKIE) or client.cookies.get(SESSION_COOKIE)
+        assert token
+        client.cookies.set(SESSION_COOKIE, token)
+        assert client.get("/api/v1/me").status_code == 200
+        # Before: 204 but the cookie's session stayed valid (only a bearer token was revoked).
+        r = client.post("/api/v1/auth/logout", headers={"Origin": "http://testserver"})
+        assert r.status_code == 204, r.text
+        client.cookies.clear()
+        r = client.get("/api/v1/me", cookies={SESSION_COOKIE: token})
+        assert r.status_code == 401

@@ -6,19 +6,28 @@ import hashlib
 import hmac
 import math
 from datetime import date, datetime, timedelta
+from itertools import pairwise
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from anju.access.config import access_settings
 from anju.access.enums import CredentialKind, CredentialStatus
-from anju.access.exceptions import CardInUse, ConsentMissing, GuardianConsentRequired, PinInUse
-from anju.access.models import AccessCredential, AccessGrant, BlacklistEntry, FaceFiling
+from anju.access.exceptions import (
+    CardInUse,
+    ConsentMissing,
+    GuardianConsentRequired,
+    PinChangesLimited,
+    PinTooSimple,
+)
+from anju.access.models import AccessCredential, AccessGrant, AccessPoint, BlacklistEntry, FaceFiling
 from anju.access.permissions import AccessPerm
 from anju.access.repository import AccessQuery
 from anju.access.schemas import BlacklistCreate, CardIssue, FaceConsentCreate, GrantCreate, PinSet
 from anju.access.signing import resident_body, sign
 from anju.access.sync_service import terminal_sync_service
+from anju.accounts.models import User, UserCompound
+from anju.accounts.service import Limit, attempt_limiter
 from anju.core import events
 from anju.core.audit import record_change
 from anju.core.auth import Principal
@@ -40,11 +49,24 @@ def card_bidx(card_number: str) -> str:
     return blind_index(card_number, context="access.card") or ""
 
 
-def pin_digest(compound_id: int, scope_access_point_id: int | None, pin: str) -> str:
-    """Keyed digest of a PIN in its door scope; a 6-digit PIN is too small for a salted slow hash to help."""
+def pin_digest(compound_id: int, scope_access_point_id: int | None, pin: str, person_id: int | None = None) -> str:
+    """Keyed digest of a PIN in its holder's own PIN space and door scope.
+
+    A 6-digit PIN is too small for a salted slow hash to help; the key does the work. Each person has
+    their own PIN space (the person is part of the digest), so two people may hold the same PIN and
+    setting one never tells whether someone else has it (issue 20 item 1). `person_id=None` is the
+    earlier compound-wide form, still matched for PINs set before the change.
+    """
     key = hashlib.sha256(b"anju-pin|" + get_settings().secret_key.get_secret_value().encode()).digest()
     scope = "*" if scope_access_point_id is None else str(scope_access_point_id)
-    return hmac.new(key, f"{compound_id}|{scope}|{pin}".encode(), hashlib.sha256).hexdigest()
+    holder = "" if person_id is None else f"|p{person_id}"
+    return hmac.new(key, f"{compound_id}|{scope}|{pin}{holder}".encode(), hashlib.sha256).hexdigest()
+
+
+def pin_too_simple(pin: str) -> bool:
+    """One digit repeated, or a straight run up or down (123456, 987654): judged on the PIN alone."""
+    steps = {int(b) - int(a) for a, b in pairwise(pin)}
+    return len(steps) == 1 and steps <= {-1, 0, 1}
 
 
 def mask_card(card: str) -> str:
@@ -93,8 +115,12 @@ class CredentialService:
             raise Invalid("give person_id or user_id", zh="请指定人员或员工账号")
         if data.person_id is not None:
             p = self.person_for(session, who=who, person_id=data.person_id)
-            if p.compound_id != data.compound_id or p.status != PersonStatus.active:
+            if p.compound_id != data.compound_id:
+                raise NotFound(f"person {data.person_id} not found", zh="未找到该人员")
+            if p.status != PersonStatus.active:
                 raise Invalid("person is not an active resident of this compound", zh="该人员不是本小区在住人员")
+        if data.user_id is not None:
+            self.staff_user_in(session, user_id=data.user_id, compound_id=data.compound_id)
         bidx = card_bidx(data.card_number)
         existing = AccessQuery(session).card(data.compound_id, bidx)
         if existing is not None and existing.status == CredentialStatus.active:
@@ -125,12 +151,23 @@ class CredentialService:
         return c
 
     def set_pin(self, session: Session, *, who: Principal, data: PinSet) -> AccessCredential:
+        """Set a person's PIN for one door or all their doors.
+
+        PINs live in per-person spaces (see pin_digest): nothing here depends on anyone else's PIN,
+        so the answer can never confirm one. A terminal identifies the person by the room typed
+        before the PIN (or by the unit of its door). Changes are rate-limited per person, and
+        going over the limit raises an alarm (enumeration).
+        """
         p = self.person_for(session, who=who, person_id=data.person_id)
-        digest = pin_digest(p.compound_id, data.access_point_id, data.pin)
+        if data.access_point_id is not None:
+            ap = session.get(AccessPoint, data.access_point_id)
+            if ap is None or ap.compound_id != p.compound_id:
+                raise NotFound(f"access point {data.access_point_id} not found", zh="未找到该门禁点")
+        if pin_too_simple(data.pin):
+            raise PinTooSimple()
+        self._count_pin_change(session, person=p, who=who, now=utcnow())
+        digest = pin_digest(p.compound_id, data.access_point_id, data.pin, person_id=p.id)
         q = AccessQuery(session)
-        clash = [c for c in q.pins(p.compound_id, [digest]) if c.person_id != p.id]
-        if clash or data.pin in {"123456", "000000", "111111", "654321"}:
-            raise PinInUse()
         for old in q.credentials_of(person_id=p.id):
             if old.kind == CredentialKind.pin and old.scope_access_point_id == data.access_point_id:
                 self._revoke(old, "replaced")
@@ -145,6 +182,40 @@ class CredentialService:
         session.flush()
         terminal_sync_service.refresh_holder(session, p.compound_id, person_id=p.id)
         return c
+
+    @staticmethod
+    def _count_pin_change(session: Session, *, person: Person, who: Principal, now: datetime) -> None:
+        """At most pin_changes_max changes per person per window; the first refusal raises an alarm.
+
+        The counter row is locked for the request, so parallel changes are counted one by one. A
+        refusal is an error the endpoint commits anyway: the count and the alarm must be kept.
+        """
+        from anju.alarms.events import AlarmRequested
+
+        s = access_settings()
+        lim = Limit(f"pin_set:person:{person.id}", s.pin_changes_max, timedelta(seconds=s.pin_changes_window_seconds))
+        held = attempt_limiter.hold(session, [lim], now=now)
+        if held.blocked is None:
+            attempt_limiter.fail(session, held)  # every change counts, not only refused ones
+            return
+        if attempt_limiter.claim_alarm(session, held, lim):
+            events.publish(
+                session,
+                AlarmRequested(
+                    compound_id=person.compound_id,
+                    kind="pin_enumeration",
+                    severity="major",
+                    source=f"access:person:{person.id}",
+                    dedupe_key=lim.key,
+                    title="频繁修改门禁密码，疑似试探他人密码",
+                    person_id=person.id,
+                    evidence={"changes": s.pin_changes_max, "by_user_id": who.user_id},
+                    occurred_at=now.isoformat(),
+                ),
+                compound_id=person.compound_id,
+            )
+        session.flush()
+        raise PinChangesLimited()
 
     # --- the resident QR (always available: R-F1) -----------------------------------------
     def resident_qr(
@@ -367,6 +438,17 @@ class CredentialService:
         return n
 
     # --- blacklist and grants -------------------------------------------------------------------
+    @staticmethod
+    def staff_user_in(session: Session, *, user_id: int, compound_id: int) -> User:
+        """A staff account granted `compound_id` (404 otherwise: the id may be another compound's)."""
+        user = session.get(User, user_id)
+        granted = session.execute(
+            select(UserCompound.id).where(UserCompound.user_id == user_id, UserCompound.compound_id == compound_id)
+        ).first()
+        if user is None or granted is None:
+            raise NotFound(f"user {user_id} not found", zh="未找到该员工账号")
+        return user
+
     def add_blacklist(self, session: Session, *, who: Principal, data: BlacklistCreate) -> BlacklistEntry:
         who.require(AccessPerm.manage)
         if not who.in_scope(data.compound_id):
@@ -412,6 +494,17 @@ class CredentialService:
             raise Invalid("give user_id or person_id", zh="请指定员工账号或人员")
         if not data.kinds and data.access_point_id is None:
             raise Invalid("give kinds or access_point_id", zh="请指定门类型或具体门")
+        # Every id in the grant must be of the grant's compound (and so of the caller's scope).
+        if data.user_id is not None:
+            self.staff_user_in(session, user_id=data.user_id, compound_id=data.compound_id)
+        if data.person_id is not None:
+            p = self.person_for(session, who=who, person_id=data.person_id)
+            if p.compound_id != data.compound_id:
+                raise NotFound(f"person {data.person_id} not found", zh="未找到该人员")
+        if data.access_point_id is not None:
+            ap = session.get(AccessPoint, data.access_point_id)
+            if ap is None or ap.compound_id != data.compound_id:
+                raise NotFound(f"access point {data.access_point_id} not found", zh="未找到该门禁点")
         g = AccessGrant(
             compound_id=data.compound_id,
             user_id=data.user_id,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -27,6 +27,7 @@ from anju.access.repository import AccessQuery
 from anju.access.schemas import DecisionRead, DecisionRequest, OfflineBatch, ReplayResult
 from anju.access.signing import ResidentQr, VisitorQr, parse, token_digest, verify_for
 from anju.access.sync_service import terminal_sync_service
+from anju.accounts.service import Limit, attempt_limiter
 from anju.core import events
 from anju.core.auth import Principal
 from anju.core.errors import Forbidden, NotFound
@@ -220,7 +221,12 @@ class DecisionService:
             ap.anti_passback
             and c.person_id is not None
             and ap.kind in GATE_KINDS
-            and q.last_direction(ap.compound_id, c.person_id) == direction
+            and q.last_direction(
+                ap.compound_id,
+                c.person_id,
+                since=now - timedelta(seconds=access_settings().anti_passback_window_seconds),
+            )
+            == direction
         ):
             return _deny("anti_passback", method, **kw)
         return _Outcome(Decision.allow, "ok", method, floors=verdict.floors, **kw)
@@ -237,25 +243,80 @@ class DecisionService:
         # One blacklist query covers the card and its holder.
         return self._holder(session, ap, c, Method.card, direction, now, card=bidx)
 
-    def _pin(self, session: Session, ap: AccessPoint, pin: str, direction: str, now: datetime) -> _Outcome:
-        from datetime import timedelta
+    def _pin(self, session: Session, ap: AccessPoint, value: str, direction: str, now: datetime) -> _Outcome:
+        """A PIN is looked up only among the people it can belong to: the occupants of the room typed
+        before it ("3-1-0802#482916", or "0802#482916" at a door of that unit), or at a unit door or
+        lift, that unit's residents. At other doors a bare PIN identifies no one.
 
+        Wrong PINs count per door and per target (house or unit), on counter rows locked for the
+        attempt, so parallel or door-hopping guesses are all counted; reaching the limit raises an alarm.
+        """
         s = access_settings()
         q = AccessQuery(session)
-        if q.pin_failures(ap.id, now - timedelta(seconds=s.pin_failure_window_seconds)) >= s.pin_max_failures:
-            return _deny("too_many_attempts", Method.pin)
-        scoped, general = pin_digest(ap.compound_id, ap.id, pin), pin_digest(ap.compound_id, None, pin)
-        creds = q.pins(ap.compound_id, [scoped, general])
-        c = next((c for c in creds if c.pin_digest == scoped), None) or next(iter(creds), None)
-        if c is None:
-            return _deny("unknown_credential", Method.pin)
-        return self._holder(session, ap, c, Method.pin, direction, now)
+        room, has_room, pin = value.strip().rpartition("#")
+        house_id, unit_id, target = None, None, None
+        if has_room:
+            house_id = q.house_for_room(ap.compound_id, room.strip()[:32], unit_id=ap.unit_id)
+            target = f"pin:house:{house_id}" if house_id is not None else None
+        elif ap.unit_id is not None:
+            unit_id = ap.unit_id
+            target = f"pin:unit:{unit_id}"
+        window = timedelta(seconds=s.pin_failure_window_seconds)
+        limits = [Limit(f"pin:door:{ap.id}", s.pin_max_failures, window)]
+        if target is not None:
+            limits.append(Limit(target, s.pin_max_failures, window))
+        held = attempt_limiter.hold(session, limits, now=now)
+        if held.blocked is not None:
+            return _deny("too_many_attempts", Method.pin, detail={"limit": held.blocked.key})
+        creds = []
+        if (house_id is not None or unit_id is not None) and pin.isascii() and pin.isdigit():
+            holders = q.pin_holders(ap.compound_id, house_id=house_id, unit_id=unit_id, today=now.date())
+            digests = {pin_digest(ap.compound_id, ap.id, pin), pin_digest(ap.compound_id, None, pin)}  # earlier form
+            for person_id in holders:
+                digests |= {
+                    pin_digest(ap.compound_id, ap.id, pin, person_id),
+                    pin_digest(ap.compound_id, None, pin, person_id),
+                }
+            creds = q.pins_of(ap.compound_id, sorted(digests), holders) if holders else []
+        if not creds:
+            for lim in attempt_limiter.fail(session, held):
+                if attempt_limiter.claim_alarm(session, held, lim):
+                    self._pin_alarm(session, ap, lim, now)
+            return _deny("unknown_credential", Method.pin, detail={"room": bool(has_room)})
+        # A door-scoped PIN before an all-doors one; two people of a room with the same PIN: the first who may pass.
+        creds.sort(key=lambda c: (c.scope_access_point_id is None, c.id))
+        detail = {"pin_holders": len({c.person_id for c in creds})} if len(creds) > 1 else None
+        outcomes = [self._holder(session, ap, c, Method.pin, direction, now, detail) for c in creds]
+        return next((o for o in outcomes if o.decision == Decision.allow), outcomes[0])
+
+    @staticmethod
+    def _pin_alarm(session: Session, ap: AccessPoint, limit: Limit, now: datetime) -> None:
+        """Wrong PINs reached the limit at a door or against a room/unit: someone may be guessing."""
+        from anju.alarms.events import AlarmRequested
+
+        events.publish(
+            session,
+            AlarmRequested(
+                compound_id=ap.compound_id,
+                kind="pin_enumeration",
+                severity="major",
+                source=f"access:point:{ap.id}",
+                dedupe_key=limit.key,
+                title=f"{ap.name}：门禁密码多次输入错误，疑似猜测密码",
+                building_id=ap.building_id,
+                unit_id=ap.unit_id,
+                evidence={"limit": limit.key, "failures": limit.max_failures, "access_point_id": ap.id},
+                occurred_at=now.isoformat(),
+            ),
+            compound_id=ap.compound_id,
+        )
 
     def _qr(self, session: Session, ap: AccessPoint, token: str, direction: str, now: datetime) -> _Outcome:
         tok = parse(token)
         if tok is None or tok.compound_id != ap.compound_id:
             return _deny("qr_invalid", Method.qr)
-        if verify_for(session, ap.compound_id, token.strip()) is None:
+        body = verify_for(session, ap.compound_id, token.strip())
+        if body is None:
             return _deny(
                 "qr_invalid", Method.qr if isinstance(tok, ResidentQr) else Method.visitor_qr, detail={"forged": True}
             )
@@ -270,7 +331,8 @@ class DecisionService:
         c = session.get(AccessCredential, tok.credential_id)
         if c is None or c.kind != CredentialKind.qr or c.compound_id != ap.compound_id:
             return _deny("qr_invalid", Method.qr)
-        if not AccessQuery(session).use_qr_token(token_digest(token.strip()), ap.id, now):
+        # Keyed on the signed content, not on how the token was spelled (issue 20 item 3).
+        if not AccessQuery(session).use_qr_token(token_digest(body), ap.id, now):
             return _deny("qr_replayed", Method.qr, person_id=c.person_id, credential_id=c.id)
         return self._holder(session, ap, c, Method.qr, direction, now)
 

@@ -21,7 +21,8 @@ from anju.access.exceptions import (
     FaceNotAllowedHere,
     GuardianConsentRequired,
     PiaMissing,
-    PinInUse,
+    PinChangesLimited,
+    PinTooSimple,
     SignageMissing,
 )
 from anju.access.models import AccessLog, AccessPoint, VisitorPass
@@ -165,10 +166,24 @@ def issue_card(body: CardIssue, who: AccessManager, session: WriteSession) -> ob
     return credential_service.issue_card(session, who=who, data=body)
 
 
-@router.post("/pins", response_model=CredentialRead, status_code=201, responses={409: PinInUse.doc()})
+@router.post(
+    "/pins",
+    response_model=CredentialRead,
+    status_code=201,
+    responses={422: PinTooSimple.doc(), 429: PinChangesLimited.doc()},
+)
 def set_pin(body: PinSet, who: AccessUser, session: WriteSession) -> object:
-    """Set a PIN for one door or all of a person's doors."""
-    return credential_service.set_pin(session, who=who, data=body)
+    """Set a PIN for one door or all of a person's doors.
+
+    PINs are per person: at a terminal the person types their room, then `#`, then the PIN
+    (at a unit door or lift the PIN alone is enough). Whether anyone else has the same PIN is
+    never checked, so this never tells. Changes are limited per person (429, with an alarm).
+    """
+    try:
+        return credential_service.set_pin(session, who=who, data=body)
+    except PinChangesLimited:
+        session.commit()  # the refused change is counted and its alarm requested: keep both
+        raise
 
 
 @router.get("/people/{person_id}/credentials", response_model=list[CredentialRead])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from anju.core.errors import AppError, Conflict, Invalid
+from anju.core.errors import AppError, Conflict, Invalid, RateLimited
 
 
 class FaceNotAllowedHere(Invalid):
@@ -41,10 +41,16 @@ class CardInUse(Conflict):
     message_en = "this card number is already registered"
 
 
-class PinInUse(Conflict):
-    code = "pin_in_use"
-    message_zh = "该密码不可用，请换一个"
-    message_en = "this PIN is not available for this door; choose another"
+class PinTooSimple(Invalid):
+    code = "pin_too_simple"
+    message_zh = "密码过于简单（重复或连续数字），请换一个"
+    message_en = "this PIN is too simple (one digit repeated or a straight run); choose another"
+
+
+class PinChangesLimited(RateLimited):
+    code = "pin_changes_limited"
+    message_zh = "修改门禁密码过于频繁，请稍后再试"
+    message_en = "too many PIN changes for this person; try again later"
 
 
 class PassNotUsable(Conflict):

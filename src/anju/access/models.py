@@ -5,7 +5,21 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, Enum, ForeignKey, Integer, String, Text, Time, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from anju.access.enums import (
@@ -166,7 +180,11 @@ class AccessLog(CompoundScopedMixin, Base):
     """Every attempt, allowed or denied, online, replayed offline, or remote (R-A9: ≥ 180 days)."""
 
     __tablename__ = "access_log"
-    __table_args__ = (UniqueConstraint("terminal_id", "record_id"),)
+    __table_args__ = (
+        UniqueConstraint("terminal_id", "record_id"),
+        # Anti-passback reads a person's last passage in a compound, newest first, within a window.
+        Index("ix_access_log_person_compound_at", "person_id", "compound_id", "server_at"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     access_point_id: Mapped[int | None] = mapped_column(ForeignKey("access_point.id", ondelete="SET NULL"), index=True)
     terminal_id: Mapped[int | None] = mapped_column(ForeignKey("access_terminal.id", ondelete="SET NULL"))

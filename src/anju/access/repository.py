@@ -68,23 +68,19 @@ _PINS = select(AccessCredential).where(
     AccessCredential.kind == CredentialKind.pin,
     AccessCredential.status == CredentialStatus.active,
     AccessCredential.pin_digest.in_(bindparam("digests", expanding=True)),
+    AccessCredential.person_id.in_(bindparam("people", expanding=True)),
 )
-_RECENT = AccessLog.__table__.alias("recent")
-# Failed PINs at a door within the window. Filtering on the door alone would walk every
-# row the door ever logged (kept ≥ 180 days, R-A9); the first id inside the window,
-# found through the server_at index, bounds the walk to the window's rows.
-_PIN_FAILURES = (
-    select(func.count())
-    .select_from(AccessLog)
+_LAST_PASSAGE = (
+    select(AccessLog.direction)
     .where(
-        AccessLog.access_point_id == bindparam("point"),
-        AccessLog.id
-        >= select(func.min(_RECENT.c.id)).where(_RECENT.c.server_at >= bindparam("since")).scalar_subquery(),
-        AccessLog.method == Method.pin,
-        AccessLog.decision == Decision.deny,
-        AccessLog.reason == "unknown_credential",
+        AccessLog.person_id == bindparam("person"),
+        AccessLog.compound_id == bindparam("compound"),
         AccessLog.server_at >= bindparam("since"),
+        AccessLog.decision == Decision.allow,
+        AccessLog.method != Method.remote,
     )
+    .order_by(AccessLog.server_at.desc(), AccessLog.id.desc())
+    .limit(1)
 )
 _QR_USE: dict[str, Any] = {}
 
@@ -190,8 +186,37 @@ class AccessQuery:
     def card(self, compound_id: int, bidx: str) -> AccessCredential | None:
         return self.session.execute(_CARD, {"compound": compound_id, "bidx": bidx}).scalar_one_or_none()
 
-    def pins(self, compound_id: int, digests: list[str]) -> list[AccessCredential]:
-        return list(self.session.execute(_PINS, {"compound": compound_id, "digests": digests}).scalars())
+    def pins_of(self, compound_id: int, digests: list[str], person_ids: list[int]) -> list[AccessCredential]:
+        """Active PINs with one of the digests, held by one of the people."""
+        return list(
+            self.session.execute(_PINS, {"compound": compound_id, "digests": digests, "people": person_ids}).scalars()
+        )
+
+    def house_for_room(self, compound_id: int, room: str, *, unit_id: int | None) -> int | None:
+        """The house a terminal's keypad names: its full label ("3-1-0802"), or at a door of one
+        unit, its number in that unit ("0802")."""
+        if not room:
+            return None
+        cond = House.label == room
+        if unit_id is not None:
+            cond = or_(cond, and_(House.unit_id == unit_id, House.number == room))
+        return self.session.execute(
+            select(House.id).where(House.compound_id == compound_id, cond).order_by(House.id).limit(1)
+        ).scalar_one_or_none()
+
+    def pin_holders(self, compound_id: int, *, house_id: int | None, unit_id: int | None, today: date) -> list[int]:
+        """People who may hold a PIN typed for a house (its occupants) or at a unit's door (the unit's)."""
+        q = (
+            select(Occupancy.person_id)
+            .join(House, House.id == Occupancy.house_id)
+            .where(
+                Occupancy.compound_id == compound_id,
+                current_occupancy_clause(today),
+            )
+            .distinct()
+        )
+        q = q.where(Occupancy.house_id == house_id) if house_id is not None else q.where(House.unit_id == unit_id)
+        return sorted(self.session.execute(q).scalars())
 
     def by_subject(self, compound_id: int, subject_ref: str) -> AccessCredential | None:
         return self.session.execute(
@@ -383,17 +408,14 @@ class AccessQuery:
             select(AccessLog).where(AccessLog.terminal_id == terminal_id, AccessLog.record_id == record_id)
         ).scalar_one_or_none()
 
-    def last_direction(self, compound_id: int, person_id: int) -> str | None:
+    def last_direction(self, compound_id: int, person_id: int, *, since: datetime) -> str | None:
+        """The direction of the person's last passage in the compound after `since`.
+
+        Walks ix_access_log_person_compound_at backwards from now to `since` only: a person with no
+        recent passage costs an empty index range, not a scan of the whole log.
+        """
         return self.session.execute(
-            select(AccessLog.direction)
-            .where(
-                AccessLog.compound_id == compound_id,
-                AccessLog.person_id == person_id,
-                AccessLog.decision == Decision.allow,
-                AccessLog.method != Method.remote,
-            )
-            .order_by(AccessLog.id.desc())
-            .limit(1)
+            _LAST_PASSAGE, {"person": person_id, "compound": compound_id, "since": since}
         ).scalar_one_or_none()
 
     def use_qr_token(self, digest: str, access_point_id: int, at: datetime) -> bool:
@@ -404,9 +426,6 @@ class AccessQuery:
         """
         stmt = _qr_use_statement(self.session.get_bind().dialect.name)
         return self.session.execute(stmt, {"digest": digest, "point": access_point_id, "at": at}).first() is not None
-
-    def pin_failures(self, access_point_id: int, since: datetime) -> int:
-        return int(self.session.execute(_PIN_FAILURES, {"point": access_point_id, "since": since}).scalar_one())
 
     def feed(self, compound_ids: set[int], after_id: int, limit: int = 50) -> list[Any]:
         q = (

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -34,8 +35,21 @@ def _b64(b: bytes) -> str:
     return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
 
 
+_B64URL = re.compile(r"[A-Za-z0-9_-]*")
+
+
 def _unb64(s: str) -> bytes:
-    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+    """Strict unpadded base64url: only the one canonical spelling of some bytes decodes.
+
+    The lenient decoder also takes `+` and `/`, padding, and a last character whose unused low
+    bits are set; each would be another spelling of the same signature (issue 20 item 3).
+    """
+    if not _B64URL.fullmatch(s) or len(s) % 4 == 1:
+        raise ValueError("not canonical base64url")
+    raw = base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+    if _b64(raw) != s:  # unused trailing bits set
+        raise ValueError("not canonical base64url")
+    return raw
 
 
 _KEYS = (
@@ -136,8 +150,9 @@ def verify(public_keys: list[str], token: str) -> str | None:
     return None
 
 
-def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()[:32]
+def token_digest(body: str) -> str:
+    """Replay key of a token: the digest of its verified body, whatever the spelling of its signature."""
+    return hashlib.sha256(body.encode()).hexdigest()[:32]
 
 
 def new_nonce() -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Header, Request, Response
 from sqlalchemy import select
 
 from anju.accounts.permissions import AccountsPerm
@@ -17,7 +17,7 @@ from anju.accounts.schemas import (
     TokenResponse,
 )
 from anju.accounts.service import account_service
-from anju.core.auth import CurrentPrincipal, Principal, requires
+from anju.core.auth import SESSION_COOKIE, CurrentPrincipal, Principal, requires
 from anju.core.db import utcnow
 from anju.core.deps import ReadSession, WriteSession
 from anju.core.errors import ErrorBody, NotFound, RateLimited, Unauthenticated
@@ -60,10 +60,17 @@ def issue_token(body: TokenRequest, request: Request, session: WriteSession) -> 
 
 
 @router.post("/auth/logout", status_code=204, operation_id="accounts-logout")
-def logout(who: CurrentPrincipal, session: WriteSession, authorization: Annotated[str | None, Header()] = None) -> None:
-    """Revoke the bearer token used for this request."""
-    if authorization and authorization.lower().startswith("bearer "):
-        account_service.logout(session, token=authorization[7:].strip())
+def logout(who: CurrentPrincipal, request: Request, session: WriteSession) -> Response:
+    """End the session used for this request: the bearer token, or the web session cookie (which is cleared)."""
+    auth = request.headers.get("authorization", "")
+    # The same token the caller was authenticated with: the bearer header first, else the cookie.
+    token = auth[7:].strip() if auth.lower().startswith("bearer ") else request.cookies.get(SESSION_COOKIE)
+    if token:
+        account_service.logout(session, token=token)
+    response = Response(status_code=204)
+    if request.cookies.get(SESSION_COOKIE):
+        response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+    return response
 
 
 @router.get("/me", response_model=MeRead, operation_id="accounts-me")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from anju.core.db import Base, UTCDateTime, utcnow
@@ -51,12 +51,32 @@ class AuthSession(Base):
 
 class LoginAttempt(Base):
     __tablename__ = "login_attempt"
-    __table_args__ = (Index("ix_login_attempt_username_at", "username", "at"),)
+    __table_args__ = (
+        Index("ix_login_attempt_username_at", "username", "at"),
+        Index("ix_login_attempt_ip_at", "ip", "at"),  # the per-client-address throttle
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64))
     ip: Mapped[str | None] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     success: Mapped[bool] = mapped_column()
+
+
+class AttemptCounter(Base):
+    """One row per throttled key ("pin:door:7", "login:user:li"): a lock to serialise attempts on
+    the key, and a failure count in a fixed window that restarts when it has passed.
+
+    Counting and checking happen on this row inside the caller's transaction (an upsert that
+    locks it), so parallel attempts are evaluated one after another, never all against the
+    same old count.
+    """
+
+    __tablename__ = "attempt_counter"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(160), unique=True)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime())
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    alarmed: Mapped[bool] = mapped_column(default=False)  # an alarm was requested in this window
 
 
 class DeviceCredential(TimestampedMixin, Base):

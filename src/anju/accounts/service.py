@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from anju.accounts.config import account_settings
 from anju.accounts.models import AuthSession, DeviceCredential, LoginAttempt, User, UserCompound
+from anju.accounts.repository import AttemptCounterQuery
 from anju.core.auth import Principal, hash_password, new_token, token_digest, verify_password
 from anju.core.config import get_settings
-from anju.core.db import utcnow
+from anju.core.db import transaction, utcnow
 from anju.core.errors import RateLimited, Unauthenticated
 from anju.core.rbac import Role
 from anju.registry.occupancy import current_occupancy_clause
@@ -51,31 +54,55 @@ class AccountService:
         return user
 
     def login(self, session: Session, *, username: str, password: str, kind: str, ip: str | None) -> tuple[str, User]:
-        """Check a password and open a session; too many recent failures lock the name out."""
-        s = get_settings()
-        since = utcnow() - s.login_window
-        failures = session.execute(
-            select(func.count())
-            .select_from(LoginAttempt)
-            .where(LoginAttempt.username == username, LoginAttempt.success.is_(False), LoginAttempt.at >= since)
-        ).scalar_one()
-        if failures >= s.login_max_failures:
-            raise RateLimited(
-                f"too many failed logins for {username}; wait {int(s.login_window.total_seconds() // 60)} min"
-            )
+        """Check a password and open a session; too many recent failures lock the name, or the address, out.
+
+        The attempt is recorded as failed, in its own short transaction, before the password is checked
+        (see _reserve_attempt); a right password turns it into a success. So parallel guesses are
+        counted one after another and at most the limit of them is ever checked.
+        """
+        attempt_id = self._reserve_attempt(username=username, ip=ip)
         user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
         # Always pay for one hash check, so response time does not tell which usernames exist.
         password_ok = verify_password(user.password_hash if user is not None else _dummy_hash(), password)
         ok = user is not None and user.active and password_ok
-        session.add(LoginAttempt(username=username, ip=ip, success=ok))
         if not ok or user is None:
-            session.flush()
             raise Unauthenticated("wrong username or password", zh="用户名或密码错误")
+        session.execute(update(LoginAttempt).where(LoginAttempt.id == attempt_id).values(success=True))
+        s = get_settings()
         token = new_token()
         ttl = s.session_ttl if kind == "web" else s.api_token_ttl
         session.add(AuthSession(token_hash=token_digest(token), user_id=user.id, kind=kind, expires_at=utcnow() + ttl))
         session.flush()
         return token, user
+
+    @staticmethod
+    def _reserve_attempt(*, username: str, ip: str | None) -> int:
+        """Count recent failures of the name and of the address, and record this attempt as failed.
+
+        Its own transaction, committed before any password check: the attempt must survive the
+        request's rollback, and must be seen by a parallel attempt at once. Locking the two counter
+        rows (name first, then address: one order, no deadlock) makes count-and-insert atomic.
+        """
+        s, acc = get_settings(), account_settings()
+        now = utcnow()
+        since = now - s.login_window
+        minutes = int(s.login_window.total_seconds() // 60)
+        with transaction() as t:
+            q = AttemptCounterQuery(t)
+            q.hold(f"login:user:{username}", now=now, since=since)
+            if ip:
+                q.hold(f"login:ip:{ip}", now=now, since=since)
+            if q.failed_logins(username=username, since=since) >= s.login_max_failures:
+                raise RateLimited(f"too many failed logins for {username}; wait {minutes} min")
+            if ip and q.failed_logins(ip=ip, since=since) >= acc.login_ip_max_failures:
+                raise RateLimited(
+                    f"too many failed logins from this address; wait {minutes} min",
+                    zh=f"该网络地址登录失败次数过多，请 {minutes} 分钟后再试",
+                )
+            row = LoginAttempt(username=username, ip=ip, success=False, at=now)
+            t.add(row)
+            t.flush()
+            return row.id
 
     def logout(self, session: Session, *, token: str) -> None:
         session.execute(
@@ -167,6 +194,63 @@ class AccountService:
 
 
 account_service = AccountService()
+
+
+@dataclass(frozen=True)
+class Limit:
+    """At most `max_failures` failures on `key` in a fixed window of `window`."""
+
+    key: str
+    max_failures: int
+    window: timedelta
+
+
+@dataclass
+class Held:
+    """Counter rows locked for one attempt: (limit, failures so far, alarm already requested)."""
+
+    rows: list[tuple[Limit, int, bool]]
+
+    @property
+    def blocked(self) -> Limit | None:
+        return next((lim for lim, failures, _ in self.rows if failures >= lim.max_failures), None)
+
+
+class AttemptLimiter:
+    """Failure limits that hold under concurrency: each attempt locks its keys' counter rows first.
+
+    Use inside the attempt's transaction: hold() → evaluate unless blocked → fail() on a failure.
+    Parallel attempts on a key wait for each other, so none is evaluated against a stale count.
+    """
+
+    def hold(self, session: Session, limits: list[Limit], *, now: datetime) -> Held:
+        q = AttemptCounterQuery(session)
+        rows = []
+        for lim in sorted(limits, key=lambda x: x.key):  # one lock order everywhere: no deadlock
+            failures, alarmed = q.hold(lim.key, now=now, since=now - lim.window)
+            rows.append((lim, failures, alarmed))
+        return Held(rows)
+
+    def fail(self, session: Session, held: Held) -> list[Limit]:
+        """Count a failure on every held key; returns the limits this failure has reached."""
+        q = AttemptCounterQuery(session)
+        reached = []
+        for lim, failures, _ in held.rows:
+            q.add_failure(lim.key)
+            if failures + 1 >= lim.max_failures:
+                reached.append(lim)
+        return reached
+
+    def claim_alarm(self, session: Session, held: Held, limit: Limit) -> bool:
+        """True once per key and window: the caller raises the alarm (the row is locked, so only one does)."""
+        for lim, _, alarmed in held.rows:
+            if lim.key == limit.key and not alarmed:
+                AttemptCounterQuery(session).mark_alarmed(lim.key)
+                return True
+        return False
+
+
+attempt_limiter = AttemptLimiter()
 
 
 def display_names(session: Session, user_ids: set[int] | set[int | None]) -> dict[int, str]:
