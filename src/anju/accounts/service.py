@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -16,7 +17,7 @@ from anju.core.auth import Principal, hash_password, new_token, token_digest, ve
 from anju.core.config import get_settings
 from anju.core.db import transaction, utcnow
 from anju.core.errors import RateLimited, Unauthenticated
-from anju.core.rbac import Role
+from anju.core.rbac import STAFF_ROLES, Role
 from anju.registry.occupancy import current_occupancy_clause
 
 
@@ -263,3 +264,19 @@ def display_names(session: Session, user_ids: set[int] | set[int | None]) -> dic
 
 def principal_for_token(session: Session, token: str) -> Principal | None:
     return account_service.principal_for_token(session, token)
+
+
+def staff_of(
+    session: Session, compound_id: int, roles: Iterable[Role | str] | None = None, *, user_id: int | None = None
+) -> list[User]:
+    """Active staff of a compound: active users granted it, of `roles` (default: every staff role), by id."""
+    wanted = [Role(r) for r in roles] if roles is not None else sorted(STAFF_ROLES)
+    stmt = (
+        select(User)
+        .join(UserCompound, UserCompound.user_id == User.id)
+        .where(UserCompound.compound_id == compound_id, User.active.is_(True), User.role.in_(wanted))
+        .order_by(User.id)
+    )
+    if user_id is not None:
+        stmt = stmt.where(User.id == user_id)
+    return list(session.execute(stmt).scalars())

@@ -19,18 +19,12 @@ _ROLE_ZH = {"guard": "值班保安", "property_staff": "主管", "property_manag
 
 def target_users(session: Session, *, compound_id: int, target: dict[str, Any]) -> list[int]:
     """Users named by a chain step: explicit ids, or every active user of the roles granted the compound."""
-    from anju.accounts.models import User, UserCompound
+    from anju.accounts.service import staff_of
 
     ids = {int(u) for u in target.get("users", [])}
     roles = target.get("roles", [])
     if roles:
-        ids |= set(
-            session.execute(
-                select(User.id)
-                .join(UserCompound, UserCompound.user_id == User.id)
-                .where(UserCompound.compound_id == compound_id, User.role.in_(roles), User.active.is_(True))
-            ).scalars()
-        )
+        ids |= {u.id for u in staff_of(session, compound_id, roles)}
     return sorted(ids)
 
 

@@ -5,20 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from anju.accounts.models import User
+from anju.accounts.service import staff_of
 from anju.alarms.enums import CLOSED_STATUSES, TRANSITIONS, AlarmAction, AlarmSeverity, AlarmStatus
 from anju.alarms.escalation import escalation_service
 from anju.alarms.events import AlarmCleared, AlarmRaised, AlarmRequested, AlarmStateChanged
 from anju.alarms.exceptions import AlarmNotFound, AlarmStateConflict, BadDispatchTarget, ReviewRequired
 from anju.alarms.models import Alarm, AlarmTransition
+from anju.alarms.permissions import AlarmsPerm
 from anju.alarms.policies import policy_for
 from anju.alarms.repository import AlarmRepository
 from anju.core import events
 from anju.core.auth import Principal
 from anju.core.db import utcnow
+from anju.core.rbac import Role, allowed
 
 
 @dataclass(frozen=True)
@@ -255,15 +258,17 @@ class AlarmService:
         return alarm
 
     def _is_staff_of(self, session: Session, user_id: int, compound_id: int) -> bool:
-        from anju.accounts.models import User, UserCompound
-        from anju.core.rbac import STAFF_ROLES
-
-        row = session.execute(
-            select(User.role, User.active)
-            .join(UserCompound, UserCompound.user_id == User.id)
-            .where(User.id == user_id, UserCompound.compound_id == compound_id)
-        ).first()
-        return row is not None and row[1] and row[0] in STAFF_ROLES
+        return bool(dispatch_targets(session, compound_id, user_id=user_id))
 
 
 alarm_service = AlarmService()
+
+
+def dispatch_roles() -> frozenset[Role]:
+    """Who may receive a dispatched alarm: the roles that may handle alarms (guards, staff, managers, admins)."""
+    return frozenset(r for r in Role if allowed(r, AlarmsPerm.handle))
+
+
+def dispatch_targets(session: Session, compound_id: int, *, user_id: int | None = None) -> list[User]:
+    """Active staff of the compound an alarm may be dispatched to (the control room lists the same people)."""
+    return staff_of(session, compound_id, dispatch_roles(), user_id=user_id)

@@ -17,12 +17,13 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from anju.accounts.models import User, UserCompound
+from anju.accounts.models import User
 from anju.alarms.enums import OPEN_STATUSES, AlarmAction, AlarmSeverity, AlarmStatus
 from anju.alarms.models import Alarm
 from anju.alarms.permissions import AlarmsPerm
 from anju.alarms.repository import AlarmRepository, readable_alarms
 from anju.alarms.service import alarm_service
+from anju.alarms.service import dispatch_targets as alarm_dispatch_targets
 from anju.core.auth import Principal
 from anju.core.deps import ReadSession, WriteSession
 from anju.core.errors import AppError, Invalid
@@ -42,7 +43,6 @@ AlarmDesk = Annotated[ConsolePage, Depends(console_guard(AlarmsPerm.handle))]
 SEVERITY_ORDER = (AlarmSeverity.critical, AlarmSeverity.major, AlarmSeverity.minor, AlarmSeverity.info)
 STATE_FILTERS = ("open", "all", *(s.value for s in AlarmStatus))
 INBOX_LIMIT = 100
-DISPATCH_ROLES = (Role.guard, Role.property_staff, Role.property_manager)
 # Path segment → the state machine's action.
 ACTIONS: dict[str, AlarmAction] = {
     "acknowledge": AlarmAction.acknowledged,
@@ -112,18 +112,9 @@ def user_names(session: Session, user_ids: set[int | None]) -> dict[int, str]:
 
 
 def dispatch_targets(session: Session, compound_id: int) -> list[tuple[int, str, str]]:
-    """Active guards, staff and managers granted this compound: whom an alarm may be sent to."""
-    rows = (
-        session.execute(
-            select(User.id, User.display_name, User.role)
-            .join(UserCompound, UserCompound.user_id == User.id)
-            .where(UserCompound.compound_id == compound_id, User.active.is_(True), User.role.in_(DISPATCH_ROLES))
-            .order_by(User.role, User.id)
-        )
-        .tuples()
-        .all()
-    )
-    return [(int(i), str(n), str(r.value if isinstance(r, Role) else r)) for i, n, r in rows]
+    """Whom an alarm may be sent to: the alarm service's rule, so the page offers only whom it accepts."""
+    users = sorted(alarm_dispatch_targets(session, compound_id), key=lambda u: (str(u.role), u.id))
+    return [(u.id, u.display_name, str(u.role.value if isinstance(u.role, Role) else u.role)) for u in users]
 
 
 @dataclass

@@ -25,16 +25,9 @@ WORKER_ROLES = ("property_staff", "grid_worker", "property_manager")
 
 def technicians(session: Session, *, compound_id: int) -> list[int]:
     """Active users of the compound who may take orders."""
-    from anju.accounts.models import User, UserCompound
+    from anju.accounts.service import staff_of
 
-    return list(
-        session.execute(
-            select(User.id)
-            .join(UserCompound, UserCompound.user_id == User.id)
-            .where(UserCompound.compound_id == compound_id, User.role.in_(WORKER_ROLES), User.active.is_(True))
-            .order_by(User.id)
-        ).scalars()
-    )
+    return [u.id for u in staff_of(session, compound_id, WORKER_ROLES)]
 
 
 def _candidates(session: Session, order: WorkOrder) -> tuple[list[int], WorkTeam | None]:

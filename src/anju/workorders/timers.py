@@ -86,15 +86,10 @@ def shift(session: Session, *, order_id: int, by: timedelta) -> None:
 
 
 def _targets(session: Session, *, compound_id: int, roles: tuple[str, ...]) -> list[int]:
-    from anju.accounts.models import User, UserCompound
+    from anju.accounts.models import User
+    from anju.accounts.service import staff_of
 
-    ids = set(
-        session.execute(
-            select(User.id)
-            .join(UserCompound, UserCompound.user_id == User.id)
-            .where(UserCompound.compound_id == compound_id, User.role.in_(roles), User.active.is_(True))
-        ).scalars()
-    )
+    ids = {u.id for u in staff_of(session, compound_id, roles)}
     if "platform_admin" in roles:
         ids |= set(
             session.execute(select(User.id).where(User.role == "platform_admin", User.active.is_(True))).scalars()
