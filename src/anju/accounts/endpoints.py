@@ -28,8 +28,8 @@ from anju.privacy.service import privacy_service
 from anju.registry.endpoints import house_read
 from anju.registry.models import House, Occupancy, Person, Vehicle
 from anju.registry.occupancy import current_occupancy_clause
-from anju.registry.repository import PersonQuery
 from anju.registry.schemas import Household, HouseholdMember, VehicleRead
+from anju.registry.service import person_service
 
 router = APIRouter(tags=["accounts"])
 SelfService = Annotated[Principal, requires(AccountsPerm.self_service)]
@@ -95,7 +95,7 @@ def household_of(session: Any, house: House) -> Household:
         .where(Occupancy.house_id == house.id, current_occupancy_clause())
         .order_by(Occupancy.id)
     ).all()
-    tags = PersonQuery(session).tags_of([p.id for _, p in rows])
+    tags = person_service.tags_of(session, [p.id for _, p in rows])
     vehicles = session.execute(select(Vehicle).where(Vehicle.house_id == house.id, Vehicle.active.is_(True))).scalars()
     return Household(
         house=house_read(house),

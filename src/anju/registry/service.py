@@ -94,6 +94,10 @@ class PersonService:
     def tags(self, session: Session, person_id: int) -> list[PersonTagKind]:
         return PersonQuery(session).tags_of([person_id])[person_id]
 
+    def tags_of(self, session: Session, person_ids: list[int]) -> dict[int, list[PersonTagKind]]:
+        """Tags of several people at once (one query)."""
+        return PersonQuery(session).tags_of(person_ids)
+
     def create(self, session: Session, *, who: Principal | None, data: PersonCreate) -> Person:
         if who is not None:
             who.require(RegistryPerm.people_write)
