@@ -16,7 +16,13 @@ from fastapi.responses import StreamingResponse
 from anju.alarms.auth import AlarmHandler, AlarmReader, AlarmStats
 from anju.alarms.enums import AlarmAction, AlarmSeverity, AlarmStatus
 from anju.alarms.events import AlarmRequested
-from anju.alarms.exceptions import AlarmNotFound, AlarmStateConflict, BadDispatchTarget, ReviewRequired
+from anju.alarms.exceptions import (
+    AlarmNotFound,
+    AlarmPlaceNotFound,
+    AlarmStateConflict,
+    BadDispatchTarget,
+    ReviewRequired,
+)
 from anju.alarms.models import Alarm
 from anju.alarms.repository import AlarmRepository
 from anju.alarms.schemas import (
@@ -38,6 +44,22 @@ from anju.core.errors import NotFound
 from anju.core.schemas import PageParams, page_params
 
 router = APIRouter(prefix="/alarms", tags=["alarms"])
+MAX_EVENT_ID = 2**63 - 1  # the largest id a BIGINT holds
+
+
+def event_id_of(header: str | None) -> int | None:
+    """A `Last-Event-ID` the stream can resume from, or None (start from now).
+
+    Browsers resend whatever id they last saw, so a bad value is ignored rather than refused:
+    only 1–19 ASCII digits within BIGINT count ("²".isdigit() is true, int("²") fails; a huge
+    number would overflow the query on PostgreSQL; "-1" or " 7" are not ids).
+    """
+    if header is None or not (0 < len(header) <= 19) or not header.isascii() or not header.isdigit():
+        return None
+    value = int(header)
+    return value if value <= MAX_EVENT_ID else None
+
+
 _CONFLICT: dict[int | str, dict[str, Any]] = {409: AlarmStateConflict.doc(), 404: AlarmNotFound.doc()}
 
 
@@ -98,7 +120,7 @@ def alarm_stats(who: AlarmStats, session: ReadSession) -> list[AlarmCount]:
 def stream_alarms(
     who: AlarmReader,
     session: ReadSession,
-    after: int | None = None,
+    after: int | None = Query(None, ge=0, le=MAX_EVENT_ID),
     last_event_id: str | None = Header(None),
     max_seconds: float = Query(3600, gt=0, le=86400),
 ) -> StreamingResponse:
@@ -108,13 +130,10 @@ def stream_alarms(
     0.5 s, so every web process sees changes made by any gateway or worker. Resume with
     `Last-Event-ID` (or `after`).
     """
-    start = (
-        after
-        if after is not None
-        else int(last_event_id)
-        if last_event_id and last_event_id.isdigit()
-        else AlarmRepository(session).last_transition_id()
-    )
+    resume = after if after is not None else event_id_of(last_event_id)
+    latest = AlarmRepository(session).last_transition_id()
+    # An id from the future (another database, a forged header) would mute the stream: start from now.
+    start = latest if resume is None else min(resume, latest)
     scope = who.compound_ids
 
     def poll(cursor: int, seen: set[int]) -> tuple[list[str], int]:
@@ -154,11 +173,24 @@ def stream_alarms(
     )
 
 
-@router.post("", response_model=AlarmRead, status_code=201, operation_id="alarms-raise_alarm")
+@router.post(
+    "",
+    response_model=AlarmRead,
+    status_code=201,
+    operation_id="alarms-raise_alarm",
+    responses={404: AlarmPlaceNotFound.doc()},
+)
 def raise_alarm(body: AlarmCreate, who: AlarmHandler, session: WriteSession) -> Alarm:
     """Raise an alarm by hand (e.g. a phoned-in fire); repeats of an open one only count."""
     if not who.in_scope(body.compound_id):
         raise NotFound(f"compound {body.compound_id}")
+    alarm_service.check_place(
+        session,
+        compound_id=body.compound_id,
+        building_id=body.building_id,
+        unit_id=body.unit_id,
+        house_id=body.house_id,
+    )
     req = AlarmRequested(
         compound_id=body.compound_id,
         kind=body.kind,

@@ -33,4 +33,19 @@ class BadDispatchTarget(Invalid):
     message_en = "Dispatch target must be a staff member of the alarm's compound"
 
 
-__all__ = ["AlarmNotFound", "AlarmStateConflict", "AppError", "BadDispatchTarget", "ReviewRequired"]
+class AlarmPlaceNotFound(NotFound):
+    """A manual alarm names a building, unit or house that is not in its compound (issue 20 item 7)."""
+
+    code = "alarm_place_not_found"
+    message_zh = "楼栋、单元或房屋不属于该小区"
+    message_en = "Building, unit or house not found in this compound"
+
+
+__all__ = [
+    "AlarmNotFound",
+    "AlarmPlaceNotFound",
+    "AlarmStateConflict",
+    "AppError",
+    "BadDispatchTarget",
+    "ReviewRequired",
+]

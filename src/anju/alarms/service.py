@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -13,7 +14,13 @@ from anju.accounts.service import staff_of
 from anju.alarms.enums import CLOSED_STATUSES, TRANSITIONS, AlarmAction, AlarmSeverity, AlarmStatus
 from anju.alarms.escalation import escalation_service
 from anju.alarms.events import AlarmCleared, AlarmRaised, AlarmRequested, AlarmStateChanged
-from anju.alarms.exceptions import AlarmNotFound, AlarmStateConflict, BadDispatchTarget, ReviewRequired
+from anju.alarms.exceptions import (
+    AlarmNotFound,
+    AlarmPlaceNotFound,
+    AlarmStateConflict,
+    BadDispatchTarget,
+    ReviewRequired,
+)
 from anju.alarms.models import Alarm, AlarmTransition
 from anju.alarms.permissions import AlarmsPerm
 from anju.alarms.policies import policy_for
@@ -170,6 +177,38 @@ class AlarmService:
             compound_id=compound_id,
         )
         return alarm.id
+
+    def check_place(
+        self,
+        session: Session,
+        *,
+        compound_id: int,
+        building_id: int | None,
+        unit_id: int | None,
+        house_id: int | None,
+    ) -> None:
+        """Every place id of an alarm is in its compound and they nest (house in unit in building), else 404."""
+        from anju.registry.models import Building, House, Unit
+
+        found: dict[str, tuple[int, int | None, int | None] | None] = {}
+        if building_id is not None:
+            row = session.execute(select(Building.compound_id).where(Building.id == building_id)).first()
+            found["building"] = (row[0], building_id, None) if row else None
+        if unit_id is not None:
+            row = session.execute(select(Unit.compound_id, Unit.building_id).where(Unit.id == unit_id)).first()
+            found["unit"] = (row[0], row[1], unit_id) if row else None
+        if house_id is not None:
+            row = session.execute(
+                select(House.compound_id, House.building_id, House.unit_id).where(House.id == house_id)
+            ).first()
+            found["house"] = (row[0], row[1], row[2]) if row else None
+        for name, hit in found.items():
+            if hit is None or hit[0] != compound_id:
+                raise AlarmPlaceNotFound(f"{name} not found in compound {compound_id}")
+            if building_id is not None and hit[1] != building_id:
+                raise AlarmPlaceNotFound(f"{name} is not in building {building_id}")
+            if unit_id is not None and name == "house" and hit[2] != unit_id:
+                raise AlarmPlaceNotFound(f"house is not in unit {unit_id}")
 
     def get(self, session: Session, *, by: Principal, alarm_id: int) -> Alarm:
         alarm = AlarmRepository(session).get_readable(by, alarm_id)
