@@ -144,6 +144,13 @@ class HouseQuery:
     def labels(self, compound_id: int) -> dict[str, int]:
         return dict(self.session.execute(select(House.label, House.id).where(House.compound_id == compound_id)).all())
 
+    def labels_by_id(self, house_ids: set[int]) -> dict[int, str]:
+        ids = [h for h in house_ids if h]
+        if not ids:
+            return {}
+        rows = self.session.execute(select(House.id, House.label).where(House.id.in_(ids)))
+        return {int(i): str(lb) for i, lb in rows}
+
     def active_occupancies(self, house_id: int) -> list[Occupancy]:
         return list(
             self.session.execute(

@@ -264,6 +264,14 @@ class HouseService:
             raise NotFound(f"house {house_id} not found", zh="未找到该房屋")
         return h
 
+    def labels(self, session: Session, *, house_ids: set[int]) -> dict[int, str]:
+        """House labels ("3-1-0802") by id; unknown ids are left out."""
+        return HouseQuery(session).labels_by_id(house_ids)
+
+    def find_by_label(self, session: Session, *, compound_id: int, label: str) -> House | None:
+        """A compound's house by its label, or None."""
+        return HouseQuery(session).by_label(compound_id, label)
+
     def update(self, session: Session, *, who: Principal, house: House, data: HouseUpdate) -> House:
         who.require(RegistryPerm.write)
         before = house_snapshot(house)

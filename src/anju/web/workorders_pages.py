@@ -11,7 +11,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from pydantic import ValidationError
-from sqlalchemy import select
 from starlette.responses import Response
 
 from anju.accounts.permissions import AccountsPerm
@@ -65,12 +64,9 @@ KANBAN = (
 
 
 def _house_labels(session: ReadSession, house_ids: set[int]) -> dict[int, str]:
-    from anju.registry.models import House
+    from anju.registry.service import house_service
 
-    ids = [h for h in house_ids if h]
-    if not ids:
-        return {}
-    return dict(session.execute(select(House.id, House.label).where(House.id.in_(ids))).all())
+    return house_service.labels(session, house_ids=house_ids)
 
 
 def _rows(session: ReadSession, orders: list[WorkOrder]) -> list[dict[str, Any]]:
@@ -174,22 +170,12 @@ def board(
 @router.get("/console/workorders/settings/sla")
 def sla_page(request: Request, ctx: BoardPage, session: ReadSession) -> Response:
     """时限设置 (R-W1, R-W3): the grade presets and the compound's own deadlines per category and priority."""
-    from anju.registry.models import Compound
-    from anju.workorders.models import SlaPolicy
-    from anju.workorders.sla import GRADE_PRESETS
+    from anju.workorders.sla import GRADE_PRESETS, policies
 
     if ctx.compound is None:
         return render(request, "console/empty.html", ctx.context("nav.workorders"))
-    grade = session.get(Compound, ctx.compound.id).service_grade  # type: ignore[union-attr]
-    rows = (
-        session.execute(
-            select(SlaPolicy)
-            .where(SlaPolicy.compound_id == ctx.compound.id)
-            .order_by(SlaPolicy.category, SlaPolicy.priority)
-        )
-        .scalars()
-        .all()
-    )
+    grade = ctx.compound.service_grade
+    rows = policies(session, compound_id=ctx.compound.id)
     return render(
         request,
         "workorders/sla.html",
@@ -285,16 +271,15 @@ def staff_open(
     location: Annotated[str, Form()] = "",
 ) -> Response:
     """Staff take a call (代客报修) or a grid worker reports: the order opens in the current compound."""
-    from anju.registry.models import House
+    from anju.registry.service import house_service
 
     if ctx.compound is None:
         raise NotFound("compound")
     try:
         house_id = None
         if house_label.strip():
-            house_id = session.execute(
-                select(House.id).where(House.compound_id == ctx.compound.id, House.label == house_label.strip())
-            ).scalar_one_or_none()
+            house = house_service.find_by_label(session, compound_id=ctx.compound.id, label=house_label.strip())
+            house_id = house.id if house is not None else None
             if house_id is None:
                 return go_back(request, "/console/workorders", err=Translator(lang_of(request))("wo.err.house"))
         order = work_order_service.open(

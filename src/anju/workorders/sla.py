@@ -132,6 +132,17 @@ def timer_plan(start: datetime, minutes: int, calendar: str) -> list[tuple[int, 
     ]
 
 
+def policies(session: Session, *, compound_id: int) -> list[SlaPolicy]:
+    """A compound's own deadlines, by category then priority (the grade presets apply where none is set)."""
+    return list(
+        session.execute(
+            select(SlaPolicy)
+            .where(SlaPolicy.compound_id == compound_id)
+            .order_by(SlaPolicy.category, SlaPolicy.priority)
+        ).scalars()
+    )
+
+
 def set_policy(
     session: Session,
     *,
