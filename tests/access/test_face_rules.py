@@ -19,9 +19,10 @@ from anju.sim.access_demo import LI_CARD
 from anju.vision.models import FacePhoto, FaceTemplate
 from tests.conftest import run_worker_once
 from tests.vision import faces
+from tests.vision.faces import shared_faces  # noqa: F401  (fixture behind needs_faces)
 
 GATE = "南门人行"
-needs_faces = pytest.mark.skipif(not faces.available(), reason="shared face images not present")
+needs_faces = faces.needs_faces
 
 
 def _img(rel: str) -> bytes:

@@ -364,6 +364,8 @@ class CredentialService:
             vector=vector,
             photo=image if keep_photo else None,
         )
+        # Re-enrolled after a model change: the old model's templates are deleted at once (issue 12).
+        face_template_service.drop_stale_of(session, compound_id=p.compound_id, subject_ref=cred.subject_ref)
         n = len(face_template_service.vectors_of(session, compound_id=p.compound_id, subject_ref=cred.subject_ref))
         terminal_sync_service.refresh_credentials(session, p.compound_id, [cred])
         self.check_face_count(session, compound_id=p.compound_id)
@@ -391,6 +393,84 @@ class CredentialService:
         terminals = terminal_sync_service.refresh_credentials(session, p.compound_id, faces)
         deadline = now + timedelta(hours=access_settings().face_delete_deadline_hours)
         return deleted, terminals, deadline
+
+    # --- model change: re-enrolment (issue 12) --------------------------------------------------
+    def face_status(self, session: Session, *, person_id: int, compound_id: int) -> str:
+        """ "current", "needs_reenrolment" (templates of a retired model only) or "none"."""
+        refs = [
+            c.subject_ref
+            for c in AccessQuery(session).credentials_of(person_id=person_id)
+            if c.kind == CredentialKind.face and c.compound_id == compound_id and c.subject_ref
+        ]
+        states = set(face_template_service.status_of(session, compound_id=compound_id, subject_refs=refs).values())
+        for state in ("current", "needs_reenrolment"):
+            if state in states:
+                return state
+        return "none"
+
+    def needing_reenrolment(self, session: Session, *, compound_id: int) -> list[Person]:
+        """People of the compound whose face templates are all of a retired model (the guard desk's list)."""
+        creds = [
+            c
+            for c in session.execute(
+                select(AccessCredential).where(
+                    AccessCredential.compound_id == compound_id,
+                    AccessCredential.kind == CredentialKind.face,
+                    AccessCredential.status == CredentialStatus.active,
+                    AccessCredential.person_id.is_not(None),
+                )
+            ).scalars()
+            if c.subject_ref
+        ]
+        states = face_template_service.status_of(
+            session, compound_id=compound_id, subject_refs=[c.subject_ref for c in creds if c.subject_ref]
+        )
+        ids = [c.person_id for c in creds if c.subject_ref and states.get(c.subject_ref) == "needs_reenrolment"]
+        if not ids:
+            return []
+        return list(session.execute(select(Person).where(Person.id.in_(ids)).order_by(Person.id)).scalars())
+
+    def request_face_reenrolment(self, session: Session, *, now: datetime) -> int:
+        """After a model change: mark old templates stale, drop them from terminals, and ask each person once
+        (their H5 inbox) to re-enrol; card, QR and PIN keep working meanwhile (R-F1). Returns people asked."""
+        from anju.accounts.models import User
+        from anju.core.kit.china_time import china_text
+        from anju.notify.service import notify_service
+
+        face_template_service.mark_stale(session, now=now)
+        s = access_settings()
+        asked = 0
+        for compound_id, ref in face_template_service.stale_subjects_to_notify(session):
+            cred = AccessQuery(session).by_subject(compound_id, ref)
+            if cred is not None:
+                terminal_sync_service.refresh_credentials(session, compound_id, [cred])
+            if cred is not None and cred.person_id is not None:
+                users = list(
+                    session.execute(
+                        select(User.id).where(User.person_id == cred.person_id, User.active.is_(True))
+                    ).scalars()
+                )
+                deadline = china_text(now + timedelta(days=s.face_reenrol_deadline_days), "%Y-%m-%d")
+                notify_service.inbox(
+                    session,
+                    user_ids=users,
+                    compound_id=compound_id,
+                    category="face_reenrol",
+                    title="请重新录入人脸",
+                    body=(
+                        "小区门禁更换了更安全的人脸识别模型，原有人脸信息已停用，"
+                        f"将于 {deadline} 前删除。如需继续刷脸通行，请在「我的家 → 门禁通行」中重新录入，"
+                        "或到门岗请保安协助录入。门禁卡、二维码和密码照常可用；不录入人脸不影响任何服务。"
+                    ),
+                )
+                asked += 1
+            face_template_service.mark_notified(session, compound_id=compound_id, subject_ref=ref, now=now)
+        return asked
+
+    def purge_stale_faces(self, session: Session, *, now: datetime) -> int:
+        """Delete old-model templates once their subject re-enrolled, or at the configured deadline."""
+        deadline = now - timedelta(days=access_settings().face_reenrol_deadline_days)
+        return face_template_service.purge_stale(session, now=now, deadline=deadline)
 
     def face_stats(self, session: Session, *, compound_id: int) -> tuple[int, FaceFiling | None]:
         org = session.execute(select(Compound.property_org_id).where(Compound.id == compound_id)).scalar_one()

@@ -22,7 +22,7 @@ from anju.access.credential_service import card_bidx, pin_digest
 from anju.access.enums import GATE_KINDS, CredentialKind, CredentialStatus, Decision, Method, PassStatus
 from anju.access.models import AccessCredential, AccessLog, AccessPoint, Terminal, VisitorPass
 from anju.access.permissions import AccessPerm
-from anju.access.policy import holder_may_pass, pass_may_pass
+from anju.access.policy import face_threshold_for, holder_may_pass, pass_may_pass
 from anju.access.repository import AccessQuery
 from anju.access.schemas import DecisionRead, DecisionRequest, OfflineBatch, ReplayResult
 from anju.access.signing import ResidentQr, VisitorQr, parse, token_digest, verify_for
@@ -33,7 +33,7 @@ from anju.core.auth import Principal
 from anju.core.errors import Forbidden, NotFound
 from anju.vision.face import FaceImageRejected, find_faces
 from anju.vision.index import DIM
-from anju.vision.service import face_template_service
+from anju.vision.service import MODEL_ID, face_template_service
 
 # reason → (screen text, voice text); all in Chinese for the terminal.
 TEXTS: dict[str, tuple[str, str]] = {
@@ -65,6 +65,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "not_an_image": ("图像无效", "图像无效"),
     "bad_embedding": ("特征数据无效", "识别失败"),
     "face_disabled": ("本门未启用人脸识别", "请刷卡或扫码"),
+    "face_model_mismatch": ("人脸模型版本不符，请刷卡或扫码", "请刷卡或扫码"),
+    "liveness_required": ("活体检测未通过，请刷卡或扫码", "请刷卡或扫码"),
+    "too_many_pixels": ("图像无效", "图像无效"),
     "door_not_controlled": ("终端无权控制此门", "设备配置错误"),
     "point_inactive": ("门禁点已停用", "门禁点已停用"),
     "too_many_attempts": ("尝试次数过多，请稍后再试", "尝试次数过多"),
@@ -111,7 +114,10 @@ class DecisionService:
             elif method == Method.qr and isinstance(value, str):
                 out = self._qr(session, ap, value, req.direction, now)
             elif method == Method.face and isinstance(value, list) and len(value) == DIM:
-                out = self._face(session, ap, np.asarray(value, dtype=np.float32), req.direction, now)
+                if req.credential.model != MODEL_ID:  # a vector of another model is never compared (issue 12)
+                    out = _deny("face_model_mismatch", Method.face, detail={"model": req.credential.model})
+                else:
+                    out = self._face(session, ap, np.asarray(value, dtype=np.float32), req.direction, now, req.liveness)
             else:
                 out = _deny("bad_embedding" if method == Method.face else "unknown_credential", method)
         assert out is not None
@@ -138,8 +144,12 @@ class DecisionService:
         device_time: datetime | None,
         record_id: str | None,
         now: datetime,
+        liveness: bool | None = None,
     ) -> DecisionRead:
-        """Decide from a camera frame: exactly one face, identified 1:N in the compound."""
+        """Decide from a camera frame: exactly one face, identified 1:N in the compound.
+
+        `liveness` is the terminal's own liveness verdict (the server does not judge liveness); a point
+        configured to require it refuses face-only entry without a positive flag, before any decoding."""
         if record_id:
             prior = AccessQuery(session).log_by_record(terminal.id, record_id)
             if prior is not None:
@@ -148,6 +158,8 @@ class DecisionService:
         if out is None and ap is not None:
             if not ap.face_enabled:
                 out = _deny("face_disabled", Method.face)
+            elif ap.face_liveness_required and liveness is not True:
+                out = _deny("liveness_required", Method.face, detail={"liveness": liveness})
             else:
                 try:
                     faces = find_faces(image)
@@ -160,7 +172,7 @@ class DecisionService:
                         # Tailgating risk: one face, one person per opening.
                         out = _deny("multiple_faces", Method.face, detail={"faces": len(faces)})
                     else:
-                        out = self._face(session, ap, faces[0].embedding, direction, now)
+                        out = self._face(session, ap, faces[0].embedding, direction, now, liveness)
         assert out is not None
         return self._finish(
             session,
@@ -378,16 +390,31 @@ class DecisionService:
                 terminal_sync_service.refresh_pass(session, vp)
         return _Outcome(Decision.allow, "visitor_ok", m, floors=verdict.floors, **kw)
 
-    def _face(self, session: Session, ap: AccessPoint, vector: np.ndarray, direction: str, now: datetime) -> _Outcome:
+    def _face(
+        self,
+        session: Session,
+        ap: AccessPoint,
+        vector: np.ndarray,
+        direction: str,
+        now: datetime,
+        liveness: bool | None = None,
+    ) -> _Outcome:
         if not ap.face_enabled:
             return _deny("face_disabled", Method.face)
-        if not np.all(np.isfinite(vector)):
+        if ap.face_liveness_required and liveness is not True:
+            return _deny("liveness_required", Method.face, detail={"liveness": liveness})
+        if not np.all(np.isfinite(vector)) or not np.any(vector):
             return _deny("bad_embedding", Method.face)
-        threshold = access_settings().face_threshold
+        threshold = face_threshold_for(ap)
         match, nearest = face_template_service.identify(
             session, compound_id=ap.compound_id, vector=vector, threshold=threshold
         )
-        detail = {"distance": round(nearest.distance, 3) if nearest else None, "threshold": threshold}
+        detail = {
+            "score": round(nearest.score, 4) if nearest else None,
+            "threshold": threshold,
+            "model": MODEL_ID,
+            "liveness": liveness,
+        }
         if match is None:
             return _deny("face_no_match", Method.face, detail=detail)
         c = AccessQuery(session).by_subject(ap.compound_id, match.subject_ref)

@@ -55,6 +55,10 @@ class AccessPoint(CompoundScopedMixin, TimestampedMixin, Base):
     face_capable: Mapped[bool] = mapped_column(Boolean, default=False)  # a face camera is installed
     signage_installed: Mapped[bool] = mapped_column(Boolean, default=False)  # R-F10
     face_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Cosine threshold for face at this point; None = the default for its kind (stricter at perimeter gates).
+    face_threshold: Mapped[float | None] = mapped_column(Float)
+    # Face-only entry needs the terminal's liveness flag (issue 12: liveness is done on the terminal).
+    face_liveness_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     anti_passback: Mapped[bool] = mapped_column(Boolean, default=False)
     # Local time window in which the point opens for anyone but staff on shift; None = always.
     open_from: Mapped[time | None] = mapped_column(Time)

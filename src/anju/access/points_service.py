@@ -33,6 +33,8 @@ def _snapshot(ap: AccessPoint) -> dict[str, object]:
         "location_type": ap.location_type.value,
         "face_capable": ap.face_capable,
         "face_enabled": ap.face_enabled,
+        "face_threshold": ap.face_threshold,
+        "face_liveness_required": ap.face_liveness_required,
         "signage_installed": ap.signage_installed,
         "evacuation_route": ap.evacuation_route,
         "active": ap.active,
@@ -98,7 +100,7 @@ class AccessPointService:
         before = _snapshot(ap)
         for name in data.model_fields_set:
             value = getattr(data, name)
-            if value is None and name not in ("open_from", "open_until"):
+            if value is None and name not in ("open_from", "open_until", "face_threshold"):
                 continue
             setattr(ap, name, value)
         if not ap.face_capable:

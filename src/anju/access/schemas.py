@@ -32,6 +32,8 @@ class AccessPointCreate(InSchema):
     anti_passback: bool = False
     open_from: time | None = None
     open_until: time | None = None
+    face_threshold: float | None = Field(None, ge=0.2, le=0.95)  # cosine; None = the default for the kind
+    face_liveness_required: bool = False
 
 
 class AccessPointUpdate(InSchema):
@@ -45,6 +47,8 @@ class AccessPointUpdate(InSchema):
     open_from: time | None = None
     open_until: time | None = None
     active: bool | None = None
+    face_threshold: float | None = Field(None, ge=0.2, le=0.95)  # null resets to the default for the kind
+    face_liveness_required: bool | None = None
 
 
 class AccessPointRead(Schema):
@@ -59,6 +63,8 @@ class AccessPointRead(Schema):
     face_capable: bool
     signage_installed: bool
     face_enabled: bool
+    face_threshold: float | None
+    face_liveness_required: bool
     anti_passback: bool
     open_from: time | None
     open_until: time | None
@@ -241,6 +247,9 @@ class RemoteOpen(InSchema):
 class CredentialIn(InSchema):
     kind: Literal["card", "pin", "qr", "face_embedding"]
     value: str | list[float]
+    # For face_embedding: the model that made the vector ("sface_2021dec/int8bq-fb143eea0783", as in the
+    # terminal's sync payload); a vector of another or unnamed model is denied, never compared.
+    model: str | None = Field(None, max_length=64)
 
 
 class DecisionRequest(InSchema):
@@ -249,6 +258,7 @@ class DecisionRequest(InSchema):
     direction: Literal["in", "out"] = "in"
     device_time: AwareDatetime | None = None
     record_id: str | None = Field(None, max_length=64)
+    liveness: bool | None = None  # the terminal's liveness verdict for a face; recorded with the decision
 
 
 class DecisionRead(Schema):

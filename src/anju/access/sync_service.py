@@ -32,6 +32,7 @@ from anju.access.models import (
     TerminalPush,
     VisitorPass,
 )
+from anju.access.policy import face_threshold_for
 from anju.access.repository import AccessQuery
 from anju.access.signing import current_key, signing_keys
 from anju.core import events
@@ -39,7 +40,7 @@ from anju.core.crypto import decrypt
 from anju.core.db import utcnow
 from anju.registry.enums import PersonStatus
 from anju.registry.models import Compound
-from anju.vision.service import encode_vector, face_template_service
+from anju.vision.service import MODEL_ID, encode_vector, face_template_service
 
 log = logging.getLogger("anju.access.sync")
 Payload = dict[str, Any] | None
@@ -165,6 +166,7 @@ class _Builder:
             if not vecs:
                 return None
             body["subject_ref"] = c.subject_ref
+            body["model"] = MODEL_ID  # terminals compare only vectors of this model
             body["templates"] = [encode_vector(v) for v in vecs]
         return body
 
@@ -207,6 +209,8 @@ class _Builder:
             "open_until": ap.open_until.isoformat() if ap.open_until else None,
             "anti_passback": ap.anti_passback,
             "face_enabled": ap.face_enabled,
+            "face_threshold": face_threshold_for(ap),  # cosine, for the model named in face entries
+            "face_liveness_required": ap.face_liveness_required,
             "active": ap.active,
         }
 

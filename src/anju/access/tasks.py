@@ -86,3 +86,13 @@ def check_face_count() -> None:
     with transaction() as session:
         for cid in session.execute(select(Compound.id)).scalars():
             credential_service.check_face_count(session, compound_id=cid)
+
+
+@job("access.face_reenrolment", every=timedelta(hours=1))
+def face_reenrolment() -> None:
+    """Issue 12: after the face model changed, ask people to re-enrol; delete old templates after it or at the
+    configured deadline (ANJU_ACCESS_FACE_REENROL_DEADLINE_DAYS)."""
+    with transaction() as session:
+        now = utcnow()
+        credential_service.request_face_reenrolment(session, now=now)
+        credential_service.purge_stale_faces(session, now=now)

@@ -33,8 +33,12 @@ def decide_face(
     direction: Annotated[Literal["in", "out"], Form()] = "in",
     device_time: Annotated[datetime | None, Form()] = None,
     record_id: Annotated[str | None, Form(max_length=64)] = None,
+    liveness: Annotated[bool | None, Form()] = None,
 ) -> DecisionRead:
-    """Allow or deny from a camera frame (exactly one face, 1:N in the compound)."""
+    """Allow or deny from a camera frame (exactly one face, 1:N in the compound).
+
+    `liveness`: the terminal's liveness verdict, recorded with the decision; points that require it refuse
+    face-only entry without `true`."""
     data = image.file.read(MAX_FRAME + 1)
     if device_time is not None and device_time.tzinfo is None:
         device_time = None  # a naive device clock cannot be compared; the attempt is still decided
@@ -47,6 +51,7 @@ def decide_face(
         device_time=device_time,
         record_id=record_id,
         now=utcnow(),
+        liveness=liveness,
     )
 
 

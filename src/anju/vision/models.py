@@ -20,8 +20,14 @@ class FaceTemplate(Base):
     compound_id: Mapped[int] = mapped_column(ForeignKey("compound.id"), index=True)
     subject_ref: Mapped[str] = mapped_column(String(32), index=True)
     template_enc: Mapped[str] = mapped_column(Text)
+    # Which model made the vector (name + version): vectors of different models are never compared.
     model: Mapped[str] = mapped_column(String(32))
+    model_version: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Set when the model was replaced: a stale template never matches; it is deleted once its subject has
+    # re-enrolled with the current model, or at the configured deadline (issue 12).
+    stale_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reenrol_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class FacePhoto(Base):

@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 
 from anju.core.auth import Principal
 from anju.core.db import utcnow
+from anju.core.images import MAX_PIXELS as IMAGE_MAX_PIXELS
+from anju.core.images import ImageRejected, check_pixels
 from anju.workorders.config import wo_settings
 from anju.workorders.enums import OrderAction
 from anju.workorders.exceptions import BadPhoto, PhotoTooLarge
@@ -18,7 +20,7 @@ from anju.workorders.models import WorkOrder, WorkOrderEvent, WorkOrderPhoto
 from anju.workorders.repository import WorkOrderRepository
 
 FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
-MAX_PIXELS = 50_000_000  # decompression bombs: a small file that expands to gigabytes
+MAX_PIXELS = IMAGE_MAX_PIXELS  # decompression bombs: a small file that expands to gigabytes
 
 
 def read_capped(stream: BinaryIO, limit: int) -> bytes:
@@ -36,10 +38,14 @@ def sniff(data: bytes) -> tuple[str, int, int]:
     if not data:
         raise BadPhoto("empty file", zh="文件为空")
     try:
+        check_pixels(data, max_pixels=MAX_PIXELS)  # the shared header-only guard (issue 20 item 5)
+    except ImageRejected as exc:
+        if exc.reason == "too_many_pixels":
+            raise BadPhoto("image dimensions too large", zh="图片尺寸过大") from exc
+        raise BadPhoto("not a readable image", zh="文件不是有效的图片") from exc
+    try:
         with Image.open(io.BytesIO(data)) as img:
             fmt, (w, h) = img.format, img.size
-            if w * h > MAX_PIXELS:
-                raise BadPhoto("image dimensions too large", zh="图片尺寸过大")
             img.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise BadPhoto(f"not a readable image ({type(exc).__name__})", zh="文件不是有效的图片") from exc
