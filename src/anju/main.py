@@ -150,6 +150,10 @@ def create_app(*, with_worker: bool = False) -> FastAPI:
     from anju.web.routes import mount_web
 
     register_all()
+    # Face model files are verified (sha256) before anything is served: a missing or altered file stops here.
+    from anju.vision.face import check_models_at_startup
+
+    check_models_at_startup()
 
     app = FastAPI(
         title="Anju 安居 API",
@@ -193,10 +197,6 @@ def create_app(*, with_worker: bool = False) -> FastAPI:
             zh="数值超出范围或无法保存",
             fields=[{"field": "", "message": "value out of range", "type": "out_of_range"}],
         )
-    # Face model files are verified (sha256) before anything is served: a missing or altered file stops here.
-    from anju.vision.face import check_models_at_startup
-
-    check_models_at_startup()
         return JSONResponse(status_code=e.status_code, content=e.body())
 
     @app.exception_handler(Exception)
