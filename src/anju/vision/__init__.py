@@ -1,4 +1,4 @@
-"""Face recognition (dlib) and the in-memory 1:N index."""
+"""Face recognition (YuNet + SFace through OpenCV) and the in-memory 1:N index."""
 
 import os
 
