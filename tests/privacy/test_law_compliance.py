@@ -18,13 +18,7 @@ from anju.privacy.models import BreachIncident, ComplianceDuty, Consent, VendorC
 from anju.privacy.sharing_service import sharing_service
 from anju.registry.models import Person
 from anju.vision.models import FacePhoto, FaceTemplate
-from tests.accounts.tokens import bearer_factory
 from tests.conftest import run_worker_once
-
-
-@pytest.fixture
-def login(session):
-    return bearer_factory(session)
 
 
 def _breach(ids, **over):
@@ -337,3 +331,21 @@ class TestComplianceAudit:
             ).status_code
             == 422
         )
+
+
+@pytest.mark.parametrize("ends_on", ["9999-12-31", "0001-01-01"])
+def test_vendor_contract_dates_at_the_edge_of_the_calendar_are_refused_with_a_reason(client, login, ids, ends_on):
+    r = client.post(
+        "/api/v1/privacy/vendor-contracts",
+        headers=login("manager_wang"),
+        json={
+            "compound_id": ids["A"],
+            "vendor": "边界供应商",
+            "purpose": "测试",
+            "data_types": ["phone"],
+            "starts_on": "2026-01-01",
+            "ends_on": ends_on,
+            "at_end": "delete",
+        },
+    )
+    assert r.status_code == 422 and r.json()["error"]["fields"]

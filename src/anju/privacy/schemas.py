@@ -128,6 +128,17 @@ class MinorAccessRead(Schema):
     expires_at: datetime | None
 
 
+# Dates a person enters stay well inside the calendar, so deadlines can be added without overflow.
+EARLIEST_DAY = date(2000, 1, 1)
+LATEST_DAY = date(2199, 12, 31)
+
+
+def _day(v: date) -> date:
+    if not (EARLIEST_DAY <= v <= LATEST_DAY):
+        raise ValueError("a date between 2000 and 2199 / 日期须在2000年至2199年之间")
+    return v
+
+
 # --- R-P7 breach workflow ----------------------------------------------------------------------------
 def _text(min_length: int = 2, max_length: int = 5000) -> Any:
     return Field(min_length=min_length, max_length=max_length)
@@ -265,15 +276,30 @@ class VendorContractCreate(InSchema):
     at_end: str = Field(pattern="^(return|delete)$")  # what the vendor must do with the data at the end
     disposal_days: int = Field(default=30, ge=1, le=365)
 
+    @field_validator("starts_on", "ends_on")
+    @classmethod
+    def _in_calendar(cls, v: date) -> date:
+        return _day(v)
+
 
 class VendorContractEnd(InSchema):
     on: date
+
+    @field_validator("on")
+    @classmethod
+    def _in_calendar(cls, v: date) -> date:
+        return _day(v)
 
 
 class VendorDisposal(InSchema):
     method: str = Field(pattern="^(returned|deleted)$")
     on: date
     evidence: str = _text(2, 2000)
+
+    @field_validator("on")
+    @classmethod
+    def _in_calendar(cls, v: date) -> date:
+        return _day(v)
 
 
 class VendorContractRead(Schema):
@@ -313,7 +339,17 @@ class ComplianceAuditCreate(InSchema):
     auditor: str = _text(2, 128)
     report_ref: str = _text(1, 128)
 
+    @field_validator("performed_on")
+    @classmethod
+    def _in_calendar(cls, v: date) -> date:
+        return _day(v)
+
 
 class ChecklistTick(InSchema):
     item: str = Field(min_length=1, max_length=32)
     done_on: date
+
+    @field_validator("done_on")
+    @classmethod
+    def _in_calendar(cls, v: date) -> date:
+        return _day(v)
