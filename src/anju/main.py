@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from sqlalchemy.exc import DataError
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -144,6 +145,11 @@ _COMMON_ERRORS = {
 }
 
 
+def operation_id(route: APIRoute) -> str:
+    """Every operation id is "{tag}-{function}" (style R18), e.g. "workorders-open_order"."""
+    return f"{route.tags[0]}-{route.name}" if route.tags else route.name
+
+
 def create_app(*, with_worker: bool = False) -> FastAPI:
     from anju.api import api_router
     from anju.startup import register_all
@@ -162,6 +168,7 @@ def create_app(*, with_worker: bool = False) -> FastAPI:
         "`{error: {code, message: {zh, en}, fields}}`.",
         docs_url=None,  # served offline by anju.web.api_docs
         redoc_url=None,
+        generate_unique_id_function=operation_id,
     )
     app.add_middleware(RequestGuard)
 

@@ -19,14 +19,14 @@ public_router = APIRouter(tags=["system"])
 SystemReader = Annotated[Principal, requires(KernelPerm.system_read)]
 
 
-@public_router.get("/health", operation_id="system-health")
+@public_router.get("/health")
 def health(session: ReadSession) -> dict[str, Any]:
     """Liveness and database reachability."""
     session.execute(text("SELECT 1"))
     return {"status": "ok", "version": __version__}
 
 
-@router.get("/system/outbox", operation_id="system-outbox")
+@router.get("/system/outbox")
 def outbox_state(who: SystemReader, session: ReadSession) -> dict[str, Any]:
     """Outbox counts by status, and the latest dead events."""
     counts = dict(session.execute(select(OutboxEvent.status, func.count()).group_by(OutboxEvent.status)).all())
@@ -39,7 +39,7 @@ def outbox_state(who: SystemReader, session: ReadSession) -> dict[str, Any]:
     }
 
 
-@router.get("/system/jobs", operation_id="system-jobs")
+@router.get("/system/jobs")
 def jobs_state(who: SystemReader, session: ReadSession) -> list[dict[str, Any]]:
     """Scheduled jobs with their next run and last result."""
     out = []

@@ -40,7 +40,6 @@ public_router = APIRouter(tags=["accounts"])
 @public_router.post(
     "/auth/token",
     response_model=TokenResponse,
-    operation_id="accounts-issue_token",
     responses={401: {"model": ErrorBody}, 429: {"model": ErrorBody}},
 )
 def issue_token(body: TokenRequest, request: Request, session: WriteSession) -> TokenResponse:
@@ -59,7 +58,7 @@ def issue_token(body: TokenRequest, request: Request, session: WriteSession) -> 
     return TokenResponse(access_token=token, role=user.role)
 
 
-@router.post("/auth/logout", status_code=204, operation_id="accounts-logout")
+@router.post("/auth/logout", status_code=204)
 def logout(who: CurrentPrincipal, request: Request, session: WriteSession) -> Response:
     """End the session used for this request: the bearer token, or the web session cookie (which is cleared)."""
     auth = request.headers.get("authorization", "")
@@ -73,7 +72,7 @@ def logout(who: CurrentPrincipal, request: Request, session: WriteSession) -> Re
     return response
 
 
-@router.get("/me", response_model=MeRead, operation_id="accounts-me")
+@router.get("/me", response_model=MeRead)
 def me(who: CurrentPrincipal) -> MeRead:
     """Who the caller is, their compounds and permissions."""
     return MeRead(
@@ -107,20 +106,20 @@ def household_of(session: Any, house: House) -> Household:
     )
 
 
-@router.get("/me/household", response_model=list[Household], operation_id="accounts-my_household")
+@router.get("/me/household", response_model=list[Household])
 def my_household(who: SelfService, session: ReadSession) -> list[Household]:
     """The caller's own household(s): house, members (masked) and vehicles."""
     houses = session.execute(select(House).where(House.id.in_(who.house_ids)).order_by(House.id)).scalars()
     return [household_of(session, h) for h in houses]
 
 
-@router.get("/me/export", response_model=MyData, operation_id="accounts-export_my_data")
+@router.get("/me/export", response_model=MyData)
 def export_my_data(who: SelfService, session: WriteSession) -> dict[str, Any]:
     """Everything Anju holds about the caller (PIPL 45); the read is logged."""
     return privacy_service.export_mine(session, who=who)
 
 
-@router.get("/me/privacy-requests", response_model=list[PrivacyRequestRead], operation_id="accounts-my_requests")
+@router.get("/me/privacy-requests", response_model=list[PrivacyRequestRead])
 def my_requests(who: SelfService, session: ReadSession) -> list[PrivacyRequestRead]:
     """The caller's data-subject requests and their deadlines."""
     today = utcnow().date()  # the same clock as due_on and the overdue job
@@ -130,9 +129,7 @@ def my_requests(who: SelfService, session: ReadSession) -> list[PrivacyRequestRe
     ]
 
 
-@router.post(
-    "/me/privacy-requests", response_model=PrivacyRequestRead, status_code=201, operation_id="accounts-create_request"
-)
+@router.post("/me/privacy-requests", response_model=PrivacyRequestRead, status_code=201)
 def create_request(body: PrivacyRequestCreate, who: SelfService, session: WriteSession) -> PrivacyRequestRead:
     """Ask to access, correct, delete, withdraw consent, close the account or get an explanation."""
     return PrivacyRequestRead.model_validate(privacy_service.create_request(session, who=who, data=body))
@@ -142,7 +139,6 @@ def create_request(body: PrivacyRequestCreate, who: SelfService, session: WriteS
     "/device-credentials",
     response_model=DeviceCredentialIssued,
     status_code=201,
-    operation_id="accounts-issue_device_credential",
 )
 def issue_device_credential(
     body: DeviceCredentialCreate, who: DeviceManager, session: WriteSession
@@ -161,7 +157,6 @@ def issue_device_credential(
 @public_router.get(
     "/device/whoami",
     response_model=DeviceWhoAmI,
-    operation_id="accounts-device_whoami",
     responses={401: {"model": ErrorBody}},
 )
 def device_whoami(

@@ -72,7 +72,7 @@ def detail(session: ReadSession, alarm: Alarm) -> AlarmDetail:
     )
 
 
-@router.get("", response_model=AlarmList, operation_id="alarms-list_alarms")
+@router.get("", response_model=AlarmList)
 def list_alarms(
     who: AlarmReader,
     session: ReadSession,
@@ -105,7 +105,7 @@ def list_alarms(
     )
 
 
-@router.get("/stats", response_model=list[AlarmCount], operation_id="alarms-alarm_stats")
+@router.get("/stats", response_model=list[AlarmCount])
 def alarm_stats(who: AlarmStats, session: ReadSession) -> list[AlarmCount]:
     """Counts by compound, kind, severity and status (aggregates only: street office and managers)."""
     return [
@@ -116,7 +116,7 @@ def alarm_stats(who: AlarmStats, session: ReadSession) -> list[AlarmCount]:
 
 # Kept out of the OpenAPI document: a long-lived stream is not a request/response operation
 # (schema fuzzers would hold it open for max_seconds). Contract: see the docstring.
-@router.get("/stream", operation_id="alarms-stream_alarms", include_in_schema=False)
+@router.get("/stream", include_in_schema=False)
 def stream_alarms(
     who: AlarmReader,
     session: ReadSession,
@@ -177,7 +177,6 @@ def stream_alarms(
     "",
     response_model=AlarmRead,
     status_code=201,
-    operation_id="alarms-raise_alarm",
     responses={404: AlarmPlaceNotFound.doc()},
 )
 def raise_alarm(body: AlarmCreate, who: AlarmHandler, session: WriteSession) -> Alarm:
@@ -207,9 +206,7 @@ def raise_alarm(body: AlarmCreate, who: AlarmHandler, session: WriteSession) -> 
     return alarm_service.get(session, by=who, alarm_id=res.alarm_id)
 
 
-@router.get(
-    "/{alarm_id}", response_model=AlarmDetail, operation_id="alarms-get_alarm", responses={404: AlarmNotFound.doc()}
-)
+@router.get("/{alarm_id}", response_model=AlarmDetail, responses={404: AlarmNotFound.doc()})
 def get_alarm(alarm_id: int, who: AlarmReader, session: ReadSession) -> AlarmDetail:
     """One alarm with its full history and escalation steps."""
     return detail(session, alarm_service.get(session, by=who, alarm_id=alarm_id))
@@ -229,9 +226,7 @@ def _move(
     return detail(session, alarm)
 
 
-@router.post(
-    "/{alarm_id}/acknowledge", response_model=AlarmDetail, operation_id="alarms-acknowledge_alarm", responses=_CONFLICT
-)
+@router.post("/{alarm_id}/acknowledge", response_model=AlarmDetail, responses=_CONFLICT)
 def acknowledge_alarm(
     alarm_id: int, who: AlarmHandler, session: WriteSession, body: AlarmActionBody | None = None
 ) -> AlarmDetail:
@@ -242,7 +237,6 @@ def acknowledge_alarm(
 @router.post(
     "/{alarm_id}/dispatch",
     response_model=AlarmDetail,
-    operation_id="alarms-dispatch_alarm",
     responses={**_CONFLICT, 422: BadDispatchTarget.doc()},
 )
 def dispatch_alarm(alarm_id: int, body: AlarmDispatchBody, who: AlarmHandler, session: WriteSession) -> AlarmDetail:
@@ -250,9 +244,7 @@ def dispatch_alarm(alarm_id: int, body: AlarmDispatchBody, who: AlarmHandler, se
     return _move(session, who, alarm_id, AlarmAction.dispatched, body.reason, dispatch_to=body.user_id)
 
 
-@router.post(
-    "/{alarm_id}/resolve", response_model=AlarmDetail, operation_id="alarms-resolve_alarm", responses=_CONFLICT
-)
+@router.post("/{alarm_id}/resolve", response_model=AlarmDetail, responses=_CONFLICT)
 def resolve_alarm(
     alarm_id: int, who: AlarmHandler, session: WriteSession, body: AlarmActionBody | None = None
 ) -> AlarmDetail:
@@ -260,9 +252,7 @@ def resolve_alarm(
     return _move(session, who, alarm_id, AlarmAction.resolved, body.reason if body else None)
 
 
-@router.post(
-    "/{alarm_id}/false-alarm", response_model=AlarmDetail, operation_id="alarms-mark_false_alarm", responses=_CONFLICT
-)
+@router.post("/{alarm_id}/false-alarm", response_model=AlarmDetail, responses=_CONFLICT)
 def mark_false_alarm(alarm_id: int, body: AlarmReasonBody, who: AlarmHandler, session: WriteSession) -> AlarmDetail:
     """Close as a false alarm; the reason is required and kept."""
     return _move(session, who, alarm_id, AlarmAction.false_alarm, body.reason)
@@ -271,7 +261,6 @@ def mark_false_alarm(alarm_id: int, body: AlarmReasonBody, who: AlarmHandler, se
 @router.post(
     "/{alarm_id}/review",
     response_model=AlarmDetail,
-    operation_id="alarms-review_alarm",
     responses={**_CONFLICT, 409: ReviewRequired.doc()},
 )
 def review_alarm(alarm_id: int, body: AlarmReasonBody, who: AlarmHandler, session: WriteSession) -> AlarmDetail:

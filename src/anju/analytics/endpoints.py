@@ -16,7 +16,7 @@ router = APIRouter(tags=["analytics"])
 AnalyticsReader = Annotated[Principal, requires(AnalyticsPerm.read)]
 
 
-@router.get("/analytics/overview", operation_id="analytics-overview")
+@router.get("/analytics/overview")
 def analytics_overview(who: AnalyticsReader, session: ReadSession, compound_id: int | None = None) -> dict[str, Any]:
     """Population structure, households, tags and vehicles (counts only)."""
     return overview(session, who=who, compound_id=compound_id, today=date.today())

@@ -46,7 +46,6 @@ def device_read(d: Device, s: DeviceState | None) -> DeviceRead:
     "/ingest",
     status_code=202,
     response_model=IngestResult,
-    operation_id="devices-ingest",
     responses={401: Unauthenticated.doc(), 400: {"description": "malformed JSON"}, 413: {"description": "too large"}},
 )
 async def ingest(
@@ -87,7 +86,7 @@ async def ingest(
     )
 
 
-@router.get("", response_model=DeviceList, operation_id="devices-list_devices")
+@router.get("", response_model=DeviceList)
 def list_devices(
     who: DeviceReader,
     session: ReadSession,
@@ -116,7 +115,6 @@ def list_devices(
     "",
     response_model=DeviceCreated,
     status_code=201,
-    operation_id="devices-register_device",
     responses={409: DeviceKeyTaken.doc(), 422: BadDeviceLocation.doc()},
 )
 def register_device(body: DeviceCreate, who: DeviceWriter, session: WriteSession) -> DeviceCreated:
@@ -125,7 +123,7 @@ def register_device(body: DeviceCreate, who: DeviceWriter, session: WriteSession
     return DeviceCreated(**device_read(device, None).model_dump(), secret=secret)
 
 
-@router.get("/dead-letters", response_model=list[DeadLetterRead], operation_id="devices-list_dead_letters")
+@router.get("/dead-letters", response_model=list[DeadLetterRead])
 def list_dead_letters(
     who: DeviceWriter, session: ReadSession, limit: int = Query(100, ge=1, le=500)
 ) -> list[DeadLetterRead]:
@@ -139,7 +137,6 @@ def list_dead_letters(
 @router.put(
     "/rules/{compound_id}/{device_type}",
     status_code=204,
-    operation_id="devices-set_rules",
     responses={422: {"description": "an override with the wrong types"}},
 )
 def set_rules(
@@ -149,9 +146,7 @@ def set_rules(
     device_service.set_rules(session, by=who, compound_id=compound_id, device_type=device_type, rules=body.rules)
 
 
-@router.get(
-    "/{device_id}", response_model=DeviceRead, operation_id="devices-get_device", responses={404: DeviceNotFound.doc()}
-)
+@router.get("/{device_id}", response_model=DeviceRead, responses={404: DeviceNotFound.doc()})
 def get_device(device_id: int, who: DeviceReader, session: ReadSession) -> DeviceRead:
     """One device with its state; another compound's device is 404."""
     d = device_service.get(session, by=who, device_id=device_id)
@@ -162,7 +157,6 @@ def get_device(device_id: int, who: DeviceReader, session: ReadSession) -> Devic
     "/{device_id}/commands",
     response_model=CommandRead,
     status_code=202,
-    operation_id="devices-send_command",
     responses={422: CommandNotSupported.doc()},
 )
 def send_command(device_id: int, body: CommandCreate, who: DeviceCommander, session: WriteSession) -> DeviceCommand:
@@ -172,7 +166,7 @@ def send_command(device_id: int, body: CommandCreate, who: DeviceCommander, sess
     )
 
 
-@router.get("/{device_id}/commands", response_model=list[CommandRead], operation_id="devices-list_commands")
+@router.get("/{device_id}/commands", response_model=list[CommandRead])
 def list_commands(device_id: int, who: DeviceReader, session: ReadSession) -> list[DeviceCommand]:
     """The device's latest commands and their acknowledgement state."""
     device_service.get(session, by=who, device_id=device_id)

@@ -45,7 +45,7 @@ def _inspection(session: ReadSession, row: Any) -> InspectionRead:
     )
 
 
-@router.post("/equipment", response_model=EquipmentRead, status_code=201, operation_id="facilities-add")
+@router.post("/equipment", response_model=EquipmentRead, status_code=201)
 def add_equipment(body: EquipmentBody, who: FacilityManager, session: WriteSession) -> Any:
     """Register equipment; its maintenance plans follow the rules (R-W2, R-S4–R-S6)."""
     return service.register(
@@ -63,7 +63,7 @@ def add_equipment(body: EquipmentBody, who: FacilityManager, session: WriteSessi
     )
 
 
-@router.get("/due", response_model=list[DueRead], operation_id="facilities-due")
+@router.get("/due", response_model=list[DueRead])
 def due(who: FacilityReader, session: ReadSession, compound_id: int, within_days: int = 30) -> list[DueRead]:
     """Plans due within N days, overdue ones flagged."""
     if not who.in_scope(compound_id):
@@ -85,9 +85,7 @@ def due(who: FacilityReader, session: ReadSession, compound_id: int, within_days
     ]
 
 
-@router.post(
-    "/plans/{plan_id}/inspections", response_model=InspectionRead, status_code=201, operation_id="facilities-inspect"
-)
+@router.post("/plans/{plan_id}/inspections", response_model=InspectionRead, status_code=201)
 def inspect(plan_id: int, body: InspectionBody, who: FacilityManager, session: WriteSession) -> Any:
     """Record a checklist; failed items open work orders, the plan moves to its next due date."""
     row = service.inspect(
@@ -103,7 +101,6 @@ def inspect(plan_id: int, body: InspectionBody, who: FacilityManager, session: W
 @router.post(
     "/inspections/{inspection_id}/sign-off",
     response_model=InspectionRead,
-    operation_id="facilities-sign-off",
     responses={409: SignOffConflict.doc()},
 )
 def sign_off(inspection_id: int, body: SignOffBody, who: FacilityManager, session: WriteSession) -> Any:
@@ -111,7 +108,7 @@ def sign_off(inspection_id: int, body: SignOffBody, who: FacilityManager, sessio
     return _inspection(session, service.sign_off(session, by=who, inspection_id=inspection_id, note=body.note))
 
 
-@router.get("/inspections/{inspection_id}", response_model=InspectionRead, operation_id="facilities-inspection")
+@router.get("/inspections/{inspection_id}", response_model=InspectionRead)
 def get_inspection(inspection_id: int, who: FacilityReader, session: ReadSession) -> Any:
     """One inspection with its signatures; complete once every signature it needs is there (R-S4)."""
     return _inspection(session, service.readable_inspection(session, by=who, inspection_id=inspection_id))
@@ -125,7 +122,7 @@ def _aware(t: datetime) -> datetime:
     return t if t.tzinfo is not None else t.replace(tzinfo=CST)
 
 
-@router.put("/fire-duty/roster", response_model=RosterRead, operation_id="facilities-fire-duty-set")
+@router.put("/fire-duty/roster", response_model=RosterRead)
 def set_fire_duty(body: RosterBody, who: FacilityManager, session: WriteSession) -> RosterRead:
     """Replace the control-room shifts of a range; a roster with gaps is kept and its gaps returned (R-S7)."""
     start, end = _aware(body.starts_at), _aware(body.ends_at)
@@ -145,7 +142,7 @@ def set_fire_duty(body: RosterBody, who: FacilityManager, session: WriteSession)
     )
 
 
-@router.get("/fire-duty", response_model=RosterRead, operation_id="facilities-fire-duty")
+@router.get("/fire-duty", response_model=RosterRead)
 def get_fire_duty(who: FacilityReader, session: ReadSession, compound_id: int, days: int = 7) -> RosterRead:
     """The shifts of the next N days and the open gaps the watch job flagged."""
     if not who.in_scope(compound_id):

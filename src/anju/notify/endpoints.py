@@ -13,7 +13,7 @@ from anju.notify.service import notify_service
 router = APIRouter(prefix="/notifications", tags=["notifications"])
 
 
-@router.get("", response_model=list[NotificationRead], operation_id="notifications-list_mine")
+@router.get("", response_model=list[NotificationRead])
 def list_mine(
     who: CurrentPrincipal, session: ReadSession, unread_only: bool = False, limit: int = Query(50, ge=1, le=500)
 ) -> list[NotificationRead]:
@@ -24,7 +24,7 @@ def list_mine(
     ]
 
 
-@router.post("/{notification_id}/read", status_code=204, operation_id="notifications-mark_read")
+@router.post("/{notification_id}/read", status_code=204)
 def mark_read(notification_id: int, who: CurrentPrincipal, session: WriteSession) -> None:
     """Mark one of my notifications read."""
     if not notify_service.mark_read(session, by=who, notification_id=notification_id):

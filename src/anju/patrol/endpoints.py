@@ -24,7 +24,6 @@ PatrolGuard = Annotated[Principal, requires(PatrolPerm.checkin)]
     "/routes",
     response_model=RouteRead,
     status_code=201,
-    operation_id="patrol-route-create",
     responses={409: NfcTagTaken.doc()},
 )
 def create_route(body: RouteBody, who: PatrolManager, session: WriteSession) -> PatrolRoute:
@@ -42,7 +41,6 @@ def create_route(body: RouteBody, who: PatrolManager, session: WriteSession) -> 
 @router.get(
     "/routes/{route_id}/checkpoints",
     response_model=list[CheckpointRead],
-    operation_id="patrol-checkpoints",
     responses={404: RouteNotFound.doc()},
 )
 def route_checkpoints(route_id: int, who: PatrolReader, session: ReadSession) -> list[PatrolCheckpoint]:
@@ -54,7 +52,6 @@ def route_checkpoints(route_id: int, who: PatrolReader, session: ReadSession) ->
     "/checkins",
     response_model=CheckinRead,
     status_code=201,
-    operation_id="patrol-checkin",
     responses={404: CheckpointNotFound.doc()},
 )
 def check_in(body: ScanBody, who: PatrolGuard, session: WriteSession) -> object:
@@ -62,7 +59,7 @@ def check_in(body: ScanBody, who: PatrolGuard, session: WriteSession) -> object:
     return service.check_in(session, by=who, code=body.code, nfc_tag=body.nfc_tag)
 
 
-@router.post("/handovers", status_code=201, operation_id="patrol-handover")
+@router.post("/handovers", status_code=201)
 def shift_handover(body: HandoverBody, who: PatrolGuard, session: WriteSession) -> dict[str, int]:
     """交接班: record what the next shift takes over."""
     row = service.handover(session, by=who, compound_id=body.compound_id, to_user_id=body.to_user_id, note=body.note)

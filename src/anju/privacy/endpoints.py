@@ -61,14 +61,13 @@ AuditReader = Annotated[Principal, requires(KernelPerm.audit_read)]
 @router.get(
     "/privacy/processing-records",
     response_model=list[ProcessingRecordRead],
-    operation_id="privacy-list_processing_records",
 )
 def list_processing_records(who: CurrentPrincipal, session: ReadSession) -> Any:
     """The record of processing: every personal-data field's purpose, legal basis and retention."""
     return list(session.execute(select(ProcessingRecord).order_by(ProcessingRecord.field)).scalars())
 
 
-@router.get("/privacy/requests", response_model=list[PrivacyRequestRead], operation_id="privacy-list_requests")
+@router.get("/privacy/requests", response_model=list[PrivacyRequestRead])
 def list_requests(
     who: PrivacyManager, session: ReadSession, status: str | None = Query(None, pattern="^(open|done|refused)$")
 ) -> list[PrivacyRequestRead]:
@@ -80,9 +79,7 @@ def list_requests(
     ]
 
 
-@router.post(
-    "/privacy/requests/{request_id}/resolve", response_model=PrivacyRequestRead, operation_id="privacy-resolve_request"
-)
+@router.post("/privacy/requests/{request_id}/resolve", response_model=PrivacyRequestRead)
 def resolve_request(
     request_id: int, body: PrivacyRequestResolve, who: PrivacyManager, session: WriteSession
 ) -> PrivacyRequestRead:
@@ -92,7 +89,7 @@ def resolve_request(
     )
 
 
-@router.get("/audit/pii-access", response_model=Page[PiiAccessRead], operation_id="privacy-list_pii_access")
+@router.get("/audit/pii-access", response_model=Page[PiiAccessRead])
 def list_pii_access(
     who: AuditReader,
     session: ReadSession,
@@ -108,7 +105,7 @@ def list_pii_access(
     return Page(items=list(rows), total=total, page=pg.page, page_size=pg.page_size)
 
 
-@router.get("/audit/changes", response_model=Page[ObjectChangeRead], operation_id="privacy-list_changes")
+@router.get("/audit/changes", response_model=Page[ObjectChangeRead])
 def list_changes(
     who: AuditReader,
     session: ReadSession,
@@ -134,7 +131,6 @@ PeopleUnmasker = Annotated[Principal, requires(RegistryPerm.people_unmask)]
     "/privacy/minor-access",
     response_model=MinorAccessRead,
     status_code=201,
-    operation_id="privacy-request_minor_access",
 )
 def request_minor_access(body: MinorAccessCreate, who: PeopleUnmasker, session: WriteSession) -> Any:
     """Ask to unmask a minor's data (R-P6); someone else with privacy.manage must approve it."""
@@ -142,7 +138,7 @@ def request_minor_access(body: MinorAccessCreate, who: PeopleUnmasker, session: 
     return minor_access.request(session, who=who, person=person, reason=body.reason)
 
 
-@router.get("/privacy/minor-access", response_model=list[MinorAccessRead], operation_id="privacy-list_minor_access")
+@router.get("/privacy/minor-access", response_model=list[MinorAccessRead])
 def list_minor_access(who: PrivacyManager, session: ReadSession) -> Any:
     """Requests waiting for a decision in the caller's compounds."""
     return minor_access.pending(session, who=who)
@@ -151,7 +147,6 @@ def list_minor_access(who: PrivacyManager, session: ReadSession) -> Any:
 @router.post(
     "/privacy/minor-access/{approval_id}/decide",
     response_model=MinorAccessRead,
-    operation_id="privacy-decide_minor_access",
 )
 def decide_minor_access(approval_id: int, body: MinorAccessDecide, who: PrivacyManager, session: WriteSession) -> Any:
     """Approve or reject; the requester cannot decide their own request."""
@@ -159,19 +154,19 @@ def decide_minor_access(approval_id: int, body: MinorAccessDecide, who: PrivacyM
 
 
 # --- R-P7: breach workflow ---------------------------------------------------------------------------
-@router.post("/privacy/breaches", response_model=BreachRead, status_code=201, operation_id="privacy-record_breach")
+@router.post("/privacy/breaches", response_model=BreachRead, status_code=201)
 def record_breach(body: BreachCreate, who: PrivacyManager, session: WriteSession) -> Any:
     """Record a personal-data breach with what PIPL 57 lists; the notice deadlines start at its discovery."""
     return breach_service.record(session, who=who, data=body)
 
 
-@router.get("/privacy/breaches", response_model=list[BreachRead], operation_id="privacy-list_breaches")
+@router.get("/privacy/breaches", response_model=list[BreachRead])
 def list_breaches(who: PrivacyManager, session: ReadSession) -> Any:
     """Breach incidents of the caller's compounds, latest discovery first."""
     return breach_service.list(session, who=who)
 
 
-@router.get("/privacy/breaches/{incident_id}", response_model=BreachRead, operation_id="privacy-get_breach")
+@router.get("/privacy/breaches/{incident_id}", response_model=BreachRead)
 def get_breach(incident_id: int, who: PrivacyManager, session: ReadSession) -> Any:
     return breach_service.get(session, who=who, incident_id=incident_id)
 
@@ -179,7 +174,6 @@ def get_breach(incident_id: int, who: PrivacyManager, session: ReadSession) -> A
 @router.post(
     "/privacy/breaches/{incident_id}/notify-regulator",
     response_model=BreachRead,
-    operation_id="privacy-notify_regulator",
 )
 def notify_regulator(incident_id: int, body: BreachRegulatorIn, who: PrivacyManager, session: WriteSession) -> Any:
     """Produce the notice to the regulator and record that it was filed."""
@@ -189,7 +183,6 @@ def notify_regulator(incident_id: int, body: BreachRegulatorIn, who: PrivacyMana
 @router.post(
     "/privacy/breaches/{incident_id}/notify-individuals",
     response_model=BreachRead,
-    operation_id="privacy-notify_individuals",
 )
 def notify_individuals(incident_id: int, who: PrivacyManager, session: WriteSession) -> Any:
     """Produce the individual notice; it reaches every affected person's inbox after the commit."""
@@ -199,27 +192,24 @@ def notify_individuals(incident_id: int, who: PrivacyManager, session: WriteSess
 @router.post(
     "/privacy/breaches/{incident_id}/waive-individual-notice",
     response_model=BreachRead,
-    operation_id="privacy-waive_individual_notice",
 )
 def waive_individual_notice(incident_id: int, body: BreachWaiverIn, who: PrivacyManager, session: WriteSession) -> Any:
     """PIPL 57 para 2: record why the remedies effectively avoid the harm, so individuals need not be told."""
     return breach_service.waive_individual_notice(session, who=who, incident_id=incident_id, reason=body.reason)
 
 
-@router.post("/privacy/breaches/{incident_id}/close", response_model=BreachRead, operation_id="privacy-close_breach")
+@router.post("/privacy/breaches/{incident_id}/close", response_model=BreachRead)
 def close_breach(incident_id: int, who: PrivacyManager, session: WriteSession) -> Any:
     return breach_service.close(session, who=who, incident_id=incident_id)
 
 
 # --- R-P8: third parties, sharing consents, processor agreements --------------------------------------
-@router.post(
-    "/privacy/third-parties", response_model=ThirdPartyRead, status_code=201, operation_id="privacy-add_third_party"
-)
+@router.post("/privacy/third-parties", response_model=ThirdPartyRead, status_code=201)
 def add_third_party(body: ThirdPartyCreate, who: PrivacyManager, session: WriteSession) -> Any:
     return sharing_service.add_third_party(session, who=who, data=body)
 
 
-@router.get("/privacy/third-parties", response_model=list[ThirdPartyRead], operation_id="privacy-list_third_parties")
+@router.get("/privacy/third-parties", response_model=list[ThirdPartyRead])
 def list_third_parties(who: CurrentPrincipal, session: ReadSession, compound_id: int) -> Any:
     """The recipients a resident may consent to share with (and staff may share with)."""
     return sharing_service.third_parties(session, who=who, compound_id=compound_id)
@@ -229,16 +219,13 @@ def list_third_parties(who: CurrentPrincipal, session: ReadSession, compound_id:
     "/privacy/sharing-consents",
     response_model=SharingConsentRead,
     status_code=201,
-    operation_id="privacy-give_sharing_consent",
 )
 def give_sharing_consent(body: SharingConsentCreate, who: CurrentPrincipal, session: WriteSession) -> Any:
     """A separate consent naming the recipient, the purpose and the data types (the person, or staff from a form)."""
     return sharing_service.give_consent(session, who=who, data=body)
 
 
-@router.get(
-    "/privacy/sharing-consents", response_model=list[SharingConsentRead], operation_id="privacy-list_sharing_consents"
-)
+@router.get("/privacy/sharing-consents", response_model=list[SharingConsentRead])
 def list_sharing_consents(who: CurrentPrincipal, session: ReadSession, person_id: int) -> Any:
     return sharing_service.consents_of(session, who=who, person_id=person_id)
 
@@ -246,7 +233,6 @@ def list_sharing_consents(who: CurrentPrincipal, session: ReadSession, person_id
 @router.post(
     "/privacy/sharing-consents/{consent_id}/withdraw",
     response_model=SharingConsentRead,
-    operation_id="privacy-withdraw_sharing_consent",
 )
 def withdraw_sharing_consent(consent_id: int, who: CurrentPrincipal, session: WriteSession) -> Any:
     return sharing_service.withdraw_consent(session, who=who, consent_id=consent_id)
@@ -257,7 +243,6 @@ def withdraw_sharing_consent(consent_id: int, who: CurrentPrincipal, session: Wr
     response_model=SharingRecordRead,
     status_code=201,
     responses={403: SharingConsentMissing.doc()},
-    operation_id="privacy-share",
 )
 def share(body: ShareCreate, who: PrivacyManager, session: WriteSession) -> Any:
     """Provide a person's data to a third party: refused without the separate consent that covers it (R-P8)."""
@@ -268,16 +253,13 @@ def share(body: ShareCreate, who: PrivacyManager, session: WriteSession) -> Any:
     "/privacy/vendor-contracts",
     response_model=VendorContractRead,
     status_code=201,
-    operation_id="privacy-add_vendor_contract",
 )
 def add_vendor_contract(body: VendorContractCreate, who: PrivacyManager, session: WriteSession) -> Any:
     """A processor agreement stating whether the vendor returns or deletes the data at its end."""
     return sharing_service.add_contract(session, who=who, data=body)
 
 
-@router.get(
-    "/privacy/vendor-contracts", response_model=list[VendorContractRead], operation_id="privacy-list_vendor_contracts"
-)
+@router.get("/privacy/vendor-contracts", response_model=list[VendorContractRead])
 def list_vendor_contracts(who: PrivacyManager, session: ReadSession) -> Any:
     return sharing_service.contracts(session, who=who)
 
@@ -285,7 +267,6 @@ def list_vendor_contracts(who: PrivacyManager, session: ReadSession) -> Any:
 @router.post(
     "/privacy/vendor-contracts/{contract_id}/end",
     response_model=VendorContractRead,
-    operation_id="privacy-end_vendor_contract",
 )
 def end_vendor_contract(contract_id: int, body: VendorContractEnd, who: PrivacyManager, session: WriteSession) -> Any:
     return sharing_service.end_contract(session, who=who, contract_id=contract_id, on=body.on)
@@ -294,7 +275,6 @@ def end_vendor_contract(contract_id: int, body: VendorContractEnd, who: PrivacyM
 @router.post(
     "/privacy/vendor-contracts/{contract_id}/disposal",
     response_model=VendorContractRead,
-    operation_id="privacy-record_vendor_disposal",
 )
 def record_vendor_disposal(contract_id: int, body: VendorDisposal, who: PrivacyManager, session: WriteSession) -> Any:
     """Record the vendor's return or deletion of the data, with its evidence."""
@@ -306,7 +286,6 @@ def record_vendor_disposal(contract_id: int, body: VendorDisposal, who: PrivacyM
     "/privacy/face-cloud-consent",
     response_model=FaceCloudConsentRead,
     status_code=201,
-    operation_id="privacy-give_face_cloud_consent",
 )
 def give_face_cloud_consent(body: FaceCloudConsentIn, who: CurrentPrincipal, session: WriteSession) -> Any:
     """The separate consent to send face images and templates over the internet (off the device or edge)."""
@@ -321,7 +300,6 @@ def give_face_cloud_consent(body: FaceCloudConsentIn, who: CurrentPrincipal, ses
 @router.post(
     "/privacy/face-cloud-consent/{person_id}/withdraw",
     response_model=FaceCloudConsentRead,
-    operation_id="privacy-withdraw_face_cloud_consent",
 )
 def withdraw_face_cloud_consent(person_id: int, who: CurrentPrincipal, session: WriteSession) -> Any:
     consent_service.withdraw_face_cloud_sync(session, who=who, person_id=person_id)
@@ -332,19 +310,19 @@ def withdraw_face_cloud_consent(person_id: int, who: CurrentPrincipal, session: 
 ComplianceOfficer = Annotated[Principal, requires(PrivacyPerm.compliance)]
 
 
-@router.get("/privacy/compliance", operation_id="privacy-compliance_status")
+@router.get("/privacy/compliance")
 def compliance_status(who: ComplianceOfficer, session: ReadSession) -> dict[str, Any]:
     """Platform-wide people count, thresholds, the last audit, the reminder and the important-data checklist."""
     return compliance_service.status(session, who=who, today=utcnow().date())
 
 
-@router.post("/privacy/compliance/audits", status_code=201, operation_id="privacy-record_compliance_audit")
+@router.post("/privacy/compliance/audits", status_code=201)
 def record_compliance_audit(body: ComplianceAuditCreate, who: ComplianceOfficer, session: WriteSession) -> Any:
     audit = compliance_service.record_audit(session, who=who, data=body)
     return {"id": audit.id, "performed_on": audit.performed_on, "auditor": audit.auditor}
 
 
-@router.post("/privacy/compliance/checklist", operation_id="privacy-tick_compliance_checklist")
+@router.post("/privacy/compliance/checklist")
 def tick_compliance_checklist(body: ChecklistTick, who: ComplianceOfficer, session: WriteSession) -> Any:
     duty = compliance_service.tick_checklist(session, who=who, item=body.item, done_on=body.done_on)
     return {"checklist": duty.checklist}

@@ -124,13 +124,13 @@ def person_detail(session: Session, p: Person) -> PersonDetail:
     )
 
 
-@router.get("/compounds", response_model=list[CompoundRead], operation_id="registry-list_compounds")
+@router.get("/compounds", response_model=list[CompoundRead])
 def list_compounds(who: HouseReader, session: ReadSession) -> Any:
     """List the compounds the caller may see."""
     return list(session.execute(readable_compounds(who).order_by(Compound.id)).scalars())
 
 
-@router.post("/compounds", response_model=CompoundRead, status_code=201, operation_id="registry-create_compound")
+@router.post("/compounds", response_model=CompoundRead, status_code=201)
 def create_compound(body: CompoundCreate, who: CurrentPrincipal, session: WriteSession) -> Any:
     """Create a compound (platform admin only)."""
     if who.role != Role.platform_admin:
@@ -150,13 +150,13 @@ def _compound(session: Session, who: CurrentPrincipal, compound_id: int) -> Any:
     return c
 
 
-@router.get("/compounds/{compound_id}", response_model=CompoundRead, operation_id="registry-get_compound")
+@router.get("/compounds/{compound_id}", response_model=CompoundRead)
 def get_compound(compound_id: int, who: HouseReader, session: ReadSession) -> Any:
     """One compound."""
     return _compound(session, who, compound_id)
 
 
-@router.get("/compounds/{compound_id}/tree", response_model=CompoundTree, operation_id="registry-compound_tree")
+@router.get("/compounds/{compound_id}/tree", response_model=CompoundTree)
 def compound_tree(compound_id: int, who: RegistryReader, session: ReadSession) -> CompoundTree:
     """Buildings and units of a compound with house and occupancy counts."""
     c = _compound(session, who, compound_id)
@@ -174,7 +174,7 @@ def compound_tree(compound_id: int, who: RegistryReader, session: ReadSession) -
     )
 
 
-@router.get("/buildings", response_model=list[BuildingRead], operation_id="registry-list_buildings")
+@router.get("/buildings", response_model=list[BuildingRead])
 def list_buildings(
     who: RegistryReader, session: ReadSession, compound_id: int | None = Query(None, description="filter by compound")
 ) -> Any:
@@ -185,7 +185,7 @@ def list_buildings(
     return list(session.execute(q.order_by(Building.id)).scalars())
 
 
-@router.get("/houses", response_model=Page[HouseRead], operation_id="registry-list_houses")
+@router.get("/houses", response_model=Page[HouseRead])
 def list_houses(
     who: HouseReader,
     session: ReadSession,
@@ -213,22 +213,20 @@ def list_houses(
     return Page(items=[house_read(h) for h in rows], total=total, page=pg.page, page_size=pg.page_size)
 
 
-@router.get("/houses/{house_id}", response_model=HouseRead, operation_id="registry-get_house")
+@router.get("/houses/{house_id}", response_model=HouseRead)
 def get_house(house_id: int, who: HouseReader, session: ReadSession) -> HouseRead:
     """One house."""
     return house_read(house_service.get_readable(session, who=who, house_id=house_id))
 
 
-@router.patch("/houses/{house_id}", response_model=HouseRead, operation_id="registry-update_house")
+@router.patch("/houses/{house_id}", response_model=HouseRead)
 def update_house(house_id: int, body: HouseUpdate, who: RegistryWriter, session: WriteSession) -> HouseRead:
     """Change a house's areas or status (change-logged)."""
     h = house_service.get_readable(session, who=who, house_id=house_id)
     return house_read(house_service.update(session, who=who, house=h, data=body))
 
 
-@router.post(
-    "/houses/{house_id}/move-in", response_model=OccupancyRead, status_code=201, operation_id="registry-move_in"
-)
+@router.post("/houses/{house_id}/move-in", response_model=OccupancyRead, status_code=201)
 def house_move_in(house_id: int, body: MoveIn, who: PeopleWriter, session: WriteSession) -> OccupancyRead:
     """Move a person into a house as owner, co-owner, family member or tenant."""
     h = house_service.get_readable(session, who=who, house_id=house_id)
@@ -245,7 +243,7 @@ def house_move_in(house_id: int, body: MoveIn, who: PeopleWriter, session: Write
     )
 
 
-@router.post("/houses/{house_id}/move-out", response_model=list[OccupancyRead], operation_id="registry-move_out")
+@router.post("/houses/{house_id}/move-out", response_model=list[OccupancyRead])
 def house_move_out(house_id: int, body: MoveOut, who: PeopleWriter, session: WriteSession) -> list[OccupancyRead]:
     """End people's links to a house; their credentials and passes are revoked by event."""
     h = house_service.get_readable(session, who=who, house_id=house_id)
@@ -265,7 +263,7 @@ def house_move_out(house_id: int, body: MoveOut, who: PeopleWriter, session: Wri
     ]
 
 
-@router.get("/people", response_model=Page[PersonRead], operation_id="registry-list_people")
+@router.get("/people", response_model=Page[PersonRead])
 def list_people(
     who: PeopleReader,
     session: ReadSession,
@@ -292,26 +290,26 @@ def list_people(
     return Page(items=people_read(session, rows), total=total, page=pg.page, page_size=pg.page_size)
 
 
-@router.post("/people", response_model=PersonDetail, status_code=201, operation_id="registry-create_person")
+@router.post("/people", response_model=PersonDetail, status_code=201)
 def create_person(body: PersonCreate, who: PeopleWriter, session: WriteSession) -> PersonDetail:
     """Register a person (phone and ID number are encrypted at rest)."""
     return person_detail(session, person_service.create(session, who=who, data=body))
 
 
-@router.get("/people/{person_id}", response_model=PersonDetail, operation_id="registry-get_person")
+@router.get("/people/{person_id}", response_model=PersonDetail)
 def get_person(person_id: int, who: PeopleReader, session: ReadSession) -> PersonDetail:
     """One person, masked."""
     return person_detail(session, person_service.get_readable(session, who=who, person_id=person_id))
 
 
-@router.patch("/people/{person_id}", response_model=PersonDetail, operation_id="registry-update_person")
+@router.patch("/people/{person_id}", response_model=PersonDetail)
 def update_person(person_id: int, body: PersonUpdate, who: PeopleWriter, session: WriteSession) -> PersonDetail:
     """Change a person's data (change-logged with before/after, masked)."""
     p = person_service.get_readable(session, who=who, person_id=person_id)
     return person_detail(session, person_service.update(session, who=who, person=p, data=body))
 
 
-@router.post("/people/{person_id}/reveal", response_model=RevealResult, operation_id="registry-reveal_person_field")
+@router.post("/people/{person_id}/reveal", response_model=RevealResult)
 def reveal_person_field(person_id: int, body: RevealRequest, who: PeopleReader, session: WriteSession) -> RevealResult:
     """Show an unmasked phone or ID number; the read is written to the audit log with the reason."""
     p = person_service.get_readable(session, who=who, person_id=person_id)
@@ -319,7 +317,7 @@ def reveal_person_field(person_id: int, body: RevealRequest, who: PeopleReader, 
     return RevealResult(person_id=p.id, field=body.field, value=value)
 
 
-@router.get("/vehicles", response_model=Page[VehicleRead], operation_id="registry-list_vehicles")
+@router.get("/vehicles", response_model=Page[VehicleRead])
 def list_vehicles(
     who: PeopleReader,
     session: ReadSession,
@@ -338,13 +336,13 @@ def list_vehicles(
     return Page(items=list(rows), total=total, page=pg.page, page_size=pg.page_size)
 
 
-@router.post("/vehicles", response_model=VehicleRead, status_code=201, operation_id="registry-create_vehicle")
+@router.post("/vehicles", response_model=VehicleRead, status_code=201)
 def create_vehicle(body: VehicleCreate, who: PeopleWriter, session: WriteSession) -> Any:
     """Register a vehicle to a house or person."""
     return vehicle_service.create(session, who=who, data=body)
 
 
-@router.get("/grids", response_model=list[GridRead], operation_id="registry-list_grids")
+@router.get("/grids", response_model=list[GridRead])
 def list_grids(who: RegistryReader, session: ReadSession, compound_id: int | None = None) -> list[GridRead]:
     """Grids (网格) and their buildings."""
     q = select(Grid).where(Grid.compound_id.in_(who.compound_ids))

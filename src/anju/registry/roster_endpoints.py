@@ -25,7 +25,6 @@ RosterExporter = Annotated[Principal, requires(RegistryPerm.roster_export)]
 @router.post(
     "/roster/import",
     response_model=ImportReport,
-    operation_id="roster-import_roster",
     responses={403: Forbidden.doc(), 404: NotFound.doc(), 413: TooLarge.doc(), 422: Invalid.doc()},
 )
 def import_roster(
@@ -55,7 +54,6 @@ def import_roster(
 @router.get(
     "/roster/export",
     response_class=Response,
-    operation_id="roster-export_roster",
     responses={
         200: {
             "content": {XLSX_MEDIA_TYPE: {}, CSV_MEDIA_TYPE: {}},

@@ -62,14 +62,14 @@ def _readable(session: ReadSession, who: OrderReader, order_id: int) -> WorkOrde
     return order
 
 
-@router.post("", response_model=OrderDetail, status_code=201, operation_id="workorders-open")
+@router.post("", response_model=OrderDetail, status_code=201)
 def open_order(body: OrderCreate, who: OrderReader, session: WriteSession) -> OrderDetail:
     """Open an order: residents for their house or common areas (H5), staff on behalf of a caller, grid workers."""
     order = work_order_service.open(session, by=who, data=body)
     return detail(session, order)
 
 
-@router.get("", response_model=OrderList, operation_id="workorders-list")
+@router.get("", response_model=OrderList)
 def list_orders(
     who: OrderReader,
     session: ReadSession,
@@ -100,7 +100,7 @@ def list_orders(
     )
 
 
-@router.get("/figures", response_model=Figures, operation_id="workorders-figures")
+@router.get("/figures", response_model=Figures)
 def order_figures(
     who: OrderDispatcher, session: ReadSession, compound_id: int, since: datetime | None = None
 ) -> Figures:
@@ -112,7 +112,7 @@ def order_figures(
     return figures(session, compound_id=compound_id, since=since)
 
 
-@router.get("/sla", response_model=list[SlaPolicyRead], operation_id="workorders-sla-list")
+@router.get("/sla", response_model=list[SlaPolicyRead])
 def list_sla(who: OrderDispatcher, session: ReadSession, compound_id: int) -> list[SlaPolicy]:
     """The compound's own deadlines (categories without a row use the grade presets, R-W1)."""
     if not who.in_scope(compound_id):
@@ -126,7 +126,7 @@ def list_sla(who: OrderDispatcher, session: ReadSession, compound_id: int) -> li
     )
 
 
-@router.put("/sla", response_model=SlaPolicyRead, operation_id="workorders-sla-set")
+@router.put("/sla", response_model=SlaPolicyRead)
 def set_sla(body: SlaPolicyBody, who: OrderDispatcher, session: WriteSession) -> SlaPolicy:
     """Set a compound's deadline for a category and priority (complaints: category "complaint", R-W3)."""
     if not who.in_scope(body.compound_id):
@@ -142,7 +142,7 @@ def set_sla(body: SlaPolicyBody, who: OrderDispatcher, session: WriteSession) ->
     )
 
 
-@router.get("/technicians", response_model=list[int], operation_id="workorders-technicians")
+@router.get("/technicians", response_model=list[int])
 def list_technicians(who: OrderDispatcher, session: ReadSession, compound_id: int) -> list[int]:
     """User ids that may be dispatched orders of the compound."""
     if not who.in_scope(compound_id):
@@ -150,9 +150,7 @@ def list_technicians(who: OrderDispatcher, session: ReadSession, compound_id: in
     return dispatch.technicians(session, compound_id=compound_id)
 
 
-@router.get(
-    "/{order_id}", response_model=OrderDetail, operation_id="workorders-get", responses={404: OrderNotFound.doc()}
-)
+@router.get("/{order_id}", response_model=OrderDetail, responses={404: OrderNotFound.doc()})
 def get_order(order_id: int, who: OrderReader, session: ReadSession) -> OrderDetail:
     """One order with its full timeline and photo list."""
     return detail(session, _readable(session, who, order_id))
@@ -161,7 +159,6 @@ def get_order(order_id: int, who: OrderReader, session: ReadSession) -> OrderDet
 @router.post(
     "/{order_id}/actions",
     response_model=OrderDetail,
-    operation_id="workorders-act",
     responses={**_STATE, 403: NotReporter.doc()},
 )
 def act(order_id: int, body: OrderActionBody, who: OrderReader, session: WriteSession) -> OrderDetail:
@@ -174,7 +171,6 @@ def act(order_id: int, body: OrderActionBody, who: OrderReader, session: WriteSe
 @router.post(
     "/{order_id}/grab",
     response_model=OrderDetail,
-    operation_id="workorders-grab",
     responses={**_STATE, 409: AlreadyTaken.doc()},
 )
 def grab(order_id: int, who: OrderWorker, session: WriteSession) -> OrderDetail:
@@ -186,7 +182,6 @@ def grab(order_id: int, who: OrderWorker, session: WriteSession) -> OrderDetail:
     "/{order_id}/photos",
     response_model=PhotoRead,
     status_code=201,
-    operation_id="workorders-photo-add",
     responses={413: PhotoTooLarge.doc(), 415: BadPhoto.doc(), 404: OrderNotFound.doc()},
 )
 def add_photo(
@@ -200,7 +195,6 @@ def add_photo(
 
 @router.get(
     "/{order_id}/photos/{photo_id}",
-    operation_id="workorders-photo-get",
     responses={200: {"content": {"image/*": {}}}, 404: OrderNotFound.doc()},
 )
 def get_photo(order_id: int, photo_id: int, who: OrderReader, session: ReadSession) -> Response:
