@@ -120,6 +120,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "request_kind.withdraw": ("撤回同意", "Withdraw consent"),
     "request_kind.close": ("注销账号", "Close account"),
     "request_kind.explain": ("解释说明", "Explanation"),
+    "request_kind.delete_face": ("删除人脸信息", "Delete face data"),
     "request_status.open": ("处理中", "Open"),
     "request_status.done": ("已完成", "Done"),
     "request_status.refused": ("已拒绝", "Refused"),
