@@ -9,14 +9,14 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from anju import __version__
 from anju.core.config import get_settings
-from anju.core.errors import AppError, ErrorBody, Invalid, TooLarge
+from anju.core.errors import AppError, ErrorBody, Invalid, TooLarge, integrity_error
 
 log = logging.getLogger("anju")
 
@@ -204,6 +204,13 @@ def create_app(*, with_worker: bool = False) -> FastAPI:
             zh="数值超出范围或无法保存",
             fields=[{"field": "", "message": "value out of range", "type": "out_of_range"}],
         )
+        return JSONResponse(status_code=e.status_code, content=e.body())
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
+        # The last resort: a reference or duplicate no service checked is a 4xx with a reason, never a 500.
+        log.warning("integrity error on %s %s: %s", request.method, request.url.path, exc.orig)
+        e = integrity_error(exc)
         return JSONResponse(status_code=e.status_code, content=e.body())
 
     @app.exception_handler(Exception)

@@ -82,6 +82,48 @@ class RateLimited(AppError):
     message_en = "Too many attempts; try again later"
 
 
+class BrokenReference(AppError):
+    """A write named a row that does not exist (a foreign key the database refused)."""
+
+    status_code = 404
+    code = "reference_not_found"
+    message_zh = "引用的记录不存在"
+    message_en = "A referenced record does not exist"
+
+
+class DuplicateRecord(Conflict):
+    """A write collided with an existing row on a unique key (a constraint the database enforced)."""
+
+    code = "duplicate"
+    message_zh = "记录已存在或与已有记录冲突"
+    message_en = "The record already exists or conflicts with an existing one"
+
+
+class ConstraintViolated(Invalid):
+    """A value the database's own rules refused (NOT NULL, CHECK)."""
+
+    code = "constraint_violated"
+    message_zh = "数据不符合存储规则"
+    message_en = "A value breaks a storage rule"
+
+
+def integrity_error(exc: Exception) -> AppError:
+    """The domain error for an IntegrityError that reached the request boundary (the last resort).
+
+    Services check references and duplicates themselves and raise typed errors with a precise
+    reason; this only makes sure a check someone forgot is a 4xx with a reason, never a 500.
+    PostgreSQL reports SQLSTATE classes, SQLite only a message.
+    """
+    orig = getattr(exc, "orig", exc)
+    state = str(getattr(orig, "sqlstate", "") or getattr(orig, "pgcode", "") or "")
+    text = str(orig).lower()
+    if state == "23503" or "foreign key" in text:
+        return BrokenReference("a referenced record does not exist (foreign key)")
+    if state == "23505" or "unique constraint" in text or "duplicate key" in text:
+        return DuplicateRecord("the record conflicts with an existing one (unique key)")
+    return ConstraintViolated("a value breaks a storage rule (not null / check)")
+
+
 # Pydantic models for OpenAPI documentation of the error shape.
 from pydantic import BaseModel  # noqa: E402
 

@@ -10,10 +10,10 @@ from anju.core.schemas import InSchema, Schema
 
 
 class EquipmentBody(InSchema):
-    compound_id: int
+    compound_id: int = Field(ge=1, le=2**31 - 1)
     kind: str = Field(pattern=r"^(lift|pump|extinguisher|hydrant|fire_panel|camera)$")
     name: str = Field(min_length=1, max_length=64)
-    building_id: int | None = None
+    building_id: int | None = Field(None, ge=1, le=2**31 - 1)
     location: str | None = Field(None, max_length=128)
     extinguisher_type: str | None = Field(None, pattern=r"^(water|powder|clean_agent|co2)$")
     manufactured_on: date | None = None

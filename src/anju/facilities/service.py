@@ -85,6 +85,13 @@ def register(
     """Add equipment and its statutory plans; a building's first fire equipment brings its yearly inspection (R-S5)."""
     if by is not None and not by.in_scope(compound_id):
         raise NotFound(f"compound {compound_id}")
+    if building_id is not None:
+        from anju.registry.models import Building
+
+        # Another compound's building (or none at all) is not found here (issue 20 item 7).
+        owner = session.execute(select(Building.compound_id).where(Building.id == building_id)).scalar_one_or_none()
+        if owner != compound_id:
+            raise NotFound(f"building {building_id} not found in compound {compound_id}", zh="楼栋不属于该小区")
     if kind == "extinguisher" and (extinguisher_type not in rules.EXTINGUISHER or manufactured_on is None):
         raise Invalid("an extinguisher needs its type and manufacture date", zh="灭火器须填写类型和生产日期")
     today = today or date.today()

@@ -44,7 +44,11 @@ def create_route(
     """A route with its checkpoints (each gets a QR code) and daily windows; a reused NFC tag is a 409."""
     if not by.in_scope(compound_id):
         raise NotFound(f"compound {compound_id}")
-    tags = [c["nfc_tag"] for c in checkpoints if c.get("nfc_tag")]
+    # An empty or blank tag id is no tag: stored as "" it would make the second such checkpoint
+    # collide on the unique column (a 500, issue 20 item 13).
+    for c in checkpoints:
+        c["nfc_tag"] = (c.get("nfc_tag") or "").strip() or None
+    tags = [c["nfc_tag"] for c in checkpoints if c["nfc_tag"]]
     if len(set(tags)) != len(tags):
         raise Invalid("two checkpoints carry the same NFC tag id", zh="同一路线中有重复的 NFC 标签号")
     repo = PatrolRepository(session)
@@ -70,6 +74,11 @@ def create_route(
                 max_interval_minutes=cp.get("max_interval_minutes"),
             )
         )
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        raise NfcTagTaken(f"NFC tag in use: {', '.join(tags)}") from None  # a concurrent route took it first
     for start, length in windows:
         session.add(
             PatrolSchedule(
@@ -115,6 +124,11 @@ def handover(
 ) -> ShiftHandover:
     if not by.in_scope(compound_id):
         raise NotFound(f"compound {compound_id}")
+    from anju.accounts.service import staff_of
+
+    if to_user_id is not None and not staff_of(session, compound_id, user_id=to_user_id):
+        # Handing over to someone who is not staff of this compound (issue 20 item 7).
+        raise NotFound(f"user {to_user_id} not found among the staff of compound {compound_id}", zh="接班人不存在")
     row = ShiftHandover(
         compound_id=compound_id, from_user_id=by.user_id, to_user_id=to_user_id, note=note, at=now or utcnow()
     )

@@ -37,6 +37,14 @@ class NotReporter(Forbidden):
     message_en = "Only the reporter may rate this order"
 
 
+class ReporterNotFound(NotFound):
+    """A staff member names as reporter a person who is not of the order's compound (issue 20 item 7)."""
+
+    code = "workorder_reporter_not_found"
+    message_zh = "报事人不属于该小区"
+    message_en = "Reporter not found in this compound"
+
+
 class BadAssignee(Invalid):
     code = "workorder_bad_assignee"
     message_zh = "派单对象须为本小区的维修或网格人员"

@@ -39,6 +39,7 @@ from anju.workorders.exceptions import (
     NotYourOrder,
     OrderNotFound,
     OrderStateConflict,
+    ReporterNotFound,
 )
 from anju.workorders.models import WorkOrder, WorkOrderEvent
 from anju.workorders.permissions import WorkOrdersPerm
@@ -133,6 +134,13 @@ class WorkOrderService:
         if source is None:
             source = OrderSource.grid if by is not None and by.role == Role.grid_worker else OrderSource.phone
         reporter_person = data.reporter_person_id if by is not None and by.is_staff else (by.person_id if by else None)
+        if reporter_person is not None and by is not None and by.is_staff:
+            # The caller is someone of this compound: another compound's person id is not found here (item 7).
+            from anju.registry.models import Person
+
+            owner = session.execute(select(Person.compound_id).where(Person.id == reporter_person)).scalar_one_or_none()
+            if owner != compound_id:
+                raise ReporterNotFound(f"person {reporter_person} not found in compound {compound_id}")
         order = WorkOrder(
             compound_id=compound_id,
             kind=data.kind,
