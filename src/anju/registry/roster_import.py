@@ -1,0 +1,387 @@
+"""Roster import: plan (match people, decide changes) and apply, idempotently, with a report."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from anju.core.auth import Principal
+from anju.core.crypto import blind_index, decrypt
+from anju.core.errors import AppError
+from anju.registry.enums import OccupancyRole, PersonStatus, PersonTagKind, PopulationType
+from anju.registry.models import EmergencyContact, House, Person
+from anju.registry.permissions import RegistryPerm
+from anju.registry.repository import HouseQuery, PersonQuery
+from anju.registry.roster_columns import (
+    CONTACT_RELATION,
+    CONTACTS_MAX,
+    PROGRESS_EVERY,
+    ImportReport,
+    Progress,
+    RowError,
+    _invalid,
+    map_header,
+    read_table,
+)
+from anju.registry.roster_queries import RosterQuery, check_scope
+from anju.registry.roster_rows import RosterRow, RowParser
+from anju.registry.schemas import (
+    EmergencyContactIn,
+    MoveIn,
+    PersonCreate,
+    PersonUpdate,
+)
+from anju.registry.service import move_in, person_service, today
+
+# --- planning: match people, decide what changes ----------------------------------------------------------
+
+
+@dataclass
+class _Plan:
+    row: RosterRow
+    person_id: int | None  # None: create a new person
+    changes: dict[str, Any] = field(default_factory=dict)  # PersonUpdate fields that differ
+    move_in: bool = False
+
+    @property
+    def kind(self) -> str:
+        """The report counter this row adds to."""
+        return "created" if self.person_id is None else "updated" if self.changes or self.move_in else "unchanged"
+
+
+class _Planner:
+    """Matches rows to people already on record and works out the smallest change for each."""
+
+    def __init__(self, session: Session, compound_id: int, on: date, parser: RowParser) -> None:
+        self.session = session
+        self.on = on
+        self.parser = parser
+        q = RosterQuery(session)
+        self.by_id: dict[str, int] = {}
+        self.by_phone: dict[str, list[tuple[int, str, str | None]]] = defaultdict(list)
+        for pid, name, id_bidx, phone_bidx in q.people_keys(compound_id):
+            if id_bidx:
+                self.by_id[id_bidx] = pid
+            if phone_bidx:
+                self.by_phone[phone_bidx].append((pid, name, id_bidx))
+        self.links: set[tuple[int, int]] = set()
+        self.house_names: dict[tuple[int, str], list[int]] = defaultdict(list)
+        for pid, hid, name in q.active_links(compound_id):
+            self.links.add((pid, hid))
+            self.house_names[(hid, name)].append(pid)
+
+    def match(self, r: RosterRow) -> tuple[int | None, str | None]:
+        """The existing person this row is about, or an error for an ambiguous match."""
+        id_bidx = blind_index(r.id_number, context="id_number") if r.id_number else None
+        if id_bidx and id_bidx in self.by_id:
+            return self.by_id[id_bidx], None
+        if r.phone:
+            # Without a known ID number, the same name and phone is the same person, unless the
+            # record already carries a different ID number.
+            same = [
+                pid
+                for pid, name, known in self.by_phone.get(blind_index(r.phone, context="phone") or "", [])
+                if name == r.name and not (id_bidx and known)
+            ]
+        elif not r.id_number:
+            same = self.house_names.get((r.house_id, r.name), [])
+        else:
+            same = []
+        if len(same) > 1:
+            return None, "ambiguous"
+        return (same[0] if same else None), None
+
+    def plan(self, rows: list[RosterRow]) -> list[_Plan]:
+        """One plan per row that can go ahead (unchanged rows included); the rest get errors."""
+        plans: list[_Plan] = []
+        matched: list[tuple[RosterRow, int]] = []
+        for r in rows:
+            pid, problem = self.match(r)
+            if problem:
+                self.parser.fail(
+                    r.row,
+                    "name",
+                    "匹配到多位同名人员，请填写身份证号",
+                    "several people match this name; add the ID number",
+                )
+            elif pid is None:
+                if self._lease_ok(r):
+                    plans.append(_Plan(row=r, person_id=None, move_in=True))
+            else:
+                matched.append((r, pid))
+        ids = sorted({pid for _, pid in matched})
+        q = RosterQuery(self.session)
+        people = q.people(ids)
+        tags = PersonQuery(self.session).tags_of(ids)
+        contacts = q.contacts(sorted({pid for r, pid in matched if r.contact_name}))
+        for r, pid in matched:
+            p = people[pid]
+            changes = self._changes(r, p, tags[pid], contacts.get(pid, []))
+            if changes is None:
+                continue
+            needs_link = (pid, r.house_id) not in self.links
+            if not changes and not needs_link:
+                plans.append(_Plan(row=r, person_id=pid))
+            elif p.frozen_at is not None or p.status == PersonStatus.erased:
+                self.parser.fail(
+                    r.row, "name", "该人员数据已删除或冻结，不能修改", "this person's data is erased or frozen"
+                )
+            elif needs_link and p.status != PersonStatus.active:
+                self.parser.fail(
+                    r.row,
+                    "house",
+                    "该人员已迁出，请在系统中办理入住",
+                    "this person has moved out; register the move-in in the console",
+                )
+            elif not needs_link or self._lease_ok(r):
+                plans.append(_Plan(row=r, person_id=pid, changes=changes, move_in=needs_link))
+        return plans
+
+    def _lease_ok(self, r: RosterRow) -> bool:
+        if r.lease_end is not None and r.lease_end < self.on:
+            self.parser.fail(r.row, "lease_end", "租约已到期，不能登记入住", "the lease has already ended")
+            return False
+        return True
+
+    def _changes(
+        self, r: RosterRow, p: Person, tags: list[PersonTagKind], contacts: list[EmergencyContact]
+    ) -> dict[str, Any] | None:
+        """Fields of `p` the row changes; empty cells leave a field as it is. None after an error."""
+        changes: dict[str, Any] = {}
+        if r.name != p.name:
+            changes["name"] = r.name
+        if r.phone and blind_index(r.phone, context="phone") != p.phone_bidx:
+            changes["phone"] = r.phone
+        if r.id_number and blind_index(r.id_number, context="id_number") != p.id_number_bidx:
+            changes["id_number"] = r.id_number
+        for name in ("gender", "birth_date", "population_type"):
+            value = getattr(r, name)
+            if value is not None and value != getattr(p, name):
+                changes[name] = value
+        if r.tags is not None and set(r.tags) != set(tags):
+            changes["tags"] = r.tags
+        if r.contact_name:
+            current = [(c.name, c.relation, decrypt(c.phone_enc, context="contact.phone")) for c in contacts]
+            if not any(
+                n == r.contact_name and (r.contact_phone is None or ph == r.contact_phone) for n, _, ph in current
+            ):
+                named = [i for i, (n, _, _) in enumerate(current) if n == r.contact_name]
+                if named:
+                    n, rel, _ = current[named[0]]
+                    current[named[0]] = (n, rel, r.contact_phone)
+                elif len(current) >= CONTACTS_MAX:
+                    self.parser.fail(
+                        r.row,
+                        "contact_name",
+                        f"紧急联系人已达{CONTACTS_MAX}个上限",
+                        f"this person already has {CONTACTS_MAX} emergency contacts",
+                    )
+                    return None
+                else:
+                    current.append((r.contact_name, CONTACT_RELATION, r.contact_phone))
+                changes["contacts"] = [{"name": n, "relation": rel, "phone": ph} for n, rel, ph in current]
+        return changes
+
+
+def _duplicates(rows: list[RosterRow], parser: RowParser) -> list[RosterRow]:
+    """Drop (and report) a row that names the same person as an earlier row of the file."""
+    seen: dict[tuple[str, ...], int] = {}
+    kept: list[RosterRow] = []
+    for r in rows:
+        if r.id_number:
+            key: tuple[str, ...] = ("id", r.id_number)
+        elif r.phone:
+            key = ("phone", r.name, r.phone)
+        else:
+            key = ("house", r.name, r.house_label)
+        first = seen.setdefault(key, r.row)
+        if first == r.row:
+            kept.append(r)
+        elif key[0] == "id":
+            parser.fail(r.row, "id_number", f"身份证号与第{first}行重复", f"duplicate ID number (same as row {first})")
+        else:
+            parser.fail(r.row, "name", f"与第{first}行为同一人", f"same person as row {first}")
+    return kept
+
+
+class _Abort(Exception):
+    """Leaves the import's savepoint, rolling back everything written so far."""
+
+
+def _error_text(e: Exception) -> str:
+    if isinstance(e, AppError):
+        return f"{e.zh or e.message_zh} / {e.detail or e.message_en}"
+    if isinstance(e, ValidationError):
+        return "数据校验失败 / " + "; ".join(str(x.get("msg")) for x in e.errors())
+    return "与已有数据冲突 / conflicts with existing data"
+
+
+def import_roster(
+    session: Session,
+    *,
+    who: Principal | None,
+    compound_id: int,
+    filename: str,
+    data: bytes,
+    all_or_nothing: bool = False,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Validate a roster file row by row and import its valid rows (or none, if asked); never commits."""
+    # who=None is the trusted command line. A dry run only reads. Writes happen inside one
+    # SAVEPOINT, so an abort leaves nothing half-written; the caller's boundary commits.
+    check_scope(session, who, compound_id, RegistryPerm.roster_import)
+    if who is not None:
+        who.require(RegistryPerm.people_write)  # rows are written through the people services
+    keep = set(session.identity_map.keys())  # the caller's objects; the import's own are let go per batch
+    table = read_table(filename, data)
+    if not table:
+        raise _invalid("文件为空", "the file is empty")
+    (_, header), body = table[0], table[1:]
+    columns, ignored = map_header(header)
+    on = today()
+    errors: list[RowError] = []
+    parser = RowParser(columns, HouseQuery(session).labels(compound_id), on, errors)
+    total = len(body)
+    tick = progress or (lambda done, total: None)
+    tick(0, total)
+    parsed = [r for n, values in body if (r := parser.parse(n, values)) is not None]
+    planner = _Planner(session, compound_id, on, parser)
+    plans = planner.plan(_duplicates(parsed, parser))
+    plans.sort(key=lambda pl: pl.row.row)
+    report = ImportReport(total_rows=total, dry_run=dry_run, all_or_nothing=all_or_nothing, ignored_columns=ignored)
+    if dry_run or (all_or_nothing and errors) or not plans:
+        if dry_run:
+            for pl in plans:
+                setattr(report, pl.kind, getattr(report, pl.kind) + 1)
+        return _finish(report, errors, total, tick, committed=False)
+    writer = _Writer(
+        session, who=who, compound_id=compound_id, on=on, parser=parser, all_or_nothing=all_or_nothing, keep=keep
+    )
+    skipped = total - len(plans)  # rows rejected while validating count as processed
+    try:
+        with session.begin_nested():
+            for start in range(0, len(plans), PROGRESS_EVERY):
+                for pl in writer.write(plans[start : start + PROGRESS_EVERY]):
+                    setattr(report, pl.kind, getattr(report, pl.kind) + 1)
+                tick(skipped + min(start + PROGRESS_EVERY, len(plans)), total)
+    except _Abort:
+        report.created = report.updated = report.unchanged = 0
+        return _finish(report, errors, total, tick, committed=False)
+    return _finish(report, errors, total, tick, committed=report.created + report.updated + report.unchanged > 0)
+
+
+class _Writer:
+    """Writes plans a batch per savepoint; a failing batch is redone row by row, so only its bad row is lost."""
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        who: Principal | None,
+        compound_id: int,
+        on: date,
+        parser: RowParser,
+        all_or_nothing: bool,
+        keep: set[Any],
+    ) -> None:
+        self.session, self.who, self.compound_id, self.on = session, who, compound_id, on
+        self.parser, self.all_or_nothing, self.keep = parser, all_or_nothing, keep
+        self.people: dict[int, Person] = {}
+        self.houses: dict[int, House] = {}
+
+    def write(self, plans: list[_Plan]) -> list[_Plan]:
+        """Apply a batch of plans; returns those written (unchanged rows included)."""
+        todo = [pl for pl in plans if pl.kind != "unchanged"]
+        self.forget_written()
+        q = RosterQuery(self.session)
+        self.people = q.people(sorted({pl.person_id for pl in todo if pl.person_id is not None}))
+        self.houses = q.houses(sorted({pl.row.house_id for pl in todo if pl.move_in}))
+        current: _Plan | None = None
+        try:
+            with self.session.begin_nested():
+                for current in todo:
+                    self.apply(current)
+            written = plans
+        except (AppError, IntegrityError, ValidationError) as e:  # e.g. a concurrent edit since planning
+            if self.all_or_nothing:
+                if current is not None:
+                    self.reject(current, e)
+                raise _Abort from e
+            written = [pl for pl in plans if pl.kind == "unchanged" or self.write_one(pl)]
+        return written
+
+    def write_one(self, plan: _Plan) -> bool:
+        try:
+            with self.session.begin_nested():
+                self.apply(plan)
+            return True
+        except (AppError, IntegrityError, ValidationError) as e:
+            self.reject(plan, e)
+            return False
+
+    def reject(self, plan: _Plan, e: Exception) -> None:
+        self.parser.errors.append(RowError(row=plan.row.row, column=self.parser.header("name"), message=_error_text(e)))
+
+    def apply(self, plan: _Plan) -> None:
+        r = plan.row
+        if plan.person_id is None:
+            contacts = (
+                [EmergencyContactIn(name=r.contact_name, relation=CONTACT_RELATION, phone=r.contact_phone)]
+                if r.contact_name
+                else []
+            )
+            person = person_service.create(
+                self.session,
+                who=self.who,
+                data=PersonCreate(
+                    compound_id=self.compound_id,
+                    name=r.name,
+                    gender=r.gender,
+                    birth_date=r.birth_date,
+                    phone=r.phone,
+                    id_number=r.id_number,
+                    population_type=r.population_type or PopulationType.registered,
+                    tags=r.tags or [],
+                    contacts=contacts,
+                ),
+            )
+        else:
+            person = self.people[plan.person_id]
+            if plan.changes:
+                person_service.update(self.session, who=self.who, person=person, data=PersonUpdate(**plan.changes))
+        if plan.move_in:
+            move_in(
+                self.session,
+                who=self.who,
+                house=self.houses[r.house_id],
+                data=MoveIn(
+                    person_id=person.id, role=r.role or OccupancyRole.family, on=self.on, lease_end=r.lease_end
+                ),
+            )
+
+    def forget_written(self) -> None:
+        """Flush, then let go of the objects this import loaded or wrote."""
+        # Bulk DELETEs in the services scan the whole identity map: keeping every row's
+        # objects (and every house) would make a long import quadratic.
+        self.session.flush()
+        for key, obj in list(self.session.identity_map.items()):  # type: ignore[attr-defined]  # not in IdentityMap's stub
+            if key not in self.keep:
+                self.session.expunge(obj)
+
+
+def _finish(
+    report: ImportReport, errors: list[RowError], total: int, tick: Progress, *, committed: bool
+) -> ImportReport:
+    report.errors = sorted(errors, key=lambda e: e.row)
+    report.rejected = len({e.row for e in errors})
+    report.imported = report.created + report.updated
+    report.committed = committed
+    tick(total, total)
+    return report
