@@ -1,6 +1,7 @@
-"""Owner votes under 民法典 278: the one entry point endpoints, pages, jobs and tests call.
+"""Owner votes under 民法典 278: the sub-services behind one object, `vote_service`.
 
-The rules live in one module per sub-aggregate; `vote_service` keeps the names callers use:
+The rules live in one module per sub-aggregate (the API endpoints and jobs call those directly);
+`vote_service` keeps the names the pages, the demo, the benchmark and the tests use:
 
 - setup_service.py     a draft, its agenda and deemed-vote rule, publication (R-V9, R-V11, R-V12)
 - electorate.py        who an owner is: the set of co-owners (R-V5, R-V6, R-V10), pure

@@ -6,18 +6,19 @@ from datetime import timedelta
 
 from anju.core.db import transaction
 from anju.core.jobs import job
-from anju.governance.service import vote_service
+from anju.governance.results_service import results_service
+from anju.governance.window_service import vote_window_service
 
 
 @job("governance.advance_votes", every=timedelta(minutes=1))
 def advance_votes() -> None:
     """Open votes whose window started and close + tally those whose window ended."""
     with transaction() as session:
-        vote_service.advance_due(session)
+        vote_window_service.advance_due(session)
 
 
 @job("governance.publication_overdue", every=timedelta(hours=1))
 def publication_overdue() -> None:
     """Flag tallied votes not yet publicly posted 3 days after closing."""
     with transaction() as session:
-        vote_service.flag_overdue(session)
+        results_service.flag_overdue(session)
