@@ -116,6 +116,13 @@ def demo(
     from anju.startup import post_upgrade
 
     s = get_settings()
+    if s.is_deployment:
+        # The demo's accounts share a published password: never in a deployment.
+        console.print(
+            f"[red]refused:[/red] `anju demo` creates accounts with the published password {DEMO_PASSWORD!r}; "
+            f"it runs only with ANJU_ENV=development (this is ANJU_ENV={s.env}). Use `anju init` for a deployment."
+        )
+        raise typer.Exit(code=2)
     if reset and s.is_sqlite:
         path = Path(s.database_url.split("///", 1)[1])
         for suffix in ("", "-wal", "-shm"):

@@ -97,3 +97,95 @@ class TestWeakSettings:
     def test_weak_settings_development_keeps_its_defaults(self, clean_env):
         s = Settings()
         assert s.online_payment_provider == "sim" and not s.is_deployment
+
+
+@pytest.fixture
+def production(clean_env: pytest.MonkeyPatch):
+    from anju.core.config import reset_settings
+
+    clean_env.setenv("ANJU_ENV", "production")
+    clean_env.setenv("ANJU_SECRET_KEY", STRONG_SECRET)
+    clean_env.setenv("ANJU_DATA_KEY", STRONG_DATA_KEY)
+    reset_settings()
+    yield clean_env
+    clean_env.undo()
+    reset_settings()
+
+
+class TestProductionSetUp:
+    def test_weak_settings_anju_demo_refused_in_production(self, production, tmp_path):
+        from typer.testing import CliRunner
+
+        from anju.cli import app
+
+        db = tmp_path / "demo.db"
+        result = CliRunner().invoke(app, ["demo", "--database-url", f"sqlite:///{db}"])
+        assert result.exit_code == 2, result.output
+        assert "refused" in result.output and "ANJU_ENV=development" in result.output.replace("\n", "")
+        assert not db.exists()  # nothing was created, not even the schema
+
+    def _sign_in(self, client, **headers):
+        from anju.sim.demo import DEMO_PASSWORD
+        from tests.web.conftest import ORIGIN
+
+        return client.post(
+            "/login",
+            data={"username": "resident_li", "password": DEMO_PASSWORD},
+            headers={**ORIGIN, **headers},
+            follow_redirects=False,
+        )
+
+    def test_weak_settings_session_cookie_is_secure_in_production(self, session, production):
+        from fastapi.testclient import TestClient
+
+        from anju.main import create_app
+
+        with TestClient(create_app(), raise_server_exceptions=False) as c:  # plain http, as behind a proxy
+            r = self._sign_in(c)
+        assert r.status_code == 303, r.text
+        assert "secure" in r.headers["set-cookie"].lower()
+
+    def test_weak_settings_forwarded_proto_from_a_trusted_proxy_only(self, session, clean_env):
+        from fastapi.testclient import TestClient
+
+        from anju.core.config import reset_settings
+        from anju.main import create_app
+
+        try:
+            for trusted, secure in (("", False), ("testclient", True)):
+                clean_env.setenv("ANJU_TRUSTED_PROXIES", trusted)
+                reset_settings()
+                with TestClient(create_app(), raise_server_exceptions=False) as c:
+                    r = self._sign_in(c, **{"X-Forwarded-Proto": "https"})
+                assert r.status_code == 303, r.text
+                assert ("secure" in r.headers["set-cookie"].lower()) is secure, trusted
+        finally:
+            clean_env.undo()
+            reset_settings()
+
+
+class TestContentSecurityPolicy:
+    def test_csp_header_on_pages_and_api(self, client):
+        for path in ("/login", "/api/v1/health", "/h5"):
+            r = client.get(path, follow_redirects=False)
+            csp = r.headers.get("content-security-policy", "")
+            assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp, path
+            assert "'unsafe-inline'" not in csp.split("script-src", 1)[1].split(";")[0]
+            assert r.headers.get("x-content-type-options") == "nosniff"
+
+    def test_csp_templates_have_no_inline_scripts_or_handlers(self):
+        """What the policy would block: inline event handlers, javascript: URLs, inline executable scripts."""
+        import re
+        from pathlib import Path
+
+        import anju.web
+
+        root = Path(anju.web.__file__).parent / "templates"
+        handler = re.compile(r"\son[a-z]+\s*=", re.I)
+        script = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>", re.I)
+        found = []
+        for f in root.rglob("*.html"):
+            text = f.read_text(encoding="utf-8")
+            if handler.search(text) or script.search(text) or "javascript:" in text.lower() or "<style" in text:
+                found.append(str(f.relative_to(root)))
+        assert found == []

@@ -112,3 +112,27 @@ class TestNoBlockingAsyncHandlers:
             notices_pages.set_mutes,
         ):
             assert not inspect.iscoroutinefunction(fn), fn.__name__
+
+
+class TestSeams:
+    def test_notices_seam_reads_no_governance_table_and_no_web_module(self):
+        """Issue 10 item 4: a vote notice is written from what the event carries."""
+        import ast
+        from pathlib import Path
+
+        import anju.notices
+
+        bad = []
+        for f in Path(anju.notices.__file__).parent.glob("*.py"):
+            for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+                names = (
+                    [node.module or ""]
+                    if isinstance(node, ast.ImportFrom)
+                    else [a.name for a in node.names]
+                    if isinstance(node, ast.Import)
+                    else []
+                )
+                for name in names:
+                    if name.startswith("anju.web") or name in ("anju.governance.models", "anju.governance.repository"):
+                        bad.append(f"{f.name}: {name}")
+        assert bad == []

@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = 1.0
     worker_lease_seconds: int = 60
     outbox_max_attempts: int = 10
+    outbox_retention_days: int = 7  # delivered events (and their handler records) are deleted after this
 
     @model_validator(mode="after")
     def _no_default_secret(self) -> Self:
@@ -89,6 +90,13 @@ class Settings(BaseSettings):
     def is_deployment(self) -> bool:
         """Production, staging or any environment but development: no simulators, no demo, strict keys."""
         return self.env.strip().lower() != DEVELOPMENT
+
+    def secure_cookie(self, scheme: str) -> bool:
+        """The session cookie's Secure flag: always in a deployment (its pages are served over https,
+        directly or behind a trusted proxy), by the request's scheme in development, unless set."""
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        return self.is_deployment or scheme == "https"
 
     @property
     def online_payment_provider(self) -> str | None:

@@ -97,7 +97,7 @@ def login_submit(
         max_age=int(get_settings().session_ttl.total_seconds()),
         httponly=True,
         samesite="lax",
-        secure=request.url.scheme == "https",
+        secure=get_settings().secure_cookie(request.url.scheme),
         path="/",
     )
     return response
@@ -110,7 +110,13 @@ def logout(request: Request, session: WriteSession) -> Response:
     if token:
         account_service.logout(session, token=token)
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+    response.delete_cookie(
+        SESSION_COOKIE,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=get_settings().secure_cookie(request.url.scheme),
+    )
     return response
 
 
