@@ -396,7 +396,7 @@ class CredentialService:
 
     # --- model change: re-enrolment (issue 12) --------------------------------------------------
     def face_status(self, session: Session, *, person_id: int, compound_id: int) -> str:
-        """ "current", "needs_reenrolment" (templates of a retired model only) or "none"."""
+        """The face state: current, needs_reenrolment (templates of a retired model only) or none."""
         refs = [
             c.subject_ref
             for c in AccessQuery(session).credentials_of(person_id=person_id)

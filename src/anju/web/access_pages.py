@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any, TypeVar
 
 import segno
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -36,7 +36,7 @@ from anju.core.crypto import mask_name
 from anju.core.db import new_session, utcnow
 from anju.core.deps import ReadSession, WriteSession
 from anju.core.errors import AppError, Invalid
-from anju.registry.models import House
+from anju.registry.models import House, Person
 from anju.web.deps import ConsolePage, console_guard, page_guard
 from anju.web.i18n import Translator, lang_of
 from anju.web.render import CST, render, templates
@@ -225,7 +225,15 @@ def _desk_values(session: Session, ctx: ConsolePage) -> dict[str, Any]:
         "reason_text": reason_text,
         "can_open": ctx.who.can(AccessPerm.remote_open),
         "can_register": ctx.who.can(AccessPerm.visitors_manage),
+        "reenrol": _needing_reenrolment(session, ctx.compound.id),
+        "can_assist_face": ctx.who.can(AccessPerm.manage),
     }
+
+
+def _needing_reenrolment(session: Session, compound_id: int) -> list[Person]:
+    from anju.access.credential_service import credential_service
+
+    return credential_service.needing_reenrolment(session, compound_id=compound_id)
 
 
 @router.get("/console/access")
@@ -450,8 +458,17 @@ def _my_credentials(session: Session, who: Principal) -> dict[str, Any]:
         "cards": [c for c in creds if c.kind == CredentialKind.card],
         "pin_set": any(c.kind == CredentialKind.pin for c in active),
         "face_enrolled": any(c.kind == CredentialKind.face for c in active),
+        "face_state": _face_state(session, who),
         "qr_active": any(c.kind == CredentialKind.qr for c in active),
     }
+
+
+def _face_state(session: Session, who: Principal) -> str:
+    """The face state: current, needs_reenrolment (old model only: the person is asked to re-enrol) or none."""
+    from anju.access.credential_service import credential_service
+
+    p = session.get(Person, who.person_id) if who.person_id is not None else None
+    return credential_service.face_status(session, person_id=p.id, compound_id=p.compound_id) if p else "none"
 
 
 def _my_qr(session: Session, who: Principal) -> dict[str, Any]:
@@ -584,3 +601,182 @@ def my_open_door(request: Request, access_point_id: int, who: ResidentPage, sess
         return _alert(request, t("access.open.done", door=ap.name, log=read.log_id), ok=True, testid="open-result")
 
     return _attempt(request, session, act)
+
+
+# --- face: self-enrolment on H5 and the guard-assisted path (issue 12; R-F1, R-F2, R-F3, R-E3) -------------
+FACE_REASONS = (
+    "no_face",
+    "multiple_faces",
+    "face_too_small",
+    "blurry",
+    "pose",
+    "unclear_face",
+    "not_an_image",
+    "too_many_pixels",
+)
+MAX_FACE_PHOTO = 8 * 1024 * 1024
+
+
+def _face_feedback(t: Translator, exc: AppError) -> str:
+    """A face rejection as advice the person can act on (quality feedback), else the error's own message."""
+    reason = getattr(exc, "reason", None)
+    if reason in FACE_REASONS:
+        return t(f"access.face.reason.{reason}")
+    return t.pick(exc.body()["error"]["message"])
+
+
+def _face_page(
+    request: Request, session: Session, who: Principal, *, accessible: bool, status_code: int = 200, **extra: Any
+) -> Response:
+    from anju.access.config import access_settings
+    from anju.access.credential_service import credential_service
+
+    consent = state = None
+    if who.person_id is not None and who.house_ids:
+        consent = credential_service.active_consent(session, who.person_id)
+        p = session.get(Person, who.person_id)
+        state = (
+            credential_service.face_status(session, person_id=who.person_id, compound_id=p.compound_id) if p else None
+        )
+    return render(
+        request,
+        "access/h5_face.html",
+        {
+            "who": who,
+            "accessible": accessible,
+            "consent": consent,
+            "face_state": state,
+            "notice_version": access_settings().face_notice_version,
+            **extra,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/h5/access/face")
+def my_face(request: Request, who: ResidentPage, session: ReadSession, accessible: bool = False) -> Response:
+    """Face entry: first the separate consent screen (standard or large-print/read-aloud), then the photo."""
+    return _face_page(request, session, who, accessible=accessible)
+
+
+@router.post("/h5/access/face/consent")
+def my_face_consent(
+    request: Request,
+    who: ResidentPage,
+    session: WriteSession,
+    notice_version: Annotated[str, Form()] = "",
+    agreed: Annotated[str, Form()] = "",
+    accessible: Annotated[str, Form()] = "",
+) -> Response:
+    """Record the separate, explicit consent (R-F2): the box is never pre-ticked and must be sent ticked."""
+    from anju.access.credential_service import credential_service
+    from anju.access.schemas import FaceConsentCreate
+
+    t = Translator(lang_of(request))
+    large = accessible == "1"
+    if agreed != "yes" or who.person_id is None:
+        return _face_page(request, session, who, accessible=large, status_code=422, error=t("access.face.must_tick"))
+    try:
+        data = FaceConsentCreate(person_id=who.person_id, notice_version=notice_version[:32], agreed=True)
+        credential_service.give_face_consent(session, who=who, data=data)
+    except ValidationError:
+        return _face_page(request, session, who, accessible=large, status_code=422, error=t("access.face.must_tick"))
+    except AppError as exc:
+        session.rollback()
+        request.state.commit_session = False
+        return _face_page(
+            request, session, who, accessible=large, status_code=exc.status_code, error=_face_feedback(t, exc)
+        )
+    return _face_page(request, session, who, accessible=large)
+
+
+@router.post("/h5/access/face/enrol")
+def my_face_enrol(
+    request: Request,
+    who: ResidentPage,
+    session: WriteSession,
+    image: Annotated[UploadFile | None, File()] = None,
+    accessible: Annotated[str, Form()] = "",
+) -> Response:
+    """Enrol from one photo; a refused photo says what to change (face size, blur, pose, one face only)."""
+    from anju.access.credential_service import credential_service
+
+    t = Translator(lang_of(request))
+    large = accessible == "1"
+    data = image.file.read(MAX_FACE_PHOTO + 1) if image is not None else b""
+    if not data:
+        return _face_page(request, session, who, accessible=large, status_code=422, error=t("access.face.no_photo"))
+    if len(data) > MAX_FACE_PHOTO or who.person_id is None:
+        return _face_page(
+            request, session, who, accessible=large, status_code=413, error=t("access.face.reason.too_many_pixels")
+        )
+    try:
+        credential_service.enrol_face(session, who=who, person_id=who.person_id, image=data)
+    except AppError as exc:
+        session.rollback()
+        request.state.commit_session = False
+        return _face_page(
+            request, session, who, accessible=large, status_code=exc.status_code, error=_face_feedback(t, exc)
+        )
+    return _face_page(request, session, who, accessible=large, done=t("access.face.done"))
+
+
+@router.post("/h5/access/face/withdraw")
+def my_face_withdraw(request: Request, who: ResidentPage, session: WriteSession) -> Response:
+    """Withdraw face consent: templates deleted everywhere (R-F5); card, QR and PIN keep working (R-F1)."""
+    from anju.access.credential_service import credential_service
+
+    t = Translator(lang_of(request))
+    if who.person_id is not None:
+        credential_service.withdraw_face(session, who=who, person_id=who.person_id)
+    return _face_page(request, session, who, accessible=False, done=t("access.face.withdrawn"))
+
+
+@router.post("/console/access/face/assist")
+def desk_face_assist(
+    request: Request,
+    ctx: DeskPage,
+    session: WriteSession,
+    image: Annotated[UploadFile | None, File()] = None,
+    person_id: Annotated[str, Form()] = "",
+    person_id_text: Annotated[str, Form()] = "",
+    agreed: Annotated[str, Form()] = "",
+    guardian: Annotated[str, Form()] = "",
+) -> Response:
+    """Guard-desk path for people without a phone: the notice is read to them, they agree in person, staff
+    take the photo. Needs access.manage (the property manager on duty); consent is recorded like the H5's."""
+    from anju.access.config import access_settings
+    from anju.access.credential_service import credential_service
+    from anju.access.schemas import FaceConsentCreate
+
+    t = Translator(lang_of(request))
+    data = image.file.read(MAX_FACE_PHOTO + 1) if image is not None else b""
+    person = _int(person_id_text) or _int(person_id)
+
+    def act() -> Response:
+        if person is None:
+            raise _invalid("access.err.invalid")
+        if agreed != "yes":
+            raise Invalid("consent not confirmed", zh=t("access.face.must_tick"))
+        if not data or len(data) > MAX_FACE_PHOTO:
+            raise Invalid("no photo", zh=t("access.face.no_photo"))
+        if credential_service.active_consent(session, person) is None:
+            credential_service.give_face_consent(
+                session,
+                who=ctx.who,
+                data=FaceConsentCreate(
+                    person_id=person,
+                    notice_version=access_settings().face_notice_version,
+                    given_by="guardian" if guardian == "yes" else "self",
+                    agreed=True,
+                ),
+            )
+        credential_service.enrol_face(session, who=ctx.who, person_id=person, image=data)
+        return _alert(request, t("access.face.done"), ok=True, testid="assist-result")
+
+    try:
+        return act()
+    except AppError as exc:
+        session.rollback()
+        request.state.commit_session = False
+        return _alert(request, _face_feedback(t, exc), ok=False, status_code=exc.status_code, testid="assist-result")

@@ -167,4 +167,79 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "access.err.time": ("时间格式无效", "Invalid date and time"),
     "access.err.until": ("请填写结束时间", "Give the end time"),
     "access.err.invalid": ("输入有误", "Invalid input"),
+    # face: status, consent (R-F2, R-E3), enrolment feedback, guard-assisted path (issue 12)
+    "access.h5.face_reenrol": ("需重新录入（模型已更换，刷卡、扫码照常）", "Re-enrol needed (new model; card and code work)"),
+    "access.h5.face_start": ("录入人脸", "Enrol my face"),
+    "access.h5.face_restart": ("重新录入人脸", "Re-enrol my face"),
+    "access.h5.face_large": ("大字版 / 语音朗读", "Large print / read aloud"),
+    "access.face.title": ("人脸通行", "Face entry"),
+    "access.face.consent_title": ("人脸信息处理告知与同意", "Notice and consent: face data"),
+    "access.face.notice": (
+        "1. 用途：仅用于本小区门禁刷脸通行，不作其他用途。\n"
+        "2. 处理方式：由照片提取人脸特征值（一串数字），原始照片提取后即删除；特征值加密保存，与身份信息分开存放。\n"
+        "3. 存放位置：保存在本小区服务器和门禁设备上，不经互联网传输。\n"
+        "4. 保存期限：至您撤回同意、搬离或账户注销为止；撤回后在规定期限内从所有设备删除。\n"
+        "5. 自愿：不录入人脸不影响任何服务，门禁卡、二维码和密码始终可用。\n"
+        "6. 未满 14 周岁：须由监护人同意，并适用未成年人个人信息保护规则。",
+        "1. Purpose: only to open this compound's doors by face, nothing else.\n"
+        "2. How: a face template (a row of numbers) is computed from the photo; the photo is deleted right after. "
+        "The template is encrypted and stored apart from your identity data.\n"
+        "3. Where: on this compound's server and door terminals; it is not sent over the internet.\n"
+        "4. How long: until you withdraw consent, move out or close your account; withdrawn templates are deleted "
+        "from every device within the set deadline.\n"
+        "5. Voluntary: refusing blocks no service; card, QR code and PIN always work.\n"
+        "6. Under 14: a guardian must consent, and the rules for minors' data apply.",
+    ),
+    "access.face.version": ("告知书版本 {v}", "Notice version {v}"),
+    "access.face.agree": ("我已阅读并同意上述人脸信息处理规则（单独同意）", "I have read and agree to this face data notice"),
+    "access.face.agree_submit": ("同意并继续", "Agree and continue"),
+    "access.face.decline": ("不同意，返回（不影响通行）", "No thanks, go back (entry still works)"),
+    "access.face.must_tick": ("请勾选同意后再继续；不同意也可直接返回", "Tick the box to agree, or go back"),
+    "access.face.read_aloud": ("朗读告知书", "Read the notice aloud"),
+    "access.face.stop": ("停止朗读", "Stop"),
+    "access.face.standard": ("标准版", "Standard version"),
+    "access.face.assisted": (
+        "不方便使用手机？请到门岗，由物业工作人员为您朗读告知书并协助拍照录入。",
+        "No phone or need help? Come to the guard desk: staff read the notice to you and take the photo.",
+    ),
+    "access.face.photo_title": ("拍摄或上传照片", "Take or upload a photo"),
+    "access.face.tips": (
+        "正对镜头、光线充足、只拍本人、不戴口罩和墨镜，脸部占画面三分之一左右。",
+        "Face the camera in good light, only you in the picture, no mask or sunglasses, face about a third of the frame.",
+    ),
+    "access.face.photo": ("照片", "Photo"),
+    "access.face.upload": ("提交录入", "Enrol"),
+    "access.face.done": ("人脸录入成功，可在已启用人脸的门刷脸通行", "Face enrolled: you can open face-enabled doors"),
+    "access.face.current": ("当前状态：{state}", "Status: {state}"),
+    "access.face.withdraw": ("撤回人脸同意并删除人脸信息", "Withdraw consent and delete my face data"),
+    "access.face.withdrawn": ("已撤回同意，人脸信息已删除；门禁卡、二维码照常可用", "Consent withdrawn and face data deleted; card and code still work"),
+    "access.face.reason.no_face": ("照片中未检测到人脸，请正对镜头重拍", "No face found: face the camera and try again"),
+    "access.face.reason.multiple_faces": ("照片中有多张人脸，请只拍本人", "More than one face: only you in the picture"),
+    "access.face.reason.face_too_small": ("人脸太小，请靠近一些再拍", "Face too small: come closer"),
+    "access.face.reason.blurry": ("照片模糊，请拿稳手机、在光线充足处重拍", "Photo blurred: hold still in good light"),
+    "access.face.reason.pose": ("请正对镜头，不要侧脸或歪头", "Face the camera straight on"),
+    "access.face.reason.unclear_face": ("人脸不够清晰，请摘下口罩或墨镜后重拍", "Face not clear: remove mask or sunglasses"),
+    "access.face.reason.not_an_image": ("文件不是有效的图片", "The file is not a readable image"),
+    "access.face.reason.too_many_pixels": ("图片尺寸过大，请用手机相机直接拍摄", "Image too large: take a normal phone photo"),
+    "access.face.no_photo": ("请先选择或拍摄一张照片", "Choose or take a photo first"),
+    "access.desk.reenrol_title": ("需重新录入人脸", "Face re-enrolment needed"),
+    "access.desk.reenrol_intro": (
+        "人脸模型已更换，以下住户的旧人脸信息已停用；请提示其在手机上重新录入或在此协助录入。刷卡、扫码照常通行。",
+        "The face model changed; these residents' old face data no longer works. Ask them to re-enrol on the "
+        "phone or help them here. Card and code still work.",
+    ),
+    "access.desk.reenrol_none": ("无", "Nobody"),
+    "access.desk.assist_title": ("协助录入人脸", "Assisted face enrolment"),
+    "access.desk.assist_person": ("住户", "Resident"),
+    "access.desk.assist_person_id": ("或人员编号", "or person number"),
+    "access.desk.assist_consent": (
+        "已向住户朗读人脸信息告知书，住户当面明确同意（未满 14 周岁由监护人同意）",
+        "The notice was read to the resident, who agreed in person (a guardian for under-14s)",
+    ),
+    "access.desk.assist_guardian": ("由监护人同意", "Consent given by a guardian"),
+    "access.desk.assist_submit": ("拍照并录入", "Take photo and enrol"),
+    "access.desk.assist_manager_only": ("协助录入需物业管理员账号", "Assisted enrolment needs a property manager account"),
+    "access.reason.face_model_mismatch": ("人脸模型版本不符", "Face model mismatch"),
+    "access.reason.liveness_required": ("未通过活体检测", "Liveness required"),
+    "access.reason.too_many_pixels": ("图像尺寸过大", "Image too large"),
 }
