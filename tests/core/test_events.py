@@ -17,6 +17,7 @@ from anju.core import events
 from anju.core.db import utcnow
 from anju.core.events import DomainEvent, EventHandled, OutboxEvent, deliver_pending, publish, subscribe
 from tests.core.databases import dedicated_database
+from tests.core.job_race import race
 
 
 class ThingHappened(DomainEvent):
@@ -248,27 +249,67 @@ class TestConcurrentWorkers:
         n_events = 40
         with dedicated_database(tmp_path, "outbox_race") as (_, engine):
             _publish_committed(n_events)
-            start = threading.Barrier(2)
-            errors: list[BaseException] = []
 
             def work(worker_id: str) -> None:
-                try:
-                    start.wait()
-                    # Small batches so the two workers interleave claims.
-                    while deliver_pending(worker_id=worker_id, limit=3):
-                        pass
-                except BaseException as e:  # noqa: BLE001 - reported below
-                    errors.append(e)
+                # Small batches so the two workers interleave claims.
+                while deliver_pending(worker_id=worker_id, limit=3):
+                    pass
 
-            threads = [threading.Thread(target=work, args=(f"w{k}",)) for k in range(2)]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
-            assert errors == []
+            race(2, lambda k: work(f"w{k}"))  # an exception in either worker fails the test
             with engine.connect() as conn:
                 statuses = Counter(conn.execute(select(OutboxEvent.status)).scalars())
                 handled = conn.execute(select(func.count()).select_from(EventHandled)).scalar_one()
         assert calls == dict.fromkeys(range(n_events), 1)
         assert statuses == {"done": n_events}
         assert handled == n_events
+
+
+class TestOutboxPurge:
+    """Issue 20 item 14a: the outbox was never purged; delivered rows past retention go, with their records."""
+
+    def test_outbox_is_never_purged_delivered_events_past_retention_are_deleted(self, session, subscribers):
+        from anju.core.jobs import registered_jobs
+
+        old = utcnow() - timedelta(days=30)
+        rows = {}
+        for status, delivered in (("done", old), ("done", utcnow()), ("dead", None), ("pending", None)):
+            ev = OutboxEvent(topic=ThingHappened.topic, payload={"n": 1}, status=status, delivered_at=delivered)
+            session.add(ev)
+            session.flush()
+            rows[(status, delivered is not None and delivered < utcnow() - timedelta(days=1))] = ev.id
+            session.add(EventHandled(event_id=ev.id, handler="test.handler"))
+        session.flush()
+        assert "core.purge_outbox" in registered_jobs()
+        events.purge_outbox()
+        left = set(session.execute(select(OutboxEvent.id).where(OutboxEvent.id.in_(rows.values()))).scalars())
+        assert left == {rows[("done", False)], rows[("dead", False)], rows[("pending", False)]}
+        handled = set(
+            session.execute(select(EventHandled.event_id).where(EventHandled.event_id.in_(rows.values()))).scalars()
+        )
+        assert handled == left
+
+    def test_outbox_is_never_purged_in_batches_until_done(self, session):
+        old = utcnow() - timedelta(days=30)
+        session.execute(
+            OutboxEvent.__table__.insert(),
+            [
+                {
+                    "topic": ThingHappened.topic,
+                    "payload": {"n": i},
+                    "status": "done",
+                    "attempts": 1,
+                    "created_at": old,
+                    "available_at": old,
+                    "delivered_at": old,
+                }
+                for i in range(events.PURGE_BATCH * 2 + 7)
+            ],
+        )
+        session.flush()
+        events.purge_outbox()
+        left = session.execute(
+            select(func.count())
+            .select_from(OutboxEvent)
+            .where(OutboxEvent.status == "done", OutboxEvent.delivered_at < utcnow() - timedelta(days=8))
+        ).scalar_one()
+        assert left == 0

@@ -18,11 +18,12 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint, or_, select, update
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from anju.core.db import Base, UTCDateTime, new_session, utcnow
+from anju.core.jobs import in_batches, job
 
 log = logging.getLogger("anju.events")
 
@@ -141,6 +142,41 @@ def deliver_pending(
         if _deliver_one(event_id, worker_id=worker_id, max_attempts=max_attempts):
             finished += 1
     return finished
+
+
+def purge_delivered(*, before: datetime, limit: int = 5_000) -> int:
+    """Delete one batch of events delivered before `before`, with their handler records; returns the batch size.
+
+    Only `done` events go: pending ones still have work, dead ones are kept for a person to look at.
+    """
+    with new_session() as session:
+        ids = list(
+            session.execute(
+                select(OutboxEvent.id)
+                .where(OutboxEvent.status == "done", OutboxEvent.delivered_at < before)
+                .order_by(OutboxEvent.id)
+                .limit(limit)
+            ).scalars()
+        )
+        if ids:
+            session.execute(delete(EventHandled).where(EventHandled.event_id.in_(ids)))
+            session.execute(delete(OutboxEvent).where(OutboxEvent.id.in_(ids), OutboxEvent.status == "done"))
+            session.commit()
+    return len(ids)
+
+
+PURGE_BATCH = 5_000
+
+
+@job("core.purge_outbox", every=timedelta(minutes=30))
+def purge_outbox() -> None:
+    """Delete delivered events older than ANJU_OUTBOX_RETENTION_DAYS, batch by batch (at most 30 s a run)."""
+    from anju.core.config import get_settings
+
+    before = utcnow() - timedelta(days=get_settings().outbox_retention_days)
+    in_batches(
+        lambda: purge_delivered(before=before, limit=PURGE_BATCH), batch=PURGE_BATCH, budget=timedelta(seconds=30)
+    )
 
 
 def release_claims(worker_id: str, ids: list[int] | None = None) -> None:

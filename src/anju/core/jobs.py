@@ -81,6 +81,20 @@ MIN_LEASE = timedelta(seconds=10)
 MAX_LEASE = timedelta(seconds=60)
 
 
+def in_batches(step: Callable[[], int], *, batch: int, budget: timedelta) -> int:
+    """Run `step` (one committed batch; returns how many rows it handled) until a short batch or the budget ends.
+
+    For retention jobs: short transactions (SQLite's single writer and the gateway wait only for one batch),
+    and a backlog shrinks run after run instead of by a fixed amount per run.
+    """
+    total, deadline = 0, time.monotonic() + budget.total_seconds()
+    while True:
+        n = step()
+        total += n
+        if n < batch or time.monotonic() >= deadline:
+            return total
+
+
 def lease_for(every: timedelta) -> timedelta:
     """A run's lease: the job's interval, at least 10 s and at most 60 s (renewed while the job runs).
 

@@ -240,6 +240,7 @@ class DeviceRepository:
         res = self.session.execute(delete(DeviceMessage).where(DeviceMessage.id.in_(ids)))
         return int(res.rowcount)  # type: ignore[attr-defined]
 
-    def purge_dead_letters(self, *, before: datetime) -> int:
-        res = self.session.execute(delete(DeadLetter).where(DeadLetter.received_at < before))
+    def purge_dead_letters(self, *, before: datetime, limit: int = 10_000) -> int:
+        ids = select(DeadLetter.id).where(DeadLetter.received_at < before).limit(limit).scalar_subquery()
+        res = self.session.execute(delete(DeadLetter).where(DeadLetter.id.in_(ids)))
         return int(res.rowcount)  # type: ignore[attr-defined]

@@ -179,13 +179,18 @@ class DeviceService:
             went.append(device.id)
         return went
 
-    def purge(self, session: Session, *, now: datetime | None = None) -> int:
-        """Telemetry and dead letters past retention (alarms are separate and kept, R-A8)."""
+    def purge(self, session: Session, *, now: datetime | None = None, limit: int | None = None) -> int:
+        """One batch of telemetry and dead letters past retention (alarms are separate and kept, R-A8).
+
+        Returns the larger of the two batches: less than `limit` means nothing is left to delete.
+        """
         now = now or utcnow()
         s = device_settings()
+        limit = limit or s.devices_purge_batch
         repo = DeviceRepository(session)
-        n = repo.purge_messages(before=now - timedelta(days=s.devices_retention_days))
-        return n + repo.purge_dead_letters(before=now - timedelta(days=s.devices_dead_letter_retention_days))
+        n = repo.purge_messages(before=now - timedelta(days=s.devices_retention_days), limit=limit)
+        d = repo.purge_dead_letters(before=now - timedelta(days=s.devices_dead_letter_retention_days), limit=limit)
+        return max(n, d)
 
     # --- the gateway's broker session (issue 20 item 12) ------------------------------------------
     def gateway_connected(

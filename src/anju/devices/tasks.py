@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from anju.core.db import transaction, utcnow
-from anju.core.jobs import job
+from anju.core.jobs import in_batches, job
 from anju.devices.command_service import command_service
+from anju.devices.config import device_settings
 from anju.devices.service import device_service
 
 
@@ -23,7 +24,18 @@ def expire_commands() -> None:
         command_service.expire(session, now=utcnow())
 
 
-@job("devices.purge_telemetry", every=timedelta(hours=6))
+@job("devices.purge_telemetry", every=timedelta(minutes=10))
 def purge_telemetry() -> None:
-    with transaction() as session:
-        device_service.purge(session, now=utcnow())
+    purge_expired()
+
+
+def purge_expired(now: datetime | None = None) -> int:
+    """Delete telemetry and dead letters past retention, batch by batch, until done or out of time."""
+    s = device_settings()
+    now = now or utcnow()
+
+    def batch() -> int:
+        with transaction() as session:
+            return device_service.purge(session, now=now, limit=s.devices_purge_batch)
+
+    return in_batches(batch, batch=s.devices_purge_batch, budget=timedelta(seconds=s.devices_purge_budget_seconds))
