@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from anju.governance.electorate import DEVELOPER_KEY, group_owners, owner_key
@@ -152,3 +152,26 @@ def test_r_v5_owner_keys_fit_the_column_and_stay_distinct():
     assert len(owner_key(many)) <= 32 and owner_key(many) == owner_key(sorted(many, reverse=True))
     assert owner_key(many) != owner_key(many - {10_000_000})
     assert owner_key({7, 42}) == owner_key([42, 7]) == "owners:7+42"
+
+
+NAMES = ("甲", "乙", "丙", "丁")
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.lists(st.sampled_from(NAMES), unique=True, max_size=3), min_size=1, max_size=6))
+def test_r_v5_the_published_electorate_equals_a_brute_force_over_random_registries(session, owners_per_house):
+    specs = [HouseSpec(f"{k:03d}", tuple(o), f"{50 + k}.25") for k, o in enumerate(owners_per_house, start=1)]
+    w = build_world(session, specs)
+    v = w.vote()
+    expected: dict[frozenset[str], Decimal] = {}
+    for spec in specs:
+        key = frozenset(spec.owners)
+        expected[key] = expected.get(key, Decimal(0)) + Decimal(spec.registered)
+    names = {pid: name for name, pid in w.people.items()}
+    repo = VoteRepository(session)
+    people: dict[int, set[str]] = {}
+    for row in repo.elector_people(v.id):
+        people.setdefault(row.elector_id, set()).add(names[row.person_id])
+    got = {frozenset(people.get(e.id, set())): Decimal(e.area) for e in repo.electors(v.id)}
+    assert got == expected
+    assert VoteRepository(session).last_event(v.id, EventKind.published).payload["owners"] == len(expected)
