@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Header
 
-from anju.access.exceptions import DeviceNotTerminal
+from anju.access.config import access_settings
+from anju.access.exceptions import DeviceNotTerminal, TooManyStreams
 from anju.access.models import Terminal
 from anju.access.permissions import AccessPerm
 from anju.access.repository import AccessQuery
@@ -53,6 +55,42 @@ def current_terminal(
 
 
 CurrentTerminal = Annotated[Terminal, Depends(current_terminal)]
+
+
+class StreamSlots:
+    """Open live streams per user in this process: each holds a connection and a poll per second."""
+
+    def __init__(self) -> None:
+        self._open: dict[int, int] = {}
+        self._lock = threading.Lock()
+
+    def acquire(self, user_id: int) -> Callable[[], None]:
+        """Take a slot (429 too_many_streams if the user has the maximum open); returns its release."""
+        cap = access_settings().feed_streams_per_user
+        with self._lock:
+            if self._open.get(user_id, 0) >= cap:
+                raise TooManyStreams(f"at most {cap} live feeds per user", zh=f"每个用户最多同时打开 {cap} 个实时记录")
+            self._open[user_id] = self._open.get(user_id, 0) + 1
+        released = False
+
+        def release() -> None:
+            nonlocal released
+            with self._lock:
+                if not released:
+                    released = True
+                    left = self._open.get(user_id, 1) - 1
+                    if left > 0:
+                        self._open[user_id] = left
+                    else:
+                        self._open.pop(user_id, None)
+
+        return release
+
+    def open_for(self, user_id: int) -> int:
+        return self._open.get(user_id, 0)
+
+
+feed_streams = StreamSlots()
 AccessReader = Annotated[Principal, requires(AccessPerm.read)]
 AccessManager = Annotated[Principal, requires(AccessPerm.manage)]
 VisitorDesk = Annotated[Principal, requires(AccessPerm.visitors_manage)]

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 
-from anju.access.auth import AccessManager, AccessReader, AccessUser, VisitorDesk
+from anju.access.auth import AccessManager, AccessReader, AccessUser, VisitorDesk, feed_streams
 from anju.access.config import access_settings
 from anju.access.credential_service import credential_service
 from anju.access.decision_service import decision_service
@@ -24,6 +26,7 @@ from anju.access.exceptions import (
     PinChangesLimited,
     PinTooSimple,
     SignageMissing,
+    TooManyStreams,
 )
 from anju.access.models import AccessLog, AccessPoint, VisitorPass
 from anju.access.points_service import access_point_service, points_in, terminal_service
@@ -58,8 +61,8 @@ from anju.access.schemas import (
     VisitorPassRead,
     WalkInCreate,
 )
-from anju.access.visitor_service import visitor_pass_service
-from anju.core.auth import CurrentPrincipal
+from anju.access.visitor_service import visitor_name_shown, visitor_pass_service
+from anju.core.auth import CurrentPrincipal, Principal
 from anju.core.db import new_session, utcnow
 from anju.core.deps import ReadSession, WriteSession
 from anju.core.errors import NotFound, TooLarge
@@ -301,9 +304,18 @@ def add_grant(body: GrantCreate, who: AccessManager, session: WriteSession) -> o
 
 
 # --- visitors -------------------------------------------------------------------------------------------
-def _issued(session: ReadSession, vp: VisitorPass, call: dict[str, object] | None = None) -> VisitorPassIssued:
+def _pass_read(who: Principal, vp: VisitorPass) -> VisitorPassRead:
+    read = VisitorPassRead.model_validate(vp)
+    return read.model_copy(
+        update={"visitor_name": visitor_name_shown(who, vp.visitor_name, host_house_id=vp.host_house_id)}
+    )
+
+
+def _issued(
+    session: ReadSession, who: Principal, vp: VisitorPass, call: dict[str, object] | None = None
+) -> VisitorPassIssued:
     return VisitorPassIssued(
-        **VisitorPassRead.model_validate(vp).model_dump(), qr=visitor_pass_service.qr(session, vp), host_call=call
+        **_pass_read(who, vp).model_dump(), qr=visitor_pass_service.qr(session, vp), host_call=call
     )
 
 
@@ -311,48 +323,50 @@ def _issued(session: ReadSession, vp: VisitorPass, call: dict[str, object] | Non
 def create_pass(body: VisitorPassCreate, who: AccessUser, session: WriteSession) -> VisitorPassIssued:
     """Invite a visitor: name or phone and a window; no ID number (R-F12). Returns the signed QR."""
     vp = visitor_pass_service.create(session, who=who, data=body, now=utcnow())
-    return _issued(session, vp)
+    return _issued(session, who, vp)
 
 
 @router.get("/visitor-passes", response_model=list[VisitorPassRead])
 def list_passes(who: AccessUser, session: ReadSession) -> object:
-    """Passes the caller may see: their household's, or the compound's for staff."""
-    return visitor_pass_service.list(session, who=who)
+    """Passes the caller may see: their household's, or the compound's for staff (visitor names masked for staff)."""
+    return [_pass_read(who, vp) for vp in visitor_pass_service.list(session, who=who)]
 
 
 @router.get("/visitor-passes/{pass_id}", response_model=VisitorPassIssued)
 def get_pass(pass_id: int, who: AccessUser, session: WriteSession) -> VisitorPassIssued:
     """One pass with its QR."""
-    return _issued(session, visitor_pass_service.get(session, who=who, pass_id=pass_id))
+    return _issued(session, who, visitor_pass_service.get(session, who=who, pass_id=pass_id))
 
 
 @router.post("/visitor-passes/{pass_id}/approve", response_model=VisitorPassRead)
 def approve_pass(pass_id: int, who: AccessUser, session: WriteSession) -> object:
     """The host approves a pending pass (walk-in or approval-required)."""
-    return visitor_pass_service.approve(session, who=who, pass_id=pass_id, approve=True)
+    return _pass_read(who, visitor_pass_service.approve(session, who=who, pass_id=pass_id, approve=True))
 
 
 @router.post("/visitor-passes/{pass_id}/reject", response_model=VisitorPassRead)
 def reject_pass(pass_id: int, who: AccessUser, session: WriteSession) -> object:
     """The host rejects a pending pass."""
-    return visitor_pass_service.approve(session, who=who, pass_id=pass_id, approve=False)
+    return _pass_read(who, visitor_pass_service.approve(session, who=who, pass_id=pass_id, approve=False))
 
 
 @router.post("/visitor-passes/{pass_id}/revoke", response_model=VisitorPassRead)
 def revoke_pass(pass_id: int, who: AccessUser, session: WriteSession) -> object:
     """Cancel a pass; terminals drop it."""
-    return visitor_pass_service.revoke(session, who=who, pass_id=pass_id)
+    return _pass_read(who, visitor_pass_service.revoke(session, who=who, pass_id=pass_id))
 
 
 @router.post("/walk-ins", response_model=VisitorPassIssued, status_code=201)
 def register_walk_in(body: WalkInCreate, who: VisitorDesk, session: WriteSession) -> VisitorPassIssued:
     """The guard desk registers a walk-in visitor and gets the host's numbers to call."""
     vp, call = visitor_pass_service.walk_in(session, who=who, data=body, now=utcnow())
-    return _issued(session, vp, call)
+    return _issued(session, who, vp, call)
 
 
 # --- log and live feed ------------------------------------------------------------------------------------
-def _feed_items(session: ReadSession, compound_ids: set[int], after: int, limit: int = 50) -> list[FeedItem]:
+def _feed_items(
+    session: ReadSession, compound_ids: set[int], after: int, limit: int = 50, *, who: Principal
+) -> list[FeedItem]:
     out = []
     for log, point, visitor, person in AccessQuery(session).feed(compound_ids, after, limit):
         out.append(
@@ -364,7 +378,7 @@ def _feed_items(session: ReadSession, compound_ids: set[int], after: int, limit:
                 decision=log.decision.value,
                 reason=log.reason,
                 who=_mask(person),
-                visitor=visitor,
+                visitor=visitor_name_shown(who, visitor, host_house_id=None),
                 blacklist=log.reason == "blacklisted",
             )
         )
@@ -388,46 +402,59 @@ def list_logs(
     """Recent access attempts of a compound (names masked)."""
     if not who.in_scope(compound_id):
         raise NotFound("compound not found", zh="未找到该小区")
-    return _feed_items(session, {compound_id}, after, limit)
+    return _feed_items(session, {compound_id}, after, limit, who=who)
 
 
-@router.get("/feed", response_class=StreamingResponse)
-def live_feed(
+# Kept out of the OpenAPI document like the alarm stream: a long-lived stream is not a
+# request/response operation. Contract: see the docstring.
+@router.get("/feed", response_class=StreamingResponse, include_in_schema=False, responses={429: TooManyStreams.doc()})
+async def live_feed(
+    request: Request,
     who: AccessReader,
     compound_id: int | None = None,
-    after: int | None = None,
+    after: int | None = Query(None, ge=0),
     max_seconds: float = Query(300, ge=0.1, le=3600),
 ) -> StreamingResponse:
-    """Server-sent events of passes and denials for the guard desk (the browser reconnects)."""
+    """Server-sent events of passes and denials for the guard desk (names masked; the browser reconnects).
+
+    Async, with only a short poll of the database in a worker thread each second: an open stream
+    holds no worker thread. At most `feed_streams_per_user` streams per user (429 too_many_streams).
+    Resume with `Last-Event-ID` (or `after`).
+    """
     compounds = {compound_id} if compound_id is not None and who.in_scope(compound_id) else set(who.compound_ids)
+    header = request.headers.get("last-event-id", "")
+    start = int(header) if header.isascii() and header.isdigit() and len(header) < 19 else after
+    release = feed_streams.acquire(who.user_id)  # 429 when the user has too many open
 
-    def stream() -> Iterator[str]:
-        last = after
-        if last is None:
-            with new_session() as s:
-                last = max(
-                    0,
-                    (
-                        s.execute(
-                            select(AccessLog.id)
-                            .where(AccessLog.compound_id.in_(compounds or {-1}))
-                            .order_by(AccessLog.id.desc())
-                            .limit(1)
-                        ).scalar()
-                        or 0
-                    )
-                    - 20,
-                )
-        end = time.monotonic() + max_seconds
-        yield "retry: 2000\n\n"
-        while True:
-            with new_session() as s:
-                items = _feed_items(s, compounds, last)
-            for item in items:
-                last = item.id
-                yield f"id: {item.id}\nevent: access\ndata: {json.dumps(item.model_dump(mode='json'), ensure_ascii=False)}\n\n"
-            if time.monotonic() >= end:
-                return
-            time.sleep(1.0)
+    def poll(last: int | None) -> tuple[int, list[FeedItem]]:
+        with new_session() as s:
+            if last is None:  # a fresh connection shows the last few attempts, then new ones
+                top = s.execute(
+                    select(AccessLog.id)
+                    .where(AccessLog.compound_id.in_(compounds or {-1}))
+                    .order_by(AccessLog.id.desc())
+                    .limit(1)
+                ).scalar()
+                last = max(0, int(top or 0) - 20)
+            items = _feed_items(s, compounds, last, who=who)
+            s.rollback()
+        return (items[-1].id if items else last), items
 
-    return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+    async def stream() -> AsyncIterator[str]:
+        try:
+            last, end = start, time.monotonic() + max_seconds
+            yield "retry: 2000\n\n"
+            while True:
+                last, items = await run_in_threadpool(poll, last)
+                for item in items:
+                    body = json.dumps(item.model_dump(mode="json"), ensure_ascii=False)
+                    yield f"id: {item.id}\nevent: access\ndata: {body}\n\n"
+                if time.monotonic() >= end or await request.is_disconnected():
+                    return
+                await asyncio.sleep(1.0)
+        finally:
+            release()
+
+    return StreamingResponse(
+        stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    )

@@ -64,3 +64,9 @@ class DeviceNotTerminal(AppError):
     code = "not_a_terminal"
     message_zh = "该设备不是门禁终端"
     message_en = "this device is not an access terminal"
+
+
+class TooManyStreams(RateLimited):
+    code = "too_many_streams"
+    message_zh = "打开的实时通行记录过多，请关闭其他窗口后再试"
+    message_en = "too many live feeds open for this user; close another one first"

@@ -18,13 +18,26 @@ from anju.access.schemas import VisitorPassCreate, WalkInCreate
 from anju.access.signing import new_nonce, sign, visitor_body
 from anju.access.sync_service import terminal_sync_service
 from anju.core.auth import Principal
-from anju.core.crypto import encrypt, mask_phone
+from anju.core.crypto import encrypt, mask_name, mask_phone
 from anju.core.db import utcnow
 from anju.core.errors import Forbidden, Invalid, NotFound
 from anju.registry.models import House
 from anju.registry.occupancy import current_occupancy_clause
 
 MAX_PASS_DAYS = 7
+
+
+def visitor_name_shown(who: Principal | None, name: str | None, *, host_house_id: int | None) -> str | None:
+    """The one policy for a visitor's name, in the API and on every page (R-P6).
+
+    The host household sees the name it gave; everyone else (the guard desk, managers, live
+    feeds, anonymous pages) sees it masked, 张*明.
+    """
+    if not name:
+        return None
+    if who is not None and not who.is_staff and host_house_id is not None and host_house_id in who.house_ids:
+        return name
+    return mask_name(name)
 
 
 class VisitorPassService:

@@ -29,7 +29,7 @@ from anju.access.permissions import AccessPerm
 from anju.access.points_service import points_in
 from anju.access.repository import AccessQuery, readable_passes
 from anju.access.schemas import VisitorPassCreate, WalkInCreate
-from anju.access.visitor_service import visitor_pass_service
+from anju.access.visitor_service import visitor_name_shown, visitor_pass_service
 from anju.accounts.permissions import AccountsPerm
 from anju.core.auth import Principal
 from anju.core.crypto import mask_name
@@ -43,6 +43,8 @@ from anju.web.render import CST, render, templates
 
 router = APIRouter(include_in_schema=False)
 templates.env.filters["access_mask"] = mask_name
+# Visitor names follow the access domain's one policy (masked for the desk; the host sees their own).
+templates.env.filters["visitor_name"] = lambda name: visitor_name_shown(None, name, host_house_id=None)
 T = TypeVar("T")
 
 DeskPage = Annotated[ConsolePage, Depends(console_guard(AccessPerm.read))]
@@ -171,7 +173,7 @@ def feed_rows(session: Session, compound_ids: set[int], after: int, limit: int =
                 decision=log.decision.value,
                 reason=log.reason,
                 person=mask_name(person),
-                visitor=mask_name(visitor),
+                visitor=visitor_name_shown(None, visitor, host_house_id=None),
                 operator=detail.get("operator"),
                 note=detail.get("reason"),
                 blacklist=log.reason == "blacklisted",
