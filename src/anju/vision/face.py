@@ -190,27 +190,27 @@ class FacePipeline:
         """N×15 rows (x, y, w, h, 5 landmarks, score) in the coordinates of `bgr`."""
         h, w = bgr.shape[:2]
         f = 1.0
-        img = bgr
+        img: Any = bgr
         if max(h, w) < SMALL_SIDE:
             f = SMALL_SIDE / max(h, w)
             img = self._cv2.resize(bgr, (round(w * f), round(h * f)), interpolation=self._cv2.INTER_CUBIC)
         with self._lock:
             self.detector.setInputSize((img.shape[1], img.shape[0]))
-            _, faces = self.detector.detect(img)
-        if faces is None:
+            _, found = self.detector.detect(img)
+        if found is None:
             return np.zeros((0, 15), dtype=np.float32)
-        faces = faces.astype(np.float32)
-        faces[:, :14] /= f
+        faces: NDArray[np.float32] = np.asarray(found, dtype=np.float32).copy()
+        faces[:, :14] /= np.float32(f)
         return faces
 
     def embed(self, bgr: NDArray[np.uint8], face: NDArray[np.float32]) -> tuple[NDArray[np.float32], NDArray[np.uint8]]:
         """(unit-length 128-d embedding, aligned 112×112 crop) of one detected face."""
         with self._lock:
-            crop = self.recogniser.alignCrop(bgr, face)
+            crop: NDArray[np.uint8] = np.asarray(self.recogniser.alignCrop(bgr, face), dtype=np.uint8)
             feat = self.recogniser.feature(crop)
-        v = np.asarray(feat, dtype=np.float32).reshape(DIM)
+        v: NDArray[np.float32] = np.asarray(feat, dtype=np.float32).reshape(DIM)
         n = float(np.linalg.norm(v))
-        return (v / n if n > 0 else v), crop
+        return (v / np.float32(n) if n > 0 else v), crop
 
 
 _lock = threading.Lock()

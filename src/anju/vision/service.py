@@ -15,7 +15,7 @@ from datetime import datetime
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -36,7 +36,7 @@ def decode_vector(s: str) -> NDArray[np.float32]:
     return np.frombuffer(base64.b64decode(s), dtype=np.float32).copy()
 
 
-def _current() -> object:
+def _current() -> ColumnElement[bool]:
     """SQL condition: a live template of the current model."""
     return and_(
         FaceTemplate.model == MODEL_NAME,
@@ -107,9 +107,10 @@ class FaceTemplateService:
 
     def delete_subject(self, session: Session, *, compound_id: int, subject_ref: str) -> int:
         """Delete every template (any model) and photo of a subject; returns templates deleted."""
-        n = session.execute(
+        res = session.execute(
             delete(FaceTemplate).where(FaceTemplate.compound_id == compound_id, FaceTemplate.subject_ref == subject_ref)
-        ).rowcount
+        )
+        n = getattr(res, "rowcount", 0)
         session.execute(
             delete(FacePhoto).where(FacePhoto.compound_id == compound_id, FacePhoto.subject_ref == subject_ref)
         )
@@ -155,7 +156,7 @@ class FaceTemplateService:
             .values(stale_since=now)
             .execution_options(synchronize_session=False)
         )
-        return int(res.rowcount or 0)  # type: ignore[attr-defined]
+        return int(getattr(res, "rowcount", 0) or 0)
 
     def stale_subjects_to_notify(self, session: Session) -> list[tuple[int, str]]:
         """(compound_id, subject_ref) with stale templates, no current one, and no re-enrolment request sent yet."""
@@ -187,7 +188,7 @@ class FaceTemplateService:
 
     def drop_stale_of(self, session: Session, *, compound_id: int, subject_ref: str) -> int:
         """A subject re-enrolled with the current model: its stale templates go now."""
-        n = session.execute(
+        res = session.execute(
             delete(FaceTemplate)
             .where(
                 FaceTemplate.compound_id == compound_id,
@@ -195,8 +196,8 @@ class FaceTemplateService:
                 FaceTemplate.stale_since.is_not(None),
             )
             .execution_options(synchronize_session=False)
-        ).rowcount
-        return int(n or 0)
+        )
+        return int(getattr(res, "rowcount", 0) or 0)
 
     def purge_stale(self, session: Session, *, now: datetime, deadline: datetime) -> int:
         """Delete stale templates whose subject has re-enrolled, and every stale template older than deadline."""
