@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from anju.alarms.enums import AlarmStatus
 from anju.alarms.models import Alarm, AlarmEscalation, AlarmTransition
 from anju.core.auth import Principal
+from anju.core.kit.pagination import paginate
 
 
 def readable_alarms(who: Principal) -> Select[Alarm]:
@@ -53,8 +54,7 @@ class AlarmRepository:
             stmt = stmt.where(Alarm.device_id == device_id)
         if since is not None:
             stmt = stmt.where(Alarm.created_at >= since)
-        total = self.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-        rows = self.session.execute(stmt.order_by(Alarm.id.desc()).offset(offset).limit(limit)).scalars().all()
+        rows, total = paginate(self.session, stmt, order_by=Alarm.id.desc(), offset=offset, limit=limit)
         return list(rows), int(total)
 
     def history(self, alarm_id: int) -> list[AlarmTransition]:

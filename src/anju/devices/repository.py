@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from anju.core.auth import Principal
+from anju.core.kit.pagination import paginate
 from anju.devices.enums import CommandStatus, DeviceStatus, DeviceType
 from anju.devices.models import DeadLetter, Device, DeviceCommand, DeviceMessage, DeviceRuleSet, DeviceState, RuleState
 
@@ -59,9 +60,8 @@ class DeviceRepository:
             stmt = stmt.where(func.coalesce(DeviceState.status, DeviceStatus.unknown.value) == status.value)
         if q:
             stmt = stmt.where(Device.name.contains(q, autoescape=True) | Device.device_key.contains(q, autoescape=True))
-        total = self.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-        rows = self.session.execute(stmt.order_by(Device.id).offset(offset).limit(limit)).all()
-        return [(d, s) for d, s in rows], int(total)
+        rows, total = paginate(self.session, stmt, order_by=Device.id, offset=offset, limit=limit, scalars=False)
+        return [(d, s) for d, s in rows], total
 
     def state(self, device_id: int) -> DeviceState | None:
         return self.session.get(DeviceState, device_id)

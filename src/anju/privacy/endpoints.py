@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from anju.core.audit import ObjectChange, PiiAccess
 from anju.core.auth import CurrentPrincipal, Principal, requires
 from anju.core.db import utcnow
 from anju.core.deps import ReadSession, WriteSession
+from anju.core.kit.pagination import paginate
 from anju.core.rbac import KernelPerm
 from anju.core.schemas import Page, PageParams, page_params
 from anju.privacy.breach_service import breach_service
@@ -100,8 +101,7 @@ def list_pii_access(
     q = select(PiiAccess).where(PiiAccess.compound_id.in_(who.compound_ids))
     if subject:
         q = q.where(PiiAccess.subject == subject)
-    total = session.execute(select(func.count()).select_from(q.subquery())).scalar_one()
-    rows = session.execute(q.order_by(PiiAccess.id.desc()).offset(pg.offset).limit(pg.page_size)).scalars().all()
+    rows, total = paginate(session, q, order_by=PiiAccess.id.desc(), offset=pg.offset, limit=pg.page_size)
     return Page(items=list(rows), total=total, page=pg.page, page_size=pg.page_size)
 
 
@@ -119,8 +119,7 @@ def list_changes(
         q = q.where(ObjectChange.entity == entity)
     if entity_id is not None:
         q = q.where(ObjectChange.entity_id == entity_id)
-    total = session.execute(select(func.count()).select_from(q.subquery())).scalar_one()
-    rows = session.execute(q.order_by(ObjectChange.id.desc()).offset(pg.offset).limit(pg.page_size)).scalars().all()
+    rows, total = paginate(session, q, order_by=ObjectChange.id.desc(), offset=pg.offset, limit=pg.page_size)
     return Page(items=list(rows), total=total, page=pg.page, page_size=pg.page_size)
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from anju.core.auth import CurrentPrincipal
 from anju.core.deps import ReadSession, WriteSession
 from anju.core.errors import Conflict, Forbidden, NotFound
+from anju.core.kit.pagination import paginate
 from anju.core.rbac import Role
 from anju.core.schemas import Page, PageParams, page_params
 from anju.registry.auth import HouseReader, PeopleReader, PeopleWriter, RegistryReader, RegistryWriter
@@ -208,8 +209,7 @@ def list_houses(
         stmt = stmt.where(House.status == status)
     if q:
         stmt = stmt.where(House.label.contains(q, autoescape=True))
-    total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-    rows = session.execute(stmt.order_by(House.id).offset(pg.offset).limit(pg.page_size)).scalars().all()
+    rows, total = paginate(session, stmt, order_by=House.id, offset=pg.offset, limit=pg.page_size)
     return Page(items=[house_read(h) for h in rows], total=total, page=pg.page, page_size=pg.page_size)
 
 
@@ -331,8 +331,7 @@ def list_vehicles(
         stmt = stmt.where(Vehicle.compound_id == compound_id)
     if plate:
         stmt = stmt.where(Vehicle.plate.contains(plate.upper(), autoescape=True))
-    total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-    rows = session.execute(stmt.order_by(Vehicle.id).offset(pg.offset).limit(pg.page_size)).scalars().all()
+    rows, total = paginate(session, stmt, order_by=Vehicle.id, offset=pg.offset, limit=pg.page_size)
     return Page(items=list(rows), total=total, page=pg.page, page_size=pg.page_size)
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from anju.core.auth import Principal
 from anju.core.crypto import blind_index
+from anju.core.kit.pagination import paginate
 from anju.registry.enums import PersonTagKind, PopulationType
 from anju.registry.models import (
     Building,
@@ -91,8 +92,7 @@ class PersonQuery:
             )
         if active_only:
             stmt = stmt.where(Person.status == "active")
-        total = self.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-        rows = self.session.execute(stmt.order_by(Person.id).offset(offset).limit(limit)).scalars().all()
+        rows, total = paginate(self.session, stmt, order_by=Person.id, offset=offset, limit=limit)
         return list(rows), int(total)
 
     def tags_of(self, person_ids: list[int]) -> dict[int, list[PersonTagKind]]:

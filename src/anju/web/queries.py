@@ -20,6 +20,7 @@ from anju.accounts.permissions import AccountsPerm
 from anju.analytics.queries import overview
 from anju.core.audit import PiiAccess
 from anju.core.auth import Principal
+from anju.core.kit.pagination import page_offset, paginate
 from anju.core.rbac import KernelPerm
 from anju.privacy.models import PrivacyRequest
 from anju.privacy.permissions import PrivacyPerm
@@ -141,8 +142,7 @@ def houses_page(
         stmt = stmt.where(House.status == status)
     if q:
         stmt = stmt.where(House.label.contains(q, autoescape=True))
-    total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-    houses = list(session.execute(stmt.order_by(House.id).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).scalars())
+    houses, total = paginate(session, stmt, order_by=House.id, offset=page_offset(page, PAGE_SIZE), limit=PAGE_SIZE)
     ids = [h.id for h in houses]
     names = dict(
         session.execute(
@@ -209,10 +209,7 @@ def vehicles_page(
     stmt = readable_vehicles(who).where(Vehicle.compound_id == compound_id, Vehicle.active.is_(True))
     if plate:
         stmt = stmt.where(Vehicle.plate.contains(plate.strip().upper(), autoescape=True))
-    total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-    vehicles = list(
-        session.execute(stmt.order_by(Vehicle.id).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).scalars()
-    )
+    vehicles, total = paginate(session, stmt, order_by=Vehicle.id, offset=page_offset(page, PAGE_SIZE), limit=PAGE_SIZE)
     labels = dict(
         session.execute(
             select(House.id, House.label).where(House.id.in_({v.house_id for v in vehicles if v.house_id}))
@@ -272,9 +269,8 @@ def pii_access_page(session: Session, who: Principal, *, compound_id: int, page:
     """Newest unmasked-data reads in one compound, with the reader's name."""
     who.require(KernelPerm.audit_read)
     stmt = select(PiiAccess).where(PiiAccess.compound_id == compound_id, PiiAccess.compound_id.in_(who.compound_ids))
-    total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-    entries = list(
-        session.execute(stmt.order_by(PiiAccess.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).scalars()
+    entries, total = paginate(
+        session, stmt, order_by=PiiAccess.id.desc(), offset=page_offset(page, PAGE_SIZE), limit=PAGE_SIZE
     )
     users = dict(
         session.execute(

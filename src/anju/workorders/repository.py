@@ -62,7 +62,7 @@ class WorkOrderRepository:
             stmt = stmt.where(WorkOrder.assignee_user_id == assignee_user_id)
         total = -1
         if count:
-            total = int(self.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one())
+            total = count(self.session, stmt)
         rows = self.session.execute(stmt.order_by(WorkOrder.id.desc()).offset(offset).limit(limit)).scalars().all()
         return list(rows), total
 
