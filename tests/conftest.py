@@ -2,7 +2,12 @@
 demo world built once per run, and per-test rollback (R16).
 
 ANJU_TEST_DB=sqlite|postgresql picks the database. ANJU_REQUIRE_SERVICES=1 (set by
-CI) turns "service not reachable" skips into failures.
+CI) turns "service not reachable" and "test data missing" skips into failures: every such
+skip goes through `service_unavailable()`.
+
+Personas (R16): `persona("manager_wang")` is the one way a test gets a demo user, as a
+Principal for service calls (`.who`), bearer headers for the API (`.headers`) or a signed-in
+web session (`.web(client)`); `login`, `web_login` and `who` are short views of it.
 """
 
 from __future__ import annotations
@@ -10,12 +15,13 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 os.environ.setdefault("ANJU_ENV", "development")
@@ -32,10 +38,27 @@ PG_ADMIN_URL = os.environ.get("ANJU_TEST_PG_URL", "postgresql+psycopg://postgres
 
 
 def service_unavailable(reason: str) -> None:
-    """Skip with a clear reason, or fail when the run requires real services (CI)."""
+    """The one way a test gives up for want of a service, a program or test data (images, models).
+
+    Skips with the reason on a developer's machine; fails when the run requires everything
+    (ANJU_REQUIRE_SERVICES=1, as in CI), so a suite cannot silently stop testing.
+    """
     if REQUIRE:
-        pytest.fail(f"required service unavailable: {reason}", pytrace=False)
+        pytest.fail(f"required service or test data unavailable: {reason}", pytrace=False)
     pytest.skip(f"service unavailable: {reason}")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`db_agnostic` tests run on SQLite only (scripts/test.sh), so they must not touch the database."""
+    wrong = [
+        item.nodeid
+        for item in items
+        if item.get_closest_marker("db_agnostic") and "engine" in getattr(item, "fixturenames", ())
+    ]
+    if wrong:
+        raise pytest.UsageError(
+            "marked db_agnostic but uses the database (it would never run on PostgreSQL): " + ", ".join(wrong)
+        )
 
 
 def port_open(host: str, port: int) -> bool:
@@ -130,24 +153,91 @@ def client(session: Session) -> Iterator[Any]:
         yield c
 
 
-@pytest.fixture
-def login(client: Any, session: Session) -> Any:
-    """login("manager_wang") -> headers with a bearer token for that demo persona.
+def principal_of(session: Session, username: str) -> Any:
+    """The Principal of a demo user, read through `session` (for tests with their own sessions)."""
+    from anju.accounts.models import User
+    from anju.accounts.service import account_service
 
-    The token's session row is written in the test's transaction instead of
-    signing in, which would verify an argon2 hash (deliberately slow) per persona
-    per test; the sign-in path itself is tested in tests/accounts/test_auth.py.
+    return account_service.principal(
+        session, session.execute(select(User).where(User.username == username)).scalar_one()
+    )
+
+
+class Persona:
+    """A demo user (resident_li, manager_wang, outsider_zhao, …) in whichever form a test needs.
+
+    Sessions are rows written in the test's transaction rather than sign-ins, which verify an
+    argon2 hash (deliberately slow); sign-in itself is tested in tests/accounts and the browser walks.
     """
-    from tests.accounts.tokens import bearer_factory
 
-    return bearer_factory(session)
+    def __init__(self, session: Session, username: str) -> None:
+        self.session = session
+        self.username = username
+
+    @cached_property
+    def user_id(self) -> int:
+        from anju.accounts.models import User
+
+        return int(self.session.execute(select(User.id).where(User.username == self.username)).scalar_one())
+
+    @cached_property
+    def who(self) -> Any:
+        """The Principal, for service calls (`by=` / `who=`)."""
+        return principal_of(self.session, self.username)
+
+    @cached_property
+    def headers(self) -> dict[str, str]:
+        """Bearer headers of an API session (one per persona per test)."""
+        from tests.accounts.tokens import bearer_for
+
+        return bearer_for(self.session, self.username)
+
+    def web(self, client: Any) -> str:
+        """Sign `client` in with a web session cookie (and no other); returns the role's landing page."""
+        from datetime import timedelta
+
+        from anju.accounts.models import AuthSession
+        from anju.core.auth import SESSION_COOKIE, new_token, token_digest
+        from anju.core.db import utcnow
+        from anju.web.nav import home_for
+
+        client.cookies.clear()
+        token = new_token()
+        self.session.add(
+            AuthSession(
+                token_hash=token_digest(token),
+                user_id=self.user_id,
+                kind="web",
+                expires_at=utcnow() + timedelta(hours=1),
+            )
+        )
+        self.session.flush()
+        client.cookies.set(SESSION_COOKIE, token)
+        return home_for(self.who)
+
+
+@pytest.fixture
+def persona(session: Session) -> Callable[[str], Persona]:
+    """persona("manager_wang") -> that demo user as a Principal, API headers or web session (cached per test)."""
+    cache: dict[str, Persona] = {}
+
+    def _get(username: str) -> Persona:
+        if username not in cache:
+            cache[username] = Persona(session, username)
+        return cache[username]
+
+    return _get
+
+
+@pytest.fixture
+def login(persona: Callable[[str], Persona]) -> Callable[[str], dict[str, str]]:
+    """login("manager_wang") -> bearer headers of that persona (`persona(...).headers`)."""
+    return lambda username: persona(username).headers
 
 
 @pytest.fixture
 def ids(session: Session) -> dict[str, int]:
     """Ids of the personas' compounds and houses."""
-    from sqlalchemy import select
-
     from anju.accounts.models import User
     from anju.registry.models import Compound, House
 

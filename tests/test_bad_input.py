@@ -13,7 +13,6 @@ from anju.core.config import get_settings
 from anju.core.events import OutboxEvent
 from anju.registry.models import EmergencyContact, House, Occupancy, Person, PersonTag, Vehicle
 from anju.registry.schemas import id_check_digit
-from tests.accounts.tokens import bearer_factory
 
 TABLES = (Person, PersonTag, EmergencyContact, Occupancy, Vehicle, ObjectChange, OutboxEvent)
 
@@ -51,13 +50,8 @@ def counts(session: Any) -> dict[str, int]:
 
 
 @pytest.fixture
-def login(session):
-    return bearer_factory(session)
-
-
-@pytest.fixture
-def manager(login) -> dict[str, str]:
-    return login("manager_wang")
+def manager(persona) -> dict[str, str]:
+    return persona("manager_wang").headers
 
 
 @pytest.fixture

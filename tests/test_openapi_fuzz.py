@@ -20,7 +20,6 @@ from schemathesis.checks import (
 )
 
 from anju.main import create_app
-from tests.accounts.tokens import bearer_for
 
 # Server-sent event streams stay open by design (minutes); they are not request/response
 # operations to fuzz, and are tested by their own domain.
@@ -38,8 +37,8 @@ FUZZ = {
 
 
 @pytest.fixture
-def manager(session) -> dict[str, str]:
-    return bearer_for(session, "manager_wang")
+def manager(persona) -> dict[str, str]:
+    return persona("manager_wang").headers
 
 
 # Signing out would revoke the token the other examples use; it is tested in tests/accounts.

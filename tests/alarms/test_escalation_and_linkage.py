@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import uuid
 from datetime import timedelta
 
@@ -25,6 +24,7 @@ from anju.notify.models import Delivery, Notification
 from anju.notify.providers import phone_provider
 from anju.registry.models import EmergencyContact, House
 from tests.conftest import run_worker_once
+from tests.core.job_race import race
 from tests.devices.helpers import DedicatedDatabase, make_device, msg, push
 
 
@@ -129,21 +129,15 @@ def test_two_workers_never_fire_the_same_step_twice(real_db):
             alarm_service.raise_or_refresh(s, request=_critical({"A": compound}), now=t0).alarm_id for _ in range(20)
         ]
     results: dict[str, list[tuple[int, int]]] = {}
-    barrier = threading.Barrier(2)
 
     def work(name: str) -> None:
-        barrier.wait()
         fired: list[tuple[int, int]] = []
         for offset in (0, 120, 300):  # both workers walk the same frozen clock
             with transaction() as s:
                 fired += escalation_service.fire_due(s, now=t0 + timedelta(seconds=offset), worker_id=name)
         results[name] = fired
 
-    threads = [threading.Thread(target=work, args=(n,)) for n in ("w1", "w2")]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    race(2, lambda i: work(("w1", "w2")[i]))
     everything = results["w1"] + results["w2"]
     assert sorted(everything) == sorted((a, step) for a in alarm_ids for step in range(3))  # once each, no repeats
     with transaction() as s:

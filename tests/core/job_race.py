@@ -1,12 +1,50 @@
-"""Entry point of the spawned worker processes in test_jobs (kept light to import)."""
+"""Race helpers: `race(n, fn)` for threads, and the entry point of test_jobs' spawned processes.
+
+Kept light to import: spawned processes import this module before anything else.
+"""
 
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
+T = TypeVar("T")
 RACE_JOBS = [f"test.race_{k:02d}" for k in range(20)]
+
+
+def race(n: int, fn: Callable[[int], T], *, timeout: float = 120.0) -> list[T]:
+    """Run fn(0), …, fn(n-1) in n threads released together by a barrier; their results in order.
+
+    Unlike bare threads, an exception in any thread fails the test (re-raised here), and a thread
+    still running after `timeout` seconds fails it too instead of hanging the run.
+    """
+    barrier = threading.Barrier(n)
+    results: list[Any] = [None] * n
+    errors: list[BaseException] = []
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait(timeout)
+            results[i] = fn(i)
+        except BaseException as e:  # noqa: BLE001 - re-raised in the test's thread below
+            errors.append(e)
+            barrier.abort()
+
+    threads = [threading.Thread(target=run, args=(i,), name=f"race-{i}", daemon=True) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout)
+    stuck = [t.name for t in threads if t.is_alive()]
+    if stuck:
+        raise AssertionError(f"race: {', '.join(stuck)} still running after {timeout:.0f} s")
+    real = [e for e in errors if not isinstance(e, threading.BrokenBarrierError)]
+    if real or errors:
+        raise (real or errors)[0]
+    return results
 
 
 def noop() -> None:

@@ -20,7 +20,7 @@ from anju.core import jobs
 from anju.core.db import utcnow
 from anju.core.jobs import JobRun, ScheduledJob, claim, job, run_due
 from tests.core.databases import dedicated_database
-from tests.core.job_race import RACE_JOBS, race_in_child
+from tests.core.job_race import RACE_JOBS, race, race_in_child
 from tests.core.job_race import noop as _noop
 
 
@@ -131,8 +131,7 @@ def _count_runs(url: str) -> dict[str, int]:
     return {name: int(n) for name, n in rows}
 
 
-def _race_in_thread(worker_id: str, barrier: threading.Barrier, out: dict[str, list[str]]) -> None:
-    barrier.wait()
+def _race_in_thread(worker_id: str, out: dict[str, list[str]]) -> None:
     out[worker_id] = run_due(worker_id)
 
 
@@ -142,13 +141,8 @@ class TestConcurrentWorkers:
             registry(name)(_noop)
         with dedicated_database(tmp_path, "jobs_threads") as (url, _):
             _seed_race_rows(url)
-            barrier = threading.Barrier(2)
             out: dict[str, list[str]] = {}
-            threads = [threading.Thread(target=_race_in_thread, args=(w, barrier, out)) for w in ("w1", "w2")]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
+            race(2, lambda i: _race_in_thread(("w1", "w2")[i], out))
             runs = _count_runs(url)
         assert runs == dict.fromkeys(RACE_JOBS, 1)
         assert sorted(out["w1"] + out["w2"]) == sorted(RACE_JOBS)

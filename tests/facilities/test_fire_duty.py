@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timedelta
 
 import pytest
@@ -15,6 +14,7 @@ from anju.facilities import fire_duty
 from anju.facilities.models import FireDutyGap
 from anju.workorders.sla import CST
 from tests.conftest import run_worker_once
+from tests.core.job_race import race
 from tests.devices.helpers import DedicatedDatabase
 from tests.facilities.conftest import principal
 
@@ -141,21 +141,15 @@ def test_r_s7_two_workers_raise_each_gap_once(real_db):
             shifts=[(T0, T0 + timedelta(hours=8), ["一人"])],
         )
     results: list[object] = []
-    barrier = threading.Barrier(2)
 
     def run() -> None:
-        barrier.wait()
         try:
             with transaction() as s:
                 results.append(fire_duty.check_all(s, now=NOW))
         except Exception as exc:  # noqa: BLE001  (a lock timeout is a lost run, retried next tick: never a duplicate)
             results.append(type(exc).__name__)
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    race(2, lambda _: run())
     with transaction() as s:
         fire_duty.check_all(s, now=NOW + timedelta(minutes=15))  # the next tick finds nothing new
         gaps = s.execute(select(FireDutyGap).where(FireDutyGap.compound_id == cid)).scalars().all()

@@ -3,7 +3,6 @@ only filed items (R-M5), idempotent re-runs, also when two runs race."""
 
 from __future__ import annotations
 
-import threading
 from decimal import Decimal
 
 import pytest
@@ -17,6 +16,7 @@ from anju.fees.service import fee_service
 from anju.registry.enums import HouseStatus
 from anju.registry.models import House
 from tests.core.databases import dedicated_database
+from tests.core.job_race import race
 from tests.fees.helpers import li_open_bill
 
 NEXT = "2031-01"
@@ -209,8 +209,7 @@ class TestRM5Filed:
         assert client.post("/api/v1/fees/items", json=body, headers=login("manager_wang")).status_code == 422
 
 
-def _run(compound_id: int, period: str, out: list[object], barrier: threading.Barrier) -> None:
-    barrier.wait()
+def _run(compound_id: int, period: str, out: list[object]) -> None:
     try:
         with transaction() as s:
             out.append(fee_service.run_billing(s, by=None, compound_id=compound_id, period=period).created)
@@ -225,12 +224,7 @@ def test_two_concurrent_billing_runs_create_each_bill_once(tmp_path):
 
             a = s.execute(select(Compound.id).where(Compound.code == "SFXQ")).scalar_one()
         out: list[object] = []
-        barrier = threading.Barrier(2)
-        threads = [threading.Thread(target=_run, args=(a, NEXT, out, barrier)) for _ in range(2)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        race(2, lambda _: _run(a, NEXT, out))
         with transaction() as s:
             total = _count(s, a, NEXT)
             dupes = s.execute(

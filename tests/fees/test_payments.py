@@ -4,8 +4,6 @@ and bad input refused with a reason while the ledger stays unchanged."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import select
 
@@ -14,6 +12,7 @@ from anju.fees.models import Bill, Payment, PaymentIntent
 from anju.fees.providers import simulated_provider
 from anju.fees.service import fee_service
 from tests.core.databases import dedicated_database
+from tests.core.job_race import race
 from tests.fees.helpers import (
     CALLBACK,
     ledger_state,
@@ -233,8 +232,7 @@ class TestScope:
         assert r.status_code == 404
 
 
-def _callback(body: bytes, sig: str, out: list[object], barrier: threading.Barrier) -> None:
-    barrier.wait()
+def _callback(body: bytes, sig: str, out: list[object]) -> None:
     try:
         with transaction() as s:
             p = fee_service.handle_callback(s, provider="sim", body=body, signature=sig)
@@ -261,12 +259,7 @@ def test_concurrent_replays_of_one_callback_pay_once(tmp_path):
             order_no, amount, bill_id = intent.order_no, intent.amount_fen, bill.id
         body, sig = simulated_provider.notification(order_no=order_no, amount_fen=amount, txn_id="RACE-TXN-1")
         out: list[object] = []
-        barrier = threading.Barrier(4)
-        threads = [threading.Thread(target=_callback, args=(body, sig, out, barrier)) for _ in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        race(4, lambda _: _callback(body, sig, out))
         with transaction() as s:
             pays = s.execute(select(Payment).where(Payment.bill_id == bill_id)).scalars().all()
             b = s.get(Bill, bill_id)
@@ -276,13 +269,12 @@ def test_concurrent_replays_of_one_callback_pay_once(tmp_path):
         assert ok and set(ok) == {pays[0].id}
 
 
-def _counter(bill_id: int, amount: str, out: list[object], barrier: threading.Barrier) -> None:
+def _counter(bill_id: int, amount: str, out: list[object]) -> None:
     from anju.accounts.models import User
     from anju.accounts.service import account_service
 
     with transaction() as s:
         who = account_service.principal(s, s.execute(select(User).where(User.username == "staff_liu")).scalar_one())
-    barrier.wait()
     try:
         with transaction() as s:
             out.append(fee_service.counter_payment(s, by=who, bill_id=bill_id, amount=amount).id)
@@ -300,12 +292,7 @@ def test_two_cashiers_paying_one_bill_at_once_pay_it_once(tmp_path):
             )
             bill_id, amount = bill.id, f"{bill.amount_fen / 100:.2f}"
         out: list[object] = []
-        barrier = threading.Barrier(2)
-        threads = [threading.Thread(target=_counter, args=(bill_id, amount, out, barrier)) for _ in range(2)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        race(2, lambda _: _counter(bill_id, amount, out))
         with transaction() as s:
             pays = s.execute(select(Payment).where(Payment.bill_id == bill_id)).scalars().all()
             b = s.get(Bill, bill_id)

@@ -60,7 +60,7 @@ def test_r_m3_share_must_be_more_than_half(client, login, ids):
     )
 
 
-def test_r_m3_quarterly_job_moves_the_share_once(client, login, session, ids):
+def test_r_m3_quarterly_job_moves_the_share_once(client, login, session, ids, persona):
     assert _policy(client, login, ids, 600).status_code == 200
     _income(session, ids["A"], date(2026, 7, 3), 300_000, cost=50_000)  # net 2,500.00
     _income(session, ids["A"], date(2026, 9, 30), 100_000)  # net 1,000.00
@@ -70,12 +70,9 @@ def test_r_m3_quarterly_job_moves_the_share_once(client, login, session, ids):
     rows = client.get(f"/api/v1/fees/repair-fund-transfers?compound_id={ids['A']}", headers=login("resident_li"))
     assert rows.status_code == 200
     assert [(t["quarter"], t["net_fen"], t["amount_fen"]) for t in rows.json()] == [("2026Q3", 350_000, 210_000)]
-    from anju.accounts.models import User  # the ledger owners see shows the move and the balance
-    from anju.accounts.service import account_service
-    from anju.fees.service import fee_service
+    from anju.fees.service import fee_service  # the ledger owners see shows the move and the balance
 
-    li = session.query(User).filter_by(username="resident_li").one()
-    ledger = fee_service.ledger(session, by=account_service.principal(session, li), compound_id=ids["A"])
+    ledger = fee_service.ledger(session, by=persona("resident_li").who, compound_id=ids["A"])
     assert ledger["repair_fund_fen"] == 210_000 and ledger["balance_fen"] == ledger["net_fen"] - 210_000
 
 

@@ -180,14 +180,10 @@ class TestRM6Publication:
 
         assert datetime.now(CST).date().isoformat() in box and "已逾期" not in box
 
-    def test_r_m6_income_report_reaches_owners_with_the_net_total(self, client, login, session, ids):
-        from anju.accounts.models import User
-        from anju.accounts.service import account_service
+    def test_r_m6_income_report_reaches_owners_with_the_net_total(self, client, login, session, ids, persona):
         from anju.fees.service import fee_service
 
-        who = account_service.principal(
-            session, session.execute(select(User).where(User.username == "manager_wang")).scalar_one()
-        )
+        who = persona("manager_wang").who
         notice = fee_service.publish_income_report(session, by=who, compound_id=ids["A"], today=date.today())
         assert notice.kind == "disclosure" and "净收益 25020.50 元" in notice.body
         inbox = client.get("/api/v1/me/notices", headers=login("resident_li")).json()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 from sqlalchemy import func, select
 
 from anju.core import db as core_db
@@ -12,6 +10,7 @@ from anju.governance.exceptions import AlreadyVoted
 from anju.governance.models import Ballot
 from anju.governance.service import vote_service
 from tests.core.databases import dedicated_database
+from tests.core.job_race import race
 from tests.governance.world import HouseSpec, build_world
 
 
@@ -22,12 +21,10 @@ def test_r_v5_double_vote_under_concurrency_stores_exactly_one_ballot(tmp_path):
             v = w.vote()
             li, wang = w.person("李"), w.person("王")  # co-owners of one part: one ballot between them
             vote_id, house = v.id, w.houses["101"]
-        barrier = threading.Barrier(2)
         outcomes: list[str] = []
 
         def cast(who: Principal, choice: str) -> None:
             with core_db.new_session() as s:
-                barrier.wait()
                 try:
                     vote_service.cast(s, by=who, vote_id=vote_id, house_id=house, choices={"1": choice})
                     s.commit()
@@ -36,11 +33,7 @@ def test_r_v5_double_vote_under_concurrency_stores_exactly_one_ballot(tmp_path):
                     s.rollback()
                     outcomes.append("refused")
 
-        threads = [threading.Thread(target=cast, args=(li, "yes")), threading.Thread(target=cast, args=(wang, "no"))]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(60)
+        race(2, lambda i: cast(*[(li, "yes"), (wang, "no")][i]), timeout=60)
         assert sorted(outcomes) == ["refused", "stored"]
         with core_db.new_session() as s:
             assert (

@@ -63,9 +63,7 @@ def test_r_v11_publishing_a_vote_posts_the_agenda_to_owners_once(client, login, 
     assert len(_notices(session, ids["A"], "业主大会表决公告：选举第三届业主委员会")) == 1
 
 
-def test_r_p9_announced_results_reach_owners_without_names(client, login, session, ids):
-    from anju.accounts.models import User
-    from anju.accounts.service import account_service
+def test_r_p9_announced_results_reach_owners_without_names(client, login, session, ids, persona):
     from anju.governance.enums import VoteState
     from anju.governance.service import vote_service
     from anju.registry.models import Person
@@ -87,10 +85,9 @@ def test_r_p9_announced_results_reach_owners_without_names(client, login, sessio
         session.flush()
     run_worker_once()  # the demo's own vote events first
     before = {n.id for n in _notices(session, ids["A"], f"表决结果公示：{vote.title}")}
-    sun = session.execute(select(User).where(User.username == "committee_sun")).scalar_one()
     vote_service.announce(
         session,
-        by=account_service.principal(session, sun),
+        by=persona("committee_sun").who,
         vote_id=vote.id,
         text_="经业主大会表决，结果如下。",
         now=datetime.now(UTC),

@@ -10,7 +10,6 @@ from sqlalchemy import select
 from anju.models import metadata
 from anju.privacy.catalog import CATALOG, PERSONAL_COLUMNS, sync_catalog
 from anju.privacy.models import ProcessingRecord
-from tests.accounts.tokens import bearer_for
 
 # How encrypted, indexed and masked copies of a value are stored: "phone_enc" is "phone".
 STORAGE_SUFFIXES = ("_enc", "_bidx", "_masked", "_digest")
@@ -205,7 +204,7 @@ class TestRecordOfProcessing:
         session.flush()
         assert _rows(session) == _declared()
 
-    def test_the_record_is_published_to_every_signed_in_user(self, client, session):
-        r = client.get("/api/v1/privacy/processing-records", headers=bearer_for(session, "resident_li"))
+    def test_the_record_is_published_to_every_signed_in_user(self, client, persona):
+        r = client.get("/api/v1/privacy/processing-records", headers=persona("resident_li").headers)
         assert r.status_code == 200
         assert {x["field"] for x in r.json()} == set(_declared())

@@ -13,15 +13,9 @@ from anju.core.audit import ObjectChange, PiiAccess
 from anju.core.crypto import decrypt
 from anju.registry.models import Person
 from anju.registry.schemas import id_check_digit
-from tests.accounts.tokens import bearer_factory
 
 PHONE_MASK = re.compile(r"^1[3-9][0-9]\*{4}[0-9]{4}$")
 ID_MASK = re.compile(r"^[0-9]{3}\*{11}[0-9]{3}[0-9X]$")
-
-
-@pytest.fixture
-def login(session):
-    return bearer_factory(session)
 
 
 def user_id(session, username: str) -> int:

@@ -11,12 +11,11 @@ from anju.core.audit import PiiAccess
 from anju.core.db import utcnow
 from anju.privacy.models import MinorAccessApproval
 from anju.registry.models import Person
-from tests.accounts.tokens import bearer_factory
 
 
 @pytest.fixture
-def auth(session):
-    return bearer_factory(session)
+def auth(login):
+    return login
 
 
 def _person(session, compound_id: int, *, minor: bool) -> Person:

@@ -20,13 +20,7 @@ from anju.privacy.tasks import flag_overdue_requests
 from anju.registry.enums import PersonStatus
 from anju.registry.models import EmergencyContact, Occupancy, Person, PersonTag
 from anju.sim.demo import DEMO_PASSWORD
-from tests.accounts.tokens import bearer_factory
 from tests.conftest import run_worker_once
-
-
-@pytest.fixture
-def login(session):
-    return bearer_factory(session)
 
 
 def ask(client, headers, kind: str, detail: str | None = None):

@@ -74,13 +74,9 @@ def by_id_number(session: Any, compound_id: int, id_number: str) -> Person | Non
 
 
 @pytest.fixture
-def who(session: Any) -> Any:
+def who(persona: Any) -> Any:
     """manager_wang as a Principal, for calling the service directly."""
-    from anju.accounts.models import User
-    from anju.accounts.service import account_service
-
-    user = session.execute(select(User).where(User.username == "manager_wang")).scalar_one()
-    return account_service.principal(session, user)
+    return persona("manager_wang").who
 
 
 def run(session: Any, who: Any, compound_id: int, data: bytes, filename: str = "roster.xlsx", **kw: Any) -> Any:
@@ -320,18 +316,11 @@ class TestImport:
             run(session, who, ids["A"], b"PK\x03\x04" + bytes(range(256)) * 4)
         assert e.value.zh == "不是有效的Excel文件"
 
-    def test_guard_may_not_import_and_outsider_sees_no_compound(self, session, ids):
-        from anju.accounts.models import User
-        from anju.accounts.service import account_service
-
-        def principal(username: str) -> Any:
-            u = session.execute(select(User).where(User.username == username)).scalar_one()
-            return account_service.principal(session, u)
-
+    def test_guard_may_not_import_and_outsider_sees_no_compound(self, session, ids, persona):
         with pytest.raises(Forbidden):
-            run(session, principal("guard_chen"), ids["A"], xlsx(good_rows(1)))
+            run(session, persona("guard_chen").who, ids["A"], xlsx(good_rows(1)))
         with pytest.raises(NotFound):
-            run(session, principal("outsider_zhao"), ids["A"], xlsx(good_rows(1)))
+            run(session, persona("outsider_zhao").who, ids["A"], xlsx(good_rows(1)))
 
     def test_a_row_failing_while_written_is_rejected_alone(self, session, who, ids, monkeypatch):
         from anju.core.errors import Conflict

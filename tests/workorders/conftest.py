@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
 import pytest
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from anju.core.auth import Principal
+from tests.conftest import Persona
+from tests.conftest import principal_of as principal  # noqa: F401  (re-exported for tests with their own sessions)
 from tests.web.conftest import web_login  # noqa: F401  (re-exported fixture)
-
-
-def principal(session: Session, username: str) -> Principal:
-    from anju.accounts.models import User
-    from anju.accounts.service import account_service
-
-    return account_service.principal(
-        session, session.execute(select(User).where(User.username == username)).scalar_one()
-    )
 
 
 def png_bytes(size: tuple[int, int] = (32, 24), color: tuple[int, int, int] = (30, 120, 200)) -> bytes:
@@ -30,12 +22,6 @@ def png_bytes(size: tuple[int, int] = (32, 24), color: tuple[int, int, int] = (3
 
 
 @pytest.fixture
-def who(session: Session):  # type: ignore[no-untyped-def]
-    cache: dict[str, Principal] = {}
-
-    def _who(username: str) -> Principal:
-        if username not in cache:
-            cache[username] = principal(session, username)
-        return cache[username]
-
-    return _who
+def who(persona: Callable[[str], Persona]) -> Callable[[str], Principal]:
+    """who("staff_liu") -> that persona's Principal (`persona(...).who`)."""
+    return lambda username: persona(username).who

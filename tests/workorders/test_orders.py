@@ -3,7 +3,6 @@ photos, grab, and the alarm → work order path (exactly once)."""
 
 from __future__ import annotations
 
-import threading
 import uuid
 
 import pytest
@@ -18,6 +17,7 @@ from anju.workorders.models import WorkOrder, WorkOrderEvent
 from anju.workorders.schemas import OrderCreate
 from anju.workorders.service import work_order_service
 from tests.conftest import run_worker_once
+from tests.core.job_race import race
 from tests.devices.helpers import DedicatedDatabase
 from tests.workorders.conftest import png_bytes, principal
 
@@ -292,10 +292,8 @@ def test_two_technicians_grabbing_at_once_exactly_one_wins(real_db):
             for k in range(8)
         ]
     results: dict[str, list[tuple[int, str]]] = {"liu": [], "zhou": []}
-    barrier = threading.Barrier(2)
 
     def grab(name, who):  # type: ignore[no-untyped-def]
-        barrier.wait()
         for oid in order_ids:
             try:
                 with transaction() as s:
@@ -304,11 +302,7 @@ def test_two_technicians_grabbing_at_once_exactly_one_wins(real_db):
             except Exception as exc:  # noqa: BLE001  (the loser's reason is asserted below)
                 results[name].append((oid, type(exc).__name__))
 
-    threads = [threading.Thread(target=grab, args=a) for a in (("liu", liu), ("zhou", zhou))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    race(2, lambda i: grab(*(("liu", liu), ("zhou", zhou))[i]))
     for oid in order_ids:
         outcomes = sorted(o for n in results for i, o in results[n] if i == oid)
         assert outcomes == ["AlreadyTaken", "won"], (oid, outcomes)

@@ -3,7 +3,6 @@ warning, escalation L1–L3 with re-dispatch, and two workers that never escalat
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -24,6 +23,7 @@ from anju.workorders.schemas import OrderActionBody, OrderCreate
 from anju.workorders.service import work_order_service
 from anju.workorders.sla import CST, add_minutes
 from anju.workorders.timers import fire_due
+from tests.core.job_race import race
 from tests.devices.helpers import DedicatedDatabase
 from tests.workorders.conftest import principal
 
@@ -291,21 +291,15 @@ def test_two_workers_never_escalate_twice(real_db):
             for k in range(12)
         ]
     results: dict[str, list[tuple[int, str, int]]] = {}
-    barrier = threading.Barrier(2)
 
     def work(name: str) -> None:
-        barrier.wait()
         fired: list[tuple[int, str, int]] = []
         for minutes in (24, 30, 45, 60, 24 * 60):  # both workers walk the same frozen clock
             with transaction() as s:
                 fired += fire_due(s, now=T0 + timedelta(minutes=minutes), worker_id=name)
         results[name] = fired
 
-    threads = [threading.Thread(target=work, args=(n,)) for n in ("w1", "w2")]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    race(2, lambda i: work(("w1", "w2")[i]))
     everything = [f for f in results["w1"] + results["w2"] if f[0] in order_ids]
     expected = [(o, d, lvl) for o in order_ids for d in ("response", "resolution") for lvl in range(4)]
     assert sorted(everything) == sorted(expected)  # every timer fired, none twice
