@@ -17,7 +17,7 @@ from anju.access.schemas import AccessPointCreate, AccessPointUpdate, PiaCreate,
 from anju.access.sync_service import terminal_sync_service
 from anju.accounts.service import account_service
 from anju.core import events
-from anju.core.audit import record_change
+from anju.core.audit import audited_update, record_change
 from anju.core.auth import Principal
 from anju.core.db import utcnow
 from anju.core.errors import Invalid, NotFound
@@ -97,26 +97,15 @@ class AccessPointService:
 
     def update(self, session: Session, *, who: Principal, ap: AccessPoint, data: AccessPointUpdate) -> AccessPoint:
         who.require(AccessPerm.manage)
-        before = _snapshot(ap)
-        for name in data.model_fields_set:
-            value = getattr(data, name)
-            if value is None and name not in ("open_from", "open_until", "face_threshold"):
-                continue
-            setattr(ap, name, value)
-        if not ap.face_capable:
-            ap.face_enabled = False
-        self._check_face_rules(session, ap)
-        session.flush()
-        record_change(
-            session,
-            user_id=who.user_id,
-            compound_id=ap.compound_id,
-            entity="access_point",
-            entity_id=ap.id,
-            action="update",
-            before=before,
-            after=_snapshot(ap),
-        )
+        with audited_update(session, ap, user_id=who.user_id, entity="access_point", snapshot=_snapshot):
+            for name in data.model_fields_set:
+                value = getattr(data, name)
+                if value is None and name not in ("open_from", "open_until", "face_threshold"):
+                    continue
+                setattr(ap, name, value)
+            if not ap.face_capable:
+                ap.face_enabled = False
+            self._check_face_rules(session, ap)
         terminal_sync_service.refresh_points(session, [ap])
         return ap
 

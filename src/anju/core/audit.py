@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import JSON, ForeignKey, Integer, String, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -128,6 +130,46 @@ def record_change(
             after=after,
             at=utcnow(),
         ),
+    )
+
+
+class _Audited(Protocol):
+    id: Any
+    compound_id: Any
+
+
+A = TypeVar("A", bound=_Audited)
+
+
+@contextmanager
+def audited_update(
+    session: Session,
+    row: A,
+    *,
+    user_id: int | None,
+    entity: str,
+    snapshot: Callable[[A], dict[str, Any]],
+) -> Iterator[A]:
+    """Change `row` inside the block; on leaving it, flush and write one change record (before → after).
+
+    The one audited-update pattern: snapshot, change, flush, record. Nothing is recorded when the
+    snapshots are equal, or when the block raises (the change is being abandoned).
+
+        with audited_update(session, house, user_id=who.user_id, entity="house", snapshot=house_snapshot):
+            house.status = HouseStatus.vacant
+    """
+    before = snapshot(row)
+    yield row
+    session.flush()
+    record_change(
+        session,
+        user_id=user_id,
+        compound_id=row.compound_id,
+        entity=entity,
+        entity_id=row.id,
+        action="update",
+        before=before,
+        after=snapshot(row),
     )
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from anju.core import events
-from anju.core.audit import record_change, record_pii_access
+from anju.core.audit import audited_update, record_change, record_pii_access
 from anju.core.auth import Principal
 from anju.core.crypto import blind_index, decrypt, encrypt, mask_id_number, mask_name, mask_phone, mask_plate
 from anju.core.db import utcnow
@@ -274,23 +274,12 @@ class HouseService:
 
     def update(self, session: Session, *, who: Principal, house: House, data: HouseUpdate) -> House:
         who.require(RegistryPerm.write)
-        before = house_snapshot(house)
-        for name in data.model_fields_set:
-            value = getattr(data, name)
-            if name == "status" and value is None:
-                continue
-            setattr(house, name, value)
-        session.flush()
-        record_change(
-            session,
-            user_id=who.user_id,
-            compound_id=house.compound_id,
-            entity="house",
-            entity_id=house.id,
-            action="update",
-            before=before,
-            after=house_snapshot(house),
-        )
+        with audited_update(session, house, user_id=who.user_id, entity="house", snapshot=house_snapshot):
+            for name in data.model_fields_set:
+                value = getattr(data, name)
+                if name == "status" and value is None:
+                    continue
+                setattr(house, name, value)
         return house
 
 
