@@ -87,3 +87,39 @@ class TestVisitorNames:
         log_id = decide(south, points[GATE], "qr", p["qr"])["log_id"]
         rows = client.get(f"/api/v1/access/logs?compound_id={ids['A']}&after={log_id - 1}", headers=login("guard_chen"))
         assert [row["visitor"] for row in rows.json() if row["id"] == log_id] == ["王*姨"]
+
+
+def test_feed_no_async_def_in_access_or_accounts_calls_the_database_synchronously():
+    """An async endpoint runs on the event loop: a synchronous query there stalls every request."""
+    import ast
+    from pathlib import Path
+
+    import anju
+
+    root = Path(anju.__file__).parent
+    blocking = {"new_session", "transaction", "execute", "scalar", "scalars", "get", "commit", "flush", "refresh"}
+    found = []
+    for path in [*(root / "access").glob("*.py"), *(root / "accounts").glob("*.py")]:
+        for fn in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(fn, ast.AsyncFunctionDef):
+                continue
+            stack = list(fn.body)
+            while stack:
+                node = stack.pop()
+                if isinstance(node, ast.FunctionDef | ast.Lambda):
+                    continue  # a sync helper run in a thread (run_in_threadpool)
+                if isinstance(node, ast.Call):
+                    f = node.func
+                    name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+                    value = f.value if isinstance(f, ast.Attribute) else None
+                    owner = (
+                        value.id
+                        if isinstance(value, ast.Name)
+                        else value.attr
+                        if isinstance(value, ast.Attribute)
+                        else ""
+                    )
+                    if name in blocking and owner not in {"request", "headers", "asyncio"}:
+                        found.append(f"{path.name}:{node.lineno} {owner}.{name}")
+                stack.extend(ast.iter_child_nodes(node))
+    assert found == []

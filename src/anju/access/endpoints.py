@@ -8,7 +8,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Body, File, Form, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from sqlalchemy import select
@@ -55,6 +55,7 @@ from anju.access.schemas import (
     ResidentQrRead,
     TerminalCreate,
     TerminalCreated,
+    TerminalPointIds,
     TerminalRead,
     VisitorPassCreate,
     VisitorPassIssued,
@@ -146,9 +147,12 @@ def list_terminals(compound_id: int, who: AccessReader, session: ReadSession) ->
 
 @router.put("/terminals/{terminal_id}/points", response_model=TerminalRead)
 def set_terminal_points(
-    terminal_id: int, access_point_ids: list[int], who: AccessManager, session: WriteSession
+    terminal_id: int,
+    access_point_ids: Annotated[TerminalPointIds, Body()],
+    who: AccessManager,
+    session: WriteSession,
 ) -> TerminalRead:
-    """Replace the access points a terminal controls; its list is rebuilt."""
+    """Replace the access points a terminal controls (distinct ids of its compound, at most 32); its list is rebuilt."""
     t = terminal_service.get(session, who=who, terminal_id=terminal_id)
     terminal_service.set_points(session, who=who, terminal=t, access_point_ids=access_point_ids)
     return TerminalRead(

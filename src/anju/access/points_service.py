@@ -67,12 +67,12 @@ class AccessPointService:
         if data.unit_id is not None:
             unit = session.get(Unit, data.unit_id)
             if unit is None or unit.compound_id != data.compound_id:
-                raise Invalid("unit not in this compound", zh="单元不属于该小区")
+                raise NotFound(f"unit {data.unit_id} not found", zh="未找到该单元")
             data = data.model_copy(update={"building_id": unit.building_id})
         elif data.building_id is not None:
             b = session.get(Building, data.building_id)
             if b is None or b.compound_id != data.compound_id:
-                raise Invalid("building not in this compound", zh="楼栋不属于该小区")
+                raise NotFound(f"building {data.building_id} not found", zh="未找到该楼栋")
         if (
             data.kind in (AccessPointKind.unit_door, AccessPointKind.lift)
             and data.unit_id is None
@@ -189,7 +189,7 @@ class TerminalService:
     ) -> tuple[Terminal, str]:
         for ap in points:
             if ap.compound_id != compound_id:
-                raise Invalid("access point in another compound", zh="门禁点不属于该小区")
+                raise NotFound(f"access point {ap.id} not found", zh="未找到该门禁点")
             if face_capable and ap.location_type in NO_FACE_LOCATIONS:
                 raise FaceNotAllowedHere(fields=[{"field": "access_point_ids", "message": str(ap.id)}])
         cred, secret = account_service.create_device_credential(
@@ -214,7 +214,12 @@ class TerminalService:
 
     def set_points(self, session: Session, *, who: Principal, terminal: Terminal, access_point_ids: list[int]) -> None:
         who.require(AccessPerm.manage)
-        points = [access_point_service.get(session, who=who, access_point_id=i) for i in access_point_ids]
+        points = [
+            access_point_service.get(session, who=who, access_point_id=i) for i in dict.fromkeys(access_point_ids)
+        ]
+        for ap in points:
+            if ap.compound_id != terminal.compound_id:  # in the caller's scope, but another compound's door
+                raise NotFound(f"access point {ap.id} not found", zh="未找到该门禁点")
         session.execute(delete(TerminalAccessPoint).where(TerminalAccessPoint.terminal_id == terminal.id))
         for ap in points:
             if terminal.face_capable and ap.location_type in NO_FACE_LOCATIONS:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import AfterValidator, AwareDatetime, Field, model_validator
 
 from anju.access.enums import (
     AccessPointKind,
@@ -73,11 +73,24 @@ class AccessPointRead(Schema):
     active: bool
 
 
+MAX_TERMINAL_POINTS = 32  # a door controller drives a handful of doors; a lift bank a few cars
+
+
+def distinct_ids(ids: list[int]) -> list[int]:
+    """A list of ids without repeats (a repeat is a client error, not a second row)."""
+    if len(set(ids)) != len(ids):
+        raise ValueError("access point ids must not repeat")
+    return ids
+
+
+TerminalPointIds = Annotated[list[int], Field(max_length=MAX_TERMINAL_POINTS), AfterValidator(distinct_ids)]
+
+
 class TerminalCreate(InSchema):
     compound_id: int
     name: str = Field(max_length=64)
     face_capable: bool = False
-    access_point_ids: list[int] = Field(min_length=1)
+    access_point_ids: TerminalPointIds = Field(min_length=1)
 
 
 class TerminalRead(Schema):
