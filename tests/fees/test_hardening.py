@@ -223,3 +223,33 @@ class TestRosterExport:
         else:
             names = [line.split(",")[0] for line in r.content.decode("utf-8-sig").splitlines()]
         assert "李\ufffd四\ufffd" in names
+
+
+class TestRemindersThroughTheOutbox:
+    def test_seam_arrears_reminders_are_events_the_notices_domain_delivers(self, client, login, session, ids):
+        """Issue 10 item 4: fees no longer calls the notices service for reminders."""
+        from datetime import date, timedelta
+
+        from anju.core.events import OutboxEvent
+        from anju.fees.models import ArrearsReminder
+        from anju.fees.service import previous_period
+        from anju.notices.models import Notice
+        from tests.conftest import run_worker_once
+        from tests.fees.helpers import this_period
+
+        period = previous_period(this_period())
+        body = {"compound_id": ids["A"], "period": period, "deadline": (date.today() + timedelta(days=15)).isoformat()}
+        r = client.post("/api/v1/fees/reminders", json=body, headers=login("manager_wang"))
+        assert r.status_code == 200 and r.json()["reminded"] > 0
+        reminders = session.execute(select(ArrearsReminder).where(ArrearsReminder.period == period)).scalars().all()
+        assert reminders and all(x.notice_id is None for x in reminders)  # nothing delivered yet
+        queued = session.execute(select(OutboxEvent).where(OutboxEvent.topic == "fees.ArrearsReminderDue")).all()
+        assert len(queued) == len(reminders)
+        run_worker_once()
+        for x in reminders:
+            session.refresh(x)
+            notice = session.get(Notice, x.notice_id)
+            assert notice is not None and notice.kind == "arrears" and notice.target_id == x.house_id
+        run_worker_once()  # nothing left, nothing posted twice
+        titles = session.execute(select(Notice.id).where(Notice.kind == "arrears", Notice.title.startswith(period)))
+        assert len(titles.all()) == len(reminders)

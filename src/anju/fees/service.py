@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from anju.accounts.permissions import AccountsPerm
 from anju.analytics.permissions import AnalyticsPerm
+from anju.core import events
 from anju.core.audit import record_change
 from anju.core.auth import Principal
 from anju.core.db import utcnow
@@ -37,6 +38,7 @@ from anju.fees.enums import (
     PayChannel,
     PayerKind,
 )
+from anju.fees.events import ArrearsReminderDue
 from anju.fees.exceptions import (
     AgreementRequired,
     BadAmount,
@@ -525,11 +527,8 @@ class FeeService:
     def send_reminders(
         self, session: Session, *, by: Principal | None, compound_id: int, period: str, deadline: date, today: date
     ) -> tuple[int, int]:
-        """A private in-app reminder with a deadline to each owing household (R-M1), once per month."""
-        from anju.notices.enums import Audience, NoticeKind, TargetKind
-        from anju.notices.schemas import NoticeCreate
-        from anju.notices.service import notice_service
-
+        """A private in-app reminder with a deadline to each owing household (R-M1), once per month.
+        The reminders are events (fees.ArrearsReminderDue); the notices domain delivers them."""
         if by is not None:
             staff_scope(by, compound_id, FeesPerm.manage)
         parse_period(period)
@@ -557,36 +556,38 @@ class FeeService:
                 )
             ).scalars()
         )
+        online = online_provider() is not None
+        where_zh = "通过线上或物业服务中心柜台" if online else "到物业服务中心柜台"
+        where_en = "online or at the service counter" if online else "at the service counter"
         sent = 0
         for house_id, amount in owed:
             if house_id in done:
                 continue
-            notice = notice_service.publish(
-                session,
-                by=None,
-                data=NoticeCreate(
-                    compound_id=compound_id,
-                    kind=NoticeKind.arrears,
-                    title=f"{period} 物业费缴费提醒 / Fee reminder",
-                    body=(
-                        f"您家 {period} 账单尚有 {yuan(int(amount))} 元未缴，请于 {deadline.isoformat()} 前通过线上或物业服务中心柜台缴纳。"
-                        f"如有疑问请联系物业。\nYour {period} bills have {yuan(int(amount))} yuan outstanding; please pay "
-                        f"online or at the service counter by {deadline.isoformat()}."
-                    ),
-                    target_kind=TargetKind.house,
-                    target_id=house_id,
-                    audience=Audience.owners,
-                ),
+            reminder = ArrearsReminder(
+                compound_id=compound_id,
+                house_id=house_id,
+                period=period,
+                amount_fen=int(amount),
+                deadline=deadline,
+                notice_id=None,  # set when the notices domain reports the notice (NoticePublished)
             )
-            session.add(
-                ArrearsReminder(
+            session.add(reminder)
+            session.flush()
+            # Delivered by the notices domain through the outbox: it exists only if this commits.
+            events.publish(
+                session,
+                ArrearsReminderDue(
+                    reminder_id=reminder.id,
                     compound_id=compound_id,
                     house_id=house_id,
-                    period=period,
-                    amount_fen=int(amount),
-                    deadline=deadline,
-                    notice_id=notice.id,
-                )
+                    title=f"{period} 物业费缴费提醒 / Fee reminder",
+                    body=(
+                        f"您家 {period} 账单尚有 {yuan(int(amount))} 元未缴，请于 {deadline.isoformat()} 前{where_zh}缴纳。"
+                        f"如有疑问请联系物业。\nYour {period} bills have {yuan(int(amount))} yuan outstanding; please pay "
+                        f"{where_en} by {deadline.isoformat()}."
+                    ),
+                ),
+                compound_id=compound_id,
             )
             sent += 1
         session.flush()

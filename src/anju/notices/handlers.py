@@ -13,10 +13,13 @@ from fractions import Fraction
 
 from sqlalchemy.orm import Session
 
+from anju.core import events
 from anju.core.events import subscribe
 from anju.core.kit.china_time import china_text
+from anju.fees.events import REMINDER_SOURCE, ArrearsReminderDue
 from anju.governance.events import VoteAnnounced, VotePublished
 from anju.notices.enums import Audience, NoticeKind, TargetKind
+from anju.notices.events import NoticePublished
 from anju.notices.schemas import NoticeCreate
 from anju.notices.service import notice_service
 
@@ -98,4 +101,33 @@ def post_vote_results(session: Session, event: VoteAnnounced) -> None:
             target_kind=TargetKind.compound,
             audience=Audience.owners,
         ),
+    )
+
+
+@subscribe(ArrearsReminderDue)
+def deliver_fee_reminder(session: Session, event: ArrearsReminderDue) -> None:
+    """A private fee reminder (R-M1) to the owners of one house; it ignores mutes and reaches their
+    account inboxes too. The fees domain learns the notice id from NoticePublished."""
+    notice = notice_service.publish(
+        session,
+        by=None,
+        data=NoticeCreate(
+            compound_id=event.compound_id,
+            kind=NoticeKind.arrears,
+            title=event.title[:128],
+            body=event.body[:5000],
+            target_kind=TargetKind.house,
+            target_id=event.house_id,
+            audience=Audience.owners,
+        ),
+    )
+    events.publish(
+        session,
+        NoticePublished(
+            notice_id=notice.id,
+            compound_id=event.compound_id,
+            source=f"{REMINDER_SOURCE}{event.reminder_id}",
+            recipients=notice.recipients,
+        ),
+        compound_id=event.compound_id,
     )

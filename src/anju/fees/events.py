@@ -1,0 +1,23 @@
+"""The fee events other domains react to (the notices domain delivers reminders to households)."""
+
+from __future__ import annotations
+
+from anju.core.events import DomainEvent
+
+
+class ArrearsReminderDue(DomainEvent):
+    """A private reminder with a deadline for one owing household (R-M1), written by the fees domain.
+
+    The notices domain delivers it to the house's owners (fee reminders ignore mutes) and answers with
+    notices.NoticePublished(source="fees.reminder:<reminder_id>"), which links the reminder to its notice.
+    """
+
+    topic = "fees.ArrearsReminderDue"
+    reminder_id: int
+    compound_id: int
+    house_id: int
+    title: str
+    body: str
+
+
+REMINDER_SOURCE = "fees.reminder:"
