@@ -183,3 +183,23 @@ class TestEnrolmentQuality:
         # A gate camera's small face is still identified: quality rules are for enrolment photos only.
         found = vf.find_faces((faces.FACES / "probe/obama-240p.jpg").read_bytes())
         assert len(found) == 1 and found[0].quality.problems()
+
+
+# --- tests that cannot silently stop testing (issue 10 item 7) ---------------------------------------------
+def test_missing_images_fail_instead_of_skipping_when_services_are_required(tmp_path, monkeypatch):
+    monkeypatch.setattr(faces, "FACES", tmp_path / "nowhere")
+    monkeypatch.setenv("ANJU_REQUIRE_SERVICES", "1")
+    with pytest.raises(pytest.fail.Exception, match="face images not found"):
+        faces.require()
+    monkeypatch.delenv("ANJU_REQUIRE_SERVICES")
+    with pytest.raises(pytest.skip.Exception):
+        faces.require()
+
+
+def test_unusable_model_files_fail_instead_of_skipping_when_services_are_required(tmp_path, monkeypatch):
+    monkeypatch.setenv("ANJU_FACE_MODEL_DIR", str(tmp_path))  # an empty folder: no model files
+    monkeypatch.setenv("ANJU_REQUIRE_SERVICES", "1")
+    if not faces.available():
+        pytest.skip("needs the images present to reach the model check")
+    with pytest.raises(pytest.fail.Exception, match="model files unusable"):
+        faces.require()
