@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set-up shared by scripts/demo.sh and scripts/test.sh: a virtual environment with
-# Anju installed from PyPI packages, and the console's JavaScript from the npm registry.
+# Anju installed from PyPI packages at the versions pinned in constraints.txt (see scripts/lock.sh),
+# and the console's JavaScript from the npm registry.
 # Re-running is cheap: each step is skipped when its inputs have not changed.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -13,11 +14,11 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 stamp=".venv/.anju-installed${extras:+-$extras}"
-want="$(cat pyproject.toml | sha256sum | cut -c1-16)"
+want="$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "==> installing Python packages${extras:+ (with $extras extras)}"
   .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -e ".${extras:+[$extras]}"
+  .venv/bin/python -m pip install --quiet -c constraints.txt -e ".${extras:+[$extras]}"
   echo "$want" > "$stamp"
 fi
 
