@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from anju.core.deps import ReadSession
 from anju.core.rbac import KernelPerm
+from anju.privacy.breach_service import breach_service
 from anju.privacy.permissions import PrivacyPerm
 from anju.web import queries
 from anju.web.deps import ConsolePage, console_guard
@@ -36,6 +37,15 @@ def privacy(request: Request, ctx: PrivacyPage, session: ReadSession, status: st
         session, ctx.who, compound_id=ctx.compound.id, status=None if status == "all" else status, today=date.today()
     )
     return render(request, "privacy/requests.html", ctx.context("nav.privacy", rows=rows, status=status))
+
+
+@router.get("/privacy/breaches")
+def breaches(request: Request, ctx: PrivacyPage, session: ReadSession) -> Response:
+    """R-P7: breach incidents with the state of both notices and their deadlines, in China time."""
+    if ctx.compound is None:
+        return _no_compound(request, ctx, "nav.privacy")
+    incidents = [b for b in breach_service.list(session, who=ctx.who) if b.compound_id == ctx.compound.id]
+    return render(request, "privacy/breaches.html", ctx.context("nav.privacy", incidents=incidents))
 
 
 @router.get("/audit")
