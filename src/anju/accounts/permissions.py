@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from anju.core.rbac import Role, declare
+from anju.registry.permissions import RegistryPerm
 
 
 class AccountsPerm:
     """Who may do what in accounts; roles listed per permission (platform admins hold each)."""
 
     users_manage = declare("users.manage", roles=(Role.property_manager,))
-    self_service = declare(
-        "self.service", roles=(Role.resident, Role.committee_member), admin=False
-    )  # my household, my data
+    self_service = RegistryPerm.self_service  # declared by the registry, which owns households

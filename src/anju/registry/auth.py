@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from anju.accounts.permissions import AccountsPerm
 from anju.core.auth import CurrentPrincipal, Principal, requires
 from anju.core.errors import Forbidden
 from anju.registry.permissions import RegistryPerm
@@ -14,13 +13,13 @@ from anju.registry.permissions import RegistryPerm
 
 def _people_reader(who: CurrentPrincipal) -> Principal:
     # Residents may read their own household's members; government users only aggregates.
-    if not (who.can(RegistryPerm.people_read) or who.can(AccountsPerm.self_service)):
+    if not (who.can(RegistryPerm.people_read) or who.can(RegistryPerm.self_service)):
         raise Forbidden("this role sees aggregates only", zh="该角色仅可查看统计数据")
     return who
 
 
 def _house_reader(who: CurrentPrincipal) -> Principal:
-    if not (who.can(RegistryPerm.read) or who.can(AccountsPerm.self_service)):
+    if not (who.can(RegistryPerm.read) or who.can(RegistryPerm.self_service)):
         raise Forbidden("this role sees aggregates only", zh="该角色仅可查看统计数据")
     return who
 

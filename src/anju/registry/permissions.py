@@ -20,6 +20,8 @@ class RegistryPerm:
     people_unmask = declare("people.unmask", roles=(Role.property_manager,))  # full phone / ID number, audited
     roster_import = declare("roster.import", roles=(Role.property_manager,))
     roster_export = declare("roster.export", roles=(Role.property_manager,))
+    # my household, my data: residents and committee members, never a platform admin
+    self_service = declare("self.service", roles=(Role.resident, Role.committee_member), admin=False)
     vehicles_read = declare(
         "vehicles.read", roles=(Role.property_manager, Role.property_staff, Role.guard, Role.grid_worker)
     )
