@@ -8,7 +8,8 @@ Run: .venv/bin/python bench/bench_face.py
 - Latency: image → decision through the terminal endpoint (decode, detect, embed, search, policy, log),
   median and p99; and decode+detect+embed alone for SFace and for dlib on the same images.
 - 1:N search at 50,000 templates: the two-stage index against a plain numpy scan (the baseline), same run.
-Targets: search ≤ 2 ms at 50,000; every probe right; 0 unknowns accepted.
+Targets: search ≤ 2 ms at 50,000; every probe right; 0 unknowns accepted. The machine is shared: medians move with
+the load of other processes, minimums show the uncontended cost; ratios are measured in the same run.
 """
 
 from __future__ import annotations
@@ -28,14 +29,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _common import fresh_demo_db
-
-
-def ms(fn, n: int) -> float:  # type: ignore[no-untyped-def]
-    fn()
-    t = time.perf_counter()
-    for _ in range(n):
-        fn()
-    return (time.perf_counter() - t) / n * 1000
 
 
 def p99(xs: list[float]) -> float:
@@ -187,14 +180,17 @@ def main() -> None:
             t0 = time.perf_counter()
             vf.find_faces(data)
             ts.append((time.perf_counter() - t0) * 1000)
-        line = f"  {p.name} ({len(data) // 1024} KB): SFace {statistics.median(ts):.0f} ms"
+        line = f"  {p.name} ({len(data) // 1024} KB): SFace {statistics.median(ts):.0f} ms (min {min(ts):.0f})"
         if dl is not None:
             td = []
             for _ in range(5):
                 t0 = time.perf_counter()
                 dl(data)
                 td.append((time.perf_counter() - t0) * 1000)
-            line += f", dlib {statistics.median(td):.0f} ms ({statistics.median(td) / statistics.median(ts):.1f}×)"
+            line += (
+                f", dlib {statistics.median(td):.0f} ms (min {min(td):.0f}); "
+                f"dlib/SFace {statistics.median(td) / statistics.median(ts):.1f}×"
+            )
         print(line)
 
     # --- 1:N at 50,000 --------------------------------------------------------------------------------------
@@ -208,10 +204,24 @@ def main() -> None:
     idx.load(refs, gallery)
     print(f"\nindex load 50,000×128: {(time.perf_counter() - t0) * 1000:.0f} ms")
     q = [e for _, _, es in probes for e in es]
-    it = iter(range(10**9))
-    t_idx = ms(lambda: idx.search(q[next(it) % len(q)]), 300)
-    t_bf = ms(lambda: int(np.argmax(gallery @ q[next(it) % len(q)])), 100)  # one full GEMV
-    print(f"1:N search at 50,000: index {t_idx:.2f} ms, numpy full scan (baseline) {t_bf:.2f} ms, {t_bf / t_idx:.1f}×")
+
+    def timed(fn, n: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+        """(median, min) in ms; the minimum is what a quiet machine gives (other processes share these cores)."""
+        ts = []
+        for k in range(n):
+            v = q[k % len(q)]
+            t0 = time.perf_counter()
+            fn(v)
+            ts.append((time.perf_counter() - t0) * 1000)
+        return statistics.median(ts), min(ts)
+
+    timed(idx.search, 20)
+    i_med, i_min = timed(idx.search, 500)
+    b_med, b_min = timed(lambda v: int(np.argmax(gallery @ v)), 300)  # the baseline: one full GEMV
+    print(
+        f"1:N search at 50,000: index median {i_med:.2f} ms (min {i_min:.2f}); numpy full scan (baseline) "
+        f"median {b_med:.2f} ms (min {b_min:.2f}); {b_med / i_med:.1f}× faster (target ≤ 2 ms)"
+    )
     qs = list(q) + list(normalise(gallery[rng.integers(0, len(gallery), 300)] + rng.normal(0, 0.02, (300, 128))))
     agree = sum(refs[brute_force(gallery, v)[0]] == idx.search(v).subject_ref for v in qs)  # type: ignore[union-attr]
     print(f"two-stage search agrees with the full scan on {agree}/{len(qs)} queries")
@@ -263,7 +273,10 @@ def main() -> None:
             times.append((time.perf_counter() - t0) * 1000)
             assert r.json()["decision"] == "allow", r.text
         times = times[1:]
-        print(f"  {p.name} ({len(data) // 1024} KB): median {statistics.median(times):.0f} ms, p99 {p99(times):.0f} ms")
+        print(
+            f"  {p.name} ({len(data) // 1024} KB): median {statistics.median(times):.0f} ms, p99 {p99(times):.0f} ms, "
+            f"min {min(times):.0f} ms"
+        )
 
 
 if __name__ == "__main__":
