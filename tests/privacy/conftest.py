@@ -1,3 +1,3 @@
-"""Reuse the web fixtures (cookie sign-in) for the privacy pages."""
+"""Reuse the web fixtures (cookie sign-in, live server, browser) for the privacy pages."""
 
-from tests.web.conftest import web_login  # noqa: F401
+from tests.web.conftest import browser, live_server, web_login  # noqa: F401

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from anju.core.db import utcnow
 from anju.core.kit.china_time import china_text
 from anju.privacy.breach_service import breach_service
@@ -49,3 +51,26 @@ def test_r_p7_the_breach_page_is_for_privacy_staff_of_the_compound(client, web_l
     _record(session, persona, ids, hours_ago=1)
     web_login("outsider_zhao")
     assert "data-breach=" not in client.get("/console/privacy/breaches").text
+
+
+def test_r_f6_the_h5_request_form_offers_the_ground_of_breached_face_terms(client, web_login):
+    web_login("resident_li")
+    html = client.get("/h5").text
+    assert 'data-testid="privacy-ground"' in html and 'value="face_terms_breached"' in html
+    assert "物业违反了人脸信息处理约定" in html and "删除人脸信息" in html
+
+
+@pytest.mark.browser
+def test_r_f6_a_resident_asks_for_face_deletion_on_the_ground_of_breached_terms(browser, live_server):
+    from tests.web.browser import PHONE, sign_in
+
+    page = sign_in(browser, live_server, "resident_li", PHONE)
+    try:
+        page.select_option('#privacy-request-form select[name="kind"]', "delete_face")
+        page.select_option('#privacy-request-form select[name="ground"]', "face_terms_breached")
+        page.fill('#privacy-request-form textarea[name="detail"]', "人脸照片被用于广告")
+        with page.expect_navigation():
+            page.click('#privacy-request-form button[type="submit"]')
+        assert "删除人脸信息" in page.inner_text('[data-testid="my-requests"]')
+    finally:
+        page.context.close()

@@ -13,7 +13,7 @@ from anju.accounts.permissions import AccountsPerm
 from anju.analytics.permissions import AnalyticsPerm
 from anju.core.auth import Principal
 from anju.core.deps import ReadSession
-from anju.privacy.schemas import RequestKind
+from anju.privacy.schemas import RequestGround, RequestKind
 from anju.web import queries
 from anju.web.deps import page_guard
 from anju.web.render import render
@@ -32,6 +32,7 @@ def my_home(request: Request, who: SelfServicePage, session: ReadSession) -> Res
         {
             "who": who,
             "kinds": list(RequestKind),
+            "grounds": list(RequestGround),
             "badges": _badges(session, who),
             "can_screen": who.can(AnalyticsPerm.read),
             **data,

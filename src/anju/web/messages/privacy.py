@@ -26,4 +26,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "breach.state.notifying": ("通知中", "Notifying"),
     "breach.state.notified": ("已通知", "Notified"),
     "breach.state.closed": ("已结案", "Closed"),
+    "h5.request_ground": ("理由（可选）", "Ground (optional)"),
+    "request_ground.none": ("不说明", "Not given"),
+    "request_ground.face_terms_breached": ("物业违反了人脸信息处理约定", "The company broke its face-data terms"),
+    "request_ground.consent_withdrawn": ("我已撤回同意", "I withdrew my consent"),
+    "request_ground.purpose_fulfilled": ("处理目的已实现或不再必要", "The purpose is fulfilled or no longer needed"),
+    "request_ground.other": ("其他", "Other"),
 }

@@ -141,7 +141,8 @@
       fetch(form.action, {
         method: "POST", credentials: "same-origin",
         headers: {"Content-Type": "application/json", "Accept": "application/json"},
-        body: JSON.stringify({kind: form.elements.kind.value, detail: detail || null})
+        body: JSON.stringify({kind: form.elements.kind.value, detail: detail || null,
+                              ground: (form.elements.ground && form.elements.ground.value) || null})
       }).then(function (resp) {
         return readJson(resp).then(function (body) {
           box.hidden = false;
