@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from anju.registry.models import Building, House
+from tests.web.conftest import web_login  # noqa: F401  (fixture)
 
 
 def _stream(client, headers, **params):
@@ -70,3 +71,14 @@ class TestReferencesIntoAnotherCompound:
             headers=m,
         )
         assert ok.status_code == 201, ok.text
+
+
+class TestSameFaultElsewhere:
+    @pytest.mark.parametrize("value", [b"\xb2", b"9" * 30, b"-3"])
+    def test_unhandled_500_guard_desk_feed_bad_last_event_id_is_ignored(self, client, web_login, value):  # noqa: F811
+        """The guard desk's live feed resumed from Last-Event-ID the same way ("²".isdigit() is true)."""
+        web_login("guard_chen")
+        r = client.get(
+            "/console/access/feed", params={"max_seconds": 0.2}, headers={"Last-Event-ID": value, "HX-Request": "true"}
+        )
+        assert r.status_code == 200

@@ -73,7 +73,7 @@ class TestOneMessagePoisonsDevicePages:
         assert not session.execute(select(DeviceMessage).where(DeviceMessage.device_id == smoke[0])).first()
 
     def test_one_message_poisons_device_pages_surrogates_rejected_over_http(self, client, session, smoke):
-        dev, key, secret = smoke
+        _, key, secret = smoke
         good = msg({"smoke": 0.1})
         bad = msg({"note": "\ud800"})
         body = json.dumps([good, bad]).encode()  # ensure_ascii: the surrogate travels as "\ud800"
@@ -96,7 +96,12 @@ class TestOneMessagePoisonsDevicePages:
         assert reasons == {"bad_data", "malformed_json"}
 
     def test_one_message_poisons_device_pages_stored_odd_text_still_renders(
-        self, client, session, smoke, login, web_login
+        self,
+        client,
+        session,
+        smoke,
+        login,
+        web_login,  # noqa: F811
     ):
         """Rows stored before intake refused such text (or by any other path) must not 500 a page."""
         dev, key, _ = smoke

@@ -42,22 +42,10 @@ from anju.core.db import new_session
 from anju.core.deps import ReadSession, WriteSession
 from anju.core.errors import NotFound
 from anju.core.schemas import PageParams, page_params
+from anju.core.text import MAX_ID, resume_id
 
 router = APIRouter(prefix="/alarms", tags=["alarms"])
-MAX_EVENT_ID = 2**63 - 1  # the largest id a BIGINT holds
-
-
-def event_id_of(header: str | None) -> int | None:
-    """A `Last-Event-ID` the stream can resume from, or None (start from now).
-
-    Browsers resend whatever id they last saw, so a bad value is ignored rather than refused:
-    only 1–19 ASCII digits within BIGINT count ("²".isdigit() is true, int("²") fails; a huge
-    number would overflow the query on PostgreSQL; "-1" or " 7" are not ids).
-    """
-    if header is None or not (0 < len(header) <= 19) or not header.isascii() or not header.isdigit():
-        return None
-    value = int(header)
-    return value if value <= MAX_EVENT_ID else None
+MAX_EVENT_ID = MAX_ID
 
 
 _CONFLICT: dict[int | str, dict[str, Any]] = {409: AlarmStateConflict.doc(), 404: AlarmNotFound.doc()}
@@ -130,7 +118,7 @@ def stream_alarms(
     0.5 s, so every web process sees changes made by any gateway or worker. Resume with
     `Last-Event-ID` (or `after`).
     """
-    resume = after if after is not None else event_id_of(last_event_id)
+    resume = after if after is not None else resume_id(last_event_id)
     latest = AlarmRepository(session).last_transition_id()
     # An id from the future (another database, a forged header) would mute the stream: start from now.
     start = latest if resume is None else min(resume, latest)

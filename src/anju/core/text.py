@@ -55,3 +55,19 @@ def encodable_json(value: Any) -> Any:
     if isinstance(value, list):
         return [encodable_json(v) for v in value]
     return value
+
+
+MAX_ID = 2**63 - 1  # the largest id a BIGINT holds
+
+
+def resume_id(header: str | None) -> int | None:
+    """A server-sent events `Last-Event-ID` to resume from, or None (start from now).
+
+    Browsers resend whatever id they last saw, so a bad value is ignored rather than refused:
+    only 1–19 ASCII digits within BIGINT count ("²".isdigit() is true but int("²") fails; a huge
+    number would overflow a query on PostgreSQL; "-1" or " 7" are not ids).
+    """
+    if header is None or not (0 < len(header) <= 19) or not header.isascii() or not header.isdigit():
+        return None
+    value = int(header)
+    return value if value <= MAX_ID else None

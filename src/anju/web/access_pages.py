@@ -36,6 +36,7 @@ from anju.core.crypto import mask_name
 from anju.core.db import new_session, utcnow
 from anju.core.deps import ReadSession, WriteSession
 from anju.core.errors import AppError, Invalid
+from anju.core.text import MAX_ID, resume_id
 from anju.registry.models import House, Person
 from anju.web.deps import ConsolePage, console_guard, page_guard
 from anju.web.i18n import Translator, lang_of
@@ -274,7 +275,7 @@ def _feed_event(row_html: str, row_id: int) -> str:
 async def desk_feed(
     request: Request,
     ctx: DeskPage,
-    after: int | None = Query(None, ge=0),
+    after: int | None = Query(None, ge=0, le=MAX_ID),
     max_seconds: float = Query(600, ge=0.1, le=3600),
 ) -> StreamingResponse:
     """Server-sent events: each new attempt of the selected compound as a rendered table row.
@@ -285,7 +286,8 @@ async def desk_feed(
     compound_ids = {ctx.compound.id} if ctx.compound is not None else set()
     header = request.headers.get("last-event-id", "")
     # A reconnecting EventSource says where it stopped; that beats the page's starting point.
-    last = int(header) if header.isdigit() else after
+    resumed = resume_id(header)  # "²".isdigit() is true: a bad id is ignored, not a 500
+    last = resumed if resumed is not None else after
     t = Translator(lang_of(request))
     row_template = templates.get_template("access/_feed_row.html")
 
