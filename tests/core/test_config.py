@@ -18,6 +18,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     return monkeypatch
 
 
+@pytest.mark.db_agnostic
 class TestSettings:
     def test_development_runs_with_defaults(self, clean_env):
         s = Settings()
@@ -60,6 +61,7 @@ class TestSettings:
         assert Settings().audit_retention_days >= 183
 
 
+@pytest.mark.db_agnostic
 class TestWeakSettings:
     """Issue 20 item 8: production set-up accepted weak settings; each is refused with a clear message."""
 

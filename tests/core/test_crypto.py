@@ -19,6 +19,8 @@ from anju.core.crypto import (
     reset_keys,
 )
 
+pytestmark = pytest.mark.db_agnostic  # pure functions: run in the SQLite pass only (scripts/test.sh)
+
 PHONE = "13812345678"
 ID_NUMBER = "11010519491231002X"
 

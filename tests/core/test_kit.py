@@ -11,6 +11,8 @@ import pytest
 from anju.core.errors import Invalid
 from anju.core.kit import china_time, fractions, money
 
+pytestmark = pytest.mark.db_agnostic  # pure functions: run in the SQLite pass only (scripts/test.sh)
+
 
 class TestChinaTime:
     def test_china_date_changes_at_16_utc(self):

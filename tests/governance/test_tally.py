@@ -5,11 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 from fractions import Fraction
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from anju.governance.enums import THRESHOLD_OF, Choice, MatterType, Outcome, Threshold
 from anju.governance.tally import Weight, decide, quorum_met, tally, tally_item
+
+pytestmark = pytest.mark.db_agnostic  # pure functions: run in the SQLite pass only (scripts/test.sh)
 
 Y, N, A = Choice.yes, Choice.no, Choice.abstain
 

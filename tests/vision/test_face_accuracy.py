@@ -11,6 +11,8 @@ from anju.vision.index import FaceIndex, brute_force, normalise
 from tests.vision import faces
 from tests.vision.faces import shared_faces  # noqa: F401  (fixture behind needs_faces)
 
+pytestmark = pytest.mark.db_agnostic  # pure functions: run in the SQLite pass only (scripts/test.sh)
+
 
 @pytest.fixture(scope="module")
 def index() -> FaceIndex:

@@ -17,6 +17,8 @@ from anju.vision import face as vf
 from tests.vision import faces
 from tests.vision.faces import shared_faces  # noqa: F401  (fixture behind needs_faces)
 
+pytestmark = pytest.mark.db_agnostic  # pure functions: run in the SQLite pass only (scripts/test.sh)
+
 
 # --- model files -----------------------------------------------------------------------------------------
 def _copy_models(tmp_path):

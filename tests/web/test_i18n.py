@@ -5,7 +5,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from anju.web.i18n import MESSAGES, Translator, gettext, normalise
+
+pytestmark = pytest.mark.db_agnostic  # pure functions: run in the SQLite pass only (scripts/test.sh)
 
 TEMPLATES = Path(__file__).parents[2] / "src" / "anju" / "web" / "templates"
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
