@@ -38,10 +38,13 @@ def register_all() -> None:
     from anju.core.auth import set_principal_loader
     from anju.core.migrate import on_post_upgrade
     from anju.privacy.catalog import sync_catalog
+    from anju.privacy.minors import minor_access
+    from anju.registry.service import register_unmask_guard
 
     register_permissions()
     set_principal_loader(principal_for_token)
     on_post_upgrade(sync_catalog)
+    register_unmask_guard(minor_access.require_approval)  # R-P6: privacy builds on the registry
 
 
 def post_upgrade() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -209,9 +209,7 @@ class PersonService:
             who.require(RegistryPerm.people_unmask)
         if person.frozen_at is not None:
             raise Conflict("this person's data is frozen", zh="该人员数据已冻结")
-        from anju.privacy.minors import minor_access  # privacy builds on the registry, not the reverse
-
-        approval_id = minor_access.require_approval(session, who=who, person=person)
+        approval_id = _unmask_approval(session, who=who, person=person)
         value = decrypt(getattr(person, f"{field}_enc"), context=f"person.{field}")
         if approval_id is not None:
             reason = f"{reason} [minor-access #{approval_id}]"
@@ -448,6 +446,27 @@ def move_out(session: Session, *, who: Principal | None, house: House, data: Mov
 
 def today() -> date:
     return utcnow().date()
+
+
+class UnmaskGuard(Protocol):
+    def __call__(self, session: Session, *, who: Principal, person: Person) -> int | None: ...
+
+
+_unmask_guards: list[UnmaskGuard] = []
+
+
+def register_unmask_guard(guard: UnmaskGuard) -> None:
+    """Add a check every unmasking passes (privacy registers R-P6's minor approval at start-up)."""
+    if guard not in _unmask_guards:
+        _unmask_guards.append(guard)
+
+
+def _unmask_approval(session: Session, *, who: Principal, person: Person) -> int | None:
+    """Run every registered guard (each raises to refuse); the first approval id found, for the audit reason."""
+    if not _unmask_guards:  # fail closed: never unmask without the privacy rules in place
+        raise RuntimeError("no unmask guard registered: call anju.startup.register_all() at start-up")
+    approvals = [guard(session, who=who, person=person) for guard in _unmask_guards]
+    return next((a for a in approvals if a is not None), None)
 
 
 person_service = PersonService()
