@@ -253,3 +253,55 @@ class TestRemindersThroughTheOutbox:
         run_worker_once()  # nothing left, nothing posted twice
         titles = session.execute(select(Notice.id).where(Notice.kind == "arrears", Notice.title.startswith(period)))
         assert len(titles.all()) == len(reminders)
+
+
+class TestNoUnhandled500:
+    """Issue 20 item 13, the same class elsewhere in fees and notices: odd digits and unstorable text."""
+
+    def test_unhandled_500_odd_digits_in_fees_pages(self, client, web_login, ids):
+        web_login("manager_wang")
+        for q in ("page=²", "page=" + "9" * 5000, "page=٣"):
+            assert client.get(f"/console/fees?compound_id={ids['A']}&{q}").status_code == 200, q
+        web_login("resident_li")
+        for q in ("paid=²", "paid=" + "9" * 5000):
+            assert client.get(f"/h5/bills?{q}").status_code == 200, q
+
+    def test_unhandled_500_unpaired_surrogate_in_fees_and_notices_bodies(self, client, login, session, ids):
+        bill = li_open_bill(session, ids)
+        cases = [
+            ("manager_wang", f"/api/v1/fees/bills/{bill.id}/refunds", {"amount": "1", "reason": "x\ud800y"}),
+            (
+                "manager_wang",
+                "/api/v1/fees/items",
+                {
+                    "compound_id": ids["A"],
+                    "code": "X\ud800",
+                    "name": "n",
+                    "kind": "property",
+                    "basis": "per_area",
+                    "rate": "1",
+                    "filing_ref": "f",
+                },
+            ),
+            (
+                "manager_wang",
+                "/api/v1/notices",
+                {"compound_id": ids["A"], "kind": "general", "title": "t\ud800", "body": "b"},
+            ),
+            (
+                "committee_sun",
+                "/api/v1/surveys",
+                {"compound_id": ids["A"], "title": "s", "questions": [{"kind": "text", "text": "\udfff"}]},
+            ),
+            (
+                "manager_wang",
+                "/api/v1/notices",
+                {"compound_id": ids["A"], "kind": "general", "title": "t\x00", "body": "b"},
+            ),
+        ]
+        import json
+
+        for who, url, body in cases:
+            raw = json.dumps(body)  # "\ud800" travels as the JSON escape, as an attacker would send it
+            r = client.post(url, content=raw, headers={**login(who), "content-type": "application/json"})
+            assert r.status_code == 422, (url, r.status_code, r.text[:200])

@@ -88,7 +88,7 @@ class SimulatedProvider:
                 amount_fen=int(data["amount_fen"]),
                 success=data["status"] == "SUCCESS",
             )
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, OverflowError):
             raise BadSignature("malformed notification body", zh="支付通知格式错误") from None
 
 

@@ -6,12 +6,34 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from anju.core.text import storable
 from anju.fees.enums import FeeBasis, FeeKind, IncomeKind, PayChannel
 
 
-class FeeItemCreate(BaseModel):
+def _all_storable(value: Any) -> bool:
+    if isinstance(value, str):
+        return storable(value)
+    if isinstance(value, dict):
+        return all(_all_storable(k) and _all_storable(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return all(_all_storable(v) for v in value)
+    return True
+
+
+class StorableBody(BaseModel):
+    """A request body whose text can be stored and shown: NUL and unpaired surrogates ("\\ud800") are a 422."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        if not _all_storable(value):
+            raise ValueError("text contains a NUL character or an unpaired surrogate")
+        return value
+
+
+class FeeItemCreate(StorableBody):
     compound_id: int
     code: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")
     name: str = Field(min_length=1, max_length=64)
@@ -36,7 +58,7 @@ class FeeItemRead(BaseModel):
     active: bool
 
 
-class BillingRunBody(BaseModel):
+class BillingRunBody(StorableBody):
     compound_id: int
     period: str = Field(max_length=7, description="YYYY-MM")
 
@@ -71,7 +93,7 @@ class BillList(BaseModel):
     total: int
 
 
-class CounterPaymentBody(BaseModel):
+class CounterPaymentBody(StorableBody):
     amount: str = Field(max_length=20, description="yuan, e.g. '235.00'")
     channel: PayChannel = PayChannel.counter_cash
 
@@ -98,7 +120,7 @@ class IntentRead(BaseModel):
     checkout_url: str = ""
 
 
-class RefundBody(BaseModel):
+class RefundBody(StorableBody):
     amount: str = Field(max_length=20)
     reason: str = Field(min_length=2, max_length=255)
 
@@ -112,7 +134,7 @@ class RefundRead(BaseModel):
     receipt_no: str
 
 
-class RemindersBody(BaseModel):
+class RemindersBody(StorableBody):
     compound_id: int
     period: str = Field(max_length=7)
     deadline: date
@@ -130,11 +152,11 @@ class ArrearsSummary(BaseModel):
     by_building: list[dict[str, Any]]
 
 
-class DisclosureBody(BaseModel):
+class DisclosureBody(StorableBody):
     compound_id: int
 
 
-class IncomeCreate(BaseModel):
+class IncomeCreate(StorableBody):
     compound_id: int
     occurred_on: date
     kind: IncomeKind
@@ -155,7 +177,7 @@ class IncomeRead(BaseModel):
     cost_doc: str | None
 
 
-class IncomePolicyBody(BaseModel):
+class IncomePolicyBody(StorableBody):
     """R-M3 (Shanghai): the share of net common income moved to the repair fund each quarter."""
 
     compound_id: int
@@ -170,7 +192,7 @@ class IncomePolicyRead(BaseModel):
     rule_ref: str
 
 
-class RepairTransferBody(BaseModel):
+class RepairTransferBody(StorableBody):
     compound_id: int
     quarter: str = Field(pattern=r"^\d{4}Q[1-4]$", description="a finished quarter, e.g. 2026Q3")
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from anju.core.text import storable
 from anju.notices.enums import (
     Audience,
     NoticeKind,
@@ -17,7 +18,28 @@ from anju.notices.enums import (
 )
 
 
-class NoticeCreate(BaseModel):
+def _all_storable(value: Any) -> bool:
+    if isinstance(value, str):
+        return storable(value)
+    if isinstance(value, dict):
+        return all(_all_storable(k) and _all_storable(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return all(_all_storable(v) for v in value)
+    return True
+
+
+class StorableBody(BaseModel):
+    """A request body whose text can be stored and shown: NUL and unpaired surrogates ("\\ud800") are a 422."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        if not _all_storable(value):
+            raise ValueError("text contains a NUL character or an unpaired surrogate")
+        return value
+
+
+class NoticeCreate(StorableBody):
     compound_id: int
     kind: NoticeKind = NoticeKind.general
     title: str = Field(min_length=1, max_length=128)
@@ -63,17 +85,17 @@ class Inbox(BaseModel):
     items: list[InboxItem]
 
 
-class MutesBody(BaseModel):
+class MutesBody(StorableBody):
     kinds: list[str] = Field(max_length=8)
 
 
-class QuestionIn(BaseModel):
+class QuestionIn(StorableBody):
     kind: QuestionKind
     text: str = Field(min_length=1, max_length=255)
     options: list[str] = Field(default_factory=list, max_length=20)
 
 
-class SurveyCreate(BaseModel):
+class SurveyCreate(StorableBody):
     compound_id: int
     title: str = Field(min_length=1, max_length=128)
     description: str = Field(default="", max_length=2000)
@@ -95,7 +117,7 @@ class SurveyRead(BaseModel):
     closes_at: datetime | None
 
 
-class SurveyAnswerBody(BaseModel):
+class SurveyAnswerBody(StorableBody):
     house_id: int | None = None
     answers: dict[str, Any] = Field(max_length=50)  # question id -> option index | rating | text
 

@@ -40,6 +40,7 @@ from anju.web.deps import (
     console_guard,
     page_guard,
 )
+from anju.web.forms import page_number, query_int
 from anju.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -74,7 +75,7 @@ def my_bills(request: Request, who: SelfServicePage, session: ReadSession, paid:
             "owed": owed,
             "ledger": ledger,
             "yuan": yuan,
-            "just_paid": int(paid) if paid and paid.isdigit() else None,
+            "just_paid": query_int(paid),
             "online_off": online_payment_off_reason(),
         },
     )
@@ -158,7 +159,7 @@ def fees_console(
     periods = q.periods(cid)
     chosen = period if period in periods else (periods[0] if periods else period_of(date.today()))
     state = status if status in (BillStatus.open, BillStatus.paid) else None
-    n = max(1, min(int(page), 10_000)) if page and page.isdigit() else 1
+    n = min(page_number(page), 10_000)
     rows, total = q.bill_rows(
         ctx.who, compound_id=cid, period=chosen, status=state, offset=(n - 1) * PAGE_SIZE, limit=PAGE_SIZE
     )
