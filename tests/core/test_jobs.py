@@ -287,3 +287,27 @@ class TestStoppedWorkerFreezesItsScheduledJob:
             eng.dispose()
         assert runs == [("test.slow", "ok")]
         assert all(locked_by is None for _, locked_by in locks)
+
+    def test_stopped_worker_freezes_its_scheduled_job_in_process_worker_releases_on_shutdown(self, tmp_path, registry):
+        """`anju serve` stops its in-process worker on shutdown: the job in hand finishes and its lease is freed."""
+        started, finished = threading.Event(), threading.Event()
+        jobs._jobs.clear()  # only this job runs on the dedicated database
+
+        @registry("test.inproc", every=timedelta(hours=1))
+        def inproc() -> None:
+            started.set()
+            time.sleep(1.0)
+            finished.set()
+
+        with dedicated_database(tmp_path, "jobs_inproc") as (url, _):
+            w = jobs.Worker("inprocess", poll_seconds=0.05)
+            w.start_thread()
+            assert started.wait(20)
+            w.stop()  # what the app's shutdown does
+            assert finished.is_set() and w.stopped.is_set()
+            eng = create_engine(url)
+            with eng.connect() as conn:
+                row = conn.execute(select(ScheduledJob.locked_by, ScheduledJob.last_status)).one()
+                run = conn.execute(select(JobRun.status)).scalar_one()
+            eng.dispose()
+        assert tuple(row) == (None, "ok") and run == "ok"

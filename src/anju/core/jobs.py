@@ -295,6 +295,7 @@ class Worker:
         self._stop = threading.Event()
         self._last_sweep = 0.0
         self.stopped = threading.Event()  # set once the loop has ended and the leases are released
+        self._thread: threading.Thread | None = None
 
     def tick(self) -> int:
         from anju.core.events import deliver_pending
@@ -339,9 +340,16 @@ class Worker:
         except Exception:
             log.warning("worker %s could not release its leases", self.worker_id, exc_info=True)
 
-    def stop(self) -> None:
-        """Ask the loop to end after the item in hand (a job, an event); leases are then released."""
+    def stop(self, wait: float = 10.0) -> None:
+        """Ask the loop to end after the item in hand (a job, an event); leases are then released.
+
+        Called from another thread (the web app's shutdown for the in-process worker), it waits up to
+        `wait` seconds for that, so the process does not exit before the leases are given back.
+        """
         self._stop.set()
+        t = self._thread
+        if t is not None and t is not threading.current_thread() and t.is_alive():
+            self.stopped.wait(wait)
 
     def install_signal_handlers(self) -> None:
         """SIGTERM and SIGINT stop the worker gracefully; a second signal ends it at once."""
@@ -358,5 +366,6 @@ class Worker:
 
     def start_thread(self) -> threading.Thread:
         t = threading.Thread(target=self.run_forever, name=f"anju-worker-{self.worker_id}", daemon=True)
+        self._thread = t
         t.start()
         return t
