@@ -203,6 +203,11 @@ def create_app(*, with_worker: bool = False) -> FastAPI:
     from anju.vision.face import check_models_at_startup
 
     check_models_at_startup()
+    # Settings that refuse simulators in a deployment are read now, so a bad one stops the start, not a request.
+    from anju.notify.config import notify_settings
+
+    get_settings()
+    notify_settings()
 
     app = FastAPI(
         title="Anju 安居 API",

@@ -305,3 +305,22 @@ class TestNoUnhandled500:
             raw = json.dumps(body)  # "\ud800" travels as the JSON escape, as an attacker would send it
             r = client.post(url, content=raw, headers={**login(who), "content-type": "application/json"})
             assert r.status_code == 422, (url, r.status_code, r.text[:200])
+
+
+def test_simulated_sms_in_production_stops_the_start(monkeypatch):
+    from anju.main import create_app
+    from anju.notify.config import notify_settings
+
+    monkeypatch.setenv("ANJU_ENV", "production")
+    monkeypatch.setenv("ANJU_SECRET_KEY", STRONG_SECRET)
+    monkeypatch.setenv("ANJU_DATA_KEY", STRONG_DATA_KEY)
+    monkeypatch.setenv("ANJU_NOTIFY_SMS_PROVIDER", "logging")
+    reset_settings()
+    notify_settings.cache_clear()
+    try:
+        with pytest.raises(ValidationError, match="ANJU_NOTIFY_SMS_PROVIDER"):
+            create_app()
+    finally:
+        monkeypatch.undo()
+        reset_settings()
+        notify_settings.cache_clear()
