@@ -70,3 +70,10 @@ class TooManyStreams(RateLimited):
     code = "too_many_streams"
     message_zh = "打开的实时通行记录过多，请关闭其他窗口后再试"
     message_en = "too many live feeds open for this user; close another one first"
+
+
+class DecisionServerBusy(AppError):
+    status_code = 503
+    code = "busy"
+    message_zh = "系统繁忙，请按离线名单放行"
+    message_en = "the decision server is busy; decide from the offline list and retry later"
