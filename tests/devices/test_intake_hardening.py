@@ -288,3 +288,33 @@ def test_timestamp_window_still_enforced(session, smoke):
     old = (utcnow() - timedelta(days=30)).isoformat()
     m = {"event_id": "w", "ts": old, "data": {}}
     assert _mqtt(session, [(topic, sign_mqtt(secret, topic, m))]) == [("rejected", "timestamp_out_of_range")]
+
+
+class TestBrokerSessionLossIsSilent:
+    """Item 12 without a broker: the connect bookkeeping, the alarm per compound, the counter in the API."""
+
+    def test_broker_session_loss_is_silent_counted_and_alarmed(self, client, session, login, smoke):
+        from anju.alarms.models import Alarm
+        from anju.devices.service import SESSION_LOST_KIND, device_service
+
+        cid = f"gw-{uuid.uuid4().hex[:8]}"
+        t0 = utcnow()
+
+        def connect(present: bool, at) -> list[int]:
+            return device_service.gateway_connected(
+                session, client_id=cid, broker="127.0.0.1:1883", session_present=present, now=at
+            )
+
+        assert connect(False, t0) == []  # the first connect ever: nothing to lose
+        assert connect(True, t0 + timedelta(minutes=1)) == []  # the broker kept it
+        raised = connect(False, t0 + timedelta(minutes=2))  # lost while it should have been kept
+        assert raised
+        kinds = set(session.execute(select(Alarm.kind).where(Alarm.id.in_(raised))).scalars())
+        assert kinds == {SESSION_LOST_KIND}
+        # Silent for longer than the session expiry: the broker was right to forget it, no alarm.
+        assert connect(False, t0 + timedelta(days=30)) == []
+        r = client.get("/api/v1/devices/gateway-sessions", headers=login("admin"))
+        assert r.status_code == 200, r.text
+        mine = [g for g in r.json() if g["client_id"] == cid]
+        assert mine and mine[0]["losses"] == 1
+        assert client.get("/api/v1/devices/gateway-sessions", headers=login("manager_wang")).status_code == 403

@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from anju.core.deps import ReadSession, WriteSession
-from anju.core.errors import Unauthenticated
+from anju.core.errors import Forbidden, Unauthenticated
 from anju.core.schemas import PageParams, page_params
 from anju.core.text import encodable_json
 from anju.devices.auth import DeviceCommander, DeviceReader, DeviceWriter
@@ -16,7 +16,7 @@ from anju.devices.command_service import command_service
 from anju.devices.enums import DeviceStatus, DeviceType
 from anju.devices.exceptions import BadDeviceLocation, CommandNotSupported, DeviceKeyTaken, DeviceNotFound
 from anju.devices.intake_service import intake_service
-from anju.devices.models import DeadLetter, Device, DeviceCommand, DeviceState
+from anju.devices.models import DeadLetter, Device, DeviceCommand, DeviceState, GatewaySession
 from anju.devices.repository import DeviceRepository
 from anju.devices.schemas import (
     CommandCreate,
@@ -26,6 +26,7 @@ from anju.devices.schemas import (
     DeviceCreated,
     DeviceList,
     DeviceRead,
+    GatewaySessionRead,
     IngestResult,
     RuleSetWrite,
 )
@@ -132,6 +133,19 @@ def list_dead_letters(
     if who.role.value != "platform_admin":
         stmt = stmt.where(DeadLetter.compound_id.in_(who.compound_ids))
     return [DeadLetterRead.model_validate(r) for r in session.execute(stmt).scalars()]
+
+
+@router.get(
+    "/gateway-sessions",
+    response_model=list[GatewaySessionRead],
+    operation_id="devices-list_gateway_sessions",
+    responses={403: Forbidden.doc()},
+)
+def list_gateway_sessions(who: DeviceWriter, session: ReadSession) -> list[GatewaySession]:
+    """Each gateway's persistent broker session and how often the broker lost it (platform admins)."""
+    if who.role.value != "platform_admin":
+        raise Forbidden("gateway sessions serve every compound: platform admins only", zh="仅平台管理员可查看")
+    return list(session.execute(select(GatewaySession).order_by(GatewaySession.client_id)).scalars())
 
 
 @router.put(

@@ -108,6 +108,17 @@ class RuleSetWrite(InSchema):
     rules: list[dict[str, Any]] = Field(max_length=50)
 
 
+class GatewaySessionRead(Schema):
+    """A gateway's broker session: `losses` counts connects where the broker had lost it (issue 20 item 12)."""
+
+    client_id: str
+    broker: str
+    first_connected_at: datetime
+    seen_at: datetime
+    losses: int
+    last_loss_at: datetime | None
+
+
 class DeadLetterRead(Schema):
     id: int
     received_at: datetime
