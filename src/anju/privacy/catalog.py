@@ -164,7 +164,7 @@ CATALOG: tuple[FieldDecl, ...] = (
         "open gates by face (1:N in the compound)",
         "PIPL 29 separate consent (purpose 'face')",
         "sensitive",
-        "until consent is withdrawn or the person moves out",
+        "until consent is withdrawn or the person moves out; old-model templates until re-enrolment or the deadline",
         None,
         needs_separate_consent=True,
     ),
