@@ -165,9 +165,7 @@ class BreachService:
         if n != 1:
             raise BreachStateConflict("the individuals were already notified", zh="已通知受影响的个人")
         session.refresh(incident)
-        incident.individual_notice = individual_notice(incident)
-        if incident.state == "notified":  # after a waiver: the regulator asked for it
-            incident.state = "notifying"
+        incident.individual_notice = individual_notice(incident)  # also after a waiver, if the regulator asks
         self._settle(incident)
         session.flush()
         events.publish(
