@@ -115,6 +115,9 @@ class TestBreach:
         assert w.status_code == 200 and w.json()["state"] == "recorded"  # the regulator is still owed
         assert client.post(f"{url}/close", headers=wang).status_code == 409
         assert client.post(f"{url}/notify-regulator", headers=wang, json={}).json()["state"] == "notified"
+        # PIPL 57 para 2: the regulator may still require the individual notice after a waiver.
+        later = client.post(f"{url}/notify-individuals", headers=wang)
+        assert later.status_code == 200 and later.json()["state"] == "notified" and later.json()["individual_notice"]
 
     def test_r_p7_other_compounds_and_residents_cannot_see_breaches(self, client, login, ids):
         r = client.post("/api/v1/privacy/breaches", headers=login("manager_wang"), json=_breach(ids))
