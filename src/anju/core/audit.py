@@ -134,8 +134,11 @@ def record_change(
 
 
 class _Audited(Protocol):
-    id: Any
-    compound_id: Any
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def compound_id(self) -> int | None: ...
 
 
 A = TypeVar("A", bound=_Audited)
