@@ -13,22 +13,24 @@ from sqlalchemy import Engine
 from anju.core import db as core_db
 from anju.core.config import reset_settings
 from anju.core.crypto import reset_keys
-from tests.conftest import make_database, migrate_and_seed
+from tests.conftest import prepared_database
 
 
 @contextmanager
 def dedicated_database(tmp_path: Path, tag: str, *, seed: bool = False) -> Iterator[tuple[str, Engine]]:
-    """Create, migrate (and optionally seed) a fresh database and make it the app's engine.
+    """A fresh migrated (and optionally seeded) database of its own, made the app's engine.
 
-    Restores the previous engine, session factory and ANJU_DATABASE_URL afterwards, so
-    tests that run later in the same process keep using the shared test database.
+    A copy of this process's template (tests/conftest.py), so it costs a file copy rather than
+    the migrations and the demo build. Restores the previous engine, session factory and
+    ANJU_DATABASE_URL afterwards, so tests that run later in the same process keep using the
+    shared test database.
     """
-    url, drop = make_database(tmp_path, tag)
     saved_engine, saved_factory = core_db._engine, core_db._sessionmaker
     saved_url = os.environ.get("ANJU_DATABASE_URL")
     engine = None
+    drop = None
     try:
-        engine = migrate_and_seed(url, seed=seed)
+        url, engine, drop = prepared_database(tmp_path, tag, seed=seed)
         yield url, engine
     finally:
         core_db._engine, core_db._sessionmaker = saved_engine, saved_factory
@@ -40,4 +42,5 @@ def dedicated_database(tmp_path: Path, tag: str, *, seed: bool = False) -> Itera
         reset_keys()
         if engine is not None:
             engine.dispose()
-        drop()
+        if drop is not None:
+            drop()

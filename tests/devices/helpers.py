@@ -61,11 +61,11 @@ class DedicatedDatabase:
         import os
 
         from anju.core import db as core_db
-        from tests.conftest import make_database, migrate_and_seed
+        from tests.conftest import prepared_database
 
         self._saved = (core_db._engine, core_db._sessionmaker, os.environ.get("ANJU_DATABASE_URL"))
-        self.url, self._drop = make_database(tmp_root, f"{tag}_{uuid.uuid4().hex[:6]}")
-        self.engine = migrate_and_seed(self.url)
+        # a copy of the process's seeded template (tests/conftest.py), not a fresh migration and demo build
+        self.url, self.engine, self._drop = prepared_database(tmp_root, f"{tag}_{uuid.uuid4().hex[:6]}")
 
     def close(self) -> None:
         import os
