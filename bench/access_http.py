@@ -147,7 +147,7 @@ def main() -> None:
             [
                 qr,
                 AccessCredential(
-                    compound_id=cid, kind=CredentialKind.pin, person_id=li, pin_digest=pin_digest(cid, None, PIN)
+                    compound_id=cid, kind=CredentialKind.pin, person_id=li, pin_digest=pin_digest(cid, None, PIN, li)
                 ),
             ]
         )
@@ -185,7 +185,7 @@ def main() -> None:
         def caller(kind: str) -> Callable[[], None]:
             if kind == "bare":
                 return bare_call
-            value = LI_CARD if kind == "card" else PIN
+            value = LI_CARD if kind == "card" else f"3-1-0802#{PIN}"  # room#PIN: PINs are per person
             return lambda: decide(kind, pool.pop() if kind == "qr" else value)
 
         kinds = ("bare", "card", "qr", "pin")

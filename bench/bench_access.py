@@ -68,7 +68,7 @@ def main() -> None:
             [
                 qr,
                 AccessCredential(
-                    compound_id=cid, kind=CredentialKind.pin, person_id=li, pin_digest=pin_digest(cid, None, "482916")
+                    compound_id=cid, kind=CredentialKind.pin, person_id=li, pin_digest=pin_digest(cid, None, "482916", li)
                 ),
             ]
         )
@@ -101,7 +101,7 @@ def main() -> None:
             pool = iter(tokens(args.n + 1))
             fn: Callable[[], None] = lambda p=pool: post("qr", next(p))  # type: ignore[misc]  # noqa: E731
         else:
-            value = LI_CARD if kind == "card" else "482916"
+            value = LI_CARD if kind == "card" else "3-1-0802#482916"  # room#PIN: PINs are per person
             fn = lambda v=value, k=kind: post(k, v)  # type: ignore[misc]  # noqa: E731
         t = throughput(fn, args.n)
         if kind == "qr":

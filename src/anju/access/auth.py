@@ -14,7 +14,7 @@ from anju.access.config import access_settings
 from anju.access.exceptions import DeviceNotTerminal, TooManyStreams
 from anju.access.models import Terminal
 from anju.access.permissions import AccessPerm
-from anju.access.repository import AccessQuery
+from anju.access.repository import PointQuery
 from anju.accounts.permissions import AccountsPerm
 from anju.accounts.service import account_service
 from anju.core.auth import CurrentPrincipal, Principal, requires
@@ -41,14 +41,14 @@ def current_terminal(
     now = time.monotonic()
     if _verified.get(k, 0.0) > now:
         # One query on the hot path: the terminal of an active device credential.
-        terminal = AccessQuery(session).terminal_by_key(x_device_key)
+        terminal = PointQuery(session).terminal_by_key(x_device_key)
         if terminal is None:
             raise Unauthenticated("unknown device or wrong secret", zh="设备认证失败")
     else:
         cred = account_service.authenticate_device(session, key_id=x_device_key, secret=x_device_secret)
         with _lock:
             _verified[k] = now + _VERIFIED_TTL
-        terminal = AccessQuery(session).terminal_by_device(cred.id)
+        terminal = PointQuery(session).terminal_by_device(cred.id)
     if terminal is None or not terminal.active:
         raise DeviceNotTerminal()
     return terminal

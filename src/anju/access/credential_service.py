@@ -22,7 +22,7 @@ from anju.access.exceptions import (
 )
 from anju.access.models import AccessCredential, AccessGrant, AccessPoint, BlacklistEntry, FaceFiling
 from anju.access.permissions import AccessPerm
-from anju.access.repository import AccessQuery
+from anju.access.repository import CredentialQuery, HolderQuery
 from anju.access.schemas import BlacklistCreate, CardIssue, FaceConsentCreate, GrantCreate, PinSet
 from anju.access.signing import resident_body, sign
 from anju.access.sync_service import terminal_sync_service
@@ -102,7 +102,7 @@ class CredentialService:
             if manage and not who.can(AccessPerm.manage):
                 who.require(AccessPerm.manage)
             return p
-        if who.person_id == person_id or person_id in AccessQuery(session).household_members(set(who.house_ids)):
+        if who.person_id == person_id or person_id in HolderQuery(session).household_members(set(who.house_ids)):
             return p
         raise NotFound(f"person {person_id} not found", zh="未找到该人员")
 
@@ -122,7 +122,7 @@ class CredentialService:
         if data.user_id is not None:
             self.staff_user_in(session, user_id=data.user_id, compound_id=data.compound_id)
         bidx = card_bidx(data.card_number)
-        existing = AccessQuery(session).card(data.compound_id, bidx)
+        existing = CredentialQuery(session).card(data.compound_id, bidx)
         if existing is not None and existing.status == CredentialStatus.active:
             raise CardInUse()
         c = AccessCredential(
@@ -167,7 +167,7 @@ class CredentialService:
             raise PinTooSimple()
         self._count_pin_change(session, person=p, who=who, now=utcnow())
         digest = pin_digest(p.compound_id, data.access_point_id, data.pin, person_id=p.id)
-        q = AccessQuery(session)
+        q = CredentialQuery(session)
         for old in q.credentials_of(person_id=p.id):
             if old.kind == CredentialKind.pin and old.scope_access_point_id == data.access_point_id:
                 self._revoke(old, "replaced")
@@ -227,7 +227,7 @@ class CredentialService:
         p = session.get(Person, who.person_id)
         if p is None or p.status != PersonStatus.active:
             raise Forbidden("not an active resident", zh="非在住人员")
-        q = AccessQuery(session)
+        q = CredentialQuery(session)
         c = q.resident_qr(p.compound_id, p.id)
         if c is None:
             c = AccessCredential(compound_id=p.compound_id, kind=CredentialKind.qr, person_id=p.id)
@@ -272,7 +272,7 @@ class CredentialService:
 
     def revoke_all(self, session: Session, *, person_id: int, compound_id: int, reason: str) -> int:
         """Move-out or erasure: every credential and face template of the person goes (idempotent)."""
-        q = AccessQuery(session)
+        q = CredentialQuery(session)
         creds = [c for c in q.credentials_of(person_id=person_id) if c.compound_id == compound_id]
         refs = []
         for c in creds:
@@ -286,7 +286,7 @@ class CredentialService:
 
     def list_for(self, session: Session, *, who: Principal, person_id: int) -> list[AccessCredential]:
         p = self.person_for(session, who=who, person_id=person_id, manage=False)
-        return AccessQuery(session).credentials_of(person_id=p.id, active_only=False)
+        return CredentialQuery(session).credentials_of(person_id=p.id, active_only=False)
 
     # --- face: consent, enrolment, withdrawal --------------------------------------------------
     def active_consent(self, session: Session, person_id: int, purpose: str = FACE) -> Consent | None:
@@ -338,7 +338,7 @@ class CredentialService:
         if keep_photo and self.active_consent(session, p.id, FACE_PHOTO) is None:
             raise ConsentMissing("keeping the photo needs its own authorisation", zh="保存原始照片须另行授权")
         vector = single_embedding(image)  # no face / several faces / not an image: 422 with a reason
-        q = AccessQuery(session)
+        q = CredentialQuery(session)
         cred = next(
             (
                 c
@@ -382,7 +382,7 @@ class CredentialService:
         ).scalars():
             consent.withdrawn_at = now
         deleted, faces = 0, []
-        for c in AccessQuery(session).credentials_of(person_id=p.id):
+        for c in CredentialQuery(session).credentials_of(person_id=p.id):
             if c.kind == CredentialKind.face and c.subject_ref:
                 deleted += face_template_service.delete_subject(
                     session, compound_id=c.compound_id, subject_ref=c.subject_ref
@@ -399,7 +399,7 @@ class CredentialService:
         """The face state: current, needs_reenrolment (templates of a retired model only) or none."""
         refs = [
             c.subject_ref
-            for c in AccessQuery(session).credentials_of(person_id=person_id)
+            for c in CredentialQuery(session).credentials_of(person_id=person_id)
             if c.kind == CredentialKind.face and c.compound_id == compound_id and c.subject_ref
         ]
         states = set(face_template_service.status_of(session, compound_id=compound_id, subject_refs=refs).values())
@@ -441,7 +441,7 @@ class CredentialService:
         s = access_settings()
         asked = 0
         for compound_id, ref in face_template_service.stale_subjects_to_notify(session):
-            cred = AccessQuery(session).by_subject(compound_id, ref)
+            cred = CredentialQuery(session).by_subject(compound_id, ref)
             if cred is not None:
                 terminal_sync_service.refresh_credentials(session, compound_id, [cred])
             if cred is not None and cred.person_id is not None:
@@ -561,7 +561,7 @@ class CredentialService:
         if data.person_id is not None:
             terminal_sync_service.refresh_holder(session, data.compound_id, person_id=data.person_id)
         if e.card_bidx:
-            card = AccessQuery(session).card(data.compound_id, e.card_bidx)
+            card = CredentialQuery(session).card(data.compound_id, e.card_bidx)
             if card is not None:
                 terminal_sync_service.refresh_credentials(session, data.compound_id, [card])
         return e

@@ -23,7 +23,7 @@ from anju.access.enums import GATE_KINDS, CredentialKind, CredentialStatus, Deci
 from anju.access.models import AccessCredential, AccessLog, AccessPoint, Terminal, VisitorPass
 from anju.access.permissions import AccessPerm
 from anju.access.policy import face_threshold_for, holder_may_pass, pass_may_pass
-from anju.access.repository import AccessQuery
+from anju.access.repository import CredentialQuery, HolderQuery, LogQuery, PointQuery
 from anju.access.schemas import DecisionRead, DecisionRequest, OfflineBatch, ReplayResult
 from anju.access.signing import ResidentQr, VisitorQr, parse, token_digest, verify_for
 from anju.access.sync_service import terminal_sync_service
@@ -98,7 +98,7 @@ class DecisionService:
     # --- entry points ------------------------------------------------------------------------
     def decide(self, session: Session, *, terminal: Terminal, req: DecisionRequest, now: datetime) -> DecisionRead:
         """Decide one presented credential (card, PIN, QR, face embedding)."""
-        q = AccessQuery(session)
+        q = LogQuery(session)
         if req.record_id:
             prior = q.log_by_record(terminal.id, req.record_id)
             if prior is not None:
@@ -151,7 +151,7 @@ class DecisionService:
         `liveness` is the terminal's own liveness verdict (the server does not judge liveness); a point
         configured to require it refuses face-only entry without a positive flag, before any decoding."""
         if record_id:
-            prior = AccessQuery(session).log_by_record(terminal.id, record_id)
+            prior = LogQuery(session).log_by_record(terminal.id, record_id)
             if prior is not None:
                 return self._read(prior)
         ap, out = self._point(session, terminal, access_point_id, Method.face, now)
@@ -190,7 +190,7 @@ class DecisionService:
     def _point(
         self, session: Session, terminal: Terminal, access_point_id: int, method: Method, now: datetime
     ) -> tuple[AccessPoint | None, _Outcome | None]:
-        ap = AccessQuery(session).controlled_point(terminal.id, access_point_id)
+        ap = PointQuery(session).controlled_point(terminal.id, access_point_id)
         if ap is None or ap.compound_id != terminal.compound_id:
             return None, _deny("door_not_controlled", method)
         if ap.fail_open_since is not None:
@@ -221,7 +221,7 @@ class DecisionService:
             return _deny("credential_revoked", method, **kw)
         if c.valid_until is not None and now >= c.valid_until:
             return _deny("credential_expired", method, **kw)
-        q = AccessQuery(session)
+        q = HolderQuery(session)
         if c.person_id is not None or card is not None:
             hit = q.blacklisted(ap.compound_id, person_id=c.person_id, card_bidx=card)
             if hit is not None:
@@ -233,7 +233,7 @@ class DecisionService:
             ap.anti_passback
             and c.person_id is not None
             and ap.kind in GATE_KINDS
-            and q.last_direction(
+            and LogQuery(session).last_direction(
                 ap.compound_id,
                 c.person_id,
                 since=now - timedelta(seconds=access_settings().anti_passback_window_seconds),
@@ -244,11 +244,10 @@ class DecisionService:
         return _Outcome(Decision.allow, "ok", method, floors=verdict.floors, **kw)
 
     def _card(self, session: Session, ap: AccessPoint, number: str, direction: str, now: datetime) -> _Outcome:
-        q = AccessQuery(session)
         bidx = card_bidx(number)
-        c = q.card(ap.compound_id, bidx)
+        c = CredentialQuery(session).card(ap.compound_id, bidx)
         if c is None:
-            hit = q.blacklisted(ap.compound_id, person_id=None, card_bidx=bidx)
+            hit = HolderQuery(session).blacklisted(ap.compound_id, person_id=None, card_bidx=bidx)
             if hit is not None:
                 return _deny("blacklisted", Method.card, blacklist_entry=hit.id, person_id=hit.person_id)
             return _deny("unknown_credential", Method.card)
@@ -264,7 +263,7 @@ class DecisionService:
         attempt, so parallel or door-hopping guesses are all counted; reaching the limit raises an alarm.
         """
         s = access_settings()
-        q = AccessQuery(session)
+        q = HolderQuery(session)
         room, has_room, pin = value.strip().rpartition("#")
         house_id, unit_id, target = None, None, None
         if has_room:
@@ -289,7 +288,7 @@ class DecisionService:
                     pin_digest(ap.compound_id, ap.id, pin, person_id),
                     pin_digest(ap.compound_id, None, pin, person_id),
                 }
-            creds = q.pins_of(ap.compound_id, sorted(digests), holders) if holders else []
+            creds = CredentialQuery(session).pins_of(ap.compound_id, sorted(digests), holders) if holders else []
         if not creds:
             for lim in attempt_limiter.fail(session, held):
                 if attempt_limiter.claim_alarm(session, held, lim):
@@ -344,7 +343,7 @@ class DecisionService:
         if c is None or c.kind != CredentialKind.qr or c.compound_id != ap.compound_id:
             return _deny("qr_invalid", Method.qr)
         # Keyed on the signed content, not on how the token was spelled (issue 20 item 3).
-        if not AccessQuery(session).use_qr_token(token_digest(body), ap.id, now):
+        if not LogQuery(session).use_qr_token(token_digest(body), ap.id, now):
             return _deny("qr_replayed", Method.qr, person_id=c.person_id, credential_id=c.id)
         return self._holder(session, ap, c, Method.qr, direction, now)
 
@@ -362,7 +361,7 @@ class DecisionService:
             return _deny("pass_not_yet_valid", m, **kw)
         if now >= vp.valid_until:
             return _deny("pass_expired", m, **kw)
-        verdict = pass_may_pass(AccessQuery(session), ap, vp)
+        verdict = pass_may_pass(HolderQuery(session), ap, vp)
         if not verdict.ok:
             return _deny(verdict.reason, m, **kw)
         if ap.kind in GATE_KINDS and direction == "in":
@@ -417,7 +416,7 @@ class DecisionService:
         }
         if match is None:
             return _deny("face_no_match", Method.face, detail=detail)
-        c = AccessQuery(session).by_subject(ap.compound_id, match.subject_ref)
+        c = CredentialQuery(session).by_subject(ap.compound_id, match.subject_ref)
         if c is None:
             return _deny("face_no_match", Method.face, detail=detail)
         return self._holder(session, ap, c, Method.face, direction, now, detail)
@@ -469,7 +468,7 @@ class DecisionService:
                 with session.begin_nested():
                     session.add(row)
             except IntegrityError:  # the same record raced in: answer as the first time
-                prior = AccessQuery(session).log_by_record(terminal.id if terminal else 0, record_id)
+                prior = LogQuery(session).log_by_record(terminal.id if terminal else 0, record_id)
                 assert prior is not None
                 return self._read(prior)
         else:
@@ -551,7 +550,7 @@ class DecisionService:
         ap = session.get(AccessPoint, access_point_id)
         if ap is None:
             raise NotFound("access point not found", zh="未找到该门禁点")
-        q = AccessQuery(session)
+        q = PointQuery(session)
         if who.is_staff:
             if not who.in_scope(ap.compound_id):
                 raise NotFound("access point not found", zh="未找到该门禁点")
@@ -559,7 +558,7 @@ class DecisionService:
         else:
             if who.person_id is None or ap.compound_id not in self._resident_compounds(session, who):
                 raise NotFound("access point not found", zh="未找到该门禁点")
-            verdict = holder_may_pass(q, ap, person_id=who.person_id, user_id=None, now=now)
+            verdict = holder_may_pass(HolderQuery(session), ap, person_id=who.person_id, user_id=None, now=now)
             if not verdict.ok:
                 raise Forbidden("you may open only your own doors", zh="只能打开本人有权通行的门")
         out = _Outcome(
@@ -605,7 +604,7 @@ class DecisionService:
             return []
         from sqlalchemy import select
 
-        q = AccessQuery(session)
+        q = HolderQuery(session)
         out = []
         for cid in sorted(self._resident_compounds(session, who)):
             for ap in session.execute(
@@ -620,7 +619,7 @@ class DecisionService:
     # --- offline replay -----------------------------------------------------------------------------
     def replay(self, session: Session, *, terminal: Terminal, batch: OfflineBatch, now: datetime) -> ReplayResult:
         """Store records a terminal decided while offline; UNIQUE(terminal, record_id) drops repeats."""
-        q = AccessQuery(session)
+        q = PointQuery(session)
         inserted, duplicates, rejected = 0, 0, []
         for r in batch.records:
             ap = session.get(AccessPoint, r.access_point_id)

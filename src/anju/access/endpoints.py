@@ -30,7 +30,7 @@ from anju.access.exceptions import (
 )
 from anju.access.models import AccessLog, AccessPoint, VisitorPass
 from anju.access.points_service import access_point_service, points_in, terminal_service
-from anju.access.repository import AccessQuery
+from anju.access.repository import CredentialQuery, LogQuery
 from anju.access.schemas import (
     AccessPointCreate,
     AccessPointRead,
@@ -231,7 +231,7 @@ def my_credentials(who: CurrentPrincipal, session: ReadSession) -> object:
     """The caller's own credentials."""
     if who.person_id is None:
         return []
-    return AccessQuery(session).credentials_of(person_id=who.person_id, active_only=False)
+    return CredentialQuery(session).credentials_of(person_id=who.person_id, active_only=False)
 
 
 # --- face -------------------------------------------------------------------------------------------
@@ -372,7 +372,7 @@ def _feed_items(
     session: ReadSession, compound_ids: set[int], after: int, limit: int = 50, *, who: Principal
 ) -> list[FeedItem]:
     out = []
-    for log, point, visitor, person in AccessQuery(session).feed(compound_ids, after, limit):
+    for log, point, visitor, person in LogQuery(session).feed(compound_ids, after, limit):
         out.append(
             FeedItem(
                 id=log.id,

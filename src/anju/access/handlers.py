@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from anju.access import events as access_events
 from anju.access.credential_service import credential_service
 from anju.access.points_service import access_point_service
-from anju.access.repository import AccessQuery
+from anju.access.repository import CredentialQuery, VisitorQuery
 from anju.access.sync_service import terminal_sync_service
 from anju.access.visitor_service import visitor_pass_service
 from anju.alarms.events import AlarmRaised
@@ -34,9 +34,9 @@ def revoke_on_move_out(session: Session, event: ResidentMovedOut) -> None:
 def revoke_on_erasure(session: Session, event: PersonErased) -> None:
     """Erased: credentials revoked, card numbers and face templates deleted, hosted passes revoked."""
     credential_service.revoke_all(session, person_id=event.person_id, compound_id=event.compound_id, reason="erased")
-    for c in AccessQuery(session).credentials_of(person_id=event.person_id, active_only=False):
+    for c in CredentialQuery(session).credentials_of(person_id=event.person_id, active_only=False):
         c.card_enc, c.card_bidx, c.pin_digest = None, None, None
-    for vp in AccessQuery(session).passes_hosted_by(event.person_id):
+    for vp in VisitorQuery(session).passes_hosted_by(event.person_id):
         visitor_pass_service.revoke_for_house(session, house_id=vp.host_house_id, person_id=event.person_id)
     session.flush()
 

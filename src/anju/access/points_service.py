@@ -12,7 +12,7 @@ from anju.access.enums import NO_FACE_LOCATIONS, AccessPointKind
 from anju.access.exceptions import FaceNotAllowedHere, PiaMissing, SignageMissing
 from anju.access.models import AccessPoint, FacePia, Terminal, TerminalAccessPoint
 from anju.access.permissions import AccessPerm
-from anju.access.repository import AccessQuery, readable_points
+from anju.access.repository import PointQuery, readable_points
 from anju.access.schemas import AccessPointCreate, AccessPointUpdate, PiaCreate, TerminalCreate
 from anju.access.sync_service import terminal_sync_service
 from anju.accounts.service import account_service
@@ -57,7 +57,7 @@ class AccessPointService:
                 raise Invalid("no face camera at this access point", zh="该门禁点无人脸识别设备")
             if not ap.signage_installed:
                 raise SignageMissing()
-            if AccessQuery(session).current_pia(ap.compound_id, MODEL_NAME) is None:
+            if PointQuery(session).current_pia(ap.compound_id, MODEL_NAME) is None:
                 raise PiaMissing()
 
     def create(self, session: Session, *, who: Principal, data: AccessPointCreate) -> AccessPoint:
@@ -131,14 +131,14 @@ class AccessPointService:
         """Open every evacuation-route door of the compound until a person resets it (idempotent)."""
         now = utcnow()
         opened = []
-        for ap in AccessQuery(session).evacuation_points(compound_id):
+        for ap in PointQuery(session).evacuation_points(compound_id):
             if ap.fail_open_since is None:
                 ap.fail_open_since, ap.fail_open_cause = now, cause[:64]
                 opened.append(ap)
         session.flush()
         if opened:
             terminal_sync_service.refresh_points(session, opened)
-            tids = sorted({t for ap in opened for t in AccessQuery(session).terminal_ids_for_point(ap.id)})
+            tids = sorted({t for ap in opened for t in PointQuery(session).terminal_ids_for_point(ap.id)})
             terminal_sync_service.queue_pushes(
                 session, terminal_ids=tids, kind="open", body={"fail_open": [ap.id for ap in opened], "cause": cause}
             )
@@ -155,7 +155,7 @@ class AccessPointService:
         who.require(AccessPerm.manage)
         if not who.in_scope(compound_id):
             raise NotFound("compound not found", zh="未找到该小区")
-        points = [ap for ap in AccessQuery(session).evacuation_points(compound_id) if ap.fail_open_since]
+        points = [ap for ap in PointQuery(session).evacuation_points(compound_id) if ap.fail_open_since]
         for ap in points:
             record_change(
                 session,
@@ -237,7 +237,7 @@ class TerminalService:
     def list(self, session: Session, *, who: Principal, compound_id: int) -> list[tuple[Terminal, list[int]]]:
         if not who.in_scope(compound_id):
             raise NotFound("compound not found", zh="未找到该小区")
-        q = AccessQuery(session)
+        q = PointQuery(session)
         return [(t, [ap.id for ap in q.points_of_terminal(t.id)]) for t in q.terminals_of_compound(compound_id)]
 
     def seen(self, terminal: Terminal, *, now: datetime) -> None:

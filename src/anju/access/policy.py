@@ -7,7 +7,7 @@ from datetime import datetime, time
 
 from anju.access.enums import GATE_KINDS, AccessPointKind, PassKind
 from anju.access.models import AccessGrant, AccessPoint, VisitorPass
-from anju.access.repository import AccessQuery
+from anju.access.repository import HolderQuery
 from anju.core.kit.china_time import to_china
 from anju.registry.enums import PersonStatus
 
@@ -63,7 +63,7 @@ def _grant_matches(g: AccessGrant, ap: AccessPoint, now: datetime) -> bool:
 
 
 def holder_may_pass(
-    q: AccessQuery, ap: AccessPoint, *, person_id: int | None, user_id: int | None, now: datetime
+    q: HolderQuery, ap: AccessPoint, *, person_id: int | None, user_id: int | None, now: datetime
 ) -> Verdict:
     """Residents: gates, own unit door, own lift floors; tenants until lease end; others by grant."""
     if person_id is not None:
@@ -98,7 +98,7 @@ def holder_may_pass(
     return Verdict(False, "not_permitted")
 
 
-def pass_may_pass(q: AccessQuery, ap: AccessPoint, vp: VisitorPass) -> Verdict:
+def pass_may_pass(q: HolderQuery, ap: AccessPoint, vp: VisitorPass) -> Verdict:
     """Visitors: gates plus the host's unit door and floor; couriers: gates and lockers only."""
     if ap.kind in GATE_KINDS:
         if vp.kind == PassKind.courier and ap.kind != AccessPointKind.gate_pedestrian:

@@ -1,4 +1,9 @@
-"""Every query of the access domain."""
+"""Every query of the access domain, one class per sub-aggregate (issue 10 item 3):
+
+PointQuery (access points, terminals) · HolderQuery (residents, homes, grants, blacklist) ·
+CredentialQuery (cards, PINs, QR, face) · LogQuery (decisions, QR replay) · VisitorQuery (passes) ·
+TerminalListQuery (offline allow-lists, pushes).
+"""
 
 from __future__ import annotations
 
@@ -131,140 +136,14 @@ def readable_passes(who: Principal) -> Select[VisitorPass]:
     return select(VisitorPass).where(false())
 
 
-class AccessQuery:
+class _Query:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    # --- residents and holders -------------------------------------------------
-    def homes(self, person_id: int, compound_id: int, today: date) -> list[tuple[int, int, int, int]]:
-        """(house_id, building_id, unit_id, floor) of current occupancies; tenants until lease end."""
-        rows = self.session.execute(_HOMES, {"person": person_id, "compound": compound_id, "today": today}).all()
-        return [tuple(r) for r in rows]  # type: ignore[misc]
 
-    def person(self, person_id: int) -> Person | None:
-        return self.session.get(Person, person_id)
+class PointQuery(_Query):
+    """Access points and the terminals that control them."""
 
-    def person_state(self, person_id: int) -> tuple[PersonStatus, datetime | None] | None:
-        """(status, frozen_at) alone: a gate needs no name, phone or ID number (nor their decryption)."""
-        row = self.session.execute(_PERSON_STATE, {"person": person_id}).first()
-        return (row[0], row[1]) if row is not None else None
-
-    def household_members(self, house_ids: set[int]) -> set[int]:
-        if not house_ids:
-            return set()
-        return set(
-            self.session.execute(
-                select(Occupancy.person_id).where(Occupancy.house_id.in_(house_ids), current_occupancy_clause())
-            ).scalars()
-        )
-
-    def grants(self, compound_id: int, *, person_id: int | None, user_id: int | None) -> list[AccessGrant]:
-        conds = []
-        if person_id is not None:
-            conds.append(AccessGrant.person_id == person_id)
-        if user_id is not None:
-            conds.append(AccessGrant.user_id == user_id)
-        if not conds:
-            return []
-        return list(
-            self.session.execute(
-                select(AccessGrant).where(
-                    AccessGrant.compound_id == compound_id, AccessGrant.active.is_(True), or_(*conds)
-                )
-            ).scalars()
-        )
-
-    def blacklisted(self, compound_id: int, *, person_id: int | None, card_bidx: str | None) -> BlacklistEntry | None:
-        if person_id is None and card_bidx is None:
-            return None
-        q = _BLACKLIST[(person_id is not None, card_bidx is not None)]
-        return self.session.execute(
-            q, {"compound": compound_id, "person": person_id, "bidx": card_bidx}
-        ).scalar_one_or_none()
-
-    # --- credentials ------------------------------------------------------------
-    def card(self, compound_id: int, bidx: str) -> AccessCredential | None:
-        return self.session.execute(_CARD, {"compound": compound_id, "bidx": bidx}).scalar_one_or_none()
-
-    def pins_of(self, compound_id: int, digests: list[str], person_ids: list[int]) -> list[AccessCredential]:
-        """Active PINs with one of the digests, held by one of the people."""
-        return list(
-            self.session.execute(_PINS, {"compound": compound_id, "digests": digests, "people": person_ids}).scalars()
-        )
-
-    def house_for_room(self, compound_id: int, room: str, *, unit_id: int | None) -> int | None:
-        """The house a terminal's keypad names: its full label ("3-1-0802"), or at a door of one
-        unit, its number in that unit ("0802")."""
-        if not room:
-            return None
-        cond = House.label == room
-        if unit_id is not None:
-            cond = or_(cond, and_(House.unit_id == unit_id, House.number == room))
-        return self.session.execute(
-            select(House.id).where(House.compound_id == compound_id, cond).order_by(House.id).limit(1)
-        ).scalar_one_or_none()
-
-    def pin_holders(self, compound_id: int, *, house_id: int | None, unit_id: int | None, today: date) -> list[int]:
-        """People who may hold a PIN typed for a house (its occupants) or at a unit's door (the unit's)."""
-        q = (
-            select(Occupancy.person_id)
-            .join(House, House.id == Occupancy.house_id)
-            .where(
-                Occupancy.compound_id == compound_id,
-                current_occupancy_clause(today),
-            )
-            .distinct()
-        )
-        q = q.where(Occupancy.house_id == house_id) if house_id is not None else q.where(House.unit_id == unit_id)
-        return sorted(self.session.execute(q).scalars())
-
-    def by_subject(self, compound_id: int, subject_ref: str) -> AccessCredential | None:
-        return self.session.execute(
-            select(AccessCredential)
-            .where(
-                AccessCredential.compound_id == compound_id,
-                AccessCredential.kind == CredentialKind.face,
-                AccessCredential.subject_ref == subject_ref,
-                AccessCredential.status == CredentialStatus.active,
-            )
-            .limit(1)
-        ).scalar_one_or_none()
-
-    def credentials_of(
-        self, *, person_id: int | None = None, user_id: int | None = None, active_only: bool = True
-    ) -> list[AccessCredential]:
-        q = select(AccessCredential)
-        q = (
-            q.where(AccessCredential.person_id == person_id)
-            if person_id is not None
-            else q.where(AccessCredential.user_id == user_id)
-        )
-        if active_only:
-            q = q.where(AccessCredential.status == CredentialStatus.active)
-        return list(self.session.execute(q.order_by(AccessCredential.id)).scalars())
-
-    def resident_qr(self, compound_id: int, person_id: int) -> AccessCredential | None:
-        return self.session.execute(
-            select(AccessCredential)
-            .where(
-                AccessCredential.compound_id == compound_id,
-                AccessCredential.person_id == person_id,
-                AccessCredential.kind == CredentialKind.qr,
-                AccessCredential.status == CredentialStatus.active,
-            )
-            .limit(1)
-        ).scalar_one_or_none()
-
-    def active_credentials(self, compound_id: int) -> list[AccessCredential]:
-        return list(
-            self.session.execute(
-                select(AccessCredential).where(
-                    AccessCredential.compound_id == compound_id, AccessCredential.status == CredentialStatus.active
-                )
-            ).scalars()
-        )
-
-    # --- points, terminals ------------------------------------------------------
     def controls(self, terminal_id: int, access_point_id: int) -> bool:
         return (
             self.session.execute(
@@ -334,7 +213,244 @@ class AccessQuery:
             .limit(1)
         ).scalar_one_or_none()
 
-    # --- terminal lists ---------------------------------------------------------
+
+class HolderQuery(_Query):
+    """Who may pass: residents and their homes, houses and occupants, staff grants, the blacklist."""
+
+    def homes(self, person_id: int, compound_id: int, today: date) -> list[tuple[int, int, int, int]]:
+        """(house_id, building_id, unit_id, floor) of current occupancies; tenants until lease end."""
+        rows = self.session.execute(_HOMES, {"person": person_id, "compound": compound_id, "today": today}).all()
+        return [tuple(r) for r in rows]  # type: ignore[misc]
+
+    def person(self, person_id: int) -> Person | None:
+        return self.session.get(Person, person_id)
+
+    def person_state(self, person_id: int) -> tuple[PersonStatus, datetime | None] | None:
+        """(status, frozen_at) alone: a gate needs no name, phone or ID number (nor their decryption)."""
+        row = self.session.execute(_PERSON_STATE, {"person": person_id}).first()
+        return (row[0], row[1]) if row is not None else None
+
+    def household_members(self, house_ids: set[int]) -> set[int]:
+        if not house_ids:
+            return set()
+        return set(
+            self.session.execute(
+                select(Occupancy.person_id).where(Occupancy.house_id.in_(house_ids), current_occupancy_clause())
+            ).scalars()
+        )
+
+    def grants(self, compound_id: int, *, person_id: int | None, user_id: int | None) -> list[AccessGrant]:
+        conds = []
+        if person_id is not None:
+            conds.append(AccessGrant.person_id == person_id)
+        if user_id is not None:
+            conds.append(AccessGrant.user_id == user_id)
+        if not conds:
+            return []
+        return list(
+            self.session.execute(
+                select(AccessGrant).where(
+                    AccessGrant.compound_id == compound_id, AccessGrant.active.is_(True), or_(*conds)
+                )
+            ).scalars()
+        )
+
+    def blacklisted(self, compound_id: int, *, person_id: int | None, card_bidx: str | None) -> BlacklistEntry | None:
+        if person_id is None and card_bidx is None:
+            return None
+        q = _BLACKLIST[(person_id is not None, card_bidx is not None)]
+        return self.session.execute(
+            q, {"compound": compound_id, "person": person_id, "bidx": card_bidx}
+        ).scalar_one_or_none()
+
+    def house(self, house_id: int) -> House | None:
+        return self.session.get(House, house_id)
+
+    def host_is_resident(self, house_id: int, person_id: int) -> bool:
+        return (
+            self.session.execute(
+                select(Occupancy.id).where(
+                    Occupancy.house_id == house_id, Occupancy.person_id == person_id, current_occupancy_clause()
+                )
+            ).first()
+            is not None
+        )
+
+    def any_active_occupant(self, house_id: int) -> bool:
+        return (
+            self.session.execute(
+                select(Occupancy.id).where(Occupancy.house_id == house_id, current_occupancy_clause())
+            ).first()
+            is not None
+        )
+
+    def house_for_room(self, compound_id: int, room: str, *, unit_id: int | None) -> int | None:
+        """The house a terminal's keypad names: its full label ("3-1-0802"), or at a door of one
+        unit, its number in that unit ("0802")."""
+        if not room:
+            return None
+        cond = House.label == room
+        if unit_id is not None:
+            cond = or_(cond, and_(House.unit_id == unit_id, House.number == room))
+        return self.session.execute(
+            select(House.id).where(House.compound_id == compound_id, cond).order_by(House.id).limit(1)
+        ).scalar_one_or_none()
+
+    def pin_holders(self, compound_id: int, *, house_id: int | None, unit_id: int | None, today: date) -> list[int]:
+        """People who may hold a PIN typed for a house (its occupants) or at a unit's door (the unit's)."""
+        q = (
+            select(Occupancy.person_id)
+            .join(House, House.id == Occupancy.house_id)
+            .where(
+                Occupancy.compound_id == compound_id,
+                current_occupancy_clause(today),
+            )
+            .distinct()
+        )
+        q = q.where(Occupancy.house_id == house_id) if house_id is not None else q.where(House.unit_id == unit_id)
+        return sorted(self.session.execute(q).scalars())
+
+
+class CredentialQuery(_Query):
+    """Cards, PINs, resident QR and face credentials."""
+
+    def card(self, compound_id: int, bidx: str) -> AccessCredential | None:
+        return self.session.execute(_CARD, {"compound": compound_id, "bidx": bidx}).scalar_one_or_none()
+
+    def pins_of(self, compound_id: int, digests: list[str], person_ids: list[int]) -> list[AccessCredential]:
+        """Active PINs with one of the digests, held by one of the people."""
+        return list(
+            self.session.execute(_PINS, {"compound": compound_id, "digests": digests, "people": person_ids}).scalars()
+        )
+
+    def by_subject(self, compound_id: int, subject_ref: str) -> AccessCredential | None:
+        return self.session.execute(
+            select(AccessCredential)
+            .where(
+                AccessCredential.compound_id == compound_id,
+                AccessCredential.kind == CredentialKind.face,
+                AccessCredential.subject_ref == subject_ref,
+                AccessCredential.status == CredentialStatus.active,
+            )
+            .limit(1)
+        ).scalar_one_or_none()
+
+    def credentials_of(
+        self, *, person_id: int | None = None, user_id: int | None = None, active_only: bool = True
+    ) -> list[AccessCredential]:
+        q = select(AccessCredential)
+        q = (
+            q.where(AccessCredential.person_id == person_id)
+            if person_id is not None
+            else q.where(AccessCredential.user_id == user_id)
+        )
+        if active_only:
+            q = q.where(AccessCredential.status == CredentialStatus.active)
+        return list(self.session.execute(q.order_by(AccessCredential.id)).scalars())
+
+    def resident_qr(self, compound_id: int, person_id: int) -> AccessCredential | None:
+        return self.session.execute(
+            select(AccessCredential)
+            .where(
+                AccessCredential.compound_id == compound_id,
+                AccessCredential.person_id == person_id,
+                AccessCredential.kind == CredentialKind.qr,
+                AccessCredential.status == CredentialStatus.active,
+            )
+            .limit(1)
+        ).scalar_one_or_none()
+
+    def active_credentials(self, compound_id: int) -> list[AccessCredential]:
+        return list(
+            self.session.execute(
+                select(AccessCredential).where(
+                    AccessCredential.compound_id == compound_id, AccessCredential.status == CredentialStatus.active
+                )
+            ).scalars()
+        )
+
+
+class LogQuery(_Query):
+    """The access log (decisions) and QR replay records."""
+
+    def log_by_record(self, terminal_id: int, record_id: str) -> AccessLog | None:
+        return self.session.execute(
+            select(AccessLog).where(AccessLog.terminal_id == terminal_id, AccessLog.record_id == record_id)
+        ).scalar_one_or_none()
+
+    def last_direction(self, compound_id: int, person_id: int, *, since: datetime) -> str | None:
+        """The direction of the person's last passage in the compound after `since`.
+
+        Walks ix_access_log_person_compound_at backwards from now to `since` only: a person with no
+        recent passage costs an empty index range, not a scan of the whole log.
+        """
+        return self.session.execute(
+            _LAST_PASSAGE, {"person": person_id, "compound": compound_id, "since": since}
+        ).scalar_one_or_none()
+
+    def use_qr_token(self, digest: str, access_point_id: int, at: datetime) -> bool:
+        """Record a QR token's first use at a door; False if it was used there before (a replay).
+
+        One INSERT … ON CONFLICT DO NOTHING: the unique (digest, door) decides even between
+        two gates racing, without a savepoint's extra round trips on every scan.
+        """
+        stmt = _qr_use_statement(self.session.get_bind().dialect.name)
+        return self.session.execute(stmt, {"digest": digest, "point": access_point_id, "at": at}).first() is not None
+
+    def feed(self, compound_ids: set[int], after_id: int, limit: int = 50) -> list[Any]:
+        q = (
+            select(AccessLog, AccessPoint.name, VisitorPass.visitor_name, Person.name)
+            .outerjoin(AccessPoint, AccessPoint.id == AccessLog.access_point_id)
+            .outerjoin(VisitorPass, VisitorPass.id == AccessLog.visitor_pass_id)
+            .outerjoin(Person, Person.id == AccessLog.person_id)
+            .where(AccessLog.compound_id.in_(compound_ids or {-1}), AccessLog.id > after_id)
+            .order_by(AccessLog.id.desc())
+            .limit(limit)
+        )
+        return list(reversed(self.session.execute(q).all()))
+
+
+class VisitorQuery(_Query):
+    """Visitor and courier passes."""
+
+    def passes_hosted(self, house_id: int, person_id: int | None) -> list[VisitorPass]:
+        q = select(VisitorPass).where(
+            VisitorPass.host_house_id == house_id, VisitorPass.status.in_([PassStatus.active, PassStatus.pending])
+        )
+        if person_id is not None:
+            q = q.where(VisitorPass.host_person_id == person_id)
+        return list(self.session.execute(q).scalars())
+
+    def passes_hosted_by(self, person_id: int) -> list[VisitorPass]:
+        return list(
+            self.session.execute(
+                select(VisitorPass).where(
+                    VisitorPass.host_person_id == person_id,
+                    VisitorPass.status.in_([PassStatus.active, PassStatus.pending]),
+                )
+            ).scalars()
+        )
+
+    def pass_ids_for_terminals(self, compound_id: int, now: datetime) -> list[VisitorPass]:
+        return list(
+            self.session.execute(
+                select(VisitorPass).where(
+                    VisitorPass.compound_id == compound_id,
+                    VisitorPass.status == PassStatus.active,
+                    VisitorPass.valid_until > now,
+                )
+            ).scalars()
+        )
+
+    def active_passes_in(self, compound_id: int) -> Select[VisitorPass]:
+        return select(VisitorPass).where(
+            VisitorPass.compound_id == compound_id, and_(VisitorPass.status == PassStatus.active)
+        )
+
+
+class TerminalListQuery(_Query):
+    """Terminals' offline allow-lists and "sync now" pushes."""
+
     def list_entries(self, terminal_id: int) -> dict[str, TerminalListEntry]:
         return {
             e.entry_key: e
@@ -400,96 +516,4 @@ class AccessQuery:
                 .order_by(TerminalPush.id)
                 .limit(limit)
             ).scalars()
-        )
-
-    # --- log ----------------------------------------------------------------------
-    def log_by_record(self, terminal_id: int, record_id: str) -> AccessLog | None:
-        return self.session.execute(
-            select(AccessLog).where(AccessLog.terminal_id == terminal_id, AccessLog.record_id == record_id)
-        ).scalar_one_or_none()
-
-    def last_direction(self, compound_id: int, person_id: int, *, since: datetime) -> str | None:
-        """The direction of the person's last passage in the compound after `since`.
-
-        Walks ix_access_log_person_compound_at backwards from now to `since` only: a person with no
-        recent passage costs an empty index range, not a scan of the whole log.
-        """
-        return self.session.execute(
-            _LAST_PASSAGE, {"person": person_id, "compound": compound_id, "since": since}
-        ).scalar_one_or_none()
-
-    def use_qr_token(self, digest: str, access_point_id: int, at: datetime) -> bool:
-        """Record a QR token's first use at a door; False if it was used there before (a replay).
-
-        One INSERT … ON CONFLICT DO NOTHING: the unique (digest, door) decides even between
-        two gates racing, without a savepoint's extra round trips on every scan.
-        """
-        stmt = _qr_use_statement(self.session.get_bind().dialect.name)
-        return self.session.execute(stmt, {"digest": digest, "point": access_point_id, "at": at}).first() is not None
-
-    def feed(self, compound_ids: set[int], after_id: int, limit: int = 50) -> list[Any]:
-        q = (
-            select(AccessLog, AccessPoint.name, VisitorPass.visitor_name, Person.name)
-            .outerjoin(AccessPoint, AccessPoint.id == AccessLog.access_point_id)
-            .outerjoin(VisitorPass, VisitorPass.id == AccessLog.visitor_pass_id)
-            .outerjoin(Person, Person.id == AccessLog.person_id)
-            .where(AccessLog.compound_id.in_(compound_ids or {-1}), AccessLog.id > after_id)
-            .order_by(AccessLog.id.desc())
-            .limit(limit)
-        )
-        return list(reversed(self.session.execute(q).all()))
-
-    def passes_hosted(self, house_id: int, person_id: int | None) -> list[VisitorPass]:
-        q = select(VisitorPass).where(
-            VisitorPass.host_house_id == house_id, VisitorPass.status.in_([PassStatus.active, PassStatus.pending])
-        )
-        if person_id is not None:
-            q = q.where(VisitorPass.host_person_id == person_id)
-        return list(self.session.execute(q).scalars())
-
-    def passes_hosted_by(self, person_id: int) -> list[VisitorPass]:
-        return list(
-            self.session.execute(
-                select(VisitorPass).where(
-                    VisitorPass.host_person_id == person_id,
-                    VisitorPass.status.in_([PassStatus.active, PassStatus.pending]),
-                )
-            ).scalars()
-        )
-
-    def pass_ids_for_terminals(self, compound_id: int, now: datetime) -> list[VisitorPass]:
-        return list(
-            self.session.execute(
-                select(VisitorPass).where(
-                    VisitorPass.compound_id == compound_id,
-                    VisitorPass.status == PassStatus.active,
-                    VisitorPass.valid_until > now,
-                )
-            ).scalars()
-        )
-
-    def house(self, house_id: int) -> House | None:
-        return self.session.get(House, house_id)
-
-    def host_is_resident(self, house_id: int, person_id: int) -> bool:
-        return (
-            self.session.execute(
-                select(Occupancy.id).where(
-                    Occupancy.house_id == house_id, Occupancy.person_id == person_id, current_occupancy_clause()
-                )
-            ).first()
-            is not None
-        )
-
-    def any_active_occupant(self, house_id: int) -> bool:
-        return (
-            self.session.execute(
-                select(Occupancy.id).where(Occupancy.house_id == house_id, current_occupancy_clause())
-            ).first()
-            is not None
-        )
-
-    def active_passes_in(self, compound_id: int) -> Select[VisitorPass]:
-        return select(VisitorPass).where(
-            VisitorPass.compound_id == compound_id, and_(VisitorPass.status == PassStatus.active)
         )

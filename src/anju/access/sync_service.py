@@ -33,7 +33,7 @@ from anju.access.models import (
     VisitorPass,
 )
 from anju.access.policy import face_threshold_for
-from anju.access.repository import AccessQuery
+from anju.access.repository import CredentialQuery, HolderQuery, PointQuery, TerminalListQuery, VisitorQuery
 from anju.access.signing import current_key, signing_keys
 from anju.core import events
 from anju.core.crypto import decrypt
@@ -64,10 +64,11 @@ class _Builder:
 
     def __init__(self, session: Session, compound_id: int, terminals: list[Terminal]) -> None:
         self.session = session
-        self.q = AccessQuery(session)
+        self.q = HolderQuery(session)
         self.compound_id = compound_id
         self.terminals = terminals
-        self.points = {t.id: self.q.points_of_terminal(t.id) for t in terminals}
+        points = PointQuery(session)
+        self.points = {t.id: points.points_of_terminal(t.id) for t in terminals}
         self._homes: dict[int, list[tuple[int, int, int, int]]] = {}
         self._grants: dict[tuple[int | None, int | None], list[AccessGrant]] = {}
         self._salt: str | None = None
@@ -224,7 +225,7 @@ class TerminalSyncService:
         """Write the differences between desired and stored entries; returns terminals that changed."""
         if not desired:
             return []
-        q = AccessQuery(session)
+        q = TerminalListQuery(session)
         terminal_ids = sorted({t for t, _ in desired})
         keys = sorted({k for _, k in desired})
         existing = q.list_entries_for_keys(terminal_ids, keys)
@@ -282,7 +283,7 @@ class TerminalSyncService:
         extra_face_refs: list[str] | None = None,
     ) -> list[int]:
         """Recompute these credentials' entries on every terminal of the compound."""
-        terminals = AccessQuery(session).terminals_of_compound(compound_id)
+        terminals = PointQuery(session).terminals_of_compound(compound_id)
         if not terminals:
             return []
         b = _Builder(session, compound_id, terminals)
@@ -297,18 +298,18 @@ class TerminalSyncService:
     def refresh_holder(
         self, session: Session, compound_id: int, *, person_id: int | None = None, user_id: int | None = None
     ) -> list[int]:
-        creds = AccessQuery(session).credentials_of(person_id=person_id, user_id=user_id, active_only=False)
+        creds = CredentialQuery(session).credentials_of(person_id=person_id, user_id=user_id, active_only=False)
         return self.refresh_credentials(session, compound_id, [c for c in creds if c.compound_id == compound_id])
 
     def refresh_pass(self, session: Session, vp: VisitorPass) -> list[int]:
-        terminals = AccessQuery(session).terminals_of_compound(vp.compound_id)
+        terminals = PointQuery(session).terminals_of_compound(vp.compound_id)
         b = _Builder(session, vp.compound_id, terminals)
         return self._apply(session, vp.compound_id, {(t.id, f"pass:{vp.id}"): b.visitor_pass(vp, t) for t in terminals})
 
     def refresh_points(self, session: Session, points: list[AccessPoint]) -> list[int]:
         if not points:
             return []
-        q = AccessQuery(session)
+        q = PointQuery(session)
         desired: dict[tuple[int, str], Payload] = {}
         for ap in points:
             for tid in q.terminal_ids_for_point(ap.id):
@@ -317,20 +318,20 @@ class TerminalSyncService:
 
     def rebuild(self, session: Session, terminal: Terminal) -> list[int]:
         """Recompute a terminal's whole list (after its access points changed)."""
-        q = AccessQuery(session)
         b = _Builder(session, terminal.compound_id, [terminal])
-        desired: dict[tuple[int, str], Payload] = {(terminal.id, k): None for k in q.list_entries(terminal.id)}
+        listed = TerminalListQuery(session).list_entries(terminal.id)
+        desired: dict[tuple[int, str], Payload] = {(terminal.id, k): None for k in listed}
         for ap in b.points[terminal.id]:
             desired[(terminal.id, f"point:{ap.id}")] = _Builder.point(ap)
-        for c in q.active_credentials(terminal.compound_id):
+        for c in CredentialQuery(session).active_credentials(terminal.compound_id):
             desired[(terminal.id, _cred_key(c))] = b.credential(c, terminal)
-        for vp in q.pass_ids_for_terminals(terminal.compound_id, utcnow()):
+        for vp in VisitorQuery(session).pass_ids_for_terminals(terminal.compound_id, utcnow()):
             desired[(terminal.id, f"pass:{vp.id}")] = b.visitor_pass(vp, terminal)
         return self._apply(session, terminal.compound_id, desired)
 
     def changes(self, session: Session, *, terminal: Terminal, since: int, limit: int = 2000) -> dict[str, Any]:
         """Entries changed after `since` (the terminal's cursor, which also acknowledges it)."""
-        q = AccessQuery(session)
+        q = TerminalListQuery(session)
         rows = q.changes_since(terminal.id, since, limit + 1)
         more = len(rows) > limit
         if more:
@@ -403,7 +404,7 @@ class TerminalSyncService:
         """Retry failed pushes; a newer sync push supersedes older ones, a stale open command is dropped."""
         todo: list[TerminalPush] = []
         seen: set[int] = set()
-        for p in sorted(AccessQuery(session).due_pushes(now), key=lambda p: -p.id):
+        for p in sorted(TerminalListQuery(session).due_pushes(now), key=lambda p: -p.id):
             if p.kind == "open" and now - p.created_at > timedelta(seconds=30):
                 p.status, p.last_error = "dead", "too late to open a door"
             elif p.kind == "sync" and p.terminal_id in seen:

@@ -9,7 +9,7 @@ from sqlalchemy import delete, select
 from anju.access.config import access_settings
 from anju.access.credential_service import credential_service
 from anju.access.models import AccessLog, QrTokenUse
-from anju.access.repository import AccessQuery
+from anju.access.repository import TerminalListQuery
 from anju.access.sync_service import terminal_sync_service
 from anju.access.visitor_service import visitor_pass_service
 from anju.core import events
@@ -65,7 +65,7 @@ def check_face_deletion() -> None:
 
     with transaction() as session:
         before = utcnow() - timedelta(hours=access_settings().face_delete_deadline_hours)
-        for terminal, n in AccessQuery(session).overdue_tombstones(before):
+        for terminal, n in TerminalListQuery(session).overdue_tombstones(before):
             events.publish(
                 session,
                 AlarmRequested(

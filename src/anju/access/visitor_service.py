@@ -13,7 +13,7 @@ from anju.access.enums import PassKind, PassStatus
 from anju.access.exceptions import PassNotUsable
 from anju.access.models import AccessLog, VisitorPass
 from anju.access.permissions import AccessPerm
-from anju.access.repository import AccessQuery, readable_passes
+from anju.access.repository import HolderQuery, VisitorQuery, readable_passes
 from anju.access.schemas import VisitorPassCreate, WalkInCreate
 from anju.access.signing import new_nonce, sign, visitor_body
 from anju.access.sync_service import terminal_sync_service
@@ -180,9 +180,8 @@ class VisitorPassService:
 
     def revoke_for_house(self, session: Session, *, house_id: int, person_id: int | None) -> int:
         """A host moved out: their passes go; if nobody lives there any more, every pass of the house."""
-        q = AccessQuery(session)
-        who_left = None if not q.any_active_occupant(house_id) else person_id
-        passes = q.passes_hosted(house_id, who_left)
+        who_left = None if not HolderQuery(session).any_active_occupant(house_id) else person_id
+        passes = VisitorQuery(session).passes_hosted(house_id, who_left)
         for vp in passes:
             vp.status = PassStatus.revoked
         session.flush()

@@ -27,7 +27,7 @@ from anju.access.enums import CredentialKind, CredentialStatus, PassStatus
 from anju.access.models import AccessLog, AccessPoint, VisitorPass
 from anju.access.permissions import AccessPerm
 from anju.access.points_service import points_in
-from anju.access.repository import AccessQuery, readable_passes
+from anju.access.repository import CredentialQuery, LogQuery, readable_passes
 from anju.access.schemas import VisitorPassCreate, WalkInCreate
 from anju.access.visitor_service import visitor_name_shown, visitor_pass_service
 from anju.accounts.permissions import AccountsPerm
@@ -162,7 +162,7 @@ class FeedRow:
 def feed_rows(session: Session, compound_ids: set[int], after: int, limit: int = FEED_ROWS) -> list[FeedRow]:
     """Attempts after log id `after`, newest first, with names masked (R-P6)."""
     out = []
-    for log, door, visitor, person in AccessQuery(session).feed(compound_ids, after, limit):
+    for log, door, visitor, person in LogQuery(session).feed(compound_ids, after, limit):
         assert isinstance(log, AccessLog)
         detail = log.detail or {}
         out.append(
@@ -453,7 +453,7 @@ def desk_decide(
 # --- resident H5 ---------------------------------------------------------------------------------------
 def _my_credentials(session: Session, who: Principal) -> dict[str, Any]:
     creds = (
-        AccessQuery(session).credentials_of(person_id=who.person_id, active_only=False)
+        CredentialQuery(session).credentials_of(person_id=who.person_id, active_only=False)
         if who.person_id is not None
         else []
     )
