@@ -69,9 +69,10 @@ MODEL_FILES = (
     ),
 )
 
-# Detector settings, verified on ../shared/data/faces (bench/bench_face.py): at score 0.9 the small face of
-# enrol/biden/biden2.jpg is missed; 0.8 finds every face and no spurious one. Images whose longer side is
-# under SMALL_SIDE are upscaled to it first: faces of ~20 px (a 96-px-wide frame) are missed otherwise.
+# Detector settings, verified on ../shared/data/faces: at score 0.9 the face of enrol/biden/biden2.jpg (scored
+# 0.894 at 1280 px) is missed; 0.8 finds every face and no spurious one. Images whose longer side is under
+# SMALL_SIDE are upscaled to it first: a face in a 96-px-wide frame is missed otherwise, at 0.8 as at 0.9
+# (tests/vision/test_face_pipeline.py).
 SCORE_THRESHOLD = 0.8
 NMS_THRESHOLD = 0.3
 SMALL_SIDE = 640
