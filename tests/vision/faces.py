@@ -39,11 +39,10 @@ def missing() -> str | None:
 def require() -> None:
     """Skip without the images/models; fail instead when the run requires them (ANJU_REQUIRE_SERVICES=1)."""
     reason = missing()
-    if reason is None:
-        return
-    if os.environ.get("ANJU_REQUIRE_SERVICES") == "1":
-        pytest.fail(f"required test data unavailable: {reason}", pytrace=False)
-    pytest.skip(reason)
+    if reason is not None:
+        from tests.conftest import service_unavailable
+
+        service_unavailable(reason)  # the one skip-or-fail helper
 
 
 @pytest.fixture
