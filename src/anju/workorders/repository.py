@@ -6,6 +6,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from anju.core.auth import Principal
+from anju.core.kit.pagination import count as count_rows
 from anju.workorders.enums import OPEN_STATUSES, OrderStatus, SlaState
 from anju.workorders.models import WorkOrder, WorkOrderEvent, WorkOrderPhoto
 
@@ -62,7 +63,7 @@ class WorkOrderRepository:
             stmt = stmt.where(WorkOrder.assignee_user_id == assignee_user_id)
         total = -1
         if count:
-            total = count(self.session, stmt)
+            total = count_rows(self.session, stmt)
         rows = self.session.execute(stmt.order_by(WorkOrder.id.desc()).offset(offset).limit(limit)).scalars().all()
         return list(rows), total
 
