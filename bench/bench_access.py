@@ -68,7 +68,10 @@ def main() -> None:
             [
                 qr,
                 AccessCredential(
-                    compound_id=cid, kind=CredentialKind.pin, person_id=li, pin_digest=pin_digest(cid, None, "482916", li)
+                    compound_id=cid,
+                    kind=CredentialKind.pin,
+                    person_id=li,
+                    pin_digest=pin_digest(cid, None, "482916", li),
                 ),
             ]
         )
@@ -98,14 +101,14 @@ def main() -> None:
     print(f"bare endpoint (same app, one SELECT): {t_bare:.0f} req/s")
     for kind in ("card", "qr", "pin"):
         if kind == "qr":
-            pool = iter(tokens(args.n + 1))
-            fn: Callable[[], None] = lambda p=pool: post("qr", next(p))  # type: ignore[misc]  # noqa: E731
+            pool = [iter(tokens(args.n + 1))]  # refilled below: each code opens once (replay protection)
+            fn: Callable[[], None] = lambda p=pool: post("qr", next(p[0]))  # type: ignore[misc]  # noqa: E731
         else:
             value = LI_CARD if kind == "card" else "3-1-0802#482916"  # room#PIN: PINs are per person
             fn = lambda v=value, k=kind: post(k, v)  # type: ignore[misc]  # noqa: E731
         t = throughput(fn, args.n)
         if kind == "qr":
-            pool = iter(tokens(int(args.rate * args.seconds) + 1))
+            pool[0] = iter(tokens(int(args.rate * args.seconds) + 1))
         p50, p99 = fixed_rate(fn, args.rate, args.seconds)
         print(
             f"decision {kind:4}: {t:.0f} req/s = {t / t_bare:.2f}x bare; at {args.rate:.0f} req/s "
