@@ -218,6 +218,10 @@ def create_app(*, with_worker: bool = False) -> FastAPI:
         redoc_url=None,
         generate_unique_id_function=operation_id,
     )
+    if get_settings().database_url.startswith("sqlite"):
+        from anju.core.sqlite_retry import SQLiteLockRetry
+
+        app.add_middleware(SQLiteLockRetry)  # innermost: sees the app's own errors, after the guard's size check
     app.add_middleware(RequestGuard)
     app.add_middleware(SecurityHeaders)
     trusted = get_settings().trusted_proxies.strip()

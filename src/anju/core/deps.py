@@ -14,12 +14,15 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from anju.core.db import new_session
+from anju.core.sqlite_retry import IMMEDIATE_KEY, begin_immediate
 
 
 def request_session(request: Request) -> Iterator[Session]:
     with new_session() as session:
         request.state.commit_session = False
         try:
+            if request.scope.get(IMMEDIATE_KEY):  # a retry after a SQLite lock error: take the write lock first
+                begin_immediate(session)
             yield session
             if request.state.commit_session:
                 session.commit()
