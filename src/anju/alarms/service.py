@@ -192,11 +192,11 @@ class AlarmService:
 
         found: dict[str, tuple[int, int | None, int | None] | None] = {}
         if building_id is not None:
-            row = session.execute(select(Building.compound_id).where(Building.id == building_id)).first()
-            found["building"] = (row[0], building_id, None) if row else None
+            b = session.execute(select(Building.compound_id).where(Building.id == building_id)).first()
+            found["building"] = (b[0], building_id, None) if b else None
         if unit_id is not None:
-            row = session.execute(select(Unit.compound_id, Unit.building_id).where(Unit.id == unit_id)).first()
-            found["unit"] = (row[0], row[1], unit_id) if row else None
+            u = session.execute(select(Unit.compound_id, Unit.building_id).where(Unit.id == unit_id)).first()
+            found["unit"] = (u[0], u[1], unit_id) if u else None
         if house_id is not None:
             row = session.execute(
                 select(House.compound_id, House.building_id, House.unit_id).where(House.id == house_id)
