@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeAlias
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+AnySelect: TypeAlias = Select[*tuple[Any, ...]]  # a select of any columns (SQLAlchemy 2.1's Select[*Ts])
 
-def count(session: Session, stmt: Select[Any]) -> int:
+
+def count(session: Session, stmt: AnySelect) -> int:
     """How many rows `stmt` selects (its ORDER BY, if any, is dropped)."""
     return int(session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one())
 
 
 def paginate(
     session: Session,
-    stmt: Select[Any],
+    stmt: AnySelect,
     *,
     order_by: ColumnElement[Any] | Any,
     offset: int,
