@@ -203,20 +203,25 @@ class TestEnrolmentQuality:
 
 # --- tests that cannot silently stop testing (issue 10 item 7) ---------------------------------------------
 def test_missing_images_fail_instead_of_skipping_when_services_are_required(tmp_path, monkeypatch):
+    import tests.conftest
+
     monkeypatch.setattr(faces, "FACES", tmp_path / "nowhere")
-    monkeypatch.setenv("ANJU_REQUIRE_SERVICES", "1")
+    monkeypatch.setattr(tests.conftest, "REQUIRE", True)
     with pytest.raises(pytest.fail.Exception, match="face images not found"):
         faces.require()
-    monkeypatch.delenv("ANJU_REQUIRE_SERVICES")
+    monkeypatch.setattr(tests.conftest, "REQUIRE", False)
     with pytest.raises(pytest.skip.Exception):
         faces.require()
 
 
 def test_unusable_model_files_fail_instead_of_skipping_when_services_are_required(tmp_path, monkeypatch):
+    import tests.conftest
+
+    (tmp_path / "enrol").mkdir()
+    (tmp_path / "probes.csv").write_text("file,people\n")
+    monkeypatch.setattr(faces, "FACES", tmp_path)  # images "present", so the model check is reached
     monkeypatch.setenv("ANJU_FACE_MODEL_DIR", str(tmp_path))  # an empty folder: no model files
-    monkeypatch.setenv("ANJU_REQUIRE_SERVICES", "1")
-    if not faces.available():
-        pytest.skip("needs the images present to reach the model check")
+    monkeypatch.setattr(tests.conftest, "REQUIRE", True)
     with pytest.raises(pytest.fail.Exception, match="model files unusable"):
         faces.require()
 
