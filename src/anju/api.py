@@ -8,6 +8,9 @@ from anju.access.endpoints import router as access_router
 from anju.access.terminal_endpoints import router as terminal_router
 from anju.accounts.endpoints import public_router as accounts_public
 from anju.accounts.endpoints import router as accounts_router
+from anju.accounts.registration_endpoints import public_router as registration_public
+from anju.accounts.registration_endpoints import router as registration_router
+from anju.accounts.user_admin_endpoints import router as user_admin_router
 from anju.alarms.endpoints import router as alarms_router
 from anju.analytics.endpoints import router as analytics_router
 from anju.core.errors import ErrorBody
@@ -22,6 +25,7 @@ from anju.patrol.endpoints import router as patrol_router
 from anju.privacy.endpoints import router as privacy_router
 from anju.registry.endpoints import router as registry_router
 from anju.registry.roster_endpoints import router as roster_router
+from anju.registry.structure_endpoints import router as structure_router
 from anju.system_endpoints import public_router as system_public
 from anju.system_endpoints import router as system_router
 from anju.workorders.endpoints import router as workorders_router
@@ -38,13 +42,17 @@ _ERRORS = {
 api_router = APIRouter(prefix="/api/v1")
 # Public routes: sign-in, health, device self-check. Everything else requires a principal.
 api_router.include_router(accounts_public)
+api_router.include_router(registration_public)  # resident self-registration: phone code, sign-in
 api_router.include_router(system_public)
 api_router.include_router(devices_public)  # POST /devices/ingest: devices authenticate per message
 api_router.include_router(terminal_router, responses=_ERRORS)  # type: ignore[arg-type]  # /terminals/*: device key auth
 for r in (
     accounts_router,
+    user_admin_router,
+    registration_router,
     registry_router,
     roster_router,
+    structure_router,
     privacy_router,
     analytics_router,
     system_router,

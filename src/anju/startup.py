@@ -45,6 +45,10 @@ def register_all() -> None:
     set_principal_loader(principal_for_token)
     on_post_upgrade(sync_catalog)
     register_unmask_guard(minor_access.require_approval)  # R-P6: privacy builds on the registry
+    from anju.governance.freeze_service import vote_open_in_compound
+    from anju.registry.structure_service import register_vote_open_check
+
+    register_vote_open_check(vote_open_in_compound)  # R-V7: areas are frozen while a vote is open
 
 
 def post_upgrade() -> None:

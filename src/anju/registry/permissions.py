@@ -18,6 +18,9 @@ class RegistryPerm:
     )  # residents, masked
     people_write = declare("people.write", roles=(Role.property_manager, Role.property_staff))
     people_unmask = declare("people.unmask", roles=(Role.property_manager,))  # full phone / ID number, audited
+    # buildings, units and houses, one at a time or generated (issue 11 item 3); a new compound: admins only
+    structure = declare("registry.structure", roles=(Role.property_manager,))
+    compound_create = declare("compound.create", roles=())
     roster_import = declare("roster.import", roles=(Role.property_manager,))
     roster_export = declare("roster.export", roles=(Role.property_manager,))
     # my household, my data: residents and committee members, never a platform admin

@@ -30,6 +30,7 @@ from anju.registry.schemas import (
     PersonUpdate,
     VehicleCreate,
 )
+from anju.registry.structure_service import refuse_area_change_during_vote
 
 PII_FIELDS = ("phone", "id_number")
 
@@ -272,6 +273,9 @@ class HouseService:
 
     def update(self, session: Session, *, who: Principal, house: House, data: HouseUpdate) -> House:
         who.require(RegistryPerm.write)
+        areas = {"registered_area", "surveyed_area", "contract_area"} & data.model_fields_set
+        if any(getattr(data, name) != getattr(house, name) for name in areas):
+            refuse_area_change_during_vote(session, house.compound_id)  # the electorate is frozen (R-V7)
         with audited_update(session, house, user_id=who.user_id, entity="house", snapshot=house_snapshot):
             for name in data.model_fields_set:
                 value = getattr(data, name)

@@ -113,4 +113,5 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "alarms.kind.blacklist_hit": ("黑名单人员", "Blacklist hit"),
     "alarms.kind.face_deletion_overdue": ("人脸数据删除逾期", "Face data deletion overdue"),
     "alarms.kind.face_filing_threshold": ("人脸数据量接近备案线", "Face data nearing the filing threshold"),
+    "alarms.kind.pin_enumeration": ("疑似猜测门禁密码", "Suspected door PIN guessing"),
 }
