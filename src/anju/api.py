@@ -26,7 +26,6 @@ from anju.privacy.endpoints import router as privacy_router
 from anju.registry.endpoints import router as registry_router
 from anju.registry.roster_endpoints import router as roster_router
 from anju.registry.structure_endpoints import router as structure_router
-from anju.registry.structure_endpoints import router as structure_router
 from anju.system_endpoints import public_router as system_public
 from anju.system_endpoints import router as system_router
 from anju.workorders.endpoints import router as workorders_router
@@ -53,7 +52,6 @@ for r in (
     registration_router,
     registry_router,
     roster_router,
-    structure_router,
     structure_router,
     privacy_router,
     analytics_router,
