@@ -7,16 +7,13 @@ services' schemas and errors into a short alert in the user's language.
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any, TypeVar
 
 import segno
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
-from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -36,8 +33,9 @@ from anju.core.crypto import mask_name
 from anju.core.db import new_session, utcnow
 from anju.core.deps import ReadSession, WriteSession
 from anju.core.errors import AppError, Invalid
-from anju.core.text import MAX_ID, resume_id
+from anju.core.text import MAX_ID
 from anju.registry.models import House, Person
+from anju.web import sse
 from anju.web.deps import ConsolePage, console_guard, page_guard
 from anju.web.i18n import Translator, lang_of
 from anju.web.render import CST, render, templates
@@ -266,11 +264,6 @@ def desk_passes(request: Request, ctx: DeskPage, session: ReadSession) -> Respon
     )
 
 
-def _feed_event(row_html: str, row_id: int) -> str:
-    data = "".join(f"data: {line}\n" for line in row_html.strip().splitlines())
-    return f"id: {row_id}\nevent: access\n{data}\n"
-
-
 @router.get("/console/access/feed")
 async def desk_feed(
     request: Request,
@@ -284,14 +277,13 @@ async def desk_feed(
     nothing between two connections is skipped.
     """
     compound_ids = {ctx.compound.id} if ctx.compound is not None else set()
-    header = request.headers.get("last-event-id", "")
     # A reconnecting EventSource says where it stopped; that beats the page's starting point.
-    resumed = resume_id(header)  # "²".isdigit() is true: a bad id is ignored, not a 500
-    last = resumed if resumed is not None else after
+    last = sse.resume_from(request, after)
     t = Translator(lang_of(request))
     row_template = templates.get_template("access/_feed_row.html")
 
-    def poll(since: int | None) -> tuple[int, list[FeedRow]]:
+    def poll(since: int | None) -> tuple[int, list[str]]:
+        """Runs in a worker thread: the new rows since `since`, rendered oldest first."""
         with new_session() as s:
             if since is None:  # a fresh connection starts from now
                 top = s.execute(
@@ -302,27 +294,17 @@ async def desk_feed(
                 ).scalar()
                 return int(top or 0), []
             rows = feed_rows(s, compound_ids, since, limit=200)
-            return max([since, *(r.id for r in rows)]), rows
+        # Oldest first: the page prepends each, so the newest ends on top.
+        events = [
+            sse.event(row_template.render(row=row, t=t, reason_text=reason_text), id=row.id, name="access")
+            for row in reversed(rows)
+        ]
+        return max([since, *(r.id for r in rows)]), events
 
-    async def stream() -> AsyncIterator[str]:
-        nonlocal last
-        yield "retry: 2000\n\n"
-        end = time.monotonic() + max_seconds
-        ping = time.monotonic() + FEED_PING_SECONDS
-        while True:
-            last, rows = await run_in_threadpool(poll, last)
-            for row in reversed(rows):  # oldest first: the page prepends each, so the newest ends on top
-                yield _feed_event(row_template.render(row=row, t=t, reason_text=reason_text), row.id)
-            now = time.monotonic()
-            if now >= end or await request.is_disconnected():
-                return
-            if now >= ping:
-                ping = now + FEED_PING_SECONDS
-                yield ": ping\n\n"
-            await asyncio.sleep(FEED_POLL_SECONDS)
-
-    return StreamingResponse(
-        stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    return sse.event_stream(
+        sse.poll_events(
+            request, poll, last, every=FEED_POLL_SECONDS, max_seconds=max_seconds, ping_every=FEED_PING_SECONDS
+        )
     )
 
 

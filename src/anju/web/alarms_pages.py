@@ -32,7 +32,7 @@ from anju.devices.enums import DeviceStatus
 from anju.devices.models import Device, DeviceState
 from anju.registry.models import Building, Compound, House, Unit
 from anju.web.deps import ConsolePage, console_guard
-from anju.web.forms import one_line
+from anju.web.forms import one_line, query_int
 from anju.web.render import is_htmx, render
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -312,8 +312,9 @@ def alarms_page(
     if is_htmx(request):
         return render(request, "alarms/_inbox.html", ctx.context("nav.control_room", **values))
     selected = None
-    if alarm and alarm.isdigit():
-        selected = AlarmRepository(session).get_readable(ctx.who, int(alarm))
+    alarm_id = query_int(alarm, minimum=1)
+    if alarm_id is not None:
+        selected = AlarmRepository(session).get_readable(ctx.who, alarm_id)
     values.update(site_plan(session, ctx.compound))
     if selected is not None:
         values.update(alarm_values(session, ctx.who, selected))
@@ -359,7 +360,7 @@ def alarm_action(
             raise ReasonMissing(
                 f"{action} needs a reason", fields=[{"field": "reason", "message": "required", "type": "missing"}]
             )
-        target = int(user_id) if user_id.strip().isdigit() else None
+        target = query_int(user_id, minimum=1)
         if step == AlarmAction.dispatched and target is None:
             raise DispatchTargetMissing("dispatch needs user_id")
         alarm = alarm_service.transition(

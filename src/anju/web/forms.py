@@ -4,14 +4,17 @@ and lenient parsing of query-string values (a bad value is ignored, never a 500)
 from __future__ import annotations
 
 from enum import Enum
-from typing import TypeVar
+from typing import Annotated, TypeVar
 from urllib.parse import urlencode
 
+from fastapi import Depends
 from fastapi.responses import RedirectResponse
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
 from anju.core.errors import AppError
+from anju.core.text import MAX_ID
 from anju.web.auth_pages import local_path
 from anju.web.i18n import Translator, lang_of
 
@@ -61,12 +64,24 @@ def query_int(value: str | None, *, minimum: int | None = None) -> int | None:
     """
     text = (value or "").strip()
     digits = text[1:] if text.startswith("-") else text
-    if not digits or len(digits) > 18 or not (digits.isascii() and digits.isdigit()):
+    if not digits or len(digits) > 19 or not (digits.isascii() and digits.isdigit()):
         return None
     n = int(text)
+    if abs(n) > MAX_ID:  # would overflow a BIGINT comparison on PostgreSQL
+        return None
     return max(n, minimum) if minimum is not None else n
 
 
 def page_number(value: str | None) -> int:
     """A 1-based page number from the query string; a bad or absent value is page 1."""
     return min(query_int(value, minimum=1) or 1, 100_000)
+
+
+async def posted_form(request: Request) -> FormData:
+    """The posted form, read on the event loop so page handlers can be plain `def`: their database work
+    then runs in the thread pool and never blocks the loop."""
+    return await request.form()
+
+
+# A handler that needs the raw form (repeated fields, dynamic names) takes `form: PostedForm`.
+PostedForm = Annotated[FormData, Depends(posted_form)]

@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
@@ -32,6 +31,7 @@ from anju.governance.service import vote_service
 from anju.governance.tally import to_decimal
 from anju.web import queries
 from anju.web.deps import ConsolePage, WebUser, page_guard, selected_compound
+from anju.web.forms import PostedForm, query_int
 from anju.web.i18n import Translator, lang_of
 from anju.web.render import CST, render
 
@@ -124,10 +124,12 @@ def _attempt(
         return on_error(_error_message(request, exc), exc.status_code)
 
 
-async def _form(request: Request) -> dict[str, Any]:
-    """Form fields; a repeated field (agenda items) becomes a list. The work itself runs in a thread."""
-    form = await request.form()
+def _fields(form: PostedForm) -> dict[str, Any]:
+    """Form fields; a repeated field (agenda items) becomes a list."""
     return {k: form.getlist(k) if len(form.getlist(k)) > 1 else form.get(k) for k in form}
+
+
+VoteForm = Annotated[dict[str, Any], Depends(_fields)]
 
 
 # --- committee console ---------------------------------------------------------------------------------------
@@ -158,8 +160,7 @@ def _index_page(
 
 
 @router.post("/console/votes")
-async def create_vote_page(request: Request, ctx: VoteConsole, session: WriteSession) -> Response:
-    form = await _form(request)
+def create_vote_page(request: Request, form: VoteForm, ctx: VoteConsole, session: WriteSession) -> Response:
 
     def act() -> Response:
         titles = form.get("item") or []
@@ -167,9 +168,9 @@ async def create_vote_page(request: Request, ctx: VoteConsole, session: WriteSes
         house = (form.get("subject_house") or "").strip()
         subject_id = None
         if house and ctx.compound_id:
-            from anju.registry.repository import HouseQuery
+            from anju.registry.service import house_service
 
-            found = HouseQuery(session).by_label(ctx.compound_id, house)
+            found = house_service.find_by_label(session, compound_id=ctx.compound_id, label=house)
             if found is None:
                 raise Invalid("no such house", zh="房号不存在")
             subject_id = found.id
@@ -186,8 +187,7 @@ async def create_vote_page(request: Request, ctx: VoteConsole, session: WriteSes
         vote = vote_service.create(session, by=ctx.who, data=data)
         return RedirectResponse(f"/console/votes/{vote.id}", status_code=303)
 
-    return await run_in_threadpool(
-        _attempt,
+    return _attempt(
         request,
         session,
         act,
@@ -239,16 +239,19 @@ def participation_fragment(request: Request, vote_id: int, ctx: VoteConsole, ses
 
 
 @router.post("/console/votes/{vote_id}/{action}")
-async def vote_action(request: Request, vote_id: int, action: str, ctx: VoteConsole, session: WriteSession) -> Response:
+def vote_action(
+    request: Request, vote_id: int, action: str, form: VoteForm, ctx: VoteConsole, session: WriteSession
+) -> Response:
     """One button or small form of the vote page: agenda, deem rule, publish, open, close, paper, proxy, 公示."""
-    form = await _form(request)
     who = ctx.who
 
     def house_id() -> int:
-        from anju.registry.repository import HouseQuery
+        from anju.registry.service import house_service
 
         vote = vote_service.get(session, by=who, vote_id=vote_id)
-        found = HouseQuery(session).by_label(vote.compound_id, (form.get("house") or "").strip())
+        found = house_service.find_by_label(
+            session, compound_id=vote.compound_id, label=(form.get("house") or "").strip()
+        )
         if found is None:
             raise Invalid("no such house", zh="房号不存在")
         return found.id
@@ -287,7 +290,7 @@ async def vote_action(request: Request, vote_id: int, action: str, ctx: VoteCons
                 by=who,
                 vote_id=vote_id,
                 house_id=house_id(),
-                person_id=int(form.get("person_id") or 0),
+                person_id=query_int(str(form.get("person_id") or ""), minimum=0) or 0,
                 document=(form.get("document") or "").strip(),
             )
         elif action == "announce":
@@ -296,8 +299,7 @@ async def vote_action(request: Request, vote_id: int, action: str, ctx: VoteCons
             raise Invalid("unknown action", zh="未知操作")
         return RedirectResponse(f"/console/votes/{vote_id}?ok={action}", status_code=303)
 
-    return await run_in_threadpool(
-        _attempt,
+    return _attempt(
         request,
         session,
         act,
@@ -381,20 +383,18 @@ def h5_vote(request: Request, vote_id: int, who: ResidentPage, session: ReadSess
 
 
 @router.post("/h5/votes/{vote_id}/ballot")
-async def h5_cast(request: Request, vote_id: int, who: ResidentPage, session: WriteSession) -> Response:
-    form = await _form(request)
+def h5_cast(request: Request, vote_id: int, form: VoteForm, who: ResidentPage, session: WriteSession) -> Response:
 
     def act() -> Response:
         items = VoteRepository(session).items(vote_id)
         choices = {str(i.position): form.get(f"c{i.position}") or "" for i in items}
-        house = form.get("house_id") or ""
-        if not str(house).isdigit():
+        house = query_int(str(form.get("house_id") or ""), minimum=0)
+        if house is None:
             raise Invalid("choose the house you vote for", zh="请选择投票的房屋")
-        ballot = vote_service.cast(session, by=who, vote_id=vote_id, house_id=int(house), choices=choices)
+        ballot = vote_service.cast(session, by=who, vote_id=vote_id, house_id=house, choices=choices)
         return RedirectResponse(f"/h5/votes/{vote_id}?receipt={ballot.row_hash}", status_code=303)
 
-    return await run_in_threadpool(
-        _attempt,
+    return _attempt(
         request,
         session,
         act,
@@ -403,19 +403,19 @@ async def h5_cast(request: Request, vote_id: int, who: ResidentPage, session: Wr
 
 
 @router.post("/h5/votes/{vote_id}/paper")
-async def h5_request_paper(request: Request, vote_id: int, who: ResidentPage, session: WriteSession) -> Response:
+def h5_request_paper(
+    request: Request, vote_id: int, form: VoteForm, who: ResidentPage, session: WriteSession
+) -> Response:
     """R-V16: ask for a paper ballot instead of voting online."""
-    form = await _form(request)
 
     def act() -> Response:
-        house = form.get("house_id") or ""
-        if not str(house).isdigit():
+        house = query_int(str(form.get("house_id") or ""), minimum=0)
+        if house is None:
             raise Invalid("choose the house you vote for", zh="请选择投票的房屋")
-        vote_service.request_paper(session, by=who, vote_id=vote_id, house_id=int(house))
+        vote_service.request_paper(session, by=who, vote_id=vote_id, house_id=house)
         return RedirectResponse(f"/h5/votes/{vote_id}?paper=1", status_code=303)
 
-    return await run_in_threadpool(
-        _attempt,
+    return _attempt(
         request,
         session,
         act,

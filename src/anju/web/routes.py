@@ -36,6 +36,24 @@ from anju.web.csrf import CsrfMiddleware
 from anju.web.i18n import Translator, lang_of
 from anju.web.render import WEB_DIR, is_htmx, render
 
+# One router per page module; a page module serves one domain (web/<domain>_pages.py).
+PAGE_ROUTERS = (
+    auth_pages.router,
+    console.router,
+    registry_pages.router,
+    privacy_pages.router,
+    screen.router,
+    h5.router,
+    access_pages.router,
+    alarms_pages.router,
+    devices_pages.router,
+    governance_pages.router,
+    fees_pages.router,
+    notices_pages.router,
+    workorders_pages.router,
+    patrol_pages.router,
+    facilities_pages.router,
+)
 WEB_PREFIXES = ("/console", "/screen", "/h5", "/login", "/logout", "/lang")
 _TITLES = {403: "error.403.title", 404: "error.404.title", 400: "error.400.title", 422: "error.400.title"}
 _BODIES = {403: "error.403.body", 404: "error.404.body"}
@@ -109,22 +127,6 @@ def mount_web(app: FastAPI) -> None:
     """Add the pages, /static, the CSRF check and HTML error pages to the app."""
     app.add_middleware(CsrfMiddleware)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
-    for r in (
-        auth_pages.router,
-        console.router,
-        registry_pages.router,
-        privacy_pages.router,
-        screen.router,
-        h5.router,
-        access_pages.router,
-        alarms_pages.router,
-        devices_pages.router,
-        governance_pages.router,
-        fees_pages.router,
-        notices_pages.router,
-        workorders_pages.router,
-        patrol_pages.router,
-        facilities_pages.router,
-    ):
+    for r in PAGE_ROUTERS:
         app.include_router(r)
     _wrap_errors(app)
