@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 from anju.core.auth import CurrentPrincipal
 from anju.core.deps import ReadSession, WriteSession
 from anju.core.errors import Conflict, Forbidden, NotFound
-from anju.core.kit.pagination import paginate
 from anju.core.rbac import Role
 from anju.core.schemas import Page, PageParams, page_params
 from anju.registry.auth import HouseReader, PeopleReader, PeopleWriter, RegistryReader, RegistryWriter
@@ -25,9 +24,8 @@ from anju.registry.models import (
     House,
     Occupancy,
     Person,
-    Vehicle,
 )
-from anju.registry.repository import HouseQuery, PersonQuery, readable_compounds, readable_houses, readable_vehicles
+from anju.registry.repository import HouseQuery, PersonQuery, readable_compounds
 from anju.registry.schemas import (
     BuildingNode,
     BuildingRead,
@@ -198,18 +196,17 @@ def list_houses(
     q: str | None = Query(None, max_length=32, description="label contains"),
 ) -> Page[HouseRead]:
     """Houses the caller may see, filtered and paginated."""
-    stmt = readable_houses(who)
-    if compound_id is not None:
-        stmt = stmt.where(House.compound_id == compound_id)
-    if building_id is not None:
-        stmt = stmt.where(House.building_id == building_id)
-    if unit_id is not None:
-        stmt = stmt.where(House.unit_id == unit_id)
-    if status is not None:
-        stmt = stmt.where(House.status == status)
-    if q:
-        stmt = stmt.where(House.label.contains(q, autoescape=True))
-    rows, total = paginate(session, stmt, order_by=House.id, offset=pg.offset, limit=pg.page_size)
+    rows, total = house_service.search(
+        session,
+        who=who,
+        compound_id=compound_id,
+        building_id=building_id,
+        unit_id=unit_id,
+        status=status,
+        q=q,
+        offset=pg.offset,
+        limit=pg.page_size,
+    )
     return Page(items=[house_read(h) for h in rows], total=total, page=pg.page, page_size=pg.page_size)
 
 
@@ -326,12 +323,9 @@ def list_vehicles(
     plate: str | None = Query(None, max_length=16, description="plate contains"),
 ) -> Any:
     """Vehicles the caller may see."""
-    stmt = readable_vehicles(who)
-    if compound_id is not None:
-        stmt = stmt.where(Vehicle.compound_id == compound_id)
-    if plate:
-        stmt = stmt.where(Vehicle.plate.contains(plate.upper(), autoescape=True))
-    rows, total = paginate(session, stmt, order_by=Vehicle.id, offset=pg.offset, limit=pg.page_size)
+    rows, total = vehicle_service.search(
+        session, who=who, compound_id=compound_id, plate=plate, offset=pg.offset, limit=pg.page_size
+    )
     return Page(items=list(rows), total=total, page=pg.page, page_size=pg.page_size)
 
 

@@ -173,3 +173,82 @@ class HouseQuery:
             .order_by(Unit.id)
         ).all()
         return buildings, [(u, int(n), int(o)) for u, n, o in units]
+
+
+class HouseListQuery:
+    """The house list (API and console page): filters, a page, and what each row shows."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def search(
+        self,
+        who: Principal,
+        *,
+        compound_id: int | None,
+        building_id: int | None = None,
+        unit_id: int | None = None,
+        status: str | None = None,
+        q: str | None = None,
+        offset: int,
+        limit: int,
+    ) -> tuple[list[House], int]:
+        stmt = readable_houses(who)
+        if compound_id is not None:
+            stmt = stmt.where(House.compound_id == compound_id)
+        if building_id is not None:
+            stmt = stmt.where(House.building_id == building_id)
+        if unit_id is not None:
+            stmt = stmt.where(House.unit_id == unit_id)
+        if status is not None:
+            stmt = stmt.where(House.status == status)
+        if q:
+            stmt = stmt.where(House.label.contains(q, autoescape=True))
+        rows, total = paginate(self.session, stmt, order_by=House.id, offset=offset, limit=limit)
+        return list(rows), int(total)
+
+    def building_names(self, building_ids: set[int]) -> dict[int, str]:
+        rows = self.session.execute(select(Building.id, Building.name).where(Building.id.in_(building_ids)))
+        return {int(i): str(n) for i, n in rows}
+
+    def unit_numbers(self, unit_ids: set[int]) -> dict[int, str]:
+        rows = self.session.execute(select(Unit.id, Unit.number).where(Unit.id.in_(unit_ids)))
+        return {int(i): str(n) for i, n in rows}
+
+    def occupant_counts(self, house_ids: list[int]) -> dict[int, int]:
+        """Current occupants per house (the one occupancy rule)."""
+        rows = self.session.execute(
+            select(Occupancy.house_id, func.count())
+            .where(Occupancy.house_id.in_(house_ids), current_occupancy_clause())
+            .group_by(Occupancy.house_id)
+        )
+        return {int(h): int(n) for h, n in rows}
+
+    def buildings(self, compound_id: int) -> list[Building]:
+        return list(
+            self.session.execute(
+                select(Building).where(Building.compound_id == compound_id).order_by(Building.id)
+            ).scalars()
+        )
+
+
+class VehicleQuery:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def search(
+        self, who: Principal, *, compound_id: int | None, plate: str | None, active_only: bool, offset: int, limit: int
+    ) -> tuple[list[Vehicle], int]:
+        stmt = readable_vehicles(who)
+        if compound_id is not None:
+            stmt = stmt.where(Vehicle.compound_id == compound_id)
+        if active_only:
+            stmt = stmt.where(Vehicle.active.is_(True))
+        if plate:
+            stmt = stmt.where(Vehicle.plate.contains(plate.strip().upper(), autoescape=True))
+        rows, total = paginate(self.session, stmt, order_by=Vehicle.id, offset=offset, limit=limit)
+        return list(rows), int(total)
+
+    def person_names(self, person_ids: set[int]) -> dict[int, str]:
+        rows = self.session.execute(select(Person.id, Person.name).where(Person.id.in_(person_ids)))
+        return {int(i): str(n) for i, n in rows}

@@ -17,10 +17,18 @@ from anju.core.db import utcnow
 from anju.core.errors import Conflict, Invalid, NotFound
 from anju.registry.enums import HouseStatus, OccupancyRole, PersonStatus, PersonTagKind
 from anju.registry.events import PersonErased, ResidentMovedIn, ResidentMovedOut
-from anju.registry.models import EmergencyContact, House, Occupancy, Person, PersonTag, Vehicle
+from anju.registry.models import Building, EmergencyContact, House, Occupancy, Person, PersonTag, Vehicle
 from anju.registry.occupancy import open_occupancy_clause
 from anju.registry.permissions import RegistryPerm
-from anju.registry.repository import HouseQuery, PersonQuery, readable_houses, readable_people, readable_vehicles
+from anju.registry.repository import (
+    HouseListQuery,
+    HouseQuery,
+    PersonQuery,
+    VehicleQuery,
+    readable_houses,
+    readable_people,
+    readable_vehicles,
+)
 from anju.registry.schemas import (
     EmergencyContactIn,
     HouseUpdate,
@@ -271,6 +279,43 @@ class HouseService:
         """A compound's house by its label, or None."""
         return HouseQuery(session).by_label(compound_id, label)
 
+    def search(
+        self,
+        session: Session,
+        *,
+        who: Principal,
+        compound_id: int | None,
+        building_id: int | None = None,
+        unit_id: int | None = None,
+        status: str | None = None,
+        q: str | None = None,
+        offset: int,
+        limit: int,
+    ) -> tuple[list[House], int]:
+        """Houses the caller may see, filtered (label contains `q`), one page, and the total."""
+        return HouseListQuery(session).search(
+            who,
+            compound_id=compound_id,
+            building_id=building_id,
+            unit_id=unit_id,
+            status=status,
+            q=q,
+            offset=offset,
+            limit=limit,
+        )
+
+    def list_rows(self, session: Session, houses: list[House]) -> list[tuple[House, str, str, int]]:
+        """Each house with its building's name, its unit's number and its number of current occupants."""
+        repo = HouseListQuery(session)
+        names = repo.building_names({h.building_id for h in houses})
+        units = repo.unit_numbers({h.unit_id for h in houses})
+        counts = repo.occupant_counts([h.id for h in houses])
+        return [(h, names.get(h.building_id, ""), units.get(h.unit_id, ""), counts.get(h.id, 0)) for h in houses]
+
+    def buildings(self, session: Session, *, compound_id: int) -> list[Building]:
+        """A compound's buildings in order."""
+        return HouseListQuery(session).buildings(compound_id)
+
     def update(self, session: Session, *, who: Principal, house: House, data: HouseUpdate) -> House:
         who.require(RegistryPerm.write)
         areas = {"registered_area", "surveyed_area", "contract_area"} & data.model_fields_set
@@ -319,6 +364,28 @@ class VehicleService:
 
     def list(self, session: Session, *, who: Principal) -> Any:
         return readable_vehicles(who)
+
+    def search(
+        self,
+        session: Session,
+        *,
+        who: Principal,
+        compound_id: int | None,
+        plate: str | None,
+        active_only: bool = False,
+        offset: int,
+        limit: int,
+    ) -> tuple[list[Vehicle], int]:
+        """Vehicles the caller may see (plate contains `plate`), one page, and the total."""
+        return VehicleQuery(session).search(
+            who, compound_id=compound_id, plate=plate, active_only=active_only, offset=offset, limit=limit
+        )
+
+    def owners(self, session: Session, vehicles: list[Vehicle]) -> tuple[dict[int, str], dict[int, str]]:
+        """House labels and owners' names for a page of vehicles."""
+        labels = HouseQuery(session).labels_by_id({v.house_id for v in vehicles if v.house_id})
+        names = VehicleQuery(session).person_names({v.person_id for v in vehicles if v.person_id})
+        return labels, names
 
 
 def _house_status_after_change(session: Session, house: House) -> None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from anju.accounts.endpoints import household_of
@@ -27,11 +27,10 @@ from anju.privacy.permissions import PrivacyPerm
 from anju.privacy.service import privacy_service
 from anju.registry.endpoints import house_read, people_read, person_detail
 from anju.registry.enums import HouseStatus, PersonTagKind, PopulationType
-from anju.registry.models import Building, Compound, House, Occupancy, Person, Unit, Vehicle
-from anju.registry.occupancy import current_occupancy_clause
-from anju.registry.repository import HouseQuery, PersonQuery, readable_compounds, readable_houses, readable_vehicles
+from anju.registry.models import Building, Compound, House, Person
+from anju.registry.repository import HouseQuery, PersonQuery, readable_compounds, readable_houses
 from anju.registry.schemas import Household, HouseRead, PersonDetail, PersonRead
-from anju.registry.service import person_service
+from anju.registry.service import house_service, person_service, vehicle_service
 
 T = TypeVar("T")
 PAGE_SIZE = 20
@@ -111,9 +110,7 @@ def compound_layout(session: Session, compound: Compound) -> dict[str, Any]:
 
 
 def buildings_of(session: Session, compound_id: int) -> list[Building]:
-    return list(
-        session.execute(select(Building).where(Building.compound_id == compound_id).order_by(Building.id)).scalars()
-    )
+    return house_service.buildings(session, compound_id=compound_id)
 
 
 @dataclass
@@ -135,33 +132,18 @@ def houses_page(
     page: int,
 ) -> PageOf[HouseRow]:
     """A page of houses with their building, unit and number of current occupants."""
-    stmt = readable_houses(who).where(House.compound_id == compound_id)
-    if building_id is not None:
-        stmt = stmt.where(House.building_id == building_id)
-    if status is not None:
-        stmt = stmt.where(House.status == status)
-    if q:
-        stmt = stmt.where(House.label.contains(q, autoescape=True))
-    houses, total = paginate(session, stmt, order_by=House.id, offset=page_offset(page, PAGE_SIZE), limit=PAGE_SIZE)
-    ids = [h.id for h in houses]
-    names = dict(
-        session.execute(
-            select(Building.id, Building.name).where(Building.id.in_({h.building_id for h in houses}))
-        ).all()
+    houses, total = house_service.search(
+        session,
+        who=who,
+        compound_id=compound_id,
+        building_id=building_id,
+        status=status,
+        q=q,
+        offset=page_offset(page, PAGE_SIZE),
+        limit=PAGE_SIZE,
     )
-    units = dict(session.execute(select(Unit.id, Unit.number).where(Unit.id.in_({h.unit_id for h in houses}))).all())
-    counts = dict(
-        session.execute(
-            select(Occupancy.house_id, func.count())
-            .where(Occupancy.house_id.in_(ids), current_occupancy_clause())
-            .group_by(Occupancy.house_id)
-        ).all()
-    )
-    rows = [
-        HouseRow(house_read(h), names.get(h.building_id, ""), units.get(h.unit_id, ""), int(counts.get(h.id, 0)))
-        for h in houses
-    ]
-    return PageOf(rows, int(total), page, PAGE_SIZE)
+    rows = [HouseRow(house_read(h), b, u, n) for h, b, u, n in house_service.list_rows(session, houses)]
+    return PageOf(rows, total, page, PAGE_SIZE)
 
 
 def residents_page(
@@ -206,20 +188,16 @@ def vehicles_page(
     session: Session, who: Principal, *, compound_id: int, plate: str | None, page: int
 ) -> PageOf[VehicleRow]:
     """A page of active vehicles with their house label and owner's name."""
-    stmt = readable_vehicles(who).where(Vehicle.compound_id == compound_id, Vehicle.active.is_(True))
-    if plate:
-        stmt = stmt.where(Vehicle.plate.contains(plate.strip().upper(), autoescape=True))
-    vehicles, total = paginate(session, stmt, order_by=Vehicle.id, offset=page_offset(page, PAGE_SIZE), limit=PAGE_SIZE)
-    labels = dict(
-        session.execute(
-            select(House.id, House.label).where(House.id.in_({v.house_id for v in vehicles if v.house_id}))
-        ).all()
+    vehicles, total = vehicle_service.search(
+        session,
+        who=who,
+        compound_id=compound_id,
+        plate=plate,
+        active_only=True,
+        offset=page_offset(page, PAGE_SIZE),
+        limit=PAGE_SIZE,
     )
-    owners = dict(
-        session.execute(
-            select(Person.id, Person.name).where(Person.id.in_({v.person_id for v in vehicles if v.person_id}))
-        ).all()
-    )
+    labels, owners = vehicle_service.owners(session, vehicles)
     rows = [
         VehicleRow(
             v.plate,
@@ -229,7 +207,7 @@ def vehicles_page(
         )
         for v in vehicles
     ]
-    return PageOf(rows, int(total), page, PAGE_SIZE)
+    return PageOf(rows, total, page, PAGE_SIZE)
 
 
 @dataclass
