@@ -324,3 +324,38 @@ def test_simulated_sms_in_production_stops_the_start(monkeypatch):
         monkeypatch.undo()
         reset_settings()
         notify_settings.cache_clear()
+
+
+def test_seam_fees_reaches_notices_only_through_events():
+    """Issue 10 item 4: reminders and disclosures are outbox events; fees imports only notices' event contract."""
+    import ast
+    from pathlib import Path
+
+    import anju.fees
+
+    bad = []
+    for f in Path(anju.fees.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            bad += [f"{f.name}: {n}" for n in names if n.startswith("anju.notices") and n != "anju.notices.events"]
+    assert bad == []
+
+
+def test_seam_disclosure_is_recorded_by_fees_and_posted_by_notices(client, login, session, ids):
+    from anju.fees.models import FeeDisclosure
+    from anju.notices.models import Notice
+    from tests.conftest import run_worker_once
+
+    r = client.post("/api/v1/fees/arrears/disclosure", json={"compound_id": ids["A"]}, headers=login("manager_wang"))
+    assert r.status_code == 201 and r.json()["notice_id"] is None
+    row = session.get(FeeDisclosure, r.json()["disclosure_id"])
+    assert row.kind == "arrears" and row.compound_id == ids["A"]
+    run_worker_once()
+    session.refresh(row)
+    notice = session.get(Notice, row.notice_id)
+    assert notice.kind == "disclosure" and notice.title == row.title and notice.target_kind == "compound"

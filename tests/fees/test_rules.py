@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from anju.fees.models import ArrearsReminder, Bill
+from anju.fees.models import ArrearsReminder, Bill, FeeDisclosure
 from anju.fees.service import previous_period
 from anju.notices.models import Notice, NoticeDelivery
 from anju.registry.models import House, Person
@@ -105,7 +105,10 @@ class TestArrearsAggregatesOnly:
             "/api/v1/fees/arrears/disclosure", json={"compound_id": ids["A"]}, headers=login("manager_wang")
         )
         assert r.status_code == 201
-        notice = session.get(Notice, r.json()["notice_id"])
+        run_worker_once()  # the notices domain posts the disclosure through the outbox
+        disclosure = session.get(FeeDisclosure, r.json()["disclosure_id"])
+        session.refresh(disclosure)
+        notice = session.get(Notice, disclosure.notice_id)
         agg = client.get(f"/api/v1/fees/arrears?compound_id={ids['A']}", headers=login("manager_wang")).json()
         assert agg["houses"] > 0 and str(agg["houses"]) in notice.body
         owing = session.execute(
@@ -186,7 +189,10 @@ class TestRM6Publication:
         from anju.fees.service import fee_service
 
         who = persona("manager_wang").who
-        notice = fee_service.publish_income_report(session, by=who, compound_id=ids["A"], today=date.today())
+        disclosure = fee_service.publish_income_report(session, by=who, compound_id=ids["A"], today=date.today())
+        run_worker_once()  # the notices domain posts it through the outbox
+        session.refresh(disclosure)
+        notice = session.get(Notice, disclosure.notice_id)
         assert notice.kind == "disclosure" and "净收益 25020.50 元" in notice.body
         inbox = client.get("/api/v1/me/notices", headers=login("resident_li")).json()
         assert notice.id in [i["notice"]["id"] for i in inbox["items"]]

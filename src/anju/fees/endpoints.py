@@ -182,10 +182,11 @@ def arrears(who: CurrentPrincipal, session: ReadSession, compound_id: int) -> Ar
 
 
 @router.post("/arrears/disclosure", status_code=201)
-def disclose_arrears(body: DisclosureBody, who: FeesManager, session: WriteSession) -> dict[str, int]:
-    """Publish the arrears aggregate as a public notice (公示), without names."""
-    n = fee_service.publish_arrears_disclosure(session, by=who, compound_id=body.compound_id, today=date.today())
-    return {"notice_id": n.id}
+def disclose_arrears(body: DisclosureBody, who: FeesManager, session: WriteSession) -> dict[str, int | None]:
+    """Publish the arrears aggregate as a public notice (公示), without names. The notice is posted by the
+    notices domain right after (outbox); `notice_id` is filled in on the disclosure record then."""
+    row = fee_service.publish_arrears_disclosure(session, by=who, compound_id=body.compound_id, today=date.today())
+    return {"disclosure_id": row.id, "notice_id": row.notice_id}
 
 
 @router.get("/income", response_model=list[IncomeRead])

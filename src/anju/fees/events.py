@@ -20,4 +20,17 @@ class ArrearsReminderDue(DomainEvent):
     body: str
 
 
+class FeesDisclosed(DomainEvent):
+    """A public 公示 of arrears (aggregates only) or of the common-income ledger (R-M6); the notices
+    domain posts it to the whole compound and answers NoticePublished(source="fees.disclosure:<id>")."""
+
+    topic = "fees.FeesDisclosed"
+    disclosure_id: int
+    compound_id: int
+    title: str
+    body: str
+    user_id: int | None = None
+
+
 REMINDER_SOURCE = "fees.reminder:"
+DISCLOSURE_SOURCE = "fees.disclosure:"

@@ -123,6 +123,19 @@ class ArrearsReminder(CompoundScopedMixin, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class FeeDisclosure(CompoundScopedMixin, Base):
+    """A publication (公示) of fees or common income (R-M6): the fees domain's own record of when it
+    published what; the notices domain posts it (fees.FeesDisclosed) and reports the notice id back."""
+
+    __tablename__ = "fee_disclosure"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # arrears | income
+    title: Mapped[str] = mapped_column(String(128))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    notice_id: Mapped[int | None] = mapped_column(Integer)
+    user_id: Mapped[int | None] = mapped_column(Integer)
+
+
 class CommonIncome(CompoundScopedMixin, Base):
     """A line of the owners' common-income ledger (R-M3): gross, documented costs, net."""
 

@@ -38,7 +38,7 @@ from anju.fees.enums import (
     PayChannel,
     PayerKind,
 )
-from anju.fees.events import ArrearsReminderDue
+from anju.fees.events import ArrearsReminderDue, FeesDisclosed
 from anju.fees.exceptions import (
     AgreementRequired,
     BadAmount,
@@ -58,6 +58,7 @@ from anju.fees.models import (
     ArrearsReminder,
     Bill,
     CommonIncome,
+    FeeDisclosure,
     FeeItem,
     Payment,
     PaymentIntent,
@@ -595,10 +596,6 @@ class FeeService:
 
     def publish_arrears_disclosure(self, session: Session, *, by: Principal, compound_id: int, today: date) -> Any:
         """A public 公示 of arrears as aggregates only: no names, no house numbers."""
-        from anju.notices.enums import NoticeKind
-        from anju.notices.schemas import NoticeCreate
-        from anju.notices.service import notice_service
-
         staff_scope(by, compound_id, FeesPerm.manage)
         agg = self.arrears(session, by=by, compound_id=compound_id, today=today)
         lines = [f"{b['building']}：{b['houses']} 户，{yuan(b['amount_fen'])} 元" for b in agg["by_building"]]
@@ -607,23 +604,17 @@ class FeeService:
             + "\n".join(lines)
             + "\n（仅公示汇总数据，不公布个人信息。）"
         )
-        return notice_service.publish(
+        return self._disclose(
             session,
             by=by,
-            data=NoticeCreate(
-                compound_id=compound_id,
-                kind=NoticeKind.disclosure,
-                title=f"物业费收缴情况公示（{today.isoformat()}）",
-                body=body,
-            ),
+            compound_id=compound_id,
+            kind="arrears",
+            title=f"物业费收缴情况公示（{today.isoformat()}）",
+            body=body,
         )
 
     def publish_income_report(self, session: Session, *, by: Principal, compound_id: int, today: date) -> Any:
         """R-M3/R-M6: the common-income ledger published to owners (公示), lines and net total."""
-        from anju.notices.enums import NoticeKind
-        from anju.notices.schemas import NoticeCreate
-        from anju.notices.service import notice_service
-
         staff_scope(by, compound_id, FeesPerm.manage)
         led = self.ledger(session, by=by, compound_id=compound_id)
         lines = [
@@ -634,26 +625,40 @@ class FeeService:
             f"截至 {today.isoformat()}，公共收益合计收入 {yuan(led['gross_fen'])} 元，扣除有据成本 "
             f"{yuan(led['cost_fen'])} 元，净收益 {yuan(led['net_fen'])} 元，归全体业主所有。\n" + "\n".join(lines)
         )
-        return notice_service.publish(
+        return self._disclose(
             session,
             by=by,
-            data=NoticeCreate(
-                compound_id=compound_id,
-                kind=NoticeKind.disclosure,
-                title=f"公共收益公示（{today.isoformat()}）",
-                body=body[:5000],
-            ),
+            compound_id=compound_id,
+            kind="income",
+            title=f"公共收益公示（{today.isoformat()}）",
+            body=body,
         )
+
+    def _disclose(
+        self, session: Session, *, by: Principal, compound_id: int, kind: str, title: str, body: str
+    ) -> FeeDisclosure:
+        """Record the publication and hand it to the notices domain through the outbox (fees.FeesDisclosed)."""
+        row = FeeDisclosure(compound_id=compound_id, kind=kind, title=title[:128], user_id=by.user_id)
+        session.add(row)
+        session.flush()
+        events.publish(
+            session,
+            FeesDisclosed(
+                disclosure_id=row.id,
+                compound_id=compound_id,
+                title=row.title,
+                body=body[:5000],
+                user_id=by.user_id,
+            ),
+            compound_id=compound_id,
+        )
+        session.flush()
+        return row
 
     def last_disclosure(self, session: Session, *, compound_id: int, today: date) -> dict[str, Any]:
         """R-M6: when fees/income were last published, and whether the quarterly publication is overdue."""
-        from anju.notices.enums import NoticeKind
-        from anju.notices.models import Notice
-
         last = session.execute(
-            select(func.max(Notice.published_at)).where(
-                Notice.compound_id == compound_id, Notice.kind == NoticeKind.disclosure.value
-            )
+            select(func.max(FeeDisclosure.published_at)).where(FeeDisclosure.compound_id == compound_id)
         ).scalar_one()
         overdue = last is None or (today - last.date()).days > DISCLOSURE_EVERY_DAYS
         return {"last": last, "overdue": overdue}

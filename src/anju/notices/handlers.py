@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from anju.core import events
 from anju.core.events import subscribe
 from anju.core.kit.china_time import china_text
-from anju.fees.events import REMINDER_SOURCE, ArrearsReminderDue
+from anju.fees.events import DISCLOSURE_SOURCE, REMINDER_SOURCE, ArrearsReminderDue, FeesDisclosed
 from anju.governance.events import VoteAnnounced, VotePublished
 from anju.notices.enums import Audience, NoticeKind, TargetKind
 from anju.notices.events import NoticePublished
@@ -127,6 +127,32 @@ def deliver_fee_reminder(session: Session, event: ArrearsReminderDue) -> None:
             notice_id=notice.id,
             compound_id=event.compound_id,
             source=f"{REMINDER_SOURCE}{event.reminder_id}",
+            recipients=notice.recipients,
+        ),
+        compound_id=event.compound_id,
+    )
+
+
+@subscribe(FeesDisclosed)
+def post_fees_disclosure(session: Session, event: FeesDisclosed) -> None:
+    """A 公示 of fees or common income (R-M6) to the whole compound; the fees domain learns the notice id."""
+    notice = notice_service.publish(
+        session,
+        by=None,
+        data=NoticeCreate(
+            compound_id=event.compound_id,
+            kind=NoticeKind.disclosure,
+            title=event.title[:128],
+            body=event.body[:5000],
+        ),
+    )
+    notice.user_id = event.user_id  # the staff member who published it
+    events.publish(
+        session,
+        NoticePublished(
+            notice_id=notice.id,
+            compound_id=event.compound_id,
+            source=f"{DISCLOSURE_SOURCE}{event.disclosure_id}",
             recipients=notice.recipients,
         ),
         compound_id=event.compound_id,
