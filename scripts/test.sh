@@ -48,7 +48,7 @@ run_pass() {
   shift 3
   local started=$SECONDS code=0
   echo "==> suite on $label${marks:+ (-m \"$marks\")}"
-  ANJU_TEST_DB="$db" .venv/bin/python -m pytest -n "$workers" -p no:cacheprovider --durations=15 \
+  ANJU_TEST_DB="$db" .venv/bin/python -m pytest -n "$workers" --dist loadgroup -p no:cacheprovider --durations=15 \
     ${marks:+-m "$marks"} "$@" || code=$?
   echo "==> $label pass: exit $code in $((SECONDS - started)) s"
   if [ "$code" = 5 ] && [ "$nargs" -gt 0 ]; then

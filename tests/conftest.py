@@ -49,7 +49,14 @@ def service_unavailable(reason: str) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """`db_agnostic` tests run on SQLite only (scripts/test.sh), so they must not touch the database."""
+    """`db_agnostic` tests run on SQLite only (scripts/test.sh), so they must not touch the database.
+
+    Browser tests share one xdist group, so with `--dist loadgroup` (scripts/test.sh) one worker
+    seeds a live server and starts Chromium for all of them instead of every worker doing it.
+    """
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
     wrong = [
         item.nodeid
         for item in items
