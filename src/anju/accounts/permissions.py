@@ -11,3 +11,4 @@ class AccountsPerm:
 
     users_manage = declare("users.manage", roles=(Role.property_manager,))
     self_service = RegistryPerm.self_service  # declared by the registry, which owns households
+    claims_verify = RegistryPerm.people_write  # residents' house claims are checked against the roster

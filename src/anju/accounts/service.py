@@ -69,6 +69,7 @@ class AccountService:
         if not ok or user is None:
             raise Unauthenticated("wrong username or password", zh="用户名或密码错误")
         session.execute(update(LoginAttempt).where(LoginAttempt.id == attempt_id).values(success=True))
+        user.last_login_at = utcnow()
         s = get_settings()
         token = new_token()
         ttl = s.session_ttl if kind == "web" else s.api_token_ttl
@@ -155,6 +156,7 @@ class AccountService:
             house_ids=frozenset(house_ids),
             organisation_id=user.organisation_id,
             locale=user.locale,
+            must_change_password=user.must_change_password,
         )
 
     def principal_for_token(self, session: Session, token: str) -> Principal | None:

@@ -14,7 +14,7 @@ from fastapi import Depends, Request, params
 from sqlalchemy.orm import Session
 
 from anju.core.deps import ReadSession
-from anju.core.errors import Forbidden, Unauthenticated
+from anju.core.errors import Forbidden, PasswordChangeRequired, Unauthenticated
 from anju.core.rbac import STAFF_ROLES, Permission, Role, allowed
 
 _hasher = PasswordHasher()
@@ -51,6 +51,7 @@ class Principal:
     house_ids: frozenset[int] = field(default_factory=frozenset)
     organisation_id: int | None = None
     locale: str = "zh-CN"
+    must_change_password: bool = False  # signed in with a temporary password
 
     @property
     def is_staff(self) -> bool:
@@ -90,16 +91,26 @@ def _token_from(request: Request) -> str | None:
     return request.cookies.get(SESSION_COOKIE)
 
 
+# Paths an account with a temporary password may still use (the password change itself, sign-out, /me).
+PASSWORD_CHANGE_PATHS: set[str] = {"/api/v1/me", "/api/v1/me/password", "/api/v1/auth/logout", "/logout"}
+
+
+def _check_password_change(request: Request, who: Principal) -> Principal:
+    if who.must_change_password and request.url.path not in PASSWORD_CHANGE_PATHS:
+        raise PasswordChangeRequired()
+    return who
+
+
 def current_principal(request: Request, session: ReadSession) -> Principal:
     cached = getattr(request.state, "principal", None)
     if cached is not None:
-        return cached
+        return _check_password_change(request, cached)
     token = _token_from(request)
     who = load_principal(session, token) if token else None
     if who is None:
         raise Unauthenticated()
     request.state.principal = who
-    return who
+    return _check_password_change(request, who)
 
 
 def optional_principal(request: Request, session: ReadSession) -> Principal | None:

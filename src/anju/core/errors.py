@@ -54,6 +54,14 @@ class Forbidden(AppError):
     message_en = "Not allowed for your role"
 
 
+class PasswordChangeRequired(Forbidden):
+    """The account signed in with a temporary password: it may only change it (or sign out)."""
+
+    code = "password_change_required"
+    message_zh = "请先修改临时密码"
+    message_en = "Change your temporary password first"
+
+
 class Conflict(AppError):
     status_code = 409
     code = "conflict"
