@@ -57,6 +57,16 @@ class AlarmRepository:
         rows, total = paginate(self.session, stmt, order_by=Alarm.id.desc(), offset=offset, limit=limit)
         return list(rows), int(total)
 
+    def of_device(self, device_id: int, compound_id: int, limit: int = 10) -> list[Alarm]:
+        return list(
+            self.session.execute(
+                select(Alarm)
+                .where(Alarm.device_id == device_id, Alarm.compound_id == compound_id)
+                .order_by(Alarm.id.desc())
+                .limit(limit)
+            ).scalars()
+        )
+
     def history(self, alarm_id: int) -> list[AlarmTransition]:
         return list(
             self.session.execute(

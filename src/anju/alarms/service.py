@@ -216,6 +216,10 @@ class AlarmService:
             raise AlarmNotFound(f"alarm {alarm_id}")
         return alarm
 
+    def of_device(self, session: Session, *, device_id: int, compound_id: int, limit: int = 10) -> list[Alarm]:
+        """A device's newest alarms (the device panel; the caller has already read the device in scope)."""
+        return AlarmRepository(session).of_device(device_id, compound_id, limit)
+
     def transition(
         self,
         session: Session,

@@ -66,6 +66,26 @@ class DeviceRepository:
     def state(self, device_id: int) -> DeviceState | None:
         return self.session.get(DeviceState, device_id)
 
+    def recent_messages(self, device_id: int, limit: int = 20) -> list[DeviceMessage]:
+        return list(
+            self.session.execute(
+                select(DeviceMessage)
+                .where(DeviceMessage.device_id == device_id)
+                .order_by(DeviceMessage.received_at.desc(), DeviceMessage.id.desc())
+                .limit(limit)
+            ).scalars()
+        )
+
+    def recent_commands(self, device_id: int, limit: int = 10) -> list[DeviceCommand]:
+        return list(
+            self.session.execute(
+                select(DeviceCommand)
+                .where(DeviceCommand.device_id == device_id)
+                .order_by(DeviceCommand.id.desc())
+                .limit(limit)
+            ).scalars()
+        )
+
     def by_key(self, device_key: str) -> tuple[Device, str] | None:
         from anju.registry.models import Compound
 

@@ -22,7 +22,7 @@ from anju.devices.exceptions import (
     DeviceKeyTaken,
     DeviceNotFound,
 )
-from anju.devices.models import Device, DeviceRuleSet, GatewaySession
+from anju.devices.models import Device, DeviceCommand, DeviceMessage, DeviceRuleSet, GatewaySession
 from anju.devices.repository import DeviceRepository
 from anju.devices.schemas import DeviceCreate
 
@@ -114,6 +114,11 @@ class DeviceService:
         if device is None:
             raise DeviceNotFound(f"device {device_id}")
         return device
+
+    def recent_activity(self, session: Session, *, device: Device) -> tuple[list[DeviceMessage], list[DeviceCommand]]:
+        """A device's last 20 messages and last 10 commands, newest first (the device panel)."""
+        repo = DeviceRepository(session)
+        return repo.recent_messages(device.id), repo.recent_commands(device.id)
 
     def set_rules(
         self,

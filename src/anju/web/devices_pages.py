@@ -10,22 +10,21 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from anju.alarms.models import Alarm
+from anju.alarms.service import alarm_service
 from anju.core.auth import Principal
 from anju.core.deps import ReadSession, WriteSession
 from anju.core.errors import AppError, Invalid
 from anju.devices.command_service import command_service
 from anju.devices.enums import COMMANDS, CommandName, DeviceStatus, DeviceType
-from anju.devices.models import Device, DeviceCommand, DeviceMessage
+from anju.devices.models import Device
 from anju.devices.permissions import DevicesPerm
 from anju.devices.repository import DeviceRepository
 from anju.devices.service import device_service
 from anju.web.deps import ConsolePage, console_guard
-from anju.web.forms import one_line
+from anju.web.forms import one_line, page_number, query_int
 from anju.web.queries import PageOf
 from anju.web.render import is_htmx, render
 
@@ -67,7 +66,7 @@ def devices_page(
         return render(request, "console/empty.html", ctx.context("nav.devices"))
     kind, state = _device_filters(device_type, status)
     text = (q or "").strip()[:32]
-    number = min(int(page), 10_000) if page and page.isdigit() and int(page) > 0 else 1
+    number = min(page_number(page), 10_000)
     rows, total = DeviceRepository(session).search(
         ctx.who,
         compound_id=ctx.compound.id,
@@ -86,8 +85,9 @@ def devices_page(
     }
     if is_htmx(request):
         return render(request, "devices/_table.html", ctx.context("nav.devices", **values))
-    if device and device.isdigit():
-        found = DeviceRepository(session).get_readable(ctx.who, int(device))
+    device_id = query_int(device, minimum=1)
+    if device_id is not None:
+        found = DeviceRepository(session).get_readable(ctx.who, device_id)
         if found is not None:
             values.update(device_values(session, ctx.who, found))
     return render(request, "devices/list.html", ctx.context("nav.devices", **values))
@@ -95,30 +95,8 @@ def devices_page(
 
 def device_values(session: Session, who: Principal, device: Device, **extra: Any) -> dict[str, Any]:
     """What the device panel shows: state, the last messages, its alarms and commands, what it may be sent."""
-    messages = list(
-        session.execute(
-            select(DeviceMessage)
-            .where(DeviceMessage.device_id == device.id)
-            .order_by(DeviceMessage.received_at.desc(), DeviceMessage.id.desc())
-            .limit(20)
-        ).scalars()
-    )
-    commands = list(
-        session.execute(
-            select(DeviceCommand)
-            .where(DeviceCommand.device_id == device.id)
-            .order_by(DeviceCommand.id.desc())
-            .limit(10)
-        ).scalars()
-    )
-    alarms = list(
-        session.execute(
-            select(Alarm)
-            .where(Alarm.device_id == device.id, Alarm.compound_id == device.compound_id)
-            .order_by(Alarm.id.desc())
-            .limit(10)
-        ).scalars()
-    )
+    messages, commands = device_service.recent_activity(session, device=device)
+    alarms = alarm_service.of_device(session, device_id=device.id, compound_id=device.compound_id)
     allowed = sorted(COMMANDS.get(device.device_type, frozenset()), key=lambda c: c.value)
     return {
         "device": device,
