@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from anju.sim.demo import DEMO_PASSWORD
-from tests.conftest import make_database, service_unavailable
+from tests.conftest import copy_database, service_unavailable
 
 ROOT = Path(__file__).parents[2]
 SHOTS = ROOT / "test-output" / "screenshots"
@@ -66,7 +66,7 @@ def run_live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not Path(CHROMIUM).exists():
         service_unavailable(f"chromium at {CHROMIUM}")
     tmp = tmp_path_factory.mktemp("web_live")
-    url, drop = make_database(tmp, "web_live")
+    url, drop = copy_database(tmp, "web_live", seed=True)  # the worker's seeded template, copied
     port = _free_port()
     log = tmp / "server.log"
     env = {
@@ -77,7 +77,7 @@ def run_live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     }
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.web.server", url, str(port)],
+            [sys.executable, "-m", "tests.web.server", url, str(port), "--prepared"],
             cwd=ROOT,
             env=env,
             stdout=out,
