@@ -205,12 +205,9 @@ class TestFeed:
             body = "".join(r.iter_text())
         assert "event: alarm" in body and "SSE 测试" in body and f'"id": {a}' in body
 
-    def test_transition_rejects_unknown_state(self, session, ids):
-        from anju.core.auth import Principal
-        from anju.core.rbac import Role
-
+    def test_transition_rejects_unknown_state(self, session, ids, persona):
         a = raise_(session, ids)
-        who = Principal(user_id=1, username="x", display_name="x", role=Role.guard, compound_ids=frozenset({ids["A"]}))
+        who = persona("guard_chen").who  # a guard of compound A
         alarm_service.transition(session, by=who, alarm_id=a, action=AlarmAction.resolved)
         with pytest.raises(AlarmStateConflict):
             alarm_service.transition(session, by=who, alarm_id=a, action=AlarmAction.acknowledged)

@@ -14,11 +14,9 @@ from anju.alarms.events import AlarmRequested
 from anju.alarms.models import Alarm, AlarmEscalation
 from anju.alarms.service import alarm_service
 from anju.core.audit import PiiAccess
-from anju.core.auth import Principal
 from anju.core.crypto import encrypt, mask_phone
 from anju.core.db import transaction, utcnow
 from anju.core.events import OutboxEvent
-from anju.core.rbac import Role
 from anju.devices.enums import DeviceType
 from anju.notify.models import Delivery, Notification
 from anju.notify.providers import phone_provider
@@ -68,17 +66,11 @@ class TestEscalation:
         assert alarm.escalation_level == 2
         assert escalation_service.fire_due(session, now=t0 + timedelta(hours=1)) == []  # each step once
 
-    def test_acknowledging_stops_the_chain(self, session, ids):
+    def test_acknowledging_stops_the_chain(self, session, ids, persona):
         t0 = utcnow()
         a = alarm_service.raise_or_refresh(session, request=_critical(ids), now=t0).alarm_id
         escalation_service.fire_due(session, now=t0)
-        who = Principal(
-            user_id=_user(session, "guard_chen"),
-            username="guard_chen",
-            display_name="g",
-            role=Role.guard,
-            compound_ids=frozenset({ids["A"]}),
-        )
+        who = persona("guard_chen").who  # a guard of compound A
         alarm_service.transition(
             session, by=who, alarm_id=a, action=AlarmAction.acknowledged, now=t0 + timedelta(seconds=60)
         )

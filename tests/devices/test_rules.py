@@ -116,13 +116,8 @@ class TestRulesInIntake:
         session.refresh(a)
         assert a.occurrences == 2 and not a.cleared_by_device
 
-    def test_compound_override_changes_threshold(self, session, ids):
-        from anju.core.auth import Principal
-        from anju.core.rbac import Role
-
-        mgr = Principal(
-            user_id=0, username="m", display_name="m", role=Role.property_manager, compound_ids=frozenset({ids["A"]})
-        )
+    def test_compound_override_changes_threshold(self, session, ids, persona):
+        mgr = persona("manager_wang").who  # the property manager of compound A
         device_service.set_rules(
             session,
             by=mgr,
