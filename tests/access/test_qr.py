@@ -83,6 +83,9 @@ def respellings(token: str) -> list[str]:
         std + "===",
         *(std[:-1] + c.replace("-", "+").replace("_", "/") + "==" for c in same_bytes),
     ]
+    # A lenient decoder also skips characters outside the alphabet: more spellings when the
+    # signature has no "-" or "_" to swap.
+    sigs += [sig[:k] + ch + sig[k:] for k in range(5, 85, 8) for ch in ("\t", "\r\n")]
     out = [f"{body}.{s}" for s in sigs if s != sig]
     return list(dict.fromkeys(out))[:20]
 
