@@ -19,6 +19,9 @@ app.add_typer(db_app, name="db")
 from anju.governance.cli import votes_app  # noqa: E402
 
 app.add_typer(votes_app, name="votes")
+from anju.accounts.cli import users_app  # noqa: E402
+
+app.add_typer(users_app, name="users")
 console = Console()
 
 
@@ -307,6 +310,15 @@ def simulate_cmd(
 ) -> None:
     """Publish realistic device traffic for the demo compound, with scripted incidents."""
     _setup(database_url)
+    from anju.core.config import get_settings
+
+    if get_settings().is_deployment:
+        # Signed fake telemetry and scripted fires in a real compound: a simulator, so development only.
+        console.print(
+            "[red]refused:[/red] `anju simulate` sends simulated device traffic and incidents; "
+            f"it runs only with ANJU_ENV=development (this is ANJU_ENV={get_settings().env})."
+        )
+        raise typer.Exit(code=2)
     from anju.devices.config import device_settings
     from anju.sim.simulator import run
 

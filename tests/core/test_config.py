@@ -126,6 +126,15 @@ class TestProductionSetUp:
         assert "refused" in result.output and "ANJU_ENV=development" in result.output.replace("\n", "")
         assert not db.exists()  # nothing was created, not even the schema
 
+    def test_weak_settings_device_simulator_refused_in_production(self, production):
+        from typer.testing import CliRunner
+
+        from anju.cli import app
+
+        result = CliRunner().invoke(app, ["simulate", "--max-messages", "1", "--transport", "http"])
+        assert result.exit_code == 2, result.output
+        assert "refused" in result.output
+
     def _sign_in(self, client, **headers):
         from anju.sim.demo import DEMO_PASSWORD
         from tests.web.conftest import ORIGIN
