@@ -59,3 +59,27 @@ def test_brute_force_login_is_limited_per_client_address(session, monkeypatch):
     # Another address is not affected.
     with pytest.raises(Unauthenticated):
         account_service.login(session, username="guard_chen", password="x", kind="api", ip="198.51.100.7")
+
+
+def test_brute_force_counters_of_ended_windows_are_purged(session):
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from anju.accounts.models import AttemptCounter
+    from anju.accounts.service import account_service
+    from anju.core.db import utcnow
+
+    now = utcnow()
+    session.add_all(
+        [
+            AttemptCounter(key="login:ip:198.51.100.1", window_start=now - timedelta(days=2), failures=3),
+            AttemptCounter(key="login:ip:198.51.100.2", window_start=now - timedelta(minutes=5), failures=3),
+        ]
+    )
+    session.flush()
+    account_service.purge_expired(session)
+    keys = set(
+        session.execute(select(AttemptCounter.key).where(AttemptCounter.key.like("login:ip:198.51.100.%"))).scalars()
+    )
+    assert keys == {"login:ip:198.51.100.2"}

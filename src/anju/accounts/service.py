@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from anju.accounts.config import account_settings
-from anju.accounts.models import AuthSession, DeviceCredential, LoginAttempt, User, UserCompound
+from anju.accounts.models import AttemptCounter, AuthSession, DeviceCredential, LoginAttempt, User, UserCompound
 from anju.accounts.repository import AttemptCounterQuery
 from anju.core.auth import Principal, hash_password, new_token, token_digest, verify_password
 from anju.core.config import get_settings
@@ -117,6 +117,9 @@ class AccountService:
         now = utcnow()
         n = session.execute(delete(AuthSession).where(AuthSession.expires_at < now)).rowcount  # type: ignore[attr-defined]
         session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - timedelta(days=30)))
+        # Throttle counters whose window ended long ago (every window is at most hours): spraying
+        # random user names or addresses must not grow the table for ever.
+        session.execute(delete(AttemptCounter).where(AttemptCounter.window_start < now - timedelta(days=1)))
         return int(n or 0)
 
     def principal(self, session: Session, user: User) -> Principal:
