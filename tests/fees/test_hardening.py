@@ -359,3 +359,23 @@ def test_seam_disclosure_is_recorded_by_fees_and_posted_by_notices(client, login
     session.refresh(row)
     notice = session.get(Notice, row.notice_id)
     assert notice.kind == "disclosure" and notice.title == row.title and notice.target_kind == "compound"
+
+
+def test_receipt_id_oracle_someone_elses_and_a_missing_receipt_read_alike(client, web_login, login, session, ids):
+    """The same class as the survey id oracle: a receipt page answered differently for another household's
+    payment (fees_bill_not_found) and for no payment at all."""
+    from anju.fees.models import Payment
+    from tests.fees.helpers import other_open_bill
+
+    bill = other_open_bill(session, ids)
+    r = client.post(
+        f"/api/v1/fees/bills/{bill.id}/counter-payments", json={"amount": "1.00"}, headers=login("staff_liu")
+    )
+    assert r.status_code == 201, r.text
+    theirs = r.json()["id"]
+    missing = (session.execute(select(Payment.id).order_by(Payment.id.desc())).scalars().first() or 0) + 1000
+    web_login("resident_li")
+    a = client.get(f"/h5/bills/receipts/{theirs}")
+    b = client.get(f"/h5/bills/receipts/{missing}")
+    assert a.status_code == b.status_code == 404
+    assert a.text.replace(str(theirs), "N") == b.text.replace(str(missing), "N")

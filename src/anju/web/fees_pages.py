@@ -27,6 +27,7 @@ from anju.fees.enums import (
     IntentStatus,
     PayChannel,
 )
+from anju.fees.exceptions import BillNotFound
 from anju.fees.models import Bill, FeeItem, Payment
 from anju.fees.money import yuan
 from anju.fees.permissions import FeesPerm
@@ -124,9 +125,12 @@ def confirm_checkout(
 def receipt(payment_id: int, request: Request, who: SelfServicePage, session: ReadSession) -> Response:
     """A printable receipt for one of my payments."""
     payment = session.get(Payment, payment_id)
-    if payment is None:
-        raise NotFound(f"payment {payment_id} not found", zh="未找到该收据")
-    bill = fee_service.get_bill(session, by=who, bill_id=payment.bill_id)
+    try:
+        if payment is None:
+            raise BillNotFound()
+        bill = fee_service.get_bill(session, by=who, bill_id=payment.bill_id)
+    except BillNotFound:  # someone else's receipt and a missing one get the same answer (no id oracle)
+        raise NotFound(f"payment {payment_id} not found", zh="未找到该收据") from None
     return render(
         request,
         "fees/h5_receipt.html",
