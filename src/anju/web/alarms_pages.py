@@ -17,7 +17,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from anju.accounts.models import User
+from anju.accounts.service import display_names
 from anju.alarms.enums import OPEN_STATUSES, AlarmAction, AlarmSeverity, AlarmStatus
 from anju.alarms.models import Alarm
 from anju.alarms.permissions import AlarmsPerm
@@ -104,13 +104,6 @@ def open_counts(session: Session, compound_id: int) -> dict[str, int]:
     return out
 
 
-def user_names(session: Session, user_ids: set[int | None]) -> dict[int, str]:
-    ids = [i for i in user_ids if i is not None]
-    if not ids:
-        return {}
-    return dict(session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).tuples().all())
-
-
 def dispatch_targets(session: Session, compound_id: int) -> list[tuple[int, str, str]]:
     """Whom an alarm may be sent to: the alarm service's rule, so the page offers only whom it accepts."""
     users = sorted(alarm_dispatch_targets(session, compound_id), key=lambda u: (str(u.role), u.id))
@@ -160,7 +153,7 @@ def place_of(session: Session, alarm: Alarm) -> tuple[Place, Device | None]:
 def alarm_values(session: Session, who: Principal, alarm: Alarm, **extra: Any) -> dict[str, Any]:
     """What the alarm panel shows: the alarm, where it is, its history with names, and whom to send."""
     history = AlarmRepository(session).history(alarm.id)
-    names = user_names(session, {t.actor_user_id for t in history} | {alarm.acknowledged_by, alarm.dispatched_to})
+    names = display_names(session, {t.actor_user_id for t in history} | {alarm.acknowledged_by, alarm.dispatched_to})
     place, device = place_of(session, alarm)
     can_act = who.can(AlarmsPerm.handle)
     return {

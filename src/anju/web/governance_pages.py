@@ -31,8 +31,7 @@ from anju.governance.service import vote_service
 from anju.governance.tally import to_decimal
 from anju.web import queries
 from anju.web.deps import ConsolePage, WebUser, page_guard, selected_compound
-from anju.web.forms import PostedForm, query_int
-from anju.web.i18n import Translator, lang_of
+from anju.web.forms import PostedForm, error_message, query_int
 from anju.web.render import CST, render
 
 router = APIRouter(include_in_schema=False)
@@ -95,10 +94,6 @@ def _results(session: Session, vote: Vote) -> list[dict[str, Any]]:
     return out
 
 
-def _error_message(request: Request, exc: AppError) -> str:
-    return Translator(lang_of(request)).pick(exc.body()["error"]["message"])
-
-
 def _form_time(value: str) -> datetime:
     """A datetime-local field is China time."""
     try:
@@ -121,7 +116,7 @@ def _attempt(
     except AppError as exc:
         session.rollback()
         request.state.commit_session = False
-        return on_error(_error_message(request, exc), exc.status_code)
+        return on_error(error_message(request, exc), exc.status_code)
 
 
 def _fields(form: PostedForm) -> dict[str, Any]:

@@ -13,7 +13,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
-from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from anju.accounts.permissions import AccountsPerm
@@ -42,6 +41,7 @@ from anju.web.deps import (
     page_guard,
     selected_compound,
 )
+from anju.web.forms import PostedForm
 from anju.web.nav import NavGroup, nav_for
 from anju.web.render import CST, render
 
@@ -85,15 +85,6 @@ def my_notices(request: Request, who: SelfServicePage, session: ReadSession) -> 
 def read_notice(notice_id: int, who: SelfServicePage, session: WriteSession) -> Response:
     notice_service.mark_read(session, by=who, notice_id=notice_id)
     return _see_other(f"/h5/notices#notice-{notice_id}")
-
-
-async def _form(request: Request) -> FormData:
-    """The posted form, read on the event loop so the handlers below can be plain `def`: their database
-    work then runs in the thread pool and never blocks the loop."""
-    return await request.form()
-
-
-PostedForm = Annotated[FormData, Depends(_form)]
 
 
 def _ascii_int(value: object) -> int | None:
