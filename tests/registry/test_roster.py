@@ -334,6 +334,20 @@ class TestImport:
             return real_create(session, who=who, data=data)
 
         monkeypatch.setattr(roster.person_service, "create", flaky)
+        # A batch writes its new people in one INSERT: there the same clash is the unique index refusing
+        # the whole batch, which is then redone row by row through the (flaky) service.
+        from sqlalchemy.exc import IntegrityError
+
+        from anju.registry import roster_import
+
+        real_many = roster_import._Writer.apply_many
+
+        def clashing_many(self: Any, plans: list[Any]) -> None:
+            if any(pl.row.name == "导入2号" for pl in plans):
+                raise IntegrityError("INSERT INTO person", {}, Exception("UNIQUE constraint failed: person"))
+            real_many(self, plans)
+
+        monkeypatch.setattr(roster_import._Writer, "apply_many", clashing_many)
         report = run(session, who, ids["A"], xlsx(good_rows(3)))
         assert (report.created, report.rejected, report.committed) == (2, 1, True)
         assert [(e.row, e.message) for e in report.errors] == [

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, select, text
+from sqlalchemy import JSON, ForeignKey, Integer, String, insert, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from anju.core.db import Base, UTCDateTime, utcnow
@@ -96,6 +96,48 @@ def _append(session: Session, row: PiiAccess | ObjectChange) -> None:
     session.flush()
 
 
+_BUFFER_KEY = "anju.audit.buffer"
+
+
+@contextmanager
+def batched_changes(session: Session) -> Iterator[None]:
+    """Change records written inside the block are appended together when it ends: the same rows, in the
+    same order and chain, with one lock, one read of the chain head and one flush (a bulk import writes
+    thousands). If the block raises, its buffered records are dropped with the rest of its work."""
+    if _BUFFER_KEY in session.info:  # already batching: the outer block appends
+        yield
+        return
+    buffer: list[ObjectChange] = []
+    session.info[_BUFFER_KEY] = buffer
+    try:
+        yield
+    finally:
+        session.info.pop(_BUFFER_KEY, None)
+    if buffer:
+        _append_many(session, buffer)
+
+
+def _append_many(session: Session, rows: list[ObjectChange]) -> None:
+    """_append for several rows of one chain: lock once, read the head once, chain them in order."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEYS[ObjectChange]})
+    elif dialect == "sqlite":
+        session.execute(text(f"UPDATE {ObjectChange.__tablename__} SET id = id WHERE 0"))
+    prev = (
+        session.execute(select(ObjectChange.row_hash).order_by(ObjectChange.id.desc()).limit(1)).scalar_one_or_none()
+        or ""
+    )
+    for row in rows:
+        row.at = row.at or utcnow()
+        row.at = row.at.replace(microsecond=(row.at.microsecond // 1000) * 1000)
+        row.prev_hash = prev
+        row.row_hash = prev = _digest(prev, _payload(row))
+    session.flush()  # what the records describe is written first, as _append's flush would have done
+    columns = (*_CHAINED[ObjectChange], "prev_hash", "row_hash")
+    session.execute(insert(ObjectChange), [{c: getattr(row, c) for c in columns} for row in rows])
+
+
 def record_pii_access(
     session: Session, *, user_id: int | None, compound_id: int | None, subject: str, field: str, reason: str
 ) -> None:
@@ -118,19 +160,21 @@ def record_change(
 ) -> None:
     if action == "update" and before == after:
         return
-    _append(
-        session,
-        ObjectChange(
-            user_id=user_id,
-            compound_id=compound_id,
-            entity=entity,
-            entity_id=entity_id,
-            action=action,
-            before=before,
-            after=after,
-            at=utcnow(),
-        ),
+    row = ObjectChange(
+        user_id=user_id,
+        compound_id=compound_id,
+        entity=entity,
+        entity_id=entity_id,
+        action=action,
+        before=before,
+        after=after,
+        at=utcnow(),
     )
+    buffer = session.info.get(_BUFFER_KEY)
+    if buffer is not None:  # inside batched_changes(): appended when the block ends
+        buffer.append(row)
+        return
+    _append(session, row)
 
 
 class _Audited(Protocol):

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint, delete, or_, select, update
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -88,6 +88,13 @@ def publish(session: Session, event: DomainEvent, *, compound_id: int | None = N
     row = OutboxEvent(topic=event.topic, payload=event.model_dump(mode="json"), compound_id=compound_id)
     session.add(row)
     return row
+
+
+def publish_many(session: Session, events: list[tuple[DomainEvent, int | None]]) -> None:
+    """`publish` for many events (event, compound_id) at once: the same rows, in order, in one INSERT."""
+    if events:
+        rows = [{"topic": e.topic, "payload": e.model_dump(mode="json"), "compound_id": c} for e, c in events]
+        session.execute(insert(OutboxEvent), rows)
 
 
 def _claim(session: Session, worker_id: str, limit: int, lease: timedelta) -> list[int]:

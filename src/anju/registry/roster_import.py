@@ -8,14 +8,18 @@ from datetime import date
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from anju.core import events
+from anju.core.audit import batched_changes, record_change
 from anju.core.auth import Principal
 from anju.core.crypto import blind_index, decrypt
-from anju.core.errors import AppError
-from anju.registry.enums import OccupancyRole, PersonStatus, PersonTagKind, PopulationType
-from anju.registry.models import EmergencyContact, House, Person
+from anju.core.errors import AppError, Invalid
+from anju.registry.enums import HouseStatus, OccupancyRole, PersonStatus, PersonTagKind, PopulationType
+from anju.registry.events import ResidentMovedIn
+from anju.registry.models import EmergencyContact, House, Occupancy, Person, PersonTag
 from anju.registry.permissions import RegistryPerm
 from anju.registry.repository import HouseQuery, PersonQuery
 from anju.registry.roster_columns import (
@@ -37,7 +41,7 @@ from anju.registry.schemas import (
     PersonCreate,
     PersonUpdate,
 )
-from anju.registry.service import move_in, person_service, today
+from anju.registry.service import contact_row, move_in, person_service, person_snapshot, set_id_number, set_phone, today
 
 # --- planning: match people, decide what changes ----------------------------------------------------------
 
@@ -48,6 +52,7 @@ class _Plan:
     person_id: int | None  # None: create a new person
     changes: dict[str, Any] = field(default_factory=dict)  # PersonUpdate fields that differ
     move_in: bool = False
+    new_contacts: list[EmergencyContactIn] = field(default_factory=list)
 
     @property
     def kind(self) -> str:
@@ -303,19 +308,162 @@ class _Writer:
         q = RosterQuery(self.session)
         self.people = q.people(sorted({pl.person_id for pl in todo if pl.person_id is not None}))
         self.houses = q.houses(sorted({pl.row.house_id for pl in todo if pl.move_in}))
-        current: _Plan | None = None
         try:
-            with self.session.begin_nested():
-                for current in todo:
-                    self.apply(current)
-            written = plans
+            with self.session.begin_nested(), batched_changes(self.session):
+                self.apply_many(todo)
+            return plans
         except (AppError, IntegrityError, ValidationError) as e:  # e.g. a concurrent edit since planning
-            if self.all_or_nothing:
-                if current is not None:
-                    self.reject(current, e)
-                raise _Abort from e
-            written = [pl for pl in plans if pl.kind == "unchanged" or self.write_one(pl)]
-        return written
+            # Redo the batch row by row through the services: only the bad row is lost (or, all or
+            # nothing, the first bad row is reported and the import stops).
+            written: list[_Plan] = []
+            for pl in plans:
+                if pl.kind == "unchanged" or self.write_one(pl):
+                    written.append(pl)
+                elif self.all_or_nothing:
+                    raise _Abort from e
+            return written
+
+    def apply_many(self, plans: list[_Plan]) -> None:
+        """The batch in a few statements: what `apply` does row by row through the services, with the same
+        people, links, change records (in row order) and move-in events. Any refusal raises, and the caller
+        redoes the batch row by row, where the services give each row its own reason."""
+        s, who = self.session, self.who
+        user_id = who.user_id if who else None
+        created: dict[int, tuple[Person, list[PersonTagKind]]] = {}
+        for i, pl in enumerate(plans):
+            if pl.person_id is not None:
+                if pl.changes:
+                    person_service.update(s, who=who, person=self.people[pl.person_id], data=PersonUpdate(**pl.changes))
+                continue
+            r = pl.row
+            contacts = (
+                [EmergencyContactIn(name=r.contact_name, relation=CONTACT_RELATION, phone=r.contact_phone)]
+                if r.contact_name
+                else []
+            )
+            data = PersonCreate(
+                compound_id=self.compound_id,
+                name=r.name,
+                gender=r.gender,
+                birth_date=r.birth_date,
+                phone=r.phone,
+                id_number=r.id_number,
+                population_type=r.population_type or PopulationType.registered,
+                tags=r.tags or [],
+                contacts=contacts,
+            )
+            p = Person(
+                compound_id=self.compound_id,
+                name=data.name,
+                gender=data.gender,
+                birth_date=data.birth_date,
+                population_type=data.population_type,
+                status=PersonStatus.active,
+            )
+            set_phone(p, data.phone)
+            set_id_number(p, data.id_number)
+            created[i] = (p, sorted(set(data.tags)))
+            pl.new_contacts = data.contacts
+        s.flush()  # the updates above, before the batch's own statements
+        _insert_people(s, [p for p, _ in created.values()])
+        tag_rows = [
+            {"compound_id": p.compound_id, "person_id": p.id, "tag": t} for p, tags in created.values() for t in tags
+        ]
+        contact_rows = []
+        for i, (p, _) in created.items():
+            for c in plans[i].new_contacts:
+                row = contact_row(p.compound_id, c)
+                contact_rows.append(
+                    {
+                        "compound_id": p.compound_id,
+                        "person_id": p.id,
+                        "name": row.name,
+                        "relation": row.relation,
+                        "phone_enc": row.phone_enc,
+                        "phone_masked": row.phone_masked,
+                    }
+                )
+        if tag_rows:
+            s.execute(insert(PersonTag), tag_rows)
+        if contact_rows:
+            s.execute(insert(EmergencyContact), contact_rows)
+        occupancies: dict[int, Occupancy] = {}
+        for i, pl in enumerate(plans):
+            if not pl.move_in:
+                continue
+            r = pl.row
+            role = r.role or OccupancyRole.family
+            if role == OccupancyRole.tenant and r.lease_end is None:
+                raise Invalid("a tenant needs a lease end date", zh="租户须填写租约到期日")
+            if r.lease_end is not None and r.lease_end < self.on:
+                raise Invalid("lease end is before move-in", zh="租约到期日早于入住日")
+            person_id = created[i][0].id if i in created else pl.person_id
+            occupancies[i] = Occupancy(
+                compound_id=self.compound_id,
+                house_id=r.house_id,
+                person_id=person_id,
+                role=role,
+                started_on=self.on,
+                lease_end=r.lease_end,
+            )
+        _insert_occupancies(s, list(occupancies.values()))
+        self._house_statuses({o.house_id for o in occupancies.values()})
+        moved: list[tuple[ResidentMovedIn, int | None]] = []
+        for i, pl in enumerate(plans):  # the records and events, in row order as `apply` writes them
+            if i in created:
+                p, tags = created[i]
+                record_change(
+                    s,
+                    user_id=user_id,
+                    compound_id=p.compound_id,
+                    entity="person",
+                    entity_id=p.id,
+                    action="create",
+                    before=None,
+                    after=person_snapshot(p, tags),
+                )
+            if i in occupancies:
+                o, house = occupancies[i], self.houses[pl.row.house_id]
+                record_change(
+                    s,
+                    user_id=user_id,
+                    compound_id=house.compound_id,
+                    entity="occupancy",
+                    entity_id=o.id,
+                    action="create",
+                    before=None,
+                    after={"house": house.label, "person_id": o.person_id, "role": o.role.value},
+                )
+                moved.append(
+                    (
+                        ResidentMovedIn(
+                            person_id=o.person_id,
+                            house_id=house.id,
+                            compound_id=house.compound_id,
+                            role=o.role.value,
+                            on=self.on,
+                        ),
+                        house.compound_id,
+                    )
+                )
+        events.publish_many(s, moved)
+
+    def _house_statuses(self, house_ids: set[int]) -> None:
+        """Each touched house's status from its open links, as a move-in sets it (one query)."""
+        links: dict[int, list[OccupancyRole]] = defaultdict(list)
+        for hid, role in RosterQuery(self.session).open_roles(sorted(house_ids)):
+            links[hid].append(role)
+        for hid in house_ids:
+            house = self.houses[hid]
+            roles = links.get(hid, [])
+            if house.status == HouseStatus.developer_unsold and not roles:
+                continue
+            if not roles:
+                house.status = HouseStatus.vacant
+            elif OccupancyRole.tenant in roles:
+                house.status = HouseStatus.rented
+            else:
+                house.status = HouseStatus.self_occupied
 
     def write_one(self, plan: _Plan) -> bool:
         try:
@@ -374,6 +522,65 @@ class _Writer:
         for key, obj in list(self.session.identity_map.items()):  # type: ignore[attr-defined]  # not in IdentityMap's stub
             if key not in self.keep:
                 self.session.expunge(obj)
+
+
+_PERSON_COLUMNS = (
+    "compound_id",
+    "name",
+    "gender",
+    "birth_date",
+    "phone_enc",
+    "phone_bidx",
+    "phone_masked",
+    "id_number_enc",
+    "id_number_bidx",
+    "id_number_masked",
+    "population_type",
+    "status",
+)
+
+
+def _insert_people(session: Session, people: list[Person]) -> None:
+    """INSERT the new people in one multi-row statement and give each its id.
+
+    Each row is known again by its phone or ID-number ciphertext (a fresh nonce makes every one unique),
+    not by the order of RETURNING, which no database promises for a multi-row INSERT. The few people with
+    neither (a child without a phone) are written one by one."""
+    keyed = [p for p in people if p.phone_enc or p.id_number_enc]
+    for p in people:
+        if not (p.phone_enc or p.id_number_enc):
+            session.add(p)
+            session.flush()
+    if not keyed:
+        return
+    stmt = insert(Person).returning(Person.id, Person.phone_enc, Person.id_number_enc)
+    rows = session.execute(stmt, [{c: getattr(p, c) for c in _PERSON_COLUMNS} for p in keyed]).all()
+    ids = {(phone, idn): pid for pid, phone, idn in rows}
+    for p in keyed:
+        p.id = ids[(p.phone_enc, p.id_number_enc)]
+
+
+def _insert_occupancies(session: Session, links: list[Occupancy]) -> None:
+    """INSERT the links in one statement; each is known again by (person, house), unique in a batch."""
+    if not links:
+        return
+    stmt = insert(Occupancy).returning(Occupancy.id, Occupancy.person_id, Occupancy.house_id)
+    values = [
+        {
+            "compound_id": o.compound_id,
+            "house_id": o.house_id,
+            "person_id": o.person_id,
+            "role": o.role,
+            "started_on": o.started_on,
+            "lease_end": o.lease_end,
+        }
+        for o in links
+    ]
+    ids = {(pid, hid): oid for oid, pid, hid in session.execute(stmt, values).all()}
+    if len(ids) != len(links):
+        raise Invalid("a person is linked twice to one house in a batch", zh="同一人员重复登记同一房屋")
+    for o in links:
+        o.id = ids[(o.person_id, o.house_id)]
 
 
 def _finish(

@@ -62,6 +62,16 @@ class RosterQuery:
             for h in self.session.execute(select(House).where(House.id.in_(chunk))).scalars()
         }
 
+    def open_roles(self, house_ids: list[int]) -> list[tuple[int, Any]]:
+        """(house_id, role) of every open occupancy of these houses."""
+        return [
+            (r[0], r[1])
+            for chunk in _chunks(house_ids)
+            for r in self.session.execute(
+                select(Occupancy.house_id, Occupancy.role).where(Occupancy.house_id.in_(chunk), open_occupancy_clause())
+            )
+        ]
+
     def contacts(self, ids: list[int]) -> dict[int, list[EmergencyContact]]:
         out: dict[int, list[EmergencyContact]] = defaultdict(list)
         for chunk in _chunks(ids):
