@@ -69,7 +69,10 @@ def in_write_turn(session: Session, work: Callable[[], T]) -> T:
 def decide(body: DecisionRequest, terminal: CurrentTerminal, session: WriteSession) -> DecisionRead:
     """Allow or deny a card, PIN, QR or face embedding at one of the terminal's doors; always logged.
 
-    503 `busy` when the (SQLite) database cannot take the attempt in time: decide offline."""
+    A PIN is sent as typed after the room: `"3-1-0802#482916"` (or `"0802#482916"` at a door of that
+    unit); at a unit door or lift the PIN alone is enough. Wrong PINs are limited per door and per
+    room/unit (`too_many_attempts`). 503 `busy` when the (SQLite) database cannot take the attempt in
+    time: decide from the offline list."""
     return in_write_turn(session, lambda: decision_service.decide(session, terminal=terminal, req=body, now=utcnow()))
 
 
