@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from tests.web.browser import DESKTOP, PHONE, SCREEN, sign_in
-from tests.web.conftest import browser, live_server  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -29,7 +28,7 @@ VIEWPORTS = {"desktop": DESKTOP, "phone": PHONE, "screen": SCREEN}
 
 
 @pytest.mark.parametrize(("who", "viewport"), list(PAGES))
-def test_csp_pages_run_without_policy_violations(browser, live_server, who, viewport):  # noqa: F811
+def test_csp_pages_run_without_policy_violations(browser, live_server, who, viewport):
     page = sign_in(browser, live_server, who, VIEWPORTS[viewport])
     violations: list[str] = []
     page.on(
