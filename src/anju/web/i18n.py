@@ -352,9 +352,33 @@ def lang_of(request: Request) -> str:
 
 def _merge_domain_catalogues() -> None:
     """Each domain's pages keep their strings in anju.web.messages.<domain>; a key defined twice is a bug."""
-    from anju.web.messages import access, alarms, devices, facilities, fees, governance, patrol, privacy, workorders
+    from anju.web.messages import (
+        access,
+        accounts,
+        alarms,
+        devices,
+        facilities,
+        fees,
+        governance,
+        patrol,
+        privacy,
+        registry,
+        workorders,
+    )
 
-    for module in (access, alarms, devices, facilities, fees, governance, patrol, privacy, workorders):
+    for module in (
+        access,
+        accounts,
+        alarms,
+        devices,
+        facilities,
+        fees,
+        governance,
+        patrol,
+        privacy,
+        registry,
+        workorders,
+    ):
         clash = MESSAGES.keys() & module.MESSAGES.keys()
         if clash:
             raise RuntimeError(f"UI message keys defined twice: {sorted(clash)}")

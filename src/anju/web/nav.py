@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from anju.access.permissions import AccessPerm
+from anju.accounts.permissions import AccountsPerm
 from anju.alarms.permissions import AlarmsPerm
 from anju.analytics.permissions import AnalyticsPerm
 from anju.core.auth import Principal
@@ -22,13 +23,22 @@ from anju.workorders.permissions import WorkOrdersPerm
 H5_ROLES = frozenset({Role.resident, Role.committee_member})
 
 
+# Each role lands where it works (issue 11 item 7). Grid workers have no grid page: their work list is
+# the orders they work on, like a technician's.
+ROLE_HOMES = {
+    Role.guard: "/console/access",  # the gate desk
+    Role.property_staff: "/console/my-tasks",
+    Role.grid_worker: "/console/my-tasks",
+}
+
+
 def home_for(who: Principal) -> str:
     """The page a role lands on after signing in."""
     if who.role in H5_ROLES:
         return "/h5"
     if who.role == Role.gov_viewer:
         return "/screen"
-    return "/console"
+    return ROLE_HOMES.get(who.role, "/console")
 
 
 @dataclass(frozen=True)
@@ -50,12 +60,21 @@ NAV: tuple[NavGroup, ...] = (
         "nav.group.registry",
         (
             NavItem("nav.compounds", "/console/compounds", RegistryPerm.read, "layout"),
+            NavItem("nav.structure", "/console/structure", RegistryPerm.structure, "layout"),
             NavItem("nav.houses", "/console/houses", RegistryPerm.read, "home"),
             NavItem("nav.residents", "/console/residents", RegistryPerm.people_read, "users"),
             NavItem("nav.vehicles", "/console/vehicles", RegistryPerm.vehicles_read, "car"),
         ),
     ),
     NavGroup("nav.group.import", (NavItem("nav.import", "/console/import", RegistryPerm.roster_import, "upload"),)),
+    NavGroup(
+        "nav.group.accounts",
+        (
+            NavItem("nav.users", "/console/users", AccountsPerm.users_manage, "users"),
+            NavItem("nav.organisations", "/console/organisations", AccountsPerm.users_manage, "layout"),
+            NavItem("nav.claims", "/console/claims", AccountsPerm.claims_verify, "check"),
+        ),
+    ),
     NavGroup(
         "nav.group.privacy",
         (

@@ -186,3 +186,9 @@ def roster_import(request: Request, ctx: ImportPage) -> Response:
     return render(
         request, "registry/import.html", ctx.context("nav.import", can_export=ctx.who.can(RegistryPerm.roster_export))
     )
+
+
+# Compound structure pages (issue 11 item 3) live in their own module, under the same /console prefix.
+from anju.web.structure_pages import router as structure_router  # noqa: E402
+
+router.include_router(structure_router)
