@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -28,6 +28,24 @@ def _all_storable(value: Any) -> bool:
     return True
 
 
+MIN_YEAR, MAX_YEAR = 2000, 2199  # notice windows and survey deadlines: far from the calendar's edges
+
+
+def aware_time(value: datetime | None) -> datetime | None:
+    """A date-time with its UTC offset, inside MIN_YEAR..MAX_YEAR, as UTC (422 otherwise, never a 500)."""
+    if value is None:
+        return None
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("a date-time needs its UTC offset, e.g. 2026-12-06T09:00:00+08:00")
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"the date-time must be between {MIN_YEAR} and {MAX_YEAR}") from None
+    if not MIN_YEAR <= utc.year <= MAX_YEAR:
+        raise ValueError(f"the date-time must be between {MIN_YEAR} and {MAX_YEAR}")
+    return utc
+
+
 class StorableBody(BaseModel):
     """A request body whose text can be stored and shown: NUL and unpaired surrogates ("\\ud800") are a 422."""
 
@@ -51,6 +69,8 @@ class NoticeCreate(StorableBody):
     outage_buildings: list[int] | None = Field(default=None, max_length=200)
     window_start: datetime | None = None
     window_end: datetime | None = None
+
+    _times = field_validator("window_start", "window_end")(aware_time)
 
 
 class NoticeRead(BaseModel):
@@ -103,6 +123,8 @@ class SurveyCreate(StorableBody):
     respondent_unit: RespondentUnit = RespondentUnit.household
     closes_at: datetime | None = None
     questions: list[QuestionIn] = Field(min_length=1, max_length=50)
+
+    _times = field_validator("closes_at")(aware_time)
 
 
 class SurveyRead(BaseModel):
