@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from anju.access.config import access_settings
@@ -206,3 +206,11 @@ class VisitorPassService:
 
 
 visitor_pass_service = VisitorPassService()
+
+
+def visitor_count(session: Session, *, compound_id: int, start: datetime, end: datetime) -> int:
+    """Visitor passes of a compound valid at some time in [start, end) (e.g. one China day): a manager's to-do."""
+    stmt = select(func.count(VisitorPass.id)).where(
+        VisitorPass.compound_id == compound_id, VisitorPass.valid_from < end, VisitorPass.valid_until >= start
+    )
+    return int(session.execute(stmt).scalar_one())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -315,3 +315,9 @@ def dispatch_roles() -> frozenset[Role]:
 def dispatch_targets(session: Session, compound_id: int, *, user_id: int | None = None) -> list[User]:
     """Active staff of the compound an alarm may be dispatched to (the control room lists the same people)."""
     return staff_of(session, compound_id, dispatch_roles(), user_id=user_id)
+
+
+def open_alarm_count(session: Session, *, compound_id: int) -> int:
+    """Alarms of a compound still waiting for someone (not resolved, not a false alarm): a manager's to-do."""
+    stmt = select(func.count(Alarm.id)).where(Alarm.compound_id == compound_id, Alarm.status.not_in(CLOSED_STATUSES))
+    return int(session.execute(stmt).scalar_one())

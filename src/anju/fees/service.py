@@ -13,7 +13,7 @@ import calendar
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -718,3 +718,18 @@ class FeeService:
 
 fee_service = FeeService()
 __all__ = ["fee_service", "parse_period", "period_of", "previous_period", "simulated_provider", "staff_scope"]
+
+
+def collected_fen(session: Session, *, compound_id: int, start: datetime, end: datetime) -> int:
+    """Money received for a compound's bills in [start, end), less refunds in the same span (fen)."""
+    paid = session.execute(
+        select(func.coalesce(func.sum(Payment.amount_fen), 0)).where(
+            Payment.compound_id == compound_id, Payment.created_at >= start, Payment.created_at < end
+        )
+    ).scalar_one()
+    refunded = session.execute(
+        select(func.coalesce(func.sum(Refund.amount_fen), 0)).where(
+            Refund.compound_id == compound_id, Refund.created_at >= start, Refund.created_at < end
+        )
+    ).scalar_one()
+    return int(paid) - int(refunded)

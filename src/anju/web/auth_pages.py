@@ -42,6 +42,8 @@ def landing(who: Principal, wanted: str | None) -> str:
         plain = urlsplit(path).path
         if plain == home or plain.startswith(home + "/"):
             return path
+        if who.is_staff and (plain == "/console" or plain.startswith("/console/")):
+            return path  # staff land on their desk, but a console page they asked for is theirs too
         if (plain == "/screen" or plain.startswith("/screen/")) and who.can(AnalyticsPerm.read):
             return path
     return home

@@ -10,9 +10,12 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from anju.accounts.permissions import AccountsPerm
+from anju.accounts.registration_service import registration_service
 from anju.analytics.permissions import AnalyticsPerm
 from anju.core.auth import Principal
 from anju.core.deps import ReadSession
+from anju.governance.permissions import VotesPerm
+from anju.notices.permissions import NoticesPerm
 from anju.privacy.schemas import RequestGround, RequestKind
 from anju.web import queries
 from anju.web.deps import page_guard
@@ -35,6 +38,9 @@ def my_home(request: Request, who: SelfServicePage, session: ReadSession) -> Res
             "grounds": list(RequestGround),
             "badges": _badges(session, who),
             "can_screen": who.can(AnalyticsPerm.read),
+            # Committee members manage votes and notices from here (issue 11 item 7).
+            "committee": who.can(VotesPerm.manage) and who.can(NoticesPerm.manage),
+            "claims_waiting": len(registration_service.for_owner(session, who=who)),
             **data,
         },
     )

@@ -14,9 +14,10 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from anju.core.errors import AppError, Unauthenticated
+from anju.core.errors import AppError, PasswordChangeRequired, Unauthenticated
 from anju.web import (
     access_pages,
+    accounts_pages,
     alarms_pages,
     auth_pages,
     console,
@@ -53,8 +54,9 @@ PAGE_ROUTERS = (
     workorders_pages.router,
     patrol_pages.router,
     facilities_pages.router,
+    accounts_pages.router,
 )
-WEB_PREFIXES = ("/console", "/screen", "/h5", "/login", "/logout", "/lang")
+WEB_PREFIXES = ("/console", "/screen", "/h5", "/login", "/logout", "/lang", "/account")
 _TITLES = {403: "error.403.title", 404: "error.404.title", 400: "error.400.title", 422: "error.400.title"}
 _BODIES = {403: "error.403.body", 404: "error.404.body"}
 
@@ -104,6 +106,10 @@ def _wrap_errors(app: FastAPI) -> None:
             return await _call(api_app_error, request, exc)
         if isinstance(exc, Unauthenticated):
             return _to_login(request)
+        if isinstance(exc, PasswordChangeRequired):
+            if is_htmx(request):
+                return Response(status_code=204, headers={"HX-Redirect": "/account/password"})
+            return RedirectResponse("/account/password", status_code=303)
         assert isinstance(exc, AppError)
         return error_page(request, exc.status_code, exc.body()["error"]["message"])
 

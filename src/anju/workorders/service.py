@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -739,3 +739,16 @@ _HANDLERS: dict[OrderAction, Any] = {
 }
 
 work_order_service = WorkOrderService()
+
+
+def overdue_order_count(session: Session, *, compound_id: int, now: datetime) -> int:
+    """Open orders of a compound past their resolution deadline (paused orders excluded): a manager's to-do."""
+    done = (OrderStatus.completed, OrderStatus.followed_up, OrderStatus.closed)
+    stmt = select(func.count(WorkOrder.id)).where(
+        WorkOrder.compound_id == compound_id,
+        WorkOrder.status.not_in(done),
+        WorkOrder.paused_at.is_(None),
+        WorkOrder.resolution_due_at.is_not(None),
+        WorkOrder.resolution_due_at < now,
+    )
+    return int(session.execute(stmt).scalar_one())
