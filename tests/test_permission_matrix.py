@@ -148,7 +148,75 @@ REQUESTS: dict[str, Callable[[World], Req]] = {
     ),
 }
 
-PUBLIC = {("POST", "/api/v1/auth/token"), ("GET", "/api/v1/health")}
+# issue 11 items 2 and 5: organisations, staff accounts (a manager manages staff of their own compounds only,
+# only an admin creates managers) and residents' house claims.
+_USER_IDS: dict[str, int] = {}
+
+
+@pytest.fixture(autouse=True)
+def _user_ids(session: Any) -> None:
+    """Demo users' ids, for the account families' paths."""
+    from anju.accounts.models import User
+
+    _USER_IDS.update({str(u): int(i) for u, i in session.execute(select(User.username, User.id)).all()})
+
+
+def _uid(username: str) -> int:
+    return _USER_IDS.get(username, 1)
+
+
+MATRIX.update(
+    {
+        #                                  ad   mg   st   gd   gr   re   co   gv   out
+        "organisations.list": (OK, OK, 403, 403, 403, 403, 403, 403, OK),
+        "organisations.create": (OK, 403, 403, 403, 403, 403, 403, 403, 403),
+        "users.list": (OK, OK, 403, 403, 403, 403, 403, 403, OK),
+        "users.create_guard_in_a": (OK, OK, 403, 403, 403, 403, 403, 403, 404),
+        "users.create_manager": (OK, 403, 403, 403, 403, 403, 403, 403, 403),
+        "users.disable_staff": (OK, OK, 403, 403, 403, 403, 403, 403, 404),
+        "users.reset_staff": (OK, OK, 403, 403, 403, 403, 403, 403, 404),
+        "users.disable_manager": (OK, 403, 403, 403, 403, 403, 403, 403, 404),
+        "claims.queue": (OK, OK, OK, 403, 403, 403, 403, 403, 404),
+        "me.claims": (403, 403, 403, 403, 403, OK, OK, 403, 403),
+        "me.house_claims": (403, 403, 403, 403, 403, OK, OK, 403, 403),
+    }
+)
+REQUESTS.update(
+    {
+        "organisations.list": lambda w: ("GET", "/api/v1/organisations", {}),
+        "organisations.create": lambda w: (
+            "POST",
+            "/api/v1/organisations",
+            {"json": {"name": "矩阵街道", "kind": "street_office"}},
+        ),
+        "users.list": lambda w: ("GET", "/api/v1/users", {}),
+        "users.create_guard_in_a": lambda w: (
+            "POST",
+            "/api/v1/users",
+            {"json": {"username": "matrix_guard", "role": "guard", "compound_ids": [w.A]}},
+        ),
+        "users.create_manager": lambda w: (
+            "POST",
+            "/api/v1/users",
+            {"json": {"username": "matrix_mgr", "role": "property_manager", "compound_ids": [w.A]}},
+        ),
+        "users.disable_staff": lambda w: ("POST", f"/api/v1/users/{_uid('staff_liu')}/disable", {}),
+        "users.reset_staff": lambda w: ("POST", f"/api/v1/users/{_uid('staff_liu')}/reset-password", {"json": {}}),
+        "users.disable_manager": lambda w: ("POST", f"/api/v1/users/{_uid('manager_wang')}/disable", {}),
+        "claims.queue": lambda w: ("GET", "/api/v1/claims", {"params": {"compound_id": w.A}}),
+        "me.claims": lambda w: ("GET", "/api/v1/me/claims", {}),
+        "me.house_claims": lambda w: ("GET", "/api/v1/me/house-claims", {}),
+    }
+)
+
+PUBLIC = {
+    ("POST", "/api/v1/auth/token"),
+    ("GET", "/api/v1/health"),
+    # resident self-registration: the phone code is the credential
+    ("GET", "/api/v1/register/compounds"),
+    ("POST", "/api/v1/register/code"),
+    ("POST", "/api/v1/register/verify"),
+}
 
 
 def _openapi() -> dict[str, Any]:
