@@ -44,6 +44,7 @@ MATRIX: dict[str, tuple[Any, ...]] = {
     "houses.list": (OK, OK, OK, OK, OK, OK, OK, 403, OK),
     "houses.get": (OK, OK, OK, OK, OK, OK, OK, 403, 404),
     "houses.patch": (OK, OK, OK, 403, 403, 403, 403, 403, 404),
+    "houses.patch_area": (409, 409, 409, 403, 403, 403, 403, 403, 404),
     "people.list": (OK, OK, OK, OK, OK, OK, OK, 403, OK),
     "people.get": (OK, OK, OK, OK, OK, OK, 404, 403, 404),
     "people.create": (OK, OK, OK, 403, 403, 403, 403, 403, 404),
@@ -69,6 +70,11 @@ MATRIX: dict[str, tuple[Any, ...]] = {
     "device_credentials": (OK, OK, 403, 403, 403, 403, 403, 403, 404),
     "roster.export": (OK, OK, 403, 403, 403, 403, 403, 403, 404),
     "roster.import": (OK, OK, 403, 403, 403, 403, 403, 403, 404),
+    # issue 11 item 3: compound structure (a manager edits their own compounds; only an admin creates one)
+    "compounds.create": (OK, 403, 403, 403, 403, 403, 403, 403, 403),
+    "compounds.patch": (OK, OK, 403, 403, 403, 403, 403, 403, 404),
+    "compounds.buildings.create": (OK, OK, 403, 403, 403, 403, 403, 403, 404),
+    "compounds.generate": (OK, OK, 403, 403, 403, 403, 403, 403, 404),
 }
 
 
@@ -89,7 +95,10 @@ REQUESTS: dict[str, Callable[[World], Req]] = {
     "buildings.list": lambda w: ("GET", "/api/v1/buildings", {"params": {"compound_id": w.A}}),
     "houses.list": lambda w: ("GET", "/api/v1/houses", {}),
     "houses.get": lambda w: ("GET", f"/api/v1/houses/{w.li_house}", {}),
-    "houses.patch": lambda w: ("PATCH", f"/api/v1/houses/{w.li_house}", {"json": {"registered_area": "99.50"}}),
+    # Compound A has an open vote in the demo: its areas are frozen (issue 11), so the permission cell edits the
+    # status, and houses.patch_area shows the freeze for those who may write.
+    "houses.patch": lambda w: ("PATCH", f"/api/v1/houses/{w.li_house}", {"json": {"status": "rented"}}),
+    "houses.patch_area": lambda w: ("PATCH", f"/api/v1/houses/{w.li_house}", {"json": {"registered_area": "99.50"}}),
     "people.list": lambda w: ("GET", "/api/v1/people", {}),
     "people.get": lambda w: ("GET", f"/api/v1/people/{w.li_person}", {}),
     "people.create": lambda w: ("POST", "/api/v1/people", {"json": {"compound_id": w.A, "name": "矩阵甲"}}),
@@ -147,6 +156,30 @@ REQUESTS: dict[str, Callable[[World], Req]] = {
         },
     ),
 }
+
+REQUESTS.update(
+    {
+        "compounds.create": lambda w: (
+            "POST",
+            "/api/v1/compounds",
+            {"json": {"code": "MATRIX1", "name": "矩阵小区", "address": "矩阵路 1 号"}},
+        ),
+        "compounds.patch": lambda w: ("PATCH", f"/api/v1/compounds/{w.A}", {"json": {"district": "朝阳区"}}),
+        "compounds.buildings.create": lambda w: (
+            "POST",
+            f"/api/v1/compounds/{w.A}/buildings",
+            {"json": {"number": "88", "floors": 6}},
+        ),
+        "compounds.generate": lambda w: (
+            "POST",
+            f"/api/v1/compounds/{w.A}/generate",
+            {
+                "params": {"dry_run": "true"},
+                "json": {"buildings_from": 90, "buildings_to": 91, "units": 1, "floors_to": 3, "houses_per_floor": 2},
+            },
+        ),
+    }
+)
 
 # issue 11 items 2 and 5: organisations, staff accounts (a manager manages staff of their own compounds only,
 # only an admin creates managers) and residents' house claims.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 MESSAGES: dict[str, tuple[str, str]] = {
-    "nav.structure": ("小区结构", "Compound structure"),
+    "nav.structure": ("小区建档", "Compound set-up"),
     "structure.title": ("小区结构", "Compound structure"),
     "structure.intro": (
         "新建小区，编辑地址、街道办与平面图，一步生成楼栋、单元与房屋。",
