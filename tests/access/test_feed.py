@@ -41,6 +41,19 @@ class TestLiveFeed:
                 release()
         assert client.get("/api/v1/access/feed?max_seconds=0.1", headers=h).status_code == 200
 
+    def test_feed_cap_also_covers_the_guard_desk_page_feed(self, client, login, session):
+        from anju.core.auth import SESSION_COOKIE
+
+        client.cookies.set(SESSION_COOKIE, login("guard_chen")["Authorization"][7:])
+        assert client.get("/console/access/feed?max_seconds=0.1").status_code == 200
+        held = [feed_streams.acquire(_guard_id(session)) for _ in range(access_settings().feed_streams_per_user)]
+        try:
+            assert client.get("/console/access/feed?max_seconds=0.1").status_code == 429
+        finally:
+            for release in held:
+                release()
+        assert feed_streams.open_for(_guard_id(session)) == 0
+
     def test_feed_slots_are_released_when_streams_end(self, client, login, session):
         h = login("guard_chen")
         for _ in range(access_settings().feed_streams_per_user + 2):

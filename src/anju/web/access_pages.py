@@ -7,7 +7,7 @@ services' schemas and errors into a short alert in the user's language.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any, TypeVar
@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import Response, StreamingResponse
 
+from anju.access.auth import feed_streams
 from anju.access.decision_service import TEXTS, decision_service
 from anju.access.enums import CredentialKind, CredentialStatus, PassStatus
 from anju.access.models import AccessLog, AccessPoint, VisitorPass
@@ -301,11 +302,19 @@ async def desk_feed(
         ]
         return max([since, *(r.id for r in rows)]), events
 
-    return sse.event_stream(
-        sse.poll_events(
-            request, poll, last, every=FEED_POLL_SECONDS, max_seconds=max_seconds, ping_every=FEED_PING_SECONDS
-        )
-    )
+    # The same per-user cap as the API feed (429 too_many_streams): each open stream polls every second.
+    release = feed_streams.acquire(ctx.who.user_id)
+
+    async def capped() -> AsyncIterator[str]:
+        try:
+            async for chunk in sse.poll_events(
+                request, poll, last, every=FEED_POLL_SECONDS, max_seconds=max_seconds, ping_every=FEED_PING_SECONDS
+            ):
+                yield chunk
+        finally:
+            release()
+
+    return sse.event_stream(capped())
 
 
 @router.post("/console/access/open")
