@@ -379,3 +379,17 @@ def test_receipt_id_oracle_someone_elses_and_a_missing_receipt_read_alike(client
     b = client.get(f"/h5/bills/receipts/{missing}")
     assert a.status_code == b.status_code == 404
     assert a.text.replace(str(theirs), "N") == b.text.replace(str(missing), "N")
+
+
+def test_unhandled_500_huge_amount_and_far_deadline(client, login, session, ids):
+    bill = li_open_bill(session, ids)
+    r = client.post(
+        f"/api/v1/fees/bills/{bill.id}/counter-payments", json={"amount": "1e9999"}, headers=login("staff_liu")
+    )
+    assert r.status_code == 422 and r.json()["error"]["code"] == "fees_bad_amount"
+    r = client.post(
+        "/api/v1/fees/reminders",
+        json={"compound_id": ids["A"], "period": "2026-01", "deadline": "9999-12-31"},
+        headers=login("manager_wang"),
+    )
+    assert r.status_code == 422 and r.json()["error"]["fields"][0]["field"] == "deadline"

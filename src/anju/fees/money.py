@@ -12,8 +12,14 @@ __all__ = ["MAX_FEN", "fen_of", "parse_rate", "parse_yuan", "yuan"]
 
 
 def parse_yuan(value: object, *, field: str = "amount") -> int:
-    """'123.45' -> 12345 fen. Refuses negatives, zero, non-numbers, more than two decimals."""
-    return money.parse_yuan(value, field=field, error=BadAmount)
+    """'123.45' -> 12345 fen. Refuses negatives, zero, non-numbers, more than two decimals, and numbers
+    too large to round ("1e9999" made decimal's quantize fail: a 500 before)."""
+    try:
+        return money.parse_yuan(value, field=field, error=BadAmount)
+    except ArithmeticError:  # decimal.InvalidOperation and friends
+        raise BadAmount(
+            f"{field}: too large", zh="金额过大", fields=[{"field": field, "message": "too large"}]
+        ) from None
 
 
 def parse_rate(value: object) -> Decimal:

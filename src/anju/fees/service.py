@@ -79,6 +79,7 @@ from anju.registry.enums import HouseStatus
 from anju.registry.models import House, Vehicle
 
 MIN_REMINDER_DAYS = 7  # R-M1: a reasonable deadline before anything else happens
+MAX_REMINDER_DAYS = 366  # and not a date nobody will read (a deadline in year 9999 was accepted)
 DISCLOSURE_EVERY_DAYS = 92  # R-M6: charges and common income are published at least quarterly
 _PERIOD = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")
 # Billing years the fee rules accept: wide enough for any real ledger, narrow enough that every date
@@ -538,6 +539,12 @@ class FeeService:
                 f"the deadline must be at least {MIN_REMINDER_DAYS} days away",
                 zh=f"催缴期限至少 {MIN_REMINDER_DAYS} 天",
                 fields=[{"field": "deadline", "message": "too soon"}],
+            )
+        if deadline > today + timedelta(days=MAX_REMINDER_DAYS):
+            raise DeadlineTooSoon(
+                f"the deadline must be within {MAX_REMINDER_DAYS} days",
+                zh=f"催缴期限不能超过 {MAX_REMINDER_DAYS} 天",
+                fields=[{"field": "deadline", "message": "too far"}],
             )
         owed = session.execute(
             select(Bill.house_id, func.sum(Bill.amount_fen - Bill.paid_fen))
