@@ -43,6 +43,8 @@ from anju.registry.schemas import (
 )
 from anju.registry.service import contact_row, move_in, person_service, person_snapshot, set_id_number, set_phone, today
 
+WRITE_BATCH = 5 * PROGRESS_EVERY  # rows a batch writes in a few statements (progress is reported per batch)
+
 # --- planning: match people, decide what changes ----------------------------------------------------------
 
 
@@ -272,10 +274,10 @@ def import_roster(
     skipped = total - len(plans)  # rows rejected while validating count as processed
     try:
         with session.begin_nested():
-            for start in range(0, len(plans), PROGRESS_EVERY):
-                for pl in writer.write(plans[start : start + PROGRESS_EVERY]):
+            for start in range(0, len(plans), WRITE_BATCH):
+                for pl in writer.write(plans[start : start + WRITE_BATCH]):
                     setattr(report, pl.kind, getattr(report, pl.kind) + 1)
-                tick(skipped + min(start + PROGRESS_EVERY, len(plans)), total)
+                tick(skipped + min(start + WRITE_BATCH, len(plans)), total)
     except _Abort:
         report.created = report.updated = report.unchanged = 0
         return _finish(report, errors, total, tick, committed=False)
@@ -449,21 +451,11 @@ class _Writer:
         events.publish_many(s, moved)
 
     def _house_statuses(self, house_ids: set[int]) -> None:
-        """Each touched house's status from its open links, as a move-in sets it (one query)."""
-        links: dict[int, list[OccupancyRole]] = defaultdict(list)
-        for hid, role in RosterQuery(self.session).open_roles(sorted(house_ids)):
-            links[hid].append(role)
+        """Each touched house's status as a move-in sets it: every one now has an open link, so it is rented
+        when one of its open links is a tenant's, else self-occupied (one query for the tenants)."""
+        rented = RosterQuery(self.session).houses_with_open_tenant(sorted(house_ids))
         for hid in house_ids:
-            house = self.houses[hid]
-            roles = links.get(hid, [])
-            if house.status == HouseStatus.developer_unsold and not roles:
-                continue
-            if not roles:
-                house.status = HouseStatus.vacant
-            elif OccupancyRole.tenant in roles:
-                house.status = HouseStatus.rented
-            else:
-                house.status = HouseStatus.self_occupied
+            self.houses[hid].status = HouseStatus.rented if hid in rented else HouseStatus.self_occupied
 
     def write_one(self, plan: _Plan) -> bool:
         try:

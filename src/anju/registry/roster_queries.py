@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from anju.core.auth import Principal
 from anju.core.errors import NotFound
 from anju.core.rbac import Permission
-from anju.registry.enums import PersonStatus, PersonTagKind
+from anju.registry.enums import OccupancyRole, PersonStatus, PersonTagKind
 from anju.registry.models import Compound, EmergencyContact, House, Occupancy, Person, PersonTag
 from anju.registry.occupancy import open_occupancy_clause
 
@@ -62,15 +62,17 @@ class RosterQuery:
             for h in self.session.execute(select(House).where(House.id.in_(chunk))).scalars()
         }
 
-    def open_roles(self, house_ids: list[int]) -> list[tuple[int, Any]]:
-        """(house_id, role) of every open occupancy of these houses."""
-        return [
-            (r[0], r[1])
+    def houses_with_open_tenant(self, house_ids: list[int]) -> set[int]:
+        """Those of these houses with an open tenant's link."""
+        return {
+            hid
             for chunk in _chunks(house_ids)
-            for r in self.session.execute(
-                select(Occupancy.house_id, Occupancy.role).where(Occupancy.house_id.in_(chunk), open_occupancy_clause())
-            )
-        ]
+            for hid in self.session.execute(
+                select(Occupancy.house_id)
+                .where(Occupancy.house_id.in_(chunk), Occupancy.role == OccupancyRole.tenant, open_occupancy_clause())
+                .distinct()
+            ).scalars()
+        }
 
     def contacts(self, ids: list[int]) -> dict[int, list[EmergencyContact]]:
         out: dict[int, list[EmergencyContact]] = defaultdict(list)
