@@ -48,13 +48,18 @@ def service_unavailable(reason: str) -> None:
     pytest.skip(f"service unavailable: {reason}")
 
 
+@pytest.hookimpl(tryfirst=True)  # before -m selects by marker
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """`db_agnostic` tests run on SQLite only (scripts/test.sh), so they must not touch the database.
 
-    Browser tests share one xdist group, so with `--dist loadgroup` (scripts/test.sh) one worker
-    seeds a live server and starts Chromium for all of them instead of every worker doing it.
+    A test that drives Chromium is a browser test whether or not its module says so (it is then
+    deselected where browser walks do not run). Browser tests share one xdist group, so with
+    `--dist loadgroup` (scripts/test.sh) one worker seeds a live server and starts Chromium for
+    all of them instead of every worker doing it.
     """
     for item in items:
+        if {"browser", "live_server"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.browser)
         if item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.xdist_group("browser"))
     wrong = [

@@ -97,19 +97,37 @@ def run_live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         drop()
 
 
+_shared: dict[str, Any] = {"users": 0}
+
+
 def run_browser() -> Iterator[Any]:
-    """One headless Chromium for the test process (Debian's build; Playwright downloads nothing)."""
+    """One headless Chromium for the test process (Debian's build; Playwright downloads nothing).
+
+    Shared by every fixture that asks, even one registered by another conftest: a second
+    sync_playwright() in the same process fails ("Sync API inside the asyncio loop"), which
+    once errored every browser test that ran after it.
+    """
     if not Path(CHROMIUM).exists():
         service_unavailable(f"chromium at {CHROMIUM}")
     from playwright.sync_api import sync_playwright
 
     SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    if _shared["users"] == 0:
+        pw = sync_playwright().start()
         try:
-            yield b
-        finally:
-            b.close()
+            _shared["browser"] = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        except BaseException:
+            pw.stop()
+            raise
+        _shared["playwright"] = pw
+    _shared["users"] += 1
+    try:
+        yield _shared["browser"]
+    finally:
+        _shared["users"] -= 1
+        if _shared["users"] == 0:
+            _shared.pop("browser").close()
+            _shared.pop("playwright").stop()
 
 
 def sign_in(browser: Any, base: str, username: str, viewport: dict[str, int]) -> Any:
