@@ -15,9 +15,10 @@ from tests.web.conftest import ORIGIN
 HOMES = {
     "admin": "/console",
     "manager_wang": "/console",
-    "staff_liu": "/console",
-    "guard_chen": "/console",
-    "grid_zhou": "/console",
+    # issue 11 item 7: each role lands where it works (gate desk; my tasks for technicians and grid workers)
+    "staff_liu": "/console/my-tasks",
+    "guard_chen": "/console/access",
+    "grid_zhou": "/console/my-tasks",
     "outsider_zhao": "/console",
     "resident_li": "/h5",
     "committee_sun": "/h5",
