@@ -70,6 +70,7 @@ MATRIX: dict[str, tuple[Any, ...]] = {
     "device_credentials": (OK, OK, 403, 403, 403, 403, 403, 403, 404),
     "roster.export": (OK, OK, 403, 403, 403, 403, 403, 403, 404),
     "roster.import": (OK, OK, 403, 403, 403, 403, 403, 403, 404),
+    "roster.template": (OK, OK, 403, 403, 403, 403, 403, 403, OK),
     # issue 11 item 3: compound structure (a manager edits their own compounds; only an admin creates one)
     "compounds.create": (OK, 403, 403, 403, 403, 403, 403, 403, 403),
     "compounds.patch": (OK, OK, 403, 403, 403, 403, 403, 403, 404),
@@ -164,6 +165,7 @@ REQUESTS.update(
             "/api/v1/compounds",
             {"json": {"code": "MATRIX1", "name": "矩阵小区", "address": "矩阵路 1 号"}},
         ),
+        "roster.template": lambda w: ("GET", "/api/v1/roster/template", {}),
         "compounds.patch": lambda w: ("PATCH", f"/api/v1/compounds/{w.A}", {"json": {"district": "朝阳区"}}),
         "compounds.buildings.create": lambda w: (
             "POST",

@@ -54,6 +54,7 @@ class ImportReport(BaseModel):
     dry_run: bool = False
     all_or_nothing: bool = False
     ignored_columns: list[str] = []
+    houses_created: list[str] = []  # with "create missing houses": the labels created for this file
 
     def summary(self) -> str:
         """One bilingual line for the CLI and the console."""

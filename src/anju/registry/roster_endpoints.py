@@ -14,6 +14,7 @@ from anju.core.errors import Forbidden, Invalid, NotFound, TooLarge
 from anju.registry import roster
 from anju.registry.permissions import RegistryPerm
 from anju.registry.roster import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, ImportReport
+from anju.registry.roster_template import roster_template as roster_template_file
 
 router = APIRouter(tags=["roster"])
 
@@ -34,6 +35,10 @@ def import_roster(
     compound_id: Annotated[int, Form(ge=1, le=MAX_ID)],
     all_or_nothing: Annotated[bool, Form(description="import nothing if any row is invalid")] = False,
     dry_run: Annotated[bool, Form(description="validate and report only; write nothing")] = False,
+    create_missing_houses: Annotated[
+        bool,
+        Form(description='create houses labelled "{building}-{unit}-{floor}{nn}" that the compound lacks'),
+    ] = False,
 ) -> ImportReport:
     """Import a resident roster; every rejected row is listed with its row, column and reason."""
     limit = get_settings().upload_max_bytes
@@ -48,6 +53,22 @@ def import_roster(
         data=data,
         all_or_nothing=all_or_nothing,
         dry_run=dry_run,
+        create_missing_houses=create_missing_houses,
+    )
+
+
+@router.get(
+    "/roster/template",
+    response_class=Response,
+    responses={200: {"content": {XLSX_MEDIA_TYPE: {}}, "description": "the roster template with column help"}},
+)
+def roster_template(who: RosterImporter) -> Response:
+    """Download the roster template: the columns the import reads, an example row, and a sheet of column help."""
+    f = roster_template_file()
+    return Response(
+        content=f.data,
+        media_type=f.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{f.filename}"', "Cache-Control": "no-store"},
     )
 
 

@@ -35,6 +35,7 @@ from anju.registry.roster_columns import (
 )
 from anju.registry.roster_queries import RosterQuery, check_scope
 from anju.registry.roster_rows import RosterRow, RowParser
+from anju.registry.roster_template import create_missing_houses, house_column_values
 from anju.registry.schemas import (
     EmergencyContactIn,
     MoveIn,
@@ -239,13 +240,40 @@ def import_roster(
     all_or_nothing: bool = False,
     dry_run: bool = False,
     progress: Progress | None = None,
+    create_missing_houses: bool = False,
 ) -> ImportReport:
-    """Validate a roster file row by row and import its valid rows (or none, if asked); never commits."""
+    """Validate a roster file row by row and import its valid rows (or none, if asked); never commits.
+
+    `create_missing_houses` (the admin ticks it): a row naming a house "{building}-{unit}-{floor}{nn}" the
+    compound lacks creates it first; the houses are kept only if the import commits (a dry run or an
+    all-or-nothing refusal leaves none behind)."""
+    if not create_missing_houses:
+        return _import_roster(session, who, compound_id, filename, data, all_or_nothing, dry_run, progress, False)
+    with session.begin_nested() as houses:
+        report = _import_roster(session, who, compound_id, filename, data, all_or_nothing, dry_run, progress, True)
+        if not report.committed or dry_run:
+            houses.rollback()
+    return report
+
+
+def _import_roster(
+    session: Session,
+    who: Principal | None,
+    compound_id: int,
+    filename: str,
+    data: bytes,
+    all_or_nothing: bool,
+    dry_run: bool,
+    progress: Progress | None,
+    create_houses: bool,
+) -> ImportReport:
     # who=None is the trusted command line. A dry run only reads. Writes happen inside one
     # SAVEPOINT, so an abort leaves nothing half-written; the caller's boundary commits.
-    check_scope(session, who, compound_id, RegistryPerm.roster_import)
+    compound = check_scope(session, who, compound_id, RegistryPerm.roster_import)
     if who is not None:
         who.require(RegistryPerm.people_write)  # rows are written through the people services
+        if create_houses:
+            who.require(RegistryPerm.structure)
     keep = set(session.identity_map.keys())  # the caller's objects; the import's own are let go per batch
     table = read_table(filename, data)
     if not table:
@@ -254,7 +282,15 @@ def import_roster(
     columns, ignored = map_header(header)
     on = today()
     errors: list[RowError] = []
-    parser = RowParser(columns, HouseQuery(session).labels(compound_id), on, errors)
+    labels = HouseQuery(session).labels(compound_id)
+    new_houses: list[str] = []
+    if create_houses:
+        wanted = house_column_values(header, body)
+        new_houses = create_missing_houses(session, who=who, compound=compound, labels=wanted, known=set(labels))
+        if new_houses:
+            labels = HouseQuery(session).labels(compound_id)
+            keep = set(session.identity_map.keys())
+    parser = RowParser(columns, labels, on, errors)
     total = len(body)
     tick = progress or (lambda done, total: None)
     tick(0, total)
@@ -262,7 +298,13 @@ def import_roster(
     planner = _Planner(session, compound_id, on, parser)
     plans = planner.plan(_duplicates(parsed, parser))
     plans.sort(key=lambda pl: pl.row.row)
-    report = ImportReport(total_rows=total, dry_run=dry_run, all_or_nothing=all_or_nothing, ignored_columns=ignored)
+    report = ImportReport(
+        total_rows=total,
+        dry_run=dry_run,
+        all_or_nothing=all_or_nothing,
+        ignored_columns=ignored,
+        houses_created=new_houses,
+    )
     if dry_run or (all_or_nothing and errors) or not plans:
         if dry_run:
             for pl in plans:

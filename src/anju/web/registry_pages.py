@@ -184,7 +184,13 @@ def vehicles(
 def roster_import(request: Request, ctx: ImportPage) -> Response:
     """The roster upload form; the browser posts the file to /api/v1/roster/import."""
     return render(
-        request, "registry/import.html", ctx.context("nav.import", can_export=ctx.who.can(RegistryPerm.roster_export))
+        request,
+        "registry/import.html",
+        ctx.context(
+            "nav.import",
+            can_export=ctx.who.can(RegistryPerm.roster_export),
+            can_create_houses=ctx.who.can(RegistryPerm.structure),
+        ),
     )
 
 

@@ -67,4 +67,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Generated {buildings} buildings, {units} units and {houses} houses",
     ),
     "structure.err.invalid": ("填写有误：", "Please check:"),
+    "import.template": ("下载名册模板", "Download the roster template"),
+    "import.template_note": (
+        "模板含填写说明（第二个工作表）：必填列、可选值与示例。",
+        "The template's second sheet explains each column: required ones, accepted values, an example.",
+    ),
+    "import.create_missing_houses": (
+        "自动创建系统中没有的房屋（编号须为 楼号-单元-楼层户号，如 3-1-0802）",
+        "Create houses the compound lacks (labels like building-unit-floor+number, e.g. 3-1-0802)",
+    ),
 }
