@@ -57,7 +57,7 @@ PERSONAS = {
         _ALL,
     ),
     "staff_liu": Persona(
-        "/console",
+        "/console/my-tasks",  # issue 11 item 7: lands where it works
         DESKTOP,
         ["住户", "车辆", "数据大屏"],
         ["导入名册", "审计日志", "个人信息请求"],
@@ -65,7 +65,7 @@ PERSONAS = {
         ["/console/houses"],
     ),
     "guard_chen": Persona(
-        "/console",
+        "/console/access",  # issue 11 item 7: lands where it works
         DESKTOP,
         ["住户", "车辆", "告警中心", "门岗", "巡更"],
         ["导入名册", "审计日志", "隐私合规", "物业费"],
@@ -73,7 +73,7 @@ PERSONAS = {
         ["/console/vehicles"],
     ),
     "grid_zhou": Persona(
-        "/console",
+        "/console/my-tasks",  # issue 11 item 7: lands where it works
         DESKTOP,
         ["住户", "小区结构"],
         ["导入名册", "个人信息请求"],
