@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request, Response
-from sqlalchemy import select
 
 from anju.accounts.permissions import AccountsPerm
 from anju.accounts.schemas import (
@@ -25,11 +24,8 @@ from anju.core.rbac import permissions_of
 from anju.devices.permissions import DevicesPerm
 from anju.privacy.schemas import MyData, PrivacyRequestCreate, PrivacyRequestRead
 from anju.privacy.service import privacy_service
-from anju.registry.endpoints import house_read
-from anju.registry.models import House, Occupancy, Person, Vehicle
-from anju.registry.occupancy import current_occupancy_clause
-from anju.registry.schemas import Household, HouseholdMember, VehicleRead
-from anju.registry.service import person_service
+from anju.registry.schemas import Household
+from anju.registry.service import house_service
 
 router = APIRouter(tags=["accounts"])
 SelfService = Annotated[Principal, requires(AccountsPerm.self_service)]
@@ -87,30 +83,10 @@ def me(who: CurrentPrincipal) -> MeRead:
     )
 
 
-def household_of(session: Any, house: House) -> Household:
-    rows = session.execute(
-        select(Occupancy, Person)
-        .join(Person, Person.id == Occupancy.person_id)
-        .where(Occupancy.house_id == house.id, current_occupancy_clause())
-        .order_by(Occupancy.id)
-    ).all()
-    tags = person_service.tags_of(session, [p.id for _, p in rows])
-    vehicles = session.execute(select(Vehicle).where(Vehicle.house_id == house.id, Vehicle.active.is_(True))).scalars()
-    return Household(
-        house=house_read(house),
-        members=[
-            HouseholdMember(person_id=p.id, name=p.name, role=o.role, phone_masked=p.phone_masked, tags=tags[p.id])
-            for o, p in rows
-        ],
-        vehicles=[VehicleRead.model_validate(v) for v in vehicles],
-    )
-
-
 @router.get("/me/household", response_model=list[Household])
 def my_household(who: SelfService, session: ReadSession) -> list[Household]:
     """The caller's own household(s): house, members (masked) and vehicles."""
-    houses = session.execute(select(House).where(House.id.in_(who.house_ids)).order_by(House.id)).scalars()
-    return [household_of(session, h) for h in houses]
+    return [house_service.household(session, h) for h in house_service.mine(session, who=who)]
 
 
 @router.get("/me/export", response_model=MyData)

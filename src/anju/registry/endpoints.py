@@ -18,12 +18,8 @@ from anju.registry.enums import HouseStatus, PersonTagKind, PopulationType
 from anju.registry.models import (
     Building,
     Compound,
-    EmergencyContact,
     Grid,
     GridBuilding,
-    House,
-    Occupancy,
-    Person,
 )
 from anju.registry.repository import HouseQuery, PersonQuery, readable_compounds
 from anju.registry.schemas import (
@@ -32,7 +28,6 @@ from anju.registry.schemas import (
     CompoundCreate,
     CompoundRead,
     CompoundTree,
-    EmergencyContactRead,
     GridRead,
     HouseRead,
     HouseUpdate,
@@ -48,79 +43,11 @@ from anju.registry.schemas import (
     UnitNode,
     VehicleCreate,
     VehicleRead,
+    house_read,
 )
 from anju.registry.service import house_service, move_in, move_out, person_service, vehicle_service
 
 router = APIRouter(tags=["registry"])
-
-
-def house_read(h: House) -> HouseRead:
-    area, source = h.exclusive_area
-    return HouseRead(
-        id=h.id,
-        compound_id=h.compound_id,
-        building_id=h.building_id,
-        unit_id=h.unit_id,
-        floor=h.floor,
-        number=h.number,
-        label=h.label,
-        status=h.status,
-        registered_area=h.registered_area,
-        surveyed_area=h.surveyed_area,
-        contract_area=h.contract_area,
-        exclusive_area=area,
-        area_source=source,
-    )
-
-
-def people_read(session: Session, people: list[Person]) -> list[PersonRead]:
-    ids = [p.id for p in people]
-    q = PersonQuery(session)
-    tags, houses = q.tags_of(ids), q.houses_of(ids)
-    return [
-        PersonRead(
-            id=p.id,
-            compound_id=p.compound_id,
-            name=p.name,
-            gender=p.gender,
-            birth_date=p.birth_date,
-            phone_masked=p.phone_masked,
-            id_number_masked=p.id_number_masked,
-            population_type=p.population_type,
-            status=p.status,
-            tags=tags[p.id],
-            houses=houses[p.id],
-        )
-        for p in people
-    ]
-
-
-def person_detail(session: Session, p: Person) -> PersonDetail:
-    base = people_read(session, [p])[0]
-    contacts = session.execute(select(EmergencyContact).where(EmergencyContact.person_id == p.id)).scalars().all()
-    occs = session.execute(
-        select(Occupancy, House.label)
-        .join(House, House.id == Occupancy.house_id)
-        .where(Occupancy.person_id == p.id)
-        .order_by(Occupancy.id)
-    ).all()
-    return PersonDetail(
-        **base.model_dump(),
-        contacts=[EmergencyContactRead.model_validate(c) for c in contacts],
-        occupancies=[
-            OccupancyRead(
-                id=o.id,
-                house_id=o.house_id,
-                house_label=label,
-                person_id=o.person_id,
-                role=o.role,
-                started_on=o.started_on,
-                ended_on=o.ended_on,
-                lease_end=o.lease_end,
-            )
-            for o, label in occs
-        ],
-    )
 
 
 @router.get("/compounds", response_model=list[CompoundRead])
@@ -284,26 +211,26 @@ def list_people(
         offset=pg.offset,
         limit=pg.page_size,
     )
-    return Page(items=people_read(session, rows), total=total, page=pg.page, page_size=pg.page_size)
+    return Page(items=person_service.read_many(session, rows), total=total, page=pg.page, page_size=pg.page_size)
 
 
 @router.post("/people", response_model=PersonDetail, status_code=201)
 def create_person(body: PersonCreate, who: PeopleWriter, session: WriteSession) -> PersonDetail:
     """Register a person (phone and ID number are encrypted at rest)."""
-    return person_detail(session, person_service.create(session, who=who, data=body))
+    return person_service.detail(session, person_service.create(session, who=who, data=body))
 
 
 @router.get("/people/{person_id}", response_model=PersonDetail)
 def get_person(person_id: int, who: PeopleReader, session: ReadSession) -> PersonDetail:
     """One person, masked."""
-    return person_detail(session, person_service.get_readable(session, who=who, person_id=person_id))
+    return person_service.detail(session, person_service.get_readable(session, who=who, person_id=person_id))
 
 
 @router.patch("/people/{person_id}", response_model=PersonDetail)
 def update_person(person_id: int, body: PersonUpdate, who: PeopleWriter, session: WriteSession) -> PersonDetail:
     """Change a person's data (change-logged with before/after, masked)."""
     p = person_service.get_readable(session, who=who, person_id=person_id)
-    return person_detail(session, person_service.update(session, who=who, person=p, data=body))
+    return person_service.detail(session, person_service.update(session, who=who, person=p, data=body))
 
 
 @router.post("/people/{person_id}/reveal", response_model=RevealResult)

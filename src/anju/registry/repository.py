@@ -14,6 +14,7 @@ from anju.registry.enums import PersonTagKind, PopulationType
 from anju.registry.models import (
     Building,
     Compound,
+    EmergencyContact,
     House,
     Occupancy,
     Person,
@@ -131,6 +132,20 @@ class PersonQuery:
             ).scalars()
         )
 
+    def contacts(self, person_id: int) -> list[EmergencyContact]:
+        return list(
+            self.session.execute(select(EmergencyContact).where(EmergencyContact.person_id == person_id)).scalars()
+        )
+
+    def occupancy_history(self, person_id: int) -> list[tuple[Occupancy, str]]:
+        rows = self.session.execute(
+            select(Occupancy, House.label)
+            .join(House, House.id == Occupancy.house_id)
+            .where(Occupancy.person_id == person_id)
+            .order_by(Occupancy.id)
+        ).all()
+        return [(o, str(label)) for o, label in rows]
+
 
 class HouseQuery:
     def __init__(self, session: Session) -> None:
@@ -223,6 +238,27 @@ class HouseListQuery:
             .group_by(Occupancy.house_id)
         )
         return {int(h): int(n) for h, n in rows}
+
+    def own(self, who: Principal) -> list[House]:
+        return list(
+            self.session.execute(readable_houses(who).where(House.id.in_(who.house_ids)).order_by(House.id)).scalars()
+        )
+
+    def current_members(self, house_id: int) -> list[tuple[Occupancy, Person]]:
+        rows = self.session.execute(
+            select(Occupancy, Person)
+            .join(Person, Person.id == Occupancy.person_id)
+            .where(Occupancy.house_id == house_id, current_occupancy_clause())
+            .order_by(Occupancy.id)
+        ).all()
+        return [(o, p) for o, p in rows]
+
+    def active_vehicles(self, house_id: int) -> list[Vehicle]:
+        return list(
+            self.session.execute(
+                select(Vehicle).where(Vehicle.house_id == house_id, Vehicle.active.is_(True))
+            ).scalars()
+        )
 
     def buildings(self, compound_id: int) -> list[Building]:
         return list(

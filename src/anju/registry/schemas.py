@@ -6,7 +6,7 @@ import re
 import unicodedata
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field, field_validator
 
@@ -21,6 +21,9 @@ from anju.registry.enums import (
     PopulationType,
     VehicleClass,
 )
+
+if TYPE_CHECKING:
+    from anju.registry.models import House
 
 # ASCII digits only: Python's \d also matches other scripts' digits. Input is NFKC-normalised
 # first, so full-width digits typed with a Chinese IME become ASCII (and dedupe correctly).
@@ -276,3 +279,23 @@ class Household(Schema):
     house: HouseRead
     members: list[HouseholdMember]
     vehicles: list[VehicleRead]
+
+
+def house_read(h: House) -> HouseRead:
+    """A house as the API and the pages show it (with its exclusive area and where that figure came from)."""
+    area, source = h.exclusive_area
+    return HouseRead(
+        id=h.id,
+        compound_id=h.compound_id,
+        building_id=h.building_id,
+        unit_id=h.unit_id,
+        floor=h.floor,
+        number=h.number,
+        label=h.label,
+        status=h.status,
+        registered_area=h.registered_area,
+        surveyed_area=h.surveyed_area,
+        contract_area=h.contract_area,
+        exclusive_area=area,
+        area_source=source,
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any, Protocol
 
@@ -31,12 +32,20 @@ from anju.registry.repository import (
 )
 from anju.registry.schemas import (
     EmergencyContactIn,
+    EmergencyContactRead,
+    Household,
+    HouseholdMember,
     HouseUpdate,
     MoveIn,
     MoveOut,
+    OccupancyRead,
     PersonCreate,
+    PersonDetail,
+    PersonRead,
     PersonUpdate,
     VehicleCreate,
+    VehicleRead,
+    house_read,
 )
 from anju.registry.structure_service import refuse_area_change_during_vote
 
@@ -99,6 +108,54 @@ class PersonService:
         if p is None:
             raise NotFound(f"person {person_id} not found", zh="未找到该人员")
         return p
+
+    def read_many(self, session: Session, people: list[Person]) -> list[PersonRead]:
+        """People as the API and the pages show them: masked, with tags and current houses."""
+        ids = [p.id for p in people]
+        q = PersonQuery(session)
+        tags, houses = q.tags_of(ids), q.houses_of(ids)
+        return [
+            PersonRead(
+                id=p.id,
+                compound_id=p.compound_id,
+                name=p.name,
+                gender=p.gender,
+                birth_date=p.birth_date,
+                phone_masked=p.phone_masked,
+                id_number_masked=p.id_number_masked,
+                population_type=p.population_type,
+                status=p.status,
+                tags=tags[p.id],
+                houses=houses[p.id],
+            )
+            for p in people
+        ]
+
+    def detail(self, session: Session, p: Person) -> PersonDetail:
+        """One person, masked, with emergency contacts and the whole occupancy history."""
+        base = self.read_many(session, [p])[0]
+        q = PersonQuery(session)
+        return PersonDetail(
+            **base.model_dump(),
+            contacts=[EmergencyContactRead.model_validate(c) for c in q.contacts(p.id)],
+            occupancies=[
+                OccupancyRead(
+                    id=o.id,
+                    house_id=o.house_id,
+                    house_label=label,
+                    person_id=o.person_id,
+                    role=o.role,
+                    started_on=o.started_on,
+                    ended_on=o.ended_on,
+                    lease_end=o.lease_end,
+                )
+                for o, label in q.occupancy_history(p.id)
+            ],
+        )
+
+    def names(self, session: Session, person_ids: set[int]) -> dict[int, str]:
+        """People's names by id (staff pages)."""
+        return VehicleQuery(session).person_names(person_ids)
 
     def tags(self, session: Session, person_id: int) -> list[PersonTagKind]:
         return PersonQuery(session).tags_of([person_id])[person_id]
@@ -312,6 +369,24 @@ class HouseService:
         counts = repo.occupant_counts([h.id for h in houses])
         return [(h, names.get(h.building_id, ""), units.get(h.unit_id, ""), counts.get(h.id, 0)) for h in houses]
 
+    def mine(self, session: Session, *, who: Principal) -> list[House]:
+        """The caller's own current homes."""
+        return HouseListQuery(session).own(who)
+
+    def household(self, session: Session, house: House) -> Household:
+        """A house with its current members (masked) and active vehicles."""
+        repo = HouseListQuery(session)
+        rows = repo.current_members(house.id)
+        tags = person_service.tags_of(session, [p.id for _, p in rows])
+        return Household(
+            house=house_read(house),
+            members=[
+                HouseholdMember(person_id=p.id, name=p.name, role=o.role, phone_masked=p.phone_masked, tags=tags[p.id])
+                for o, p in rows
+            ],
+            vehicles=[VehicleRead.model_validate(v) for v in repo.active_vehicles(house.id)],
+        )
+
     def buildings(self, session: Session, *, compound_id: int) -> list[Building]:
         """A compound's buildings in order."""
         return HouseListQuery(session).buildings(compound_id)
@@ -375,13 +450,13 @@ class VehicleService:
         active_only: bool = False,
         offset: int,
         limit: int,
-    ) -> tuple[list[Vehicle], int]:
+    ) -> tuple[Sequence[Vehicle], int]:
         """Vehicles the caller may see (plate contains `plate`), one page, and the total."""
         return VehicleQuery(session).search(
             who, compound_id=compound_id, plate=plate, active_only=active_only, offset=offset, limit=limit
         )
 
-    def owners(self, session: Session, vehicles: list[Vehicle]) -> tuple[dict[int, str], dict[int, str]]:
+    def owners(self, session: Session, vehicles: Sequence[Vehicle]) -> tuple[dict[int, str], dict[int, str]]:
         """House labels and owners' names for a page of vehicles."""
         labels = HouseQuery(session).labels_by_id({v.house_id for v in vehicles if v.house_id})
         names = VehicleQuery(session).person_names({v.person_id for v in vehicles if v.person_id})

@@ -14,9 +14,8 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from anju.accounts.endpoints import household_of
-from anju.accounts.models import User
 from anju.accounts.permissions import AccountsPerm
+from anju.accounts.service import display_names
 from anju.analytics.queries import overview
 from anju.core.audit import PiiAccess
 from anju.core.auth import Principal
@@ -25,11 +24,10 @@ from anju.core.rbac import KernelPerm
 from anju.privacy.models import PrivacyRequest
 from anju.privacy.permissions import PrivacyPerm
 from anju.privacy.service import privacy_service
-from anju.registry.endpoints import house_read, people_read, person_detail
 from anju.registry.enums import HouseStatus, PersonTagKind, PopulationType
-from anju.registry.models import Building, Compound, House, Person
-from anju.registry.repository import HouseQuery, PersonQuery, readable_compounds, readable_houses
-from anju.registry.schemas import Household, HouseRead, PersonDetail, PersonRead
+from anju.registry.models import Building, Compound
+from anju.registry.repository import HouseQuery, PersonQuery, readable_compounds
+from anju.registry.schemas import Household, HouseRead, PersonDetail, PersonRead, house_read
 from anju.registry.service import house_service, person_service, vehicle_service
 
 T = TypeVar("T")
@@ -168,12 +166,12 @@ def residents_page(
         offset=(page - 1) * PAGE_SIZE,
         limit=PAGE_SIZE,
     )
-    return PageOf(people_read(session, rows), total, page, PAGE_SIZE)
+    return PageOf(person_service.read_many(session, rows), total, page, PAGE_SIZE)
 
 
 def person_view(session: Session, who: Principal, person_id: int) -> PersonDetail:
     """One resident, masked, with contacts and occupancy history (404 outside the user's scope)."""
-    return person_detail(session, person_service.get_readable(session, who=who, person_id=person_id))
+    return person_service.detail(session, person_service.get_readable(session, who=who, person_id=person_id))
 
 
 @dataclass
@@ -223,9 +221,7 @@ def privacy_requests(
 ) -> list[RequestRow]:
     """Data-subject requests of one compound, earliest deadline first, with the overdue flag."""
     reqs = [r for r in privacy_service.list_for_staff(session, who=who, status=status) if r.compound_id == compound_id]
-    names = dict(
-        session.execute(select(Person.id, Person.name).where(Person.id.in_({r.person_id for r in reqs}))).all()
-    )
+    names = person_service.names(session, {r.person_id for r in reqs})
     return [
         RequestRow(
             r,
@@ -250,11 +246,7 @@ def pii_access_page(session: Session, who: Principal, *, compound_id: int, page:
     entries, total = paginate(
         session, stmt, order_by=PiiAccess.id.desc(), offset=page_offset(page, PAGE_SIZE), limit=PAGE_SIZE
     )
-    users = dict(
-        session.execute(
-            select(User.id, User.display_name).where(User.id.in_({e.user_id for e in entries if e.user_id}))
-        ).all()
-    )
+    users = display_names(session, {e.user_id for e in entries if e.user_id})
     return PageOf(
         [AccessRow(e, users.get(e.user_id) if e.user_id else None) for e in entries], int(total), page, PAGE_SIZE
     )
@@ -269,7 +261,6 @@ class MyRequest:
 def my_home(session: Session, who: Principal, *, today: date) -> dict[str, Any]:
     """A resident's household(s), members masked, vehicles, and their own privacy requests."""
     who.require(AccountsPerm.self_service)
-    houses = session.execute(readable_houses(who).where(House.id.in_(who.house_ids)).order_by(House.id)).scalars()
-    households: list[Household] = [household_of(session, h) for h in houses]
+    households: list[Household] = [house_service.household(session, h) for h in house_service.mine(session, who=who)]
     requests = [MyRequest(r, r.status == "open" and r.due_on < today) for r in privacy_service.mine(session, who=who)]
     return {"households": households, "requests": requests}
