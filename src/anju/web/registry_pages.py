@@ -198,3 +198,7 @@ def roster_import(request: Request, ctx: ImportPage) -> Response:
 from anju.web.structure_pages import router as structure_router  # noqa: E402
 
 router.include_router(structure_router)
+
+from anju.web.occupancy_pages import router as occupancy_router  # noqa: E402
+
+router.include_router(occupancy_router)
