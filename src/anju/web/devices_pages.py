@@ -155,3 +155,9 @@ def device_command(
     if not is_htmx(request):
         return RedirectResponse(f"/console/devices?device={device.id}", status_code=303)
     return _device_panel(request, ctx, device_values(session, ctx.who, device, issued=issued))
+
+
+# Device set-up (register, edit, retire; issue 11 item 6) lives in its own module, under the same prefix.
+from anju.web.device_setup_pages import router as setup_router  # noqa: E402
+
+router.include_router(setup_router)

@@ -87,6 +87,7 @@ NAV: tuple[NavGroup, ...] = (
         (
             NavItem("nav.control_room", "/console/alarms", AlarmsPerm.read, "bell"),
             NavItem("nav.devices", "/console/devices", DevicesPerm.read, "chip"),
+            NavItem("nav.device_setup", "/console/device-setup", DevicesPerm.manage, "chip"),
             NavItem("nav.guard_desk", "/console/access", AccessPerm.read, "door"),
             NavItem("nav.patrol", "/console/patrol", PatrolPerm.read, "route"),
         ),

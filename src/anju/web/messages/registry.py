@@ -110,4 +110,38 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "house.ok.moved_in": ("已办理入住：{name}", "Moved in: {name}"),
     "house.ok.moved_out": ("已办理迁出，相关门禁凭证将被撤销", "Moved out; their access credentials are revoked"),
     "house.ok.vehicle": ("已登记车辆", "Vehicle registered"),
+    # device set-up (issue 11 item 6); kept here while the devices catalogue is edited elsewhere
+    "nav.device_setup": ("设备登记", "Device set-up"),
+    "device_setup.title": ("设备登记", "Device set-up"),
+    "device_setup.intro": (
+        "登记设备（类型、位置、平面图坐标），修改或停用。设备密钥只在登记后显示一次。",
+        "Register a device (type, place, site-plan point), edit or retire it. Its secret is shown once, "
+        "right after registration.",
+    ),
+    "device_setup.register": ("登记设备", "Register device"),
+    "device_setup.key": ("设备编号", "Device key"),
+    "device_setup.name": ("名称", "Name"),
+    "device_setup.type": ("类型", "Type"),
+    "device_setup.vendor": ("厂商", "Vendor"),
+    "device_setup.model": ("型号", "Model"),
+    "device_setup.building": ("所在楼栋", "Building"),
+    "device_setup.location": ("安装位置", "Location"),
+    "device_setup.plan_x": ("平面图横坐标", "Site plan x"),
+    "device_setup.plan_y": ("平面图纵坐标", "Site plan y"),
+    "device_setup.plan_help": ("平面图大小：宽 {w}，高 {h}", "Site plan size: {w} wide, {h} high"),
+    "device_setup.heartbeat": ("心跳间隔（秒）", "Heartbeat (seconds)"),
+    "device_setup.auto_cutoff": (
+        "充满自动断电（电动车充电桩必选）",
+        "Cuts off when full (required for e-bike chargers)",
+    ),
+    "device_setup.created": ("已登记：{name}", "Registered: {name}"),
+    "device_setup.secret": ("设备密钥", "Device secret"),
+    "device_setup.secret_once": (
+        "请立即配置到设备中：密钥只显示这一次，系统中仅保存加密值。",
+        "Configure it on the device now: it is shown only this once and stored encrypted.",
+    ),
+    "device_setup.retired": ("已停用", "Retired"),
+    "device_setup.reason": ("停用原因", "Reason"),
+    "device_setup.retire": ("停用设备", "Retire device"),
+    "device_setup.ok.retired": ("设备已停用", "Device retired"),
 }
