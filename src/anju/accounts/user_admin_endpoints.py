@@ -96,7 +96,7 @@ def list_users(
     """Staff accounts (a manager sees the accounts of their own compounds), with the last sign-in."""
     return [
         user_read(session, u)
-        for u in user_admin_service.list(session, who=who, compound_id=compound_id, role=role, q=q)
+        for u in user_admin_service.search(session, who=who, compound_id=compound_id, role=role, q=q)
     ]
 
 

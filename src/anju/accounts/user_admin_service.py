@@ -176,7 +176,7 @@ class UserAdminService:
         return user
 
     # -- reads ----------------------------------------------------------------------------------
-    def list(
+    def search(  # not `list`: that name would shadow the builtin in this class's annotations
         self,
         session: Session,
         *,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import traceback
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, TypeVar
 
@@ -90,7 +90,7 @@ def publish(session: Session, event: DomainEvent, *, compound_id: int | None = N
     return row
 
 
-def publish_many(session: Session, events: list[tuple[DomainEvent, int | None]]) -> None:
+def publish_many(session: Session, events: Sequence[tuple[DomainEvent, int | None]]) -> None:
     """`publish` for many events (event, compound_id) at once: the same rows, in order, in one INSERT."""
     if events:
         rows = [{"topic": e.topic, "payload": e.model_dump(mode="json"), "compound_id": c} for e, c in events]

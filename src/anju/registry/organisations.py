@@ -137,7 +137,8 @@ class OrganisationService:
         out: dict[int, int] = {}
         for col in (Compound.property_org_id, Compound.street_org_id):
             for org_id, n in session.execute(select(col, func.count()).where(col.is_not(None)).group_by(col)).all():
-                out[org_id] = out.get(org_id, 0) + int(n)
+                if org_id is not None:  # excluded by the query; says so to the type checker
+                    out[org_id] = out.get(org_id, 0) + int(n)
         return out
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query
 
 from anju.core.auth import Principal, requires
 from anju.core.deps import WriteSession
-from anju.core.errors import Conflict, Forbidden, Invalid, NotFound
+from anju.core.errors import Conflict, Forbidden, Invalid, NotFound, Responses
 from anju.core.schemas import Schema
 from anju.registry.endpoints import house_read
 from anju.registry.models import Building, Unit
@@ -29,7 +29,7 @@ router = APIRouter(tags=["structure"])
 MAX_ID = 2**31 - 1
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 StructureWriter = Annotated[Principal, requires(RegistryPerm.structure)]
-_ERRORS = {403: Forbidden.doc(), 404: NotFound.doc(), 409: Conflict.doc(), 422: Invalid.doc()}
+_ERRORS: Responses = {403: Forbidden.doc(), 404: NotFound.doc(), 409: Conflict.doc(), 422: Invalid.doc()}
 
 
 class UnitRead(Schema):

@@ -70,7 +70,7 @@ def _set_cookie(request: Request, response: Response, token: str) -> None:
 
 
 def _users_context(session: Session, ctx: ConsolePage, **extra: Any) -> dict[str, Any]:
-    users = user_admin_service.list(session, who=ctx.who)
+    users = user_admin_service.search(session, who=ctx.who)
     grants = user_admin_service.grants_by_user(session, [u.id for u in users])
     names = {c.id: c.name for c in session.execute(select(Compound)).scalars()}
     orgs = organisation_service.list(session, who=ctx.who)
@@ -433,7 +433,12 @@ def claims_h5_submit(
     role: Annotated[str, Form()] = "",
     lease_end: Annotated[str, Form()] = "",
 ) -> Response:
-    form = {"compound_id": query_int(compound_id), "house_label": house_label, "name": name, "role": role}
+    form: dict[str, Any] = {
+        "compound_id": query_int(compound_id),
+        "house_label": house_label,
+        "name": name,
+        "role": role,
+    }
     try:
         try:
             r = OccupancyRole(role)
