@@ -11,6 +11,7 @@ from anju.core.db import transaction
 from anju.fees.models import Bill, Payment, PaymentIntent
 from anju.fees.providers import simulated_provider
 from anju.fees.service import fee_service
+from tests.conftest import principal_of
 from tests.core.databases import dedicated_database
 from tests.core.job_race import race
 from tests.fees.helpers import (
@@ -243,13 +244,8 @@ def _callback(body: bytes, sig: str, out: list[object]) -> None:
 
 def test_concurrent_replays_of_one_callback_pay_once(tmp_path):
     with dedicated_database(tmp_path, "fees_callback_race", seed=True):
-        from anju.accounts.models import User
-        from anju.accounts.service import account_service
-
         with transaction() as s:
-            li = account_service.principal(
-                s, s.execute(select(User).where(User.username == "resident_li")).scalar_one()
-            )
+            li = principal_of(s, "resident_li")
             bill = (
                 s.execute(select(Bill).where(Bill.house_id.in_(li.house_ids), Bill.status == "open").order_by(Bill.id))
                 .scalars()
@@ -270,11 +266,8 @@ def test_concurrent_replays_of_one_callback_pay_once(tmp_path):
 
 
 def _counter(bill_id: int, amount: str, out: list[object]) -> None:
-    from anju.accounts.models import User
-    from anju.accounts.service import account_service
-
     with transaction() as s:
-        who = account_service.principal(s, s.execute(select(User).where(User.username == "staff_liu")).scalar_one())
+        who = principal_of(s, "staff_liu")
     try:
         with transaction() as s:
             out.append(fee_service.counter_payment(s, by=who, bill_id=bill_id, amount=amount).id)
