@@ -76,6 +76,9 @@ MATRIX: dict[str, tuple[Any, ...]] = {
     "compounds.patch": (OK, OK, 403, 403, 403, 403, 403, 403, 404),
     "compounds.buildings.create": (OK, OK, 403, 403, 403, 403, 403, 403, 404),
     "compounds.generate": (OK, OK, 403, 403, 403, 403, 403, 403, 404),
+    "houses.export": (OK, OK, OK, OK, OK, 403, OK, 403, 404),
+    "houses.template": (OK, OK, OK, OK, OK, 403, OK, 403, 404),
+    "houses.import": (OK, OK, OK, 403, 403, 403, 403, 403, 404),
 }
 
 
@@ -166,6 +169,16 @@ REQUESTS.update(
             {"json": {"code": "MATRIX1", "name": "矩阵小区", "address": "矩阵路 1 号"}},
         ),
         "roster.template": lambda w: ("GET", "/api/v1/roster/template", {}),
+        "houses.export": lambda w: ("GET", f"/api/v1/compounds/{w.A}/houses/export", {}),
+        "houses.template": lambda w: ("GET", f"/api/v1/compounds/{w.A}/houses/template", {}),
+        "houses.import": lambda w: (
+            "POST",
+            f"/api/v1/compounds/{w.A}/houses/import",
+            {
+                "files": {"file": ("houses.csv", "房屋编号,实测面积\n".encode(), "text/csv")},
+                "data": {"dry_run": "true"},
+            },
+        ),
         "compounds.patch": lambda w: ("PATCH", f"/api/v1/compounds/{w.A}", {"json": {"district": "朝阳区"}}),
         "compounds.buildings.create": lambda w: (
             "POST",

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, File, Form, Path, Query, UploadFile
+from fastapi.responses import Response
 
 from anju.core.auth import Principal, requires
-from anju.core.deps import WriteSession
-from anju.core.errors import Conflict, Forbidden, Invalid, NotFound, Responses
+from anju.core.config import get_settings
+from anju.core.deps import ReadSession, WriteSession
+from anju.core.errors import Conflict, Forbidden, Invalid, NotFound, Responses, TooLarge
 from anju.core.schemas import Schema
+from anju.registry import house_import
 from anju.registry.endpoints import house_read
 from anju.registry.models import Building, Unit
 from anju.registry.permissions import RegistryPerm
+from anju.registry.roster_columns import XLSX_MEDIA_TYPE, ImportReport, RosterFile
 from anju.registry.schemas import BuildingRead, CompoundRead, HouseRead
 from anju.registry.structure_schemas import (
     BuildingCreate,
@@ -89,3 +93,51 @@ def generate_structure(
     body must say confirm=true (409 otherwise); a label clash is a 409 and nothing is written."""
     c = structure_service.get(session, who=who, compound_id=compound_id)
     return structure_service.generate(session, who=who, compound=c, spec=body, dry_run=dry_run)
+
+
+HouseReaderP = Annotated[Principal, requires(RegistryPerm.read)]
+HouseWriterP = Annotated[Principal, requires(RegistryPerm.write)]
+_FILE: Responses = {200: {"content": {XLSX_MEDIA_TYPE: {}}, "description": "an .xlsx file"}, **_ERRORS}
+
+
+def _file(f: RosterFile) -> Response:
+    return Response(
+        content=f.data,
+        media_type=f.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{f.filename}"', "Cache-Control": "no-store"},
+    )
+
+
+@router.get("/compounds/{compound_id}/houses/export", response_class=Response, responses=_FILE)
+def export_houses(compound_id: Id, who: HouseReaderP, session: ReadSession) -> Response:
+    """The compound's houses as .xlsx: label, building, unit, floor, number, the three areas, the area source."""
+    return _file(house_import.export_houses(session, who=who, compound_id=compound_id))
+
+
+@router.get("/compounds/{compound_id}/houses/template", response_class=Response, responses=_FILE)
+def houses_template(compound_id: Id, who: HouseReaderP, session: ReadSession) -> Response:
+    """The house file's columns, no rows."""
+    return _file(house_import.export_houses(session, who=who, compound_id=compound_id, template=True))
+
+
+@router.post(
+    "/compounds/{compound_id}/houses/import",
+    response_model=ImportReport,
+    responses={413: TooLarge.doc(), **_ERRORS},
+)
+def import_houses(
+    compound_id: Id,
+    who: HouseWriterP,
+    session: WriteSession,
+    file: Annotated[UploadFile, File(description="houses as .xlsx or .csv")],
+    dry_run: Annotated[bool, Form(description="validate and report only; write nothing")] = False,
+) -> ImportReport:
+    """Update house areas from a file (or create houses in existing units), with a row-by-row report;
+    409 while a vote of the compound is open."""
+    limit = get_settings().upload_max_bytes
+    data = file.file.read(limit + 1)
+    if len(data) > limit:
+        raise TooLarge(f"file larger than {limit} bytes", zh=f"文件超过 {limit // 1024} KB 上限")
+    return house_import.import_houses(
+        session, who=who, compound_id=compound_id, filename=file.filename or "", data=data, dry_run=dry_run
+    )
