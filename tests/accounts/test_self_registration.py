@@ -190,3 +190,30 @@ class TestClaims:
         h = _sign_in(client, "13912340033")
         claim = self._claim(client, h, ids).json()
         assert client.post(f"/api/v1/claims/{claim['id']}/verify", headers=login("guard_chen")).status_code == 403
+
+
+def test_self_registration_code_limits_hold_under_parallel_requests(tmp_path):
+    """20 parallel code requests for one phone: exactly the limit get a code, the rest 429 (counted atomically)."""
+    from collections import Counter
+
+    from anju.accounts.registration_service import registration_service, registration_settings
+    from anju.core import db as core_db
+    from anju.core.errors import RateLimited
+    from tests.access.test_limits import _parallel
+    from tests.core.databases import dedicated_database
+
+    limit = registration_settings().code_requests_per_phone
+    with dedicated_database(tmp_path, "regcode_race", seed=False) as (_, engine):
+
+        def attempt(i: int) -> str:
+            with core_db.new_session() as s:
+                try:
+                    registration_service.request_code(s, phone="13912347777", ip=f"10.1.0.{i}")
+                    s.commit()
+                except RateLimited:
+                    return "429"
+                return "202"
+
+        tally = _parallel(20, attempt)
+        assert tally == Counter({"202": limit, "429": 20 - limit}), tally
+        engine.dispose()
