@@ -86,7 +86,7 @@ def register(
             compound_id=ctx.compound.id,
             device_key=device_key.strip(),
             name=name.strip(),
-            device_type=device_type,  # type: ignore[arg-type]  # validated by the schema
+            device_type=device_type,  # validated by the schema
             vendor=vendor.strip() or None,
             model=model.strip() or None,
             building_id=query_int(building_id, minimum=1),

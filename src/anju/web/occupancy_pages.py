@@ -99,7 +99,7 @@ def house_move_in(
             name=str(form.get("name") or "").strip(),
             phone=str(form.get("phone") or "").strip() or None,
             id_number=str(form.get("id_number") or "").strip() or None,
-            tags=[PersonTagKind(v) for v in form.getlist("tags") if v in PersonTagKind.__members__],
+            tags=[PersonTagKind(str(v)) for v in form.getlist("tags") if str(v) in PersonTagKind.__members__],
             contacts=[
                 EmergencyContactIn(
                     name=contact, relation="紧急联系人", phone=str(form.get("contact_phone") or "").strip() or None
