@@ -96,3 +96,34 @@ def test_structure_page_staff_forbidden_manager_cannot_create_compound(client: A
         follow_redirects=False,
     )
     assert r.status_code == 303 and "err=" in r.headers["location"]
+
+
+def test_structure_page_house_file_import_shows_row_report(session: Session, client: Any, web_login: Any) -> None:
+    import io
+
+    from openpyxl import Workbook
+
+    web_login("admin")
+    r = client.post(
+        "/console/structure/compounds",
+        data={"code": "HFW1", "name": "面积页", "address": "x"},
+        headers=ORIGIN,
+        follow_redirects=False,
+    )
+    c = session.execute(select(Compound).where(Compound.code == "HFW1")).scalar_one()
+    client.post(f"/console/structure/generate?compound_id={c.id}", data={**GEN, "action": "generate"}, headers=ORIGIN)
+    wb = Workbook()
+    wb.active.append(["房屋编号", "实测面积"])
+    wb.active.append(["1-1-0101", "90.5"])
+    wb.active.append(["8-8-0808", "90.5"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    r = client.post(
+        f"/console/structure/houses-import?compound_id={c.id}",
+        files={"file": ("h.xlsx", buf.getvalue(), "application/octet-stream")},
+        headers=ORIGIN,
+    )
+    assert r.status_code == 200 and 'data-testid="house-report"' in r.text and "8-8-0808" in r.text
+    house = session.execute(select(House).where(House.compound_id == c.id, House.label == "1-1-0101")).scalar_one()
+    session.refresh(house)
+    assert str(house.surveyed_area) == "90.50"

@@ -7,15 +7,17 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from anju.core.config import get_settings
 from anju.core.deps import ReadSession, WriteSession
-from anju.core.errors import AppError, Invalid
+from anju.core.errors import AppError, Invalid, TooLarge
 from anju.registry.enums import AreaSource, OrganisationKind
+from anju.registry.house_import import import_houses
 from anju.registry.models import Organisation
 from anju.registry.permissions import RegistryPerm
 from anju.registry.schemas import CompoundCreate
@@ -226,3 +228,36 @@ def generate(
         return go_back(request, f"/console/structure?compound_id={ctx.compound.id}", ok=ok)
     session.rollback()  # a preview writes nothing
     return _page(request, ctx, session, gen=gen, preview=preview)
+
+
+HouseFilePage = Annotated[ConsolePage, Depends(console_guard(RegistryPerm.write))]
+
+
+@router.post("/structure/houses-import")
+def houses_import_form(
+    request: Request,
+    ctx: HouseFilePage,
+    session: WriteSession,
+    file: Annotated[UploadFile, File()],
+    dry_run: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """Import house areas from a file; the page shows the row-by-row report (a vote open: refused)."""
+    if ctx.compound is None:
+        return go_back(request, "/console/structure")
+    limit = get_settings().upload_max_bytes
+    data = file.file.read(limit + 1)
+    try:
+        if len(data) > limit:
+            raise TooLarge(f"file larger than {limit} bytes", zh=f"文件超过 {limit // 1024} KB 上限")
+        report = import_houses(
+            session,
+            who=ctx.who,
+            compound_id=ctx.compound.id,
+            filename=file.filename or "",
+            data=data,
+            dry_run=dry_run == "true",
+        )
+    except AppError as e:
+        session.rollback()
+        return _page(request, ctx, session, err=error_message(request, e), status_code=e.status_code)
+    return _page(request, ctx, session, house_report=report)

@@ -67,6 +67,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Generated {buildings} buildings, {units} units and {houses} houses",
     ),
     "structure.err.invalid": ("填写有误：", "Please check:"),
+    "structure.house_file": ("房屋面积表", "House areas file"),
+    "structure.house_export": ("导出房屋及面积", "Export houses and areas"),
+    "structure.house_template": ("下载房屋模板", "Download the house template"),
+    "structure.house_upload": ("上传房屋面积表", "Upload a house areas file"),
     "import.template": ("下载名册模板", "Download the roster template"),
     "import.template_note": (
         "模板含填写说明（第二个工作表）：必填列、可选值与示例。",
