@@ -10,6 +10,7 @@ from sqlalchemy import select
 from anju.accounts.models import User
 from anju.accounts.onboarding_models import HouseClaim
 from anju.notify.providers import phone_provider
+from anju.registry.enums import OccupancyRole
 from anju.registry.models import Occupancy, Person
 
 PHONE = "13912345678"
@@ -216,4 +217,42 @@ def test_self_registration_code_limits_hold_under_parallel_requests(tmp_path):
 
         tally = _parallel(20, attempt)
         assert tally == Counter({"202": limit, "429": 20 - limit}), tally
+        engine.dispose()
+
+
+def test_self_registration_parallel_claims_of_one_house_make_one_claim(tmp_path):
+    """Two parallel claims of the same house by one account: one is filed, the other is a 409."""
+    from collections import Counter
+
+    from anju.accounts.registration_service import registration_service
+    from anju.accounts.service import account_service
+    from anju.core import db as core_db
+    from anju.core.errors import Conflict
+    from anju.registry.models import Compound
+    from tests.access.test_limits import _parallel
+    from tests.core.databases import dedicated_database
+
+    with dedicated_database(tmp_path, "claim_race", seed=True) as (_, engine):
+        with core_db.new_session() as s:
+            a = s.execute(select(Compound.id).where(Compound.code == "SFXQ")).scalar_one()
+            user = User(username="m_race", display_name="race", password_hash="x", role="resident")
+            s.add(user)
+            s.commit()
+            who = account_service.principal(s, user)
+
+        def attempt(i: int) -> str:
+            with core_db.new_session() as s:
+                try:
+                    registration_service.claim(
+                        s, who=who, compound_id=a, house_label="3-1-0802", name="并发", role=OccupancyRole.family
+                    )
+                    s.commit()
+                except Conflict:
+                    return "409"
+                return "201"
+
+        tally = _parallel(4, attempt)
+        assert tally == Counter({"201": 1, "409": 3}), tally
+        with core_db.new_session() as s:
+            assert len(list(s.execute(select(HouseClaim).where(HouseClaim.user_id == who.user_id)).scalars())) == 1
         engine.dispose()

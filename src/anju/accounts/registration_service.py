@@ -273,6 +273,14 @@ class RegistrationService:
             )
         if house.id in who.house_ids:
             raise Conflict("you already live in this house", zh="您已是该房屋的住户")
+        # Take the account's row lock (PostgreSQL) or the write lock (SQLite) before the duplicate check,
+        # so two parallel claims of one house are checked one after the other.
+        session.execute(
+            update(User)
+            .where(User.id == user.id)
+            .values(updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
         existing = session.execute(
             select(HouseClaim.id).where(
                 HouseClaim.user_id == user.id,
@@ -392,7 +400,15 @@ class RegistrationService:
         return out
 
     def _decidable(self, session: Session, *, who: Principal, claim_id: int) -> tuple[HouseClaim, str]:
-        claim = session.get(HouseClaim, claim_id)
+        # Lock the claim first (a write takes the row lock on PostgreSQL, the write lock on SQLite): two
+        # parallel decisions see each other's outcome, and a claim is decided once.
+        session.execute(
+            update(HouseClaim)
+            .where(HouseClaim.id == claim_id)
+            .values(status=HouseClaim.status)
+            .execution_options(synchronize_session=False)
+        )
+        claim = session.get(HouseClaim, claim_id, populate_existing=True)
         if claim is None:
             raise NotFound(f"claim {claim_id} not found", zh="未找到该申请")
         if who.is_staff:
