@@ -42,7 +42,7 @@ def test_console_pages_are_all_found():
 def test_superscript_compound_id_is_not_a_500(client: Any, web_login: Any, path: str, params: list[str]) -> None:
     web_login("manager_wang")
     for bad in BAD_VALUES:
-        query = {"compound_id": bad, **{name: bad for name in params}}
+        query = {"compound_id": bad, **dict.fromkeys(params, bad)}
         r = client.get(path, params=query, follow_redirects=False)
         assert r.status_code < 500, (path, bad, r.status_code)
     # A live feed (SSE) is asked to end at once, so the test does not wait for its stream to close.

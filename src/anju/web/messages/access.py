@@ -168,7 +168,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "access.err.until": ("请填写结束时间", "Give the end time"),
     "access.err.invalid": ("输入有误", "Invalid input"),
     # face: status, consent (R-F2, R-E3), enrolment feedback, guard-assisted path (issue 12)
-    "access.h5.face_reenrol": ("需重新录入（模型已更换，刷卡、扫码照常）", "Re-enrol needed (new model; card and code work)"),
+    "access.h5.face_reenrol": (
+        "需重新录入（模型已更换，刷卡、扫码照常）",
+        "Re-enrol needed (new model; card and code work)",
+    ),
     "access.h5.face_start": ("录入人脸", "Enrol my face"),
     "access.h5.face_restart": ("重新录入人脸", "Re-enrol my face"),
     "access.h5.face_large": ("大字版 / 语音朗读", "Large print / read aloud"),
@@ -191,7 +194,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "6. Under 14: a guardian must consent, and the rules for minors' data apply.",
     ),
     "access.face.version": ("告知书版本 {v}", "Notice version {v}"),
-    "access.face.agree": ("我已阅读并同意上述人脸信息处理规则（单独同意）", "I have read and agree to this face data notice"),
+    "access.face.agree": (
+        "我已阅读并同意上述人脸信息处理规则（单独同意）",
+        "I have read and agree to this face data notice",
+    ),
     "access.face.agree_submit": ("同意并继续", "Agree and continue"),
     "access.face.decline": ("不同意，返回（不影响通行）", "No thanks, go back (entry still works)"),
     "access.face.must_tick": ("请勾选同意后再继续；不同意也可直接返回", "Tick the box to agree, or go back"),
@@ -212,15 +218,30 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "access.face.done": ("人脸录入成功，可在已启用人脸的门刷脸通行", "Face enrolled: you can open face-enabled doors"),
     "access.face.current": ("当前状态：{state}", "Status: {state}"),
     "access.face.withdraw": ("撤回人脸同意并删除人脸信息", "Withdraw consent and delete my face data"),
-    "access.face.withdrawn": ("已撤回同意，人脸信息已删除；门禁卡、二维码照常可用", "Consent withdrawn and face data deleted; card and code still work"),
-    "access.face.reason.no_face": ("照片中未检测到人脸，请正对镜头重拍", "No face found: face the camera and try again"),
-    "access.face.reason.multiple_faces": ("照片中有多张人脸，请只拍本人", "More than one face: only you in the picture"),
+    "access.face.withdrawn": (
+        "已撤回同意，人脸信息已删除；门禁卡、二维码照常可用",
+        "Consent withdrawn and face data deleted; card and code still work",
+    ),
+    "access.face.reason.no_face": (
+        "照片中未检测到人脸，请正对镜头重拍",
+        "No face found: face the camera and try again",
+    ),
+    "access.face.reason.multiple_faces": (
+        "照片中有多张人脸，请只拍本人",
+        "More than one face: only you in the picture",
+    ),
     "access.face.reason.face_too_small": ("人脸太小，请靠近一些再拍", "Face too small: come closer"),
     "access.face.reason.blurry": ("照片模糊，请拿稳手机、在光线充足处重拍", "Photo blurred: hold still in good light"),
     "access.face.reason.pose": ("请正对镜头，不要侧脸或歪头", "Face the camera straight on"),
-    "access.face.reason.unclear_face": ("人脸不够清晰，请摘下口罩或墨镜后重拍", "Face not clear: remove mask or sunglasses"),
+    "access.face.reason.unclear_face": (
+        "人脸不够清晰，请摘下口罩或墨镜后重拍",
+        "Face not clear: remove mask or sunglasses",
+    ),
     "access.face.reason.not_an_image": ("文件不是有效的图片", "The file is not a readable image"),
-    "access.face.reason.too_many_pixels": ("图片尺寸过大，请用手机相机直接拍摄", "Image too large: take a normal phone photo"),
+    "access.face.reason.too_many_pixels": (
+        "图片尺寸过大，请用手机相机直接拍摄",
+        "Image too large: take a normal phone photo",
+    ),
     "access.face.no_photo": ("请先选择或拍摄一张照片", "Choose or take a photo first"),
     "access.desk.reenrol_title": ("需重新录入人脸", "Face re-enrolment needed"),
     "access.desk.reenrol_intro": (
@@ -238,7 +259,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "access.desk.assist_guardian": ("由监护人同意", "Consent given by a guardian"),
     "access.desk.assist_submit": ("拍照并录入", "Take photo and enrol"),
-    "access.desk.assist_manager_only": ("协助录入需物业管理员账号", "Assisted enrolment needs a property manager account"),
+    "access.desk.assist_manager_only": (
+        "协助录入需物业管理员账号",
+        "Assisted enrolment needs a property manager account",
+    ),
     "access.reason.face_model_mismatch": ("人脸模型版本不符", "Face model mismatch"),
     "access.reason.liveness_required": ("未通过活体检测", "Liveness required"),
     "access.reason.too_many_pixels": ("图像尺寸过大", "Image too large"),
