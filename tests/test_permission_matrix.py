@@ -11,13 +11,14 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from anju.core.crypto import decrypt
+from anju.core.kit.china_time import china_date
 from anju.privacy.models import PrivacyRequest
 from anju.registry.models import Occupancy, Person
 
@@ -308,7 +309,7 @@ def _outcome(status: int) -> Any:
 
 @pytest.fixture
 def world(session, ids) -> World:
-    due = date.today() + timedelta(days=30)
+    due = china_date() + timedelta(days=30)
     req = PrivacyRequest(compound_id=ids["A"], person_id=ids["li_person"], kind="access", due_on=due)
     session.add(req)
     session.flush()

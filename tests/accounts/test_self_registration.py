@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from anju.accounts.models import User
 from anju.accounts.onboarding_models import HouseClaim
+from anju.core.kit.china_time import china_date
 from anju.notify.providers import phone_provider
 from anju.registry.enums import OccupancyRole
 from anju.registry.models import Occupancy, Person
@@ -155,7 +156,7 @@ class TestClaims:
 
     def test_self_registration_owner_approves_a_tenant(self, client, login, ids, session):
         h = _sign_in(client, "13912340077")
-        lease = (date.today() + timedelta(days=365)).isoformat()
+        lease = (china_date() + timedelta(days=365)).isoformat()
         claim = self._claim(client, h, ids, role="tenant", name="租客张", lease_end=lease).json()
         owner = login("resident_li")
         waiting = client.get("/api/v1/me/house-claims", headers=owner).json()

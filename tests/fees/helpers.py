@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from anju.core.kit.china_time import china_date
 from anju.fees.models import Bill, FeeItem, Payment
 from anju.fees.providers import SIGNATURE_HEADER, simulated_provider
 from anju.fees.service import period_of
@@ -16,9 +17,8 @@ CALLBACK = "/api/v1/fees/providers/sim/callback"
 
 
 def this_period() -> str:
-    from datetime import date
 
-    return period_of(date.today())
+    return period_of(china_date())
 
 
 def li_open_bill(session: Session, ids: dict[str, int]) -> Bill:

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from anju.accounts.models import User
 from anju.core.config import Settings, reset_settings
+from anju.core.kit.china_time import china_date
 from anju.fees.models import Bill, FeeItem, PaymentIntent, Refund
 from tests.fees.helpers import CALLBACK, li_open_bill, signed
 from tests.web.conftest import ORIGIN
@@ -228,7 +229,7 @@ class TestRosterExport:
 class TestRemindersThroughTheOutbox:
     def test_seam_arrears_reminders_are_events_the_notices_domain_delivers(self, client, login, session, ids):
         """Issue 10 item 4: fees no longer calls the notices service for reminders."""
-        from datetime import date, timedelta
+        from datetime import timedelta
 
         from anju.core.events import OutboxEvent
         from anju.fees.models import ArrearsReminder
@@ -238,7 +239,7 @@ class TestRemindersThroughTheOutbox:
         from tests.fees.helpers import this_period
 
         period = previous_period(this_period())
-        body = {"compound_id": ids["A"], "period": period, "deadline": (date.today() + timedelta(days=15)).isoformat()}
+        body = {"compound_id": ids["A"], "period": period, "deadline": (china_date() + timedelta(days=15)).isoformat()}
         r = client.post("/api/v1/fees/reminders", json=body, headers=login("manager_wang"))
         assert r.status_code == 200 and r.json()["reminded"] > 0
         reminders = session.execute(select(ArrearsReminder).where(ArrearsReminder.period == period)).scalars().all()

@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from anju.core.kit.china_time import china_date
 from anju.fees.models import CommonIncome
 from anju.fees.repair_fund import previous_quarter, quarter_bounds, repair_fund_service, share_of
 from anju.fees.tasks import move_last_quarter
@@ -91,7 +92,7 @@ def test_r_m3_bad_requests(client, login, ids):
         ).status_code
         == 422
     )
-    future = f"{date.today().year + 1}Q1"
+    future = f"{china_date().year + 1}Q1"
     r = client.post("/api/v1/fees/repair-fund-transfers", headers=h, json={"compound_id": ids["A"], "quarter": future})
     assert r.status_code == 422 and r.json()["error"]["code"] == "fees_bad_quarter"
     assert (

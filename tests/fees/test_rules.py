@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import ast
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import select
 
+from anju.core.kit.china_time import china_date
 from anju.fees.models import ArrearsReminder, Bill, FeeDisclosure
 from anju.fees.service import previous_period
 from anju.notices.models import Notice, NoticeDelivery
@@ -64,7 +65,7 @@ class TestRM1NoCutOff:
         body = {
             "compound_id": ids["A"],
             "period": previous_period(this_period()),
-            "deadline": (date.today() + timedelta(days=3)).isoformat(),
+            "deadline": (china_date() + timedelta(days=3)).isoformat(),
         }
         r = client.post("/api/v1/fees/reminders", json=body, headers=login("manager_wang"))
         assert r.status_code == 422 and r.json()["error"]["code"] == "fees_deadline_too_soon"
@@ -82,7 +83,7 @@ class TestRM1NoCutOff:
             ).scalars()
         )
         assert owing, "the demo leaves some of last month unpaid"
-        body = {"compound_id": ids["A"], "period": period, "deadline": (date.today() + timedelta(days=15)).isoformat()}
+        body = {"compound_id": ids["A"], "period": period, "deadline": (china_date() + timedelta(days=15)).isoformat()}
         r = client.post("/api/v1/fees/reminders", json=body, headers=login("manager_wang"))
         assert r.status_code == 200 and r.json()["reminded"] == len(owing)
         run_worker_once()  # the notices domain delivers the reminders through the outbox
@@ -114,7 +115,7 @@ class TestArrearsAggregatesOnly:
         owing = session.execute(
             select(House.label, House.id)
             .join(Bill, Bill.house_id == House.id)
-            .where(Bill.compound_id == ids["A"], Bill.status == "open", Bill.due_on < date.today())
+            .where(Bill.compound_id == ids["A"], Bill.status == "open", Bill.due_on < china_date())
         ).all()
         names = session.execute(select(Person.name).where(Person.compound_id == ids["A"])).scalars().all()
         assert not [label for label, _ in owing if label in notice.body]
@@ -151,7 +152,7 @@ class TestRM3CommonIncome:
     def test_r_m3_a_cost_needs_its_document(self, client, login, ids):
         body = {
             "compound_id": ids["A"],
-            "occurred_on": date.today().isoformat(),
+            "occurred_on": china_date().isoformat(),
             "kind": "ads",
             "description": "道闸广告",
             "gross": "1000",
@@ -189,7 +190,7 @@ class TestRM6Publication:
         from anju.fees.service import fee_service
 
         who = persona("manager_wang").who
-        disclosure = fee_service.publish_income_report(session, by=who, compound_id=ids["A"], today=date.today())
+        disclosure = fee_service.publish_income_report(session, by=who, compound_id=ids["A"], today=china_date())
         run_worker_once()  # the notices domain posts it through the outbox
         session.refresh(disclosure)
         notice = session.get(Notice, disclosure.notice_id)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from anju.core.audit import PiiAccess
 from anju.core.db import utcnow
+from anju.core.kit.china_time import china_date
 from anju.privacy.models import MinorAccessApproval
 from anju.registry.models import Person
 
@@ -19,7 +20,7 @@ def auth(login):
 
 
 def _person(session, compound_id: int, *, minor: bool) -> Person:
-    today = date.today()
+    today = china_date()
     young, old = today.replace(year=today.year - 18) + timedelta(days=1), today.replace(year=today.year - 18)
     p = session.execute(
         select(Person)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from anju.core.kit.china_time import china_date
 from anju.privacy.models import PrivacyRequest
 from anju.registry.models import Building, House, Person, Vehicle
 from tests.web.conftest import HTMX, ORIGIN
@@ -113,7 +114,7 @@ class TestPrivacy:
             == 201
         )
         req = session.execute(select(PrivacyRequest).where(PrivacyRequest.person_id == ids["li_person"])).scalar_one()
-        req.due_on = date.today() - timedelta(days=1)
+        req.due_on = china_date() - timedelta(days=1)
         session.flush()
         web_login("manager_wang")
         html = client.get("/console/privacy").text

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from anju.accounts.config import account_settings
 from anju.accounts.models import AttemptCounter, AuthSession, DeviceCredential, LoginAttempt, User, UserCompound
+from anju.accounts.onboarding_models import PhoneCode
 from anju.accounts.repository import AttemptCounterQuery
 from anju.core.auth import Principal, hash_password, new_token, token_digest, verify_password
 from anju.core.config import get_settings
@@ -120,6 +121,8 @@ class AccountService:
         # Throttle counters whose window ended long ago (every window is at most hours): spraying
         # random user names or addresses must not grow the table for ever.
         session.execute(delete(AttemptCounter).where(AttemptCounter.window_start < now - timedelta(days=1)))
+        # Sign-in codes are kept one day (the privacy catalogue's phone_code.phone retention).
+        session.execute(delete(PhoneCode).where(PhoneCode.created_at < now - timedelta(days=1)))
         return int(n or 0)
 
     def principal(self, session: Session, user: User) -> Principal:

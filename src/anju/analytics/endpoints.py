@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter
@@ -11,6 +10,7 @@ from anju.analytics.permissions import AnalyticsPerm
 from anju.analytics.queries import overview
 from anju.core.auth import Principal, requires
 from anju.core.deps import ReadSession
+from anju.core.kit.china_time import china_date
 
 router = APIRouter(tags=["analytics"])
 AnalyticsReader = Annotated[Principal, requires(AnalyticsPerm.read)]
@@ -19,4 +19,4 @@ AnalyticsReader = Annotated[Principal, requires(AnalyticsPerm.read)]
 @router.get("/analytics/overview")
 def analytics_overview(who: AnalyticsReader, session: ReadSession, compound_id: int | None = None) -> dict[str, Any]:
     """Population structure, households, tags and vehicles (counts only)."""
-    return overview(session, who=who, compound_id=compound_id, today=date.today())
+    return overview(session, who=who, compound_id=compound_id, today=china_date())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter
@@ -11,6 +11,7 @@ from anju.core.auth import Principal, requires
 from anju.core.db import utcnow
 from anju.core.deps import ReadSession, WriteSession
 from anju.core.errors import NotFound
+from anju.core.kit.china_time import china_date
 from anju.facilities import fire_duty, service
 from anju.facilities.exceptions import SignOffConflict
 from anju.facilities.permissions import FacilitiesPerm
@@ -69,7 +70,7 @@ def due(who: FacilityReader, session: ReadSession, compound_id: int, within_days
     if not who.in_scope(compound_id):
         raise NotFound(f"compound {compound_id}")
     rows = service.due_list(
-        session, compound_id=compound_id, today=date.today(), within_days=max(0, min(within_days, 3650))
+        session, compound_id=compound_id, today=china_date(), within_days=max(0, min(within_days, 3650))
     )
     return [
         DueRead(

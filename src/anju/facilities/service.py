@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from anju.core.auth import Principal
 from anju.core.db import utcnow
 from anju.core.errors import Forbidden, Invalid, NotFound
+from anju.core.kit.china_time import china_date
 from anju.core.rbac import Role
 from anju.facilities import rules
 from anju.facilities.exceptions import SignOffConflict
@@ -94,7 +95,7 @@ def register(
             raise NotFound(f"building {building_id} not found in compound {compound_id}", zh="楼栋不属于该小区")
     if kind == "extinguisher" and (extinguisher_type not in rules.EXTINGUISHER or manufactured_on is None):
         raise Invalid("an extinguisher needs its type and manufacture date", zh="灭火器须填写类型和生产日期")
-    today = today or date.today()
+    today = today or china_date()
     eq = Equipment(
         compound_id=compound_id,
         kind=kind,
@@ -227,7 +228,7 @@ def inspect(
         raise NotFound(f"plan {plan_id}")
     if not items:
         raise Invalid("a checklist needs at least one item", zh="检查表至少需要一项")
-    today = today or date.today()
+    today = today or china_date()
     eq = session.get(Equipment, plan.equipment_id) if plan.equipment_id else None
     failed = [i for i in items if not i.get("ok")]
     order_ids = []

@@ -7,7 +7,6 @@ arrears (R-M1); tests/fees/test_rules.py keeps it that way.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -17,6 +16,7 @@ from anju.accounts.permissions import AccountsPerm
 from anju.core.auth import CurrentPrincipal, Principal, requires
 from anju.core.deps import ReadSession, WriteSession
 from anju.core.errors import Invalid
+from anju.core.kit.china_time import china_date
 from anju.fees.exceptions import BadSignature, OnlinePaymentOff
 from anju.fees.export import export_workbook
 from anju.fees.models import Bill, FeeItem, Payment, Refund
@@ -170,7 +170,7 @@ def refund(bill_id: int, body: RefundBody, who: FeesManager, session: WriteSessi
 def send_reminders(body: RemindersBody, who: FeesManager, session: WriteSession) -> RemindersRead:
     """Private in-app reminders with a deadline (at least 7 days) to owing households (R-M1)."""
     sent, already = fee_service.send_reminders(
-        session, by=who, compound_id=body.compound_id, period=body.period, deadline=body.deadline, today=date.today()
+        session, by=who, compound_id=body.compound_id, period=body.period, deadline=body.deadline, today=china_date()
     )
     return RemindersRead(reminded=sent, already=already)
 
@@ -178,14 +178,14 @@ def send_reminders(body: RemindersBody, who: FeesManager, session: WriteSession)
 @router.get("/arrears", response_model=ArrearsSummary)
 def arrears(who: CurrentPrincipal, session: ReadSession, compound_id: int) -> ArrearsSummary:
     """Overdue bills as aggregates (counts and amounts per building), never a list of names."""
-    return ArrearsSummary(**fee_service.arrears(session, by=who, compound_id=compound_id, today=date.today()))
+    return ArrearsSummary(**fee_service.arrears(session, by=who, compound_id=compound_id, today=china_date()))
 
 
 @router.post("/arrears/disclosure", status_code=201)
 def disclose_arrears(body: DisclosureBody, who: FeesManager, session: WriteSession) -> dict[str, int | None]:
     """Publish the arrears aggregate as a public notice (公示), without names. The notice is posted by the
     notices domain right after (outbox); `notice_id` is filled in on the disclosure record then."""
-    row = fee_service.publish_arrears_disclosure(session, by=who, compound_id=body.compound_id, today=date.today())
+    row = fee_service.publish_arrears_disclosure(session, by=who, compound_id=body.compound_id, today=china_date())
     return {"disclosure_id": row.id, "notice_id": row.notice_id}
 
 
@@ -231,7 +231,7 @@ def set_income_policy(body: IncomePolicyBody, who: FeesManager, session: WriteSe
 def transfer_to_repair_fund(body: RepairTransferBody, who: FeesManager, session: WriteSession) -> object:
     """Move a finished quarter's share now (the quarterly job does the same); repeating it changes nothing."""
     row = repair_fund_service.transfer(
-        session, by=who, compound_id=body.compound_id, quarter=body.quarter, today=date.today()
+        session, by=who, compound_id=body.compound_id, quarter=body.quarter, today=china_date()
     )
     if row is None:
         raise Invalid("this compound has no repair-fund policy", zh="该小区未设置维修资金转入比例")

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from anju.core.db import transaction
 from anju.core.jobs import job
+from anju.core.kit.china_time import china_date
 from anju.fees.models import FeeItem
 from anju.fees.service import fee_service, period_of
 
@@ -18,7 +19,7 @@ log = logging.getLogger("anju.fees")
 
 def bill_current_month(today: date | None = None) -> dict[int, int]:
     """Bill this month for every compound with fee items; returns new bills per compound."""
-    period = period_of(today or date.today())
+    period = period_of(today or china_date())
     with transaction() as s:
         compounds = list(s.execute(select(FeeItem.compound_id).where(FeeItem.active.is_(True)).distinct()).scalars())
     created: dict[int, int] = {}
@@ -40,7 +41,7 @@ def move_last_quarter(today: date | None = None) -> dict[int, int]:
     from anju.fees.models import IncomePolicy
     from anju.fees.repair_fund import previous_quarter, repair_fund_service
 
-    day = today or date.today()
+    day = today or china_date()
     quarter = previous_quarter(day)
     with transaction() as s:
         compounds = list(s.execute(select(IncomePolicy.compound_id)).scalars())

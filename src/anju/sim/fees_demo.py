@@ -7,11 +7,12 @@ and one open, anonymous satisfaction survey. Bulk inserts only: it runs per test
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from anju.core.kit.china_time import china_date
 from anju.fees.enums import BillStatus, FeeBasis, FeeKind, IncomeKind, PayChannel
 from anju.fees.models import Bill, Payment
 from anju.fees.schemas import FeeItemCreate, IncomeCreate
@@ -58,7 +59,7 @@ def build_fees_demo(session: Session, *, compound_id: int, li_person_id: int, co
     """Seed this domain's demo rows for compound `compound_id`. Caller commits."""
     for item in ITEMS:
         fee_service.create_item(session, by=None, data=item.model_copy(update={"compound_id": compound_id}))
-    this = period_of(date.today())
+    this = period_of(china_date())
     last = previous_period(this)
     for period in (last, this):
         fee_service.run_billing(session, by=None, compound_id=compound_id, period=period)
@@ -105,7 +106,7 @@ def _pay_most_of(session: Session, *, compound_id: int, period: str) -> None:
 
 
 def _common_income(session: Session, compound_id: int) -> None:
-    today = date.today()
+    today = china_date()
     for days, kind, text, gross, cost, doc in (
         (40, IncomeKind.ads, "电梯轿厢广告（季度）", "18000", "1800", "广告代理合同 GG-2026-03 服务费发票"),
         (25, IncomeKind.parking_common_road, "地面共有道路临时停车费", "6420.50", "0", None),

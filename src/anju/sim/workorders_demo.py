@@ -7,6 +7,8 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from anju.core.kit.china_time import china_date
+
 
 def _principal(session: Session, username: str):
     from anju.accounts.models import User
@@ -201,7 +203,7 @@ def build_workorders_demo(session: Session, *, compound_id: int, li_person_id: i
     )
 
     # Facilities: a lift, an extinguisher and a fire panel with their statutory plans (R-W2, R-S4–R-S6).
-    today = date.today()
+    today = china_date()
     b0 = buildings[0] if buildings else None
     register(
         session,

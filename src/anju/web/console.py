@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Annotated
 
@@ -42,7 +42,7 @@ def dashboard(request: Request, who: WebUser, session: ReadSession) -> Response:
         return RedirectResponse(home_for(who), status_code=303)
     compounds = queries.compounds_of(session, who)
     ctx = ConsolePage(who=who, compounds=compounds, compound=selected_compound(request, compounds))
-    data = queries.dashboard(session, who, compound_id=ctx.compound_id, today=date.today())
+    data = queries.dashboard(session, who, compound_id=ctx.compound_id, today=china_date())
     todos = manager_todos(session, who, compound_id=ctx.compound_id) if who.role in TODO_ROLES else None
     return render(request, "console/dashboard.html", ctx.context("dashboard", todos=todos, **data))
 

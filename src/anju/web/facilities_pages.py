@@ -15,6 +15,7 @@ from anju.accounts.service import display_names
 from anju.core.db import utcnow
 from anju.core.deps import ReadSession, WriteSession
 from anju.core.errors import AppError
+from anju.core.kit.china_time import china_date
 from anju.facilities.permissions import FacilitiesPerm
 from anju.web.deps import ConsolePage, console_guard
 from anju.web.forms import error_message, go_back
@@ -88,7 +89,7 @@ def facilities_due(request: Request, ctx: FacilityPage, session: ReadSession, wi
         return render(request, "console/empty.html", ctx.context("nav.facilities"))
     from anju.facilities.fire_duty import open_gaps
 
-    rows = due_list(session, compound_id=ctx.compound.id, today=date.today(), within_days=max(0, min(within, 3650)))
+    rows = due_list(session, compound_id=ctx.compound.id, today=china_date(), within_days=max(0, min(within, 3650)))
     return render(
         request,
         "facilities/due.html",

@@ -20,6 +20,7 @@ from anju.accounts.permissions import AccountsPerm
 from anju.core.auth import Principal
 from anju.core.deps import ReadSession, WriteSession
 from anju.core.errors import Forbidden, Invalid, NotFound
+from anju.core.kit.china_time import china_date
 from anju.fees.enums import (
     COUNTER_CHANNELS,
     BillStatus,
@@ -161,7 +162,7 @@ def fees_console(
     cid = ctx.compound.id
     q = FeeQuery(session)
     periods = q.periods(cid)
-    chosen = period if period in periods else (periods[0] if periods else period_of(date.today()))
+    chosen = period if period in periods else (periods[0] if periods else period_of(china_date()))
     state = status if status in (BillStatus.open, BillStatus.paid) else None
     n = min(page_number(page), 10_000)
     rows, total = q.bill_rows(
@@ -187,16 +188,16 @@ def fees_console(
             yuan=yuan,
             done=done,
             totals={"bills": int(sums[0]), "amount": int(sums[1]), "paid": int(sums[2])},
-            arrears=fee_service.arrears(session, by=ctx.who, compound_id=cid, today=date.today()),
+            arrears=fee_service.arrears(session, by=ctx.who, compound_id=cid, today=china_date()),
             ledger=fee_service.ledger(session, by=ctx.who, compound_id=cid),
             income_kinds=list(IncomeKind),
             channels=[c for c in PayChannel if c in COUNTER_CHANNELS],
-            next_period=period_of(date.today()),
+            next_period=period_of(china_date()),
             can_collect=ctx.who.can(FeesPerm.collect),
             can_manage=ctx.who.can(FeesPerm.manage),
-            default_deadline=(date.today() + timedelta(days=15)).isoformat(),
+            default_deadline=(china_date() + timedelta(days=15)).isoformat(),
             items=q.items(cid, active_only=False),
-            disclosure=fee_service.last_disclosure(session, compound_id=cid, today=date.today()),
+            disclosure=fee_service.last_disclosure(session, compound_id=cid, today=china_date()),
         ),
     )
 
@@ -238,7 +239,7 @@ def reminders(
     if ctx.compound is None:
         raise Forbidden()
     sent, _ = fee_service.send_reminders(
-        session, by=ctx.who, compound_id=ctx.compound.id, period=period, deadline=deadline, today=date.today()
+        session, by=ctx.who, compound_id=ctx.compound.id, period=period, deadline=deadline, today=china_date()
     )
     return _back(ctx, period, f"reminded:{sent}")
 
@@ -260,7 +261,7 @@ def refund(
 def disclosure(ctx: FeesPage, session: WriteSession) -> Response:
     if ctx.compound is None:
         raise Forbidden()
-    fee_service.publish_arrears_disclosure(session, by=ctx.who, compound_id=ctx.compound.id, today=date.today())
+    fee_service.publish_arrears_disclosure(session, by=ctx.who, compound_id=ctx.compound.id, today=china_date())
     return _back(ctx, "", "disclosed:1")
 
 
@@ -268,7 +269,7 @@ def disclosure(ctx: FeesPage, session: WriteSession) -> Response:
 def income_report(ctx: FeesPage, session: WriteSession) -> Response:
     if ctx.compound is None:
         raise Forbidden()
-    fee_service.publish_income_report(session, by=ctx.who, compound_id=ctx.compound.id, today=date.today())
+    fee_service.publish_income_report(session, by=ctx.who, compound_id=ctx.compound.id, today=china_date())
     return _back(ctx, "", "disclosed:1")
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -14,6 +13,7 @@ from anju.accounts.registration_service import registration_service
 from anju.analytics.permissions import AnalyticsPerm
 from anju.core.auth import Principal
 from anju.core.deps import ReadSession
+from anju.core.kit.china_time import china_date
 from anju.governance.permissions import VotesPerm
 from anju.notices.permissions import NoticesPerm
 from anju.privacy.schemas import RequestGround, RequestKind
@@ -28,7 +28,7 @@ SelfServicePage = Annotated[Principal, Depends(page_guard(AccountsPerm.self_serv
 @router.get("")
 def my_home(request: Request, who: SelfServicePage, session: ReadSession) -> Response:
     """我的家: my household(s) with masked members and vehicles, data export and requests."""
-    data = queries.my_home(session, who, today=date.today())
+    data = queries.my_home(session, who, today=china_date())
     return render(
         request,
         "h5.html",

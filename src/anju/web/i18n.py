@@ -134,6 +134,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "common.prev": ("上一页", "Previous"),
     "common.next": ("下一页", "Next"),
     "common.none": ("暂无数据", "Nothing to show"),
+    "common.list_sep": ("、", ", "),
     "common.close": ("关闭", "Close"),
     "common.loading": ("加载中…", "Loading…"),
     "common.yes": ("是", "Yes"),

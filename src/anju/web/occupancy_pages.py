@@ -16,6 +16,7 @@ from starlette.responses import Response
 
 from anju.core.deps import ReadSession, WriteSession
 from anju.core.errors import AppError, Invalid
+from anju.core.kit.china_time import china_date
 from anju.registry.enums import OccupancyRole, PersonTagKind, VehicleClass
 from anju.registry.models import House
 from anju.registry.permissions import RegistryPerm
@@ -78,7 +79,7 @@ def _values(session: Session, ctx: ConsolePage, house: House, request: Request) 
         "roles": list(OccupancyRole),
         "tags": list(PersonTagKind),
         "vehicle_classes": list(VehicleClass),
-        "today": date.today().isoformat(),
+        "today": china_date().isoformat(),
         "can_move": ctx.who.can(RegistryPerm.people_write),
         "can_edit": ctx.who.can(RegistryPerm.write),
         **outcome(request),
@@ -111,7 +112,7 @@ def house_move_in(
         data = MoveIn(
             person=person,
             role=OccupancyRole(str(form.get("role") or "family")),
-            on=_date(str(form.get("on") or ""), "on") or date.today(),
+            on=_date(str(form.get("on") or ""), "on") or china_date(),
             lease_end=_date(str(form.get("lease_end") or ""), "lease_end"),
         )
         move_in(session, who=ctx.who, house=house, data=data)
@@ -137,7 +138,7 @@ def house_move_out(
         pid = query_int(person_id, minimum=1)
         data = MoveOut(
             person_ids=[pid] if pid else None,
-            on=_date(on, "on") or date.today(),
+            on=_date(on, "on") or china_date(),
             reason=" ".join(reason.split()) or "move-out",
         )
         move_out(session, who=ctx.who, house=house, data=data)

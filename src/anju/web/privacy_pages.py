@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from anju.core.deps import ReadSession
+from anju.core.kit.china_time import china_date
 from anju.core.rbac import KernelPerm
 from anju.privacy.breach_service import breach_service
 from anju.privacy.permissions import PrivacyPerm
@@ -34,7 +34,7 @@ def privacy(request: Request, ctx: PrivacyPage, session: ReadSession, status: st
         return _no_compound(request, ctx, "nav.privacy")
     status = status if status in ("open", "done", "refused", "all") else "open"
     rows = queries.privacy_requests(
-        session, ctx.who, compound_id=ctx.compound.id, status=None if status == "all" else status, today=date.today()
+        session, ctx.who, compound_id=ctx.compound.id, status=None if status == "all" else status, today=china_date()
     )
     return render(request, "privacy/requests.html", ctx.context("nav.privacy", rows=rows, status=status))
 

@@ -3,7 +3,6 @@ roster import form."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -11,6 +10,7 @@ from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from anju.core.deps import ReadSession
+from anju.core.kit.china_time import china_date
 from anju.registry.enums import HouseStatus, PersonTagKind, PopulationType
 from anju.registry.permissions import RegistryPerm
 from anju.web import queries
@@ -105,7 +105,7 @@ def _residents(
         "filters": {"q": text, "tag": kind, "population_type": population},
         "tags": list(PersonTagKind),
         "population_types": list(PopulationType),
-        "today": date.today(),
+        "today": china_date(),
         "age_on": age_on,
         "can_unmask": ctx.who.can(RegistryPerm.people_unmask),
     }
@@ -159,7 +159,7 @@ def resident_detail(person_id: int, request: Request, ctx: PeoplePage, session: 
             "nav.residents",
             person=person,
             can_unmask=ctx.who.can(RegistryPerm.people_unmask),
-            today=date.today(),
+            today=china_date(),
             age_on=age_on,
         ),
     )

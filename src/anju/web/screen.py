@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -13,6 +12,7 @@ from anju.analytics.queries import overview
 from anju.core.auth import Principal
 from anju.core.db import utcnow
 from anju.core.deps import ReadSession
+from anju.core.kit.china_time import china_date
 from anju.web import queries
 from anju.web.deps import page_guard
 from anju.web.nav import H5_ROLES, home_for
@@ -26,7 +26,7 @@ AnalyticsViewer = Annotated[Principal, Depends(page_guard(AnalyticsPerm.read))]
 def screen(request: Request, who: AnalyticsViewer, session: ReadSession, compound_id: str | None = None) -> Response:
     """Population, houses, care tags and vehicles for the user's compounds, or one of them."""
     wanted = int(compound_id) if compound_id and compound_id.isdigit() else None
-    data = overview(session, who=who, compound_id=wanted, today=date.today())
+    data = overview(session, who=who, compound_id=wanted, today=china_date())
     return render(
         request,
         "screen.html",

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import anju.core.db
+from anju.core.kit.china_time import china_date
 
 revision = "n20261206_face_models"
 down_revision = "m20261206_law_compliance"
@@ -80,7 +81,7 @@ def upgrade() -> None:
         .where(pia.c.method == OLD_MODEL)
         .order_by(pia.c.compound_id, pia.c.assessed_on.desc(), pia.c.id.desc())
     ).all()
-    today = date.today()
+    today = china_date()
     seen: set[int] = set()
     for r in rows:
         if r.compound_id in seen:
