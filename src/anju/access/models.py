@@ -50,6 +50,9 @@ class AccessPoint(CompoundScopedMixin, TimestampedMixin, Base):
     location_type: Mapped[LocationType] = mapped_column(_enum(LocationType))
     building_id: Mapped[int | None] = mapped_column(ForeignKey("building.id"), index=True)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    location: Mapped[str | None] = mapped_column(String(128))  # the place in words: "南门", "2号楼地库入口"
+    plan_x: Mapped[int | None] = mapped_column(Integer)  # point on the compound site plan
+    plan_y: Mapped[int | None] = mapped_column(Integer)
     evacuation_route: Mapped[bool] = mapped_column(Boolean, default=False)
     public_area: Mapped[bool] = mapped_column(Boolean, default=True)
     face_capable: Mapped[bool] = mapped_column(Boolean, default=False)  # a face camera is installed

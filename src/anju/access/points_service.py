@@ -20,17 +20,22 @@ from anju.core import events
 from anju.core.audit import audited_update, record_change
 from anju.core.auth import Principal
 from anju.core.db import utcnow
-from anju.core.errors import Invalid, NotFound
+from anju.core.errors import Conflict, Invalid, NotFound
 from anju.registry.models import Building, Unit
 from anju.vision.face import MODEL_NAME
 
 PIA_KEEP_YEARS = 3
+# Fields an update may set back to empty (an explicit null); other nulls mean "unchanged".
+NULLABLE_FIELDS = frozenset({"open_from", "open_until", "face_threshold", "location", "plan_x", "plan_y"})
 
 
 def _snapshot(ap: AccessPoint) -> dict[str, object]:
     return {
         "name": ap.name,
         "location_type": ap.location_type.value,
+        "location": ap.location,
+        "plan_x": ap.plan_x,
+        "plan_y": ap.plan_y,
         "face_capable": ap.face_capable,
         "face_enabled": ap.face_enabled,
         "face_threshold": ap.face_threshold,
@@ -100,12 +105,34 @@ class AccessPointService:
         with audited_update(session, ap, user_id=who.user_id, entity="access_point", snapshot=_snapshot):
             for name in data.model_fields_set:
                 value = getattr(data, name)
-                if value is None and name not in ("open_from", "open_until", "face_threshold"):
+                if value is None and name not in NULLABLE_FIELDS:
                     continue
                 setattr(ap, name, value)
             if not ap.face_capable:
                 ap.face_enabled = False
             self._check_face_rules(session, ap)
+        terminal_sync_service.refresh_points(session, [ap])
+        return ap
+
+    def retire(self, session: Session, *, who: Principal, ap: AccessPoint, reason: str | None) -> AccessPoint:
+        """Take an access point out of service: it stays on record with its history; terminals deny it."""
+        who.require(AccessPerm.manage)
+        if not ap.active:
+            raise Conflict("the access point is already retired", zh="门禁点已停用")
+        before = _snapshot(ap)
+        ap.active = False
+        ap.face_enabled = False
+        session.flush()
+        record_change(
+            session,
+            user_id=who.user_id,
+            compound_id=ap.compound_id,
+            entity="access_point",
+            entity_id=ap.id,
+            action="retire",
+            before=before,
+            after={**_snapshot(ap), "reason": reason},
+        )
         terminal_sync_service.refresh_points(session, [ap])
         return ap
 
@@ -180,9 +207,28 @@ class TerminalService:
         if not who.in_scope(data.compound_id):
             raise NotFound("compound not found", zh="未找到该小区")
         points = [access_point_service.get(session, who=who, access_point_id=i) for i in data.access_point_ids]
-        return self.register(
+        for ap in points:
+            if not ap.active:
+                raise Conflict(f"access point {ap.id} is retired", zh="门禁点已停用")
+        terminal, secret = self.register(
             session, compound_id=data.compound_id, name=data.name, face_capable=data.face_capable, points=points
         )
+        record_change(
+            session,
+            user_id=who.user_id,
+            compound_id=terminal.compound_id,
+            entity="access_terminal",
+            entity_id=terminal.id,
+            action="create",
+            before=None,
+            after={
+                "name": terminal.name,
+                "key_id": terminal.key_id,
+                "face_capable": terminal.face_capable,
+                "access_point_ids": [ap.id for ap in points],
+            },
+        )
+        return terminal, secret
 
     def register(
         self, session: Session, *, compound_id: int, name: str, face_capable: bool, points: list[AccessPoint]

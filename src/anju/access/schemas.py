@@ -25,6 +25,9 @@ class AccessPointCreate(InSchema):
     location_type: LocationType
     building_id: int | None = None
     unit_id: int | None = None
+    location: str | None = Field(None, max_length=128)
+    plan_x: int | None = Field(None, ge=-100_000, le=100_000)
+    plan_y: int | None = Field(None, ge=-100_000, le=100_000)
     evacuation_route: bool = False
     public_area: bool = True
     face_capable: bool = False
@@ -39,6 +42,9 @@ class AccessPointCreate(InSchema):
 class AccessPointUpdate(InSchema):
     name: str | None = Field(None, max_length=64)
     location_type: LocationType | None = None
+    location: str | None = Field(None, max_length=128)
+    plan_x: int | None = Field(None, ge=-100_000, le=100_000)
+    plan_y: int | None = Field(None, ge=-100_000, le=100_000)
     evacuation_route: bool | None = None
     face_capable: bool | None = None
     signage_installed: bool | None = None
@@ -59,6 +65,9 @@ class AccessPointRead(Schema):
     location_type: LocationType
     building_id: int | None
     unit_id: int | None
+    location: str | None = None
+    plan_x: int | None = None
+    plan_y: int | None = None
     evacuation_route: bool
     face_capable: bool
     signage_installed: bool
@@ -392,3 +401,20 @@ class FeedItem(Schema):
     who: str | None
     visitor: str | None
     blacklist: bool
+
+
+class VisitorShareLinkRead(Schema):
+    """A pass's share link (issue 18): the visitor opens it without signing in; it ends with the pass."""
+
+    path: str
+    url: str
+    expires_at: datetime
+
+
+class VisitorShareSent(Schema):
+    """The link was queued as an SMS to the visitor's phone (sent by the worker after commit)."""
+
+    pass_id: int
+    phone_masked: str | None
+    sms_sent: int
+    sms_left: int

@@ -89,6 +89,7 @@ NAV: tuple[NavGroup, ...] = (
             NavItem("nav.devices", "/console/devices", DevicesPerm.read, "chip"),
             NavItem("nav.device_setup", "/console/device-setup", DevicesPerm.manage, "chip"),
             NavItem("nav.guard_desk", "/console/access", AccessPerm.read, "door"),
+            NavItem("nav.access_setup", "/console/access-setup", AccessPerm.manage, "door"),
             NavItem("nav.patrol", "/console/patrol", PatrolPerm.read, "route"),
         ),
     ),

@@ -17,6 +17,7 @@ from starlette.responses import Response
 from anju.core.errors import AppError, PasswordChangeRequired, Unauthenticated
 from anju.web import (
     access_pages,
+    access_setup_pages,
     accounts_pages,
     alarms_pages,
     auth_pages,
@@ -46,6 +47,7 @@ PAGE_ROUTERS = (
     screen.router,
     h5.router,
     access_pages.router,
+    access_setup_pages.router,
     alarms_pages.router,
     devices_pages.router,
     governance_pages.router,
