@@ -258,6 +258,53 @@ REQUESTS.update(
     }
 )
 
+# issue 18: visitor passes that reach the visitor (the share link and the SMS of resident_li's pass).
+_LI_PASS: dict[str, int] = {}
+
+
+@pytest.fixture(autouse=True)
+def _li_pass(session: Any, ids: dict[str, int]) -> None:
+    """An active pass hosted by resident_li with a phone to text (rolled back with the test)."""
+    from anju.access.models import VisitorPass
+    from anju.core.crypto import encrypt
+    from anju.core.db import utcnow
+
+    now = utcnow()
+    vp = VisitorPass(
+        compound_id=ids["A"],
+        host_house_id=ids["li_house"],
+        host_person_id=ids["li_person"],
+        visitor_name="矩阵访客",
+        visitor_phone_enc=encrypt("13900001111", context="visitor.phone"),
+        visitor_phone_masked="139****1111",
+        valid_from=now,
+        valid_until=now + timedelta(hours=2),
+        entries_allowed=1,
+        nonce="matrixnonce0001",
+    )
+    session.add(vp)
+    session.flush()
+    _LI_PASS["id"] = vp.id
+
+
+MATRIX.update(
+    {
+        #                                  ad   mg   st   gd   gr   re   co   gv   out
+        "visitor_passes.share_link": (OK, OK, 403, OK, 403, OK, 404, 403, 404),
+        "visitor_passes.sms": (OK, OK, 403, OK, 403, OK, 404, 403, 404),
+    }
+)
+REQUESTS.update(
+    {
+        "visitor_passes.share_link": lambda w: (
+            "GET",
+            f"/api/v1/access/visitor-passes/{_LI_PASS.get('id', 1)}/share-link",
+            {},
+        ),
+        "visitor_passes.sms": lambda w: ("POST", f"/api/v1/access/visitor-passes/{_LI_PASS.get('id', 1)}/sms", {}),
+    }
+)
+
 PUBLIC = {
     ("POST", "/api/v1/auth/token"),
     ("GET", "/api/v1/health"),

@@ -31,6 +31,10 @@ class AccessSettings(BaseSettings):
     face_notice_version: str = "face-2026-11"
     visitor_retention_days: int = 30  # R-F12: visitor records are deleted after this
     courier_minutes: int = 30
+    # Issue 18: where links sent to visitors point (the resident H5's public address), and how often one pass's
+    # link may be texted.
+    public_url: str = "http://127.0.0.1:8000"
+    share_sms_max: int = 3
     log_retention_days: int = MIN_LOG_RETENTION_DAYS  # R-A9
     log_retention_reason: str | None = None  # required to go below 180 days
     clock_skew_flag_seconds: int = 300

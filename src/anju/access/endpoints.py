@@ -22,9 +22,12 @@ from anju.access.exceptions import (
     ConsentMissing,
     FaceNotAllowedHere,
     GuardianConsentRequired,
+    NoVisitorPhone,
+    PassNotUsable,
     PiaMissing,
     PinChangesLimited,
     PinTooSimple,
+    ShareSmsLimited,
     SignageMissing,
     TooManyStreams,
 )
@@ -60,15 +63,19 @@ from anju.access.schemas import (
     VisitorPassCreate,
     VisitorPassIssued,
     VisitorPassRead,
+    VisitorShareLinkRead,
+    VisitorShareSent,
     WalkInCreate,
 )
+from anju.access.share_service import visitor_share_service
 from anju.access.visitor_service import visitor_name_shown, visitor_pass_service
 from anju.core.auth import CurrentPrincipal, Principal
 from anju.core.db import new_session, utcnow
 from anju.core.deps import ReadSession, WriteSession
-from anju.core.errors import NotFound, TooLarge
+from anju.core.errors import NotFound, Responses, TooLarge
 
 router = APIRouter(prefix="/access", tags=["access"])
+_SHARE_ERRORS: Responses = {404: NotFound.doc(), 409: PassNotUsable.doc()}
 MAX_IMAGE = 4 * 1024 * 1024
 
 
@@ -358,6 +365,26 @@ def reject_pass(pass_id: int, who: AccessUser, session: WriteSession) -> object:
 def revoke_pass(pass_id: int, who: AccessUser, session: WriteSession) -> object:
     """Cancel a pass; terminals drop it."""
     return _pass_read(who, visitor_pass_service.revoke(session, who=who, pass_id=pass_id))
+
+
+@router.get("/visitor-passes/{pass_id}/share-link", response_model=VisitorShareLinkRead, responses=_SHARE_ERRORS)
+def share_pass(pass_id: int, who: AccessUser, session: ReadSession) -> VisitorShareLinkRead:
+    """The pass's share link: a signed page with the QR that the visitor opens without signing in (issue 18)."""
+    link = visitor_share_service.link(session, who=who, pass_id=pass_id, now=utcnow())
+    return VisitorShareLinkRead(path=link.path, url=link.url, expires_at=link.expires_at)
+
+
+@router.post(
+    "/visitor-passes/{pass_id}/sms",
+    response_model=VisitorShareSent,
+    status_code=202,
+    responses={**_SHARE_ERRORS, 422: NoVisitorPhone.doc(), 429: ShareSmsLimited.doc()},
+)
+def text_pass(pass_id: int, who: AccessUser, session: WriteSession) -> VisitorShareSent:
+    """Text the share link to the visitor's phone through the SMS provider (a few times per pass at most)."""
+    vp = visitor_share_service.send_sms(session, who=who, pass_id=pass_id, now=utcnow())
+    left = max(0, access_settings().share_sms_max - vp.sms_sent)
+    return VisitorShareSent(pass_id=vp.id, phone_masked=vp.visitor_phone_masked, sms_sent=vp.sms_sent, sms_left=left)
 
 
 @router.post("/walk-ins", response_model=VisitorPassIssued, status_code=201)

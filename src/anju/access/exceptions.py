@@ -77,3 +77,29 @@ class DecisionServerBusy(AppError):
     code = "busy"
     message_zh = "系统繁忙，请按离线名单放行"
     message_en = "the decision server is busy; decide from the offline list and retry later"
+
+
+class ShareLinkInvalid(AppError):
+    status_code = 404
+    code = "share_link_invalid"
+    message_zh = "访客链接无效"
+    message_en = "this visitor link is not valid"
+
+
+class ShareLinkExpired(AppError):
+    status_code = 410
+    code = "share_link_expired"
+    message_zh = "访客链接已过期"
+    message_en = "this visitor link has expired"
+
+
+class ShareSmsLimited(RateLimited):
+    code = "share_sms_limited"
+    message_zh = "该通行证的短信已达发送上限"
+    message_en = "this pass's link has been texted the maximum number of times"
+
+
+class NoVisitorPhone(Invalid):
+    code = "no_visitor_phone"
+    message_zh = "该访客未登记手机号，无法发送短信"
+    message_en = "the visitor has no phone number to text"

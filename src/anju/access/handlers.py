@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.orm import Session
 
 from anju.access import events as access_events
 from anju.access.credential_service import credential_service
 from anju.access.points_service import access_point_service
 from anju.access.repository import CredentialQuery, VisitorQuery
+from anju.access.share_service import visitor_phone, visitor_share_service
 from anju.access.sync_service import terminal_sync_service
 from anju.access.visitor_service import visitor_pass_service
 from anju.alarms.events import AlarmRaised
 from anju.core.db import utcnow
 from anju.core.events import subscribe
+from anju.notify.service import register_phone_resolver
 from anju.registry.events import PersonErased, ResidentMovedOut
 
 FIRE_KINDS = frozenset({"smoke", "fire"})
@@ -66,3 +70,21 @@ def push_remote_open(session: Session, event: access_events.RemoteOpened) -> Non
 @subscribe(access_events.DoorsFailedOpen)
 def push_fail_open(session: Session, event: access_events.DoorsFailedOpen) -> None:
     terminal_sync_service.retry_due(session, now=utcnow())
+
+
+# --- issue 18: visitor passes that reach the visitor --------------------------------------------------------
+register_phone_resolver("visitor", visitor_phone)
+
+
+@subscribe(access_events.AccessGranted)
+def tell_host_of_arrival(session: Session, event: access_events.AccessGranted) -> None:
+    """A visitor's pass opened a gate inwards: the host's inbox says so (once per entry)."""
+    if event.visitor_pass_id is None or event.direction != "in":
+        return
+    visitor_share_service.tell_arrival(
+        session,
+        pass_id=event.visitor_pass_id,
+        log_id=event.log_id,
+        access_point_id=event.access_point_id,
+        at=datetime.fromisoformat(event.at),
+    )

@@ -181,6 +181,11 @@ class VisitorPass(CompoundScopedMixin, TimestampedMixin, Base):
     nonce: Mapped[str] = mapped_column(String(32))
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     note: Mapped[str | None] = mapped_column(String(128))
+    # Issue 18: the host hears of each arrival once (the last gate entry told), and the share link is texted
+    # to the visitor a bounded number of times.
+    arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    arrival_log_id: Mapped[int | None] = mapped_column(Integer)
+    sms_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class AccessLog(CompoundScopedMixin, Base):

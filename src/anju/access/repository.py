@@ -30,7 +30,7 @@ from anju.access.models import (
     TerminalPush,
     VisitorPass,
 )
-from anju.accounts.models import DeviceCredential
+from anju.accounts.models import DeviceCredential, User
 from anju.core.auth import Principal
 from anju.registry.enums import PersonStatus
 from anju.registry.models import House, Occupancy, Person
@@ -430,6 +430,27 @@ class VisitorQuery(_Query):
                 )
             ).scalars()
         )
+
+    def entry_points(self, compound_id: int) -> list[AccessPoint]:
+        """A compound's active gates and locker banks, for a visitor's page (issue 18)."""
+        return list(
+            self.session.execute(
+                select(AccessPoint)
+                .where(AccessPoint.compound_id == compound_id, AccessPoint.active.is_(True))
+                .order_by(AccessPoint.name)
+            ).scalars()
+        )
+
+    def household_users(self, house_id: int, person_id: int | None) -> list[int]:
+        """Active accounts to tell about a visitor: the host, else every current occupant of the house."""
+        q = (
+            select(User.id)
+            .join(Occupancy, Occupancy.person_id == User.person_id)
+            .where(Occupancy.house_id == house_id, current_occupancy_clause(), User.active.is_(True))
+        )
+        if person_id is not None:
+            q = q.where(User.person_id == person_id)
+        return sorted(set(self.session.execute(q).scalars()))
 
     def pass_ids_for_terminals(self, compound_id: int, now: datetime) -> list[VisitorPass]:
         return list(

@@ -129,6 +129,10 @@ class VisitorPassService:
         session.flush()
         # The desk phone dials the host; we hand it the household's masked numbers, never the full ones.
         call = self._host_call(session, house)
+        # ...and the household can confirm on H5 instead of answering the call (issue 18).
+        from anju.access.share_service import visitor_share_service
+
+        visitor_share_service.tell_walk_in(session, vp=vp)
         return vp, call
 
     @staticmethod

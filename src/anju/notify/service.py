@@ -9,6 +9,7 @@ with exponential backoff from the `notify.retry_deliveries` job. Delivery is at-
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,6 +27,15 @@ from anju.notify.models import Delivery, Notification, WebhookEndpoint
 from anju.notify.providers import ChannelOff, SendFailed, phone_provider, post_webhook
 
 log = logging.getLogger("anju.notify")
+
+
+# Other domains' recipient kinds ("visitor:7"), registered at start-up: kind -> (session, id) -> phone or None.
+_phone_resolvers: dict[str, Callable[[Session, int], str | None]] = {}
+
+
+def register_phone_resolver(kind: str, resolve: Callable[[Session, int], str | None]) -> None:
+    """Let a domain own a recipient kind; its phone is decrypted only at send time, and the read is audited."""
+    _phone_resolvers[kind] = resolve
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -220,6 +230,10 @@ class NotifyService:
             if c is None or not c.phone_enc:
                 return None
             phone = decrypt(c.phone_enc, context="contact.phone")
+        elif kind in _phone_resolvers:
+            phone = _phone_resolvers[kind](session, int(raw_id))
+            if not phone:
+                return None
         else:
             return None
         record_pii_access(

@@ -223,6 +223,16 @@ CATALOG: tuple[FieldDecl, ...] = (
         "30 days after the visit (ANJU_ACCESS_VISITOR_RETENTION_DAYS)",
         30,
     ),
+    # Issue 18: the host is told when their visitor arrives; the row goes with the pass.
+    FieldDecl(
+        "visitor_pass.arrived_at",
+        "whereabouts",
+        "tell the host their visitor has arrived",
+        _CONTRACT,
+        "normal",
+        "30 days after the visit (ANJU_ACCESS_VISITOR_RETENTION_DAYS)",
+        30,
+    ),
     FieldDecl(
         "access_log.person_id",
         "whereabouts",

@@ -20,13 +20,16 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response, StreamingResponse
 
 from anju.access.auth import feed_streams
+from anju.access.config import access_settings
 from anju.access.decision_service import TEXTS, decision_service
 from anju.access.enums import CredentialKind, CredentialStatus, PassStatus
+from anju.access.exceptions import ShareLinkExpired, ShareLinkInvalid
 from anju.access.models import AccessLog, AccessPoint, VisitorPass
 from anju.access.permissions import AccessPerm
 from anju.access.points_service import points_in
 from anju.access.repository import CredentialQuery, LogQuery, readable_passes
 from anju.access.schemas import VisitorPassCreate, WalkInCreate
+from anju.access.share_service import visitor_share_service
 from anju.access.visitor_service import visitor_name_shown, visitor_pass_service
 from anju.accounts.permissions import AccountsPerm
 from anju.core.auth import Principal
@@ -580,6 +583,65 @@ def my_revoke_pass(request: Request, pass_id: int, who: ResidentPage, session: W
         return _passes_fragment(request, session, who)
 
     return _attempt(request, session, act, error_target=f"#pass-error-{pass_id}")
+
+
+# --- issue 18: passes that reach the visitor ------------------------------------------------------------------
+@router.get("/h5/access/passes/{pass_id}/share")
+def my_share_link(request: Request, pass_id: int, who: ResidentPage, session: ReadSession) -> Response:
+    """The pass's share link, to paste into a chat: the visitor opens it without signing in."""
+
+    def act() -> Response:
+        link = visitor_share_service.link(session, who=who, pass_id=pass_id, now=utcnow())
+        return render(request, "access/_h5_share.html", {"link": link})
+
+    return _attempt(request, session, act)
+
+
+@router.post("/h5/access/passes/{pass_id}/sms")
+def my_share_sms(request: Request, pass_id: int, who: ResidentPage, session: WriteSession) -> Response:
+    """Text the share link to the visitor's phone (sent by the worker after this commits)."""
+    t = Translator(lang_of(request))
+
+    def act() -> Response:
+        vp = visitor_share_service.send_sms(session, who=who, pass_id=pass_id, now=utcnow())
+        left = max(0, access_settings().share_sms_max - vp.sms_sent)
+        msg = t("access.share.sms_sent", phone=vp.visitor_phone_masked or "", left=left)
+        return _alert(request, msg, ok=True, testid="sms-result")
+
+    return _attempt(request, session, act)
+
+
+@router.post("/h5/access/passes/{pass_id}/decide")
+def my_decide_pass(
+    request: Request, pass_id: int, who: ResidentPage, session: WriteSession, approve: Annotated[str, Form()] = ""
+) -> Response:
+    """The host lets a walk-in visitor in (or refuses) from the phone instead of answering the desk's call."""
+    t = Translator(lang_of(request))
+
+    def act() -> Response:
+        yes = approve == "1"
+        visitor_pass_service.approve(session, who=who, pass_id=pass_id, approve=yes)
+        message = t("access.share.approved" if yes else "access.share.rejected")
+        return _passes_fragment(request, session, who, message=message)
+
+    return _attempt(request, session, act, error_target=f"#pass-error-{pass_id}")
+
+
+@router.get("/h5/visit/{token}")
+def visitor_page(request: Request, token: str, session: ReadSession) -> Response:
+    """The visitor's page: no sign-in; the compound, gates, window, first name and the QR, nothing more."""
+    try:
+        view = visitor_share_service.view(session, token=token, now=utcnow())
+    except ShareLinkExpired:
+        return render(
+            request, "access/visit.html", {"error": "access.visit.expired", "state": "expired"}, status_code=410
+        )
+    except ShareLinkInvalid:
+        return render(
+            request, "access/visit.html", {"error": "access.visit.invalid", "state": "invalid"}, status_code=404
+        )
+    qr = qr_svg(view.qr) if view.qr else None
+    return render(request, "access/visit.html", {"view": view, "qr": qr, "state": view.state})
 
 
 @router.post("/h5/access/doors/{access_point_id}/open")
