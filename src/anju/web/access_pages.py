@@ -592,7 +592,9 @@ def my_share_link(request: Request, pass_id: int, who: ResidentPage, session: Re
 
     def act() -> Response:
         link = visitor_share_service.link(session, who=who, pass_id=pass_id, now=utcnow())
-        return render(request, "access/_h5_share.html", {"link": link})
+        # The address the resident reached us at is the one their visitor can reach too.
+        url = str(request.base_url).rstrip("/") + link.path
+        return render(request, "access/_h5_share.html", {"link": link, "url": url})
 
     return _attempt(request, session, act)
 
