@@ -164,6 +164,19 @@ class PersonService:
         """Tags of several people at once (one query)."""
         return PersonQuery(session).tags_of(person_ids)
 
+    def contacts_for_edit(self, session: Session, person: Person) -> list[EmergencyContactIn]:
+        """A person's emergency contacts as inputs (phones in the clear), in the order they were added.
+
+        For an edit form that keeps the contacts the user did not retype: `update` replaces the whole
+        list, so the kept ones are sent back as they are. Never for display (show `detail`'s masked ones)."""
+        rows = sorted(PersonQuery(session).contacts(person.id), key=lambda c: c.id)
+        return [
+            EmergencyContactIn.model_construct(
+                name=c.name, relation=c.relation, phone=decrypt(c.phone_enc, context="contact.phone")
+            )
+            for c in rows
+        ]
+
     def create(self, session: Session, *, who: Principal | None, data: PersonCreate) -> Person:
         if who is not None:
             who.require(RegistryPerm.people_write)

@@ -108,6 +108,7 @@ def _residents(
         "today": china_date(),
         "age_on": age_on,
         "can_unmask": ctx.who.can(RegistryPerm.people_unmask),
+        "can_add": ctx.who.can(RegistryPerm.people_write),
     }
     if is_htmx(request):
         return render(request, "registry/_residents_table.html", ctx.context("nav.residents", **values))
@@ -159,6 +160,7 @@ def resident_detail(person_id: int, request: Request, ctx: PeoplePage, session: 
             "nav.residents",
             person=person,
             can_unmask=ctx.who.can(RegistryPerm.people_unmask),
+            can_add=ctx.who.can(RegistryPerm.people_write),
             today=china_date(),
             age_on=age_on,
         ),
@@ -202,3 +204,7 @@ router.include_router(structure_router)
 from anju.web.occupancy_pages import router as occupancy_router  # noqa: E402
 
 router.include_router(occupancy_router)
+
+from anju.web.person_pages import router as person_router  # noqa: E402
+
+router.include_router(person_router)

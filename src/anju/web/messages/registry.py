@@ -148,4 +148,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "device_setup.reason": ("停用原因", "Reason"),
     "device_setup.retire": ("停用设备", "Retire device"),
     "device_setup.ok.retired": ("设备已停用", "Device retired"),
+    # A person in the console (issue 11 item 4): add and edit
+    "person.new_title": ("新增人员", "New person"),
+    "person.edit_title": ("编辑人员", "Edit person"),
+    "person.intro": (
+        "手机号和身份证号只显示脱敏值：留空则保留原号码，填写则替换。入住请在房屋页面办理。",
+        "Phone and ID number show masked: leave blank to keep the stored number, type one to replace it. "
+        "Move-ins are on the house page.",
+    ),
+    "person.back_house": ("返回房屋", "Back to the house"),
+    "person.back_residents": ("返回住户列表", "Back to residents"),
+    "person.gender": ("性别", "Gender"),
+    "person.birth_date": ("出生日期", "Date of birth"),
+    "person.population_type": ("人口类型", "Population type"),
+    "person.keep_help": ("当前：{v}；留空保留", "Now {v}; leave blank to keep it"),
+    "person.clear_phone": ("删除手机号", "Remove the phone number"),
+    "person.clear_id_number": ("删除身份证号", "Remove the ID number"),
+    "person.contact_name": ("联系人姓名", "Contact name"),
+    "person.contact_relation": ("关系", "Relation"),
+    "person.contact_remove": ("删除此联系人", "Remove this contact"),
+    "person.contact_new": ("新增紧急联系人", "New emergency contact"),
+    "person.create": ("新增人员", "Add person"),
+    "person.add": ("新增人员", "Add a person"),
+    "person.edit": ("编辑", "Edit"),
+    "person.ok.created": ("已新增：{name}", "Added: {name}"),
 }
