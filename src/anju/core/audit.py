@@ -75,6 +75,14 @@ def _payload(row: PiiAccess | ObjectChange) -> dict[str, Any]:
     return out
 
 
+def _change_payload(values: dict[str, Any]) -> dict[str, Any]:
+    """_payload of an ObjectChange given as its column values (a buffered record)."""
+    return {
+        name: values[name].isoformat() if isinstance(values[name], datetime) else values[name]
+        for name in _CHAINED[ObjectChange]
+    }
+
+
 def _append(session: Session, row: PiiAccess | ObjectChange) -> None:
     model = type(row)
     # Serialise appenders so two transactions never extend the same chain head.
@@ -107,7 +115,7 @@ def batched_changes(session: Session) -> Iterator[None]:
     if _BUFFER_KEY in session.info:  # already batching: the outer block appends
         yield
         return
-    buffer: list[ObjectChange] = []
+    buffer: list[dict[str, Any]] = []  # each record's column values (no ORM object per record)
     session.info[_BUFFER_KEY] = buffer
     try:
         yield
@@ -117,8 +125,9 @@ def batched_changes(session: Session) -> Iterator[None]:
         _append_many(session, buffer)
 
 
-def _append_many(session: Session, rows: list[ObjectChange]) -> None:
-    """_append for several rows of one chain: lock once, read the head once, chain them in order."""
+def _append_many(session: Session, rows: list[dict[str, Any]]) -> None:
+    """_append for several rows of one chain: lock once, read the head once, chain them in order, and INSERT
+    them in one Core statement (the rows are column values, not ORM objects: a bulk import writes thousands)."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEYS[ObjectChange]})
@@ -129,13 +138,12 @@ def _append_many(session: Session, rows: list[ObjectChange]) -> None:
         or ""
     )
     for row in rows:
-        row.at = row.at or utcnow()
-        row.at = row.at.replace(microsecond=(row.at.microsecond // 1000) * 1000)
-        row.prev_hash = prev
-        row.row_hash = prev = _digest(prev, _payload(row))
+        at = row["at"] or utcnow()
+        row["at"] = at.replace(microsecond=(at.microsecond // 1000) * 1000)
+        row["prev_hash"] = prev
+        row["row_hash"] = prev = _digest(prev, _change_payload(row))
     session.flush()  # what the records describe is written first, as _append's flush would have done
-    columns = (*_CHAINED[ObjectChange], "prev_hash", "row_hash")
-    session.execute(insert(ObjectChange), [{c: getattr(row, c) for c in columns} for row in rows])
+    session.execute(insert(ObjectChange.__table__), rows)
 
 
 def record_pii_access(
@@ -160,6 +168,21 @@ def record_change(
 ) -> None:
     if action == "update" and before == after:
         return
+    buffer = session.info.get(_BUFFER_KEY)
+    if buffer is not None:  # inside batched_changes(): appended when the block ends
+        buffer.append(
+            {
+                "at": utcnow(),
+                "user_id": user_id,
+                "compound_id": compound_id,
+                "entity": entity,
+                "entity_id": entity_id,
+                "action": action,
+                "before": before,
+                "after": after,
+            }
+        )
+        return
     row = ObjectChange(
         user_id=user_id,
         compound_id=compound_id,
@@ -170,10 +193,6 @@ def record_change(
         after=after,
         at=utcnow(),
     )
-    buffer = session.info.get(_BUFFER_KEY)
-    if buffer is not None:  # inside batched_changes(): appended when the block ends
-        buffer.append(row)
-        return
     _append(session, row)
 
 
@@ -196,11 +215,14 @@ def audited_update(
     user_id: int | None,
     entity: str,
     snapshot: Callable[[A], dict[str, Any]],
+    action: str = "update",
+    note: dict[str, Any] | None = None,
 ) -> Iterator[A]:
     """Change `row` inside the block; on leaving it, flush and write one change record (before → after).
 
     The one audited-update pattern: snapshot, change, flush, record. Nothing is recorded when the
-    snapshots are equal, or when the block raises (the change is being abandoned).
+    snapshots of an "update" are equal, or when the block raises (the change is being abandoned).
+    Another `action` ("retire", "disable") is always recorded; `note` (a reason) is added to the after side.
 
         with audited_update(session, house, user_id=who.user_id, entity="house", snapshot=house_snapshot):
             house.status = HouseStatus.vacant
@@ -214,9 +236,9 @@ def audited_update(
         compound_id=row.compound_id,
         entity=entity,
         entity_id=row.id,
-        action="update",
+        action=action,
         before=before,
-        after=snapshot(row),
+        after={**snapshot(row), **note} if note else snapshot(row),
     )
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import Field
 from sqlalchemy.orm import Session
 
-from anju.core.audit import record_change
+from anju.core.audit import audited_update, record_change
 from anju.core.auth import Principal
 from anju.core.errors import Conflict, NotFound
 from anju.core.schemas import InSchema
@@ -61,39 +61,25 @@ class DeviceAdminService:
         by.require(DevicesPerm.manage)
         if not device.active:
             raise Conflict("a retired device cannot be edited", zh="设备已停用，不能修改")
-        before = _snapshot(device)
-        for name, value in data.model_dump().items():
-            setattr(device, name, value)
-        session.flush()
-        record_change(
-            session,
-            user_id=by.user_id,
-            compound_id=device.compound_id,
-            entity="device",
-            entity_id=device.id,
-            action="update",
-            before=before,
-            after=_snapshot(device),
-        )
+        with audited_update(session, device, user_id=by.user_id, entity="device", snapshot=_snapshot):
+            for name, value in data.model_dump().items():
+                setattr(device, name, value)
         return device
 
     def retire(self, session: Session, *, by: Principal, device: Device, reason: str | None) -> Device:
         by.require(DevicesPerm.manage)
         if not device.active:
             raise Conflict("the device is already retired", zh="设备已停用")
-        before = _snapshot(device)
-        device.active = False
-        session.flush()
-        record_change(
+        with audited_update(
             session,
+            device,
             user_id=by.user_id,
-            compound_id=device.compound_id,
             entity="device",
-            entity_id=device.id,
+            snapshot=_snapshot,
             action="retire",
-            before=before,
-            after={**_snapshot(device), "reason": reason},
-        )
+            note={"reason": reason},
+        ):
+            device.active = False
         return device
 
 
