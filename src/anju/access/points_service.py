@@ -119,20 +119,17 @@ class AccessPointService:
         who.require(AccessPerm.manage)
         if not ap.active:
             raise Conflict("the access point is already retired", zh="门禁点已停用")
-        before = _snapshot(ap)
-        ap.active = False
-        ap.face_enabled = False
-        session.flush()
-        record_change(
+        with audited_update(
             session,
+            ap,
             user_id=who.user_id,
-            compound_id=ap.compound_id,
             entity="access_point",
-            entity_id=ap.id,
+            snapshot=_snapshot,
             action="retire",
-            before=before,
-            after={**_snapshot(ap), "reason": reason},
-        )
+            note={"reason": reason},
+        ):
+            ap.active = False
+            ap.face_enabled = False
         terminal_sync_service.refresh_points(session, [ap])
         return ap
 
