@@ -22,8 +22,19 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
+# Plate-reading weights (issue 13): HyperLPR v2's Caffe nets ship in the hyperlpr2 wheel, whose metadata pulls in
+# GUI OpenCV and more; it is installed without dependencies, pinned here, and never imported (anju.vision.plates
+# locates the files through the distribution and checks each file's sha256 before loading).
+plate_wheels=("hyperlpr2==2.0.0")
+if ! .venv/bin/python -m pip show --quiet hyperlpr2 2>/dev/null \
+  || [ "$(.venv/bin/python -c 'from importlib.metadata import version; print(version("hyperlpr2"))')" != "2.0.0" ]; then
+  echo "==> installing plate-reading weights (--no-deps)"
+  .venv/bin/python -m pip install --quiet --no-deps "${plate_wheels[@]}"
+fi
+
 vendor="src/anju/web/static/vendor"
 if [ ! -f "$vendor/echarts.min.js" ] || [ ! -f "$vendor/htmx.min.js" ] || [ ! -f "$vendor/redoc/redoc.standalone.js" ] \
+  || [ ! -f "$vendor/jsQR.js" ] \
   || [ package.json -nt "$vendor/echarts.min.js" ]; then
   if command -v npm >/dev/null 2>&1; then
     echo "==> installing JavaScript packages (npm)"
@@ -31,6 +42,7 @@ if [ ! -f "$vendor/echarts.min.js" ] || [ ! -f "$vendor/htmx.min.js" ] || [ ! -f
     mkdir -p "$vendor"
     cp node_modules/echarts/dist/echarts.min.js "$vendor/echarts.min.js"
     cp node_modules/htmx.org/dist/htmx.min.js "$vendor/htmx.min.js"
+    cp node_modules/jsqr/dist/jsQR.js "$vendor/jsQR.js"  # the patrol guard's camera scan of checkpoint QRs
     # Offline API docs (/docs, /redoc): no CDN on a closed network.
     mkdir -p "$vendor/swagger-ui" "$vendor/redoc"
     cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css "$vendor/swagger-ui/"

@@ -47,18 +47,42 @@ class TestDedupe:
         session.refresh(alarm)
         assert alarm.occurrences == 2 and alarm.last_seen_at == t0 + timedelta(minutes=5)
 
-    def test_repeat_after_window_is_a_new_alarm(self, session, ids):
+    def test_recurrence_after_the_window_while_open_raises_the_counter(self, session, ids):
+        """Issue 17: a smoke sensor that fires again an hour later, with its alarm still unacknowledged,
+        counts on that alarm instead of opening a second one beside it."""
         t0 = utcnow()
         r = request(ids)
         a = alarm_service.raise_or_refresh(session, request=r, now=t0)
-        b = alarm_service.raise_or_refresh(session, request=r, now=t0 + timedelta(minutes=11))
-        assert b.created and a.alarm_id != b.alarm_id
+        b = alarm_service.raise_or_refresh(session, request=r, now=t0 + timedelta(hours=1))
+        assert not b.created and b.alarm_id == a.alarm_id
+        alarm = session.get(Alarm, a.alarm_id)
+        session.refresh(alarm)
+        assert alarm.occurrences == 2 and alarm.status == AlarmStatus.new
+        n_open = session.execute(
+            select(Alarm.id).where(Alarm.dedupe_key == r.dedupe_key, Alarm.closed_at.is_(None))
+        ).all()
+        assert len(n_open) == 1
 
-    def test_repeat_after_resolution_is_a_new_alarm(self, client, login, session, ids):
+    def test_repeat_after_resolution_is_a_new_alarm_that_refers_to_the_old(self, client, login, session, ids):
         r = request(ids)
         a = alarm_service.raise_or_refresh(session, request=r).alarm_id
-        assert client.post(f"/api/v1/alarms/{a}/resolve", headers=login("guard_chen")).status_code == 200
-        assert alarm_service.raise_or_refresh(session, request=r).alarm_id != a
+        body = {"reason": "阀门已关", "outcome": "repaired"}
+        assert client.post(f"/api/v1/alarms/{a}/resolve", json=body, headers=login("guard_chen")).status_code == 200
+        b = alarm_service.raise_or_refresh(session, request=r).alarm_id
+        assert b != a
+        new = session.get(Alarm, b)
+        assert new.previous_alarm_id == a
+
+    def test_resolve_without_a_note_is_refused(self, client, login, session, ids):
+        a = raise_(session, ids)
+        g = login("guard_chen")
+        r = client.post(f"/api/v1/alarms/{a}/resolve", headers=g)
+        assert r.status_code == 422
+        r = client.post(f"/api/v1/alarms/{a}/resolve", json={"reason": "   "}, headers=g)
+        assert r.status_code == 422
+        assert session.get(Alarm, a).status == AlarmStatus.new
+        r = client.post(f"/api/v1/alarms/{a}/resolve", json={"reason": "已关阀", "outcome": "repaired"}, headers=g)
+        assert r.status_code == 200 and r.json()["outcome"] == "repaired"
 
     def test_alarm_requested_event_from_another_domain(self, session, ids):
         from anju.core import events
@@ -205,9 +229,19 @@ class TestFeed:
             body = "".join(r.iter_text())
         assert "event: alarm" in body and "SSE 测试" in body and f'"id": {a}' in body
 
+    def test_service_refuses_to_close_without_a_note(self, session, ids, persona):
+        from anju.alarms.exceptions import NoteRequired
+
+        a = raise_(session, ids)
+        who = persona("guard_chen").who
+        for action in (AlarmAction.resolved, AlarmAction.false_alarm):
+            with pytest.raises(NoteRequired):
+                alarm_service.transition(session, by=who, alarm_id=a, action=action, reason=" ")
+        assert session.get(Alarm, a).closed_at is None
+
     def test_transition_rejects_unknown_state(self, session, ids, persona):
         a = raise_(session, ids)
         who = persona("guard_chen").who  # a guard of compound A
-        alarm_service.transition(session, by=who, alarm_id=a, action=AlarmAction.resolved)
+        alarm_service.transition(session, by=who, alarm_id=a, action=AlarmAction.resolved, reason="已处置")
         with pytest.raises(AlarmStateConflict):
             alarm_service.transition(session, by=who, alarm_id=a, action=AlarmAction.acknowledged)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -37,9 +38,10 @@ def test_r_v11_publishing_a_vote_posts_the_agenda_to_owners_once(client, login, 
     assert r.status_code == 201, r.text
     assert client.post(f"/api/v1/votes/{r.json()['id']}/publish", headers=login("committee_sun")).status_code == 200
     run_worker_once()
-    posted = _notices(session, ids["A"], "业主大会表决公告：选举第三届业主委员会")
+    posted = _notices(session, ids["A"], "业主大会表决公告 / Owners' vote: 选举第三届业主委员会")
     assert len(posted) == 1 and posted[0].audience == "owners" and posted[0].recipients > 0
     assert "选举业主委员会委员" in posted[0].body and "投票时间" in posted[0].body
+    assert "Elect the owners' committee" in posted[0].body and "Voting:" in posted[0].body  # both languages
     li = session.execute(
         select(func.count())
         .select_from(NoticeDelivery)
@@ -60,7 +62,7 @@ def test_r_v11_publishing_a_vote_posts_the_agenda_to_owners_once(client, login, 
     ev.status, ev.locked_by, ev.locked_until = "pending", None, None
     session.flush()
     run_worker_once()
-    assert len(_notices(session, ids["A"], "业主大会表决公告：选举第三届业主委员会")) == 1
+    assert len(_notices(session, ids["A"], "业主大会表决公告 / Owners' vote: 选举第三届业主委员会")) == 1
 
 
 def test_r_p9_announced_results_reach_owners_without_names(client, login, session, ids, persona):
@@ -84,7 +86,7 @@ def test_r_p9_announced_results_reach_owners_without_names(client, login, sessio
         vote.announced_at = None
         session.flush()
     run_worker_once()  # the demo's own vote events first
-    before = {n.id for n in _notices(session, ids["A"], f"表决结果公示：{vote.title}")}
+    before = {n.id for n in _notices(session, ids["A"], f"表决结果公示 / Vote results: {vote.title}")}
     vote_service.announce(
         session,
         by=persona("committee_sun").who,
@@ -94,9 +96,15 @@ def test_r_p9_announced_results_reach_owners_without_names(client, login, sessio
     )
     session.flush()
     run_worker_once()
-    posted = [n for n in _notices(session, ids["A"], f"表决结果公示：{vote.title}") if n.id not in before]
+    posted = [
+        n for n in _notices(session, ids["A"], f"表决结果公示 / Vote results: {vote.title}") if n.id not in before
+    ]
     assert len(posted) == 1 and posted[0].kind == "disclosure"
     body = posted[0].body
     assert "参与业主" in body and "参与面积" in body and ("通过" in body or "无效" in body)
+    # Issue 17: areas read as decimals ("169034.63/215365.09 ㎡"), never as raw fractions ("16903463/100/…").
+    assert not re.search(r"\d+/\d+/\d+", body), body
+    assert re.search(r"参与面积 \d+\.\d{2}/\d+\.\d{2} ㎡", body), body
+    assert "owners taking part" in body and ("Passed" in body or "Not valid" in body or "Rejected" in body)
     names = set(session.execute(select(Person.name).where(Person.compound_id == ids["A"])).scalars())
     assert not any(n and len(n) >= 2 and n in body for n in names)

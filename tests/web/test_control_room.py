@@ -98,7 +98,7 @@ class TestInbox:
         r = client.get(f"/console/alarms/{smoke['alarm_id']}", headers=HTMX)
         assert r.status_code == 200
         assert "3号楼1单元8层前室" in r.text and smoke["key"] in r.text
-        assert 'data-testid="detail-evidence"' in r.text and "threshold" in r.text
+        assert 'data-testid="detail-evidence"' in r.text and "阈值" in r.text
         assert 'data-action="created"' in r.text and 'data-action="repeated"' in r.text
         assert 'data-testid="act-acknowledge"' in r.text
 
@@ -168,8 +168,15 @@ class TestActions:
 
     def test_resolve_closes_it_and_hides_the_actions(self, client, web_login, session, smoke):
         web_login("guard_chen")
-        r = client.post(f"/console/alarms/{smoke['alarm_id']}/resolve", data={"reason": "已处置"}, headers=POST)
+        r = client.post(f"/console/alarms/{smoke['alarm_id']}/resolve", data={"reason": " "}, headers=POST)
+        assert r.status_code == 422 and status_of(session, smoke["alarm_id"]) == "new"  # a note is required
+        r = client.post(
+            f"/console/alarms/{smoke['alarm_id']}/resolve",
+            data={"reason": "已处置", "outcome": "no_danger"},
+            headers=POST,
+        )
         assert r.status_code == 200 and status_of(session, smoke["alarm_id"]) == "resolved"
+        assert 'data-testid="detail-outcome">经核查无危险<' in r.text
         assert 'data-testid="act-' not in r.text
         assert smoke["alarm_id"] not in rows(client.get("/console/alarms", headers=HTMX).text)  # open only
         assert smoke["alarm_id"] in rows(client.get("/console/alarms?state=all", headers=HTMX).text)
@@ -287,7 +294,8 @@ class TestDevices:
     def test_detail_shows_telemetry_and_sends_a_mute(self, client, web_login, session, smoke):
         web_login("guard_chen")
         panel = client.get(f"/console/devices/{smoke['device_id']}", headers=HTMX)
-        assert panel.status_code == 200 and "smoke=6.8" in panel.text and 'data-testid="device-send"' in panel.text
+        assert panel.status_code == 200 and 'data-testid="device-send"' in panel.text
+        assert "烟雾浓度 6.8 dB/m" in panel.text and "smoke=" not in panel.text
         r = client.post(
             f"/console/devices/{smoke['device_id']}/commands",
             data={"command": "mute", "reason": "误报消音"},
@@ -335,6 +343,73 @@ class TestEnglish:
         panel = client.get(f"/console/alarms/{smoke['alarm_id']}", headers=HTMX).text
         assert "Acknowledge" in panel and "False alarm" in panel and "History" in panel
         conflict = client.post(f"/console/alarms/{smoke['alarm_id']}/review", data={"reason": "x"}, headers=POST)
-        assert conflict.status_code == 409 and "cannot reviewed" in conflict.text
+        assert conflict.status_code == 409 and "cannot review" in conflict.text and "reviewed" not in conflict.text
         devices = client.get("/console/devices").text
         assert "Smoke detector" in devices and "Online" in devices
+
+
+ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
+class TestHumanText:
+    """Issue 17 item 4: operators read labels, units and China time, never machine text."""
+
+    @pytest.mark.parametrize("lang", ["zh-CN", "en"])
+    def test_panel_has_no_machine_text(self, client, web_login, session, smoke, lang):
+        from anju.alarms.escalation import escalation_service
+
+        escalation_service.fire_due(session, now=session.get(Alarm, smoke["alarm_id"]).created_at.replace(year=2100))
+        session.flush()
+        web_login("guard_chen")
+        client.cookies.set("anju_lang", lang)
+        panel = client.get(f"/console/alarms/{smoke['alarm_id']}", headers=HTMX).text
+        text = re.sub(r"<[^>]+>", " ", panel)
+        for raw in (
+            "device_at",
+            "smoke_high",
+            "smoke_alarm",
+            "rule ",
+            "device:",
+            "step 1",
+            "1: not acknowledged",
+            "for_seconds",
+            "critical",
+            "automation:",
+            "threshold",
+        ):
+            assert raw not in text, raw
+        assert not ISO.search(text)
+        if lang == "en":
+            assert "Smoke density above the limit" in text or "Smoke detector alarm" in text
+            assert "Escalation level 1" in text and "Raised automatically by" in text
+            assert not re.search(r"[\u4e00-\u9fff]{2,}：", panel.split('data-testid="detail-title">', 1)[1][:80])
+        else:
+            assert "烟雾浓度" in text and "第 1 级升级" in text and "由 " in text
+        assert "4.0 dB/m" in text  # the threshold with its unit
+
+    def test_english_inbox_titles_are_english(self, client, web_login, smoke):
+        web_login("guard_chen")
+        client.cookies.set("anju_lang", "en")
+        inbox = client.get("/console/alarms", headers=HTMX).text
+        row = inbox.split(f'data-alarm-id="{smoke["alarm_id"]}"', 1)[1].split("</li>", 1)[0]
+        title = row.split('class="cr-title">', 1)[1].split("<", 1)[0]
+        assert title.startswith("3号楼1单元8层前室: Smoke"), title  # the place is data; the rest is English
+
+    def test_critical_alarm_offers_a_procedure_and_a_popup(self, client, web_login, smoke):
+        web_login("guard_chen")
+        panel = client.get(f"/console/alarms/{smoke['alarm_id']}", headers=HTMX).text
+        assert 'data-testid="detail-procedure"' in panel and "119" in panel
+        popup = client.get(f"/console/alarms/{smoke['alarm_id']}/popup", headers=HTMX)
+        assert popup.status_code == 200 and "处置流程" in popup.text
+        page = client.get("/console/alarms").text
+        assert 'id="cr-popup"' in page and 'data-testid="cr-mute"' in page
+
+    def test_manager_edits_the_procedure_a_guard_cannot(self, client, web_login, session, smoke):
+        web_login("guard_chen")
+        data = {"alarm_id": smoke["alarm_id"], "zh": "关闭总闸\n拨打119", "en": "Cut the mains\nCall 119"}
+        assert client.post("/console/alarms/procedure", data=data, headers=POST).status_code == 403
+        web_login("manager_wang")
+        r = client.post("/console/alarms/procedure", data=data, headers=POST)
+        assert r.status_code == 200 and "<li>关闭总闸</li>" in r.text
+        empty = client.post("/console/alarms/procedure", data={**data, "zh": " ", "en": ""}, headers=POST)
+        assert empty.status_code == 422

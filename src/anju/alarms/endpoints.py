@@ -14,7 +14,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from anju.alarms.auth import AlarmHandler, AlarmReader, AlarmStats
-from anju.alarms.enums import AlarmAction, AlarmSeverity, AlarmStatus
+from anju.alarms.enums import AlarmAction, AlarmOutcome, AlarmSeverity, AlarmStatus
 from anju.alarms.events import AlarmRequested
 from anju.alarms.exceptions import (
     AlarmNotFound,
@@ -34,6 +34,7 @@ from anju.alarms.schemas import (
     AlarmList,
     AlarmRead,
     AlarmReasonBody,
+    AlarmResolveBody,
     AlarmTransitionRead,
     EscalationRead,
 )
@@ -207,9 +208,10 @@ def _move(
     action: AlarmAction,
     reason: str | None,
     dispatch_to: int | None = None,
+    outcome: AlarmOutcome | None = None,
 ) -> AlarmDetail:
     alarm = alarm_service.transition(
-        session, by=who, alarm_id=alarm_id, action=action, reason=reason, dispatch_to=dispatch_to
+        session, by=who, alarm_id=alarm_id, action=action, reason=reason, dispatch_to=dispatch_to, outcome=outcome
     )
     return detail(session, alarm)
 
@@ -233,11 +235,11 @@ def dispatch_alarm(alarm_id: int, body: AlarmDispatchBody, who: AlarmHandler, se
 
 
 @router.post("/{alarm_id}/resolve", response_model=AlarmDetail, responses=_CONFLICT)
-def resolve_alarm(
-    alarm_id: int, who: AlarmHandler, session: WriteSession, body: AlarmActionBody | None = None
-) -> AlarmDetail:
-    """The incident is over (→ resolved)."""
-    return _move(session, who, alarm_id, AlarmAction.resolved, body.reason if body else None)
+def resolve_alarm(alarm_id: int, body: AlarmResolveBody, who: AlarmHandler, session: WriteSession) -> AlarmDetail:
+    """The incident is over (→ resolved): the disposal note and its outcome category are required.
+
+    Its linked work order, if still open, closes with it (through the outbox)."""
+    return _move(session, who, alarm_id, AlarmAction.resolved, body.reason, outcome=body.outcome)
 
 
 @router.post("/{alarm_id}/false-alarm", response_model=AlarmDetail, responses=_CONFLICT)

@@ -33,6 +33,19 @@ class AlarmAction(StrEnum):
     resolved = "resolved"
     false_alarm = "false_alarm"
     escalated = "escalated"
+    linked = "linked"  # its linked work order moved (completed, closed with the alarm)
+
+
+class AlarmOutcome(StrEnum):
+    """How a closed alarm ended: the disposal's category, required with its note to resolve (issue 17)."""
+
+    handled = "handled"  # dealt with on site
+    repaired = "repaired"  # a fault repaired
+    no_danger = "no_danger"  # checked, no danger found
+    resident_handled = "resident_handled"  # the household dealt with it
+    referred = "referred"  # handed to fire brigade, police, utility
+    false_alarm = "false_alarm"
+    duplicate = "duplicate"
 
 
 OPEN_STATUSES = frozenset(
@@ -54,3 +67,5 @@ TRANSITIONS: dict[AlarmAction, tuple[frozenset[AlarmStatus], AlarmStatus]] = {
     ),
     AlarmAction.reviewed: (frozenset({AlarmStatus.pending_review}), AlarmStatus.new),
 }
+# Closing or reviewing an alarm says why: the disposal note, the false-alarm reason, the review (R-A4, R-A8).
+NOTE_REQUIRED = frozenset({AlarmAction.resolved, AlarmAction.false_alarm, AlarmAction.reviewed})

@@ -127,7 +127,12 @@ class EscalationService:
                         from_status=str(status),
                         to_status=str(status),
                         at=now,
-                        reason=f"step {esc.step}: not acknowledged; notified {roles or users}",
+                        reason_key="alarms.hist.escalated",
+                        reason_params={
+                            "step": esc.step,
+                            "roles": list(esc.target.get("roles", [])),
+                            "users": len(users),
+                        },
                     )
                 )
             events.publish(

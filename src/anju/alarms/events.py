@@ -27,9 +27,15 @@ class AlarmRequested(DomainEvent):
     floor: int | None = None
     house_id: int | None = None
     person_id: int | None = None  # alarms about a person wait for human review (R-A4)
+    # Optional: an AI alarm about an unidentified person (video loitering, intrusion, fall) waits for review too.
+    needs_review: bool = False
     evidence: dict[str, Any] = {}
     occurred_at: str | None = None  # ISO-8601 device/source time
     device_id: int | None = None  # optional: the device that raised it (site plan, commands)
+    # Optional: the title as a message key with parameters, rendered in the reader's language.
+    # A parameter whose name ends in "_key" is itself a message key (e.g. "what_key": "alarms.kind.gas").
+    title_key: str | None = None
+    title_params: dict[str, Any] = {}
 
 
 class AlarmRaised(DomainEvent):
@@ -58,6 +64,7 @@ class AlarmStateChanged(DomainEvent):
     new_status: str
     actor_user_id: int | None = None
     reason: str | None = None
+    outcome: str | None = None  # AlarmOutcome when the alarm was closed
 
 
 class AlarmCleared(DomainEvent):

@@ -27,6 +27,14 @@ class ReviewRequired(Conflict):
     message_en = "An automated alarm about a person needs human review first"
 
 
+class NoteRequired(Invalid):
+    """Resolving, closing as false or reviewing an alarm needs a note (issue 17)."""
+
+    code = "alarm_note_required"
+    message_zh = "请填写处置说明"
+    message_en = "A disposal note is required"
+
+
 class BadDispatchTarget(Invalid):
     code = "alarm_bad_dispatch_target"
     message_zh = "派单对象须为本小区的工作人员"
@@ -47,5 +55,6 @@ __all__ = [
     "AlarmStateConflict",
     "AppError",
     "BadDispatchTarget",
+    "NoteRequired",
     "ReviewRequired",
 ]

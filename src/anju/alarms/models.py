@@ -33,7 +33,10 @@ class Alarm(CompoundScopedMixin, Base):
     dedupe_key: Mapped[str] = mapped_column(String(128), index=True)
     # = dedupe_key while repeats may still aggregate into this alarm; NULL once closed or stale.
     dedupe_slot: Mapped[str | None] = mapped_column(String(128))
-    title: Mapped[str] = mapped_column(String(255))
+    title: Mapped[str] = mapped_column(String(255))  # as raised (zh); shown through title_key when set
+    # A message key and its parameters: the title in the reader's language (issue 17 item 4).
+    title_key: Mapped[str | None] = mapped_column(String(64))
+    title_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     status: Mapped[AlarmStatus] = mapped_column(_enum(AlarmStatus))
     building_id: Mapped[int | None] = mapped_column(Integer)
     unit_id: Mapped[int | None] = mapped_column(Integer)
@@ -55,6 +58,9 @@ class Alarm(CompoundScopedMixin, Base):
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    outcome: Mapped[str | None] = mapped_column(String(32))  # AlarmOutcome, set when closed
+    # The closed alarm of the same device and rule this one follows (a recurrence after closure).
+    previous_alarm_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class AlarmTransition(Base):
@@ -68,7 +74,10 @@ class AlarmTransition(Base):
     from_status: Mapped[str | None] = mapped_column(String(16))
     to_status: Mapped[str] = mapped_column(String(16))
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))  # None: automation
-    reason: Mapped[str | None] = mapped_column(String(500))
+    reason: Mapped[str | None] = mapped_column(String(500))  # a person's note
+    # What the system wrote: a message key and parameters, rendered in the reader's language.
+    reason_key: Mapped[str | None] = mapped_column(String(64))
+    reason_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

@@ -12,3 +12,4 @@ class AlarmsPerm:
     handle = declare(
         "alarms.handle", roles=(Role.property_manager, Role.property_staff, Role.guard)
     )  # acknowledge, dispatch, resolve, false alarm, review (R-A4)
+    configure = declare("alarms.configure", roles=(Role.property_manager,))  # procedures (处置流程) per kind

@@ -86,6 +86,15 @@ class AlarmRepository:
             select(Alarm).where(Alarm.compound_id == compound_id, Alarm.dedupe_slot == dedupe_key)
         ).scalar_one_or_none()
 
+    def last_closed_id(self, compound_id: int, dedupe_key: str) -> int | None:
+        """The newest closed alarm of a key: a recurrence after closure refers to it."""
+        return self.session.execute(
+            select(Alarm.id)
+            .where(Alarm.compound_id == compound_id, Alarm.dedupe_key == dedupe_key, Alarm.closed_at.is_not(None))
+            .order_by(Alarm.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+
     def bump(self, alarm_id: int, *, now: datetime) -> bool:
         """A repeat: counter + 1, atomically (no lost increments under concurrency)."""
         res = self.session.execute(

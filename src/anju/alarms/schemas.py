@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field
 
-from anju.alarms.enums import AlarmSeverity, AlarmStatus
+from anju.alarms.enums import AlarmOutcome, AlarmSeverity, AlarmStatus
 from anju.core.schemas import InSchema, Schema
 
 
@@ -39,6 +39,8 @@ class AlarmRead(Schema):
     dispatched_at: datetime | None
     closed_at: datetime | None
     escalation_level: int
+    outcome: str | None = None
+    previous_alarm_id: int | None = None
 
 
 class AlarmTransitionRead(Schema):
@@ -48,6 +50,8 @@ class AlarmTransitionRead(Schema):
     to_status: str
     actor_user_id: int | None
     reason: str | None
+    reason_key: str | None = None
+    reason_params: dict[str, Any] | None = None
     at: datetime
 
 
@@ -77,6 +81,11 @@ class AlarmActionBody(InSchema):
 
 class AlarmReasonBody(InSchema):
     reason: str = Field(min_length=1, max_length=500)
+
+
+class AlarmResolveBody(InSchema):
+    reason: str = Field(min_length=1, max_length=500)  # the disposal note (处置说明)
+    outcome: AlarmOutcome = AlarmOutcome.handled
 
 
 class AlarmDispatchBody(InSchema):

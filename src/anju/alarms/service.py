@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -11,7 +11,15 @@ from sqlalchemy.orm import Session
 
 from anju.accounts.models import User
 from anju.accounts.service import staff_of
-from anju.alarms.enums import CLOSED_STATUSES, TRANSITIONS, AlarmAction, AlarmSeverity, AlarmStatus
+from anju.alarms.enums import (
+    CLOSED_STATUSES,
+    NOTE_REQUIRED,
+    TRANSITIONS,
+    AlarmAction,
+    AlarmOutcome,
+    AlarmSeverity,
+    AlarmStatus,
+)
 from anju.alarms.escalation import escalation_service
 from anju.alarms.events import AlarmCleared, AlarmRaised, AlarmRequested, AlarmStateChanged
 from anju.alarms.exceptions import (
@@ -19,8 +27,10 @@ from anju.alarms.exceptions import (
     AlarmPlaceNotFound,
     AlarmStateConflict,
     BadDispatchTarget,
+    NoteRequired,
     ReviewRequired,
 )
+from anju.alarms.labels import ACTION_LABELS, STATUS_LABELS
 from anju.alarms.models import Alarm, AlarmTransition
 from anju.alarms.permissions import AlarmsPerm
 from anju.alarms.policies import policy_for
@@ -68,30 +78,31 @@ class AlarmService:
     def raise_or_refresh(
         self, session: Session, *, request: AlarmRequested, now: datetime | None = None, raised_by: str = "automation"
     ) -> RaiseResult:
-        """Raise an alarm, or count a repeat of an open one with the same key inside its window."""
+        """Raise an alarm, or count a repeat of the open one with the same key (a new one once it is closed)."""
         now = now or utcnow()
         repo = AlarmRepository(session)
         policy = policy_for(session, compound_id=request.compound_id, kind=request.kind, severity=request.severity)
-        window = timedelta(seconds=int(policy["window_seconds"]))
         for _ in range(3):
             current = repo.in_slot(request.compound_id, request.dedupe_key)
-            if current is not None:
-                if current.last_seen_at >= now - window and repo.bump(current.id, now=now):
-                    repo.add_transition(
-                        AlarmTransition(
-                            alarm_id=current.id,
-                            compound_id=current.compound_id,
-                            action=AlarmAction.repeated,
-                            from_status=str(current.status),
-                            to_status=str(current.status),
-                            at=now,
-                            reason=f"repeat from {request.source}",
-                        )
+            # The slot is held until the alarm is closed: a recurring condition from the same source and
+            # rule raises the open alarm's counter, however long it was quiet, and never opens a second
+            # alarm beside it (issue 17 item 3).
+            if current is not None and repo.bump(current.id, now=now):
+                repo.add_transition(
+                    AlarmTransition(
+                        alarm_id=current.id,
+                        compound_id=current.compound_id,
+                        action=AlarmAction.repeated,
+                        from_status=str(current.status),
+                        to_status=str(current.status),
+                        at=now,
+                        reason_key="alarms.hist.repeat",
+                        reason_params={"source": request.source},
                     )
-                    return RaiseResult(current.id, created=False)
-                # Quiet for longer than the window: it stays open, but a new occurrence is a new alarm.
-                repo.release_slot(current.id)
+                )
+                return RaiseResult(current.id, created=False)
             alarm = self._new_alarm(request, now=now, raised_by=raised_by)
+            alarm.previous_alarm_id = repo.last_closed_id(request.compound_id, request.dedupe_key)
             try:
                 with session.begin_nested():  # a rival raiser of the same key may win the slot
                     session.add(alarm)
@@ -106,7 +117,8 @@ class AlarmService:
                     from_status=None,
                     to_status=str(alarm.status),
                     at=now,
-                    reason=f"{raised_by}: {request.source}",
+                    reason_key="alarms.hist.created_user" if raised_by == "user" else "alarms.hist.created",
+                    reason_params={"source": request.source},
                 )
             )
             if alarm.status == AlarmStatus.new:
@@ -118,7 +130,7 @@ class AlarmService:
         raise AlarmStateConflict("could not take the dedupe slot", zh="告警去重冲突，请重试")
 
     def _new_alarm(self, r: AlarmRequested, *, now: datetime, raised_by: str) -> Alarm:
-        review = r.person_id is not None and raised_by == "automation"
+        review = (r.person_id is not None or r.needs_review) and raised_by == "automation"
         return Alarm(
             compound_id=r.compound_id,
             kind=r.kind,
@@ -127,6 +139,8 @@ class AlarmService:
             dedupe_key=r.dedupe_key,
             dedupe_slot=r.dedupe_key,
             title=r.title[:255],
+            title_key=r.title_key,
+            title_params=dict(r.title_params) if r.title_key else None,
             status=AlarmStatus.pending_review if review else AlarmStatus.new,
             building_id=r.building_id,
             unit_id=r.unit_id,
@@ -149,7 +163,7 @@ class AlarmService:
         compound_id: int,
         dedupe_key: str,
         now: datetime | None = None,
-        reason: str = "source reported normal",
+        reason_key: str = "alarms.hist.cleared",
     ) -> int | None:
         """The source is normal again: flag the open alarm cleared-by-device (a human still closes it)."""
         now = now or utcnow()
@@ -165,7 +179,7 @@ class AlarmService:
                 from_status=str(alarm.status),
                 to_status=str(alarm.status),
                 at=now,
-                reason=reason,
+                reason_key=reason_key,  # a message key: what the history line says
             )
         )
         policy = policy_for(session, compound_id=compound_id, kind=alarm.kind, severity=alarm.severity)
@@ -229,10 +243,23 @@ class AlarmService:
         action: AlarmAction,
         reason: str | None = None,
         dispatch_to: int | None = None,
+        outcome: AlarmOutcome | None = None,
         now: datetime | None = None,
     ) -> Alarm:
-        """Move an alarm one step, recording actor and reason; a concurrent move loses with 409."""
+        """Move an alarm one step, recording actor and reason; a concurrent move loses with 409.
+
+        Closing needs a note (the disposal, or why it was false) and resolving an outcome category."""
         now = now or utcnow()
+        reason = (reason or "").strip() or None
+        if action in NOTE_REQUIRED and reason is None:
+            raise NoteRequired(
+                f"{action.value} needs a note",
+                fields=[{"field": "reason", "message": "required / 必填", "type": "missing"}],
+            )
+        if action == AlarmAction.false_alarm:
+            outcome = AlarmOutcome.false_alarm
+        elif action == AlarmAction.resolved:
+            outcome = outcome or AlarmOutcome.handled
         repo = AlarmRepository(session)
         alarm = self.get(session, by=by, alarm_id=alarm_id)
         allowed_from, to = TRANSITIONS[action]
@@ -240,9 +267,11 @@ class AlarmService:
         if old == AlarmStatus.pending_review and action != AlarmAction.reviewed and action != AlarmAction.false_alarm:
             raise ReviewRequired(f"alarm {alarm_id} awaits human review")
         if old not in allowed_from:
+            st = STATUS_LABELS.get(str(old), (str(old), str(old)))
+            act = ACTION_LABELS.get(action.value, (action.value, action.value))
             raise AlarmStateConflict(
-                f"alarm {alarm_id} is {old!s}; cannot {action.value}",
-                zh=f"告警当前为「{old!s}」，不能执行「{action.value}」",
+                f"alarm {alarm_id} is {st[1].lower()}; cannot {act[1]}",
+                zh=f"告警当前为「{st[0]}」，不能执行「{act[0]}」",
             )
         values: dict[str, object] = {"status": to}
         if action == AlarmAction.acknowledged:
@@ -254,7 +283,7 @@ class AlarmService:
             if alarm.acknowledged_at is None:
                 values.update(acknowledged_by=by.user_id, acknowledged_at=now)
         if to in CLOSED_STATUSES:
-            values.update(closed_at=now, dedupe_slot=None)
+            values.update(closed_at=now, dedupe_slot=None, outcome=outcome.value if outcome else None)
         if not repo.cas_status(alarm.id, expected=old, values=values):
             # Two guards pressed the button at once; the first one won.
             raise AlarmStateConflict(f"alarm {alarm_id} was changed by someone else", zh="告警已被他人处理")
@@ -288,6 +317,7 @@ class AlarmService:
                 new_status=to.value,
                 actor_user_id=by.user_id,
                 reason=reason,
+                outcome=outcome.value if outcome and to in CLOSED_STATUSES else None,
             ),
             compound_id=alarm.compound_id,
         )
@@ -299,6 +329,37 @@ class AlarmService:
             )
         session.flush()
         return alarm
+
+    def note_link(
+        self, session: Session, *, alarm_id: int, compound_id: int, key: str, params: dict[str, object]
+    ) -> bool:
+        """Its linked work order moved: a history line on the alarm (once per order and key)."""
+        alarm = session.get(Alarm, alarm_id)
+        if alarm is None or alarm.compound_id != compound_id:
+            return False
+        seen = session.execute(
+            select(AlarmTransition.id).where(
+                AlarmTransition.alarm_id == alarm_id,
+                AlarmTransition.action == AlarmAction.linked,
+                AlarmTransition.reason_key == key,
+            )
+        ).first()
+        if seen is not None:
+            return False  # the event was delivered twice
+        AlarmRepository(session).add_transition(
+            AlarmTransition(
+                alarm_id=alarm_id,
+                compound_id=compound_id,
+                action=AlarmAction.linked,
+                from_status=str(alarm.status),
+                to_status=str(alarm.status),
+                reason_key=key,
+                reason_params=dict(params),
+                at=utcnow(),
+            )
+        )
+        session.flush()
+        return True
 
     def _is_staff_of(self, session: Session, user_id: int, compound_id: int) -> bool:
         return bool(dispatch_targets(session, compound_id, user_id=user_id))
@@ -321,3 +382,67 @@ def open_alarm_count(session: Session, *, compound_id: int) -> int:
     """Alarms of a compound still waiting for someone (not resolved, not a false alarm): a manager's to-do."""
     stmt = select(func.count(Alarm.id)).where(Alarm.compound_id == compound_id, Alarm.status.not_in(CLOSED_STATUSES))
     return int(session.execute(stmt).scalar_one())
+
+
+@dataclass(frozen=True)
+class AlarmFact:
+    """One alarm as maps and reports read it: kind, severity, place and times (no people, no free text)."""
+
+    id: int
+    compound_id: int
+    kind: str
+    severity: str
+    status: str
+    source: str
+    building_id: int | None
+    device_id: int | None
+    occurred_at: datetime
+    acknowledged_at: datetime | None
+    closed_at: datetime | None
+
+
+def alarm_facts(
+    session: Session,
+    *,
+    compound_ids: list[int],
+    since: datetime | None = None,
+    until: datetime | None = None,
+    open_only: bool = False,
+    kinds: frozenset[str] | None = None,
+) -> list[AlarmFact]:
+    """Alarms of some compounds that occurred in [since, until) (or all open ones), as light read-only rows."""
+    cols = (
+        Alarm.id,
+        Alarm.compound_id,
+        Alarm.kind,
+        Alarm.severity,
+        Alarm.status,
+        Alarm.source,
+        Alarm.building_id,
+        Alarm.device_id,
+        Alarm.occurred_at,
+        Alarm.acknowledged_at,
+        Alarm.closed_at,
+    )
+    stmt = select(*cols).where(Alarm.compound_id.in_(compound_ids))
+    if open_only:
+        stmt = stmt.where(Alarm.status.not_in(CLOSED_STATUSES))
+    if since is not None:
+        stmt = stmt.where(Alarm.occurred_at >= since)
+    if until is not None:
+        stmt = stmt.where(Alarm.occurred_at < until)
+    if kinds is not None:
+        stmt = stmt.where(Alarm.kind.in_(sorted(kinds)))
+    return [
+        AlarmFact(i, c, k, str(sev), str(st), src, b, d, occ, ack, closed)
+        for i, c, k, sev, st, src, b, d, occ, ack, closed in session.execute(stmt.order_by(Alarm.id))
+    ]
+
+
+def latest_alarm_change(session: Session, *, compound_ids: list[int]) -> tuple[int, int]:
+    """(newest alarm id, newest transition id) of some compounds: a cheap 'has anything changed' cursor."""
+    a = session.execute(select(func.max(Alarm.id)).where(Alarm.compound_id.in_(compound_ids))).scalar_one()
+    t = session.execute(
+        select(func.max(AlarmTransition.id)).where(AlarmTransition.compound_id.in_(compound_ids))
+    ).scalar_one()
+    return int(a or 0), int(t or 0)

@@ -469,7 +469,7 @@ class IntakeService:
                     compound_id=info.compound_id,
                     dedupe_key=offline_key(device_id),
                     now=now,
-                    reason="device reported again",
+                    reason_key="alarms.hist.back_online",
                 )
                 if cleared:
                     out.alarms_cleared.append(cleared)
@@ -533,6 +533,8 @@ class IntakeService:
                         source=f"device:{info.id}",
                         dedupe_key=key,
                         title=f"{info.place}：{rule.title}",
+                        title_key="alarms.title.rule",
+                        title_params={"place": info.place, "what_key": f"human.rule.{rule.key}"},
                         building_id=info.building_id,
                         unit_id=info.unit_id,
                         floor=info.floor,

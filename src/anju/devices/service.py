@@ -167,6 +167,8 @@ class DeviceService:
                     source=f"device:{device.id}",
                     dedupe_key=offline_key(device.id),
                     title=f"{place(device)}：设备离线",
+                    title_key="alarms.title.rule",
+                    title_params={"place": place(device), "what_key": f"alarms.kind.{OFFLINE_KIND}"},
                     building_id=device.building_id,
                     unit_id=device.unit_id,
                     floor=device.floor,

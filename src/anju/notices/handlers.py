@@ -16,62 +16,69 @@ from sqlalchemy.orm import Session
 from anju.core import events
 from anju.core.events import subscribe
 from anju.core.kit.china_time import china_text
+from anju.core.kit.fractions import percent, to_decimal
 from anju.fees.events import DISCLOSURE_SOURCE, REMINDER_SOURCE, ArrearsReminderDue, FeesDisclosed
 from anju.governance.events import VoteAnnounced, VotePublished
+from anju.governance.labels import MATTER_LABELS, OUTCOME_LABELS
 from anju.notices.enums import Audience, NoticeKind, TargetKind
 from anju.notices.events import NoticePublished
 from anju.notices.schemas import NoticeCreate
 from anju.notices.service import notice_service
 
-# The notice text is written in Chinese, from what the event carries: this domain reads no governance
-# table and no web catalogue. The labels are the law's terms (民法典 278, 279).
-MATTER_ZH = {
-    "rules_of_procedure": "制定和修改业主大会议事规则",
-    "management_statute": "制定和修改管理规约",
-    "elect_committee": "选举或更换业主委员会成员",
-    "hire_property_company": "选聘和解聘物业服务企业",
-    "use_repair_fund": "使用专项维修资金",
-    "other_major": "其他重大事项",
-    "raise_repair_fund": "筹集专项维修资金",
-    "rebuild": "改建、重建建筑物及附属设施",
-    "change_common_use": "改变共有部分用途或利用共有部分经营",
-    "residence_to_business": "住宅改变为经营性用房",
-}
-OUTCOME_ZH = {"passed": "通过", "rejected": "未通过", "invalid_quorum": "无效（参与未达三分之二）"}
-_SEE_VOTES = "请业主在「我的家 → 业主投票」中投票，或向业委会申请纸质选票。"
+# Notices are written once for every reader, so a generated notice carries both languages: Chinese first,
+# then English. Labels come from governance.labels (this domain reads no governance table and no web
+# catalogue). Areas are shown as decimals (the exact fractions are on the vote's verification page).
+_SEE_VOTES = (
+    "请业主在「我的家 → 业主投票」中投票，或向业委会申请纸质选票。",
+    "Vote in My home → Owner votes, or ask the owners' committee for a paper ballot.",
+)
 
 
 def _local(at: datetime) -> str:
     return china_text(at)  # notices are read in China time
 
 
+def _area(value: str | int) -> str:
+    """An exact area (a decimal or fraction string) as people read it: 169034.63."""
+    return f"{to_decimal(Fraction(str(value)), 2)}"
+
+
 def _percent(part: str | int, whole: str | int) -> str:
-    w = Fraction(str(whole))
-    return "0%" if w == 0 else f"{float(Fraction(str(part)) / w) * 100:.1f}%"
+    return percent(Fraction(str(part)), Fraction(str(whole)))
+
+
+def _label(table: dict[str, tuple[str, str]], key: str, lang: int) -> str:
+    pair = table.get(key)
+    return pair[lang] if pair else key
 
 
 @subscribe(VotePublished)
 def post_vote_agenda(session: Session, event: VotePublished) -> None:
-    """The agenda to all owners, at least 15 days before voting opens (R-V11)."""
+    """The agenda to all owners, at least 15 days before voting opens (R-V11); in Chinese and English."""
     agenda = "\n".join(
         f"{i.position}. {i.title}" + (f"：{i.description}" if i.description else "") for i in event.items
     )
-    lines = []
+    zh: list[str] = []
+    en: list[str] = []
     if event.matter_type:
-        lines.append(f"表决事项类型：{MATTER_ZH.get(event.matter_type, event.matter_type)}")
+        zh.append(f"表决事项类型：{_label(MATTER_LABELS, event.matter_type, 0)}")
+        en.append(f"Matter: {_label(MATTER_LABELS, event.matter_type, 1)}")
     if event.opens_at is not None and event.closes_at is not None:
-        lines.append(f"投票时间：{_local(event.opens_at)} 至 {_local(event.closes_at)}")
+        zh.append(f"投票时间：{_local(event.opens_at)} 至 {_local(event.closes_at)}")
+        en.append(f"Voting: {_local(event.opens_at)} to {_local(event.closes_at)} (China time)")
     if agenda:
-        lines.append(f"议题：\n{agenda}")
-    lines.append(_SEE_VOTES)
+        zh.append(f"议题：\n{agenda}")
+        en.append("Agenda: as above.")
+    zh.append(_SEE_VOTES[0])
+    en.append(_SEE_VOTES[1])
     notice_service.publish(
         session,
         by=None,
         data=NoticeCreate(
             compound_id=event.compound_id,
             kind=NoticeKind.general,
-            title=f"业主大会表决公告：{event.title or '业主大会表决'}"[:128],
-            body="\n".join(lines),
+            title=f"业主大会表决公告 / Owners' vote: {event.title or '业主大会表决'}"[:128],
+            body="\n".join([*zh, "", *en])[:5000],
             target_kind=TargetKind.compound,
             audience=Audience.owners,
         ),
@@ -81,22 +88,33 @@ def post_vote_agenda(session: Session, event: VotePublished) -> None:
 @subscribe(VoteAnnounced)
 def post_vote_results(session: Session, event: VoteAnnounced) -> None:
     """The results (公示): outcome per item with participation by headcount and area, no names."""
-    lines = []
+    zh: list[str] = []
+    en: list[str] = []
     for item in event.results:
         part, total = item.participating, item.total
-        lines.append(
-            f"{item.position}. {item.title}：{OUTCOME_ZH.get(item.official, item.official)}"
+        zh.append(
+            f"{item.position}. {item.title}：{_label(OUTCOME_LABELS, item.official, 0)}"
             f"（参与业主 {part.owners}/{total.owners} 人，{_percent(part.owners, total.owners)}；"
-            f"参与面积 {part.area}/{total.area} ㎡，{_percent(part.area, total.area)}）"
+            f"参与面积 {_area(part.area)}/{_area(total.area)} ㎡，{_percent(part.area, total.area)}）"
         )
-    body = "\n".join([*lines, "", event.announcement or ""]).strip() or "表决结果详见「我的家 → 业主投票」。"
+        en.append(
+            f"{item.position}. {item.title}: {_label(OUTCOME_LABELS, item.official, 1)}"
+            f" (owners taking part {part.owners}/{total.owners}, {_percent(part.owners, total.owners)};"
+            f" area {_area(part.area)}/{_area(total.area)} ㎡, {_percent(part.area, total.area)})"
+        )
+    if zh:
+        zh.append("精确面积（分数）见该表决的核验页。")
+        en.append("The exact areas (as fractions) are on the vote's verification page.")
+    body = "\n".join([*zh, "", *en, "", event.announcement or ""]).strip() or (
+        "表决结果详见「我的家 → 业主投票」。\nSee the results in My home → Owner votes."
+    )
     notice_service.publish(
         session,
         by=None,
         data=NoticeCreate(
             compound_id=event.compound_id,
             kind=NoticeKind.disclosure,
-            title=f"表决结果公示：{event.title or '业主大会表决'}"[:128],
+            title=f"表决结果公示 / Vote results: {event.title or '业主大会表决'}"[:128],
             body=body[:5000],
             target_kind=TargetKind.compound,
             audience=Audience.owners,

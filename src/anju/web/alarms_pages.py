@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from anju.accounts.service import display_names
-from anju.alarms.enums import OPEN_STATUSES, AlarmAction, AlarmSeverity, AlarmStatus
+from anju.alarms.enums import OPEN_STATUSES, AlarmAction, AlarmOutcome, AlarmSeverity, AlarmStatus
 from anju.alarms.models import Alarm
 from anju.alarms.permissions import AlarmsPerm
+from anju.alarms.procedures import procedure_for, set_procedure
 from anju.alarms.repository import AlarmRepository, readable_alarms
 from anju.alarms.service import alarm_service
 from anju.alarms.service import dispatch_targets as alarm_dispatch_targets
@@ -31,9 +32,11 @@ from anju.core.rbac import Role
 from anju.devices.enums import DeviceStatus
 from anju.devices.models import Device, DeviceState
 from anju.registry.models import Building, Compound, House, Unit
+from anju.web import humanize
 from anju.web.deps import ConsolePage, console_guard
 from anju.web.forms import one_line, query_int
 from anju.web.render import is_htmx, render
+from anju.workorders.service import work_order_service
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
@@ -51,8 +54,10 @@ ACTIONS: dict[str, AlarmAction] = {
     "false-alarm": AlarmAction.false_alarm,
     "review": AlarmAction.reviewed,
 }
-# Actions whose reason is required: a closed-as-false or reviewed alarm must say why (R-A4, R-A8).
-REASON_REQUIRED = frozenset({AlarmAction.false_alarm, AlarmAction.reviewed})
+# Actions whose reason is required: a resolved, closed-as-false or reviewed alarm must say why (R-A4, R-A8).
+REASON_REQUIRED = frozenset({AlarmAction.resolved, AlarmAction.false_alarm, AlarmAction.reviewed})
+# Outcomes an operator picks when resolving (false_alarm has its own button).
+RESOLVE_OUTCOMES = tuple(o for o in AlarmOutcome if o != AlarmOutcome.false_alarm)
 
 
 class ReasonMissing(Invalid):
@@ -156,14 +161,34 @@ def alarm_values(session: Session, who: Principal, alarm: Alarm, **extra: Any) -
     names = display_names(session, {t.actor_user_id for t in history} | {alarm.acknowledged_by, alarm.dispatched_to})
     place, device = place_of(session, alarm)
     can_act = who.can(AlarmsPerm.handle)
+    device_ids = humanize.devices_of(history)
+    if alarm.device_id is not None:
+        device_ids.add(alarm.device_id)
+    device_names = dict(
+        session.execute(
+            select(Device.id, Device.name).where(Device.id.in_(device_ids), Device.compound_id == alarm.compound_id)
+        )
+        .tuples()
+        .all()
+    )
+    order = work_order_service.of_alarm(session, alarm_id=alarm.id, compound_id=alarm.compound_id)
+    order_done = any(h.reason_key == "alarms.hist.order_completed" for h in history)
     return {
         "alarm": alarm,
         "history": history,
         "names": names,
+        "device_names": device_names,
         "place": place,
         "device": device,
         "can_act": can_act,
+        "can_configure": who.can(AlarmsPerm.configure),
         "targets": dispatch_targets(session, alarm.compound_id) if can_act else [],
+        "procedure": procedure_for(
+            session, compound_id=alarm.compound_id, kind=alarm.kind, severity=str(alarm.severity)
+        ),
+        "outcomes": RESOLVE_OUTCOMES,
+        "order": order,
+        "order_done": order_done,
         **extra,
     }
 
@@ -322,6 +347,51 @@ def alarms_plan(request: Request, ctx: AlarmPage, session: ReadSession) -> Respo
     return render(request, "alarms/_plan.html", ctx.context("nav.control_room", **site_plan(session, ctx.compound)))
 
 
+@router.post("/alarms/procedure")
+def alarm_procedure(
+    request: Request,
+    ctx: AlarmPage,
+    session: WriteSession,
+    alarm_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
+    zh: Annotated[str, Form(max_length=5000)] = "",
+    en: Annotated[str, Form(max_length=5000)] = "",
+    scope: Annotated[str, Form(max_length=16)] = "kind",
+) -> Response:
+    """A manager rewrites the procedure (处置流程) for this alarm's kind and severity, or its kind at any severity."""
+    alarm = alarm_service.get(session, by=ctx.who, alarm_id=alarm_id)
+    try:
+        set_procedure(
+            session,
+            by=ctx.who,
+            compound_id=alarm.compound_id,
+            kind=alarm.kind,
+            severity=str(alarm.severity) if scope == "severity" else "*",
+            zh=zh,
+            en=en,
+        )
+    except AppError as e:
+        session.rollback()
+        return _panel(
+            request, ctx, alarm_values(session, ctx.who, alarm, error=e.body()["error"]["message"]), e.status_code
+        )
+    if not is_htmx(request):
+        return RedirectResponse(f"/console/alarms?alarm={alarm.id}", status_code=303)
+    return _panel(request, ctx, alarm_values(session, ctx.who, alarm, procedure_saved=True))
+
+
+@router.get("/alarms/{alarm_id}/popup")
+def alarm_popup(alarm_id: int, request: Request, ctx: AlarmPage, session: ReadSession) -> Response:
+    """What the pop-up for a new critical alarm shows: title, place, the first steps of its procedure."""
+    alarm = alarm_service.get(session, by=ctx.who, alarm_id=alarm_id)
+    place, _ = place_of(session, alarm)
+    steps = procedure_for(session, compound_id=alarm.compound_id, kind=alarm.kind, severity=str(alarm.severity))
+    return render(
+        request,
+        "alarms/_popup.html",
+        ctx.context("nav.control_room", alarm=alarm, place=place, procedure=steps),
+    )
+
+
 @router.get("/alarms/{alarm_id}")
 def alarm_panel(alarm_id: int, request: Request, ctx: AlarmPage, session: ReadSession) -> Response:
     """One alarm's panel (htmx); another compound's alarm is 404."""
@@ -340,6 +410,7 @@ def alarm_action(
     session: WriteSession,
     reason: Annotated[str, Form(max_length=2000)] = "",
     user_id: Annotated[str, Form(max_length=12)] = "",
+    outcome: Annotated[str, Form(max_length=32)] = "",
 ) -> Response:
     """Move an alarm one step; the panel comes back with the new state, or the reason it could not move."""
     step = ACTIONS.get(action)
@@ -356,8 +427,9 @@ def alarm_action(
         target = query_int(user_id, minimum=1)
         if step == AlarmAction.dispatched and target is None:
             raise DispatchTargetMissing("dispatch needs user_id")
+        chosen = AlarmOutcome(outcome) if outcome in {o.value for o in RESOLVE_OUTCOMES} else None
         alarm = alarm_service.transition(
-            session, by=ctx.who, alarm_id=alarm_id, action=step, reason=note, dispatch_to=target
+            session, by=ctx.who, alarm_id=alarm_id, action=step, reason=note, dispatch_to=target, outcome=chosen
         )
     except AppError as e:
         session.rollback()

@@ -41,6 +41,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "shell.home": ("首页", "Home"),
     "shell.overview": ("工作台", "Dashboard"),
     "shell.soon": ("即将上线", "Soon"),
+    "shell.menu": ("菜单", "Menu"),
     "shell.all_compounds": ("全部小区", "All compounds"),
     "shell.back_console": ("返回管理后台", "Back to console"),
     "shell.back_h5": ("返回我的家", "Back to my home"),

@@ -13,6 +13,7 @@ from anju.accounts.service import display_names
 from anju.core.auth import Principal
 from anju.core.deps import ReadSession, WriteSession
 from anju.core.errors import AppError
+from anju.core.kit.china_time import china_text
 from anju.patrol.permissions import PatrolPerm
 from anju.web.deps import ConsolePage, console_guard, page_guard
 from anju.web.forms import error_message, go_back
@@ -160,4 +161,4 @@ def scan(
     except AppError as exc:
         session.rollback()
         return go_back(request, f"/h5/patrol/scan?code={quote(code[:64])}", err=error_message(request, exc))
-    return go_back(request, "/h5/patrol/scan", ok=t("patrol.scanned", at=row.at.strftime("%H:%M")))
+    return go_back(request, "/h5/patrol/scan", ok=t("patrol.scanned", at=china_text(row.at, "%H:%M")))

@@ -15,6 +15,7 @@ from starlette.responses import Response
 from anju import __version__
 from anju.core.kit.china_time import CHINA_TZ as CST
 from anju.core.text import encodable, storable
+from anju.web import humanize
 from anju.web.i18n import LANGS, Translator, lang_of
 
 WEB_DIR = Path(__file__).parent
@@ -60,6 +61,7 @@ templates.env.filters["area"] = _area
 templates.env.globals["static"] = _static
 templates.env.globals["langs"] = LANGS
 templates.env.globals["version"] = __version__
+templates.env.globals["human"] = humanize  # labels, units and China time instead of machine text
 
 
 def is_htmx(request: Request) -> bool:

@@ -20,6 +20,11 @@ from anju.workorders.models import (
 )
 from anju.workorders.repository import WorkOrderRepository
 
+# How a team picks its member, as people read it (zh, en).
+STRATEGY_LABELS: dict[str, tuple[str, str]] = {
+    "least_loaded": ("派给当前工单最少者", "fewest open orders"),
+    "round_robin": ("轮流派单", "in turn"),
+}
 WORKER_ROLES = ("property_staff", "grid_worker", "property_manager")
 
 
@@ -99,7 +104,14 @@ def auto_dispatch(session: Session, *, order: WorkOrder, now: datetime, exclude:
     )
     if res.rowcount != 1:  # type: ignore[attr-defined]
         return None
-    how = f"team {team.name} · {team.strategy}" if team else "grid worker · least_loaded"
+    how_zh, how_en = (
+        (
+            f"班组 {team.name} · {STRATEGY_LABELS.get(team.strategy, STRATEGY_LABELS['least_loaded'])[0]}",
+            f"team {team.name} · {STRATEGY_LABELS.get(team.strategy, STRATEGY_LABELS['least_loaded'])[1]}",
+        )
+        if team
+        else ("网格员 · 派给当前工单最少者", "grid worker · fewest open orders")
+    )
     session.add(
         WorkOrderEvent(
             order_id=order.id,
@@ -107,7 +119,7 @@ def auto_dispatch(session: Session, *, order: WorkOrder, now: datetime, exclude:
             action=OrderAction.dispatched.value,
             from_status=OrderStatus.new.value,
             to_status=OrderStatus.dispatched.value,
-            note=f"自动派单：{how} / auto-dispatched: {how}",
+            note=f"自动派单：{how_zh} / auto-dispatched: {how_en}",
             at=now,
         )
     )

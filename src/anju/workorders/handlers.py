@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from anju.alarms.events import WorkOrderRequested
+from anju.alarms.enums import CLOSED_STATUSES
+from anju.alarms.events import AlarmStateChanged, WorkOrderRequested
 from anju.core.events import subscribe
 from anju.workorders import tasks as _tasks  # noqa: F401  (register the deadline job)
 from anju.workorders.service import work_order_service
@@ -26,3 +27,12 @@ def open_order_for_alarm(session: Session, event: WorkOrderRequested) -> None:
         floor=event.floor,
         basis=event.basis,
     )
+
+
+@subscribe(AlarmStateChanged)
+def close_order_of_closed_alarm(session: Session, event: AlarmStateChanged) -> None:
+    """An alarm resolved or marked false closes its linked order if that is still open (issue 17 item 3)."""
+    if event.new_status in {s.value for s in CLOSED_STATUSES}:
+        work_order_service.close_for_alarm(
+            session, alarm_id=event.alarm_id, compound_id=event.compound_id, outcome=event.outcome
+        )

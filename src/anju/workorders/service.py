@@ -6,6 +6,7 @@ once never both succeed; the loser gets a 409 with the reason. Services flush, t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -14,6 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from anju.core import events
 from anju.core.auth import Principal
 from anju.core.db import utcnow
 from anju.core.errors import Forbidden, Invalid
@@ -23,6 +25,7 @@ from anju.workorders.enums import (
     ALLOWED_FROM,
     AUTHORITY_CATEGORIES,
     DONE_STATUSES,
+    OPEN_STATUSES,
     PAUSED_STATUSES,
     OrderAction,
     OrderKind,
@@ -31,6 +34,7 @@ from anju.workorders.enums import (
     Priority,
     SlaState,
 )
+from anju.workorders.events import WorkOrderClosedForAlarm, WorkOrderCompleted
 from anju.workorders.exceptions import (
     AlreadyTaken,
     BadAssignee,
@@ -192,6 +196,7 @@ class WorkOrderService:
 
         A violation (R-S1 e-bike, R-S3 blocked fire lane) carries its legal basis from the alarm policy and
         is marked 消防违规 so it can later be reported to the authorities (R-W4)."""
+        from anju.alarms.labels import kind_label, severity_label
         from anju.alarms.policies import BASIS, EBIKE_KINDS, OBSTRUCTION_KINDS
 
         existing = session.execute(select(WorkOrder).where(WorkOrder.alarm_id == alarm_id)).scalar_one_or_none()
@@ -210,9 +215,9 @@ class WorkOrderService:
             kind=OrderKind.alarm,
             category=category or "repair",
             priority=priority,
-            title=title[:200] if len(title) >= 2 else f"告警 {kind}",
+            title=title[:200] if len(title) >= 2 else f"告警：{kind_label(kind)[0]}",
             description=(
-                f"{'【消防违规】' if violation else ''}告警 #{alarm_id}（{kind} · {severity}）"
+                f"{'【消防违规】' if violation else ''}告警 #{alarm_id}（{kind_label(kind)[0]} · {severity_label(severity)[0]}）"
                 f"联动生成{('，' + where) if where else ''}"
                 f"{('；依据' + basis) if basis else ''}"
             )[:4000],
@@ -226,6 +231,44 @@ class WorkOrderService:
             order = session.execute(select(WorkOrder).where(WorkOrder.alarm_id == alarm_id)).scalar_one()
             return order, False
         return order, True
+
+    def of_alarm(self, session: Session, *, alarm_id: int, compound_id: int) -> WorkOrder | None:
+        """The order an alarm opened, if any (the alarm panel shows the link)."""
+        return session.execute(
+            select(WorkOrder).where(WorkOrder.alarm_id == alarm_id, WorkOrder.compound_id == compound_id)
+        ).scalar_one_or_none()
+
+    def close_for_alarm(
+        self, session: Session, *, alarm_id: int, compound_id: int, outcome: str | None, now: datetime | None = None
+    ) -> WorkOrder | None:
+        """The alarm was resolved or marked false: its order, if still open, closes with it (once)."""
+        from anju.alarms.labels import OUTCOME_LABELS, bilingual
+
+        now = now or utcnow()
+        order = self.of_alarm(session, alarm_id=alarm_id, compound_id=compound_id)
+        if order is None or order.status not in OPEN_STATUSES:
+            return None
+        why = bilingual(OUTCOME_LABELS.get(outcome or "", ("已处理", "resolved")))
+        try:
+            self.move(
+                session,
+                order,
+                action=OrderAction.closed,
+                to=OrderStatus.closed,
+                by=None,
+                note=f"告警 #{alarm_id} 已关闭，工单随之关闭 / alarm #{alarm_id} closed, so is this order: {why}",
+                now=now,
+                values={"closed_at": now},
+            )
+        except OrderStateConflict:
+            return None  # someone moved it at the same moment; the next delivery sees its new state
+        timers.cancel(session, order_id=order.id, deadline=None)
+        events.publish(
+            session,
+            WorkOrderClosedForAlarm(order_id=order.id, compound_id=compound_id, alarm_id=alarm_id),
+            compound_id=compound_id,
+        )
+        return order
 
     # ---- the state machine ----------------------------------------------------------------------
     def act(
@@ -563,6 +606,12 @@ def _complete(
         values={"completed_at": now, "resolution_met": met},
     )
     timers.cancel(s, order_id=o.id, deadline=None)
+    if o.alarm_id is not None:
+        events.publish(
+            s,
+            WorkOrderCompleted(order_id=o.id, compound_id=o.compound_id, alarm_id=o.alarm_id),
+            compound_id=o.compound_id,
+        )
 
 
 def _follow_up(
@@ -752,3 +801,57 @@ def overdue_order_count(session: Session, *, compound_id: int, now: datetime) ->
         WorkOrder.resolution_due_at < now,
     )
     return int(session.execute(stmt).scalar_one())
+
+
+@dataclass(frozen=True)
+class OrderFact:
+    """One work order as maps and reports read it: kind, category, place, status and times (no people, no text)."""
+
+    id: int
+    compound_id: int
+    kind: str
+    category: str
+    status: str
+    building_id: int | None
+    created_at: datetime
+    completed_at: datetime | None
+    closed_at: datetime | None
+    resolution_due_at: datetime | None
+    paused: bool
+    rating: int | None
+    open: bool
+
+
+def order_facts(
+    session: Session,
+    *,
+    compound_ids: list[int],
+    since: datetime | None = None,
+    until: datetime | None = None,
+    open_only: bool = False,
+) -> list[OrderFact]:
+    """Work orders of some compounds created in [since, until) (or all open ones), as light read-only rows."""
+    stmt = select(
+        WorkOrder.id,
+        WorkOrder.compound_id,
+        WorkOrder.kind,
+        WorkOrder.category,
+        WorkOrder.status,
+        WorkOrder.building_id,
+        WorkOrder.created_at,
+        WorkOrder.completed_at,
+        WorkOrder.closed_at,
+        WorkOrder.resolution_due_at,
+        WorkOrder.paused_at,
+        WorkOrder.rating,
+    ).where(WorkOrder.compound_id.in_(compound_ids))
+    if open_only:
+        stmt = stmt.where(WorkOrder.status.in_(sorted(OPEN_STATUSES)))
+    if since is not None:
+        stmt = stmt.where(WorkOrder.created_at >= since)
+    if until is not None:
+        stmt = stmt.where(WorkOrder.created_at < until)
+    return [
+        OrderFact(i, c, str(k), cat, str(st), b, cr, comp, cl, due, paused is not None, r, st in OPEN_STATUSES)
+        for i, c, k, cat, st, b, cr, comp, cl, due, paused, r in session.execute(stmt.order_by(WorkOrder.id))
+    ]

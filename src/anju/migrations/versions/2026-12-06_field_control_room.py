@@ -1,10 +1,17 @@
 """Field staff and the control room (issue 17).
 
+Alarms keep a message key for their title (rendered in the reader's language), the outcome of
+their disposal and the alarm they follow (a recurrence after closure); history lines keep a
+message key with parameters.
+
 Revision ID: s20261206_field_control_room
 Revises: r20261206_vehicles
 """
 
 from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
 
 revision = "s20261206_field_control_room"
 down_revision = "r20261206_vehicles"
@@ -13,8 +20,22 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table("alarm", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("title_key", sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column("title_params", sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column("outcome", sa.String(length=32), nullable=True))
+        batch_op.add_column(sa.Column("previous_alarm_id", sa.Integer(), nullable=True))
+    with op.batch_alter_table("alarm_transition", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("reason_key", sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column("reason_params", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("alarm_transition", schema=None) as batch_op:
+        batch_op.drop_column("reason_params")
+        batch_op.drop_column("reason_key")
+    with op.batch_alter_table("alarm", schema=None) as batch_op:
+        batch_op.drop_column("previous_alarm_id")
+        batch_op.drop_column("outcome")
+        batch_op.drop_column("title_params")
+        batch_op.drop_column("title_key")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from anju.governance.labels import MATTER_LABELS, OUTCOME_LABELS
+
 MESSAGES: dict[str, tuple[str, str]] = {
     "gov.intro": (
         (
@@ -107,19 +109,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "gov.threshold.majority": ("双过半（参与者面积与人数均过半）", "Double majority of participants"),
     "gov.threshold.three_quarters": ("双四分之三（参与者面积与人数均≥3/4）", "3/4 of participating area and owners"),
     "gov.threshold.unanimity": ("利害关系业主一致同意", "Unanimous consent of interested owners"),
-    "gov.outcome.passed": ("通过", "Passed"),
-    "gov.outcome.rejected": ("未通过", "Rejected"),
-    "gov.outcome.invalid_quorum": ("无效（参与未达三分之二）", "Not valid (quorum)"),
-    "gov.matter.rules_of_procedure": ("制定和修改业主大会议事规则", "Rules of procedure"),
-    "gov.matter.management_statute": ("制定和修改管理规约", "Management statute"),
-    "gov.matter.elect_committee": ("选举或更换业主委员会成员", "Elect the owners' committee"),
-    "gov.matter.hire_property_company": ("选聘和解聘物业服务企业", "Hire or dismiss the property company"),
-    "gov.matter.use_repair_fund": ("使用专项维修资金", "Use the repair fund"),
-    "gov.matter.other_major": ("其他重大事项", "Other major matter"),
-    "gov.matter.raise_repair_fund": ("筹集专项维修资金", "Raise the repair fund"),
-    "gov.matter.rebuild": ("改建、重建建筑物及附属设施", "Rebuild buildings or facilities"),
-    "gov.matter.change_common_use": ("改变共有部分用途或利用共有部分经营", "Change the use of common parts"),
-    "gov.matter.residence_to_business": ("住宅改变为经营性用房", "Turn a home into business premises"),
     "gov.channel.online": ("网上", "Online"),
     "gov.channel.paper": ("纸质", "Paper"),
     # resident H5
@@ -156,3 +145,5 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "gov.h5.back": ("返回", "Back"),
     "gov.h5.all_voted": ("您的房屋已投票", "Your houses have voted"),
 }
+MESSAGES.update({f"gov.matter.{k}": v for k, v in MATTER_LABELS.items()})
+MESSAGES.update({f"gov.outcome.{k}": v for k, v in OUTCOME_LABELS.items()})

@@ -28,6 +28,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "patrol.nfc": ("NFC 标签号", "NFC tag id"),
     "patrol.check_in": ("打卡", "Check in"),
     "patrol.scanned": ("打卡成功 {at}", "Checked in at {at}"),
+    "patrol.scan_camera": ("扫码打卡（打开摄像头）", "Scan the checkpoint QR (camera)"),
+    "patrol.camera_starting": ("正在打开摄像头…", "Opening the camera…"),
+    "patrol.camera_aim": ("请将巡更点二维码对准取景框", "Point the camera at the checkpoint's QR code"),
+    "patrol.camera_denied": (
+        "无法使用摄像头，请在下方手动输入点位编码",
+        "The camera is not available: type the checkpoint code below",
+    ),
+    "patrol.camera_unsupported": (
+        "此浏览器不支持扫码，请手动输入点位编码",
+        "This browser cannot scan: type the checkpoint code below",
+    ),
+    "patrol.manual": ("手动输入点位编码", "Type the checkpoint code"),
     "patrol.qr": ("二维码", "QR code"),
     "patrol.qr_print": ("打印二维码", "Print QR"),
     "patrol.new_route": ("新建巡更路线", "New patrol route"),

@@ -30,6 +30,21 @@
     });
   }
 
+  // Phone console: the menu button folds the side menu in and out (CSS hides it under 720 px).
+  document.addEventListener("click", function (ev) {
+    var btn = ev.target && ev.target.closest ? ev.target.closest(".nav-toggle") : null;
+    if (btn) {
+      var open = document.body.classList.toggle("nav-open");
+      btn.setAttribute("aria-expanded", open ? "true" : "false");
+      return;
+    }
+    if (document.body.classList.contains("nav-open") && !(ev.target.closest && ev.target.closest(".sidenav"))) {
+      document.body.classList.remove("nav-open");
+      var toggle = document.querySelector(".nav-toggle");
+      if (toggle) { toggle.setAttribute("aria-expanded", "false"); }
+    }
+  });
+
   // Compound switch and other selects that submit their form when changed.
   document.addEventListener("change", function (ev) {
     var el = ev.target;

@@ -42,6 +42,68 @@
     }).catch(function () { /* the next event or reconnect retries */ });
   }
 
+  // Critical alarms: a sound (Web Audio, no file to fetch) and a pop-up with the first procedure steps.
+  // Mute is per operator: remembered in this browser under the operator's own user id.
+  var audio = null;
+  function muteKey(cfg) { return "anju.cr.mute." + (cfg.user_id || "0"); }
+  function muted(cfg) { try { return window.localStorage.getItem(muteKey(cfg)) === "1"; } catch (e) { return false; } }
+  function beep(cfg) {
+    var popup = document.getElementById("cr-popup");
+    if (muted(cfg)) { if (popup) { popup.setAttribute("data-sound", "muted"); } return; }
+    try {
+      var Ctx = window.AudioContext || window.webkitAudioContext;
+      if (!Ctx) { return; }
+      audio = audio || new Ctx();
+      if (audio.state === "suspended" && audio.resume) { audio.resume(); }
+      [0, 0.35, 0.7].forEach(function (at) {
+        var osc = audio.createOscillator();
+        var gain = audio.createGain();
+        osc.type = "square";
+        osc.frequency.value = 880;
+        gain.gain.value = 0.15;
+        osc.connect(gain);
+        gain.connect(audio.destination);
+        osc.start(audio.currentTime + at);
+        osc.stop(audio.currentTime + at + 0.2);
+      });
+      if (popup) { popup.setAttribute("data-sound", "played"); }
+    } catch (e) { /* no audio device: the pop-up still shows */ }
+  }
+  function setupMute(cfg) {
+    var btn = document.getElementById("cr-mute");
+    if (!btn) { return; }
+    function show() {
+      var on = muted(cfg);
+      btn.setAttribute("aria-pressed", on ? "true" : "false");
+      btn.textContent = on ? btn.getAttribute("data-off") : btn.getAttribute("data-on");
+    }
+    btn.addEventListener("click", function () {
+      try { window.localStorage.setItem(muteKey(cfg), muted(cfg) ? "0" : "1"); } catch (e) { /* private mode */ }
+      show();
+    });
+    show();
+  }
+  function popUp(cfg, id, detail) {
+    var popup = document.getElementById("cr-popup");
+    var body = document.getElementById("cr-popup-body");
+    if (!popup || !body) { return; }
+    fetchInto(cfg.popup + id + "/popup", body, function () {
+      popup.setAttribute("data-alarm-id", id);
+      if (!popup.open) {
+        if (popup.showModal) { popup.showModal(); } else { popup.setAttribute("open", ""); }
+      }
+      beep(cfg);
+    });
+    popup.querySelectorAll("[data-popup]").forEach(function (b) {
+      b.onclick = function () {
+        popup.close ? popup.close() : popup.removeAttribute("open");
+        if (b.getAttribute("data-popup") === "open" && detail) {
+          fetchInto(cfg.detail + popup.getAttribute("data-alarm-id"), detail, markSelected);
+        }
+      };
+    });
+  }
+
   function setup() {
     var cfg = config();
     var inbox = document.getElementById("cr-inbox");
@@ -53,6 +115,7 @@
     var fresh = {};
     var timer = null;
     var changed = {};
+    setupMute(cfg);
 
     function refresh() {
       timer = null;
@@ -99,7 +162,10 @@
       var alarm;
       try { alarm = JSON.parse(ev.data); } catch (e) { return; }
       if (!alarm || alarm.compound_id !== cfg.compound_id) { return; }
-      if (alarm.change && alarm.change.action === "created") { fresh[alarm.id] = true; }
+      if (alarm.change && alarm.change.action === "created") {
+        fresh[alarm.id] = true;
+        if (alarm.severity === "critical") { popUp(cfg, String(alarm.id), detail); }
+      }
       live.setAttribute("data-state", "open");
       schedule(String(alarm.id));
     });
