@@ -305,6 +305,173 @@ REQUESTS.update(
     }
 )
 
+# issue 16: care archive and visits (care.read: manager, staff, grid; care.manage: manager, grid) and emergency
+# management (read: staff roles; manage: manager; act: manager, staff, guard, grid). Rows made per test below.
+_CARE: dict[str, int] = {}
+
+
+@pytest.fixture(autouse=True)
+def _care_rows(session: Any, ids: dict[str, int]) -> None:
+    """A care profile with an open visit, a fire plan with an open incident, and a supply item in compound A."""
+    from anju.care.schemas import ProfileCreate
+    from anju.care.service import care_service
+    from anju.emergency.schemas import Activate, PlanCreate, RoleIn, SupplyCreate
+    from anju.emergency.service import emergency_service
+    from tests.care.helpers import lone_person
+    from tests.conftest import principal_of
+
+    mgr = principal_of(session, "manager_wang")
+    a = ids["A"]
+    prof = care_service.create(
+        session, by=mgr, data=ProfileCreate(compound_id=a, person_id=lone_person(session, a), living_alone=True)
+    )
+    care_service.plan_visits(session)
+    from anju.care.models import CareVisit
+
+    v = session.execute(select(CareVisit).where(CareVisit.profile_id == prof.id)).scalars().first()
+    plan = emergency_service.create_plan(
+        session,
+        by=mgr,
+        data=PlanCreate(
+            compound_id=a, kind="fire", title="矩阵火灾预案", roles=[RoleIn(role="指挥部", tasks=["启动预案"])]
+        ),
+    )
+    inc = emergency_service.activate(session, by=mgr, plan_id=plan.id, data=Activate(exercise=True))
+    task = emergency_service.tasks(session, incident=inc)[0]
+    sup = emergency_service.add_supply(
+        session, by=mgr, data=SupplyCreate(compound_id=a, store="矩阵库", name="矩阵灭火器", quantity=10)
+    )
+    _CARE.update(
+        profile=prof.id,
+        visit=v.id,
+        other_person=lone_person(session, a),
+        plan=plan.id,
+        incident=inc.id,
+        task=task.id,
+        supply=sup.id,
+    )
+
+
+MATRIX.update(
+    {
+        #                                  ad   mg   st   gd   gr   re   co   gv   out
+        "care.profiles.list": (OK, OK, OK, 403, OK, 403, 403, 403, 404),
+        "care.profiles.get": (OK, OK, OK, 403, OK, 403, 403, 403, 404),
+        "care.profiles.create": (OK, OK, 403, 403, OK, 403, 403, 403, 404),
+        "care.profiles.patch": (OK, OK, 403, 403, OK, 403, 403, 403, 404),
+        "care.consents.give": (OK, OK, 403, 403, OK, 403, 403, 403, 404),
+        "care.consents.withdraw": (OK, OK, 403, 403, OK, 403, 403, 403, 404),
+        "care.contacts.record": (OK, OK, OK, 403, OK, 403, 403, 403, 404),
+        "care.visits.list": (OK, OK, OK, 403, OK, 403, 403, 403, 404),
+        "care.visits.overdue": (OK, OK, OK, 403, OK, 403, 403, 403, 404),
+        "care.visits.record": (OK, OK, OK, 403, OK, 403, 403, 403, 404),
+        "care.missed_months": (OK, OK, OK, 403, OK, 403, 403, 403, 404),
+        "emergency.plans.list": (OK, OK, OK, OK, OK, 403, 403, 403, 404),
+        "emergency.plans.create": (OK, OK, 403, 403, 403, 403, 403, 403, 404),
+        "emergency.drills.create": (OK, OK, OK, OK, OK, 403, 403, 403, 404),
+        "emergency.plans.activate": (OK, OK, 403, 403, 403, 403, 403, 403, 404),
+        "emergency.incidents.list": (OK, OK, OK, OK, OK, 403, 403, 403, 404),
+        "emergency.incidents.get": (OK, OK, OK, OK, OK, 403, 403, 403, 404),
+        "emergency.incidents.close": (OK, OK, 403, 403, 403, 403, 403, 403, 404),
+        "emergency.tasks.done": (OK, OK, OK, OK, OK, 403, 403, 403, 404),
+        "emergency.supplies.create": (OK, OK, 403, 403, 403, 403, 403, 403, 404),
+        "emergency.supplies.list": (OK, OK, OK, OK, OK, 403, 403, 403, 404),
+        "emergency.supplies.inspect": (OK, OK, OK, OK, OK, 403, 403, 403, 404),
+        "emergency.supplies.draw": (OK, OK, OK, OK, OK, 403, 403, 403, 404),
+    }
+)
+REQUESTS.update(
+    {
+        "care.profiles.list": lambda w: ("GET", "/api/v1/care/profiles", {"params": {"compound_id": w.A}}),
+        "care.profiles.get": lambda w: ("GET", f"/api/v1/care/profiles/{_CARE['profile']}", {}),
+        "care.profiles.create": lambda w: (
+            "POST",
+            "/api/v1/care/profiles",
+            {"json": {"compound_id": w.A, "person_id": _CARE["other_person"], "special_hardship": True}},
+        ),
+        "care.profiles.patch": lambda w: (
+            "PATCH",
+            f"/api/v1/care/profiles/{_CARE['profile']}",
+            {"json": {"silence_hours": 12}},
+        ),
+        "care.consents.give": lambda w: (
+            "POST",
+            f"/api/v1/care/profiles/{_CARE['profile']}/consents",
+            {"json": {"scope": "location", "variant": "assisted"}},
+        ),
+        "care.consents.withdraw": lambda w: (
+            "POST",
+            f"/api/v1/care/profiles/{_CARE['profile']}/consents/withdraw",
+            {"json": {"scope": "health"}},
+        ),
+        "care.contacts.record": lambda w: (
+            "POST",
+            f"/api/v1/care/profiles/{_CARE['profile']}/contacts",
+            {"json": {"outcome": "fine", "note": "电话问候"}},
+        ),
+        "care.visits.list": lambda w: ("GET", "/api/v1/care/visits", {"params": {"compound_id": w.A}}),
+        "care.visits.overdue": lambda w: ("GET", "/api/v1/care/visits/overdue", {"params": {"compound_id": w.A}}),
+        "care.visits.record": lambda w: (
+            "POST",
+            f"/api/v1/care/visits/{_CARE['visit']}/record",
+            {"json": {"outcome": "fine"}},
+        ),
+        "care.missed_months": lambda w: ("GET", "/api/v1/care/missed-months", {"params": {"compound_id": w.A}}),
+        "emergency.plans.list": lambda w: ("GET", "/api/v1/emergency/plans", {"params": {"compound_id": w.A}}),
+        "emergency.plans.create": lambda w: (
+            "POST",
+            "/api/v1/emergency/plans",
+            {
+                "json": {
+                    "compound_id": w.A,
+                    "kind": "flood",
+                    "title": "防汛预案",
+                    "roles": [{"role": "抢险组", "tasks": ["关闭地库入口"]}],
+                }
+            },
+        ),
+        "emergency.drills.create": lambda w: (
+            "POST",
+            f"/api/v1/emergency/plans/{_CARE['plan']}/drills",
+            {"json": {"held_at": "2026-11-20T10:00:00+08:00", "participants": 30}},
+        ),
+        "emergency.plans.activate": lambda w: (
+            "POST",
+            f"/api/v1/emergency/plans/{_CARE['plan']}/activate",
+            {"json": {"exercise": True}},
+        ),
+        "emergency.incidents.list": lambda w: (
+            "GET",
+            "/api/v1/emergency/incidents",
+            {"params": {"compound_id": w.A}},
+        ),
+        "emergency.incidents.get": lambda w: ("GET", f"/api/v1/emergency/incidents/{_CARE['incident']}", {}),
+        "emergency.incidents.close": lambda w: (
+            "POST",
+            f"/api/v1/emergency/incidents/{_CARE['incident']}/close",
+            {"json": {"review": "演练顺利"}},
+        ),
+        "emergency.tasks.done": lambda w: ("POST", f"/api/v1/emergency/tasks/{_CARE['task']}/done", {}),
+        "emergency.supplies.create": lambda w: (
+            "POST",
+            "/api/v1/emergency/supplies",
+            {"json": {"compound_id": w.A, "store": "矩阵库", "name": "应急灯", "quantity": 5}},
+        ),
+        "emergency.supplies.list": lambda w: ("GET", "/api/v1/emergency/supplies", {"params": {"compound_id": w.A}}),
+        "emergency.supplies.inspect": lambda w: (
+            "PATCH",
+            f"/api/v1/emergency/supplies/{_CARE['supply']}",
+            {"json": {"quantity": 9}},
+        ),
+        "emergency.supplies.draw": lambda w: (
+            "POST",
+            f"/api/v1/emergency/supplies/{_CARE['supply']}/draw",
+            {"json": {"quantity": 1}},
+        ),
+    }
+)
+
+
 PUBLIC = {
     ("POST", "/api/v1/auth/token"),
     ("GET", "/api/v1/health"),

@@ -13,9 +13,11 @@ from anju.accounts.registration_endpoints import router as registration_router
 from anju.accounts.user_admin_endpoints import router as user_admin_router
 from anju.alarms.endpoints import router as alarms_router
 from anju.analytics.endpoints import router as analytics_router
+from anju.care.endpoints import router as care_router
 from anju.core.errors import ErrorBody
 from anju.devices.endpoints import public_router as devices_public
 from anju.devices.endpoints import router as devices_router
+from anju.emergency.endpoints import router as emergency_router
 from anju.facilities.endpoints import router as facilities_router
 from anju.fees.endpoints import router as fees_router
 from anju.governance.endpoints import router as governance_router
@@ -66,5 +68,7 @@ for r in (
     workorders_router,
     patrol_router,
     facilities_router,
+    care_router,
+    emergency_router,
 ):
     api_router.include_router(r, responses=_ERRORS)  # type: ignore[arg-type]

@@ -5,7 +5,10 @@ from anju.access import tasks as _access_tasks  # noqa: F401
 from anju.accounts import handlers as _accounts  # noqa: F401
 from anju.alarms import handlers as _alarms  # noqa: F401
 from anju.alarms import tasks as _alarm_tasks  # noqa: F401
+from anju.care import handlers as _care  # noqa: F401
+from anju.care import tasks as _care_tasks  # noqa: F401
 from anju.devices import tasks as _devices  # noqa: F401
+from anju.emergency import tasks as _emergency_tasks  # noqa: F401
 from anju.facilities import handlers as _facilities_handlers  # noqa: F401
 from anju.fees import handlers as _fees_handlers  # noqa: F401
 from anju.governance import handlers as _governance_handlers  # noqa: F401

@@ -4,11 +4,13 @@ from anju.access import models as _access  # noqa: F401
 from anju.accounts import models as _accounts  # noqa: F401
 from anju.accounts import onboarding_models as _onboarding  # noqa: F401
 from anju.alarms import models as _alarms  # noqa: F401
+from anju.care import models as _care  # noqa: F401
 from anju.core import audit as _audit  # noqa: F401
 from anju.core import events as _events  # noqa: F401
 from anju.core import jobs as _jobs  # noqa: F401
 from anju.core.db import Base
 from anju.devices import models as _devices  # noqa: F401
+from anju.emergency import models as _emergency  # noqa: F401
 from anju.facilities import models as _facilities  # noqa: F401
 from anju.fees import models as _fees  # noqa: F401
 from anju.governance import models as _governance  # noqa: F401

@@ -22,6 +22,8 @@ PERMISSION_MODULES = (
     "anju.notices.permissions",
     "anju.governance.permissions",
     "anju.fees.permissions",
+    "anju.care.permissions",
+    "anju.emergency.permissions",
 )
 
 

@@ -22,6 +22,8 @@ class DeviceType(StrEnum):
     camera = "camera"
     access_terminal = "access_terminal"
     barrier_gate = "barrier_gate"
+    motion_sensor = "motion_sensor"  # care: activity in a home (issue 16)
+    fall_wristband = "fall_wristband"  # care: a wearable SOS / fall detector (issue 16)
 
 
 class DeviceStatus(StrEnum):

@@ -116,6 +116,12 @@ DEFAULT_RULES: dict[DeviceType, list[Rule]] = {
     DeviceType.barrier_gate: [_FAULT],
     DeviceType.water_meter: [],
     DeviceType.power_meter: [],
+    DeviceType.motion_sensor: [_TAMPER],  # readings feed the care silence check, no alarm of their own
+    # A wristband's button or its fall detection goes straight to the alarm centre as critical.
+    DeviceType.fall_wristband: [
+        _r("sos", "pressed", "true", True, "sos", "critical", "手环一键求助"),
+        _r("fall", "fall", "true", True, "fall", "critical", "手环检测到跌倒"),
+    ],
 }
 
 _RULE_FIELDS = set(Rule.__dataclass_fields__)

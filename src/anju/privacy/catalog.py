@@ -297,6 +297,34 @@ CATALOG: tuple[FieldDecl, ...] = (
         "3 years",
         3 * 365,
     ),
+    FieldDecl(
+        "care_profile.health_notes",
+        "health",
+        "care for elderly and disabled residents: what a visitor or responder must know (issue 16)",
+        "PIPL 28-29 separate consent (R-E2); PIPL 13(4) to protect life in an emergency",
+        "sensitive",
+        _WHILE,
+        None,
+        needs_separate_consent=True,
+    ),
+    FieldDecl(
+        "care_profile.disability",
+        "vulnerability",
+        "accessible notification channel (voice, vibration) and evacuation help (R-E3)",
+        _DUTY,
+        "sensitive",
+        _WHILE,
+        None,
+    ),
+    FieldDecl(
+        "care_profile.last_activity_at",
+        "location",
+        "alarm when an elderly person living alone shows no activity for hours (R-E2: alert without consent)",
+        "PIPL 13(4) protect life; separate consent for location and fall data (R-E2)",
+        "sensitive",
+        _WHILE,
+        None,
+    ),
 )
 
 # Columns that hold personal data, as "table.field" (encrypted ones by their logical name).

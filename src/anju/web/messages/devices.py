@@ -57,4 +57,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "devices.type.camera": ("摄像机", "Camera"),
     "devices.type.access_terminal": ("门禁终端", "Access terminal"),
     "devices.type.barrier_gate": ("道闸", "Barrier gate"),
+    "devices.type.motion_sensor": ("人体感应器", "Motion sensor"),
+    "devices.type.fall_wristband": ("防跌倒手环", "Fall wristband"),
 }

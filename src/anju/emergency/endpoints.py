@@ -1,0 +1,157 @@
+"""Emergency API: plans, drills, activation (three-level response), role tasks, supplies."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from anju.core.auth import Principal, requires
+from anju.core.deps import ReadSession, WriteSession
+from anju.core.kit.china_time import china_date
+from anju.emergency.exceptions import (
+    AlreadyActivated,
+    BadPlace,
+    IncidentClosed,
+    IncidentNotFound,
+    NotEnoughStock,
+    PlanNotFound,
+    SupplyExists,
+    SupplyNotFound,
+    TaskDone,
+    TaskNotFound,
+)
+from anju.emergency.models import EmergencyDrill, EmergencyIncident, EmergencyPlan, EmergencyTask, SupplyItem
+from anju.emergency.permissions import EmergencyPerm
+from anju.emergency.schemas import (
+    Activate,
+    CloseIncident,
+    Draw,
+    DrillCreate,
+    DrillRead,
+    IncidentDetail,
+    IncidentRead,
+    PlanCreate,
+    PlanRead,
+    SupplyCreate,
+    SupplyRead,
+    SupplyUpdate,
+    TaskRead,
+)
+from anju.emergency.service import emergency_service, supply_state
+
+router = APIRouter(prefix="/emergency", tags=["emergency"])
+Reader = Annotated[Principal, requires(EmergencyPerm.read)]
+Manager = Annotated[Principal, requires(EmergencyPerm.manage)]
+Actor = Annotated[Principal, requires(EmergencyPerm.act)]
+
+
+def _supply(s: SupplyItem) -> SupplyRead:
+    return SupplyRead(
+        id=s.id,
+        compound_id=s.compound_id,
+        store=s.store,
+        name=s.name,
+        unit_label=s.unit_label,
+        quantity=s.quantity,
+        min_quantity=s.min_quantity,
+        expires_on=s.expires_on,
+        checked_on=s.checked_on,
+        state=supply_state(s, china_date()),
+    )
+
+
+def _detail(session: ReadSession, i: EmergencyIncident) -> IncidentDetail:
+    tasks = [TaskRead.model_validate(t) for t in emergency_service.tasks(session, incident=i)]
+    return IncidentDetail(**IncidentRead.model_validate(i).model_dump(), tasks=tasks)
+
+
+@router.post("/plans", response_model=PlanRead, status_code=201, responses={404: PlanNotFound.doc()})
+def create_plan(body: PlanCreate, who: Manager, session: WriteSession) -> EmergencyPlan:
+    """File an approved plan (roles with ordered checklists, resources, call sheet); it supersedes the previous
+    plan of the same kind as a new version."""
+    return emergency_service.create_plan(session, by=who, data=body)
+
+
+@router.get("/plans", response_model=list[PlanRead])
+def list_plans(who: Reader, session: ReadSession, compound_id: int = Query()) -> list[EmergencyPlan]:
+    """The compound's plans in force."""
+    return emergency_service.plans(session, by=who, compound_id=compound_id)
+
+
+@router.post("/plans/{plan_id}/drills", response_model=DrillRead, status_code=201, responses={404: PlanNotFound.doc()})
+def record_drill(plan_id: int, body: DrillCreate, who: Actor, session: WriteSession) -> EmergencyDrill:
+    """Record a drill held under the plan (participants, evacuation time, findings)."""
+    return emergency_service.record_drill(session, by=who, plan_id=plan_id, data=body)
+
+
+@router.post(
+    "/plans/{plan_id}/activate",
+    response_model=IncidentDetail,
+    status_code=201,
+    responses={404: PlanNotFound.doc(), 409: AlreadyActivated.doc(), 400: BadPlace.doc()},
+)
+def activate_plan(plan_id: int, body: Activate, who: Manager, session: WriteSession) -> IncidentDetail:
+    """Declare an emergency (or an exercise): role tasks by tier, an emergency broadcast (not for an exercise)."""
+    i = emergency_service.activate(session, by=who, plan_id=plan_id, data=body)
+    return _detail(session, i)
+
+
+@router.get("/incidents", response_model=list[IncidentRead])
+def list_incidents(who: Reader, session: ReadSession, compound_id: int = Query()) -> list[EmergencyIncident]:
+    """The compound's incidents and exercises, newest first."""
+    return emergency_service.incidents(session, by=who, compound_id=compound_id)
+
+
+@router.get("/incidents/{incident_id}", response_model=IncidentDetail, responses={404: IncidentNotFound.doc()})
+def get_incident(incident_id: int, who: Reader, session: ReadSession) -> IncidentDetail:
+    """One incident with its role tasks."""
+    return _detail(session, emergency_service.incident(session, by=who, incident_id=incident_id))
+
+
+@router.post(
+    "/incidents/{incident_id}/close",
+    response_model=IncidentRead,
+    responses={404: IncidentNotFound.doc(), 409: IncidentClosed.doc()},
+)
+def close_incident(incident_id: int, body: CloseIncident, who: Manager, session: WriteSession) -> EmergencyIncident:
+    """Close the incident with the after-action review."""
+    return emergency_service.close(session, by=who, incident_id=incident_id, data=body)
+
+
+@router.post(
+    "/tasks/{task_id}/done",
+    response_model=TaskRead,
+    responses={404: TaskNotFound.doc(), 409: TaskDone.doc()},
+)
+def finish_task(task_id: int, who: Actor, session: WriteSession) -> EmergencyTask:
+    """Tick off one role task (once)."""
+    return emergency_service.finish_task(session, by=who, task_id=task_id)
+
+
+@router.post("/supplies", response_model=SupplyRead, status_code=201, responses={409: SupplyExists.doc()})
+def add_supply(body: SupplyCreate, who: Manager, session: WriteSession) -> SupplyRead:
+    """Add an item to a supply store."""
+    return _supply(emergency_service.add_supply(session, by=who, data=body))
+
+
+@router.get("/supplies", response_model=list[SupplyRead])
+def list_supplies(who: Reader, session: ReadSession, compound_id: int = Query()) -> list[SupplyRead]:
+    """Supply stores with each item's state (ok, short, expiring within 30 days, expired)."""
+    return [_supply(s) for s in emergency_service.supplies(session, by=who, compound_id=compound_id)]
+
+
+@router.patch("/supplies/{supply_id}", response_model=SupplyRead, responses={404: SupplyNotFound.doc()})
+def inspect_supply(supply_id: int, body: SupplyUpdate, who: Actor, session: WriteSession) -> SupplyRead:
+    """Record an inspection (counted quantity) or a renewal (new expiry)."""
+    return _supply(emergency_service.inspect_supply(session, by=who, supply_id=supply_id, data=body))
+
+
+@router.post(
+    "/supplies/{supply_id}/draw",
+    response_model=SupplyRead,
+    responses={404: SupplyNotFound.doc(), 409: NotEnoughStock.doc()},
+)
+def draw_supply(supply_id: int, body: Draw, who: Actor, session: WriteSession) -> SupplyRead:
+    """Take supplies out; the count never goes below zero."""
+    return _supply(emergency_service.draw(session, by=who, supply_id=supply_id, quantity=body.quantity))

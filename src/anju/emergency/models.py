@@ -1,0 +1,109 @@
+"""Emergency tables: plans with roles and resources, drills, supply items, incidents and their role tasks."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from anju.core.db import Base, UTCDateTime, utcnow
+from anju.core.mixins import CompoundScopedMixin, TimestampedMixin
+
+
+class EmergencyPlan(CompoundScopedMixin, TimestampedMixin, Base):
+    """An approved plan for one kind of emergency: level, roles with ordered checklists, resources, call sheet."""
+
+    __tablename__ = "emergency_plan"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24), index=True)  # PlanKind
+    title: Mapped[str] = mapped_column(String(128))
+    level: Mapped[int] = mapped_column(Integer, default=3)  # 1 (most severe) .. 5
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    # [{"role": "疏散引导组", "tier": "property", "tasks": ["…", "…"], "due_minutes": 10}, …]
+    roles: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    resources: Mapped[list[str]] = mapped_column(JSON, default=list)  # supply item names it draws on
+    call_sheet: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # [{"name": "火警", "phone": "119"}]
+    drill_every_days: Mapped[int] = mapped_column(Integer, default=91)  # quarterly
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    approved_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class EmergencyDrill(CompoundScopedMixin, Base):
+    """A drill held under a plan, with its record."""
+
+    __tablename__ = "emergency_drill"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("emergency_plan.id", ondelete="CASCADE"), index=True)
+    held_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    participants: Mapped[int] = mapped_column(Integer, default=0)
+    evacuation_seconds: Mapped[int | None] = mapped_column(Integer)
+    findings: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class SupplyItem(CompoundScopedMixin, TimestampedMixin, Base):
+    """One line of an emergency supply store: quantity (never below zero), minimum, expiry, last check."""
+
+    __tablename__ = "emergency_supply"
+    __table_args__ = (
+        UniqueConstraint("compound_id", "store", "name"),
+        CheckConstraint("quantity >= 0", name="quantity_not_negative"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store: Mapped[str] = mapped_column(String(64))  # "1号楼地下应急物资库"
+    name: Mapped[str] = mapped_column(String(64))  # "灭火器"
+    unit_label: Mapped[str] = mapped_column(String(16), default="")  # "具"
+    quantity: Mapped[int] = mapped_column(Integer, default=0)
+    min_quantity: Mapped[int] = mapped_column(Integer, default=0)
+    expires_on: Mapped[date | None] = mapped_column(Date)
+    checked_on: Mapped[date | None] = mapped_column(Date)
+
+
+class EmergencyIncident(CompoundScopedMixin, Base):
+    """A declared emergency (or an exercise) under one plan; UNIQUE(plan, alarm): a plan is activated once."""
+
+    __tablename__ = "emergency_incident"
+    __table_args__ = (UniqueConstraint("plan_id", "alarm_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("emergency_plan.id"), index=True)
+    alarm_id: Mapped[int | None] = mapped_column(ForeignKey("alarm.id", ondelete="SET NULL"))
+    building_id: Mapped[int | None] = mapped_column(ForeignKey("building.id"))
+    level: Mapped[int] = mapped_column(Integer)
+    exercise: Mapped[bool] = mapped_column(Boolean, default=False)  # a drill: nothing real reaches outsiders
+    title: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(12), default="open")  # open | closed
+    notice_id: Mapped[int | None] = mapped_column(ForeignKey("notice.id", ondelete="SET NULL"))
+    declared_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    declared_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    review: Mapped[str | None] = mapped_column(Text)  # the after-action review
+
+
+class EmergencyTask(CompoundScopedMixin, Base):
+    """One checklist step of one role in an incident, with its tier, deadline and who did it."""
+
+    __tablename__ = "emergency_task"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("emergency_incident.id", ondelete="CASCADE"), index=True)
+    tier: Mapped[str] = mapped_column(String(16))  # Tier: community | property | resident
+    role: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    done_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+
+class EmergencyReminder(CompoundScopedMixin, Base):
+    """A reminder already sent (a quarter without a drill, an expiring supply): UNIQUE(key), so once each."""
+
+    __tablename__ = "emergency_reminder"
+    __table_args__ = (UniqueConstraint("key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(96))  # drill:<plan>:2026Q4 | supply:<item>:<expires_on>
+    kind: Mapped[str] = mapped_column(String(16))  # drill | supply
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

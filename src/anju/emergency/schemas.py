@@ -1,0 +1,157 @@
+"""Emergency API schemas."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import Field, field_validator
+
+from anju.core.schemas import InSchema, Schema
+from anju.emergency.enums import PlanKind, Tier
+
+
+def _aware(v: datetime | None) -> datetime | None:
+    if v is not None and (v.tzinfo is None or v.utcoffset() is None):
+        raise ValueError("a date-time needs its UTC offset, e.g. 2026-12-06T09:00:00+08:00")
+    return v
+
+
+class RoleIn(InSchema):
+    role: str = Field(min_length=1, max_length=64)  # "指挥部", "疏散引导组"
+    tier: Tier = Tier.property
+    tasks: list[str] = Field(min_length=1, max_length=30)  # the ordered checklist
+    due_minutes: int = Field(default=15, ge=1, le=24 * 60)
+
+    @field_validator("tasks")
+    @classmethod
+    def _tasks(cls, v: list[str]) -> list[str]:
+        out = [t.strip() for t in v]
+        if any(not t or len(t) > 200 for t in out):
+            raise ValueError("each task is 1..200 characters")
+        return out
+
+
+class CallEntry(InSchema):
+    name: str = Field(min_length=1, max_length=64)  # "火警", "街道办值班室"
+    phone: str = Field(min_length=3, max_length=32, pattern=r"^[0-9+\- ]+$")
+
+
+class PlanCreate(InSchema):
+    compound_id: int
+    kind: PlanKind
+    title: str = Field(min_length=1, max_length=128)
+    level: int = Field(default=3, ge=1, le=5)
+    roles: list[RoleIn] = Field(min_length=1, max_length=20)
+    resources: list[str] = Field(default_factory=list, max_length=50)
+    call_sheet: list[CallEntry] = Field(default_factory=list, max_length=30)
+    drill_every_days: int = Field(default=91, ge=7, le=366)
+
+
+class PlanRead(Schema):
+    id: int
+    compound_id: int
+    kind: PlanKind
+    title: str
+    level: int
+    version: int
+    roles: list[dict[str, object]]
+    resources: list[str]
+    call_sheet: list[dict[str, object]]
+    drill_every_days: int
+    approved_at: datetime | None
+    active: bool
+
+
+class DrillCreate(InSchema):
+    held_at: datetime
+    participants: int = Field(default=0, ge=0, le=100_000)
+    evacuation_seconds: int | None = Field(default=None, ge=0, le=24 * 3600)
+    findings: str | None = Field(default=None, max_length=5000)
+    _t = field_validator("held_at")(_aware)
+
+
+class DrillRead(Schema):
+    id: int
+    plan_id: int
+    held_at: datetime
+    participants: int
+    evacuation_seconds: int | None
+    findings: str | None
+
+
+class Activate(InSchema):
+    alarm_id: int | None = None
+    building_id: int | None = None
+    level: int | None = Field(default=None, ge=1, le=5)
+    exercise: bool = False  # a drill run of the same flow: no broadcast reaches residents
+    message: str | None = Field(default=None, max_length=2000)
+
+
+class TaskRead(Schema):
+    id: int
+    tier: Tier
+    role: str
+    position: int
+    title: str
+    due_at: datetime
+    done_at: datetime | None
+    done_by: int | None
+
+
+class IncidentRead(Schema):
+    id: int
+    compound_id: int
+    plan_id: int
+    alarm_id: int | None
+    building_id: int | None
+    level: int
+    exercise: bool
+    title: str
+    status: str
+    notice_id: int | None
+    declared_at: datetime
+    closed_at: datetime | None
+    review: str | None
+
+
+class IncidentDetail(IncidentRead):
+    tasks: list[TaskRead]
+
+
+class CloseIncident(InSchema):
+    review: str = Field(min_length=1, max_length=10_000)  # the after-action review
+
+
+class SupplyCreate(InSchema):
+    compound_id: int
+    store: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1, max_length=64)
+    unit_label: str = Field(default="", max_length=16)
+    quantity: int = Field(ge=0, le=1_000_000)
+    min_quantity: int = Field(default=0, ge=0, le=1_000_000)
+    expires_on: date | None = None
+
+
+class SupplyUpdate(InSchema):
+    """An inspection or a renewal: the counted quantity, a new expiry; the check date is today."""
+
+    quantity: int | None = Field(default=None, ge=0, le=1_000_000)
+    min_quantity: int | None = Field(default=None, ge=0, le=1_000_000)
+    expires_on: date | None = None
+
+
+class Draw(InSchema):
+    quantity: int = Field(ge=1, le=1_000_000)
+
+
+class SupplyRead(Schema):
+    id: int
+    compound_id: int
+    store: str
+    name: str
+    unit_label: str
+    quantity: int
+    min_quantity: int
+    expires_on: date | None
+    checked_on: date | None
+    state: str  # ok | short | expiring | expired

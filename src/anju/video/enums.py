@@ -1,0 +1,39 @@
+"""Video enums."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class DetectorKind(StrEnum):
+    intrusion = "intrusion"
+    loitering = "loitering"
+    thrown_object = "thrown_object"  # 高空抛物
+    fall = "fall"
+    fire_lane_parking = "fire_lane_parking"
+
+
+# Alarms about a person wait for a human review before any action beyond the control room (R-A4).
+PERSON_DETECTORS = frozenset({DetectorKind.intrusion, DetectorKind.loitering, DetectorKind.fall})
+
+
+class CameraHealth(StrEnum):
+    unknown = "unknown"
+    up = "up"
+    down = "down"
+
+
+class ReviewVerdict(StrEnum):
+    confirmed = "confirmed"
+    dismissed = "dismissed"  # a false alarm
+
+
+class EvidenceKind(StrEnum):
+    snapshot = "snapshot"  # JPEG with the box drawn
+    clip = "clip"  # MJPEG AVI, seconds before and after the decision
+
+
+class AccessAction(StrEnum):
+    playback = "playback"
+    download = "download"
+    export = "export"  # masked copy (R-A3)

@@ -1,0 +1,190 @@
+"""Alarms on silence (独居老人长时间未出家门): one alarm and one visit per episode, night window, typed activity
+only, sensor faults are not silence, R-E2 (alarm without consent, told afterwards)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from anju.access.events import AccessGranted
+from anju.alarms.models import Alarm
+from anju.care.handlers import passage_is_activity
+from anju.care.models import CareSilenceEpisode, CareVisit
+from anju.care.service import care_service, in_quiet_window
+from anju.core.events import OutboxEvent
+from anju.devices.models import Device, DeviceMessage, DeviceState
+from anju.notify.models import Delivery
+from tests.care.helpers import make_profile
+from tests.conftest import run_worker_once
+
+# 2026-12-01 10:00 China time = 02:00 UTC
+MORNING = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+
+
+def _requests(session, profile_id):
+    rows = session.execute(select(OutboxEvent).where(OutboxEvent.topic == "alarms.AlarmRequested")).scalars()
+    return [e for e in rows if e.payload["source"] == f"care:profile:{profile_id}"]
+
+
+def _device(session, compound_id, house_id, kind="door_magnet", status="online"):
+    d = Device(
+        compound_id=compound_id,
+        device_key=f"CARE-{kind}-{house_id}",
+        name="门磁",
+        device_type=kind,
+        house_id=house_id,
+        secret_enc="x",
+    )
+    session.add(d)
+    session.flush()
+    session.add(DeviceState(device_id=d.id, compound_id=compound_id, status=status))
+    session.flush()
+    return d
+
+
+def _reading(session, device, at, kind="telemetry"):
+    session.add(
+        DeviceMessage(
+            device_id=device.id,
+            compound_id=device.compound_id,
+            event_id=f"ev-{device.id}-{at.isoformat()}-{kind}",
+            kind=kind,
+            device_at=at,
+            received_at=at,
+            data={"open": True} if kind != "heartbeat" else {},
+        )
+    )
+    session.flush()
+
+
+class TestSilence:
+    def test_silence_past_the_limit_raises_one_alarm_and_one_visit(self, session, who, ids):
+        p = make_profile(session, who("manager_wang"), ids["A"], created_at=MORNING - timedelta(hours=25))
+        assert care_service.check_silence(session, now=MORNING - timedelta(hours=2)) == []  # 23 h: not yet
+        raised = care_service.check_silence(session, now=MORNING)
+        assert len(raised) == 1
+        reqs = _requests(session, p.id)
+        assert len(reqs) == 1 and reqs[0].payload["kind"] == "care_silence"
+        assert reqs[0].payload["house_id"] == p.house_id
+        visits = session.execute(select(CareVisit).where(CareVisit.profile_id == p.id)).scalars().all()
+        assert len(visits) == 1 and visits[0].kind == "alarm" and visits[0].status == "open"
+        grid = who("grid_zhou")
+        assert visits[0].assigned_user_id == grid.user_id
+        assert visits[0].due_at == MORNING + timedelta(hours=2)
+        run_worker_once()
+        alarms = session.execute(select(Alarm).where(Alarm.source == f"care:profile:{p.id}")).scalars().all()
+        assert len(alarms) == 1 and alarms[0].kind == "care_silence"
+
+    def test_retries_and_later_runs_never_raise_the_same_episode_twice(self, session, who, ids):
+        p = make_profile(session, who("manager_wang"), ids["A"], created_at=MORNING - timedelta(hours=30))
+        for k in range(4):
+            care_service.check_silence(session, now=MORNING + timedelta(minutes=5 * k))
+        assert len(_requests(session, p.id)) == 1
+        n = session.execute(select(func.count(CareSilenceEpisode.id)).where(CareSilenceEpisode.profile_id == p.id))
+        assert n.scalar_one() == 1
+
+    def test_night_window_holds_the_alarm_until_morning(self, session, who, ids):
+        night = datetime(2026, 12, 1, 18, 0, tzinfo=UTC)  # 02:00 China time
+        p = make_profile(session, who("manager_wang"), ids["A"], created_at=night - timedelta(hours=30))
+        assert in_quiet_window(night, 22 * 60, 7 * 60)
+        assert care_service.check_silence(session, now=night) == []
+        assert len(care_service.check_silence(session, now=night + timedelta(hours=5, minutes=30))) == 1  # 07:30
+        assert len(_requests(session, p.id)) == 1
+
+    def test_per_person_limit(self, session, who, ids):
+        p = make_profile(
+            session, who("manager_wang"), ids["A"], created_at=MORNING - timedelta(hours=13), silence_hours=12
+        )
+        assert len(care_service.check_silence(session, now=MORNING)) == 1
+        assert len(_requests(session, p.id)) == 1
+
+    def test_a_door_passage_is_activity(self, session, who, ids):
+        p = make_profile(session, who("manager_wang"), ids["A"], created_at=MORNING - timedelta(hours=30))
+        passage_is_activity(
+            session,
+            AccessGranted(
+                log_id=1,
+                compound_id=ids["A"],
+                access_point_id=None,
+                method="face",
+                reason="resident",
+                direction="out",
+                person_id=p.person_id,
+                at=(MORNING - timedelta(hours=3)).isoformat(),
+            ),
+        )
+        assert p.last_activity_source == "access:face:0"
+        assert care_service.check_silence(session, now=MORNING) == []
+
+    def test_a_sensor_reading_is_activity_but_a_heartbeat_is_not(self, session, who, ids):
+        p = make_profile(session, who("manager_wang"), ids["A"], created_at=MORNING - timedelta(hours=30))
+        door = _device(session, ids["A"], p.house_id)
+        _reading(session, door, MORNING - timedelta(hours=1), kind="heartbeat")
+        assert len(care_service.check_silence(session, now=MORNING)) == 1  # a keep-alive says nothing of the person
+        q = make_profile(session, who("manager_wang"), ids["A"], created_at=MORNING - timedelta(hours=30), nth=1)
+        door2 = _device(session, ids["A"], q.house_id, kind="motion_sensor")
+        _reading(session, door2, MORNING - timedelta(hours=1))
+        assert care_service.check_silence(session, now=MORNING) == []
+        assert _requests(session, q.id) == []
+
+    def test_an_offline_sensor_is_a_device_fault_not_silence(self, session, who, ids):
+        p = make_profile(session, who("manager_wang"), ids["A"], created_at=MORNING - timedelta(hours=30))
+        _device(session, ids["A"], p.house_id, status="offline")
+        assert care_service.check_silence(session, now=MORNING) == []
+        assert _requests(session, p.id) == []
+
+    def test_a_visit_recorded_fine_ends_the_episode(self, session, who, ids):
+        from anju.care.schemas import VisitRecord
+
+        p = make_profile(session, who("manager_wang"), ids["A"], created_at=MORNING - timedelta(hours=30))
+        care_service.check_silence(session, now=MORNING)
+        visit = session.execute(select(CareVisit).where(CareVisit.profile_id == p.id)).scalar_one()
+        care_service.record_visit(
+            session, by=who("grid_zhou"), visit_id=visit.id, data=VisitRecord(outcome="fine"), now=MORNING
+        )
+        assert visit.outcome == "fine" and visit.visited_by == who("grid_zhou").user_id
+        assert care_service.check_silence(session, now=MORNING + timedelta(hours=6)) == []
+        assert len(care_service.check_silence(session, now=MORNING + timedelta(hours=25))) == 1  # a new episode
+
+
+class TestConsent:
+    def test_r_e2_alarm_proceeds_without_consent_and_the_guardian_is_told_afterwards(self, session, who, ids):
+        p = make_profile(session, who("manager_wang"), ids["A"], created_at=MORNING - timedelta(hours=30))
+        [eid] = care_service.check_silence(session, now=MORNING)
+        ep = session.get(CareSilenceEpisode, eid)
+        assert ep.consent_missing and ep.told_at == MORNING
+        texts = [
+            d.payload["text"]
+            for d in session.execute(select(Delivery).where(Delivery.purpose == "care_silence")).scalars()
+        ]
+        assert len(texts) == 2 and all("特此告知" in t for t in texts)  # both contacts, in order
+        assert len(_requests(session, p.id)) == 1
+
+    def test_r_e2_with_consent_no_after_the_fact_notice(self, session, who, ids):
+        from anju.care.schemas import ConsentCreate
+
+        m = who("manager_wang")
+        p = make_profile(session, m, ids["A"], created_at=MORNING - timedelta(hours=30))
+        care_service.give_consent(session, by=m, profile_id=p.id, data=ConsentCreate(scope="location"))
+        [eid] = care_service.check_silence(session, now=MORNING)
+        ep = session.get(CareSilenceEpisode, eid)
+        assert not ep.consent_missing and ep.told_at is None
+        texts = [
+            d.payload["text"]
+            for d in session.execute(select(Delivery).where(Delivery.purpose == "care_silence")).scalars()
+        ]
+        assert texts and not any("特此告知" in t for t in texts)
+
+    def test_r_e3_visually_impaired_get_a_voice_call_self_check(self, session, who, ids):
+        p = make_profile(
+            session, who("manager_wang"), ids["A"], created_at=MORNING - timedelta(hours=30), disability="visual"
+        )
+        assert p.channel == "voice"
+        care_service.check_silence(session, now=MORNING)
+        d = session.execute(
+            select(Delivery).where(
+                Delivery.purpose == "care_self_check", Delivery.recipient_ref == f"person:{p.person_id}"
+            )
+        ).scalar_one()
+        assert d.channel == "voice"
