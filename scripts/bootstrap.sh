@@ -22,6 +22,16 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
+# Plate-reading weights (issue 13): HyperLPR v2's Caffe nets ship in the hyperlpr2 wheel, whose metadata pulls in
+# GUI OpenCV and more; it is installed without dependencies, pinned here, and never imported (anju.vision.plates
+# locates the files through the distribution and checks each file's sha256 before loading).
+plate_wheels=("hyperlpr2==2.0.0")
+if ! .venv/bin/python -m pip show --quiet hyperlpr2 2>/dev/null \
+  || [ "$(.venv/bin/python -c 'from importlib.metadata import version; print(version("hyperlpr2"))')" != "2.0.0" ]; then
+  echo "==> installing plate-reading weights (--no-deps)"
+  .venv/bin/python -m pip install --quiet --no-deps "${plate_wheels[@]}"
+fi
+
 vendor="src/anju/web/static/vendor"
 if [ ! -f "$vendor/echarts.min.js" ] || [ ! -f "$vendor/htmx.min.js" ] || [ ! -f "$vendor/redoc/redoc.standalone.js" ] \
   || [ ! -f "$vendor/jsQR.js" ] \

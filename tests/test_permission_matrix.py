@@ -472,6 +472,154 @@ REQUESTS.update(
 )
 
 
+# issue 13: parking (parking.read: manager, staff, guard; parking.manage: manager, staff; parking.lane: manager,
+# guard; parking.visitor: residents; platform admins hold every permission). Rows made per test below.
+_PARK: dict[str, int] = {}
+
+
+@pytest.fixture(autouse=True)
+def _parking_rows(session: Any, ids: dict[str, int]) -> None:
+    """A car park of compound A with a fire-lane zone and its open stop, an entry lane with a held capture, a
+    resident's vehicle, and a temporary stay with a fee due."""
+    from anju.core.db import utcnow
+    from anju.parking.enums import LaneDirection, SessionCategory, SpaceKind
+    from anju.parking.lane_service import lane_service
+    from anju.parking.models import ParkingSession
+    from anju.parking.schemas import CaptureIn, CarParkCreate, FireLaneStopIn, LaneCreate, SpaceCreate
+    from anju.parking.service import parking_service
+    from anju.registry.enums import VehicleClass
+    from anju.registry.models import Vehicle
+    from tests.conftest import principal_of
+
+    mgr = principal_of(session, "manager_wang")
+    a = ids["A"]
+    cp = parking_service.create_car_park(session, by=mgr, data=CarParkCreate(compound_id=a, name="矩阵停车场"))
+    fire = parking_service.add_space(
+        session, by=mgr, car_park_id=cp.id, data=SpaceCreate(code="XF-1", kind=SpaceKind.fire_lane)
+    )
+    lane = parking_service.add_lane(
+        session, by=mgr, data=LaneCreate(car_park_id=cp.id, name="矩阵入口", direction=LaneDirection.entry)
+    )
+    held = lane_service.capture(session, by=mgr, lane_id=lane.id, data=CaptureIn(event_id="m-1", plate="皖A0L727"))
+    car = Vehicle(compound_id=a, plate="京Q8M8M8", vehicle_class=VehicleClass.car, house_id=ids["li_house"])
+    stay = ParkingSession(
+        compound_id=a,
+        car_park_id=cp.id,
+        plate="皖AP6V68",
+        category=SessionCategory.temporary,
+        entered_at=utcnow() - timedelta(hours=2),
+    )
+    session.add_all([car, stay])
+    session.flush()
+    stop = lane_service.report_fire_lane_stop(session, by=mgr, data=FireLaneStopIn(space_id=fire.id))
+    _PARK.update(car_park=cp.id, fire=fire.id, lane=lane.id, held=held.id, car=car.id, stay=stay.id, stop=stop.id)
+
+
+def _visitor_window() -> dict[str, str]:
+    from anju.core.db import utcnow
+
+    now = utcnow()
+    return {"valid_from": (now + timedelta(hours=1)).isoformat(), "valid_until": (now + timedelta(hours=4)).isoformat()}
+
+
+MATRIX.update(
+    {
+        #                                  ad   mg   st   gd   gr   re   co   gv   out
+        "parking.car_parks.list": (OK, OK, OK, OK, 403, 403, 403, 403, 404),
+        "parking.car_parks.create": (OK, OK, OK, 403, 403, 403, 403, 403, 404),
+        "parking.spaces.list": (OK, OK, OK, OK, 403, 403, 403, 403, 404),
+        "parking.spaces.create": (OK, OK, OK, 403, 403, 403, 403, 403, 404),
+        "parking.lanes.list": (OK, OK, OK, OK, 403, 403, 403, 403, 404),
+        "parking.lanes.create": (OK, OK, OK, 403, 403, 403, 403, 403, 404),
+        "parking.passes.create": (OK, OK, OK, 403, 403, 403, 403, 403, 404),
+        "parking.blacklist.create": (OK, OK, OK, 403, 403, 403, 403, 403, 404),
+        "parking.captures": (OK, OK, 403, OK, 403, 403, 403, 403, 404),
+        "parking.lane_events.list": (OK, OK, 403, OK, 403, 403, 403, 403, OK),
+        "parking.lane_events.release": (OK, OK, 403, OK, 403, 403, 403, 403, 404),
+        "parking.sessions.list": (OK, OK, OK, OK, 403, 403, 403, 403, OK),
+        "parking.sessions.pay": (OK, OK, 403, OK, 403, 403, 403, 403, 404),
+        "parking.zombies.list": (OK, OK, OK, OK, 403, 403, 403, 403, OK),
+        "parking.fire_lane_stops.create": (OK, OK, 403, OK, 403, 403, 403, 403, 404),
+        "parking.fire_lane_stops.end": (OK, OK, 403, OK, 403, 403, 403, 403, 404),
+        "parking.visitor_cars.create": (OK, 403, 403, 403, 403, OK, 403, 403, 403),
+        "me.parking": (OK, 403, 403, 403, 403, OK, 403, 403, 403),
+    }
+)
+REQUESTS.update(
+    {
+        "parking.car_parks.list": lambda w: ("GET", "/api/v1/parking/car-parks", {"params": {"compound_id": w.A}}),
+        "parking.car_parks.create": lambda w: (
+            "POST",
+            "/api/v1/parking/car-parks",
+            {"json": {"compound_id": w.A, "name": "矩阵地库", "kind": "underground"}},
+        ),
+        "parking.spaces.list": lambda w: ("GET", f"/api/v1/parking/car-parks/{_PARK.get('car_park', 1)}/spaces", {}),
+        "parking.spaces.create": lambda w: (
+            "POST",
+            f"/api/v1/parking/car-parks/{_PARK.get('car_park', 1)}/spaces",
+            {"json": {"code": "P-001", "kind": "public", "plan_x": 0.5, "plan_y": 0.25}},
+        ),
+        "parking.lanes.list": lambda w: ("GET", f"/api/v1/parking/car-parks/{_PARK.get('car_park', 1)}/lanes", {}),
+        "parking.lanes.create": lambda w: (
+            "POST",
+            "/api/v1/parking/lanes",
+            {"json": {"car_park_id": _PARK.get("car_park", 1), "name": "矩阵出口", "direction": "exit"}},
+        ),
+        "parking.passes.create": lambda w: (
+            "POST",
+            "/api/v1/parking/passes",
+            {
+                "json": {
+                    "vehicle_id": _PARK.get("car", 1),
+                    "car_park_id": _PARK.get("car_park", 1),
+                    "kind": "monthly",
+                    "valid_from": "2026-12-01",
+                }
+            },
+        ),
+        "parking.blacklist.create": lambda w: (
+            "POST",
+            "/api/v1/parking/blacklist",
+            {"json": {"compound_id": w.A, "plate": "皖A12345", "reason": "多次冲卡"}},
+        ),
+        "parking.captures": lambda w: (
+            "POST",
+            f"/api/v1/parking/lanes/{_PARK.get('lane', 1)}/captures",
+            {"json": {"event_id": "matrix-1", "plate": "川AF058Y"}},
+        ),
+        "parking.lane_events.list": lambda w: ("GET", "/api/v1/parking/lane-events", {}),
+        "parking.lane_events.release": lambda w: (
+            "POST",
+            f"/api/v1/parking/lane-events/{_PARK.get('held', 1)}/release",
+            {"json": {"reason": "送货车辆"}},
+        ),
+        "parking.sessions.list": lambda w: ("GET", "/api/v1/parking/sessions", {"params": {"inside": "true"}}),
+        "parking.sessions.pay": lambda w: (
+            "POST",
+            f"/api/v1/parking/sessions/{_PARK.get('stay', 1)}/pay",
+            {"json": {"payment_ref": "BOOTH-MATRIX"}},
+        ),
+        "parking.zombies.list": lambda w: ("GET", "/api/v1/parking/zombies", {}),
+        "parking.fire_lane_stops.create": lambda w: (
+            "POST",
+            "/api/v1/parking/fire-lane-stops",
+            {"json": {"space_id": _PARK.get("fire", 1), "source": "patrol"}},
+        ),
+        "parking.fire_lane_stops.end": lambda w: (
+            "POST",
+            f"/api/v1/parking/fire-lane-stops/{_PARK.get('stop', 1)}/end",
+            {},
+        ),
+        "parking.visitor_cars.create": lambda w: (
+            "POST",
+            "/api/v1/parking/visitor-cars",
+            {"json": {"house_id": w.li_house, "plate": "苏E9E0A5", **_visitor_window()}},
+        ),
+        "me.parking": lambda w: ("GET", "/api/v1/me/parking", {}),
+    }
+)
+
+
 PUBLIC = {
     ("POST", "/api/v1/auth/token"),
     ("GET", "/api/v1/health"),

@@ -23,6 +23,8 @@ from anju.fees.endpoints import router as fees_router
 from anju.governance.endpoints import router as governance_router
 from anju.notices.endpoints import router as notices_router
 from anju.notify.endpoints import router as notify_router
+from anju.parking.endpoints import me_router as parking_me_router
+from anju.parking.endpoints import router as parking_router
 from anju.patrol.endpoints import router as patrol_router
 from anju.privacy.endpoints import router as privacy_router
 from anju.registry.endpoints import router as registry_router
@@ -67,6 +69,8 @@ for r in (
     fees_router,
     workorders_router,
     patrol_router,
+    parking_router,
+    parking_me_router,
     facilities_router,
     care_router,
     emergency_router,

@@ -15,6 +15,8 @@ from anju.governance import handlers as _governance_handlers  # noqa: F401
 from anju.notices import handlers as _notices_handlers  # noqa: F401
 from anju.notify import handlers as _notify  # noqa: F401
 from anju.notify import tasks as _notify_tasks  # noqa: F401
+from anju.parking import handlers as _parking_handlers  # noqa: F401
+from anju.parking import tasks as _parking_tasks  # noqa: F401
 from anju.patrol import handlers as _patrol_handlers  # noqa: F401
 from anju.privacy import handlers as _privacy  # noqa: F401
 from anju.workorders import handlers as _workorders_handlers  # noqa: F401

@@ -16,6 +16,7 @@ from anju.fees import models as _fees  # noqa: F401
 from anju.governance import models as _governance  # noqa: F401
 from anju.notices import models as _notices  # noqa: F401
 from anju.notify import models as _notify  # noqa: F401
+from anju.parking import models as _parking  # noqa: F401
 from anju.patrol import models as _patrol  # noqa: F401
 from anju.privacy import models as _privacy  # noqa: F401
 from anju.registry import models as _registry  # noqa: F401

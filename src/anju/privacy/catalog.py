@@ -28,6 +28,8 @@ _CONTRACT = "PIPL 13(2) contract performance (property service contract)"
 _DUTY = "PIPL 13(3) legal duty (resident registration, public security)"
 DEPARTED_RETENTION_DAYS = 180
 _WHILE = f"while resident, then {DEPARTED_RETENTION_DAYS} days"
+PARKING_DAYS = 180  # anju.parking.config retention_days (R-A9 access-log floor)
+_PARKING = f"{PARKING_DAYS} days after the capture or the end of the stay"
 
 CATALOG: tuple[FieldDecl, ...] = (
     FieldDecl(
@@ -93,6 +95,58 @@ CATALOG: tuple[FieldDecl, ...] = (
         None,
     ),
     FieldDecl("vehicle.plate", "vehicle", "vehicle access and parking", _CONTRACT, "normal", _WHILE, None),
+    # Parking (issue 13): plates at the lanes say where a car (and so a person) was: kept PARKING_DAYS.
+    FieldDecl(
+        "lane_event.plate", "whereabouts", "decide at a parking lane", _CONTRACT, "normal", _PARKING, PARKING_DAYS
+    ),
+    FieldDecl(
+        "lane_event.camera_plate",
+        "whereabouts",
+        "decide at a parking lane (the camera's own read)",
+        _CONTRACT,
+        "normal",
+        _PARKING,
+        PARKING_DAYS,
+    ),
+    FieldDecl(
+        "lane_event.had_image",
+        "whereabouts",
+        "whether a lane capture carried a photo (the photo itself is not stored)",
+        _CONTRACT,
+        "normal",
+        _PARKING,
+        PARKING_DAYS,
+    ),
+    FieldDecl(
+        "parking_session.plate",
+        "whereabouts",
+        "parking stays, temporary parking fees, zombie cars",
+        _CONTRACT,
+        "normal",
+        _PARKING,
+        PARKING_DAYS,
+    ),
+    FieldDecl(
+        "visitor_car.plate", "visitor", "let a resident's visitor car in", _CONTRACT, "normal", _PARKING, PARKING_DAYS
+    ),
+    FieldDecl(
+        "parking_blacklist.plate",
+        "vehicle",
+        "refuse a barred car at the lanes",
+        "PIPL 13(6) legitimate interest of the community's safety (property service contract)",
+        "normal",
+        "until removed from the list",
+        None,
+    ),
+    FieldDecl(
+        "fire_lane_stop.plate",
+        "whereabouts",
+        "clear a fire lane (消防法 第28条)",
+        _DUTY,
+        "normal",
+        _PARKING,
+        PARKING_DAYS,
+    ),
     FieldDecl("app_user.username", "account", "sign in", _CONTRACT, "normal", "while the account exists", None),
     FieldDecl(
         "app_user.display_name",

@@ -1,0 +1,192 @@
+"""Parking API: car parks, spaces, lanes, passes, blacklist, visitor cars, lane captures and the guard's desk."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from anju.core.auth import Principal, requires
+from anju.core.deps import ReadSession, WriteSession
+from anju.core.errors import Invalid, NotFound, TooLarge
+from anju.parking.exceptions import (
+    AlreadyDecided,
+    CarParkNotFound,
+    LaneEventNotFound,
+    LaneNotFound,
+    NothingToPay,
+    ParkingSessionNotFound,
+    SpaceCodeTaken,
+    SpaceNotFound,
+)
+from anju.parking.lane_service import capture_summary, lane_service
+from anju.parking.models import CarPark, FireLaneStop, LaneEvent, ParkingLane, ParkingPass, ParkingSession, ParkingSpace
+from anju.parking.permissions import ParkingPerm
+from anju.parking.schemas import (
+    BlacklistCreate,
+    CaptureIn,
+    CaptureResult,
+    CarParkCreate,
+    CarParkRead,
+    FireLaneStopIn,
+    FireLaneStopRead,
+    LaneCreate,
+    LaneEventRead,
+    LaneRead,
+    MyParking,
+    PassCreate,
+    PassRead,
+    PayIn,
+    ReleaseIn,
+    SessionRead,
+    SpaceCreate,
+    SpaceRead,
+    VisitorCarCreate,
+    VisitorCarRead,
+)
+from anju.parking.service import parking_service
+
+router = APIRouter(prefix="/parking", tags=["parking"])
+me_router = APIRouter(prefix="/me", tags=["parking"])
+ParkingReader = Annotated[Principal, requires(ParkingPerm.read)]
+ParkingManager = Annotated[Principal, requires(ParkingPerm.manage)]
+LaneOperator = Annotated[Principal, requires(ParkingPerm.lane)]
+VisitorHost = Annotated[Principal, requires(ParkingPerm.visitor)]
+
+
+@router.get("/car-parks", response_model=list[CarParkRead], responses={404: NotFound.doc()})
+def list_car_parks(who: ParkingReader, session: ReadSession, compound_id: int | None = None) -> list[CarPark]:
+    """Car parks of the caller's compounds (or of one)."""
+    return parking_service.car_parks(session, by=who, compound_id=compound_id)
+
+
+@router.post("/car-parks", response_model=CarParkRead, status_code=201, responses={404: NotFound.doc()})
+def create_car_park(body: CarParkCreate, who: ParkingManager, session: WriteSession) -> CarPark:
+    """A car park with its temporary-parking tariff (fen), visitor cap and timers."""
+    return parking_service.create_car_park(session, by=who, data=body)
+
+
+@router.get("/car-parks/{car_park_id}/spaces", response_model=list[SpaceRead], responses={404: CarParkNotFound.doc()})
+def list_spaces(car_park_id: int, who: ParkingReader, session: ReadSession) -> list[ParkingSpace]:
+    """A car park's spaces and fire-lane zones with their site-plan points."""
+    return parking_service.spaces(session, by=who, car_park_id=car_park_id)
+
+
+@router.post(
+    "/car-parks/{car_park_id}/spaces",
+    response_model=SpaceRead,
+    status_code=201,
+    responses={404: CarParkNotFound.doc(), 409: SpaceCodeTaken.doc()},
+)
+def add_space(car_park_id: int, body: SpaceCreate, who: ParkingManager, session: WriteSession) -> ParkingSpace:
+    """Add a space (owned and rented spaces name their house) or a fire-lane no-parking zone."""
+    return parking_service.add_space(session, by=who, car_park_id=car_park_id, data=body)
+
+
+@router.get("/car-parks/{car_park_id}/lanes", response_model=list[LaneRead], responses={404: CarParkNotFound.doc()})
+def list_lanes(car_park_id: int, who: ParkingReader, session: ReadSession) -> list[ParkingLane]:
+    """A car park's entry and exit lanes with their barrier and camera devices."""
+    return parking_service.lanes(session, by=who, car_park_id=car_park_id)
+
+
+@router.post("/lanes", response_model=LaneRead, status_code=201, responses={404: CarParkNotFound.doc()})
+def add_lane(body: LaneCreate, who: ParkingManager, session: WriteSession) -> ParkingLane:
+    """An entry or exit lane bound to a barrier-gate device and a camera device of the same compound."""
+    return parking_service.add_lane(session, by=who, data=body)
+
+
+@router.post("/passes", response_model=PassRead, status_code=201, responses={404: CarParkNotFound.doc()})
+def add_pass(body: PassCreate, who: ParkingManager, session: WriteSession) -> ParkingPass:
+    """A monthly or annual pass for a registered vehicle (optionally one space); validity in China dates."""
+    return parking_service.add_pass(session, by=who, data=body)
+
+
+@router.post("/blacklist", status_code=201, responses={404: NotFound.doc()})
+def add_blacklist(body: BlacklistCreate, who: ParkingManager, session: WriteSession) -> dict[str, Any]:
+    """A plate refused at every entry lane (exact match only); a repeat returns the existing row."""
+    row = parking_service.add_blacklist(session, by=who, data=body)
+    return {"id": row.id, "plate": row.plate, "reason": row.reason}
+
+
+@router.post(
+    "/lanes/{lane_id}/captures",
+    response_model=CaptureResult,
+    responses={404: LaneNotFound.doc(), 413: TooLarge.doc(), 422: Invalid.doc()},
+)
+def capture(lane_id: int, body: CaptureIn, who: LaneOperator, session: WriteSession) -> dict[str, Any]:
+    """A lane camera's capture (plate string, image, or both) -> the decision, in one request; retries are safe."""
+    return capture_summary(lane_service.capture(session, by=who, lane_id=lane_id, data=body))
+
+
+@router.get("/lane-events", response_model=list[LaneEventRead], responses={404: LaneNotFound.doc()})
+def list_lane_events(
+    who: LaneOperator,
+    session: ReadSession,
+    lane_id: int | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> list[LaneEvent]:
+    """Latest captures and decisions (the guard's lane desk)."""
+    return lane_service.lane_events(session, by=who, lane_id=lane_id, limit=limit)
+
+
+@router.post(
+    "/lane-events/{event_id}/release",
+    response_model=CaptureResult,
+    responses={404: LaneEventNotFound.doc(), 409: AlreadyDecided.doc()},
+)
+def release(event_id: int, body: ReleaseIn, who: LaneOperator, session: WriteSession) -> dict[str, Any]:
+    """The guard opens a held lane with a required reason (and may correct the plate read)."""
+    return capture_summary(lane_service.release(session, by=who, event_id=event_id, data=body))
+
+
+@router.get("/sessions", response_model=list[SessionRead])
+def list_sessions(
+    who: ParkingReader,
+    session: ReadSession,
+    inside: bool | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[ParkingSession]:
+    """Parking stays, newest first; inside=true lists the cars inside now."""
+    return lane_service.sessions(session, by=who, inside=inside, limit=limit)
+
+
+@router.get("/zombies", response_model=list[SessionRead])
+def list_zombies(who: ParkingReader, session: ReadSession) -> list[ParkingSession]:
+    """疑似僵尸车: non-resident cars flagged for staying longer than the car park allows."""
+    return lane_service.zombies(session, by=who)
+
+
+@router.post(
+    "/sessions/{session_id}/pay",
+    response_model=SessionRead,
+    responses={404: ParkingSessionNotFound.doc(), 409: NothingToPay.doc()},
+)
+def pay_session(session_id: int, body: PayIn, who: LaneOperator, session: WriteSession) -> ParkingSession:
+    """Record a temporary-parking payment (booth or QR); the same reference again changes nothing."""
+    return lane_service.pay(session, by=who, session_id=session_id, data=body)
+
+
+@router.post("/fire-lane-stops", response_model=FireLaneStopRead, status_code=201, responses={404: SpaceNotFound.doc()})
+def report_fire_lane_stop(body: FireLaneStopIn, who: LaneOperator, session: WriteSession) -> FireLaneStop:
+    """A car standing in a fire-lane zone (camera event or patrol report); alarmed past the time limit."""
+    return lane_service.report_fire_lane_stop(session, by=who, data=body)
+
+
+@router.post(
+    "/fire-lane-stops/{stop_id}/end", response_model=FireLaneStopRead, responses={404: LaneEventNotFound.doc()}
+)
+def end_fire_lane_stop(stop_id: int, who: LaneOperator, session: WriteSession) -> FireLaneStop:
+    """The car has left the fire-lane zone."""
+    return lane_service.end_fire_lane_stop(session, by=who, stop_id=stop_id)
+
+
+@router.post("/visitor-cars", response_model=VisitorCarRead, status_code=201, responses={404: NotFound.doc()})
+def authorise_visitor_car(body: VisitorCarCreate, who: VisitorHost, session: WriteSession) -> object:
+    """A resident lets a visitor's car in for a window (at most 7 days) for their own house."""
+    return parking_service.authorise_visitor(session, by=who, data=body)
+
+
+@me_router.get("/parking", response_model=MyParking)
+def my_parking(who: VisitorHost, session: ReadSession) -> dict[str, Any]:
+    """My vehicles, their passes and my visitor cars still valid."""
+    return parking_service.my_parking(session, by=who)

@@ -1,0 +1,612 @@
+"""Lane decisions, temporary-parking fees and the parking timers.
+
+A capture is recorded first (UNIQUE(lane, event id)): a retried camera post, or two posts racing, find the
+row and return its decision, so one car never makes two sessions. Plate matching is exact, except that a
+resident's own registered plate also matches a read one character off (OCR confusions such as 8/B, 0/D);
+the blacklist and visitor authorisations match exactly only.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from anju.core import events
+from anju.core.auth import Principal
+from anju.core.db import utcnow
+from anju.core.errors import Invalid, TooLarge
+from anju.core.kit.china_time import china_date
+from anju.core.kit.money import yuan
+from anju.parking.config import parking_settings
+from anju.parking.enums import Decision, DecisionReason, LaneDirection, SessionCategory, SpaceKind, UnknownPolicy
+from anju.parking.events import LaneDecided, ParkingFeePaid
+from anju.parking.exceptions import (
+    AlreadyDecided,
+    LaneEventNotFound,
+    NothingToPay,
+    ParkingSessionNotFound,
+)
+from anju.parking.models import CarPark, FireLaneStop, LaneEvent, ParkingLane, ParkingSession
+from anju.parking.repository import ParkingRepository
+from anju.parking.schemas import CaptureIn, FireLaneStopIn, PayIn, ReleaseIn
+from anju.parking.service import parking_service
+from anju.parking.tariff import Tariff, fee_fen
+
+FIRE_LANE_ALARM = "fire_lane_parking"  # one alarm kind, shared with the video domain's camera rule (issue 14)
+
+
+def fire_lane_dedupe_key(space_id: int) -> str:
+    """One open alarm per fire-lane place, whoever (lane timer or video rule) raises it."""
+    return f"{FIRE_LANE_ALARM}:parking_space:{space_id}"
+
+
+def one_off(a: str, b: str) -> bool:
+    """Same length and exactly one character different."""
+    return len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) == 1
+
+
+@dataclass
+class _Verdict:
+    decision: Decision
+    reason: DecisionReason
+    category: SessionCategory | None = None
+    vehicle_id: int | None = None
+    visitor_car_id: int | None = None
+    house_id: int | None = None
+    plate: str | None = None  # the registered plate a fuzzy read matched
+
+
+DISPLAY: dict[DecisionReason, tuple[str, str]] = {
+    DecisionReason.resident_pass: ("{plate} 月卡车 欢迎回家", "{plate} pass holder, welcome home"),
+    DecisionReason.registered_vehicle: ("{plate} 业主车辆 欢迎回家", "{plate} resident vehicle, welcome home"),
+    DecisionReason.visitor: ("{plate} 访客车辆 欢迎光临", "{plate} visitor, welcome"),
+    DecisionReason.visitor_cap: ("{plate} 访客车位已满 请稍候", "{plate} visitor places full, please wait"),
+    DecisionReason.temporary: ("{plate} 临时车 欢迎光临", "{plate} temporary parking, welcome"),
+    DecisionReason.unknown: ("{plate} 未登记车辆 请稍候", "{plate} unregistered, please wait"),
+    DecisionReason.blacklist: ("{plate} 禁止通行", "{plate} entry refused"),
+    DecisionReason.unreadable: ("未识别车牌 请稍候", "Plate not read, please wait"),
+    DecisionReason.fee_due: ("{plate} 请缴费 {fee} 元", "{plate} please pay {fee} yuan"),
+    DecisionReason.fee_paid: ("{plate} 已缴费 一路顺风", "{plate} paid, goodbye"),
+    DecisionReason.free_exit: ("{plate} 一路顺风", "{plate} goodbye"),
+    DecisionReason.no_entry: ("{plate} 无入场记录 请稍候", "{plate} no entry record, please wait"),
+    DecisionReason.released: ("{plate} 人工放行", "{plate} opened by the guard"),
+}
+
+
+def display(ev: LaneEvent) -> tuple[str, str]:
+    zh, en = DISPLAY[ev.reason]
+    kw = {"plate": ev.plate or "", "fee": yuan(ev.fee_fen)}
+    return zh.format(**kw).strip(), en.format(**kw).strip()
+
+
+class LaneService:
+    # --- captures ---------------------------------------------------------------------------------------
+    def capture(
+        self, session: Session, *, by: Principal, lane_id: int, data: CaptureIn, now: datetime | None = None
+    ) -> LaneEvent:
+        """Decide on one capture; a repeat of an event id returns the first decision unchanged."""
+        lane = parking_service.lane(session, by=by, lane_id=lane_id)
+        repo = ParkingRepository(session)
+        existing = repo.lane_event(lane.id, data.event_id)
+        if existing is not None:
+            return existing
+        now = now or utcnow()
+        plate, confidence = self._plate(data)
+        ev = LaneEvent(
+            compound_id=lane.compound_id,
+            lane_id=lane.id,
+            event_id=data.event_id,
+            at=data.at or now,
+            plate=plate,
+            camera_plate=data.plate,
+            read_confidence=confidence,
+            had_image=data.image_b64 is not None,
+            decision=Decision.hold,
+            reason=DecisionReason.unreadable,
+        )
+        try:
+            with session.begin_nested():  # the retry that lost the race returns the winner's row
+                session.add(ev)
+                session.flush()
+        except IntegrityError:
+            again = repo.lane_event(lane.id, data.event_id)
+            assert again is not None
+            return again
+        cp = session.get(CarPark, lane.car_park_id)
+        assert cp is not None
+        if plate is not None:
+            if lane.direction == LaneDirection.entry:
+                self._entry(session, cp=cp, lane=lane, ev=ev, plate=plate, now=now)
+            else:
+                self._exit(session, cp=cp, lane=lane, ev=ev, plate=plate, now=now)
+        else:
+            self._remind(session, lane=lane, ev=ev, kind="vehicle_unreadable", now=now)
+        session.flush()
+        self._decided(session, lane=lane, ev=ev, now=now)
+        return ev
+
+    def _plate(self, data: CaptureIn) -> tuple[str | None, float | None]:
+        """The plate to decide on: Anju's read wins over the camera's string at or above read_wins_at."""
+        if data.image_b64 is None:
+            return data.plate, None
+        settings = parking_settings()
+        if len(data.image_b64) > settings.max_image_bytes * 4 // 3 + 4:
+            raise TooLarge(
+                f"capture image over {settings.max_image_bytes // (1024 * 1024)} MB",
+                zh=f"抓拍图片超过 {settings.max_image_bytes // (1024 * 1024)} MB",
+            )
+        try:
+            raw = base64.b64decode(data.image_b64, validate=True)
+        except (binascii.Error, ValueError) as e:
+            raise Invalid(
+                "image_b64 is not base64",
+                zh="抓拍图片不是有效的 base64 编码",
+                fields=[{"field": "image_b64", "message": "not base64", "type": "not_base64"}],
+            ) from e
+        from anju.vision.plates import read_plates
+
+        reads = read_plates(raw)  # PlateImageRejected (422) for a non-image or a huge one
+        if not reads:
+            return data.plate, None
+        # Two plates in a lane picture: the car in the lane is the nearest, i.e. the biggest plate.
+        best = max(reads, key=lambda r: (r.box[2] - r.box[0]) * (r.box[3] - r.box[1]))
+        if data.plate is None or best.confidence >= parking_settings().read_wins_at:
+            return best.text, best.confidence
+        return data.plate, best.confidence
+
+    def _who(self, session: Session, *, cp: CarPark, plate: str, now: datetime) -> _Verdict:
+        repo = ParkingRepository(session)
+        if repo.blacklisted(cp.compound_id, plate) is not None:
+            return _Verdict(Decision.deny, DecisionReason.blacklist)
+        vehicle = repo.vehicle_by_plate(cp.compound_id, plate)
+        if vehicle is None:
+            near = [v for v in repo.vehicles(cp.compound_id) if one_off(v.plate, plate)]
+            vehicle = near[0] if len(near) == 1 else None  # two near plates: no guess
+        if vehicle is not None:
+            has_pass = repo.valid_pass(vehicle.id, cp.id, china_date(now)) is not None
+            return _Verdict(
+                Decision.open,
+                DecisionReason.resident_pass if has_pass else DecisionReason.registered_vehicle,
+                SessionCategory.resident,
+                vehicle_id=vehicle.id,
+                house_id=vehicle.house_id,
+                plate=vehicle.plate,
+            )
+        visitor = repo.visitor_car(cp.compound_id, plate, now)
+        if visitor is not None:
+            if repo.visitors_inside(visitor.house_id) >= cp.visitor_cap_per_house:
+                return _Verdict(Decision.hold, DecisionReason.visitor_cap, house_id=visitor.house_id)
+            return _Verdict(
+                Decision.open,
+                DecisionReason.visitor,
+                SessionCategory.visitor,
+                visitor_car_id=visitor.id,
+                house_id=visitor.house_id,
+            )
+        if cp.unknown_policy == UnknownPolicy.temporary:
+            return _Verdict(Decision.open, DecisionReason.temporary, SessionCategory.temporary)
+        return _Verdict(Decision.hold, DecisionReason.unknown)
+
+    def _entry(
+        self, session: Session, *, cp: CarPark, lane: ParkingLane, ev: LaneEvent, plate: str, now: datetime
+    ) -> None:
+        v = self._who(session, cp=cp, plate=plate, now=now)
+        ev.decision, ev.reason = v.decision, v.reason
+        if v.plate is not None:
+            ev.plate = v.plate  # a one-off read of a resident's plate is that resident's car
+        if v.reason == DecisionReason.blacklist:
+            self._blacklist_alarm(session, lane=lane, ev=ev, now=now)
+        elif v.reason in (DecisionReason.temporary, DecisionReason.unknown):
+            # "当系统识别到未登记车辆进入社区时,可自动向物业发送提醒"
+            self._remind(session, lane=lane, ev=ev, kind="vehicle_unregistered", now=now)
+        if v.decision == Decision.open and v.category is not None:
+            ev.session_id = self._start(session, cp=cp, plate=ev.plate or plate, v=v, now=now).id
+
+    def _start(self, session: Session, *, cp: CarPark, plate: str, v: _Verdict, now: datetime) -> ParkingSession:
+        repo = ParkingRepository(session)
+        stale = repo.open_session(cp.id, plate)
+        if stale is not None:  # entered twice without an exit: the first stay ends here, its exit missed
+            repo.cas(
+                ParkingSession,
+                stale.id,
+                where=[ParkingSession.exited_at.is_(None)],
+                values={"exited_at": now, "exit_missed": True},
+            )
+        s = ParkingSession(
+            compound_id=cp.compound_id,
+            car_park_id=cp.id,
+            plate=plate,
+            category=v.category or SessionCategory.temporary,
+            vehicle_id=v.vehicle_id,
+            visitor_car_id=v.visitor_car_id,
+            house_id=v.house_id if v.category == SessionCategory.visitor else None,
+            entered_at=now,
+        )
+        session.add(s)
+        session.flush()
+        return s
+
+    def _exit(
+        self, session: Session, *, cp: CarPark, lane: ParkingLane, ev: LaneEvent, plate: str, now: datetime
+    ) -> None:
+        repo = ParkingRepository(session)
+        s = repo.open_session(cp.id, plate)
+        if s is None:
+            v = self._who(session, cp=cp, plate=plate, now=now)
+            if v.plate is not None and v.plate != plate:
+                ev.plate = v.plate
+                s = repo.open_session(cp.id, v.plate)
+            if s is None:
+                resident = v.category == SessionCategory.resident
+                ev.decision = Decision.open if resident else Decision.hold
+                ev.reason = DecisionReason.no_entry
+                return
+        ev.session_id = s.id
+        if s.category != SessionCategory.temporary:
+            self._close(session, s, now)
+            ev.decision, ev.reason = Decision.open, DecisionReason.free_exit
+            return
+        due = self.fee_of(cp, s, now)
+        paid_in_time = s.paid_at is not None and now - s.paid_at <= timedelta(minutes=cp.exit_grace_minutes)
+        if due == 0 or paid_in_time:
+            self._close(session, s, now)
+            s.fee_fen = max(due, s.paid_fen) if paid_in_time else 0
+            ev.decision = Decision.open
+            ev.reason = DecisionReason.fee_paid if paid_in_time else DecisionReason.free_exit
+            return
+        s.fee_fen = due - s.paid_fen if s.paid_at is not None else due
+        ev.decision, ev.reason, ev.fee_fen = Decision.hold, DecisionReason.fee_due, s.fee_fen
+
+    @staticmethod
+    def fee_of(cp: CarPark, s: ParkingSession, now: datetime) -> int:
+        tariff = Tariff(free_minutes=cp.free_minutes, per_hour_fen=cp.per_hour_fen, day_cap_fen=cp.day_cap_fen)
+        return fee_fen(tariff, entered_at=s.entered_at, exited_at=s.exited_at or now)
+
+    @staticmethod
+    def _close(session: Session, s: ParkingSession, now: datetime) -> None:
+        ParkingRepository(session).cas(
+            ParkingSession, s.id, where=[ParkingSession.exited_at.is_(None)], values={"exited_at": now}
+        )
+        session.refresh(s)
+
+    def _decided(self, session: Session, *, lane: ParkingLane, ev: LaneEvent, now: datetime) -> None:
+        if ev.decision == Decision.open and lane.barrier_device_id is not None:
+            from anju.devices.command_service import command_service
+
+            ev.command_id = command_service.issue_automatic(
+                session,
+                device_id=lane.barrier_device_id,
+                compound_id=lane.compound_id,
+                command="open_door",
+                reason=f"parking lane {lane.id}: {ev.reason.value}",
+                now=now,
+            )
+        events.publish(
+            session,
+            LaneDecided(
+                lane_event_id=ev.id,
+                compound_id=ev.compound_id,
+                lane_id=lane.id,
+                plate=ev.plate,
+                decision=ev.decision.value,
+                reason=ev.reason.value,
+            ),
+            compound_id=ev.compound_id,
+        )
+        session.flush()
+
+    # --- alarms and reminders ------------------------------------------------------------------------
+    def _blacklist_alarm(self, session: Session, *, lane: ParkingLane, ev: LaneEvent, now: datetime) -> None:
+        from anju.alarms.events import AlarmRequested
+
+        events.publish(
+            session,
+            AlarmRequested(
+                compound_id=lane.compound_id,
+                kind="vehicle_blacklist",
+                severity="major",
+                source=f"parking:lane:{lane.id}",
+                dedupe_key=f"vehicle_blacklist:{ev.plate}",
+                title=f"{lane.name}：黑名单车辆 {ev.plate} 被拒绝入场",
+                evidence={"lane_event_id": ev.id, "plate": ev.plate, "lane_id": lane.id},
+                occurred_at=now.isoformat(),
+            ),
+            compound_id=lane.compound_id,
+        )
+
+    def _remind(self, session: Session, *, lane: ParkingLane, ev: LaneEvent, kind: str, now: datetime) -> None:
+        """A note to the guard desk (alarm centre, severity info): an unregistered or unread car at a lane."""
+        from anju.alarms.events import AlarmRequested
+
+        what = "未登记车辆" if kind == "vehicle_unregistered" else "未识别车牌的车辆"
+        events.publish(
+            session,
+            AlarmRequested(
+                compound_id=lane.compound_id,
+                kind=kind,
+                severity="info",
+                source=f"parking:lane:{lane.id}",
+                dedupe_key=f"{kind}:lane:{lane.id}:{ev.plate or ev.event_id}",
+                title=f"{lane.name}：{what} {ev.plate or ''}".strip(),
+                evidence={"lane_event_id": ev.id, "plate": ev.plate, "lane_id": lane.id},
+                occurred_at=now.isoformat(),
+            ),
+            compound_id=lane.compound_id,
+        )
+
+    # --- the guard ---------------------------------------------------------------------------------------
+    def event(self, session: Session, *, by: Principal, event_id: int) -> LaneEvent:
+        ev = session.get(LaneEvent, event_id)
+        if ev is None or not by.in_scope(ev.compound_id):
+            raise LaneEventNotFound(f"lane event {event_id}")
+        return ev
+
+    def release(
+        self, session: Session, *, by: Principal, event_id: int, data: ReleaseIn, now: datetime | None = None
+    ) -> LaneEvent:
+        """The guard opens a held (or denied) lane with a reason, optionally correcting the plate read."""
+        now = now or utcnow()
+        ev = self.event(session, by=by, event_id=event_id)
+        repo = ParkingRepository(session)
+        won = repo.cas(
+            LaneEvent,
+            ev.id,
+            where=[LaneEvent.decision.in_((Decision.hold, Decision.deny))],
+            values={
+                "decision": Decision.open,
+                "reason": DecisionReason.released,
+                "released_by": by.user_id,
+                "release_reason": data.reason,
+                "plate": data.plate or ev.plate,
+            },
+        )
+        if not won:
+            raise AlreadyDecided(f"lane event {event_id} is already open")
+        session.refresh(ev)
+        lane = session.get(ParkingLane, ev.lane_id)
+        cp = session.get(CarPark, lane.car_park_id) if lane else None
+        assert lane is not None and cp is not None
+        if ev.plate is not None:
+            if lane.direction == LaneDirection.entry:
+                v = self._who(session, cp=cp, plate=ev.plate, now=now)
+                v.category = v.category or SessionCategory.temporary
+                if v.reason == DecisionReason.visitor_cap:
+                    v.category = SessionCategory.visitor
+                ev.session_id = self._start(session, cp=cp, plate=v.plate or ev.plate, v=v, now=now).id
+            else:
+                s = repo.open_session(cp.id, ev.plate)
+                if s is not None:  # a manual open leaves any fee recorded as unpaid on the session
+                    if s.category == SessionCategory.temporary and s.paid_at is None:
+                        s.fee_fen = self.fee_of(cp, s, now)
+                    self._close(session, s, now)
+                    ev.session_id = s.id
+        session.flush()
+        self._decided(session, lane=lane, ev=ev, now=now)
+        return ev
+
+    def pay(
+        self, session: Session, *, by: Principal, session_id: int, data: PayIn, now: datetime | None = None
+    ) -> ParkingSession:
+        """Pay a temporary stay (booth or QR callback); a replayed payment reference changes nothing."""
+        now = now or utcnow()
+        s = session.get(ParkingSession, session_id)
+        if s is None or not by.in_scope(s.compound_id):
+            raise ParkingSessionNotFound(f"parking session {session_id}")
+        if s.payment_ref == data.payment_ref:
+            return s  # the same callback again
+        cp = session.get(CarPark, s.car_park_id)
+        assert cp is not None
+        due = self.fee_of(cp, s, now)
+        if s.category != SessionCategory.temporary or s.paid_at is not None or due == 0:
+            raise NothingToPay(f"parking session {session_id}")
+        repo = ParkingRepository(session)
+        try:
+            with session.begin_nested():
+                won = repo.cas(
+                    ParkingSession,
+                    s.id,
+                    where=[ParkingSession.paid_at.is_(None)],
+                    values={
+                        "paid_fen": due,
+                        "fee_fen": due,
+                        "paid_at": now,
+                        "paid_via": data.paid_via,
+                        "payment_ref": data.payment_ref,
+                    },
+                )
+        except IntegrityError as e:  # the reference already paid another stay
+            raise NothingToPay(f"payment reference {data.payment_ref} already used") from e
+        session.refresh(s)
+        if not won:
+            if s.payment_ref == data.payment_ref:
+                return s
+            raise NothingToPay(f"parking session {session_id} is already paid")
+        events.publish(
+            session,
+            ParkingFeePaid(
+                session_id=s.id,
+                compound_id=s.compound_id,
+                amount_fen=due,
+                paid_via=data.paid_via.value,
+                payment_ref=data.payment_ref,
+            ),
+            compound_id=s.compound_id,
+        )
+        self._open_held_exit(session, s=s, now=now)
+        return s
+
+    def _open_held_exit(self, session: Session, *, s: ParkingSession, now: datetime) -> None:
+        """The car waiting at the exit for this payment leaves now."""
+        from sqlalchemy import select
+
+        held = (
+            session.execute(
+                select(LaneEvent)
+                .where(
+                    LaneEvent.session_id == s.id,
+                    LaneEvent.decision == Decision.hold,
+                    LaneEvent.reason == DecisionReason.fee_due,
+                )
+                .order_by(LaneEvent.id.desc())
+            )
+            .scalars()
+            .first()
+        )
+        if held is None:
+            return
+        repo = ParkingRepository(session)
+        if repo.cas(
+            LaneEvent,
+            held.id,
+            where=[LaneEvent.decision == Decision.hold],
+            values={"decision": Decision.open, "reason": DecisionReason.fee_paid},
+        ):
+            session.refresh(held)
+            self._close(session, s, now)
+            lane = session.get(ParkingLane, held.lane_id)
+            assert lane is not None
+            self._decided(session, lane=lane, ev=held, now=now)
+
+    # --- lists ---------------------------------------------------------------------------------------------
+    def lane_events(
+        self, session: Session, *, by: Principal, lane_id: int | None = None, limit: int = 50
+    ) -> list[LaneEvent]:
+        if lane_id is not None:
+            parking_service.lane(session, by=by, lane_id=lane_id)
+        return ParkingRepository(session).lane_events(sorted(by.compound_ids), lane_id=lane_id, limit=limit)
+
+    def sessions(
+        self, session: Session, *, by: Principal, inside: bool | None = None, limit: int = 100
+    ) -> list[ParkingSession]:
+        return ParkingRepository(session).sessions(sorted(by.compound_ids), inside=inside, limit=limit)
+
+    def zombies(self, session: Session, *, by: Principal) -> list[ParkingSession]:
+        return ParkingRepository(session).zombies(sorted(by.compound_ids))
+
+    # --- fire lanes ------------------------------------------------------------------------------------------
+    def report_fire_lane_stop(
+        self, session: Session, *, by: Principal, data: FireLaneStopIn, now: datetime | None = None
+    ) -> FireLaneStop:
+        """A car seen standing in a fire-lane zone (camera event or patrol); one open stop per zone."""
+        now = now or utcnow()
+        sp = parking_service.space(session, by=by, space_id=data.space_id)
+        if sp.kind != SpaceKind.fire_lane:
+            raise Invalid(
+                "the space is not a fire-lane zone",
+                zh="该位置不是消防通道禁停区",
+                fields=[{"field": "space_id", "message": "not a fire-lane zone", "type": "space_kind"}],
+            )
+        existing = ParkingRepository(session).open_fire_lane_stop(sp.id)
+        if existing is not None:
+            return existing
+        stop = FireLaneStop(
+            compound_id=sp.compound_id,
+            space_id=sp.id,
+            plate=data.plate,
+            source=data.source,
+            started_at=data.started_at or now,
+        )
+        session.add(stop)
+        session.flush()
+        return stop
+
+    def end_fire_lane_stop(
+        self, session: Session, *, by: Principal, stop_id: int, now: datetime | None = None
+    ) -> FireLaneStop:
+        stop = session.get(FireLaneStop, stop_id)
+        if stop is None or not by.in_scope(stop.compound_id):
+            raise LaneEventNotFound(f"fire-lane stop {stop_id}")
+        ParkingRepository(session).cas(
+            FireLaneStop, stop.id, where=[FireLaneStop.ended_at.is_(None)], values={"ended_at": now or utcnow()}
+        )
+        session.refresh(stop)
+        return stop
+
+    # --- timers (jobs) ---------------------------------------------------------------------------------------
+    def check_fire_lanes(self, session: Session, *, now: datetime) -> int:
+        """Alarm each stop past its car park's limit, once (CAS on alarmed_at; safe with several workers)."""
+        from anju.alarms.events import AlarmRequested
+
+        repo = ParkingRepository(session)
+        raised = 0
+        for stop, sp, cp in repo.fire_lane_due():
+            if now - stop.started_at < timedelta(minutes=cp.fire_lane_minutes):
+                continue
+            if not repo.cas(
+                FireLaneStop, stop.id, where=[FireLaneStop.alarmed_at.is_(None)], values={"alarmed_at": now}
+            ):
+                continue
+            minutes = int((now - stop.started_at).total_seconds() // 60)
+            events.publish(
+                session,
+                AlarmRequested(
+                    compound_id=stop.compound_id,
+                    kind=FIRE_LANE_ALARM,
+                    severity="major",
+                    source=f"parking:space:{sp.id}",
+                    dedupe_key=fire_lane_dedupe_key(sp.id),
+                    title=f"{cp.name} {sp.code}：车辆占用消防通道超过 {cp.fire_lane_minutes} 分钟",
+                    evidence={
+                        "fire_lane_stop_id": stop.id,
+                        "space_id": sp.id,
+                        "plate": stop.plate,
+                        "source": stop.source,
+                        "minutes": minutes,
+                        "plan_x": sp.plan_x,
+                        "plan_y": sp.plan_y,
+                    },
+                    occurred_at=stop.started_at.isoformat(),
+                ),
+                compound_id=stop.compound_id,
+            )
+            raised += 1
+        return raised
+
+    def check_zombies(self, session: Session, *, now: datetime) -> int:
+        """Flag (once) and report each non-resident car inside for longer than its car park's zombie_days."""
+        from anju.alarms.events import AlarmRequested
+
+        repo = ParkingRepository(session)
+        flagged = 0
+        for s, cp in repo.zombie_candidates(now):
+            if not repo.cas(
+                ParkingSession,
+                s.id,
+                where=[ParkingSession.zombie_flagged_at.is_(None), ParkingSession.exited_at.is_(None)],
+                values={"zombie_flagged_at": now},
+            ):
+                continue
+            events.publish(
+                session,
+                AlarmRequested(
+                    compound_id=s.compound_id,
+                    kind="zombie_vehicle",
+                    severity="minor",
+                    source=f"parking:session:{s.id}",
+                    dedupe_key=f"zombie_vehicle:{cp.id}:{s.plate}",
+                    title=f"{cp.name}：疑似僵尸车 {s.plate}，入场超过 {cp.zombie_days} 天未离开",
+                    evidence={"session_id": s.id, "plate": s.plate, "entered_at": s.entered_at.isoformat()},
+                    occurred_at=now.isoformat(),
+                ),
+                compound_id=s.compound_id,
+            )
+            flagged += 1
+        return flagged
+
+    def purge(self, session: Session, *, now: datetime) -> tuple[int, int]:
+        """Delete captures and closed stays past the retention period (plates are personal data, R-P4)."""
+        return ParkingRepository(session).purge_before(now - timedelta(days=parking_settings().retention_days))
+
+
+lane_service = LaneService()
+
+
+def capture_summary(ev: LaneEvent) -> dict[str, Any]:
+    zh, en = display(ev)
+    return {"event": ev, "display": zh, "display_en": en}
