@@ -22,6 +22,9 @@ app.add_typer(votes_app, name="votes")
 from anju.accounts.cli import users_app  # noqa: E402
 
 app.add_typer(users_app, name="users")
+from anju.core.audit_cli import audit_app  # noqa: E402
+
+app.add_typer(audit_app, name="audit")
 console = Console()
 
 

@@ -3,6 +3,12 @@
 Both tables are hash-chained (each row stores the SHA-256 of its content and
 the previous row's hash) so an edited or deleted row is detectable (R-P5), and
 database triggers (see the migration) refuse UPDATE and DELETE.
+
+One chain per (table, compound), plus one platform chain per table for rows with no
+compound: appenders lock only their compound's chain (a PostgreSQL advisory lock keyed
+on table and compound), so compounds never queue behind each other. Rows written before
+the split (revision x20261206_district) keep their single global chain, recorded in
+`audit_chain_origin`; the first per-compound row links to its compound's last legacy row.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, insert, select, text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, insert, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from anju.core.db import Base, UTCDateTime, utcnow
@@ -25,10 +31,11 @@ class PiiAccess(Base):
     """Who saw which unmasked personal field, when and why."""
 
     __tablename__ = "pii_access"
+    __table_args__ = (Index("ix_pii_access_chain", "compound_id", "id"),)  # a chain's head: its compound's last id
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
-    compound_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    compound_id: Mapped[int | None] = mapped_column(Integer)
     subject: Mapped[str] = mapped_column(String(64))  # "person:42"
     field: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(String(255))
@@ -40,10 +47,11 @@ class ObjectChange(Base):
     """Before/after of a staff write to people, houses, credentials (R15)."""
 
     __tablename__ = "object_change"
+    __table_args__ = (Index("ix_object_change_chain", "compound_id", "id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
-    compound_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    compound_id: Mapped[int | None] = mapped_column(Integer)
     entity: Mapped[str] = mapped_column(String(32))
     entity_id: Mapped[int] = mapped_column(Integer)
     action: Mapped[str] = mapped_column(String(16))  # create | update | end | erase
@@ -51,6 +59,18 @@ class ObjectChange(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     row_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditChainOrigin(Base):
+    """Where a table's single legacy chain ends and its per-compound chains begin (append-only).
+
+    Rows with id <= last_legacy_id were chained in one global chain (before revision x20261206_district)
+    and are verified that way; later rows chain within their compound."""
+
+    __tablename__ = "audit_chain_origin"
+    table_name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    last_legacy_id: Mapped[int] = mapped_column(Integer)
+    legacy_head: Mapped[str] = mapped_column(String(64))
 
 
 def _digest(prev: str, payload: dict[str, Any]) -> str:
@@ -64,7 +84,9 @@ _CHAINED = {
 }
 
 
+# PostgreSQL advisory lock keys: (table, compound) in the two-int4 key space; the platform chain is compound -1.
 _LOCK_KEYS = {PiiAccess: 7_100_001, ObjectChange: 7_100_002}
+_PLATFORM = -1
 
 
 def _payload(row: PiiAccess | ObjectChange) -> dict[str, Any]:
@@ -83,19 +105,32 @@ def _change_payload(values: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _append(session: Session, row: PiiAccess | ObjectChange) -> None:
-    model = type(row)
-    # Serialise appenders so two transactions never extend the same chain head.
-    # PostgreSQL: a transaction-scoped advisory lock (the statement after it sees
-    # every committed row). SQLite: writers are serialised by the database lock, but
-    # pysqlite takes it only at the first write, so a head read before any write could
-    # be extended by a rival at the same time; a write that matches no row takes the lock.
+def _lock_chain(session: Session, model: type[PiiAccess] | type[ObjectChange], compound_id: int | None) -> None:
+    """Serialise appenders of one chain so two transactions never extend the same head.
+
+    PostgreSQL: a transaction-scoped advisory lock on (table, compound): other compounds' appenders do not
+    wait (the statement after it sees every committed row of the chain). SQLite: writers are serialised by
+    the database lock, but pysqlite takes it only at the first write, so a head read before any write could
+    be extended by a rival at the same time; a write that matches no row takes the lock."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEYS[model]})
+        key = _PLATFORM if compound_id is None else compound_id
+        session.execute(text("SELECT pg_advisory_xact_lock(:t, :c)"), {"t": _LOCK_KEYS[model], "c": key})
     elif dialect == "sqlite":
         session.execute(text(f"UPDATE {model.__tablename__} SET id = id WHERE 0"))
-    prev = session.execute(select(model.row_hash).order_by(model.id.desc()).limit(1)).scalar_one_or_none() or ""
+
+
+def _chain_head(session: Session, model: type[PiiAccess] | type[ObjectChange], compound_id: int | None) -> str:
+    """The last row_hash of the compound's chain ("" for a new chain); uses ix_<table>_chain."""
+    in_chain = model.compound_id.is_(None) if compound_id is None else model.compound_id == compound_id
+    head = session.execute(select(model.row_hash).where(in_chain).order_by(model.id.desc()).limit(1))
+    return head.scalar_one_or_none() or ""
+
+
+def _append(session: Session, row: PiiAccess | ObjectChange) -> None:
+    model = type(row)
+    _lock_chain(session, model, row.compound_id)
+    prev = _chain_head(session, model, row.compound_id)
     row.at = row.at or utcnow()
     row.at = row.at.replace(microsecond=(row.at.microsecond // 1000) * 1000)
     row.prev_hash = prev
@@ -110,8 +145,8 @@ _BUFFER_KEY = "anju.audit.buffer"
 @contextmanager
 def batched_changes(session: Session) -> Iterator[None]:
     """Change records written inside the block are appended together when it ends: the same rows, in the
-    same order and chain, with one lock, one read of the chain head and one flush (a bulk import writes
-    thousands). If the block raises, its buffered records are dropped with the rest of its work."""
+    same order and chains, with one lock and one read of the head per chain, and one flush (a bulk import
+    writes thousands). If the block raises, its buffered records are dropped with the rest of its work."""
     if _BUFFER_KEY in session.info:  # already batching: the outer block appends
         yield
         return
@@ -126,22 +161,19 @@ def batched_changes(session: Session) -> Iterator[None]:
 
 
 def _append_many(session: Session, rows: list[dict[str, Any]]) -> None:
-    """_append for several rows of one chain: lock once, read the head once, chain them in order, and INSERT
-    them in one Core statement (the rows are column values, not ORM objects: a bulk import writes thousands)."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEYS[ObjectChange]})
-    elif dialect == "sqlite":
-        session.execute(text(f"UPDATE {ObjectChange.__tablename__} SET id = id WHERE 0"))
-    prev = (
-        session.execute(select(ObjectChange.row_hash).order_by(ObjectChange.id.desc()).limit(1)).scalar_one_or_none()
-        or ""
-    )
+    """_append for several rows: lock each chain once (in compound order, so two batches never deadlock), read
+    each head once, chain the rows in order, and INSERT them in one Core statement (the rows are column values,
+    not ORM objects: a bulk import writes thousands)."""
+    compounds = {row["compound_id"] for row in rows}
+    heads: dict[int | None, str] = {}
+    for compound_id in sorted(compounds, key=lambda c: _PLATFORM if c is None else c):
+        _lock_chain(session, ObjectChange, compound_id)
+        heads[compound_id] = _chain_head(session, ObjectChange, compound_id)
     for row in rows:
         at = row["at"] or utcnow()
         row["at"] = at.replace(microsecond=(at.microsecond // 1000) * 1000)
-        row["prev_hash"] = prev
-        row["row_hash"] = prev = _digest(prev, _change_payload(row))
+        row["prev_hash"] = prev = heads[row["compound_id"]]
+        row["row_hash"] = heads[row["compound_id"]] = _digest(prev, _change_payload(row))
     session.flush()  # what the records describe is written first, as _append's flush would have done
     session.execute(insert(ObjectChange.__table__), rows)
 
@@ -244,22 +276,62 @@ def audited_update(
 
 @dataclass
 class ChainReport:
+    """One chain's verification: its table and compound (None: the platform chain, or every chain of the
+    table when it is verify_chain's total), how many rows it holds and the rows where it breaks."""
+
     table: str
     rows: int
     broken_at: list[int]
+    compound_id: int | None = None
+
+    @property
+    def intact(self) -> bool:
+        return not self.broken_at
 
 
 _Chained = TypeVar("_Chained", "PiiAccess", "ObjectChange")
+LEGACY = "legacy"  # the compound_id key of verify_chains' report on the pre-split global chain
+
+
+def verify_chains(
+    session: Session, model: type[_Chained], *, compound_id: int | str | None = "all"
+) -> dict[int | str | None, ChainReport]:
+    """Recompute every chain of the table (or one compound's, `compound_id`) and name the rows where it breaks.
+
+    A row is broken when its own hash does not match its content and prev_hash, or when its prev_hash is not
+    the row_hash of its predecessor: within its compound's chain, or in the legacy global chain (key LEGACY)
+    for rows written before the split. An edited row is named; a deleted row breaks its successor's link.
+    Keys: compound id, None for the platform chain, LEGACY. With one compound, legacy rows of other compounds
+    are not read, so only the legacy rows' own hashes and the first link after the split are checked.
+    """
+    origin = session.get(AuditChainOrigin, model.__tablename__)
+    boundary = origin.last_legacy_id if origin else 0
+    reports: dict[int | str | None, ChainReport] = {}
+    heads: dict[int | None, str] = {}  # each compound's last row_hash so far (legacy rows included)
+    legacy_prev = ""
+    query = select(model).order_by(model.id).execution_options(yield_per=2000)
+    if compound_id != "all":
+        query = query.where(model.compound_id.is_(None) if compound_id is None else model.compound_id == compound_id)
+    for row in session.execute(query).scalars():
+        legacy = row.id <= boundary
+        key: int | str | None = LEGACY if legacy else row.compound_id
+        report = reports.setdefault(key, ChainReport(model.__tablename__, 0, [], None if legacy else row.compound_id))
+        report.rows += 1
+        if legacy:
+            expected = legacy_prev if compound_id == "all" else row.prev_hash
+            legacy_prev = row.row_hash
+        else:
+            expected = heads.get(row.compound_id, "")
+        if row.prev_hash != expected or row.row_hash != _digest(row.prev_hash, _payload(row)):
+            report.broken_at.append(row.id)
+        heads[row.compound_id] = row.row_hash
+    if origin and compound_id == "all" and LEGACY in reports and legacy_prev != origin.legacy_head:
+        reports[LEGACY].broken_at.append(boundary)  # the legacy chain no longer ends where the split recorded
+    return reports
 
 
 def verify_chain(session: Session, model: type[_Chained]) -> ChainReport:
-    """Recompute the hash chain and name the first rows where it breaks."""
-    prev = ""
-    broken: list[int] = []
-    n = 0
-    for row in session.execute(select(model).order_by(model.id)).scalars():
-        n += 1
-        if row.prev_hash != prev or row.row_hash != _digest(prev, _payload(row)):
-            broken.append(row.id)
-        prev = row.row_hash
-    return ChainReport(model.__tablename__, n, broken)
+    """Every chain of the table at once: the rows in all of them and every row where one breaks."""
+    reports = verify_chains(session, model)
+    broken = sorted(i for r in reports.values() for i in r.broken_at)
+    return ChainReport(model.__tablename__, sum(r.rows for r in reports.values()), broken)
