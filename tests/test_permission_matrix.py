@@ -292,6 +292,8 @@ MATRIX.update(
         #                                  ad   mg   st   gd   gr   re   co   gv   out
         "visitor_passes.share_link": (OK, OK, 403, OK, 403, OK, 404, 403, 404),
         "visitor_passes.sms": (OK, OK, 403, OK, 403, OK, 404, 403, 404),
+        "delivery_rules.get": (OK, OK, OK, OK, 403, OK, OK, 403, 404),
+        "delivery_rules.put": (OK, OK, 403, 403, 403, 403, 403, 403, 404),
     }
 )
 REQUESTS.update(
@@ -302,6 +304,12 @@ REQUESTS.update(
             {},
         ),
         "visitor_passes.sms": lambda w: ("POST", f"/api/v1/access/visitor-passes/{_LI_PASS.get('id', 1)}/sms", {}),
+        "delivery_rules.get": lambda w: ("GET", f"/api/v1/access/delivery-rules/{w.A}", {}),
+        "delivery_rules.put": lambda w: (
+            "PUT",
+            f"/api/v1/access/delivery-rules/{w.A}",
+            {"json": {"rider_reach": "door"}},
+        ),
     }
 )
 

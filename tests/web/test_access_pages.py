@@ -330,7 +330,16 @@ class TestResidentH5:
         html = client.get("/h5/access").text
         form = html.split('data-testid="pass-form"', 1)[1].split("</form>", 1)[0]
         fields = set(re.findall(r'name="(\w+)"', form))
-        assert fields == {"visitor_name", "visitor_phone", "host_house_id", "valid_from", "valid_until", "entries"}
+        # "kind" (visitor, courier, rider) is not personal data (issue 18).
+        assert fields == {
+            "visitor_name",
+            "visitor_phone",
+            "host_house_id",
+            "valid_from",
+            "valid_until",
+            "entries",
+            "kind",
+        }
 
     def test_someone_elses_house_is_not_found(self, client, web_login, session, ids):
         other = session.execute(

@@ -35,6 +35,9 @@ class AccessSettings(BaseSettings):
     # link may be texted.
     public_url: str = "http://127.0.0.1:8000"
     share_sms_max: int = 3
+    # Defaults of a compound's delivery rule (issue 18; access_delivery_rule overrides them per compound).
+    rider_minutes: int = 45
+    courier_shift_hours: int = 12
     log_retention_days: int = MIN_LOG_RETENTION_DAYS  # R-A9
     log_retention_reason: str | None = None  # required to go below 180 days
     clock_skew_flag_seconds: int = 300

@@ -17,6 +17,7 @@ from anju.access.auth import AccessManager, AccessReader, AccessUser, VisitorDes
 from anju.access.config import access_settings
 from anju.access.credential_service import credential_service
 from anju.access.decision_service import decision_service
+from anju.access.delivery_service import DeliveryLimits, delivery_rule_service
 from anju.access.exceptions import (
     CardInUse,
     ConsentMissing,
@@ -44,6 +45,8 @@ from anju.access.schemas import (
     ConsentRead,
     CredentialRead,
     DecisionRead,
+    DeliveryRuleRead,
+    DeliveryRuleUpdate,
     FaceConsentCreate,
     FaceEnrolled,
     FaceStats,
@@ -385,6 +388,24 @@ def text_pass(pass_id: int, who: AccessUser, session: WriteSession) -> VisitorSh
     vp = visitor_share_service.send_sms(session, who=who, pass_id=pass_id, now=utcnow())
     left = max(0, access_settings().share_sms_max - vp.sms_sent)
     return VisitorShareSent(pass_id=vp.id, phone_masked=vp.visitor_phone_masked, sms_sent=vp.sms_sent, sms_left=left)
+
+
+def _rule_read(limits: DeliveryLimits) -> DeliveryRuleRead:
+    return DeliveryRuleRead.model_validate(limits, from_attributes=True)
+
+
+@router.get("/delivery-rules/{compound_id}", response_model=DeliveryRuleRead, responses={404: NotFound.doc()})
+def get_delivery_rule(compound_id: int, who: AccessUser, session: ReadSession) -> DeliveryRuleRead:
+    """How far couriers and riders go in this compound and how long their passes last (issue 18)."""
+    return _rule_read(delivery_rule_service.get(session, who=who, compound_id=compound_id))
+
+
+@router.put("/delivery-rules/{compound_id}", response_model=DeliveryRuleRead, responses={404: NotFound.doc()})
+def set_delivery_rule(
+    compound_id: int, body: DeliveryRuleUpdate, who: AccessManager, session: WriteSession
+) -> DeliveryRuleRead:
+    """Set the compound's courier and rider rule; terminals re-learn live delivery passes at once."""
+    return _rule_read(delivery_rule_service.update(session, who=who, compound_id=compound_id, data=body))
 
 
 @router.post("/walk-ins", response_model=VisitorPassIssued, status_code=201)

@@ -65,6 +65,19 @@ class Decision(StrEnum):
 class PassKind(StrEnum):
     visitor = "visitor"
     courier = "courier"
+    rider = "rider"  # food delivery: one delivery, to the lobby or the door as the compound's rule says
+
+
+DELIVERY_KINDS = frozenset({PassKind.courier, PassKind.rider})
+
+
+class DeliveryReach(StrEnum):
+    """How far a courier or rider goes inside (per compound, issue 18): gates and lockers only, the host's unit
+    lobby door, or up to the host's door (the lift to their floor)."""
+
+    lockers = "lockers"
+    lobby = "lobby"
+    door = "door"
 
 
 class PassStatus(StrEnum):

@@ -41,6 +41,8 @@ def revoke_on_erasure(session: Session, event: PersonErased) -> None:
     for c in CredentialQuery(session).credentials_of(person_id=event.person_id, active_only=False):
         c.card_enc, c.card_bidx, c.pin_digest = None, None, None
     for vp in VisitorQuery(session).passes_hosted_by(event.person_id):
+        if vp.host_house_id is None:
+            continue
         visitor_pass_service.revoke_for_house(session, house_id=vp.host_house_id, person_id=event.person_id)
     session.flush()
 

@@ -27,6 +27,7 @@ from anju.access.enums import (
     CredentialKind,
     CredentialStatus,
     Decision,
+    DeliveryReach,
     LocationType,
     Method,
     PassKind,
@@ -166,7 +167,8 @@ class VisitorPass(CompoundScopedMixin, TimestampedMixin, Base):
     __tablename__ = "visitor_pass"
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[PassKind] = mapped_column(_enum(PassKind), default=PassKind.visitor)
-    host_house_id: Mapped[int] = mapped_column(ForeignKey("house.id"), index=True)
+    # None only for a courier's per-shift pass issued by the desk (issue 18): it reaches gates and lockers only.
+    host_house_id: Mapped[int | None] = mapped_column(ForeignKey("house.id"), index=True)
     host_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     visitor_name: Mapped[str | None] = mapped_column(String(32))
@@ -186,6 +188,20 @@ class VisitorPass(CompoundScopedMixin, TimestampedMixin, Base):
     arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     arrival_log_id: Mapped[int | None] = mapped_column(Integer)
     sms_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    company: Mapped[str | None] = mapped_column(String(32))  # courier or delivery company ("顺丰", "美团")
+
+
+class DeliveryRule(CompoundScopedMixin, TimestampedMixin, Base):
+    """A compound's rule for couriers and food-delivery riders (issue 18); no row = the defaults."""
+
+    __tablename__ = "access_delivery_rule"
+    __table_args__ = (UniqueConstraint("compound_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    courier_reach: Mapped[DeliveryReach] = mapped_column(_enum(DeliveryReach), default=DeliveryReach.lockers)
+    rider_reach: Mapped[DeliveryReach] = mapped_column(_enum(DeliveryReach), default=DeliveryReach.lobby)
+    courier_minutes: Mapped[int] = mapped_column(Integer, default=30)  # one delivery
+    rider_minutes: Mapped[int] = mapped_column(Integer, default=45)
+    shift_hours: Mapped[int] = mapped_column(Integer, default=12)  # a courier's per-shift pass at most
 
 
 class AccessLog(CompoundScopedMixin, Base):

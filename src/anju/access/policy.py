@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, time
 
-from anju.access.enums import GATE_KINDS, AccessPointKind, PassKind
+from anju.access.enums import DELIVERY_KINDS, GATE_KINDS, AccessPointKind, DeliveryReach, PassKind
 from anju.access.models import AccessGrant, AccessPoint, VisitorPass
 from anju.access.repository import HolderQuery
 from anju.core.kit.china_time import to_china
@@ -98,15 +98,28 @@ def holder_may_pass(
     return Verdict(False, "not_permitted")
 
 
+def delivery_reach(q: HolderQuery, vp: VisitorPass) -> DeliveryReach:
+    """How far a courier or rider goes (issue 18): the compound's rule; a per-shift pass never past the lockers."""
+    if vp.host_house_id is None:
+        return DeliveryReach.lockers
+    rule = q.delivery_rule(vp.compound_id)
+    if vp.kind == PassKind.courier:
+        return rule.courier_reach if rule else DeliveryReach.lockers
+    return rule.rider_reach if rule else DeliveryReach.lobby
+
+
 def pass_may_pass(q: HolderQuery, ap: AccessPoint, vp: VisitorPass) -> Verdict:
-    """Visitors: gates plus the host's unit door and floor; couriers: gates and lockers only."""
+    """Visitors: gates plus the host's unit door and floor; couriers and riders: pedestrian gates and lockers,
+    and as far as the compound's delivery rule says (the host's lobby door, or up to their floor)."""
+    delivery = vp.kind in DELIVERY_KINDS
     if ap.kind in GATE_KINDS:
-        if vp.kind == PassKind.courier and ap.kind != AccessPointKind.gate_pedestrian:
+        if delivery and ap.kind != AccessPointKind.gate_pedestrian:
             return Verdict(False, "courier_gates_only")
         return Verdict(True, "ok")
     if ap.kind == AccessPointKind.locker:
         return Verdict(True, "ok")
-    if vp.kind == PassKind.courier:
+    reach = delivery_reach(q, vp) if delivery else DeliveryReach.door
+    if reach == DeliveryReach.lockers or vp.host_house_id is None:
         return Verdict(False, "courier_gates_only")
     house = q.house(vp.host_house_id)
     if house is None:
@@ -115,6 +128,6 @@ def pass_may_pass(q: HolderQuery, ap: AccessPoint, vp: VisitorPass) -> Verdict:
         ap.unit_id == house.unit_id or (ap.unit_id is None and ap.building_id == house.building_id)
     ):
         return Verdict(True, "ok")
-    if ap.kind == AccessPointKind.lift and ap.unit_id == house.unit_id:
+    if ap.kind == AccessPointKind.lift and ap.unit_id == house.unit_id and reach == DeliveryReach.door:
         return Verdict(True, "ok", sorted({1, house.floor}))
     return Verdict(False, "not_permitted")

@@ -15,13 +15,14 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from anju.access.enums import CredentialKind, CredentialStatus, Decision, Method, PassStatus
+from anju.access.enums import CredentialKind, CredentialStatus, Decision, Method, PassKind, PassStatus
 from anju.access.models import (
     AccessCredential,
     AccessGrant,
     AccessLog,
     AccessPoint,
     BlacklistEntry,
+    DeliveryRule,
     FacePia,
     QrTokenUse,
     Terminal,
@@ -266,6 +267,12 @@ class HolderQuery(_Query):
     def house(self, house_id: int) -> House | None:
         return self.session.get(House, house_id)
 
+    def delivery_rule(self, compound_id: int) -> DeliveryRule | None:
+        """The compound's courier and rider rule (issue 18); None = the defaults."""
+        return self.session.execute(
+            select(DeliveryRule).where(DeliveryRule.compound_id == compound_id)
+        ).scalar_one_or_none()
+
     def host_is_resident(self, house_id: int, person_id: int) -> bool:
         return (
             self.session.execute(
@@ -427,6 +434,18 @@ class VisitorQuery(_Query):
                 select(VisitorPass).where(
                     VisitorPass.host_person_id == person_id,
                     VisitorPass.status.in_([PassStatus.active, PassStatus.pending]),
+                )
+            ).scalars()
+        )
+
+    def live_delivery_passes(self, compound_id: int) -> list[VisitorPass]:
+        """Active courier and rider passes of a compound: terminals re-learn them when its delivery rule changes."""
+        return list(
+            self.session.execute(
+                select(VisitorPass).where(
+                    VisitorPass.compound_id == compound_id,
+                    VisitorPass.kind.in_([PassKind.courier, PassKind.rider]),
+                    VisitorPass.status == PassStatus.active,
                 )
             ).scalars()
         )

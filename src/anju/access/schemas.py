@@ -11,6 +11,7 @@ from anju.access.enums import (
     AccessPointKind,
     CredentialKind,
     CredentialStatus,
+    DeliveryReach,
     LocationType,
     PassKind,
     PassStatus,
@@ -338,7 +339,8 @@ class SyncRead(Schema):
 
 
 class VisitorPassCreate(InSchema):
-    host_house_id: int
+    # Required, except for a courier's per-shift pass issued by the desk (issue 18: gates and lockers only).
+    host_house_id: int | None = None
     visitor_name: str | None = Field(None, max_length=32)
     visitor_phone: str | None = Field(None, pattern=r"^1[0-9]{10}$")
     valid_from: AwareDatetime | None = None
@@ -347,11 +349,18 @@ class VisitorPassCreate(InSchema):
     kind: PassKind = PassKind.visitor
     needs_approval: bool = False
     note: str | None = Field(None, max_length=128)
+    per_shift: bool = False  # issue 18: a courier's pass for a shift (desk only), not for one delivery
+    compound_id: int | None = None  # a shift pass has no host house: the desk's compound
+    company: str | None = Field(None, max_length=32)  # courier or delivery company
 
     @model_validator(mode="after")
     def _name_or_phone(self) -> VisitorPassCreate:
         if not self.visitor_name and not self.visitor_phone:
             raise ValueError("give the visitor's name or phone")
+        if self.per_shift and self.kind != PassKind.courier:
+            raise ValueError("only a courier's pass can be per shift")
+        if self.host_house_id is None and not self.per_shift:
+            raise ValueError("give the host house")
         return self
 
 
@@ -374,7 +383,8 @@ class VisitorPassRead(Schema):
     id: int
     compound_id: int
     kind: PassKind
-    host_house_id: int
+    host_house_id: int | None
+    company: str | None = None
     visitor_name: str | None
     visitor_phone_masked: str | None
     valid_from: datetime
@@ -418,3 +428,22 @@ class VisitorShareSent(Schema):
     phone_masked: str | None
     sms_sent: int
     sms_left: int
+
+
+class DeliveryRuleRead(Schema):
+    """A compound's rule for couriers and riders (issue 18): how far they go, how long a pass lasts."""
+
+    compound_id: int
+    courier_reach: DeliveryReach
+    rider_reach: DeliveryReach
+    courier_minutes: int
+    rider_minutes: int
+    shift_hours: int
+
+
+class DeliveryRuleUpdate(InSchema):
+    courier_reach: DeliveryReach | None = None
+    rider_reach: DeliveryReach | None = None
+    courier_minutes: int | None = Field(None, ge=5, le=240)
+    rider_minutes: int | None = Field(None, ge=5, le=240)
+    shift_hours: int | None = Field(None, ge=1, le=24)

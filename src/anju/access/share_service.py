@@ -20,7 +20,7 @@ from sqlalchemy import or_, update
 from sqlalchemy.orm import Session
 
 from anju.access.config import access_settings
-from anju.access.enums import GATE_KINDS, AccessPointKind, PassKind, PassStatus
+from anju.access.enums import DELIVERY_KINDS, GATE_KINDS, AccessPointKind, PassStatus
 from anju.access.exceptions import NoVisitorPhone, PassNotUsable, ShareLinkExpired, ShareLinkInvalid, ShareSmsLimited
 from anju.access.models import AccessPoint, VisitorPass
 from anju.access.permissions import AccessPerm
@@ -132,9 +132,7 @@ class VisitorShareService:
         if now >= min(expires, vp.valid_until):
             raise ShareLinkExpired()
         compound = session.get(Compound, vp.compound_id)
-        wanted = {AccessPointKind.gate_pedestrian} | (
-            {AccessPointKind.locker} if vp.kind == PassKind.courier else set()
-        )
+        wanted = {AccessPointKind.gate_pedestrian} | ({AccessPointKind.locker} if vp.kind in DELIVERY_KINDS else set())
         holders = HolderQuery(session)
         gates = [
             ap.name
@@ -144,7 +142,7 @@ class VisitorShareService:
         return VisitorView(
             compound=compound.name if compound else "",
             visitor=first_name(vp.visitor_name),
-            courier=vp.kind == PassKind.courier,
+            courier=vp.kind in DELIVERY_KINDS,
             gates=gates,
             valid_from=vp.valid_from,
             valid_until=vp.valid_until,
@@ -187,8 +185,8 @@ class VisitorShareService:
         if ap is None or ap.kind not in GATE_KINDS:
             return False  # inner doors are the same visit
         vp = session.get(VisitorPass, pass_id)
-        if vp is None:
-            return False
+        if vp is None or vp.host_house_id is None:
+            return False  # a courier's shift pass has no host to tell
         res = session.execute(
             update(VisitorPass)
             .where(
@@ -202,7 +200,7 @@ class VisitorShareService:
             return False  # this entry (or a later one) was told already
         users = VisitorQuery(session).household_users(vp.host_house_id, vp.host_person_id)
         who = mask_name(vp.visitor_name) or vp.visitor_phone_masked or ""
-        kind = "快递/外卖人员" if vp.kind == PassKind.courier else "访客"
+        kind = "快递/外卖人员" if vp.kind in DELIVERY_KINDS else "访客"
         notify_service.inbox(
             session,
             user_ids=users,
@@ -215,6 +213,8 @@ class VisitorShareService:
 
     def tell_walk_in(self, session: Session, *, vp: VisitorPass) -> int:
         """The guard desk registered a walk-in for the house: its household may confirm it on H5."""
+        if vp.host_house_id is None:
+            return 0
         house = session.get(House, vp.host_house_id)
         users = VisitorQuery(session).household_users(vp.host_house_id, None)
         who = mask_name(vp.visitor_name) or vp.visitor_phone_masked or ""

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from anju.access import events as access_events
 from anju.access.config import access_settings
-from anju.access.enums import GATE_KINDS, AccessPointKind, CredentialKind, CredentialStatus, PassKind, PassStatus
+from anju.access.enums import GATE_KINDS, AccessPointKind, CredentialKind, CredentialStatus, PassStatus
 from anju.access.models import (
     AccessCredential,
     AccessGrant,
@@ -32,7 +32,7 @@ from anju.access.models import (
     TerminalPush,
     VisitorPass,
 )
-from anju.access.policy import face_threshold_for
+from anju.access.policy import face_threshold_for, pass_may_pass
 from anju.access.repository import CredentialQuery, HolderQuery, PointQuery, TerminalListQuery, VisitorQuery
 from anju.access.signing import current_key, signing_keys
 from anju.core import events
@@ -174,18 +174,8 @@ class _Builder:
     def visitor_pass(self, vp: VisitorPass, terminal: Terminal) -> Payload:
         if vp.status != PassStatus.active or vp.valid_until <= utcnow():
             return None
-        house = self.q.house(vp.host_house_id)
-        points = []
-        for ap in self.points[terminal.id]:
-            if ap.kind in GATE_KINDS or ap.kind == AccessPointKind.locker:
-                if vp.kind == PassKind.courier and ap.kind not in (
-                    AccessPointKind.gate_pedestrian,
-                    AccessPointKind.locker,
-                ):
-                    continue
-                points.append(ap.id)
-            elif vp.kind == PassKind.visitor and house is not None and ap.unit_id == house.unit_id:
-                points.append(ap.id)
+        # The one rule the online decision uses (visitors, couriers, riders and the compound's delivery rule).
+        points = [ap.id for ap in self.points[terminal.id] if pass_may_pass(self.q, ap, vp).ok]
         if not points:
             return None
         return {

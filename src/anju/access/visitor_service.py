@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from anju.access.config import access_settings
+from anju.access.delivery_service import delivery_rule_service
 from anju.access.enums import PassKind, PassStatus
 from anju.access.exceptions import PassNotUsable
 from anju.access.models import AccessLog, VisitorPass
@@ -58,7 +59,9 @@ class VisitorPassService:
 
     def create(self, session: Session, *, who: Principal, data: VisitorPassCreate, now: datetime) -> VisitorPass:
         """A host (or staff for a house) invites a visitor; only name or phone is asked for (R-F12)."""
-        house = session.get(House, data.host_house_id)
+        if data.per_shift:
+            return self._courier_shift(session, who=who, data=data, now=now)
+        house = session.get(House, data.host_house_id) if data.host_house_id is not None else None
         if house is None:
             raise NotFound("house not found", zh="未找到该房屋")
         if who.is_staff:
@@ -77,9 +80,13 @@ class VisitorPassService:
             raise Invalid(f"a pass lasts at most {MAX_PASS_DAYS} days", zh=f"通行证有效期最长 {MAX_PASS_DAYS} 天")
         if data.valid_until <= now:
             raise Invalid("the pass is already over", zh="通行证已过期")
-        until = data.valid_until
-        if data.kind == PassKind.courier:
-            until = min(until, start + timedelta(minutes=access_settings().courier_minutes))
+        until, entries = data.valid_until, data.entries
+        if data.kind in (PassKind.courier, PassKind.rider):
+            # Issue 18: one delivery, as long as the compound's rule gives it; a rider's pass opens one entry.
+            limits = delivery_rule_service.limits(session, compound_id=house.compound_id)
+            minutes = limits.courier_minutes if data.kind == PassKind.courier else limits.rider_minutes
+            until = min(until, start + timedelta(minutes=minutes))
+            entries = 1 if data.kind == PassKind.rider else entries
         vp = VisitorPass(
             compound_id=house.compound_id,
             kind=data.kind,
@@ -91,10 +98,50 @@ class VisitorPassService:
             visitor_phone_masked=mask_phone(data.visitor_phone),
             valid_from=start,
             valid_until=until,
+            entries_allowed=entries,
+            nonce=new_nonce() + new_nonce(),
+            note=data.note,
+            company=data.company,
+            status=PassStatus.pending if data.needs_approval else PassStatus.active,
+        )
+        session.add(vp)
+        session.flush()
+        terminal_sync_service.refresh_pass(session, vp)
+        return vp
+
+    def _courier_shift(
+        self, session: Session, *, who: Principal, data: VisitorPassCreate, now: datetime
+    ) -> VisitorPass:
+        """The desk gives a courier a pass for a shift (issue 18): gates and lockers only, no host, revocable."""
+        if not who.is_staff:
+            raise Forbidden("only the desk issues shift passes", zh="仅门岗可签发快递员班次通行证")
+        who.require(AccessPerm.visitors_manage)
+        compound_id = data.compound_id
+        if compound_id is None and len(who.compound_ids) == 1:
+            compound_id = next(iter(who.compound_ids))
+        if compound_id is None or not who.in_scope(compound_id):
+            raise NotFound("compound not found", zh="未找到该小区")
+        start = data.valid_from or now
+        if data.valid_until <= start or data.valid_until <= now:
+            raise Invalid("the pass ends before it starts", zh="结束时间早于开始时间")
+        hours = delivery_rule_service.limits(session, compound_id=compound_id).shift_hours
+        if data.valid_until - start > timedelta(hours=hours):
+            raise Invalid(f"a shift pass lasts at most {hours} hours", zh=f"班次通行证最长 {hours} 小时")
+        vp = VisitorPass(
+            compound_id=compound_id,
+            kind=PassKind.courier,
+            host_house_id=None,
+            created_by=who.user_id,
+            visitor_name=data.visitor_name,
+            visitor_phone_enc=encrypt(data.visitor_phone, context="visitor.phone"),
+            visitor_phone_masked=mask_phone(data.visitor_phone),
+            valid_from=start,
+            valid_until=data.valid_until,
             entries_allowed=data.entries,
             nonce=new_nonce() + new_nonce(),
             note=data.note,
-            status=PassStatus.pending if data.needs_approval else PassStatus.active,
+            company=data.company,
+            status=PassStatus.active,
         )
         session.add(vp)
         session.flush()

@@ -22,7 +22,7 @@ from starlette.responses import Response, StreamingResponse
 from anju.access.auth import feed_streams
 from anju.access.config import access_settings
 from anju.access.decision_service import TEXTS, decision_service
-from anju.access.enums import CredentialKind, CredentialStatus, PassStatus
+from anju.access.enums import CredentialKind, CredentialStatus, PassKind, PassStatus
 from anju.access.exceptions import ShareLinkExpired, ShareLinkInvalid
 from anju.access.models import AccessLog, AccessPoint, VisitorPass
 from anju.access.permissions import AccessPerm
@@ -197,7 +197,7 @@ def todays_passes(session: Session, who: Principal, compound_id: int) -> list[tu
     rows = session.execute(
         readable_passes(who)
         .add_columns(House.label)
-        .join(House, House.id == VisitorPass.host_house_id)
+        .outerjoin(House, House.id == VisitorPass.host_house_id)  # a courier's shift pass has no house
         .where(
             VisitorPass.compound_id == compound_id,
             VisitorPass.valid_until >= start,
@@ -206,7 +206,7 @@ def todays_passes(session: Session, who: Principal, compound_id: int) -> list[tu
         .order_by(VisitorPass.id.desc())
         .limit(100)
     ).all()
-    return [(vp, label) for vp, label in rows]
+    return [(vp, label or "") for vp, label in rows]
 
 
 def pass_state(vp: VisitorPass, now: datetime) -> str:
@@ -496,7 +496,7 @@ def _my_passes(session: Session, who: Principal) -> list[dict[str, Any]]:
         out.append(
             {
                 "vp": vp,
-                "house": labels.get(vp.host_house_id, ""),
+                "house": labels.get(vp.host_house_id or 0, ""),
                 "state": state,
                 "qr": qr_svg(visitor_pass_service.qr(session, vp)) if usable else None,
             }
@@ -545,8 +545,10 @@ def my_new_pass(
     valid_from: Annotated[str, Form()] = "",
     valid_until: Annotated[str, Form()] = "",
     entries: Annotated[str, Form()] = "1",
+    kind: Annotated[str, Form()] = "visitor",
 ) -> Response:
-    """Invite a visitor (name or phone, no ID number, R-F12); the answer is the list with the new QR on top."""
+    """Invite a visitor, a courier or a food-delivery rider (name or phone, no ID number, R-F12); the answer is
+    the list with the new QR on top."""
     t = Translator(lang_of(request))
 
     def act() -> Response:
@@ -565,6 +567,7 @@ def my_new_pass(
                 valid_from=start,
                 valid_until=until,
                 entries=n if n is not None else 0,
+                kind=PassKind(kind) if kind in PassKind.__members__ else PassKind.visitor,
             )
         except ValidationError as exc:
             raise _schema_error(exc) from None

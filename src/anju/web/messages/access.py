@@ -114,6 +114,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "access.pass_status.expired": ("已过期", "Expired"),
     "access.pass_kind.visitor": ("访客", "Visitor"),
     "access.pass_kind.courier": ("快递", "Courier"),
+    "access.pass_kind.rider": ("外卖骑手", "Delivery rider"),
+    "access.h5.kind": ("来访类型", "Who is coming"),
+    "access.h5.kind_note": (
+        "快递、外卖通行证仅限本次送达，有效时间和可到达范围按小区规定。",
+        "Courier and rider passes cover one delivery; how long and how far follow the compound's rule.",
+    ),
     # resident H5
     "access.h5.title": ("门禁与访客", "Doors & visitors"),
     "access.h5.back": ("返回我的家", "Back to my home"),
