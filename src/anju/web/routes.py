@@ -25,6 +25,7 @@ from anju.web import (
     devices_pages,
     facilities_pages,
     fees_pages,
+    field_pages,
     governance_pages,
     h5,
     notices_pages,
@@ -57,6 +58,7 @@ PAGE_ROUTERS = (
     patrol_pages.router,
     facilities_pages.router,
     accounts_pages.router,
+    field_pages.router,
 )
 WEB_PREFIXES = ("/console", "/screen", "/h5", "/login", "/logout", "/lang", "/account")
 _TITLES = {403: "error.403.title", 404: "error.404.title", 400: "error.400.title", 422: "error.400.title"}

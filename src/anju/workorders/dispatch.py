@@ -38,6 +38,12 @@ def technicians(session: Session, *, compound_id: int) -> list[int]:
 def _candidates(session: Session, order: WorkOrder) -> tuple[list[int], WorkTeam | None]:
     """Grid workers for grid events in a grid that has them; otherwise the team that takes the category."""
     allowed = set(technicians(session, compound_id=order.compound_id))
+    if order.source == OrderSource.grid and order.kind == OrderKind.hazard:
+        # A grid worker's 随手拍 goes to the property team that takes its category (the source's example:
+        # "平台自动派单给物业"); only without such a team does it stay with the grid's workers.
+        users, team = _team_for(session, order, allowed)
+        if team is not None and users:
+            return users, team
     if order.grid_id is not None and (order.kind == OrderKind.hazard or order.source == OrderSource.grid):
         users = [
             u
@@ -48,6 +54,11 @@ def _candidates(session: Session, order: WorkOrder) -> tuple[list[int], WorkTeam
         ]
         if users:
             return users, None
+    return _team_for(session, order, allowed)
+
+
+def _team_for(session: Session, order: WorkOrder, allowed: set[int]) -> tuple[list[int], WorkTeam | None]:
+    """The first team of the compound that takes the order's category, with its allowed members."""
     teams = (
         session.execute(select(WorkTeam).where(WorkTeam.compound_id == order.compound_id).order_by(WorkTeam.id))
         .scalars()

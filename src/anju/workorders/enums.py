@@ -68,6 +68,11 @@ class OrderAction(StrEnum):
     escalated = "escalated"  # a deadline breached: L1/L2/L3
 
 
+class PhotoStage(StrEnum):
+    before = "before"  # the problem as found (a 随手拍, the technician on arrival)
+    after = "after"  # the job done
+
+
 class SlaState(StrEnum):
     ok = "ok"
     warning = "warning"

@@ -116,6 +116,7 @@ class WorkOrderPhoto(Base):
     data: Mapped[bytes] = mapped_column(LargeBinary)
     uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    stage: Mapped[str | None] = mapped_column(String(12))  # PhotoStage: before | after (None: not said)
 
 
 class SlaPolicy(Base):

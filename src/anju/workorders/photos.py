@@ -54,7 +54,12 @@ def sniff(data: bytes) -> tuple[str, int, int]:
     return FORMATS[fmt], w, h
 
 
-def attach(session: Session, *, by: Principal | None, order: WorkOrder, data: bytes) -> WorkOrderPhoto:
+_STAGE = {"before": "处理前照片 / photo before", "after": "完工照片 / photo after"}
+
+
+def attach(
+    session: Session, *, by: Principal | None, order: WorkOrder, data: bytes, stage: str | None = None
+) -> WorkOrderPhoto:
     """Store one checked photo with the order and note it in the timeline."""
     s = wo_settings()
     if len(data) > s.photo_max_bytes:
@@ -76,6 +81,7 @@ def attach(session: Session, *, by: Principal | None, order: WorkOrder, data: by
         data=data,
         uploaded_by=by.user_id if by else None,
         uploaded_at=utcnow(),
+        stage=stage,
     )
     session.add(photo)
     session.add(
@@ -86,7 +92,7 @@ def attach(session: Session, *, by: Principal | None, order: WorkOrder, data: by
             from_status=str(order.status),
             to_status=str(order.status),
             actor_user_id=by.user_id if by else None,
-            note=f"{content_type} {w}×{h}",
+            note=f"{_STAGE.get(stage or '', '照片 / photo')} {w}×{h}",
             at=utcnow(),
         )
     )

@@ -50,6 +50,15 @@ from anju.workorders.permissions import WorkOrdersPerm
 from anju.workorders.repository import WorkOrderRepository
 from anju.workorders.schemas import OrderActionBody, OrderCreate
 
+# How an order came in, for the timeline's first line (zh, en).
+SOURCE_LABELS: dict[str, tuple[str, str]] = {
+    "h5": ("住户报修", "reported by a resident"),
+    "phone": ("电话报修", "taken by phone"),
+    "grid": ("网格员上报", "reported by a grid worker"),
+    "alarm": ("告警联动", "opened by an alarm"),
+    "inspection": ("巡检发现", "found on inspection"),
+    "staff": ("物业上报", "reported by staff"),
+}
 RESIDENT_KINDS = frozenset(
     {OrderKind.household_repair, OrderKind.common_repair, OrderKind.complaint, OrderKind.suggestion, OrderKind.hazard}
 )
@@ -172,7 +181,10 @@ class WorkOrderService:
         compound = session.get(Compound, compound_id)
         grade = compound.service_grade if compound is not None else 1
         timers.start_clock(session, order=order, grade=grade, now=now)
-        self._log(session, order, OrderAction.created, None, by, f"{source.value}: {data.title}", now)
+        how = SOURCE_LABELS.get(source.value, ("工单", "order"))
+        self._log(
+            session, order, OrderAction.created, None, by, f"{how[0]}：{data.title} / {how[1]}: {data.title}", now
+        )
         dispatch.auto_dispatch(session, order=order, now=now)
         return order
 
@@ -231,6 +243,96 @@ class WorkOrderService:
             order = session.execute(select(WorkOrder).where(WorkOrder.alarm_id == alarm_id)).scalar_one()
             return order, False
         return order, True
+
+    # ---- staff phone pages (issue 17) -----------------------------------------------------------
+    def get(self, session: Session, *, by: Principal, order_id: int) -> WorkOrder:
+        order = WorkOrderRepository(session).get_readable(by, order_id)
+        if order is None:
+            raise OrderNotFound(f"work order {order_id}")
+        return order
+
+    def assigned_to_me(self, session: Session, *, by: Principal, compound_id: int) -> list[WorkOrder]:
+        """My open orders, the most urgent deadline first."""
+        rows = session.execute(
+            select(WorkOrder)
+            .where(
+                WorkOrder.compound_id == compound_id,
+                WorkOrder.compound_id.in_(by.compound_ids),
+                WorkOrder.assignee_user_id == by.user_id,
+                WorkOrder.status.in_([s.value for s in OPEN_STATUSES]),
+            )
+            .order_by(WorkOrder.resolution_due_at.is_(None), WorkOrder.resolution_due_at, WorkOrder.id)
+            .limit(100)
+        ).scalars()
+        return list(rows)
+
+    def reported_by_me(self, session: Session, *, by: Principal, compound_id: int) -> list[WorkOrder]:
+        """Orders I opened (a grid worker's 随手拍), newest first, with their progress."""
+        rows = session.execute(
+            select(WorkOrder)
+            .where(
+                WorkOrder.compound_id == compound_id,
+                WorkOrder.compound_id.in_(by.compound_ids),
+                WorkOrder.created_by_user_id == by.user_id,
+            )
+            .order_by(WorkOrder.id.desc())
+            .limit(50)
+        ).scalars()
+        return list(rows)
+
+    def my_grid_buildings(self, session: Session, *, by: Principal, compound_id: int) -> list[tuple[str, int]]:
+        """(grid name, building id) of the grids I look after in a compound."""
+        from anju.registry.models import Grid, GridBuilding
+        from anju.workorders.models import GridWorker
+
+        rows = session.execute(
+            select(Grid.name, GridBuilding.building_id)
+            .join(GridWorker, GridWorker.grid_id == Grid.id)
+            .join(GridBuilding, GridBuilding.grid_id == Grid.id)
+            .where(GridWorker.user_id == by.user_id, Grid.compound_id == compound_id)
+            .where(Grid.compound_id.in_(by.compound_ids))
+            .order_by(Grid.id, GridBuilding.building_id)
+        ).all()
+        return [(str(n), int(b)) for n, b in rows]
+
+    def snap(
+        self,
+        session: Session,
+        *,
+        by: Principal,
+        compound_id: int,
+        category: str,
+        title: str,
+        building_id: int | None,
+        location: str | None,
+        description: str,
+        photo: bytes,
+        now: datetime | None = None,
+    ) -> WorkOrder:
+        """随手拍: a photo and a place become a hazard order, routed by the work-order rules (2-hour deadline)."""
+        from anju.workorders import photos
+
+        by.require(WorkOrdersPerm.work)
+        photos.sniff(photo)  # not an image: refused before anything is recorded
+        order = self.open(
+            session,
+            by=by,
+            data=OrderCreate(
+                compound_id=compound_id,
+                kind=OrderKind.hazard,
+                category=category,
+                priority=Priority.urgent,
+                title=title,
+                description=description,
+                building_id=building_id,
+                location=location,
+            ),
+            source=OrderSource.grid if by.role == Role.grid_worker else OrderSource.staff,
+            now=now,
+        )
+        photos.attach(session, by=by, order=order, data=photo, stage="before")
+        session.refresh(order)
+        return order
 
     def of_alarm(self, session: Session, *, alarm_id: int, compound_id: int) -> WorkOrder | None:
         """The order an alarm opened, if any (the alarm panel shows the link)."""

@@ -35,6 +35,7 @@ GRADE_PRESETS: dict[int, dict[Priority, tuple[int, int, str]]] = {
         Priority.low: (2880, 10080, "business"),
     },
 }
+HAZARD_RESOLUTION_MINUTES = 120
 # After a breach the order climbs one level per half window: L1 supervisor, L2 manager, L3 company.
 LEVEL_TARGETS: dict[int, tuple[str, ...]] = {
     1: ("property_staff",),
@@ -60,6 +61,9 @@ def preset(grade: int, kind: OrderKind, priority: Priority) -> Sla:
         return Sla(None, wo_settings().complaint_answer_days * 1440, "24x7")
     if kind == OrderKind.suggestion:
         return Sla(None, None, "24x7")
+    if kind == OrderKind.hazard:
+        # 随手拍: "平台自动派单给物业，2小时内完成清理" (the source's own example): on site in 30 min, done in 2 h.
+        return Sla(30, HAZARD_RESOLUTION_MINUTES, "24x7")
     response, resolution, calendar = GRADE_PRESETS.get(grade, GRADE_PRESETS[1])[priority]
     return Sla(response, resolution, calendar)
 

@@ -2,7 +2,7 @@
 
 Alarms keep a message key for their title (rendered in the reader's language), the outcome of
 their disposal and the alarm they follow (a recurrence after closure); history lines keep a
-message key with parameters.
+message key with parameters. A work-order photo says whether it shows the job before or after.
 
 Revision ID: s20261206_field_control_room
 Revises: r20261206_vehicles
@@ -28,9 +28,13 @@ def upgrade() -> None:
     with op.batch_alter_table("alarm_transition", schema=None) as batch_op:
         batch_op.add_column(sa.Column("reason_key", sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column("reason_params", sa.JSON(), nullable=True))
+    with op.batch_alter_table("work_order_photo", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("stage", sa.String(length=12), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("work_order_photo", schema=None) as batch_op:
+        batch_op.drop_column("stage")
     with op.batch_alter_table("alarm_transition", schema=None) as batch_op:
         batch_op.drop_column("reason_params")
         batch_op.drop_column("reason_key")
