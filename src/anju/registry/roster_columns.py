@@ -6,15 +6,18 @@ import csv
 import io
 import re
 import unicodedata
+import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
 from openpyxl import load_workbook
 from pydantic import BaseModel
 
 from anju.core.errors import Invalid
+from anju.core.xlsx_reader import UnsupportedWorkbook, read_first_sheet
 from anju.registry.enums import Gender, OccupancyRole, PersonTagKind, PopulationType
 
 MAX_ROWS = 50_000
@@ -197,6 +200,27 @@ def _too_many() -> Invalid:
 def _xlsx_rows(data: bytes) -> list[tuple[int, tuple[Any, ...]]]:
     if not data.startswith(b"PK\x03\x04"):
         raise _invalid("不是有效的Excel文件", "not a valid .xlsx file")
+    try:
+        return _xlsx_rows_fast(data)
+    except Invalid:
+        raise
+    except (UnsupportedWorkbook, ParseError, zipfile.BadZipFile, OSError, EOFError, LookupError, ValueError, TypeError):
+        return _xlsx_rows_openpyxl(data)  # a workbook the fast reader does not understand: openpyxl decides
+
+
+def _xlsx_rows_fast(data: bytes) -> list[tuple[int, tuple[Any, ...]]]:
+    """The same rows as `_xlsx_rows_openpyxl`, read by core.xlsx_reader (a quarter of a big import's time)."""
+    rows: list[tuple[int, tuple[Any, ...]]] = []
+    for n, values in read_first_sheet(data, max_cols=MAX_COLS):
+        if not all(_blank(v) for v in values):
+            rows.append((n, values))
+        # Blank rows count too: a small file can unzip into millions of them.
+        if len(rows) > MAX_ROWS + 1 or n > 4 * MAX_ROWS:
+            raise _too_many()
+    return rows
+
+
+def _xlsx_rows_openpyxl(data: bytes) -> list[tuple[int, tuple[Any, ...]]]:
     rows: list[tuple[int, tuple[Any, ...]]] = []
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
