@@ -52,7 +52,7 @@ _LINKAGE: dict[str, list[str]] = {
 # R-S1: an e-bike (IoT or video) in a corridor, stairwell, lobby, exit or lift is a fire-safety violation.
 EBIKE_KINDS = ("ebike_in_corridor", "ebike_in_stairwell", "ebike_in_lobby", "ebike_in_exit", "ebike_in_lift")
 # R-S3: a blocked fire lane or evacuation route: a high-priority order that escalates to the authorities.
-OBSTRUCTION_KINDS = ("fire_lane_blocked", "evacuation_blocked")
+OBSTRUCTION_KINDS = ("fire_lane_blocked", "evacuation_blocked", "fire_lane_parking")  # parking and video
 _LINKAGE.update({k: ["work_order"] for k in EBIKE_KINDS + OBSTRUCTION_KINDS})
 
 WORK_ORDER_CATEGORY = {

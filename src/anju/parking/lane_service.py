@@ -536,7 +536,7 @@ class LaneService:
         repo = ParkingRepository(session)
         raised = 0
         for stop, sp, cp in repo.fire_lane_due():
-            if now - stop.started_at < timedelta(minutes=cp.fire_lane_minutes):
+            if now - stop.started_at <= timedelta(minutes=cp.fire_lane_minutes):  # 超过: the limit itself is allowed
                 continue
             if not repo.cas(
                 FireLaneStop, stop.id, where=[FireLaneStop.alarmed_at.is_(None)], values={"alarmed_at": now}

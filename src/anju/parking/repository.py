@@ -192,4 +192,4 @@ class ParkingRepository:
 def _older(at: datetime, now: datetime, *, days: int) -> bool:
     from datetime import timedelta
 
-    return at <= now - timedelta(days=days)
+    return at < now - timedelta(days=days)  # 超过 N 天: exactly N days is not yet a zombie
