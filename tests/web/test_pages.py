@@ -15,7 +15,8 @@ from tests.web.conftest import HTMX, ORIGIN
 
 class TestDashboard:
     def test_shows_compound_counts(self, client, web_login, session, ids):
-        web_login("manager_wang")
+        # Staff see the compound's counts; a manager's 工作台 shows to-dos instead (issue 11 item 7).
+        web_login("staff_liu")
         html = client.get("/console").text
         residents = re.search(r'data-kpi="residents">(\d+)<', html).group(1)
         api = client.get(f"/api/v1/analytics/overview?compound_id={ids['A']}").json()
