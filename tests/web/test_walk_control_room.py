@@ -73,7 +73,7 @@ def test_guard_acknowledges_the_simulated_smoke_alarm_live(browser, live_server,
         # From the panel to the device: its telemetry, and a mute for the sounder.
         page.locator("#cr-detail a[href^='/console/devices?device=']").click()
         device = page.locator("#device-detail")
-        device.locator("[data-testid=device-telemetry]", has_text="smoke=6.8").wait_for()
+        device.locator("[data-testid=device-telemetry]", has_text="烟雾浓度 6.8 dB/m").wait_for()
         page.select_option("[data-testid=device-command]", "mute")
         device.locator("input[name=reason]").fill("已到场确认，消音")
         device.locator("[data-testid=device-send]").click()

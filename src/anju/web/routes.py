@@ -60,7 +60,7 @@ PAGE_ROUTERS = (
     accounts_pages.router,
     field_pages.router,
 )
-WEB_PREFIXES = ("/console", "/screen", "/h5", "/login", "/logout", "/lang", "/account")
+WEB_PREFIXES = ("/console", "/screen", "/h5", "/field", "/login", "/logout", "/lang", "/account")
 _TITLES = {403: "error.403.title", 404: "error.404.title", 400: "error.400.title", 422: "error.400.title"}
 _BODIES = {403: "error.403.body", 404: "error.404.body"}
 
