@@ -658,6 +658,63 @@ def _route_exists(method: str, path: str) -> bool:
 _PROBE = World(A=1, B=2, li_house=3, li_person=4, request_id=5)
 
 
+# issue 15: the command picture, hot spots, the district view and security reports (analytics.read: staff roles,
+# committee, street office; analytics.report_write: manager, staff). A stored report of compound A per test.
+_REPORT: dict[str, int] = {}
+
+
+@pytest.fixture(autouse=True)
+def _security_report(session: Any, ids: dict[str, int]) -> None:
+    """A stored monthly security report of compound A (rolled back with the test)."""
+    from datetime import date
+
+    from anju.analytics.models import SecurityReport
+
+    row = SecurityReport(
+        compound_id=ids["A"],
+        period_kind="month",
+        period_start=date(2024, 11, 1),
+        period_end=date(2024, 12, 1),
+        data={"kpis": {}, "empty": True},
+    )
+    session.add(row)
+    session.flush()
+    _REPORT["id"] = row.id
+
+
+MATRIX.update(
+    {
+        #                                  ad   mg   st   gd   gr   re   co   gv   out
+        "analytics.picture": (OK, OK, OK, OK, OK, 403, OK, OK, 404),
+        "analytics.district": (OK, OK, OK, OK, OK, 403, OK, OK, OK),
+        "analytics.hotspots": (OK, OK, OK, OK, OK, 403, OK, OK, 404),
+        "analytics.reports.list": (OK, OK, OK, OK, OK, 403, OK, OK, 404),
+        "analytics.reports.create": (OK, OK, OK, 403, 403, 403, 403, 403, 404),
+        "analytics.reports.get": (OK, OK, OK, OK, OK, 403, OK, OK, 404),
+        "analytics.reports.rectification": (OK, OK, OK, 403, 403, 403, 403, 403, 404),
+    }
+)
+REQUESTS.update(
+    {
+        "analytics.picture": lambda w: ("GET", "/api/v1/analytics/picture", {"params": {"compound_id": w.A}}),
+        "analytics.district": lambda w: ("GET", "/api/v1/analytics/district", {}),
+        "analytics.hotspots": lambda w: ("GET", "/api/v1/analytics/hotspots", {"params": {"compound_id": w.A}}),
+        "analytics.reports.list": lambda w: ("GET", "/api/v1/analytics/reports", {"params": {"compound_id": w.A}}),
+        "analytics.reports.create": lambda w: (
+            "POST",
+            "/api/v1/analytics/reports",
+            {"json": {"compound_id": w.A, "kind": "month", "day": "2024-10-15"}},
+        ),
+        "analytics.reports.get": lambda w: ("GET", f"/api/v1/analytics/reports/{_REPORT['id']}", {}),
+        "analytics.reports.rectification": lambda w: (
+            "PUT",
+            f"/api/v1/analytics/reports/{_REPORT['id']}/rectification",
+            {"json": {"text": "矩阵整改：南门补光"}},
+        ),
+    }
+)
+
+
 def _families() -> list[Any]:
     return [pytest.param(family, id=family) for family in MATRIX]
 

@@ -5,6 +5,7 @@ from anju.access import tasks as _access_tasks  # noqa: F401
 from anju.accounts import handlers as _accounts  # noqa: F401
 from anju.alarms import handlers as _alarms  # noqa: F401
 from anju.alarms import tasks as _alarm_tasks  # noqa: F401
+from anju.analytics import tasks as _analytics_tasks  # noqa: F401
 from anju.care import handlers as _care  # noqa: F401
 from anju.care import tasks as _care_tasks  # noqa: F401
 from anju.devices import tasks as _devices  # noqa: F401

@@ -4,6 +4,7 @@ from anju.access import models as _access  # noqa: F401
 from anju.accounts import models as _accounts  # noqa: F401
 from anju.accounts import onboarding_models as _onboarding  # noqa: F401
 from anju.alarms import models as _alarms  # noqa: F401
+from anju.analytics import models as _analytics  # noqa: F401
 from anju.care import models as _care  # noqa: F401
 from anju.core import audit as _audit  # noqa: F401
 from anju.core import events as _events  # noqa: F401

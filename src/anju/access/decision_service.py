@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import case, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -669,3 +669,66 @@ class DecisionService:
 
 
 decision_service = DecisionService()
+
+
+@dataclass(frozen=True)
+class PassageCount:
+    """Passages through one access point in a time range, by direction, decision and method (counts only)."""
+
+    compound_id: int
+    access_point_id: int | None
+    point_name: str | None
+    point_kind: str | None
+    building_id: int | None
+    direction: str
+    decision: str
+    method: str
+    visitor: bool
+    count: int
+
+
+def passage_counts(
+    session: Session, *, compound_ids: list[int], since: datetime, until: datetime | None = None
+) -> list[PassageCount]:
+    """Access-log counts of some compounds in [since, until), grouped by point, direction, decision and method."""
+    visitor = AccessLog.visitor_pass_id.is_not(None)
+    stmt = (
+        select(
+            AccessLog.compound_id,
+            AccessLog.access_point_id,
+            AccessPoint.name,
+            AccessPoint.kind,
+            AccessPoint.building_id,
+            AccessLog.direction,
+            AccessLog.decision,
+            AccessLog.method,
+            visitor,
+            func.count(),
+        )
+        .outerjoin(AccessPoint, AccessPoint.id == AccessLog.access_point_id)
+        .where(AccessLog.compound_id.in_(compound_ids), AccessLog.server_at >= since)
+        .group_by(
+            AccessLog.compound_id,
+            AccessLog.access_point_id,
+            AccessPoint.name,
+            AccessPoint.kind,
+            AccessPoint.building_id,
+            AccessLog.direction,
+            AccessLog.decision,
+            AccessLog.method,
+            visitor,
+        )
+    )
+    if until is not None:
+        stmt = stmt.where(AccessLog.server_at < until)
+    return [
+        PassageCount(c, ap, name, str(kind) if kind is not None else None, b, d, str(dec), str(m), bool(v), int(n))
+        for c, ap, name, kind, b, d, dec, m, v, n in session.execute(stmt)
+    ]
+
+
+def latest_passage_id(session: Session, *, compound_ids: list[int]) -> int:
+    """The newest access-log id of some compounds (a cheap change cursor for live pages)."""
+    return int(
+        session.execute(select(func.max(AccessLog.id)).where(AccessLog.compound_id.in_(compound_ids))).scalar_one() or 0
+    )

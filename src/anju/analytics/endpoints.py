@@ -1,22 +1,97 @@
-"""Aggregate figures for the 数据大屏 and street-office oversight."""
+"""Aggregate figures for the 数据大屏 and street-office oversight, hot spots and the security reports."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter
 
+from anju.analytics.hotspots import HALF_LIFE_DAYS, rank_cells
+from anju.analytics.layers import HOTSPOT_HISTORY, theft_incidents
+from anju.analytics.models import SecurityReport
 from anju.analytics.permissions import AnalyticsPerm
+from anju.analytics.picture import command_picture, district
 from anju.analytics.queries import overview
+from anju.analytics.reports import report_service
+from anju.analytics.schemas import HotspotCell, Hotspots, RectificationUpdate, ReportCreate, ReportRead, ReportSummary
 from anju.core.auth import Principal, requires
-from anju.core.deps import ReadSession
+from anju.core.db import utcnow
+from anju.core.deps import ReadSession, WriteSession
+from anju.core.errors import Conflict, NotFound
 from anju.core.kit.china_time import china_date
 
 router = APIRouter(tags=["analytics"])
 AnalyticsReader = Annotated[Principal, requires(AnalyticsPerm.read)]
+ReportWriter = Annotated[Principal, requires(AnalyticsPerm.report_write)]
 
 
 @router.get("/analytics/overview")
 def analytics_overview(who: AnalyticsReader, session: ReadSession, compound_id: int | None = None) -> dict[str, Any]:
     """Population structure, households, tags and vehicles (counts only)."""
     return overview(session, who=who, compound_id=compound_id, today=china_date())
+
+
+@router.get("/analytics/picture", responses={404: NotFound.doc()})
+def analytics_picture(who: AnalyticsReader, session: ReadSession, compound_id: int) -> dict[str, Any]:
+    """The compound's security map: site plan, layers (places and counts), KPI tiles and the alarm ticker."""
+    data = command_picture(session, who=who, compound_id=compound_id, now=utcnow())
+    return {**data, "layers": [asdict(x) for x in data["layers"]], "ticker": [asdict(x) for x in data["ticker"]]}
+
+
+@router.get("/analytics/district")
+def analytics_district(who: AnalyticsReader, session: ReadSession) -> dict[str, Any]:
+    """Every compound the caller oversees compared, and the total (rates and counts; small person counts '<5')."""
+    return district(session, who=who, now=utcnow())
+
+
+@router.get("/analytics/hotspots", response_model=Hotspots, responses={404: NotFound.doc()})
+def analytics_hotspots(who: AnalyticsReader, session: ReadSession, compound_id: int, top: int = 10) -> Hotspots:
+    """Theft hot spots: the place × hour-of-week cells ranked by recency-weighted incident counts."""
+    if not who.in_scope(compound_id):
+        raise NotFound(f"compound {compound_id} not found", zh="未找到该小区")
+    now = utcnow()
+    incidents = theft_incidents(session, compound_ids=[compound_id], since=now - HOTSPOT_HISTORY, until=now)
+    cells = rank_cells(incidents, now=now)[: max(1, min(top, 50))]
+    return Hotspots(
+        compound_id=compound_id,
+        incidents=len(incidents),
+        history_days=HOTSPOT_HISTORY.days,
+        half_life_days=HALF_LIFE_DAYS,
+        cells=[HotspotCell.model_validate(asdict(c)) for c in cells],
+    )
+
+
+@router.get("/analytics/reports", response_model=list[ReportSummary], responses={404: NotFound.doc()})
+def list_reports(
+    who: AnalyticsReader, session: ReadSession, compound_id: int | None = None, kind: str | None = None
+) -> list[SecurityReport]:
+    """Stored security reports of the caller's compounds, newest period first."""
+    return report_service.search(session, who=who, compound_id=compound_id, kind=kind)
+
+
+@router.post(
+    "/analytics/reports",
+    response_model=ReportRead,
+    status_code=201,
+    responses={404: NotFound.doc(), 409: Conflict.doc()},
+)
+def request_report(body: ReportCreate, who: ReportWriter, session: WriteSession) -> SecurityReport:
+    """The report of a closed period now (the same stored report the period-end job makes; asking twice is one)."""
+    return report_service.request(
+        session, who=who, compound_id=body.compound_id, kind=body.kind, day=body.day, today=china_date()
+    )
+
+
+@router.get("/analytics/reports/{report_id}", response_model=ReportRead, responses={404: NotFound.doc()})
+def get_report(report_id: int, who: AnalyticsReader, session: ReadSession) -> SecurityReport:
+    """One stored report with its figures, formulas' inputs, comparison and rectification plan."""
+    return report_service.get(session, who=who, report_id=report_id)
+
+
+@router.put("/analytics/reports/{report_id}/rectification", response_model=ReportRead, responses={404: NotFound.doc()})
+def set_rectification(
+    report_id: int, body: RectificationUpdate, who: ReportWriter, session: WriteSession
+) -> SecurityReport:
+    """Write the report's rectification plan (整改计划); the figures stay as generated."""
+    return report_service.set_rectification(session, who=who, report_id=report_id, text=body.text)

@@ -19,3 +19,7 @@ class AnalyticsPerm:
             Role.gov_viewer,
         ),
     )  # aggregates
+    report_write = declare(
+        "analytics.report_write",
+        roles=(Role.property_manager, Role.property_staff),
+    )  # generate a report on demand, write its rectification plan

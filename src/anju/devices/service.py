@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -22,7 +23,7 @@ from anju.devices.exceptions import (
     DeviceKeyTaken,
     DeviceNotFound,
 )
-from anju.devices.models import Device, DeviceCommand, DeviceMessage, DeviceRuleSet, GatewaySession
+from anju.devices.models import Device, DeviceCommand, DeviceMessage, DeviceRuleSet, DeviceState, GatewaySession
 from anju.devices.repository import DeviceRepository
 from anju.devices.schemas import DeviceCreate
 
@@ -259,3 +260,42 @@ class DeviceService:
 
 
 device_service = DeviceService()
+
+
+@dataclass(frozen=True)
+class DeviceFact:
+    """One active device as the map reads it: type, place, site-plan point and connection state."""
+
+    id: int
+    compound_id: int
+    name: str
+    device_type: str
+    building_id: int | None
+    location: str | None
+    plan_x: int | None
+    plan_y: int | None
+    status: str
+
+
+def device_facts(session: Session, *, compound_ids: list[int]) -> list[DeviceFact]:
+    """Active devices of some compounds with their state (unknown when never heard from)."""
+    stmt = (
+        select(
+            Device.id,
+            Device.compound_id,
+            Device.name,
+            Device.device_type,
+            Device.building_id,
+            Device.location,
+            Device.plan_x,
+            Device.plan_y,
+            DeviceState.status,
+        )
+        .outerjoin(DeviceState, DeviceState.device_id == Device.id)
+        .where(Device.compound_id.in_(compound_ids), Device.active.is_(True))
+        .order_by(Device.id)
+    )
+    return [
+        DeviceFact(i, c, n, str(t), b, loc, x, y, str(st) if st is not None else "unknown")
+        for i, c, n, t, b, loc, x, y, st in session.execute(stmt)
+    ]

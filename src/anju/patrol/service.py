@@ -10,6 +10,7 @@ import secrets
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -344,6 +345,39 @@ def recent_handovers(session: Session, *, compound_id: int, limit: int = 10) -> 
     return PatrolRepository(session).recent_handovers(compound_id, limit)
 
 
+def round_tally(session: Session, *, compound_id: int, since: datetime, until: datetime) -> dict[str, int]:
+    """Rounds decided in [since, until) by status, and the checkpoints they expected and got."""
+    rows = session.execute(
+        select(PatrolRound.status, func.count(), func.sum(PatrolRound.expected), func.sum(PatrolRound.checked))
+        .where(
+            PatrolRound.compound_id == compound_id,
+            PatrolRound.decided_at >= since,
+            PatrolRound.decided_at < until,
+        )
+        .group_by(PatrolRound.status)
+    ).all()
+    out = {"done": 0, "missed": 0, "expected": 0, "checked": 0}
+    for status, n, expected, checked in rows:
+        out[str(status)] = out.get(str(status), 0) + int(n)
+        out["expected"] += int(expected or 0)
+        out["checked"] += int(checked or 0)
+    return out
+
+
+def route_checkpoints_of(session: Session, *, compound_id: int) -> dict[int, list[int | None]]:
+    """Active routes of a compound → their checkpoints' buildings in walking order (for drawing routes)."""
+    rows = session.execute(
+        select(PatrolCheckpoint.route_id, PatrolCheckpoint.building_id)
+        .join(PatrolRoute, PatrolRoute.id == PatrolCheckpoint.route_id)
+        .where(PatrolCheckpoint.compound_id == compound_id, PatrolRoute.active.is_(True))
+        .order_by(PatrolCheckpoint.route_id, PatrolCheckpoint.seq, PatrolCheckpoint.id)
+    ).all()
+    out: dict[int, list[int | None]] = {}
+    for route_id, building_id in rows:
+        out.setdefault(int(route_id), []).append(building_id)
+    return out
+
+
 __all__ = [
     "check_gaps",
     "check_in",
@@ -354,6 +388,8 @@ __all__ = [
     "readable_checkpoint",
     "recent_handovers",
     "recent_rounds",
+    "round_tally",
     "route_checkpoints",
+    "route_checkpoints_of",
     "status_board",
 ]

@@ -18,7 +18,7 @@ from anju.core.db import utcnow
 from anju.core.errors import Conflict, Invalid, NotFound
 from anju.registry.enums import HouseStatus, OccupancyRole, PersonStatus, PersonTagKind
 from anju.registry.events import PersonErased, ResidentMovedIn, ResidentMovedOut
-from anju.registry.models import Building, EmergencyContact, House, Occupancy, Person, PersonTag, Vehicle
+from anju.registry.models import Building, Compound, EmergencyContact, House, Occupancy, Person, PersonTag, Vehicle
 from anju.registry.occupancy import open_occupancy_clause
 from anju.registry.permissions import RegistryPerm
 from anju.registry.repository import (
@@ -631,3 +631,11 @@ def _unmask_approval(session: Session, *, who: Principal, person: Person) -> int
 person_service = PersonService()
 house_service = HouseService()
 vehicle_service = VehicleService()
+
+
+def compounds_by_id(session: Session, *, compound_ids: Sequence[int] | None = None) -> list[Compound]:
+    """Compounds (all, or those ids) oldest first: names and site plans for maps, reports and jobs."""
+    stmt = select(Compound).order_by(Compound.id)
+    if compound_ids is not None:
+        stmt = stmt.where(Compound.id.in_(list(compound_ids)))
+    return list(session.execute(stmt).scalars())

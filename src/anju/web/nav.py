@@ -104,7 +104,13 @@ NAV: tuple[NavGroup, ...] = (
             NavItem("nav.votes", "/console/votes", VotesPerm.read, "vote"),
         ),
     ),
-    NavGroup("nav.group.analytics", (NavItem("nav.screen", "/screen", AnalyticsPerm.read, "chart"),)),
+    NavGroup(
+        "nav.group.analytics",
+        (
+            NavItem("nav.screen", "/screen", AnalyticsPerm.read, "chart"),
+            NavItem("nav.reports", "/console/reports", AnalyticsPerm.read, "log"),
+        ),
+    ),
 )
 
 

@@ -32,6 +32,7 @@ from anju.web import (
     patrol_pages,
     privacy_pages,
     registry_pages,
+    reports_pages,
     screen,
     workorders_pages,
 )
@@ -46,6 +47,7 @@ PAGE_ROUTERS = (
     registry_pages.router,
     privacy_pages.router,
     screen.router,
+    reports_pages.router,
     h5.router,
     access_pages.router,
     access_setup_pages.router,

@@ -1,4 +1,4 @@
-/* 数据大屏: ECharts over the aggregate overview; refreshed every minute. */
+/* 数据大屏: ECharts over the aggregate overview (refreshed every minute) and the live security map (server-sent events). */
 (function () {
   "use strict";
 
@@ -96,7 +96,11 @@
                                    pb.map(function (b) { return b.residents; }), {from: "#40a9ff", to: "#1b3b8c"}));
     setChart("chart-house", pie(pairs(d.houses, "house_status."), {ring: true}));
     setChart("chart-pop", pie(pairs(d.population_type, "population."), {colors: ["#40a9ff", "#fadb14"]}));
-    setChart("chart-gender", pie(pairs(d.gender, "gender."), {ring: true, colors: ["#40a9ff", "#f759ab", "#8c8c8c"]}));
+    // Colours follow the key, not the order the database returned the groups in (female was drawn blue).
+    var genderColour = {male: "#40a9ff", female: "#f759ab", unknown: "#8c8c8c"};
+    setChart("chart-gender", pie(Object.keys(d.gender || {}).filter(function (k) { return d.gender[k] > 0; }).map(function (k) {
+      return {name: label("gender.", k), value: d.gender[k], itemStyle: {color: genderColour[k] || "#8c8c8c"}};
+    }), {ring: true}));
     var tagKeys = ["elderly_alone", "special_care", "disabled", "minor"];
     setChart("chart-tags", bar(tagKeys.map(function (k) { return label("tag.", k); }),
                                tagKeys.map(function (k) { return (d.tags || {})[k] || 0; }),
@@ -140,8 +144,42 @@
       .catch(function () { /* keep the last figures on a network blip */ });
   }
 
+  // Layers the control room switched off stay off when the live part is replaced.
+  var hidden = {};
+
+  function applyLayers() {
+    var box = document.getElementById("screen-live");
+    if (!box) { return; }
+    Array.prototype.forEach.call(box.querySelectorAll("[data-layer]"), function (el) {
+      el.style.display = hidden[el.getAttribute("data-layer")] ? "none" : "";
+    });
+  }
+
+  function live() {
+    var box = document.getElementById("screen-live");
+    if (!box || typeof EventSource === "undefined") { return; }
+    Array.prototype.forEach.call(document.querySelectorAll(".layer-switch input[data-layer]"), function (input) {
+      input.addEventListener("change", function () {
+        hidden[input.getAttribute("data-layer")] = !input.checked;
+        applyLayers();
+      });
+    });
+    var url = "/screen/stream?compound_id=" + encodeURIComponent(box.getAttribute("data-compound"));
+    var cursor = box.getAttribute("data-cursor");
+    if (cursor) { url += "&cursor=" + encodeURIComponent(cursor); }
+    var source = new EventSource(url, {withCredentials: true});
+    source.addEventListener("picture", function (e) {
+      box.innerHTML = e.data;
+      applyLayers();
+      document.body.setAttribute("data-live-updates", String(Number(document.body.getAttribute("data-live-updates") || 0) + 1));
+      var el = document.getElementById("screen-updated");
+      if (el) { el.textContent = hms(beijing()); }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     draw(json("screen-data"));
+    live();
     document.body.setAttribute("data-charts-ready", "true");
     tick();
     window.setInterval(tick, 1000);

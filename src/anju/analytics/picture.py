@@ -1,0 +1,207 @@
+"""The command picture (一张图) of one compound and the street office's district view: counts only (R-P6).
+
+`command_picture` gathers the site plan, the registered map layers, the KPI tiles and a ticker of recent alarms
+(kind, severity, building, time: no titles, no people). `district` compares the compounds a street-office user
+oversees; person-derived counts under K are shown as "<5" (the k-anonymity of anonymous surveys, notices.service).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from anju.access.decision_service import latest_passage_id, passage_counts
+from anju.alarms.service import alarm_facts, latest_alarm_change
+from anju.analytics.layers import LayerContext, build_layers, plan_geometry
+from anju.analytics.permissions import AnalyticsPerm
+from anju.analytics.queries import overview
+from anju.core.auth import Principal
+from anju.core.errors import NotFound
+from anju.core.kit.china_time import china_datetime, to_china
+from anju.devices.service import device_facts
+from anju.patrol.service import round_tally
+from anju.registry.service import compounds_by_id, house_service
+from anju.workorders.service import order_facts
+
+K = 5  # a person-derived count below K is shown as "<5" in the district view
+TICKER = 8
+VEHICLE_KINDS = frozenset({"gate_vehicle", "garage_door"})
+
+
+def china_midnight(now: datetime) -> datetime:
+    return china_datetime(to_china(now).date())
+
+
+def _pct(part: int, whole: int) -> float | None:
+    return round(100.0 * part / whole, 1) if whole else None
+
+
+def _mean_minutes(values: list[float]) -> float | None:
+    return round(sum(values) / len(values) / 60, 1) if values else None
+
+
+def _scope(who: Principal, compound_id: int) -> None:
+    who.require(AnalyticsPerm.read)
+    if not who.in_scope(compound_id):
+        raise NotFound(f"compound {compound_id} not found", zh="未找到该小区")
+
+
+def kpis(session: Session, *, who: Principal, compound_id: int, now: datetime) -> dict[str, Any]:
+    """The tiles around the map: people, passages today, alarms, devices, orders, complaints, patrol."""
+    _scope(who, compound_id)
+    ids = [compound_id]
+    today = china_midnight(now)
+    people = overview(session, who=who, compound_id=compound_id, today=to_china(now).date())
+    entries = visitors = vehicles_in = vehicles_out = 0
+    for p in passage_counts(session, compound_ids=ids, since=today):
+        if p.decision != "allow":
+            continue
+        if p.point_kind in VEHICLE_KINDS:
+            vehicles_in += p.count if p.direction == "in" else 0
+            vehicles_out += p.count if p.direction == "out" else 0
+        elif p.direction == "in" and p.point_kind == "gate_pedestrian":
+            entries += p.count
+            visitors += p.count if p.visitor else 0
+    open_alarms = alarm_facts(session, compound_ids=ids, open_only=True)
+    by_sev = Counter(a.severity for a in open_alarms)
+    todays = alarm_facts(session, compound_ids=ids, since=today)
+    devices = device_facts(session, compound_ids=ids)
+    online = sum(1 for d in devices if d.status == "online")
+    open_orders = order_facts(session, compound_ids=ids, open_only=True)
+    overdue = sum(1 for o in open_orders if o.resolution_due_at and not o.paused and o.resolution_due_at < now)
+    month = order_facts(session, compound_ids=ids, since=now - timedelta(days=30))
+    complaints = [o for o in month if o.kind == "complaint"]
+    rounds = round_tally(session, compound_id=compound_id, since=today, until=now + timedelta(seconds=1))
+    return {
+        "residents": people["residents"],
+        "floating": people["population_type"].get("floating", 0),
+        "elderly_alone": people["tags"].get("elderly_alone", 0),
+        "entries": entries,
+        "visitors": visitors,
+        "vehicles_in": vehicles_in,
+        "vehicles_out": vehicles_out,
+        "alarms_open": len(open_alarms),
+        "alarms_by_severity": {s: by_sev.get(s, 0) for s in ("critical", "major", "minor", "info")},
+        "alarms_today": len(todays),
+        "mtta_minutes": _mean_minutes(
+            [(a.acknowledged_at - a.occurred_at).total_seconds() for a in todays if a.acknowledged_at]
+        ),
+        "mttr_minutes": _mean_minutes([(a.closed_at - a.occurred_at).total_seconds() for a in todays if a.closed_at]),
+        "device_online_rate": _pct(online, len(devices)),
+        "devices": len(devices),
+        "orders_open": sum(1 for o in open_orders if o.kind != "complaint"),
+        "orders_overdue": overdue,
+        "complaints_open": sum(1 for o in open_orders if o.kind == "complaint"),
+        "complaints_30d": len(complaints),
+        "complaint_closure_30d": _pct(sum(1 for o in complaints if not o.open), len(complaints)),
+        "patrol_rate_today": _pct(rounds["checked"], rounds["expected"]),
+    }
+
+
+@dataclass
+class TickerLine:
+    at: datetime
+    kind: str
+    severity: str
+    status: str
+    place: str
+
+
+def ticker(session: Session, *, who: Principal, compound_id: int, now: datetime) -> list[TickerLine]:
+    """The newest alarms of the last day: kind, severity, status, building and time (no titles, no people)."""
+    _scope(who, compound_id)
+    names = {b.id: b.name for b in house_service.buildings(session, compound_id=compound_id)}
+    facts = alarm_facts(session, compound_ids=[compound_id], since=now - timedelta(days=1))
+    facts.sort(key=lambda a: (a.occurred_at, a.id), reverse=True)
+    return [
+        TickerLine(a.occurred_at, a.kind, a.severity, a.status, names.get(a.building_id or 0, ""))
+        for a in facts[:TICKER]
+    ]
+
+
+def command_picture(session: Session, *, who: Principal, compound_id: int, now: datetime) -> dict[str, Any]:
+    """Everything the 大屏 draws for one compound."""
+    _scope(who, compound_id)
+    compound = compounds_by_id(session, compound_ids=[compound_id])[0]
+    centres, gates = plan_geometry(session, compound)
+    ctx = LayerContext(session, compound, now, centres, gates, china_midnight(now))
+    return {
+        "compound": {"id": compound.id, "name": compound.name},
+        "plan": compound.site_plan or None,
+        "layers": build_layers(ctx),
+        "kpis": kpis(session, who=who, compound_id=compound_id, now=now),
+        "ticker": ticker(session, who=who, compound_id=compound_id, now=now),
+    }
+
+
+def change_cursor(session: Session, *, compound_ids: list[int]) -> tuple[int, ...]:
+    """A cheap fingerprint of what moves the picture (alarms, their transitions, passages)."""
+    return (
+        *latest_alarm_change(session, compound_ids=compound_ids),
+        latest_passage_id(session, compound_ids=compound_ids),
+    )
+
+
+def k_count(n: int) -> int | str:
+    """A person-derived count as shown to the street office: under K it is '<5' (0 stays 0)."""
+    return f"<{K}" if 0 < n < K else n
+
+
+def district(session: Session, *, who: Principal, now: datetime) -> dict[str, Any]:
+    """Each compound the caller oversees and the total: rates and counts, never persons."""
+    who.require(AnalyticsPerm.read)
+    ids = sorted(who.compound_ids)
+    since = now - timedelta(days=30)
+    rows = []
+    fire_kinds = frozenset({"smoke", "gas", "fire_panel", "fire_lane_blocked", "evacuation_blocked"})
+    totals: Counter[str] = Counter()
+    for c in compounds_by_id(session, compound_ids=ids):
+        people = overview(session, who=who, compound_id=c.id, today=to_china(now).date())
+        alarms = alarm_facts(session, compound_ids=[c.id], since=since)
+        open_alarms = len(alarm_facts(session, compound_ids=[c.id], open_only=True))
+        devices = device_facts(session, compound_ids=[c.id])
+        online = sum(1 for d in devices if d.status == "online")
+        orders = order_facts(session, compound_ids=[c.id], since=since)
+        complaints = [o for o in orders if o.kind == "complaint"]
+        rounds = round_tally(session, compound_id=c.id, since=since, until=now)
+        raw = {
+            "residents": people["residents"],
+            "floating": people["population_type"].get("floating", 0),
+            "elderly": sum(people["age_bands"].get(b, 0) for b in ("60-79", "80+")),
+            "elderly_alone": people["tags"].get("elderly_alone", 0),
+            "alarms_30d": len(alarms),
+            "fire_30d": sum(1 for a in alarms if a.kind in fire_kinds),
+            "alarms_open": open_alarms,
+            "devices": len(devices),
+            "online": online,
+            "orders": len(orders),
+            "orders_closed": sum(1 for o in orders if not o.open),
+            "complaints": len(complaints),
+            "complaints_closed": sum(1 for o in complaints if not o.open),
+            "expected": rounds["expected"],
+            "checked": rounds["checked"],
+        }
+        totals.update(raw)
+        rows.append({"id": c.id, "name": c.name, **_shown(raw)})
+    return {"compounds": rows, "total": _shown(dict(totals)), "k": K}
+
+
+def _shown(raw: dict[str, int]) -> dict[str, Any]:
+    """Counts with k applied to person-derived ones, and the rates the street office compares."""
+    return {
+        "residents": raw.get("residents", 0),
+        "floating": k_count(raw.get("floating", 0)),
+        "elderly": k_count(raw.get("elderly", 0)),
+        "elderly_alone": k_count(raw.get("elderly_alone", 0)),
+        "alarms_30d": raw.get("alarms_30d", 0),
+        "fire_30d": raw.get("fire_30d", 0),
+        "alarms_open": raw.get("alarms_open", 0),
+        "device_online_rate": _pct(raw.get("online", 0), raw.get("devices", 0)),
+        "order_closure": _pct(raw.get("orders_closed", 0), raw.get("orders", 0)),
+        "complaint_closure": _pct(raw.get("complaints_closed", 0), raw.get("complaints", 0)),
+        "patrol_rate": _pct(raw.get("checked", 0), raw.get("expected", 0)),
+    }

@@ -1,0 +1,323 @@
+"""Periodic security reports (安全管理工作总结): fixed figures per compound and period, plus a rectification plan.
+
+A report is computed once, when its period is over (by the `analytics.security_reports` job, or on demand for an
+older period), and stored: later changes to alarms or orders do not rewrite a published summary. One report per
+compound, kind and first day (a unique key), so two workers or a retried job never make two.
+
+Every KPI has one written formula (FORMULAS); the report prints them. Figures read through the owning domains'
+services (alarms, devices, access, patrol, workorders, accounts, registry). Staff data: the platform keeps no
+training or turnover records yet, so the report shows the security staff on roll by role and says "no data" for
+training coverage and turnover rather than a zero that looks like success.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from anju.access.decision_service import passage_counts
+from anju.accounts.service import staff_of
+from anju.alarms.service import alarm_facts
+from anju.analytics.models import SecurityReport
+from anju.analytics.permissions import AnalyticsPerm
+from anju.core.auth import Principal
+from anju.core.db import utcnow
+from anju.core.errors import Conflict, Invalid, NotFound
+from anju.core.kit.china_time import china_datetime, to_china
+from anju.devices.service import device_facts
+from anju.patrol.service import round_tally
+from anju.registry.service import compounds_by_id, house_service
+from anju.workorders.service import order_facts
+
+KINDS = ("week", "month", "quarter")
+FAULT_KINDS = frozenset({"device_fault", "tamper", "lift_fault", "pump_fault", "light_fault"})
+SECURITY_ROLES = ("guard", "property_staff", "property_manager")
+
+# One written formula per KPI (message keys hold the wording; the report prints them next to the figure).
+FORMULAS: dict[str, str] = {
+    "alarms": "report.formula.alarms",
+    "false_alarm_rate": "report.formula.false_alarm_rate",
+    "mtta_minutes": "report.formula.mtta",
+    "mttr_minutes": "report.formula.mttr",
+    "checkpoint_rate": "report.formula.checkpoint_rate",
+    "rounds_missed": "report.formula.rounds_missed",
+    "device_good_rate": "report.formula.device_good_rate",
+    "complaint_closure": "report.formula.complaint_closure",
+    "denied": "report.formula.denied",
+    "visitors": "report.formula.visitors",
+}
+
+
+def period_of(kind: str, day: date) -> tuple[date, date]:
+    """The [start, end) China dates of the `kind` period containing `day`."""
+    if kind == "week":
+        start = day - timedelta(days=day.weekday())
+        return start, start + timedelta(days=7)
+    if kind == "month":
+        start = day.replace(day=1)
+        end = date(start.year + (start.month == 12), start.month % 12 + 1, 1)
+        return start, end
+    if kind == "quarter":
+        m = 3 * ((day.month - 1) // 3) + 1
+        start = date(day.year, m, 1)
+        end = date(day.year + (m == 10), (m + 2) % 12 + 1, 1)
+        return start, end
+    raise Invalid(
+        f"unknown period kind {kind!r}",
+        zh="报告周期只能是周、月或季度",
+        fields=[
+            {"field": "kind", "message": {"zh": "取值：week、month、quarter", "en": "one of week, month, quarter"}}
+        ],
+    )
+
+
+def previous_period(kind: str, start: date) -> tuple[date, date]:
+    return period_of(kind, start - timedelta(days=1))
+
+
+def last_closed_period(kind: str, today: date) -> tuple[date, date]:
+    """The newest `kind` period that is over on China date `today`."""
+    start, _ = period_of(kind, today)
+    return previous_period(kind, start)
+
+
+def _pct(part: int, whole: int) -> float | None:
+    return round(100.0 * part / whole, 1) if whole else None
+
+
+def _mean_minutes(values: list[float]) -> float | None:
+    return round(sum(values) / len(values) / 60, 1) if values else None
+
+
+def compute(session: Session, *, compound_id: int, kind: str, start: date, end: date) -> dict[str, Any]:
+    """The report's figures for [start, end) China dates (no comparison, no storage)."""
+    since, until = china_datetime(start), china_datetime(end)
+    ids = [compound_id]
+    names = {b.id: b.name for b in house_service.buildings(session, compound_id=compound_id)}
+
+    alarms = alarm_facts(session, compound_ids=ids, since=since, until=until)
+    by_kind = Counter(a.kind for a in alarms)
+    by_weekday = [0] * 7
+    by_hour = [0] * 24
+    for a in alarms:
+        local = to_china(a.occurred_at)
+        by_weekday[local.weekday()] += 1
+        by_hour[local.hour] += 1
+    by_place = Counter(names.get(a.building_id, "") if a.building_id is not None else "" for a in alarms)
+    outcome = Counter(
+        a.status if a.status in ("resolved", "false_alarm") else "open" for a in alarms
+    )  # status at generation: the period is over, late closures count as open
+    closed = outcome["resolved"] + outcome["false_alarm"]
+    mtta = [(a.acknowledged_at - a.occurred_at).total_seconds() for a in alarms if a.acknowledged_at]
+    mttr = [(a.closed_at - a.occurred_at).total_seconds() for a in alarms if a.closed_at]
+
+    orders = order_facts(session, compound_ids=ids, since=since, until=until)
+    complaints = [o for o in orders if o.kind == "complaint"]
+    complaints_closed = sum(1 for o in complaints if not o.open)
+    order_cats = Counter(o.category for o in orders if o.kind != "complaint")
+
+    rounds = round_tally(session, compound_id=compound_id, since=since, until=until)
+
+    devices = device_facts(session, compound_ids=ids)
+    faulty = {a.device_id for a in alarm_facts(session, compound_ids=ids, open_only=True, kinds=FAULT_KINDS)}
+    good = sum(1 for d in devices if d.status == "online" and d.id not in faulty)
+
+    passages = passage_counts(session, compound_ids=ids, since=since, until=until)
+    by_method: Counter[str] = Counter()
+    denied = remote = visitors = entries = 0
+    for p in passages:
+        if p.decision == "allow":
+            by_method[p.method] += p.count
+            if p.direction == "in":
+                entries += p.count
+                visitors += p.count if p.visitor else 0
+            remote += p.count if p.method == "remote" else 0
+        else:
+            denied += p.count
+
+    staff = Counter(str(u.role) for u in staff_of(session, compound_id, SECURITY_ROLES))
+
+    kpis = {
+        "alarms": len(alarms),
+        "false_alarm_rate": _pct(outcome["false_alarm"], closed),
+        "mtta_minutes": _mean_minutes(mtta),
+        "mttr_minutes": _mean_minutes(mttr),
+        "checkpoint_rate": _pct(rounds["checked"], rounds["expected"]),
+        "rounds_missed": rounds["missed"],
+        "device_good_rate": _pct(good, len(devices)),
+        "complaint_closure": _pct(complaints_closed, len(complaints)),
+        "denied": denied,
+        "visitors": visitors,
+    }
+    empty = not alarms and not orders and not passages and not (rounds["done"] + rounds["missed"])
+    return {
+        "kind": kind,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "empty": empty,
+        "kpis": kpis,
+        "events": {
+            "total": len(alarms),
+            "by_kind": dict(by_kind.most_common()),
+            "by_weekday": by_weekday,
+            "by_hour": by_hour,
+            "by_place": [{"place": p, "n": n} for p, n in by_place.most_common()],
+            "by_outcome": {k: outcome[k] for k in ("resolved", "false_alarm", "open")},
+        },
+        "orders": {
+            "total": len(orders),
+            "by_category": dict(order_cats.most_common()),
+            "complaints": len(complaints),
+            "complaints_closed": complaints_closed,
+        },
+        "patrol": rounds,
+        "technical": {
+            "devices": len(devices),
+            "devices_good": good,
+            "closed_alarms": closed,
+            "false_alarms": outcome["false_alarm"],
+            "false_by_kind": dict(Counter(a.kind for a in alarms if a.status == "false_alarm").most_common()),
+        },
+        "access": {
+            "entries": entries,
+            "by_method": dict(by_method.most_common()),
+            "denied": denied,
+            "remote_opens": remote,
+            "visitors": visitors,
+        },
+        "staff": {"by_role": dict(staff), "total": sum(staff.values()), "training": None, "turnover": None},
+    }
+
+
+def _with_comparison(session: Session, *, compound_id: int, kind: str, start: date, end: date) -> dict[str, Any]:
+    data = compute(session, compound_id=compound_id, kind=kind, start=start, end=end)
+    p_start, p_end = previous_period(kind, start)
+    stored = _find(session, compound_id, kind, p_start)
+    prev = (
+        stored.data
+        if stored is not None
+        else compute(session, compound_id=compound_id, kind=kind, start=p_start, end=p_end)
+    )
+    data["previous"] = {"start": p_start.isoformat(), "end": p_end.isoformat(), "kpis": prev["kpis"]}
+    return data
+
+
+def _find(session: Session, compound_id: int, kind: str, start: date) -> SecurityReport | None:
+    return session.execute(
+        select(SecurityReport).where(
+            SecurityReport.compound_id == compound_id,
+            SecurityReport.period_kind == kind,
+            SecurityReport.period_start == start,
+        )
+    ).scalar_one_or_none()
+
+
+class ReportService:
+    def generate(
+        self, session: Session, *, compound_id: int, kind: str, day: date, today: date, by: str = "job"
+    ) -> tuple[SecurityReport, bool]:
+        """The report of the `kind` period containing `day`, made once (returns it and whether it is new)."""
+        start, end = period_of(kind, day)
+        if end > today:
+            raise Conflict(
+                f"the {kind} from {start} is not over yet",
+                zh="该周期尚未结束，结束后才能生成报告",
+            )
+        existing = _find(session, compound_id, kind, start)
+        if existing is not None:
+            return existing, False
+        data = _with_comparison(session, compound_id=compound_id, kind=kind, start=start, end=end)
+        row = SecurityReport(
+            compound_id=compound_id,
+            period_kind=kind,
+            period_start=start,
+            period_end=end,
+            data=data,
+            generated_by=by,
+        )
+        try:
+            with session.begin_nested():  # a rival worker may insert the same period first: the key decides
+                session.add(row)
+                session.flush()
+        except IntegrityError:
+            won = _find(session, compound_id, kind, start)
+            assert won is not None
+            return won, False
+        return row, True
+
+    def generate_due(self, session: Session, *, today: date) -> list[int]:
+        """Make every compound's report of each last closed period that has none yet (the job)."""
+        made = []
+        for c in compounds_by_id(session):
+            for kind in KINDS:
+                start, _ = last_closed_period(kind, today)
+                row, new = self.generate(session, compound_id=c.id, kind=kind, day=start, today=today)
+                if new:
+                    made.append(row.id)
+        return made
+
+    def request(
+        self, session: Session, *, who: Principal, compound_id: int, kind: str, day: date, today: date
+    ) -> SecurityReport:
+        """Staff ask for a closed period's report now (the same stored row the job would make)."""
+        who.require(AnalyticsPerm.report_write)
+        if not who.in_scope(compound_id):
+            raise NotFound(f"compound {compound_id} not found", zh="未找到该小区")
+        if day < today - timedelta(days=3 * 366):
+            raise Invalid(
+                "period too old",
+                zh="只能生成三年内的报告",
+                fields=[{"field": "day", "message": {"zh": "三年内", "en": "within three years"}}],
+            )
+        row, _ = self.generate(session, compound_id=compound_id, kind=kind, day=day, today=today, by="user")
+        return row
+
+    def search(
+        self, session: Session, *, who: Principal, compound_id: int | None = None, kind: str | None = None
+    ) -> list[SecurityReport]:
+        """Reports of the caller's compounds (or one), newest period first."""
+        who.require(AnalyticsPerm.read)
+        ids = sorted(who.compound_ids)
+        if compound_id is not None:
+            if not who.in_scope(compound_id):
+                raise NotFound(f"compound {compound_id} not found", zh="未找到该小区")
+            ids = [compound_id]
+        stmt = select(SecurityReport).where(SecurityReport.compound_id.in_(ids))
+        if kind is not None:
+            period_of(kind, date(2000, 1, 1))  # validates the kind
+            stmt = stmt.where(SecurityReport.period_kind == kind)
+        return list(
+            session.execute(
+                stmt.order_by(
+                    SecurityReport.period_start.desc(), SecurityReport.period_kind, SecurityReport.compound_id
+                ).limit(200)
+            ).scalars()
+        )
+
+    def get(self, session: Session, *, who: Principal, report_id: int) -> SecurityReport:
+        """One report in the caller's compounds; another compound's is a 404."""
+        who.require(AnalyticsPerm.read)
+        row = session.get(SecurityReport, report_id)
+        if row is None or not who.in_scope(row.compound_id):
+            raise NotFound(f"report {report_id} not found", zh="未找到该报告")
+        return row
+
+    def set_rectification(
+        self, session: Session, *, who: Principal, report_id: int, text: str, now: datetime | None = None
+    ) -> SecurityReport:
+        """Staff write (or rewrite) the rectification plan; the figures stay as generated."""
+        who.require(AnalyticsPerm.report_write)
+        row = self.get(session, who=who, report_id=report_id)
+        row.rectification = text
+        row.rectification_by = who.user_id
+        row.rectification_at = now or utcnow()
+        session.flush()
+        return row
+
+
+report_service = ReportService()

@@ -1,0 +1,242 @@
+"""Security report pages: the console list and report with its rectification plan; printable page and exports.
+
+The console pages (/console/reports…) are for property staff. The printable page and the Excel/CSV exports
+(/screen/reports/…) also open for the street office and the committee, who read aggregates only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from starlette.responses import Response
+
+from anju.analytics.models import SecurityReport
+from anju.analytics.permissions import AnalyticsPerm
+from anju.analytics.reports import FORMULAS, KINDS, report_service
+from anju.core.auth import Principal
+from anju.core.deps import ReadSession, WriteSession
+from anju.core.errors import AppError, Invalid
+from anju.core.kit.china_time import china_date
+from anju.core.sheets import Value, csv_bytes, xlsx_bytes
+from anju.registry.service import compounds_by_id
+from anju.web.deps import ConsolePage, console_guard, page_guard
+from anju.web.forms import error_message, go_back, outcome
+from anju.web.i18n import Translator, lang_of
+from anju.web.render import render
+
+router = APIRouter(include_in_schema=False)
+ReportPage = Annotated[ConsolePage, Depends(console_guard(AnalyticsPerm.read))]
+ReportViewer = Annotated[Principal, Depends(page_guard(AnalyticsPerm.read))]
+PERCENT_KPIS = frozenset({"false_alarm_rate", "checkpoint_rate", "device_good_rate", "complaint_closure"})
+MINUTE_KPIS = frozenset({"mtta_minutes", "mttr_minutes"})
+
+
+def kpi_rows(report: SecurityReport) -> list[dict[str, Any]]:
+    """Each KPI with this period's and the previous period's value and the change (None when either is missing)."""
+    now = report.data.get("kpis", {})
+    prev = (report.data.get("previous") or {}).get("kpis", {})
+    rows = []
+    for key in FORMULAS:
+        v, p = now.get(key), prev.get(key)
+        change = round(v - p, 1) if isinstance(v, int | float) and isinstance(p, int | float) else None
+        unit = "%" if key in PERCENT_KPIS else "min" if key in MINUTE_KPIS else ""
+        rows.append({"key": key, "value": v, "previous": p, "change": change, "unit": unit, "formula": FORMULAS[key]})
+    return rows
+
+
+@router.get("/console/reports")
+def reports_page(request: Request, ctx: ReportPage, session: ReadSession, kind: str | None = None) -> Response:
+    """The stored security reports of the selected compound, and a form to make a past period's report."""
+    if ctx.compound is None:
+        return render(request, "console/empty.html", ctx.context("nav.reports"))
+    chosen = kind if kind in KINDS else None
+    reports = report_service.search(session, who=ctx.who, compound_id=ctx.compound.id, kind=chosen)
+    return render(
+        request,
+        "reports/list.html",
+        ctx.context(
+            "nav.reports",
+            reports=reports,
+            kinds=KINDS,
+            kind=chosen,
+            can_write=ctx.who.can(AnalyticsPerm.report_write),
+            today=china_date(),
+            **outcome(request),
+        ),
+    )
+
+
+@router.post("/console/reports")
+def reports_request(
+    request: Request,
+    ctx: ReportPage,
+    session: WriteSession,
+    kind: Annotated[str, Form(max_length=16)] = "",
+    day: Annotated[str, Form(max_length=16)] = "",
+) -> Response:
+    """Make (or open, when it exists) the report of a closed period."""
+    t = Translator(lang_of(request))
+    if ctx.compound is None:
+        return go_back(request, "/console/reports")
+    try:
+        if kind not in KINDS:
+            raise Invalid("bad kind", zh=t("report.err.kind"))
+        try:
+            on = date.fromisoformat(day.strip())
+        except ValueError as exc:
+            raise Invalid("bad day", zh=t("report.err.day")) from exc
+        row = report_service.request(
+            session, who=ctx.who, compound_id=ctx.compound.id, kind=kind, day=on, today=china_date()
+        )
+    except AppError as exc:
+        session.rollback()
+        return go_back(request, "/console/reports", err=error_message(request, exc))
+    return go_back(request, f"/console/reports/{row.id}")
+
+
+@router.get("/console/reports/{report_id}")
+def report_page(report_id: int, request: Request, ctx: ReportPage, session: ReadSession) -> Response:
+    """One report: key figures with formulas and comparison, the sections, and the rectification plan."""
+    report = report_service.get(session, who=ctx.who, report_id=report_id)
+    name = next((c.name for c in ctx.compounds if c.id == report.compound_id), "")
+    return render(
+        request,
+        "reports/report.html",
+        ctx.context(
+            "nav.reports",
+            report=report,
+            d=report.data,
+            kpis=kpi_rows(report),
+            compound_name=name,
+            can_write=ctx.who.can(AnalyticsPerm.report_write),
+            **outcome(request),
+        ),
+    )
+
+
+@router.post("/console/reports/{report_id}/rectification")
+def report_rectification(
+    report_id: int,
+    request: Request,
+    ctx: ReportPage,
+    session: WriteSession,
+    text: Annotated[str, Form(max_length=4000)] = "",
+) -> Response:
+    """Save the rectification plan (整改计划)."""
+    t = Translator(lang_of(request))
+    back = f"/console/reports/{report_id}"
+    try:
+        if not text.strip():
+            raise Invalid("empty plan", zh=t("report.rectification_hint"))
+        report_service.set_rectification(session, who=ctx.who, report_id=report_id, text=text.strip())
+    except AppError as exc:
+        session.rollback()
+        return go_back(request, back, err=error_message(request, exc))
+    return go_back(request, back, ok=t("report.saved"))
+
+
+@router.get("/screen/reports/{report_id}/print")
+def report_print(report_id: int, request: Request, who: ReportViewer, session: ReadSession) -> Response:
+    """The printable report (A4, charts drawn on the server, no script needed)."""
+    report = report_service.get(session, who=who, report_id=report_id)
+    name = next((c.name for c in compounds_by_id(session, compound_ids=[report.compound_id])), "")
+    return render(
+        request,
+        "reports/print.html",
+        {"who": who, "report": report, "d": report.data, "kpis": kpi_rows(report), "compound_name": name},
+    )
+
+
+def sheet_rows(report: SecurityReport, t: Translator, compound_name: str) -> Iterator[Sequence[Value]]:
+    """The report as rows: header, KPIs with formulas, then each section (one table, for Excel and CSV alike)."""
+    d = report.data
+    yield (t("report.title"), compound_name)
+    yield (t("report.period"), t("report.period_range", start=d["start"], end=_last_day(report)))
+    yield (t("report.kind"), t(f"report.kind.{report.period_kind}"))
+    yield ()
+    yield (t("report.kpi"), t("report.value"), t("report.previous"), t("report.change"), t("report.formula"))
+    for r in kpi_rows(report):
+        yield (
+            t(f"report.kpi.{r['key']}") + (f" ({r['unit']})" if r["unit"] else ""),
+            r["value"],
+            r["previous"],
+            r["change"],
+            t(r["formula"]),
+        )
+    yield ()
+    ev = d["events"]
+    yield (t("report.events"), t("report.by_kind"))
+    for kind, n in ev["by_kind"].items():
+        yield ("", t.maybe(f"alarms.kind.{kind}", kind), n)
+    yield (t("report.events"), t("report.by_outcome"))
+    for k, n in ev["by_outcome"].items():
+        yield ("", t(f"report.outcome.{k}"), n)
+    yield (t("report.events"), t("report.by_place"))
+    for p in ev["by_place"]:
+        yield ("", p["place"] or t("report.place_unknown"), p["n"])
+    yield (t("report.events"), t("report.by_weekday"))
+    for i, n in enumerate(ev["by_weekday"]):
+        yield ("", t(f"screen.weekday.{i}"), n)
+    yield (t("report.events"), t("report.by_hour"))
+    for h, n in enumerate(ev["by_hour"]):
+        yield ("", f"{h:02d}:00", n)
+    yield ()
+    yield (t("report.patrol"),)
+    for k in ("done", "missed", "expected", "checked"):
+        yield ("", t(f"report.patrol.{k}"), d["patrol"].get(k, 0))
+    yield (t("report.technical"),)
+    for k in ("devices", "devices_good", "closed_alarms", "false_alarms"):
+        yield ("", t(f"report.tech.{k}"), d["technical"][k])
+    yield (t("report.access"),)
+    for k in ("entries", "denied", "remote_opens", "visitors"):
+        yield ("", t(f"report.access.{k}"), d["access"][k])
+    for m, n in d["access"]["by_method"].items():
+        yield ("", t.maybe(f"report.method.{m}", m), n)
+    yield (t("report.orders"),)
+    for k in ("total", "complaints", "complaints_closed"):
+        yield ("", t(f"report.orders.{k}"), d["orders"][k])
+    yield (t("report.staff"),)
+    for role, n in d["staff"]["by_role"].items():
+        yield ("", t.maybe(f"report.role.{role}", role), n)
+    yield ("", t("report.staff.training"), t("report.staff.no_records"))
+    yield ("", t("report.staff.turnover"), t("report.staff.no_records"))
+    yield ()
+    yield (t("report.rectification"), report.rectification or t("report.rectification_empty"))
+
+
+def _last_day(report: SecurityReport) -> str:
+    return date.fromordinal(report.period_end.toordinal() - 1).isoformat()
+
+
+def _export_name(report: SecurityReport, ext: str) -> str:
+    return f"security-report-{report.compound_id}-{report.period_kind}-{report.period_start.isoformat()}.{ext}"
+
+
+@router.get("/screen/reports/{report_id}.xlsx")
+def report_xlsx(report_id: int, request: Request, who: ReportViewer, session: ReadSession) -> Response:
+    """The report as an Excel workbook."""
+    report = report_service.get(session, who=who, report_id=report_id)
+    name = next((c.name for c in compounds_by_id(session, compound_ids=[report.compound_id])), "")
+    t = Translator(lang_of(request))
+    data = xlsx_bytes([(t("report.title"), sheet_rows(report, t, name), (28, 22, 14, 12, 60))])
+    return Response(
+        data,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{_export_name(report, "xlsx")}"'},
+    )
+
+
+@router.get("/screen/reports/{report_id}.csv")
+def report_csv(report_id: int, request: Request, who: ReportViewer, session: ReadSession) -> Response:
+    """The report as CSV (UTF-8 with BOM)."""
+    report = report_service.get(session, who=who, report_id=report_id)
+    name = next((c.name for c in compounds_by_id(session, compound_ids=[report.compound_id])), "")
+    t = Translator(lang_of(request))
+    return Response(
+        csv_bytes(sheet_rows(report, t, name)),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{_export_name(report, "csv")}"'},
+    )
