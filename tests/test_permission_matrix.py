@@ -294,8 +294,52 @@ MATRIX.update(
         "visitor_passes.sms": (OK, OK, 403, OK, 403, OK, 404, 403, 404),
         "delivery_rules.get": (OK, OK, OK, OK, 403, OK, OK, 403, 404),
         "delivery_rules.put": (OK, OK, 403, 403, 403, 403, 403, 403, 404),
+        "decorations.list": (OK, OK, OK, OK, 403, OK, OK, 403, OK),
+        "decorations.create": (404, 404, 404, 404, 403, OK, 404, 403, 404),
+        "decorations.approve": (OK, OK, OK, 403, 403, 403, 404, 403, 404),
     }
 )
+
+
+@pytest.fixture(autouse=True)
+def _li_decoration(session: Any, ids: dict[str, int]) -> None:
+    """A submitted decoration application of resident_li's house (rolled back with the test)."""
+    from datetime import time
+
+    from anju.decoration.models import DecorationApplication, DecorationWorker
+
+    today = china_date()
+    app = DecorationApplication(
+        compound_id=ids["A"],
+        house_id=ids["li_house"],
+        applicant_person_id=ids["li_person"],
+        start_date=today + timedelta(days=60),
+        end_date=today + timedelta(days=70),
+        scope="矩阵装修",
+        contractor="矩阵装饰",
+        daily_from=time(8),
+        daily_until=time(18),
+        conditions=[],
+    )
+    session.add(app)
+    session.flush()
+    session.add(DecorationWorker(compound_id=ids["A"], application_id=app.id, name="矩阵工人"))
+    session.flush()
+    _LI_PASS["decoration"] = app.id
+
+
+def _decoration_body(w: World) -> dict[str, Any]:
+    start = china_date() + timedelta(days=1)
+    return {
+        "house_id": w.li_house,
+        "start_date": start.isoformat(),
+        "end_date": (start + timedelta(days=5)).isoformat(),
+        "scope": "矩阵刷墙",
+        "contractor": "矩阵装饰",
+        "workers": [{"name": "矩阵工人"}],
+    }
+
+
 REQUESTS.update(
     {
         "visitor_passes.share_link": lambda w: (
@@ -309,6 +353,13 @@ REQUESTS.update(
             "PUT",
             f"/api/v1/access/delivery-rules/{w.A}",
             {"json": {"rider_reach": "door"}},
+        ),
+        "decorations.list": lambda w: ("GET", "/api/v1/decorations", {}),
+        "decorations.create": lambda w: ("POST", "/api/v1/decorations", {"json": _decoration_body(w)}),
+        "decorations.approve": lambda w: (
+            "POST",
+            f"/api/v1/decorations/{_LI_PASS.get('decoration', 1)}/approve",
+            {"json": {}},
         ),
     }
 )

@@ -15,6 +15,7 @@ from anju.alarms.endpoints import router as alarms_router
 from anju.analytics.endpoints import router as analytics_router
 from anju.care.endpoints import router as care_router
 from anju.core.errors import ErrorBody
+from anju.decoration.endpoints import router as decoration_router
 from anju.devices.endpoints import public_router as devices_public
 from anju.devices.endpoints import router as devices_router
 from anju.emergency.endpoints import router as emergency_router
@@ -73,6 +74,7 @@ for r in (
     parking_me_router,
     facilities_router,
     care_router,
+    decoration_router,
     emergency_router,
 ):
     api_router.include_router(r, responses=_ERRORS)  # type: ignore[arg-type]

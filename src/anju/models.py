@@ -10,6 +10,7 @@ from anju.core import audit as _audit  # noqa: F401
 from anju.core import events as _events  # noqa: F401
 from anju.core import jobs as _jobs  # noqa: F401
 from anju.core.db import Base
+from anju.decoration import models as _decoration  # noqa: F401
 from anju.devices import models as _devices  # noqa: F401
 from anju.emergency import models as _emergency  # noqa: F401
 from anju.facilities import models as _facilities  # noqa: F401

@@ -23,6 +23,7 @@ PERMISSION_MODULES = (
     "anju.governance.permissions",
     "anju.fees.permissions",
     "anju.care.permissions",
+    "anju.decoration.permissions",
     "anju.emergency.permissions",
     "anju.parking.permissions",
 )

@@ -22,7 +22,7 @@ from anju.access.credential_service import card_bidx, pin_digest
 from anju.access.enums import GATE_KINDS, CredentialKind, CredentialStatus, Decision, Method, PassStatus
 from anju.access.models import AccessCredential, AccessLog, AccessPoint, Terminal, VisitorPass
 from anju.access.permissions import AccessPerm
-from anju.access.policy import face_threshold_for, holder_may_pass, pass_may_pass
+from anju.access.policy import face_threshold_for, holder_may_pass, in_window, local, pass_may_pass
 from anju.access.repository import CredentialQuery, HolderQuery, LogQuery, PointQuery
 from anju.access.schemas import DecisionRead, DecisionRequest, OfflineBatch, ReplayResult
 from anju.access.signing import ResidentQr, VisitorQr, parse, token_digest, verify_for
@@ -361,6 +361,8 @@ class DecisionService:
             return _deny("pass_not_yet_valid", m, **kw)
         if now >= vp.valid_until:
             return _deny("pass_expired", m, **kw)
+        if not in_window(local(now).time().replace(tzinfo=None), vp.daily_from, vp.daily_until):
+            return _deny("outside_time_window", m, **kw)  # issue 18: a worker outside the approved hours
         verdict = pass_may_pass(HolderQuery(session), ap, vp)
         if not verdict.ok:
             return _deny(verdict.reason, m, **kw)

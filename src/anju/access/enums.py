@@ -66,6 +66,7 @@ class PassKind(StrEnum):
     visitor = "visitor"
     courier = "courier"
     rider = "rider"  # food delivery: one delivery, to the lobby or the door as the compound's rule says
+    worker = "worker"  # a decoration worker: the approved dates, only within the approved daily hours
 
 
 DELIVERY_KINDS = frozenset({PassKind.courier, PassKind.rider})

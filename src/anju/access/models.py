@@ -189,6 +189,10 @@ class VisitorPass(CompoundScopedMixin, TimestampedMixin, Base):
     arrival_log_id: Mapped[int | None] = mapped_column(Integer)
     sms_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     company: Mapped[str | None] = mapped_column(String(32))  # courier or delivery company ("顺丰", "美团")
+    # A decoration worker's pass opens only within these local hours each day (issue 18); None = any time.
+    daily_from: Mapped[time | None] = mapped_column(Time)
+    daily_until: Mapped[time | None] = mapped_column(Time)
+    source: Mapped[str | None] = mapped_column(String(32), index=True)  # "decoration:12": revoked with it
 
 
 class DeliveryRule(CompoundScopedMixin, TimestampedMixin, Base):

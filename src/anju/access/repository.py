@@ -438,6 +438,16 @@ class VisitorQuery(_Query):
             ).scalars()
         )
 
+    def of_source(self, source: str) -> list[VisitorPass]:
+        return list(
+            self.session.execute(select(VisitorPass).where(VisitorPass.source == source).order_by(VisitorPass.id))
+            .scalars()
+            .all()
+        )
+
+    def live_of_source(self, source: str) -> list[VisitorPass]:
+        return [vp for vp in self.of_source(source) if vp.status in (PassStatus.active, PassStatus.pending)]
+
     def live_delivery_passes(self, compound_id: int) -> list[VisitorPass]:
         """Active courier and rider passes of a compound: terminals re-learn them when its delivery rule changes."""
         return list(

@@ -187,6 +187,9 @@ class _Builder:
             "valid_until": _iso(vp.valid_until),
             "entries_allowed": vp.entries_allowed,
             "entries_used": vp.entries_used,
+            # China wall-clock hours a decoration worker's pass opens each day (issue 18); None = any time.
+            "daily_from": vp.daily_from.strftime("%H:%M") if vp.daily_from else None,
+            "daily_until": vp.daily_until.strftime("%H:%M") if vp.daily_until else None,
         }
 
     @staticmethod

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
@@ -108,6 +108,60 @@ class VisitorPassService:
         session.flush()
         terminal_sync_service.refresh_pass(session, vp)
         return vp
+
+    def issue_worker_passes(
+        self,
+        session: Session,
+        *,
+        compound_id: int,
+        house_id: int,
+        workers: list[tuple[str, str | None]],
+        valid_from: datetime,
+        valid_until: datetime,
+        daily_from: time,
+        daily_until: time,
+        source: str,
+    ) -> list[VisitorPass]:
+        """Decoration workers (issue 18): one pass each for the approved dates, opening the house's unit door
+        and floor only within the approved daily hours; revoked together by `source`."""
+        days = max(1, (valid_until - valid_from).days + 1)
+        out = []
+        for name, phone in workers:
+            vp = VisitorPass(
+                compound_id=compound_id,
+                kind=PassKind.worker,
+                host_house_id=house_id,
+                visitor_name=name,
+                visitor_phone_enc=encrypt(phone, context="visitor.phone"),
+                visitor_phone_masked=mask_phone(phone),
+                valid_from=valid_from,
+                valid_until=valid_until,
+                entries_allowed=min(10_000, days * 4),  # a few gate entries a day
+                nonce=new_nonce() + new_nonce(),
+                daily_from=daily_from,
+                daily_until=daily_until,
+                source=source,
+                status=PassStatus.active,
+            )
+            session.add(vp)
+            out.append(vp)
+        session.flush()
+        for vp in out:
+            terminal_sync_service.refresh_pass(session, vp)
+        return out
+
+    def revoke_source(self, session: Session, *, source: str) -> int:
+        """Revoke every live pass issued for one source (a decoration that ended or was cancelled)."""
+        passes = VisitorQuery(session).live_of_source(source)
+        for vp in passes:
+            vp.status = PassStatus.revoked
+        session.flush()
+        for vp in passes:
+            terminal_sync_service.refresh_pass(session, vp)
+        return len(passes)
+
+    def passes_of_source(self, session: Session, *, source: str) -> list[VisitorPass]:
+        return VisitorQuery(session).of_source(source)
 
     def _courier_shift(
         self, session: Session, *, who: Principal, data: VisitorPassCreate, now: datetime

@@ -277,6 +277,43 @@ CATALOG: tuple[FieldDecl, ...] = (
         "30 days after the visit (ANJU_ACCESS_VISITOR_RETENTION_DAYS)",
         30,
     ),
+    # Issue 18: decoration applications (装修申请): the applicant, the contractor's phone, the workers.
+    FieldDecl(
+        "decoration_application.applicant_person_id",
+        "decoration",
+        "decide and follow up a decoration application (住宅室内装饰装修管理办法 第13条)",
+        _CONTRACT,
+        "normal",
+        "while the house is occupied, then with the occupancy",
+        None,
+    ),
+    FieldDecl(
+        "decoration_application.contractor_phone",
+        "decoration",
+        "reach the contractor during the works",
+        _CONTRACT,
+        "normal",
+        "while the house is occupied, then with the occupancy",
+        None,
+    ),
+    FieldDecl(
+        "decoration_worker.name",
+        "decoration",
+        "issue a worker's temporary pass for the approved dates",
+        _CONTRACT,
+        "normal",
+        "while the house is occupied, then with the occupancy",
+        None,
+    ),
+    FieldDecl(
+        "decoration_worker.phone",
+        "decoration",
+        "issue a worker's temporary pass for the approved dates",
+        _CONTRACT,
+        "normal",
+        "while the house is occupied, then with the occupancy",
+        None,
+    ),
     # Issue 18: the host is told when their visitor arrives; the row goes with the pass.
     FieldDecl(
         "visitor_pass.arrived_at",

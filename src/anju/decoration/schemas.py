@@ -1,0 +1,95 @@
+"""Decoration API schemas."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from pydantic import Field, model_validator
+
+from anju.core.schemas import InSchema, Schema
+from anju.decoration.enums import DecorationStatus, DepositStatus, InspectionKind
+
+
+class WorkerIn(InSchema):
+    name: str = Field(min_length=1, max_length=32)
+    phone: str | None = Field(None, pattern=r"^1[0-9]{10}$")
+
+
+class DecorationCreate(InSchema):
+    house_id: int
+    start_date: date
+    end_date: date
+    scope: str = Field(min_length=2, max_length=2000)
+    touches_load_bearing: bool = False
+    owner_consent: bool = False
+    contractor: str = Field(min_length=2, max_length=64)
+    contractor_phone: str | None = Field(None, pattern=r"^1[0-9]{10}$")
+    workers: list[WorkerIn] = Field(min_length=1, max_length=20)
+    daily_from: time = time(8, 0)
+    daily_until: time = time(18, 0)
+    deposit_fen: int = Field(0, ge=0, le=100_000_00)
+
+    @model_validator(mode="after")
+    def _dates(self) -> DecorationCreate:
+        if self.end_date < self.start_date:
+            raise ValueError("the work ends before it starts")
+        if (self.end_date - self.start_date).days > 365:
+            raise ValueError("a decoration lasts at most a year")
+        if self.daily_until <= self.daily_from:
+            raise ValueError("daily hours must end after they start")
+        return self
+
+
+class DecorationApprove(InSchema):
+    conditions: list[str] = Field(default_factory=list, max_length=20)
+    daily_from: time | None = None  # narrower hours than asked for (noise rules)
+    daily_until: time | None = None
+
+
+class DecorationReject(InSchema):
+    reason: str = Field(min_length=2, max_length=255)
+
+
+class InspectionCreate(InSchema):
+    kind: InspectionKind
+    passed: bool
+    note: str = Field("", max_length=500)
+
+
+class WorkerRead(Schema):
+    id: int
+    name: str
+    phone_masked: str | None
+    visitor_pass_id: int | None
+
+
+class InspectionRead(Schema):
+    id: int
+    kind: InspectionKind
+    passed: bool
+    note: str
+    work_order_id: int | None
+    at: datetime
+
+
+class DecorationRead(Schema):
+    id: int
+    compound_id: int
+    house_id: int
+    start_date: date
+    end_date: date
+    scope: str
+    contractor: str
+    contractor_phone_masked: str | None
+    daily_from: time
+    daily_until: time
+    deposit_fen: int
+    deposit_status: DepositStatus
+    status: DecorationStatus
+    conditions: list[str]
+    reject_reason: str | None
+    decided_at: datetime | None
+    completed_at: datetime | None
+    created_at: datetime
+    workers: list[WorkerRead] = []
+    inspections: list[InspectionRead] = []
