@@ -45,28 +45,52 @@ def build_access_demo(session: Session, *, compound_id: int, li_person_id: int |
         name="南门人行",
         kind=AccessPointKind.gate_pedestrian,
         location_type=LocationType.entrance,
+        location="南门岗亭东侧",
+        plan_x=400,
+        plan_y=0,
         evacuation_route=True,
         face_capable=True,
         signage_installed=True,
         face_enabled=True,
     )
     south_car = AccessPoint(
-        compound_id=compound_id, name="南门车行", kind=AccessPointKind.gate_vehicle, location_type=LocationType.entrance
+        compound_id=compound_id,
+        name="南门车行",
+        kind=AccessPointKind.gate_vehicle,
+        location_type=LocationType.entrance,
+        location="南门车道",
+        plan_x=440,
+        plan_y=0,
     )
     east = AccessPoint(
         compound_id=compound_id,
         name="东门人行",
         kind=AccessPointKind.gate_pedestrian,
         location_type=LocationType.entrance,
+        location="东门",
+        plan_x=960,
+        plan_y=250,
         evacuation_route=True,
         open_from=None,
         open_until=None,
     )
     garage = AccessPoint(
-        compound_id=compound_id, name="地库入口", kind=AccessPointKind.garage_door, location_type=LocationType.garage
+        compound_id=compound_id,
+        name="地库入口",
+        kind=AccessPointKind.garage_door,
+        location_type=LocationType.garage,
+        location="南门内西侧地库坡道",
+        plan_x=330,
+        plan_y=30,
     )
     locker = AccessPoint(
-        compound_id=compound_id, name="快递柜", kind=AccessPointKind.locker, location_type=LocationType.outdoor
+        compound_id=compound_id,
+        name="快递柜",
+        kind=AccessPointKind.locker,
+        location_type=LocationType.outdoor,
+        location="南门内广场",
+        plan_x=400,
+        plan_y=40,
     )
     points = [south, south_car, east, garage, locker]
     unit_door = lift = None
@@ -80,6 +104,7 @@ def build_access_demo(session: Session, *, compound_id: int, li_person_id: int |
             name=f"{label}门",
             kind=AccessPointKind.unit_door,
             location_type=LocationType.lobby,
+            location=f"{label}一层门厅",
             building_id=building.id,
             unit_id=unit.id,
             evacuation_route=True,
