@@ -679,6 +679,105 @@ REQUESTS.update(
 )
 
 
+# issue 14: video (video.read: manager, staff, guard; video.manage: manager; video.review and video.footage:
+# manager, guard; video.hold: manager; platform admins hold every permission). A camera of compound A with one
+# detected fall and its evidence, made per test below.
+_VIDEO: dict[str, int] = {}
+
+
+@pytest.fixture(autouse=True)
+def _video_rows(session: Any, ids: dict[str, int], tmp_path: Any, monkeypatch: Any) -> None:
+    import numpy as np
+
+    from anju.core.db import utcnow
+    from anju.video.config import video_settings
+    from anju.video.detectors.base import Detection
+    from anju.video.schemas import CameraCreate
+    from anju.video.service import video_service
+    from tests.conftest import principal_of
+
+    monkeypatch.setenv("ANJU_VIDEO_EVIDENCE_DIR", str(tmp_path / "video"))
+    video_settings.cache_clear()
+    mgr = principal_of(session, "manager_wang")
+    cam = video_service.register(
+        session,
+        by=mgr,
+        data=CameraCreate(
+            compound_id=ids["A"], device_key="CAM-MATRIX-A", name="矩阵摄像机", url="rtsp://u:p@10.0.0.9/1"
+        ),
+    )
+    frame = np.zeros((60, 80, 3), dtype=np.uint8)
+    now = utcnow()
+    rec = video_service.record_detection(
+        session,
+        camera=cam,
+        detection=Detection("fall", 1.0, 0.5, 0.8, (5, 5, 20, 30), key="m"),
+        event_key="fall:matrix",
+        started_at=now,
+        detected_at=now,
+        snapshot=frame,
+        clip=[frame, frame],
+        clip_fps=5.0,
+        clip_start=now,
+    )
+    _VIDEO.update(camera=cam.id, event=rec.event.id)
+    ev = video_service.evidence(session, event_ids=[rec.event.id])[rec.event.id]
+    _VIDEO["evidence"] = ev[0].id
+
+
+MATRIX.update(
+    {
+        #                                  ad   mg   st   gd   gr   re   co   gv   out
+        "video.cameras.list": (OK, OK, OK, OK, 403, 403, 403, 403, OK),
+        "video.cameras.create": (OK, OK, 403, 403, 403, 403, 403, 403, 404),
+        "video.cameras.get": (OK, OK, OK, OK, 403, 403, 403, 403, 404),
+        "video.cameras.patch": (OK, OK, 403, 403, 403, 403, 403, 403, 404),
+        "video.events.list": (OK, OK, OK, OK, 403, 403, 403, 403, OK),
+        "video.events.get": (OK, OK, OK, OK, 403, 403, 403, 403, 404),
+        "video.events.review": (OK, OK, 403, OK, 403, 403, 403, 403, 404),
+        "video.events.hold": (OK, OK, 403, 403, 403, 403, 403, 403, 404),
+        "video.evidence.get": (OK, OK, 403, OK, 403, 403, 403, 403, 404),
+        "video.access_log": (OK, OK, 403, 403, 403, 403, 403, 403, OK),
+        "video.review_stats": (OK, OK, OK, OK, 403, 403, 403, 403, OK),
+    }
+)
+REQUESTS.update(
+    {
+        "video.cameras.list": lambda w: ("GET", "/api/v1/video/cameras", {}),
+        "video.cameras.create": lambda w: (
+            "POST",
+            "/api/v1/video/cameras",
+            {"json": {"compound_id": w.A, "device_key": "CAM-MATRIX-NEW", "name": "新摄像机", "url": "rtsp://h/1"}},
+        ),
+        "video.cameras.get": lambda w: ("GET", f"/api/v1/video/cameras/{_VIDEO.get('camera', 1)}", {}),
+        "video.cameras.patch": lambda w: (
+            "PATCH",
+            f"/api/v1/video/cameras/{_VIDEO.get('camera', 1)}",
+            {"json": {"fov_deg": 80}},
+        ),
+        "video.events.list": lambda w: ("GET", "/api/v1/video/events", {}),
+        "video.events.get": lambda w: ("GET", f"/api/v1/video/events/{_VIDEO.get('event', 1)}", {}),
+        "video.events.review": lambda w: (
+            "POST",
+            f"/api/v1/video/events/{_VIDEO.get('event', 1)}/review",
+            {"json": {"verdict": "confirmed", "reason": "录像核实"}},
+        ),
+        "video.events.hold": lambda w: (
+            "POST",
+            f"/api/v1/video/events/{_VIDEO.get('event', 1)}/hold",
+            {"json": {"until": "2030-01-01T00:00:00+08:00", "reason": "公安调取"}},
+        ),
+        "video.evidence.get": lambda w: (
+            "GET",
+            f"/api/v1/video/evidence/{_VIDEO.get('evidence', 1)}",
+            {"params": {"reason": "核实告警"}},
+        ),
+        "video.access_log": lambda w: ("GET", "/api/v1/video/access-log", {}),
+        "video.review_stats": lambda w: ("GET", "/api/v1/video/review-stats", {}),
+    }
+)
+
+
 PUBLIC = {
     ("POST", "/api/v1/auth/token"),
     ("GET", "/api/v1/health"),

@@ -33,6 +33,7 @@ from anju.registry.roster_endpoints import router as roster_router
 from anju.registry.structure_endpoints import router as structure_router
 from anju.system_endpoints import public_router as system_public
 from anju.system_endpoints import router as system_router
+from anju.video.endpoints import router as video_router
 from anju.workorders.endpoints import router as workorders_router
 
 _ERRORS = {
@@ -76,5 +77,6 @@ for r in (
     care_router,
     decoration_router,
     emergency_router,
+    video_router,
 ):
     api_router.include_router(r, responses=_ERRORS)  # type: ignore[arg-type]

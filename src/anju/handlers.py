@@ -20,4 +20,5 @@ from anju.parking import handlers as _parking_handlers  # noqa: F401
 from anju.parking import tasks as _parking_tasks  # noqa: F401
 from anju.patrol import handlers as _patrol_handlers  # noqa: F401
 from anju.privacy import handlers as _privacy  # noqa: F401
+from anju.video import handlers as _video_handlers  # noqa: F401
 from anju.workorders import handlers as _workorders_handlers  # noqa: F401

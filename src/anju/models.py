@@ -22,6 +22,7 @@ from anju.parking import models as _parking  # noqa: F401
 from anju.patrol import models as _patrol  # noqa: F401
 from anju.privacy import models as _privacy  # noqa: F401
 from anju.registry import models as _registry  # noqa: F401
+from anju.video import models as _video  # noqa: F401
 from anju.vision import models as _vision  # noqa: F401
 from anju.workorders import models as _workorders  # noqa: F401
 

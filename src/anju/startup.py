@@ -26,6 +26,7 @@ PERMISSION_MODULES = (
     "anju.decoration.permissions",
     "anju.emergency.permissions",
     "anju.parking.permissions",
+    "anju.video.permissions",
 )
 
 

@@ -31,6 +31,7 @@ ALIASES = {
 # Columns the detector flags that hold no personal data, and why.
 NOT_PERSONAL = {
     "device.secret_enc": "a device's own shared secret",
+    "video_camera.url_enc": "a camera's stream address and its credentials",
     "notify_webhook.secret_enc": "a webhook's signing secret",
     "access_signing_key.private_enc": "a QR signing key",
     "compound.address": "the compound's street address, not a person's",

@@ -416,6 +416,16 @@ CATALOG: tuple[FieldDecl, ...] = (
         _WHILE,
         None,
     ),
+    FieldDecl(
+        "video_evidence.key",
+        "image",
+        "snapshots and short clips of incidents seen by cameras (falls, intrusion, thrown objects, fire lanes); "
+        "no per-person analytics or face search on them (R-A5)",
+        "PIPL 26 public security in public places; 13(4) protect life",
+        "sensitive",
+        "the camera's retention (30-day floor, 90 days at key targets), longer only under a legal hold (R-A1)",
+        30,
+    ),
 )
 
 # Columns that hold personal data, as "table.field" (encrypted ones by their logical name).

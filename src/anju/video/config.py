@@ -1,0 +1,29 @@
+"""Video settings (ANJU_VIDEO_*)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class VideoSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ANJU_VIDEO_", extra="ignore")
+
+    evidence_dir: str = "var/video-evidence"  # local evidence store (the demo's folder)
+    sample_fps: float = 5.0
+    analysis_width: int = 640
+    pre_seconds: float = 3.0  # evidence clip before the incident began
+    post_seconds: float = 2.0  # and after the decision
+    max_clip_seconds: float = 10.0  # a long dwell keeps only its last seconds before the decision
+    lease_seconds: int = 30  # a worker's hold on a camera; a dead worker's cameras move after this
+    health_every_seconds: float = 10.0
+    retry_max_seconds: float = 60.0  # reconnect backoff cap
+    public_retention_floor_days: int = 30  # R-A1
+    key_target_retention_days: int = 90  # R-A1 (反恐怖主义法 第32条)
+    event_bucket_seconds: int = 30  # a live incident's idempotency key: one per camera, detector, zone, bucket
+
+
+@lru_cache
+def video_settings() -> VideoSettings:
+    return VideoSettings()

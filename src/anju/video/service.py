@@ -1,0 +1,507 @@
+"""Video rules: the camera registry (R-A1 floors, R-F10 signage), detections into alarms with evidence
+(idempotent), human review (R-A4), footage access with its log (R-A2) and masked exports (R-A3), retention
+with legal holds (R-A1), and camera health feeding the device-offline alarm (R-A6, through the devices domain).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from anju.alarms.enums import AlarmAction
+from anju.alarms.events import AlarmRequested
+from anju.alarms.service import alarm_service
+from anju.core.auth import Principal
+from anju.core.crypto import decrypt, encrypt
+from anju.core.db import utcnow
+from anju.devices.enums import DeviceType, MessageKind
+from anju.devices.intake_service import Accepted, directory, intake_service
+from anju.devices.models import Device
+from anju.devices.schemas import DeviceCreate
+from anju.devices.service import device_service
+from anju.video.config import video_settings
+from anju.video.detectors.base import Detection, Image
+from anju.video.enums import PERSON_DETECTORS, AccessAction, DetectorKind, EvidenceKind, ReviewVerdict
+from anju.video.evidence import clip_avi, evidence_store, masked_clip, masked_jpeg, sha256, snapshot_jpeg
+from anju.video.exceptions import (
+    AlreadyReviewed,
+    BadAnalytics,
+    CameraNotFound,
+    EvidenceGone,
+    RetentionBelowFloor,
+    SignageMissing,
+    VideoEventNotFound,
+)
+from anju.video.models import Camera, VideoAccessLog, VideoEvent, VideoEvidence
+from anju.video.repository import VideoRepository, scoped
+from anju.video.schemas import AnalyticIn, CameraCreate, CameraPatch, ReviewStats
+
+URL_CONTEXT = "video.camera.url"
+
+TITLES = {
+    DetectorKind.intrusion: "区域入侵",
+    DetectorKind.loitering: "人员徘徊",
+    DetectorKind.thrown_object: "高空抛物",
+    DetectorKind.fall: "人员跌倒",
+    DetectorKind.fire_lane_parking: "消防通道占用",
+}
+SEVERITY = {
+    DetectorKind.intrusion: "major",
+    DetectorKind.loitering: "minor",
+    DetectorKind.thrown_object: "critical",
+    DetectorKind.fall: "critical",
+    DetectorKind.fire_lane_parking: "major",
+}
+
+
+def display_url(url: str) -> str:
+    """The stream address without credentials: rtsp://***@host/path."""
+    parts = urlsplit(url)
+    if not parts.scheme or parts.scheme == "file":
+        return url.rsplit("/", 1)[-1]
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    if parts.username or parts.password:
+        host = f"***@{host}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def retention_floor(*, public_area: bool, key_target: bool) -> int:
+    s = video_settings()
+    if key_target:
+        return s.key_target_retention_days
+    return s.public_retention_floor_days if public_area else 1
+
+
+def _analytics_json(items: list[AnalyticIn]) -> list[dict[str, Any]]:
+    seen: set[str] = set()
+    out = []
+    for a in items:
+        if a.detector.value in seen:
+            raise BadAnalytics(f"detector {a.detector.value} configured twice")
+        seen.add(a.detector.value)
+        if (
+            a.detector in (DetectorKind.intrusion, DetectorKind.loitering, DetectorKind.fire_lane_parking)
+            and not a.zones
+        ):
+            raise BadAnalytics(
+                f"{a.detector.value} needs at least one zone",
+                fields=[{"field": "analytics.zones", "message": "needs a zone", "type": "zones"}],
+            )
+        out.append(a.model_dump(mode="json"))
+    return out
+
+
+@dataclass
+class Recorded:
+    event: VideoEvent
+    created: bool  # False: the same incident was already recorded (a restarted worker, a replay)
+
+
+class VideoService:
+    # --- cameras --------------------------------------------------------------------------------------------
+    def register(self, session: Session, *, by: Principal, data: CameraCreate) -> Camera:
+        """A camera and its device row (type camera: site plan, heartbeats, the offline alarm)."""
+        floor = retention_floor(public_area=data.public_area, key_target=data.key_target)
+        if data.retention_days < floor:
+            raise RetentionBelowFloor(
+                f"retention {data.retention_days} days is below the {floor}-day floor",
+                fields=[{"field": "retention_days", "message": f"at least {floor}", "type": "retention"}],
+            )
+        device, _secret = device_service.register(
+            session,
+            by=by,
+            data=DeviceCreate(
+                compound_id=data.compound_id,
+                device_key=data.device_key,
+                name=data.name,
+                device_type=DeviceType.camera,
+                building_id=data.building_id,
+                location=data.location,
+                plan_x=data.plan_x,
+                plan_y=data.plan_y,
+                heartbeat_seconds=max(30, int(video_settings().health_every_seconds * 3)),
+            ),
+        )
+        cam = Camera(
+            compound_id=data.compound_id,
+            device_id=device.id,
+            name=data.name,
+            url_enc=encrypt(data.url, context=URL_CONTEXT) or "",
+            fov_deg=data.fov_deg,
+            heading_deg=data.heading_deg,
+            public_area=data.public_area,
+            key_target=data.key_target,
+            retention_days=data.retention_days,
+            signage_installed=data.signage_installed,
+            active=False,
+            analytics=_analytics_json(data.analytics),
+        )
+        session.add(cam)
+        session.flush()
+        return cam
+
+    def get(self, session: Session, *, by: Principal, camera_id: int) -> Camera:
+        cam = VideoRepository(session).camera(camera_id)
+        if cam is None or not by.in_scope(cam.compound_id):
+            raise CameraNotFound(f"camera {camera_id}")
+        return cam
+
+    def cameras(self, session: Session, *, by: Principal) -> list[Camera]:
+        return VideoRepository(session).cameras(scoped(by))
+
+    def update(self, session: Session, *, by: Principal, camera_id: int, data: CameraPatch) -> Camera:
+        cam = self.get(session, by=by, camera_id=camera_id)
+        values = data.model_dump(exclude_unset=True)
+        public = values.get("public_area", cam.public_area)
+        key = values.get("key_target", cam.key_target)
+        days = values.get("retention_days", cam.retention_days)
+        floor = retention_floor(public_area=public, key_target=key)
+        if days < floor:
+            raise RetentionBelowFloor(
+                f"retention {days} days is below the {floor}-day floor",
+                fields=[{"field": "retention_days", "message": f"at least {floor}", "type": "retention"}],
+            )
+        signage = values.get("signage_installed", cam.signage_installed)
+        if values.get("active", cam.active) and public and not signage:
+            raise SignageMissing("activation needs signage_installed for a public-area camera")
+        if "url" in values:
+            cam.url_enc = encrypt(values.pop("url"), context=URL_CONTEXT) or ""
+        if "analytics" in values:
+            values.pop("analytics")
+            assert data.analytics is not None
+            cam.analytics = _analytics_json(data.analytics)
+        for k, v in values.items():
+            setattr(cam, k, v)
+        session.flush()
+        return cam
+
+    def stream_url(self, cam: Camera) -> str:
+        """Decrypted only for the worker that opens the stream."""
+        return decrypt(cam.url_enc, context=URL_CONTEXT) or ""
+
+    # --- health --------------------------------------------------------------------------------------------
+    def report_health(
+        self,
+        session: Session,
+        *,
+        camera_id: int,
+        up: bool,
+        fps: float | None = None,
+        error: str | None = None,
+        now: datetime | None = None,
+    ) -> None:
+        """The worker's view of a stream. Up: a heartbeat through device intake (which clears an offline alarm).
+        Down: no heartbeat, so the devices domain's heartbeat check raises `device_offline` after 3 intervals."""
+        now = now or utcnow()
+        cam = session.get(Camera, camera_id)
+        if cam is None:
+            return
+        cam.health = "up" if up else "down"
+        cam.fps = round(fps, 2) if fps is not None else cam.fps
+        cam.last_error = None if up else (error or "stream unavailable")[:255]
+        if up:
+            cam.last_frame_at = now
+            device = session.get(Device, cam.device_id)
+            info = directory.lookup_many(session, {device.device_key}).get(device.device_key) if device else None
+            if info is not None:
+                intake_service.store(
+                    session,
+                    [Accepted(info, MessageKind.heartbeat.value, f"vh-{uuid.uuid4().hex[:24]}", now, {"fps": cam.fps})],
+                    [],
+                    now=now,
+                )
+        session.flush()
+
+    # --- detections -----------------------------------------------------------------------------------------
+    def record_detection(
+        self,
+        session: Session,
+        *,
+        camera: Camera,
+        detection: Detection,
+        event_key: str,
+        started_at: datetime,
+        detected_at: datetime,
+        snapshot: Image,
+        clip: list[Image],
+        clip_fps: float,
+        clip_start: datetime,
+        zone_place: dict[str, Any] | None = None,
+        now: datetime | None = None,
+    ) -> Recorded:
+        """Store an incident once (UNIQUE camera+key), its evidence with sha256, and raise its alarm."""
+        now = now or utcnow()
+        repo = VideoRepository(session)
+        existing = repo.event_by_key(camera.id, event_key)
+        if existing is not None:
+            return Recorded(existing, created=False)
+        detector = DetectorKind(detection.detector)
+        space_id = (zone_place or {}).get("parking_space_id")
+        if detector == DetectorKind.fire_lane_parking and space_id:
+            from anju.parking.lane_service import fire_lane_dedupe_key
+
+            dedupe = fire_lane_dedupe_key(int(space_id))  # one alarm per place, whoever raises it (issue 13)
+        else:
+            dedupe = f"video:{camera.id}:{detector.value}:{detection.zone or '-'}"
+        retain_days = max(
+            camera.retention_days, retention_floor(public_area=camera.public_area, key_target=camera.key_target)
+        )
+        event = VideoEvent(
+            compound_id=camera.compound_id,
+            camera_id=camera.id,
+            detector=detector.value,
+            zone=detection.zone,
+            event_key=event_key[:160],
+            score=float(detection.score),
+            started_at=started_at,
+            detected_at=detected_at,
+            box=[int(v) for v in detection.box],
+            details=_jsonable(detection.details),
+            alarm_dedupe_key=dedupe,
+            retain_until=detected_at + timedelta(days=retain_days),
+            created_at=now,
+        )
+        try:
+            with session.begin_nested():  # a rival worker recording the same incident loses here
+                session.add(event)
+                session.flush()
+        except IntegrityError:
+            again = repo.event_by_key(camera.id, event_key)
+            assert again is not None
+            return Recorded(again, created=False)
+        store = evidence_store()
+        files: list[dict[str, Any]] = []
+        label = f"{TITLES[detector]} {detection.score:.2f}"
+        for kind, data, ctype, frames, start, end in (
+            (
+                EvidenceKind.snapshot,
+                snapshot_jpeg(snapshot, detection.box, label),
+                "image/jpeg",
+                1,
+                detected_at,
+                detected_at,
+            ),
+            (EvidenceKind.clip, clip_avi(clip, clip_fps), "video/x-msvideo", len(clip), clip_start, detected_at),
+        ):
+            key = f"{camera.compound_id}/{camera.id}/{event.id}/{kind.value}.{'jpg' if kind == EvidenceKind.snapshot else 'avi'}"
+            store.put(key, data)
+            ev = VideoEvidence(
+                event_id=event.id,
+                compound_id=camera.compound_id,
+                kind=kind.value,
+                key=key,
+                sha256=sha256(data),
+                size=len(data),
+                content_type=ctype,
+                frames=frames,
+                range_start=start,
+                range_end=end,
+            )
+            session.add(ev)
+            session.flush()
+            files.append({"id": ev.id, "kind": kind.value, "sha256": ev.sha256, "frames": frames})
+        device = session.get(Device, camera.device_id)  # read only: where the camera hangs
+        floor = detection.details.get("floor") if detector == DetectorKind.thrown_object else None
+        result = alarm_service.raise_or_refresh(
+            session,
+            now=now,
+            request=AlarmRequested(
+                compound_id=camera.compound_id,
+                kind=detector.value,
+                severity=SEVERITY[detector],
+                source=f"video:camera:{camera.id}",
+                dedupe_key=dedupe,
+                title=f"{camera.name}：{TITLES[detector]}" + (f"（约 {floor} 层）" if floor else ""),
+                building_id=device.building_id if device else None,
+                floor=floor if isinstance(floor, int) else None,
+                device_id=camera.device_id,
+                needs_review=detector in PERSON_DETECTORS,  # R-A4: a human looks before any action
+                evidence={
+                    "video_event_id": event.id,
+                    "camera_id": camera.id,
+                    "detector": detector.value,
+                    "zone": detection.zone,
+                    "score": event.score,
+                    "box": event.box,
+                    "files": files,
+                    "details": event.details,
+                },
+                occurred_at=started_at.isoformat(),
+            ),
+        )
+        event.alarm_id = result.alarm_id
+        session.flush()
+        return Recorded(event, created=True)
+
+    # --- events, review ------------------------------------------------------------------------------------
+    def event(self, session: Session, *, by: Principal, event_id: int) -> VideoEvent:
+        ev = session.get(VideoEvent, event_id)
+        if ev is None or not by.in_scope(ev.compound_id):
+            raise VideoEventNotFound(f"video event {event_id}")
+        return ev
+
+    def events(
+        self, session: Session, *, by: Principal, camera_id: int | None = None, pending_review: bool = False
+    ) -> list[VideoEvent]:
+        if camera_id is not None:
+            self.get(session, by=by, camera_id=camera_id)
+        return VideoRepository(session).events(scoped(by), camera_id=camera_id, pending_review=pending_review)
+
+    def evidence(self, session: Session, *, event_ids: list[int]) -> dict[int, list[VideoEvidence]]:
+        out: dict[int, list[VideoEvidence]] = {i: [] for i in event_ids}
+        for e in VideoRepository(session).evidence_of(event_ids):
+            out[e.event_id].append(e)
+        return out
+
+    def review(
+        self,
+        session: Session,
+        *,
+        by: Principal,
+        event_id: int,
+        verdict: ReviewVerdict,
+        reason: str,
+        now: datetime | None = None,
+    ) -> VideoEvent:
+        """An operator confirms (the alarm leaves review and may be acted on) or dismisses (a false alarm)."""
+        now = now or utcnow()
+        ev = self.event(session, by=by, event_id=event_id)
+        if ev.review is not None:
+            raise AlreadyReviewed(f"video event {event_id} was {ev.review}")
+        if ev.alarm_id is not None:
+            from anju.alarms.enums import AlarmStatus
+
+            alarm = alarm_service.get(session, by=by, alarm_id=ev.alarm_id)
+            if verdict == ReviewVerdict.dismissed and alarm.status not in (
+                AlarmStatus.resolved,
+                AlarmStatus.false_alarm,
+            ):
+                alarm_service.transition(
+                    session, by=by, alarm_id=ev.alarm_id, action=AlarmAction.false_alarm, reason=reason, now=now
+                )
+            elif verdict == ReviewVerdict.confirmed and alarm.status == AlarmStatus.pending_review:
+                alarm_service.transition(
+                    session, by=by, alarm_id=ev.alarm_id, action=AlarmAction.reviewed, reason=reason, now=now
+                )
+        ev.review = verdict.value
+        ev.reviewed_by = by.user_id
+        ev.reviewed_at = now
+        ev.review_reason = reason
+        session.flush()
+        return ev
+
+    def review_stats(self, session: Session, *, by: Principal) -> list[ReviewStats]:
+        """False-alarm rate per camera and detector: dismissed over reviewed."""
+        acc: dict[tuple[int, str], dict[str, int]] = {}
+        for cam, det, review, n in VideoRepository(session).review_counts(scoped(by)):
+            row = acc.setdefault((cam, det), {"confirmed": 0, "dismissed": 0, "pending": 0})
+            row[review or "pending"] = row.get(review or "pending", 0) + n
+        out = []
+        for (cam, det), r in sorted(acc.items()):
+            reviewed = r["confirmed"] + r["dismissed"]
+            out.append(
+                ReviewStats(
+                    camera_id=cam,
+                    detector=det,
+                    events=reviewed + r["pending"],
+                    confirmed=r["confirmed"],
+                    dismissed=r["dismissed"],
+                    pending=r["pending"],
+                    false_alarm_rate=round(r["dismissed"] / reviewed, 4) if reviewed else None,
+                )
+            )
+        return out
+
+    # --- footage: access log, export masking, holds, retention ---------------------------------------------
+    def footage(
+        self,
+        session: Session,
+        *,
+        by: Principal,
+        evidence_id: int,
+        action: AccessAction,
+        reason: str,
+        now: datetime | None = None,
+    ) -> tuple[VideoEvidence, bytes, bool]:
+        """Read an evidence file for playback, download or export; every access is logged first (R-A2).
+        Exports are masked (faces and plates pixelated, R-A3); the stored file's sha256 is checked."""
+        now = now or utcnow()
+        item = session.get(VideoEvidence, evidence_id)
+        if item is None or not by.in_scope(item.compound_id):
+            raise VideoEventNotFound(f"evidence {evidence_id}")
+        ev = session.get(VideoEvent, item.event_id)
+        assert ev is not None
+        if item.key is None:
+            raise EvidenceGone(f"evidence {evidence_id} was deleted on {ev.purged_at}")
+        data = evidence_store().get(item.key)
+        if sha256(data) != item.sha256:
+            raise EvidenceGone(f"evidence {evidence_id} fails its sha256 check", zh="录像证据校验失败（可能被篡改）")
+        masked = action == AccessAction.export
+        if masked:
+            data = masked_jpeg(data) if item.kind == EvidenceKind.snapshot else masked_clip(data)
+        session.add(
+            VideoAccessLog(
+                compound_id=item.compound_id,
+                camera_id=ev.camera_id,
+                event_id=ev.id,
+                evidence_id=item.id,
+                user_id=by.user_id,
+                action=action.value,
+                reason=reason,
+                range_start=item.range_start,
+                range_end=item.range_end,
+                masked=masked,
+                at=now,
+            )
+        )
+        session.flush()
+        return item, data, masked
+
+    def access_log(self, session: Session, *, by: Principal) -> list[VideoAccessLog]:
+        return VideoRepository(session).access_log(scoped(by))
+
+    def hold(self, session: Session, *, by: Principal, event_id: int, until: datetime, reason: str) -> VideoEvent:
+        """A legal hold keeps an event's evidence past its retention until `until` (R-A1)."""
+        ev = self.event(session, by=by, event_id=event_id)
+        if ev.purged_at is not None:
+            raise EvidenceGone(f"video event {event_id} was already deleted")
+        ev.hold_until = until if ev.hold_until is None else max(ev.hold_until, until)
+        ev.hold_reason = reason
+        session.flush()
+        return ev
+
+    def purge(self, session: Session, *, now: datetime | None = None, limit: int = 200) -> int:
+        """Delete evidence past retention and past any hold (R-A1); the event row stays as the alarm's record."""
+        now = now or utcnow()
+        store = evidence_store()
+        events = VideoRepository(session).expired(now, limit)
+        ids = [e.id for e in events]
+        for item in VideoRepository(session).evidence_of(ids):
+            if item.key is not None:
+                store.delete(item.key)
+                item.key = None
+        for e in events:
+            e.purged_at = now
+        session.flush()
+        return len(events)
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, dict):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    if hasattr(v, "item"):  # numpy scalars
+        return v.item()
+    return v
+
+
+video_service = VideoService()

@@ -1,0 +1,284 @@
+"""The edge worker (`anju video-worker`): leases cameras, decodes their streams with OpenCV's FFmpeg backend,
+samples them, runs each camera's pipeline and turns detections into alarms with evidence.
+
+One thread per camera: a camera that refuses the connection, drops, sends corrupt frames or changes resolution
+is marked down, retried with exponential backoff and never stalls the others. Several workers share the cameras
+through leases (compare-and-swap on video_camera.lease_until): a dead worker's cameras move to another once its
+lease runs out. Restarts are safe: an incident's key is unique per camera (a replayed file gives the same keys;
+a live incident seen again aggregates into its open alarm through the alarm centre's dedupe).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import cv2
+
+from anju.core.db import transaction, utcnow
+from anju.video.config import video_settings
+from anju.video.detectors.base import Detection, Frame, Image
+from anju.video.models import Camera
+from anju.video.pipeline import Pipeline, schedule_active
+from anju.video.repository import VideoRepository
+from anju.video.service import video_service
+
+log = logging.getLogger("anju.video.worker")
+
+
+def _is_file(url: str) -> bool:
+    return "://" not in url or url.startswith("file://")
+
+
+@dataclass
+class _Pending:
+    det: Detection
+    wall_started: datetime
+    wall_detected: datetime
+    snapshot: Image
+    clip: list[Image]
+    clip_start: datetime
+    key: str
+
+
+@dataclass
+class CameraRun:
+    """The state of one camera's stream in this worker."""
+
+    camera_id: int
+    url: str
+    pipeline: Pipeline
+    compound_id: int
+    loop: int = 0
+    recorded: int = 0
+    duplicates: int = 0
+    frames: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class VideoWorker:
+    def __init__(self, worker_id: str | None = None, *, max_cameras: int = 8) -> None:
+        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
+        self.max_cameras = max_cameras
+        self.stop = threading.Event()
+        self._threads: dict[int, threading.Thread] = {}
+        self._held: set[int] = set()
+
+    # --- leases --------------------------------------------------------------------------------------------
+    def claim(self) -> list[int]:
+        s = video_settings()
+        now = utcnow()
+        with transaction() as session:
+            held = VideoRepository(session).claim(
+                self.worker_id, now=now, until=now + timedelta(seconds=s.lease_seconds), limit=self.max_cameras
+            )
+        self._held = set(held)
+        return held
+
+    def release(self) -> None:
+        with transaction() as session:
+            VideoRepository(session).release(self.worker_id, sorted(self._held))
+        self._held = set()
+
+    # --- the loop ------------------------------------------------------------------------------------------
+    def run(self, *, until: float | None = None) -> None:
+        """Claim, start a thread per camera, renew leases every third of the lease; stop on signal or `until`."""
+        s = video_settings()
+        deadline = None if until is None else time.monotonic() + until
+        try:
+            while not self.stop.is_set() and (deadline is None or time.monotonic() < deadline):
+                held = set(self.claim())
+                for cid in held - set(self._threads):
+                    t = threading.Thread(target=self._camera_thread, args=(cid,), name=f"camera-{cid}", daemon=True)
+                    self._threads[cid] = t
+                    t.start()
+                for cid, t in list(self._threads.items()):
+                    if not t.is_alive():
+                        del self._threads[cid]
+                self.stop.wait(max(1.0, s.lease_seconds / 3))
+        finally:
+            self.stop.set()
+            for t in self._threads.values():
+                t.join(timeout=5)
+            self.release()
+
+    def _camera_thread(self, camera_id: int) -> None:
+        s = video_settings()
+        backoff = 1.0
+        while not self.stop.is_set() and camera_id in self._held:
+            try:
+                run = self.open_run(camera_id)
+                if run is None:
+                    return
+                ok = self.process(run, stop=lambda: self.stop.is_set() or camera_id not in self._held, replay=True)
+                backoff = 1.0 if ok else backoff
+            except Exception as exc:  # never let one camera take the worker down
+                log.exception("camera %s failed", camera_id)
+                self._health(camera_id, up=False, error=f"{type(exc).__name__}: {exc}"[:255])
+            self.stop.wait(backoff)
+            backoff = min(s.retry_max_seconds, backoff * 2)
+
+    def open_run(self, camera_id: int) -> CameraRun | None:
+        with transaction() as session:
+            cam = session.get(Camera, camera_id)
+            if cam is None or not cam.active:
+                return None
+            url = video_service.stream_url(cam)
+            return CameraRun(camera_id, url, Pipeline(cam.analytics, schedule_active=schedule_active), cam.compound_id)
+
+    def _health(self, camera_id: int, *, up: bool, fps: float | None = None, error: str | None = None) -> None:
+        try:
+            with transaction() as session:
+                video_service.report_health(session, camera_id=camera_id, up=up, fps=fps, error=error)
+        except Exception:
+            log.exception("camera %s: health report failed", camera_id)
+
+    def process(self, run: CameraRun, *, stop: object = None, replay: bool = False) -> bool:
+        """Read the stream to its end (a file) or until `stop()`; False if it could not be opened or dropped.
+
+        A file replays from the start when `replay` (a camera that plays a clip); each pass is a new `loop`.
+        """
+        s = video_settings()
+        should_stop = stop if callable(stop) else (lambda: False)
+        cap = cv2.VideoCapture(run.url)
+        if not cap.isOpened():
+            self._health(run.camera_id, up=False, error="cannot open the stream")
+            return False
+        is_file = _is_file(run.url)
+        src_fps = cap.get(cv2.CAP_PROP_FPS) or 25.0
+        if not 1.0 <= src_fps <= 120.0:
+            src_fps = 25.0
+        step = 1.0 / s.sample_fps
+        ring: deque[tuple[float, Image]] = deque()
+        pending: list[tuple[_Pending, float]] = []
+        origin = utcnow()
+        next_t = 0.0
+        last_health = time.monotonic()
+        sampled_since = 0
+        bad = 0
+        t0 = time.monotonic()
+        try:
+            while not should_stop():
+                ok, raw = cap.read()
+                if not ok or raw is None:
+                    if is_file and ok is False and bad == 0:
+                        self._flush(run, pending, ring, final=True)
+                        if not replay:
+                            return True
+                        run.loop += 1
+                        cap.release()
+                        cap = cv2.VideoCapture(run.url)
+                        origin = utcnow()
+                        next_t = 0.0
+                        ring.clear()
+                        run.pipeline.reset()
+                        continue
+                    bad += 1
+                    if bad > 50:  # the stream dropped
+                        self._health(run.camera_id, up=False, error="stream dropped")
+                        return False
+                    continue
+                bad = 0
+                pos = cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0 if is_file else time.monotonic() - t0
+                if pos + 1e-6 < next_t:
+                    continue
+                next_t = pos + step * 0.999
+                h, w = raw.shape[:2]
+                if w < 32 or h < 32:
+                    continue  # a corrupt frame
+                aw = s.analysis_width
+                img = cv2.resize(raw, (aw, round(h * aw / w)), interpolation=cv2.INTER_AREA) if w != aw else raw
+                frame = Frame(pos, img)
+                at = origin + timedelta(seconds=pos)
+                run.frames += 1
+                sampled_since += 1
+                ring.append((pos, img))
+                while ring and ring[0][0] < pos - (s.pre_seconds + 30.0):
+                    ring.popleft()
+                for det in run.pipeline.feed(frame, at):
+                    pending.append((self._pending(run, det, origin, ring, img, is_file), det.t + s.post_seconds))
+                if pending:
+                    self._flush(run, pending, ring, now_t=pos)
+                if time.monotonic() - last_health >= s.health_every_seconds:
+                    fps = sampled_since / max(1e-3, time.monotonic() - last_health)
+                    self._health(run.camera_id, up=True, fps=fps)
+                    last_health, sampled_since = time.monotonic(), 0
+                elif run.frames == 1:
+                    self._health(run.camera_id, up=True, fps=None)
+            return True
+        finally:
+            cap.release()
+
+    def _pending(
+        self,
+        run: CameraRun,
+        det: Detection,
+        origin: datetime,
+        ring: deque[tuple[float, Image]],
+        img: Image,
+        is_file: bool,
+    ) -> _Pending:
+        s = video_settings()
+        started = origin + timedelta(seconds=det.started_t)
+        if is_file:
+            key = f"{det.detector}:{det.zone or '-'}:file{run.loop}:{det.key}"
+        else:
+            bucket = int(started.timestamp()) // s.event_bucket_seconds
+            key = f"{det.detector}:{det.zone or '-'}:live:{bucket}"
+        clip_from = max(det.started_t - s.pre_seconds, det.t - s.max_clip_seconds)
+        clip = [f for t, f in ring if t >= clip_from]
+        return _Pending(
+            det,
+            started,
+            origin + timedelta(seconds=det.t),
+            img,
+            clip,
+            origin + timedelta(seconds=max(0.0, clip_from)),
+            key,
+        )
+
+    def _flush(
+        self,
+        run: CameraRun,
+        pending: list[tuple[_Pending, float]],
+        ring: deque[tuple[float, Image]],
+        *,
+        now_t: float = 0.0,
+        final: bool = False,
+    ) -> None:
+        s = video_settings()
+        keep: list[tuple[_Pending, float]] = []
+        for p, due in pending:
+            if not final and now_t < due:
+                keep.append((p, due))  # wait for the seconds after the decision
+                continue
+            p.clip = p.clip + [f for t, f in ring if p.det.t < t <= max(now_t, p.det.t + s.post_seconds)]
+            with transaction() as session:
+                cam = session.get(Camera, run.camera_id)
+                if cam is None:
+                    continue
+                rec = video_service.record_detection(
+                    session,
+                    camera=cam,
+                    detection=p.det,
+                    event_key=p.key,
+                    started_at=p.wall_started,
+                    detected_at=p.wall_detected,
+                    snapshot=p.snapshot,
+                    clip=p.clip,
+                    clip_fps=s.sample_fps,
+                    clip_start=p.clip_start,
+                    zone_place=run.pipeline.zone_places.get((p.det.detector, str(p.det.zone))),
+                )
+            if rec.created:
+                run.recorded += 1
+                log.info("camera %s: %s %s (alarm %s)", run.camera_id, p.det.detector, p.key, rec.event.alarm_id)
+            else:
+                run.duplicates += 1
+        pending[:] = keep
