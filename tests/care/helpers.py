@@ -14,23 +14,19 @@ from anju.registry.models import Occupancy, Person, PersonTag
 
 
 def lone_person(session: Session, compound_id: int, nth: int = 0) -> int:
-    """A demo person tagged 独居老人 with a current home, and no care profile yet."""
+    """A demo person with a current home and no care profile yet (those tagged 独居老人 first)."""
     from anju.care.models import CareProfile
 
     taken = select(CareProfile.person_id)
+    alone = select(PersonTag.person_id).where(PersonTag.tag == PersonTagKind.elderly_alone)
     stmt = (
-        select(Person.id)
-        .join(PersonTag, PersonTag.person_id == Person.id)
+        select(Person.id, Person.id.in_(alone))
         .join(Occupancy, Occupancy.person_id == Person.id)
-        .where(
-            Person.compound_id == compound_id,
-            PersonTag.tag == PersonTagKind.elderly_alone,
-            Occupancy.ended_on.is_(None),
-            Person.id.not_in(taken),
-        )
+        .where(Person.compound_id == compound_id, Occupancy.ended_on.is_(None), Person.id.not_in(taken))
         .order_by(Person.id)
     )
-    return list(session.execute(stmt).scalars())[nth]
+    rows = sorted(dict(session.execute(stmt).tuples().all()).items(), key=lambda t: (not t[1], t[0]))
+    return rows[nth][0]
 
 
 def make_profile(session: Session, who, compound_id: int, *, created_at: datetime, nth: int = 0, **kw):  # type: ignore[no-untyped-def]
