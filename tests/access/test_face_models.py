@@ -18,6 +18,7 @@ from anju.access.tasks import face_reenrolment
 from anju.accounts.models import User
 from anju.core.crypto import encrypt
 from anju.core.db import utcnow
+from anju.core.kit.china_time import china_date
 from anju.notify.models import Notification
 from anju.sim.access_demo import LI_CARD
 from anju.vision.face import LEGACY_MODEL, MODEL_NAME, MODEL_VERSION, single_embedding
@@ -219,13 +220,13 @@ class TestReenrolment:
         session.add(
             FacePia(
                 compound_id=ids["B"],
-                assessed_on=utcnow().date(),
+                assessed_on=china_date(),
                 purpose="人脸通行",
                 method=LEGACY_MODEL,
                 scope="大门",
                 risks="泄露",
                 measures="加密",
-                keep_until=utcnow().date() + timedelta(days=3 * 366),
+                keep_until=china_date() + timedelta(days=3 * 366),
             )
         )
         session.flush()

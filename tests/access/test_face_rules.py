@@ -15,6 +15,7 @@ from anju.access.tasks import check_face_deletion, purge_access_logs_in
 from anju.alarms.events import AlarmRaised
 from anju.core import events
 from anju.core.events import OutboxEvent
+from anju.core.kit.china_time import china_date
 from anju.sim.access_demo import LI_CARD
 from anju.vision.models import FacePhoto, FaceTemplate
 from tests.conftest import run_worker_once
@@ -169,7 +170,7 @@ class TestWithdrawal:
         _consent(client, li, ids["li_person"])
         assert _enrol(client, li, ids["li_person"]).status_code == 201
         filing = session.execute(select(FaceFiling)).scalars().one()
-        assert filing.people == 1 and (filing.due_on - datetime.now(UTC).date()).days >= 30 + 8
+        assert filing.people == 1 and (filing.due_on - china_date()).days >= 30 + 8
         stats = client.get(f"/api/v1/access/face/stats?compound_id={ids['A']}", headers=login("manager_wang")).json()
         assert stats["warning"] and stats["filing_due_on"] == filing.due_on.isoformat()
 

@@ -11,6 +11,7 @@ from anju.access.enums import CredentialKind, CredentialStatus
 from anju.access.models import AccessCredential
 from anju.accounts.models import User
 from anju.core.db import utcnow
+from anju.core.kit.china_time import china_date
 from anju.notify.models import Delivery, Notification
 from anju.privacy.compliance_service import AUDIT, IMPORTANT_DATA, compliance_service, people_count
 from anju.privacy.consent_service import FACE, may_sync_face_off_edge
@@ -170,7 +171,7 @@ class TestSharing:
 
     def test_r_p8_a_vendor_contract_ends_with_the_return_or_deletion_recorded(self, client, login, ids, session):
         wang = login("manager_wang")
-        today = utcnow().date()
+        today = china_date()
         c = client.post(
             "/api/v1/privacy/vendor-contracts",
             headers=wang,
@@ -304,13 +305,13 @@ class TestComplianceAudit:
             "/api/v1/privacy/compliance/audits",
             headers=admin,
             json={
-                "performed_on": (utcnow().date() - timedelta(days=1)).isoformat(),
+                "performed_on": (china_date() - timedelta(days=1)).isoformat(),
                 "auditor": "某律所",
                 "report_ref": "PA-1",
             },
         )
         assert r.status_code == 201, r.text
-        audited = utcnow().date() - timedelta(days=1)
+        audited = china_date() - timedelta(days=1)
         assert not client.get("/api/v1/privacy/compliance", headers=admin).json()["audit_due"]
         assert compliance_service.check(session, today=audited + timedelta(days=700), people=12_000_000) == []
         two_years = (

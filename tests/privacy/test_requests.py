@@ -12,8 +12,8 @@ from sqlalchemy import select
 from anju.accounts.models import User
 from anju.core.audit import ObjectChange, PiiAccess
 from anju.core.crypto import decrypt
-from anju.core.db import utcnow
 from anju.core.events import OutboxEvent
+from anju.core.kit.china_time import china_date
 from anju.privacy.models import PrivacyRequest
 from anju.privacy.service import due_date
 from anju.privacy.tasks import flag_overdue_requests
@@ -29,13 +29,13 @@ def ask(client, headers, kind: str, detail: str | None = None):
 
 class TestCreate:
     def test_r_p2_deadline_is_thirty_days_counted_from_the_next_day(self, client, login):
-        start = utcnow().date()
+        start = china_date()
         r = ask(client, login("resident_li"), "delete", "请删除我的资料")
         assert r.status_code == 201, r.text
         body = r.json()
         assert body["status"] == "open" and body["kind"] == "delete" and not body["overdue"]
         # Day 1 is the day after the request (民法典 201), so day 30 is start + 30.
-        assert date.fromisoformat(body["due_on"]) in {start + timedelta(days=30), utcnow().date() + timedelta(days=30)}
+        assert date.fromisoformat(body["due_on"]) in {start + timedelta(days=30), china_date() + timedelta(days=30)}
         assert due_date(date(2026, 1, 31), 30) == date(2026, 3, 2)
 
     @pytest.mark.parametrize("kind", ["access", "correct", "delete", "withdraw", "close", "explain"])
@@ -174,7 +174,7 @@ class TestOverdue:
         return req
 
     def test_r_p2_job_flags_overdue_requests_only(self, session, ids, client, login):
-        today = utcnow().date()
+        today = china_date()
         late = self._request(session, ids, due=today - timedelta(days=1))
         due_today = self._request(session, ids, due=today)
         closed = self._request(session, ids, due=today - timedelta(days=5), status="done")
@@ -189,7 +189,7 @@ class TestOverdue:
         assert listed[late.id] is True and listed[due_today.id] is False
 
     def test_flagging_is_idempotent(self, session, ids):
-        late = self._request(session, ids, due=utcnow().date() - timedelta(days=3))
+        late = self._request(session, ids, due=china_date() - timedelta(days=3))
         flag_overdue_requests()
         session.refresh(late)
         first = late.overdue_flagged_at

@@ -35,6 +35,7 @@ from anju.core.config import get_settings
 from anju.core.crypto import blind_index, encrypt
 from anju.core.db import utcnow
 from anju.core.errors import Conflict, Forbidden, Invalid, NotFound
+from anju.core.kit.china_time import china_date
 from anju.privacy.models import Consent
 from anju.registry.enums import PersonStatus
 from anju.registry.models import Compound, Person
@@ -302,7 +303,7 @@ class CredentialService:
     ) -> Consent:
         """Record a separate, explicit face consent (R-F2); under 14 only a guardian may give it (R-F3)."""
         p = self.person_for(session, who=who, person_id=data.person_id)
-        age = age_on(p.birth_date, utcnow().date())
+        age = age_on(p.birth_date, china_date())
         if age is not None and age < 14:
             if data.given_by != "guardian":
                 raise GuardianConsentRequired()
@@ -332,7 +333,7 @@ class CredentialService:
         consent = self.active_consent(session, p.id)
         if consent is None:
             raise ConsentMissing()
-        age = age_on(p.birth_date, utcnow().date())
+        age = age_on(p.birth_date, china_date())
         if age is not None and age < 14 and consent.given_by != "guardian":
             raise GuardianConsentRequired()
         if keep_photo and self.active_consent(session, p.id, FACE_PHOTO) is None:
@@ -497,7 +498,7 @@ class CredentialService:
         n, filing = self.face_stats(session, compound_id=compound_id)
         org = session.execute(select(Compound.property_org_id).where(Compound.id == compound_id)).scalar_one()
         if n >= s.face_filing_people and filing is None:
-            today = utcnow().date()
+            today = china_date()
             session.add(
                 FaceFiling(organisation_id=org, people=n, due_on=add_working_days(today, s.face_filing_working_days))
             )

@@ -38,6 +38,7 @@ from anju.access.signing import current_key, signing_keys
 from anju.core import events
 from anju.core.crypto import decrypt
 from anju.core.db import utcnow
+from anju.core.kit.china_time import china_date
 from anju.registry.enums import PersonStatus
 from anju.registry.models import Compound
 from anju.vision.service import MODEL_ID, encode_vector, face_template_service
@@ -72,7 +73,7 @@ class _Builder:
         self._homes: dict[int, list[tuple[int, int, int, int]]] = {}
         self._grants: dict[tuple[int | None, int | None], list[AccessGrant]] = {}
         self._salt: str | None = None
-        self.today = utcnow().date()
+        self.today = china_date()
 
     def homes(self, person_id: int) -> list[tuple[int, int, int, int]]:
         if person_id not in self._homes:

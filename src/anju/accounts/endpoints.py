@@ -17,9 +17,9 @@ from anju.accounts.schemas import (
 )
 from anju.accounts.service import account_service
 from anju.core.auth import SESSION_COOKIE, CurrentPrincipal, Principal, requires
-from anju.core.db import utcnow
 from anju.core.deps import ReadSession, WriteSession
 from anju.core.errors import ErrorBody, NotFound, RateLimited, Unauthenticated
+from anju.core.kit.china_time import china_date
 from anju.core.rbac import permissions_of
 from anju.devices.permissions import DevicesPerm
 from anju.privacy.schemas import MyData, PrivacyRequestCreate, PrivacyRequestRead
@@ -98,7 +98,7 @@ def export_my_data(who: SelfService, session: WriteSession) -> dict[str, Any]:
 @router.get("/me/privacy-requests", response_model=list[PrivacyRequestRead])
 def my_requests(who: SelfService, session: ReadSession) -> list[PrivacyRequestRead]:
     """The caller's data-subject requests and their deadlines."""
-    today = utcnow().date()  # the same clock as due_on and the overdue job
+    today = china_date()  # the same clock as due_on and the overdue job
     return [
         PrivacyRequestRead.model_validate(r).model_copy(update={"overdue": r.status == "open" and r.due_on < today})
         for r in privacy_service.mine(session, who=who)

@@ -17,6 +17,7 @@ from anju.core import events
 from anju.core.auth import Principal
 from anju.core.db import utcnow
 from anju.core.errors import Conflict, Invalid
+from anju.core.kit.china_time import china_date
 from anju.privacy.config import privacy_settings
 from anju.privacy.events import ComplianceDutyRaised
 from anju.privacy.models import ComplianceAudit, ComplianceDuty
@@ -105,7 +106,7 @@ class ComplianceService:
     def record_audit(self, session: Session, *, who: Principal, data: ComplianceAuditCreate) -> ComplianceAudit:
         """Record a completed audit: the open reminder is resolved."""
         who.require(PrivacyPerm.compliance)
-        if data.performed_on > utcnow().date():
+        if data.performed_on > china_date():
             raise Invalid("an audit is recorded once performed", zh="审计完成后才能登记")
         audit = ComplianceAudit(
             performed_on=data.performed_on,

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from anju.core.auth import Principal
 from anju.core.db import utcnow
 from anju.core.errors import Conflict, NotFound
+from anju.core.kit.china_time import china_date
 from anju.privacy.models import Consent
 from anju.privacy.permissions import PrivacyPerm
 from anju.registry.enums import PersonStatus
@@ -71,7 +72,7 @@ class ConsentService:
     ) -> Consent:
         """R-F4: the separate consent to send face data over the internet; under 14 only a guardian gives it."""
         p = self._person(session, who=who, person_id=person_id)
-        minor = _under_14(p, utcnow().date())
+        minor = _under_14(p, china_date())
         if minor and (not guardian or who.person_id == p.id):
             raise Conflict("a guardian gives this consent for a child under 14", zh="未满十四周岁的，须由监护人同意")
         if active_consent(session, p.id, FACE_CLOUD_SYNC) is not None:

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from anju.core.audit import ObjectChange, PiiAccess
 from anju.core.auth import CurrentPrincipal, Principal, requires
-from anju.core.db import utcnow
 from anju.core.deps import ReadSession, WriteSession
+from anju.core.kit.china_time import china_date
 from anju.core.kit.pagination import paginate
 from anju.core.rbac import KernelPerm
 from anju.core.schemas import Page, PageParams, page_params
@@ -73,7 +73,7 @@ def list_requests(
     who: PrivacyManager, session: ReadSession, status: str | None = Query(None, pattern="^(open|done|refused)$")
 ) -> list[PrivacyRequestRead]:
     """Data-subject requests in the caller's compounds, earliest deadline first."""
-    today = utcnow().date()  # the same clock as due_on and the overdue job
+    today = china_date()  # the same clock as due_on and the overdue job
     return [
         PrivacyRequestRead.model_validate(r).model_copy(update={"overdue": r.status == "open" and r.due_on < today})
         for r in privacy_service.list_for_staff(session, who=who, status=status)
@@ -312,7 +312,7 @@ ComplianceOfficer = Annotated[Principal, requires(PrivacyPerm.compliance)]
 @router.get("/privacy/compliance")
 def compliance_status(who: ComplianceOfficer, session: ReadSession) -> dict[str, Any]:
     """Platform-wide people count, thresholds, the last audit, the reminder and the important-data checklist."""
-    return compliance_service.status(session, who=who, today=utcnow().date())
+    return compliance_service.status(session, who=who, today=china_date())
 
 
 @router.post("/privacy/compliance/audits", status_code=201)

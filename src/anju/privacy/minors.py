@@ -17,6 +17,7 @@ from anju.core.auth import Principal
 from anju.core.config import get_settings
 from anju.core.db import utcnow
 from anju.core.errors import Conflict, Forbidden, NotFound
+from anju.core.kit.china_time import china_date
 from anju.privacy.models import MinorAccessApproval
 from anju.privacy.permissions import PrivacyPerm
 from anju.registry.models import Person
@@ -46,7 +47,7 @@ class MinorAccessService:
     def request(self, session: Session, *, who: Principal, person: Person, reason: str) -> MinorAccessApproval:
         """Ask to unmask one minor; the caller must be allowed to unmask at all."""
         who.require(RegistryPerm.people_unmask)
-        if not is_minor(person, utcnow().date()):
+        if not is_minor(person, china_date()):
             raise Conflict("this person is not a minor; no approval is needed", zh="该人员不是未成年人，无需审批")
         row = MinorAccessApproval(
             compound_id=person.compound_id, person_id=person.id, requested_by=who.user_id, reason=reason.strip()
@@ -95,7 +96,7 @@ class MinorAccessService:
 
     def require_approval(self, session: Session, *, who: Principal, person: Person) -> int | None:
         """The approval id that lets `who` unmask `person` now, None when none is needed; else refuse."""
-        if person.id == who.person_id or not is_minor(person, utcnow().date()):
+        if person.id == who.person_id or not is_minor(person, china_date()):
             return None
         approval_id = session.execute(
             select(MinorAccessApproval.id)

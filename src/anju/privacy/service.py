@@ -15,6 +15,7 @@ from anju.core.config import get_settings
 from anju.core.crypto import decrypt
 from anju.core.db import utcnow
 from anju.core.errors import Conflict, Forbidden, NotFound
+from anju.core.kit.china_time import china_date
 from anju.privacy.consent_service import FACE_CLOUD_SYNC
 from anju.privacy.exceptions import DeletionCannotBeRefused
 from anju.privacy.models import Consent, PrivacyRequest
@@ -110,7 +111,7 @@ class PrivacyService:
             kind=data.kind.value,
             detail=data.detail,
             ground=data.ground.value if data.ground else None,
-            due_on=due_date(utcnow().date(), get_settings().privacy_request_days),
+            due_on=due_date(china_date(), get_settings().privacy_request_days),
         )
         session.add(req)
         session.flush()

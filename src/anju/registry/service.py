@@ -14,8 +14,8 @@ from anju.core import events
 from anju.core.audit import audited_update, record_change, record_pii_access
 from anju.core.auth import Principal
 from anju.core.crypto import blind_index, decrypt, encrypt, mask_id_number, mask_name, mask_phone, mask_plate
-from anju.core.db import utcnow
 from anju.core.errors import Conflict, Invalid, NotFound
+from anju.core.kit.china_time import china_date
 from anju.registry.enums import HouseStatus, OccupancyRole, PersonStatus, PersonTagKind
 from anju.registry.events import PersonErased, ResidentMovedIn, ResidentMovedOut
 from anju.registry.models import Building, Compound, EmergencyContact, House, Occupancy, Person, PersonTag, Vehicle
@@ -313,7 +313,7 @@ class PersonService:
         person.status = PersonStatus.erased
         session.execute(delete(PersonTag).where(PersonTag.person_id == person.id))
         session.execute(delete(EmergencyContact).where(EmergencyContact.person_id == person.id))
-        today = utcnow().date()
+        today = china_date()
         for occ in session.execute(
             select(Occupancy).where(Occupancy.person_id == person.id, open_occupancy_clause())
         ).scalars():
@@ -604,7 +604,7 @@ def move_out(session: Session, *, who: Principal | None, house: House, data: Mov
 
 
 def today() -> date:
-    return utcnow().date()
+    return china_date()
 
 
 class UnmaskGuard(Protocol):
