@@ -149,3 +149,43 @@ class TestStreetOffice:
     def test_out_of_scope_compound_map_is_404(self, client, login, ids):
         r = client.get(f"/api/v1/analytics/picture?compound_id={ids['A']}", headers=login("outsider_zhao"))
         assert r.status_code == 404
+
+
+class TestHotspots:
+    def test_repeated_night_thefts_become_the_top_cell_and_a_patrol_advice(self, client, persona, session, ids):
+        from datetime import timedelta
+
+        from anju.alarms.enums import AlarmSeverity, AlarmStatus
+        from anju.alarms.models import Alarm
+        from anju.analytics.hotspots import hour_of_week
+
+        building, centre = building_one(session, ids["A"])
+        now = utcnow()
+        for weeks in (1, 2, 3):
+            at = now - timedelta(weeks=weeks)
+            key = f"test:{uuid.uuid4().hex}"
+            session.add(
+                Alarm(
+                    compound_id=ids["A"],
+                    kind="theft",
+                    severity=AlarmSeverity.major,
+                    source="test:hotspot",
+                    dedupe_key=key,
+                    title="t",
+                    status=AlarmStatus.resolved,
+                    building_id=building,
+                    occurred_at=at,
+                    created_at=at,
+                    last_seen_at=at,
+                    closed_at=at + timedelta(minutes=30),
+                )
+            )
+        session.flush()
+        r = client.get(f"/api/v1/analytics/hotspots?compound_id={ids['A']}", headers=persona("manager_wang").headers)
+        top = r.json()["cells"][0]
+        assert (top["place"], top["hour_of_week"], top["recent"]) == (f"b:{building}", hour_of_week(now), 3)
+        pic = command_picture(session, who=persona("manager_wang").who, compound_id=ids["A"], now=now)
+        hot = next(x for x in pic["layers"] if x.key == "hotspots")
+        assert hot.markers[0].params["rank"] == 1 and hot.markers[0].x == centre[0] - 36
+        persona("manager_wang").web(client)
+        assert 'data-testid="patrol-advice"' in client.get("/screen").text

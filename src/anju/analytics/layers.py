@@ -269,6 +269,7 @@ def hotspots_layer(ctx: LayerContext) -> Layer:
     )
     cells = rank_cells(incidents, now=ctx.now)[:HOTSPOT_TOP]
     layer.counts["incidents"] = len(incidents)
+    names = {b.id: b.name for b in house_service.buildings(ctx.session, compound_id=ctx.compound.id)}
     for rank, c in enumerate(cells, start=1):
         building = int(c.place[2:]) if c.place.startswith("b:") and c.place[2:].isdigit() else None
         xy = ctx.at_building(building, nudge=-36)
@@ -281,7 +282,13 @@ def hotspots_layer(ctx: LayerContext) -> Layer:
                 xy[1] - 8 * (rank - 1),
                 "hot",
                 "screen.marker.hotspot",
-                {"rank": rank, "day": c.hour_of_week // 24, "hour": c.hour_of_week % 24, "recent": c.recent},
+                {
+                    "rank": rank,
+                    "day": c.hour_of_week // 24,
+                    "hour": c.hour_of_week % 24,
+                    "recent": c.recent,
+                    "building": names.get(building or 0, ""),
+                },
                 count=rank,
             )
         )

@@ -59,6 +59,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "screen.weekday.5": ("周六", "Sat"),
     "screen.weekday.6": ("周日", "Sun"),
     "screen.alarms_by_severity": ("未关闭告警（按级别）", "Open alarms by severity"),
+    "screen.patrol_advice": ("巡更建议（盗窃热点）", "Patrol advice (theft hot spots)"),
+    "screen.advice_line": ("{building} · {day} {hour}:00 前后加巡", "{building} · {day} around {hour}:00: add a round"),
     "screen.ticker": ("实时事件", "Live events"),
     "screen.ticker_empty": ("近24小时无告警", "No alarms in the last 24 hours"),
     "screen.k.residents": ("实有人口", "Actual population"),
