@@ -56,7 +56,9 @@ def route_checkpoints(route_id: int, who: PatrolReader, session: ReadSession) ->
 )
 def check_in(body: ScanBody, who: PatrolGuard, session: WriteSession) -> object:
     """A guard scans a checkpoint's QR code or NFC tag; another compound's code is a 404."""
-    return service.check_in(session, by=who, code=body.code, nfc_tag=body.nfc_tag)
+    return service.check_in(
+        session, by=who, code=body.code, nfc_tag=body.nfc_tag, scanned_at=body.scanned_at, client_id=body.client_id
+    )
 
 
 @router.post("/handovers", status_code=201)

@@ -61,12 +61,16 @@ class PatrolCheckin(CompoundScopedMixin, Base):
     """A timestamped scan of a checkpoint (R-W5)."""
 
     __tablename__ = "patrol_checkin"
+    # A check-in queued offline is sent again until it is acknowledged: the phone's id for it is kept once.
+    __table_args__ = (UniqueConstraint("user_id", "client_id", name="uq_patrol_checkin_client"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     checkpoint_id: Mapped[int] = mapped_column(ForeignKey("patrol_checkpoint.id", ondelete="CASCADE"), index=True)
     route_id: Mapped[int] = mapped_column(Integer)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     method: Mapped[str] = mapped_column(String(8))  # qr | nfc
-    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)  # when it was scanned
+    client_id: Mapped[str | None] = mapped_column(String(64))  # the phone's id for a queued check-in
+    synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # set when it reached the server late
 
 
 class PatrolRound(CompoundScopedMixin, Base):

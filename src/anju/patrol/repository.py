@@ -19,6 +19,11 @@ from anju.patrol.models import (
 
 
 class PatrolRepository:
+    def checkin_by_client(self, user_id: int | None, client_id: str) -> PatrolCheckin | None:
+        return self.session.execute(
+            select(PatrolCheckin).where(PatrolCheckin.user_id == user_id, PatrolCheckin.client_id == client_id)
+        ).scalar_one_or_none()
+
     def __init__(self, session: Session) -> None:
         self.session = session
 

@@ -44,6 +44,9 @@ class RouteRead(Schema):
 class ScanBody(InSchema):
     code: str | None = Field(None, max_length=64)
     nfc_tag: str | None = Field(None, max_length=64)
+    # A check-in queued offline: when it was scanned, and the phone's id for it (a replay is recorded once).
+    scanned_at: datetime | None = None
+    client_id: str | None = Field(None, min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
 
 
 class CheckinRead(Schema):
@@ -52,6 +55,7 @@ class CheckinRead(Schema):
     route_id: int
     method: str
     at: datetime
+    synced_at: datetime | None = None
 
 
 class HandoverBody(InSchema):

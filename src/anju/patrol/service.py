@@ -94,10 +94,40 @@ def create_route(
     return route
 
 
+# A check-in queued on a phone without signal keeps its scan time, within these bounds of the server's clock.
+QUEUED_MAX_AGE = timedelta(hours=24)
+CLOCK_SKEW = timedelta(minutes=2)
+LATE_AFTER = timedelta(minutes=1)  # reaching the server later than this after the scan: shown as a late sync
+
+
 def check_in(
-    session: Session, *, by: Principal, code: str | None = None, nfc_tag: str | None = None, now: datetime | None = None
+    session: Session,
+    *,
+    by: Principal,
+    code: str | None = None,
+    nfc_tag: str | None = None,
+    now: datetime | None = None,
+    scanned_at: datetime | None = None,
+    client_id: str | None = None,
 ) -> PatrolCheckin:
-    """Record a scan; a code of another compound is a 404 (no hint that it exists)."""
+    """Record a scan; a code of another compound is a 404 (no hint that it exists).
+
+    A check-in queued offline carries its scan time and the phone's id for it: sent twice, it is recorded
+    once; a scan time in the future or older than a day is refused."""
+    now = now or utcnow()
+    if client_id:
+        seen = PatrolRepository(session).checkin_by_client(by.user_id, client_id)
+        if seen is not None:
+            return seen
+    at = now
+    if scanned_at is not None:
+        if scanned_at.tzinfo is None or scanned_at > now + CLOCK_SKEW or scanned_at < now - QUEUED_MAX_AGE:
+            raise Invalid(
+                "the scan time must be within the last 24 hours",
+                zh="打卡时间须在24小时之内",
+                fields=[{"field": "scanned_at", "message": "out of range / 超出范围"}],
+            )
+        at = min(scanned_at, now)
     if not code and not nfc_tag:
         raise Invalid(
             "scan a QR code or an NFC tag",
@@ -113,10 +143,19 @@ def check_in(
         route_id=point.route_id,
         user_id=by.user_id,
         method="qr" if code else "nfc",
-        at=now or utcnow(),
+        at=at,
+        client_id=client_id or None,
+        synced_at=now if now - at > LATE_AFTER else None,
     )
-    session.add(row)
-    session.flush()
+    try:
+        with session.begin_nested():  # the same queued check-in sent twice at once: one row
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        seen = PatrolRepository(session).checkin_by_client(by.user_id, client_id or "")
+        if seen is None:
+            raise
+        return seen
     return row
 
 

@@ -39,6 +39,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "此浏览器不支持扫码，请手动输入点位编码",
         "This browser cannot scan: type the checkpoint code below",
     ),
+    "patrol.queued": (
+        "无信号：{n} 次打卡已保存在手机上，联网后自动补传（保留扫码时间）",
+        "No signal: {n} check-in(s) kept on the phone, sent with their scan time when back online",
+    ),
     "patrol.manual": ("手动输入点位编码", "Type the checkpoint code"),
     "patrol.qr": ("二维码", "QR code"),
     "patrol.qr_print": ("打印二维码", "Print QR"),

@@ -13,7 +13,64 @@
     return String(text || "").trim();
   }
 
+  // Offline: a check-in is kept on the phone with its scan time and an id of its own, and sent when the
+  // signal is back (the server records a replayed id once and marks a late arrival).
+  var QUEUE = "anju.patrol.queue";
+  function queued() { try { return JSON.parse(window.localStorage.getItem(QUEUE) || "[]"); } catch (e) { return []; } }
+  function save(items) { try { window.localStorage.setItem(QUEUE, JSON.stringify(items)); } catch (e) { /* full */ } }
+  function newId() {
+    var a = new Uint8Array(12);
+    (window.crypto || {getRandomValues: function (x) { for (var i = 0; i < x.length; i++) { x[i] = Math.random() * 256; } return x; }}).getRandomValues(a);
+    return Array.prototype.map.call(a, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+  function showQueue() {
+    var el = document.getElementById("scan-queue");
+    if (!el) { return; }
+    var n = queued().length;
+    el.hidden = n === 0;
+    el.textContent = (el.getAttribute("data-text") || "{n}").replace("{n}", String(n));
+  }
+  function enqueue(code) {
+    var items = queued();
+    items.push({code: code, scanned_at: new Date().toISOString(), client_id: newId()});
+    save(items);
+    showQueue();
+  }
+  function flush() {
+    var items = queued();
+    if (!items.length || !navigator.onLine) { return; }
+    var item = items[0];
+    fetch("/api/v1/patrol/checkins", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: {"Content-Type": "application/json"},
+      body: JSON.stringify(item)
+    }).then(function (resp) {
+      if (resp.status >= 500) { return; }
+      // 201 (recorded, or recorded before under the same id) or a 4xx that a retry cannot fix: done with it.
+      save(queued().filter(function (x) { return x.client_id !== item.client_id; }));
+      showQueue();
+      flush();
+    }).catch(function () { /* still offline: the next 'online' event retries */ });
+  }
+  window.addEventListener("online", flush);
+
+  function send(form, code) {
+    if (!navigator.onLine) { enqueue(code); return; }
+    form.elements.code.value = code;
+    form.submit();
+  }
+
   function setup() {
+    showQueue();
+    flush();
+    var manual = document.getElementById("scan-form");
+    if (manual) {
+      manual.addEventListener("submit", function (ev) {
+        var code = (manual.elements.code.value || "").trim();
+        if (code && !navigator.onLine) { ev.preventDefault(); enqueue(code); manual.reset(); }
+      });
+    }
     var start = document.getElementById("scan-camera");
     var video = document.getElementById("scan-video");
     var form = document.getElementById("scan-form");
@@ -45,11 +102,8 @@
           var code = codeOf(hit.data);
           if (code) {
             stop();
-            form.elements.code.value = code;
-            var scannedAt = form.elements.scanned_at;
-            if (scannedAt) { scannedAt.value = new Date().toISOString(); }
             form.setAttribute("data-scanned", code);
-            form.submit();
+            send(form, code);
             return;
           }
         }
