@@ -274,3 +274,57 @@ class TestLogRetention:
         purge_access_logs_in(session, now=datetime.now(UTC))
         session.expire_all()
         assert session.get(AccessLog, young) is not None and session.get(AccessLog, old) is None
+
+
+@needs_faces
+class TestCloudHosting:
+    def test_r_f4_a_cloud_hosted_server_takes_a_face_only_with_the_separate_cloud_consent(
+        self, client, login, ids, south, monkeypatch
+    ):
+        monkeypatch.setattr(access_settings(), "face_hosting", "cloud")
+        li = login("resident_li")
+        assert _consent(client, li, ids["li_person"]).status_code == 201
+        r = _enrol(client, li, ids["li_person"])
+        assert r.status_code == 409 and r.json()["error"]["code"] == "face_cloud_consent_missing"
+        r = client.post(
+            "/api/v1/privacy/face-cloud-consent",
+            headers=li,
+            json={"person_id": ids["li_person"], "notice_version": "v1"},
+        )
+        assert r.status_code == 201 and r.json()["may_sync_off_edge"] is True
+        r = _enrol(client, li, ids["li_person"])
+        assert r.status_code == 201, r.text
+        keys = [e["key"] for e in client.get("/api/v1/terminals/sync", headers=south).json()["entries"]]
+        assert f"face:{r.json()['subject_ref']}" in keys
+
+    def test_r_f4_an_edge_server_keeps_face_data_on_the_compound_network_without_the_cloud_consent(
+        self, client, login, ids, south
+    ):
+        assert access_settings().face_hosting == "edge"  # the default: the server is the compound's edge
+        li = login("resident_li")
+        _consent(client, li, ids["li_person"])
+        r = _enrol(client, li, ids["li_person"])
+        assert r.status_code == 201, r.text
+        keys = [e["key"] for e in client.get("/api/v1/terminals/sync", headers=south).json()["entries"]]
+        assert f"face:{r.json()['subject_ref']}" in keys
+
+    def test_r_f4_withdrawing_the_cloud_consent_takes_the_template_off_the_terminals(
+        self, client, login, ids, south, monkeypatch
+    ):
+        monkeypatch.setattr(access_settings(), "face_hosting", "cloud")
+        li = login("resident_li")
+        _consent(client, li, ids["li_person"])
+        client.post(
+            "/api/v1/privacy/face-cloud-consent",
+            headers=li,
+            json={"person_id": ids["li_person"], "notice_version": "v1"},
+        )
+        ref = _enrol(client, li, ids["li_person"]).json()["subject_ref"]
+        v0 = client.get("/api/v1/terminals/sync", headers=south).json()
+        assert f"face:{ref}" in [e["key"] for e in v0["entries"]]
+        r = client.post(f"/api/v1/privacy/face-cloud-consent/{ids['li_person']}/withdraw", headers=li)
+        assert r.status_code == 200 and r.json()["may_sync_off_edge"] is False
+        run_worker_once()  # access reacts to privacy's event
+        s = client.get(f"/api/v1/terminals/sync?since={v0['version']}", headers=south).json()
+        tomb = next(e for e in s["entries"] if e["key"] == f"face:{ref}")
+        assert tomb["deleted"] and tomb["payload"] is None

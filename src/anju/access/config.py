@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -23,6 +23,11 @@ class AccessSettings(BaseSettings):
     # keeps every probe right with a 0.09 margin over the worst impostor (bench/bench_face.py).
     face_threshold: float = 0.363
     face_threshold_perimeter: float = 0.45
+    # R-F4: where face data is processed. "edge": the Anju server runs on the compound's own network, so photos
+    # and templates travel only between the compound's phones, server and terminals. "cloud": the server is
+    # reached over the internet, so an enrolment upload or a template pushed to a terminal leaves the edge and
+    # needs the person's separate cloud-sync consent (privacy.consent_service.may_sync_face_off_edge).
+    face_hosting: Literal["edge", "cloud"] = "edge"
     face_reenrol_deadline_days: int = 90  # stale (old-model) templates are deleted by then at the latest
     face_delete_deadline_hours: int = 24  # R-F5: every terminal list must drop a withdrawn template
     face_warn_people: int = 90_000  # R-F8 warning

@@ -15,6 +15,7 @@ from anju.access.config import access_settings
 from anju.access.enums import CredentialKind, CredentialStatus
 from anju.access.exceptions import (
     CardInUse,
+    CloudConsentMissing,
     ConsentMissing,
     GuardianConsentRequired,
     PinChangesLimited,
@@ -36,6 +37,7 @@ from anju.core.crypto import blind_index, encrypt
 from anju.core.db import utcnow
 from anju.core.errors import Conflict, Forbidden, Invalid, NotFound
 from anju.core.kit.china_time import china_date
+from anju.privacy.consent_service import may_sync_face_off_edge
 from anju.privacy.models import Consent
 from anju.registry.enums import PersonStatus
 from anju.registry.models import Compound, Person
@@ -336,6 +338,8 @@ class CredentialService:
         age = age_on(p.birth_date, china_date())
         if age is not None and age < 14 and consent.given_by != "guardian":
             raise GuardianConsentRequired()
+        if access_settings().face_hosting == "cloud" and not may_sync_face_off_edge(session, p.id):
+            raise CloudConsentMissing()  # R-F4: the photo would cross the internet to reach this server
         if keep_photo and self.active_consent(session, p.id, FACE_PHOTO) is None:
             raise ConsentMissing("keeping the photo needs its own authorisation", zh="保存原始照片须另行授权")
         vector = single_embedding(image)  # no face / several faces / not an image: 422 with a reason

@@ -29,6 +29,12 @@ class ConsentMissing(Conflict):
     message_en = "separate face consent is required before enrolment"
 
 
+class CloudConsentMissing(Conflict):
+    code = "face_cloud_consent_missing"
+    message_zh = "人脸信息经互联网传输须另行取得单独同意"
+    message_en = "this server is reached over the internet: sending face data here needs the separate cloud consent"
+
+
 class GuardianConsentRequired(Conflict):
     code = "guardian_consent_required"
     message_zh = "未满十四周岁，须由监护人同意"

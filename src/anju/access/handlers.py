@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from anju.access import events as access_events
+from anju.access.config import access_settings
 from anju.access.credential_service import credential_service
 from anju.access.points_service import access_point_service
 from anju.access.repository import CredentialQuery, VisitorQuery
@@ -17,6 +18,7 @@ from anju.alarms.events import AlarmRaised
 from anju.core.db import utcnow
 from anju.core.events import subscribe
 from anju.notify.service import register_phone_resolver
+from anju.privacy.events import FaceCloudConsentWithdrawn
 from anju.registry.events import PersonErased, ResidentMovedOut
 
 FIRE_KINDS = frozenset({"smoke", "fire"})
@@ -45,6 +47,13 @@ def revoke_on_erasure(session: Session, event: PersonErased) -> None:
             continue
         visitor_pass_service.revoke_for_house(session, house_id=vp.host_house_id, person_id=event.person_id)
     session.flush()
+
+
+@subscribe(FaceCloudConsentWithdrawn)
+def withdraw_templates_sent_off_edge(session: Session, event: FaceCloudConsentWithdrawn) -> None:
+    """R-F4: on a cloud-hosted server the person's templates leave the terminals' lists (edge: nothing changes)."""
+    if access_settings().face_hosting == "cloud":
+        terminal_sync_service.refresh_holder(session, event.compound_id, person_id=event.person_id)
 
 
 @subscribe(AlarmRaised)

@@ -39,6 +39,7 @@ from anju.core import events
 from anju.core.crypto import decrypt
 from anju.core.db import utcnow
 from anju.core.kit.china_time import china_date
+from anju.privacy.consent_service import may_sync_face_off_edge
 from anju.registry.enums import PersonStatus
 from anju.registry.models import Compound
 from anju.vision.service import MODEL_ID, encode_vector, face_template_service
@@ -74,6 +75,7 @@ class _Builder:
         self._grants: dict[tuple[int | None, int | None], list[AccessGrant]] = {}
         self._salt: str | None = None
         self.today = china_date()
+        self.cloud = access_settings().face_hosting == "cloud"
 
     def homes(self, person_id: int) -> list[tuple[int, int, int, int]]:
         if person_id not in self._homes:
@@ -162,6 +164,8 @@ class _Builder:
         if c.kind == CredentialKind.card:
             body["card_hash"] = card_hash(self.salt(), decrypt(c.card_enc, context="access.card") or "")
         if c.kind == CredentialKind.face and c.subject_ref:
+            if self.cloud and (c.person_id is None or not may_sync_face_off_edge(self.session, c.person_id)):
+                return None  # R-F4: a template leaves a cloud-hosted server only with the cloud-sync consent
             vecs = face_template_service.vectors_of(
                 self.session, compound_id=self.compound_id, subject_ref=c.subject_ref
             )

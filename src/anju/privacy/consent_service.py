@@ -13,10 +13,12 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from anju.core import events
 from anju.core.auth import Principal
 from anju.core.db import utcnow
 from anju.core.errors import Conflict, NotFound
 from anju.core.kit.china_time import china_date
+from anju.privacy.events import FaceCloudConsentWithdrawn
 from anju.privacy.models import Consent
 from anju.privacy.permissions import PrivacyPerm
 from anju.registry.enums import PersonStatus
@@ -100,6 +102,10 @@ class ConsentService:
         ).scalars():
             c.withdrawn_at, n = now, n + 1
         session.flush()
+        if n:  # a cloud-hosted server stops sending this person's templates to terminals (access reacts)
+            events.publish(
+                session, FaceCloudConsentWithdrawn(person_id=p.id, compound_id=p.compound_id), compound_id=p.compound_id
+            )
         return n
 
 

@@ -22,3 +22,11 @@ class ComplianceDutyRaised(DomainEvent):
     topic = "privacy.ComplianceDutyRaised"
     kind: str  # audit | important_data
     people: int
+
+
+class FaceCloudConsentWithdrawn(DomainEvent):
+    """R-F4: the person withdrew the separate consent to send face data over the internet."""
+
+    topic = "privacy.FaceCloudConsentWithdrawn"
+    person_id: int
+    compound_id: int
