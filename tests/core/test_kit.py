@@ -34,7 +34,9 @@ class TestMoney:
         assert money.yuan(123450) == "1234.50"
         assert money.yuan(-5) == "-0.05"
 
-    @pytest.mark.parametrize("bad", ["", "abc", "0", "-1", "1.234", "NaN", "100000001"])
+    @pytest.mark.parametrize(
+        "bad", ["", "abc", "0", "-1", "1.234", "NaN", "100000001", "1e9999", "9" * 500, "Infinity"]
+    )
     def test_parse_refuses_bad_amounts(self, bad):
         with pytest.raises(Invalid):
             money.parse_yuan(bad)

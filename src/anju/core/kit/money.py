@@ -24,6 +24,8 @@ def parse_yuan(value: object, *, field: str = "amount", error: type[AppError] = 
         raise _bad(error, field, "not a number")
     if amount <= 0:
         raise _bad(error, field, "must be positive", "金额必须大于零")
+    if amount > Decimal(MAX_FEN) / 100:  # before quantize, which cannot represent 1e9999 in fen
+        raise _bad(error, field, "too large", "金额过大")
     if amount != amount.quantize(Decimal("0.01")):
         raise _bad(error, field, "at most two decimals", "金额最多两位小数", detail="at most two decimals (fen)")
     fen = int(amount * 100)
