@@ -10,6 +10,7 @@ from anju.alarms.permissions import AlarmsPerm
 from anju.analytics.permissions import AnalyticsPerm
 from anju.core.auth import Principal
 from anju.core.rbac import KernelPerm, Permission, Role
+from anju.decoration.permissions import DecorationPerm
 from anju.devices.permissions import DevicesPerm
 from anju.facilities.permissions import FacilitiesPerm
 from anju.fees.permissions import FeesPerm
@@ -100,6 +101,7 @@ NAV: tuple[NavGroup, ...] = (
             NavItem("nav.my_tasks", "/console/my-tasks", WorkOrdersPerm.work, "check"),
             NavItem("nav.facilities", "/console/facilities", FacilitiesPerm.read, "tool"),
             NavItem("nav.fees", "/console/fees", FeesPerm.read, "coin"),
+            NavItem("nav.decoration", "/console/decoration", DecorationPerm.read, "tool"),
             NavItem("nav.notices", "/console/notices", NoticesPerm.manage, "megaphone"),
             NavItem("nav.votes", "/console/votes", VotesPerm.read, "vote"),
         ),
