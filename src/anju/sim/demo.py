@@ -436,14 +436,12 @@ def build_demo(
     from anju.sim.care_demo import build_care_demo
     from anju.sim.fees_demo import build_fees_demo
     from anju.sim.governance_demo import build_governance_demo
-    from anju.sim.parking_demo import build_parking_demo
     from anju.sim.workorders_demo import build_workorders_demo
 
     for stage, seed in (
         ("governance", build_governance_demo),
         ("fees", build_fees_demo),
         ("workorders", build_workorders_demo),
-        ("parking", build_parking_demo),
         ("care", build_care_demo),
     ):
         seed(session, compound_id=a, li_person_id=li.id, committee_person_id=committee_person.id)

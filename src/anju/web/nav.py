@@ -8,10 +8,12 @@ from anju.access.permissions import AccessPerm
 from anju.accounts.permissions import AccountsPerm
 from anju.alarms.permissions import AlarmsPerm
 from anju.analytics.permissions import AnalyticsPerm
+from anju.care.permissions import CarePerm
 from anju.core.auth import Principal
 from anju.core.rbac import KernelPerm, Permission, Role
 from anju.decoration.permissions import DecorationPerm
 from anju.devices.permissions import DevicesPerm
+from anju.emergency.permissions import EmergencyPerm
 from anju.facilities.permissions import FacilitiesPerm
 from anju.fees.permissions import FeesPerm
 from anju.governance.permissions import VotesPerm
@@ -92,6 +94,7 @@ NAV: tuple[NavGroup, ...] = (
             NavItem("nav.guard_desk", "/console/access", AccessPerm.read, "door"),
             NavItem("nav.access_setup", "/console/access-setup", AccessPerm.manage, "door"),
             NavItem("nav.patrol", "/console/patrol", PatrolPerm.read, "route"),
+            NavItem("nav.emergency", "/console/emergency", EmergencyPerm.read, "shield"),
         ),
     ),
     NavGroup(
@@ -103,6 +106,7 @@ NAV: tuple[NavGroup, ...] = (
             NavItem("nav.fees", "/console/fees", FeesPerm.read, "coin"),
             NavItem("nav.decoration", "/console/decoration", DecorationPerm.read, "tool"),
             NavItem("nav.notices", "/console/notices", NoticesPerm.manage, "megaphone"),
+            NavItem("nav.care", "/console/care", CarePerm.read, "users"),
             NavItem("nav.votes", "/console/votes", VotesPerm.read, "vote"),
         ),
     ),

@@ -1,0 +1,178 @@
+"""Emergency pages: plans with roles and call sheet, drill status, supplies, incidents with role tasks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from pydantic import ValidationError
+from starlette.responses import Response
+
+from anju.core.deps import ReadSession, WriteSession
+from anju.core.errors import AppError
+from anju.core.kit.china_time import CHINA_TZ, china_date
+from anju.emergency.permissions import EmergencyPerm
+from anju.emergency.schemas import Activate, CloseIncident, DrillCreate, SupplyUpdate
+from anju.emergency.service import emergency_service, supply_state
+from anju.web.deps import ConsolePage, console_guard
+from anju.web.forms import error_message, go_back
+from anju.web.i18n import Translator, lang_of
+from anju.web.render import render
+
+router = APIRouter(include_in_schema=False)
+EmergencyPage = Annotated[ConsolePage, Depends(console_guard(EmergencyPerm.read))]
+BACK = "/console/emergency"
+
+
+@router.get("/console/emergency")
+def emergency_home(request: Request, ctx: EmergencyPage, session: ReadSession) -> Response:
+    """应急管理: plans and their drills, incidents, supply stores."""
+    if ctx.compound is None:
+        return render(request, "console/empty.html", ctx.context("nav.emergency"))
+    cid = ctx.compound.id
+    from sqlalchemy import select
+
+    from anju.registry.models import Building
+
+    buildings = list(
+        session.execute(select(Building).where(Building.compound_id == cid).order_by(Building.id)).scalars()
+    )
+    today = china_date()
+    supplies = [(s, supply_state(s, today)) for s in emergency_service.supplies(session, by=ctx.who, compound_id=cid)]
+    return render(
+        request,
+        "emergency/home.html",
+        ctx.context(
+            "nav.emergency",
+            drills=emergency_service.drill_status(session, by=ctx.who, compound_id=cid),
+            incidents=emergency_service.incidents(session, by=ctx.who, compound_id=cid),
+            supplies=supplies,
+            buildings=buildings,
+            can_manage=ctx.who.can(EmergencyPerm.manage),
+            can_act=ctx.who.can(EmergencyPerm.act),
+            err=request.query_params.get("err"),
+            ok=request.query_params.get("ok"),
+        ),
+    )
+
+
+@router.get("/console/emergency/incidents/{incident_id}")
+def incident_page(incident_id: int, request: Request, ctx: EmergencyPage, session: ReadSession) -> Response:
+    """One incident: its role tasks by tier with deadlines, who ticked them, and the review."""
+    inc = emergency_service.incident(session, by=ctx.who, incident_id=incident_id)
+    plan = emergency_service.plan(session, by=ctx.who, plan_id=inc.plan_id)
+    return render(
+        request,
+        "emergency/incident.html",
+        ctx.context(
+            "nav.emergency",
+            inc=inc,
+            plan=plan,
+            tasks=emergency_service.tasks(session, incident=inc),
+            can_manage=ctx.who.can(EmergencyPerm.manage),
+            can_act=ctx.who.can(EmergencyPerm.act),
+            err=request.query_params.get("err"),
+            ok=request.query_params.get("ok"),
+        ),
+    )
+
+
+@router.post("/console/emergency/plans/{plan_id}/activate")
+def activate_form(
+    plan_id: int,
+    request: Request,
+    ctx: EmergencyPage,
+    session: WriteSession,
+    building_id: Annotated[str, Form()] = "",
+    exercise: Annotated[str, Form()] = "",
+    message: Annotated[str, Form()] = "",
+) -> Response:
+    t = Translator(lang_of(request))
+    try:
+        data = Activate(
+            building_id=int(building_id) if building_id.strip() else None,
+            exercise=bool(exercise),
+            message=message.strip() or None,
+        )
+        inc = emergency_service.activate(session, by=ctx.who, plan_id=plan_id, data=data)
+    except (ValidationError, ValueError):
+        return go_back(request, BACK, err=t("wo.err.invalid"))
+    except AppError as exc:
+        session.rollback()
+        return go_back(request, BACK, err=error_message(request, exc))
+    return go_back(request, f"/console/emergency/incidents/{inc.id}", ok=t("em.saved"))
+
+
+@router.post("/console/emergency/plans/{plan_id}/drills")
+def drill_form(
+    plan_id: int,
+    request: Request,
+    ctx: EmergencyPage,
+    session: WriteSession,
+    held_at: Annotated[str, Form()] = "",
+    participants: Annotated[str, Form()] = "0",
+    evacuation_seconds: Annotated[str, Form()] = "",
+    findings: Annotated[str, Form()] = "",
+) -> Response:
+    """Record a drill; the time is China time from the form's date-time field."""
+    t = Translator(lang_of(request))
+    try:
+        at = datetime.fromisoformat(held_at).replace(tzinfo=CHINA_TZ)
+        data = DrillCreate(
+            held_at=at,
+            participants=int(participants or "0"),
+            evacuation_seconds=int(evacuation_seconds) if evacuation_seconds.strip() else None,
+            findings=findings.strip() or None,
+        )
+        emergency_service.record_drill(session, by=ctx.who, plan_id=plan_id, data=data)
+    except (ValidationError, ValueError):
+        return go_back(request, BACK, err=t("wo.err.invalid"))
+    except AppError as exc:
+        session.rollback()
+        return go_back(request, BACK, err=error_message(request, exc))
+    return go_back(request, BACK, ok=t("em.saved"))
+
+
+@router.post("/console/emergency/tasks/{task_id}/done")
+def task_done(task_id: int, request: Request, ctx: EmergencyPage, session: WriteSession) -> Response:
+    t = Translator(lang_of(request))
+    try:
+        task = emergency_service.finish_task(session, by=ctx.who, task_id=task_id)
+    except AppError as exc:
+        session.rollback()
+        return go_back(request, BACK, err=error_message(request, exc))
+    return go_back(request, f"/console/emergency/incidents/{task.incident_id}", ok=t("em.saved"))
+
+
+@router.post("/console/emergency/incidents/{incident_id}/close")
+def close_form(
+    incident_id: int, request: Request, ctx: EmergencyPage, session: WriteSession, review: Annotated[str, Form()] = ""
+) -> Response:
+    t = Translator(lang_of(request))
+    back = f"/console/emergency/incidents/{incident_id}"
+    try:
+        emergency_service.close(session, by=ctx.who, incident_id=incident_id, data=CloseIncident(review=review.strip()))
+    except ValidationError:
+        return go_back(request, back, err=t("wo.err.invalid"))
+    except AppError as exc:
+        session.rollback()
+        return go_back(request, back, err=error_message(request, exc))
+    return go_back(request, back, ok=t("em.saved"))
+
+
+@router.post("/console/emergency/supplies/{supply_id}/inspect")
+def inspect_form(
+    supply_id: int, request: Request, ctx: EmergencyPage, session: WriteSession, quantity: Annotated[str, Form()] = ""
+) -> Response:
+    """盘点: the counted quantity; the check date becomes today."""
+    t = Translator(lang_of(request))
+    try:
+        data = SupplyUpdate(quantity=int(quantity))
+        emergency_service.inspect_supply(session, by=ctx.who, supply_id=supply_id, data=data)
+    except (ValidationError, ValueError):
+        return go_back(request, BACK, err=t("wo.err.invalid"))
+    except AppError as exc:
+        session.rollback()
+        return go_back(request, BACK, err=error_message(request, exc))
+    return go_back(request, BACK, ok=t("em.saved"))
