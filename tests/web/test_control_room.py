@@ -413,3 +413,35 @@ class TestHumanText:
         assert r.status_code == 200 and "<li>关闭总闸</li>" in r.text
         empty = client.post("/console/alarms/procedure", data={**data, "zh": " ", "en": ""}, headers=POST)
         assert empty.status_code == 422
+
+
+class TestOperatorActions:
+    def test_notify_the_building_posts_an_emergency_notice_and_records_it(self, client, web_login, session, ids):
+        from anju.notices.models import Notice
+        from anju.registry.models import House
+        from tests.conftest import run_worker_once
+
+        house = session.get(House, ids["li_house"])
+        alarm_id = raise_alarm(
+            session, ids["A"], severity="critical", kind="smoke", building_id=house.building_id, house_id=house.id
+        )
+        web_login("guard_chen")
+        panel = client.get(f"/console/alarms/{alarm_id}", headers=HTMX).text
+        assert 'data-testid="detail-household"' in panel and "*" in panel  # the household, masked
+        empty = client.post(f"/console/alarms/{alarm_id}/notify-building", data={"message": " "}, headers=POST)
+        assert empty.status_code == 422
+        r = client.post(
+            f"/console/alarms/{alarm_id}/notify-building",
+            data={"message": "3号楼8层烟感报警，请勿乘电梯，按指示疏散"},
+            headers=POST,
+        )
+        assert r.status_code == 200 and 'data-testid="cr-notified"' in r.text
+        assert "已向本楼住户发送紧急通知" in r.text
+        session.flush()
+        run_worker_once()
+        notice = (
+            session.execute(select(Notice).where(Notice.compound_id == ids["A"], Notice.body.contains("请勿乘电梯")))
+            .scalars()
+            .one()
+        )
+        assert notice.kind == "emergency" and notice.target_kind == "building" and notice.recipients > 0

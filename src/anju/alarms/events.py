@@ -104,3 +104,14 @@ class WorkOrderRequested(DomainEvent):
     device_id: int | None = None
     # Optional addition: the legal basis to cite (R-S1: 高层规定 第37条 plus the compound's local rule).
     basis: str | None = None
+
+
+class BuildingNotifyRequested(DomainEvent):
+    """An operator tells a building's residents about an alarm (通知本楼): the notices domain posts it to them."""
+
+    topic = "alarms.BuildingNotifyRequested"
+    alarm_id: int
+    compound_id: int
+    building_id: int
+    title: str
+    body: str

@@ -21,7 +21,13 @@ from anju.alarms.enums import (
     AlarmStatus,
 )
 from anju.alarms.escalation import escalation_service
-from anju.alarms.events import AlarmCleared, AlarmRaised, AlarmRequested, AlarmStateChanged
+from anju.alarms.events import (
+    AlarmCleared,
+    AlarmRaised,
+    AlarmRequested,
+    AlarmStateChanged,
+    BuildingNotifyRequested,
+)
 from anju.alarms.exceptions import (
     AlarmNotFound,
     AlarmPlaceNotFound,
@@ -327,6 +333,52 @@ class AlarmService:
                 AlarmCleared(alarm_id=alarm.id, compound_id=alarm.compound_id, kind=alarm.kind, source=alarm.source),
                 compound_id=alarm.compound_id,
             )
+        session.flush()
+        return alarm
+
+    def notify_building(
+        self, session: Session, *, by: Principal, alarm_id: int, message: str, now: datetime | None = None
+    ) -> Alarm:
+        """通知本楼: the alarm's building's residents get an emergency notice (through the outbox), once per call."""
+        from anju.alarms.labels import kind_label
+        from anju.core.errors import Invalid
+
+        by.require(AlarmsPerm.handle)
+        alarm = self.get(session, by=by, alarm_id=alarm_id)
+        text = " ".join(message.split())[:500]
+        if alarm.building_id is None or alarm.closed_at is not None:
+            raise Invalid("the alarm has no building, or is closed", zh="该告警没有楼栋或已关闭")
+        if len(text) < 2:
+            raise Invalid(
+                "write what the residents should do",
+                zh="请填写给住户的提示",
+                fields=[{"field": "message", "message": "required / 必填", "type": "missing"}],
+            )
+        zh, en = kind_label(alarm.kind)
+        events.publish(
+            session,
+            BuildingNotifyRequested(
+                alarm_id=alarm.id,
+                compound_id=alarm.compound_id,
+                building_id=alarm.building_id,
+                title=f"【紧急通知 / Emergency】{zh} / {en}"[:128],
+                body=text,
+            ),
+            compound_id=alarm.compound_id,
+        )
+        AlarmRepository(session).add_transition(
+            AlarmTransition(
+                alarm_id=alarm.id,
+                compound_id=alarm.compound_id,
+                action=AlarmAction.linked,
+                from_status=str(alarm.status),
+                to_status=str(alarm.status),
+                actor_user_id=by.user_id,
+                reason=text,
+                reason_key="alarms.hist.building_notified",
+                at=now or utcnow(),
+            )
+        )
         session.flush()
         return alarm
 

@@ -13,6 +13,7 @@ from fractions import Fraction
 
 from sqlalchemy.orm import Session
 
+from anju.alarms.events import BuildingNotifyRequested
 from anju.core import events
 from anju.core.events import subscribe
 from anju.core.kit.china_time import china_text
@@ -118,6 +119,24 @@ def post_vote_results(session: Session, event: VoteAnnounced) -> None:
             body=body[:5000],
             target_kind=TargetKind.compound,
             audience=Audience.owners,
+        ),
+    )
+
+
+@subscribe(BuildingNotifyRequested)
+def post_alarm_notice_to_building(session: Session, event: BuildingNotifyRequested) -> None:
+    """通知本楼: an operator's emergency notice about an alarm to every current resident of its building."""
+    notice_service.publish(
+        session,
+        by=None,
+        data=NoticeCreate(
+            compound_id=event.compound_id,
+            kind=NoticeKind.emergency,
+            title=event.title[:128],
+            body=event.body[:5000],
+            target_kind=TargetKind.building,
+            target_id=event.building_id,
+            audience=Audience.all,
         ),
     )
 

@@ -32,6 +32,8 @@ from anju.core.rbac import Role
 from anju.devices.enums import DeviceStatus
 from anju.devices.models import Device, DeviceState
 from anju.registry.models import Building, Compound, House, Unit
+from anju.registry.permissions import RegistryPerm
+from anju.registry.service import house_service
 from anju.web import humanize
 from anju.web.deps import ConsolePage, console_guard
 from anju.web.forms import one_line, query_int
@@ -172,6 +174,11 @@ def alarm_values(session: Session, who: Principal, alarm: Alarm, **extra: Any) -
         .all()
     )
     order = work_order_service.of_alarm(session, alarm_id=alarm.id, compound_id=alarm.compound_id)
+    household = None
+    if alarm.house_id is not None and can_act:
+        household = house_service.household(
+            session, house_service.get_readable(session, who=who, house_id=alarm.house_id)
+        )
     order_done = any(h.reason_key == "alarms.hist.order_completed" for h in history)
     return {
         "alarm": alarm,
@@ -189,6 +196,8 @@ def alarm_values(session: Session, who: Principal, alarm: Alarm, **extra: Any) -
         "outcomes": RESOLVE_OUTCOMES,
         "order": order,
         "order_done": order_done,
+        "household": household,
+        "can_unmask": who.can(RegistryPerm.people_unmask),
         **extra,
     }
 
@@ -345,6 +354,28 @@ def alarms_plan(request: Request, ctx: AlarmPage, session: ReadSession) -> Respo
     if ctx.compound is None:
         return Response(status_code=204)
     return render(request, "alarms/_plan.html", ctx.context("nav.control_room", **site_plan(session, ctx.compound)))
+
+
+@router.post("/alarms/{alarm_id}/notify-building")
+def alarm_notify_building(
+    alarm_id: int,
+    request: Request,
+    ctx: AlarmDesk,
+    session: WriteSession,
+    message: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """通知本楼: an emergency notice to the alarm's building (the notices domain posts it)."""
+    try:
+        alarm = alarm_service.notify_building(session, by=ctx.who, alarm_id=alarm_id, message=message)
+    except AppError as e:
+        session.rollback()
+        current = alarm_service.get(session, by=ctx.who, alarm_id=alarm_id)
+        return _panel(
+            request, ctx, alarm_values(session, ctx.who, current, error=e.body()["error"]["message"]), e.status_code
+        )
+    if not is_htmx(request):
+        return RedirectResponse(f"/console/alarms?alarm={alarm.id}", status_code=303)
+    return _panel(request, ctx, alarm_values(session, ctx.who, alarm, notified=True))
 
 
 @router.post("/alarms/procedure")

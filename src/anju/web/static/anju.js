@@ -74,6 +74,14 @@
         if (!resp.ok) { throw new Error(errorText(body, resp.status + "")); }
         var target = panel.querySelector('[data-field="' + field + '"]');
         if (target) { target.textContent = body.value || "—"; target.classList.add("revealed"); }
+        if (target && body.value && btn.getAttribute("data-call")) {
+          // "Call the household" (alarm panel): the number, once revealed (audited), dials on a phone.
+          var call = document.createElement("a");
+          call.href = "tel:" + String(body.value).replace(/[^0-9+]/g, "");
+          call.className = "btn btn-small btn-primary";
+          call.textContent = "☎";
+          target.after(call);
+        }
         btn.remove();
       });
     }).catch(function (err) {
