@@ -445,3 +445,12 @@ class TestOperatorActions:
             .one()
         )
         assert notice.kind == "emergency" and notice.target_kind == "building" and notice.recipients > 0
+
+    def test_shift_handover_summary(self, client, web_login, session, ids):
+        open_id = raise_alarm(session, ids["A"], severity="critical", kind="smoke", title="交接测试告警")
+        web_login("guard_chen")
+        r = client.get("/console/alarms/handover")
+        assert r.status_code == 200 and 'data-testid="handover-summary"' in r.text
+        assert f'/console/alarms?alarm={open_id}"' in r.text  # still open: handed to the next shift
+        client.cookies.set("anju_lang", "en")
+        assert "Still open for the next shift" in client.get("/console/alarms/handover?hours=24").text

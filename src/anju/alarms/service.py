@@ -420,6 +420,73 @@ class AlarmService:
 alarm_service = AlarmService()
 
 
+@dataclass(frozen=True)
+class HandoverSummary:
+    """交接班摘要: what a shift leaves to the next one."""
+
+    since: datetime
+    until: datetime
+    raised: dict[str, int]  # severity -> alarms raised in the shift
+    closed: dict[str, int]  # outcome -> alarms closed in the shift
+    still_open: list[Alarm]  # every open alarm now, most severe first
+    repeats: int  # repeats counted on open alarms during the shift
+
+
+def handover_summary(
+    session: Session, *, by: Principal, compound_id: int, hours: int = 12, now: datetime | None = None
+) -> HandoverSummary:
+    """The shift's alarms for the handover: raised by severity, closed by outcome, and what is still open."""
+    from datetime import timedelta
+
+    if not by.in_scope(compound_id):
+        raise AlarmNotFound(f"compound {compound_id}")
+    until = now or utcnow()
+    since = until - timedelta(hours=max(1, min(hours, 72)))
+    raised = dict(
+        session.execute(
+            select(Alarm.severity, func.count())
+            .where(Alarm.compound_id == compound_id, Alarm.created_at >= since, Alarm.created_at <= until)
+            .group_by(Alarm.severity)
+        )
+        .tuples()
+        .all()
+    )
+    closed = dict(
+        session.execute(
+            select(func.coalesce(Alarm.outcome, "handled"), func.count())
+            .where(Alarm.compound_id == compound_id, Alarm.closed_at >= since, Alarm.closed_at <= until)
+            .group_by(func.coalesce(Alarm.outcome, "handled"))
+        )
+        .tuples()
+        .all()
+    )
+    still_open = list(
+        session.execute(
+            select(Alarm)
+            .where(Alarm.compound_id == compound_id, Alarm.closed_at.is_(None))
+            .order_by(Alarm.severity, Alarm.last_seen_at.desc())
+            .limit(100)
+        ).scalars()
+    )
+    repeats = int(
+        session.execute(
+            select(func.count(AlarmTransition.id)).where(
+                AlarmTransition.compound_id == compound_id,
+                AlarmTransition.action == AlarmAction.repeated,
+                AlarmTransition.at >= since,
+            )
+        ).scalar_one()
+    )
+    return HandoverSummary(
+        since,
+        until,
+        {str(k): int(v) for k, v in raised.items()},
+        {str(k): int(v) for k, v in closed.items()},
+        still_open,
+        repeats,
+    )
+
+
 def dispatch_roles() -> frozenset[Role]:
     """Who may receive a dispatched alarm: the roles that may handle alarms (guards, staff, managers, admins)."""
     return frozenset(r for r in Role if allowed(r, AlarmsPerm.handle))

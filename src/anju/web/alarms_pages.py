@@ -356,6 +356,22 @@ def alarms_plan(request: Request, ctx: AlarmPage, session: ReadSession) -> Respo
     return render(request, "alarms/_plan.html", ctx.context("nav.control_room", **site_plan(session, ctx.compound)))
 
 
+@router.get("/alarms/handover")
+def alarms_handover(request: Request, ctx: AlarmPage, session: ReadSession, hours: str | None = None) -> Response:
+    """交接班摘要: the shift's alarms by severity and outcome, and everything still open, for the next shift."""
+    from anju.alarms.service import handover_summary
+
+    if ctx.compound is None:
+        return render(request, "console/empty.html", ctx.context("nav.control_room"))
+    n = query_int(hours, minimum=1) or 12
+    summary = handover_summary(session, by=ctx.who, compound_id=ctx.compound.id, hours=min(n, 72))
+    return render(
+        request,
+        "alarms/handover.html",
+        ctx.context("nav.control_room", s=summary, hours=min(n, 72), severities=SEVERITY_ORDER),
+    )
+
+
 @router.post("/alarms/{alarm_id}/notify-building")
 def alarm_notify_building(
     alarm_id: int,
