@@ -33,7 +33,7 @@ from anju.registry.roster_columns import (
     map_header,
     read_table,
 )
-from anju.registry.roster_queries import RosterQuery, check_scope
+from anju.registry.roster_queries import HouseRow, RosterQuery, check_scope
 from anju.registry.roster_rows import RosterRow, RowParser
 from anju.registry.roster_template import create_missing_houses, house_column_values
 from anju.registry.schemas import (
@@ -343,7 +343,8 @@ class _Writer:
         self.session, self.who, self.compound_id, self.on = session, who, compound_id, on
         self.parser, self.all_or_nothing, self.keep = parser, all_or_nothing, keep
         self.people: dict[int, Person] = {}
-        self.houses: dict[int, House] = {}
+        self.houses: dict[int, House] = {}  # for the row-by-row path (the services take ORM houses)
+        self.house_rows: dict[int, HouseRow] = {}  # for the batch: id, label and compound, no ORM objects
 
     def write(self, plans: list[_Plan]) -> list[_Plan]:
         """Apply a batch of plans; returns those written (unchanged rows included)."""
@@ -351,7 +352,9 @@ class _Writer:
         self.forget_written()
         q = RosterQuery(self.session)
         self.people = q.people(sorted({pl.person_id for pl in todo if pl.person_id is not None}))
-        self.houses = q.houses(sorted({pl.row.house_id for pl in todo if pl.move_in}))
+        house_ids = sorted({pl.row.house_id for pl in todo if pl.move_in})
+        self.houses = {}
+        self.house_rows = q.house_rows(house_ids)
         try:
             with self.session.begin_nested(), batched_changes(self.session):
                 self.apply_many(todo)
@@ -359,6 +362,7 @@ class _Writer:
         except (AppError, IntegrityError, ValidationError) as e:  # e.g. a concurrent edit since planning
             # Redo the batch row by row through the services: only the bad row is lost (or, all or
             # nothing, the first bad row is reported and the import stops).
+            self.houses = q.houses(house_ids)
             written: list[_Plan] = []
             for pl in plans:
                 if pl.kind == "unchanged" or self.write_one(pl):
@@ -470,7 +474,7 @@ class _Writer:
                     after=person_snapshot(p, tags),
                 )
             if i in occupancies:
-                o, house = occupancies[i], self.houses[pl.row.house_id]
+                o, house = occupancies[i], self.house_rows[pl.row.house_id]
                 record_change(
                     s,
                     user_id=user_id,
@@ -498,9 +502,10 @@ class _Writer:
     def _house_statuses(self, house_ids: set[int]) -> None:
         """Each touched house's status as a move-in sets it: every one now has an open link, so it is rented
         when one of its open links is a tenant's, else self-occupied (one query for the tenants)."""
-        rented = RosterQuery(self.session).houses_with_open_tenant(sorted(house_ids))
-        for hid in house_ids:
-            self.houses[hid].status = HouseStatus.rented if hid in rented else HouseStatus.self_occupied
+        q = RosterQuery(self.session)
+        rented = q.houses_with_open_tenant(sorted(house_ids))
+        q.set_house_status(sorted(rented), HouseStatus.rented)
+        q.set_house_status(sorted(house_ids - rented), HouseStatus.self_occupied)
 
     def write_one(self, plan: _Plan) -> bool:
         try:

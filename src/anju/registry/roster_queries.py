@@ -4,19 +4,27 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from anju.core.auth import Principal
 from anju.core.errors import NotFound
 from anju.core.rbac import Permission
-from anju.registry.enums import OccupancyRole, PersonStatus, PersonTagKind
+from anju.registry.enums import HouseStatus, OccupancyRole, PersonStatus, PersonTagKind
 from anju.registry.models import Compound, EmergencyContact, House, Occupancy, Person, PersonTag
 from anju.registry.occupancy import open_occupancy_clause
 
 # --- queries ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HouseRow:
+    id: int
+    label: str
+    compound_id: int
 
 
 def _chunks(ids: list[int], size: int = 500) -> Iterator[list[int]]:
@@ -61,6 +69,22 @@ class RosterQuery:
             for chunk in _chunks(ids)
             for h in self.session.execute(select(House).where(House.id.in_(chunk))).scalars()
         }
+
+    def house_rows(self, ids: list[int]) -> dict[int, HouseRow]:
+        """Id, label and compound of these houses (plain rows: a batch needs no ORM objects)."""
+        return {
+            r.id: HouseRow(r.id, r.label, r.compound_id)
+            for chunk in _chunks(ids)
+            for r in self.session.execute(select(House.id, House.label, House.compound_id).where(House.id.in_(chunk)))
+        }
+
+    def set_house_status(self, ids: list[int], status: HouseStatus) -> None:
+        """Set these houses' status where it differs, in one UPDATE per chunk (updated_at as the ORM sets it)."""
+        table = House.__table__
+        for chunk in _chunks(ids):
+            self.session.execute(
+                update(table).where(table.c.id.in_(chunk), table.c.status != status).values(status=status)
+            )
 
     def houses_with_open_tenant(self, house_ids: list[int]) -> set[int]:
         """Those of these houses with an open tenant's link."""
