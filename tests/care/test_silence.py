@@ -196,3 +196,33 @@ class TestConsent:
             )
         ).scalar_one()
         assert d.channel == "voice"
+
+
+class TestRuleAsATime:
+    def test_first_alarm_at_is_held_to_the_end_of_the_night_window(self):
+        from anju.care.service import first_alarm_at
+
+        last = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # 10:00 China time
+        assert first_alarm_at(last, hours=24, quiet_start_minute=22 * 60, quiet_end_minute=7 * 60) == last + timedelta(
+            hours=24
+        )
+        evening = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)  # 23:00 China time: +24 h is 23:00, inside the window
+        fire = first_alarm_at(evening, hours=24, quiet_start_minute=22 * 60, quiet_end_minute=7 * 60)
+        assert fire == datetime(2026, 12, 2, 23, 0, tzinfo=UTC)  # 07:00 China time the morning after
+
+    def test_the_periodic_check_agrees_with_first_alarm_at(self, session, who, ids):
+        from anju.care.service import first_alarm_at
+
+        created = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
+        p = make_profile(session, who("manager_wang"), ids["A"], created_at=created)
+        fire = first_alarm_at(created, hours=24, quiet_start_minute=22 * 60, quiet_end_minute=7 * 60)
+        assert care_service.check_silence(session, now=fire - timedelta(minutes=5)) == []
+        assert len(care_service.check_silence(session, now=fire)) == 1
+        assert len(_requests(session, p.id)) == 1
+
+    def test_the_household_simulator_is_deterministic(self):
+        from anju.sim.household_sim import simulate
+
+        a, b = simulate(20, 10, seed=3), simulate(20, 10, seed=3)
+        assert [h.events for h in a] == [h.events for h in b]
+        assert any(h.emergency_at for h in simulate(50, 20, seed=3))

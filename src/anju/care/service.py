@@ -81,6 +81,19 @@ def in_quiet_window(at: datetime, start_minute: int, end_minute: int) -> bool:
     return m >= start_minute or m < end_minute
 
 
+def first_alarm_at(last: datetime, *, hours: int, quiet_start_minute: int, quiet_end_minute: int) -> datetime:
+    """When a silence that began at `last` raises its alarm if nothing happens: `hours` later, or at the end of the
+    night window when that moment falls inside it (the periodic check's decision, as a time)."""
+    at = last + timedelta(hours=hours)
+    if not in_quiet_window(at, quiet_start_minute, quiet_end_minute):
+        return at
+    local = to_china(at)
+    end = local.replace(hour=quiet_end_minute // 60, minute=quiet_end_minute % 60, second=0, microsecond=0)
+    if end <= local:
+        end += timedelta(days=1)
+    return end.astimezone(at.tzinfo)
+
+
 def last_activity(profile: CareProfile, device_at: datetime | None) -> datetime:
     """The newest of the recorded passage, the sensor reading and the profile's start (never None)."""
     seen = [t for t in (profile.last_activity_at, device_at) if t is not None]
