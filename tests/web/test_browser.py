@@ -168,9 +168,9 @@ def test_english_switch_changes_the_menu(browser, live_server):
             assert label in nav
         assert "住户" not in nav
         shot(page, "manager_wang_console_en")
-        page.goto("/screen")
-        page.wait_for_function("document.querySelectorAll('.chart canvas').length >= 7")
-        assert "Community data screen" in page.inner_text("body")
+        page.goto("/screen")  # a manager of one compound sees its security map, population charts at the side
+        page.wait_for_function("document.querySelectorAll('.chart canvas').length >= 3")
+        assert "Security map" in page.inner_text("body") and "Open alarms" in page.inner_text("body")
         shot(page, "manager_wang_screen_en", full_page=False)
     finally:
         page.context.close()

@@ -186,8 +186,32 @@ def district(session: Session, *, who: Principal, now: datetime) -> dict[str, An
             "checked": rounds["checked"],
         }
         totals.update(raw)
-        rows.append({"id": c.id, "name": c.name, **_shown(raw)})
+        rows.append({"id": c.id, "name": c.name, **_shown(raw), "_raw": {k: raw[k] for k in PERSON_KEYS}})
+    for key in PERSON_KEYS:
+        _pool_small(rows, key)
+    for r in rows:
+        del r["_raw"]  # the exact counts stay on the server
     return {"compounds": rows, "total": _shown(dict(totals)), "k": K}
+
+
+PERSON_KEYS = ("floating", "elderly", "elderly_alone")
+POOLED = "—"  # hidden so that a small count cannot be worked out from the total and the other rows
+
+
+def _pool_small(rows: list[dict[str, Any]], key: str) -> None:
+    """No compound's small count can be recovered by subtracting the shown ones from the total.
+
+    Every count under K is already "<K"; while the hidden ones add up to less than K, the smallest shown count joins
+    them (shown as POOLED), so the total minus what is shown is always at least K (the notices' survey rule)."""
+    hidden = [r for r in rows if r[key] == f"<{K}"]
+    if not hidden:
+        return
+    raw = {id(r): r["_raw"][key] for r in rows}
+    shown = sorted((r for r in rows if isinstance(r[key], int) and r[key] > 0), key=lambda r: r[key])
+    while sum(raw[id(r)] for r in hidden) < K and shown:
+        r = shown.pop(0)
+        r[key] = POOLED
+        hidden.append(r)
 
 
 def _shown(raw: dict[str, int]) -> dict[str, Any]:

@@ -96,8 +96,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "screen.d.patrol": ("巡更到位率", "Patrol checkpoints"),
     "screen.d.total": ("合计", "Total"),
     "screen.d.note": (
-        "仅统计数据；涉及人员的数量少于{k}时显示为“<{k}”，避免识别到个人。比率按近30天计算。",
-        'Aggregates only; counts of people under {k} show as "<{k}" so no one can be singled out. Rates over 30 days.',
+        "仅统计数据；涉及人员的数量少于{k}时显示为“<{k}”，为防止用合计反推，部分数量显示为“—”。比率按近30天计算。",
+        'Aggregates only; counts of people under {k} show as "<{k}", and some others as "—" so that they cannot be'
+        " worked out from the total. Rates over 30 days.",
     ),
     # security reports
     "nav.reports": ("安全工作总结", "Security reports"),
