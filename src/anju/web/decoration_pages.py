@@ -71,6 +71,14 @@ def my_decorations(request: Request, who: ResidentPage, session: ReadSession) ->
     )
 
 
+def _deposit_fen(raw: str) -> int:
+    """The deposit in fen; empty or zero means none."""
+    raw = raw.strip()
+    if raw in ("", "0", "0.0", "0.00"):
+        return 0
+    return parse_yuan(raw, field="deposit_yuan")
+
+
 def _workers(raw: str) -> list[WorkerIn]:
     out = []
     for line in raw.splitlines():
@@ -116,7 +124,7 @@ def my_new_decoration(
             workers=_workers(workers),
             daily_from=time.fromisoformat(daily_from),
             daily_until=time.fromisoformat(daily_until),
-            deposit_fen=parse_yuan(deposit_yuan or "0", field="deposit_yuan"),
+            deposit_fen=_deposit_fen(deposit_yuan),
         )
     except (ValidationError, ValueError, AppError):
         return go_back(request, H5, err=t("deco.err.form"))
