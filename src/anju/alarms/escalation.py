@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from anju.alarms.enums import AlarmAction, AlarmStatus
 from anju.alarms.events import AlarmEscalated
+from anju.alarms.labels import kind_label, severity_label
 from anju.alarms.models import Alarm, AlarmEscalation, AlarmTransition
 from anju.core import events
 from anju.core.db import utcnow
@@ -94,7 +95,11 @@ class EscalationService:
                 compound_id=esc.compound_id,
                 category="alarm" if esc.step == 0 else "alarm_escalation",
                 title=heading,
-                body=f"alarm #{esc.alarm_id} · {kind} · {severity}",
+                # Written once for every reader: Chinese, then English, with labels instead of codes.
+                body=(
+                    f"告警 #{esc.alarm_id} · {kind_label(kind)[0]} · {severity_label(str(severity))[0]}"
+                    f" / Alarm #{esc.alarm_id} · {kind_label(kind)[1]} · {severity_label(str(severity))[1]}"
+                ),
                 alarm_id=esc.alarm_id,
             )
             if "webhook" in esc.target.get("channels", []):
@@ -146,7 +151,7 @@ class EscalationService:
 
 
 def _sev_zh(severity: object) -> str:
-    return {"critical": "紧急", "major": "重要", "minor": "一般", "info": "提示"}.get(str(severity), str(severity))
+    return severity_label(str(severity))[0]
 
 
 escalation_service = EscalationService()

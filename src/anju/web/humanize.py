@@ -171,3 +171,16 @@ def devices_of(rows: list[Any]) -> set[int]:
         if kind == "device" and rest.isdigit():
             out.add(int(rest))
     return out
+
+
+_RULE_REASON = re.compile(r"^rule ([a-z0-9_]+)$")
+
+
+def command_reason(reason: str | None, t: Any) -> str:
+    """A device command's reason: an automatic rule ("rule overheat") reads as the rule's label."""
+    if not reason:
+        return ""
+    hit = _RULE_REASON.match(reason)
+    if hit:
+        return t("human.auto_rule", rule=t.maybe(f"human.rule.{hit.group(1)}", t("human.alarm")))
+    return reason

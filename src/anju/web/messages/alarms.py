@@ -144,6 +144,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "alarms.title.kind": ("{what}", "{what}"),
     # human text: labels and units (web/humanize.py)
     "human.alarm": ("告警", "Alarm"),
+    "human.msg.telemetry": ("数据上报", "Reading"),
+    "human.msg.event": ("事件", "Event"),
+    "human.msg.heartbeat": ("心跳", "Heartbeat"),
+    "human.msg.reply": ("指令回执", "Command reply"),
+    "human.auto_rule": ("自动规则：{rule}", "Automatic rule: {rule}"),
     "human.yes": ("是", "yes"),
     "human.no": ("否", "no"),
     "human.sep": ("，", ", "),
