@@ -101,3 +101,13 @@ def test_completing_the_order_asks_the_operator_to_resolve(client, login, sessio
     persona("guard_chen").web(client)
     panel = client.get(f"/console/alarms/{alarm_id}", headers={"HX-Request": "true"}).text
     assert 'data-testid="cr-order-done"' in panel and f"#{order.id}" in panel
+
+
+def test_both_timelines_show_the_link(client, session, ids, persona):
+    alarm_id = _gas_alarm(session, ids)
+    order = _order(session, alarm_id)
+    persona("manager_wang").web(client)
+    page = client.get(f"/console/workorders/{order.id}").text
+    assert f'href="/console/alarms?alarm={alarm_id}&amp;state=all"' in page or f"alarm={alarm_id}" in page
+    panel = client.get(f"/console/alarms/{alarm_id}", headers={"HX-Request": "true"}).text
+    assert 'data-testid="detail-order"' in panel and f"/console/workorders/{order.id}" in panel
