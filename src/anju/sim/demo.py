@@ -434,6 +434,7 @@ def build_demo(
     build_access_demo(session, compound_id=a, li_person_id=li.id)
     prog("access", 1, 1)
     from anju.sim.care_demo import build_care_demo
+    from anju.sim.decoration_demo import build_decoration_demo
     from anju.sim.fees_demo import build_fees_demo
     from anju.sim.governance_demo import build_governance_demo
     from anju.sim.workorders_demo import build_workorders_demo
@@ -443,6 +444,7 @@ def build_demo(
         ("fees", build_fees_demo),
         ("workorders", build_workorders_demo),
         ("care", build_care_demo),
+        ("decoration", build_decoration_demo),
     ):
         seed(session, compound_id=a, li_person_id=li.id, committee_person_id=committee_person.id)
         prog(stage, 1, 1)
