@@ -421,6 +421,7 @@ MATRIX.update(
         "care.consents.give": (OK, OK, 403, 403, OK, 403, 403, 403, 404),
         "care.consents.withdraw": (OK, OK, 403, 403, OK, 403, 403, 403, 404),
         "care.contacts.record": (OK, OK, OK, 403, OK, 403, 403, 403, 404),
+        "care.away": (OK, OK, OK, 403, OK, 403, 403, 403, 404),
         "care.visits.list": (OK, OK, OK, 403, OK, 403, 403, 403, 404),
         "care.visits.overdue": (OK, OK, OK, 403, OK, 403, 403, 403, 404),
         "care.visits.record": (OK, OK, OK, 403, OK, 403, 403, 403, 404),
@@ -467,6 +468,11 @@ REQUESTS.update(
             "POST",
             f"/api/v1/care/profiles/{_CARE['profile']}/contacts",
             {"json": {"outcome": "fine", "note": "电话问候"}},
+        ),
+        "care.away": lambda w: (
+            "POST",
+            f"/api/v1/care/profiles/{_CARE['profile']}/away",
+            {"json": {"starts_at": "2026-12-10T09:00:00+08:00", "ends_at": "2026-12-12T18:00:00+08:00"}},
         ),
         "care.visits.list": lambda w: ("GET", "/api/v1/care/visits", {"params": {"compound_id": w.A}}),
         "care.visits.overdue": lambda w: ("GET", "/api/v1/care/visits/overdue", {"params": {"compound_id": w.A}}),
@@ -529,7 +535,6 @@ REQUESTS.update(
         ),
     }
 )
-
 
 # issue 13: parking (parking.read: manager, staff, guard; parking.manage: manager, staff; parking.lane: manager,
 # guard; parking.visitor: residents; platform admins hold every permission). Rows made per test below.

@@ -74,6 +74,19 @@ class TestArchive:
         assert r.status_code == 404 and r.json()["error"]["code"] == "care_person_not_found"
         assert len(session.execute(select(CareProfile.id)).all()) == before  # nothing half-written
 
+    def test_an_away_registration_ending_before_it_starts_is_422(self, client, login, session, ids):
+        pid = _create(client, login, session, ids).json()["id"]
+        h = login("grid_zhou")
+        bad = {"starts_at": "2026-12-10T09:00:00+08:00", "ends_at": "2026-12-09T09:00:00+08:00"}
+        assert client.post(f"{API}/profiles/{pid}/away", json=bad, headers=h).status_code == 422
+        naive = {"starts_at": "2026-12-10T09:00:00", "ends_at": "2026-12-12T09:00:00"}
+        assert client.post(f"{API}/profiles/{pid}/away", json=naive, headers=h).status_code == 422
+        ok = {"starts_at": "2026-12-10T09:00:00+08:00", "ends_at": "2026-12-12T18:00:00+08:00"}
+        r = client.post(f"{API}/profiles/{pid}/away", json=ok, headers=h)
+        assert r.status_code == 200
+        assert datetime.fromisoformat(r.json()["away_until"]) == datetime(2026, 12, 12, 10, 0, tzinfo=UTC)
+        assert session.get(CareProfile, pid).away_from is not None
+
     def test_another_compound_is_404(self, client, login, session, ids):
         pid = _create(client, login, session, ids).json()["id"]
         assert client.get(f"{API}/profiles/{pid}", headers=login("outsider_zhao")).status_code == 404

@@ -226,3 +226,21 @@ class TestRuleAsATime:
         a, b = simulate(20, 10, seed=3), simulate(20, 10, seed=3)
         assert [h.events for h in a] == [h.events for h in b]
         assert any(h.emergency_at for h in simulate(50, 20, seed=3))
+
+
+class TestAway:
+    def test_an_away_registration_holds_the_alarm_and_silence_restarts_at_its_end(self, session, who, ids):
+        from anju.care.schemas import AwayCreate
+
+        p = make_profile(session, who("manager_wang"), ids["A"], created_at=MORNING - timedelta(hours=30))
+        care_service.register_away(
+            session,
+            by=who("grid_zhou"),
+            profile_id=p.id,
+            data=AwayCreate(starts_at=MORNING - timedelta(hours=20), ends_at=MORNING + timedelta(days=3)),
+        )
+        assert care_service.check_silence(session, now=MORNING) == []
+        back = MORNING + timedelta(days=3)
+        assert care_service.check_silence(session, now=back + timedelta(hours=23)) == []  # not back yet for 24 h
+        assert len(care_service.check_silence(session, now=back + timedelta(hours=24))) == 1
+        assert _requests(session, p.id)[0].payload["evidence"]["since"] == back.isoformat()

@@ -17,6 +17,7 @@ from anju.care.exceptions import (
 from anju.care.models import CareVisit
 from anju.care.permissions import CarePerm
 from anju.care.schemas import (
+    AwayCreate,
     ConsentCreate,
     ConsentRead,
     ConsentWithdraw,
@@ -92,6 +93,13 @@ def give_consent(profile_id: int, body: ConsentCreate, who: CareManager, session
 def withdraw_consent(profile_id: int, body: ConsentWithdraw, who: CareManager, session: WriteSession) -> None:
     """Withdraw a consent; emergency alerts still proceed (R-E2), the person or guardian is told afterwards."""
     care_service.withdraw_consent(session, by=who, profile_id=profile_id, scope=body.scope)
+
+
+@router.post("/profiles/{profile_id}/away", response_model=ProfileRead, responses={404: ProfileNotFound.doc()})
+def register_away(profile_id: int, body: AwayCreate, who: CareVisitor, session: WriteSession) -> ProfileRead:
+    """外出报备: the person is away from home in this period, so silence raises no alarm until it ends."""
+    p = care_service.register_away(session, by=who, profile_id=profile_id, data=body)
+    return care_service.read(session, by=who, profile=p)
 
 
 @router.post(

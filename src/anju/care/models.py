@@ -34,6 +34,9 @@ class CareProfile(CompoundScopedMixin, TimestampedMixin, Base):
     last_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_activity_source: Mapped[str | None] = mapped_column(String(48))
     visitor_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))  # the grid worker who visits
+    # 外出报备: away from home in this period (no silence alarm); its end counts as the start of a new silence.
+    away_from: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    away_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from pydantic import Field, field_validator, model_validator
 
@@ -93,6 +93,8 @@ class ProfileRead(Schema):
     last_activity_source: str | None
     visitor_user_id: int | None
     active: bool
+    away_from: datetime | None
+    away_until: datetime | None
     contacts: list[ContactRead]
     consents: list[str]  # scopes with a consent in force
     health_notes: str | None  # only with the health consent in force (R-E2), read audited
@@ -102,6 +104,24 @@ class ConsentCreate(InSchema):
     scope: ConsentScope
     given_by: str = Field(default="self", pattern="^(self|guardian)$")
     variant: ConsentVariant = ConsentVariant.standard
+
+
+class AwayCreate(InSchema):
+    """外出报备 by the person, family or a grid worker: no silence alarm from `starts_at` until `ends_at`."""
+
+    starts_at: datetime
+    ends_at: datetime
+
+    @model_validator(mode="after")
+    def _order(self) -> AwayCreate:
+        for t in (self.starts_at, self.ends_at):
+            if t.tzinfo is None or t.utcoffset() is None:
+                raise ValueError("a date-time needs its UTC offset, e.g. 2026-12-06T09:00:00+08:00")
+        if self.ends_at <= self.starts_at:
+            raise ValueError("the away registration must end after it starts")
+        if self.ends_at - self.starts_at > timedelta(days=180):
+            raise ValueError("an away registration lasts at most 180 days")
+        return self
 
 
 class ConsentWithdraw(InSchema):

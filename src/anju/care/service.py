@@ -34,6 +34,7 @@ from anju.care.models import CareConsent, CareContact, CareProfile, CareSilenceE
 from anju.care.permissions import CarePerm
 from anju.care.repository import CareRepository
 from anju.care.schemas import (
+    AwayCreate,
     ConsentCreate,
     ContactCreate,
     ContactIn,
@@ -255,6 +256,8 @@ class CareService:
             last_activity_source=profile.last_activity_source,
             visitor_user_id=profile.visitor_user_id,
             active=profile.active,
+            away_from=profile.away_from,
+            away_until=profile.away_until,
             contacts=[
                 ContactRead(
                     position=c.position,
@@ -298,6 +301,14 @@ class CareService:
             current.withdrawn_at = utcnow()
             session.flush()
 
+    def register_away(self, session: Session, *, by: Principal, profile_id: int, data: AwayCreate) -> CareProfile:
+        """外出报备: no silence alarm while away; silence is counted again from the end of the period."""
+        by.require(CarePerm.visit)
+        p = self.get(session, by=by, profile_id=profile_id)
+        p.away_from, p.away_until = data.starts_at, data.ends_at
+        session.flush()
+        return p
+
     # --- activity and the silence check -----------------------------------------------------------
     def record_activity(self, session: Session, *, person_id: int, at: datetime, source: str) -> bool:
         """A typed activity of a person (an access passage): moves the last-activity time forward only."""
@@ -322,7 +333,11 @@ class CareService:
         faulty = repo.offline_sensor_houses(houses)
         raised: list[int] = []
         for p in profiles:
+            if p.away_from is not None and p.away_until is not None and p.away_from <= now < p.away_until:
+                continue  # 外出报备: away from home
             since = last_activity(p, readings.get(p.house_id) if p.house_id else None)
+            if p.away_until is not None and since < p.away_until <= now:
+                since = p.away_until  # back from a registered absence: a new silence starts at its end
             silent = now - since
             if silent < timedelta(hours=p.silence_hours):
                 continue

@@ -103,6 +103,8 @@ def upgrade() -> None:
         sa.Column("last_activity_at", anju.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("last_activity_source", sa.String(length=48), nullable=True),
         sa.Column("visitor_user_id", sa.Integer(), nullable=True),
+        sa.Column("away_from", anju.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("away_until", anju.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("compound_id", sa.Integer(), nullable=False),
         sa.Column("created_at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
