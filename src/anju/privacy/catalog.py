@@ -417,6 +417,24 @@ CATALOG: tuple[FieldDecl, ...] = (
         None,
     ),
     FieldDecl(
+        "care_profile.away_from",
+        "location",
+        "away registration (外出报备): no silence alarm while an elderly person is away from home",
+        "PIPL 13(4) protect life; given by the person, family or grid worker",
+        "sensitive",
+        _WHILE,
+        None,
+    ),
+    FieldDecl(
+        "care_profile.away_until",
+        "location",
+        "away registration (外出报备): when silence is counted again",
+        "PIPL 13(4) protect life; given by the person, family or grid worker",
+        "sensitive",
+        _WHILE,
+        None,
+    ),
+    FieldDecl(
         "video_evidence.key",
         "image",
         "snapshots and short clips of incidents seen by cameras (falls, intrusion, thrown objects, fire lanes); "
