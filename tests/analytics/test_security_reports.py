@@ -199,6 +199,14 @@ class TestOnce:
             assert len(rows) == len(set(rows)) == compounds
             assert len(rows) == 2 * 3  # two demo compounds × week, month, quarter
             assert sorted(made[0] + made[1]) == sorted(set(made[0] + made[1]))  # nobody made one twice
+            from anju.workorders.models import WorkOrder
+
+            with core_db.new_session() as s:
+                asked = sum(len(r.data["rectification_orders"]) for r in s.execute(select(SecurityReport)).scalars())
+                opened = s.execute(
+                    select(func.count()).select_from(WorkOrder).where(WorkOrder.category == "security")
+                ).scalar_one()
+            assert opened == asked  # one order per missed KPI per report, whichever worker made it
             # Running the job again changes nothing.
             with core_db.transaction() as s:
                 assert report_service.generate_due(s, today=today) == []
@@ -252,3 +260,50 @@ class TestExport:
         printable = client.get(f"/screen/reports/{row.id}/print")
         assert printable.status_code == 200 and "安全管理工作总结" in printable.text
         assert client.get("/console/reports").status_code == 200
+
+
+class TestRectificationOrders:
+    def test_a_kpi_on_the_wrong_side_of_its_target_opens_one_order_per_period(self, session, january):
+        from anju.workorders.models import WorkOrder
+
+        row, _ = report_service.generate(session, compound_id=january, kind="month", day=JAN, today=date(2025, 3, 1))
+        asked = {o["kpi"]: o for o in row.data["rectification_orders"]}
+        assert "false_alarm_rate" in asked  # 50 % false against a ceiling of 30 %
+        assert "mttr_minutes" not in asked  # 30 minutes against a ceiling of 60
+        assert "checkpoint_rate" not in asked  # no rounds: no data is not a failure
+        order = session.get(WorkOrder, asked["false_alarm_rate"]["order_id"])
+        assert order.compound_id == january and order.category == "security" and "误报率" in order.title
+        again, new = report_service.generate(
+            session, compound_id=january, kind="month", day=JAN, today=date(2025, 3, 1)
+        )
+        assert not new and again.id == row.id
+        same = session.execute(
+            select(func.count()).select_from(WorkOrder).where(WorkOrder.title == order.title)
+        ).scalar_one()
+        assert same == 1
+
+    def test_the_next_report_lists_last_periods_orders_as_closed_or_open(self, session, january):
+        from sqlalchemy import update
+
+        from anju.workorders.models import WorkOrder
+
+        jan, _ = report_service.generate(session, compound_id=january, kind="month", day=JAN, today=date(2025, 3, 1))
+        orders = jan.data["rectification_orders"]
+        closed_id = orders[0]["order_id"]
+        session.execute(update(WorkOrder).where(WorkOrder.id == closed_id).values(status="closed"))
+        feb, _ = report_service.generate(
+            session, compound_id=january, kind="month", day=date(2025, 2, 10), today=date(2025, 3, 1)
+        )
+        listed = {o["order_id"]: o["closed"] for o in feb.data["previous_rectifications"]}
+        assert listed[closed_id] is True
+        assert all(listed[o["order_id"]] is False for o in orders[1:])
+
+    def test_a_target_that_is_not_a_number_is_refused(self):
+        from pydantic import ValidationError
+
+        from anju.analytics.config import ReportSettings
+
+        with pytest.raises(ValidationError):
+            ReportSettings(max_mttr_minutes="soon")
+        with pytest.raises(ValidationError):
+            ReportSettings(min_checkpoint_rate=120)

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from anju.access.decision_service import passage_counts
 from anju.accounts.service import staff_of
 from anju.alarms.service import alarm_facts
+from anju.analytics.config import misses, targets
 from anju.analytics.models import SecurityReport
 from anju.analytics.permissions import AnalyticsPerm
 from anju.core.auth import Principal
@@ -32,11 +33,21 @@ from anju.core.kit.china_time import china_datetime, to_china
 from anju.devices.service import device_facts
 from anju.patrol.service import round_tally
 from anju.registry.service import compounds_by_id, house_service
-from anju.workorders.service import order_facts
+from anju.workorders.enums import OrderKind, OrderSource
+from anju.workorders.schemas import OrderCreate
+from anju.workorders.service import order_facts, order_states, work_order_service
 
 KINDS = ("week", "month", "quarter")
 FAULT_KINDS = frozenset({"device_fault", "tamper", "lift_fault", "pump_fault", "light_fault"})
 SECURITY_ROLES = ("guard", "property_staff", "property_manager")
+KPI_ZH = {
+    "checkpoint_rate": "巡更到位率",
+    "device_good_rate": "设备完好率",
+    "complaint_closure": "投诉办结率",
+    "false_alarm_rate": "误报率",
+    "mttr_minutes": "平均处置时长",
+}
+KIND_ZH = {"week": "周", "month": "月", "quarter": "季度"}
 
 # One written formula per KPI (message keys hold the wording; the report prints them next to the figure).
 FORMULAS: dict[str, str] = {
@@ -204,6 +215,11 @@ def _with_comparison(session: Session, *, compound_id: int, kind: str, start: da
         else compute(session, compound_id=compound_id, kind=kind, start=p_start, end=p_end)
     )
     data["previous"] = {"start": p_start.isoformat(), "end": p_end.isoformat(), "kpis": prev["kpis"]}
+    data["targets"] = {k: [side, target] for k, (side, target) in targets().items()}
+    # Last period's rectification orders, closed or still open now.
+    asked = (stored.data.get("rectification_orders") or []) if stored is not None else []
+    states = order_states(session, compound_id=compound_id, order_ids=[o["order_id"] for o in asked])
+    data["previous_rectifications"] = [{**o, "closed": states.get(o["order_id"]) is False} for o in asked]
     return data
 
 
@@ -248,7 +264,35 @@ class ReportService:
             won = _find(session, compound_id, kind, start)
             assert won is not None
             return won, False
+        # Only the worker that made the report opens its orders: one per missed KPI per period.
+        row.data = {**data, "rectification_orders": self._open_rectifications(session, row)}
+        session.flush()
         return row, True
+
+    def _open_rectifications(self, session: Session, row: SecurityReport) -> list[dict[str, Any]]:
+        """A work order for each KPI on the wrong side of its target (ANJU_REPORT_*)."""
+        out = []
+        for key in misses(row.data["kpis"]):
+            side, target = targets()[key]
+            order = work_order_service.open(
+                session,
+                by=None,
+                data=OrderCreate(
+                    compound_id=row.compound_id,
+                    kind=OrderKind.inspection,
+                    category="security",
+                    title=f"安全整改：{KPI_ZH[key]}未达标（{row.period_start.isoformat()} 起的{KIND_ZH[row.period_kind]}）",
+                    description=(
+                        f"安全管理工作总结 #{row.id}：{KPI_ZH[key]} {row.data['kpis'][key]}，"
+                        f"目标{'不低于' if side == 'min' else '不高于'} {target:g}。请制定并落实整改措施。"
+                    ),
+                ),
+                source=OrderSource.inspection,
+            )
+            out.append(
+                {"kpi": key, "order_id": order.id, "value": row.data["kpis"][key], "target": target, "side": side}
+            )
+        return out
 
     def generate_due(self, session: Session, *, today: date) -> list[int]:
         """Make every compound's report of each last closed period that has none yet (the job)."""

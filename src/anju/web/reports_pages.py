@@ -38,12 +38,27 @@ def kpi_rows(report: SecurityReport) -> list[dict[str, Any]]:
     """Each KPI with this period's and the previous period's value and the change (None when either is missing)."""
     now = report.data.get("kpis", {})
     prev = (report.data.get("previous") or {}).get("kpis", {})
+    goals = report.data.get("targets") or {}
+    missed = {o["kpi"] for o in report.data.get("rectification_orders") or []}
     rows = []
     for key in FORMULAS:
         v, p = now.get(key), prev.get(key)
         change = round(v - p, 1) if isinstance(v, int | float) and isinstance(p, int | float) else None
         unit = "%" if key in PERCENT_KPIS else "min" if key in MINUTE_KPIS else ""
-        rows.append({"key": key, "value": v, "previous": p, "change": change, "unit": unit, "formula": FORMULAS[key]})
+        side, target = goals.get(key) or (None, None)
+        rows.append(
+            {
+                "key": key,
+                "value": v,
+                "previous": p,
+                "change": change,
+                "unit": unit,
+                "formula": FORMULAS[key],
+                "side": side,
+                "target": target,
+                "missed": key in missed,
+            }
+        )
     return rows
 
 
@@ -157,7 +172,14 @@ def sheet_rows(report: SecurityReport, t: Translator, compound_name: str) -> Ite
     yield (t("report.period"), t("report.period_range", start=d["start"], end=_last_day(report)))
     yield (t("report.kind"), t(f"report.kind.{report.period_kind}"))
     yield ()
-    yield (t("report.kpi"), t("report.value"), t("report.previous"), t("report.change"), t("report.formula"))
+    yield (
+        t("report.kpi"),
+        t("report.value"),
+        t("report.previous"),
+        t("report.change"),
+        t("report.formula"),
+        t("report.target"),
+    )
     for r in kpi_rows(report):
         yield (
             t(f"report.kpi.{r['key']}") + (f" ({r['unit']})" if r["unit"] else ""),
@@ -165,6 +187,21 @@ def sheet_rows(report: SecurityReport, t: Translator, compound_name: str) -> Ite
             r["previous"],
             r["change"],
             t(r["formula"]),
+            t(f"report.target.{r['side']}", n=r["target"]) + (" " + t("report.missed") if r["missed"] else "")
+            if r["side"]
+            else "",
+        )
+    yield ()
+    yield (t("report.rectification_orders"),)
+    for o in report.data.get("rectification_orders") or []:
+        yield ("", t(f"report.kpi.{o['kpi']}"), f"#{o['order_id']}")
+    yield (t("report.previous_rectifications"),)
+    for o in report.data.get("previous_rectifications") or []:
+        yield (
+            "",
+            t(f"report.kpi.{o['kpi']}"),
+            f"#{o['order_id']}",
+            t("report.closed" if o["closed"] else "report.open_order"),
         )
     yield ()
     ev = d["events"]

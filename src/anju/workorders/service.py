@@ -957,3 +957,13 @@ def order_facts(
         OrderFact(i, c, str(k), cat, str(st), b, cr, comp, cl, due, paused is not None, r, st in OPEN_STATUSES)
         for i, c, k, cat, st, b, cr, comp, cl, due, paused, r in session.execute(stmt.order_by(WorkOrder.id))
     ]
+
+
+def order_states(session: Session, *, compound_id: int, order_ids: list[int]) -> dict[int, bool]:
+    """Order id → still open? (orders of the compound only; unknown ids are left out)."""
+    if not order_ids:
+        return {}
+    rows = session.execute(
+        select(WorkOrder.id, WorkOrder.status).where(WorkOrder.compound_id == compound_id, WorkOrder.id.in_(order_ids))
+    ).all()
+    return {int(i): st in OPEN_STATUSES for i, st in rows}

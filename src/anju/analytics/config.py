@@ -1,0 +1,51 @@
+"""Security-report targets (ANJU_REPORT_*): a KPI on the wrong side of its target opens a rectification order.
+
+Targets are numbers (a value that is not one stops the app at start-up, pydantic's validation); "min" targets
+are floors (rates), "max" targets are ceilings (false-alarm rate, time to resolve).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ReportSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ANJU_REPORT_", extra="ignore")
+
+    min_checkpoint_rate: float = Field(95.0, ge=0, le=100)  # % of expected patrol checkpoints checked
+    min_device_good_rate: float = Field(95.0, ge=0, le=100)  # % of devices in good order
+    min_complaint_closure: float = Field(90.0, ge=0, le=100)  # % of the period's complaints closed
+    max_false_alarm_rate: float = Field(30.0, ge=0, le=100)  # % of closed alarms that were false
+    max_mttr_minutes: float = Field(60.0, gt=0)  # mean minutes from occurrence to closure
+
+
+@lru_cache
+def report_settings() -> ReportSettings:
+    return ReportSettings()
+
+
+def targets() -> dict[str, tuple[str, float]]:
+    """KPI key → ("min" | "max", target)."""
+    s = report_settings()
+    return {
+        "checkpoint_rate": ("min", s.min_checkpoint_rate),
+        "device_good_rate": ("min", s.min_device_good_rate),
+        "complaint_closure": ("min", s.min_complaint_closure),
+        "false_alarm_rate": ("max", s.max_false_alarm_rate),
+        "mttr_minutes": ("max", s.max_mttr_minutes),
+    }
+
+
+def misses(kpis: dict[str, float | int | None]) -> list[str]:
+    """KPIs on the wrong side of their target; a KPI with no data misses nothing (no data is not a failure)."""
+    out = []
+    for key, (side, target) in targets().items():
+        v = kpis.get(key)
+        if v is None:
+            continue
+        if (side == "min" and v < target) or (side == "max" and v > target):
+            out.append(key)
+    return out
