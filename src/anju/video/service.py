@@ -196,6 +196,7 @@ class VideoService:
         up: bool,
         fps: float | None = None,
         error: str | None = None,
+        snapshot: Image | None = None,
         now: datetime | None = None,
     ) -> None:
         """The worker's view of a stream. Up: a heartbeat through device intake (which clears an offline alarm).
@@ -209,6 +210,10 @@ class VideoService:
         cam.last_error = None if up else (error or "stream unavailable")[:255]
         if up:
             cam.last_frame_at = now
+            if snapshot is not None:  # the latest picture, for drawing zones in the console
+                key = f"{cam.compound_id}/{cam.id}/live.jpg"
+                evidence_store().put(key, snapshot_jpeg(snapshot, None))
+                cam.snapshot_key = key
             device = session.get(Device, cam.device_id)
             info = directory.lookup_many(session, {device.device_key}).get(device.device_key) if device else None
             if info is not None:
@@ -464,6 +469,60 @@ class VideoService:
         )
         session.flush()
         return item, data, masked
+
+    def camera_snapshot(self, session: Session, *, by: Principal, camera_id: int, reason: str) -> bytes | None:
+        """The camera's latest picture (zone set-up); a look at the camera's picture is logged too (R-A2)."""
+        cam = self.get(session, by=by, camera_id=camera_id)
+        if cam.snapshot_key is None:
+            return None
+        try:
+            data = evidence_store().get(cam.snapshot_key)
+        except FileNotFoundError:
+            return None
+        at = cam.last_frame_at or utcnow()
+        session.add(
+            VideoAccessLog(
+                compound_id=cam.compound_id,
+                camera_id=cam.id,
+                user_id=by.user_id,
+                action=AccessAction.playback.value,
+                reason=reason[:255],
+                range_start=at,
+                range_end=at,
+                masked=False,
+                at=utcnow(),
+            )
+        )
+        session.flush()
+        return data
+
+    def add_zone(
+        self,
+        session: Session,
+        *,
+        by: Principal,
+        camera_id: int,
+        detector: DetectorKind,
+        zone: dict[str, Any],
+        schedule: dict[str, str] | None,
+    ) -> Camera:
+        """Add (or replace by name) one zone of one analytic, keeping the others (the console's zone editor)."""
+        from anju.video.schemas import AnalyticIn, CameraPatch
+
+        cam = self.get(session, by=by, camera_id=camera_id)
+        items = [dict(a) for a in cam.analytics]
+        mine = next((a for a in items if a.get("detector") == detector.value), None)
+        if mine is None:
+            mine = {"detector": detector.value, "zones": [], "schedule": None, "params": {}}
+            items.append(mine)
+        mine["zones"] = [z for z in mine.get("zones") or [] if z.get("name") != zone["name"]] + [zone]
+        if schedule is not None:
+            mine["schedule"] = schedule or None
+        try:
+            patch = CameraPatch(analytics=[AnalyticIn.model_validate(a) for a in items])
+        except ValueError as exc:
+            raise BadAnalytics(str(exc)[:200]) from None
+        return self.update(session, by=by, camera_id=camera_id, data=patch)
 
     def access_log(self, session: Session, *, by: Principal) -> list[VideoAccessLog]:
         return VideoRepository(session).access_log(scoped(by))

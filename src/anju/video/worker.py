@@ -132,10 +132,20 @@ class VideoWorker:
             url = video_service.stream_url(cam)
             return CameraRun(camera_id, url, Pipeline(cam.analytics, schedule_active=schedule_active), cam.compound_id)
 
-    def _health(self, camera_id: int, *, up: bool, fps: float | None = None, error: str | None = None) -> None:
+    def _health(
+        self,
+        camera_id: int,
+        *,
+        up: bool,
+        fps: float | None = None,
+        error: str | None = None,
+        snapshot: Image | None = None,
+    ) -> None:
         try:
             with transaction() as session:
-                video_service.report_health(session, camera_id=camera_id, up=up, fps=fps, error=error)
+                video_service.report_health(
+                    session, camera_id=camera_id, up=up, fps=fps, error=error, snapshot=snapshot
+                )
         except Exception:
             log.exception("camera %s: health report failed", camera_id)
 
@@ -207,10 +217,10 @@ class VideoWorker:
                     self._flush(run, pending, ring, now_t=pos)
                 if time.monotonic() - last_health >= s.health_every_seconds:
                     fps = sampled_since / max(1e-3, time.monotonic() - last_health)
-                    self._health(run.camera_id, up=True, fps=fps)
+                    self._health(run.camera_id, up=True, fps=fps, snapshot=img)
                     last_health, sampled_since = time.monotonic(), 0
                 elif run.frames == 1:
-                    self._health(run.camera_id, up=True, fps=None)
+                    self._health(run.camera_id, up=True, fps=None, snapshot=img)
             return True
         finally:
             cap.release()

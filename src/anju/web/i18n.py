@@ -370,6 +370,7 @@ def _merge_domain_catalogues() -> None:
         patrol,
         privacy,
         registry,
+        video,
         workorders,
     )
 
@@ -389,6 +390,7 @@ def _merge_domain_catalogues() -> None:
         patrol,
         privacy,
         registry,
+        video,
         workorders,
     ):
         clash = MESSAGES.keys() & module.MESSAGES.keys()

@@ -9,6 +9,7 @@ from anju.accounts.permissions import AccountsPerm
 from anju.alarms.permissions import AlarmsPerm
 from anju.analytics.permissions import AnalyticsPerm
 from anju.care.permissions import CarePerm
+from anju.video.permissions import VideoPerm
 from anju.core.auth import Principal
 from anju.core.rbac import KernelPerm, Permission, Role
 from anju.decoration.permissions import DecorationPerm
@@ -95,6 +96,7 @@ NAV: tuple[NavGroup, ...] = (
             NavItem("nav.access_setup", "/console/access-setup", AccessPerm.manage, "door"),
             NavItem("nav.patrol", "/console/patrol", PatrolPerm.read, "route"),
             NavItem("nav.emergency", "/console/emergency", EmergencyPerm.read, "shield"),
+            NavItem("nav.video", "/console/video", VideoPerm.read, "chip"),
         ),
     ),
     NavGroup(

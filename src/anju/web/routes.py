@@ -37,6 +37,7 @@ from anju.web import (
     registry_pages,
     reports_pages,
     screen,
+    video_pages,
     workorders_pages,
 )
 from anju.web.csrf import CsrfMiddleware
@@ -67,6 +68,7 @@ PAGE_ROUTERS = (
     facilities_pages.router,
     accounts_pages.router,
     field_pages.router,
+    video_pages.router,
 )
 WEB_PREFIXES = ("/console", "/screen", "/h5", "/field", "/login", "/logout", "/lang", "/account")
 _TITLES = {403: "error.403.title", 404: "error.404.title", 400: "error.400.title", 422: "error.400.title"}
