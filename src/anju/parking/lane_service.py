@@ -489,6 +489,69 @@ class LaneService:
     def zombies(self, session: Session, *, by: Principal) -> list[ParkingSession]:
         return ParkingRepository(session).zombies(sorted(by.compound_ids))
 
+    def desk(
+        self, session: Session, *, by: Principal, car_park_id: int | None, now: datetime | None = None
+    ) -> dict[str, Any]:
+        """The lane desk of one car park (the first of the caller's if none is named): lanes, latest captures,
+        cars inside, today's entries and exits (China date), zombie cars and open fire-lane stops."""
+        from sqlalchemy import func, select
+
+        from anju.core.kit.china_time import china_datetime
+        from anju.parking.models import ParkingSpace
+
+        now = now or utcnow()
+        parks = parking_service.car_parks(session, by=by)
+        if not parks:
+            return {"car_parks": [], "car_park": None}
+        cp = parking_service.car_park(session, by=by, car_park_id=car_park_id) if car_park_id else parks[0]
+        lanes = parking_service.lanes(session, by=by, car_park_id=cp.id)
+        lane_ids = [lane.id for lane in lanes]
+        events = (
+            list(
+                session.execute(
+                    select(LaneEvent).where(LaneEvent.lane_id.in_(lane_ids)).order_by(LaneEvent.id.desc()).limit(30)
+                ).scalars()
+            )
+            if lane_ids
+            else []
+        )
+        start = china_datetime(china_date(now))
+        inside = session.scalar(
+            select(func.count(ParkingSession.id)).where(
+                ParkingSession.car_park_id == cp.id, ParkingSession.exited_at.is_(None)
+            )
+        )
+        entered = session.scalar(
+            select(func.count(ParkingSession.id)).where(
+                ParkingSession.car_park_id == cp.id, ParkingSession.entered_at >= start
+            )
+        )
+        left = session.scalar(
+            select(func.count(ParkingSession.id)).where(
+                ParkingSession.car_park_id == cp.id, ParkingSession.exited_at >= start
+            )
+        )
+        stops = list(
+            session.execute(
+                select(FireLaneStop, ParkingSpace)
+                .join(ParkingSpace, ParkingSpace.id == FireLaneStop.space_id)
+                .where(ParkingSpace.car_park_id == cp.id, FireLaneStop.ended_at.is_(None))
+                .order_by(FireLaneStop.started_at)
+            ).tuples()
+        )
+        return {
+            "car_parks": parks,
+            "car_park": cp,
+            "lanes": {lane.id: lane for lane in lanes},
+            "events": events,
+            "inside": int(inside or 0),
+            "entered_today": int(entered or 0),
+            "left_today": int(left or 0),
+            "zombies": [z for z in self.zombies(session, by=by) if z.car_park_id == cp.id],
+            "fire_stops": stops,
+            "spaces": parking_service.spaces(session, by=by, car_park_id=cp.id),
+        }
+
     # --- fire lanes ------------------------------------------------------------------------------------------
     def report_fire_lane_stop(
         self, session: Session, *, by: Principal, data: FireLaneStopIn, now: datetime | None = None

@@ -437,12 +437,14 @@ def build_demo(
     from anju.sim.decoration_demo import build_decoration_demo
     from anju.sim.fees_demo import build_fees_demo
     from anju.sim.governance_demo import build_governance_demo
+    from anju.sim.parking_demo import build_parking_demo
     from anju.sim.workorders_demo import build_workorders_demo
 
     for stage, seed in (
         ("governance", build_governance_demo),
         ("fees", build_fees_demo),
         ("workorders", build_workorders_demo),
+        ("parking", build_parking_demo),
         ("care", build_care_demo),
         ("decoration", build_decoration_demo),
     ):

@@ -19,6 +19,7 @@ from anju.facilities.permissions import FacilitiesPerm
 from anju.fees.permissions import FeesPerm
 from anju.governance.permissions import VotesPerm
 from anju.notices.permissions import NoticesPerm
+from anju.parking.permissions import ParkingPerm
 from anju.patrol.permissions import PatrolPerm
 from anju.privacy.permissions import PrivacyPerm
 from anju.registry.permissions import RegistryPerm
@@ -95,6 +96,7 @@ NAV: tuple[NavGroup, ...] = (
             NavItem("nav.guard_desk", "/console/access", AccessPerm.read, "door"),
             NavItem("nav.access_setup", "/console/access-setup", AccessPerm.manage, "door"),
             NavItem("nav.patrol", "/console/patrol", PatrolPerm.read, "route"),
+            NavItem("nav.parking", "/console/parking", ParkingPerm.read, "car"),
             NavItem("nav.emergency", "/console/emergency", EmergencyPerm.read, "shield"),
             NavItem("nav.video", "/console/video", VideoPerm.read, "chip"),
         ),

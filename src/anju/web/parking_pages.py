@@ -1,0 +1,301 @@
+"""Parking pages: the console's lane desk (live captures, hold/release with a reason, booth payment, cars inside,
+zombie cars, fire-lane stops), car parks and spaces; the resident's H5 page (my vehicles, passes, visitor cars)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from pydantic import ValidationError
+from starlette.responses import Response
+
+from anju.core.auth import Principal
+from anju.core.db import utcnow
+from anju.core.deps import ReadSession, WriteSession
+from anju.core.errors import AppError
+from anju.core.kit.china_time import CHINA_TZ
+from anju.core.kit.money import yuan
+from anju.parking.permissions import ParkingPerm
+from anju.web.deps import ConsolePage, console_guard, page_guard
+from anju.web.forms import error_message, go_back
+from anju.web.i18n import Translator, lang_of
+from anju.web.render import render
+
+router = APIRouter(include_in_schema=False)
+ParkingPage = Annotated[ConsolePage, Depends(console_guard(ParkingPerm.read))]
+ResidentParkingPage = Annotated[Principal, Depends(page_guard(ParkingPerm.visitor))]
+DESK = "/console/parking"
+
+
+def _back(car_park_id: int | None) -> str:
+    return f"{DESK}?car_park_id={car_park_id}" if car_park_id else DESK
+
+
+@router.get(DESK)
+def parking_desk(request: Request, ctx: ParkingPage, session: ReadSession, car_park_id: int | None = None) -> Response:
+    """停车管理: the guard's lane desk and the car park's spaces."""
+    from anju.parking.lane_service import display, lane_service
+
+    desk = lane_service.desk(session, by=ctx.who, car_park_id=car_park_id)
+    return render(
+        request,
+        "parking/desk.html",
+        ctx.context(
+            "nav.parking",
+            **desk,
+            display=display,
+            yuan=yuan,
+            can_lane=ctx.who.can(ParkingPerm.lane),
+            can_manage=ctx.who.can(ParkingPerm.manage),
+            err=request.query_params.get("err"),
+            ok=request.query_params.get("ok"),
+        ),
+    )
+
+
+@router.post(DESK + "/events/{event_id}/release")
+def release_lane(
+    request: Request,
+    event_id: int,
+    ctx: ParkingPage,
+    session: WriteSession,
+    reason: Annotated[str, Form()] = "",
+    plate: Annotated[str, Form()] = "",
+    car_park_id: Annotated[int | None, Form()] = None,
+) -> Response:
+    """人工放行: a held capture opens with the guard's reason (and a corrected plate, if given)."""
+    from anju.parking.lane_service import lane_service
+    from anju.parking.schemas import ReleaseIn
+
+    t = Translator(lang_of(request))
+    ctx.who.require(ParkingPerm.lane)
+    try:
+        body = ReleaseIn(reason=reason, plate=plate or None)
+    except ValidationError:
+        return go_back(request, _back(car_park_id), err=t("parking.err.release"))
+    try:
+        lane_service.release(session, by=ctx.who, event_id=event_id, data=body)
+    except AppError as e:
+        return go_back(request, _back(car_park_id), err=error_message(request, e))
+    return go_back(request, _back(car_park_id), ok=t("parking.ok.released"))
+
+
+@router.post(DESK + "/sessions/{session_id}/pay")
+def pay_at_booth(
+    request: Request,
+    session_id: int,
+    ctx: ParkingPage,
+    session: WriteSession,
+    receipt: Annotated[str, Form()] = "",
+    car_park_id: Annotated[int | None, Form()] = None,
+) -> Response:
+    """岗亭收费: the fee is paid at the booth (its receipt number makes a double submit harmless)."""
+    from anju.parking.lane_service import lane_service
+    from anju.parking.schemas import PayIn
+
+    t = Translator(lang_of(request))
+    ctx.who.require(ParkingPerm.lane)
+    try:
+        body = PayIn(payment_ref=f"BOOTH-{receipt.strip()}", paid_via="booth")
+    except ValidationError:
+        return go_back(request, _back(car_park_id), err=t("parking.err.receipt"))
+    try:
+        lane_service.pay(session, by=ctx.who, session_id=session_id, data=body)
+    except AppError as e:
+        return go_back(request, _back(car_park_id), err=error_message(request, e))
+    return go_back(request, _back(car_park_id), ok=t("parking.ok.paid"))
+
+
+@router.post(DESK + "/fire-lane-stops/{stop_id}/end")
+def end_fire_lane_stop(
+    request: Request,
+    stop_id: int,
+    ctx: ParkingPage,
+    session: WriteSession,
+    car_park_id: Annotated[int | None, Form()] = None,
+) -> Response:
+    """The car has left the fire lane."""
+    from anju.parking.lane_service import lane_service
+
+    t = Translator(lang_of(request))
+    ctx.who.require(ParkingPerm.lane)
+    try:
+        lane_service.end_fire_lane_stop(session, by=ctx.who, stop_id=stop_id)
+    except AppError as e:
+        return go_back(request, _back(car_park_id), err=error_message(request, e))
+    return go_back(request, _back(car_park_id), ok=t("parking.ok.done"))
+
+
+@router.post(DESK + "/car-parks")
+def create_car_park(
+    request: Request,
+    ctx: ParkingPage,
+    session: WriteSession,
+    name: Annotated[str, Form()] = "",
+    kind: Annotated[str, Form()] = "ground",
+    unknown_policy: Annotated[str, Form()] = "hold",
+    free_minutes: Annotated[str, Form()] = "30",
+    per_hour_yuan: Annotated[str, Form()] = "5",
+    day_cap_yuan: Annotated[str, Form()] = "30",
+) -> Response:
+    """A new car park with its temporary-parking tariff (entered in yuan, kept in fen)."""
+    from anju.core.kit.money import parse_yuan
+    from anju.parking.schemas import CarParkCreate
+    from anju.parking.service import parking_service
+
+    t = Translator(lang_of(request))
+    ctx.who.require(ParkingPerm.manage)
+    if ctx.compound is None:
+        return go_back(request, DESK, err=t("parking.err.car_park"))
+    try:
+        body = CarParkCreate(
+            compound_id=ctx.compound.id,
+            name=name,
+            kind=kind,
+            unknown_policy=unknown_policy,
+            free_minutes=int(free_minutes or 0),
+            per_hour_fen=parse_yuan(per_hour_yuan, field="per_hour_yuan"),
+            day_cap_fen=parse_yuan(day_cap_yuan, field="day_cap_yuan"),
+        )
+    except (ValidationError, ValueError, AppError):
+        return go_back(request, DESK, err=t("parking.err.car_park"))
+    cp = parking_service.create_car_park(session, by=ctx.who, data=body)
+    return go_back(request, _back(cp.id), ok=t("parking.ok.done"))
+
+
+@router.post(DESK + "/car-parks/{car_park_id}/spaces")
+def add_space(
+    request: Request,
+    car_park_id: int,
+    ctx: ParkingPage,
+    session: WriteSession,
+    code: Annotated[str, Form()] = "",
+    kind: Annotated[str, Form()] = "public",
+    plan_x: Annotated[str, Form()] = "",
+    plan_y: Annotated[str, Form()] = "",
+) -> Response:
+    """A space (or a fire-lane no-parking zone) with its point on the site plan (0–1)."""
+    from anju.parking.schemas import SpaceCreate
+    from anju.parking.service import parking_service
+
+    t = Translator(lang_of(request))
+    ctx.who.require(ParkingPerm.manage)
+    try:
+        body = SpaceCreate(
+            code=code,
+            kind=kind,
+            plan_x=float(plan_x) if plan_x.strip() else None,
+            plan_y=float(plan_y) if plan_y.strip() else None,
+        )
+    except (ValidationError, ValueError):
+        return go_back(request, _back(car_park_id), err=t("parking.err.space"))
+    try:
+        parking_service.add_space(session, by=ctx.who, car_park_id=car_park_id, data=body)
+    except AppError as e:
+        return go_back(request, _back(car_park_id), err=error_message(request, e))
+    return go_back(request, _back(car_park_id), ok=t("parking.ok.done"))
+
+
+@router.get(DESK + "/car-parks/{car_park_id}/spaces.xlsx")
+def export_spaces(
+    request: Request, car_park_id: int, ctx: ParkingPage, session: ReadSession, template: int = 0
+) -> Response:
+    """车位导出 / 模板: the car park's spaces in Excel, or the empty template with an example row."""
+    from urllib.parse import quote
+
+    from anju.parking.space_sheet import XLSX_MEDIA_TYPE, export_spaces
+
+    data = export_spaces(session, by=ctx.who, car_park_id=car_park_id, template=bool(template))
+    name = "车位导入模板.xlsx" if template else "车位.xlsx"
+    return Response(
+        data,
+        media_type=XLSX_MEDIA_TYPE,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"},
+    )
+
+
+@router.post(DESK + "/car-parks/{car_park_id}/spaces/import")
+async def import_spaces(
+    request: Request,
+    car_park_id: int,
+    ctx: ParkingPage,
+    session: WriteSession,
+    file: Annotated[UploadFile, File()],
+    dry_run: Annotated[str, Form()] = "",
+) -> Response:
+    """车位导入: add or update spaces from Excel, with a row-by-row report (a dry run writes nothing)."""
+    from anju.parking.space_sheet import import_spaces as run_import
+
+    ctx.who.require(ParkingPerm.manage)
+    data = await file.read(8 * 1024 * 1024 + 1)
+    try:
+        if len(data) > 8 * 1024 * 1024:
+            from anju.core.errors import TooLarge
+
+            raise TooLarge("file over 8 MB", zh="文件超过 8 MB")
+        report = run_import(
+            session, by=ctx.who, car_park_id=car_park_id, filename=file.filename or "", data=data, dry_run=bool(dry_run)
+        )
+    except AppError as e:
+        return go_back(request, _back(car_park_id), err=error_message(request, e))
+    return render(
+        request,
+        "parking/import_report.html",
+        ctx.context("nav.parking", report=report, car_park_id=car_park_id),
+    )
+
+
+# --- resident H5 -------------------------------------------------------------------------------------------
+@router.get("/h5/parking")
+def my_parking(request: Request, who: ResidentParkingPage, session: ReadSession) -> Response:
+    """我的车辆: my vehicles and passes, and visitor cars I let in."""
+    from anju.parking.service import parking_service
+    from anju.registry.service import house_service
+
+    now = utcnow().astimezone(CHINA_TZ).replace(second=0, microsecond=0)
+    return render(
+        request,
+        "parking/h5.html",
+        {
+            "who": who,
+            **parking_service.my_parking(session, by=who),
+            "houses": [house_service.get_readable(session, who=who, house_id=h) for h in sorted(who.house_ids)],
+            "default_from": now.strftime("%Y-%m-%dT%H:%M"),
+            "default_until": (now + timedelta(hours=4)).strftime("%Y-%m-%dT%H:%M"),
+            "err": request.query_params.get("err"),
+            "ok": request.query_params.get("ok"),
+        },
+    )
+
+
+def _local(value: str) -> datetime:
+    return datetime.fromisoformat(value).replace(tzinfo=CHINA_TZ)
+
+
+@router.post("/h5/parking/visitor-cars")
+def authorise_visitor_car(
+    request: Request,
+    who: ResidentParkingPage,
+    session: WriteSession,
+    house_id: Annotated[int, Form()],
+    plate: Annotated[str, Form()] = "",
+    valid_from: Annotated[str, Form()] = "",
+    valid_until: Annotated[str, Form()] = "",
+) -> Response:
+    """A resident lets a visitor's car in for a window (China time on the form)."""
+    from anju.parking.schemas import VisitorCarCreate
+    from anju.parking.service import parking_service
+
+    t = Translator(lang_of(request))
+    try:
+        body = VisitorCarCreate(
+            house_id=house_id, plate=plate, valid_from=_local(valid_from), valid_until=_local(valid_until)
+        )
+    except (ValidationError, ValueError):
+        return go_back(request, "/h5/parking", err=t("parking.err.visitor"))
+    try:
+        parking_service.authorise_visitor(session, by=who, data=body)
+    except AppError as e:
+        return go_back(request, "/h5/parking", err=error_message(request, e))
+    return go_back(request, "/h5/parking", ok=t("parking.ok.visitor"))

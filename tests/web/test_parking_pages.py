@@ -1,0 +1,108 @@
+"""Issue 13 in the console and on H5: the guard's lane desk (demo captures, release with a reason, booth payment),
+a manager adds a space, a resident authorises a visitor car."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from anju.parking.enums import Decision, DecisionReason
+from anju.parking.models import CarPark, LaneEvent, ParkingSpace, VisitorCar
+from tests.web.conftest import ORIGIN
+
+
+def _held(session: Session, compound_id: int) -> LaneEvent:
+    return (
+        session.execute(
+            select(LaneEvent).where(LaneEvent.compound_id == compound_id, LaneEvent.decision == Decision.hold)
+        )
+        .scalars()
+        .first()
+    )
+
+
+def test_guard_sees_the_lane_desk_and_releases_a_held_car_with_a_reason(
+    session: Session, client: Any, web_login: Any, ids: dict[str, int]
+) -> None:
+    web_login("guard_chen")
+    page = client.get(f"/console/parking?compound_id={ids['A']}")
+    assert page.status_code == 200 and 'data-testid="lane-events"' in page.text
+    assert "黑名单车辆" in page.text and "未识别车牌" in page.text  # the demo's refused and unread captures
+    held = _held(session, ids["A"])
+    r = client.post(
+        f"/console/parking/events/{held.id}/release", data={"reason": "x"}, headers=ORIGIN, follow_redirects=False
+    )
+    assert r.status_code == 303 and "err=" in r.headers["location"]  # a one-character reason is refused
+    r = client.post(
+        f"/console/parking/events/{held.id}/release",
+        data={"reason": "快递车辆，已核实", "plate": "皖AP6V68"},
+        headers=ORIGIN,
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and "ok=" in r.headers["location"]
+    session.refresh(held)
+    assert (held.decision, held.reason, held.plate) == (Decision.open, DecisionReason.released, "皖AP6V68")
+    assert "快递车辆，已核实" in client.get(f"/console/parking?compound_id={ids['A']}").text
+
+
+def test_manager_adds_a_fire_lane_zone(session: Session, client: Any, web_login: Any, ids: dict[str, int]) -> None:
+    web_login("manager_wang")
+    cp = session.execute(select(CarPark).where(CarPark.compound_id == ids["A"]).order_by(CarPark.id)).scalars().first()
+    r = client.post(
+        f"/console/parking/car-parks/{cp.id}/spaces",
+        data={"code": "XF-09", "kind": "fire_lane", "plan_x": "0.3", "plan_y": "0.7"},
+        headers=ORIGIN,
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and "ok=" in r.headers["location"]
+    sp = session.execute(select(ParkingSpace).where(ParkingSpace.code == "XF-09")).scalar_one()
+    assert (sp.kind, sp.plan_x) == ("fire_lane", 0.3)
+    r = client.post(
+        f"/console/parking/car-parks/{cp.id}/spaces",
+        data={"code": "XF-10", "kind": "fire_lane", "plan_x": "7"},
+        headers=ORIGIN,
+        follow_redirects=False,
+    )
+    assert "err=" in r.headers["location"]
+
+
+def test_resident_authorises_a_visitor_car_on_h5(session: Session, client: Any, web_login: Any, ids: dict[str, int]):
+    web_login("resident_li")
+    page = client.get("/h5/parking")
+    assert page.status_code == 200 and 'data-testid="visitor-car-form"' in page.text
+    r = client.post(
+        "/h5/parking/visitor-cars",
+        data={
+            "house_id": str(ids["li_house"]),
+            "plate": "鲁B·12345",
+            "valid_from": "2026-12-06T10:00",
+            "valid_until": "2099-12-07T10:00",
+        },
+        headers=ORIGIN,
+        follow_redirects=False,
+    )
+    assert "err=" in r.headers["location"]  # longer than 7 days
+    from anju.core.db import utcnow
+    from anju.core.kit.china_time import CHINA_TZ
+
+    start = utcnow().astimezone(CHINA_TZ)
+    r = client.post(
+        "/h5/parking/visitor-cars",
+        data={
+            "house_id": str(ids["li_house"]),
+            "plate": "鲁B·12345",
+            "valid_from": start.strftime("%Y-%m-%dT%H:%M"),
+            "valid_until": (start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+        },
+        headers=ORIGIN,
+        follow_redirects=False,
+    )
+    assert "ok=" in r.headers["location"], r.headers["location"]
+    assert (
+        session.execute(select(VisitorCar).where(VisitorCar.plate == "鲁B12345")).scalar_one().house_id
+        == ids["li_house"]
+    )
+    assert "鲁B12345" in client.get("/h5/parking").text
