@@ -26,8 +26,11 @@ def _snap(client, photo: bytes, name: str = "stairs.png", **data):
 
 
 def test_snap_becomes_a_hazard_order_for_the_property_within_two_hours(client, web_login, session, ids):
+    from anju.registry.models import House
+
+    building_id = session.get(House, ids["li_house"]).building_id
     web_login("grid_zhou")
-    r = _snap(client, png_bytes())
+    r = _snap(client, png_bytes(), building_id=str(building_id))
     assert r.status_code == 303 and "/field/reports" in r.headers["location"], r.headers.get("location")
     order = (
         session.execute(
@@ -48,6 +51,8 @@ def test_snap_becomes_a_hazard_order_for_the_property_within_two_hours(client, w
     web_login("staff_liu")
     tasks = client.get("/field/tasks")
     assert tasks.status_code == 200 and f'data-order-id="{order.id}"' in tasks.text
+    card = tasks.text.split(f'data-order-id="{order.id}"', 1)[1].split("</section>", 1)[0]
+    assert 'data-testid="task-plan"' in card and 'class="field-here"' in card  # the building, on the site plan
 
 
 def test_snap_with_a_file_that_is_not_an_image_records_nothing(client, web_login, session):

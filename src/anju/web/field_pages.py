@@ -87,9 +87,11 @@ def field_home(ctx: FieldPage) -> Response:
 def _task_rows(session: ReadSession, who: Principal, orders: list[WorkOrder]) -> list[dict[str, Any]]:
     """Each task with its house, building, the household to call (masked) and the next step."""
     houses = house_service.labels(session, house_ids={o.house_id for o in orders if o.house_id})
-    buildings = {}
+    buildings: dict[int, str] = {}
+    numbers: dict[int, str] = {}
     if orders:
-        buildings = {b.id: b.name for b in house_service.buildings(session, compound_id=orders[0].compound_id)}
+        for b in house_service.buildings(session, compound_id=orders[0].compound_id):
+            buildings[b.id], numbers[b.id] = b.name, str(b.number)
     out = []
     for o in orders:
         members = []
@@ -103,6 +105,7 @@ def _task_rows(session: ReadSession, who: Principal, orders: list[WorkOrder]) ->
                 "building": buildings.get(o.building_id or 0),
                 "next": NEXT.get(o.status),
                 "members": members,
+                "plan_building": numbers.get(o.building_id or 0),
             }
         )
     return out
@@ -114,7 +117,8 @@ def field_tasks(request: Request, ctx: WorkPage, session: ReadSession) -> Respon
     if ctx.compound is None:
         return render(request, "console/empty.html", ctx.context("nav.my_tasks"))
     orders = work_order_service.assigned_to_me(session, by=ctx.who, compound_id=ctx.compound.id)
-    return _page(request, ctx, "tasks", "tasks", rows=_task_rows(session, ctx.who, orders))
+    plan = ctx.compound.site_plan or None
+    return _page(request, ctx, "tasks", "tasks", rows=_task_rows(session, ctx.who, orders), plan=plan)
 
 
 @router.post("/field/tasks/{order_id}/act")

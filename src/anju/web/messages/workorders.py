@@ -164,6 +164,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "field.tasks.none": ("暂无待办任务", "No tasks for you"),
     "field.due": ("限时 {at}", "Due {at}"),
     "field.place": ("地点", "Place"),
+    "field.on_plan": ("在小区平面图上查看", "Show on the site plan"),
     "field.household": ("住户", "Household"),
     "field.call": ("拨打", "Call"),
     "field.step.accepted": ("接单", "Accept"),
