@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, false, select, update
 from sqlalchemy.orm import Session
 
 from anju.core.auth import Principal
@@ -29,8 +29,15 @@ class DecorationQuery:
         self.session = session
 
     def lock_house(self, house_id: int) -> House | None:
-        """The house row, locked (PostgreSQL) so two applications for one house are checked one at a time."""
-        return self.session.execute(select(House).where(House.id == house_id).with_for_update()).scalar_one_or_none()
+        """The house row, write-locked so two applications for one house are checked one at a time.
+
+        A no-op UPDATE rather than SELECT … FOR UPDATE: PostgreSQL locks the row either way, and SQLite (which
+        has no row locks) takes its write lock here, before the overlap check reads anything.
+        """
+        self.session.execute(
+            update(House).where(House.id == house_id).values(id=House.id).execution_options(synchronize_session=False)
+        )
+        return self.session.execute(select(House).where(House.id == house_id)).scalar_one_or_none()
 
     def overlapping(self, house_id: int, start: date, end: date) -> DecorationApplication | None:
         return self.session.execute(
