@@ -177,3 +177,51 @@ class TestSupplies:
         emergency_service.remind(session, now=datetime(2026, 12, 10, 2, 0, tzinfo=UTC))
         keys = {r.key for r in session.execute(select(EmergencyReminder)).scalars()}
         assert f"drill:{plan['id']}:2026Q4" not in keys
+
+
+class TestProposal:
+    def test_a_smoke_alarm_proposes_the_fire_plan_and_the_manager_activates_it(
+        self, client, login, session, ids, web_login
+    ):
+        from anju.alarms.events import AlarmRequested
+        from anju.alarms.service import alarm_service
+        from anju.emergency.models import EmergencyIncident
+        from tests.conftest import run_worker_once
+
+        plan = _plan(client, login, ids)
+        b = _building(session, ids["A"])
+        res = alarm_service.raise_or_refresh(
+            session,
+            request=AlarmRequested(
+                compound_id=ids["A"],
+                kind="smoke",
+                severity="critical",
+                source="test:smoke",
+                dedupe_key="em:proposal",
+                title="烟感报警",
+                building_id=b.id,
+            ),
+        )
+        run_worker_once()
+        notes = (
+            session.execute(
+                select(Notification).where(
+                    Notification.category == "emergency_proposal", Notification.alarm_id == res.alarm_id
+                )
+            )
+            .scalars()
+            .all()
+        )
+        assert notes and f"plan_id={plan['id']}" in notes[0].body
+        web_login("manager_wang")
+        page = client.get(f"/console/emergency?alarm_id={res.alarm_id}&plan_id={plan['id']}")
+        assert 'data-testid="em-proposal"' in page.text and "烟感报警" in page.text
+        r = client.post(
+            f"/console/emergency/plans/{plan['id']}/activate",
+            data={"alarm_id": str(res.alarm_id), "building_id": str(b.id)},
+            headers={"Origin": "http://testserver"},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303 and "/console/emergency/incidents/" in r.headers["location"]
+        inc = session.execute(select(EmergencyIncident).where(EmergencyIncident.alarm_id == res.alarm_id)).scalar_one()
+        assert inc.notice_id is not None and not inc.exercise and inc.building_id == b.id

@@ -134,6 +134,37 @@ class EmergencyService:
             return None
         return next((p for p in self.plans(session, by=by, compound_id=compound_id) if p.kind == kind.value), None)
 
+    def propose(
+        self,
+        session: Session,
+        *,
+        compound_id: int,
+        alarm_id: int,
+        alarm_kind: str,
+        title: str,
+        building_id: int | None = None,
+    ) -> EmergencyPlan | None:
+        """Tell the compound's managers which plan fits a critical alarm, with a link to activate it (once per
+        alarm); nothing is activated without a human."""
+        kind = PLAN_FOR_ALARM.get(alarm_kind)
+        if kind is None:
+            return None
+        plan = next((p for p in EmergencyRepository(session).plans([compound_id]) if p.kind == kind.value), None)
+        if plan is None or not self._once(session, compound_id, f"propose:{alarm_id}:{plan.id}", "proposal"):
+            return None
+        link = f"/console/emergency?alarm_id={alarm_id}&plan_id={plan.id}"
+        users = [u.id for u in staff_of(session, compound_id, [Role.property_manager])]
+        notify_service.inbox(
+            session,
+            user_ids=users,
+            compound_id=compound_id,
+            category="emergency_proposal",
+            title=f"【建议启动预案】{plan.title}",
+            body=f"{title}。请确认后启动《{plan.title}》（{plan.level} 级响应）：{link}",
+            alarm_id=alarm_id,
+        )
+        return plan
+
     def record_drill(self, session: Session, *, by: Principal, plan_id: int, data: DrillCreate) -> EmergencyDrill:
         by.require(EmergencyPerm.act)
         p = self.plan(session, by=by, plan_id=plan_id)

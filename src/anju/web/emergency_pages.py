@@ -38,6 +38,18 @@ def emergency_home(request: Request, ctx: EmergencyPage, session: ReadSession) -
     buildings = list(
         session.execute(select(Building).where(Building.compound_id == cid).order_by(Building.id)).scalars()
     )
+    proposal = None
+    alarm_q, plan_q = request.query_params.get("alarm_id", ""), request.query_params.get("plan_id", "")
+    if alarm_q.isdigit() and plan_q.isdigit() and ctx.who.can(EmergencyPerm.manage):
+        from anju.alarms.service import alarm_service
+
+        try:
+            alarm = alarm_service.get(session, by=ctx.who, alarm_id=int(alarm_q))
+            plan = emergency_service.plan(session, by=ctx.who, plan_id=int(plan_q))
+            if alarm.compound_id == cid == plan.compound_id:
+                proposal = {"alarm": alarm, "plan": plan}
+        except AppError:
+            proposal = None
     today = china_date()
     supplies = [(s, supply_state(s, today)) for s in emergency_service.supplies(session, by=ctx.who, compound_id=cid)]
     return render(
@@ -49,6 +61,7 @@ def emergency_home(request: Request, ctx: EmergencyPage, session: ReadSession) -
             incidents=emergency_service.incidents(session, by=ctx.who, compound_id=cid),
             supplies=supplies,
             buildings=buildings,
+            proposal=proposal,
             can_manage=ctx.who.can(EmergencyPerm.manage),
             can_act=ctx.who.can(EmergencyPerm.act),
             err=request.query_params.get("err"),
@@ -87,10 +100,12 @@ def activate_form(
     building_id: Annotated[str, Form()] = "",
     exercise: Annotated[str, Form()] = "",
     message: Annotated[str, Form()] = "",
+    alarm_id: Annotated[str, Form()] = "",
 ) -> Response:
     t = Translator(lang_of(request))
     try:
         data = Activate(
+            alarm_id=int(alarm_id) if alarm_id.strip() else None,
             building_id=int(building_id) if building_id.strip() else None,
             exercise=bool(exercise),
             message=message.strip() or None,

@@ -33,6 +33,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "em.evac_seconds": ("疏散用时（秒）", "Evacuation time (s)"),
     "em.findings": ("发现问题", "Findings"),
     "em.activate": ("启动预案", "Activate"),
+    "em.proposal": ("告警建议启动预案", "Plan proposed by an alarm"),
+    "em.confirm_activate": ("确认启动", "Confirm and activate"),
     "em.exercise": ("演练模式（不向居民发送广播）", "Exercise (no broadcast to residents)"),
     "em.building": ("影响楼栋", "Affected building"),
     "em.whole": ("全小区", "Whole compound"),
