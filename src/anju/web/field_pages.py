@@ -51,6 +51,7 @@ def tabs(who: Principal) -> list[tuple[str, str, str]]:
     if who.role == Role.guard:
         out.append(("alarms", "/field/alarms", "field.tab.alarms"))
         out.append(("patrol", "/h5/patrol/scan", "field.tab.patrol"))
+        out.append(("gate", "/console/access", "field.tab.gate"))  # the gate desk (live passages, visitors)
     if who.can(WorkOrdersPerm.work):
         out.append(("tasks", "/field/tasks", "field.tab.tasks"))
     if who.role == Role.grid_worker:

@@ -106,6 +106,7 @@ NAV: tuple[NavGroup, ...] = (
         (
             NavItem("nav.workorders", "/console/workorders", WorkOrdersPerm.read, "wrench"),
             NavItem("nav.my_tasks", "/console/my-tasks", WorkOrdersPerm.work, "check"),
+            NavItem("nav.field", "/field", WorkOrdersPerm.read, "check"),  # the staff phone pages (issue 17)
             NavItem("nav.facilities", "/console/facilities", FacilitiesPerm.read, "tool"),
             NavItem("nav.fees", "/console/fees", FeesPerm.read, "coin"),
             NavItem("nav.decoration", "/console/decoration", DecorationPerm.read, "tool"),

@@ -155,9 +155,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "wo.cat.complaint": ("投诉", "Complaint"),
     # staff phone pages (web/field_pages.py, issue 17)
     "field.title": ("外勤", "Field"),
+    "nav.field": ("手机外勤", "Phone view"),
     "field.tab.alarms": ("告警", "Alarms"),
     "field.tab.patrol": ("巡更", "Patrol"),
     "field.tab.tasks": ("任务", "Tasks"),
+    "field.tab.gate": ("门岗", "Gate desk"),
     "field.tab.grid": ("我的网格", "My grid"),
     "field.tab.snap": ("随手拍", "Snap"),
     "field.tab.reports": ("我的上报", "My reports"),
