@@ -214,3 +214,32 @@ class TestInspection:
             json={"kind": "final", "passed": True},
         )
         assert r.status_code == 409
+
+
+class TestRetention:
+    def test_contacts_are_erased_after_the_works_end(self, client, login, ids, session):
+        from anju.decoration.models import DecorationApplication, DecorationWorker
+        from anju.decoration.tasks import purge_contacts
+
+        a = _apply(client, login, ids)
+        app = session.get(DecorationApplication, a["id"])
+        app.start_date = china_date() - timedelta(days=80)
+        app.end_date = china_date() - timedelta(days=31)
+        session.flush()
+        purge_contacts()
+        session.expire_all()
+        workers = session.execute(select(DecorationWorker).where(DecorationWorker.application_id == a["id"])).scalars()
+        assert {(w.name, w.phone_enc) for w in workers} == {("—", None)}
+        assert session.get(DecorationApplication, a["id"]).contractor_phone_enc is None
+
+    def test_recent_works_keep_their_contacts(self, client, login, ids, session):
+        from anju.decoration.models import DecorationWorker
+        from anju.decoration.tasks import purge_contacts
+
+        a = _apply(client, login, ids)
+        purge_contacts()
+        session.expire_all()
+        names = session.execute(
+            select(DecorationWorker.name).where(DecorationWorker.application_id == a["id"])
+        ).scalars()
+        assert sorted(names) == ["刘师傅", "张师傅"]

@@ -64,6 +64,22 @@ class DecorationQuery:
                 return r
         return None
 
+    def ended_before(self, cutoff: date) -> list[int]:
+        """Applications whose works ended before `cutoff` and still hold contact data."""
+        return list(
+            self.session.execute(
+                select(DecorationApplication.id).where(
+                    DecorationApplication.end_date < cutoff,
+                    DecorationApplication.id.in_(
+                        select(DecorationWorker.application_id).where(
+                            DecorationWorker.phone_masked.is_distinct_from("—")
+                        )
+                    )
+                    | DecorationApplication.contractor_phone_enc.is_not(None),
+                )
+            ).scalars()
+        )
+
     def workers(self, application_id: int) -> list[DecorationWorker]:
         return list(
             self.session.execute(

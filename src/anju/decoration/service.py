@@ -22,6 +22,7 @@ from anju.core.auth import Principal
 from anju.core.crypto import encrypt, mask_phone
 from anju.core.errors import Forbidden
 from anju.core.kit.china_time import china_date, china_datetime
+from anju.decoration.config import decoration_settings
 from anju.decoration.enums import DecorationStatus, DepositStatus, InspectionKind
 from anju.decoration.exceptions import (
     ApplicationNotFound,
@@ -45,6 +46,9 @@ STANDARD_CONDITIONS = (
     "不得扩大承重墙上原有的门窗尺寸，拆除连接阳台的砖、混凝土墙体",
     "不得损坏房屋原有节能设施，降低节能效果",
 )
+
+
+ERASED = "—"  # what is left of a worker's name and phone after the retention period
 
 
 def _source(app_id: int) -> str:
@@ -214,6 +218,27 @@ class DecorationService:
             self._tell(session, app, "装修已验收", "装修竣工检查合格，工人临时通行证已停用；押金将按约定退还。")
         session.flush()
         return insp
+
+    # --- retention ------------------------------------------------------------------------------------------
+    def purge_contacts(self, session: Session, *, now: datetime) -> int:
+        """Erase workers' names and phones and the contractor's phone of works that ended long enough ago."""
+        cutoff = china_date(now) - timedelta(days=decoration_settings().worker_retention_days)
+        ids = DecorationQuery(session).ended_before(cutoff)
+        if not ids:
+            return 0
+        session.execute(
+            update(DecorationWorker)
+            .where(DecorationWorker.application_id.in_(ids), DecorationWorker.phone_masked.is_distinct_from(ERASED))
+            .values(name=ERASED, phone_enc=None, phone_masked=ERASED)
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(
+            update(DecorationApplication)
+            .where(DecorationApplication.id.in_(ids))
+            .values(contractor_phone_enc=None, contractor_phone_masked=None)
+            .execution_options(synchronize_session=False)
+        )
+        return len(ids)
 
     # --- helpers ---------------------------------------------------------------------------------------------
     def _staff_get(self, session: Session, *, who: Principal, application_id: int) -> DecorationApplication:

@@ -293,8 +293,8 @@ CATALOG: tuple[FieldDecl, ...] = (
         "reach the contractor during the works",
         _CONTRACT,
         "normal",
-        "while the house is occupied, then with the occupancy",
-        None,
+        "30 days after the works end (ANJU_DECORATION_WORKER_RETENTION_DAYS)",
+        30,
     ),
     FieldDecl(
         "decoration_worker.name",
@@ -302,8 +302,8 @@ CATALOG: tuple[FieldDecl, ...] = (
         "issue a worker's temporary pass for the approved dates",
         _CONTRACT,
         "normal",
-        "while the house is occupied, then with the occupancy",
-        None,
+        "30 days after the works end (ANJU_DECORATION_WORKER_RETENTION_DAYS)",
+        30,
     ),
     FieldDecl(
         "decoration_worker.phone",
@@ -311,8 +311,8 @@ CATALOG: tuple[FieldDecl, ...] = (
         "issue a worker's temporary pass for the approved dates",
         _CONTRACT,
         "normal",
-        "while the house is occupied, then with the occupancy",
-        None,
+        "30 days after the works end (ANJU_DECORATION_WORKER_RETENTION_DAYS)",
+        30,
     ),
     # Issue 18: the host is told when their visitor arrives; the row goes with the pass.
     FieldDecl(
