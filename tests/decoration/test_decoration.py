@@ -243,3 +243,15 @@ class TestRetention:
             select(DecorationWorker.name).where(DecorationWorker.application_id == a["id"])
         ).scalars()
         assert sorted(names) == ["刘师傅", "张师傅"]
+
+
+def test_an_application_whose_dates_are_over_cannot_be_approved(client, login, ids, session):
+    from anju.decoration.models import DecorationApplication
+
+    a = _apply(client, login, ids)
+    app = session.get(DecorationApplication, a["id"])
+    app.start_date, app.end_date = china_date() - timedelta(days=9), china_date() - timedelta(days=1)
+    session.flush()
+    r = client.post(f"/api/v1/decorations/{a['id']}/approve", headers=login("manager_wang"), json={})
+    assert r.status_code == 422
+    assert client.get(f"/api/v1/decorations/{a['id']}", headers=login("resident_li")).json()["status"] == "submitted"

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from anju.access.visitor_service import visitor_pass_service
 from anju.core.auth import Principal
 from anju.core.crypto import encrypt, mask_phone
-from anju.core.errors import Forbidden
+from anju.core.errors import Forbidden, Invalid
 from anju.core.kit.china_time import china_date, china_datetime
 from anju.decoration.config import decoration_settings
 from anju.decoration.enums import DecorationStatus, DepositStatus, InspectionKind
@@ -146,9 +146,9 @@ class DecorationService:
         daily_from = data.daily_from or app.daily_from
         daily_until = data.daily_until or app.daily_until
         if daily_until <= daily_from:
-            from anju.core.errors import Invalid
-
             raise Invalid("daily hours must end after they start", zh="每日施工时段有误")
+        if app.end_date < china_date(now):
+            raise Invalid("the works' dates are over", zh="申请的工期已过，请重新申请")
         self._move(session, app, DecorationStatus.submitted, DecorationStatus.approved)
         hours = f"施工时间每日 {daily_from.strftime('%H:%M')}–{daily_until.strftime('%H:%M')}，其他时段工人门禁不可用"
         app.conditions = [*STANDARD_CONDITIONS, hours, *[c.strip() for c in data.conditions if c.strip()]]
