@@ -159,6 +159,22 @@ class TestStreetOffice:
         assert 'data-testid="security-map"' in one
         assert client.get("/console/residents").status_code in (403, 404)
 
+    def test_street_office_opens_a_compounds_monthly_report_from_the_comparison(self, client, persona, session, ids):
+        from datetime import date
+
+        from anju.analytics.reports import report_service
+
+        row, _ = report_service.generate(
+            session, compound_id=ids["B"], kind="month", day=date(2025, 1, 5), today=date(2025, 3, 1)
+        )
+        session.flush()
+        persona("gov_street").web(client)
+        html = client.get("/screen").text
+        assert f'href="/screen/reports/{row.id}/print"' in html
+        assert client.get(f"/screen/reports/{row.id}/print").status_code == 200
+        assert client.get(f"/screen/reports/{row.id}.xlsx").status_code == 200
+        assert client.get("/console/reports").status_code == 403  # the console stays staff-only
+
     def test_out_of_scope_compound_map_is_404(self, client, login, ids):
         r = client.get(f"/api/v1/analytics/picture?compound_id={ids['A']}", headers=login("outsider_zhao"))
         assert r.status_code == 404

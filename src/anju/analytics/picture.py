@@ -19,6 +19,7 @@ from anju.alarms.service import alarm_facts, latest_alarm_change
 from anju.analytics.layers import LayerContext, build_layers, plan_geometry
 from anju.analytics.permissions import AnalyticsPerm
 from anju.analytics.queries import overview
+from anju.analytics.reports import report_service
 from anju.core.auth import Principal
 from anju.core.errors import NotFound
 from anju.core.kit.china_time import china_datetime, to_china
@@ -186,7 +187,16 @@ def district(session: Session, *, who: Principal, now: datetime) -> dict[str, An
             "checked": rounds["checked"],
         }
         totals.update(raw)
-        rows.append({"id": c.id, "name": c.name, **_shown(raw), "_raw": {k: raw[k] for k in PERSON_KEYS}})
+        latest = report_service.search(session, who=who, compound_id=c.id, kind="month")
+        rows.append(
+            {
+                "id": c.id,
+                "name": c.name,
+                **_shown(raw),
+                "report_id": latest[0].id if latest else None,  # the newest monthly security report
+                "_raw": {k: raw[k] for k in PERSON_KEYS},
+            }
+        )
     for key in PERSON_KEYS:
         _pool_small(rows, key)
     for r in rows:

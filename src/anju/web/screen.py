@@ -99,13 +99,17 @@ async def screen_stream(
     t = Translator(lang_of(request))
     lang = lang_of(request)
     fragment = templates.get_template("screen/_live.html")
+    started = time.monotonic()  # the periodic refresh counts from the connection, not from a wall-clock bucket
 
     def poll(cursor: tuple[Any, ...] | None) -> tuple[tuple[Any, ...] | None, list[str]]:
         """Runs in a worker thread: render and send when the change cursor moved (or the refresh is due).
 
         The first poll only notes where things are: the page already shows the state it was rendered with."""
         with new_session() as s:
-            now_cursor = (*change_cursor(s, compound_ids=[compound_id]), int(time.monotonic() // REFRESH_SECONDS))
+            now_cursor = (
+                *change_cursor(s, compound_ids=[compound_id]),
+                int((time.monotonic() - started) // REFRESH_SECONDS),
+            )
             if cursor is None or now_cursor == cursor:
                 return now_cursor, []
             now = utcnow()
@@ -116,10 +120,12 @@ async def screen_stream(
     # The page says which state it was rendered with, so nothing between rendering and connecting is lost.
     start: tuple[Any, ...] | None = None
     if cursor:
-        start = (*(int(x) for x in cursor.split(".")), int(time.monotonic() // REFRESH_SECONDS))
+        start = (*(int(x) for x in cursor.split(".")), int((time.monotonic() - started) // REFRESH_SECONDS))
 
     async def stream() -> AsyncIterator[str]:
-        async for chunk in sse.poll_events(request, poll, start, every=POLL_SECONDS, max_seconds=max_seconds):
+        async for chunk in sse.poll_events(
+            request, poll, start, every=POLL_SECONDS, max_seconds=max_seconds, wake_on=[compound_id]
+        ):
             yield chunk
 
     return sse.event_stream(stream())

@@ -94,6 +94,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "screen.d.order_closure": ("工单办结率", "Order closure"),
     "screen.d.complaint_closure": ("投诉办结率", "Complaint closure"),
     "screen.d.patrol": ("巡更到位率", "Patrol checkpoints"),
+    "screen.d.report": ("安全工作月报", "Monthly security report"),
+    "screen.d.open_report": ("查看", "Open"),
     "screen.d.total": ("合计", "Total"),
     "screen.d.note": (
         "仅统计数据；涉及人员的数量少于{k}时显示为“<{k}”，为防止用合计反推，部分数量显示为“—”。比率按近30天计算。",
