@@ -71,6 +71,7 @@ def test_manager_adds_a_fire_lane_zone(session: Session, client: Any, web_login:
 
 def test_resident_authorises_a_visitor_car_on_h5(session: Session, client: Any, web_login: Any, ids: dict[str, int]):
     web_login("resident_li")
+    assert 'href="/h5/parking"' in client.get("/h5").text
     page = client.get("/h5/parking")
     assert page.status_code == 200 and 'data-testid="visitor-car-form"' in page.text
     r = client.post(
