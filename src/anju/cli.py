@@ -217,6 +217,36 @@ def run_worker(
     w.run_forever()
 
 
+@app.command("relay")
+def run_relay(
+    database_url: DbOpt = None,
+    nats_url: Annotated[str | None, typer.Option(help="overrides ANJU_NATS_URL")] = None,
+) -> None:
+    """Publish delivered outbox events to NATS JetStream (the event bus); catches up after an outage."""
+    _setup(database_url)
+    import asyncio
+    import signal
+
+    from anju.core.bus import BusSettings, Relay
+
+    settings = BusSettings()
+    if nats_url:
+        settings.nats_url = nats_url
+    if not settings.nats_url:
+        console.print("[red]ANJU_NATS_URL (or --nats-url) is not set[/red]")
+        raise typer.Exit(code=2)
+    relay = Relay(settings)
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, relay.stop)
+        await relay.run()
+
+    asyncio.run(main())
+    console.print(f"relay stopped after publishing {relay.published} events")
+
+
 @app.command("video-worker")
 def run_video_worker(
     database_url: DbOpt = None,

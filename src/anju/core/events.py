@@ -48,6 +48,8 @@ class OutboxEvent(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(Text)
+    # When `anju relay` published the delivered event to NATS JetStream (anju.core.bus); NULL: not yet.
+    relayed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
 
 
 class EventHandled(Base):

@@ -311,7 +311,13 @@ async def desk_feed(
     async def capped() -> AsyncIterator[str]:
         try:
             async for chunk in sse.poll_events(
-                request, poll, last, every=FEED_POLL_SECONDS, max_seconds=max_seconds, ping_every=FEED_PING_SECONDS
+                request,
+                poll,
+                last,
+                every=FEED_POLL_SECONDS,
+                max_seconds=max_seconds,
+                ping_every=FEED_PING_SECONDS,
+                wake_on=sorted(compound_ids),
             ):
                 yield chunk
         finally:

@@ -1,4 +1,5 @@
-"""Server-sent events for pages: one polling loop that reads the database in a worker thread.
+"""Server-sent events for pages: one polling loop that reads the database in a worker thread (woken by the
+event bus when it is configured, see `poll_events`).
 
 An open stream must not hold one of the server's few worker threads, and an `async def` must never touch
 the database itself: each poll runs in the thread pool, the waiting happens on the event loop.
@@ -8,13 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from typing import TypeVar
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import StreamingResponse
 
+from anju.core import bus
 from anju.core.text import resume_id
 
 C = TypeVar("C")
@@ -42,23 +44,36 @@ async def poll_events(
     every: float,
     max_seconds: float,
     ping_every: float = 15.0,
+    wake_on: Sequence[int | None] | None = None,
 ) -> AsyncIterator[str]:
     """Yield what `poll(cursor)` returns, polling every `every` seconds in a thread, until the client leaves or
-    `max_seconds` pass (the browser reconnects by itself); a comment line keeps idle proxies from closing it."""
+    `max_seconds` pass (the browser reconnects by itself); a comment line keeps idle proxies from closing it.
+
+    `wake_on` (compound ids): with the event bus configured (ANJU_NATS_URL, anju.core.bus) the stream polls
+    when one of those compounds' events arrives instead of every `every` seconds (and at least every
+    `ping_every` seconds, in case the relay is behind); without the bus it polls as above."""
     yield f"retry: {RETRY_MS}\n\n"
     end = time.monotonic() + max_seconds
     ping = time.monotonic() + ping_every
-    while True:
-        cursor, chunks = await run_in_threadpool(poll, cursor)
-        for chunk in chunks:
-            yield chunk
-        now = time.monotonic()
-        if now >= end or await request.is_disconnected():
-            return
-        if now >= ping:
-            ping = now + ping_every
-            yield ": ping\n\n"
-        await asyncio.sleep(every)
+    wakeup = await bus.Wakeup.open(wake_on) if wake_on is not None else None
+    try:
+        while True:
+            cursor, chunks = await run_in_threadpool(poll, cursor)
+            for chunk in chunks:
+                yield chunk
+            now = time.monotonic()
+            if now >= end or await request.is_disconnected():
+                return
+            if now >= ping:
+                ping = now + ping_every
+                yield ": ping\n\n"
+            if wakeup is None:
+                await asyncio.sleep(every)
+            else:
+                await wakeup.wait(max(0.0, min(ping, end) - time.monotonic()))
+    finally:
+        if wakeup is not None:
+            await wakeup.close()
 
 
 def event_stream(chunks: AsyncIterator[str]) -> StreamingResponse:

@@ -10,6 +10,10 @@ tampering). audit_chain_origin records, per table, the last id and head hash of 
 `verify_chains` checks rows up to it as the old single chain, and the first per-compound row after it links
 to its compound's last legacy row. audit_chain_origin is append-only like the audit tables.
 
+outbox_event gains relayed_at (when `anju relay` published the delivered event to NATS JetStream). Events
+delivered before this revision are marked relayed (they happened before the bus existed); pending ones will be
+relayed once delivered.
+
 Revision ID: x20261206_district
 Revises: w20261206_resident_services
 """
@@ -18,6 +22,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+
+import anju.core.db
 
 revision = "x20261206_district"
 down_revision = "w20261206_resident_services"
@@ -66,9 +72,16 @@ def upgrade() -> None:
         # Plain (not batch) index operations: SQLite would otherwise copy the table and lose its triggers.
         op.drop_index(f"ix_{table}_compound_id", table_name=table)
         op.create_index(f"ix_{table}_chain", table, ["compound_id", "id"], unique=False)
+    with op.batch_alter_table("outbox_event") as batch_op:
+        batch_op.add_column(sa.Column("relayed_at", anju.core.db.UTCDateTime(), nullable=True))
+    op.create_index(op.f("ix_outbox_event_relayed_at"), "outbox_event", ["relayed_at"], unique=False)
+    op.execute("UPDATE outbox_event SET relayed_at = delivered_at WHERE status = 'done'")
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_outbox_event_relayed_at"), table_name="outbox_event")
+    with op.batch_alter_table("outbox_event") as batch_op:
+        batch_op.drop_column("relayed_at")
     # The per-compound rows stay as they are: after a downgrade, new rows extend the global chain again and
     # rows written in between verify only per compound.
     for table in CHAINED:
