@@ -217,27 +217,6 @@ def run_worker(
     w.run_forever()
 
 
-@app.command("video-worker")
-def run_video_worker(
-    database_url: DbOpt = None,
-    worker_id: Annotated[str | None, typer.Option(help="defaults to host:pid")] = None,
-    max_cameras: Annotated[int, typer.Option(help="cameras this host analyses at most")] = 8,
-    seconds: Annotated[float | None, typer.Option(help="stop after this long (default: run until stopped)")] = None,
-) -> None:
-    """Edge video analytics: lease active cameras, read their streams, raise alarms with evidence (issue 14)."""
-    _setup(database_url)
-    import signal
-
-    from anju.startup import register_all
-    from anju.video.worker import VideoWorker
-
-    register_all()
-    w = VideoWorker(worker_id, max_cameras=max_cameras)
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: w.stop.set())  # finish the frame in hand, release the leases, exit
-    w.run(until=seconds)
-
-
 @app.command("relay")
 def run_relay(
     database_url: DbOpt = None,
