@@ -64,6 +64,8 @@ class TestRiderPass:
         )
         assert r.status_code == 201, r.text
         w = r.json()
+        window = datetime.fromisoformat(w["valid_until"]) - datetime.fromisoformat(w["valid_from"])
+        assert window == timedelta(minutes=30)
         assert decide(south, points[GATE], "qr", w["qr"])["reason"] == "pass_pending_approval"
         ok = client.post(f"/api/v1/access/visitor-passes/{w['id']}/approve", headers=login("resident_li"))
         assert ok.status_code == 200
@@ -92,6 +94,18 @@ class TestDeliveryRule:
         assert decide(unit_terminal, points[UNIT_DOOR], "qr", p["qr"])["reason"] == "courier_gates_only"
         east = terminal_headers("east")
         assert decide(east, points[LOCKER], "qr", p["qr"])["decision"] == "allow"
+
+    def test_desk_registered_riders_follow_the_rule_too(self, client, login, ids):
+        assert _rule(client, login, ids, rider_minutes=20).status_code == 200
+        r = client.post(
+            "/api/v1/access/walk-ins",
+            headers=login("guard_chen"),
+            json={"host_house_id": ids["li_house"], "visitor_phone": "13700009999", "kind": "rider", "minutes": 60},
+        )
+        w = r.json()
+        assert datetime.fromisoformat(w["valid_until"]) - datetime.fromisoformat(w["valid_from"]) == timedelta(
+            minutes=20
+        )
 
     def test_courier_minutes_follow_the_rule(self, client, login, ids):
         assert _rule(client, login, ids, courier_minutes=15).status_code == 200

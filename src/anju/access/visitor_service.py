@@ -210,6 +210,10 @@ class VisitorPassService:
         house = session.get(House, data.host_house_id)
         if house is None or not who.in_scope(house.compound_id):
             raise NotFound("house not found", zh="未找到该房屋")
+        minutes = data.minutes
+        if data.kind in (PassKind.courier, PassKind.rider):  # one delivery, as the compound's rule says (issue 18)
+            limits = delivery_rule_service.limits(session, compound_id=house.compound_id)
+            minutes = min(minutes, limits.courier_minutes if data.kind == PassKind.courier else limits.rider_minutes)
         vp = VisitorPass(
             compound_id=house.compound_id,
             kind=data.kind,
@@ -219,7 +223,7 @@ class VisitorPassService:
             visitor_phone_enc=encrypt(data.visitor_phone, context="visitor.phone"),
             visitor_phone_masked=mask_phone(data.visitor_phone),
             valid_from=now,
-            valid_until=now + timedelta(minutes=data.minutes),
+            valid_until=now + timedelta(minutes=minutes),
             entries_allowed=1,
             walk_in=True,
             nonce=new_nonce() + new_nonce(),
