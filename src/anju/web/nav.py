@@ -9,7 +9,6 @@ from anju.accounts.permissions import AccountsPerm
 from anju.alarms.permissions import AlarmsPerm
 from anju.analytics.permissions import AnalyticsPerm
 from anju.care.permissions import CarePerm
-from anju.video.permissions import VideoPerm
 from anju.core.auth import Principal
 from anju.core.rbac import KernelPerm, Permission, Role
 from anju.decoration.permissions import DecorationPerm
@@ -23,6 +22,7 @@ from anju.parking.permissions import ParkingPerm
 from anju.patrol.permissions import PatrolPerm
 from anju.privacy.permissions import PrivacyPerm
 from anju.registry.permissions import RegistryPerm
+from anju.video.permissions import VideoPerm
 from anju.workorders.permissions import WorkOrdersPerm
 
 H5_ROLES = frozenset({Role.resident, Role.committee_member})
@@ -96,8 +96,8 @@ NAV: tuple[NavGroup, ...] = (
             NavItem("nav.guard_desk", "/console/access", AccessPerm.read, "door"),
             NavItem("nav.access_setup", "/console/access-setup", AccessPerm.manage, "door"),
             NavItem("nav.patrol", "/console/patrol", PatrolPerm.read, "route"),
-            NavItem("nav.parking", "/console/parking", ParkingPerm.read, "car"),
             NavItem("nav.emergency", "/console/emergency", EmergencyPerm.read, "shield"),
+            NavItem("nav.parking", "/console/parking", ParkingPerm.read, "car"),
             NavItem("nav.video", "/console/video", VideoPerm.read, "chip"),
         ),
     ),
