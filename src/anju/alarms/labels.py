@@ -45,6 +45,15 @@ KIND_LABELS: dict[str, tuple[str, str]] = {
     "fire": ("火警", "Fire"),
     "door_forced": ("门被强行打开", "Door forced open"),
     "manual": ("人工上报", "Reported by staff"),
+    # Care (issue 16) and video analytics (issue 14).
+    "care_silence": ("独居老人长时间无活动", "No activity from a person living alone"),
+    "fall": ("跌倒", "Fall"),
+    "intrusion": ("区域入侵", "Intrusion"),
+    "loitering": ("徘徊", "Loitering"),
+    "thrown_object": ("高空抛物", "Object thrown from height"),
+    "perimeter_intrusion": ("周界入侵", "Perimeter intrusion"),
+    "theft": ("盗窃", "Theft"),
+    "burglary": ("入室盗窃", "Burglary"),
 }
 
 SEVERITY_LABELS: dict[str, tuple[str, str]] = {
