@@ -19,12 +19,10 @@ Similarity is the cosine of L2-normalised embeddings (1 = identical, ~0 = unrela
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import threading
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +31,7 @@ from numpy.typing import NDArray
 
 from anju.core.errors import AppError, Invalid
 from anju.core.images import ImageRejected, check_pixels
+from anju.vision import weights
 
 # Recorded on every template (name + version); search only compares templates of the same model, and a
 # change of MODEL_NAME needs a new PIA (R-F7). The version names the weights file: its build and digest.
@@ -126,19 +125,13 @@ def multiple_faces(n: int) -> FaceImageRejected:
 # --- model files ---------------------------------------------------------------------------------------
 def installed_model_dir() -> Path:
     """The folder holding the model files inside the installed wheel (located, never imported)."""
-    try:
-        dist = metadata.distribution(MODEL_PACKAGE)
-    except metadata.PackageNotFoundError as e:
-        raise FaceModelUnavailable(
-            f"face models not installed: pip install '{MODEL_PACKAGE}=={MODEL_PACKAGE_VERSION}'",
-            zh=f"未安装人脸模型：请安装 {MODEL_PACKAGE}=={MODEL_PACKAGE_VERSION}",
-        ) from e
-    for f in dist.files or []:
-        if f.name == MODEL_FILES[1].name:
-            return Path(str(dist.locate_file(f))).parent
-    raise FaceModelUnavailable(
-        f"{MODEL_PACKAGE} {dist.version} does not ship {MODEL_FILES[1].name}",
-        zh=f"{MODEL_PACKAGE} {dist.version} 中没有人脸模型文件",
+    return weights.installed_dir(
+        MODEL_PACKAGE,
+        MODEL_PACKAGE_VERSION,
+        MODEL_FILES[1].name,
+        error=FaceModelUnavailable,
+        what="face models",
+        what_zh="人脸模型",
     )
 
 
@@ -146,31 +139,19 @@ def model_dir() -> Path:
     return Path(os.environ["ANJU_FACE_MODEL_DIR"]) if os.environ.get("ANJU_FACE_MODEL_DIR") else installed_model_dir()
 
 
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+sha256_of = weights.sha256_of
 
 
 def verify_model_files(folder: Path | None = None) -> dict[str, Path]:
-    """{role: path} after checking size and sha256 of each file; any mismatch raises FaceModelUnavailable."""
-    folder = folder if folder is not None else model_dir()
-    out = {}
-    for mf in MODEL_FILES:
-        path = folder / mf.name
-        if not path.is_file():
-            raise FaceModelUnavailable(f"face model file missing: {path}", zh=f"缺少人脸模型文件：{path}")
-        digest = sha256_of(path)
-        if digest != mf.sha256:
-            raise FaceModelUnavailable(
-                f"face model file {path} has sha256 {digest}, expected {mf.sha256} (OpenCV Zoo release); "
-                "refusing to load it. Reinstall the package or restore the file.",
-                zh=f"人脸模型文件校验失败（sha256 不符）：{path}，拒绝加载",
-            )
-        out[mf.role] = path
-    return out
+    """{role: path} after checking the sha256 of each file; any mismatch raises FaceModelUnavailable."""
+    return weights.verify(
+        folder if folder is not None else model_dir(),
+        ((mf.role, mf) for mf in MODEL_FILES),
+        error=FaceModelUnavailable,
+        what="face model",
+        what_zh="人脸模型",
+        origin="OpenCV Zoo release",
+    )
 
 
 class FacePipeline:

