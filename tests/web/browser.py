@@ -145,3 +145,25 @@ def sign_in(browser: Any, base: str, username: str, viewport: dict[str, int]) ->
 
 def shot(page: Any, name: str, *, full_page: bool = True) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
+
+
+def present_qr(base: str, access_point_id: int, token: str, *, terminal: str = "term_SFXQ_south") -> dict[str, Any]:
+    """What a demo terminal (the south gate's by default) does when a QR code is held to it: ask the decision API."""
+    import json
+
+    from anju.sim.access_demo import TERMINAL_SECRET
+
+    body = json.dumps({"access_point_id": access_point_id, "credential": {"kind": "qr", "value": token}}).encode()
+    req = urllib.request.Request(
+        f"{base}/api/v1/terminals/decisions",
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "X-Device-Key": terminal,
+            "X-Device-Secret": TERMINAL_SECRET,
+        },
+    )
+    with urllib.request.urlopen(req, timeout=30) as r:
+        assert r.status == 200
+        return json.loads(r.read())

@@ -4,39 +4,19 @@ the final inspection has closed the decoration."""
 
 from __future__ import annotations
 
-import json
-import urllib.request
 from datetime import timedelta
-from typing import Any
 
 import pytest
 
 from anju.core.kit.china_time import china_date
-from anju.sim.access_demo import TERMINAL_SECRET
-from tests.web.browser import DESKTOP, PHONE, shot, sign_in
+from tests.web.browser import DESKTOP, PHONE, present_qr, shot, sign_in
 
 pytestmark = pytest.mark.browser
 
+UNIT_TERMINAL = "term_SFXQ_unit"  # the unit door's terminal
+
 UNIT_DOOR = "3号楼1单元门"
 WORKER = "周师傅"
-
-
-def _present(base: str, access_point_id: int, token: str) -> dict[str, Any]:
-    """What the unit door's terminal does when a QR code is held to it."""
-    body = json.dumps({"access_point_id": access_point_id, "credential": {"kind": "qr", "value": token}}).encode()
-    req = urllib.request.Request(
-        f"{base}/api/v1/terminals/decisions",
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "X-Device-Key": "term_SFXQ_unit",
-            "X-Device-Secret": TERMINAL_SECRET,
-        },
-    )
-    with urllib.request.urlopen(req, timeout=30) as r:
-        assert r.status == 200
-        return json.loads(r.read())
 
 
 def test_owner_files_staff_approve_worker_pass_opens_the_unit_door(browser, live_server):
@@ -80,7 +60,8 @@ def test_owner_files_staff_approve_worker_pass_opens_the_unit_door(browser, live
         token = worker.get_attribute('[data-testid="visit-qr"]', "data-token") or ""
 
         doors = {d["name"]: d["id"] for d in owner.request.get("/api/v1/access/me/doors").json()}
-        assert _present(live_server, doors[UNIT_DOOR], token)["decision"] == "allow"
+        decision = present_qr(live_server, doors[UNIT_DOOR], token, terminal=UNIT_TERMINAL)
+        assert decision["decision"] == "allow", decision
 
         # The final inspection closes the decoration: the pass no longer opens the door.
         assert manager.goto("/console/decoration").status == 200
@@ -89,7 +70,7 @@ def test_owner_files_staff_approve_worker_pass_opens_the_unit_door(browser, live
         insp.locator("select[name=passed]").select_option("1")
         insp.locator("button").click()
         manager.wait_for_selector('[data-testid="deco-ok"]')
-        after = _present(live_server, doors[UNIT_DOOR], token)
+        after = present_qr(live_server, doors[UNIT_DOOR], token, terminal=UNIT_TERMINAL)
         assert (after["decision"], after["reason"]) == ("deny", "pass_revoked")
     finally:
         worker_ctx.close()

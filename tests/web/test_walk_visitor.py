@@ -9,38 +9,15 @@ denial when the used-up pass is shown again.
 
 from __future__ import annotations
 
-import json
-import urllib.request
-from typing import Any
-
 import pytest
 
 from anju.core.crypto import mask_name
-from anju.sim.access_demo import TERMINAL_SECRET
-from tests.web.browser import DESKTOP, PHONE, shot, sign_in
+from tests.web.browser import DESKTOP, PHONE, present_qr, shot, sign_in
 
 pytestmark = pytest.mark.browser
 
 VISITOR = "钱小多"
 GATE = "南门人行"
-
-
-def _present(base: str, access_point_id: int, token: str) -> dict[str, Any]:
-    """What the south gate terminal does when a QR code is held to it."""
-    body = json.dumps({"access_point_id": access_point_id, "credential": {"kind": "qr", "value": token}}).encode()
-    req = urllib.request.Request(
-        f"{base}/api/v1/terminals/decisions",
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "X-Device-Key": "term_SFXQ_south",
-            "X-Device-Secret": TERMINAL_SECRET,
-        },
-    )
-    with urllib.request.urlopen(req, timeout=30) as r:
-        assert r.status == 200
-        return json.loads(r.read())
 
 
 def test_visitor_pass_entry_appears_live_on_the_guard_desk(browser, live_server):
@@ -71,7 +48,7 @@ def test_visitor_pass_entry_appears_live_on_the_guard_desk(browser, live_server)
         # The visitor holds the QR to the south gate: the terminal asks the decision API.
         issued = resident.request.get(f"/api/v1/access/visitor-passes/{pass_id}").json()
         doors = {d["name"]: d["id"] for d in resident.request.get("/api/v1/access/me/doors").json()}
-        entry = _present(live_server, doors[GATE], issued["qr"])
+        entry = present_qr(live_server, doors[GATE], issued["qr"])
         assert (entry["decision"], entry["reason"], entry["display"]) == ("allow", "visitor_ok", "欢迎来访")
 
         # The guard's page shows it without a reload, the visitor's name masked.
@@ -83,7 +60,7 @@ def test_visitor_pass_entry_appears_live_on_the_guard_desk(browser, live_server)
         assert top.get_attribute("id") == f"access-log-{entry['log_id']}"  # newest first
 
         # The same pass again: used up, denied, highlighted on the desk.
-        again = _present(live_server, doors[GATE], issued["qr"])
+        again = present_qr(live_server, doors[GATE], issued["qr"])
         assert (again["decision"], again["reason"]) == ("deny", "pass_used_up")
         denied = guard.wait_for_selector(f"#access-log-{again['log_id']}.feed-deny")
         assert "通行次数已用完" in denied.inner_text()

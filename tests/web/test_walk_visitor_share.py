@@ -3,37 +3,14 @@ gate accepts the QR it shows."""
 
 from __future__ import annotations
 
-import json
-import urllib.request
-from typing import Any
-
 import pytest
 
-from anju.sim.access_demo import TERMINAL_SECRET
-from tests.web.browser import PHONE, shot, sign_in
+from tests.web.browser import PHONE, present_qr, shot, sign_in
 
 pytestmark = pytest.mark.browser
 
 VISITOR = "孙晓红"
 GATE = "南门人行"
-
-
-def _present(base: str, access_point_id: int, token: str) -> dict[str, Any]:
-    """What the south gate terminal does when a QR code is held to it."""
-    body = json.dumps({"access_point_id": access_point_id, "credential": {"kind": "qr", "value": token}}).encode()
-    req = urllib.request.Request(
-        f"{base}/api/v1/terminals/decisions",
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "X-Device-Key": "term_SFXQ_south",
-            "X-Device-Secret": TERMINAL_SECRET,
-        },
-    )
-    with urllib.request.urlopen(req, timeout=30) as r:
-        assert r.status == 200
-        return json.loads(r.read())
 
 
 def test_shared_link_opens_without_login_and_the_gate_accepts_it(browser, live_server):
@@ -62,7 +39,7 @@ def test_shared_link_opens_without_login_and_the_gate_accepts_it(browser, live_s
         token = visitor.get_attribute('[data-testid="visit-qr"]', "data-token") or ""
 
         doors = {d["name"]: d["id"] for d in resident.request.get("/api/v1/access/me/doors").json()}
-        entry = _present(live_server, doors[GATE], token)
+        entry = present_qr(live_server, doors[GATE], token)
         assert (entry["decision"], entry["reason"]) == ("allow", "visitor_ok")
 
         # A tampered link shows no code.
