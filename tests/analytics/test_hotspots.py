@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from anju.analytics.hotspots import HOURS_OF_WEEK, Incident, backtest, hour_of_week, last_weeks_counts, rank_cells
+
+# Pure computation (no database): runs once, in the SQLite pass (scripts/test.sh).
+pytestmark = pytest.mark.db_agnostic
 
 MONDAY = datetime(2025, 3, 3, 0, 0, tzinfo=UTC) - timedelta(hours=8)  # Monday 00:00 China time
 

@@ -13,6 +13,9 @@ from openpyxl.cell.text import InlineFont
 
 from anju.core.xlsx_reader import UnsupportedWorkbook, read_first_sheet
 
+# Pure computation (no database): runs once, in the SQLite pass (scripts/test.sh).
+pytestmark = pytest.mark.db_agnostic
+
 
 def _openpyxl_rows(data: bytes, max_cols: int) -> list[tuple[int, tuple[object, ...]]]:
     wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)

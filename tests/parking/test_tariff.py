@@ -8,6 +8,9 @@ import pytest
 
 from anju.parking.tariff import Tariff, fee_fen, stay_minutes
 
+# Pure computation (no database): runs once, in the SQLite pass (scripts/test.sh).
+pytestmark = pytest.mark.db_agnostic
+
 T = Tariff(free_minutes=30, per_hour_fen=500, day_cap_fen=3000)
 IN = datetime(2026, 12, 6, 15, 30, tzinfo=UTC)  # 23:30 China time: stays below cross midnight
 

@@ -15,6 +15,9 @@ from anju.video.detectors.thrown import floor_at
 from anju.video.evaluate import fall_windows, hit, run_frames, sample
 from tests.video.footage import BIKES, FALLS, VTEST, need
 
+# Pure computation (no database): runs once, in the SQLite pass (scripts/test.sh).
+pytestmark = pytest.mark.db_agnostic
+
 FALL = [{"detector": "fall"}]
 
 

@@ -12,6 +12,9 @@ import pytest
 
 from anju.vision import plates as P
 
+# Pure computation (no database): runs once, in the SQLite pass (scripts/test.sh).
+pytestmark = pytest.mark.db_agnostic
+
 DATA = Path(os.environ.get("ANJU_PLATES_DIR", Path(__file__).resolve().parents[3] / "shared" / "data"))
 
 
