@@ -451,15 +451,15 @@ def handover_summary(
         .tuples()
         .all()
     )
-    closed = dict(
-        session.execute(
-            select(func.coalesce(Alarm.outcome, "handled"), func.count())
-            .where(Alarm.compound_id == compound_id, Alarm.closed_at >= since, Alarm.closed_at <= until)
-            .group_by(func.coalesce(Alarm.outcome, "handled"))
-        )
-        .tuples()
-        .all()
-    )
+    # Grouped in Python: PostgreSQL sees two coalesce(…, $n) with different parameters as different expressions.
+    closed: dict[str, int] = {}
+    for outcome, n in session.execute(
+        select(Alarm.outcome, func.count())
+        .where(Alarm.compound_id == compound_id, Alarm.closed_at >= since, Alarm.closed_at <= until)
+        .group_by(Alarm.outcome)
+    ).tuples():
+        key = outcome or "handled"
+        closed[key] = closed.get(key, 0) + n
     still_open = list(
         session.execute(
             select(Alarm)
