@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from pydantic import Field, field_validator, model_validator
 
 from anju.care.enums import Channel, ConsentScope, ConsentVariant, Disability, VisitKind, VisitOutcome
-from anju.core.schemas import InSchema, Schema
+from anju.core.schemas import InSchema, Schema, aware_time
 from anju.registry.schemas import validate_phone
 
 
@@ -115,8 +115,7 @@ class AwayCreate(InSchema):
     @model_validator(mode="after")
     def _order(self) -> AwayCreate:
         for t in (self.starts_at, self.ends_at):
-            if t.tzinfo is None or t.utcoffset() is None:
-                raise ValueError("a date-time needs its UTC offset, e.g. 2026-12-06T09:00:00+08:00")
+            aware_time(t)
         if self.ends_at <= self.starts_at:
             raise ValueError("the away registration must end after it starts")
         if self.ends_at - self.starts_at > timedelta(days=180):

@@ -6,14 +6,8 @@ from datetime import date, datetime
 
 from pydantic import Field, field_validator
 
-from anju.core.schemas import InSchema, Schema
+from anju.core.schemas import InSchema, Schema, aware_time
 from anju.emergency.enums import PlanKind, Tier
-
-
-def _aware(v: datetime | None) -> datetime | None:
-    if v is not None and (v.tzinfo is None or v.utcoffset() is None):
-        raise ValueError("a date-time needs its UTC offset, e.g. 2026-12-06T09:00:00+08:00")
-    return v
 
 
 class RoleIn(InSchema):
@@ -67,7 +61,7 @@ class DrillCreate(InSchema):
     participants: int = Field(default=0, ge=0, le=100_000)
     evacuation_seconds: int | None = Field(default=None, ge=0, le=24 * 3600)
     findings: str | None = Field(default=None, max_length=5000)
-    _t = field_validator("held_at")(_aware)
+    _t = field_validator("held_at")(aware_time)
 
 
 class DrillRead(Schema):

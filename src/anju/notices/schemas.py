@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from anju.core.schemas import aware_time
 from anju.core.text import storable
 from anju.notices.enums import (
     Audience,
@@ -26,24 +27,6 @@ def _all_storable(value: Any) -> bool:
     if isinstance(value, list | tuple):
         return all(_all_storable(v) for v in value)
     return True
-
-
-MIN_YEAR, MAX_YEAR = 2000, 2199  # notice windows and survey deadlines: far from the calendar's edges
-
-
-def aware_time(value: datetime | None) -> datetime | None:
-    """A date-time with its UTC offset, inside MIN_YEAR..MAX_YEAR, as UTC (422 otherwise, never a 500)."""
-    if value is None:
-        return None
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError("a date-time needs its UTC offset, e.g. 2026-12-06T09:00:00+08:00")
-    try:
-        utc = value.astimezone(UTC)
-    except OverflowError:
-        raise ValueError(f"the date-time must be between {MIN_YEAR} and {MAX_YEAR}") from None
-    if not MIN_YEAR <= utc.year <= MAX_YEAR:
-        raise ValueError(f"the date-time must be between {MIN_YEAR} and {MAX_YEAR}")
-    return utc
 
 
 class StorableBody(BaseModel):
