@@ -229,6 +229,17 @@ class TestFeed:
             body = "".join(r.iter_text())
         assert "event: alarm" in body and "SSE 测试" in body and f'"id": {a}' in body
 
+    def test_stream_opened_fresh_does_not_replay_alarms_raised_before_it(self, client, login, session, ids):
+        # Its look-back window (for late commits) once replayed the last 50 changes: every operator
+        # opening the control room saw old critical alarms pop up as new.
+        g = login("guard_chen")
+        assert client.get("/api/v1/alarms", headers=g).status_code == 200
+        raise_(session, ids, title="开台之前的旧告警")
+        session.flush()
+        with client.stream("GET", "/api/v1/alarms/stream", params={"max_seconds": 0.6}, headers=g) as r:
+            body = "".join(r.iter_text())
+        assert body.startswith("retry:") and "开台之前的旧告警" not in body
+
     def test_service_refuses_to_close_without_a_note(self, session, ids, persona):
         from anju.alarms.exceptions import NoteRequired
 

@@ -169,6 +169,9 @@ def test_critical_alarm_pops_up_with_its_procedure_and_is_resolved_with_a_note(l
         assert injected.failed == 0
         popup = page.locator("[data-testid=cr-popup]")
         popup.wait_for(state="visible", timeout=LIVE_TIMEOUT)
+        page.locator("[data-testid=cr-popup-body]", has_text="燃气").wait_for(
+            timeout=LIVE_TIMEOUT
+        )  # ours, not an older one
         assert "119" in popup.inner_text() or "燃气" in popup.inner_text()
         page.wait_for_function("document.getElementById('cr-popup').getAttribute('data-sound')", timeout=10_000)
         shot(page, "desktop_critical_alarm_popup", full_page=False)

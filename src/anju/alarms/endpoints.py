@@ -47,6 +47,7 @@ from anju.core.text import MAX_ID, resume_id
 
 router = APIRouter(prefix="/alarms", tags=["alarms"])
 MAX_EVENT_ID = MAX_ID
+LOOK_BACK = 50  # transitions: on PostgreSQL a lower id can commit after a higher one
 
 
 _CONFLICT: dict[int | str, dict[str, Any]] = {409: AlarmStateConflict.doc(), 404: AlarmNotFound.doc()}
@@ -128,8 +129,7 @@ def stream_alarms(
     def poll(cursor: int, seen: set[int]) -> tuple[list[str], int]:
         out = []
         with new_session() as s:
-            # Look back a little: on PostgreSQL a lower id can commit after a higher one.
-            for t, a in AlarmRepository(s).feed_after(scope, max(0, cursor - 50)):
+            for t, a in AlarmRepository(s).feed_after(scope, max(0, cursor - LOOK_BACK)):
                 if t.id in seen:
                     continue
                 seen.add(t.id)
@@ -140,16 +140,25 @@ def stream_alarms(
             s.rollback()
         return out, cursor
 
+    def visible_before(cursor: int) -> set[int]:
+        with new_session() as s:
+            ids = AlarmRepository(s).transition_ids_between(scope, max(0, cursor - LOOK_BACK), cursor)
+            s.rollback()
+        return ids
+
     async def events() -> AsyncIterator[str]:
         # Async, with only the short poll in a worker thread: an open control-room tab must not
         # hold one of the server's few worker threads for the life of its stream.
         cursor, deadline, last_beat = start, time.monotonic() + max_seconds, 0.0
-        seen: set[int] = set()
+        # A new stream starts from now: the look-back window must not replay what was already there
+        # (an operator opening the control room saw old critical alarms pop up as if they were new).
+        # A resumed one (Last-Event-ID) may replay a little: a late commit below the id is not lost.
+        seen = await run_in_threadpool(visible_before, start) if resume is None else set()
         yield "retry: 2000\n\n"
         while time.monotonic() < deadline:
             out, cursor = await run_in_threadpool(poll, cursor, seen)
             if len(seen) > 5000:
-                seen = {i for i in seen if i > cursor - 50}
+                seen = {i for i in seen if i > cursor - LOOK_BACK}
             for chunk in out:
                 yield chunk
             if time.monotonic() - last_beat > 15:

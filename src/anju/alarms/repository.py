@@ -147,6 +147,16 @@ class AlarmRepository:
         ).all()
         return [(t, a) for t, a in rows]
 
+    def transition_ids_between(self, compound_ids: frozenset[int], after_id: int, up_to: int) -> set[int]:
+        rows = self.session.execute(
+            select(AlarmTransition.id).where(
+                AlarmTransition.id > after_id,
+                AlarmTransition.id <= up_to,
+                AlarmTransition.compound_id.in_(compound_ids),
+            )
+        ).scalars()
+        return set(rows)
+
     def last_transition_id(self) -> int:
         return int(self.session.execute(select(func.coalesce(func.max(AlarmTransition.id), 0))).scalar_one())
 
