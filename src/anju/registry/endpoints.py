@@ -21,7 +21,7 @@ from anju.registry.models import (
     Grid,
     GridBuilding,
 )
-from anju.registry.repository import HouseQuery, PersonQuery, readable_compounds
+from anju.registry.repository import readable_compounds
 from anju.registry.schemas import (
     BuildingNode,
     BuildingRead,
@@ -86,7 +86,7 @@ def get_compound(compound_id: int, who: HouseReader, session: ReadSession) -> An
 def compound_tree(compound_id: int, who: RegistryReader, session: ReadSession) -> CompoundTree:
     """Buildings and units of a compound with house and occupancy counts."""
     c = _compound(session, who, compound_id)
-    buildings, units = HouseQuery(session).tree(c.id)
+    buildings, units = house_service.tree(session, compound_id=c.id)
     by_building: dict[int, list[UnitNode]] = {b.id: [] for b in buildings}
     for u, n, occ in units:
         by_building[u.building_id].append(UnitNode(id=u.id, number=u.number, floors=u.floors, houses=n, occupied=occ))
@@ -200,8 +200,9 @@ def list_people(
     active_only: bool = True,
 ) -> Page[PersonRead]:
     """Residents the caller may see, masked, searchable and filterable by tag."""
-    rows, total = PersonQuery(session).search(
-        who,
+    rows, total = person_service.search(
+        session,
+        who=who,
         compound_id=compound_id,
         q=q,
         tag=tag,

@@ -16,9 +16,19 @@ from anju.core.auth import Principal
 from anju.core.crypto import blind_index, decrypt, encrypt, mask_id_number, mask_name, mask_phone, mask_plate
 from anju.core.errors import Conflict, Invalid, NotFound
 from anju.core.kit.china_time import china_date
-from anju.registry.enums import HouseStatus, OccupancyRole, PersonStatus, PersonTagKind
+from anju.registry.enums import HouseStatus, OccupancyRole, PersonStatus, PersonTagKind, PopulationType
 from anju.registry.events import PersonErased, ResidentMovedIn, ResidentMovedOut
-from anju.registry.models import Building, Compound, EmergencyContact, House, Occupancy, Person, PersonTag, Vehicle
+from anju.registry.models import (
+    Building,
+    Compound,
+    EmergencyContact,
+    House,
+    Occupancy,
+    Person,
+    PersonTag,
+    Unit,
+    Vehicle,
+)
 from anju.registry.occupancy import open_occupancy_clause
 from anju.registry.permissions import RegistryPerm
 from anju.registry.repository import (
@@ -108,6 +118,33 @@ class PersonService:
         if p is None:
             raise NotFound(f"person {person_id} not found", zh="未找到该人员")
         return p
+
+    def search(
+        self,
+        session: Session,
+        *,
+        who: Principal,
+        compound_id: int | None,
+        q: str | None,
+        tag: PersonTagKind | None,
+        population_type: PopulationType | None,
+        house_id: int | None = None,
+        active_only: bool,
+        offset: int,
+        limit: int,
+    ) -> tuple[list[Person], int]:
+        """People the caller may see (a name, or a full phone or ID number in `q`), one page, and the total."""
+        return PersonQuery(session).search(
+            who,
+            compound_id=compound_id,
+            q=q,
+            tag=tag,
+            population_type=population_type,
+            house_id=house_id,
+            active_only=active_only,
+            offset=offset,
+            limit=limit,
+        )
 
     def read_many(self, session: Session, people: list[Person]) -> list[PersonRead]:
         """People as the API and the pages show them: masked, with tags and current houses."""
@@ -403,6 +440,14 @@ class HouseService:
     def buildings(self, session: Session, *, compound_id: int) -> list[Building]:
         """A compound's buildings in order."""
         return HouseListQuery(session).buildings(compound_id)
+
+    def tree(self, session: Session, *, compound_id: int) -> tuple[list[Building], list[tuple[Unit, int, int]]]:
+        """A compound's buildings, and each unit with its number of houses and of occupied houses."""
+        return HouseQuery(session).tree(compound_id)
+
+    def open_occupancies(self, session: Session, *, house_id: int) -> list[Occupancy]:
+        """The house's occupancies that have not ended (current and future move-ins)."""
+        return HouseQuery(session).active_occupancies(house_id)
 
     def update(self, session: Session, *, who: Principal, house: House, data: HouseUpdate) -> House:
         who.require(RegistryPerm.write)

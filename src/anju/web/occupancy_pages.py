@@ -20,7 +20,6 @@ from anju.core.kit.china_time import china_date
 from anju.registry.enums import OccupancyRole, PersonTagKind, VehicleClass
 from anju.registry.models import House
 from anju.registry.permissions import RegistryPerm
-from anju.registry.repository import HouseQuery
 from anju.registry.schemas import EmergencyContactIn, HouseUpdate, MoveIn, MoveOut, PersonCreate, VehicleCreate
 from anju.registry.service import house_service, move_in, move_out, person_service, vehicle_service
 from anju.web.deps import ConsolePage, console_guard
@@ -65,7 +64,7 @@ def house_page(house_id: int, request: Request, ctx: HousePage, session: ReadSes
 
 
 def _values(session: Session, ctx: ConsolePage, house: House, request: Request) -> dict[str, Any]:
-    occupancies = HouseQuery(session).active_occupancies(house.id)
+    occupancies = house_service.open_occupancies(session, house_id=house.id)
     people = {
         o.person_id: person_service.get_readable(session, who=ctx.who, person_id=o.person_id) for o in occupancies
     }

@@ -26,9 +26,8 @@ from anju.privacy.permissions import PrivacyPerm
 from anju.privacy.service import privacy_service
 from anju.registry.enums import HouseStatus, PersonTagKind, PopulationType
 from anju.registry.models import Building, Compound
-from anju.registry.repository import HouseQuery, PersonQuery, readable_compounds
 from anju.registry.schemas import Household, HouseRead, PersonDetail, PersonRead, house_read
-from anju.registry.service import house_service, person_service, vehicle_service
+from anju.registry.service import compounds_by_id, house_service, person_service, vehicle_service
 
 T = TypeVar("T")
 PAGE_SIZE = 20
@@ -48,7 +47,7 @@ class PageOf(Generic[T]):
 
 def compounds_of(session: Session, who: Principal) -> list[Compound]:
     """The compounds the user may see, oldest first."""
-    return list(session.execute(readable_compounds(who).order_by(Compound.id)).scalars())
+    return compounds_by_id(session, compound_ids=sorted(who.compound_ids))
 
 
 def dashboard(session: Session, who: Principal, *, compound_id: int | None, today: date) -> dict[str, Any]:
@@ -94,7 +93,7 @@ class BuildingView:
 
 def compound_layout(session: Session, compound: Compound) -> dict[str, Any]:
     """Buildings → units with house and occupied counts, and the site plan's shapes."""
-    buildings, units = HouseQuery(session).tree(compound.id)
+    buildings, units = house_service.tree(session, compound_id=compound.id)
     views = {b.id: BuildingView(b.id, b.number, b.name, b.floors, []) for b in buildings}
     for u, n, occupied in units:
         views[u.building_id].units.append(UnitView(u.id, u.number, u.floors, n, occupied))
@@ -155,8 +154,9 @@ def residents_page(
     page: int,
 ) -> PageOf[PersonRead]:
     """A page of residents, masked; `q` matches a name, or a full phone or ID number."""
-    rows, total = PersonQuery(session).search(
-        who,
+    rows, total = person_service.search(
+        session,
+        who=who,
         compound_id=compound_id,
         q=q or None,
         tag=tag,
