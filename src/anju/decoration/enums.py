@@ -21,5 +21,7 @@ class InspectionKind(StrEnum):
 
 class DepositStatus(StrEnum):
     none = "none"
-    held = "held"
-    refund_due = "refund_due"  # after the final inspection passed
+    due = "due"  # approved: the fees ledger is charging it (decoration.DepositDue)
+    held = "held"  # the fees ledger holds it (fees.DepositCharged)
+    refund_due = "refund_due"  # after the final inspection passed (or a withdrawal): being settled
+    refunded = "refunded"  # settled by the fees ledger: deductions kept, the rest refunded

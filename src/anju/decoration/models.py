@@ -35,6 +35,11 @@ class DecorationApplication(CompoundScopedMixin, TimestampedMixin, Base):
     daily_until: Mapped[time] = mapped_column(Time)
     deposit_fen: Mapped[int] = mapped_column(Integer, default=0)
     deposit_status: Mapped[DepositStatus] = mapped_column(_enum(DepositStatus), default=DepositStatus.none)
+    # The deductions asked for at the final inspection ([{"amount_fen", "reason"}]) and, once the fees ledger
+    # has settled the deposit, what it kept and what it refunded.
+    deposit_deductions: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
+    deposit_deducted_fen: Mapped[int] = mapped_column(Integer, default=0)
+    deposit_refunded_fen: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[DecorationStatus] = mapped_column(
         _enum(DecorationStatus), default=DecorationStatus.submitted, index=True
     )

@@ -50,10 +50,17 @@ class DecorationReject(InSchema):
     reason: str = Field(min_length=2, max_length=255)
 
 
+class DeductionIn(InSchema):
+    amount_fen: int = Field(gt=0, le=100_000_00)
+    reason: str = Field(min_length=2, max_length=255)
+
+
 class InspectionCreate(InSchema):
     kind: InspectionKind
     passed: bool
     note: str = Field("", max_length=500)
+    # Only with a passed final inspection: what is kept from the deposit, each with its reason.
+    deductions: list[DeductionIn] = Field(default_factory=list, max_length=10)
 
 
 class WorkerRead(Schema):
@@ -85,6 +92,9 @@ class DecorationRead(Schema):
     daily_until: time
     deposit_fen: int
     deposit_status: DepositStatus
+    deposit_deductions: list[dict[str, object]] = []
+    deposit_deducted_fen: int = 0
+    deposit_refunded_fen: int = 0
     status: DecorationStatus
     conditions: list[str]
     reject_reason: str | None

@@ -6,6 +6,9 @@
 - 第15条: the approval records the prohibited acts and conditions the applicant was told.
 - 第17条: the property company inspects on site; a failed inspection opens a work order.
 - One live application per house and period (overlaps are refused, under a row lock on the house).
+- The deposit lives in the fees ledger: approval asks it to charge the deposit (decoration.DepositDue), the
+  final inspection (or a withdrawal) to settle it with the deductions recorded there, each with its reason
+  (decoration.DepositReleased); the fees domain's answers move `deposit_status` on (handlers.py).
 Workers get temporary passes (access domain) valid on the approved dates and only within the daily hours;
 completion (the final inspection passed) or cancellation revokes them and marks the deposit for refund.
 """
@@ -18,12 +21,15 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from anju.access.visitor_service import visitor_pass_service
+from anju.core import events
 from anju.core.auth import Principal
 from anju.core.crypto import encrypt, mask_phone
 from anju.core.errors import Forbidden, Invalid
 from anju.core.kit.china_time import china_date, china_datetime
+from anju.core.kit.money import yuan
 from anju.decoration.config import decoration_settings
 from anju.decoration.enums import DecorationStatus, DepositStatus, InspectionKind
+from anju.decoration.events import DepositDeduction, DepositDue, DepositReleased
 from anju.decoration.exceptions import (
     ApplicationNotFound,
     LoadBearingChange,
@@ -135,6 +141,7 @@ class DecorationService:
             raise Forbidden("the applicant cancels", zh="由申请人撤回")
         self._move(session, app, DecorationStatus.submitted, DecorationStatus.cancelled, also=DecorationStatus.approved)
         visitor_pass_service.revoke_source(session, source=_source(app.id))
+        self._release_deposit(session, app, deductions=[], user_id=None)
         return app
 
     # --- the property company -------------------------------------------------------------------------------
@@ -154,7 +161,20 @@ class DecorationService:
         app.conditions = [*STANDARD_CONDITIONS, hours, *[c.strip() for c in data.conditions if c.strip()]]
         app.daily_from, app.daily_until = daily_from, daily_until
         app.decided_by, app.decided_at = who.user_id, now
-        app.deposit_status = DepositStatus.held if app.deposit_fen > 0 else DepositStatus.none
+        if app.deposit_fen > 0:
+            app.deposit_status = DepositStatus.due
+            events.publish(
+                session,
+                DepositDue(
+                    application_id=app.id,
+                    compound_id=app.compound_id,
+                    house_id=app.house_id,
+                    amount_fen=app.deposit_fen,
+                ),
+                compound_id=app.compound_id,
+            )
+        else:
+            app.deposit_status = DepositStatus.none
         start = max(now, china_datetime(app.start_date))
         until = china_datetime(app.end_date + timedelta(days=1))
         workers = DecorationQuery(session).workers(app.id)
@@ -196,6 +216,10 @@ class DecorationService:
         app = self._staff_get(session, who=who, application_id=application_id)
         if app.status != DecorationStatus.approved:
             raise WrongState()
+        if data.deductions and not (data.passed and data.kind == InspectionKind.final):
+            raise Invalid("deductions are settled at a passed final inspection", zh="押金扣款仅在竣工检查合格时结算")
+        if sum(d.amount_fen for d in data.deductions) > app.deposit_fen:
+            raise Invalid("deductions exceed the deposit", zh="扣款合计不能超过押金")
         insp = DecorationInspection(
             compound_id=app.compound_id,
             application_id=app.id,
@@ -212,8 +236,14 @@ class DecorationService:
         elif data.kind == InspectionKind.final:
             self._move(session, app, DecorationStatus.approved, DecorationStatus.completed)
             app.completed_at = now
-            if app.deposit_status == DepositStatus.held:
-                app.deposit_status = DepositStatus.refund_due
+            self._release_deposit(
+                session,
+                app,
+                deductions=[
+                    DepositDeduction(amount_fen=d.amount_fen, reason=d.reason.strip()) for d in data.deductions
+                ],
+                user_id=who.user_id,
+            )
             visitor_pass_service.revoke_source(session, source=_source(app.id))
             self._tell(session, app, "装修已验收", "装修竣工检查合格，工人临时通行证已停用；押金将按约定退还。")
         session.flush()
@@ -239,6 +269,64 @@ class DecorationService:
             .execution_options(synchronize_session=False)
         )
         return len(ids)
+
+    # --- the deposit (fees ledger) ----------------------------------------------------------------------------
+    def _release_deposit(
+        self,
+        session: Session,
+        app: DecorationApplication,
+        *,
+        deductions: list[DepositDeduction],
+        user_id: int | None,
+    ) -> None:
+        """Ask the fees ledger to settle a charged deposit: deductions kept with their reasons, the rest refunded."""
+        if app.deposit_status not in (DepositStatus.due, DepositStatus.held):
+            return
+        app.deposit_status = DepositStatus.refund_due
+        app.deposit_deductions = [d.model_dump(mode="json") for d in deductions]
+        events.publish(
+            session,
+            DepositReleased(application_id=app.id, compound_id=app.compound_id, deductions=deductions, user_id=user_id),
+            compound_id=app.compound_id,
+        )
+
+    def deposit_charged(self, session: Session, *, application_id: int) -> None:
+        """The fees ledger holds the deposit (fees.DepositCharged)."""
+        session.execute(
+            update(DecorationApplication)
+            .where(
+                DecorationApplication.id == application_id, DecorationApplication.deposit_status == DepositStatus.due
+            )
+            .values(deposit_status=DepositStatus.held)
+            .execution_options(synchronize_session=False)
+        )
+
+    def deposit_settled(self, session: Session, *, application_id: int, deducted_fen: int, refunded_fen: int) -> None:
+        """The fees ledger settled the deposit (fees.DepositSettled): tell the applicant what came back."""
+        res = session.execute(
+            update(DecorationApplication)
+            .where(
+                DecorationApplication.id == application_id,
+                DecorationApplication.deposit_status != DepositStatus.refunded,
+            )
+            .values(
+                deposit_status=DepositStatus.refunded,
+                deposit_deducted_fen=deducted_fen,
+                deposit_refunded_fen=refunded_fen,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        app = session.get(DecorationApplication, application_id)
+        if res.rowcount != 1 or app is None:  # type: ignore[attr-defined]
+            return
+        session.refresh(app)
+        body = f"装修押金已结算：退还 {yuan(refunded_fen)} 元"
+        if deducted_fen:
+            reasons = "；".join(
+                f"{d.get('reason')} {yuan(int(str(d.get('amount_fen', 0))))} 元" for d in app.deposit_deductions
+            )
+            body += f"，扣除 {yuan(deducted_fen)} 元（{reasons}）"
+        self._tell(session, app, "装修押金已结算", body + "。")
 
     # --- helpers ---------------------------------------------------------------------------------------------
     def _staff_get(self, session: Session, *, who: Principal, application_id: int) -> DecorationApplication:

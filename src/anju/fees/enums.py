@@ -50,3 +50,20 @@ class IncomeKind(StrEnum):
     parking_common_road = "parking_common_road"  # 占用共有道路停车
     venue = "venue"  # 共有场地租赁
     other = "other"
+
+
+class DepositState(StrEnum):
+    held = "held"  # charged when the decoration was approved
+    settled = "settled"  # deductions recorded, the rest refunded
+
+
+class DepositEntryKind(StrEnum):
+    charge = "charge"
+    deduction = "deduction"
+    refund = "refund"
+
+
+class WalletEntryKind(StrEnum):
+    topup = "topup"  # money in (counter or online)
+    debit = "debit"  # a charging session's prepayment
+    credit = "credit"  # the unused part of a prepayment returned

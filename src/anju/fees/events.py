@@ -34,3 +34,23 @@ class FeesDisclosed(DomainEvent):
 
 REMINDER_SOURCE = "fees.reminder:"
 DISCLOSURE_SOURCE = "fees.disclosure:"
+
+
+class DepositCharged(DomainEvent):
+    """A deposit is held (issue 18); `source` names what it secures ("decoration:12")."""
+
+    topic = "fees.DepositCharged"
+    source: str
+    deposit_id: int
+    amount_fen: int
+    receipt_no: str
+
+
+class DepositSettled(DomainEvent):
+    """A deposit was settled: the deductions kept (each recorded with its reason), the rest refunded."""
+
+    topic = "fees.DepositSettled"
+    source: str
+    deposit_id: int
+    deducted_fen: int
+    refunded_fen: int

@@ -106,3 +106,17 @@ class OnlinePaymentOff(Conflict):
     code = "fees_online_payment_off"
     message_zh = "暂未开通线上缴费，请到物业服务中心柜台缴纳"
     message_en = "Online payment is off; pay at the service counter"
+
+
+class InsufficientBalance(Conflict):
+    """A wallet never goes below zero (issue 18: e-bike charging is prepaid)."""
+
+    code = "fees_insufficient_balance"
+    message_zh = "余额不足，请先充值"
+    message_en = "Not enough balance: top up first"
+
+
+class DeductionTooLarge(Invalid):
+    code = "fees_deduction_too_large"
+    message_zh = "扣款合计不能超过押金"
+    message_en = "Deductions cannot exceed the deposit"

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    CheckConstraint,
     Date,
     ForeignKey,
     Index,
@@ -179,4 +180,75 @@ class RepairFundTransfer(CompoundScopedMixin, Base):
     share_permille: Mapped[int] = mapped_column(Integer)
     amount_fen: Mapped[int] = mapped_column(Integer)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))  # None: the quarterly job
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Deposit(CompoundScopedMixin, Base):
+    """A deposit held for a house (issue 18: the decoration deposit), keyed by the record it secures.
+
+    `source` ("decoration:12") is unique: a replayed event never charges twice. Settling it records the
+    deductions (each with its reason) and refunds the rest, once (compare-and-set on `status`).
+    """
+
+    __tablename__ = "fee_deposit"
+    __table_args__ = (
+        UniqueConstraint("source"),
+        CheckConstraint(
+            "deducted_fen >= 0 AND refunded_fen >= 0 AND deducted_fen + refunded_fen <= amount_fen",
+            name="settled_within_amount",
+        ),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    house_id: Mapped[int] = mapped_column(ForeignKey("house.id"), index=True)
+    source: Mapped[str] = mapped_column(String(48))
+    purpose: Mapped[str] = mapped_column(String(64))  # "装修押金"
+    amount_fen: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(12), default="held")  # DepositState
+    deducted_fen: Mapped[int] = mapped_column(Integer, default=0)
+    refunded_fen: Mapped[int] = mapped_column(Integer, default=0)
+    receipt_no: Mapped[str] = mapped_column(String(40), unique=True)
+    charged_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class DepositEntry(CompoundScopedMixin, Base):
+    """One movement of a deposit: the charge, each deduction with its reason, the refund."""
+
+    __tablename__ = "fee_deposit_entry"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deposit_id: Mapped[int] = mapped_column(ForeignKey("fee_deposit.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))  # charge | deduction | refund
+    amount_fen: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(255), default="")
+    receipt_no: Mapped[str] = mapped_column(String(40), unique=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Wallet(CompoundScopedMixin, Base):
+    """A resident's prepaid balance in one compound (issue 18: e-bike charging); never below zero."""
+
+    __tablename__ = "fee_wallet"
+    __table_args__ = (
+        UniqueConstraint("compound_id", "user_id"),
+        CheckConstraint("balance_fen >= 0", name="balance_not_negative"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    balance_fen: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class WalletEntry(CompoundScopedMixin, Base):
+    """One movement of a wallet (signed fen). `source_key` is unique: a retried debit or refund happens once."""
+
+    __tablename__ = "fee_wallet_entry"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wallet_id: Mapped[int] = mapped_column(ForeignKey("fee_wallet.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))  # topup | debit | credit
+    amount_fen: Mapped[int] = mapped_column(Integer)  # + into the wallet, - out of it
+    source_key: Mapped[str] = mapped_column(String(64), unique=True)
+    reason: Mapped[str] = mapped_column(String(255), default="")
+    receipt_no: Mapped[str] = mapped_column(String(40), unique=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))  # who made it (a cashier, the payer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -16,11 +16,18 @@ from anju.core.auth import Principal
 from anju.core.db import utcnow
 from anju.core.deps import ReadSession, WriteSession
 from anju.core.errors import AppError
-from anju.core.kit.money import parse_yuan
+from anju.core.kit.money import parse_yuan, yuan
 from anju.decoration.enums import InspectionKind
 from anju.decoration.models import DecorationApplication
 from anju.decoration.permissions import DecorationPerm
-from anju.decoration.schemas import DecorationApprove, DecorationCreate, DecorationReject, InspectionCreate, WorkerIn
+from anju.decoration.schemas import (
+    DecorationApprove,
+    DecorationCreate,
+    DecorationReject,
+    DeductionIn,
+    InspectionCreate,
+    WorkerIn,
+)
 from anju.decoration.service import decoration_service
 from anju.registry.models import House
 from anju.web.deps import ConsolePage, console_guard, page_guard
@@ -66,6 +73,7 @@ def my_decorations(request: Request, who: ResidentPage, session: ReadSession) ->
             "who": who,
             "houses": houses,
             "rows": _rows(session, decoration_service.search(session, who=who)),
+            "yuan": yuan,
             **outcome(request),
         },
     )
@@ -161,6 +169,7 @@ def decoration_desk(request: Request, ctx: DecorationDesk, session: ReadSession)
             rows=_rows(session, apps),
             can_manage=ctx.who.can(DecorationPerm.manage),
             kinds=list(InspectionKind),
+            yuan=yuan,
             **outcome(request),
         ),
     )
@@ -215,13 +224,17 @@ def decoration_inspect(
     kind: Annotated[str, Form()] = "during",
     passed: Annotated[str, Form()] = "1",
     note: Annotated[str, Form()] = "",
+    deduction_yuan: Annotated[str, Form(max_length=16)] = "0",
+    deduction_reason: Annotated[str, Form(max_length=255)] = "",
 ) -> Response:
     t = Translator(lang_of(request))
     try:
+        kept = _deposit_fen(deduction_yuan)
         data = InspectionCreate(
             kind=InspectionKind(kind) if kind in InspectionKind.__members__ else InspectionKind.during,
             passed=passed == "1",
             note=note,
+            deductions=[DeductionIn(amount_fen=kept, reason=deduction_reason)] if kept else [],
         )
         insp = decoration_service.inspect(session, who=ctx.who, application_id=application_id, data=data, now=utcnow())
     except AppError as exc:

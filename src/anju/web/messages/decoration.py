@@ -47,6 +47,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "deco.deposit_status.none": ("无押金", "No deposit"),
     "deco.deposit_status.held": ("押金已收", "Deposit held"),
     "deco.deposit_status.refund_due": ("押金待退", "Deposit to refund"),
+    "deco.deposit_status.due": ("押金入账中", "Deposit being charged"),
+    "deco.deposit_status.refunded": ("押金已结算", "Deposit settled"),
+    "deco.deposit_amount": ("押金 {amount} 元", "Deposit {amount} yuan"),
+    "deco.deposit_result": ("已退 {refunded} 元，扣除 {deducted} 元", "Refunded {refunded} yuan, kept {deducted} yuan"),
+    "deco.deduction": ("押金扣款（元）", "Kept from the deposit (yuan)"),
+    "deco.deduction_reason": ("扣款原因", "Reason for keeping it"),
+    "deco.deduction_hint": (
+        "仅竣工检查合格时结算押金：填写扣款及原因，其余退还",
+        "Settled only at a passed final inspection: what is kept and why; the rest is refunded",
+    ),
     "deco.reject_reason": ("未通过原因：{reason}", "Refused: {reason}"),
     "deco.err.form": ("请检查填写内容（日期、人员、时段）", "Check the form (dates, workers, hours)"),
     # console
