@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from anju.alarms.models import Alarm
 from anju.core.db import transaction
@@ -108,6 +108,26 @@ class TestZombies:
         assert [p["evidence"]["plate"] for p in requested(session, "zombie_vehicle")] == ["苏E9E0A5", "皖AP6V68"]
         assert {exactly.id, beyond.id} <= {z.id for z in lane_service.zombies(session, by=park.manager)}
 
+    def test_a_zombie_car_opens_one_work_order_through_the_alarm_centre(self, session, park):
+        now = T0 + timedelta(days=60)
+        self._stay(session, park, SessionCategory.temporary, now - timedelta(days=31), "皖N2J220")
+        assert lane_service.check_zombies(session, now=now) == 1
+        run_worker_once()  # AlarmRequested -> alarm -> AlarmRaised -> WorkOrderRequested -> order
+        assert lane_service.check_zombies(session, now=now + timedelta(days=1)) == 0
+        run_worker_once()
+        orders = zombie_orders(session)
+        assert len(orders) == 1 and orders[0].category == "parking" and "皖N2J220" in orders[0].title
+
+
+def zombie_orders(session):
+    from anju.workorders.models import WorkOrder
+
+    return list(
+        session.execute(
+            select(WorkOrder).join(Alarm, Alarm.id == WorkOrder.alarm_id).where(Alarm.kind == "zombie_vehicle")
+        ).scalars()
+    )
+
 
 @pytest.fixture(scope="module")
 def real_db(tmp_path_factory):
@@ -152,3 +172,18 @@ def test_two_workers_raise_each_fire_lane_and_zombie_alarm_once(real_db):
     with transaction() as s:
         assert len(requested(s, FIRE_LANE_ALARM)) == 5
         assert len(requested(s, "zombie_vehicle")) == 5
+
+    # Two outbox workers deliver the alarm requests and the linkage: one work order per zombie car.
+    def deliver(i: int) -> None:
+        import anju.handlers  # noqa: F401
+        from anju.core.events import deliver_pending
+
+        for _ in range(200):  # until nothing is pending (the rival may still be producing linkage events)
+            deliver_pending(worker_id=f"w{i}", limit=5)
+            with transaction() as s:
+                if not s.scalar(select(func.count(OutboxEvent.id)).where(OutboxEvent.status == "pending")):
+                    return
+
+    race(2, deliver)
+    with transaction() as s:
+        assert len(zombie_orders(s)) == 5

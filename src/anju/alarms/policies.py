@@ -54,6 +54,7 @@ EBIKE_KINDS = ("ebike_in_corridor", "ebike_in_stairwell", "ebike_in_lobby", "ebi
 # R-S3: a blocked fire lane or evacuation route: a high-priority order that escalates to the authorities.
 OBSTRUCTION_KINDS = ("fire_lane_blocked", "evacuation_blocked", "fire_lane_parking")  # parking and video
 _LINKAGE.update({k: ["work_order"] for k in EBIKE_KINDS + OBSTRUCTION_KINDS})
+_LINKAGE["zombie_vehicle"] = ["work_order"]  # 疑似僵尸车 (parking, issue 13): one order per alarm to deal with it
 
 WORK_ORDER_CATEGORY = {
     "smoke": "fire_safety",
@@ -63,6 +64,7 @@ WORK_ORDER_CATEGORY = {
     "lift_fault": "lift",
     "lift_trapped": "lift",
     **dict.fromkeys(EBIKE_KINDS + OBSTRUCTION_KINDS, "fire_safety"),
+    "zombie_vehicle": "parking",
 }
 # The legal basis a linked work order cites. A compound adds its local rule with an alarm_policy row
 # {"local_rule": "《广东省…办法》第25条"} for the kind (or "*"): it is appended to the national citation.

@@ -11,7 +11,9 @@ from anju.fees import tasks as _tasks  # noqa: F401  (registers the monthly bill
 from anju.fees.accounts import Deduction, deposit_service
 from anju.fees.events import DISCLOSURE_SOURCE, REMINDER_SOURCE
 from anju.fees.models import ArrearsReminder, FeeDisclosure
+from anju.fees.parking_income import book_parking_fee as book_parking_income
 from anju.notices.events import NoticePublished
+from anju.parking.events import ParkingFeePaid
 
 
 @subscribe(NoticePublished)
@@ -51,4 +53,18 @@ def settle_decoration_deposit(session: Session, event: DepositReleased) -> None:
         source=source_of(event.application_id),
         deductions=[Deduction(d.amount_fen, d.reason) for d in event.deductions],
         user_id=event.user_id,
+    )
+
+
+@subscribe(ParkingFeePaid)
+def book_parking_fee(session: Session, event: ParkingFeePaid) -> None:
+    """A temporary-parking payment is booked once into the owners' common-income ledger (R-M3)."""
+    book_parking_income(
+        session,
+        compound_id=event.compound_id,
+        amount_fen=event.amount_fen,
+        payment_ref=event.payment_ref,
+        paid_via=event.paid_via,
+        plate=event.plate,
+        paid_at=event.paid_at,
     )

@@ -151,6 +151,8 @@ class CommonIncome(CompoundScopedMixin, Base):
     note: Mapped[str | None] = mapped_column(Text)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # A line booked from another domain's event (e.g. "parking:<payment ref>"): unique, so a replay books nothing.
+    source_ref: Mapped[str | None] = mapped_column(String(80), unique=True)
 
 
 class IncomePolicy(CompoundScopedMixin, Base):

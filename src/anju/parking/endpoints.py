@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from anju.core.auth import Principal, requires
 from anju.core.deps import ReadSession, WriteSession
@@ -12,15 +12,28 @@ from anju.core.errors import Invalid, NotFound, TooLarge
 from anju.parking.exceptions import (
     AlreadyDecided,
     CarParkNotFound,
+    CouponCodeTaken,
+    CouponNotFound,
+    CouponUnusable,
     LaneEventNotFound,
     LaneNotFound,
+    LanePhotoNotFound,
     NothingToPay,
     ParkingSessionNotFound,
     SpaceCodeTaken,
     SpaceNotFound,
 )
 from anju.parking.lane_service import capture_summary, lane_service
-from anju.parking.models import CarPark, FireLaneStop, LaneEvent, ParkingLane, ParkingPass, ParkingSession, ParkingSpace
+from anju.parking.models import (
+    CarPark,
+    FireLaneStop,
+    LaneEvent,
+    ParkingCoupon,
+    ParkingLane,
+    ParkingPass,
+    ParkingSession,
+    ParkingSpace,
+)
 from anju.parking.permissions import ParkingPerm
 from anju.parking.schemas import (
     BlacklistCreate,
@@ -28,6 +41,8 @@ from anju.parking.schemas import (
     CaptureResult,
     CarParkCreate,
     CarParkRead,
+    CouponCreate,
+    CouponRead,
     FireLaneStopIn,
     FireLaneStopRead,
     LaneCreate,
@@ -37,6 +52,7 @@ from anju.parking.schemas import (
     PassCreate,
     PassRead,
     PayIn,
+    RedeemIn,
     ReleaseIn,
     SessionRead,
     SpaceCreate,
@@ -164,6 +180,38 @@ def list_zombies(who: ParkingReader, session: ReadSession) -> list[ParkingSessio
 def pay_session(session_id: int, body: PayIn, who: LaneOperator, session: WriteSession) -> ParkingSession:
     """Record a temporary-parking payment (booth or QR); the same reference again changes nothing."""
     return lane_service.pay(session, by=who, session_id=session_id, data=body)
+
+
+@router.get(
+    "/lane-events/{event_id}/photo",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}}}, 404: LanePhotoNotFound.doc()},
+)
+def lane_photo(event_id: int, who: LaneOperator, session: ReadSession) -> Response:
+    """The capture photo of a decision, masked (R-A3): faces and other cars' plates pixelated."""
+    data = lane_service.masked_photo(session, by=who, event_id=event_id)
+    return Response(content=data, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=300"})
+
+
+@router.post(
+    "/coupons",
+    response_model=CouponRead,
+    status_code=201,
+    responses={404: CarParkNotFound.doc(), 409: CouponCodeTaken.doc()},
+)
+def issue_coupon(body: CouponCreate, who: ParkingManager, session: WriteSession) -> ParkingCoupon:
+    """A merchant's coupon: free minutes or fen off one temporary stay in the car park."""
+    return parking_service.issue_coupon(session, by=who, data=body)
+
+
+@router.post(
+    "/sessions/{session_id}/coupon",
+    response_model=SessionRead,
+    responses={404: CouponNotFound.doc(), 409: CouponUnusable.doc()},
+)
+def redeem_coupon(session_id: int, body: RedeemIn, who: LaneOperator, session: WriteSession) -> ParkingSession:
+    """Apply a merchant coupon to a temporary stay before it pays; the same coupon again changes nothing."""
+    return lane_service.redeem_coupon(session, by=who, session_id=session_id, data=body)
 
 
 @router.post("/fire-lane-stops", response_model=FireLaneStopRead, status_code=201, responses={404: SpaceNotFound.doc()})

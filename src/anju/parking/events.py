@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from anju.core.events import DomainEvent
 
 
@@ -26,3 +28,5 @@ class ParkingFeePaid(DomainEvent):
     amount_fen: int
     paid_via: str
     payment_ref: str
+    plate: str | None = None
+    paid_at: datetime | None = None

@@ -63,3 +63,27 @@ class NothingToPay(Conflict):
     code = "parking_nothing_to_pay"
     message_zh = "该停车记录无需缴费或已缴清"
     message_en = "Nothing is due on this parking session"
+
+
+class CouponNotFound(NotFound):
+    code = "parking_coupon_not_found"
+    message_zh = "优惠券不存在或不适用于该停车场"
+    message_en = "Coupon not found for this car park"
+
+
+class CouponUnusable(Conflict):
+    code = "parking_coupon_unusable"
+    message_zh = "优惠券已使用、已过期，或该次停车已用过优惠券"
+    message_en = "The coupon is used or expired, or this stay already has a coupon"
+
+
+class CouponCodeTaken(Conflict):
+    code = "parking_coupon_code_taken"
+    message_zh = "该优惠券编号已存在"
+    message_en = "A coupon with this code already exists"
+
+
+class LanePhotoNotFound(NotFound):
+    code = "parking_lane_photo_not_found"
+    message_zh = "该过车记录没有抓拍照片"
+    message_en = "This capture has no photo"

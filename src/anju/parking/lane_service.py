@@ -28,15 +28,27 @@ from anju.parking.enums import Decision, DecisionReason, LaneDirection, SessionC
 from anju.parking.events import LaneDecided, ParkingFeePaid
 from anju.parking.exceptions import (
     AlreadyDecided,
+    CouponNotFound,
+    CouponUnusable,
     LaneEventNotFound,
+    LanePhotoNotFound,
     NothingToPay,
     ParkingSessionNotFound,
 )
-from anju.parking.models import CarPark, FireLaneStop, LaneEvent, ParkingLane, ParkingSession
+from anju.parking.models import (
+    CarPark,
+    FireLaneStop,
+    LaneEvent,
+    LanePhoto,
+    ParkingCoupon,
+    ParkingLane,
+    ParkingSession,
+)
 from anju.parking.repository import ParkingRepository
-from anju.parking.schemas import CaptureIn, FireLaneStopIn, PayIn, ReleaseIn
+from anju.parking.schemas import CaptureIn, FireLaneStopIn, PayIn, RedeemIn, ReleaseIn
 from anju.parking.service import parking_service
-from anju.parking.tariff import Tariff, fee_fen
+from anju.parking.tariff import Reduction, Tariff, fee_fen
+from anju.vision.plates import plate_kind
 
 FIRE_LANE_ALARM = "fire_lane_parking"  # one alarm kind, shared with the video domain's camera rule (issue 14)
 
@@ -97,7 +109,7 @@ class LaneService:
         if existing is not None:
             return existing
         now = now or utcnow()
-        plate, confidence = self._plate(data)
+        plate, confidence, photo = self._plate(data)
         ev = LaneEvent(
             compound_id=lane.compound_id,
             lane_id=lane.id,
@@ -118,6 +130,8 @@ class LaneService:
             again = repo.lane_event(lane.id, data.event_id)
             assert again is not None
             return again
+        if photo is not None:
+            session.add(LanePhoto(lane_event_id=ev.id, compound_id=lane.compound_id, **photo))
         cp = session.get(CarPark, lane.car_park_id)
         assert cp is not None
         if plate is not None:
@@ -131,10 +145,11 @@ class LaneService:
         self._decided(session, lane=lane, ev=ev, now=now)
         return ev
 
-    def _plate(self, data: CaptureIn) -> tuple[str | None, float | None]:
-        """The plate to decide on: Anju's read wins over the camera's string at or above read_wins_at."""
+    def _plate(self, data: CaptureIn) -> tuple[str | None, float | None, dict[str, Any] | None]:
+        """The plate to decide on (Anju's read wins over the camera's string at or above read_wins_at), its
+        confidence, and the photo to keep with the decision (checked by content; the plate boxes for masking)."""
         if data.image_b64 is None:
-            return data.plate, None
+            return data.plate, None, None
         settings = parking_settings()
         if len(data.image_b64) > settings.max_image_bytes * 4 // 3 + 4:
             raise TooLarge(
@@ -152,13 +167,40 @@ class LaneService:
         from anju.vision.plates import read_plates
 
         reads = read_plates(raw)  # PlateImageRejected (422) for a non-image or a huge one
+        photo = self._photo(raw)
         if not reads:
-            return data.plate, None
+            return data.plate, None, photo
         # Two plates in a lane picture: the car in the lane is the nearest, i.e. the biggest plate.
         best = max(reads, key=lambda r: (r.box[2] - r.box[0]) * (r.box[3] - r.box[1]))
+        scale = photo["width"] / max(photo.get("_read_width", photo["width"]), 1)
+        photo.pop("_read_width", None)
+        photo["keep_box"] = [round(v * scale) for v in best.box]
+        photo["other_boxes"] = [[round(v * scale) for v in r.box] for r in reads if r is not best] or None
         if data.plate is None or best.confidence >= parking_settings().read_wins_at:
-            return best.text, best.confidence
-        return data.plate, best.confidence
+            return best.text, best.confidence, photo
+        return data.plate, best.confidence, photo
+
+    @staticmethod
+    def _photo(raw: bytes) -> dict[str, Any]:
+        """The capture as a photo row: its type decided by decoding the header (JPEG, PNG or WebP only)."""
+        import hashlib
+
+        from anju.core.images import check_pixels
+        from anju.vision.plates import MAX_SIDE, PlateImageRejected
+
+        fmt, w, h = check_pixels(raw)
+        types = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+        if fmt not in types:
+            raise PlateImageRejected("format", f"image format {fmt} not accepted", f"不支持的图片格式：{fmt}")
+        return {
+            "content_type": types[fmt],
+            "size": len(raw),
+            "width": w,
+            "height": h,
+            "sha256": hashlib.sha256(raw).hexdigest(),
+            "data": raw,
+            "_read_width": w if max(w, h) <= MAX_SIDE else round(w * MAX_SIDE / max(w, h)),
+        }
 
     def _who(self, session: Session, *, cp: CarPark, plate: str, now: datetime) -> _Verdict:
         repo = ParkingRepository(session)
@@ -252,7 +294,7 @@ class LaneService:
             self._close(session, s, now)
             ev.decision, ev.reason = Decision.open, DecisionReason.free_exit
             return
-        due = self.fee_of(cp, s, now)
+        due = self.fee_of(session, cp, s, now)
         paid_in_time = s.paid_at is not None and now - s.paid_at <= timedelta(minutes=cp.exit_grace_minutes)
         if due == 0 or paid_in_time:
             self._close(session, s, now)
@@ -264,9 +306,25 @@ class LaneService:
         ev.decision, ev.reason, ev.fee_fen = Decision.hold, DecisionReason.fee_due, s.fee_fen
 
     @staticmethod
-    def fee_of(cp: CarPark, s: ParkingSession, now: datetime) -> int:
-        tariff = Tariff(free_minutes=cp.free_minutes, per_hour_fen=cp.per_hour_fen, day_cap_fen=cp.day_cap_fen)
-        return fee_fen(tariff, entered_at=s.entered_at, exited_at=s.exited_at or now)
+    def fee_of(session: Session, cp: CarPark, s: ParkingSession, now: datetime) -> int:
+        """The stay's fee under its car park's tariff: night hours, a green plate's discount, a merchant coupon."""
+        tariff = Tariff(
+            free_minutes=cp.free_minutes,
+            per_hour_fen=cp.per_hour_fen,
+            day_cap_fen=cp.day_cap_fen,
+            night_per_hour_fen=cp.night_per_hour_fen,
+            night_from_minute=cp.night_from_minute,
+            night_until_minute=cp.night_until_minute,
+            new_energy_percent_off=cp.new_energy_percent_off,
+        )
+        coupon = ParkingRepository(session).coupon_of_session(s.id)
+        return fee_fen(
+            tariff,
+            entered_at=s.entered_at,
+            exited_at=s.exited_at or now,
+            new_energy=plate_kind(s.plate) == "new_energy",
+            coupon=Reduction(minutes=coupon.minutes, fen=coupon.fen) if coupon is not None else None,
+        )
 
     @staticmethod
     def _close(session: Session, s: ParkingSession, now: datetime) -> None:
@@ -383,7 +441,7 @@ class LaneService:
                 s = repo.open_session(cp.id, ev.plate)
                 if s is not None:  # a manual open leaves any fee recorded as unpaid on the session
                     if s.category == SessionCategory.temporary and s.paid_at is None:
-                        s.fee_fen = self.fee_of(cp, s, now)
+                        s.fee_fen = self.fee_of(session, cp, s, now)
                     self._close(session, s, now)
                     ev.session_id = s.id
         session.flush()
@@ -402,7 +460,7 @@ class LaneService:
             return s  # the same callback again
         cp = session.get(CarPark, s.car_park_id)
         assert cp is not None
-        due = self.fee_of(cp, s, now)
+        due = self.fee_of(session, cp, s, now)
         if s.category != SessionCategory.temporary or s.paid_at is not None or due == 0:
             raise NothingToPay(f"parking session {session_id}")
         repo = ParkingRepository(session)
@@ -435,6 +493,8 @@ class LaneService:
                 amount_fen=due,
                 paid_via=data.paid_via.value,
                 payment_ref=data.payment_ref,
+                plate=s.plate,
+                paid_at=now,
             ),
             compound_id=s.compound_id,
         )
@@ -472,6 +532,61 @@ class LaneService:
             lane = session.get(ParkingLane, held.lane_id)
             assert lane is not None
             self._decided(session, lane=lane, ev=held, now=now)
+
+    # --- photos and coupons ------------------------------------------------------------------------------
+    def masked_photo(self, session: Session, *, by: Principal, event_id: int) -> bytes:
+        """The capture photo as people see it (R-A3): faces and other cars' plates pixelated, JPEG."""
+        from anju.video.evidence import masked_jpeg
+
+        ev = self.event(session, by=by, event_id=event_id)
+        photo = ParkingRepository(session).photo_of(ev.id)
+        if photo is None:
+            raise LanePhotoNotFound(f"lane event {event_id} has no photo")
+
+        def xywh(b: list[int]) -> tuple[int, int, int, int]:
+            return (b[0], b[1], max(b[2] - b[0], 1), max(b[3] - b[1], 1))
+
+        return masked_jpeg(
+            photo.data,
+            extra=[xywh(b) for b in photo.other_boxes or []],
+            keep=[xywh(photo.keep_box)] if photo.keep_box else None,
+        )
+
+    def redeem_coupon(
+        self, session: Session, *, by: Principal, session_id: int, data: RedeemIn, now: datetime | None = None
+    ) -> ParkingSession:
+        """A merchant coupon on a temporary stay still inside and unpaid; one coupon per stay, each coupon once."""
+        now = now or utcnow()
+        s = session.get(ParkingSession, session_id)
+        if s is None or not by.in_scope(s.compound_id):
+            raise ParkingSessionNotFound(f"parking session {session_id}")
+        repo = ParkingRepository(session)
+        coupon = repo.coupon_by_code(s.compound_id, data.code.strip())
+        if coupon is None or coupon.car_park_id != s.car_park_id:
+            raise CouponNotFound(f"coupon {data.code}")
+        if coupon.session_id == s.id:
+            return s  # the same redemption again
+        if (
+            s.category != SessionCategory.temporary
+            or s.paid_at is not None
+            or s.exited_at is not None
+            or coupon.valid_until < now
+        ):
+            raise CouponUnusable(f"coupon {data.code} cannot be used on session {session_id}")
+        try:
+            with session.begin_nested():
+                won = repo.cas(
+                    ParkingCoupon,
+                    coupon.id,
+                    where=[ParkingCoupon.session_id.is_(None)],
+                    values={"session_id": s.id, "redeemed_at": now},
+                )
+        except IntegrityError as e:  # this stay already carries another coupon
+            raise CouponUnusable(f"session {session_id} already has a coupon") from e
+        if not won:
+            raise CouponUnusable(f"coupon {data.code} is used")
+        session.refresh(coupon)
+        return s
 
     # --- lists ---------------------------------------------------------------------------------------------
     def lane_events(

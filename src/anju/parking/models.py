@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Enum, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Date, Enum, Float, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from anju.core.db import Base, UTCDateTime, utcnow
@@ -43,6 +43,11 @@ class CarPark(CompoundScopedMixin, TimestampedMixin, Base):
     zombie_days: Mapped[int] = mapped_column(Integer, default=30)
     fire_lane_minutes: Mapped[int] = mapped_column(Integer, default=5)
     active: Mapped[bool] = mapped_column(default=True)
+    # Night rate for hours starting in the window (China time, minutes after midnight); None: the day rate.
+    night_per_hour_fen: Mapped[int | None] = mapped_column(Integer)
+    night_from_minute: Mapped[int] = mapped_column(Integer, default=22 * 60, server_default="1320")
+    night_until_minute: Mapped[int] = mapped_column(Integer, default=7 * 60, server_default="420")
+    new_energy_percent_off: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # green plates
 
 
 class ParkingSpace(CompoundScopedMixin, TimestampedMixin, Base):
@@ -128,6 +133,8 @@ class ParkingSession(CompoundScopedMixin, Base):
     paid_via: Mapped[PaidVia | None] = mapped_column(_enum(PaidVia))
     payment_ref: Mapped[str | None] = mapped_column(String(64), unique=True)  # a replayed payment is a no-op
     zombie_flagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # 无牌车: a car without a plate scanned the lane's QR; the stay is keyed to a token on the phone.
+    no_plate_token: Mapped[str | None] = mapped_column(String(32), unique=True)
 
 
 class LaneEvent(CompoundScopedMixin, Base):
@@ -163,3 +170,38 @@ class FireLaneStop(CompoundScopedMixin, Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     alarmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class LanePhoto(Base):
+    """The capture image of one lane decision, checked by content, kept in the database with its digest.
+
+    Shown only masked (R-A3): faces and other cars' plates pixelated; `keep_box` is the decided plate's box."""
+
+    __tablename__ = "lane_photo"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lane_event_id: Mapped[int] = mapped_column(ForeignKey("lane_event.id", ondelete="CASCADE"), unique=True)
+    compound_id: Mapped[int] = mapped_column(Integer, index=True)
+    content_type: Mapped[str] = mapped_column(String(32))
+    size: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    keep_box: Mapped[list[int] | None] = mapped_column(JSON)  # x0, y0, x1, y1 of the plate decided on
+    other_boxes: Mapped[list[list[int]] | None] = mapped_column(JSON)  # other plates the reader found
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ParkingCoupon(CompoundScopedMixin, TimestampedMixin, Base):
+    """A merchant's coupon (商户优惠券): free minutes or fen off one temporary stay, redeemed once."""
+
+    __tablename__ = "parking_coupon"
+    __table_args__ = (UniqueConstraint("compound_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    car_park_id: Mapped[int] = mapped_column(ForeignKey("car_park.id", ondelete="CASCADE"), index=True)
+    merchant: Mapped[str] = mapped_column(String(64))
+    code: Mapped[str] = mapped_column(String(32))
+    minutes: Mapped[int] = mapped_column(Integer, default=0)
+    fen: Mapped[int] = mapped_column(Integer, default=0)
+    valid_until: Mapped[datetime] = mapped_column(UTCDateTime())
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("parking_session.id"), unique=True)
+    redeemed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -14,7 +14,9 @@ from anju.parking.models import (
     CarPark,
     FireLaneStop,
     LaneEvent,
+    LanePhoto,
     ParkingBlacklist,
+    ParkingCoupon,
     ParkingLane,
     ParkingPass,
     ParkingSession,
@@ -131,6 +133,28 @@ class ParkingRepository:
             stmt = stmt.where(LaneEvent.lane_id == lane_id)
         return list(self.session.execute(stmt.order_by(LaneEvent.id.desc()).limit(limit)).scalars())
 
+    def coupon_of_session(self, session_id: int) -> ParkingCoupon | None:
+        stmt = select(ParkingCoupon).where(ParkingCoupon.session_id == session_id)
+        return self.session.execute(stmt).scalar_one_or_none()
+
+    def coupon_by_code(self, compound_id: int, code: str) -> ParkingCoupon | None:
+        stmt = select(ParkingCoupon).where(ParkingCoupon.compound_id == compound_id, ParkingCoupon.code == code)
+        return self.session.execute(stmt).scalar_one_or_none()
+
+    def photo_of(self, lane_event_id: int) -> LanePhoto | None:
+        stmt = select(LanePhoto).where(LanePhoto.lane_event_id == lane_event_id)
+        return self.session.execute(stmt).scalar_one_or_none()
+
+    def events_with_photo(self, lane_event_ids: Sequence[int]) -> set[int]:
+        if not lane_event_ids:
+            return set()
+        stmt = select(LanePhoto.lane_event_id).where(LanePhoto.lane_event_id.in_(lane_event_ids))
+        return set(self.session.execute(stmt).scalars())
+
+    def session_by_token(self, token: str) -> ParkingSession | None:
+        stmt = select(ParkingSession).where(ParkingSession.no_plate_token == token)
+        return self.session.execute(stmt).scalar_one_or_none()
+
     def cas(self, model: Any, row_id: int, *, where: Sequence[Any], values: dict[str, Any]) -> bool:
         """Compare-and-swap one row: True if this caller changed it (a rival worker or guard lost)."""
         res = self.session.execute(update(model).where(model.id == row_id, *where).values(**values))
@@ -181,6 +205,9 @@ class ParkingRepository:
         from sqlalchemy import delete
 
         old = select(ParkingSession.id).where(ParkingSession.exited_at < before)
+        gone = select(LaneEvent.id).where((LaneEvent.at < before) | LaneEvent.session_id.in_(old))
+        self.session.execute(delete(LanePhoto).where(LanePhoto.lane_event_id.in_(gone)))  # the photos go first
+        self.session.execute(delete(ParkingCoupon).where(ParkingCoupon.session_id.in_(old)))  # redeemed on them
         ev = self.session.execute(delete(LaneEvent).where((LaneEvent.at < before) | LaneEvent.session_id.in_(old)))
         se = self.session.execute(delete(ParkingSession).where(ParkingSession.exited_at < before))
         used = select(ParkingSession.visitor_car_id).where(ParkingSession.visitor_car_id.is_not(None))

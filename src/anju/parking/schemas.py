@@ -40,6 +40,10 @@ class CarParkCreate(InSchema):
     exit_grace_minutes: int = Field(default=15, ge=0, le=240)
     zombie_days: int = Field(default=30, ge=1, le=365)
     fire_lane_minutes: int = Field(default=5, ge=1, le=24 * 60)
+    night_per_hour_fen: int | None = Field(default=None, ge=0, le=100_000)  # None: the day rate all night
+    night_from_minute: int = Field(default=22 * 60, ge=0, lt=24 * 60)  # China time
+    night_until_minute: int = Field(default=7 * 60, ge=0, lt=24 * 60)
+    new_energy_percent_off: int = Field(default=0, ge=0, le=100)
 
 
 class CarParkRead(Schema):
@@ -55,6 +59,10 @@ class CarParkRead(Schema):
     exit_grace_minutes: int
     zombie_days: int
     fire_lane_minutes: int
+    night_per_hour_fen: int | None
+    night_from_minute: int
+    night_until_minute: int
+    new_energy_percent_off: int
 
 
 class SpaceCreate(InSchema):
@@ -186,6 +194,41 @@ class ReleaseIn(InSchema):
     @classmethod
     def _plate_ok(cls, v: str | None) -> str | None:
         return None if v is None or not v.strip() else _plate(v)
+
+
+class CouponCreate(InSchema):
+    """A merchant's coupon: free minutes or an amount (fen) off one temporary stay."""
+
+    car_park_id: int
+    merchant: str = Field(min_length=1, max_length=64)
+    code: str = Field(min_length=4, max_length=32, pattern=r"^[A-Za-z0-9-]+$")
+    minutes: int = Field(default=0, ge=0, le=7 * 24 * 60)
+    fen: int = Field(default=0, ge=0, le=100_000)
+    valid_until: AwareDatetime
+
+    @field_validator("fen")
+    @classmethod
+    def _something_off(cls, v: int, info: object) -> int:
+        data = getattr(info, "data", {})
+        if v == 0 and not data.get("minutes"):
+            raise ValueError("a coupon takes minutes or fen off / 优惠券须减免时长或金额")
+        return v
+
+
+class CouponRead(Schema):
+    id: int
+    car_park_id: int
+    merchant: str
+    code: str
+    minutes: int
+    fen: int
+    valid_until: datetime
+    session_id: int | None
+    redeemed_at: datetime | None
+
+
+class RedeemIn(InSchema):
+    code: str = Field(min_length=4, max_length=32)
 
 
 class PayIn(InSchema):

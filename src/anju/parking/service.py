@@ -17,10 +17,11 @@ from anju.core.db import utcnow
 from anju.core.errors import Invalid, NotFound
 from anju.core.kit.china_time import china_date
 from anju.parking.enums import PassKind, SpaceKind
-from anju.parking.exceptions import CarParkNotFound, LaneNotFound, SpaceCodeTaken, SpaceNotFound
+from anju.parking.exceptions import CarParkNotFound, CouponCodeTaken, LaneNotFound, SpaceCodeTaken, SpaceNotFound
 from anju.parking.models import (
     CarPark,
     ParkingBlacklist,
+    ParkingCoupon,
     ParkingLane,
     ParkingPass,
     ParkingSpace,
@@ -30,6 +31,7 @@ from anju.parking.repository import ParkingRepository
 from anju.parking.schemas import (
     BlacklistCreate,
     CarParkCreate,
+    CouponCreate,
     LaneCreate,
     PassCreate,
     SpaceCreate,
@@ -192,6 +194,19 @@ class ParkingService:
             existing = ParkingRepository(session).blacklisted(data.compound_id, data.plate)
             assert existing is not None
             return existing
+        return row
+
+    # --- merchant coupons ------------------------------------------------------------------------------
+    def issue_coupon(self, session: Session, *, by: Principal, data: CouponCreate) -> ParkingCoupon:
+        """A merchant's coupon for one car park (free minutes and/or fen off one temporary stay)."""
+        cp = self.car_park(session, by=by, car_park_id=data.car_park_id)
+        row = ParkingCoupon(compound_id=cp.compound_id, **data.model_dump())
+        try:
+            with session.begin_nested():
+                session.add(row)
+                session.flush()
+        except IntegrityError as e:
+            raise CouponCodeTaken(f"coupon {data.code} exists") from e
         return row
 
     # --- visitor cars (residents on H5) ----------------------------------------------------------------

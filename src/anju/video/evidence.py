@@ -127,10 +127,17 @@ def sensitive_boxes(frame: Image) -> list[Box]:
     return found
 
 
-def mask_frame(frame: Image, extra: list[Box] | None = None) -> Image:
-    """Pixelate faces and plates found in the frame, plus any boxes given (e.g. a face found on a nearby frame)."""
+def _overlaps(a: Box, b: Box) -> bool:
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+
+
+def mask_frame(frame: Image, extra: list[Box] | None = None, keep: list[Box] | None = None) -> Image:
+    """Pixelate faces and plates found in the frame, plus any boxes given (e.g. a face found on a nearby frame).
+
+    `keep` boxes stay readable (a lane capture keeps the plate its decision is about; other plates are masked)."""
     img = frame.copy()
-    for x, y, w, h in sensitive_boxes(frame) + list(extra or []):
+    found = [b for b in sensitive_boxes(frame) if not any(_overlaps(b, k) for k in keep or [])]
+    for x, y, w, h in found + list(extra or []):
         x0, y0 = max(0, x - w // 4), max(0, y - h // 4)
         x1, y1 = min(img.shape[1], x + w + w // 4), min(img.shape[0], y + h + h // 4)
         roi = img[y0:y1, x0:x1]
@@ -143,11 +150,11 @@ def mask_frame(frame: Image, extra: list[Box] | None = None) -> Image:
     return img
 
 
-def masked_jpeg(data: bytes) -> bytes:
+def masked_jpeg(data: bytes, extra: list[Box] | None = None, keep: list[Box] | None = None) -> bytes:
     arr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
     if arr is None:
         raise ValueError("not a JPEG")
-    _, buf = cv2.imencode(".jpg", mask_frame(arr), [cv2.IMWRITE_JPEG_QUALITY, 85])
+    _, buf = cv2.imencode(".jpg", mask_frame(arr, extra, keep), [cv2.IMWRITE_JPEG_QUALITY, 85])
     return buf.tobytes()
 
 
