@@ -46,8 +46,9 @@ MATRIX: dict[str, tuple[Any, ...]] = {
     "houses.get": (OK, OK, OK, OK, OK, OK, OK, 403, 404),
     "houses.patch": (OK, OK, OK, 403, 403, 403, 403, 403, 404),
     "houses.patch_area": (409, 409, 409, 403, 403, 403, 403, 403, 404),
-    "people.list": (OK, OK, OK, OK, OK, OK, OK, 403, OK),
-    "people.get": (OK, OK, OK, OK, OK, OK, 404, 403, 404),
+    # guards keep houses and plates but not the roster (issue 17 item 5; technicians: tests/web/test_field_roles.py)
+    "people.list": (OK, OK, OK, 403, OK, OK, OK, 403, OK),
+    "people.get": (OK, OK, OK, 403, OK, OK, 404, 403, 404),
     "people.create": (OK, OK, OK, 403, 403, 403, 403, 403, 404),
     "people.patch": (OK, OK, OK, 403, 403, 403, 403, 403, 404),
     "people.reveal": (OK, OK, 403, 403, 403, OK, 404, 403, 404),
@@ -865,6 +866,79 @@ REQUESTS.update(
             "PUT",
             f"/api/v1/analytics/reports/{_REPORT['id']}/rectification",
             {"json": {"text": "矩阵整改：南门补光"}},
+        ),
+    }
+)
+
+
+# issue 15: the security staff record (analytics.read lists; analytics.staff_write: the manager). A training
+# session and a shift of compound A per test, for guard_chen.
+_STAFF: dict[str, int] = {}
+
+
+@pytest.fixture(autouse=True)
+def _staff_record(session: Any, ids: dict[str, int]) -> None:
+    from datetime import date, datetime
+
+    from anju.accounts.models import User
+    from anju.analytics.models import StaffShift, StaffTraining
+
+    guard = session.execute(select(User.id).where(User.username == "guard_chen")).scalar_one()
+    tr = StaffTraining(compound_id=ids["A"], kind="training", title="矩阵培训", held_on=date(2025, 1, 8))
+    sh = StaffShift(
+        compound_id=ids["A"],
+        user_id=guard,
+        starts_at=datetime.fromisoformat("2025-01-08T08:00:00+08:00"),
+        ends_at=datetime.fromisoformat("2025-01-08T20:00:00+08:00"),
+    )
+    session.add_all([tr, sh])
+    session.flush()
+    _STAFF.update(training=tr.id, shift=sh.id, guard=guard)
+
+
+MATRIX.update(
+    {
+        #                                  ad   mg   st   gd   gr   re   co   gv   out
+        "analytics.staff.trainings.list": (OK, OK, OK, OK, OK, 403, OK, OK, 404),
+        "analytics.staff.trainings.create": (OK, OK, 403, 403, 403, 403, 403, 403, 404),
+        "analytics.staff.records": (OK, OK, 403, 403, 403, 403, 403, 403, 404),
+        "analytics.staff.shifts.create": (OK, OK, 403, 403, 403, 403, 403, 403, 404),
+        "analytics.staff.shifts.mark": (OK, OK, 403, 403, 403, 403, 403, 403, 404),
+    }
+)
+REQUESTS.update(
+    {
+        "analytics.staff.trainings.list": lambda w: (
+            "GET",
+            "/api/v1/analytics/staff/trainings",
+            {"params": {"compound_id": w.A}},
+        ),
+        "analytics.staff.trainings.create": lambda w: (
+            "POST",
+            "/api/v1/analytics/staff/trainings",
+            {"json": {"compound_id": w.A, "kind": "training", "title": "矩阵", "held_on": "2025-01-09"}},
+        ),
+        "analytics.staff.records": lambda w: (
+            "PUT",
+            f"/api/v1/analytics/staff/trainings/{_STAFF['training']}/records",
+            {"json": {"records": [{"user_id": _STAFF["guard"], "attended": True}]}},
+        ),
+        "analytics.staff.shifts.create": lambda w: (
+            "POST",
+            "/api/v1/analytics/staff/shifts",
+            {
+                "json": {
+                    "compound_id": w.A,
+                    "user_id": _STAFF["guard"],
+                    "starts_at": "2025-01-09T08:00:00+08:00",
+                    "ends_at": "2025-01-09T20:00:00+08:00",
+                }
+            },
+        ),
+        "analytics.staff.shifts.mark": lambda w: (
+            "PUT",
+            f"/api/v1/analytics/staff/shifts/{_STAFF['shift']}",
+            {"json": {"status": "attended"}},
         ),
     }
 )

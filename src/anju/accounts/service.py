@@ -14,6 +14,7 @@ from anju.accounts.config import account_settings
 from anju.accounts.models import AttemptCounter, AuthSession, DeviceCredential, LoginAttempt, User, UserCompound
 from anju.accounts.onboarding_models import PhoneCode
 from anju.accounts.repository import AttemptCounterQuery
+from anju.core.audit import ObjectChange
 from anju.core.auth import Principal, hash_password, new_token, token_digest, verify_password
 from anju.core.config import get_settings
 from anju.core.db import transaction, utcnow
@@ -275,16 +276,84 @@ def principal_for_token(session: Session, token: str) -> Principal | None:
 
 
 def staff_of(
-    session: Session, compound_id: int, roles: Iterable[Role | str] | None = None, *, user_id: int | None = None
+    session: Session,
+    compound_id: int,
+    roles: Iterable[Role | str] | None = None,
+    *,
+    user_id: int | None = None,
+    include_former: bool = False,
 ) -> list[User]:
-    """Active staff of a compound: active users granted it, of `roles` (default: every staff role), by id."""
+    """Active staff of a compound: active users granted it, of `roles` (default: every staff role), by id.
+
+    `include_former` adds disabled accounts still granted it (records about the past name people who have left)."""
     wanted = [Role(r) for r in roles] if roles is not None else sorted(STAFF_ROLES)
     stmt = (
         select(User)
         .join(UserCompound, UserCompound.user_id == User.id)
-        .where(UserCompound.compound_id == compound_id, User.active.is_(True), User.role.in_(wanted))
+        .where(UserCompound.compound_id == compound_id, User.role.in_(wanted))
         .order_by(User.id)
     )
+    if not include_former:
+        stmt = stmt.where(User.active.is_(True))
     if user_id is not None:
         stmt = stmt.where(User.id == user_id)
     return list(session.execute(stmt).scalars())
+
+
+@dataclass(frozen=True)
+class StaffMovement:
+    """Who of a compound's staff was on roll at the start and at the end of a period, and who joined or left."""
+
+    on_roll_start: frozenset[int]
+    on_roll_end: frozenset[int]
+    joined: frozenset[int]  # accounts created in the period
+    left: frozenset[int]  # accounts disabled in the period (and not enabled again by its end)
+
+
+def staff_movements(
+    session: Session, compound_id: int, roles: Iterable[Role | str], *, since: datetime, until: datetime
+) -> StaffMovement:
+    """Staff of `roles` granted `compound_id` over [since, until), from account creation and the audited
+    enable/disable changes (an account with no such change keeps its current state since its creation)."""
+    wanted = [Role(r) for r in roles]
+    users = session.execute(
+        select(User.id, User.created_at, User.active)
+        .join(UserCompound, UserCompound.user_id == User.id)
+        .where(UserCompound.compound_id == compound_id, User.role.in_(wanted))
+    ).all()
+    if not users:
+        return StaffMovement(frozenset(), frozenset(), frozenset(), frozenset())
+    changes: dict[int, list[tuple[datetime, bool]]] = {}
+    for uid, at, action in session.execute(
+        select(ObjectChange.entity_id, ObjectChange.at, ObjectChange.action)
+        .where(
+            ObjectChange.entity == "user",
+            ObjectChange.action.in_(("enable", "disable")),
+            ObjectChange.entity_id.in_([u.id for u in users]),
+        )
+        .order_by(ObjectChange.at, ObjectChange.id)
+    ).all():
+        changes.setdefault(uid, []).append((at, action == "enable"))
+
+    def active_at(uid: int, created: datetime, now_active: bool, t: datetime) -> bool:
+        if created >= t:
+            return False
+        steps = changes.get(uid)
+        if not steps:
+            return now_active
+        state = not steps[0][1]  # before its first change the account was the opposite of what that change made
+        for at, enabled in steps:
+            if at >= t:
+                break
+            state = enabled
+        return state
+
+    start = frozenset(u.id for u in users if active_at(u.id, u.created_at, u.active, since))
+    end = frozenset(u.id for u in users if active_at(u.id, u.created_at, u.active, until))
+    joined = frozenset(u.id for u in users if since <= u.created_at < until)
+    left = frozenset(
+        uid
+        for uid, steps in changes.items()
+        if uid not in end and any(not enabled and since <= at < until for at, enabled in steps)
+    )
+    return StaffMovement(start, end, joined, left)

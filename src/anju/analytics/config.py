@@ -20,6 +20,10 @@ class ReportSettings(BaseSettings):
     min_complaint_closure: float = Field(90.0, ge=0, le=100)  # % of the period's complaints closed
     max_false_alarm_rate: float = Field(30.0, ge=0, le=100)  # % of closed alarms that were false
     max_mttr_minutes: float = Field(60.0, gt=0)  # mean minutes from occurrence to closure
+    min_training_coverage: float = Field(90.0, ge=0, le=100)  # % of staff on roll trained in the period
+    min_exam_pass_rate: float = Field(80.0, ge=0, le=100)  # % of exam sittings passed
+    max_turnover_rate: float = Field(30.0, ge=0)  # % of the mean roll who left in the period
+    min_shift_attendance: float = Field(95.0, ge=0, le=100)  # % of marked shifts worked
 
 
 @lru_cache
@@ -36,6 +40,10 @@ def targets() -> dict[str, tuple[str, float]]:
         "complaint_closure": ("min", s.min_complaint_closure),
         "false_alarm_rate": ("max", s.max_false_alarm_rate),
         "mttr_minutes": ("max", s.max_mttr_minutes),
+        "training_coverage": ("min", s.min_training_coverage),
+        "exam_pass_rate": ("min", s.min_exam_pass_rate),
+        "turnover_rate": ("max", s.max_turnover_rate),
+        "shift_attendance": ("min", s.min_shift_attendance),
     }
 
 

@@ -9,21 +9,37 @@ from fastapi import APIRouter
 
 from anju.analytics.hotspots import HALF_LIFE_DAYS, rank_cells
 from anju.analytics.layers import HOTSPOT_HISTORY, theft_incidents
-from anju.analytics.models import SecurityReport
+from anju.analytics.models import SecurityReport, StaffShift, StaffTraining, StaffTrainingRecord
 from anju.analytics.permissions import AnalyticsPerm
 from anju.analytics.picture import command_picture, district
 from anju.analytics.queries import overview
 from anju.analytics.reports import report_service
-from anju.analytics.schemas import HotspotCell, Hotspots, RectificationUpdate, ReportCreate, ReportRead, ReportSummary
+from anju.analytics.schemas import (
+    HotspotCell,
+    Hotspots,
+    RectificationUpdate,
+    ReportCreate,
+    ReportRead,
+    ReportSummary,
+    ShiftCreate,
+    ShiftMark,
+    ShiftRead,
+    TrainingCreate,
+    TrainingRead,
+    TrainingRecordRead,
+    TrainingRecordsUpdate,
+)
+from anju.analytics.staff import RecordIn, staff_service
 from anju.core.auth import Principal, requires
 from anju.core.db import utcnow
 from anju.core.deps import ReadSession, WriteSession
-from anju.core.errors import Conflict, NotFound
+from anju.core.errors import Conflict, Invalid, NotFound
 from anju.core.kit.china_time import china_date
 
 router = APIRouter(tags=["analytics"])
 AnalyticsReader = Annotated[Principal, requires(AnalyticsPerm.read)]
 ReportWriter = Annotated[Principal, requires(AnalyticsPerm.report_write)]
+StaffWriter = Annotated[Principal, requires(AnalyticsPerm.staff_write)]
 
 
 @router.get("/analytics/overview")
@@ -55,7 +71,7 @@ def analytics_hotspots(who: AnalyticsReader, session: ReadSession, compound_id: 
     cells = rank_cells(incidents, now=now)[: max(1, min(top, 50))]
     return Hotspots(
         compound_id=compound_id,
-        incidents=len(incidents),
+        incidents=sum(i.count for i in incidents),
         history_days=HOTSPOT_HISTORY.days,
         half_life_days=HALF_LIFE_DAYS,
         cells=[HotspotCell.model_validate(asdict(c)) for c in cells],
@@ -95,3 +111,71 @@ def set_rectification(
 ) -> SecurityReport:
     """Write the report's rectification plan (整改计划); the figures stay as generated."""
     return report_service.set_rectification(session, who=who, report_id=report_id, text=body.text)
+
+
+@router.get("/analytics/staff/trainings", response_model=list[TrainingRead], responses={404: NotFound.doc()})
+def list_trainings(who: AnalyticsReader, session: ReadSession, compound_id: int) -> list[StaffTraining]:
+    """Training sessions and exams of the compound's security staff, newest first."""
+    return staff_service.trainings(session, who=who, compound_id=compound_id)
+
+
+@router.post(
+    "/analytics/staff/trainings",
+    response_model=TrainingRead,
+    status_code=201,
+    responses={404: NotFound.doc(), 422: Invalid.doc()},
+)
+def add_training(body: TrainingCreate, who: StaffWriter, session: WriteSession) -> StaffTraining:
+    """Record a training session or an exam (an exam carries its pass mark)."""
+    return staff_service.add_training(
+        session,
+        who=who,
+        compound_id=body.compound_id,
+        kind=body.kind,
+        title=body.title,
+        held_on=body.held_on,
+        today=china_date(),
+        hours=body.hours,
+        pass_score=body.pass_score,
+    )
+
+
+@router.put(
+    "/analytics/staff/trainings/{training_id}/records",
+    response_model=list[TrainingRecordRead],
+    responses={404: NotFound.doc(), 422: Invalid.doc()},
+)
+def set_training_records(
+    training_id: int, body: TrainingRecordsUpdate, who: StaffWriter, session: WriteSession
+) -> list[StaffTrainingRecord]:
+    """Who attended (and their exam scores); saving a person again replaces their line."""
+    return staff_service.set_records(
+        session,
+        who=who,
+        training_id=training_id,
+        records=[RecordIn(r.user_id, r.attended, r.score) for r in body.records],
+    )
+
+
+@router.post(
+    "/analytics/staff/shifts",
+    response_model=ShiftRead,
+    status_code=201,
+    responses={404: NotFound.doc(), 409: Conflict.doc(), 422: Invalid.doc()},
+)
+def add_shift(body: ShiftCreate, who: StaffWriter, session: WriteSession) -> StaffShift:
+    """Plan one shift of one staff member."""
+    return staff_service.add_shift(
+        session,
+        who=who,
+        compound_id=body.compound_id,
+        user_id=body.user_id,
+        starts_at=body.starts_at,
+        ends_at=body.ends_at,
+    )
+
+
+@router.put("/analytics/staff/shifts/{shift_id}", response_model=ShiftRead, responses={404: NotFound.doc()})
+def mark_shift(shift_id: int, body: ShiftMark, who: StaffWriter, session: WriteSession) -> StaffShift:
+    """Mark a shift worked or absent (考勤)."""
+    return staff_service.mark_shift(session, who=who, shift_id=shift_id, status=body.status)

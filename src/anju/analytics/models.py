@@ -1,11 +1,12 @@
-"""Tables of the analytics domain: the stored periodic security reports (安全管理工作总结)."""
+"""Tables of the analytics domain: the stored security reports (安全管理工作总结) and the security staff record
+(training sessions and exams with attendance and scores, shifts with attendance) the report's staff section reads."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from anju.core.db import Base, UTCDateTime, utcnow
@@ -18,7 +19,7 @@ class SecurityReport(CompoundScopedMixin, Base):
     __tablename__ = "security_report"
     __table_args__ = (UniqueConstraint("compound_id", "period_kind", "period_start"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    period_kind: Mapped[str] = mapped_column(String(8))  # week | month | quarter
+    period_kind: Mapped[str] = mapped_column(String(8))  # week | month | quarter | year
     period_start: Mapped[date] = mapped_column(Date)  # China date, first day
     period_end: Mapped[date] = mapped_column(Date)  # China date, first day after the period
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -27,3 +28,47 @@ class SecurityReport(CompoundScopedMixin, Base):
     rectification: Mapped[str | None] = mapped_column(Text)  # the plan staff write (整改计划)
     rectification_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     rectification_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class StaffTraining(CompoundScopedMixin, Base):
+    """A training session or an exam held for the compound's security staff (培训、考核).
+
+    An exam carries its pass mark; who attended (and, for an exam, their score) is in StaffTrainingRecord."""
+
+    __tablename__ = "staff_training"
+    __table_args__ = (Index("ix_staff_training_held", "compound_id", "held_on"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))  # training | exam
+    title: Mapped[str] = mapped_column(String(128))
+    held_on: Mapped[date] = mapped_column(Date)  # China date
+    hours: Mapped[float | None] = mapped_column(Float)
+    pass_score: Mapped[int | None] = mapped_column(Integer)  # exams only, out of 100
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class StaffTrainingRecord(CompoundScopedMixin, Base):
+    """One staff member at one session: attended or not, and the exam score."""
+
+    __tablename__ = "staff_training_record"
+    __table_args__ = (UniqueConstraint("training_id", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    training_id: Mapped[int] = mapped_column(ForeignKey("staff_training.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    attended: Mapped[bool] = mapped_column(Boolean, default=False)
+    score: Mapped[int | None] = mapped_column(Integer)
+
+
+class StaffShift(CompoundScopedMixin, Base):
+    """One planned guard shift of one staff member and whether it was worked (考勤)."""
+
+    __tablename__ = "staff_shift"
+    __table_args__ = (
+        UniqueConstraint("user_id", "starts_at"),
+        Index("ix_staff_shift_span", "compound_id", "starts_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(12), default="planned")  # planned | attended | absent

@@ -23,3 +23,7 @@ class AnalyticsPerm:
         "analytics.report_write",
         roles=(Role.property_manager, Role.property_staff),
     )  # generate a report on demand, write its rectification plan
+    staff_write = declare(
+        "analytics.staff_write",
+        roles=(Role.property_manager,),
+    )  # record training sessions, exams and shifts of the security staff

@@ -6,8 +6,9 @@ compound, kind and first day (a unique key), so two workers or a retried job nev
 
 Every KPI has one written formula (FORMULAS); the report prints them. Figures read through the owning domains'
 services (alarms, devices, access, patrol, workorders, accounts, registry). Staff data: the platform keeps no
-training or turnover records yet, so the report shows the security staff on roll by role and says "no data" for
-training coverage and turnover rather than a zero that looks like success.
+Staff data comes from the security staff record (anju.analytics.staff: trainings, exams, shifts) and the accounts'
+audited enable/disable changes (turnover); a KPI with nothing to count is "no data", never a zero that looks like
+success. Each figure is compared with the previous period and with the same period a year before.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from anju.alarms.service import alarm_facts
 from anju.analytics.config import misses, targets
 from anju.analytics.models import SecurityReport
 from anju.analytics.permissions import AnalyticsPerm
+from anju.analytics.staff import SECURITY_ROLES, staff_figures
 from anju.core.auth import Principal
 from anju.core.db import utcnow
 from anju.core.errors import Conflict, Invalid, NotFound
@@ -37,17 +39,20 @@ from anju.workorders.enums import OrderKind, OrderSource
 from anju.workorders.schemas import OrderCreate
 from anju.workorders.service import order_facts, order_states, work_order_service
 
-KINDS = ("week", "month", "quarter")
+KINDS = ("week", "month", "quarter", "year")
 FAULT_KINDS = frozenset({"device_fault", "tamper", "lift_fault", "pump_fault", "light_fault"})
-SECURITY_ROLES = ("guard", "property_staff", "property_manager")
 KPI_ZH = {
     "checkpoint_rate": "巡更到位率",
     "device_good_rate": "设备完好率",
     "complaint_closure": "投诉办结率",
     "false_alarm_rate": "误报率",
     "mttr_minutes": "平均处置时长",
+    "training_coverage": "培训覆盖率",
+    "exam_pass_rate": "考核合格率",
+    "turnover_rate": "人员流失率",
+    "shift_attendance": "出勤率",
 }
-KIND_ZH = {"week": "周", "month": "月", "quarter": "季度"}
+KIND_ZH = {"week": "周", "month": "月", "quarter": "季度", "year": "年度"}
 
 # One written formula per KPI (message keys hold the wording; the report prints them next to the figure).
 FORMULAS: dict[str, str] = {
@@ -61,6 +66,10 @@ FORMULAS: dict[str, str] = {
     "complaint_closure": "report.formula.complaint_closure",
     "denied": "report.formula.denied",
     "visitors": "report.formula.visitors",
+    "training_coverage": "report.formula.training_coverage",
+    "exam_pass_rate": "report.formula.exam_pass_rate",
+    "turnover_rate": "report.formula.turnover_rate",
+    "shift_attendance": "report.formula.shift_attendance",
 }
 
 
@@ -78,17 +87,29 @@ def period_of(kind: str, day: date) -> tuple[date, date]:
         start = date(day.year, m, 1)
         end = date(day.year + (m == 10), (m + 2) % 12 + 1, 1)
         return start, end
+    if kind == "year":
+        return date(day.year, 1, 1), date(day.year + 1, 1, 1)
     raise Invalid(
         f"unknown period kind {kind!r}",
-        zh="报告周期只能是周、月或季度",
+        zh="报告周期只能是周、月、季度或年度",
         fields=[
-            {"field": "kind", "message": {"zh": "取值：week、month、quarter", "en": "one of week, month, quarter"}}
+            {
+                "field": "kind",
+                "message": {"zh": "取值：week、month、quarter、year", "en": "one of week, month, quarter, year"},
+            }
         ],
     )
 
 
 def previous_period(kind: str, start: date) -> tuple[date, date]:
     return period_of(kind, start - timedelta(days=1))
+
+
+def same_period_last_year(kind: str, start: date) -> tuple[date, date]:
+    """The period a year before: the same ISO week (52 weeks back), month, quarter or the previous year."""
+    if kind == "week":
+        return period_of(kind, start - timedelta(weeks=52))
+    return period_of(kind, start.replace(year=start.year - 1))
 
 
 def last_closed_period(kind: str, today: date) -> tuple[date, date]:
@@ -152,6 +173,7 @@ def compute(session: Session, *, compound_id: int, kind: str, start: date, end: 
             denied += p.count
 
     staff = Counter(str(u.role) for u in staff_of(session, compound_id, SECURITY_ROLES))
+    people = staff_figures(session, compound_id=compound_id, start=start, end=end)
 
     kpis = {
         "alarms": len(alarms),
@@ -164,6 +186,10 @@ def compute(session: Session, *, compound_id: int, kind: str, start: date, end: 
         "complaint_closure": _pct(complaints_closed, len(complaints)),
         "denied": denied,
         "visitors": visitors,
+        "training_coverage": people["training_coverage"],
+        "exam_pass_rate": people["exam_pass_rate"],
+        "turnover_rate": people["turnover_rate"],
+        "shift_attendance": people["shift_attendance"],
     }
     empty = not alarms and not orders and not passages and not (rounds["done"] + rounds["missed"])
     return {
@@ -179,6 +205,11 @@ def compute(session: Session, *, compound_id: int, kind: str, start: date, end: 
             "by_hour": by_hour,
             "by_place": [{"place": p, "n": n} for p, n in by_place.most_common()],
             "by_outcome": {k: outcome[k] for k in ("resolved", "false_alarm", "open")},
+            # the means' inputs, so that a street office's report can pool compounds
+            "acknowledged": len(mtta),
+            "ack_seconds": sum(mtta),
+            "closed": len(mttr),
+            "close_seconds": sum(mttr),
         },
         "orders": {
             "total": len(orders),
@@ -201,7 +232,7 @@ def compute(session: Session, *, compound_id: int, kind: str, start: date, end: 
             "remote_opens": remote,
             "visitors": visitors,
         },
-        "staff": {"by_role": dict(staff), "total": sum(staff.values()), "training": None, "turnover": None},
+        "staff": {"by_role": dict(staff), "total": sum(staff.values()), **people},
     }
 
 
@@ -215,6 +246,17 @@ def _with_comparison(session: Session, *, compound_id: int, kind: str, start: da
         else compute(session, compound_id=compound_id, kind=kind, start=p_start, end=p_end)
     )
     data["previous"] = {"start": p_start.isoformat(), "end": p_end.isoformat(), "kpis": prev["kpis"]}
+    y_start, y_end = same_period_last_year(kind, start)
+    if (y_start, y_end) == (p_start, p_end):  # a yearly report's previous period is the year before
+        data["last_year"] = data["previous"]
+    else:
+        old = _find(session, compound_id, kind, y_start)
+        year_ago = (
+            old.data
+            if old is not None
+            else compute(session, compound_id=compound_id, kind=kind, start=y_start, end=y_end)
+        )
+        data["last_year"] = {"start": y_start.isoformat(), "end": y_end.isoformat(), "kpis": year_ago["kpis"]}
     data["targets"] = {k: [side, target] for k, (side, target) in targets().items()}
     # Last period's rectification orders, closed or still open now.
     asked = (stored.data.get("rectification_orders") or []) if stored is not None else []

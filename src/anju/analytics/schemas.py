@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from anju.core.schemas import InSchema, Schema
+from anju.core.schemas import InSchema, Schema, aware_time
 
-PeriodKind = Literal["week", "month", "quarter"]
+PeriodKind = Literal["week", "month", "quarter", "year"]
 
 
 class ReportCreate(InSchema):
@@ -57,3 +57,60 @@ class Hotspots(Schema):
     history_days: int
     half_life_days: float
     cells: list[HotspotCell]
+
+
+class TrainingCreate(InSchema):
+    compound_id: int
+    kind: Literal["training", "exam"]
+    title: str = Field(min_length=1, max_length=128)
+    held_on: date = Field(description="China date; not in the future")
+    hours: float | None = Field(None, gt=0, le=24)
+    pass_score: int | None = Field(None, ge=0, le=100, description="exams only: the pass mark out of 100")
+
+
+class TrainingRead(Schema):
+    id: int
+    compound_id: int
+    kind: str
+    title: str
+    held_on: date
+    hours: float | None
+    pass_score: int | None
+
+
+class TrainingRecordIn(InSchema):
+    user_id: int
+    attended: bool
+    score: int | None = Field(None, ge=0, le=100, description="exams only")
+
+
+class TrainingRecordsUpdate(InSchema):
+    records: list[TrainingRecordIn] = Field(min_length=1, max_length=500)
+
+
+class TrainingRecordRead(Schema):
+    user_id: int
+    attended: bool
+    score: int | None
+
+
+class ShiftCreate(InSchema):
+    compound_id: int
+    user_id: int
+    starts_at: datetime = Field(description="with its UTC offset")
+    ends_at: datetime
+
+    _t = field_validator("starts_at", "ends_at")(aware_time)
+
+
+class ShiftMark(InSchema):
+    status: Literal["planned", "attended", "absent"]
+
+
+class ShiftRead(Schema):
+    id: int
+    compound_id: int
+    user_id: int
+    starts_at: datetime
+    ends_at: datetime
+    status: str

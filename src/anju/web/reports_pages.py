@@ -13,9 +13,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import Response
 
+from anju.accounts.service import staff_of
 from anju.analytics.models import SecurityReport
 from anju.analytics.permissions import AnalyticsPerm
 from anju.analytics.reports import FORMULAS, KINDS, report_service
+from anju.analytics.staff import SECURITY_ROLES, RecordIn, staff_service
 from anju.core.auth import Principal
 from anju.core.deps import ReadSession, WriteSession
 from anju.core.errors import AppError, Invalid
@@ -30,20 +32,51 @@ from anju.web.render import render
 router = APIRouter(include_in_schema=False)
 ReportPage = Annotated[ConsolePage, Depends(console_guard(AnalyticsPerm.read))]
 ReportViewer = Annotated[Principal, Depends(page_guard(AnalyticsPerm.read))]
-PERCENT_KPIS = frozenset({"false_alarm_rate", "checkpoint_rate", "device_good_rate", "complaint_closure"})
+PERCENT_KPIS = frozenset(
+    {
+        "false_alarm_rate",
+        "checkpoint_rate",
+        "device_good_rate",
+        "complaint_closure",
+        "training_coverage",
+        "exam_pass_rate",
+        "turnover_rate",
+        "shift_attendance",
+    }
+)
 MINUTE_KPIS = frozenset({"mtta_minutes", "mttr_minutes"})
+STAFF_COUNTS = (
+    "on_roll_start",
+    "on_roll_end",
+    "joined",
+    "left",
+    "trainings",
+    "trained",
+    "exams",
+    "exam_sittings",
+    "exam_passed",
+    "shifts_marked",
+    "shifts_attended",
+)
 
 
-def kpi_rows(report: SecurityReport) -> list[dict[str, Any]]:
-    """Each KPI with this period's and the previous period's value and the change (None when either is missing)."""
-    now = report.data.get("kpis", {})
-    prev = (report.data.get("previous") or {}).get("kpis", {})
-    goals = report.data.get("targets") or {}
-    missed = {o["kpi"] for o in report.data.get("rectification_orders") or []}
+def _change(v: Any, p: Any) -> float | None:
+    return round(v - p, 1) if isinstance(v, int | float) and isinstance(p, int | float) else None
+
+
+def kpi_rows(report: SecurityReport | dict[str, Any]) -> list[dict[str, Any]]:
+    """Each KPI with this period's, the previous period's and last year's value and the changes (None when either
+    is missing). Takes a stored report or a report's data (a street office's pooled report is not stored)."""
+    data = report.data if isinstance(report, SecurityReport) else report
+    now = data.get("kpis", {})
+    prev = (data.get("previous") or {}).get("kpis", {})
+    year = (data.get("last_year") or {}).get("kpis", {})
+    goals = data.get("targets") or {}
+    missed = {o["kpi"] for o in data.get("rectification_orders") or []}
     rows = []
     for key in FORMULAS:
-        v, p = now.get(key), prev.get(key)
-        change = round(v - p, 1) if isinstance(v, int | float) and isinstance(p, int | float) else None
+        v, p, y = now.get(key), prev.get(key), year.get(key)
+        change = _change(v, p)
         unit = "%" if key in PERCENT_KPIS else "min" if key in MINUTE_KPIS else ""
         side, target = goals.get(key) or (None, None)
         rows.append(
@@ -52,6 +85,8 @@ def kpi_rows(report: SecurityReport) -> list[dict[str, Any]]:
                 "value": v,
                 "previous": p,
                 "change": change,
+                "last_year": y,
+                "change_year": _change(v, y),
                 "unit": unit,
                 "formula": FORMULAS[key],
                 "side": side,
@@ -177,6 +212,8 @@ def sheet_rows(report: SecurityReport, t: Translator, compound_name: str) -> Ite
         t("report.value"),
         t("report.previous"),
         t("report.change"),
+        t("report.last_year"),
+        t("report.change_year"),
         t("report.formula"),
         t("report.target"),
     )
@@ -186,6 +223,8 @@ def sheet_rows(report: SecurityReport, t: Translator, compound_name: str) -> Ite
             r["value"],
             r["previous"],
             r["change"],
+            r["last_year"],
+            r["change_year"],
             t(r["formula"]),
             t(f"report.target.{r['side']}", n=r["target"]) + (" " + t("report.missed") if r["missed"] else "")
             if r["side"]
@@ -238,8 +277,9 @@ def sheet_rows(report: SecurityReport, t: Translator, compound_name: str) -> Ite
     yield (t("report.staff"),)
     for role, n in d["staff"]["by_role"].items():
         yield ("", t.maybe(f"report.role.{role}", role), n)
-    yield ("", t("report.staff.training"), t("report.staff.no_records"))
-    yield ("", t("report.staff.turnover"), t("report.staff.no_records"))
+    for k in STAFF_COUNTS:
+        if k in d["staff"]:
+            yield ("", t(f"report.staff.{k}"), d["staff"][k])
     yield ()
     yield (t("report.rectification"), report.rectification or t("report.rectification_empty"))
 
@@ -258,7 +298,7 @@ def report_xlsx(report_id: int, request: Request, who: ReportViewer, session: Re
     report = report_service.get(session, who=who, report_id=report_id)
     name = next((c.name for c in compounds_by_id(session, compound_ids=[report.compound_id])), "")
     t = Translator(lang_of(request))
-    data = xlsx_bytes([(t("report.title"), sheet_rows(report, t, name), (28, 22, 14, 12, 60))])
+    data = xlsx_bytes([(t("report.title"), sheet_rows(report, t, name), (28, 22, 14, 12, 14, 12, 60))])
     return Response(
         data,
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -277,3 +317,138 @@ def report_csv(report_id: int, request: Request, who: ReportViewer, session: Rea
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{_export_name(report, "csv")}"'},
     )
+
+
+# The security staff record (培训考核与考勤): staff names appear here, so only property staff open it (the street
+# office and the committee see the report's counts and rates only).
+StaffPage = Annotated[ConsolePage, Depends(console_guard(AnalyticsPerm.report_write))]
+
+
+@router.get("/console/staff-training")
+def staff_training_page(request: Request, ctx: StaffPage, session: ReadSession) -> Response:
+    """Training sessions and exams of the selected compound, with attendance counts, and a form to add one."""
+    if ctx.compound is None:
+        return render(request, "console/empty.html", ctx.context("nav.reports"))
+    sessions = staff_service.trainings(session, who=ctx.who, compound_id=ctx.compound.id)
+    tallies = {s.id: staff_service.records(session, s.id) for s in sessions}
+    rows = [
+        {
+            "s": s,
+            "attended": sum(1 for r in tallies[s.id].values() if r.attended),
+            "passed": sum(
+                1
+                for r in tallies[s.id].values()
+                if r.attended and r.score is not None and r.score >= (s.pass_score or 0)
+            ),
+        }
+        for s in sessions
+    ]
+    return render(
+        request,
+        "reports/staff.html",
+        ctx.context(
+            "nav.reports",
+            rows=rows,
+            roster=len(staff_service.roster(session, who=ctx.who, compound_id=ctx.compound.id)),
+            can_write=ctx.who.can(AnalyticsPerm.staff_write),
+            today=china_date(),
+            **outcome(request),
+        ),
+    )
+
+
+@router.post("/console/staff-training")
+def staff_training_add(
+    request: Request,
+    ctx: StaffPage,
+    session: WriteSession,
+    kind: Annotated[str, Form(max_length=16)] = "",
+    title: Annotated[str, Form(max_length=128)] = "",
+    held_on: Annotated[str, Form(max_length=16)] = "",
+    hours: Annotated[str, Form(max_length=8)] = "",
+    pass_score: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    """Add a training session or an exam, then open it to tick who attended."""
+    t = Translator(lang_of(request))
+    back = "/console/staff-training"
+    if ctx.compound is None:
+        return go_back(request, back)
+    try:
+        if not title.strip():
+            raise Invalid("no title", zh=t("staff.err.title"))
+        try:
+            on = date.fromisoformat(held_on.strip())
+        except ValueError as exc:
+            raise Invalid("bad day", zh=t("report.err.day")) from exc
+        row = staff_service.add_training(
+            session,
+            who=ctx.who,
+            compound_id=ctx.compound.id,
+            kind=kind,
+            title=title,
+            held_on=on,
+            today=china_date(),
+            hours=_number(hours, t("staff.err.hours"), 0.1, 24),
+            pass_score=int(_number(pass_score, t("staff.err.pass_score"), 0, 100) or 0) if pass_score.strip() else None,
+        )
+    except AppError as exc:
+        session.rollback()
+        return go_back(request, back, err=error_message(request, exc))
+    return go_back(request, f"/console/staff-training/{row.id}")
+
+
+def _number(text: str, reason: str, low: float, high: float) -> float | None:
+    """A typed number inside [low, high], or None when left empty (a 4xx with `reason` when it is not one)."""
+    if not text.strip():
+        return None
+    try:
+        value = float(text.strip())
+    except ValueError as exc:
+        raise Invalid(f"not a number: {text!r}", zh=reason) from exc
+    if not low <= value <= high:
+        raise Invalid(f"out of range: {value}", zh=reason)
+    return value
+
+
+@router.get("/console/staff-training/{training_id}")
+def staff_training_detail(training_id: int, request: Request, ctx: StaffPage, session: ReadSession) -> Response:
+    """One session: every staff member of the compound (and former ones with a record), attended and score."""
+    training = staff_service.get(session, who=ctx.who, training_id=training_id)
+    records = staff_service.records(session, training.id)
+    people = [
+        u
+        for u in staff_of(session, training.compound_id, SECURITY_ROLES, include_former=True)
+        if u.active or u.id in records
+    ]
+    return render(
+        request,
+        "reports/staff_session.html",
+        ctx.context(
+            "nav.reports",
+            training=training,
+            people=[{"user": u, "record": records.get(u.id)} for u in people],
+            can_write=ctx.who.can(AnalyticsPerm.staff_write),
+            **outcome(request),
+        ),
+    )
+
+
+@router.post("/console/staff-training/{training_id}")
+async def staff_training_save(training_id: int, request: Request, ctx: StaffPage, session: WriteSession) -> Response:
+    """Save attendance (attended_<id> ticked) and exam scores (score_<id>) for everyone listed on the form."""
+    t = Translator(lang_of(request))
+    back = f"/console/staff-training/{training_id}"
+    form = await request.form()
+    try:
+        listed = [int(str(v)) for v in form.getlist("person") if str(v).isdigit()]
+        lines = []
+        for uid in listed:
+            score_text = str(form.get(f"score_{uid}") or "")
+            score = _number(score_text, t("staff.err.score"), 0, 100)
+            lines.append(RecordIn(uid, form.get(f"attended_{uid}") == "1", int(score) if score is not None else None))
+        if lines:
+            staff_service.set_records(session, who=ctx.who, training_id=training_id, records=lines)
+    except AppError as exc:
+        session.rollback()
+        return go_back(request, back, err=error_message(request, exc))
+    return go_back(request, back, ok=t("staff.saved"))
