@@ -107,3 +107,41 @@ def test_resident_authorises_a_visitor_car_on_h5(session: Session, client: Any, 
         == ids["li_house"]
     )
     assert "鲁B12345" in client.get("/h5/parking").text
+
+
+def test_r_a3_the_desk_shows_capture_photos_masked_and_polls_for_new_captures(
+    session: Session, client: Any, web_login: Any, ids: dict[str, int]
+) -> None:
+    import base64
+    from pathlib import Path
+
+    from anju.parking.lane_service import lane_service
+    from anju.parking.models import ParkingLane
+    from anju.parking.schemas import CaptureIn
+    from tests.conftest import principal_of
+
+    img = Path(__file__).resolve().parents[3] / "shared" / "data" / "plates" / "ds_7.jpg"
+    if not img.exists():
+        import pytest
+
+        pytest.skip("shared plate images not present")
+    guard = principal_of(session, "guard_chen")
+    cp = session.execute(select(CarPark).where(CarPark.compound_id == ids["A"]).order_by(CarPark.id)).scalars().first()
+    lane = (
+        session.execute(select(ParkingLane).where(ParkingLane.car_park_id == cp.id).order_by(ParkingLane.id))
+        .scalars()
+        .first()
+    )
+    data = CaptureIn(event_id="page-photo-1", image_b64=base64.b64encode(img.read_bytes()).decode())
+    ev = lane_service.capture(session, by=guard, lane_id=lane.id, data=data)
+    session.flush()
+    web_login("guard_chen")
+    page = client.get(f"/console/parking?car_park_id={cp.id}")
+    assert (
+        f'src="/console/parking/events/{ev.id}/photo.jpg"' in page.text and 'hx-get="/console/parking/live' in page.text
+    )
+    live = client.get(f"/console/parking/live?car_park_id={cp.id}")
+    assert live.status_code == 200 and f'data-event="{ev.id}"' in live.text and "<html" not in live.text
+    photo = client.get(f"/console/parking/events/{ev.id}/photo.jpg")
+    assert photo.status_code == 200 and photo.headers["content-type"] == "image/jpeg"
+    assert photo.content != img.read_bytes()  # served re-encoded through the mask, never the stored original

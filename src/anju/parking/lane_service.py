@@ -662,6 +662,7 @@ class LaneService:
             "inside": int(inside or 0),
             "entered_today": int(entered or 0),
             "left_today": int(left or 0),
+            "photos": ParkingRepository(session).events_with_photo([e.id for e in events]),
             "zombies": [z for z in self.zombies(session, by=by) if z.car_park_id == cp.id],
             "fire_stops": stops,
             "spaces": parking_service.spaces(session, by=by, car_park_id=cp.id),

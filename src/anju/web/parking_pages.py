@@ -26,6 +26,7 @@ router = APIRouter(include_in_schema=False)
 ParkingPage = Annotated[ConsolePage, Depends(console_guard(ParkingPerm.read))]
 ResidentParkingPage = Annotated[Principal, Depends(page_guard(ParkingPerm.visitor))]
 DESK = "/console/parking"
+LIVE_POLL_SECONDS = 3
 
 
 def _back(car_park_id: int | None) -> str:
@@ -50,8 +51,36 @@ def parking_desk(request: Request, ctx: ParkingPage, session: ReadSession, car_p
             can_manage=ctx.who.can(ParkingPerm.manage),
             err=request.query_params.get("err"),
             ok=request.query_params.get("ok"),
+            poll=LIVE_POLL_SECONDS,
         ),
     )
+
+
+@router.get(DESK + "/live")
+def lane_live(request: Request, ctx: ParkingPage, session: ReadSession, car_park_id: int | None = None) -> Response:
+    """The desk's latest captures (polled by the page): the guard sees each car as it arrives."""
+    from anju.parking.lane_service import display, lane_service
+
+    desk = lane_service.desk(session, by=ctx.who, car_park_id=car_park_id)
+    if desk["car_park"] is None:
+        return Response("", media_type="text/html")
+    return render(
+        request,
+        "parking/_lane_events.html",
+        ctx.context("nav.parking", **desk, display=display, yuan=yuan, can_lane=ctx.who.can(ParkingPerm.lane)),
+    )
+
+
+@router.get(DESK + "/events/{event_id}/photo.jpg")
+def lane_photo(event_id: int, ctx: ParkingPage, session: ReadSession) -> Response:
+    """A capture's photo, masked (R-A3: faces and other cars' plates pixelated); lane operators only."""
+    from anju.core.errors import Forbidden
+    from anju.parking.lane_service import lane_service
+
+    if not ctx.who.can(ParkingPerm.lane):
+        raise Forbidden("lane photos are for the lane desk", zh="仅车道岗位可查看抓拍照片")
+    data = lane_service.masked_photo(session, by=ctx.who, event_id=event_id)
+    return Response(content=data, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=300"})
 
 
 @router.post(DESK + "/events/{event_id}/release")

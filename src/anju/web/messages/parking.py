@@ -26,6 +26,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "parking.col.since": ("开始时间", "Since"),
     "parking.col.source": ("来源", "Source"),
     "parking.photo": ("有抓拍", "Photo taken"),
+    "parking.photo_masked": ("抓拍照片（人脸及其他车牌已打码）", "Capture photo (faces and other plates masked)"),
     "parking.no_plate": ("未识别", "Not read"),
     "parking.yuan": ("{amount} 元", "¥{amount}"),
     "parking.release": ("人工放行", "Open manually"),
