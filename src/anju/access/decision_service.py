@@ -20,7 +20,7 @@ from anju.access import events as access_events
 from anju.access.config import access_settings
 from anju.access.credential_service import card_bidx, pin_digest
 from anju.access.enums import GATE_KINDS, CredentialKind, CredentialStatus, Decision, Method, PassStatus
-from anju.access.models import AccessCredential, AccessLog, AccessPoint, Terminal, VisitorPass
+from anju.access.models import AccessCredential, AccessHourly, AccessLog, AccessPoint, Terminal, VisitorPass
 from anju.access.permissions import AccessPerm
 from anju.access.policy import face_threshold_for, holder_may_pass, in_window, local, pass_may_pass
 from anju.access.repository import CredentialQuery, HolderQuery, LogQuery, PointQuery
@@ -689,10 +689,54 @@ class PassageCount:
     count: int
 
 
+# compound, point id, point name, point kind, building, direction, decision, method, visitor
+PassageKey = tuple[int, int | None, str | None, str | None, int | None, str, str, str, bool]
+
+
 def passage_counts(
     session: Session, *, compound_ids: list[int], since: datetime, until: datetime | None = None
 ) -> list[PassageCount]:
-    """Access-log counts of some compounds in [since, until), grouped by point, direction, decision and method."""
+    """Access-log counts of some compounds in [since, until), grouped by point, direction, decision and method.
+
+    Closed hours come from the hourly rollup (`anju.access.rollups`), the rest from the log itself (issue 19)."""
+    from anju.access.rollups import NAME
+    from anju.core.rollup import split
+
+    plan = split(session, NAME, since, until)
+    totals: dict[PassageKey, int] = {}
+    parts = [_raw_passage_counts(session, compound_ids, a, b) for a, b in plan.raw]
+    if plan.rolled is not None:
+        parts.append(_rolled_passage_counts(session, compound_ids, *plan.rolled))
+    for part in parts:
+        for key, n in part:
+            totals[key] = totals.get(key, 0) + n
+    return [PassageCount(*key, n) for key, n in totals.items() if n]
+
+
+def _point_cols() -> tuple[Any, ...]:
+    return (AccessPoint.name, AccessPoint.kind, AccessPoint.building_id)
+
+
+def _rolled_passage_counts(
+    session: Session, compound_ids: list[int], start: datetime, end: datetime
+) -> list[tuple[PassageKey, int]]:
+    h = AccessHourly
+    cols = (h.compound_id, h.access_point_id, *_point_cols(), h.direction, h.decision, h.method, h.visitor)
+    stmt = (
+        select(*cols, func.sum(h.n))
+        .outerjoin(AccessPoint, AccessPoint.id == h.access_point_id)
+        .where(h.compound_id.in_(compound_ids), h.hour >= start, h.hour < end)
+        .group_by(*cols)
+    )
+    return [
+        ((c, ap or None, name, str(kind) if kind is not None else None, b, d, str(dec), str(m), bool(v)), int(n))
+        for c, ap, name, kind, b, d, dec, m, v, n in session.execute(stmt)
+    ]
+
+
+def _raw_passage_counts(
+    session: Session, compound_ids: list[int], since: datetime, until: datetime | None
+) -> list[tuple[PassageKey, int]]:
     visitor = AccessLog.visitor_pass_id.is_not(None)
     stmt = (
         select(
@@ -724,7 +768,7 @@ def passage_counts(
     if until is not None:
         stmt = stmt.where(AccessLog.server_at < until)
     return [
-        PassageCount(c, ap, name, str(kind) if kind is not None else None, b, d, str(dec), str(m), bool(v), int(n))
+        ((c, ap, name, str(kind) if kind is not None else None, b, d, str(dec), str(m), bool(v)), int(n))
         for c, ap, name, kind, b, d, dec, m, v, n in session.execute(stmt)
     ]
 

@@ -302,3 +302,19 @@ class FaceFiling(Base):
     people: Mapped[int] = mapped_column(Integer)
     due_on: Mapped[date] = mapped_column(Date)
     filed_on: Mapped[date | None] = mapped_column(Date)
+
+
+class AccessHourly(Base):
+    """Passages per compound, hour, access point, direction, decision, method and visitor-or-not (issue 19 rollup).
+
+    Kept by `anju.access.rollups` (the leased job core.rollups); outlives the raw log's retention."""
+
+    __tablename__ = "access_hourly"
+    compound_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hour: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)  # UTC hour start
+    access_point_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0: no point
+    direction: Mapped[str] = mapped_column(String(4), primary_key=True)
+    decision: Mapped[str] = mapped_column(String(16), primary_key=True)
+    method: Mapped[str] = mapped_column(String(16), primary_key=True)
+    visitor: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import delete, select
 
+from anju.access import rollups as _rollups  # noqa: F401  (registers the access rollup)
 from anju.access.config import access_settings
 from anju.access.credential_service import credential_service
 from anju.access.models import AccessLog, QrTokenUse

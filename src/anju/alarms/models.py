@@ -108,3 +108,18 @@ class AlarmPolicy(Base):
     severity: Mapped[str] = mapped_column(String(16), default="*")
     policy: Mapped[dict[str, Any]] = mapped_column(JSON)  # {"chain": [...], "window_seconds": …, "linkage": [...]}
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class AlarmHourly(Base):
+    """Alarms per compound, hour of occurrence, kind, severity, outcome ("open" until closed) and place (issue 19).
+
+    place: "b:<building id>", else "p:<source>" (the hot-spot model's places). Kept by `anju.alarms.rollups`."""
+
+    __tablename__ = "alarm_hourly"
+    compound_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hour: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)  # UTC hour start of occurred_at
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    severity: Mapped[str] = mapped_column(String(16), primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(32), primary_key=True)
+    place: Mapped[str] = mapped_column(String(72), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)

@@ -6,6 +6,7 @@ import os
 import socket
 from datetime import timedelta
 
+from anju.alarms import rollups as _rollups  # noqa: F401  (registers the alarm rollup)
 from anju.alarms.escalation import escalation_service
 from anju.core.db import transaction, utcnow
 from anju.core.jobs import job

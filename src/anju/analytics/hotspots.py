@@ -35,6 +35,7 @@ THEFT_KINDS = frozenset({"theft", "intrusion", "perimeter_intrusion", "door_forc
 class Incident:
     place: str  # "b:12" (building 12) or "p:<source>" when no building is known
     at: datetime  # aware
+    count: int = 1  # several incidents at the same place and time (an hourly rollup's cell)
 
 
 @dataclass(frozen=True)
@@ -67,12 +68,12 @@ def rank_cells(
         age = (now - inc.at).total_seconds() / 86400
         if age < 0:
             continue  # the future is not evidence
-        w = math.exp(-decay * age)
+        w = inc.count * math.exp(-decay * age)
         h = hour_of_week(inc.at)
         score[(inc.place, h)] += w
         score[(inc.place, (h - 1) % HOURS_OF_WEEK)] += NEIGHBOUR_WEIGHT * w
         score[(inc.place, (h + 1) % HOURS_OF_WEEK)] += NEIGHBOUR_WEIGHT * w
-        exact[(inc.place, h)] += 1
+        exact[(inc.place, h)] += inc.count
         per_place[inc.place] += w
         total += w
     if total > 0:

@@ -152,3 +152,16 @@ class GatewaySession(Base):
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)  # last sign of life while connected
     losses: Mapped[int] = mapped_column(Integer, default=0)  # sessions the broker lost (a counter metric)
     last_loss_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class DeviceHourly(Base):
+    """Device messages per compound, hour of receipt and message kind, and how many devices sent them (issue 19).
+
+    Kept by `anju.devices.rollups`; `devices` is the hour's distinct senders (online in that hour)."""
+
+    __tablename__ = "device_hourly"
+    compound_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hour: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)  # UTC hour start of received_at
+    kind: Mapped[str] = mapped_column(String(12), primary_key=True)
+    messages: Mapped[int] = mapped_column(Integer, default=0)
+    devices: Mapped[int] = mapped_column(Integer, default=0)

@@ -299,3 +299,55 @@ def device_facts(session: Session, *, compound_ids: list[int]) -> list[DeviceFac
         DeviceFact(i, c, n, str(t), b, loc, x, y, str(st) if st is not None else "unknown")
         for i, c, n, t, b, loc, x, y, st in session.execute(stmt)
     ]
+
+
+@dataclass(frozen=True)
+class ReadingCount:
+    """Device messages of one compound, hour and kind, and how many devices sent them (issue 19)."""
+
+    compound_id: int
+    hour: datetime  # UTC hour start
+    kind: str
+    messages: int
+    devices: int
+
+
+def reading_counts(
+    session: Session, *, compound_ids: list[int], since: datetime, until: datetime | None = None
+) -> list[ReadingCount]:
+    """Messages received in [since, until) per compound, hour and kind: closed hours from the hourly rollup
+    (`anju.devices.rollups`), the rest from the telemetry store. A partial hour at an edge counts only its part."""
+    from sqlalchemy import distinct, func
+
+    from anju.core.rollup import epoch_hour, from_epoch_hour, split
+    from anju.devices.models import DeviceHourly, DeviceMessage
+    from anju.devices.rollups import NAME
+
+    plan = split(session, NAME, since, until)
+    out: dict[tuple[int, datetime, str], tuple[int, int]] = {}
+
+    def add(c: int, hour: datetime, kind: str, n: int, d: int) -> None:
+        n0, d0 = out.get((c, hour, kind), (0, 0))
+        out[(c, hour, kind)] = (n0 + n, max(d0, d))  # an hour split at an edge: the larger sender count
+
+    m = DeviceMessage
+    for a, b in plan.raw:
+        h = epoch_hour(session, m.received_at)
+        stmt = (
+            select(m.compound_id, h, m.kind, func.count(), func.count(distinct(m.device_id)))
+            .where(m.compound_id.in_(compound_ids), m.received_at >= a)
+            .group_by(m.compound_id, h, m.kind)
+        )
+        if b is not None:
+            stmt = stmt.where(m.received_at < b)
+        for c, hr, k, n, d in session.execute(stmt):
+            add(int(c), from_epoch_hour(hr), str(k), int(n), int(d))
+    if plan.rolled is not None:
+        r = DeviceHourly
+        for c, hour, k, n, d in session.execute(
+            select(r.compound_id, r.hour, r.kind, r.messages, r.devices).where(
+                r.compound_id.in_(compound_ids), r.hour >= plan.rolled[0], r.hour < plan.rolled[1]
+            )
+        ):
+            add(int(c), hour, str(k), int(n), int(d))
+    return [ReadingCount(c, h, k, n, d) for (c, h, k), (n, d) in sorted(out.items())]

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from anju.core.db import transaction, utcnow
 from anju.core.jobs import in_batches, job
+from anju.devices import rollups as _rollups  # noqa: F401  (registers the device-message rollup)
 from anju.devices.command_service import command_service
 from anju.devices.config import device_settings
 from anju.devices.service import device_service

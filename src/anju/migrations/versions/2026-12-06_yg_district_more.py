@@ -1,4 +1,4 @@
-"""District scale, second cut (issue 19).
+"""District scale, second cut (issue 19): hourly rollups of passages, alarms and device messages, and their state.
 
 Revision ID: yg20261206_district_more
 Revises: yf20261206_services_more
@@ -6,8 +6,10 @@ Revises: yf20261206_services_more
 
 from __future__ import annotations
 
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
+
+from anju.core.db import UTCDateTime
 
 revision = "yg20261206_district_more"
 down_revision = "yf20261206_services_more"
@@ -16,8 +18,64 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table(
+        "rollup_state",
+        sa.Column("name", sa.String(48), primary_key=True),
+        sa.Column("rolled_until", UTCDateTime(), nullable=True),
+        sa.Column("last_id", sa.BigInteger(), nullable=False),
+        sa.Column("seen_id", sa.BigInteger(), nullable=False),
+        sa.Column("last_aux_id", sa.BigInteger(), nullable=False),
+        sa.Column("seen_aux_id", sa.BigInteger(), nullable=False),
+        sa.Column("updated_at", UTCDateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_rollup_state")),
+    )
+    op.create_table(
+        "access_hourly",
+        sa.Column("compound_id", sa.Integer(), nullable=False),
+        sa.Column("hour", UTCDateTime(), nullable=False),
+        sa.Column("access_point_id", sa.Integer(), nullable=False),
+        sa.Column("direction", sa.String(4), nullable=False),
+        sa.Column("decision", sa.String(16), nullable=False),
+        sa.Column("method", sa.String(16), nullable=False),
+        sa.Column("visitor", sa.Boolean(), nullable=False),
+        sa.Column("n", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "compound_id",
+            "hour",
+            "access_point_id",
+            "direction",
+            "decision",
+            "method",
+            "visitor",
+            name=op.f("pk_access_hourly"),
+        ),
+    )
+    op.create_table(
+        "alarm_hourly",
+        sa.Column("compound_id", sa.Integer(), nullable=False),
+        sa.Column("hour", UTCDateTime(), nullable=False),
+        sa.Column("kind", sa.String(32), nullable=False),
+        sa.Column("severity", sa.String(16), nullable=False),
+        sa.Column("outcome", sa.String(32), nullable=False),
+        sa.Column("place", sa.String(72), nullable=False),
+        sa.Column("n", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "compound_id", "hour", "kind", "severity", "outcome", "place", name=op.f("pk_alarm_hourly")
+        ),
+    )
+    op.create_table(
+        "device_hourly",
+        sa.Column("compound_id", sa.Integer(), nullable=False),
+        sa.Column("hour", UTCDateTime(), nullable=False),
+        sa.Column("kind", sa.String(12), nullable=False),
+        sa.Column("messages", sa.Integer(), nullable=False),
+        sa.Column("devices", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("compound_id", "hour", "kind", name=op.f("pk_device_hourly")),
+    )
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table("device_hourly")
+    op.drop_table("alarm_hourly")
+    op.drop_table("access_hourly")
+    op.drop_table("rollup_state")
