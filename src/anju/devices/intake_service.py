@@ -126,6 +126,42 @@ class DeviceDirectory:
 directory = DeviceDirectory()
 
 
+def check_push(
+    info: DeviceInfo | None, *, device_key: str | None, secret: str | None, signature: str | None, body: bytes
+) -> tuple[str, str] | None:
+    """None when an HTTP push is the device's own: `X-Device-Signature: sha256=<hex HMAC-SHA256 of the raw body
+    under the device secret>` or `X-Device-Secret`; else (reason, detail) for the refusal."""
+    if info is None or not info.active:
+        return "unknown_device", f"no active device {device_key!r}"
+    if signature:
+        want = hmac.new(info.secret, body, hashlib.sha256).hexdigest()
+        given = signature.removeprefix("sha256=").strip().lower().encode("utf-8", "replace")
+        if not hmac.compare_digest(want.encode(), given):
+            return "bad_signature", "X-Device-Signature does not match the body"
+    elif secret is None or not hmac.compare_digest(secret.encode("utf-8", "replace"), info.secret):
+        return "bad_secret", "X-Device-Secret missing or wrong"
+    return None
+
+
+def authenticate_push(
+    session: Session, *, device_key: str | None, secret: str | None, signature: str | None, body: bytes
+) -> DeviceInfo:
+    """The device that signed an HTTP request to another domain's device endpoint (e.g. a lane camera's capture);
+    401 with the reason otherwise. Same rules and cache as the intake."""
+    from anju.core.errors import Unauthenticated
+
+    info = directory.lookup_many(session, {device_key}).get(device_key) if device_key else None
+    refused = check_push(info, device_key=device_key, secret=secret, signature=signature, body=body)
+    if refused is not None:
+        raise Unauthenticated(
+            f"device authentication failed: {refused[0]}",
+            zh="设备认证失败",
+            fields=[{"field": "device", "message": refused[1], "type": refused[0]}],
+        )
+    assert info is not None
+    return info
+
+
 @dataclass(slots=True)
 class Accepted:
     info: DeviceInfo
@@ -357,15 +393,10 @@ class IntakeService:
             log.info("http intake rejected %s: %s (%s)", printable(device_key or "", 64), reason, printable(detail))
             return status, r
 
-        if info is None or not info.active:
-            return reject(401, "unknown_device", f"no active device {device_key!r}")
-        if signature:
-            want = hmac.new(info.secret, body, hashlib.sha256).hexdigest()
-            given = signature.removeprefix("sha256=").strip().lower().encode("utf-8", "replace")
-            if not hmac.compare_digest(want.encode(), given):
-                return reject(401, "bad_signature", "X-Device-Signature does not match the body")
-        elif secret is None or not hmac.compare_digest(secret.encode("utf-8", "replace"), info.secret):
-            return reject(401, "bad_secret", "X-Device-Secret missing or wrong")
+        refused = check_push(info, device_key=device_key, secret=secret, signature=signature, body=body)
+        if refused is not None:
+            return reject(401, *refused)
+        assert info is not None
         if len(body) > s.devices_max_payload_bytes * 64:
             return reject(413, "oversize", f"{len(body)} bytes")
         try:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from pydantic import ValidationError
 
 from anju.core.auth import Principal, requires
 from anju.core.deps import ReadSession, WriteSession
-from anju.core.errors import Invalid, NotFound, TooLarge
+from anju.core.errors import Invalid, NotFound, TooLarge, Unauthenticated
 from anju.parking.exceptions import (
     AlreadyDecided,
     CarParkNotFound,
@@ -132,6 +134,53 @@ def add_blacklist(body: BlacklistCreate, who: ParkingManager, session: WriteSess
 def capture(lane_id: int, body: CaptureIn, who: LaneOperator, session: WriteSession) -> dict[str, Any]:
     """A lane camera's capture (plate string, image, or both) -> the decision, in one request; retries are safe."""
     return capture_summary(lane_service.capture(session, by=who, lane_id=lane_id, data=body))
+
+
+@router.post(
+    "/lanes/{lane_id}/camera-captures",
+    response_model=CaptureResult,
+    responses={401: Unauthenticated.doc(), 404: LaneNotFound.doc(), 413: TooLarge.doc(), 422: Invalid.doc()},
+)
+async def camera_capture(
+    lane_id: int,
+    request: Request,
+    session: WriteSession,
+    x_device_key: Annotated[str | None, Header()] = None,
+    x_device_secret: Annotated[str | None, Header()] = None,
+    x_device_signature: Annotated[str | None, Header()] = None,
+) -> dict[str, Any]:
+    """The lane's camera posts its capture as a device (no person's login): `X-Device-Key` plus
+    `X-Device-Signature: sha256=<hex HMAC-SHA256 of the raw body under the device secret>` (or `X-Device-Secret`),
+    the same credentials as the device intake. Body as for the guard's captures; retries are safe."""
+    body = await request.body()
+    if len(body) > MAX_CAPTURE_BODY:
+        raise TooLarge("capture body too large", zh="抓拍数据过大")
+    return await run_in_threadpool(
+        _camera_capture, session, lane_id, body, x_device_key, x_device_secret, x_device_signature
+    )
+
+
+MAX_CAPTURE_BODY = 12 * 1024 * 1024  # a base64 image of the largest accepted size, and its JSON
+
+
+def _camera_capture(
+    session: Any, lane_id: int, body: bytes, key: str | None, secret: str | None, signature: str | None
+) -> dict[str, Any]:
+    from anju.devices.intake_service import authenticate_push
+
+    device = authenticate_push(session, device_key=key, secret=secret, signature=signature, body=body)
+    try:
+        data = CaptureIn.model_validate_json(body)
+    except ValidationError as e:
+        raise Invalid(
+            "capture body is invalid",
+            zh="抓拍数据格式不正确",
+            fields=[
+                {"field": ".".join(str(p) for p in err["loc"]) or "body", "message": err["msg"], "type": err["type"]}
+                for err in e.errors()
+            ],
+        ) from e
+    return capture_summary(lane_service.capture_from_camera(session, device_id=device.id, lane_id=lane_id, data=data))
 
 
 @router.get("/lane-events", response_model=list[LaneEventRead], responses={404: LaneNotFound.doc()})

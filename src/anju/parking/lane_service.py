@@ -31,6 +31,7 @@ from anju.parking.exceptions import (
     CouponNotFound,
     CouponUnusable,
     LaneEventNotFound,
+    LaneNotFound,
     LanePhotoNotFound,
     NothingToPay,
     ParkingSessionNotFound,
@@ -103,7 +104,18 @@ class LaneService:
         self, session: Session, *, by: Principal, lane_id: int, data: CaptureIn, now: datetime | None = None
     ) -> LaneEvent:
         """Decide on one capture; a repeat of an event id returns the first decision unchanged."""
-        lane = parking_service.lane(session, by=by, lane_id=lane_id)
+        return self._capture(session, lane=parking_service.lane(session, by=by, lane_id=lane_id), data=data, now=now)
+
+    def capture_from_camera(
+        self, session: Session, *, device_id: int, lane_id: int, data: CaptureIn, now: datetime | None = None
+    ) -> LaneEvent:
+        """A capture posted by the lane's own camera (authenticated as that device); another device's lane is 404."""
+        lane = session.get(ParkingLane, lane_id)
+        if lane is None or lane.camera_device_id != device_id:
+            raise LaneNotFound(f"lane {lane_id} of this camera")
+        return self._capture(session, lane=lane, data=data, now=now)
+
+    def _capture(self, session: Session, *, lane: ParkingLane, data: CaptureIn, now: datetime | None) -> LaneEvent:
         repo = ParkingRepository(session)
         existing = repo.lane_event(lane.id, data.event_id)
         if existing is not None:
