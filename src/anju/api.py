@@ -14,6 +14,7 @@ from anju.accounts.user_admin_endpoints import router as user_admin_router
 from anju.alarms.endpoints import router as alarms_router
 from anju.analytics.endpoints import router as analytics_router
 from anju.care.endpoints import router as care_router
+from anju.charging.endpoints import router as charging_router
 from anju.core.errors import ErrorBody
 from anju.decoration.endpoints import router as decoration_router
 from anju.devices.endpoints import public_router as devices_public
@@ -76,6 +77,7 @@ for r in (
     facilities_router,
     care_router,
     decoration_router,
+    charging_router,
     emergency_router,
     video_router,
 ):

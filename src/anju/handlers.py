@@ -8,6 +8,7 @@ from anju.alarms import tasks as _alarm_tasks  # noqa: F401
 from anju.analytics import tasks as _analytics_tasks  # noqa: F401
 from anju.care import handlers as _care  # noqa: F401
 from anju.care import tasks as _care_tasks  # noqa: F401
+from anju.charging import handlers as _charging  # noqa: F401
 from anju.decoration import handlers as _decoration  # noqa: F401
 from anju.decoration import tasks as _decoration_tasks  # noqa: F401
 from anju.devices import tasks as _devices  # noqa: F401

@@ -24,6 +24,7 @@ PERMISSION_MODULES = (
     "anju.fees.permissions",
     "anju.care.permissions",
     "anju.decoration.permissions",
+    "anju.charging.permissions",
     "anju.emergency.permissions",
     "anju.parking.permissions",
     "anju.video.permissions",

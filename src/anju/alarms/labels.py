@@ -17,6 +17,7 @@ KIND_LABELS: dict[str, tuple[str, str]] = {
     "tank_level": ("水箱液位", "Water tank level"),
     "charger_overheat": ("充电桩过温", "Charger overheating"),
     "charger_overtime": ("充电超时", "Charging too long"),
+    "charger_overload": ("充电过载", "Charger overload"),
     "sos": ("一键求助", "SOS"),
     "door_held_open": ("门未关", "Door held open"),
     "light_fault": ("路灯故障", "Street light fault"),

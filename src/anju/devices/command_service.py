@@ -51,17 +51,29 @@ class CommandService:
         )
 
     def issue_automatic(
-        self, session: Session, *, device_id: int, compound_id: int, command: str, reason: str, now: datetime
+        self,
+        session: Session,
+        *,
+        device_id: int,
+        compound_id: int,
+        command: str,
+        reason: str,
+        now: datetime,
+        params: dict[str, Any] | None = None,
     ) -> int | None:
-        """A rule's action; at most one open command of a kind per device."""
-        if DeviceRepository(session).open_command(device_id, command) is not None:
+        """A rule's (or another domain's automation's) command; at most one open command of a kind per device,
+        except a charging start, which always carries the session's newest remaining time (issue 18)."""
+        if (
+            command != CommandName.start_charge
+            and DeviceRepository(session).open_command(device_id, command) is not None
+        ):
             return None
         return self._add(
             session,
             device_id=device_id,
             compound_id=compound_id,
             command=CommandName(command),
-            params={},
+            params=params or {},
             by=None,
             reason=reason,
             now=now,

@@ -42,6 +42,7 @@ class MessageKind(StrEnum):
 class CommandName(StrEnum):
     mute = "mute"  # silence a smoke detector's sounder
     cut_power = "cut_power"  # e-bike charger off
+    start_charge = "start_charge"  # e-bike charger on for {"minutes"} (issue 18: a paid charging session)
     open_door = "open_door"
     reset = "reset"
 
@@ -58,7 +59,7 @@ class CommandStatus(StrEnum):
 COMMANDS: dict[DeviceType, frozenset[CommandName]] = {
     DeviceType.smoke_detector: frozenset({CommandName.mute, CommandName.reset}),
     DeviceType.gas_detector: frozenset({CommandName.mute, CommandName.reset}),
-    DeviceType.ebike_charger: frozenset({CommandName.cut_power, CommandName.reset}),
+    DeviceType.ebike_charger: frozenset({CommandName.cut_power, CommandName.start_charge, CommandName.reset}),
     DeviceType.access_terminal: frozenset({CommandName.open_door}),
     DeviceType.door_magnet: frozenset({CommandName.reset}),
     DeviceType.barrier_gate: frozenset({CommandName.open_door}),

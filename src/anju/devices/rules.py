@@ -104,6 +104,20 @@ DEFAULT_RULES: dict[DeviceType, list[Rule]] = {
         _r(
             "overtime", "charge_minutes", "gt", 480, "charger_overtime", "minor", "充电超时，已断电", action="cut_power"
         ),
+        # Overload (a modified or faulty battery draws far more than an e-bike charger's few hundred watts):
+        # a fire risk, so critical, and the socket is cut at once (issue 18).
+        _r(
+            "overload",
+            "power_w",
+            "gt",
+            1000.0,
+            "charger_overload",
+            "critical",
+            "充电功率过载，已断电",
+            for_seconds=5,
+            clear_threshold=600.0,
+            action="cut_power",
+        ),
     ],
     DeviceType.sos_button: [_r("sos", "pressed", "true", True, "sos", "critical", "一键求助")],
     DeviceType.door_magnet: [

@@ -11,6 +11,7 @@ from anju.analytics.permissions import AnalyticsPerm
 from anju.care.permissions import CarePerm
 from anju.core.auth import Principal
 from anju.core.rbac import KernelPerm, Permission, Role
+from anju.charging.permissions import ChargingPerm
 from anju.decoration.permissions import DecorationPerm
 from anju.devices.permissions import DevicesPerm
 from anju.emergency.permissions import EmergencyPerm
@@ -110,6 +111,7 @@ NAV: tuple[NavGroup, ...] = (
             NavItem("nav.facilities", "/console/facilities", FacilitiesPerm.read, "tool"),
             NavItem("nav.fees", "/console/fees", FeesPerm.read, "coin"),
             NavItem("nav.decoration", "/console/decoration", DecorationPerm.read, "tool"),
+            NavItem("nav.charging", "/console/charging", ChargingPerm.read, "chip"),
             NavItem("nav.notices", "/console/notices", NoticesPerm.manage, "megaphone"),
             NavItem("nav.care", "/console/care", CarePerm.read, "users"),
             NavItem("nav.votes", "/console/votes", VotesPerm.read, "vote"),

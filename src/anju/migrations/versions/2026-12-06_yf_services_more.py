@@ -1,5 +1,5 @@
 """Resident services, second cut (issue 18): the decoration deposit in the fees ledger (deposits with their
-charge, deductions and refund) and prepaid wallets.
+charge, deductions and refund), prepaid wallets, and e-bike charging sessions.
 
 Revision ID: yf20261206_services_more
 Revises: ye20261206_field_more
@@ -131,6 +131,89 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("deposit_deducted_fen", sa.Integer(), nullable=False, server_default="0"))
         batch_op.add_column(sa.Column("deposit_refunded_fen", sa.Integer(), nullable=False, server_default="0"))
 
+    op.create_table(
+        "charging_cursor",
+        sa.Column("name", sa.String(length=32), nullable=False),
+        sa.Column("last_message_id", sa.Integer(), nullable=False),
+        sa.Column("updated_at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_charging_cursor")),
+    )
+    op.create_table(
+        "charging_tariff",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("fen_per_hour", sa.Integer(), nullable=False),
+        sa.Column("full_max_minutes", sa.Integer(), nullable=False),
+        sa.Column("to_common_income", sa.Boolean(), nullable=False),
+        sa.Column("rule_ref", sa.String(length=128), nullable=False),
+        sa.Column("updated_at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("compound_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["compound_id"], ["compound.id"], name=op.f("fk_charging_tariff_compound_id_compound"), ondelete="RESTRICT"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_charging_tariff")),
+        sa.UniqueConstraint("compound_id", name=op.f("uq_charging_tariff_compound_id")),
+    )
+    with op.batch_alter_table("charging_tariff", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_charging_tariff_compound_id"), ["compound_id"], unique=False)
+
+    op.create_table(
+        "charging_card",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("card_uid", sa.String(length=32), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("compound_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["compound_id"], ["compound.id"], name=op.f("fk_charging_card_compound_id_compound"), ondelete="RESTRICT"
+        ),
+        sa.ForeignKeyConstraint(["user_id"], ["app_user.id"], name=op.f("fk_charging_card_user_id_app_user")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_charging_card")),
+        sa.UniqueConstraint("compound_id", "card_uid", name=op.f("uq_charging_card_compound_id_card_uid")),
+    )
+    with op.batch_alter_table("charging_card", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_charging_card_compound_id"), ["compound_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_charging_card_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
+        "charging_session",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("device_id", sa.Integer(), nullable=False),
+        sa.Column("live_device_id", sa.Integer(), nullable=True),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("via", sa.String(length=8), nullable=False),
+        sa.Column("mode", sa.String(length=12), nullable=False),
+        sa.Column("planned_minutes", sa.Integer(), nullable=False),
+        sa.Column("fen_per_hour", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("started_at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("confirmed_at", anju.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("paused_at", anju.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("paused_seconds", sa.Integer(), nullable=False),
+        sa.Column("resumes", sa.Integer(), nullable=False),
+        sa.Column("ended_at", anju.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("end_reason", sa.String(length=16), nullable=True),
+        sa.Column("energy_wh", sa.Integer(), nullable=True),
+        sa.Column("prepaid_fen", sa.Integer(), nullable=False),
+        sa.Column("charged_fen", sa.Integer(), nullable=False),
+        sa.Column("refunded_fen", sa.Integer(), nullable=False),
+        sa.Column("created_at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("compound_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["compound_id"], ["compound.id"], name=op.f("fk_charging_session_compound_id_compound"), ondelete="RESTRICT"
+        ),
+        sa.ForeignKeyConstraint(["device_id"], ["device.id"], name=op.f("fk_charging_session_device_id_device")),
+        sa.ForeignKeyConstraint(["user_id"], ["app_user.id"], name=op.f("fk_charging_session_user_id_app_user")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_charging_session")),
+        sa.UniqueConstraint("live_device_id", name=op.f("uq_charging_session_live_device_id")),
+    )
+    with op.batch_alter_table("charging_session", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_charging_session_compound_id"), ["compound_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_charging_session_device_id"), ["device_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_charging_session_ends_at"), ["ends_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_charging_session_status"), ["status"], unique=False)
+        batch_op.create_index(batch_op.f("ix_charging_session_user_id"), ["user_id"], unique=False)
+
 
 def downgrade() -> None:
     with op.batch_alter_table("decoration_application", schema=None) as batch_op:
@@ -156,3 +239,23 @@ def downgrade() -> None:
     with op.batch_alter_table("fee_wallet", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_fee_wallet_user_id"))
         batch_op.drop_index(batch_op.f("ix_fee_wallet_compound_id"))
+
+    op.drop_table("fee_wallet")
+    with op.batch_alter_table("charging_session", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_charging_session_user_id"))
+        batch_op.drop_index(batch_op.f("ix_charging_session_status"))
+        batch_op.drop_index(batch_op.f("ix_charging_session_ends_at"))
+        batch_op.drop_index(batch_op.f("ix_charging_session_device_id"))
+        batch_op.drop_index(batch_op.f("ix_charging_session_compound_id"))
+
+    op.drop_table("charging_session")
+    with op.batch_alter_table("charging_card", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_charging_card_user_id"))
+        batch_op.drop_index(batch_op.f("ix_charging_card_compound_id"))
+
+    op.drop_table("charging_card")
+    with op.batch_alter_table("charging_tariff", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_charging_tariff_compound_id"))
+
+    op.drop_table("charging_tariff")
+    op.drop_table("charging_cursor")

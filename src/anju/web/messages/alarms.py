@@ -208,6 +208,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "human.rule.tank_high": ("水箱液位过高", "Water tank too high"),
     "human.rule.overheat": ("充电桩温度过高，已断电", "Charger overheating: power cut"),
     "human.rule.overtime": ("充电超时，已断电", "Charging too long: power cut"),
+    "human.rule.overload": ("充电功率过载，已断电", "Charger overload: power cut"),
     "human.rule.sos": ("一键求助", "SOS button pressed"),
     "human.rule.held_open": ("门长时间未关", "Door held open"),
     "human.rule.fault": ("设备故障", "Device fault"),
