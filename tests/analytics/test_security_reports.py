@@ -252,6 +252,28 @@ class TestExport:
         assert values["误报率 (%)"] == 50.0
         assert values["平均响应时长 (min)"] == 10.0
 
+    def test_pdf_export_is_a_real_pdf_with_the_chinese_text_and_kpis(self, client, persona, session, january):
+        import pypdf
+
+        row, _ = report_service.generate(session, compound_id=january, kind="month", day=JAN, today=date(2025, 3, 1))
+        session.flush()
+        persona("manager_wang").web(client)
+        r = client.get(f"/screen/reports/{row.id}.pdf")
+        assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+        assert r.content.startswith(b"%PDF-")
+        pdf = pypdf.PdfReader(io.BytesIO(r.content))
+        assert len(pdf.pages) >= 2
+        text = "".join(page.extract_text() for page in pdf.pages)
+        assert "安全管理工作总结" in text and "2025-01-01 至 2025-01-31" in text
+        assert "误报率 (%)" in text and "误报关闭数 ÷ 已关闭告警数" in text  # the KPI and its written formula
+        assert "暂无数据" in text  # staff KPIs without records say so instead of 0
+
+    def test_an_unknown_export_format_is_404(self, client, persona, session, january):
+        row, _ = report_service.generate(session, compound_id=january, kind="month", day=JAN, today=date(2025, 3, 1))
+        session.flush()
+        persona("manager_wang").web(client)
+        assert client.get(f"/screen/reports/{row.id}.docx").status_code == 404
+
     def test_printable_page_and_console_page_render(self, client, persona, session, january):
         row, _ = report_service.generate(session, compound_id=january, kind="month", day=JAN, today=date(2025, 3, 1))
         session.flush()

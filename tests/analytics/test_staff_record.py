@@ -5,7 +5,7 @@ session, one exam, five shifts. Each KPI is checked against its written formula.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -322,3 +322,22 @@ class TestStaffPages:
     def test_r_p6_the_street_office_cannot_open_the_staff_names(self, client, persona):
         persona("gov_street").web(client)
         assert client.get("/console/staff-training").status_code == 403
+
+
+class TestDemoSeed:
+    def test_the_full_demo_fills_the_hot_spot_layer_and_the_staff_section(self, client, persona, session, ids):
+        from anju.analytics.reports import period_of
+        from anju.core.kit.china_time import china_date
+        from anju.sim.analytics_demo import build_analytics_demo
+
+        build_analytics_demo(session, compound_id=ids["A"], li_person_id=ids["li_person"], committee_person_id=0)
+        r = client.get(f"/api/v1/analytics/hotspots?compound_id={ids['A']}", headers=persona("manager_wang").headers)
+        assert r.status_code == 200 and r.json()["incidents"] >= 50 and r.json()["cells"]
+        start, end = period_of("quarter", china_date() - timedelta(days=100))
+        last_quarter = staff_figures(session, compound_id=ids["A"], start=start, end=end)
+        this_and_last = staff_figures(
+            session, compound_id=ids["A"], start=china_date() - timedelta(days=70), end=china_date()
+        )
+        assert last_quarter["shifts"] == 0 or last_quarter["shift_attendance"] is not None
+        assert this_and_last["trainings"] >= 1 and this_and_last["exam_pass_rate"] is not None
+        assert this_and_last["shift_attendance"] is not None and this_and_last["shift_attendance"] < 100

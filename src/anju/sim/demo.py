@@ -450,6 +450,11 @@ def build_demo(
     ):
         seed(session, compound_id=a, li_person_id=li.id, committee_person_id=committee_person.id)
         prog(stage, 1, 1)
+    if main_spec is MAIN:  # six months of incidents for the hot-spot map; the tests' small world stays quiet
+        from anju.sim.analytics_demo import build_analytics_demo
+
+        build_analytics_demo(session, compound_id=a, li_person_id=li.id, committee_person_id=committee_person.id)
+        prog("analytics", 1, 1)
     result.counts = {
         "houses": main["houses"] + second["houses"],
         "residents_main": main["residents"],

@@ -7,7 +7,8 @@ The console pages (/console/reports…) are for property staff. The printable pa
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -20,14 +21,15 @@ from anju.analytics.reports import FORMULAS, KINDS, report_service
 from anju.analytics.staff import SECURITY_ROLES, RecordIn, staff_service
 from anju.core.auth import Principal
 from anju.core.deps import ReadSession, WriteSession
-from anju.core.errors import AppError, Invalid
-from anju.core.kit.china_time import china_date
+from anju.core.errors import AppError, Invalid, NotFound
+from anju.core.kit.china_time import china_date, to_china
 from anju.core.sheets import Value, csv_bytes, xlsx_bytes
 from anju.registry.service import compounds_by_id
 from anju.web.deps import ConsolePage, console_guard, page_guard
 from anju.web.forms import error_message, go_back, outcome
 from anju.web.i18n import Translator, lang_of
 from anju.web.render import render
+from anju.web.report_pdf import report_pdf
 
 router = APIRouter(include_in_schema=False)
 ReportPage = Annotated[ConsolePage, Depends(console_guard(AnalyticsPerm.read))]
@@ -45,6 +47,7 @@ PERCENT_KPIS = frozenset(
     }
 )
 MINUTE_KPIS = frozenset({"mtta_minutes", "mttr_minutes"})
+EXPORT_FORMATS = ("xlsx", "csv", "pdf")
 STAFF_COUNTS = (
     "on_roll_start",
     "on_roll_end",
@@ -200,14 +203,40 @@ def report_print(report_id: int, request: Request, who: ReportViewer, session: R
     )
 
 
-def sheet_rows(report: SecurityReport, t: Translator, compound_name: str) -> Iterator[Sequence[Value]]:
-    """The report as rows: header, KPIs with formulas, then each section (one table, for Excel and CSV alike)."""
-    d = report.data
-    yield (t("report.title"), compound_name)
-    yield (t("report.period"), t("report.period_range", start=d["start"], end=_last_day(report)))
-    yield (t("report.kind"), t(f"report.kind.{report.period_kind}"))
-    yield ()
-    yield (
+@dataclass(frozen=True)
+class ReportView:
+    """What the exports need of a report: a stored compound report, or a street office's pooled one (not stored)."""
+
+    name: str  # the compound's or the street office's name
+    kind: str
+    start: date
+    end: date  # the first day after the period
+    generated_at: datetime
+    data: dict[str, Any]
+    rectification: str | None
+    file_stem: str
+
+    @property
+    def last_day(self) -> str:
+        return date.fromordinal(self.end.toordinal() - 1).isoformat()
+
+
+def view_of(report: SecurityReport, name: str) -> ReportView:
+    return ReportView(
+        name=name,
+        kind=report.period_kind,
+        start=report.period_start,
+        end=report.period_end,
+        generated_at=report.generated_at,
+        data=report.data,
+        rectification=report.rectification,
+        file_stem=f"security-report-{report.compound_id}-{report.period_kind}-{report.period_start.isoformat()}",
+    )
+
+
+def kpi_table(view: ReportView, t: Translator) -> tuple[tuple[str, ...], list[tuple[Value, ...]]]:
+    """The KPI table's header and rows: value, previous period, change, last year, change, formula, target."""
+    header = (
         t("report.kpi"),
         t("report.value"),
         t("report.previous"),
@@ -217,25 +246,46 @@ def sheet_rows(report: SecurityReport, t: Translator, compound_name: str) -> Ite
         t("report.formula"),
         t("report.target"),
     )
-    for r in kpi_rows(report):
-        yield (
-            t(f"report.kpi.{r['key']}") + (f" ({r['unit']})" if r["unit"] else ""),
-            r["value"],
-            r["previous"],
-            r["change"],
-            r["last_year"],
-            r["change_year"],
-            t(r["formula"]),
-            t(f"report.target.{r['side']}", n=r["target"]) + (" " + t("report.missed") if r["missed"] else "")
-            if r["side"]
-            else "",
+    rows: list[tuple[Value, ...]] = []
+    for r in kpi_rows(view.data):
+        rows.append(
+            (
+                t(f"report.kpi.{r['key']}") + (f" ({r['unit']})" if r["unit"] else ""),
+                r["value"],
+                r["previous"],
+                r["change"],
+                r["last_year"],
+                r["change_year"],
+                t(r["formula"]),
+                t(f"report.target.{r['side']}", n=r["target"]) + (" " + t("report.missed") if r["missed"] else "")
+                if r["side"]
+                else "",
+            )
         )
+    return header, rows
+
+
+def sheet_rows(view: ReportView, t: Translator) -> Iterator[Sequence[Value]]:
+    """The report as rows: header, KPIs with formulas, then each section (one table, for Excel and CSV alike)."""
+    yield (t("report.title"), view.name)
+    yield (t("report.period"), t("report.period_range", start=view.start.isoformat(), end=view.last_day))
+    yield (t("report.kind"), t(f"report.kind.{view.kind}"))
     yield ()
+    header, rows = kpi_table(view, t)
+    yield header
+    yield from rows
+    yield ()
+    yield from detail_rows(view, t)
+
+
+def detail_rows(view: ReportView, t: Translator) -> Iterator[Sequence[Value]]:
+    """The sections after the KPI table, each opened by a row naming it; an empty row between groups."""
+    d = view.data
     yield (t("report.rectification_orders"),)
-    for o in report.data.get("rectification_orders") or []:
+    for o in d.get("rectification_orders") or []:
         yield ("", t(f"report.kpi.{o['kpi']}"), f"#{o['order_id']}")
     yield (t("report.previous_rectifications"),)
-    for o in report.data.get("previous_rectifications") or []:
+    for o in d.get("previous_rectifications") or []:
         yield (
             "",
             t(f"report.kpi.{o['kpi']}"),
@@ -281,42 +331,67 @@ def sheet_rows(report: SecurityReport, t: Translator, compound_name: str) -> Ite
         if k in d["staff"]:
             yield ("", t(f"report.staff.{k}"), d["staff"][k])
     yield ()
-    yield (t("report.rectification"), report.rectification or t("report.rectification_empty"))
+    yield (t("report.rectification"), view.rectification or t("report.rectification_empty"))
 
 
-def _last_day(report: SecurityReport) -> str:
-    return date.fromordinal(report.period_end.toordinal() - 1).isoformat()
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _export_name(report: SecurityReport, ext: str) -> str:
-    return f"security-report-{report.compound_id}-{report.period_kind}-{report.period_start.isoformat()}.{ext}"
-
-
-@router.get("/screen/reports/{report_id}.xlsx")
-def report_xlsx(report_id: int, request: Request, who: ReportViewer, session: ReadSession) -> Response:
-    """The report as an Excel workbook."""
-    report = report_service.get(session, who=who, report_id=report_id)
-    name = next((c.name for c in compounds_by_id(session, compound_ids=[report.compound_id])), "")
-    t = Translator(lang_of(request))
-    data = xlsx_bytes([(t("report.title"), sheet_rows(report, t, name), (28, 22, 14, 12, 14, 12, 60))])
+def export(view: ReportView, t: Translator, fmt: str) -> Response:
+    """The report as an Excel workbook, CSV (UTF-8 with BOM) or an A4 PDF, as a download."""
+    if fmt == "xlsx":
+        body, media = xlsx_bytes([(t("report.title"), sheet_rows(view, t), (28, 22, 14, 12, 14, 12, 60))]), XLSX_TYPE
+    elif fmt == "csv":
+        body, media = csv_bytes(sheet_rows(view, t)), "text/csv; charset=utf-8"
+    else:
+        body, media = pdf_of(view, t), "application/pdf"
     return Response(
-        data,
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="{_export_name(report, "xlsx")}"'},
+        body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{view.file_stem}.{fmt}"'}
     )
 
 
-@router.get("/screen/reports/{report_id}.csv")
-def report_csv(report_id: int, request: Request, who: ReportViewer, session: ReadSession) -> Response:
-    """The report as CSV (UTF-8 with BOM)."""
+def pdf_of(view: ReportView, t: Translator) -> bytes:
+    """The printable PDF: the same rows as the spreadsheet, values as people read them, and two bar charts."""
+    header, rows = kpi_table(view, t)
+
+    def shown(v: Value) -> Value:
+        return t("screen.no_data") if v is None else v
+
+    sections: list[tuple[str, list[Sequence[Value]]]] = []
+    for line in detail_rows(view, t):
+        if not line:
+            continue
+        if line[0]:  # a row opening a section: its name (and sub-name), then its lines
+            sections.append((" · ".join(str(x) for x in line[:2] if x != ""), []))
+        elif sections:
+            sections[-1][1].append(line[1:])
+    ev = view.data["events"]
+    return report_pdf(
+        title=t("report.print_title", compound=view.name, kind=t(f"report.kind.{view.kind}")),
+        meta=[
+            t("report.print_period", range=t("report.period_range", start=view.start.isoformat(), end=view.last_day)),
+            f"{t('report.generated')} {to_china(view.generated_at).strftime('%Y-%m-%d %H:%M')}",
+            *([t("report.empty")] if view.data.get("empty") else []),
+        ],
+        kpi_header=header,
+        kpi_rows=[(r[0], *(shown(v) for v in r[1:6]), *r[6:]) for r in rows],
+        sections=sections,
+        charts=[
+            (t("report.by_hour"), [(f"{h:02d}", n) for h, n in enumerate(ev["by_hour"])]),
+            (t("report.by_weekday"), [(t(f"screen.weekday.{i}"), n) for i, n in enumerate(ev["by_weekday"])]),
+        ],
+        footer=t("screen.aggregates_only"),
+    )
+
+
+@router.get("/screen/reports/{report_id}.{fmt}")
+def report_export(report_id: int, fmt: str, request: Request, who: ReportViewer, session: ReadSession) -> Response:
+    """The report as Excel (.xlsx), CSV (.csv) or PDF (.pdf)."""
+    if fmt not in EXPORT_FORMATS:
+        raise NotFound(f"no {fmt!r} export", zh="不支持该导出格式")
     report = report_service.get(session, who=who, report_id=report_id)
     name = next((c.name for c in compounds_by_id(session, compound_ids=[report.compound_id])), "")
-    t = Translator(lang_of(request))
-    return Response(
-        csv_bytes(sheet_rows(report, t, name)),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{_export_name(report, "csv")}"'},
-    )
+    return export(view_of(report, name), Translator(lang_of(request)), fmt)
 
 
 # The security staff record (培训考核与考勤): staff names appear here, so only property staff open it (the street

@@ -129,6 +129,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "report.print": ("打印版", "Printable"),
     "report.xlsx": ("导出 Excel", "Export Excel"),
     "report.csv": ("导出 CSV", "Export CSV"),
+    "report.pdf": ("下载 PDF", "Download PDF"),
     "report.empty": (
         "本期无数据：没有告警、工单、通行或巡更记录。",
         "No data in this period: no alarms, orders, passages or patrol rounds.",
