@@ -7,7 +7,6 @@ from anju.alarms import models as _alarms  # noqa: F401
 from anju.analytics import models as _analytics  # noqa: F401
 from anju.care import models as _care  # noqa: F401
 from anju.charging import models as _charging  # noqa: F401
-from anju.charging import models as _charging  # noqa: F401
 from anju.core import audit as _audit  # noqa: F401
 from anju.core import events as _events  # noqa: F401
 from anju.core import jobs as _jobs  # noqa: F401
