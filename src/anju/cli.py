@@ -247,6 +247,44 @@ def run_relay(
     console.print(f"relay stopped after publishing {relay.published} events")
 
 
+@app.command("consume")
+def run_consume(
+    database_url: DbOpt = None,
+    nats_url: Annotated[str | None, typer.Option(help="overrides ANJU_NATS_URL")] = None,
+    worker_id: Annotated[str | None, typer.Option(help="defaults to host:pid")] = None,
+) -> None:
+    """Deliver outbox events to their handlers from the NATS JetStream bus (run with ANJU_BUS_DELIVERY=1)."""
+    _setup(database_url)
+    import asyncio
+    import signal
+
+    from anju.core.bus import BusSettings, Consumer
+    from anju.core.config import get_settings
+    from anju.startup import register_all
+
+    register_all()
+    settings = BusSettings()
+    if nats_url:
+        settings.nats_url = nats_url
+    if not settings.nats_url:
+        console.print("[red]ANJU_NATS_URL (or --nats-url) is not set[/red]")
+        raise typer.Exit(code=2)
+    consumer = Consumer(
+        settings,
+        worker_id=worker_id or f"{socket.gethostname()}:{os.getpid()}",
+        max_attempts=get_settings().outbox_max_attempts,
+    )
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, consumer.stop)
+        await consumer.run()
+
+    asyncio.run(main())
+    console.print(f"consumer stopped after {consumer.acked} events ({consumer.retried} retried)")
+
+
 @app.command("video-worker")
 def run_video_worker(
     database_url: DbOpt = None,

@@ -9,13 +9,15 @@ import json
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
 
 from anju.core import bus
 from anju.core import db as core_db
-from anju.core.events import DomainEvent, OutboxEvent, deliver_pending, publish
+from anju.core.db import utcnow
+from anju.core.events import DomainEvent, OutboxEvent, deliver_pending, publish, subscribe
 from tests.conftest import port_open, service_unavailable
 from tests.core.databases import dedicated_database
 
@@ -218,3 +220,121 @@ class TestLivePages:
             return out
 
         assert asyncio.run(scenario())[1:] == ["data: 0\n\n", "data: 1\n\n", "data: 2\n\n"]
+
+
+class BusCounted(DomainEvent):
+    topic = "testbus.Counted"
+    n: int
+
+
+RAN: list[tuple[str, int]] = []  # (handler, n) for every run that committed or failed
+FAIL_ONCE: set[int] = set()  # ns whose "fragile" handler fails on its first run
+
+
+@subscribe(BusCounted)
+def _steady(session, event: BusCounted) -> None:
+    RAN.append(("steady", event.n))
+
+
+@subscribe(BusCounted)
+def _fragile(session, event: BusCounted) -> None:
+    RAN.append(("fragile", event.n))
+    if event.n in FAIL_ONCE:
+        FAIL_ONCE.discard(event.n)
+        raise RuntimeError("first try fails")
+
+
+def _publish_counted(ns: list[int]) -> list[int]:
+    with core_db.transaction() as s:
+        rows = [publish(s, BusCounted(n=n), compound_id=7) for n in ns]
+        s.flush()
+        return [r.id for r in rows]
+
+
+def _statuses(ids: list[int]) -> list[str]:
+    with core_db.new_session() as s:
+        got = dict(s.execute(select(OutboxEvent.id, OutboxEvent.status).where(OutboxEvent.id.in_(ids))).all())
+    return [got[i] for i in ids]
+
+
+class TestConsumer:
+    def test_handlers_run_once_from_the_bus_even_when_every_message_comes_twice(
+        self, tmp_path, nats_settings, monkeypatch
+    ):
+        """A consumer that ran the handlers and died before its acks: the redelivered messages re-run nothing."""
+        from nats.aio.msg import Msg
+
+        settings = nats_settings.model_copy(update={"bus_delivery": True})
+        RAN.clear()
+        with dedicated_database(tmp_path, "bus_consume"):
+            ids = _publish_counted([1, 2, 3])
+            assert _statuses(ids) == ["pending"] * 3  # nobody polled: the bus delivers them
+
+            async def scenario() -> tuple[int, int]:
+                nc = await bus.connect(NATS_URL)
+                js = nc.jetstream()
+                await bus.ensure_stream(js, settings)
+                assert await bus.Relay(settings).drain(js) == 3  # committed events go on the bus at once
+                first = bus.Consumer(settings, worker_id="c1", idle_seconds=0.5)
+                sub = await first.subscribe(js)
+                real_ack = Msg.ack
+
+                async def lost_ack(self: Msg) -> None:  # the consumer dies after the handlers, before the ack
+                    await self.nak()
+
+                monkeypatch.setattr(Msg, "ack", lost_ack)
+                await first.consume_once(sub)
+                monkeypatch.setattr(Msg, "ack", real_ack)
+                second = bus.Consumer(settings, worker_id="c2", idle_seconds=0.5)
+                again = await second.drain(await second.subscribe(js))
+                await nc.close()
+                return again, second.acked
+
+            again, acked = asyncio.run(asyncio.wait_for(scenario(), 60))
+            assert again == acked == 3  # every message came back...
+            assert sorted(RAN) == sorted([(h, n) for h in ("steady", "fragile") for n in (1, 2, 3)])  # ...ran once
+            assert _statuses(ids) == ["done"] * 3
+
+    def test_a_failed_handler_is_retried_after_the_backoff_and_the_others_are_not_rerun(self, tmp_path):
+        from anju.core.events import deliver_event
+
+        RAN.clear()
+        with dedicated_database(tmp_path, "bus_retry"):
+            FAIL_ONCE.add(5)
+            (event_id,) = _publish_counted([5])
+            verdict, delay = deliver_event(event_id, worker_id="c1")
+            assert verdict == "retry" and delay >= 1  # nak'ed with the outbox's backoff
+            assert deliver_event(event_id, worker_id="c2")[0] == "retry"  # not due yet: nothing runs
+            with core_db.transaction() as s:  # the backoff has passed
+                s.execute(update(OutboxEvent).where(OutboxEvent.id == event_id).values(available_at=utcnow()))
+            assert deliver_event(event_id, worker_id="c2") == ("ack", 0.0)
+            assert deliver_event(event_id, worker_id="c3") == ("ack", 0.0)  # a late duplicate message
+            assert RAN == [("steady", 5), ("fragile", 5), ("fragile", 5)]
+
+    def test_an_event_claimed_by_the_poller_is_left_to_it(self, tmp_path):
+        from anju.core.events import deliver_event
+
+        with dedicated_database(tmp_path, "bus_claimed"):
+            (event_id,) = _publish_counted([8])
+            with core_db.transaction() as s:
+                s.execute(
+                    update(OutboxEvent)
+                    .where(OutboxEvent.id == event_id)
+                    .values(locked_by="poller", locked_until=utcnow() + timedelta(seconds=60))
+                )
+            assert deliver_event(event_id, worker_id="c1") == ("retry", 60.0)
+            assert _statuses([event_id]) == ["pending"]
+
+    def test_with_bus_delivery_the_poller_only_sweeps_old_events(self, tmp_path):
+        with dedicated_database(tmp_path, "bus_sweep"):
+            (fresh,) = _publish_counted([9])
+            assert deliver_pending(worker_id="w", min_age=timedelta(seconds=120)) == 0
+            assert _statuses([fresh]) == ["pending"]
+            with core_db.transaction() as s:  # the bus lost it (relay down for long): the sweep takes it
+                s.execute(
+                    update(OutboxEvent)
+                    .where(OutboxEvent.id == fresh)
+                    .values(created_at=utcnow() - timedelta(seconds=121))
+                )
+            assert deliver_pending(worker_id="w", min_age=timedelta(seconds=120)) == 1
+            assert _statuses([fresh]) == ["done"]

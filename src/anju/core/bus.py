@@ -47,6 +47,11 @@ class BusSettings(BaseSettings):
     nats_prefix: str = "anju"  # first subject token
     nats_duplicate_window_s: int = 600  # JetStream drops a repeated Nats-Msg-Id within this window
     nats_max_age_days: int = 7  # the stream keeps messages this long (the outbox is the record)
+    # Handlers consume from the bus (`anju consume`): the relay publishes committed events as soon as they exist
+    # (not only delivered ones) and the worker's poller only sweeps up events older than bus_sweep_after_s.
+    bus_delivery: bool = False
+    bus_sweep_after_s: int = 120
+    nats_durable: str = "anju-handlers"  # the durable consumer every `anju consume` process shares
 
 
 @lru_cache
@@ -114,8 +119,9 @@ class Relayable:
     created_at: str
 
 
-def unrelayed(limit: int) -> list[Relayable]:
-    """Delivered events not yet on the bus, oldest first."""
+def unrelayed(limit: int, *, committed: bool = False) -> list[Relayable]:
+    """Delivered events (`committed`: every committed event, delivered or not) not yet on the bus, oldest first."""
+    statuses = ["pending", "done"] if committed else ["done"]
     with new_session() as s:
         rows = s.execute(
             select(
@@ -125,7 +131,7 @@ def unrelayed(limit: int) -> list[Relayable]:
                 OutboxEvent.payload,
                 OutboxEvent.created_at,
             )
-            .where(OutboxEvent.status == "done", OutboxEvent.relayed_at.is_(None))
+            .where(OutboxEvent.status.in_(statuses), OutboxEvent.relayed_at.is_(None))
             .order_by(OutboxEvent.id)
             .limit(limit)
         ).all()
@@ -192,7 +198,7 @@ class Relay:
 
     async def relay_once(self, js: JetStreamContext) -> int:
         """One batch: read unrelayed delivered events, publish them, mark the acknowledged ones."""
-        events = await asyncio.to_thread(unrelayed, self.batch)
+        events = await asyncio.to_thread(unrelayed, self.batch, committed=self.settings.bus_delivery)
         if not events:
             return 0
         acked = await publish_events(js, self.settings.nats_prefix, events, stream=self.settings.nats_stream)
@@ -228,6 +234,128 @@ class Relay:
                             await asyncio.wait_for(self._stop.wait(), self.idle_seconds)
             except Exception as e:  # noqa: BLE001 - NATS down or a database error: the outbox keeps the events
                 log.warning("relay: %s; retrying in 2 s", e)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stop.wait(), 2)
+            finally:
+                if nc is not None and not nc.is_closed:
+                    await nc.close()
+
+
+# --- handlers consuming from the bus ----------------------------------------------------------------------
+
+
+def event_id_of(msg: Any) -> int | None:
+    """The outbox id a bus message carries (its Nats-Msg-Id, else the body's id); None if it carries none."""
+    raw = (msg.headers or {}).get("Nats-Msg-Id")
+    if raw is None:
+        try:
+            raw = json.loads(msg.data or b"{}").get("id")
+        except (ValueError, AttributeError):
+            return None
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return None
+
+
+class Consumer:
+    """`anju consume`: deliver events to their handlers from a JetStream durable pull consumer.
+
+    Every `anju consume` process binds the same durable consumer (settings.nats_durable), so they split the
+    stream between them. A message names an outbox id; `anju.core.events.deliver_event` runs that event's
+    handlers under the outbox's lease and its (event, handler) record, so a redelivered message (an ack lost,
+    a consumer killed mid-batch) re-runs no handler: exactly once in effect. The message is acknowledged after
+    the handlers committed, nak'ed with the outbox's backoff when one failed.
+    """
+
+    def __init__(
+        self,
+        settings: BusSettings | None = None,
+        *,
+        worker_id: str = "consumer",
+        batch: int = 50,
+        idle_seconds: float = 1.0,
+        ack_wait_s: float = 60.0,
+        max_attempts: int = 10,
+    ) -> None:
+        self.settings = settings or bus_settings()
+        if not self.settings.nats_url:
+            raise ValueError("ANJU_NATS_URL is not set")
+        self.worker_id, self.batch, self.idle_seconds = worker_id, batch, idle_seconds
+        self.ack_wait_s, self.max_attempts = ack_wait_s, max_attempts
+        self._stop = asyncio.Event()
+        self.acked = 0
+        self.retried = 0
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    async def subscribe(self, js: JetStreamContext) -> Any:
+        from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+        config = ConsumerConfig(
+            ack_policy=AckPolicy.EXPLICIT,
+            ack_wait=self.ack_wait_s,
+            deliver_policy=DeliverPolicy.ALL,
+            max_deliver=-1,  # the outbox decides when an event is dead, not the bus
+        )
+        return await js.pull_subscribe(
+            f"{self.settings.nats_prefix}.>",
+            durable=self.settings.nats_durable,
+            stream=self.settings.nats_stream,
+            config=config,
+        )
+
+    async def consume_once(self, sub: Any) -> int:
+        """One fetch: deliver each message's event, ack or nak it; returns how many messages were handled."""
+        from nats.errors import TimeoutError as NatsTimeout
+
+        try:
+            msgs = await sub.fetch(self.batch, timeout=self.idle_seconds)
+        except (NatsTimeout, TimeoutError):
+            return 0
+        from anju.core.events import deliver_event
+
+        for msg in msgs:
+            event_id = event_id_of(msg)
+            if event_id is None:
+                log.warning("consume: a message on %s names no outbox event; dropped", msg.subject)
+                await msg.term()
+                continue
+            verdict, delay = await asyncio.to_thread(
+                deliver_event, event_id, worker_id=self.worker_id, max_attempts=self.max_attempts
+            )
+            if verdict == "ack":
+                await msg.ack()
+                self.acked += 1
+            else:
+                await msg.nak(delay=delay)
+                self.retried += 1
+        return len(msgs)
+
+    async def drain(self, sub: Any) -> int:
+        total = 0
+        while n := await self.consume_once(sub):
+            total += n
+        return total
+
+    async def run(self, until: Callable[[], Awaitable[bool]] | None = None) -> None:
+        assert self.settings.nats_url
+        while not self._stop.is_set():
+            nc = None
+            try:
+                nc = await connect(self.settings.nats_url, connect_timeout=2, allow_reconnect=False)
+                js = nc.jetstream(timeout=5)
+                await ensure_stream(js, self.settings)
+                sub = await self.subscribe(js)
+                log.info(
+                    "consumer %s bound to %s/%s", self.worker_id, self.settings.nats_stream, self.settings.nats_durable
+                )
+                while not self._stop.is_set():
+                    if not await self.consume_once(sub) and until is not None and await until():
+                        self._stop.set()
+            except Exception as e:  # noqa: BLE001 - NATS down or a database error: unacked messages come back
+                log.warning("consumer: %s; retrying in 2 s", e)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stop.wait(), 2)
             finally:

@@ -101,7 +101,9 @@ def publish_many(session: Session, events: Sequence[tuple[DomainEvent, int | Non
         session.execute(insert(OutboxEvent.__table__), rows)
 
 
-def _claim(session: Session, worker_id: str, limit: int, lease: timedelta) -> list[int]:
+def _claim(
+    session: Session, worker_id: str, limit: int, lease: timedelta, min_age: timedelta | None = None
+) -> list[int]:
     now = utcnow()
     free = or_(OutboxEvent.locked_until.is_(None), OutboxEvent.locked_until < now)
     q = (
@@ -110,6 +112,8 @@ def _claim(session: Session, worker_id: str, limit: int, lease: timedelta) -> li
         .order_by(OutboxEvent.id)
         .limit(limit)
     )
+    if min_age is not None:  # the bus delivers fresh events; the poller only sweeps up what it left behind
+        q = q.where(OutboxEvent.created_at < now - min_age)
     if session.get_bind().dialect.name == "postgresql":
         q = q.with_for_update(skip_locked=True)
     claimed: list[int] = []
@@ -137,14 +141,16 @@ def deliver_pending(
     lease_seconds: int = 60,
     max_attempts: int = 10,
     should_stop: Callable[[], bool] | None = None,
+    min_age: timedelta | None = None,
 ) -> int:
     """Deliver a batch of pending events; returns how many events were finished.
 
     `should_stop` is asked between events: a stopping worker hands back the rest of its batch at once
-    instead of letting them wait for the lease to expire.
+    instead of letting them wait for the lease to expire. With `min_age`, only events older than that
+    (when handlers consume from the bus, the poller is its safety net).
     """
     with new_session() as session:
-        ids = _claim(session, worker_id, limit, timedelta(seconds=lease_seconds))
+        ids = _claim(session, worker_id, limit, timedelta(seconds=lease_seconds), min_age)
     finished = 0
     for i, event_id in enumerate(ids):
         if should_stop is not None and should_stop():
@@ -153,6 +159,44 @@ def deliver_pending(
         if _deliver_one(event_id, worker_id=worker_id, max_attempts=max_attempts):
             finished += 1
     return finished
+
+
+def deliver_event(
+    event_id: int, *, worker_id: str, lease_seconds: int = 60, max_attempts: int = 10
+) -> tuple[str, float]:
+    """Deliver the one outbox event a bus message names (issue 19: handlers consuming from JetStream).
+
+    Returns what to tell the bus: ("ack", 0) when the event is finished (now, or before: a redelivered message
+    re-runs nothing, the (event, handler) records stand), or gone; ("retry", seconds) when a handler failed (the
+    outbox's backoff), the event is claimed by another worker, or is not due yet. The claim is the poller's
+    compare-and-swap lease, so a bus consumer and a database poller never run the same event at once.
+    """
+    now = utcnow()
+    with new_session() as session:
+        ev = session.get(OutboxEvent, event_id)
+        if ev is None or ev.status != "pending":
+            return "ack", 0.0  # delivered (or dead, kept for a person; or purged): nothing left for the bus
+        if ev.available_at > now:
+            return "retry", max(1.0, (ev.available_at - now).total_seconds())
+        free = or_(
+            OutboxEvent.locked_until.is_(None), OutboxEvent.locked_until < now, OutboxEvent.locked_by == worker_id
+        )
+        res = session.execute(
+            update(OutboxEvent)
+            .where(OutboxEvent.id == event_id, OutboxEvent.status == "pending", free)
+            .values(locked_by=worker_id, locked_until=now + timedelta(seconds=lease_seconds))
+        )
+        if res.rowcount != 1:  # type: ignore[attr-defined]
+            session.rollback()
+            return "retry", float(lease_seconds)  # someone else holds it; look again when their lease ends
+        session.commit()
+    if _deliver_one(event_id, worker_id=worker_id, max_attempts=max_attempts):
+        return "ack", 0.0
+    with new_session() as session:
+        ev = session.get(OutboxEvent, event_id)
+        if ev is None or ev.status != "pending":
+            return "ack", 0.0  # dead after its last attempt: a person looks at it, the bus stops
+        return "retry", max(1.0, (ev.available_at - utcnow()).total_seconds())
 
 
 def purge_delivered(*, before: datetime, limit: int = 5_000) -> int:

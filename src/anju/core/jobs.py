@@ -298,14 +298,18 @@ class Worker:
         self._thread: threading.Thread | None = None
 
     def tick(self) -> int:
+        from anju.core.bus import bus_settings
         from anju.core.events import deliver_pending
 
         stopping = self._stop.is_set
+        bus = bus_settings()
         n = deliver_pending(
             worker_id=self.worker_id,
             lease_seconds=self.lease_seconds,
             max_attempts=self.max_attempts,
             should_stop=stopping,
+            # When handlers consume from the bus (`anju consume`), the poller only sweeps up what it left behind.
+            min_age=timedelta(seconds=bus.bus_sweep_after_s) if bus.bus_delivery and bus.nats_url else None,
         )
         if time.monotonic() - self._last_sweep > 60:
             self._last_sweep = time.monotonic()
