@@ -55,6 +55,7 @@ class DecisionReason(StrEnum):
     free_exit = "free_exit"
     no_entry = "no_entry"
     released = "released"
+    no_plate = "no_plate"  # 无牌车: a car without a plate scanned the lane's QR
 
 
 class SessionCategory(StrEnum):

@@ -24,7 +24,15 @@ from anju.core.errors import Invalid, TooLarge
 from anju.core.kit.china_time import china_date
 from anju.core.kit.money import yuan
 from anju.parking.config import parking_settings
-from anju.parking.enums import Decision, DecisionReason, LaneDirection, SessionCategory, SpaceKind, UnknownPolicy
+from anju.parking.enums import (
+    Decision,
+    DecisionReason,
+    LaneDirection,
+    PaidVia,
+    SessionCategory,
+    SpaceKind,
+    UnknownPolicy,
+)
 from anju.parking.events import LaneDecided, ParkingFeePaid
 from anju.parking.exceptions import (
     AlreadyDecided,
@@ -51,6 +59,7 @@ from anju.parking.service import parking_service
 from anju.parking.tariff import Reduction, Tariff, fee_fen
 from anju.vision.plates import plate_kind
 
+NO_PLATE = "无牌车"  # the plate column of a stay without a plate (never matches a read: it breaks the grammar)
 FIRE_LANE_ALARM = "fire_lane_parking"  # one alarm kind, shared with the video domain's camera rule (issue 14)
 
 
@@ -89,6 +98,7 @@ DISPLAY: dict[DecisionReason, tuple[str, str]] = {
     DecisionReason.free_exit: ("{plate} 一路顺风", "{plate} goodbye"),
     DecisionReason.no_entry: ("{plate} 无入场记录 请稍候", "{plate} no entry record, please wait"),
     DecisionReason.released: ("{plate} 人工放行", "{plate} opened by the guard"),
+    DecisionReason.no_plate: ("无牌车 扫码通行", "Car without plate, QR scanned"),
 }
 
 
@@ -468,8 +478,12 @@ class LaneService:
         s = session.get(ParkingSession, session_id)
         if s is None or not by.in_scope(s.compound_id):
             raise ParkingSessionNotFound(f"parking session {session_id}")
+        return self._pay(session, s, data, now)
+
+    def _pay(self, session: Session, s: ParkingSession, data: PayIn, now: datetime) -> ParkingSession:
         if s.payment_ref == data.payment_ref:
             return s  # the same callback again
+        session_id = s.id
         cp = session.get(CarPark, s.car_park_id)
         assert cp is not None
         due = self.fee_of(session, cp, s, now)
@@ -599,6 +613,129 @@ class LaneService:
             raise CouponUnusable(f"coupon {data.code} is used")
         session.refresh(coupon)
         return s
+
+    # --- 无牌车: cars without a plate scan the lane's QR -------------------------------------------------------
+    @staticmethod
+    def lane_qr_token(lane_id: int) -> str:
+        """The token printed in a lane's QR (keyed digest of the lane id: lane URLs cannot be guessed)."""
+        from anju.core.crypto import blind_index
+
+        token = blind_index(str(lane_id), context="parking.lane_qr")
+        assert token is not None
+        return token
+
+    def qr_lane(self, session: Session, *, lane_id: int, token: str) -> ParkingLane:
+        import hmac
+
+        lane = session.get(ParkingLane, lane_id)
+        if lane is None or not hmac.compare_digest(token.encode(), self.lane_qr_token(lane_id).encode()):
+            raise LaneNotFound(f"lane {lane_id}")
+        return lane
+
+    def no_plate_entry(
+        self, session: Session, *, lane: ParkingLane, car_token: str | None, now: datetime | None = None
+    ) -> tuple[LaneEvent, ParkingSession]:
+        """A car without a plate enters by scanning the entry lane's QR; its stay is keyed to a token kept on the
+        phone. Scanning again with the same token (a reload, a retry) returns the same stay and decision."""
+        import secrets
+
+        now = now or utcnow()
+        if lane.direction != LaneDirection.entry:
+            raise Invalid("not an entry lane", zh="请扫描入口车道的二维码")
+        repo = ParkingRepository(session)
+        if car_token:
+            s = repo.session_by_token(car_token)
+            if s is not None and s.exited_at is None and s.car_park_id == lane.car_park_id:
+                ev = repo.lane_event(lane.id, f"np-in-{s.id}")
+                if ev is not None:
+                    return ev, s
+        cp = session.get(CarPark, lane.car_park_id)
+        assert cp is not None
+        s = ParkingSession(
+            compound_id=cp.compound_id,
+            car_park_id=cp.id,
+            plate=NO_PLATE,
+            category=SessionCategory.temporary,
+            entered_at=now,
+            no_plate_token=secrets.token_urlsafe(18)[:24],
+        )
+        session.add(s)
+        session.flush()
+        hold = cp.unknown_policy == UnknownPolicy.hold
+        ev = LaneEvent(
+            compound_id=lane.compound_id,
+            lane_id=lane.id,
+            event_id=f"np-in-{s.id}",
+            at=now,
+            plate=None,
+            decision=Decision.hold if hold else Decision.open,
+            reason=DecisionReason.no_plate,
+            session_id=s.id,
+        )
+        session.add(ev)
+        session.flush()
+        if hold:
+            self._remind(session, lane=lane, ev=ev, kind="vehicle_unregistered", now=now)
+        self._decided(session, lane=lane, ev=ev, now=now)
+        return ev, s
+
+    def no_plate_stay(self, session: Session, *, lane: ParkingLane, car_token: str | None) -> ParkingSession:
+        """The open stay of the phone's token in the lane's car park (404 when there is none)."""
+        s = ParkingRepository(session).session_by_token(car_token) if car_token else None
+        if s is None or s.car_park_id != lane.car_park_id or s.exited_at is not None:
+            raise ParkingSessionNotFound("no stay without a plate for this phone")
+        return s
+
+    def no_plate_fee(self, session: Session, *, lane: ParkingLane, s: ParkingSession, now: datetime) -> int:
+        cp = session.get(CarPark, lane.car_park_id)
+        assert cp is not None
+        if s.paid_at is not None and now - s.paid_at <= timedelta(minutes=cp.exit_grace_minutes):
+            return 0
+        return self.fee_of(session, cp, s, now) - (s.paid_fen if s.paid_at is not None else 0)
+
+    def no_plate_exit(
+        self,
+        session: Session,
+        *,
+        lane: ParkingLane,
+        car_token: str | None,
+        payment_ref: str | None = None,
+        now: datetime | None = None,
+    ) -> LaneEvent:
+        """Leave by scanning the exit lane's QR: free (or paid) stays open the barrier; a fee is paid on the phone
+        first (the simulated provider; `payment_ref` makes a repeated submit pay once)."""
+        now = now or utcnow()
+        if lane.direction != LaneDirection.exit:
+            raise Invalid("not an exit lane", zh="请扫描出口车道的二维码")
+        s = self.no_plate_stay(session, lane=lane, car_token=car_token)
+        due = self.no_plate_fee(session, lane=lane, s=s, now=now)
+        if due > 0:
+            if payment_ref is None:
+                raise NothingToPay("the fee is due first", zh=f"请先缴纳停车费 {yuan(due)} 元")
+            self._pay(session, s, PayIn(paid_via=PaidVia.qr, payment_ref=payment_ref), now)
+        repo = ParkingRepository(session)
+        ev = LaneEvent(
+            compound_id=lane.compound_id,
+            lane_id=lane.id,
+            event_id=f"np-out-{s.id}",
+            at=now,
+            plate=None,
+            decision=Decision.open,
+            reason=DecisionReason.fee_paid if s.paid_at is not None else DecisionReason.free_exit,
+            session_id=s.id,
+        )
+        try:
+            with session.begin_nested():
+                session.add(ev)
+                session.flush()
+        except IntegrityError:
+            again = repo.lane_event(lane.id, f"np-out-{s.id}")
+            assert again is not None
+            return again
+        self._close(session, s, now)
+        s.fee_fen = max(s.paid_fen, 0)
+        self._decided(session, lane=lane, ev=ev, now=now)
+        return ev
 
     # --- lists ---------------------------------------------------------------------------------------------
     def lane_events(

@@ -328,3 +328,103 @@ def authorise_visitor_car(
     except AppError as e:
         return go_back(request, "/h5/parking", err=error_message(request, e))
     return go_back(request, "/h5/parking", ok=t("parking.ok.visitor"))
+
+
+# --- 无牌车: the lane's QR and the H5 page it opens (no login: the stay is keyed to a token on the phone) ------
+NO_PLATE_COOKIE = "anju_np"
+
+
+def _lane_url(request: Request, lane_id: int) -> str:
+    from anju.parking.lane_service import lane_service
+
+    return f"/h5/parking/lane/{lane_id}/{lane_service.lane_qr_token(lane_id)}"
+
+
+@router.get(DESK + "/lanes/{lane_id}/qr.svg")
+def lane_qr(lane_id: int, request: Request, ctx: ParkingPage, session: ReadSession) -> Response:
+    """The QR to print at a lane: a car without a plate scans it to enter (entry lane) or to pay and leave (exit)."""
+    import segno
+
+    from anju.parking.service import parking_service
+
+    lane = parking_service.lane(session, by=ctx.who, lane_id=lane_id)
+    url = str(request.base_url).rstrip("/") + _lane_url(request, lane.id)
+    svg = segno.make(url, error="m").svg_inline(scale=4, title=lane.name)
+    return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "private, max-age=3600"})
+
+
+@router.get("/h5/parking/lane/{lane_id}/{token}")
+def no_plate_page(request: Request, lane_id: int, token: str, session: ReadSession) -> Response:
+    """What a lane's QR opens: enter without a plate, or see the fee and pay to leave."""
+    import secrets
+
+    from anju.parking.lane_service import lane_service
+
+    lane = lane_service.qr_lane(session, lane_id=lane_id, token=token)
+    car = request.cookies.get(NO_PLATE_COOKIE)
+    stay, due = None, 0
+    if car:
+        try:
+            stay = lane_service.no_plate_stay(session, lane=lane, car_token=car)
+            due = lane_service.no_plate_fee(session, lane=lane, s=stay, now=utcnow())
+        except AppError:
+            stay = None
+    return render(
+        request,
+        "parking/no_plate.html",
+        {
+            "lane": lane,
+            "action": _lane_url(request, lane.id),
+            "stay": stay,
+            "due": due,
+            "yuan": yuan,
+            "pay_ref": f"NP{secrets.token_hex(8).upper()}",  # one submit pays once, however often it is sent
+            "err": request.query_params.get("err"),
+            "ok": request.query_params.get("ok"),
+        },
+    )
+
+
+@router.post("/h5/parking/lane/{lane_id}/{token}/enter")
+def no_plate_enter(request: Request, lane_id: int, token: str, session: WriteSession) -> Response:
+    from anju.parking.enums import Decision
+    from anju.parking.lane_service import lane_service
+
+    t = Translator(lang_of(request))
+    back = _lane_url(request, lane_id)
+    lane = lane_service.qr_lane(session, lane_id=lane_id, token=token)
+    try:
+        ev, stay = lane_service.no_plate_entry(session, lane=lane, car_token=request.cookies.get(NO_PLATE_COOKIE))
+    except AppError as e:
+        return go_back(request, back, err=error_message(request, e))
+    ok = t("parking.np.entered") if ev.decision == Decision.open else t("parking.np.wait_guard")
+    response = go_back(request, back, ok=ok)
+    response.set_cookie(
+        NO_PLATE_COOKIE,
+        stay.no_plate_token or "",
+        max_age=30 * 24 * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/h5/parking/lane",
+    )
+    return response
+
+
+@router.post("/h5/parking/lane/{lane_id}/{token}/leave")
+def no_plate_leave(
+    request: Request, lane_id: int, token: str, session: WriteSession, pay_ref: Annotated[str, Form()] = ""
+) -> Response:
+    from anju.parking.lane_service import lane_service
+
+    t = Translator(lang_of(request))
+    back = _lane_url(request, lane_id)
+    lane = lane_service.qr_lane(session, lane_id=lane_id, token=token)
+    try:
+        lane_service.no_plate_exit(
+            session, lane=lane, car_token=request.cookies.get(NO_PLATE_COOKIE), payment_ref=pay_ref or None
+        )
+    except AppError as e:
+        session.rollback()
+        return go_back(request, back, err=error_message(request, e))
+    return go_back(request, back, ok=t("parking.np.left"))
