@@ -32,6 +32,16 @@ if ! .venv/bin/python -m pip show --quiet hyperlpr2 2>/dev/null \
   .venv/bin/python -m pip install --quiet --no-deps "${plate_wheels[@]}"
 fi
 
+# Evacuation simulation (issue 16): JuPedSim's wheel declares PySide6 and VTK (hundreds of MB, for its visualiser,
+# never imported by Anju); it is installed without dependencies and pinned here (its newer source changed the API).
+# What it imports at run time (numpy, shapely, deprecated) comes from pyproject.toml.
+sim_wheels=("jupedsim==1.4.2")
+if ! .venv/bin/python -m pip show --quiet jupedsim 2>/dev/null \
+  || [ "$(.venv/bin/python -c 'from importlib.metadata import version; print(version("jupedsim"))')" != "1.4.2" ]; then
+  echo "==> installing the evacuation simulator (--no-deps)"
+  .venv/bin/python -m pip install --quiet --no-deps "${sim_wheels[@]}"
+fi
+
 vendor="src/anju/web/static/vendor"
 if [ ! -f "$vendor/echarts.min.js" ] || [ ! -f "$vendor/htmx.min.js" ] || [ ! -f "$vendor/redoc/redoc.standalone.js" ] \
   || [ ! -f "$vendor/jsQR.js" ] \

@@ -9,9 +9,12 @@ from fastapi import APIRouter, Query
 from anju.core.auth import Principal, requires
 from anju.core.deps import ReadSession, WriteSession
 from anju.core.kit.china_time import china_date
+from anju.emergency.evacuation_service import evacuation_service
 from anju.emergency.exceptions import (
     AlreadyActivated,
+    BadGeometry,
     BadPlace,
+    BuildingNotFound,
     IncidentClosed,
     IncidentNotFound,
     NotEnoughStock,
@@ -21,18 +24,30 @@ from anju.emergency.exceptions import (
     TaskDone,
     TaskNotFound,
 )
-from anju.emergency.models import EmergencyDrill, EmergencyIncident, EmergencyPlan, EmergencyTask, SupplyItem
+from anju.emergency.models import (
+    BuildingFloorPlan,
+    EmergencyDrill,
+    EmergencyIncident,
+    EmergencyPlan,
+    EmergencyTask,
+    EvacuationRun,
+    SupplyItem,
+)
 from anju.emergency.permissions import EmergencyPerm
 from anju.emergency.schemas import (
     Activate,
     CloseIncident,
     Draw,
+    DrawRead,
     DrillCreate,
     DrillRead,
+    EvacuationRead,
+    FloorPlanIn,
     IncidentDetail,
     IncidentRead,
     PlanCreate,
     PlanRead,
+    Simulate,
     SupplyCreate,
     SupplyRead,
     SupplyUpdate,
@@ -63,7 +78,14 @@ def _supply(s: SupplyItem) -> SupplyRead:
 
 def _detail(session: ReadSession, i: EmergencyIncident) -> IncidentDetail:
     tasks = [TaskRead.model_validate(t) for t in emergency_service.tasks(session, incident=i)]
-    return IncidentDetail(**IncidentRead.model_validate(i).model_dump(), tasks=tasks)
+    draws = [DrawRead.model_validate(d) for d in emergency_service.draws(session, incident=i)]
+    run = evacuation_service.for_incident(session, incident_id=i.id)
+    return IncidentDetail(
+        **IncidentRead.model_validate(i).model_dump(),
+        tasks=tasks,
+        draws=draws,
+        evacuation_seconds=run.seconds if run else None,
+    )
 
 
 @router.post("/plans", response_model=PlanRead, status_code=201, responses={404: PlanNotFound.doc()})
@@ -155,3 +177,51 @@ def inspect_supply(supply_id: int, body: SupplyUpdate, who: Actor, session: Writ
 def draw_supply(supply_id: int, body: Draw, who: Actor, session: WriteSession) -> SupplyRead:
     """Take supplies out; the count never goes below zero."""
     return _supply(emergency_service.draw(session, by=who, supply_id=supply_id, quantity=body.quantity))
+
+
+@router.get("/buildings/{building_id}/floor-plan", response_model=FloorPlanIn, responses={404: BuildingNotFound.doc()})
+def get_floor_plan(building_id: int, who: Reader, session: ReadSession) -> FloorPlanIn:
+    """The building's typical floor for the evacuation simulation (its template's geometry when not drawn)."""
+    b = evacuation_service.building(session, by=who, building_id=building_id)
+    fp = evacuation_service.floor_plan(session, building=b)
+    return FloorPlanIn(
+        template=fp.template,
+        geometry=evacuation_service.geometry(fp),
+        people_per_floor=fp.people_per_floor,
+        elderly_percent=fp.elderly_percent,
+    )
+
+
+@router.put(
+    "/buildings/{building_id}/floor-plan",
+    response_model=FloorPlanIn,
+    responses={404: BuildingNotFound.doc(), 422: BadGeometry.doc()},
+)
+def put_floor_plan(building_id: int, body: FloorPlanIn, who: Manager, session: WriteSession) -> FloorPlanIn:
+    """Choose a template (slab, tower, walk-up) or draw the floor ("custom": outline, exits, flats in metres);
+    a geometry that is not a closed polygon or has no exit is refused with the reason."""
+    fp: BuildingFloorPlan = evacuation_service.set_floor_plan(session, by=who, building_id=building_id, data=body)
+    return FloorPlanIn(
+        template=fp.template,
+        geometry=evacuation_service.geometry(fp),
+        people_per_floor=fp.people_per_floor,
+        elderly_percent=fp.elderly_percent,
+    )
+
+
+@router.post(
+    "/buildings/{building_id}/evacuation",
+    response_model=EvacuationRead,
+    status_code=201,
+    responses={404: BuildingNotFound.doc(), 422: BadGeometry.doc()},
+)
+def simulate_evacuation(building_id: int, body: Simulate, who: Actor, session: WriteSession) -> EvacuationRun:
+    """Simulate the building's evacuation (JuPedSim), with the listed exits blocked: total time, per-exit flow,
+    stairwells, density hot spots."""
+    return evacuation_service.simulate(session, by=who, building_id=building_id, blocked=body.blocked)
+
+
+@router.get("/buildings/{building_id}/evacuation", response_model=list[EvacuationRead])
+def list_evacuations(building_id: int, who: Reader, session: ReadSession) -> list[EvacuationRun]:
+    """The building's recent simulations, newest first."""
+    return evacuation_service.runs(session, by=who, building_id=building_id)

@@ -63,3 +63,15 @@ class BadPlace(Invalid):
     code = "emergency_bad_place"
     message_zh = "楼栋不属于该小区"
     message_en = "The building is not in this compound"
+
+
+class BadGeometry(Invalid):
+    code = "emergency_bad_geometry"
+    message_zh = "楼层几何无效"
+    message_en = "Invalid floor geometry"
+
+
+class BuildingNotFound(NotFound):
+    code = "emergency_building_not_found"
+    message_zh = "楼栋不存在或不属于您的小区"
+    message_en = "Building not found in your compounds"

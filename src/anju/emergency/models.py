@@ -40,6 +40,7 @@ class EmergencyDrill(CompoundScopedMixin, Base):
     held_at: Mapped[datetime] = mapped_column(UTCDateTime())
     participants: Mapped[int] = mapped_column(Integer, default=0)
     evacuation_seconds: Mapped[int | None] = mapped_column(Integer)
+    building_id: Mapped[int | None] = mapped_column(ForeignKey("building.id", ondelete="SET NULL"))  # evacuated
     findings: Mapped[str | None] = mapped_column(Text)
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -106,4 +107,53 @@ class EmergencyReminder(CompoundScopedMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(96))  # drill:<plan>:2026Q4 | supply:<item>:<expires_on>
     kind: Mapped[str] = mapped_column(String(16))  # drill | supply
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class BuildingFloorPlan(CompoundScopedMixin, TimestampedMixin, Base):
+    """A building's typical floor for the evacuation simulation: a template by building type, or a drawn
+    geometry (outline, exits, flats in metres), and how many people a floor holds."""
+
+    __tablename__ = "emergency_floor_plan"
+    __table_args__ = (UniqueConstraint("building_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    building_id: Mapped[int] = mapped_column(ForeignKey("building.id", ondelete="CASCADE"))
+    template: Mapped[str] = mapped_column(String(16), default="slab")  # slab | tower | walkup | custom
+    geometry: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # for "custom"
+    people_per_floor: Mapped[int] = mapped_column(Integer, default=24)
+    elderly_percent: Mapped[int] = mapped_column(Integer, default=10)  # slower walkers (0.8 m/s)
+
+
+class EvacuationRun(CompoundScopedMixin, Base):
+    """One evacuation simulation of a building (a what-if, or the estimate made when a plan is activated)."""
+
+    __tablename__ = "emergency_evacuation"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    building_id: Mapped[int] = mapped_column(ForeignKey("building.id", ondelete="CASCADE"), index=True)
+    incident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("emergency_incident.id", ondelete="SET NULL"), index=True
+    )
+    template: Mapped[str] = mapped_column(String(16))
+    floors: Mapped[int] = mapped_column(Integer)
+    people: Mapped[int] = mapped_column(Integer)
+    blocked: Mapped[list[str]] = mapped_column(JSON, default=list)  # exit keys removed from the model
+    seconds: Mapped[int] = mapped_column(Integer)  # the building's total evacuation time
+    floor_seconds: Mapped[int] = mapped_column(Integer)  # one floor cleared to the stairwells
+    # {"exits": [...], "stairs": [...], "hot": [[x, y, d]…], "heat": [[cx, cy, d]…], "outline": …, "exit_areas": …}
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class SupplyDraw(CompoundScopedMixin, Base):
+    """Supplies taken out when a plan is activated: what the plan asked, what the store had (never below zero)."""
+
+    __tablename__ = "emergency_draw"
+    __table_args__ = (UniqueConstraint("incident_id", "resource"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("emergency_incident.id", ondelete="CASCADE"), index=True)
+    supply_id: Mapped[int | None] = mapped_column(ForeignKey("emergency_supply.id", ondelete="SET NULL"))
+    resource: Mapped[str] = mapped_column(String(64))  # the plan's resource name
+    asked: Mapped[int] = mapped_column(Integer)
+    drawn: Mapped[int] = mapped_column(Integer)  # ≤ asked: the store's quantity never goes below zero
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

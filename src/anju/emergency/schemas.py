@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import Field, field_validator
 
@@ -61,6 +62,7 @@ class DrillCreate(InSchema):
     participants: int = Field(default=0, ge=0, le=100_000)
     evacuation_seconds: int | None = Field(default=None, ge=0, le=24 * 3600)
     findings: str | None = Field(default=None, max_length=5000)
+    building_id: int | None = None  # the building evacuated: its time is compared with the simulation
     _t = field_validator("held_at")(aware_time)
 
 
@@ -71,6 +73,7 @@ class DrillRead(Schema):
     participants: int
     evacuation_seconds: int | None
     findings: str | None
+    building_id: int | None
 
 
 class Activate(InSchema):
@@ -108,8 +111,17 @@ class IncidentRead(Schema):
     review: str | None
 
 
+class DrawRead(Schema):
+    resource: str
+    supply_id: int | None
+    asked: int
+    drawn: int
+
+
 class IncidentDetail(IncidentRead):
     tasks: list[TaskRead]
+    draws: list[DrawRead] = []
+    evacuation_seconds: int | None = None  # the estimate made for the incident's building
 
 
 class CloseIncident(InSchema):
@@ -149,3 +161,31 @@ class SupplyRead(Schema):
     expires_on: date | None
     checked_on: date | None
     state: str  # ok | short | expiring | expired
+
+
+class FloorPlanIn(InSchema):
+    """A building's typical floor for the evacuation simulation: a template, or "custom" with its geometry
+    ({"outline": [[x, y]…], "exits": [{"key", "name", "area", "width"}…], "spawn": [[[x, y]…]…]}, metres)."""
+
+    template: str = Field(default="slab", pattern=r"^(slab|tower|walkup|custom)$")
+    geometry: dict[str, Any] | None = None
+    people_per_floor: int = Field(default=24, ge=1, le=500)
+    elderly_percent: int = Field(default=10, ge=0, le=100)
+
+
+class Simulate(InSchema):
+    blocked: list[str] = Field(default_factory=list, max_length=20)  # exit keys removed (a what-if)
+
+
+class EvacuationRead(Schema):
+    id: int
+    building_id: int
+    incident_id: int | None
+    template: str
+    floors: int
+    people: int
+    blocked: list[str]
+    seconds: int
+    floor_seconds: int
+    result: dict[str, Any]
+    created_at: datetime

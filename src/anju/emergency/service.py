@@ -9,6 +9,8 @@ are told, and the incident is marked as an exercise.
 
 from __future__ import annotations
 
+import logging
+import re
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -22,6 +24,7 @@ from anju.core.rbac import Role
 from anju.emergency.enums import PLAN_FOR_ALARM, PlanKind, Tier
 from anju.emergency.exceptions import (
     AlreadyActivated,
+    BadGeometry,
     BadPlace,
     IncidentClosed,
     IncidentNotFound,
@@ -38,6 +41,7 @@ from anju.emergency.models import (
     EmergencyPlan,
     EmergencyReminder,
     EmergencyTask,
+    SupplyDraw,
     SupplyItem,
 )
 from anju.emergency.permissions import EmergencyPerm
@@ -55,6 +59,7 @@ from anju.notices.schemas import NoticeCreate
 from anju.notices.service import notice_service
 from anju.notify.service import notify_service
 
+log = logging.getLogger(__name__)
 EXPIRY_WARNING_DAYS = 30
 # Who carries each tier's tasks among the compound's accounts (resident volunteers opt in on the spot).
 TIER_ROLES = {
@@ -62,6 +67,14 @@ TIER_ROLES = {
     Tier.property: (Role.property_manager, Role.property_staff, Role.guard),
     Tier.resident: (),
 }
+
+
+def parse_resource(raw: str) -> tuple[str, int]:
+    """A plan's resource line: "灭火器×4", "灭火器*4", "灭火器 x 4" or just "灭火器" (one)."""
+    m = re.fullmatch(r"\s*(.+?)\s*(?:[×xX*]\s*(\d{1,6}))?\s*", raw)
+    if m is None:
+        return "", 0
+    return m.group(1), int(m.group(2) or 1)
 
 
 def quarter_of(d: date) -> str:
@@ -175,6 +188,7 @@ class EmergencyService:
             participants=data.participants,
             evacuation_seconds=data.evacuation_seconds,
             findings=data.findings,
+            building_id=self._building(session, p.compound_id, data.building_id)[0],
             recorded_by=by.user_id,
         )
         session.add(d)
@@ -206,14 +220,7 @@ class EmergencyService:
             if alarm.compound_id != plan.compound_id:
                 raise PlanNotFound(f"plan {plan_id}")
             title = f"{plan.title}：{alarm.title}"
-        building_name = None
-        if data.building_id is not None:
-            from anju.registry.models import Building
-
-            b = session.get(Building, data.building_id)
-            if b is None or b.compound_id != plan.compound_id:
-                raise BadPlace(fields=[{"field": "building_id", "message": "not in this compound"}])
-            building_name = b.name
+        _, building_name = self._building(session, plan.compound_id, data.building_id)
         incident = EmergencyIncident(
             compound_id=plan.compound_id,
             plan_id=plan.id,
@@ -279,8 +286,85 @@ class EmergencyService:
                     title=f"【应急{'演练' if data.exercise else '响应'}】{plan.title}"[:255],
                     body="；".join(f"{t.role}：{t.title}" for t in steps),
                 )
+        if not data.exercise:
+            self._draw_down(session, plan, incident)
+        if data.building_id is not None:
+            self._estimate(session, by, incident)
         session.flush()
         return incident
+
+    def _building(self, session: Session, compound_id: int, building_id: int | None) -> tuple[int | None, str | None]:
+        if building_id is None:
+            return None, None
+        from anju.registry.models import Building
+
+        b = session.get(Building, building_id)
+        if b is None or b.compound_id != compound_id:
+            raise BadPlace(fields=[{"field": "building_id", "message": "not in this compound"}])
+        return b.id, b.name
+
+    def _draw_down(self, session: Session, plan: EmergencyPlan, incident: EmergencyIncident) -> None:
+        """Take out what the plan lists ("灭火器×4"; one when no count), from the stores in order; a store never
+        goes below zero: what is missing is recorded (asked > drawn) and the managers are told."""
+        repo = EmergencyRepository(session)
+        items = repo.supplies([plan.compound_id])
+        short = []
+        for raw in plan.resources:
+            name, asked = parse_resource(raw)
+            if not name or asked <= 0:
+                continue
+            drawn, first = 0, None
+            for s in (i for i in items if i.name == name):
+                take = min(asked - drawn, s.quantity)
+                if take > 0 and repo.draw(s.id, take):
+                    drawn += take
+                    first = first or s.id
+                if drawn >= asked:
+                    break
+            try:
+                with session.begin_nested():
+                    session.add(
+                        SupplyDraw(
+                            compound_id=plan.compound_id,
+                            incident_id=incident.id,
+                            supply_id=first,
+                            resource=name[:64],
+                            asked=asked,
+                            drawn=drawn,
+                        )
+                    )
+                    session.flush()
+            except IntegrityError:
+                continue  # the plan lists the same resource twice: the first line counts
+            if drawn < asked:
+                short.append(f"{name} 缺 {asked - drawn}")
+        for s in items:
+            session.refresh(s)
+        if short:
+            self._tell_managers(
+                session,
+                plan.compound_id,
+                title=f"【应急物资不足】{plan.title}",
+                body="启动预案时库存不足：" + "；".join(short) + "。请尽快调拨补充。",
+            )
+
+    def draws(self, session: Session, *, incident: EmergencyIncident) -> list[SupplyDraw]:
+        from sqlalchemy import select
+
+        stmt = select(SupplyDraw).where(SupplyDraw.incident_id == incident.id).order_by(SupplyDraw.id)
+        return list(session.execute(stmt).scalars())
+
+    def _estimate(self, session: Session, by: Principal, incident: EmergencyIncident) -> None:
+        """The evacuation estimate of the incident's building; a building whose floor plan cannot be simulated
+        does not stop the activation (the page says there is no estimate)."""
+        from anju.emergency.evacuation_service import evacuation_service
+
+        assert incident.building_id is not None
+        try:
+            with session.begin_nested():
+                evacuation_service.simulate(session, by=by, building_id=incident.building_id, incident_id=incident.id)
+        except (BadGeometry, ImportError) as exc:
+            log.warning("no evacuation estimate for incident %s: %s", incident.id, exc)
 
     def incident(self, session: Session, *, by: Principal, incident_id: int) -> EmergencyIncident:
         by.require(EmergencyPerm.read)

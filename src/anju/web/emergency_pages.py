@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from pydantic import ValidationError
@@ -50,6 +50,8 @@ def emergency_home(request: Request, ctx: EmergencyPage, session: ReadSession) -
                 proposal = {"alarm": alarm, "plan": plan}
         except AppError:
             proposal = None
+    from anju.emergency.evacuation_service import evacuation_service
+
     today = china_date()
     supplies = [(s, supply_state(s, today)) for s in emergency_service.supplies(session, by=ctx.who, compound_id=cid)]
     return render(
@@ -58,6 +60,7 @@ def emergency_home(request: Request, ctx: EmergencyPage, session: ReadSession) -
         ctx.context(
             "nav.emergency",
             drills=emergency_service.drill_status(session, by=ctx.who, compound_id=cid),
+            drill_records=evacuation_service.drill_comparison(session, by=ctx.who, compound_id=cid),
             incidents=emergency_service.incidents(session, by=ctx.who, compound_id=cid),
             supplies=supplies,
             buildings=buildings,
@@ -73,6 +76,8 @@ def emergency_home(request: Request, ctx: EmergencyPage, session: ReadSession) -
 @router.get("/console/emergency/incidents/{incident_id}")
 def incident_page(incident_id: int, request: Request, ctx: EmergencyPage, session: ReadSession) -> Response:
     """One incident: its role tasks by tier with deadlines, who ticked them, and the review."""
+    from anju.emergency.evacuation_service import evacuation_service
+
     inc = emergency_service.incident(session, by=ctx.who, incident_id=incident_id)
     plan = emergency_service.plan(session, by=ctx.who, plan_id=inc.plan_id)
     return render(
@@ -83,6 +88,8 @@ def incident_page(incident_id: int, request: Request, ctx: EmergencyPage, sessio
             inc=inc,
             plan=plan,
             tasks=emergency_service.tasks(session, incident=inc),
+            draws=emergency_service.draws(session, incident=inc),
+            estimate=evacuation_service.for_incident(session, incident_id=inc.id),
             can_manage=ctx.who.can(EmergencyPerm.manage),
             can_act=ctx.who.can(EmergencyPerm.act),
             err=request.query_params.get("err"),
@@ -129,6 +136,7 @@ def drill_form(
     participants: Annotated[str, Form()] = "0",
     evacuation_seconds: Annotated[str, Form()] = "",
     findings: Annotated[str, Form()] = "",
+    building_id: Annotated[str, Form()] = "",
 ) -> Response:
     """Record a drill; the time is China time from the form's date-time field."""
     t = Translator(lang_of(request))
@@ -139,6 +147,7 @@ def drill_form(
             participants=int(participants or "0"),
             evacuation_seconds=int(evacuation_seconds) if evacuation_seconds.strip() else None,
             findings=findings.strip() or None,
+            building_id=int(building_id) if building_id.strip() else None,
         )
         emergency_service.record_drill(session, by=ctx.who, plan_id=plan_id, data=data)
     except (ValidationError, ValueError):
@@ -191,3 +200,122 @@ def inspect_form(
         session.rollback()
         return go_back(request, BACK, err=error_message(request, exc))
     return go_back(request, BACK, ok=t("em.saved"))
+
+
+def _svg(result: dict[str, Any], blocked: list[str]) -> dict[str, Any]:
+    """The floor drawn for the page: outline, density cells coloured by peak persons per m², exits."""
+    xs = [p[0] for p in result["outline"]]
+    ys = [p[1] for p in result["outline"]]
+    x0, y0 = min(xs) - 1, min(ys) - 1
+    cell = result.get("cell", 1.0)
+    cells = []
+    for cx, cy, d in result.get("heat", []):
+        level = 3 if d >= 3 else 2 if d >= result.get("hot_density", 2.0) else 1
+        cells.append({"x": cx * cell, "y": cy * cell, "d": d, "level": level})
+    exits = [
+        {"key": k, "points": " ".join(f"{x},{y}" for x, y in pts), "blocked": k in blocked}
+        for k, pts in result.get("exit_areas", {}).items()
+    ]
+    return {
+        "view": f"{x0} {y0} {max(xs) - x0 + 1} {max(ys) - y0 + 1}",
+        "outline": " ".join(f"{x},{y}" for x, y in result["outline"]),
+        "cells": cells,
+        "cell": cell,
+        "exits": exits,
+    }
+
+
+@router.get("/console/emergency/evacuation")
+def evacuation_page(request: Request, ctx: EmergencyPage, session: ReadSession) -> Response:
+    """疏散模拟: a building's typical floor, a what-if with blocked exits, the result on the floor plan."""
+    if ctx.compound is None:
+        return render(request, "console/empty.html", ctx.context("nav.emergency"))
+    from anju.emergency.evacuation_service import evacuation_service
+    from anju.registry.service import house_service
+
+    buildings = house_service.buildings(session, compound_id=ctx.compound.id)
+    q = request.query_params.get("building_id", "")
+    building = next((b for b in buildings if str(b.id) == q), buildings[0] if buildings else None)
+    run = None
+    rq = request.query_params.get("run_id", "")
+    if rq.isdigit():
+        run = evacuation_service.run(session, by=ctx.who, run_id=int(rq))
+    fp, exits, runs = None, [], []
+    if building is not None:
+        fp = evacuation_service.floor_plan(session, building=building)
+        try:
+            exits = evacuation_service.exits(session, building=building)
+        except AppError:
+            exits = []
+        runs = evacuation_service.runs(session, by=ctx.who, building_id=building.id)
+        if run is None or run.building_id != building.id:
+            run = runs[0] if runs else None
+    names = {e.key: e.name for e in exits}
+    return render(
+        request,
+        "emergency/evacuation.html",
+        ctx.context(
+            "nav.emergency",
+            buildings=buildings,
+            building=building,
+            fp=fp,
+            exits=exits,
+            run=run,
+            runs=runs,
+            exit_names=names,
+            svg=_svg(run.result, run.blocked) if run is not None else None,
+            can_manage=ctx.who.can(EmergencyPerm.manage),
+            can_act=ctx.who.can(EmergencyPerm.act),
+            err=request.query_params.get("err"),
+            ok=request.query_params.get("ok"),
+        ),
+    )
+
+
+@router.post("/console/emergency/evacuation/{building_id}/run")
+async def evacuation_run_form(
+    building_id: int, request: Request, ctx: EmergencyPage, session: WriteSession
+) -> Response:
+    """Run the simulation with the ticked exits blocked (a what-if)."""
+    from anju.emergency.evacuation_service import evacuation_service
+
+    back = f"/console/emergency/evacuation?building_id={building_id}"
+    form = await request.form()
+    blocked = [str(v) for v in form.getlist("blocked")][:20]
+    try:
+        run = evacuation_service.simulate(session, by=ctx.who, building_id=building_id, blocked=blocked)
+    except AppError as exc:
+        session.rollback()
+        return go_back(request, back, err=error_message(request, exc))
+    return go_back(request, f"{back}&run_id={run.id}")
+
+
+@router.post("/console/emergency/evacuation/{building_id}/floor-plan")
+def floor_plan_form(
+    building_id: int,
+    request: Request,
+    ctx: EmergencyPage,
+    session: WriteSession,
+    template: Annotated[str, Form()] = "slab",
+    people_per_floor: Annotated[str, Form()] = "",
+    elderly_percent: Annotated[str, Form()] = "10",
+) -> Response:
+    """Choose the building's floor template and how many people a floor holds."""
+    from anju.emergency.evacuation_service import evacuation_service
+    from anju.emergency.schemas import FloorPlanIn
+
+    t = Translator(lang_of(request))
+    back = f"/console/emergency/evacuation?building_id={building_id}"
+    try:
+        data = FloorPlanIn(
+            template=template, people_per_floor=int(people_per_floor), elderly_percent=int(elderly_percent or "0")
+        )
+        if data.template == "custom":
+            raise ValueError("a drawn floor is set through the API")
+        evacuation_service.set_floor_plan(session, by=ctx.who, building_id=building_id, data=data)
+    except (ValidationError, ValueError):
+        return go_back(request, back, err=t("wo.err.invalid"))
+    except AppError as exc:
+        session.rollback()
+        return go_back(request, back, err=error_message(request, exc))
+    return go_back(request, back, ok=t("em.saved"))
