@@ -35,6 +35,7 @@ from anju.registry.structure_endpoints import router as structure_router
 from anju.system_endpoints import public_router as system_public
 from anju.system_endpoints import router as system_router
 from anju.video.endpoints import router as video_router
+from anju.volunteers.endpoints import router as volunteers_router
 from anju.workorders.endpoints import router as workorders_router
 
 _ERRORS = {
@@ -78,6 +79,7 @@ for r in (
     care_router,
     decoration_router,
     charging_router,
+    volunteers_router,
     emergency_router,
     video_router,
 ):

@@ -26,6 +26,7 @@ from anju.privacy import models as _privacy  # noqa: F401
 from anju.registry import models as _registry  # noqa: F401
 from anju.video import models as _video  # noqa: F401
 from anju.vision import models as _vision  # noqa: F401
+from anju.volunteers import models as _volunteers  # noqa: F401
 from anju.workorders import models as _workorders  # noqa: F401
 
 metadata = Base.metadata

@@ -25,6 +25,7 @@ PERMISSION_MODULES = (
     "anju.care.permissions",
     "anju.decoration.permissions",
     "anju.charging.permissions",
+    "anju.volunteers.permissions",
     "anju.emergency.permissions",
     "anju.parking.permissions",
     "anju.video.permissions",

@@ -373,6 +373,7 @@ def _merge_domain_catalogues() -> None:
         privacy,
         registry,
         video,
+        volunteers,
         workorders,
     )
 
@@ -395,6 +396,7 @@ def _merge_domain_catalogues() -> None:
         privacy,
         registry,
         video,
+        volunteers,
         workorders,
     ):
         clash = MESSAGES.keys() & module.MESSAGES.keys()

@@ -9,9 +9,9 @@ from anju.accounts.permissions import AccountsPerm
 from anju.alarms.permissions import AlarmsPerm
 from anju.analytics.permissions import AnalyticsPerm
 from anju.care.permissions import CarePerm
+from anju.charging.permissions import ChargingPerm
 from anju.core.auth import Principal
 from anju.core.rbac import KernelPerm, Permission, Role
-from anju.charging.permissions import ChargingPerm
 from anju.decoration.permissions import DecorationPerm
 from anju.devices.permissions import DevicesPerm
 from anju.emergency.permissions import EmergencyPerm
@@ -24,6 +24,7 @@ from anju.patrol.permissions import PatrolPerm
 from anju.privacy.permissions import PrivacyPerm
 from anju.registry.permissions import RegistryPerm
 from anju.video.permissions import VideoPerm
+from anju.volunteers.permissions import VolunteersPerm
 from anju.workorders.permissions import WorkOrdersPerm
 
 H5_ROLES = frozenset({Role.resident, Role.committee_member})
@@ -112,6 +113,7 @@ NAV: tuple[NavGroup, ...] = (
             NavItem("nav.fees", "/console/fees", FeesPerm.read, "coin"),
             NavItem("nav.decoration", "/console/decoration", DecorationPerm.read, "tool"),
             NavItem("nav.charging", "/console/charging", ChargingPerm.read, "chip"),
+            NavItem("nav.volunteers", "/console/volunteers", VolunteersPerm.read, "users"),
             NavItem("nav.notices", "/console/notices", NoticesPerm.manage, "megaphone"),
             NavItem("nav.care", "/console/care", CarePerm.read, "users"),
             NavItem("nav.votes", "/console/votes", VotesPerm.read, "vote"),

@@ -40,6 +40,7 @@ from anju.web import (
     reports_pages,
     screen,
     video_pages,
+    volunteers_pages,
     workorders_pages,
 )
 from anju.web.csrf import CsrfMiddleware
@@ -60,6 +61,7 @@ PAGE_ROUTERS = (
     alarms_pages.router,
     decoration_pages.router,
     charging_pages.router,
+    volunteers_pages.router,
     devices_pages.router,
     governance_pages.router,
     fees_pages.router,

@@ -1,5 +1,6 @@
 """Resident services, second cut (issue 18): the decoration deposit in the fees ledger (deposits with their
-charge, deductions and refund), prepaid wallets, and e-bike charging sessions.
+charge, deductions and refund), prepaid wallets, e-bike charging sessions, and volunteers (activities,
+sign-ups with attendance, points ledger, rewards).
 
 Revision ID: yf20261206_services_more
 Revises: ye20261206_field_more
@@ -214,8 +215,167 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_charging_session_status"), ["status"], unique=False)
         batch_op.create_index(batch_op.f("ix_charging_session_user_id"), ["user_id"], unique=False)
 
+    op.create_table(
+        "volunteer_reward",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("cost_points", sa.Integer(), nullable=False),
+        sa.Column("stock", sa.Integer(), nullable=False),
+        sa.Column("created_at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("compound_id", sa.Integer(), nullable=False),
+        sa.CheckConstraint("stock >= 0", name=op.f("ck_volunteer_reward_stock_not_negative")),
+        sa.ForeignKeyConstraint(
+            ["compound_id"], ["compound.id"], name=op.f("fk_volunteer_reward_compound_id_compound"), ondelete="RESTRICT"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_volunteer_reward")),
+    )
+    with op.batch_alter_table("volunteer_reward", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_volunteer_reward_compound_id"), ["compound_id"], unique=False)
+
+    op.create_table(
+        "volunteer",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("display_name", sa.String(length=32), nullable=False),
+        sa.Column("skills", sa.JSON(), nullable=False),
+        sa.Column("availability", sa.String(length=128), nullable=False),
+        sa.Column("points", sa.Integer(), nullable=False),
+        sa.Column("minutes_served", sa.Integer(), nullable=False),
+        sa.Column("created_at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("compound_id", sa.Integer(), nullable=False),
+        sa.CheckConstraint("points >= 0", name=op.f("ck_volunteer_points_not_negative")),
+        sa.ForeignKeyConstraint(
+            ["compound_id"], ["compound.id"], name=op.f("fk_volunteer_compound_id_compound"), ondelete="RESTRICT"
+        ),
+        sa.ForeignKeyConstraint(["user_id"], ["app_user.id"], name=op.f("fk_volunteer_user_id_app_user")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_volunteer")),
+        sa.UniqueConstraint("compound_id", "user_id", name=op.f("uq_volunteer_compound_id_user_id")),
+    )
+    with op.batch_alter_table("volunteer", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_volunteer_compound_id"), ["compound_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_volunteer_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
+        "volunteer_activity",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=12), nullable=False),
+        sa.Column("title", sa.String(length=64), nullable=False),
+        sa.Column("place", sa.String(length=64), nullable=False),
+        sa.Column("starts_at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("capacity", sa.Integer(), nullable=False),
+        sa.Column("signed_up", sa.Integer(), nullable=False),
+        sa.Column("points_per_hour", sa.Integer(), nullable=False),
+        sa.Column("created_by", sa.Integer(), nullable=True),
+        sa.Column("created_at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("compound_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["compound_id"],
+            ["compound.id"],
+            name=op.f("fk_volunteer_activity_compound_id_compound"),
+            ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by"], ["app_user.id"], name=op.f("fk_volunteer_activity_created_by_app_user")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_volunteer_activity")),
+    )
+    with op.batch_alter_table("volunteer_activity", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_volunteer_activity_compound_id"), ["compound_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_volunteer_activity_starts_at"), ["starts_at"], unique=False)
+
+    op.create_table(
+        "volunteer_points",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("volunteer_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=12), nullable=False),
+        sa.Column("amount", sa.Integer(), nullable=False),
+        sa.Column("reason", sa.String(length=128), nullable=False),
+        sa.Column("source_key", sa.String(length=48), nullable=False),
+        sa.Column("reward_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("compound_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["compound_id"], ["compound.id"], name=op.f("fk_volunteer_points_compound_id_compound"), ondelete="RESTRICT"
+        ),
+        sa.ForeignKeyConstraint(
+            ["reward_id"], ["volunteer_reward.id"], name=op.f("fk_volunteer_points_reward_id_volunteer_reward")
+        ),
+        sa.ForeignKeyConstraint(
+            ["volunteer_id"],
+            ["volunteer.id"],
+            name=op.f("fk_volunteer_points_volunteer_id_volunteer"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_volunteer_points")),
+        sa.UniqueConstraint("source_key", name=op.f("uq_volunteer_points_source_key")),
+    )
+    with op.batch_alter_table("volunteer_points", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_volunteer_points_compound_id"), ["compound_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_volunteer_points_volunteer_id"), ["volunteer_id"], unique=False)
+
+    op.create_table(
+        "volunteer_signup",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("activity_id", sa.Integer(), nullable=False),
+        sa.Column("volunteer_id", sa.Integer(), nullable=False),
+        sa.Column("checked_in_at", anju.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("checked_out_at", anju.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("minutes", sa.Integer(), nullable=False),
+        sa.Column("points", sa.Integer(), nullable=False),
+        sa.Column("created_at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("compound_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["activity_id"],
+            ["volunteer_activity.id"],
+            name=op.f("fk_volunteer_signup_activity_id_volunteer_activity"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["compound_id"], ["compound.id"], name=op.f("fk_volunteer_signup_compound_id_compound"), ondelete="RESTRICT"
+        ),
+        sa.ForeignKeyConstraint(
+            ["volunteer_id"],
+            ["volunteer.id"],
+            name=op.f("fk_volunteer_signup_volunteer_id_volunteer"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_volunteer_signup")),
+        sa.UniqueConstraint("activity_id", "volunteer_id", name=op.f("uq_volunteer_signup_activity_id_volunteer_id")),
+    )
+    with op.batch_alter_table("volunteer_signup", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_volunteer_signup_activity_id"), ["activity_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_volunteer_signup_compound_id"), ["compound_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_volunteer_signup_volunteer_id"), ["volunteer_id"], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("volunteer_signup", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_volunteer_signup_volunteer_id"))
+        batch_op.drop_index(batch_op.f("ix_volunteer_signup_compound_id"))
+        batch_op.drop_index(batch_op.f("ix_volunteer_signup_activity_id"))
+
+    op.drop_table("volunteer_signup")
+    with op.batch_alter_table("volunteer_points", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_volunteer_points_volunteer_id"))
+        batch_op.drop_index(batch_op.f("ix_volunteer_points_compound_id"))
+
+    op.drop_table("volunteer_points")
+    with op.batch_alter_table("volunteer_activity", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_volunteer_activity_starts_at"))
+        batch_op.drop_index(batch_op.f("ix_volunteer_activity_compound_id"))
+
+    op.drop_table("volunteer_activity")
+    with op.batch_alter_table("volunteer", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_volunteer_user_id"))
+        batch_op.drop_index(batch_op.f("ix_volunteer_compound_id"))
+
+    op.drop_table("volunteer")
+    with op.batch_alter_table("volunteer_reward", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_volunteer_reward_compound_id"))
+
+    op.drop_table("volunteer_reward")
+
     with op.batch_alter_table("decoration_application", schema=None) as batch_op:
         batch_op.drop_column("deposit_refunded_fen")
         batch_op.drop_column("deposit_deducted_fen")

@@ -1,0 +1,1 @@
+"""Volunteer events: none published yet (the safety committee's decisions as notices are not built)."""

@@ -1,0 +1,3 @@
+"""Volunteer page tests sign in to the web pages: the web fixtures."""
+
+from tests.web.conftest import web_login  # noqa: F401
