@@ -12,8 +12,16 @@ import pytest
 
 from anju.web.nav import nav_for
 
-ROLES = ("manager_wang", "staff_liu", "guard_chen", "grid_zhou")
-FIELD_PAGES = ("/field/tasks", "/field/grid", "/field/snap", "/field/reports", "/field/alarms", "/h5/patrol/scan")
+ROLES = ("manager_wang", "staff_liu", "tech_ma", "guard_chen", "grid_zhou")
+FIELD_PAGES = (
+    "/field/tasks",
+    "/field/grid",
+    "/field/visits",
+    "/field/snap",
+    "/field/reports",
+    "/field/alarms",
+    "/h5/patrol/scan",
+)
 ISO = re.compile(r"\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 KEY = re.compile(r"\b(?:alarms|human|field|wo|patrol|devices|nav|shell|common)\.[a-z_]+(?:\.[a-z_]+)*\b")
 # Enum values of the alarm, work-order and patrol domains that must never reach a person as such.

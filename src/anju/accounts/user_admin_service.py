@@ -33,14 +33,22 @@ from anju.registry.enums import OrganisationKind
 from anju.registry.models import Compound, Organisation
 
 # Roles a property manager may give; everything above needs a platform admin.
-MANAGER_ASSIGNABLE = frozenset({Role.property_staff, Role.guard, Role.grid_worker})
+MANAGER_ASSIGNABLE = frozenset({Role.property_staff, Role.technician, Role.guard, Role.grid_worker})
 # Roles an admin may create from the console, API or CLI (residents register themselves on H5).
 CREATABLE = frozenset(
-    {Role.platform_admin, Role.property_manager, Role.property_staff, Role.guard, Role.grid_worker, Role.gov_viewer}
+    {
+        Role.platform_admin,
+        Role.property_manager,
+        Role.property_staff,
+        Role.technician,
+        Role.guard,
+        Role.grid_worker,
+        Role.gov_viewer,
+    }
 )
 # Accounts whose password must pass the full policy of first_run.password_problems.
 PRIVILEGED = frozenset({Role.platform_admin, Role.property_manager, Role.gov_viewer})
-GRANTED_ROLES = frozenset({Role.property_manager, Role.property_staff, Role.guard, Role.grid_worker})
+GRANTED_ROLES = frozenset({Role.property_manager, Role.property_staff, Role.technician, Role.guard, Role.grid_worker})
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,63}$")
 INVITE_TTL = timedelta(hours=72)
 RESET_TTL = timedelta(hours=24)

@@ -14,7 +14,8 @@ from enum import StrEnum
 class Role(StrEnum):
     platform_admin = "platform_admin"
     property_manager = "property_manager"
-    property_staff = "property_staff"  # staff and technicians
+    property_staff = "property_staff"  # front desk and service staff (counter, roster, orders)
+    technician = "technician"  # repairs and maintenance: their orders and the houses, no roster, no fees
     guard = "guard"  # guards and the control room
     grid_worker = "grid_worker"
     resident = "resident"  # owner, tenant or family; the household link says which
@@ -22,7 +23,9 @@ class Role(StrEnum):
     gov_viewer = "gov_viewer"  # street office: aggregates only
 
 
-STAFF_ROLES = frozenset({Role.platform_admin, Role.property_manager, Role.property_staff, Role.guard, Role.grid_worker})
+STAFF_ROLES = frozenset(
+    {Role.platform_admin, Role.property_manager, Role.property_staff, Role.technician, Role.guard, Role.grid_worker}
+)
 
 
 class Permission(str):

@@ -10,7 +10,8 @@ class DevicesPerm:
 
     manage = declare("devices.manage", roles=(Role.property_manager,))
     read = declare(
-        "devices.read", roles=(Role.property_manager, Role.property_staff, Role.guard, Role.grid_worker)
+        "devices.read",
+        roles=(Role.property_manager, Role.property_staff, Role.technician, Role.guard, Role.grid_worker),
     )  # device list, states, site plan markers
     command = declare(
         "devices.command", roles=(Role.property_manager, Role.property_staff, Role.guard)

@@ -64,7 +64,7 @@ EXPIRY_WARNING_DAYS = 30
 # Who carries each tier's tasks among the compound's accounts (resident volunteers opt in on the spot).
 TIER_ROLES = {
     Tier.community: (Role.grid_worker,),
-    Tier.property: (Role.property_manager, Role.property_staff, Role.guard),
+    Tier.property: (Role.property_manager, Role.property_staff, Role.technician, Role.guard),
     Tier.resident: (),
 }
 

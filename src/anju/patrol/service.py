@@ -6,6 +6,7 @@ A gap or a missed round asks the alarm centre for an alarm by publishing AlarmRe
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -30,7 +31,42 @@ from anju.patrol.models import (
     PatrolSchedule,
     ShiftHandover,
 )
+from anju.patrol.permissions import PatrolPerm
 from anju.patrol.repository import PatrolRepository
+
+_HEX_SEPARATORS = re.compile(r"[\s:\-]")
+_HEX = re.compile(r"(?:[0-9A-Fa-f]{2}){4,10}")
+
+
+def nfc_key(raw: str | None) -> str | None:
+    """One spelling of an NFC tag id: a serial number ("04:a2:01:7f" as Web NFC reads it, "04A2017F" as a
+    label prints it) becomes upper-case byte pairs joined by colons; a text written on the tag stays as it is.
+    Blank is no tag."""
+    text = (raw or "").strip()
+    if not text:
+        return None
+    bare = _HEX_SEPARATORS.sub("", text)
+    if _HEX.fullmatch(bare):
+        return ":".join(bare[i : i + 2] for i in range(0, len(bare), 2)).upper()
+    return text[:64]
+
+
+def set_nfc_tag(session: Session, *, by: Principal, checkpoint_id: int, nfc_tag: str | None) -> PatrolCheckpoint:
+    """Register (or clear, with a blank id) the NFC tag stuck at a checkpoint; a tag of another checkpoint is a 409."""
+    by.require(PatrolPerm.manage)
+    point = readable_checkpoint(session, by=by, checkpoint_id=checkpoint_id)
+    tag = nfc_key(nfc_tag)
+    if tag == point.nfc_tag:
+        return point
+    if tag is not None and PatrolRepository(session).nfc_tag_in_use([tag]):
+        raise NfcTagTaken(f"NFC tag in use: {tag}")
+    point.nfc_tag = tag
+    try:
+        with session.begin_nested():  # two managers registering one tag at once: the unique column decides
+            session.flush()
+    except IntegrityError:
+        raise NfcTagTaken(f"NFC tag in use: {tag}") from None
+    return point
 
 
 def create_route(
@@ -48,7 +84,7 @@ def create_route(
     # An empty or blank tag id is no tag: stored as "" it would make the second such checkpoint
     # collide on the unique column (a 500, issue 20 item 13).
     for c in checkpoints:
-        c["nfc_tag"] = (c.get("nfc_tag") or "").strip() or None
+        c["nfc_tag"] = nfc_key(c.get("nfc_tag"))
     tags = [c["nfc_tag"] for c in checkpoints if c["nfc_tag"]]
     if len(set(tags)) != len(tags):
         raise Invalid("two checkpoints carry the same NFC tag id", zh="同一路线中有重复的 NFC 标签号")
@@ -134,6 +170,7 @@ def check_in(
             zh="请扫描巡更点二维码或 NFC 标签",
             fields=[{"field": "code", "message": "required / 必填"}],
         )
+    nfc_tag = None if code else nfc_key(nfc_tag)
     point = PatrolRepository(session).checkpoint_by_scan(code=code, nfc_tag=nfc_tag)
     if point is None or not by.in_scope(point.compound_id):
         raise CheckpointNotFound(f"checkpoint {code or nfc_tag}")

@@ -24,7 +24,15 @@ def _house_reader(who: CurrentPrincipal) -> Principal:
     return who
 
 
+def _vehicle_list_reader(who: CurrentPrincipal) -> Principal:
+    # The gate reads plates without the roster; residents their own household's cars; technicians none.
+    if not (who.can(RegistryPerm.vehicles_read) or who.can(RegistryPerm.self_service)):
+        raise Forbidden("this role does not read vehicles", zh="该角色无权查看车辆")
+    return who
+
+
 PeopleReader = Annotated[Principal, Depends(_people_reader)]
+VehicleListReader = Annotated[Principal, Depends(_vehicle_list_reader)]
 HouseReader = Annotated[Principal, Depends(_house_reader)]
 PeopleWriter = Annotated[Principal, requires(RegistryPerm.people_write)]
 RegistryReader = Annotated[Principal, requires(RegistryPerm.read)]

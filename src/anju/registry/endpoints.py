@@ -13,7 +13,14 @@ from anju.core.deps import ReadSession, WriteSession
 from anju.core.errors import Conflict, Forbidden, NotFound
 from anju.core.rbac import Role
 from anju.core.schemas import Page, PageParams, page_params
-from anju.registry.auth import HouseReader, PeopleReader, PeopleWriter, RegistryReader, RegistryWriter
+from anju.registry.auth import (
+    HouseReader,
+    PeopleReader,
+    PeopleWriter,
+    RegistryReader,
+    RegistryWriter,
+    VehicleListReader,
+)
 from anju.registry.enums import HouseStatus, PersonTagKind, PopulationType
 from anju.registry.models import (
     Building,
@@ -244,7 +251,7 @@ def reveal_person_field(person_id: int, body: RevealRequest, who: PeopleReader, 
 
 @router.get("/vehicles", response_model=Page[VehicleRead])
 def list_vehicles(
-    who: PeopleReader,
+    who: VehicleListReader,
     session: ReadSession,
     pg: PageParams = Depends(page_params),
     compound_id: int | None = None,

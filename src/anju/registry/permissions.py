@@ -10,12 +10,19 @@ class RegistryPerm:
 
     read = declare(
         "registry.read",
-        roles=(Role.property_manager, Role.property_staff, Role.guard, Role.grid_worker, Role.committee_member),
-    )  # compounds, buildings, units, houses
+        roles=(
+            Role.property_manager,
+            Role.property_staff,
+            Role.technician,
+            Role.guard,
+            Role.grid_worker,
+            Role.committee_member,
+        ),
+    )  # compounds, buildings, units, houses (the people in them need people.read)
     write = declare("registry.write", roles=(Role.property_manager, Role.property_staff))
-    people_read = declare(
-        "people.read", roles=(Role.property_manager, Role.property_staff, Role.guard, Role.grid_worker)
-    )  # residents, masked
+    # The roster, masked. Not guards or technicians (issue 17 item 5, minimum necessary): the gate desk works
+    # from houses, passes and plates; a technician sees only the household of an order assigned to them.
+    people_read = declare("people.read", roles=(Role.property_manager, Role.property_staff, Role.grid_worker))
     people_write = declare("people.write", roles=(Role.property_manager, Role.property_staff))
     people_unmask = declare("people.unmask", roles=(Role.property_manager,))  # full phone / ID number, audited
     # buildings, units and houses, one at a time or generated (issue 11 item 3); a new compound: admins only

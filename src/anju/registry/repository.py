@@ -23,6 +23,7 @@ from anju.registry.models import (
     Vehicle,
 )
 from anju.registry.occupancy import current_occupancy_clause, open_occupancy_clause
+from anju.registry.permissions import RegistryPerm
 
 
 def readable_compounds(who: Principal) -> Select[Compound]:
@@ -39,6 +40,8 @@ def readable_houses(who: Principal) -> Select[House]:
 
 def readable_people(who: Principal) -> Select[Person]:
     if who.is_staff:
+        if not who.can(RegistryPerm.people_read):  # guards and technicians: no roster (issue 17 item 5)
+            return select(Person).where(false())
         return select(Person).where(Person.compound_id.in_(who.compound_ids))
     if who.house_ids:
         # Residents see only the members of their own current household.
@@ -49,6 +52,8 @@ def readable_people(who: Principal) -> Select[Person]:
 
 def readable_vehicles(who: Principal) -> Select[Vehicle]:
     if who.is_staff:
+        if not who.can(RegistryPerm.vehicles_read):  # technicians: no plates
+            return select(Vehicle).where(false())
         return select(Vehicle).where(Vehicle.compound_id.in_(who.compound_ids))
     return select(Vehicle).where(Vehicle.house_id.in_(who.house_ids or {-1}))
 

@@ -14,7 +14,7 @@ from anju.core import events
 from anju.core.audit import audited_update, record_change, record_pii_access
 from anju.core.auth import Principal
 from anju.core.crypto import blind_index, decrypt, encrypt, mask_id_number, mask_name, mask_phone, mask_plate
-from anju.core.errors import Conflict, Invalid, NotFound
+from anju.core.errors import Conflict, Forbidden, Invalid, NotFound
 from anju.core.kit.china_time import china_date
 from anju.registry.enums import HouseStatus, OccupancyRole, PersonStatus, PersonTagKind, PopulationType
 from anju.registry.events import PersonErased, ResidentMovedIn, ResidentMovedOut
@@ -338,6 +338,35 @@ class PersonService:
             reason=reason,
         )
         return value
+
+    def number_for_call(
+        self, session: Session, *, who: Principal, compound_id: int, person_ids: Sequence[int], reason: str
+    ) -> str | None:
+        """The number behind a call through the platform, for a caller without unmask rights (a technician
+        calling the household of their order): the calling domain has decided the caller may call these people.
+        The first of `person_ids` in the compound with a number, not frozen and passing the privacy guards
+        (a minor needs an approval) is dialled; the number goes to the phone's dialer, never on a page, and
+        the access is audited with its reason. None: nobody to call."""
+        for person_id in person_ids:
+            p = session.get(Person, person_id)
+            if p is None or p.compound_id != compound_id or p.frozen_at is not None or not p.phone_enc:
+                continue
+            try:
+                approval_id = _unmask_approval(session, who=who, person=p)
+            except Forbidden:
+                continue  # a minor without an approval: try the next member
+            if approval_id is not None:
+                reason = f"{reason} [minor-access #{approval_id}]"
+            record_pii_access(
+                session,
+                user_id=who.user_id,
+                compound_id=compound_id,
+                subject=f"person:{p.id}",
+                field="phone",
+                reason=reason,
+            )
+            return decrypt(p.phone_enc, context="person.phone")
+        return None
 
     def erase(self, session: Session, *, who: Principal | None, person: Person) -> None:
         """Delete a person's personal data (R-P4); the row stays as a tombstone for history."""

@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from anju.accounts.service import display_names
 from anju.alarms.permissions import AlarmsPerm
+from anju.care.permissions import CarePerm
 from anju.core.auth import Principal
 from anju.core.deps import ReadSession, WriteSession
 from anju.core.errors import AppError
@@ -43,6 +44,26 @@ NEXT: dict[OrderStatus, OrderAction] = {
     OrderStatus.arrived: OrderAction.completed,
 }
 PHOTO_LIMIT = 8 * 1024 * 1024
+SIGNATURE_FIELD_LIMIT = 700_000  # a data: URL of a phone-sized PNG signature (about 500 KB)
+
+
+def _signature_png(field: str) -> bytes:
+    """The PNG of a signature pad's data: URL; anything else is a bad photo (415), so nothing is recorded."""
+    import base64
+    import binascii
+
+    from anju.workorders import photos
+    from anju.workorders.exceptions import BadPhoto
+
+    head, _, body = field.partition(",")
+    if head != "data:image/png;base64" or not body:
+        raise BadPhoto("the signature is not a PNG image", zh="签名不是有效的图片")
+    try:
+        data = base64.b64decode(body, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise BadPhoto("the signature is not a PNG image", zh="签名不是有效的图片") from exc
+    photos.sniff(data)
+    return data
 
 
 def tabs(who: Principal) -> list[tuple[str, str, str]]:
@@ -56,6 +77,8 @@ def tabs(who: Principal) -> list[tuple[str, str, str]]:
         out.append(("tasks", "/field/tasks", "field.tab.tasks"))
     if who.role == Role.grid_worker:
         out.append(("grid", "/field/grid", "field.tab.grid"))
+        if who.can(CarePerm.visit):
+            out.append(("visits", "/field/visits", "field.tab.visits"))
         out.append(("snap", "/field/snap", "field.tab.snap"))
         out.append(("reports", "/field/reports", "field.tab.reports"))
     if who.role in (Role.property_manager, Role.property_staff) and who.can(AlarmsPerm.read):
@@ -130,9 +153,12 @@ def field_task_act(
     session: WriteSession,
     action: Annotated[str, Form(max_length=20)],
     note: Annotated[str, Form(max_length=500)] = "",
+    parts: Annotated[str, Form(max_length=500)] = "",
+    signature: Annotated[str, Form(max_length=SIGNATURE_FIELD_LIMIT)] = "",
     photo: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
-    """One step of my task; completing takes the after photo (checked as an image) in the same request."""
+    """One step of my task; completing takes the after photo (checked as an image), the parts used and the
+    customer's signature (drawn on the phone, checked as an image too) in the same request."""
     from anju.workorders import photos
 
     back = "/field/tasks"
@@ -149,6 +175,11 @@ def field_task_act(
 
             raise BadPhoto("completing needs the after photo", zh="完工须上传完工照片")
         order = work_order_service.get(session, by=ctx.who, order_id=order_id)
+        signed = _signature_png(signature) if step == OrderAction.completed and signature else b""
+        if signed:
+            photos.attach(session, by=ctx.who, order=order, data=signed, stage="signature")
+        if step == OrderAction.completed and parts.strip():
+            work_order_service.record_parts(session, by=ctx.who, order_id=order_id, parts_used=parts)
         if data:
             photos.sniff(data)  # a file that is not an image: refused before the step
             photos.attach(
@@ -165,6 +196,19 @@ def field_task_act(
         session.rollback()
         return go_back(request, back, err=error_message(request, exc))
     return go_back(request, back, ok=Translator(lang_of(request))("field.ok." + step.value))
+
+
+@router.post("/field/tasks/{order_id}/call")
+def field_task_call(order_id: int, request: Request, ctx: WorkPage, session: WriteSession) -> Response:
+    """Call the household of my open order: the server hands the number to the phone's dialer (tel:), so the
+    page never shows it; only the order's technician may, and the access is logged with the order as reason."""
+    try:
+        number = work_order_service.number_to_call(session, by=ctx.who, order_id=order_id)
+    except AppError as exc:
+        session.rollback()
+        return go_back(request, "/field/tasks", err=error_message(request, exc))
+    digits = "".join(ch for ch in number if ch.isdigit() or ch == "+")
+    return RedirectResponse(f"tel:{digits}", status_code=303, headers={"Cache-Control": "no-store"})
 
 
 @router.get("/field/grid")
@@ -260,3 +304,74 @@ def field_alarms(
         return render(request, "console/empty.html", ctx.context("nav.control_room"))
     alarms = inbox(session, ctx.who, compound_id=ctx.compound.id, state="open", severity=None)
     return _page(request, ctx, "alarms", "alarms", alarms=alarms)
+
+
+VisitPage = Annotated[ConsolePage, Depends(console_guard(CarePerm.visit))]
+VISIT_OUTCOMES = ("fine", "away", "hospital", "deceased", "other")
+HISTORY_SIZE = 20
+
+
+@router.get("/field/visits")
+def field_visits(request: Request, ctx: VisitPage, session: ReadSession) -> Response:
+    """My visit list (the care domain's planned visits: people living alone, special hardship, after an alarm),
+    overdue first, with a form for the outcome; below, the visits I recorded."""
+    from anju.care.service import care_service
+    from anju.core.kit.china_time import china_date
+
+    if ctx.compound is None:
+        return render(request, "console/empty.html", ctx.context("nav.my_tasks"))
+    cid = ctx.compound.id
+    profiles = {
+        p.id: care_service.read(session, by=ctx.who, profile=p)
+        for p in care_service.profiles(session, by=ctx.who, compound_id=cid)
+    }
+    due = care_service.visits(session, by=ctx.who, compound_id=cid, mine=True, status="open")
+    overdue = {v.id for v in care_service.overdue(session, by=ctx.who, compound_id=cid)}
+    due.sort(key=lambda v: (v.id not in overdue, v.kind != "alarm", v.due_on, v.id))
+    done = [
+        v
+        for v in care_service.visits(session, by=ctx.who, compound_id=cid, status="done")
+        if v.visited_by == ctx.who.user_id
+    ]
+    done.sort(key=lambda v: (v.visited_at is not None, v.visited_at, v.id), reverse=True)
+    return _page(
+        request,
+        ctx,
+        "visits",
+        "visits",
+        due=due,
+        overdue=overdue,
+        done=done[:HISTORY_SIZE],
+        profiles=profiles,
+        outcomes=VISIT_OUTCOMES,
+        today=china_date(),
+    )
+
+
+@router.post("/field/visits/{visit_id}/record")
+def field_visit_record(
+    visit_id: int,
+    request: Request,
+    ctx: VisitPage,
+    session: WriteSession,
+    outcome: Annotated[str, Form(max_length=16)] = "",
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Record a visit's outcome and note through the care service (a second record of one visit is refused)."""
+    from pydantic import ValidationError
+
+    from anju.care.schemas import VisitRecord
+    from anju.care.service import care_service
+
+    t = Translator(lang_of(request))
+    back = "/field/visits"
+    try:
+        data = VisitRecord.model_validate({"outcome": outcome, "note": note.strip() or None})
+    except ValidationError:
+        return go_back(request, back, err=t("field.visits.bad_outcome"))
+    try:
+        care_service.record_visit(session, by=ctx.who, visit_id=visit_id, data=data)
+    except AppError as exc:
+        session.rollback()
+        return go_back(request, back, err=error_message(request, exc))
+    return go_back(request, back, ok=t("care.recorded"))

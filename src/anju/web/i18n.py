@@ -82,6 +82,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "role.platform_admin": ("平台管理员", "Platform admin"),
     "role.property_manager": ("物业经理", "Property manager"),
     "role.property_staff": ("物业员工", "Property staff"),
+    "role.technician": ("维修师傅", "Technician"),
     "role.guard": ("保安", "Guard"),
     "role.grid_worker": ("网格员", "Grid worker"),
     "role.resident": ("住户", "Resident"),

@@ -35,6 +35,7 @@ H5_ROLES = frozenset({Role.resident, Role.committee_member})
 ROLE_HOMES = {
     Role.guard: "/console/access",  # the gate desk
     Role.property_staff: "/console/my-tasks",
+    Role.technician: "/field",  # the phone pages: my tasks
     Role.grid_worker: "/console/my-tasks",
 }
 

@@ -64,7 +64,9 @@ def house_page(house_id: int, request: Request, ctx: HousePage, session: ReadSes
 
 
 def _values(session: Session, ctx: ConsolePage, house: House, request: Request) -> dict[str, Any]:
-    occupancies = house_service.open_occupancies(session, house_id=house.id)
+    # Guards and technicians see the house, not the people in it (issue 17 item 5, minimum necessary).
+    roster = ctx.who.can(RegistryPerm.people_read)
+    occupancies = house_service.open_occupancies(session, house_id=house.id) if roster else []
     people = {
         o.person_id: person_service.get_readable(session, who=ctx.who, person_id=o.person_id) for o in occupancies
     }

@@ -122,6 +122,26 @@ def patrol_route_create(
     return go_back(request, back, ok=t("wo.ok.done"))
 
 
+@router.post("/console/patrol/checkpoints/{checkpoint_id}/nfc")
+def checkpoint_nfc(
+    checkpoint_id: int,
+    request: Request,
+    ctx: PatrolPage,
+    session: WriteSession,
+    nfc_tag: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    """Register the NFC tag stuck at a checkpoint: its serial number as the phone reads it, or the text on it."""
+    from anju.patrol.service import set_nfc_tag
+
+    t = Translator(lang_of(request))
+    try:
+        set_nfc_tag(session, by=ctx.who, checkpoint_id=checkpoint_id, nfc_tag=nfc_tag)
+    except AppError as exc:
+        session.rollback()
+        return go_back(request, "/console/patrol", err=error_message(request, exc))
+    return go_back(request, "/console/patrol", ok=t("patrol.nfc_saved"))
+
+
 @router.get("/console/patrol/checkpoints/{checkpoint_id}/qr.svg")
 def checkpoint_qr(checkpoint_id: int, request: Request, ctx: PatrolPage, session: ReadSession) -> Response:
     """The QR to print and stick at a checkpoint: it opens the scan page with the point's code."""

@@ -25,7 +25,7 @@ STRATEGY_LABELS: dict[str, tuple[str, str]] = {
     "least_loaded": ("派给当前工单最少者", "fewest open orders"),
     "round_robin": ("轮流派单", "in turn"),
 }
-WORKER_ROLES = ("property_staff", "grid_worker", "property_manager")
+WORKER_ROLES = ("property_staff", "technician", "grid_worker", "property_manager")
 
 
 def technicians(session: Session, *, compound_id: int) -> list[int]:

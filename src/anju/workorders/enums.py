@@ -71,6 +71,7 @@ class OrderAction(StrEnum):
 class PhotoStage(StrEnum):
     before = "before"  # the problem as found (a 随手拍, the technician on arrival)
     after = "after"  # the job done
+    signature = "signature"  # the customer's signature on the technician's phone at completion
 
 
 class SlaState(StrEnum):

@@ -84,6 +84,7 @@ class WorkOrder(CompoundScopedMixin, Base):
     follow_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     quote_amount: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
     quote_status: Mapped[str | None] = mapped_column(String(12))  # proposed | accepted | declined
+    parts_used: Mapped[str | None] = mapped_column(String(500))  # what the technician fitted, as they wrote it
 
 
 class WorkOrderEvent(Base):

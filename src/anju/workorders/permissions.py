@@ -8,10 +8,13 @@ from anju.core.rbac import Role, declare
 class WorkOrdersPerm:
     """Who may do what in workorders; roles listed per permission (platform admins hold each)."""
 
-    read = declare("workorders.read", roles=(Role.property_manager, Role.property_staff, Role.guard, Role.grid_worker))
+    read = declare(
+        "workorders.read",
+        roles=(Role.property_manager, Role.property_staff, Role.technician, Role.guard, Role.grid_worker),
+    )
     dispatch = declare(
         "workorders.dispatch", roles=(Role.property_manager, Role.property_staff)
     )  # dispatch, transfer, escalate, close, SLA settings
     work = declare(
-        "workorders.work", roles=(Role.property_manager, Role.property_staff, Role.grid_worker)
+        "workorders.work", roles=(Role.property_manager, Role.property_staff, Role.technician, Role.grid_worker)
     )  # technician / grid worker: grab, arrive, complete own orders

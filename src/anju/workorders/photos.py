@@ -54,7 +54,11 @@ def sniff(data: bytes) -> tuple[str, int, int]:
     return FORMATS[fmt], w, h
 
 
-_STAGE = {"before": "处理前照片 / photo before", "after": "完工照片 / photo after"}
+_STAGE = {
+    "before": "处理前照片 / photo before",
+    "after": "完工照片 / photo after",
+    "signature": "客户签字 / customer's signature",
+}
 
 
 def attach(

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from anju.core import events
 from anju.core.auth import Principal
 from anju.core.db import utcnow
-from anju.core.errors import Forbidden, Invalid
+from anju.core.errors import Conflict, Forbidden, Invalid
 from anju.core.rbac import Permission, Role
 from anju.workorders import dispatch, timers
 from anju.workorders.enums import (
@@ -265,6 +265,40 @@ class WorkOrderService:
             .limit(100)
         ).scalars()
         return list(rows)
+
+    def number_to_call(self, session: Session, *, by: Principal, order_id: int, reason: str = "") -> str:
+        """The number behind "call the household" for the technician of an open order, who holds no unmask right: the reporter,
+        else the house's members, dialled through the registry (the number goes to the phone, never to a page,
+        and the access is logged with the order as its reason). Anyone else, or a closed order, is refused."""
+        from anju.registry.service import house_service, person_service
+
+        by.require(WorkOrdersPerm.work)
+        order = self.get(session, by=by, order_id=order_id)
+        if order.assignee_user_id != by.user_id:
+            raise NotYourOrder("only the technician assigned to this order may call the household")
+        if order.status not in OPEN_STATUSES:
+            raise Conflict("the order is no longer open", zh="工单已完结，不能再拨打住户电话")
+        people: list[int] = [order.reporter_person_id] if order.reporter_person_id else []
+        if order.house_id is not None:
+            house = house_service.get_readable(session, who=by, house_id=order.house_id)
+            people += [m.person_id for m in house_service.household(session, house).members]
+        why = f"work order #{order.id}: call the household" + (f" ({reason.strip()[:100]})" if reason.strip() else "")
+        number = person_service.number_for_call(
+            session, who=by, compound_id=order.compound_id, person_ids=list(dict.fromkeys(people)), reason=why
+        )
+        if number is None:
+            raise Conflict("nobody with a phone number to call for this order", zh="该工单没有可拨打的住户电话")
+        return number
+
+    def record_parts(self, session: Session, *, by: Principal, order_id: int, parts_used: str) -> WorkOrder:
+        """The parts the assigned technician used on the job, as they wrote them (blank: none)."""
+        by.require(WorkOrdersPerm.work)
+        order = self.get(session, by=by, order_id=order_id)
+        if order.assignee_user_id != by.user_id:
+            raise NotYourOrder(f"order #{order_id} is not assigned to you")
+        order.parts_used = " ".join(parts_used.split())[:500] or None
+        session.flush()
+        return order
 
     def reported_by_me(self, session: Session, *, by: Principal, compound_id: int) -> list[WorkOrder]:
         """Orders I opened (a grid worker's 随手拍), newest first, with their progress."""

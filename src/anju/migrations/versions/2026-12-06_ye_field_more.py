@@ -6,8 +6,8 @@ Revises: yd20261206_care_more
 
 from __future__ import annotations
 
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
 
 revision = "ye20261206_field_more"
 down_revision = "yd20261206_care_more"
@@ -16,8 +16,11 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    # Parts the technician used on the job (the customer's signature is a photo of stage "signature").
+    with op.batch_alter_table("work_order") as batch:
+        batch.add_column(sa.Column("parts_used", sa.String(length=500), nullable=True))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("work_order") as batch:
+        batch.drop_column("parts_used")

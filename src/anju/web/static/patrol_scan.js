@@ -30,9 +30,11 @@
     el.hidden = n === 0;
     el.textContent = (el.getAttribute("data-text") || "{n}").replace("{n}", String(n));
   }
-  function enqueue(code) {
+  function enqueue(code, nfcTag) {
     var items = queued();
-    items.push({code: code, scanned_at: new Date().toISOString(), client_id: newId()});
+    var item = {scanned_at: new Date().toISOString(), client_id: newId()};
+    if (nfcTag) { item.nfc_tag = nfcTag; } else { item.code = code; }
+    items.push(item);
     save(items);
     showQueue();
   }
@@ -55,10 +57,43 @@
   }
   window.addEventListener("online", flush);
 
-  function send(form, code) {
-    if (!navigator.onLine) { enqueue(code); return; }
-    form.elements.code.value = code;
+  function send(form, code, nfcTag) {
+    if (!navigator.onLine) { enqueue(code, nfcTag); return; }
+    form.elements.code.value = nfcTag ? "" : code;
+    form.elements.nfc_tag.value = nfcTag || "";
     form.submit();
+  }
+
+  // NFC (Web NFC, Chrome on Android): a tag written with the checkpoint's scan URL checks in by its code, a tag
+  // with a text record by that text, any other tag by its serial number (registered per checkpoint in the console).
+  function nfcIdOf(ev) {
+    var records = (ev.message && ev.message.records) || [];
+    for (var i = 0; i < records.length; i++) {
+      var r = records[i];
+      if (r.recordType !== "url" && r.recordType !== "text") { continue; }
+      var text = "";
+      try { text = new TextDecoder(r.encoding || "utf-8").decode(r.data); } catch (e) { continue; }
+      if (r.recordType === "url") { return {code: codeOf(text)}; }
+      if (text.trim()) { return {nfc: text.trim()}; }
+    }
+    return {nfc: ev.serialNumber || ""};
+  }
+  function setupNfc(form, status) {
+    var button = document.getElementById("scan-nfc");
+    if (!button || !form || !("NDEFReader" in window)) { return; }  // no Web NFC: the QR and the code remain
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var reader = new window.NDEFReader();
+      reader.scan().then(function () {
+        if (status) { status.textContent = button.getAttribute("data-ready"); }
+        reader.onreading = function (ev) {
+          var hit = nfcIdOf(ev);
+          if (hit.code) { send(form, hit.code, null); } else if (hit.nfc) { send(form, "", hit.nfc); }
+        };
+      }).catch(function () {
+        if (status) { status.textContent = button.getAttribute("data-denied"); }
+      });
+    });
   }
 
   function setup() {
@@ -68,9 +103,11 @@
     if (manual) {
       manual.addEventListener("submit", function (ev) {
         var code = (manual.elements.code.value || "").trim();
-        if (code && !navigator.onLine) { ev.preventDefault(); enqueue(code); manual.reset(); }
+        var tag = (manual.elements.nfc_tag.value || "").trim();
+        if ((code || tag) && !navigator.onLine) { ev.preventDefault(); enqueue(code, code ? null : tag); manual.reset(); }
       });
     }
+    setupNfc(manual, document.getElementById("scan-status"));
     var start = document.getElementById("scan-camera");
     var video = document.getElementById("scan-video");
     var form = document.getElementById("scan-form");
