@@ -218,3 +218,39 @@ class TestHotspots:
         assert hot.markers[0].params["rank"] == 1 and hot.markers[0].x == centre[0] - 36
         persona("manager_wang").web(client)
         assert 'data-testid="patrol-advice"' in client.get("/screen").text
+
+
+class TestComplaintBoard:
+    def test_an_overdue_open_complaint_heads_the_live_complaint_board(self, client, persona, session, ids):
+        from datetime import timedelta
+
+        from anju.workorders.enums import OrderKind, OrderSource
+        from anju.workorders.schemas import OrderCreate
+        from anju.workorders.service import work_order_service
+
+        building, _ = building_one(session, ids["A"])
+        long_ago = utcnow() - timedelta(days=20)
+        order = work_order_service.open(
+            session,
+            by=None,
+            data=OrderCreate(
+                compound_id=ids["A"],
+                kind=OrderKind.complaint,
+                category="complaint",
+                title="夜间施工噪音",
+                building_id=building,
+            ),
+            source=OrderSource.staff,
+            now=long_ago,
+        )
+        order.resolution_due_at = long_ago + timedelta(days=10)  # the complaint SLA (R-W3) is long past
+        session.flush()
+        board = command_picture(session, who=persona("manager_wang").who, compound_id=ids["A"], now=utcnow())[
+            "complaints"
+        ]
+        assert board and board[0].overdue and board[0].category == "complaint"
+        persona("manager_wang").web(client)
+        page = client.get(f"/screen/live?compound_id={ids['A']}").text
+        board_html = page.split('data-testid="complaint-board"')[1].split("</ol>")[0]
+        assert "已超时" in board_html and "投诉" in board_html
+        assert "夜间施工噪音" not in page  # no complaint text on the wall screen, only category and place

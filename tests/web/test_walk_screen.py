@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import openpyxl
+import pypdf
 import pytest
 
 from anju.core.kit.china_time import china_date
@@ -79,5 +80,46 @@ def test_manager_downloads_last_months_report_and_its_figures_match(browser, liv
         assert cells["告警事件数"] == stored["alarms"]
         assert cells["拒绝通行次数"] == stored["denied"]
         assert cells["访客进入人次"] == stored["visitors"]
+
+        # The same report as a printable PDF: a real PDF whose Chinese text reads back.
+        with page.expect_download() as pdf_download:
+            page.click("[data-testid=report-pdf]")
+        pdf_bytes = Path(pdf_download.value.path()).read_bytes()
+        assert pdf_bytes.startswith(b"%PDF-")
+        text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf_bytes)).pages)
+        assert "安全管理工作总结" in text and "巡更到位率" in text
+    finally:
+        page.context.close()
+
+
+def test_street_office_opens_the_district_report_and_downloads_it(browser, live_server):
+    """The street office goes from the district comparison to its pooled report of last month, and downloads it."""
+    page = sign_in(browser, live_server, "gov_street", SCREEN)
+    try:
+        page.goto("/screen")
+        page.wait_for_selector("[data-testid=district-table]")
+        with page.expect_navigation():
+            page.click("[data-testid=street-report-link]")
+        page.wait_for_selector("[data-testid=street-compounds]")
+        rows = page.locator("[data-testid=street-compounds] tbody tr")
+        assert rows.count() >= 2  # both demo compounds, whatever other walks added
+        assert page.locator("[data-testid=report-kpis] [data-kpi=false_alarm_rate]").count() == 1
+        shot(page, "gov_street_district_report")
+
+        with page.expect_download() as download:
+            page.click("[data-testid=street-xlsx]")
+        ws = openpyxl.load_workbook(io.BytesIO(Path(download.value.path()).read_bytes())).active
+        cells = {str(r[0].value): r[1].value for r in ws.iter_rows() if r and r[0].value}
+        # The pooled alarm count is the sum of the compounds' own stored reports of the same month.
+        start = cells["统计期间"].split(" ")[0]
+        total = 0
+        for r in page.request.get("/api/v1/analytics/reports", params={"kind": "month"}).json():
+            if r["period_start"] == start:
+                total += page.request.get(f"/api/v1/analytics/reports/{r['id']}").json()["data"]["kpis"]["alarms"]
+        assert cells["告警事件数"] == total
+
+        with page.expect_download() as pdf_download:
+            page.click("[data-testid=street-pdf]")
+        assert Path(pdf_download.value.path()).read_bytes().startswith(b"%PDF-")
     finally:
         page.context.close()

@@ -52,7 +52,12 @@ def analytics_overview(who: AnalyticsReader, session: ReadSession, compound_id: 
 def analytics_picture(who: AnalyticsReader, session: ReadSession, compound_id: int) -> dict[str, Any]:
     """The compound's security map: site plan, layers (places and counts), KPI tiles and the alarm ticker."""
     data = command_picture(session, who=who, compound_id=compound_id, now=utcnow())
-    return {**data, "layers": [asdict(x) for x in data["layers"]], "ticker": [asdict(x) for x in data["ticker"]]}
+    return {
+        **data,
+        "layers": [asdict(x) for x in data["layers"]],
+        "ticker": [asdict(x) for x in data["ticker"]],
+        "complaints": [asdict(x) for x in data["complaints"]],
+    }
 
 
 @router.get("/analytics/district")

@@ -124,6 +124,43 @@ def ticker(session: Session, *, who: Principal, compound_id: int, now: datetime)
     ]
 
 
+@dataclass
+class ComplaintLine:
+    at: datetime
+    category: str
+    status: str
+    place: str
+    overdue: bool
+
+
+COMPLAINT_BOARD = 6
+
+
+def complaint_board(session: Session, *, who: Principal, compound_id: int, now: datetime) -> list[ComplaintLine]:
+    """投诉处理: the open complaints first (oldest first: they wait longest), then the newest closed ones of the last
+    30 days; category, building, status and whether it is past its SLA (no text, no people)."""
+    _scope(who, compound_id)
+    names = {b.id: b.name for b in house_service.buildings(session, compound_id=compound_id)}
+    recent = [
+        o
+        for o in order_facts(session, compound_ids=[compound_id], since=now - timedelta(days=30))
+        if o.kind == "complaint"
+    ]
+    waiting = [o for o in order_facts(session, compound_ids=[compound_id], open_only=True) if o.kind == "complaint"]
+    waiting.sort(key=lambda o: (o.created_at, o.id))
+    done = sorted((o for o in recent if not o.open), key=lambda o: (o.created_at, o.id), reverse=True)
+    return [
+        ComplaintLine(
+            o.created_at,
+            o.category,
+            o.status,
+            names.get(o.building_id or 0, ""),
+            bool(o.open and o.resolution_due_at and not o.paused and o.resolution_due_at < now),
+        )
+        for o in (waiting + done)[:COMPLAINT_BOARD]
+    ]
+
+
 def command_picture(session: Session, *, who: Principal, compound_id: int, now: datetime) -> dict[str, Any]:
     """Everything the 大屏 draws for one compound."""
     _scope(who, compound_id)
@@ -136,6 +173,7 @@ def command_picture(session: Session, *, who: Principal, compound_id: int, now: 
         "layers": build_layers(ctx),
         "kpis": kpis(session, who=who, compound_id=compound_id, now=now),
         "ticker": ticker(session, who=who, compound_id=compound_id, now=now),
+        "complaints": complaint_board(session, who=who, compound_id=compound_id, now=now),
     }
 
 
@@ -198,7 +236,7 @@ def district(session: Session, *, who: Principal, now: datetime) -> dict[str, An
             }
         )
     for key in PERSON_KEYS:
-        _pool_small(rows, key)
+        pool_small(rows, key)
     for r in rows:
         del r["_raw"]  # the exact counts stay on the server
     return {"compounds": rows, "total": _shown(dict(totals)), "k": K}
@@ -208,7 +246,7 @@ PERSON_KEYS = ("floating", "elderly", "elderly_alone")
 POOLED = "—"  # hidden so that a small count cannot be worked out from the total and the other rows
 
 
-def _pool_small(rows: list[dict[str, Any]], key: str) -> None:
+def pool_small(rows: list[dict[str, Any]], key: str) -> None:
     """No compound's small count can be recovered by subtracting the shown ones from the total.
 
     Every count under K is already "<K"; while the hidden ones add up to less than K, the smallest shown count joins

@@ -11,14 +11,17 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from anju.accounts.service import staff_of
 from anju.analytics.models import SecurityReport
 from anju.analytics.permissions import AnalyticsPerm
-from anju.analytics.reports import FORMULAS, KINDS, report_service
+from anju.analytics.picture import K
+from anju.analytics.reports import FORMULAS, KINDS, last_closed_period, report_service
 from anju.analytics.staff import SECURITY_ROLES, RecordIn, staff_service
+from anju.analytics.street import StreetReport, street_report
 from anju.core.auth import Principal
 from anju.core.deps import ReadSession, WriteSession
 from anju.core.errors import AppError, Invalid, NotFound
@@ -527,3 +530,82 @@ async def staff_training_save(training_id: int, request: Request, ctx: StaffPage
         session.rollback()
         return go_back(request, back, err=error_message(request, exc))
     return go_back(request, back, ok=t("staff.saved"))
+
+
+# The street office's security report (街道安全管理工作总结): every compound the caller oversees, pooled.
+def _street(request: Request, who: Principal, session: Session, kind: str, day: str) -> tuple[StreetReport, str]:
+    t = Translator(lang_of(request))
+    if kind not in KINDS:
+        raise Invalid(
+            f"unknown period kind {kind!r}",
+            zh=t("report.err.kind"),
+            fields=[
+                {"field": "kind", "message": {"zh": "week、month、quarter、year", "en": "week, month, quarter, year"}}
+            ],
+        )
+    today = china_date()
+    if day:
+        try:
+            on = date.fromisoformat(day)
+        except ValueError as exc:
+            raise Invalid(
+                "bad day",
+                zh=t("report.err.day"),
+                fields=[{"field": "day", "message": {"zh": "年-月-日", "en": "YYYY-MM-DD"}}],
+            ) from exc
+    else:
+        on = last_closed_period(kind, today)[0]
+    rep = street_report(session, who=who, kind=kind, day=on, today=today)
+    return rep, t("street.name", n=len(rep.compounds))
+
+
+@router.get("/screen/street-report")
+def street_report_page(
+    request: Request,
+    who: ReportViewer,
+    session: WriteSession,
+    kind: Annotated[str, Query(max_length=8)] = "month",
+    day: Annotated[str, Query(max_length=10)] = "",
+) -> Response:
+    """The pooled report with the compound comparison (a missing compound report is made first, as the job would)."""
+    rep, name = _street(request, who, session, kind, day)
+    return render(
+        request,
+        "reports/street.html",
+        {
+            "who": who,
+            "rep": rep,
+            "d": rep.data,
+            "kpis": kpi_rows(rep.data),
+            "name": name,
+            "kinds": KINDS,
+            "last_day": date.fromordinal(rep.end.toordinal() - 1).isoformat(),
+            "k": K,
+        },
+    )
+
+
+@router.get("/screen/street-report.{fmt}")
+def street_report_export(
+    fmt: str,
+    request: Request,
+    who: ReportViewer,
+    session: WriteSession,
+    kind: Annotated[str, Query(max_length=8)] = "month",
+    day: Annotated[str, Query(max_length=10)] = "",
+) -> Response:
+    """The pooled report as Excel, CSV or PDF."""
+    if fmt not in EXPORT_FORMATS:
+        raise NotFound(f"no {fmt!r} export", zh="不支持该导出格式")
+    rep, name = _street(request, who, session, kind, day)
+    view = ReportView(
+        name=name,
+        kind=rep.kind,
+        start=rep.start,
+        end=rep.end,
+        generated_at=rep.generated_at,
+        data=rep.data,
+        rectification=None,
+        file_stem=f"street-report-{rep.kind}-{rep.start.isoformat()}",
+    )
+    return export(view, Translator(lang_of(request)), fmt)

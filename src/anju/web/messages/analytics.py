@@ -62,6 +62,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "screen.patrol_advice": ("巡更建议（盗窃热点）", "Patrol advice (theft hot spots)"),
     "screen.advice_line": ("{building} · {day} {hour}:00 前后加巡", "{building} · {day} around {hour}:00: add a round"),
     "screen.ticker": ("实时事件", "Live events"),
+    "screen.complaints": ("投诉处理", "Complaint handling"),
+    "screen.complaints_empty": ("近30天无投诉", "No complaints in the last 30 days"),
+    "screen.overdue": ("已超时", "Overdue"),
     "screen.ticker_empty": ("近24小时无告警", "No alarms in the last 24 hours"),
     "screen.k.residents": ("实有人口", "Actual population"),
     "screen.k.floating": ("流动人口", "Floating population"),
@@ -278,6 +281,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "report.role.property_manager": ("物业经理", "Managers"),
     "report.compound": ("小区", "Compound"),
     "report.staff_record": ("培训考核记录", "Training and exams"),
+    # the street office's report
+    "street.title": ("辖区安全管理工作总结", "District security report"),
+    "street.name": ("辖区（{n}个小区）", "The district ({n} compounds)"),
+    "street.show": ("查看", "Show"),
+    "street.back": ("返回大屏", "Back to the screen"),
+    "street.compare": ("各小区对比", "Compounds compared"),
+    "street.open": ("辖区安全工作总结", "District security report"),
+    "street.note": (
+        "仅统计数据。各项比率按各小区分子、分母合计计算；涉及人员的数量少于{k}时显示为“<{k}”，"
+        "部分数量显示为“—”以防由合计反推；人数少于{k}的比率不显示。",
+        "Aggregates only. Rates pool the compounds' numerators and denominators; counts of people under {k} show as"
+        ' "<{k}", some others as "—" so that they cannot be worked out from the total; rates over fewer than {k}'
+        " people are not shown.",
+    ),
     # the security staff record
     "staff.title": ("安保人员培训考核", "Staff training and exams"),
     "staff.intro": ("在册安保及物业人员 {n} 人", "{n} security and property staff on roll"),
