@@ -110,8 +110,9 @@ class VisitorShareService:
         session.refresh(vp)
         compound = session.get(Compound, vp.compound_id)
         link = self.link(session, who=who, pass_id=pass_id, now=now)
+        who_sent = "物业门岗为您签发快递员班次通行证" if vp.host_house_id is None else "住户邀请您来访"
         text = (
-            f"【{compound.name if compound else '安居'}】住户邀请您来访，"
+            f"【{compound.name if compound else '安居'}】{who_sent}，"
             f"{china_text(vp.valid_from, '%m-%d %H:%M')} 至 {china_text(vp.valid_until, '%m-%d %H:%M')} 有效。"
             f"到达大门时出示通行码：{link.url}"
         )

@@ -409,6 +409,60 @@ def desk_walk_in(
     return _attempt(request, session, act)
 
 
+@router.post("/console/access/courier-shifts")
+def desk_courier_shift(
+    request: Request,
+    ctx: VisitorDeskPage,
+    session: WriteSession,
+    visitor_name: Annotated[str, Form(max_length=32)] = "",
+    visitor_phone: Annotated[str, Form(max_length=11)] = "",
+    company: Annotated[str, Form(max_length=32)] = "",
+    hours: Annotated[str, Form(max_length=2)] = "8",
+) -> Response:
+    """A courier's pass for a shift (issue 18): gates and lockers only, many entries, sent to the courier's phone as
+    a share link when a phone is given (the rules live in visitor_pass_service and visitor_share_service)."""
+    t = Translator(lang_of(request))
+
+    def act() -> Response:
+        if ctx.compound is None:
+            raise _invalid("access.err.house_unknown")
+        now = utcnow()
+        n = _int(hours)
+        try:
+            data = VisitorPassCreate(
+                kind=PassKind.courier,
+                per_shift=True,
+                compound_id=ctx.compound.id,
+                visitor_name=visitor_name.strip() or None,
+                visitor_phone=visitor_phone.strip() or None,
+                company=company.strip() or None,
+                valid_until=now + timedelta(hours=n or 0),  # 0 or too many hours: refused by the service
+                entries=20,
+            )
+        except ValidationError as exc:
+            raise _schema_error(exc) from None
+        vp = visitor_pass_service.create(session, who=ctx.who, data=data, now=now)
+        sent = False
+        if vp.visitor_phone_enc:
+            visitor_share_service.send_sms(session, who=ctx.who, pass_id=vp.id, now=now)
+            sent = True
+        link = visitor_share_service.link(session, who=ctx.who, pass_id=vp.id, now=now)
+        message = t(
+            "access.shift.issued",
+            name=(visitor_name_shown(ctx.who, vp.visitor_name, host_house_id=None) or vp.visitor_phone_masked or ""),
+            until=vp.valid_until.astimezone(CST).strftime("%H:%M"),
+        )
+        if sent:
+            message += " " + t("access.shift.sms", phone=vp.visitor_phone_masked or "")
+        response = _alert(
+            request, message, ok=True, testid="shift-result", link=str(request.base_url).rstrip("/") + link.path
+        )
+        response.headers["HX-Trigger"] = "access-passes-changed"
+        return response
+
+    return _attempt(request, session, act)
+
+
 @router.post("/console/access/passes/{pass_id}/decide")
 def desk_decide(
     request: Request,

@@ -81,6 +81,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "access.walkin.door": ("放行门禁点", "Door to open"),
     "access.walkin.minutes": ("有效时长（分钟）", "Valid for (minutes)"),
     "access.walkin.submit": ("登记并呼叫业主", "Register and call the host"),
+    "access.shift.title": ("快递员班次通行证", "Courier shift pass"),
+    "access.shift.company": ("快递公司", "Courier company"),
+    "access.shift.hours": ("有效时长（小时）", "Valid for (hours)"),
+    "access.shift.hint": (
+        "仅限大门与快递柜，班次内可多次进出；填写手机号则将通行码链接以短信发送。",
+        "Gates and lockers only, several entries in the shift; with a phone number the pass link is sent by SMS.",
+    ),
+    "access.shift.submit": ("签发班次通行证", "Issue the shift pass"),
+    "access.shift.issued": (
+        "已为 {name} 签发班次通行证，至 {until} 有效。",
+        "Shift pass issued to {name}, valid until {until}.",
+    ),
+    "access.shift.sms": ("通行码链接已发送至 {phone}。", "The pass link was texted to {phone}."),
+    "access.shift.open_link": ("打开通行码", "Open the pass"),
     "access.walkin.no_id": ("无需登记身份证号", "No ID number is asked for"),
     "access.walkin.registered": (
         "已登记访客 {name}，通行证 #{id} 待业主确认",
