@@ -399,6 +399,7 @@ def simulate_cmd(
     max_messages: Annotated[int | None, typer.Option(help="stop after this many messages")] = None,
     incidents: Annotated[bool, typer.Option("--incidents/--no-incidents")] = True,
     incident_delay: Annotated[float, typer.Option(help="seconds before the first incident")] = 20.0,
+    lanes: Annotated[bool, typer.Option("--lanes/--no-lanes", help="parking lane cameras' captures (HTTP)")] = True,
 ) -> None:
     """Publish realistic device traffic for the demo compound, with scripted incidents."""
     _setup(database_url)
@@ -427,6 +428,7 @@ def simulate_cmd(
         max_messages=max_messages,
         incidents=incidents,
         incident_delay=incident_delay,
+        lanes=lanes,
     )
     console.print(f"simulation finished: {counts}")
 

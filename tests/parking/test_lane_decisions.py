@@ -131,9 +131,20 @@ class TestVisitors:
         assert (first.decision, first.reason) == (Decision.open, DecisionReason.visitor)
         second = cap(session, park, park.entry, "浙G857PM", "e2")  # cap is 1 visitor car per house at once
         assert (second.decision, second.reason) == (Decision.hold, DecisionReason.visitor_cap)
-        cap(session, park, park.exit, "苏E9E0A5", "x1", at=T0 + timedelta(hours=1))
+        out = cap(session, park, park.exit, "苏E9E0A5", "x1", at=T0 + timedelta(hours=1))
+        # A visitor pays the temporary tariff past the free minutes (one started hour here) and then leaves.
+        assert (out.decision, out.reason, out.fee_fen) == (Decision.hold, DecisionReason.fee_due, 500)
+        lane_service.pay(
+            session,
+            by=park.guard,
+            session_id=out.session_id,
+            data=PayIn(payment_ref="BOOTH-V1"),
+            now=T0 + timedelta(hours=1),
+        )
         third = cap(session, park, park.entry, "浙G857PM", "e3", at=T0 + timedelta(hours=1, minutes=1))
         assert third.reason == DecisionReason.visitor
+        free = cap(session, park, park.exit, "浙G857PM", "x3", at=T0 + timedelta(hours=1, minutes=31))
+        assert (free.decision, free.reason) == (Decision.open, DecisionReason.free_exit)  # within the free minutes
 
     def test_outside_the_window_a_visitor_is_unknown(self, session, park, ids, persona):
         parking_service.authorise_visitor(

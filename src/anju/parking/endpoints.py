@@ -183,6 +183,57 @@ def _camera_capture(
     return capture_summary(lane_service.capture_from_camera(session, device_id=device.id, lane_id=lane_id, data=data))
 
 
+@router.post(
+    "/spaces/{space_id}/camera-stops",
+    response_model=FireLaneStopRead,
+    status_code=201,
+    responses={401: Unauthenticated.doc(), 404: SpaceNotFound.doc(), 422: Invalid.doc()},
+)
+async def camera_fire_lane_stop(
+    space_id: int,
+    request: Request,
+    session: WriteSession,
+    x_device_key: Annotated[str | None, Header()] = None,
+    x_device_secret: Annotated[str | None, Header()] = None,
+    x_device_signature: Annotated[str | None, Header()] = None,
+) -> FireLaneStop:
+    """A camera of the compound (device credentials as for captures) reports a car standing in a fire-lane zone:
+    body `{"plate": "...", "started_at": "..."}` (both optional); one open stop per zone."""
+    body = await request.body()
+    if len(body) > 64 * 1024:
+        raise TooLarge("body too large", zh="数据过大")
+    return await run_in_threadpool(
+        _camera_stop, session, space_id, body, x_device_key, x_device_secret, x_device_signature
+    )
+
+
+def _camera_stop(
+    session: Any, space_id: int, body: bytes, key: str | None, secret: str | None, signature: str | None
+) -> FireLaneStop:
+    import json
+
+    from anju.devices.intake_service import authenticate_push
+
+    device = authenticate_push(session, device_key=key, secret=secret, signature=signature, body=body)
+    try:
+        doc = json.loads(body or b"{}")
+        if not isinstance(doc, dict):
+            raise ValueError("not an object")
+        data = FireLaneStopIn.model_validate({**doc, "space_id": space_id, "source": f"camera:{device.id}"})
+    except ValidationError as e:
+        raise Invalid(
+            "stop body is invalid",
+            zh="数据格式不正确",
+            fields=[
+                {"field": ".".join(str(p) for p in err["loc"]) or "body", "message": err["msg"], "type": err["type"]}
+                for err in e.errors()
+            ],
+        ) from e
+    except ValueError as e:
+        raise Invalid("body is not a JSON object", zh="数据不是 JSON 对象") from e
+    return lane_service.fire_lane_stop_from_camera(session, compound_id=device.compound_id, data=data)
+
+
 @router.get("/lane-events", response_model=list[LaneEventRead], responses={404: LaneNotFound.doc()})
 def list_lane_events(
     who: LaneOperator,

@@ -43,6 +43,7 @@ from anju.parking.exceptions import (
     LanePhotoNotFound,
     NothingToPay,
     ParkingSessionNotFound,
+    SpaceNotFound,
 )
 from anju.parking.models import (
     CarPark,
@@ -59,6 +60,9 @@ from anju.parking.service import parking_service
 from anju.parking.tariff import Reduction, Tariff, fee_fen
 from anju.vision.plates import plate_kind
 
+# Who pays the temporary tariff at the exit: temporary cars and residents' visitors (whose short visits the free
+# minutes cover); residents' own cars leave free.
+PAYING = (SessionCategory.temporary, SessionCategory.visitor)
 NO_PLATE = "无牌车"  # the plate column of a stay without a plate (never matches a read: it breaks the grammar)
 FIRE_LANE_ALARM = "fire_lane_parking"  # one alarm kind, shared with the video domain's camera rule (issue 14)
 
@@ -312,7 +316,7 @@ class LaneService:
                 ev.reason = DecisionReason.no_entry
                 return
         ev.session_id = s.id
-        if s.category != SessionCategory.temporary:
+        if s.category not in PAYING:
             self._close(session, s, now)
             ev.decision, ev.reason = Decision.open, DecisionReason.free_exit
             return
@@ -462,7 +466,7 @@ class LaneService:
             else:
                 s = repo.open_session(cp.id, ev.plate)
                 if s is not None:  # a manual open leaves any fee recorded as unpaid on the session
-                    if s.category == SessionCategory.temporary and s.paid_at is None:
+                    if s.category in PAYING and s.paid_at is None:
                         s.fee_fen = self.fee_of(session, cp, s, now)
                     self._close(session, s, now)
                     ev.session_id = s.id
@@ -487,7 +491,7 @@ class LaneService:
         cp = session.get(CarPark, s.car_park_id)
         assert cp is not None
         due = self.fee_of(session, cp, s, now)
-        if s.category != SessionCategory.temporary or s.paid_at is not None or due == 0:
+        if s.category not in PAYING or s.paid_at is not None or due == 0:
             raise NothingToPay(f"parking session {session_id}")
         repo = ParkingRepository(session)
         try:
@@ -592,12 +596,7 @@ class LaneService:
             raise CouponNotFound(f"coupon {data.code}")
         if coupon.session_id == s.id:
             return s  # the same redemption again
-        if (
-            s.category != SessionCategory.temporary
-            or s.paid_at is not None
-            or s.exited_at is not None
-            or coupon.valid_until < now
-        ):
+        if s.category not in PAYING or s.paid_at is not None or s.exited_at is not None or coupon.valid_until < now:
             raise CouponUnusable(f"coupon {data.code} cannot be used on session {session_id}")
         try:
             with session.begin_nested():
@@ -822,8 +821,23 @@ class LaneService:
         self, session: Session, *, by: Principal, data: FireLaneStopIn, now: datetime | None = None
     ) -> FireLaneStop:
         """A car seen standing in a fire-lane zone (camera event or patrol); one open stop per zone."""
+        return self._report_stop(
+            session, sp=parking_service.space(session, by=by, space_id=data.space_id), data=data, now=now
+        )
+
+    def fire_lane_stop_from_camera(
+        self, session: Session, *, compound_id: int, data: FireLaneStopIn, now: datetime | None = None
+    ) -> FireLaneStop:
+        """A camera of the compound (authenticated as a device) sees a car standing in a fire-lane zone."""
+        from anju.parking.models import ParkingSpace
+
+        sp = session.get(ParkingSpace, data.space_id)
+        if sp is None or sp.compound_id != compound_id:
+            raise SpaceNotFound(f"space {data.space_id}")
+        return self._report_stop(session, sp=sp, data=data, now=now)
+
+    def _report_stop(self, session: Session, *, sp: Any, data: FireLaneStopIn, now: datetime | None) -> FireLaneStop:
         now = now or utcnow()
-        sp = parking_service.space(session, by=by, space_id=data.space_id)
         if sp.kind != SpaceKind.fire_lane:
             raise Invalid(
                 "the space is not a fire-lane zone",

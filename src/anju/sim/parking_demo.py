@@ -126,6 +126,7 @@ def build_parking_demo(session: Session, *, compound_id: int, li_person_id: int,
         name="南门出口",
         direction=LaneDirection.exit,
         barrier_device_id=gate,
+        camera_device_id=camera,  # one camera watches both lanes of the south gate (the simulator posts as it)
     )
     session.add_all([entry, exit_])
     session.flush()

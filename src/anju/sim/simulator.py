@@ -288,6 +288,7 @@ def run(
     incidents: bool = True,
     incident_delay: float = 20.0,
     on_send: Callable[[str, str, dict[str, Any]], None] | None = None,
+    lanes: bool = False,
 ) -> dict[str, int]:
     """Run the simulation until `duration` seconds or `max_messages`; returns counts."""
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per push drowns the incidents
@@ -304,6 +305,12 @@ def run(
     queue: list[tuple[float, int, str]] = [(r.uniform(0, 2), i, "heartbeat") for i in range(len(devices))]
     queue += [(inc.at, -1 - k, "incident") for k, inc in enumerate(plan)]
     heapq.heapify(queue)
+    driver = None
+    if lanes:  # the parking lanes' camera traffic (issue 13), over HTTP beside the device messages
+        from anju.sim.lane_sim import LaneDriver
+
+        driver = LaneDriver(compound_code=compound_code, http_url=http_url or "http://127.0.0.1:8000", speed=speed)
+        driver.start()
     try:
         while queue:
             at, idx, what = heapq.heappop(queue)
@@ -340,4 +347,8 @@ def run(
                 on_send(d.key, kind, message)
     finally:
         sender.close()
+        if driver is not None:
+            driver.stop()
+            driver.join(timeout=10)
+            counts["lane_captures"] = driver.counts["captures"]
     return counts
