@@ -18,6 +18,7 @@ KIND_LABELS: dict[str, tuple[str, str]] = {
     "charger_overheat": ("充电桩过温", "Charger overheating"),
     "charger_overtime": ("充电超时", "Charging too long"),
     "charger_overload": ("充电过载", "Charger overload"),
+    "locker_door_open": ("快递柜门未关", "Parcel locker door open"),
     "sos": ("一键求助", "SOS"),
     "door_held_open": ("门未关", "Door held open"),
     "light_fault": ("路灯故障", "Street light fault"),

@@ -24,6 +24,7 @@ class DeviceType(StrEnum):
     barrier_gate = "barrier_gate"
     motion_sensor = "motion_sensor"  # care: activity in a home (issue 16)
     fall_wristband = "fall_wristband"  # care: a wearable SOS / fall detector (issue 16)
+    parcel_locker = "parcel_locker"  # a bank of parcel lockers: door opened/closed, parcel count (issue 18)
 
 
 class DeviceStatus(StrEnum):

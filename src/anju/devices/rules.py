@@ -131,6 +131,12 @@ DEFAULT_RULES: dict[DeviceType, list[Rule]] = {
     DeviceType.water_meter: [],
     DeviceType.power_meter: [],
     DeviceType.motion_sensor: [_TAMPER],  # readings feed the care silence check, no alarm of their own
+    # Parcel lockers (issue 18): `open` (a door left open), `parcels` (how many are waiting; no alarm of its own).
+    DeviceType.parcel_locker: [
+        _r("locker_open", "open", "true", True, "locker_door_open", "minor", "快递柜柜门未关", for_seconds=300),
+        _FAULT,
+        _TAMPER,
+    ],
     # A wristband's button or its fall detection goes straight to the alarm centre as critical.
     DeviceType.fall_wristband: [
         _r("sos", "pressed", "true", True, "sos", "critical", "手环一键求助"),

@@ -132,7 +132,7 @@ def top_up(
 ) -> Response:
     t = Translator(lang_of(request))
     cid = _compound(who)
-    back = request.headers.get("referer") or H5
+    back = H5
     try:
         if cid is None:
             raise NotFound("compound not found", zh="未找到该小区")

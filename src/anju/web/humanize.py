@@ -32,6 +32,7 @@ FIELDS: dict[str, tuple[str, str | None]] = {
     "temp_c": ("temp_c", "℃"),
     "charge_minutes": ("charge_minutes", None),
     "power_w": ("power_w", "W"),
+    "parcels": ("parcels", None),
     "reading": ("reading", None),
     "pressed": ("pressed", None),
     "tamper": ("tamper", None),

@@ -209,6 +209,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "human.rule.overheat": ("充电桩温度过高，已断电", "Charger overheating: power cut"),
     "human.rule.overtime": ("充电超时，已断电", "Charging too long: power cut"),
     "human.rule.overload": ("充电功率过载，已断电", "Charger overload: power cut"),
+    "human.rule.locker_open": ("快递柜柜门未关", "Parcel locker door left open"),
+    "human.field.parcels": ("待取快递", "Parcels waiting"),
     "human.rule.sos": ("一键求助", "SOS button pressed"),
     "human.rule.held_open": ("门长时间未关", "Door held open"),
     "human.rule.fault": ("设备故障", "Device fault"),

@@ -58,5 +58,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "devices.type.access_terminal": ("门禁终端", "Access terminal"),
     "devices.type.barrier_gate": ("道闸", "Barrier gate"),
     "devices.type.motion_sensor": ("人体感应器", "Motion sensor"),
+    "devices.type.parcel_locker": ("快递柜", "Parcel locker"),
     "devices.type.fall_wristband": ("防跌倒手环", "Fall wristband"),
 }
