@@ -5,8 +5,10 @@ the last year (bulk inserts, no outbox events), then each provider of anju.analy
 district view and the monthly and quarterly report computations are timed (median of 5 runs). The baseline is
 `SELECT count(*) FROM alarm WHERE compound_id = ?` measured in the same run, so the ratios travel between machines.
 
-This is not the issue's 10,000,000-event target: the tiles read raw tables (no rollups yet), and the figures show
-how they grow.
+Issue 19: the access and hot-spot layers and the passage tiles read the hourly rollups (anju.core.rollup) for
+closed hours and the raw tables for the open hour. After the first rollup run (its time, the whole year's backfill,
+is printed) each of them is timed in interleaved rounds on both paths: with the rollups hidden from the session
+(every read falls back to the raw tables, the old path) and with them.
 
     .venv/bin/python bench/bench_command_picture.py [--alarms 50000] [--passages 200000] [--pg postgresql+psycopg://…]
 """
@@ -136,10 +138,50 @@ def main() -> None:
         def row(name: str, ms: float) -> None:
             print(f"{name:<34} {ms:9.1f} ms   {ms / base:8.1f} x baseline")
 
+        from sqlalchemy import update
+
+        from anju.core.rollup import RollupState, run_rollups
+
+        t0 = time.perf_counter()
+        reports = run_rollups(now=now)
+        print(
+            f"first rollup run (a year of backfill): {time.perf_counter() - t0:.1f} s, "
+            + ", ".join(f"{r.name} {r.rows} rows" for r in reports)
+        )
+        s.rollback()
+
+        def raw_path(hide: bool) -> None:
+            """Hide the rollups from this session (uncommitted), so every read takes the raw tables, or show them."""
+            s.rollback()
+            if hide:
+                s.execute(update(RollupState).values(rolled_until=None))
+
+        timed = {
+            "access": layers._providers["access"][1],
+            "hotspots": layers._providers["hotspots"][1],
+            "KPI tiles": lambda ctx: kpis(s, who=who, compound_id=a, now=now),
+        }
+        # Interleaved rounds (raw, rollups, raw, …), so a load spike from other processes hits both paths alike.
+        samples: dict[tuple[str, bool], list[float]] = {(k, h): [] for k in timed for h in (True, False)}
+        for _ in range(7):
+            for hide in (True, False):
+                raw_path(hide)
+                for key, fn in timed.items():
+                    fn(ctx)  # warm
+                    t1 = time.perf_counter()
+                    fn(ctx)
+                    samples[(key, hide)].append((time.perf_counter() - t1) * 1000)
+        raw_path(False)
+        for key in timed:
+            raw_ms = statistics.median(samples[(key, True)])
+            roll_ms = statistics.median(samples[(key, False)])
+            row(f"{key} (raw tables)", raw_ms)
+            row(f"{key} (rollups + open hour)", roll_ms)
+            print(f"{'':<34} raw / rollups = {raw_ms / roll_ms:.2f}")
         for key in layer_keys():
-            fn = layers._providers[key][1]
-            row(f"layer {key}", median_ms(lambda fn=fn: fn(ctx)))
-        row("KPI tiles", median_ms(lambda: kpis(s, who=who, compound_id=a, now=now)))
+            if key not in timed:
+                fn = layers._providers[key][1]
+                row(f"layer {key}", median_ms(lambda fn=fn: fn(ctx)))
         row("district view (street office)", median_ms(lambda: district(s, who=gov, now=now), runs=3))
         today = date.today()
         month = today.replace(day=1) - timedelta(days=1)

@@ -216,6 +216,8 @@ class AccessLog(CompoundScopedMixin, Base):
         UniqueConstraint("terminal_id", "record_id"),
         # Anti-passback reads a person's last passage in a compound, newest first, within a window.
         Index("ix_access_log_person_compound_at", "person_id", "compound_id", "server_at"),
+        # A compound's passages in a time range (the open hour the 大屏 reads raw, issue 19).
+        Index("ix_access_log_compound_server_at", "compound_id", "server_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     access_point_id: Mapped[int | None] = mapped_column(ForeignKey("access_point.id", ondelete="SET NULL"), index=True)

@@ -25,6 +25,8 @@ class Alarm(CompoundScopedMixin, Base):
         # One open aggregation slot per key: concurrent raisers of the same key meet here.
         UniqueConstraint("compound_id", "dedupe_slot"),
         Index("ix_alarm_compound_status", "compound_id", "status"),
+        # A compound's alarms in a time range (the open hour the 大屏 reads raw, the rollup's recomputes; issue 19).
+        Index("ix_alarm_compound_occurred_at", "compound_id", "occurred_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(32), index=True)

@@ -9,6 +9,9 @@ compound: appenders lock only their compound's chain (a PostgreSQL advisory lock
 on table and compound), so compounds never queue behind each other. Rows written before
 the split (revision x20261206_district) keep their single global chain, recorded in
 `audit_chain_origin`; the first per-compound row links to its compound's last legacy row.
+
+Every hour the job core.audit_anchor writes the heads of all chains as a Merkle root into `audit_anchor`, each
+anchor chained to the one before (issue 19), so a chain rewritten from some row to its end stays detectable.
 """
 
 from __future__ import annotations
@@ -18,13 +21,14 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, insert, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from anju.core.db import Base, UTCDateTime, utcnow
+from anju.core.jobs import job
 
 
 class PiiAccess(Base):
@@ -335,3 +339,128 @@ def verify_chain(session: Session, model: type[_Chained]) -> ChainReport:
     reports = verify_chains(session, model)
     broken = sorted(i for r in reports.values() for i in r.broken_at)
     return ChainReport(model.__tablename__, sum(r.rows for r in reports.values()), broken)
+
+
+# --- chain-head anchors (issue 19) ------------------------------------------------------------------------
+
+
+class AuditAnchor(Base):
+    """The heads of every audit chain at one moment, as a Merkle root, chained anchor to anchor (append-only).
+
+    A compound's chain verifies on its own; an anchor also catches a chain rewritten consistently from some row
+    to its end (every hash recomputed), or cut short: its anchored head no longer matches. `prev_hash` is unique,
+    so two workers anchoring at once cannot both extend the same anchor (the second insert fails)."""
+
+    __tablename__ = "audit_anchor"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    heads: Mapped[list[list[Any]]] = mapped_column(JSON)  # [[table, compound id | None, last id, row_hash], …]
+    root: Mapped[str] = mapped_column(String(64))  # Merkle root of the heads' leaves
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)  # the previous anchor's anchor_hash, "" first
+    anchor_hash: Mapped[str] = mapped_column(String(64))
+
+
+def _leaf(head: list[Any]) -> str:
+    table, compound_id, last_id, row_hash = head
+    return hashlib.sha256(
+        f"{table}|{'' if compound_id is None else compound_id}|{last_id}|{row_hash}".encode()
+    ).hexdigest()
+
+
+def merkle_root(leaves: list[str]) -> str:
+    """SHA-256 Merkle root (an odd node is paired with itself); "" for no leaves."""
+    level = list(leaves)
+    if not level:
+        return ""
+    while len(level) > 1:
+        if len(level) % 2:
+            level.append(level[-1])
+        level = [hashlib.sha256((level[i] + level[i + 1]).encode()).hexdigest() for i in range(0, len(level), 2)]
+    return level[0]
+
+
+def _anchor_hash(prev: str, root: str, at: datetime) -> str:
+    return hashlib.sha256(f"{prev}|{root}|{at.isoformat()}".encode()).hexdigest()
+
+
+def chain_heads(session: Session) -> list[list[Any]]:
+    """Every chain's head now: [table, compound id | None, last id, row_hash], in a fixed order."""
+    from sqlalchemy import func
+
+    heads: list[list[Any]] = []
+    for model in (PiiAccess, ObjectChange):
+        last = select(func.max(model.id)).group_by(model.compound_id)
+        for compound_id, row_id, row_hash in session.execute(
+            select(model.compound_id, model.id, model.row_hash).where(model.id.in_(last))
+        ):
+            heads.append([model.__tablename__, compound_id, int(row_id), row_hash])
+    heads.sort(key=lambda h: (h[0], -1 if h[1] is None else h[1]))
+    return heads
+
+
+def anchor_heads(session: Session, *, at: datetime | None = None) -> AuditAnchor | None:
+    """Write an anchor of the chains' heads if they moved since the last one; returns it (None: nothing moved)."""
+    last = session.execute(select(AuditAnchor).order_by(AuditAnchor.id.desc()).limit(1)).scalar_one_or_none()
+    heads = chain_heads(session)
+    if last is not None and last.heads == heads:
+        return None
+    at = (at or utcnow()).replace(microsecond=0)
+    prev = last.anchor_hash if last is not None else ""
+    root = merkle_root([_leaf(h) for h in heads])
+    row = AuditAnchor(at=at, heads=heads, root=root, prev_hash=prev, anchor_hash=_anchor_hash(prev, root, at))
+    session.add(row)
+    session.flush()
+    return row
+
+
+@dataclass
+class AnchorProblem:
+    anchor_id: int
+    what: str  # "anchor" (the anchor itself or its link), or the table of a head that no longer matches
+    compound_id: int | None = None
+    row_id: int | None = None
+
+
+def verify_anchors(session: Session, *, compound_id: int | str | None = "all") -> tuple[int, list[AnchorProblem]]:
+    """Check the anchors' own chain and roots, and that every anchored head (of one compound, or all) still holds
+    the hash it had: returns (anchors checked, problems naming the anchor, table, compound and row)."""
+    models: dict[str, type[PiiAccess] | type[ObjectChange]] = {
+        PiiAccess.__tablename__: PiiAccess,
+        ObjectChange.__tablename__: ObjectChange,
+    }
+    problems: list[AnchorProblem] = []
+    prev = ""
+    n = 0
+    for a in session.execute(select(AuditAnchor).order_by(AuditAnchor.id)).scalars():
+        n += 1
+        root = merkle_root([_leaf(h) for h in a.heads])
+        own = _anchor_hash(a.prev_hash, a.root, a.at.replace(microsecond=0))
+        if a.prev_hash != prev or a.root != root or a.anchor_hash != own:
+            problems.append(AnchorProblem(a.id, "anchor"))
+        prev = a.anchor_hash
+        for table, c, row_id, row_hash in a.heads:
+            if compound_id != "all" and c != compound_id:
+                continue
+            model = models.get(table)
+            got = (
+                session.execute(select(model.row_hash, model.compound_id).where(model.id == row_id)).first()
+                if model
+                else None
+            )
+            if got is None or got[0] != row_hash or got[1] != c:
+                problems.append(AnchorProblem(a.id, table, c, row_id))
+    return n, problems
+
+
+@job("core.audit_anchor", every=timedelta(hours=1))
+def anchor_job() -> None:
+    """Anchor every audit chain's head (a rival worker that anchored the same predecessor first wins)."""
+    from sqlalchemy.exc import IntegrityError
+
+    from anju.core.db import transaction
+
+    try:
+        with transaction() as session:
+            anchor_heads(session)
+    except IntegrityError:
+        pass  # another worker extended the same anchor: its anchor stands

@@ -18,7 +18,7 @@ def verify(
     """Recompute the PII-read and change-record chains of every compound; exit 1 naming each tampered row."""
     if database_url:
         os.environ["ANJU_DATABASE_URL"] = database_url
-    from anju.core.audit import LEGACY, ObjectChange, PiiAccess, verify_chains
+    from anju.core.audit import LEGACY, ObjectChange, PiiAccess, verify_anchors, verify_chains
     from anju.core.config import reset_settings
     from anju.core.db import new_session
 
@@ -36,5 +36,12 @@ def verify(
                 state = "intact" if r.intact else f"TAMPERED at rows {r.broken_at}"
                 typer.echo(f"{r.table} {name}: {r.rows} rows, {state}")
                 ok = ok and r.intact
+        anchors, problems = verify_anchors(session, compound_id=scope)
+        for p in problems:
+            where = "the anchor itself" if p.what == "anchor" else f"{p.what} row {p.row_id}"
+            who = "" if p.compound_id is None else f" (compound {p.compound_id})"
+            typer.echo(f"anchor {p.anchor_id}: {where}{who} no longer matches")
+        typer.echo(f"anchors: {anchors} checked, {'intact' if not problems else 'TAMPERED'}")
+        ok = ok and not problems
     typer.echo("OK" if ok else "TAMPERING DETECTED")
     raise typer.Exit(0 if ok else 1)

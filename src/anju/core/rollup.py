@@ -45,7 +45,7 @@ log = logging.getLogger("anju.rollup")
 
 HOUR = timedelta(hours=1)
 SETTLE = timedelta(minutes=2)  # an hour is closed this long after its end (commit lag of the writers)
-CHUNK = timedelta(days=7)  # a first run (or a long outage) aggregates history a week per transaction
+CHUNK = timedelta(days=31)  # a first run (or a long outage) aggregates history a month per transaction
 SPAN_MERGE = 48  # more dirty hours than this in one compound: recompute their whole range in one query
 UPSERT_BATCH = 500
 

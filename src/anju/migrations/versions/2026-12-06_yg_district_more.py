@@ -1,4 +1,6 @@
-"""District scale, second cut (issue 19): hourly rollups of passages, alarms and device messages, and their state.
+"""District scale, second cut (issue 19): hourly rollups of passages, alarms and device messages, and their state;
+a compound-and-time index on the access log and the alarms (the raw tail the 大屏 still reads); audit chain-head
+anchors (a Merkle root of every chain's head, chained anchor to anchor).
 
 Revision ID: yg20261206_district_more
 Revises: yf20261206_services_more
@@ -72,9 +74,25 @@ def upgrade() -> None:
         sa.Column("devices", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("compound_id", "hour", "kind", name=op.f("pk_device_hourly")),
     )
+    op.create_table(
+        "audit_anchor",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("at", UTCDateTime(), nullable=False),
+        sa.Column("heads", sa.JSON(), nullable=False),
+        sa.Column("root", sa.String(64), nullable=False),
+        sa.Column("prev_hash", sa.String(64), nullable=False),
+        sa.Column("anchor_hash", sa.String(64), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_anchor")),
+        sa.UniqueConstraint("prev_hash", name=op.f("uq_audit_anchor_prev_hash")),
+    )
+    op.create_index("ix_access_log_compound_server_at", "access_log", ["compound_id", "server_at"])
+    op.create_index("ix_alarm_compound_occurred_at", "alarm", ["compound_id", "occurred_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_alarm_compound_occurred_at", table_name="alarm")
+    op.drop_index("ix_access_log_compound_server_at", table_name="access_log")
+    op.drop_table("audit_anchor")
     op.drop_table("device_hourly")
     op.drop_table("alarm_hourly")
     op.drop_table("access_hourly")
