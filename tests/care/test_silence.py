@@ -244,3 +244,30 @@ class TestAway:
         assert care_service.check_silence(session, now=back + timedelta(hours=23)) == []  # not back yet for 24 h
         assert len(care_service.check_silence(session, now=back + timedelta(hours=24))) == 1
         assert _requests(session, p.id)[0].payload["evidence"]["since"] == back.isoformat()
+
+
+class TestDeadlineRule:
+    def test_not_up_by_the_deadline_raises_the_alarm_long_before_24_hours(self, session, who, ids):
+        # last seen 21:00 China time on 30 Nov (13:00 UTC); deadline 09:30 on 1 Dec = 01:30 UTC
+        last = datetime(2026, 11, 30, 13, 0, tzinfo=UTC)
+        p = make_profile(session, who("manager_wang"), ids["A"], created_at=last, deadline="09:30")
+        assert care_service.check_silence(session, now=datetime(2026, 12, 1, 1, 25, tzinfo=UTC)) == []
+        raised = care_service.check_silence(session, now=datetime(2026, 12, 1, 1, 30, tzinfo=UTC))
+        assert len(raised) == 1 and len(_requests(session, p.id)) == 1  # 12.5 h, not 24
+
+    def test_up_this_morning_is_not_a_deadline_alarm(self, session, who, ids):
+        up = datetime(2026, 11, 30, 23, 0, tzinfo=UTC)  # 07:00 China time on 1 Dec
+        p = make_profile(session, who("manager_wang"), ids["A"], created_at=up, deadline="09:30")
+        assert care_service.check_silence(session, now=datetime(2026, 12, 1, 3, 0, tzinfo=UTC)) == []
+        assert _requests(session, p.id) == []
+        # without a deadline nor a sign of life the 24 h rule still applies (held to the end of the night)
+        assert len(care_service.check_silence(session, now=up + timedelta(hours=24))) == 1
+
+    def test_the_deadline_is_cleared_with_null(self, session, who, ids):
+        from anju.care.schemas import ProfileUpdate
+
+        last = datetime(2026, 11, 30, 13, 0, tzinfo=UTC)
+        p = make_profile(session, who("manager_wang"), ids["A"], created_at=last, deadline="09:30")
+        care_service.update(session, by=who("manager_wang"), profile_id=p.id, data=ProfileUpdate(deadline=None))
+        assert p.deadline_minute is None
+        assert care_service.check_silence(session, now=datetime(2026, 12, 1, 1, 30, tzinfo=UTC)) == []

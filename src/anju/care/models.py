@@ -30,6 +30,9 @@ class CareProfile(CompoundScopedMixin, TimestampedMixin, Base):
     # Night window (China time, minutes after midnight): no silence alarm is raised inside it.
     quiet_start_minute: Mapped[int] = mapped_column(Integer, default=22 * 60)
     quiet_end_minute: Mapped[int] = mapped_column(Integer, default=7 * 60)
+    # The deadline rule ("not up by 09:30", minutes after midnight China time): nothing since before the morning
+    # (04:00) by then raises the alarm too. None: the hours rule only.
+    deadline_minute: Mapped[int | None] = mapped_column(Integer)
     # The newest typed activity seen (an access passage; device readings are read at check time).
     last_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_activity_source: Mapped[str | None] = mapped_column(String(48))

@@ -25,6 +25,8 @@ class SilenceRule(InSchema):
     silence_hours: int = Field(default=24, ge=1, le=24 * 14)
     quiet_start: str = Field(default="22:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     quiet_end: str = Field(default="07:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    # the deadline rule: "not up by 09:30" (China time) also raises the alarm; None: only the hours
+    deadline: str | None = Field(default=None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
 class ProfileCreate(SilenceRule):
@@ -54,6 +56,7 @@ class ProfileUpdate(InSchema):
     silence_hours: int | None = Field(default=None, ge=1, le=24 * 14)
     quiet_start: str | None = Field(default=None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     quiet_end: str | None = Field(default=None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    deadline: str | None = Field(default=None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$")  # null clears it
     visitor_user_id: int | None = None
     active: bool | None = None
 
@@ -89,6 +92,7 @@ class ProfileRead(Schema):
     silence_hours: int
     quiet_start: str
     quiet_end: str
+    deadline: str | None = None
     last_activity_at: datetime | None
     last_activity_source: str | None
     visitor_user_id: int | None

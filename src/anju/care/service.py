@@ -33,6 +33,7 @@ from anju.care.exceptions import (
 from anju.care.models import CareConsent, CareContact, CareProfile, CareSilenceEpisode, CareVisit
 from anju.care.permissions import CarePerm
 from anju.care.repository import CareRepository
+from anju.care.rules import deadline_alarm_at
 from anju.care.schemas import (
     AwayCreate,
     ConsentCreate,
@@ -140,6 +141,7 @@ class CareService:
             silence_hours=data.silence_hours,
             quiet_start_minute=minutes(data.quiet_start),
             quiet_end_minute=minutes(data.quiet_end),
+            deadline_minute=minutes(data.deadline) if data.deadline else None,
             visitor_user_id=data.visitor_user_id,
             created_at=utcnow(),
         )
@@ -178,6 +180,8 @@ class CareService:
             p.quiet_start_minute = minutes(patch["quiet_start"])
         if patch.get("quiet_end") is not None:
             p.quiet_end_minute = minutes(patch["quiet_end"])
+        if "deadline" in patch:
+            p.deadline_minute = minutes(patch["deadline"]) if patch["deadline"] else None
         if not (p.living_alone or p.special_hardship or p.disability != Disability.none.value):
             raise BadCareInput(
                 "a care profile needs a reason: living alone, special hardship or a disability",
@@ -252,6 +256,7 @@ class CareService:
             silence_hours=profile.silence_hours,
             quiet_start=hhmm(profile.quiet_start_minute),
             quiet_end=hhmm(profile.quiet_end_minute),
+            deadline=hhmm(profile.deadline_minute) if profile.deadline_minute is not None else None,
             last_activity_at=profile.last_activity_at,
             last_activity_source=profile.last_activity_source,
             visitor_user_id=profile.visitor_user_id,
@@ -339,9 +344,12 @@ class CareService:
             if p.away_until is not None and since < p.away_until <= now:
                 since = p.away_until  # back from a registered absence: a new silence starts at its end
             silent = now - since
-            if silent < timedelta(hours=p.silence_hours):
+            by_deadline = p.deadline_minute is not None and now >= deadline_alarm_at(
+                since, deadline_minute=p.deadline_minute
+            )  # "not up by 09:30": nothing since before this morning
+            if silent < timedelta(hours=p.silence_hours) and not by_deadline:
                 continue
-            if in_quiet_window(now, p.quiet_start_minute, p.quiet_end_minute):
+            if not by_deadline and in_quiet_window(now, p.quiet_start_minute, p.quiet_end_minute):
                 continue  # the night window: no alarm while people sleep; checked again in the morning
             if p.house_id is not None and p.house_id in faulty:
                 continue  # a silent sensor is a device fault (alarmed by devices), not an inactive person

@@ -22,6 +22,8 @@ class Household:
     has_motion_sensor: bool
     events: list[datetime] = field(default_factory=list)  # typed activity: door passages and sensor readings
     away: list[tuple[datetime, datetime]] = field(default_factory=list)  # days away from home
+    # passages out through the gate (the access log knows the direction): the person is out, not silent at home
+    outs: set[datetime] = field(default_factory=set)
     emergency_at: datetime | None = None  # no activity after this moment
 
 
@@ -52,6 +54,7 @@ def simulate(
                 leave = _at(day, r.gauss(9 * 60, 60))
                 back = _at(day + timedelta(days=stay), r.gauss(16 * 60, 90))
                 h.events += [leave, back]
+                h.outs.add(leave)
                 h.away.append((leave, back))
                 away_until = d + stay
                 continue
@@ -63,6 +66,7 @@ def simulate(
                 length = r.expovariate(1 / 90) if r.random() > 0.05 else r.uniform(6 * 60, 10 * 60)  # rare long day
                 trips.append((go, min(go + 20 + length, down - 10)))
                 h.events += [_at(day, go), _at(day, go + 20 + length)]
+                h.outs.add(_at(day, go))
             if h.has_motion_sensor:  # readings while awake and at home, a reading every 10-60 minutes
                 t: float = up
                 while t < down:
@@ -74,6 +78,7 @@ def simulate(
         if emergency_day is not None:
             h.emergency_at = _at(first + timedelta(days=emergency_day), r.uniform(0, 24 * 60))
             h.events = [e for e in h.events if e < h.emergency_at]
+            h.outs = {e for e in h.outs if e < h.emergency_at}
         h.events.sort()
         out.append(h)
     return out

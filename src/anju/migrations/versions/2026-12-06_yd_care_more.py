@@ -117,6 +117,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_emergency_draw_compound_id"), ["compound_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_emergency_draw_incident_id"), ["incident_id"], unique=False)
 
+    with op.batch_alter_table("care_profile", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("deadline_minute", sa.Integer(), nullable=True))
+
     with op.batch_alter_table("emergency_drill", schema=None) as batch_op:
         batch_op.add_column(sa.Column("building_id", sa.Integer(), nullable=True))
         batch_op.create_foreign_key(
@@ -132,6 +135,8 @@ def downgrade() -> None:
     with op.batch_alter_table("emergency_drill", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_emergency_drill_building_id_building"), type_="foreignkey")
         batch_op.drop_column("building_id")
+    with op.batch_alter_table("care_profile", schema=None) as batch_op:
+        batch_op.drop_column("deadline_minute")
     with op.batch_alter_table("emergency_draw", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_emergency_draw_incident_id"))
         batch_op.drop_index(batch_op.f("ix_emergency_draw_compound_id"))

@@ -23,6 +23,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "care.silence": ("无活动告警", "Silence alarm"),
     "care.hours": ("{n} 小时", "{n} h"),
     "care.quiet": ("夜间免扰 {start}–{end}", "Night window {start}–{end}"),
+    "care.deadline": ("{at} 前无起床活动即报警", "Alarm when not up by {at}"),
     "care.contacts": ("紧急联系人", "Emergency contacts"),
     "care.guardian": ("监护人", "Guardian"),
     "care.consents": ("单独同意", "Separate consents"),
