@@ -24,6 +24,7 @@ from anju.facilities.endpoints import router as facilities_router
 from anju.fees.endpoints import router as fees_router
 from anju.governance.endpoints import router as governance_router
 from anju.notices.endpoints import router as notices_router
+from anju.notices.evaluation_endpoints import router as evaluation_router
 from anju.notify.endpoints import router as notify_router
 from anju.parking.endpoints import me_router as parking_me_router
 from anju.parking.endpoints import router as parking_router
@@ -80,6 +81,7 @@ for r in (
     decoration_router,
     charging_router,
     volunteers_router,
+    evaluation_router,
     emergency_router,
     video_router,
 ):

@@ -107,3 +107,19 @@ class SurveyResponse(Base):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))  # None when anonymous
     house_id: Mapped[int | None] = mapped_column(ForeignKey("house.id"))  # None when anonymous
     answers: Mapped[dict[str, Any]] = mapped_column(JSON)  # {question_id: choice index | rating | text}
+
+
+class AnnualEvaluation(CompoundScopedMixin, Base):
+    """A compound's yearly satisfaction evaluation (issue 18 item 7): its standard survey, and the third-party
+    assessor the aggregates were handed to. One per compound and year (the unique key)."""
+
+    __tablename__ = "annual_evaluation"
+    __table_args__ = (UniqueConstraint("compound_id", "year"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id"), index=True)
+    assessor: Mapped[str | None] = mapped_column(String(64))  # the third-party evaluation body
+    assessor_ref: Mapped[str | None] = mapped_column(String(128))  # its contract or report number
+    exported_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,6 +1,6 @@
 """Resident services, second cut (issue 18): the decoration deposit in the fees ledger (deposits with their
 charge, deductions and refund), prepaid wallets, e-bike charging sessions, and volunteers (activities,
-sign-ups with attendance, points ledger, rewards).
+sign-ups with attendance, points ledger, rewards), and the yearly satisfaction evaluation.
 
 Revision ID: yf20261206_services_more
 Revises: ye20261206_field_more
@@ -348,8 +348,40 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_volunteer_signup_compound_id"), ["compound_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_volunteer_signup_volunteer_id"), ["volunteer_id"], unique=False)
 
+    op.create_table(
+        "annual_evaluation",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("survey_id", sa.Integer(), nullable=False),
+        sa.Column("assessor", sa.String(length=64), nullable=True),
+        sa.Column("assessor_ref", sa.String(length=128), nullable=True),
+        sa.Column("exported_at", anju.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", anju.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("compound_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["compound_id"],
+            ["compound.id"],
+            name=op.f("fk_annual_evaluation_compound_id_compound"),
+            ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(["survey_id"], ["survey.id"], name=op.f("fk_annual_evaluation_survey_id_survey")),
+        sa.ForeignKeyConstraint(["user_id"], ["app_user.id"], name=op.f("fk_annual_evaluation_user_id_app_user")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_annual_evaluation")),
+        sa.UniqueConstraint("compound_id", "year", name=op.f("uq_annual_evaluation_compound_id_year")),
+    )
+    with op.batch_alter_table("annual_evaluation", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_annual_evaluation_compound_id"), ["compound_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_annual_evaluation_survey_id"), ["survey_id"], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("annual_evaluation", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_annual_evaluation_survey_id"))
+        batch_op.drop_index(batch_op.f("ix_annual_evaluation_compound_id"))
+
+    op.drop_table("annual_evaluation")
+
     with op.batch_alter_table("volunteer_signup", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_volunteer_signup_volunteer_id"))
         batch_op.drop_index(batch_op.f("ix_volunteer_signup_compound_id"))
