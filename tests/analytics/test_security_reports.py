@@ -133,6 +133,55 @@ class TestFormulas:
         assert d["staff"]["total"] >= 1  # the demo compound has a manager and guards now
 
 
+class TestServiceAndUpkeepFormulas:
+    def test_satisfaction_is_rated_four_or_five_over_rated(self, session, ids):
+        from anju.workorders.enums import OrderKind, OrderSource
+        from anju.workorders.schemas import OrderCreate
+        from anju.workorders.service import work_order_service
+
+        for day, rating in [(5, 5), (6, 4), (7, 2), (8, None), (40, 1)]:  # the last one is filed in February
+            o = work_order_service.open(
+                session,
+                by=None,
+                data=OrderCreate(
+                    compound_id=ids["A"], kind=OrderKind.common_repair, category="plumbing", title="漏水维修"
+                ),
+                source=OrderSource.staff,
+                now=cst(2025, 1, 1, 9) + timedelta(days=day - 1),
+            )
+            o.rating = rating
+        session.flush()
+        d = compute(session, compound_id=ids["A"], kind="month", start=date(2025, 1, 1), end=date(2025, 2, 1))
+        assert (d["orders"]["rated"], d["orders"]["satisfied"]) == (3, 2)
+        assert d["kpis"]["satisfaction"] == 66.7  # 2 ÷ 3; the unrated order is not in the denominator
+
+    def test_maintenance_completion_is_done_over_done_and_missed(self, session, ids):
+        from anju.accounts.models import User
+        from anju.facilities.models import Inspection, MaintenancePlan
+
+        guard = session.execute(select(User.id).where(User.username == "guard_chen")).scalar_one()
+        due_missed = MaintenancePlan(
+            compound_id=ids["A"], kind="fire_check", interval_days=30, due_on=date(2025, 1, 10)
+        )
+        due_later = MaintenancePlan(compound_id=ids["A"], kind="fire_check", interval_days=30, due_on=date(2025, 2, 10))
+        session.add_all([due_missed, due_later])
+        session.flush()
+        for day in (12, 20, 31):
+            session.add(
+                Inspection(
+                    compound_id=ids["A"],
+                    plan_id=due_later.id,
+                    inspector_user_id=guard,
+                    items=[{"item": "灭火器", "ok": True}],
+                    at=cst(2025, 1, day, 23 if day == 31 else 10),
+                )
+            )
+        session.flush()
+        d = compute(session, compound_id=ids["A"], kind="month", start=date(2025, 1, 1), end=date(2025, 2, 1))
+        assert (d["technical"]["maintenance_done"], d["technical"]["maintenance_missed"]) == (3, 1)
+        assert d["kpis"]["maintenance_completion"] == 75.0  # 3 ÷ (3 + 1)
+
+
 class TestPeriods:
     def test_periods_are_half_open_china_dates(self):
         assert period_of("week", date(2025, 1, 1)) == (date(2024, 12, 30), date(2025, 1, 6))

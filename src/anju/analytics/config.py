@@ -24,6 +24,8 @@ class ReportSettings(BaseSettings):
     min_exam_pass_rate: float = Field(80.0, ge=0, le=100)  # % of exam sittings passed
     max_turnover_rate: float = Field(30.0, ge=0)  # % of the mean roll who left in the period
     min_shift_attendance: float = Field(95.0, ge=0, le=100)  # % of marked shifts worked
+    min_satisfaction: float = Field(85.0, ge=0, le=100)  # % of rated work orders rated 4 or 5
+    min_maintenance_completion: float = Field(95.0, ge=0, le=100)  # % of planned maintenance done
 
 
 @lru_cache
@@ -44,6 +46,8 @@ def targets() -> dict[str, tuple[str, float]]:
         "exam_pass_rate": ("min", s.min_exam_pass_rate),
         "turnover_rate": ("max", s.max_turnover_rate),
         "shift_attendance": ("min", s.min_shift_attendance),
+        "satisfaction": ("min", s.min_satisfaction),
+        "maintenance_completion": ("min", s.min_maintenance_completion),
     }
 
 

@@ -33,6 +33,7 @@ from anju.core.db import utcnow
 from anju.core.errors import Conflict, Invalid, NotFound
 from anju.core.kit.china_time import china_datetime, to_china
 from anju.devices.service import device_facts
+from anju.facilities.service import maintenance_tally
 from anju.patrol.service import round_tally
 from anju.registry.service import compounds_by_id, house_service
 from anju.workorders.enums import OrderKind, OrderSource
@@ -40,6 +41,7 @@ from anju.workorders.schemas import OrderCreate
 from anju.workorders.service import order_facts, order_states, work_order_service
 
 KINDS = ("week", "month", "quarter", "year")
+SATISFIED_RATING = 4  # a work-order rating of 4 or 5 stars counts as satisfied
 FAULT_KINDS = frozenset({"device_fault", "tamper", "lift_fault", "pump_fault", "light_fault"})
 KPI_ZH = {
     "checkpoint_rate": "巡更到位率",
@@ -51,6 +53,8 @@ KPI_ZH = {
     "exam_pass_rate": "考核合格率",
     "turnover_rate": "人员流失率",
     "shift_attendance": "出勤率",
+    "satisfaction": "服务满意率",
+    "maintenance_completion": "维保计划完成率",
 }
 KIND_ZH = {"week": "周", "month": "月", "quarter": "季度", "year": "年度"}
 
@@ -70,6 +74,8 @@ FORMULAS: dict[str, str] = {
     "exam_pass_rate": "report.formula.exam_pass_rate",
     "turnover_rate": "report.formula.turnover_rate",
     "shift_attendance": "report.formula.shift_attendance",
+    "satisfaction": "report.formula.satisfaction",
+    "maintenance_completion": "report.formula.maintenance_completion",
 }
 
 
@@ -152,6 +158,9 @@ def compute(session: Session, *, compound_id: int, kind: str, start: date, end: 
     complaints = [o for o in orders if o.kind == "complaint"]
     complaints_closed = sum(1 for o in complaints if not o.open)
     order_cats = Counter(o.category for o in orders if o.kind != "complaint")
+    rated = [o.rating for o in orders if o.rating is not None]
+    satisfied = sum(1 for r in rated if r >= SATISFIED_RATING)
+    upkeep = maintenance_tally(session, compound_id=compound_id, since=since, until=until)
 
     rounds = round_tally(session, compound_id=compound_id, since=since, until=until)
 
@@ -190,6 +199,8 @@ def compute(session: Session, *, compound_id: int, kind: str, start: date, end: 
         "exam_pass_rate": people["exam_pass_rate"],
         "turnover_rate": people["turnover_rate"],
         "shift_attendance": people["shift_attendance"],
+        "satisfaction": _pct(satisfied, len(rated)),
+        "maintenance_completion": _pct(upkeep["done"], upkeep["done"] + upkeep["missed"]),
     }
     empty = not alarms and not orders and not passages and not (rounds["done"] + rounds["missed"])
     return {
@@ -216,6 +227,8 @@ def compute(session: Session, *, compound_id: int, kind: str, start: date, end: 
             "by_category": dict(order_cats.most_common()),
             "complaints": len(complaints),
             "complaints_closed": complaints_closed,
+            "rated": len(rated),
+            "satisfied": satisfied,
         },
         "patrol": rounds,
         "technical": {
@@ -224,6 +237,8 @@ def compute(session: Session, *, compound_id: int, kind: str, start: date, end: 
             "closed_alarms": closed,
             "false_alarms": outcome["false_alarm"],
             "false_by_kind": dict(Counter(a.kind for a in alarms if a.status == "false_alarm").most_common()),
+            "maintenance_done": upkeep["done"],
+            "maintenance_missed": upkeep["missed"],
         },
         "access": {
             "entries": entries,

@@ -75,6 +75,10 @@ def pool(datas: list[dict[str, Any]], names: list[str]) -> dict[str, Any]:
         s["timed"] += 1 if "acknowledged" in ev else 0  # reports made before the means' inputs were stored
         for k in ("devices", "devices_good", "closed_alarms", "false_alarms"):
             s[k] += tech[k]
+        for k in ("maintenance_done", "maintenance_missed"):
+            s[k] += tech.get(k, 0)
+        for k in ("rated", "satisfied"):
+            s[k] += orders.get(k, 0)
         for k in ("done", "missed", "expected", "checked"):
             s[f"patrol_{k}"] += pat.get(k, 0)
         for k in ("entries", "denied", "remote_opens", "visitors"):
@@ -113,6 +117,8 @@ def pool(datas: list[dict[str, Any]], names: list[str]) -> dict[str, Any]:
         "exam_pass_rate": _people_pct(s["staff_exam_passed"], s["staff_exam_sittings"]),
         "turnover_rate": _people_pct(s["staff_left"], (s["staff_on_roll_start"] + s["staff_on_roll_end"]) / 2),
         "shift_attendance": _pct(s["staff_shifts_attended"], s["staff_shifts_marked"]),
+        "satisfaction": _pct(s["satisfied"], s["rated"]),
+        "maintenance_completion": _pct(s["maintenance_done"], s["maintenance_done"] + s["maintenance_missed"]),
     }
     return {
         "kpis": kpis,
@@ -130,6 +136,8 @@ def pool(datas: list[dict[str, Any]], names: list[str]) -> dict[str, Any]:
             "by_category": dict(by_category.most_common()),
             "complaints": s["orders_complaints"],
             "complaints_closed": s["orders_complaints_closed"],
+            "rated": s["rated"],
+            "satisfied": s["satisfied"],
         },
         "patrol": {k: s[f"patrol_{k}"] for k in ("done", "missed", "expected", "checked")},
         "technical": {
@@ -138,6 +146,8 @@ def pool(datas: list[dict[str, Any]], names: list[str]) -> dict[str, Any]:
             "closed_alarms": s["closed_alarms"],
             "false_alarms": s["false_alarms"],
             "false_by_kind": dict(false_by_kind.most_common()),
+            "maintenance_done": s["maintenance_done"],
+            "maintenance_missed": s["maintenance_missed"],
         },
         "access": {
             "entries": s["access_entries"],

@@ -373,3 +373,27 @@ def sign_off(
         _advance(plan, today or row.at.astimezone(CST).date())
     session.flush()
     return row
+
+
+def maintenance_tally(session: Session, *, compound_id: int, since: datetime, until: datetime) -> dict[str, int]:
+    """Planned maintenance of a period, for reports: inspections recorded in [since, until) ("done") and plans whose
+    due date fell in the period and are still not done ("missed", as of now)."""
+    done = len(
+        session.execute(
+            select(Inspection.id).where(
+                Inspection.compound_id == compound_id, Inspection.at >= since, Inspection.at < until
+            )
+        ).all()
+    )
+    start_day, end_day = china_date(since), china_date(until - timedelta(microseconds=1))
+    missed = len(
+        session.execute(
+            select(MaintenancePlan.id).where(
+                MaintenancePlan.compound_id == compound_id,
+                MaintenancePlan.due_on >= start_day,
+                MaintenancePlan.due_on <= end_day,
+                MaintenancePlan.due_on < china_date(),
+            )
+        ).all()
+    )
+    return {"done": done, "missed": missed}

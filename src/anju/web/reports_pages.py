@@ -47,6 +47,8 @@ PERCENT_KPIS = frozenset(
         "exam_pass_rate",
         "turnover_rate",
         "shift_attendance",
+        "satisfaction",
+        "maintenance_completion",
     }
 )
 MINUTE_KPIS = frozenset({"mtta_minutes", "mttr_minutes"})
@@ -317,16 +319,18 @@ def detail_rows(view: ReportView, t: Translator) -> Iterator[Sequence[Value]]:
     for k in ("done", "missed", "expected", "checked"):
         yield ("", t(f"report.patrol.{k}"), d["patrol"].get(k, 0))
     yield (t("report.technical"),)
-    for k in ("devices", "devices_good", "closed_alarms", "false_alarms"):
-        yield ("", t(f"report.tech.{k}"), d["technical"][k])
+    for k in ("devices", "devices_good", "closed_alarms", "false_alarms", "maintenance_done", "maintenance_missed"):
+        if k in d["technical"]:
+            yield ("", t(f"report.tech.{k}"), d["technical"][k])
     yield (t("report.access"),)
     for k in ("entries", "denied", "remote_opens", "visitors"):
         yield ("", t(f"report.access.{k}"), d["access"][k])
     for m, n in d["access"]["by_method"].items():
         yield ("", t.maybe(f"report.method.{m}", m), n)
     yield (t("report.orders"),)
-    for k in ("total", "complaints", "complaints_closed"):
-        yield ("", t(f"report.orders.{k}"), d["orders"][k])
+    for k in ("total", "complaints", "complaints_closed", "rated", "satisfied"):
+        if k in d["orders"]:
+            yield ("", t(f"report.orders.{k}"), d["orders"][k])
     yield (t("report.staff"),)
     for role, n in d["staff"]["by_role"].items():
         yield ("", t.maybe(f"report.role.{role}", role), n)
