@@ -256,10 +256,10 @@ def workorders_layer(ctx: LayerContext) -> Layer:
 def theft_incidents(session: Session, *, compound_ids: list[int], since: datetime, until: datetime) -> list[Incident]:
     """Theft-kind alarms per place and hour (a building when known, else the raising source), from the hourly
     rollup and the raw tail (issue 19); each hour's incidents are dated mid-hour (the model works in hours)."""
-    return [
-        Incident(c.place, min(c.hour + timedelta(minutes=30), until), c.count)
-        for c in alarm_hour_counts(session, compound_ids=compound_ids, since=since, until=until, kinds=THEFT_KINDS)
-    ]
+    cells: Counter[tuple[str, datetime]] = Counter()
+    for c in alarm_hour_counts(session, compound_ids=compound_ids, since=since, until=until, kinds=THEFT_KINDS):
+        cells[(c.place, c.hour)] += c.count  # one incident row per place and hour, whatever the kind or outcome
+    return [Incident(place, min(hour + timedelta(minutes=30), until), n) for (place, hour), n in sorted(cells.items())]
 
 
 def hotspots_layer(ctx: LayerContext) -> Layer:
