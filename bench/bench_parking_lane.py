@@ -1,5 +1,6 @@
-"""Lane decisions over HTTP (issue 13): plate-string captures against a bare endpoint in the same run, p99 at a
-fixed 50 requests/s, and image captures end to end (decode, read the plate, decide, record, command the barrier).
+"""Lane decisions over HTTP (issue 13): plate-string captures (with a guard's token, and as the lane camera signing
+as a device) against a bare endpoint in the same run, p99 at a fixed 50 requests/s, and image captures end to end
+(decode, read the plate, decide, record with the photo, command the barrier).
 
 Run: .venv/bin/python bench/bench_parking_lane.py [--pg postgresql+psycopg://...EMPTY_DB] [--seconds 10]
 The bare endpoint does one SELECT and one INSERT through the same session factory, without auth, scoping,
@@ -84,9 +85,19 @@ def main() -> None:
             out.append((time.perf_counter() - t) * 1000)
         return out
 
-    a, b = timed(ours_call), timed(bare_call)
-    ma, mb = statistics.median(a), statistics.median(b)
+    from anju.sim.lane_sim import capture_body, load_lanes, post_capture
+
+    cam = next(ln for ln in load_lanes("SFXQ") if ln.id == lane.id)
+
+    def camera_call() -> None:  # the lane's camera, authenticated as a device (HMAC of the body)
+        body = capture_body(next(plate_cycle), None, event_id=f"c-{next(ids)}")
+        r = post_capture(ours, cam, body)
+        assert r.status_code == 200, r.text
+
+    a, b, c = timed(ours_call), timed(bare_call), timed(camera_call)
+    ma, mb, mc = statistics.median(a), statistics.median(b), statistics.median(c)
     print(f"plate-string capture: median {ma:.2f} ms vs bare {mb:.2f} ms, ratio {ma / mb:.2f}x")
+    print(f"signed camera capture: median {mc:.2f} ms, ratio {mc / mb:.2f}x bare")
     p50, p99 = fixed_rate(ours_call, 50, args.seconds)
     print(f"plate-string capture at 50 req/s for {args.seconds:.0f} s: p50 {p50:.1f} ms, p99 {p99:.1f} ms")
     if (DATA / "ds_7.jpg").exists():

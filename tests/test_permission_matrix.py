@@ -577,6 +577,35 @@ def _parking_rows(session: Any, ids: dict[str, int]) -> None:
     session.add_all([car, stay])
     session.flush()
     stop = lane_service.report_fire_lane_stop(session, by=mgr, data=FireLaneStopIn(space_id=fire.id))
+    import cv2
+    import numpy as np
+
+    from anju.parking.models import LanePhoto, ParkingCoupon
+
+    jpeg = cv2.imencode(".jpg", np.full((48, 64, 3), 128, np.uint8))[1].tobytes()
+    session.add(
+        LanePhoto(
+            lane_event_id=held.id,
+            compound_id=a,
+            content_type="image/jpeg",
+            size=len(jpeg),
+            width=64,
+            height=48,
+            sha256="0" * 64,
+            data=jpeg,
+        )
+    )
+    session.add(
+        ParkingCoupon(
+            compound_id=a,
+            car_park_id=cp.id,
+            merchant="矩阵商户",
+            code="MATRIX-1",
+            minutes=60,
+            valid_until=utcnow() + timedelta(days=1),
+        )
+    )
+    session.flush()
     _PARK.update(car_park=cp.id, fire=fire.id, lane=lane.id, held=held.id, car=car.id, stay=stay.id, stop=stop.id)
 
 
@@ -604,6 +633,9 @@ MATRIX.update(
         "parking.sessions.list": (OK, OK, OK, OK, 403, 403, 403, 403, OK),
         "parking.sessions.pay": (OK, OK, 403, OK, 403, 403, 403, 403, 404),
         "parking.zombies.list": (OK, OK, OK, OK, 403, 403, 403, 403, OK),
+        "parking.lane_events.photo": (OK, OK, 403, OK, 403, 403, 403, 403, 404),
+        "parking.coupons.create": (OK, OK, OK, 403, 403, 403, 403, 403, 404),
+        "parking.sessions.coupon": (OK, OK, 403, OK, 403, 403, 403, 403, 404),
         "parking.fire_lane_stops.create": (OK, OK, 403, OK, 403, 403, 403, 403, 404),
         "parking.fire_lane_stops.end": (OK, OK, 403, OK, 403, 403, 403, 403, 404),
         "parking.visitor_cars.create": (OK, 403, 403, 403, 403, OK, 403, 403, 403),
@@ -665,6 +697,25 @@ REQUESTS.update(
             {"json": {"payment_ref": "BOOTH-MATRIX"}},
         ),
         "parking.zombies.list": lambda w: ("GET", "/api/v1/parking/zombies", {}),
+        "parking.lane_events.photo": lambda w: ("GET", f"/api/v1/parking/lane-events/{_PARK.get('held', 1)}/photo", {}),
+        "parking.coupons.create": lambda w: (
+            "POST",
+            "/api/v1/parking/coupons",
+            {
+                "json": {
+                    "car_park_id": _PARK.get("car_park", 1),
+                    "merchant": "华联超市",
+                    "code": "HL-MATRIX",
+                    "minutes": 120,
+                    "valid_until": "2099-01-01T00:00:00+08:00",
+                }
+            },
+        ),
+        "parking.sessions.coupon": lambda w: (
+            "POST",
+            f"/api/v1/parking/sessions/{_PARK.get('stay', 1)}/coupon",
+            {"json": {"code": "MATRIX-1"}},
+        ),
         "parking.fire_lane_stops.create": lambda w: (
             "POST",
             "/api/v1/parking/fire-lane-stops",
