@@ -103,6 +103,42 @@ class PatrolRepository:
             stmt = stmt.where(PatrolCheckin.compound_id == compound_id)
         return {int(c): at for c, at in self.session.execute(stmt)}
 
+    def my_checkins_since(self, user_id: int, compound_ids: Sequence[int], since: datetime) -> list[PatrolCheckin]:
+        """A guard's check-ins since a time, newest first."""
+        return list(
+            self.session.execute(
+                select(PatrolCheckin)
+                .where(
+                    PatrolCheckin.user_id == user_id,
+                    PatrolCheckin.compound_id.in_(list(compound_ids)),
+                    PatrolCheckin.at >= since,
+                )
+                .order_by(PatrolCheckin.at.desc(), PatrolCheckin.id.desc())
+            ).scalars()
+        )
+
+    def active_routes(self, compound_ids: Sequence[int]) -> list[PatrolRoute]:
+        return list(
+            self.session.execute(
+                select(PatrolRoute)
+                .where(PatrolRoute.compound_id.in_(list(compound_ids)), PatrolRoute.active.is_(True))
+                .order_by(PatrolRoute.id)
+            ).scalars()
+        )
+
+    def late_checkins(self, compound_id: int, limit: int = 10) -> list[tuple[PatrolCheckin, str]]:
+        """Check-ins that reached the server late (queued offline), newest sync first, with the point's name."""
+        return [
+            (c, name)
+            for c, name in self.session.execute(
+                select(PatrolCheckin, PatrolCheckpoint.name)
+                .join(PatrolCheckpoint, PatrolCheckpoint.id == PatrolCheckin.checkpoint_id)
+                .where(PatrolCheckin.compound_id == compound_id, PatrolCheckin.synced_at.is_not(None))
+                .order_by(PatrolCheckin.synced_at.desc(), PatrolCheckin.id.desc())
+                .limit(limit)
+            ).tuples()
+        ]
+
     def checked_points(self, route_id: int, start: datetime, end: datetime) -> int:
         """Distinct checkpoints of a route checked in between start and end."""
         return int(

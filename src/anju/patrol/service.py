@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -21,6 +22,7 @@ from anju.core.auth import Principal
 from anju.core.db import utcnow
 from anju.core.errors import Invalid, NotFound
 from anju.core.kit.china_time import CHINA_TZ as CST
+from anju.core.kit.china_time import china_date, china_datetime
 from anju.patrol.exceptions import CheckpointNotFound, NfcTagTaken, RouteNotFound
 from anju.patrol.models import (
     PatrolCheckin,
@@ -393,6 +395,41 @@ def status_board(session: Session, *, compound_id: int, now: datetime | None = N
         overdue = bool(p.max_interval_minutes) and now - since > timedelta(minutes=p.max_interval_minutes or 0)
         out.append({"point": p, "route": route, "last": at, "overdue": overdue})
     return out
+
+
+@dataclass(frozen=True)
+class NextCheckpoint:
+    """Where the guard goes next on today's round (China day): the route, its next point, how far along."""
+
+    route: str
+    point: PatrolCheckpoint | None  # None: every point of the route checked in today
+    done: int
+    total: int
+
+
+def next_checkpoint(session: Session, *, by: Principal, now: datetime | None = None) -> NextCheckpoint | None:
+    """The route the guard walks today (that of their latest check-in, else the first active route) and its
+    first point in walking order not yet checked in by them since midnight China time."""
+    now = now or utcnow()
+    repo = PatrolRepository(session)
+    routes = {r.id: r for r in repo.active_routes(sorted(by.compound_ids))}
+    if not routes:
+        return None
+    mine = repo.my_checkins_since(by.user_id, sorted(by.compound_ids), china_datetime(china_date(now)))
+    route_id = next((c.route_id for c in mine if c.route_id in routes), None)
+    if route_id is None:
+        route_id = next((rid for rid in routes if repo.checkpoint_count(rid)), None)
+    if route_id is None:
+        return None
+    points = repo.checkpoints_of_route(route_id)
+    seen = {c.checkpoint_id for c in mine}
+    ahead = [p for p in points if p.id not in seen]
+    return NextCheckpoint(routes[route_id].name, ahead[0] if ahead else None, len(points) - len(ahead), len(points))
+
+
+def late_checkins(session: Session, *, compound_id: int, limit: int = 10) -> list[tuple[PatrolCheckin, str]]:
+    """Check-ins queued offline that reached the server late (scan time and sync time both kept)."""
+    return PatrolRepository(session).late_checkins(compound_id, limit)
 
 
 def route_checkpoints(session: Session, *, by: Principal, route_id: int) -> list[PatrolCheckpoint]:

@@ -28,7 +28,7 @@ ScanPage = Annotated[Principal, Depends(page_guard(PatrolPerm.checkin))]
 @router.get("/console/patrol")
 def patrol_status(request: Request, ctx: PatrolPage, session: ReadSession) -> Response:
     """巡更状态: each checkpoint's last check-in (late key points red), recent rounds, handovers."""
-    from anju.patrol.service import patrol_completion, recent_handovers, recent_rounds, status_board
+    from anju.patrol.service import late_checkins, patrol_completion, recent_handovers, recent_rounds, status_board
 
     if ctx.compound is None:
         return render(request, "console/empty.html", ctx.context("nav.patrol"))
@@ -42,6 +42,7 @@ def patrol_status(request: Request, ctx: PatrolPage, session: ReadSession) -> Re
         ctx.context(
             "nav.patrol",
             points=status_board(session, compound_id=cid),
+            late=late_checkins(session, compound_id=cid),
             rounds=rounds,
             handovers=handovers,
             names=names,
@@ -156,12 +157,20 @@ def checkpoint_qr(checkpoint_id: int, request: Request, ctx: PatrolPage, session
 
 
 @router.get("/h5/patrol/scan")
-def scan_page(request: Request, who: ScanPage, code: str = "") -> Response:
-    """What a checkpoint's QR opens on the guard's phone: one button to check in."""
+def scan_page(request: Request, who: ScanPage, session: ReadSession, code: str = "") -> Response:
+    """What a checkpoint's QR opens on the guard's phone: the round's next checkpoint and one button to check in."""
+    from anju.patrol.service import next_checkpoint
+
     return render(
         request,
         "patrol/scan.html",
-        {"who": who, "code": code[:64], "err": request.query_params.get("err"), "ok": request.query_params.get("ok")},
+        {
+            "who": who,
+            "code": code[:64],
+            "next": next_checkpoint(session, by=who),
+            "err": request.query_params.get("err"),
+            "ok": request.query_params.get("ok"),
+        },
     )
 
 
