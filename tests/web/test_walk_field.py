@@ -129,6 +129,17 @@ def test_grid_worker_snap_reaches_the_technician_who_completes_it(live_server, b
         task.locator("[data-testid=task-photo]").set_input_files(
             {"name": "after.png", "mimeType": "image/png", "buffer": _png((220, 220, 220))}
         )
+        task.locator("[data-testid=task-parts]").fill("无（清运杂物）")
+        pad = task.locator("[data-testid=task-sign]")
+        pad.scroll_into_view_if_needed()
+        box = pad.bounding_box()
+        assert box is not None
+        page.mouse.move(box["x"] + 20, box["y"] + 30)  # the resident signs with a finger
+        page.mouse.down()
+        for k in range(1, 12):
+            page.mouse.move(box["x"] + 20 + k * 22, box["y"] + 30 + (k % 3) * 25)
+        page.mouse.up()
+        shot(page, "phone_technician_signature")
         with page.expect_navigation():
             task.locator("[data-testid=task-completed]").click()
         assert page.locator("[data-testid=field-ok]").count() == 1
@@ -136,6 +147,55 @@ def test_grid_worker_snap_reaches_the_technician_who_completes_it(live_server, b
         api = page.request.get(f"/api/v1/work-orders/{number}").json()
         assert api["status"] == "completed"
         shot(page, "phone_technician_completed")
+        detail = page.request.get(f"/console/workorders/{number}").text()
+        assert 'data-stage="signature"' in detail and "清运杂物" in detail
+    finally:
+        page.context.close()
+
+
+# Each staff role's phone pages (its bottom tabs) at 390×844: nothing wider than the screen, the tabs in reach.
+PHONE_TABS = {
+    "guard_chen": ("/field/alarms", "/h5/patrol/scan"),
+    "tech_ma": ("/field/tasks",),
+    "grid_zhou": ("/field/tasks", "/field/grid", "/field/visits", "/field/snap", "/field/reports"),
+    "staff_liu": ("/field/tasks", "/field/alarms"),
+}
+
+
+@pytest.mark.parametrize("username", list(PHONE_TABS))
+def test_each_staff_role_has_a_phone_view(live_server, browser, username):
+    page = sign_in(browser, live_server, username, PHONE)
+    try:
+        for path in PHONE_TABS[username]:
+            response = page.goto(path)
+            assert response is not None and response.status == 200, (path, response and response.status)
+            assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1, path
+            if path.startswith("/field"):
+                tabs = page.locator("[data-testid=field-tabs]")
+                box = tabs.bounding_box()
+                assert box is not None and box["y"] + box["height"] <= PHONE["height"] + 1, path  # at the bottom
+                assert tabs.locator("a").first.bounding_box()["height"] >= 44  # a thumb-sized target
+            shot(page, f"phone_{username}_{path.strip('/').replace('/', '_')}")
+    finally:
+        page.context.close()
+
+
+def test_grid_worker_records_a_visit_on_the_phone(live_server, browser):
+    page = sign_in(browser, live_server, "grid_zhou", PHONE)
+    try:
+        page.goto("/field/visits")
+        item = page.locator("[data-testid=field-visits-due] li[data-visit-id]").first
+        item.wait_for()
+        visit = item.get_attribute("data-visit-id")
+        item.locator("select[name=outcome]").select_option("fine")
+        item.locator("input[name=note]").fill("上门看望，老人精神很好")
+        with page.expect_navigation():
+            item.locator(f"[data-testid=visit-record-{visit}]").click()
+        assert page.locator("[data-testid=field-ok]").count() == 1
+        done = page.locator(f"[data-testid=field-visits-done] li[data-visit-id='{visit}']")
+        done.wait_for()
+        assert "精神很好" in done.inner_text()
+        shot(page, "phone_grid_visit_recorded")
     finally:
         page.context.close()
 
