@@ -145,3 +145,27 @@ def test_r_a3_the_desk_shows_capture_photos_masked_and_polls_for_new_captures(
     photo = client.get(f"/console/parking/events/{ev.id}/photo.jpg")
     assert photo.status_code == 200 and photo.headers["content-type"] == "image/jpeg"
     assert photo.content != img.read_bytes()  # served re-encoded through the mask, never the stored original
+
+
+def test_the_guard_sees_the_visitor_cars_expected_today(
+    session: Session, client: Any, web_login: Any, ids: dict[str, int], persona: Any
+) -> None:
+    from anju.core.db import utcnow
+    from anju.parking.schemas import VisitorCarCreate
+    from anju.parking.service import parking_service
+
+    now = utcnow()
+    li = persona("resident_li").who
+    window = {"valid_from": now + timedelta(minutes=1), "valid_until": now + timedelta(minutes=90)}
+    parking_service.authorise_visitor(
+        session, by=li, data=VisitorCarCreate(house_id=ids["li_house"], plate="浙G857PM", **window)
+    )
+    later = {"valid_from": now + timedelta(days=3), "valid_until": now + timedelta(days=3, hours=2)}
+    parking_service.authorise_visitor(
+        session, by=li, data=VisitorCarCreate(house_id=ids["li_house"], plate="苏E12345", **later)
+    )
+    session.flush()
+    web_login("guard_chen")
+    page = client.get("/console/parking")
+    expected = page.text.split('data-testid="expected-cars"', 1)[1].split("</ul>", 1)[0]
+    assert "浙G857PM" in expected and "苏E12345" not in expected  # the one in three days is not expected today

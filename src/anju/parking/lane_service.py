@@ -811,6 +811,10 @@ class LaneService:
             "entered_today": int(entered or 0),
             "left_today": int(left or 0),
             "photos": ParkingRepository(session).events_with_photo([e.id for e in events]),
+            # The guard sees the visitor cars expected for the rest of today (China date), not yet inside.
+            "expected": ParkingRepository(session).expected_visitor_cars(
+                cp.compound_id, now=now, until=china_datetime(china_date(now) + timedelta(days=1))
+            ),
             "zombies": [z for z in self.zombies(session, by=by) if z.car_park_id == cp.id],
             "fire_stops": stops,
             "spaces": parking_service.spaces(session, by=by, car_park_id=cp.id),

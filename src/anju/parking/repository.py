@@ -98,6 +98,22 @@ class ParkingRepository:
         stmt = select(VisitorCar).where(VisitorCar.house_id.in_(house_ids), VisitorCar.valid_until >= since)
         return list(self.session.execute(stmt.order_by(VisitorCar.valid_from)).scalars())
 
+    def expected_visitor_cars(self, compound_id: int, *, now: datetime, until: datetime) -> list[VisitorCar]:
+        """Visitor cars authorised for a window overlapping [now, until), not cancelled and not inside now."""
+        inside = select(ParkingSession.visitor_car_id).where(
+            ParkingSession.compound_id == compound_id,
+            ParkingSession.exited_at.is_(None),
+            ParkingSession.visitor_car_id.is_not(None),
+        )
+        stmt = select(VisitorCar).where(
+            VisitorCar.compound_id == compound_id,
+            VisitorCar.cancelled_at.is_(None),
+            VisitorCar.valid_until > now,
+            VisitorCar.valid_from < until,
+            VisitorCar.id.not_in(inside),
+        )
+        return list(self.session.execute(stmt.order_by(VisitorCar.valid_from).limit(50)).scalars())
+
     def visitors_inside(self, house_id: int) -> int:
         stmt = select(func.count(ParkingSession.id)).where(
             ParkingSession.house_id == house_id,

@@ -26,6 +26,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "parking.col.since": ("开始时间", "Since"),
     "parking.col.source": ("来源", "Source"),
     "parking.photo": ("有抓拍", "Photo taken"),
+    "parking.expected": ("今日预约访客车辆", "Visitor cars expected today"),
     "parking.np.title": ("无牌车扫码通行", "Car without a plate"),
     "parking.np.enter_hint": (
         "车辆无牌照时，点击下方按钮登记入场，本手机即为出场凭证。",
