@@ -116,3 +116,20 @@ def test_other_compound_event_page_is_404(client, login, session, persona, camer
     _, ev = _setup(client, login, session, camera_body)
     persona("outsider_zhao").web(client)
     assert client.get(f"/console/video/events/{ev.id}").status_code == 404
+
+
+def test_camera_list_shows_reconnect_state_in_both_languages(client, login, session, persona, camera_body):
+    from datetime import timedelta
+
+    cid, _ = _setup(client, login, session, camera_body)
+    video_service.report_health(session, camera_id=cid, up=False, error="stream dropped")
+    video_service.note_retry(session, camera_id=cid, retry_at=utcnow() + timedelta(seconds=4))
+    video_service.note_retry(session, camera_id=cid, retry_at=utcnow() + timedelta(seconds=8))
+    persona("manager_wang").web(client)
+    page = client.get("/console/video")
+    assert "第 2 次重连失败" in page.text and "中断" in page.text
+    client.cookies.set("anju_lang", "en")
+    assert "2 failed reconnects, next try" in client.get("/console/video").text
+    # Up again: the count starts over and the note goes away.
+    video_service.report_health(session, camera_id=cid, up=True, fps=5.0)
+    assert "failed reconnects" not in client.get("/console/video").text

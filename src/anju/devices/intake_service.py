@@ -26,11 +26,13 @@ from sqlalchemy.orm import Session
 
 from anju.alarms.events import AlarmRequested
 from anju.alarms.service import alarm_service
+from anju.core import events
 from anju.core.crypto import decrypt
 from anju.core.db import utcnow
 from anju.core.text import plain, printable, storable
 from anju.devices.config import device_settings
 from anju.devices.enums import CommandStatus, DeviceStatus, DeviceType, MessageKind
+from anju.devices.events import CameraEventReported
 from anju.devices.models import Device, RuleState
 from anju.devices.repository import DeviceRepository
 from anju.devices.rules import DEFAULT_RULES, Phase, Rule, merge_rules, step
@@ -465,6 +467,21 @@ class IntakeService:
         )
         out.inserted = len(inserted)
         out.duplicates = len(accepted) - len(inserted)
+        camera_events = [
+            (
+                CameraEventReported(
+                    device_id=a.info.id,
+                    compound_id=a.info.compound_id,
+                    event_id=a.event_id,
+                    device_at=a.device_at,
+                    data=a.data,
+                ),
+                a.info.compound_id,
+            )
+            for key, a in unique.items()
+            if key in inserted and a.kind == MessageKind.event and a.info.device_type == DeviceType.camera
+        ]
+        events.publish_many(session, camera_events)  # an edge video detection: the video domain records it
         by_device: dict[int, list[Accepted]] = defaultdict(list)
         for key, a in unique.items():
             if key in inserted:

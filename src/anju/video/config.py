@@ -18,9 +18,18 @@ class VideoSettings(BaseSettings):
     max_clip_seconds: float = 10.0  # a long dwell keeps only its last seconds before the decision
     lease_seconds: int = 30  # a worker's hold on a camera; a dead worker's cameras move after this
     health_every_seconds: float = 10.0
+    retry_first_seconds: float = 1.0  # first reconnect delay; doubles per failure
     retry_max_seconds: float = 60.0  # reconnect backoff cap
+    open_timeout_seconds: float = 5.0  # a network stream that does not answer
+    read_timeout_seconds: float = 3.0
+    stall_seconds: float = 5.0  # no good frame this long: the live stream dropped
     public_retention_floor_days: int = 30  # R-A1
     key_target_retention_days: int = 90  # R-A1 (反恐怖主义法 第32条)
+    # How detections reach the platform: "db" (the worker writes through the platform's database) or "mqtt"
+    # (signed device messages through the broker and device intake, evidence files in the shared store).
+    push: str = "db"
+    mqtt_url: str = "mqtt://127.0.0.1:1883"
+    mqtt_topic_root: str = "anju"  # the gateway's ANJU_MQTT_TOPIC_ROOT
     event_bucket_seconds: int = 30  # a live incident's idempotency key: one per camera, detector, zone, bucket
 
 

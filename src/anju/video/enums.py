@@ -11,10 +11,17 @@ class DetectorKind(StrEnum):
     thrown_object = "thrown_object"  # 高空抛物
     fall = "fall"
     fire_lane_parking = "fire_lane_parking"
+    gathering = "gathering"  # 人员聚集: N people in a zone for T seconds
+    climbing = "climbing"  # 翻越: a person crossing a fence line upward
+    left_object = "left_object"  # 遗留物: a static foreground blob with nobody near
 
 
 # Alarms about a person wait for a human review before any action beyond the control room (R-A4).
-PERSON_DETECTORS = frozenset({DetectorKind.intrusion, DetectorKind.loitering, DetectorKind.fall})
+PERSON_DETECTORS = frozenset(
+    {DetectorKind.intrusion, DetectorKind.loitering, DetectorKind.fall, DetectorKind.gathering, DetectorKind.climbing}
+)
+# 高空抛物 also waits for a person to look: only a confirmed drop opens a work order and tells the building.
+REVIEW_DETECTORS = PERSON_DETECTORS | {DetectorKind.thrown_object}
 
 
 class CameraHealth(StrEnum):

@@ -117,14 +117,29 @@ def _cascades() -> tuple[cv2.CascadeClassifier, cv2.CascadeClassifier]:
     return _FACES, _PLATES
 
 
+def chinese_plate_boxes(frame: Image) -> list[Box] | None:
+    """Chinese plates through the platform's plate detector (vision/plates.py, the HyperLPR SSD verified by
+    sha256); None when its model package is not installed (the Haar plate cascade then stands in)."""
+    from anju.core.errors import AppError
+    from anju.vision.plates import pipeline
+
+    try:
+        boxes = pipeline().locate(np.asarray(frame, dtype=np.uint8))
+    except AppError:
+        return None
+    return [(x0, y0, x1 - x0, y1 - y0) for x0, y0, x1, y1 in boxes]
+
+
 def sensitive_boxes(frame: Image) -> list[Box]:
     faces, plates = _cascades()
     gray = cv2.equalizeHist(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY))
     found: list[Box] = []
-    for cascade, min_size in ((faces, (16, 16)), (plates, (24, 8))):
+    cn = chinese_plate_boxes(frame)
+    cascades = ((faces, (16, 16)),) if cn is not None else ((faces, (16, 16)), (plates, (24, 8)))
+    for cascade, min_size in cascades:
         for x, y, w, h in cascade.detectMultiScale(gray, scaleFactor=1.1, minNeighbors=4, minSize=min_size):
             found.append((int(x), int(y), int(w), int(h)))
-    return found
+    return found + (cn or [])
 
 
 def _overlaps(a: Box, b: Box) -> bool:

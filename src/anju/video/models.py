@@ -38,6 +38,8 @@ class Camera(CompoundScopedMixin, TimestampedMixin, Base):
     fps: Mapped[float | None] = mapped_column(Float)
     last_frame_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(String(255))
+    retries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # failed connects in a row (0 once up)
+    retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the worker's next reconnect
     snapshot_key: Mapped[str | None] = mapped_column(String(255))  # latest frame, for the zone editor
     leased_by: Mapped[str | None] = mapped_column(String(64))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -12,12 +12,18 @@ from typing import Any
 
 from anju.core.kit.china_time import to_china
 from anju.video.detectors.base import Detection, Frame, zones_from
+from anju.video.detectors.climbing import ClimbingConfig, ClimbingDetector
 from anju.video.detectors.falls import FallConfig, FallDetector
 from anju.video.detectors.firelane import FireLaneConfig, FireLaneDetector
+from anju.video.detectors.gathering import GatheringConfig, GatheringDetector
+from anju.video.detectors.left_object import LeftObjectConfig, LeftObjectDetector
 from anju.video.detectors.motion import MotionGate
 from anju.video.detectors.people import IntrusionDetector, LoiteringDetector, PeopleConfig, PersonTracker
 from anju.video.detectors.thrown import ThrownConfig, ThrownObjectDetector
 from anju.video.enums import DetectorKind
+
+# Detectors fed by the shared HOG person tracker.
+PEOPLE_KINDS = (DetectorKind.intrusion, DetectorKind.loitering, DetectorKind.gathering, DetectorKind.climbing)
 
 
 def _config(cls: type, params: dict[str, Any]) -> Any:
@@ -69,18 +75,24 @@ class Pipeline:
         self.motion = MotionGate()
         self.frames = 0
         self._tracker: PersonTracker | None = None
-        self._people: list[tuple[Analytic, IntrusionDetector | LoiteringDetector]] = []
+        self._people: list[tuple[Analytic, Any]] = []
         self._other: list[tuple[Analytic, Any]] = []
         for a in self.items:
             zones = zones_from(a.zones)
-            if a.detector in (DetectorKind.intrusion, DetectorKind.loitering):
+            if a.detector in PEOPLE_KINDS:
                 if self._tracker is None:
                     self._tracker = PersonTracker(_config(PeopleConfig, a.params))
                 if a.detector == DetectorKind.intrusion:
                     self._people.append((a, IntrusionDetector(zones)))
-                else:
+                elif a.detector == DetectorKind.loitering:
                     dwell = float(a.params.get("loiter_seconds", PeopleConfig.loiter_seconds))
                     self._people.append((a, LoiteringDetector(zones, dwell)))
+                elif a.detector == DetectorKind.gathering:
+                    self._people.append((a, GatheringDetector(zones, _config(GatheringConfig, a.params))))
+                else:
+                    self._people.append((a, ClimbingDetector(zones, _config(ClimbingConfig, a.params))))
+            elif a.detector == DetectorKind.left_object:
+                self._other.append((a, LeftObjectDetector(zones, _config(LeftObjectConfig, a.params))))
             elif a.detector == DetectorKind.fall:
                 self._other.append((a, FallDetector(_config(FallConfig, a.params))))
             elif a.detector == DetectorKind.thrown_object:

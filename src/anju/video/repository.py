@@ -18,6 +18,9 @@ class VideoRepository:
     def camera(self, camera_id: int) -> Camera | None:
         return self.s.get(Camera, camera_id)
 
+    def camera_by_device(self, device_id: int) -> Camera | None:
+        return self.s.scalars(select(Camera).where(Camera.device_id == device_id)).one_or_none()
+
     def cameras(self, compound_ids: list[int]) -> list[Camera]:
         return list(self.s.scalars(select(Camera).where(Camera.compound_id.in_(compound_ids)).order_by(Camera.id)))
 
@@ -35,6 +38,14 @@ class VideoRepository:
         return self.s.scalars(
             select(VideoEvent).where(VideoEvent.camera_id == camera_id, VideoEvent.event_key == key)
         ).one_or_none()
+
+    def confirmed_for_alarm(self, alarm_id: int) -> bool:
+        return (
+            self.s.scalar(
+                select(VideoEvent.id).where(VideoEvent.alarm_id == alarm_id, VideoEvent.review == "confirmed").limit(1)
+            )
+            is not None
+        )
 
     def evidence_of(self, event_ids: list[int]) -> list[VideoEvidence]:
         if not event_ids:

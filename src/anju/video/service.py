@@ -5,21 +5,26 @@ with legal holds (R-A1), and camera health feeding the device-offline alarm (R-A
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from anju.alarms.enums import AlarmAction
-from anju.alarms.events import AlarmRequested
+from anju.alarms.events import AlarmRequested, BuildingNotifyRequested, WorkOrderRequested
 from anju.alarms.service import alarm_service
+from anju.core import events
 from anju.core.auth import Principal
 from anju.core.crypto import decrypt, encrypt
 from anju.core.db import utcnow
+from anju.core.kit.china_time import china_text
 from anju.devices.enums import DeviceType, MessageKind
 from anju.devices.intake_service import Accepted, directory, intake_service
 from anju.devices.models import Device
@@ -27,7 +32,7 @@ from anju.devices.schemas import DeviceCreate
 from anju.devices.service import device_service
 from anju.video.config import video_settings
 from anju.video.detectors.base import Detection, Image
-from anju.video.enums import PERSON_DETECTORS, AccessAction, DetectorKind, EvidenceKind, ReviewVerdict
+from anju.video.enums import REVIEW_DETECTORS, AccessAction, DetectorKind, EvidenceKind, ReviewVerdict
 from anju.video.evidence import clip_avi, evidence_store, masked_clip, masked_jpeg, sha256, snapshot_jpeg
 from anju.video.exceptions import (
     AlreadyReviewed,
@@ -42,7 +47,11 @@ from anju.video.models import Camera, VideoAccessLog, VideoEvent, VideoEvidence
 from anju.video.repository import VideoRepository, scoped
 from anju.video.schemas import AnalyticIn, CameraCreate, CameraPatch, ReviewStats
 
+if TYPE_CHECKING:
+    from anju.video.push import DeviceIdentity
+
 URL_CONTEXT = "video.camera.url"
+log = logging.getLogger("anju.video")
 
 TITLES = {
     DetectorKind.intrusion: "区域入侵",
@@ -50,6 +59,9 @@ TITLES = {
     DetectorKind.thrown_object: "高空抛物",
     DetectorKind.fall: "人员跌倒",
     DetectorKind.fire_lane_parking: "消防通道占用",
+    DetectorKind.gathering: "人员聚集",
+    DetectorKind.climbing: "翻越围栏",
+    DetectorKind.left_object: "遗留物",
 }
 SEVERITY = {
     DetectorKind.intrusion: "major",
@@ -57,6 +69,9 @@ SEVERITY = {
     DetectorKind.thrown_object: "critical",
     DetectorKind.fall: "critical",
     DetectorKind.fire_lane_parking: "major",
+    DetectorKind.gathering: "major",
+    DetectorKind.climbing: "major",
+    DetectorKind.left_object: "minor",
 }
 
 
@@ -80,6 +95,18 @@ def retention_floor(*, public_area: bool, key_target: bool) -> int:
     return s.public_retention_floor_days if public_area else 1
 
 
+# Detectors that make no sense without a zone (left objects watch the whole picture when no zone is drawn).
+ZONE_DETECTORS = frozenset(
+    {
+        DetectorKind.intrusion,
+        DetectorKind.loitering,
+        DetectorKind.fire_lane_parking,
+        DetectorKind.gathering,
+        DetectorKind.climbing,
+    }
+)
+
+
 def _analytics_json(items: list[AnalyticIn]) -> list[dict[str, Any]]:
     seen: set[str] = set()
     out = []
@@ -87,16 +114,74 @@ def _analytics_json(items: list[AnalyticIn]) -> list[dict[str, Any]]:
         if a.detector.value in seen:
             raise BadAnalytics(f"detector {a.detector.value} configured twice")
         seen.add(a.detector.value)
-        if (
-            a.detector in (DetectorKind.intrusion, DetectorKind.loitering, DetectorKind.fire_lane_parking)
-            and not a.zones
-        ):
+        if a.detector in ZONE_DETECTORS and not a.zones:
             raise BadAnalytics(
                 f"{a.detector.value} needs at least one zone",
                 fields=[{"field": "analytics.zones", "message": "needs a zone", "type": "zones"}],
             )
         out.append(a.model_dump(mode="json"))
     return out
+
+
+@dataclass
+class EncodedFile:
+    kind: EvidenceKind
+    ext: str
+    data: bytes
+    content_type: str
+    frames: int
+    start: datetime
+    end: datetime
+
+
+@dataclass
+class StoredFile:
+    kind: EvidenceKind
+    key: str
+    sha256: str
+    size: int
+    content_type: str
+    frames: int
+    start: datetime
+    end: datetime
+
+
+def encode_evidence(
+    detection: Detection,
+    snapshot: Image,
+    clip: list[Image],
+    clip_fps: float,
+    clip_start: datetime,
+    detected_at: datetime,
+) -> list[EncodedFile]:
+    """A snapshot (JPEG with the box and the score) and a clip (MJPEG AVI): on the edge or on the platform."""
+    label = f"{TITLES[DetectorKind(detection.detector)]} {detection.score:.2f}"
+    return [
+        EncodedFile(
+            EvidenceKind.snapshot,
+            "jpg",
+            snapshot_jpeg(snapshot, detection.box, label),
+            "image/jpeg",
+            1,
+            detected_at,
+            detected_at,
+        ),
+        EncodedFile(
+            EvidenceKind.clip, "avi", clip_avi(clip, clip_fps), "video/x-msvideo", len(clip), clip_start, detected_at
+        ),
+    ]
+
+
+def event_key_path(event_key: str) -> str:
+    """An incident key as one safe path segment (keys hold ':' and '.')."""
+    return hashlib.sha1(event_key.encode()).hexdigest()[:20]
+
+
+def pushed_key(digest: str, ext: str) -> str:
+    """Where an edge worker puts a file it pushes: content-addressed, so the message need only carry the sha256."""
+    if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise ValueError("not a sha256")
+    return f"inbox/{digest[:2]}/{digest}.{ext}"
 
 
 @dataclass
@@ -187,6 +272,16 @@ class VideoService:
         """Decrypted only for the worker that opens the stream."""
         return decrypt(cam.url_enc, context=URL_CONTEXT) or ""
 
+    def device_identity(self, session: Session, cam: Camera) -> DeviceIdentity | None:
+        """What an edge worker needs to speak for this camera through device intake (compound code, key, secret)."""
+        from anju.video.push import DeviceIdentity
+
+        device = session.get(Device, cam.device_id)
+        info = directory.lookup_many(session, {device.device_key}).get(device.device_key) if device else None
+        if info is None:
+            return None
+        return DeviceIdentity(info.compound_code, info.device_key, info.secret.decode())
+
     # --- health --------------------------------------------------------------------------------------------
     def report_health(
         self,
@@ -206,6 +301,8 @@ class VideoService:
         if cam is None:
             return
         cam.health = "up" if up else "down"
+        if up:
+            cam.retries, cam.retry_at = 0, None
         cam.fps = round(fps, 2) if fps is not None else cam.fps
         cam.last_error = None if up else (error or "stream unavailable")[:255]
         if up:
@@ -225,6 +322,14 @@ class VideoService:
                 )
         session.flush()
 
+    def note_retry(self, session: Session, *, camera_id: int, retry_at: datetime) -> None:
+        """The worker will reconnect at `retry_at` (shown on the camera list); one more failure in a row."""
+        cam = session.get(Camera, camera_id)
+        if cam is not None:
+            cam.retries = (cam.retries or 0) + 1
+            cam.retry_at = retry_at
+            session.flush()
+
     # --- detections -----------------------------------------------------------------------------------------
     def record_detection(
         self,
@@ -243,6 +348,120 @@ class VideoService:
         now: datetime | None = None,
     ) -> Recorded:
         """Store an incident once (UNIQUE camera+key), its evidence with sha256, and raise its alarm."""
+        existing = VideoRepository(session).event_by_key(camera.id, event_key)
+        if existing is not None:
+            return Recorded(existing, created=False)
+        store = evidence_store()
+        files = []
+        # A rival worker racing on the same incident must not overwrite the winner's files: a fresh folder each.
+        folder = f"{camera.compound_id}/{camera.id}/{event_key_path(event_key)}-{uuid.uuid4().hex[:8]}"
+        for f in encode_evidence(detection, snapshot, clip, clip_fps, clip_start, detected_at):
+            key = f"{folder}/{f.kind.value}.{f.ext}"
+            store.put(key, f.data)
+            files.append(StoredFile(f.kind, key, sha256(f.data), len(f.data), f.content_type, f.frames, f.start, f.end))
+        return self._record(
+            session,
+            camera=camera,
+            detection=detection,
+            event_key=event_key,
+            started_at=started_at,
+            detected_at=detected_at,
+            files=files,
+            zone_place=zone_place,
+            now=now,
+        )
+
+    def record_pushed(
+        self, session: Session, *, device_id: int, data: dict[str, Any], now: datetime | None = None
+    ) -> Recorded | None:
+        """A detection an edge worker delivered through device intake (MQTT or HTTP, signed by the camera's
+        device secret). The message carries the decision; the evidence files sit in the evidence store under
+        their sha256, which is checked here. A file that is missing or fails its check is left out and named in
+        the event's details: the alarm is raised anyway (nothing accepted is lost)."""
+        cam = VideoRepository(session).camera_by_device(device_id)
+        if cam is None or "video_detector" not in data:
+            return None
+        try:
+            detector = DetectorKind(str(data["video_detector"]))
+            box = tuple(int(v) for v in str(data.get("box") or "0,0,0,0").split(","))
+            started_at = datetime.fromisoformat(str(data["started_at"]))
+            detected_at = datetime.fromisoformat(str(data["detected_at"]))
+            clip_start = datetime.fromisoformat(str(data.get("clip_start") or data["started_at"]))
+            event_key = str(data["video_key"])
+        except (KeyError, ValueError) as exc:
+            log.warning("camera %s: unreadable pushed detection (%s)", cam.id, exc)
+            return None
+        store = evidence_store()
+        details: dict[str, Any] = {}
+        missing: list[str] = []
+        if data.get("details"):
+            try:
+                details = json.loads(store.get(pushed_key(str(data["details"]), "json")))
+            except (FileNotFoundError, ValueError):
+                missing.append("details")
+        files: list[StoredFile] = []
+        for kind, ext, ctype, frames, start in (
+            (EvidenceKind.snapshot, "jpg", "image/jpeg", 1, detected_at),
+            (EvidenceKind.clip, "avi", "video/x-msvideo", int(data.get("clip_frames") or 0), clip_start),
+        ):
+            digest = str(data.get(kind.value) or "")
+            key = pushed_key(digest, ext)
+            try:
+                blob = store.get(key)
+            except (FileNotFoundError, ValueError):
+                missing.append(kind.value)
+                continue
+            if sha256(blob) != digest:
+                missing.append(kind.value)
+                continue
+            files.append(StoredFile(kind, key, digest, len(blob), ctype, max(1, frames), start, detected_at))
+        if missing:
+            details["evidence_missing"] = missing
+        detection = Detection(
+            detector=detector.value,
+            t=0.0,
+            started_t=0.0,
+            score=float(data.get("score") or 0.0),
+            box=(*box, 0, 0, 0, 0)[:4],  # type: ignore[arg-type]
+            zone=str(data["zone"]) if data.get("zone") else None,
+            key=event_key,
+            details=details,
+        )
+        zone_place = next(
+            (
+                {k: v for k, v in z.items() if k not in ("name", "points")}
+                for a in cam.analytics
+                if a.get("detector") == detector.value
+                for z in a.get("zones") or []
+                if z.get("name") == detection.zone
+            ),
+            None,
+        )
+        return self._record(
+            session,
+            camera=cam,
+            detection=detection,
+            event_key=event_key,
+            started_at=started_at,
+            detected_at=detected_at,
+            files=files,
+            zone_place=zone_place,
+            now=now,
+        )
+
+    def _record(
+        self,
+        session: Session,
+        *,
+        camera: Camera,
+        detection: Detection,
+        event_key: str,
+        started_at: datetime,
+        detected_at: datetime,
+        files: list[StoredFile],
+        zone_place: dict[str, Any] | None,
+        now: datetime | None,
+    ) -> Recorded:
         now = now or utcnow()
         repo = VideoRepository(session)
         existing = repo.event_by_key(camera.id, event_key)
@@ -282,39 +501,26 @@ class VideoService:
             again = repo.event_by_key(camera.id, event_key)
             assert again is not None
             return Recorded(again, created=False)
-        store = evidence_store()
-        files: list[dict[str, Any]] = []
-        label = f"{TITLES[detector]} {detection.score:.2f}"
-        for kind, data, ctype, frames, start, end in (
-            (
-                EvidenceKind.snapshot,
-                snapshot_jpeg(snapshot, detection.box, label),
-                "image/jpeg",
-                1,
-                detected_at,
-                detected_at,
-            ),
-            (EvidenceKind.clip, clip_avi(clip, clip_fps), "video/x-msvideo", len(clip), clip_start, detected_at),
-        ):
-            key = f"{camera.compound_id}/{camera.id}/{event.id}/{kind.value}.{'jpg' if kind == EvidenceKind.snapshot else 'avi'}"
-            store.put(key, data)
+        listed: list[dict[str, Any]] = []
+        for f in files:
             ev = VideoEvidence(
                 event_id=event.id,
                 compound_id=camera.compound_id,
-                kind=kind.value,
-                key=key,
-                sha256=sha256(data),
-                size=len(data),
-                content_type=ctype,
-                frames=frames,
-                range_start=start,
-                range_end=end,
+                kind=f.kind.value,
+                key=f.key,
+                sha256=f.sha256,
+                size=f.size,
+                content_type=f.content_type,
+                frames=f.frames,
+                range_start=f.start,
+                range_end=f.end,
             )
             session.add(ev)
             session.flush()
-            files.append({"id": ev.id, "kind": kind.value, "sha256": ev.sha256, "frames": frames})
+            listed.append({"id": ev.id, "kind": f.kind.value, "sha256": ev.sha256, "frames": f.frames})
         device = session.get(Device, camera.device_id)  # read only: where the camera hangs
         floor = detection.details.get("floor") if detector == DetectorKind.thrown_object else None
+        band = floor_band_text(detection.details) if detector == DetectorKind.thrown_object else ""
         result = alarm_service.raise_or_refresh(
             session,
             now=now,
@@ -324,11 +530,11 @@ class VideoService:
                 severity=SEVERITY[detector],
                 source=f"video:camera:{camera.id}",
                 dedupe_key=dedupe,
-                title=f"{camera.name}：{TITLES[detector]}" + (f"（约 {floor} 层）" if floor else ""),
+                title=f"{camera.name}：{TITLES[detector]}" + (f"（约 {band} 层）" if band else ""),
                 building_id=device.building_id if device else None,
                 floor=floor if isinstance(floor, int) else None,
                 device_id=camera.device_id,
-                needs_review=detector in PERSON_DETECTORS,  # R-A4: a human looks before any action
+                needs_review=detector in REVIEW_DETECTORS,  # R-A4: a human looks before any action
                 evidence={
                     "video_event_id": event.id,
                     "camera_id": camera.id,
@@ -336,7 +542,7 @@ class VideoService:
                     "zone": detection.zone,
                     "score": event.score,
                     "box": event.box,
-                    "files": files,
+                    "files": listed,
                     "details": event.details,
                 },
                 occurred_at=started_at.isoformat(),
@@ -396,12 +602,67 @@ class VideoService:
                 alarm_service.transition(
                     session, by=by, alarm_id=ev.alarm_id, action=AlarmAction.reviewed, reason=reason, now=now
                 )
+        first_confirmed = (
+            verdict == ReviewVerdict.confirmed
+            and ev.alarm_id is not None
+            and not VideoRepository(session).confirmed_for_alarm(ev.alarm_id)
+        )
         ev.review = verdict.value
         ev.reviewed_by = by.user_id
         ev.reviewed_at = now
         ev.review_reason = reason
+        if first_confirmed and ev.detector == DetectorKind.thrown_object.value:
+            self._thrown_object_follow_up(session, ev)
         session.flush()
         return ev
+
+    def _thrown_object_follow_up(self, session: Session, ev: VideoEvent) -> None:
+        """A confirmed 高空抛物: a work order to find the floor and a notice to the building's residents, both
+        through the outbox (the work-order and notices domains subscribe). Once per alarm: a second confirmed
+        drop on the same open alarm adds neither (the work-order side also keeps one order per alarm)."""
+        assert ev.alarm_id is not None
+        cam = session.get(Camera, ev.camera_id)
+        device = session.get(Device, cam.device_id) if cam else None
+        building_id = device.building_id if device else None
+        band = floor_band_text(ev.details)
+        where = f"约 {band} 层" if band else "楼层待查"
+        where_en = f"about floors {band}" if band else "floor unknown"
+        at = china_text(ev.started_at)
+        events.publish(
+            session,
+            WorkOrderRequested(
+                alarm_id=ev.alarm_id,
+                compound_id=ev.compound_id,
+                kind=DetectorKind.thrown_object.value,
+                severity=SEVERITY[DetectorKind.thrown_object],
+                category="security",
+                title=f"高空抛物排查：{cam.name if cam else ''} {where}（{at}）"[:200],
+                building_id=building_id,
+                floor=_int_or_none(ev.details.get("floor")),
+                device_id=cam.device_id if cam else None,
+            ),
+            compound_id=ev.compound_id,
+        )
+        if building_id is None:
+            return  # a camera not facing a building: nobody to tell but the work order still goes out
+        events.publish(
+            session,
+            BuildingNotifyRequested(
+                alarm_id=ev.alarm_id,
+                compound_id=ev.compound_id,
+                building_id=building_id,
+                title="【安全提醒 / Safety】高空抛物 / Object thrown from height",
+                # No names and no picture: the residents learn what happened and where from, not who.
+                body=(
+                    f"{at}，本楼监控发现有物品从高处坠落（{where}）。高空抛物危及他人生命安全，"
+                    "属违法行为，请勿从窗口、阳台向外抛掷物品。物业正在排查，如有线索请联系物业。\n"
+                    f"{at} (China time): a camera saw an object fall from this building ({where_en}). "
+                    "Throwing things from height endangers lives and is against the law; please never throw "
+                    "anything from windows or balconies. The management office is looking into it."
+                ),
+            ),
+            compound_id=ev.compound_id,
+        )
 
     def review_stats(self, session: Session, *, by: Principal) -> list[ReviewStats]:
         """False-alarm rate per camera and detector: dismissed over reviewed."""
@@ -551,6 +812,20 @@ class VideoService:
             e.purged_at = now
         session.flush()
         return len(events)
+
+
+def floor_band_text(details: dict[str, Any]) -> str:
+    """A thrown object's floor band as people read it: "15–18" (or "16" when the band is one floor)."""
+    band = details.get("floor_band")
+    if isinstance(band, list) and len(band) == 2 and all(isinstance(f, int) for f in band):
+        lo, hi = sorted(band)
+        return str(lo) if lo == hi else f"{lo}–{hi}"
+    floor = details.get("floor")
+    return str(floor) if isinstance(floor, int) else ""
+
+
+def _int_or_none(v: Any) -> int | None:
+    return v if isinstance(v, int) and not isinstance(v, bool) else None
 
 
 def _jsonable(v: Any) -> Any:

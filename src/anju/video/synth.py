@@ -104,3 +104,33 @@ def parked_vehicle_clip(
                 img[y : y + ph, x_lo:x_hi] = patch[:, x_lo - x : x_hi - x]
         out.append(img)
     return out
+
+
+def left_object_clip(
+    frames: list[Image],
+    *,
+    fps: float,
+    drop_s: float,
+    at: tuple[int, int],
+    size: tuple[int, int] = (24, 18),
+    seed: int = 0,
+    taken_s: float | None = None,
+) -> list[Image]:
+    """A bag left on the ground: a dark textured box (with a soft shadow and sensor noise) that appears at `at`
+    from `drop_s` on and stays (until `taken_s`). SYNTHETIC: the person who put it there is not modelled."""
+    rng = np.random.default_rng(seed)
+    w, h = size
+    bag = np.clip(rng.normal(55, 12, (h, w, 3)), 0, 255).astype(np.uint8)
+    cv2.rectangle(bag, (0, 0), (w - 1, h - 1), (30, 30, 35), 2)
+    cv2.line(bag, (w // 3, 2), (2 * w // 3, 2), (90, 90, 95), 2)  # a handle
+    out: list[Image] = []
+    x, y = at
+    for i, f in enumerate(frames):
+        img = f.copy()
+        if i / fps >= drop_s and (taken_s is None or i / fps < taken_s):
+            shadow = img[y + h - 3 : y + h + 2, x - 2 : x + w + 4].astype(np.float32) * 0.7
+            img[y + h - 3 : y + h + 2, x - 2 : x + w + 4] = shadow.astype(np.uint8)
+            noisy = np.clip(bag.astype(np.float32) + rng.normal(0, 3, bag.shape), 0, 255).astype(np.uint8)
+            img[y : y + h, x : x + w] = noisy
+        out.append(img)
+    return out

@@ -16,6 +16,7 @@ import socket
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -26,6 +27,7 @@ from anju.video.config import video_settings
 from anju.video.detectors.base import Detection, Frame, Image
 from anju.video.models import Camera
 from anju.video.pipeline import Pipeline, schedule_active
+from anju.video.push import DeviceIdentity, MqttPusher, PushFailed, detection_message
 from anju.video.repository import VideoRepository
 from anju.video.service import video_service
 
@@ -34,6 +36,45 @@ log = logging.getLogger("anju.video.worker")
 
 def _is_file(url: str) -> bool:
     return "://" not in url or url.startswith("file://")
+
+
+def _either(
+    should_stop: Callable[[], bool], run_stop: Callable[[CameraRun], bool] | None, run: CameraRun
+) -> Callable[[], bool]:
+    if run_stop is None:
+        return should_stop
+    return lambda: should_stop() or run_stop(run)
+
+
+class Backoff:
+    """Exponential reconnect delays: first, 2·first, 4·first … capped."""
+
+    def __init__(self, first: float, cap: float) -> None:
+        self.first, self.cap = first, cap
+        self._next = first
+
+    def next(self) -> float:
+        d = self._next
+        self._next = min(self.cap, self._next * 2)
+        return d
+
+    def reset(self) -> None:
+        self._next = self.first
+
+
+def open_capture(url: str) -> cv2.VideoCapture:
+    """A file, or a network stream (RTSP, MJPEG over HTTP …) through OpenCV's FFmpeg backend with timeouts, so a
+    camera that stops answering is noticed instead of blocking its thread for ever."""
+    if _is_file(url):
+        return cv2.VideoCapture(url)
+    s = video_settings()
+    params = [
+        cv2.CAP_PROP_OPEN_TIMEOUT_MSEC,
+        int(s.open_timeout_seconds * 1000),
+        cv2.CAP_PROP_READ_TIMEOUT_MSEC,
+        int(s.read_timeout_seconds * 1000),
+    ]
+    return cv2.VideoCapture(url, cv2.CAP_FFMPEG, params)
 
 
 @dataclass
@@ -58,13 +99,19 @@ class CameraRun:
     loop: int = 0
     recorded: int = 0
     duplicates: int = 0
+    pushed: int = 0
     frames: int = 0
     errors: list[str] = field(default_factory=list)
+    identity: DeviceIdentity | None = None  # set when detections go out through device intake (MQTT)
 
 
 class VideoWorker:
-    def __init__(self, worker_id: str | None = None, *, max_cameras: int = 8) -> None:
+    def __init__(self, worker_id: str | None = None, *, max_cameras: int = 8, pusher: MqttPusher | None = None) -> None:
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
+        s = video_settings()
+        if pusher is None and s.push == "mqtt":
+            pusher = MqttPusher(s.mqtt_url, root=s.mqtt_topic_root)
+        self.pusher = pusher
         self.max_cameras = max_cameras
         self.stop = threading.Event()
         self._threads: dict[int, threading.Thread] = {}
@@ -109,20 +156,52 @@ class VideoWorker:
             self.release()
 
     def _camera_thread(self, camera_id: int) -> None:
+        self.supervise(camera_id, should_stop=lambda: self.stop.is_set() or camera_id not in self._held)
+
+    def supervise(
+        self,
+        camera_id: int,
+        *,
+        should_stop: Callable[[], bool],
+        sleep: Callable[[float], object] | None = None,
+        run_stop: Callable[[CameraRun], bool] | None = None,
+    ) -> list[float]:
+        """Keep one camera's stream open: read it, and after a refusal or a drop wait with exponential backoff
+        (1, 2, 4 … seconds up to `retry_max_seconds`; back to 1 s once a stream delivered frames) and reconnect.
+        Returns the waits, for tests. `sleep` and `run_stop` are the tests' clock and stop condition."""
         s = video_settings()
-        backoff = 1.0
-        while not self.stop.is_set() and camera_id in self._held:
+        wait_fn = sleep or self.stop.wait
+        waits: list[float] = []
+        backoff = Backoff(s.retry_first_seconds, s.retry_max_seconds)
+        while not should_stop():
+            run = None
             try:
                 run = self.open_run(camera_id)
                 if run is None:
-                    return
-                ok = self.process(run, stop=lambda: self.stop.is_set() or camera_id not in self._held, replay=True)
-                backoff = 1.0 if ok else backoff
+                    break  # deactivated or deleted
+                ok = self.process(run, stop=_either(should_stop, run_stop, run), replay=True)
+                if ok and run_stop is not None and run_stop(run):
+                    break
             except Exception as exc:  # never let one camera take the worker down
                 log.exception("camera %s failed", camera_id)
                 self._health(camera_id, up=False, error=f"{type(exc).__name__}: {exc}"[:255])
-            self.stop.wait(backoff)
-            backoff = min(s.retry_max_seconds, backoff * 2)
+            if should_stop():
+                break
+            if run is not None and run.frames > 0:
+                backoff.reset()  # it worked for a while: a fresh drop starts from the first delay
+            delay = backoff.next()
+            waits.append(delay)
+            self._retry_at(camera_id, delay)
+            log.info("camera %s: reconnecting in %.0f s", camera_id, delay)
+            wait_fn(delay)
+        return waits
+
+    def _retry_at(self, camera_id: int, delay: float) -> None:
+        try:
+            with transaction() as session:
+                video_service.note_retry(session, camera_id=camera_id, retry_at=utcnow() + timedelta(seconds=delay))
+        except Exception:
+            log.exception("camera %s: retry note failed", camera_id)
 
     def open_run(self, camera_id: int) -> CameraRun | None:
         with transaction() as session:
@@ -130,7 +209,10 @@ class VideoWorker:
             if cam is None or not cam.active:
                 return None
             url = video_service.stream_url(cam)
-            return CameraRun(camera_id, url, Pipeline(cam.analytics, schedule_active=schedule_active), cam.compound_id)
+            run = CameraRun(camera_id, url, Pipeline(cam.analytics, schedule_active=schedule_active), cam.compound_id)
+            if self.pusher is not None:
+                run.identity = video_service.device_identity(session, cam)
+            return run
 
     def _health(
         self,
@@ -156,7 +238,7 @@ class VideoWorker:
         """
         s = video_settings()
         should_stop = stop if callable(stop) else (lambda: False)
-        cap = cv2.VideoCapture(run.url)
+        cap = open_capture(run.url)
         if not cap.isOpened():
             self._health(run.camera_id, up=False, error="cannot open the stream")
             return False
@@ -173,6 +255,7 @@ class VideoWorker:
         sampled_since = 0
         bad = 0
         t0 = time.monotonic()
+        last_good = t0
         try:
             while not should_stop():
                 ok, raw = cap.read()
@@ -183,18 +266,22 @@ class VideoWorker:
                             return True
                         run.loop += 1
                         cap.release()
-                        cap = cv2.VideoCapture(run.url)
+                        cap = open_capture(run.url)
                         origin = utcnow()
                         next_t = 0.0
                         ring.clear()
                         run.pipeline.reset()
                         continue
                     bad += 1
-                    if bad > 50:  # the stream dropped
+                    # A file: 50 unreadable frames in a row. A live stream: no good frame for `stall_seconds`
+                    # (each failed read already waited up to the read timeout).
+                    stalled = not is_file and time.monotonic() - last_good >= s.stall_seconds
+                    if bad > 50 or stalled:  # the stream dropped
                         self._health(run.camera_id, up=False, error="stream dropped")
                         return False
                     continue
                 bad = 0
+                last_good = time.monotonic()
                 pos = cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0 if is_file else time.monotonic() - t0
                 if pos + 1e-6 < next_t:
                     continue
@@ -269,6 +356,14 @@ class VideoWorker:
                 keep.append((p, due))  # wait for the seconds after the decision
                 continue
             p.clip = p.clip + [f for t, f in ring if p.det.t < t <= max(now_t, p.det.t + s.post_seconds)]
+            if self.pusher is not None and run.identity is not None:
+                try:
+                    self._push(run, p)
+                except PushFailed as exc:
+                    log.warning("camera %s: %s; kept for the next flush", run.camera_id, exc)
+                    if not final:
+                        keep.append((p, due))
+                continue
             with transaction() as session:
                 cam = session.get(Camera, run.camera_id)
                 if cam is None:
@@ -292,3 +387,21 @@ class VideoWorker:
             else:
                 run.duplicates += 1
         pending[:] = keep
+
+    def _push(self, run: CameraRun, p: _Pending) -> None:
+        """Deliver through device intake: the platform records it (and dedupes it) when the message arrives."""
+        assert self.pusher is not None and run.identity is not None
+        s = video_settings()
+        message = detection_message(
+            p.det,
+            event_key=p.key,
+            started_at=p.wall_started,
+            detected_at=p.wall_detected,
+            snapshot=p.snapshot,
+            clip=p.clip,
+            clip_fps=s.sample_fps,
+            clip_start=p.clip_start,
+        )
+        self.pusher.send(run.identity, message)
+        run.pushed += 1
+        log.info("camera %s: %s %s pushed as %s", run.camera_id, p.det.detector, p.key, message["event_id"])

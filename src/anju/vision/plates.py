@@ -333,6 +333,12 @@ class PlatePipeline:
                 reads = self._read_tight_crop(bgr)
         return reads
 
+    def locate(self, bgr: NDArray[np.uint8]) -> list[tuple[int, int, int, int]]:
+        """Where plates are (left, top, right, bottom), read or not: masking exported footage (R-A3) hides every
+        candidate the detector finds, including ones too blurred to read."""
+        with self._lock:
+            return [box for _score, box in self._detect(bgr)]
+
     def _read(self, bgr: NDArray[np.uint8], *, offset: tuple[int, int]) -> list[PlateRead]:
         candidates = []
         for score, box in self._detect(bgr):

@@ -18,7 +18,7 @@ from anju.video.enums import AccessAction, DetectorKind, ReviewVerdict
 from anju.video.evidence import clip_frames
 from anju.video.permissions import VideoPerm
 from anju.video.schemas import ScheduleIn, ZoneIn
-from anju.video.service import display_url, video_service
+from anju.video.service import ZONE_DETECTORS, display_url, video_service
 from anju.web.deps import ConsolePage, console_guard
 from anju.web.forms import error_message, go_back
 from anju.web.i18n import Translator, lang_of
@@ -173,11 +173,7 @@ def video_camera(camera_id: int, request: Request, ctx: VideoPage, session: Writ
             cam=cam,
             url=display_url(video_service.stream_url(cam)),
             picture=picture,
-            detectors=[
-                d.value
-                for d in DetectorKind
-                if d in (DetectorKind.intrusion, DetectorKind.loitering, DetectorKind.fire_lane_parking)
-            ],
+            detectors=[d.value for d in DetectorKind if d in ZONE_DETECTORS or d == DetectorKind.left_object],
             events=video_service.events(session, by=ctx.who, camera_id=camera_id)[:20],
             can_manage=ctx.who.can(VideoPerm.manage),
             zones_json=json.dumps(

@@ -6,8 +6,8 @@ Revises: ya20261206_parking_more
 
 from __future__ import annotations
 
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
 
 revision = "yb20261206_video_more"
 down_revision = "ya20261206_parking_more"
@@ -16,8 +16,13 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    # Live streams: the reconnect state of a camera (failures in a row, the next attempt).
+    with op.batch_alter_table("video_camera") as b:
+        b.add_column(sa.Column("retries", sa.Integer(), nullable=False, server_default="0"))
+        b.add_column(sa.Column("retry_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("video_camera") as b:
+        b.drop_column("retry_at")
+        b.drop_column("retries")

@@ -1,9 +1,8 @@
 """Fire-lane parking: a vehicle-sized object that arrived and stays still inside a fire-lane zone beyond a limit.
 
-Two background models: a fast one (absorbs anything still within seconds) and a slow one (remembers the empty
-lane for minutes). A pixel foreground to the slow model but background to the fast one is something that came and
-stopped; such a blob of vehicle size inside the zone, present long enough, is a parked vehicle. Walkers are
-foreground to both models and never count; a blob smaller than `min_area_of_zone` (a person standing) is ignored.
+What came and stopped comes from the shared two-model background (detectors/static.py); such a blob of vehicle
+size inside the zone, present long enough, is a parked vehicle. Walkers are foreground to both models and never
+count; a blob smaller than `min_area_of_zone` (a person standing) is ignored.
 """
 
 from __future__ import annotations
@@ -15,9 +14,7 @@ import numpy as np
 
 from anju.video.detectors.base import Detection, Frame, Zone, largest_component
 from anju.video.detectors.motion import MotionResult
-
-_K = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))
-_OPEN = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
+from anju.video.detectors.static import StaticForeground
 
 
 @dataclass
@@ -37,9 +34,10 @@ class FireLaneDetector:
     def __init__(self, zones: list[Zone], config: FireLaneConfig | None = None) -> None:
         self.zones = zones
         self.config = config or FireLaneConfig()
-        self._fast = cv2.createBackgroundSubtractorMOG2(self.config.fast_history, 25, False)
-        self._ref: np.ndarray | None = None  # the slow model: a running average of the empty scene
-        self._frames = 0
+        c = self.config
+        self._static = StaticForeground(
+            fast_history=c.fast_history, slow_history=c.slow_history, diff_threshold=c.diff_threshold
+        )
         self._since: dict[str, float] = {}
         self._gone: dict[str, float] = {}
         self._reported: set[str] = set()
@@ -48,22 +46,10 @@ class FireLaneDetector:
     def feed(self, frame: Frame, motion: MotionResult) -> list[Detection]:
         c = self.config
         g = frame.small
-        fast = self._fast.apply(g)
-        if self._ref is None or self._ref.shape != g.shape or motion.camera_moving:
-            self._ref = g.astype(np.float32)
-            self._frames = 0
+        static = self._static.feed(g, camera_moving=motion.camera_moving)
+        if static is None:
             self._since.clear()
             return []
-        self._frames += 1
-        slow = ((cv2.absdiff(g.astype(np.float32), self._ref) > c.diff_threshold) * 255).astype(np.uint8)
-        static = cv2.bitwise_and(slow, cv2.bitwise_not(fast))
-        static = cv2.morphologyEx(cv2.morphologyEx(static, cv2.MORPH_CLOSE, _K), cv2.MORPH_OPEN, _OPEN)
-        # Learn the empty scene fast at first, then slowly, and never under something that stopped there.
-        rate = max(1.0 / c.slow_history, 1.0 / (1 + self._frames)) if self._frames < c.fast_history else 0.0
-        rate = rate or 1.0 / c.slow_history
-        cv2.accumulateWeighted(
-            g.astype(np.float32), self._ref, rate, mask=cv2.bitwise_not(cv2.bitwise_or(static, fast))
-        )
         size = (g.shape[1], g.shape[0])
         out: list[Detection] = []
         for z in self.zones:

@@ -195,6 +195,12 @@ class ThrownObjectDetector:
         x0, x1 = int(x.min()) - 10, int(x.max()) + 10
         y0, y1 = int(y.min()) - 10, int(y.max()) + 10
         floor = floor_at(float(y[0]) / h, c.floor_rows)
+        # Where it came from: the first tracked point is already part-way down. Released from rest it left at the
+        # parabola's vertex (the top of the fitted path); thrown downward, somewhere between. So the floor band
+        # runs from the first tracked row's floor up to the vertex row's floor.
+        top_row = max(0.0, min(float(y[0]), float(c0 - b * b / (4 * a)))) / h
+        top = floor_at(top_row, c.floor_rows)
+        band = None if floor is None or top is None else [min(floor, top), max(floor, top)]
         return Detection(
             detector=self.name,
             t=float(pts[-1, 0]),
@@ -209,6 +215,8 @@ class ThrownObjectDetector:
                 "points": len(tr.pts),
                 "start_row": round(float(y[0]) / h, 3),
                 "floor": floor,
+                "floor_band": band,
+                "top_row": round(top_row, 3),
                 "track": [[round(float(p[0]), 2), round(float(p[1])), round(float(p[2]))] for p in pts],
             },
         )
