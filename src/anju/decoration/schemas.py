@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from anju.core.schemas import InSchema, Schema
 from anju.decoration.enums import DecorationStatus, DepositStatus, InspectionKind
+
+
+def _wall_clock(value: time | None) -> time | None:
+    """Daily hours are China wall-clock times: an offset ("08:00Z") is refused, not compared (a 500 before)."""
+    if value is not None and value.tzinfo is not None:
+        raise ValueError("a time of day without an offset, e.g. 08:00")
+    return value
 
 
 class WorkerIn(InSchema):
@@ -29,6 +36,8 @@ class DecorationCreate(InSchema):
     daily_until: time = time(18, 0)
     deposit_fen: int = Field(0, ge=0, le=100_000_00)
 
+    _hours = field_validator("daily_from", "daily_until")(_wall_clock)
+
     @model_validator(mode="after")
     def _dates(self) -> DecorationCreate:
         if self.end_date < self.start_date:
@@ -44,6 +53,8 @@ class DecorationApprove(InSchema):
     conditions: list[str] = Field(default_factory=list, max_length=20)
     daily_from: time | None = None  # narrower hours than asked for (noise rules)
     daily_until: time | None = None
+
+    _hours = field_validator("daily_from", "daily_until")(_wall_clock)
 
 
 class DecorationReject(InSchema):
@@ -88,8 +99,8 @@ class DecorationRead(Schema):
     scope: str
     contractor: str
     contractor_phone_masked: str | None
-    daily_from: time
-    daily_until: time
+    daily_from: str  # "08:00", China wall-clock (a JSON "time" would need an offset)
+    daily_until: str
     deposit_fen: int
     deposit_status: DepositStatus
     deposit_deductions: list[dict[str, object]] = []
@@ -103,3 +114,8 @@ class DecorationRead(Schema):
     created_at: datetime
     workers: list[WorkerRead] = []
     inspections: list[InspectionRead] = []
+
+    @field_validator("daily_from", "daily_until", mode="before")
+    @classmethod
+    def _hhmm(cls, value: object) -> object:
+        return value.strftime("%H:%M") if isinstance(value, time) else value
