@@ -29,7 +29,7 @@ ALLOWED = {
     "manager_wang": ALL_CONSOLE | {"/screen"},
     "outsider_zhao": ALL_CONSOLE | {"/screen"},
     "staff_liu": READ_CONSOLE | {"/screen"},
-    "guard_chen": READ_CONSOLE | {"/screen"},
+    "guard_chen": (READ_CONSOLE - {"/console/residents"}) | {"/screen"},  # no roster (issue 17 item 5)
     "grid_zhou": READ_CONSOLE | {"/screen"},
     "resident_li": {"/h5"},
     "committee_sun": {"/h5", "/screen"},
@@ -114,8 +114,8 @@ class TestNavigation:
     def test_guard_does_not_see_import_or_privacy(self, client, web_login):
         web_login("guard_chen")
         nav = self._nav(client.get("/console").text)
-        assert "住户" in nav and "数据大屏" in nav
-        for label in ("导入名册", "个人信息请求", "审计日志", "隐私合规"):
+        assert "车辆" in nav and "数据大屏" in nav
+        for label in ("住户", "物业费", "导入名册", "个人信息请求", "审计日志", "隐私合规"):
             assert label not in nav
 
     @pytest.mark.parametrize("username", ["manager_wang", "staff_liu", "guard_chen", "grid_zhou"])

@@ -67,8 +67,8 @@ PERSONAS = {
     "guard_chen": Persona(
         "/console/access",  # issue 11 item 7: lands where it works
         DESKTOP,
-        ["住户", "车辆", "告警中心", "门岗", "巡更"],
-        ["导入名册", "审计日志", "隐私合规", "物业费"],
+        ["车辆", "告警中心", "门岗", "巡更"],
+        ["导入名册", "审计日志", "隐私合规", "物业费"],  # no roster (住户) or fees either (issue 17 item 5)
         "/console/audit",
         ["/console/vehicles"],
     ),
