@@ -136,10 +136,15 @@ def test_visitor_car_enters_on_the_residents_authorisation_and_pays_on_leaving(b
         assert (out["decision"], out["reason"], out["fee_fen"]) == ("hold", "fee_due", 500) and "5.00" in left[
             "display"
         ]
-        held = guard.wait_for_selector(f'tr[data-event="{out["id"]}"]', timeout=30_000)
-        held.query_selector('[data-testid="pay-form"] input[name=receipt]').fill(f"W{run}")
+        guard.wait_for_selector(f'tr[data-event="{out["id"]}"]', timeout=30_000)
+        pay_form = guard.locator(f'tr[data-event="{out["id"]}"] [data-testid="pay-form"]')
+        pay_form.locator("input[name=receipt]").fill(f"W{run}")
+        # The desk's poll (every 3 s) holds while a form in it is being filled: the typed receipt is still
+        # in the live table after a refresh would have replaced it.
+        guard.wait_for_timeout(4_000)
+        assert pay_form.locator("input[name=receipt]").input_value() == f"W{run}"
         with guard.expect_navigation():
-            held.query_selector('[data-testid="pay-form"] button[type=submit]').click()
+            pay_form.locator("button[type=submit]").click()
         guard.wait_for_selector('[data-testid="wo-ok"]')
         done = guard.wait_for_selector(f'tr[data-event="{out["id"]}"]')
         assert "已缴费" in done.inner_text() or "缴费" in done.inner_text()

@@ -45,6 +45,19 @@
     }
   });
 
+  // Polled regions (data-hold-while-typing) skip a refresh while the user is filling a form inside
+  // them: the parking desk's 3-second poll used to wipe a release reason or receipt number mid-typing.
+  document.addEventListener("htmx:beforeRequest", function (ev) {
+    var region = ev.detail && ev.detail.elt;
+    if (!region || !region.hasAttribute || !region.hasAttribute("data-hold-while-typing")) { return; }
+    var active = document.activeElement;
+    var typing = active && region.contains(active) && active.matches("input, textarea, select");
+    var filled = Array.prototype.some.call(region.querySelectorAll("input, textarea"), function (f) {
+      return f.type !== "hidden" && f.value !== f.defaultValue;
+    });
+    if (typing || filled) { ev.preventDefault(); }
+  });
+
   // Compound switch and other selects that submit their form when changed.
   document.addEventListener("change", function (ev) {
     var el = ev.target;
