@@ -181,6 +181,33 @@ async def publish_events(js: JetStreamContext, prefix: str, events: Sequence[Rel
     return acked
 
 
+async def run_connected(
+    settings: BusSettings,
+    stop: asyncio.Event,
+    label: str,
+    session: Callable[[JetStreamContext], Awaitable[None]],
+) -> None:
+    """Run `session` on a fresh JetStream connection until `stop`; on any failure close, wait 2 s, reconnect.
+
+    The client's own reconnects are off: after a failure the session starts again from the database's state.
+    """
+    assert settings.nats_url
+    while not stop.is_set():
+        nc = None
+        try:
+            nc = await connect(settings.nats_url, connect_timeout=2, allow_reconnect=False)
+            js = nc.jetstream(timeout=5)
+            await ensure_stream(js, settings)
+            await session(js)
+        except Exception as e:  # noqa: BLE001 - the caller's session says what survives a failure
+            log.warning("%s: %s; retrying in 2 s", label, e)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 2)
+        finally:
+            if nc is not None and not nc.is_closed:
+                await nc.close()
+
+
 class Relay:
     """`anju relay`: publish delivered outbox events to JetStream until stopped; reconnects and catches up."""
 
@@ -216,29 +243,18 @@ class Relay:
         return total
 
     async def run(self, until: Callable[[], Awaitable[bool]] | None = None) -> None:
-        assert self.settings.nats_url
-        while not self._stop.is_set():
-            nc = None
-            try:
-                # No reconnects inside the client: on any failure this loop reconnects and re-reads the outbox.
-                nc = await connect(self.settings.nats_url, connect_timeout=2, allow_reconnect=False)
-                js = nc.jetstream(timeout=5)
-                await ensure_stream(js, self.settings)
-                log.info("relay connected to %s, stream %s", self.settings.nats_url, self.settings.nats_stream)
-                while not self._stop.is_set():
-                    if not await self.relay_once(js):
-                        if until is not None and await until():
-                            self._stop.set()
-                            break
-                        with contextlib.suppress(TimeoutError):
-                            await asyncio.wait_for(self._stop.wait(), self.idle_seconds)
-            except Exception as e:  # noqa: BLE001 - NATS down or a database error: the outbox keeps the events
-                log.warning("relay: %s; retrying in 2 s", e)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stop.wait(), 2)
-            finally:
-                if nc is not None and not nc.is_closed:
-                    await nc.close()
+        async def session(js: JetStreamContext) -> None:
+            log.info("relay connected to %s, stream %s", self.settings.nats_url, self.settings.nats_stream)
+            while not self._stop.is_set():
+                if not await self.relay_once(js):
+                    if until is not None and await until():
+                        self._stop.set()
+                        break
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._stop.wait(), self.idle_seconds)
+
+        # NATS down or a database error: the outbox keeps the events, and the next connection catches up.
+        await run_connected(self.settings, self._stop, "relay", session)
 
 
 # --- handlers consuming from the bus ----------------------------------------------------------------------
@@ -340,27 +356,17 @@ class Consumer:
         return total
 
     async def run(self, until: Callable[[], Awaitable[bool]] | None = None) -> None:
-        assert self.settings.nats_url
-        while not self._stop.is_set():
-            nc = None
-            try:
-                nc = await connect(self.settings.nats_url, connect_timeout=2, allow_reconnect=False)
-                js = nc.jetstream(timeout=5)
-                await ensure_stream(js, self.settings)
-                sub = await self.subscribe(js)
-                log.info(
-                    "consumer %s bound to %s/%s", self.worker_id, self.settings.nats_stream, self.settings.nats_durable
-                )
-                while not self._stop.is_set():
-                    if not await self.consume_once(sub) and until is not None and await until():
-                        self._stop.set()
-            except Exception as e:  # noqa: BLE001 - NATS down or a database error: unacked messages come back
-                log.warning("consumer: %s; retrying in 2 s", e)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stop.wait(), 2)
-            finally:
-                if nc is not None and not nc.is_closed:
-                    await nc.close()
+        async def session(js: JetStreamContext) -> None:
+            sub = await self.subscribe(js)
+            log.info(
+                "consumer %s bound to %s/%s", self.worker_id, self.settings.nats_stream, self.settings.nats_durable
+            )
+            while not self._stop.is_set():
+                if not await self.consume_once(sub) and until is not None and await until():
+                    self._stop.set()
+
+        # NATS down or a database error: unacknowledged messages come back to this or another consumer.
+        await run_connected(self.settings, self._stop, "consumer", session)
 
 
 # --- live pages -------------------------------------------------------------------------------------------
