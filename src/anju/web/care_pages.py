@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from anju.care.enums import ConsentScope, ConsentVariant
@@ -72,14 +73,30 @@ def care_record_visit(
     note: Annotated[str, Form()] = "",
     back: Annotated[str, Form()] = "/console/care",
 ) -> Response:
-    """Close a visit with its outcome (from the console or the grid worker's phone)."""
+    """Close a visit with its outcome from the console."""
+    return record_visit_form(request, session, ctx.who, visit_id, outcome, note, back, bad_outcome="wo.err.invalid")
+
+
+def record_visit_form(
+    request: Request,
+    session: Session,
+    who: Principal,
+    visit_id: int,
+    outcome: str,
+    note: str,
+    back: str,
+    *,
+    bad_outcome: str,
+) -> Response:
+    """A visit form's post (console or the grid worker's phone): record it through the care service, then go
+    back with the result (a second record of one visit is refused by the service)."""
     t = Translator(lang_of(request))
     try:
         data = VisitRecord(outcome=outcome, note=note.strip() or None)
     except ValidationError:
-        return go_back(request, back, err=t("wo.err.invalid"))
+        return go_back(request, back, err=t(bad_outcome))
     try:
-        care_service.record_visit(session, by=ctx.who, visit_id=visit_id, data=data)
+        care_service.record_visit(session, by=who, visit_id=visit_id, data=data)
     except AppError as exc:
         session.rollback()
         return go_back(request, back, err=error_message(request, exc))

@@ -358,20 +358,8 @@ def field_visit_record(
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """Record a visit's outcome and note through the care service (a second record of one visit is refused)."""
-    from pydantic import ValidationError
+    from anju.web.care_pages import record_visit_form
 
-    from anju.care.schemas import VisitRecord
-    from anju.care.service import care_service
-
-    t = Translator(lang_of(request))
-    back = "/field/visits"
-    try:
-        data = VisitRecord.model_validate({"outcome": outcome, "note": note.strip() or None})
-    except ValidationError:
-        return go_back(request, back, err=t("field.visits.bad_outcome"))
-    try:
-        care_service.record_visit(session, by=ctx.who, visit_id=visit_id, data=data)
-    except AppError as exc:
-        session.rollback()
-        return go_back(request, back, err=error_message(request, exc))
-    return go_back(request, back, ok=t("care.recorded"))
+    return record_visit_form(
+        request, session, ctx.who, visit_id, outcome, note, "/field/visits", bad_outcome="field.visits.bad_outcome"
+    )
