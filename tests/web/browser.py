@@ -38,6 +38,9 @@ CHROMIUM_ARGS = [
 DESKTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 390, "height": 844}
 SCREEN = {"width": 1920, "height": 1080}
+# The database URL of each running live server, by its base URL: walks that drive a product process beside the
+# server (the video worker) point it at the same database.
+LIVE_DATABASES: dict[str, str] = {}
 
 
 def _free_port() -> int:
@@ -84,10 +87,12 @@ def run_live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             stderr=subprocess.STDOUT,
         )
     base = f"http://127.0.0.1:{port}"
+    LIVE_DATABASES[base] = url
     try:
         _wait_healthy(base, proc, log)
         yield base
     finally:
+        LIVE_DATABASES.pop(base, None)
         proc.terminate()
         try:
             proc.wait(timeout=15)
