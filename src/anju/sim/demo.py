@@ -456,6 +456,11 @@ def build_demo(
 
         build_analytics_demo(session, compound_id=a, li_person_id=li.id, committee_person_id=committee_person.id)
         prog("analytics", 1, 1)
+        from anju.sim.video_demo import CAMERAS, build_video_demo
+
+        # Cameras replaying the shared footage for `anju video-worker` (skipped, logged, without the files).
+        cams = build_video_demo(session, compound_id=a, li_person_id=li.id, committee_person_id=committee_person.id)
+        prog("video", cams, len(CAMERAS))
     result.counts = {
         "houses": main["houses"] + second["houses"],
         "residents_main": main["residents"],
