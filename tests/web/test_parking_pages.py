@@ -169,3 +169,118 @@ def test_the_guard_sees_the_visitor_cars_expected_today(
     page = client.get("/console/parking")
     expected = page.text.split('data-testid="expected-cars"', 1)[1].split("</ul>", 1)[0]
     assert "浙G857PM" in expected and "苏E12345" not in expected  # the one in three days is not expected today
+
+
+def _visitor_stay(session: Session, manager: Any, guard: Any, resident: Any, house_id: int, plate: str, compound: int):
+    """A visitor car of `house_id` entered 95 minutes ago into a fresh car park (30 free minutes, 5 yuan an hour)."""
+    from anju.core.db import utcnow
+    from anju.parking.enums import LaneDirection
+    from anju.parking.lane_service import lane_service
+    from anju.parking.schemas import CaptureIn, CarParkCreate, LaneCreate, VisitorCarCreate
+    from anju.parking.service import parking_service
+
+    now = utcnow()
+    cp = parking_service.create_car_park(
+        session,
+        by=manager,
+        data=CarParkCreate(compound_id=compound, name="访客停车场", visitor_cap_per_house=5, per_hour_fen=500),
+    )
+    lanes = [
+        parking_service.add_lane(
+            session, by=manager, data=LaneCreate(car_park_id=cp.id, name=f"访客{d.value}", direction=d)
+        )
+        for d in (LaneDirection.entry, LaneDirection.exit)
+    ]
+    window = {"valid_from": now - timedelta(hours=2), "valid_until": now + timedelta(hours=2)}
+    parking_service.authorise_visitor(
+        session, by=resident, data=VisitorCarCreate(house_id=house_id, plate=plate, **window)
+    )
+    ev = lane_service.capture(
+        session,
+        by=guard,
+        lane_id=lanes[0].id,
+        data=CaptureIn(event_id=f"h5-{plate}", plate=plate),
+        now=now - timedelta(minutes=95),
+    )
+    assert ev.decision == Decision.open and ev.session_id is not None
+    session.flush()
+    return ev.session_id, lanes[1]
+
+
+def test_a_resident_sees_the_households_stays_and_prepays_once_on_h5(
+    session: Session, client: Any, web_login: Any, ids: dict[str, int], persona: Any
+) -> None:
+    import re
+
+    from anju.core.events import OutboxEvent
+    from anju.parking.lane_service import lane_service
+    from anju.parking.models import ParkingSession
+    from anju.parking.schemas import CaptureIn
+    from anju.registry.models import House
+
+    manager, guard, li = (persona(p).who for p in ("manager_wang", "guard_chen", "resident_li"))
+    mine, exit_lane = _visitor_stay(session, manager, guard, li, ids["li_house"], "鲁B67890", ids["A"])
+    other = (
+        session.execute(select(House.id).where(House.compound_id == ids["A"], House.id != ids["li_house"]))
+        .scalars()
+        .first()
+    )
+    theirs, _ = _visitor_stay(session, manager, guard, manager, other, "鲁C67890", ids["A"])
+
+    from datetime import date
+
+    from anju.parking.schemas import PassCreate
+    from anju.parking.service import parking_service
+    from anju.registry.enums import VehicleClass
+    from anju.registry.models import Vehicle
+
+    car = Vehicle(compound_id=ids["A"], plate="鲁B24680", vehicle_class=VehicleClass.car, house_id=ids["li_house"])
+    session.add(car)
+    session.flush()
+    cp_id = session.get(ParkingSession, mine).car_park_id
+    parking_service.add_pass(
+        session,
+        by=manager,
+        data=PassCreate(vehicle_id=car.id, car_park_id=cp_id, kind="annual", valid_from=date.today()),
+    )
+    session.flush()
+
+    web_login("resident_li")
+    page = client.get("/h5/parking")
+    assert page.status_code == 200
+    passes = page.text.split('data-testid="my-passes"', 1)[1].split("</ul>", 1)[0]
+    assert "年卡" in passes and "日 至 " in passes and not re.search(r"\d{4}-\d\d-\d\d", passes)
+    stays = page.text.split('data-testid="my-stays"', 1)[1].split("</ul>", 1)[0]
+    assert "鲁B67890" in stays and "鲁C67890" not in stays  # another household's stay is never shown
+    assert "停车记录与收据" in page.text and "待缴 10.00 元" in stays and "访客停车场" in stays
+    assert not re.search(r"\d{4}-\d\d-\d\dT|\d\d:\d\d:\d\d", stays)  # China time for people, no ISO stamps
+    assert "visitor" not in stays  # the category's label, not its enum value
+    ref = re.search(rf'action="/h5/parking/stays/{mine}/pay".*?name="pay_ref" value="([^"]+)"', page.text, re.S)
+    assert ref is not None
+
+    r = client.post(f"/h5/parking/stays/{theirs}/pay", data={"pay_ref": ref.group(1)}, headers=ORIGIN)
+    assert r.status_code == 404  # out of the household: 404, nothing paid
+    for _ in range(2):  # a double tap sends the same reference twice: charged once
+        r = client.post(
+            f"/h5/parking/stays/{mine}/pay", data={"pay_ref": ref.group(1)}, headers=ORIGIN, follow_redirects=False
+        )
+        assert r.status_code == 303 and "err=" not in r.headers["location"]
+    paid = [
+        e
+        for e in session.execute(select(OutboxEvent).where(OutboxEvent.topic == "parking.ParkingFeePaid")).scalars()
+        if e.payload["session_id"] in (mine, theirs)
+    ]
+    assert [(e.payload["session_id"], e.payload["amount_fen"]) for e in paid] == [(mine, 1000)]
+    assert session.get(ParkingSession, theirs).paid_at is None
+
+    page = client.get("/h5/parking").text
+    stay = page.split(f'data-testid="stay-{mine}"', 1)[1].split("</li>", 1)[0]
+    assert "已缴费" in stay and ref.group(1) in stay and "分钟内出场" in stay and "prepay-" not in stay
+    client.cookies.set("anju_lang", "en")
+    stay_en = client.get("/h5/parking").text.split(f'data-testid="stay-{mine}"', 1)[1].split("</li>", 1)[0]
+    assert "Paid" in stay_en and "Receipt" in stay_en and "已缴费" not in stay_en
+
+    ev = lane_service.capture(
+        session, by=guard, lane_id=exit_lane.id, data=CaptureIn(event_id="h5-out", plate="鲁B67890")
+    )
+    assert (ev.decision, ev.reason, ev.session_id) == (Decision.open, DecisionReason.fee_paid, mine)

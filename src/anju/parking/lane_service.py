@@ -736,6 +736,71 @@ class LaneService:
         self._decided(session, lane=lane, ev=ev, now=now)
         return ev
 
+    # --- the household's stays on H5 (issue 13 items 4 and 8) -------------------------------------------------
+    def my_stays(
+        self, session: Session, *, by: Principal, now: datetime | None = None, limit: int = 20
+    ) -> list[dict[str, Any]]:
+        """The stays of the caller's household (its vehicles' and the visitor cars it hosts), newest first, each
+        with its car park, the fee due now (0 when free, paid, or paid and still inside the grace window) and
+        whether the phone may pre-pay it (inside, unpaid, a fee due)."""
+        now = now or utcnow()
+        rows = ParkingRepository(session).household_sessions(
+            sorted(by.compound_ids),
+            vehicle_ids=[v.id for v in parking_service.household_vehicles(session, by=by)],
+            house_ids=sorted(by.house_ids),
+            limit=limit,
+        )
+        out = []
+        for s, cp in rows:
+            due = self.due_now(session, cp, s, now)
+            out.append(
+                {
+                    "stay": s,
+                    "car_park": cp.name,
+                    "inside": s.exited_at is None,
+                    "due_fen": due,
+                    "grace_minutes": cp.exit_grace_minutes,
+                    "payable": s.exited_at is None and s.paid_at is None and due > 0,
+                }
+            )
+        return out
+
+    def my_stay(self, session: Session, *, by: Principal, session_id: int) -> ParkingSession:
+        """One stay of the caller's household; any other stay (another house's, a stranger's) is a 404."""
+        s = session.get(ParkingSession, session_id)
+        if s is None or not by.in_scope(s.compound_id):
+            raise ParkingSessionNotFound(f"parking session {session_id}")
+        vehicle_ids = {v.id for v in parking_service.household_vehicles(session, by=by)}
+        hosted = s.house_id is not None and s.house_id in by.house_ids
+        if not hosted and (s.vehicle_id is None or s.vehicle_id not in vehicle_ids):
+            raise ParkingSessionNotFound(f"parking session {session_id}")
+        return s
+
+    def due_now(self, session: Session, cp: CarPark, s: ParkingSession, now: datetime) -> int:
+        """The fee still due on a stay (fen): free categories and paid stays owe nothing; a stay paid and still
+        inside the exit grace window owes nothing; past the window, the time since is due (as at the exit)."""
+        if s.category not in PAYING:
+            return 0
+        if s.exited_at is not None:
+            return 0 if s.paid_at is not None else s.fee_fen
+        if s.paid_at is not None and now - s.paid_at <= timedelta(minutes=cp.exit_grace_minutes):
+            return 0
+        return max(self.fee_of(session, cp, s, now) - (s.paid_fen if s.paid_at is not None else 0), 0)
+
+    def prepay(
+        self, session: Session, *, by: Principal, session_id: int, payment_ref: str, now: datetime | None = None
+    ) -> ParkingSession:
+        """预付 on H5: the household pays a stay still inside through the simulated QR provider (the exit's own
+        payment path: one payment reference pays once and is booked once); the exit then opens within the grace
+        window."""
+        now = now or utcnow()
+        s = self.my_stay(session, by=by, session_id=session_id)
+        if s.payment_ref == payment_ref:
+            return s  # the same submit again
+        if s.exited_at is not None:
+            raise NothingToPay(f"parking session {session_id} has left", zh="车辆已离场，请在出口或岗亭缴费")
+        return self._pay(session, s, PayIn(paid_via=PaidVia.qr, payment_ref=payment_ref), now)
+
     # --- lists ---------------------------------------------------------------------------------------------
     def lane_events(
         self, session: Session, *, by: Principal, lane_id: int | None = None, limit: int = 50

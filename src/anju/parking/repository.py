@@ -139,6 +139,28 @@ class ParkingRepository:
             stmt = stmt.where(ParkingSession.exited_at.is_not(None))
         return list(self.session.execute(stmt.order_by(ParkingSession.id.desc()).limit(limit)).scalars())
 
+    def household_sessions(
+        self, compound_ids: Sequence[int], *, vehicle_ids: Sequence[int], house_ids: Sequence[int], limit: int
+    ) -> list[tuple[ParkingSession, CarPark]]:
+        """Stays of a household: its registered vehicles' and the visitor cars it hosted, newest first."""
+        mine = []
+        if vehicle_ids:
+            mine.append(ParkingSession.vehicle_id.in_(vehicle_ids))
+        if house_ids:
+            mine.append(ParkingSession.house_id.in_(house_ids))
+        if not mine:
+            return []
+        from sqlalchemy import or_
+
+        stmt = (
+            select(ParkingSession, CarPark)
+            .join(CarPark, CarPark.id == ParkingSession.car_park_id)
+            .where(ParkingSession.compound_id.in_(compound_ids), or_(*mine))
+            .order_by(ParkingSession.entered_at.desc(), ParkingSession.id.desc())
+            .limit(limit)
+        )
+        return list(self.session.execute(stmt).tuples())
+
     def lane_event(self, lane_id: int, event_id: str) -> LaneEvent | None:
         stmt = select(LaneEvent).where(LaneEvent.lane_id == lane_id, LaneEvent.event_id == event_id)
         return self.session.execute(stmt).scalar_one_or_none()

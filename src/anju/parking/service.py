@@ -244,18 +244,21 @@ class ParkingService:
         session.flush()
         return v
 
-    def my_parking(self, session: Session, *, by: Principal) -> dict[str, Any]:
-        """A resident's vehicles (of their current houses), their passes and visitor cars still valid."""
+    def household_vehicles(self, session: Session, *, by: Principal) -> list[Any]:
+        """The vehicles registered to the caller's current houses (their household)."""
         from sqlalchemy import select
 
         from anju.registry.models import Vehicle
 
         houses = sorted(by.house_ids)
-        vehicles = (
-            list(session.execute(select(Vehicle).where(Vehicle.house_id.in_(houses)).order_by(Vehicle.id)).scalars())
-            if houses
-            else []
-        )
+        if not houses:
+            return []
+        return list(session.execute(select(Vehicle).where(Vehicle.house_id.in_(houses)).order_by(Vehicle.id)).scalars())
+
+    def my_parking(self, session: Session, *, by: Principal) -> dict[str, Any]:
+        """A resident's vehicles (of their current houses), their passes and visitor cars still valid."""
+        houses = sorted(by.house_ids)
+        vehicles = self.household_vehicles(session, by=by)
         repo = ParkingRepository(session)
         today = china_date()
         return {

@@ -279,6 +279,9 @@ async def import_spaces(
 @router.get("/h5/parking")
 def my_parking(request: Request, who: ResidentParkingPage, session: ReadSession) -> Response:
     """我的车辆: my vehicles and passes, and visitor cars I let in."""
+    import secrets
+
+    from anju.parking.lane_service import lane_service
     from anju.parking.service import parking_service
     from anju.registry.service import house_service
 
@@ -289,6 +292,9 @@ def my_parking(request: Request, who: ResidentParkingPage, session: ReadSession)
         {
             "who": who,
             **parking_service.my_parking(session, by=who),
+            "stays": lane_service.my_stays(session, by=who),
+            "yuan": yuan,
+            "pay_ref": f"H5{secrets.token_hex(8).upper()}",  # one submit pays once, however often it is sent
             "houses": [house_service.get_readable(session, who=who, house_id=h) for h in sorted(who.house_ids)],
             "default_from": now.strftime("%Y-%m-%dT%H:%M"),
             "default_until": (now + timedelta(hours=4)).strftime("%Y-%m-%dT%H:%M"),
@@ -328,6 +334,29 @@ def authorise_visitor_car(
     except AppError as e:
         return go_back(request, "/h5/parking", err=error_message(request, e))
     return go_back(request, "/h5/parking", ok=t("parking.ok.visitor"))
+
+
+@router.post("/h5/parking/stays/{stay_id}/pay")
+def prepay_stay(
+    request: Request,
+    stay_id: int,
+    who: ResidentParkingPage,
+    session: WriteSession,
+    pay_ref: Annotated[str, Form()] = "",
+) -> Response:
+    """预付停车费: the household pays a stay still inside (simulated QR provider); another household's stay is 404."""
+    from anju.parking.lane_service import lane_service
+
+    t = Translator(lang_of(request))
+    lane_service.my_stay(session, by=who, session_id=stay_id)  # 404 outside the caller's household
+    if not 4 <= len(pay_ref.strip()) <= 64:
+        return go_back(request, "/h5/parking", err=t("parking.err.pay"))
+    try:
+        lane_service.prepay(session, by=who, session_id=stay_id, payment_ref=pay_ref.strip())
+    except AppError as e:
+        session.rollback()
+        return go_back(request, "/h5/parking", err=error_message(request, e))
+    return go_back(request, "/h5/parking", ok=t("parking.ok.prepaid"))
 
 
 # --- 无牌车: the lane's QR and the H5 page it opens (no login: the stay is keyed to a token on the phone) ------
