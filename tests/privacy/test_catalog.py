@@ -40,6 +40,8 @@ NOT_PERSONAL = {
     "access_point.face_enabled": "an access point setting",
     "access_point.face_threshold": "an access point's face-matching threshold setting",
     "access_point.face_liveness_required": "an access point setting",
+    "emergency_floor_plan.template": "a floor-plan template's name (slab, tower, walk-up)",
+    "emergency_evacuation.template": "the floor-plan template a simulation used",
 }
 # The spine's personal fields: they must stay declared.
 REQUIRED = {

@@ -444,6 +444,33 @@ CATALOG: tuple[FieldDecl, ...] = (
         "the camera's retention (30-day floor, 90 days at key targets), longer only under a legal hold (R-A1)",
         30,
     ),
+    FieldDecl(
+        "parking_session.no_plate_token",
+        "vehicle",
+        "let a car without a plate out with the phone that brought it in (a random token in that phone's cookie)",
+        _CONTRACT,
+        "normal",
+        _PARKING,
+        PARKING_DAYS,
+    ),
+    FieldDecl(
+        "charging_card.card_uid",
+        "account",
+        "start an e-bike charge by swiping the resident's own card and bill it to their wallet",
+        _CONTRACT,
+        "normal",
+        "while the card is registered",
+        None,
+    ),
+    FieldDecl(
+        "volunteer.display_name",
+        "identity",
+        "show a volunteer's name on patrol shifts, events and the points board",
+        "PIPL 13(1) consent (the resident registers as a volunteer)",
+        "normal",
+        "while registered as a volunteer",
+        None,
+    ),
 )
 
 # Columns that hold personal data, as "table.field" (encrypted ones by their logical name).

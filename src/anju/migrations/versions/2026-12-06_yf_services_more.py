@@ -131,6 +131,10 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("deposit_deductions", sa.JSON(), nullable=False, server_default="[]"))
         batch_op.add_column(sa.Column("deposit_deducted_fen", sa.Integer(), nullable=False, server_default="0"))
         batch_op.add_column(sa.Column("deposit_refunded_fen", sa.Integer(), nullable=False, server_default="0"))
+    # The server defaults only fill the existing rows; the model sets the values (as everywhere else).
+    with op.batch_alter_table("decoration_application", schema=None) as batch_op:
+        for column in ("deposit_deductions", "deposit_deducted_fen", "deposit_refunded_fen"):
+            batch_op.alter_column(column, server_default=None)
 
     op.create_table(
         "charging_cursor",
