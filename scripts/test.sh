@@ -29,14 +29,14 @@ status=0
 ran=0
 
 # Each test runs where it can prove something:
-#   SQLite pass      everything except the browser walks (they run once, on PostgreSQL) and
-#                    `postgres` tests;
+#   SQLite pass      everything except the browser walks and the `once` tests (the API fuzz: they run
+#                    once, on PostgreSQL, the stricter database) and `postgres` tests;
 #   PostgreSQL pass  everything except `sqlite_only` and `db_agnostic` tests (pure functions: tallies,
 #                    crypto, config, catalogues, signing, intake validation; see tests/conftest.py).
-# Without a reachable PostgreSQL (and outside CI) the browser walks run in the SQLite pass instead.
-sqlite_marks="not browser and not postgres"
+# Without a reachable PostgreSQL (and outside CI) the browser walks and `once` tests run in the SQLite pass.
+sqlite_marks="not browser and not once and not postgres"
 if [ "${ANJU_REQUIRE_SERVICES:-}" != "1" ] && ! (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then
-  echo "!! PostgreSQL not reachable on 127.0.0.1:5432: browser walks run on SQLite, the PostgreSQL pass skips" >&2
+  echo "!! PostgreSQL not reachable on 127.0.0.1:5432: browser walks and the API fuzz run on SQLite, the PostgreSQL pass skips" >&2
   sqlite_marks="not postgres"
 fi
 
@@ -60,7 +60,7 @@ run_pass() {
 }
 nargs=$#
 case "$sqlite_marks" in
-  *browser*) echo "==> browser walks are deselected in the SQLite pass: they run once, on PostgreSQL" ;;
+  *browser*) echo "==> browser walks and the API fuzz are deselected in the SQLite pass: they run once, on PostgreSQL" ;;
 esac
 run_pass SQLite sqlite "$sqlite_marks" "$@"
 run_pass PostgreSQL postgresql "not sqlite_only and not db_agnostic" "$@"

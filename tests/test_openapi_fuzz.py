@@ -21,6 +21,9 @@ from schemathesis.checks import (
 
 from anju.main import create_app
 
+# One pass is enough (scripts/test.sh): PostgreSQL, the stricter database, when it is reachable.
+pytestmark = pytest.mark.once
+
 # Server-sent event streams stay open by design (minutes); they are not request/response
 # operations to fuzz, and are tested by their own domain.
 STREAMS = ["/api/v1/access/feed"]
