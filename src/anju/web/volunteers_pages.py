@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from anju.accounts.permissions import AccountsPerm
@@ -57,13 +58,16 @@ def my_volunteering(request: Request, who: ResidentPage, session: ReadSession) -
     )
 
 
-def _act(request: Request, fn: Any, ok_key: str) -> Response:
+def _act(request: Request, session: Session, fn: Any, ok_key: str) -> Response:
+    """Run one resident action; a refused one leaves nothing behind (the request would commit what it flushed)."""
     t = Translator(lang_of(request))
     try:
         fn()
     except AppError as exc:
+        session.rollback()
         return go_back(request, H5, err=error_message(request, exc))
     except ValidationError:
+        session.rollback()
         return go_back(request, H5, err=t("vol.err.form"))
     return go_back(request, H5, ok=t(ok_key))
 
@@ -81,6 +85,7 @@ def register(
     parts = [s.strip() for s in skills.replace("，", ",").split(",") if s.strip()][:10]
     return _act(
         request,
+        session,
         lambda: volunteer_service.register(
             session,
             who=who,
@@ -94,6 +99,7 @@ def register(
 def sign_up(request: Request, activity_id: int, who: ResidentPage, session: WriteSession) -> Response:
     return _act(
         request,
+        session,
         lambda: volunteer_service.sign_up(session, who=who, activity_id=activity_id, now=utcnow()),
         "vol.ok.signed_up",
     )
@@ -103,6 +109,7 @@ def sign_up(request: Request, activity_id: int, who: ResidentPage, session: Writ
 def check_in(request: Request, signup_id: int, who: ResidentPage, session: WriteSession) -> Response:
     return _act(
         request,
+        session,
         lambda: volunteer_service.check_in(session, who=who, signup_id=signup_id, now=utcnow()),
         "vol.ok.checked_in",
     )
@@ -112,6 +119,7 @@ def check_in(request: Request, signup_id: int, who: ResidentPage, session: Write
 def check_out(request: Request, signup_id: int, who: ResidentPage, session: WriteSession) -> Response:
     return _act(
         request,
+        session,
         lambda: volunteer_service.check_out(session, who=who, signup_id=signup_id, now=utcnow()),
         "vol.ok.checked_out",
     )
@@ -127,6 +135,7 @@ def redeem(
 ) -> Response:
     return _act(
         request,
+        session,
         lambda: volunteer_service.redeem(session, who=who, reward_id=reward_id, request_key=request_key or None),
         "vol.ok.redeemed",
     )
