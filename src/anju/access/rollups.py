@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from anju.access.models import AccessHourly, AccessLog
-from anju.core.rollup import Cell, Rollup, epoch_hour, from_epoch_hour, register_rollup
+from anju.core.rollup import RawLog, Rollup, epoch_hour, from_epoch_hour, register_rollup
 
 NAME = "access.passages"
 
@@ -58,24 +58,7 @@ def _aggregate(
     ]
 
 
-def _dirty(session: Session, after: int, upto: int, _a: int, _b: int) -> set[Cell]:
-    if upto <= after:
-        return set()
-    h = epoch_hour(session, AccessLog.server_at)
-    rows = session.execute(
-        select(AccessLog.compound_id, h)
-        .where(AccessLog.id > after, AccessLog.id <= upto)
-        .group_by(AccessLog.compound_id, h)
-    )
-    return {(int(c), from_epoch_hour(hr)) for c, hr in rows}
-
-
-def _max_ids(session: Session) -> tuple[int, int]:
-    return int(session.execute(select(func.max(AccessLog.id))).scalar_one() or 0), 0
-
-
-def _earliest(session: Session) -> datetime | None:
-    return session.execute(select(func.min(AccessLog.server_at))).scalar_one()
+RAW = RawLog(AccessLog.id, AccessLog.compound_id, AccessLog.server_at)
 
 
 register_rollup(
@@ -85,8 +68,8 @@ register_rollup(
         keys=("access_point_id", "direction", "decision", "method", "visitor"),
         values=("n",),
         aggregate=_aggregate,
-        dirty=_dirty,
-        max_ids=_max_ids,
-        earliest=_earliest,
+        dirty=RAW.dirty,
+        max_ids=RAW.max_ids,
+        earliest=RAW.earliest,
     )
 )

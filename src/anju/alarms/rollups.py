@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from anju.alarms.enums import CLOSED_STATUSES
 from anju.alarms.models import Alarm, AlarmHourly, AlarmTransition
-from anju.core.rollup import Cell, Rollup, epoch_hour, from_epoch_hour, register_rollup
+from anju.core.rollup import Cell, RawLog, Rollup, epoch_hour, from_epoch_hour, register_rollup
 
 NAME = "alarms.hourly"
 
@@ -66,15 +66,14 @@ def _aggregate(
     ]
 
 
+RAW = RawLog(Alarm.id, Alarm.compound_id, Alarm.occurred_at)
+
+
 def _dirty(session: Session, after: int, upto: int, after_t: int, upto_t: int) -> set[Cell]:
-    h = epoch_hour(session, Alarm.occurred_at)
-    cells: set[Cell] = set()
-    if upto > after:
-        rows = session.execute(
-            select(Alarm.compound_id, h).where(Alarm.id > after, Alarm.id <= upto).group_by(Alarm.compound_id, h)
-        )
-        cells |= {(int(c), from_epoch_hour(hr)) for c, hr in rows}
+    """New alarms' hours, and the hours of alarms whose transitions since the last run changed their outcome."""
+    cells = RAW.touched(session, after, upto)
     if upto_t > after_t:
+        h = epoch_hour(session, Alarm.occurred_at)
         rows = session.execute(
             select(Alarm.compound_id, h)
             .join(AlarmTransition, AlarmTransition.alarm_id == Alarm.id)
@@ -86,13 +85,8 @@ def _dirty(session: Session, after: int, upto: int, after_t: int, upto_t: int) -
 
 
 def _max_ids(session: Session) -> tuple[int, int]:
-    a = session.execute(select(func.max(Alarm.id))).scalar_one() or 0
     t = session.execute(select(func.max(AlarmTransition.id))).scalar_one() or 0
-    return int(a), int(t)
-
-
-def _earliest(session: Session) -> datetime | None:
-    return session.execute(select(func.min(Alarm.occurred_at))).scalar_one()
+    return RAW.max_id(session), int(t)
 
 
 register_rollup(
@@ -104,6 +98,6 @@ register_rollup(
         aggregate=_aggregate,
         dirty=_dirty,
         max_ids=_max_ids,
-        earliest=_earliest,
+        earliest=RAW.earliest,
     )
 )

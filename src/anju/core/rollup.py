@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Integer, String, Table, cast, delete, func
+from sqlalchemy import BigInteger, ColumnElement, Integer, String, Table, cast, delete, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from anju.core.db import Base, UTCDateTime, new_session, utcnow
@@ -107,6 +107,41 @@ def epoch_hour(session: Session, col: Any) -> ColumnElement[int]:
 
 def from_epoch_hour(n: int | float) -> datetime:
     return datetime.fromtimestamp(int(n) * 3600, UTC)
+
+
+@dataclass(frozen=True)
+class RawLog:
+    """A raw, id-ordered table a rollup reads: the hours its new rows touch (by id watermark), its newest id and
+    its oldest timestamp. `id`, `compound_id` and `at` are the table's columns."""
+
+    id: Any
+    compound_id: Any
+    at: Any
+
+    def touched(self, session: Session, after: int, upto: int) -> set[Cell]:
+        """The (compound, hour) cells of the rows with `after` < id <= `upto`."""
+        if upto <= after:
+            return set()
+        h = epoch_hour(session, self.at)
+        rows = session.execute(
+            select(self.compound_id, h).where(self.id > after, self.id <= upto).group_by(self.compound_id, h)
+        )
+        return {(int(c), from_epoch_hour(hr)) for c, hr in rows}
+
+    def dirty(self, session: Session, after: int, upto: int, _after_aux: int, _upto_aux: int) -> set[Cell]:
+        """`Rollup.dirty` for a rollup with no change log."""
+        return self.touched(session, after, upto)
+
+    def max_id(self, session: Session) -> int:
+        return int(session.execute(select(func.max(self.id))).scalar_one() or 0)
+
+    def max_ids(self, session: Session) -> tuple[int, int]:
+        """`Rollup.max_ids` for a rollup with no change log."""
+        return self.max_id(session), 0
+
+    def earliest(self, session: Session) -> datetime | None:
+        result: datetime | None = session.execute(select(func.min(self.at))).scalar_one()
+        return result
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
-from anju.core.rollup import Cell, Rollup, epoch_hour, from_epoch_hour, register_rollup
+from anju.core.rollup import RawLog, Rollup, epoch_hour, from_epoch_hour, register_rollup
 from anju.devices.models import DeviceHourly, DeviceMessage
 
 NAME = "devices.messages"
@@ -37,21 +37,7 @@ def _aggregate(
     ]
 
 
-def _dirty(session: Session, after: int, upto: int, _a: int, _b: int) -> set[Cell]:
-    if upto <= after:
-        return set()
-    m = DeviceMessage
-    h = epoch_hour(session, m.received_at)
-    rows = session.execute(select(m.compound_id, h).where(m.id > after, m.id <= upto).group_by(m.compound_id, h))
-    return {(int(c), from_epoch_hour(hr)) for c, hr in rows}
-
-
-def _max_ids(session: Session) -> tuple[int, int]:
-    return int(session.execute(select(func.max(DeviceMessage.id))).scalar_one() or 0), 0
-
-
-def _earliest(session: Session) -> datetime | None:
-    return session.execute(select(func.min(DeviceMessage.received_at))).scalar_one()
+RAW = RawLog(DeviceMessage.id, DeviceMessage.compound_id, DeviceMessage.received_at)
 
 
 register_rollup(
@@ -61,8 +47,8 @@ register_rollup(
         keys=("kind",),
         values=("messages", "devices"),
         aggregate=_aggregate,
-        dirty=_dirty,
-        max_ids=_max_ids,
-        earliest=_earliest,
+        dirty=RAW.dirty,
+        max_ids=RAW.max_ids,
+        earliest=RAW.earliest,
     )
 )
