@@ -33,6 +33,10 @@ class CareProfile(CompoundScopedMixin, TimestampedMixin, Base):
     # The deadline rule ("not up by 09:30", minutes after midnight China time): nothing since before the morning
     # (04:00) by then raises the alarm too. None: the hours rule only.
     deadline_minute: Mapped[int | None] = mapped_column(Integer)
+    # The learned rule's 24 hourly limits (hours, comma-separated), computed once a China day from this home's
+    # typed activity of the last 28 days; None: too little history (cold start), the fixed rule applies.
+    learned_limits: Mapped[str | None] = mapped_column(String(240))
+    learned_on: Mapped[date | None] = mapped_column(Date)
     # The newest typed activity seen (an access passage; device readings are read at check time).
     last_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_activity_source: Mapped[str | None] = mapped_column(String(48))
@@ -83,6 +87,29 @@ class CareSilenceEpisode(CompoundScopedMixin, Base):
     # R-E2: raised without the location/fall consent; the person or guardian is told afterwards.
     consent_missing: Mapped[bool] = mapped_column(Boolean, default=False)
     told_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The ladder's end: who answered (LadderRung) and the outcome (VisitOutcome), the label fed back to the rules.
+    answered_by: Mapped[str | None] = mapped_column(String(16))
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class CareLadderStep(CompoundScopedMixin, Base):
+    """One rung of a silence episode's escalation ladder: a durable timer, fired or cancelled once (compare-and-set).
+
+    Written when the episode opens (self-check, alarm, contacts in order, neighbour, grid worker, visit order);
+    UNIQUE(episode, rung), so two workers never write or fire a rung twice and a restarted worker resumes."""
+
+    __tablename__ = "care_ladder_step"
+    __table_args__ = (UniqueConstraint("episode_id", "rung"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("care_silence_episode.id", ondelete="CASCADE"), index=True)
+    rung: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))  # LadderRung
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("emergency_contact.id", ondelete="SET NULL"))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending | fired | cancelled
+    fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    fired_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class CareVisit(CompoundScopedMixin, TimestampedMixin, Base):
@@ -97,6 +124,7 @@ class CareVisit(CompoundScopedMixin, TimestampedMixin, Base):
     episode_id: Mapped[int | None] = mapped_column(ForeignKey("care_silence_episode.id", ondelete="SET NULL"))
     due_on: Mapped[date] = mapped_column(Date, index=True)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the SLA of an alarm visit
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("work_order.id", ondelete="SET NULL"))  # its work order
     assigned_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
     status: Mapped[str] = mapped_column(String(12), default="open")  # open | done
     outcome: Mapped[str | None] = mapped_column(String(16))  # VisitOutcome

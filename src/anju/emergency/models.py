@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from anju.core.db import Base, UTCDateTime, utcnow
@@ -157,3 +157,16 @@ class SupplyDraw(CompoundScopedMixin, Base):
     asked: Mapped[int] = mapped_column(Integer)
     drawn: Mapped[int] = mapped_column(Integer)  # ≤ asked: the store's quantity never goes below zero
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AssemblyPoint(CompoundScopedMixin, Base):
+    """An evacuation assembly point (集合点) on the compound's site plan (plan units) and how many it holds."""
+
+    __tablename__ = "emergency_assembly_point"
+    __table_args__ = (UniqueConstraint("compound_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    plan_x: Mapped[float] = mapped_column(Float)
+    plan_y: Mapped[float] = mapped_column(Float)
+    capacity: Mapped[int] = mapped_column(Integer)  # people it holds (about 0.5 m² each)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
