@@ -29,3 +29,8 @@ class EndReason(StrEnum):
     device_cut = "device_cut"  # the pile switched off by itself (over-temperature, overload, unplugged)
     fault = "fault"
     power_cut = "power_cut"  # the power stayed off past the paid time
+
+
+class PayMethod(StrEnum):
+    wallet = "wallet"  # prepaid from the resident's wallet, the unused part credited back to it
+    single = "single"  # paid for this session alone (no wallet), the unused part refunded to the payer

@@ -55,6 +55,9 @@ class ChargingSession(CompoundScopedMixin, Base):
     prepaid_fen: Mapped[int] = mapped_column(Integer)
     charged_fen: Mapped[int] = mapped_column(Integer, default=0)
     refunded_fen: Mapped[int] = mapped_column(Integer, default=0)
+    # PayMethod: "wallet" (prepaid balance) or "single" (this session paid on its own, refunded on its own)
+    pay_method: Mapped[str] = mapped_column(String(8), default="wallet", server_default="wallet")
+    pay_ref: Mapped[str | None] = mapped_column(String(40), unique=True)  # the provider's transaction (single)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
@@ -29,7 +30,7 @@ from anju.registry.models import (
     Unit,
     Vehicle,
 )
-from anju.registry.occupancy import open_occupancy_clause
+from anju.registry.occupancy import current_occupancy_clause, open_occupancy_clause
 from anju.registry.permissions import RegistryPerm
 from anju.registry.repository import (
     HouseListQuery,
@@ -60,6 +61,18 @@ from anju.registry.schemas import (
 from anju.registry.structure_service import refuse_area_change_during_vote
 
 PII_FIELDS = ("phone", "id_number")
+
+
+@dataclass(frozen=True)
+class ResidentFacts:
+    """One current occupancy with the facts audiences are drawn from (no name, no contact)."""
+
+    person_id: int
+    house_id: int
+    role: OccupancyRole
+    birth_date: date | None
+    population_type: PopulationType
+    tags: tuple[PersonTagKind, ...]
 
 
 def person_snapshot(p: Person, tags: list[PersonTagKind] | None = None) -> dict[str, Any]:
@@ -200,6 +213,31 @@ class PersonService:
     def tags_of(self, session: Session, person_ids: list[int]) -> dict[int, list[PersonTagKind]]:
         """Tags of several people at once (one query)."""
         return PersonQuery(session).tags_of(person_ids)
+
+    def current_residents(
+        self, session: Session, *, compound_id: int, building_id: int | None = None
+    ) -> list[ResidentFacts]:
+        """Everyone living in the compound (or one building) today, with what audiences are drawn from:
+        house, occupancy role, birth date, population type and tags (safety-education targeting, issue 18)."""
+        q = (
+            select(Occupancy.person_id, Occupancy.house_id, Occupancy.role, Person.birth_date, Person.population_type)
+            .join(Person, Person.id == Occupancy.person_id)
+            .join(House, House.id == Occupancy.house_id)
+            .where(
+                Occupancy.compound_id == compound_id,
+                current_occupancy_clause(),
+                Person.status == PersonStatus.active,
+                Person.frozen_at.is_(None),
+            )
+        )
+        if building_id is not None:
+            q = q.where(House.building_id == building_id)
+        rows = session.execute(q).all()
+        tags = PersonQuery(session).tags_of(sorted({r[0] for r in rows}))
+        return [
+            ResidentFacts(pid, hid, OccupancyRole(role), born, PopulationType(pop), tuple(tags.get(pid, [])))
+            for pid, hid, role, born, pop in rows
+        ]
 
     def contacts_for_edit(self, session: Session, person: Person) -> list[EmergencyContactIn]:
         """A person's emergency contacts as inputs (phones in the clear), in the order they were added.

@@ -1,9 +1,10 @@
 """Volunteer API: residents register, sign up, check in and out, exchange points; staff post activities and
-rewards and see the roster."""
+rewards and see the roster. The safety committee's records and safety education live here too."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import date
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
@@ -12,20 +13,35 @@ from anju.core.auth import CurrentPrincipal, Principal
 from anju.core.db import utcnow
 from anju.core.deps import ReadSession, WriteSession
 from anju.core.errors import Forbidden
+from anju.volunteers.committee import committee_service
+from anju.volunteers.education import education_service
 from anju.volunteers.exceptions import (
     ActivityFull,
     ActivityNotFound,
+    AlreadyPublished,
     AlreadySignedUp,
+    CampaignNotFound,
+    CommitteeMemberNotFound,
+    DecisionNotFound,
     NotAVolunteer,
     NotEnoughPoints,
     OutsideWindow,
+    QuizAlreadyAnswered,
     SignupNotFound,
 )
 from anju.volunteers.permissions import VolunteersPerm
 from anju.volunteers.schemas import (
     ActivityIn,
     ActivityRead,
+    CampaignIn,
+    CampaignRead,
+    DecisionRead,
+    MeetingIn,
+    MeetingRead,
+    MemberIn,
+    MemberRead,
     PointsRead,
+    QuizAnswersIn,
     RewardIn,
     SignupRead,
     VolunteerIn,
@@ -126,3 +142,113 @@ def points(who: VolunteerUser, session: ReadSession, compound_id: Annotated[int,
 def roster(who: VolunteerUser, session: ReadSession, compound_id: Annotated[int, Query()]) -> object:
     """Staff: the compound's volunteers with hours served and points."""
     return volunteer_service.roster(session, who=who, compound_id=compound_id)
+
+
+# --- the residents' safety committee -------------------------------------------------------------------------
+@router.get("/committee/members", response_model=list[MemberRead])
+def committee_members(who: VolunteerUser, session: ReadSession, compound_id: Annotated[int, Query()]) -> object:
+    """Staff: the safety committee's members today, chair first."""
+    return committee_service.members(session, who=who, compound_id=compound_id)
+
+
+@router.post("/committee/members", response_model=MemberRead, status_code=201)
+def add_committee_member(body: MemberIn, who: VolunteerUser, session: WriteSession) -> object:
+    return committee_service.add_member(session, who=who, data=body)
+
+
+@router.post(
+    "/committee/members/{member_id}/leave",
+    response_model=MemberRead,
+    responses={404: CommitteeMemberNotFound.doc()},
+)
+def end_committee_member(
+    member_id: int, who: VolunteerUser, session: WriteSession, left_on: Annotated[date, Query()]
+) -> object:
+    """A member leaves the committee on a day (the record stays)."""
+    return committee_service.end_member(session, who=who, member_id=member_id, left_on=left_on)
+
+
+def _meeting_read(session: Any, meetings: list[Any]) -> list[MeetingRead]:
+    decisions = committee_service.decisions(session, meeting_ids=[m.id for m in meetings])
+    return [
+        MeetingRead.model_validate(m).model_copy(
+            update={"decisions": [DecisionRead.model_validate(d) for d in decisions[m.id]]}
+        )
+        for m in meetings
+    ]
+
+
+@router.get("/committee/meetings", response_model=list[MeetingRead])
+def committee_meetings(who: VolunteerUser, session: ReadSession, compound_id: Annotated[int, Query()]) -> object:
+    """Staff: meetings with their minutes and decisions, newest first."""
+    return _meeting_read(session, committee_service.meetings(session, who=who, compound_id=compound_id))
+
+
+@router.post("/committee/meetings", response_model=MeetingRead, status_code=201)
+def record_committee_meeting(body: MeetingIn, who: VolunteerUser, session: WriteSession) -> object:
+    """Record a meeting: attendees (members on that day), minutes, decisions."""
+    return _meeting_read(session, [committee_service.record_meeting(session, who=who, data=body)])[0]
+
+
+@router.post(
+    "/committee/decisions/{decision_id}/publish",
+    response_model=DecisionRead,
+    responses={404: DecisionNotFound.doc(), 409: AlreadyPublished.doc()},
+)
+def publish_committee_decision(decision_id: int, who: VolunteerUser, session: WriteSession) -> object:
+    """Publish a decision to the compound's residents as a notice (once)."""
+    return committee_service.publish_decision(session, who=who, decision_id=decision_id, now=utcnow())
+
+
+# --- safety education ----------------------------------------------------------------------------------------
+@router.post("/education/campaigns", response_model=CampaignRead, status_code=201)
+def publish_campaign(body: CampaignIn, who: VolunteerUser, session: WriteSession) -> object:
+    """Staff: publish a campaign to an audience drawn from the registry today (elderly, children, tenants)."""
+    return education_service.publish(session, who=who, data=body, now=utcnow())
+
+
+@router.get("/education/coverage")
+def education_coverage(
+    who: VolunteerUser, session: ReadSession, compound_id: Annotated[int, Query()]
+) -> dict[str, Any]:
+    """Staff: per campaign and per audience, how many it was for, read it, took the quiz, and the scores."""
+    cov = education_service.coverage(session, who=who, compound_id=compound_id)
+    return {
+        "audiences": cov["audiences"],
+        "campaigns": [
+            {
+                **{k: v for k, v in row.items() if k != "campaign"},
+                "campaign": CampaignRead.model_validate(row["campaign"]),
+            }
+            for row in cov["campaigns"]
+        ],
+    }
+
+
+@router.get("/education/mine")
+def my_campaigns(who: VolunteerUser, session: ReadSession) -> list[dict[str, Any]]:
+    """Residents: the campaigns meant for me, with my read and my score."""
+    return [
+        {
+            "campaign": CampaignRead.model_validate(c),
+            "questions": len(c.quiz),
+            "read_at": t.read_at,
+            "quiz_score": t.quiz_score,
+        }
+        for c, t in education_service.mine(session, who=who)
+    ]
+
+
+@router.post("/education/campaigns/{campaign_id}/read", status_code=204, responses={404: CampaignNotFound.doc()})
+def read_campaign(campaign_id: int, who: VolunteerUser, session: WriteSession) -> None:
+    education_service.open(session, who=who, campaign_id=campaign_id, now=utcnow())
+
+
+@router.post(
+    "/education/campaigns/{campaign_id}/quiz",
+    responses={404: CampaignNotFound.doc(), 409: QuizAlreadyAnswered.doc()},
+)
+def answer_quiz(campaign_id: int, body: QuizAnswersIn, who: VolunteerUser, session: WriteSession) -> dict[str, int]:
+    """Answer the quiz once; the score is the number of right answers."""
+    t = education_service.answer_quiz(session, who=who, campaign_id=campaign_id, answers=body.answers, now=utcnow())
+    return {"score": t.quiz_score or 0}

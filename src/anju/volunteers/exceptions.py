@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from anju.core.errors import Conflict, NotFound
+from anju.core.errors import Conflict, Invalid, NotFound
 
 
 class NotAVolunteer(NotFound):
@@ -57,3 +57,39 @@ class OutOfStock(Conflict):
     code = "volunteer_reward_out_of_stock"
     message_zh = "该奖品已兑完"
     message_en = "this reward is out of stock"
+
+
+class CommitteeMemberNotFound(NotFound):
+    code = "safety_committee_member_not_found"
+    message_zh = "未找到该安全委员会成员"
+    message_en = "committee member not found"
+
+
+class DecisionNotFound(NotFound):
+    code = "safety_committee_decision_not_found"
+    message_zh = "未找到该决议"
+    message_en = "decision not found"
+
+
+class AlreadyPublished(Conflict):
+    code = "safety_committee_decision_published"
+    message_zh = "该决议已发布为通知"
+    message_en = "this decision was already published as a notice"
+
+
+class CampaignNotFound(NotFound):
+    code = "education_campaign_not_found"
+    message_zh = "未找到该安全教育内容"
+    message_en = "campaign not found"
+
+
+class QuizAlreadyAnswered(Conflict):
+    code = "education_quiz_answered"
+    message_zh = "您已完成该测验，每人只能作答一次"
+    message_en = "you have already answered this quiz (once per person)"
+
+
+class BadQuizAnswers(Invalid):
+    code = "education_quiz_bad_answers"
+    message_zh = "请回答每一道题"
+    message_en = "answer every question with one of its options"

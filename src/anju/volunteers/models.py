@@ -1,10 +1,12 @@
-"""Volunteer tables: volunteers, activities (patrol shifts, events), sign-ups with attendance, points, rewards."""
+"""Volunteer tables: volunteers, activities (patrol shifts, events), sign-ups with attendance, points, rewards;
+the residents' safety committee (members, meetings, decisions); safety-education campaigns with read and quiz."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from anju.core.db import Base, UTCDateTime, utcnow
@@ -85,3 +87,77 @@ class PointsEntry(CompoundScopedMixin, Base):
     source_key: Mapped[str] = mapped_column(String(48), unique=True)  # "signup:12", "redeem:<token>"
     reward_id: Mapped[int | None] = mapped_column(ForeignKey("volunteer_reward.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+# --- the residents' safety committee (issue 18 item 5) ---------------------------------------------------------
+class CommitteeMember(CompoundScopedMixin, Base):
+    """A member of the compound's residents' safety committee (居民安全委员会) with a role; `left_on` ends it."""
+
+    __tablename__ = "safety_committee_member"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    name: Mapped[str] = mapped_column(String(32))
+    role: Mapped[str] = mapped_column(String(12))  # CommitteeRole
+    joined_on: Mapped[date] = mapped_column(Date)
+    left_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CommitteeMeeting(CompoundScopedMixin, Base):
+    """A meeting of the safety committee: when, where, who attended, and the minutes."""
+
+    __tablename__ = "safety_committee_meeting"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(64))
+    held_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    place: Mapped[str] = mapped_column(String(64), default="")
+    attendee_ids: Mapped[list[int]] = mapped_column(JSON, default=list)  # CommitteeMember ids
+    minutes: Mapped[str] = mapped_column(Text, default="")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CommitteeDecision(CompoundScopedMixin, Base):
+    """A decision taken at a meeting; `notice_id` once it was published to residents as a notice (once)."""
+
+    __tablename__ = "safety_committee_decision"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("safety_committee_meeting.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(String(1000))
+    notice_id: Mapped[int | None] = mapped_column(Integer)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+# --- safety education (issue 18 item 6) ------------------------------------------------------------------------
+class EducationCampaign(CompoundScopedMixin, Base):
+    """A safety-education campaign for one audience; its quiz is a list of {q, options, answer}.
+
+    `audience_size` is how many residents the audience had when it was published (the coverage denominator).
+    """
+
+    __tablename__ = "education_campaign"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    audience: Mapped[str] = mapped_column(String(12))  # EducationAudience
+    building_id: Mapped[int | None] = mapped_column(ForeignKey("building.id"))
+    title: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)
+    image_url: Mapped[str] = mapped_column(String(255), default="")
+    video_url: Mapped[str] = mapped_column(String(255), default="")
+    quiz: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    audience_size: Mapped[int] = mapped_column(Integer, default=0)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
+class EducationTarget(CompoundScopedMixin, Base):
+    """A resident the campaign was meant for, with their read and their quiz score (answered once)."""
+
+    __tablename__ = "education_target"
+    __table_args__ = (UniqueConstraint("campaign_id", "person_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("education_campaign.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    quiz_score: Mapped[int | None] = mapped_column(Integer)
+    quiz_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

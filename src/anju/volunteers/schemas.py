@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import Field, field_validator, model_validator
 
 from anju.core.schemas import InSchema, Schema, aware_time
-from anju.volunteers.enums import ActivityKind
+from anju.volunteers.enums import ActivityKind, CommitteeRole, EducationAudience
 
 
 class VolunteerIn(InSchema):
@@ -84,3 +84,94 @@ class PointsRead(Schema):
     amount: int
     reason: str
     created_at: datetime
+
+
+# --- the residents' safety committee -------------------------------------------------------------------------
+class MemberIn(InSchema):
+    compound_id: int
+    name: str = Field(min_length=1, max_length=32)
+    role: CommitteeRole = CommitteeRole.member
+    user_id: int | None = None
+    joined_on: date | None = None
+
+
+class MemberRead(Schema):
+    id: int
+    compound_id: int
+    name: str
+    role: str
+    user_id: int | None
+    joined_on: date
+    left_on: date | None
+
+
+class MeetingIn(InSchema):
+    compound_id: int
+    title: str = Field(min_length=2, max_length=64)
+    held_at: datetime
+    place: str = Field("", max_length=64)
+    attendee_ids: list[int] = Field(default_factory=list, max_length=50)
+    minutes: str = Field("", max_length=10_000)
+    decisions: list[str] = Field(default_factory=list, max_length=20)
+
+    _aware = field_validator("held_at")(aware_time)
+
+
+class DecisionRead(Schema):
+    id: int
+    meeting_id: int
+    text: str
+    notice_id: int | None
+    published_at: datetime | None
+
+
+class MeetingRead(Schema):
+    id: int
+    compound_id: int
+    title: str
+    held_at: datetime
+    place: str
+    attendee_ids: list[int]
+    minutes: str
+    decisions: list[DecisionRead] = Field(default_factory=list)
+
+
+# --- safety education ----------------------------------------------------------------------------------------
+class QuizQuestionIn(InSchema):
+    q: str = Field(min_length=2, max_length=200)
+    options: list[str] = Field(min_length=2, max_length=6)
+    answer: int = Field(ge=0, le=5)
+
+    @model_validator(mode="after")
+    def _answer_is_an_option(self) -> QuizQuestionIn:
+        if self.answer >= len(self.options) or not all(o.strip() for o in self.options):
+            raise ValueError("the answer must be one of the options, and no option may be empty")
+        return self
+
+
+class CampaignIn(InSchema):
+    compound_id: int
+    audience: EducationAudience
+    building_id: int | None = None
+    title: str = Field(min_length=2, max_length=64)
+    body: str = Field(min_length=2, max_length=10_000)
+    image_url: str = Field("", max_length=255, pattern=r"^(https?://\S+|/\S*)?$")
+    video_url: str = Field("", max_length=255, pattern=r"^(https?://\S+)?$")
+    quiz: list[QuizQuestionIn] = Field(default_factory=list, max_length=10)
+
+
+class QuizAnswersIn(InSchema):
+    answers: list[int] = Field(max_length=10)
+
+
+class CampaignRead(Schema):
+    id: int
+    compound_id: int
+    audience: str
+    building_id: int | None
+    title: str
+    body: str
+    image_url: str
+    video_url: str
+    audience_size: int
+    published_at: datetime
