@@ -39,12 +39,15 @@ class TestSafetyCommittee:
         committee_service.end_member(session, who=wang, member_id=gone.id, left_on=date(2025, 6, 30))
         assert [m.id for m in committee_service.members(session, who=wang, compound_id=a)] == [chair.id]
         # Someone who had left by the meeting's day cannot be recorded as attending.
-        data = dict(compound_id=a, title="第三季度安全例会", held_at=utcnow(), minutes="讨论电动车楼道充电问题")
-        assert _code(
-            lambda: committee_service.record_meeting(
-                session, who=wang, data=MeetingIn(**data, attendee_ids=[chair.id, gone.id])
+        data = {"compound_id": a, "title": "第三季度安全例会", "held_at": utcnow(), "minutes": "讨论电动车楼道充电问题"}
+        assert (
+            _code(
+                lambda: committee_service.record_meeting(
+                    session, who=wang, data=MeetingIn(**data, attendee_ids=[chair.id, gone.id])
+                )
             )
-        ) == "invalid"
+            == "invalid"
+        )
         m = committee_service.record_meeting(
             session,
             who=wang,
@@ -54,9 +57,10 @@ class TestSafetyCommittee:
         published = committee_service.publish_decision(session, who=wang, decision_id=d.id, now=utcnow())
         notice = session.get(Notice, published.notice_id)
         assert notice is not None and "禁止电动车进楼道充电" in notice.body and notice.recipients > 0
-        assert _code(
-            lambda: committee_service.publish_decision(session, who=wang, decision_id=d.id, now=utcnow())
-        ) == "safety_committee_decision_published"
+        assert (
+            _code(lambda: committee_service.publish_decision(session, who=wang, decision_id=d.id, now=utcnow()))
+            == "safety_committee_decision_published"
+        )
         n = session.execute(select(Notice).where(Notice.title.like("居民安全委员会决议%"))).scalars().all()
         assert len(n) == 1
         # Residents do not keep the committee's records; another compound's staff get 404.
@@ -111,14 +115,16 @@ class TestSafetyEducation:
         first_read = t.read_at
         education_service.open(session, who=li, campaign_id=c.id, now=now + timedelta(hours=1))
         assert t.read_at == first_read
-        assert _code(
-            lambda: education_service.answer_quiz(session, who=li, campaign_id=c.id, answers=[1], now=now)
-        ) == "education_quiz_bad_answers"
+        assert (
+            _code(lambda: education_service.answer_quiz(session, who=li, campaign_id=c.id, answers=[1], now=now))
+            == "education_quiz_bad_answers"
+        )
         t = education_service.answer_quiz(session, who=li, campaign_id=c.id, answers=[1, 1], now=now)
         assert t.quiz_score == 1
-        assert _code(
-            lambda: education_service.answer_quiz(session, who=li, campaign_id=c.id, answers=[1, 0], now=now)
-        ) == "education_quiz_answered"
+        assert (
+            _code(lambda: education_service.answer_quiz(session, who=li, campaign_id=c.id, answers=[1, 0], now=now))
+            == "education_quiz_answered"
+        )
         cov = education_service.coverage(session, who=wang, compound_id=ids["A"])
         row = next(r for r in cov["campaigns"] if r["campaign"].id == c.id)
         assert (row["read"], row["quizzed"], row["average"]) == (1, 1, 1.0)
