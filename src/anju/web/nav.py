@@ -115,6 +115,8 @@ NAV: tuple[NavGroup, ...] = (
             NavItem("nav.decoration", "/console/decoration", DecorationPerm.read, "tool"),
             NavItem("nav.charging", "/console/charging", ChargingPerm.read, "chip"),
             NavItem("nav.volunteers", "/console/volunteers", VolunteersPerm.read, "users"),
+            NavItem("nav.safety_committee", "/console/safety-committee", VolunteersPerm.read, "shield"),
+            NavItem("nav.safety_education", "/console/safety-education", VolunteersPerm.read, "megaphone"),
             NavItem("nav.notices", "/console/notices", NoticesPerm.manage, "megaphone"),
             NavItem("nav.care", "/console/care", CarePerm.read, "users"),
             NavItem("nav.votes", "/console/votes", VotesPerm.read, "vote"),

@@ -1,0 +1,243 @@
+"""Safety committee and safety education pages (issue 18 items 5 and 6).
+
+Console: the residents' safety committee (members, meetings with minutes and decisions, publishing a decision as a
+notice) and safety education (campaigns for an audience, coverage per audience). H5: my safety lessons, read and
+quizzed once. Every rule lives in volunteers.committee and volunteers.education.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from anju.accounts.permissions import AccountsPerm
+from anju.core.auth import Principal
+from anju.core.db import utcnow
+from anju.core.deps import ReadSession, WriteSession
+from anju.core.errors import AppError
+from anju.core.kit.china_time import CHINA_TZ, china_date
+from anju.volunteers.committee import committee_service
+from anju.volunteers.education import education_service
+from anju.volunteers.enums import CommitteeRole, EducationAudience
+from anju.volunteers.permissions import VolunteersPerm
+from anju.volunteers.schemas import CampaignIn, MeetingIn, MemberIn, QuizQuestionIn
+from anju.web.deps import ConsolePage, console_guard, page_guard
+from anju.web.forms import PostedForm, error_message, go_back, outcome
+from anju.web.i18n import Translator, lang_of
+from anju.web.render import render
+
+router = APIRouter(include_in_schema=False)
+ResidentPage = Annotated[Principal, Depends(page_guard(AccountsPerm.self_service))]
+SafetyDesk = Annotated[ConsolePage, Depends(console_guard(VolunteersPerm.read))]
+COMMITTEE = "/console/safety-committee"
+EDUCATION = "/console/safety-education"
+H5 = "/h5/education"
+QUIZ_SLOTS = 3
+
+
+def _do(request: Request, session: Session, back: str, fn: Callable[[], Any], ok_key: str) -> Response:
+    """Run one action; a refused one rolls back whatever it flushed and goes back with the reason."""
+    t = Translator(lang_of(request))
+    try:
+        fn()
+    except AppError as exc:
+        session.rollback()
+        return go_back(request, back, err=error_message(request, exc))
+    except (ValidationError, ValueError):
+        session.rollback()
+        return go_back(request, back, err=t("safety.err.form"))
+    return go_back(request, back, ok=t(ok_key))
+
+
+def _text(form: Any, key: str, limit: int) -> str:
+    return str(form.get(key, ""))[:limit]
+
+
+# --- the safety committee (console) ---------------------------------------------------------------------------
+@router.get(COMMITTEE)
+def committee_page(request: Request, ctx: SafetyDesk, session: ReadSession) -> Response:
+    cid = ctx.compound_id
+    meetings = committee_service.meetings(session, who=ctx.who, compound_id=cid) if cid else []
+    members = committee_service.members(session, who=ctx.who, compound_id=cid) if cid else []
+    return render(
+        request,
+        "volunteers/committee.html",
+        ctx.context(
+            "nav.safety_committee",
+            members=members,
+            names={m.id: m.name for m in members},
+            meetings=meetings,
+            decisions=committee_service.decisions(session, meeting_ids=[m.id for m in meetings]),
+            roles=list(CommitteeRole),
+            can_manage=ctx.who.can(VolunteersPerm.manage),
+            **outcome(request),
+        ),
+    )
+
+
+@router.post(COMMITTEE + "/members")
+def add_member(request: Request, form: PostedForm, ctx: SafetyDesk, session: WriteSession) -> Response:
+    role = _text(form, "role", 12)
+    return _do(
+        request,
+        session,
+        COMMITTEE,
+        lambda: committee_service.add_member(
+            session,
+            who=ctx.who,
+            data=MemberIn(
+                compound_id=ctx.compound_id or 0,
+                name=_text(form, "name", 32),
+                role=CommitteeRole(role) if role in CommitteeRole.__members__ else CommitteeRole.member,
+            ),
+        ),
+        "safety.ok.member",
+    )
+
+
+@router.post(COMMITTEE + "/members/{member_id}/leave")
+def end_member(request: Request, member_id: int, ctx: SafetyDesk, session: WriteSession) -> Response:
+    return _do(
+        request,
+        session,
+        COMMITTEE,
+        lambda: committee_service.end_member(session, who=ctx.who, member_id=member_id, left_on=china_date()),
+        "safety.ok.left",
+    )
+
+
+@router.post(COMMITTEE + "/meetings")
+def record_meeting(request: Request, form: PostedForm, ctx: SafetyDesk, session: WriteSession) -> Response:
+    def run() -> None:
+        # The form's datetime-local field is a China wall-clock time.
+        held = datetime.fromisoformat(_text(form, "held_at", 16)).replace(tzinfo=CHINA_TZ)
+        attendees = [int(str(v)) for v in form.getlist("attendees")[:50] if str(v).isdigit()]
+        decisions = [line.strip() for line in _text(form, "decisions", 10_000).splitlines() if line.strip()][:20]
+        committee_service.record_meeting(
+            session,
+            who=ctx.who,
+            data=MeetingIn(
+                compound_id=ctx.compound_id or 0,
+                title=_text(form, "title", 64),
+                held_at=held,
+                place=_text(form, "place", 64),
+                attendee_ids=attendees,
+                minutes=_text(form, "minutes", 10_000),
+                decisions=decisions,
+            ),
+        )
+
+    return _do(request, session, COMMITTEE, run, "safety.ok.meeting")
+
+
+@router.post(COMMITTEE + "/decisions/{decision_id}/publish")
+def publish_decision(request: Request, decision_id: int, ctx: SafetyDesk, session: WriteSession) -> Response:
+    return _do(
+        request,
+        session,
+        COMMITTEE,
+        lambda: committee_service.publish_decision(session, who=ctx.who, decision_id=decision_id, now=utcnow()),
+        "safety.ok.published",
+    )
+
+
+# --- safety education (console) -------------------------------------------------------------------------------
+@router.get(EDUCATION)
+def education_page(request: Request, ctx: SafetyDesk, session: ReadSession) -> Response:
+    from anju.registry.service import house_service
+
+    cid = ctx.compound_id
+    cov = (
+        education_service.coverage(session, who=ctx.who, compound_id=cid) if cid else {"campaigns": [], "audiences": []}
+    )
+    return render(
+        request,
+        "volunteers/education_console.html",
+        ctx.context(
+            "nav.safety_education",
+            coverage=cov,
+            audiences=list(EducationAudience),
+            buildings=house_service.buildings(session, compound_id=cid) if cid else [],
+            slots=range(QUIZ_SLOTS),
+            can_manage=ctx.who.can(VolunteersPerm.manage),
+            **outcome(request),
+        ),
+    )
+
+
+@router.post(EDUCATION + "/campaigns")
+def publish_campaign(request: Request, form: PostedForm, ctx: SafetyDesk, session: WriteSession) -> Response:
+    def run() -> None:
+        quiz = []
+        for n in range(QUIZ_SLOTS):
+            q = _text(form, f"q{n}", 200).strip()
+            if not q:
+                continue
+            options = [_text(form, f"q{n}o{k}", 100).strip() for k in range(3)]
+            options = [o for o in options if o]
+            right = _text(form, f"q{n}a", 1)
+            quiz.append(QuizQuestionIn(q=q, options=options, answer=int(right) if right.isdigit() else 0))
+        building = _text(form, "building_id", 12)
+        audience = _text(form, "audience", 12)
+        education_service.publish(
+            session,
+            who=ctx.who,
+            data=CampaignIn(
+                compound_id=ctx.compound_id or 0,
+                audience=EducationAudience(audience),
+                building_id=int(building) if building.isdigit() else None,
+                title=_text(form, "title", 64),
+                body=_text(form, "body", 10_000),
+                image_url=_text(form, "image_url", 255).strip(),
+                video_url=_text(form, "video_url", 255).strip(),
+                quiz=quiz,
+            ),
+            now=utcnow(),
+        )
+
+    return _do(request, session, EDUCATION, run, "safety.ok.campaign")
+
+
+# --- my safety lessons (H5) -----------------------------------------------------------------------------------
+@router.get(H5)
+def my_lessons(request: Request, who: ResidentPage, session: ReadSession) -> Response:
+    return render(
+        request,
+        "volunteers/education_h5.html",
+        {"who": who, "items": education_service.mine(session, who=who), **outcome(request)},
+    )
+
+
+@router.get(H5 + "/{campaign_id}")
+def lesson(request: Request, campaign_id: int, who: ResidentPage, session: WriteSession) -> Response:
+    """Opening it is the read receipt (once)."""
+    t = Translator(lang_of(request))
+    try:
+        c, target = education_service.open(session, who=who, campaign_id=campaign_id, now=utcnow())
+    except AppError as exc:
+        session.rollback()
+        return go_back(request, H5, err=error_message(request, exc) or t("safety.err.form"))
+    return render(
+        request,
+        "volunteers/education_item.html",
+        {"who": who, "c": c, "target": target, **outcome(request)},
+    )
+
+
+@router.post(H5 + "/{campaign_id}/quiz")
+def answer(request: Request, campaign_id: int, form: PostedForm, who: ResidentPage, session: WriteSession) -> Response:
+    def run() -> None:
+        c, _ = education_service.view(session, who=who, campaign_id=campaign_id)
+        answers = []
+        for n in range(len(c.quiz)):
+            raw = _text(form, f"a{n}", 2)
+            answers.append(int(raw) if raw.isdigit() else -1)
+        education_service.answer_quiz(session, who=who, campaign_id=campaign_id, answers=answers, now=utcnow())
+
+    return _do(request, session, f"{H5}/{campaign_id}", run, "safety.ok.quiz")
