@@ -87,17 +87,18 @@ def test_fall_detection_goes_through_mqtt_device_intake_once(client, login, sess
         run = w.open_run(cid)
         assert run is not None and run.identity is not None
         assert w.process(run, replay=False)
-        assert run.pushed == 1 and run.recorded == 0  # the edge wrote no incident itself
+        # Two parts: the alarm at the decision, the clip after the post-roll; the edge wrote no incident itself.
+        assert (run.pushed, run.pushed_clips, run.recorded) == (1, 1, 0)
         assert session.scalars(select(VideoEvent).where(VideoEvent.camera_id == cid)).all() == []
-        got = listener.wait(1)
-        assert len(got) == 1
-        topic, _payload = got[0]
-        assert topic == f"{root}/SFXQ/devices/CAM-EDGE-1/event"
+        got = listener.wait(2)
+        assert len(got) == 2
+        topic = got[0][0]
+        assert {t for t, _ in got} == {f"{root}/SFXQ/devices/CAM-EDGE-1/event"}
         out = _intake(session, root, got)
-        assert (out.inserted, out.rejected) == (1, 0)
+        assert (out.inserted, out.rejected) == (2, 0)
         run_worker_once()  # the outbox hands the stored message to the video domain
         ev = session.scalars(select(VideoEvent).where(VideoEvent.camera_id == cid)).one()
-        assert ev.detector == "fall" and "evidence_missing" not in ev.details
+        assert ev.detector == "fall" and "evidence_missing" not in ev.details and ev.clip_state == "attached"
         alarm = session.get(Alarm, ev.alarm_id)
         assert alarm.kind == "fall" and alarm.status.value == "pending_review"  # R-A4 holds for pushed alarms
         files = session.scalars(select(VideoEvidence).where(VideoEvidence.event_id == ev.id)).all()
@@ -106,13 +107,13 @@ def test_fall_detection_goes_through_mqtt_device_intake_once(client, login, sess
             assert sha256(evidence_store().get(f.key)) == f.sha256
         # A restarted edge replays the clip: the same event_id, stored once by intake, no second alarm.
         again = w.open_run(cid)
-        assert again is not None and w.process(again, replay=False) and again.pushed == 1
-        got = listener.wait(2)
-        assert len(got) == 2 and got[1][0] == topic
-        first_id, second_id = (json.loads(p[: p.rindex(b',"sig"')] + b"}")["event_id"] for _, p in got)
-        assert first_id == second_id  # derived from the incident key, not from the wall clock
-        out = _intake(session, root, got[1:])
-        assert (out.inserted, out.duplicates) == (0, 1)
+        assert again is not None and w.process(again, replay=False) and (again.pushed, again.pushed_clips) == (1, 1)
+        got = listener.wait(4)
+        assert len(got) == 4 and got[3][0] == topic
+        ids = [json.loads(p[: p.rindex(b',"sig"')] + b"}")["event_id"] for _, p in got]
+        assert ids[:2] == ids[2:] and ids[0] != ids[1]  # derived from the incident key and part, not the clock
+        out = _intake(session, root, got[2:])
+        assert (out.inserted, out.duplicates) == (0, 2)
         run_worker_once()
         assert len(session.scalars(select(VideoEvent).where(VideoEvent.camera_id == cid)).all()) == 1
     finally:

@@ -15,6 +15,7 @@ class VideoSettings(BaseSettings):
     analysis_width: int = 640
     pre_seconds: float = 3.0  # evidence clip before the incident began
     post_seconds: float = 2.0  # and after the decision
+    clip_grace_seconds: float = 120.0  # a clip not attached this long after its post-roll shows as missing
     max_clip_seconds: float = 10.0  # a long dwell keeps only its last seconds before the decision
     lease_seconds: int = 30  # a worker's hold on a camera; a dead worker's cameras move after this
     health_every_seconds: float = 10.0
@@ -25,9 +26,10 @@ class VideoSettings(BaseSettings):
     stall_seconds: float = 5.0  # no good frame this long: the live stream dropped
     public_retention_floor_days: int = 30  # R-A1
     key_target_retention_days: int = 90  # R-A1 (反恐怖主义法 第32条)
-    # How detections reach the platform: "db" (the worker writes through the platform's database) or "mqtt"
-    # (signed device messages through the broker and device intake, evidence files in the shared store).
+    # How detections reach the platform: "db" (the worker writes through the platform's database), "mqtt" or
+    # "http" (signed device messages through device intake, evidence files in the shared store).
     push: str = "db"
+    http_url: str = "http://127.0.0.1:8000"  # the platform, for push = "http" (POST /api/v1/devices/ingest)
     mqtt_url: str = "mqtt://127.0.0.1:1883"
     mqtt_topic_root: str = "anju"  # the gateway's ANJU_MQTT_TOPIC_ROOT
     event_bucket_seconds: int = 30  # a live incident's idempotency key: one per camera, detector, zone, bucket

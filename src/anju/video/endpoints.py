@@ -32,7 +32,7 @@ from anju.video.schemas import (
     ReviewStats,
     VideoEventRead,
 )
-from anju.video.service import display_url, video_service
+from anju.video.service import clip_status, display_url, video_service
 
 router = APIRouter(prefix="/video", tags=["video"])
 Reader = Annotated[Principal, requires(VideoPerm.read)]
@@ -69,6 +69,7 @@ def events_read(session: ReadSession, events: list[VideoEvent]) -> list[VideoEve
     out = []
     for e in events:
         r = VideoEventRead.model_validate(e)
+        r.clip_state = clip_status(e).value
         r.evidence = [
             EvidenceRead.model_validate(
                 {

@@ -40,6 +40,14 @@ class EvidenceKind(StrEnum):
     clip = "clip"  # MJPEG AVI, seconds before and after the decision
 
 
+class ClipState(StrEnum):
+    """Where an incident's clip is: the alarm goes out at the decision, the clip follows after the post-roll."""
+
+    pending = "pending"  # the seconds after the decision are still being recorded or delivered
+    attached = "attached"
+    missing = "missing"  # its delivery failed the sha256 check, or it did not come within the grace period
+
+
 class AccessAction(StrEnum):
     playback = "playback"
     download = "download"

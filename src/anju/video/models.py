@@ -73,6 +73,9 @@ class VideoEvent(CompoundScopedMixin, Base):
     hold_until: Mapped[datetime | None] = mapped_column(UTCDateTime())  # legal hold extends retention
     hold_reason: Mapped[str | None] = mapped_column(String(255))
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The alarm is raised at the decision; the clip (seconds after it) attaches later: pending | attached |
+    # missing (its delivery failed its sha256 or never came). None: recorded before this existed, clip inline.
+    clip_state: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -80,6 +83,7 @@ class VideoEvidence(Base):
     """An evidence file of an event: where it is stored and its sha256 (checked on every read)."""
 
     __tablename__ = "video_evidence"
+    __table_args__ = (UniqueConstraint("event_id", "kind"),)  # a file delivered twice attaches once
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("video_event.id"), index=True)
     compound_id: Mapped[int] = mapped_column(Integer, index=True)

@@ -7,22 +7,27 @@ files themselves go to the evidence store (a local folder in the demo, an S3-com
 under their sha256, because a broker is no place for video and intake accepts only short flat fields. The
 platform checks every file against its sha256 when it records the incident (VideoService.record_pushed).
 
-The event_id is derived from the incident key, so a restarted worker replaying the same clip sends the same
-event_id and intake stores it once (UNIQUE device, event_id); QoS 1 with a wait for the broker's ack means a
-detection is either delivered or the worker knows it was not (and retries it on the next flush).
+An incident goes out in two messages: `video_part=alarm` at the detector's decision (the snapshot; the alarm is
+raised now) and `video_part=clip` when the clip's post-roll has been recorded (the same decision with the clip).
+Each part's event_id is derived from the incident key, so a restarted worker replaying the same clip sends the
+same event_ids and intake stores each once (UNIQUE device, event_id); the platform records the incident from
+whichever part comes first and attaches the other. QoS 1 with a wait for the broker's ack (or HTTP 202) means a
+message is either delivered or the worker knows it was not (and retries it on the next flush).
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import logging
 import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
+import httpx
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
@@ -48,8 +53,14 @@ class PushFailed(Exception):
     pass
 
 
-def event_id_for(event_key: str) -> str:
-    return "v-" + hashlib.sha256(event_key.encode()).hexdigest()[:40]
+class Pusher(Protocol):
+    def send(self, who: DeviceIdentity, message: dict[str, Any]) -> None: ...
+    def close(self) -> None: ...
+
+
+def event_id_for(event_key: str, part: str = "alarm") -> str:
+    """The intake event_id of one part of an incident (stable across replays and restarts)."""
+    return "v-" + hashlib.sha256((event_key if part == "alarm" else f"{event_key}#{part}").encode()).hexdigest()[:40]
 
 
 def detection_message(
@@ -59,13 +70,17 @@ def detection_message(
     started_at: datetime,
     detected_at: datetime,
     snapshot: Image,
-    clip: list[Image],
+    clip: list[Image] | None,
     clip_fps: float,
     clip_start: datetime,
+    clip_end: datetime | None = None,
 ) -> dict[str, Any]:
-    """Store the evidence files under their sha256 and build the intake message that refers to them."""
+    """Store the evidence files under their sha256 and build the intake message that refers to them: the alarm
+    part (no clip: it is pending) or the clip part (`clip` given: the whole incident again, with its clip)."""
     store = evidence_store()
+    part = "clip" if clip else "alarm"
     data: dict[str, Any] = {
+        "video_part": part,
         "video_detector": det.detector,
         "video_key": event_key[:160],
         "zone": det.zone,
@@ -75,7 +90,9 @@ def detection_message(
         "clip_start": clip_start.isoformat(),
         "box": ",".join(str(int(v)) for v in det.box),
     }
-    for f in encode_evidence(det, snapshot, clip, clip_fps, clip_start, detected_at):
+    if clip_end is not None:
+        data["clip_end"] = clip_end.isoformat()
+    for f in encode_evidence(det, snapshot, clip, clip_fps, clip_start, detected_at, clip_end):
         digest = sha256(f.data)
         store.put(pushed_key(digest, f.ext), f.data)
         data[f.kind.value] = digest
@@ -86,7 +103,7 @@ def detection_message(
         digest = sha256(blob)
         store.put(pushed_key(digest, "json"), blob)
         data["details"] = digest
-    return {"event_id": event_id_for(event_key), "ts": detected_at.isoformat(), "data": data}
+    return {"event_id": event_id_for(event_key, part), "ts": detected_at.isoformat(), "data": data}
 
 
 def _plain(v: Any) -> Any:
@@ -129,3 +146,36 @@ class MqttPusher:
             self.client.loop_stop()
             self.client.disconnect()
             self._started = False
+
+
+class HttpPusher:
+    """Device push over HTTP (`POST /api/v1/devices/ingest`, signed with the camera's device secret): for an edge
+    that reaches the platform's API but not its broker. 202 with the message inserted or counted as a duplicate
+    is delivered; anything else is not (kept for the next flush)."""
+
+    def __init__(self, url: str, *, client: httpx.Client | None = None, timeout: float = 10.0) -> None:
+        self.url = url.rstrip("/") + "/api/v1/devices/ingest" if client is None else "/api/v1/devices/ingest"
+        self._own = client is None
+        self.client = client or httpx.Client(timeout=timeout)
+
+    def send(self, who: DeviceIdentity, message: dict[str, Any]) -> None:
+        body = json.dumps({**message, "kind": "event"}, separators=(",", ":"), ensure_ascii=False).encode()
+        sig = hmac.new(who.secret.encode(), body, hashlib.sha256).hexdigest()
+        headers = {
+            "Content-Type": "application/json",
+            "X-Device-Key": who.device_key,
+            "X-Device-Signature": f"sha256={sig}",
+        }
+        try:
+            r = self.client.post(self.url, content=body, headers=headers)
+        except httpx.HTTPError as exc:
+            raise PushFailed(f"HTTP push to {self.url} failed: {exc}") from exc
+        if r.status_code != 202:
+            raise PushFailed(f"HTTP push to {self.url} refused: {r.status_code} {r.text[:200]}")
+        out = r.json()
+        if out.get("rejected"):
+            raise PushFailed(f"HTTP push to {self.url}: message rejected: {out['rejected']}")
+
+    def close(self) -> None:
+        if self._own:
+            self.client.close()

@@ -120,6 +120,7 @@ class VideoEventRead(Schema):
     retain_until: datetime
     hold_until: datetime | None
     purged_at: datetime | None
+    clip_state: str = "attached"  # pending (after the decision) | attached | missing (lost: the alarm stands)
     evidence: list[EvidenceRead] = []
 
 

@@ -9,7 +9,7 @@ import hashlib
 import json
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
@@ -32,7 +32,14 @@ from anju.devices.schemas import DeviceCreate
 from anju.devices.service import device_service
 from anju.video.config import video_settings
 from anju.video.detectors.base import Detection, Image
-from anju.video.enums import REVIEW_DETECTORS, AccessAction, DetectorKind, EvidenceKind, ReviewVerdict
+from anju.video.enums import (
+    REVIEW_DETECTORS,
+    AccessAction,
+    ClipState,
+    DetectorKind,
+    EvidenceKind,
+    ReviewVerdict,
+)
 from anju.video.evidence import clip_avi, evidence_store, masked_clip, masked_jpeg, sha256, snapshot_jpeg
 from anju.video.exceptions import (
     AlreadyReviewed,
@@ -148,28 +155,55 @@ class StoredFile:
 
 def encode_evidence(
     detection: Detection,
-    snapshot: Image,
-    clip: list[Image],
+    snapshot: Image | None,
+    clip: list[Image] | None,
     clip_fps: float,
     clip_start: datetime,
     detected_at: datetime,
+    clip_end: datetime | None = None,
 ) -> list[EncodedFile]:
-    """A snapshot (JPEG with the box and the score) and a clip (MJPEG AVI): on the edge or on the platform."""
+    """A snapshot (JPEG with the box and the score) and a clip (MJPEG AVI), whichever is given: on the edge or on
+    the platform. At the decision only the snapshot exists; the clip follows once its post-roll is recorded."""
     label = f"{TITLES[DetectorKind(detection.detector)]} {detection.score:.2f}"
-    return [
-        EncodedFile(
-            EvidenceKind.snapshot,
-            "jpg",
-            snapshot_jpeg(snapshot, detection.box, label),
-            "image/jpeg",
-            1,
-            detected_at,
-            detected_at,
-        ),
-        EncodedFile(
-            EvidenceKind.clip, "avi", clip_avi(clip, clip_fps), "video/x-msvideo", len(clip), clip_start, detected_at
-        ),
-    ]
+    out = []
+    if snapshot is not None:
+        out.append(
+            EncodedFile(
+                EvidenceKind.snapshot,
+                "jpg",
+                snapshot_jpeg(snapshot, detection.box, label),
+                "image/jpeg",
+                1,
+                detected_at,
+                detected_at,
+            )
+        )
+    if clip:
+        out.append(
+            EncodedFile(
+                EvidenceKind.clip,
+                "avi",
+                clip_avi(clip, clip_fps),
+                "video/x-msvideo",
+                len(clip),
+                clip_start,
+                clip_end or detected_at,
+            )
+        )
+    return out
+
+
+def clip_status(event: VideoEvent, now: datetime | None = None) -> ClipState:
+    """The clip's state as the reviewer sees it: a clip still pending past its post-roll and the grace period
+    counts as missing (its worker died or its delivery was lost); the alarm stands either way."""
+    if event.clip_state is None:
+        return ClipState.attached  # recorded with its clip inline (before the alarm went out at the decision)
+    state = ClipState(event.clip_state)
+    s = video_settings()
+    due = event.detected_at + timedelta(seconds=s.post_seconds + s.clip_grace_seconds)
+    if state == ClipState.pending and (now or utcnow()) > due:
+        return ClipState.missing
+    return state
 
 
 def event_key_path(event_key: str) -> str:
@@ -188,6 +222,7 @@ def pushed_key(digest: str, ext: str) -> str:
 class Recorded:
     event: VideoEvent
     created: bool  # False: the same incident was already recorded (a restarted worker, a replay)
+    attached: list[str] = field(default_factory=list)  # evidence kinds this call added to an existing incident
 
 
 class VideoService:
@@ -341,21 +376,34 @@ class VideoService:
         started_at: datetime,
         detected_at: datetime,
         snapshot: Image,
-        clip: list[Image],
+        clip: list[Image] | None,
         clip_fps: float,
         clip_start: datetime,
+        clip_end: datetime | None = None,
         zone_place: dict[str, Any] | None = None,
         now: datetime | None = None,
     ) -> Recorded:
-        """Store an incident once (UNIQUE camera+key), its evidence with sha256, and raise its alarm."""
+        """Store an incident once (UNIQUE camera+key), its evidence with sha256, and raise its alarm.
+
+        The worker calls this twice per incident: at the decision without a clip (the alarm goes out now, the
+        clip is pending) and after the post-roll with it (the clip attaches to the incident already raised).
+        Either call alone records the whole incident; a repeat (a replayed file, a restarted worker) adds
+        nothing it already has."""
         existing = VideoRepository(session).event_by_key(camera.id, event_key)
-        if existing is not None:
-            return Recorded(existing, created=False)
+        have = {e.kind for e in VideoRepository(session).evidence_of([existing.id])} if existing else set()
         store = evidence_store()
         files = []
         # A rival worker racing on the same incident must not overwrite the winner's files: a fresh folder each.
         folder = f"{camera.compound_id}/{camera.id}/{event_key_path(event_key)}-{uuid.uuid4().hex[:8]}"
-        for f in encode_evidence(detection, snapshot, clip, clip_fps, clip_start, detected_at):
+        for f in encode_evidence(
+            detection,
+            snapshot if EvidenceKind.snapshot.value not in have else None,
+            clip if EvidenceKind.clip.value not in have else None,
+            clip_fps,
+            clip_start,
+            detected_at,
+            clip_end,
+        ):
             key = f"{folder}/{f.kind.value}.{f.ext}"
             store.put(key, f.data)
             files.append(StoredFile(f.kind, key, sha256(f.data), len(f.data), f.content_type, f.frames, f.start, f.end))
@@ -369,6 +417,7 @@ class VideoService:
             files=files,
             zone_place=zone_place,
             now=now,
+            clip_state=ClipState.attached if clip else ClipState.pending,
         )
 
     def record_pushed(
@@ -377,7 +426,11 @@ class VideoService:
         """A detection an edge worker delivered through device intake (MQTT or HTTP, signed by the camera's
         device secret). The message carries the decision; the evidence files sit in the evidence store under
         their sha256, which is checked here. A file that is missing or fails its check is left out and named in
-        the event's details: the alarm is raised anyway (nothing accepted is lost)."""
+        the event's details: the alarm is raised anyway (nothing accepted is lost).
+
+        An incident comes in two messages: `video_part=alarm` at the decision (snapshot only, the clip pending)
+        and `video_part=clip` after the post-roll (the same decision with both files). Whichever arrives first
+        records the incident and raises the alarm; the other attaches what is not there yet."""
         cam = VideoRepository(session).camera_by_device(device_id)
         if cam is None or "video_detector" not in data:
             return None
@@ -387,6 +440,7 @@ class VideoService:
             started_at = datetime.fromisoformat(str(data["started_at"]))
             detected_at = datetime.fromisoformat(str(data["detected_at"]))
             clip_start = datetime.fromisoformat(str(data.get("clip_start") or data["started_at"]))
+            clip_end = datetime.fromisoformat(str(data.get("clip_end") or data["detected_at"]))
             event_key = str(data["video_key"])
         except (KeyError, ValueError) as exc:
             log.warning("camera %s: unreadable pushed detection (%s)", cam.id, exc)
@@ -400,10 +454,13 @@ class VideoService:
             except (FileNotFoundError, ValueError):
                 missing.append("details")
         files: list[StoredFile] = []
-        for kind, ext, ctype, frames, start in (
-            (EvidenceKind.snapshot, "jpg", "image/jpeg", 1, detected_at),
-            (EvidenceKind.clip, "avi", "video/x-msvideo", int(data.get("clip_frames") or 0), clip_start),
+        clip_expected = data.get("video_part") != "alarm"  # the decision message: the clip follows later
+        for kind, ext, ctype, frames, start, end in (
+            (EvidenceKind.snapshot, "jpg", "image/jpeg", 1, detected_at, detected_at),
+            (EvidenceKind.clip, "avi", "video/x-msvideo", int(data.get("clip_frames") or 0), clip_start, clip_end),
         ):
+            if kind == EvidenceKind.clip and not clip_expected:
+                continue
             digest = str(data.get(kind.value) or "")
             key = pushed_key(digest, ext)
             try:
@@ -414,7 +471,11 @@ class VideoService:
             if sha256(blob) != digest:
                 missing.append(kind.value)
                 continue
-            files.append(StoredFile(kind, key, digest, len(blob), ctype, max(1, frames), start, detected_at))
+            files.append(StoredFile(kind, key, digest, len(blob), ctype, max(1, frames), start, end))
+        if not clip_expected:
+            clip_state = ClipState.pending
+        else:
+            clip_state = ClipState.missing if EvidenceKind.clip.value in missing else ClipState.attached
         if missing:
             details["evidence_missing"] = missing
         detection = Detection(
@@ -447,6 +508,7 @@ class VideoService:
             files=files,
             zone_place=zone_place,
             now=now,
+            clip_state=clip_state,
         )
 
     def _record(
@@ -461,12 +523,13 @@ class VideoService:
         files: list[StoredFile],
         zone_place: dict[str, Any] | None,
         now: datetime | None,
+        clip_state: ClipState,
     ) -> Recorded:
         now = now or utcnow()
         repo = VideoRepository(session)
         existing = repo.event_by_key(camera.id, event_key)
         if existing is not None:
-            return Recorded(existing, created=False)
+            return Recorded(existing, created=False, attached=self._attach(session, existing, files, clip_state))
         detector = DetectorKind(detection.detector)
         space_id = (zone_place or {}).get("parking_space_id")
         if detector == DetectorKind.fire_lane_parking and space_id:
@@ -491,6 +554,7 @@ class VideoService:
             details=_jsonable(detection.details),
             alarm_dedupe_key=dedupe,
             retain_until=detected_at + timedelta(days=retain_days),
+            clip_state=clip_state.value,
             created_at=now,
         )
         try:
@@ -500,21 +564,10 @@ class VideoService:
         except IntegrityError:
             again = repo.event_by_key(camera.id, event_key)
             assert again is not None
-            return Recorded(again, created=False)
+            return Recorded(again, created=False, attached=self._attach(session, again, files, clip_state))
         listed: list[dict[str, Any]] = []
         for f in files:
-            ev = VideoEvidence(
-                event_id=event.id,
-                compound_id=camera.compound_id,
-                kind=f.kind.value,
-                key=f.key,
-                sha256=f.sha256,
-                size=f.size,
-                content_type=f.content_type,
-                frames=f.frames,
-                range_start=f.start,
-                range_end=f.end,
-            )
+            ev = self._evidence_row(event, f)
             session.add(ev)
             session.flush()
             listed.append({"id": ev.id, "kind": f.kind.value, "sha256": ev.sha256, "frames": f.frames})
@@ -551,6 +604,45 @@ class VideoService:
         event.alarm_id = result.alarm_id
         session.flush()
         return Recorded(event, created=True)
+
+    def _evidence_row(self, event: VideoEvent, f: StoredFile) -> VideoEvidence:
+        return VideoEvidence(
+            event_id=event.id,
+            compound_id=event.compound_id,
+            kind=f.kind.value,
+            key=f.key,
+            sha256=f.sha256,
+            size=f.size,
+            content_type=f.content_type,
+            frames=f.frames,
+            range_start=f.start,
+            range_end=f.end,
+        )
+
+    def _attach(self, session: Session, event: VideoEvent, files: list[StoredFile], clip_state: ClipState) -> list[str]:
+        """Evidence for an incident already raised (its clip after the post-roll, or a snapshot whose decision
+        message was lost): each kind attaches once (UNIQUE event+kind), never a second incident or alarm."""
+        have = {e.kind for e in VideoRepository(session).evidence_of([event.id])}
+        added: list[str] = []
+        for f in files:
+            if f.kind.value in have or event.purged_at is not None:
+                continue
+            try:
+                with session.begin_nested():  # a rival delivery of the same file loses here
+                    session.add(self._evidence_row(event, f))
+                    session.flush()
+            except IntegrityError:
+                continue
+            added.append(f.kind.value)
+        if event.clip_state is not None:
+            if EvidenceKind.clip.value in have or EvidenceKind.clip.value in added:
+                event.clip_state = ClipState.attached.value
+            elif clip_state == ClipState.missing:
+                event.clip_state = ClipState.missing.value  # its delivery came and failed its check
+        session.flush()
+        if added:
+            log.info("video event %s: attached %s", event.id, ", ".join(added))
+        return added
 
     # --- events, review ------------------------------------------------------------------------------------
     def event(self, session: Session, *, by: Principal, event_id: int) -> VideoEvent:

@@ -1,6 +1,9 @@
 """The edge worker (`anju video-worker`): leases cameras, decodes their streams with OpenCV's FFmpeg backend,
 samples them, runs each camera's pipeline and turns detections into alarms with evidence.
 
+The alarm goes out at the detector's decision (with its snapshot); the clip (pre-roll to post-roll) attaches to
+the incident when its post-roll has been recorded, so the control room is not kept waiting for the evidence.
+
 One thread per camera: a camera that refuses the connection, drops, sends corrupt frames or changes resolution
 is marked down, retried with exponential backoff and never stalls the others. Several workers share the cameras
 through leases (compare-and-swap on video_camera.lease_until): a dead worker's cameras move to another once its
@@ -27,9 +30,9 @@ from anju.video.config import video_settings
 from anju.video.detectors.base import Detection, Frame, Image
 from anju.video.models import Camera
 from anju.video.pipeline import Pipeline, schedule_active
-from anju.video.push import DeviceIdentity, MqttPusher, PushFailed, detection_message
+from anju.video.push import DeviceIdentity, HttpPusher, MqttPusher, Pusher, PushFailed, detection_message
 from anju.video.repository import VideoRepository
-from anju.video.service import video_service
+from anju.video.service import Recorded, video_service
 
 log = logging.getLogger("anju.video.worker")
 
@@ -86,6 +89,9 @@ class _Pending:
     clip: list[Image]
     clip_start: datetime
     key: str
+    announced: bool = False  # the alarm part went out at the decision
+    clip_done: bool = False  # the post-roll frames were added
+    clip_end: datetime | None = None
 
 
 @dataclass
@@ -97,20 +103,24 @@ class CameraRun:
     pipeline: Pipeline
     compound_id: int
     loop: int = 0
-    recorded: int = 0
-    duplicates: int = 0
-    pushed: int = 0
+    recorded: int = 0  # incidents this run created (db mode)
+    duplicates: int = 0  # decisions whose incident was already recorded (a replay, a restart)
+    attached: int = 0  # clips attached to an incident after its post-roll (db mode)
+    pushed: int = 0  # alarm parts delivered at the decision (push mode)
+    pushed_clips: int = 0  # clip parts delivered after the post-roll (push mode)
     frames: int = 0
     errors: list[str] = field(default_factory=list)
     identity: DeviceIdentity | None = None  # set when detections go out through device intake (MQTT)
 
 
 class VideoWorker:
-    def __init__(self, worker_id: str | None = None, *, max_cameras: int = 8, pusher: MqttPusher | None = None) -> None:
+    def __init__(self, worker_id: str | None = None, *, max_cameras: int = 8, pusher: Pusher | None = None) -> None:
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
         s = video_settings()
         if pusher is None and s.push == "mqtt":
             pusher = MqttPusher(s.mqtt_url, root=s.mqtt_topic_root)
+        elif pusher is None and s.push == "http":
+            pusher = HttpPusher(s.http_url)
         self.pusher = pusher
         self.max_cameras = max_cameras
         self.stop = threading.Event()
@@ -299,7 +309,9 @@ class VideoWorker:
                 while ring and ring[0][0] < pos - (s.pre_seconds + 30.0):
                     ring.popleft()
                 for det in run.pipeline.feed(frame, at):
-                    pending.append((self._pending(run, det, origin, ring, img, is_file), det.t + s.post_seconds))
+                    p = self._pending(run, det, origin, ring, img, is_file)
+                    self._announce(run, p)  # the alarm now, at the decision; the clip after the post-roll
+                    pending.append((p, det.t + s.post_seconds))
                 if pending:
                     self._flush(run, pending, ring, now_t=pos)
                 if time.monotonic() - last_health >= s.health_every_seconds:
@@ -340,6 +352,49 @@ class VideoWorker:
             key,
         )
 
+    def _announce(self, run: CameraRun, p: _Pending) -> None:
+        """Raise the incident's alarm at the decision, with its snapshot; its clip is pending. A failure here is
+        logged and not fatal: the clip part after the post-roll carries the whole incident and records it."""
+        try:
+            if self.pusher is not None and run.identity is not None:
+                self._push(run, p, with_clip=False)
+                run.pushed += 1
+            else:
+                rec = self._store(run, p, with_clip=False)
+                if rec is not None and rec.created:
+                    run.recorded += 1
+                    log.info("camera %s: %s %s (alarm %s)", run.camera_id, p.det.detector, p.key, rec.event.alarm_id)
+                elif rec is not None:
+                    run.duplicates += 1
+            p.announced = True
+        except PushFailed as exc:
+            log.warning(
+                "camera %s: alarm of %s not delivered (%s); its clip part will carry it", run.camera_id, p.key, exc
+            )
+        except Exception:
+            log.exception("camera %s: alarm of %s not recorded; its clip part will carry it", run.camera_id, p.key)
+
+    def _store(self, run: CameraRun, p: _Pending, *, with_clip: bool) -> Recorded | None:
+        s = video_settings()
+        with transaction() as session:
+            cam = session.get(Camera, run.camera_id)
+            if cam is None:
+                return None
+            return video_service.record_detection(
+                session,
+                camera=cam,
+                detection=p.det,
+                event_key=p.key,
+                started_at=p.wall_started,
+                detected_at=p.wall_detected,
+                snapshot=p.snapshot,
+                clip=p.clip if with_clip else None,
+                clip_fps=s.sample_fps,
+                clip_start=p.clip_start,
+                clip_end=p.clip_end,
+                zone_place=run.pipeline.zone_places.get((p.det.detector, str(p.det.zone))),
+            )
+
     def _flush(
         self,
         run: CameraRun,
@@ -349,46 +404,38 @@ class VideoWorker:
         now_t: float = 0.0,
         final: bool = False,
     ) -> None:
+        """Incidents whose post-roll is recorded (or whose stream ended): their clips go to the platform."""
         s = video_settings()
         keep: list[tuple[_Pending, float]] = []
         for p, due in pending:
             if not final and now_t < due:
                 keep.append((p, due))  # wait for the seconds after the decision
                 continue
-            p.clip = p.clip + [f for t, f in ring if p.det.t < t <= max(now_t, p.det.t + s.post_seconds)]
+            if not p.clip_done:
+                after = [(t, f) for t, f in ring if p.det.t < t <= max(now_t, p.det.t + s.post_seconds)]
+                p.clip = p.clip + [f for _, f in after]
+                p.clip_end = p.wall_detected + timedelta(seconds=(after[-1][0] - p.det.t) if after else 0.0)
+                p.clip_done = True
             if self.pusher is not None and run.identity is not None:
                 try:
-                    self._push(run, p)
+                    self._push(run, p, with_clip=True)
+                    run.pushed_clips += 1
                 except PushFailed as exc:
-                    log.warning("camera %s: %s; kept for the next flush", run.camera_id, exc)
+                    log.warning("camera %s: clip of %s: %s; kept for the next flush", run.camera_id, p.key, exc)
                     if not final:
                         keep.append((p, due))
                 continue
-            with transaction() as session:
-                cam = session.get(Camera, run.camera_id)
-                if cam is None:
-                    continue
-                rec = video_service.record_detection(
-                    session,
-                    camera=cam,
-                    detection=p.det,
-                    event_key=p.key,
-                    started_at=p.wall_started,
-                    detected_at=p.wall_detected,
-                    snapshot=p.snapshot,
-                    clip=p.clip,
-                    clip_fps=s.sample_fps,
-                    clip_start=p.clip_start,
-                    zone_place=run.pipeline.zone_places.get((p.det.detector, str(p.det.zone))),
-                )
-            if rec.created:
+            rec = self._store(run, p, with_clip=True)
+            if rec is None:
+                continue
+            if rec.created:  # its alarm did not go out at the decision: recorded now, whole
                 run.recorded += 1
                 log.info("camera %s: %s %s (alarm %s)", run.camera_id, p.det.detector, p.key, rec.event.alarm_id)
-            else:
-                run.duplicates += 1
+            elif "clip" in rec.attached:
+                run.attached += 1
         pending[:] = keep
 
-    def _push(self, run: CameraRun, p: _Pending) -> None:
+    def _push(self, run: CameraRun, p: _Pending, *, with_clip: bool) -> None:
         """Deliver through device intake: the platform records it (and dedupes it) when the message arrives."""
         assert self.pusher is not None and run.identity is not None
         s = video_settings()
@@ -398,10 +445,10 @@ class VideoWorker:
             started_at=p.wall_started,
             detected_at=p.wall_detected,
             snapshot=p.snapshot,
-            clip=p.clip,
+            clip=p.clip if with_clip else None,
             clip_fps=s.sample_fps,
             clip_start=p.clip_start,
+            clip_end=p.clip_end if with_clip else None,
         )
         self.pusher.send(run.identity, message)
-        run.pushed += 1
         log.info("camera %s: %s %s pushed as %s", run.camera_id, p.det.detector, p.key, message["event_id"])

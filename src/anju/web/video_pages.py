@@ -18,7 +18,7 @@ from anju.video.enums import AccessAction, DetectorKind, ReviewVerdict
 from anju.video.evidence import clip_frames
 from anju.video.permissions import VideoPerm
 from anju.video.schemas import ScheduleIn, ZoneIn
-from anju.video.service import ZONE_DETECTORS, display_url, video_service
+from anju.video.service import ZONE_DETECTORS, clip_status, display_url, video_service
 from anju.web.deps import ConsolePage, console_guard
 from anju.web.forms import error_message, go_back
 from anju.web.i18n import Translator, lang_of
@@ -104,6 +104,7 @@ def _event_page(
             ev=ev,
             cam=cam,
             files=files,
+            clip_state=clip_status(ev).value,
             can_review=ctx.who.can(VideoPerm.review),
             can_view=ctx.who.can(VideoPerm.footage),
             err=request.query_params.get("err"),

@@ -55,6 +55,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "video.snapshot": ("抓拍", "Snapshot"),
     "video.clip": ("录像片段（{n} 帧）", "Clip ({n} frames)"),
     "video.sha256": ("校验值 SHA-256", "SHA-256 checksum"),
+    "video.clip_state.pending": (
+        "录像片段生成中：告警已在判定时发出，片段（含判定后数秒）随后附上",
+        "Clip on its way: the alarm went out at the decision; the clip (with the seconds after it) follows",
+    ),
+    "video.clip_state.missing": (
+        "录像片段缺失：告警有效，请以抓拍为据，必要时到现场或调取本地录像",
+        "Clip missing: the alarm stands; rely on the snapshot and check on site or the local recorder",
+    ),
     "video.purged": ("已按保存期限删除", "Deleted at the end of retention"),
     "video.hold_until": ("依法保全至", "Legal hold until"),
     "video.access_log": ("录像调阅日志", "Footage access log"),
