@@ -17,6 +17,8 @@ class ReportSettings(BaseSettings):
 
     min_checkpoint_rate: float = Field(95.0, ge=0, le=100)  # % of expected patrol checkpoints checked
     min_device_good_rate: float = Field(95.0, ge=0, le=100)  # % of devices in good order
+    min_device_online_rate: float = Field(95.0, ge=0, le=100)  # % of device-hours online
+    min_camera_coverage: float = Field(100.0, ge=0, le=100)  # % of key positions watched by an online camera
     min_complaint_closure: float = Field(90.0, ge=0, le=100)  # % of the period's complaints closed
     max_false_alarm_rate: float = Field(30.0, ge=0, le=100)  # % of closed alarms that were false
     max_mttr_minutes: float = Field(60.0, gt=0)  # mean minutes from occurrence to closure
@@ -39,6 +41,8 @@ def targets() -> dict[str, tuple[str, float]]:
     return {
         "checkpoint_rate": ("min", s.min_checkpoint_rate),
         "device_good_rate": ("min", s.min_device_good_rate),
+        "device_online_rate": ("min", s.min_device_online_rate),
+        "camera_coverage": ("min", s.min_camera_coverage),
         "complaint_closure": ("min", s.min_complaint_closure),
         "false_alarm_rate": ("max", s.max_false_alarm_rate),
         "mttr_minutes": ("max", s.max_mttr_minutes),

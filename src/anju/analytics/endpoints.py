@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter
 
+from anju.analytics.coverage import PositionState, key_position_service
 from anju.analytics.hotspots import HALF_LIFE_DAYS, rank_cells
 from anju.analytics.layers import HOTSPOT_HISTORY, theft_incidents
 from anju.analytics.models import SecurityReport, StaffShift, StaffTraining, StaffTrainingRecord
@@ -17,6 +18,9 @@ from anju.analytics.reports import report_service
 from anju.analytics.schemas import (
     HotspotCell,
     Hotspots,
+    KeyPositionCameras,
+    KeyPositionCreate,
+    KeyPositionRead,
     RectificationUpdate,
     ReportCreate,
     ReportRead,
@@ -184,3 +188,56 @@ def add_shift(body: ShiftCreate, who: StaffWriter, session: WriteSession) -> Sta
 def mark_shift(shift_id: int, body: ShiftMark, who: StaffWriter, session: WriteSession) -> StaffShift:
     """Mark a shift worked or absent (考勤)."""
     return staff_service.mark_shift(session, who=who, shift_id=shift_id, status=body.status)
+
+
+def _position(p: PositionState) -> KeyPositionRead:
+    return KeyPositionRead(**asdict(p), covered=p.covered)
+
+
+@router.get("/analytics/key-positions", response_model=list[KeyPositionRead], responses={404: NotFound.doc()})
+def key_positions(who: AnalyticsReader, session: ReadSession, compound_id: int) -> list[KeyPositionRead]:
+    """The compound's key positions (重点部位), the cameras assigned to each and whether one of them is online."""
+    return [_position(p) for p in key_position_service.positions(session, who=who, compound_id=compound_id)]
+
+
+@router.post(
+    "/analytics/key-positions",
+    response_model=KeyPositionRead,
+    status_code=201,
+    responses={404: NotFound.doc(), 409: Conflict.doc(), 422: Invalid.doc()},
+)
+def add_key_position(body: KeyPositionCreate, who: ReportWriter, session: WriteSession) -> KeyPositionRead:
+    """Define a key position and the cameras (their device ids) whose field of view takes it in."""
+    return _position(
+        key_position_service.create(
+            session,
+            who=who,
+            compound_id=body.compound_id,
+            kind=body.kind,
+            name=body.name,
+            building_id=body.building_id,
+            plan_x=body.plan_x,
+            plan_y=body.plan_y,
+            camera_device_ids=body.camera_device_ids,
+        )
+    )
+
+
+@router.put(
+    "/analytics/key-positions/{position_id}/cameras",
+    response_model=KeyPositionRead,
+    responses={404: NotFound.doc(), 422: Invalid.doc()},
+)
+def assign_key_position(
+    position_id: int, body: KeyPositionCameras, who: ReportWriter, session: WriteSession
+) -> KeyPositionRead:
+    """Replace the cameras assigned to a key position."""
+    return _position(
+        key_position_service.assign(session, who=who, position_id=position_id, camera_device_ids=body.camera_device_ids)
+    )
+
+
+@router.delete("/analytics/key-positions/{position_id}", status_code=204, responses={404: NotFound.doc()})
+def remove_key_position(position_id: int, who: ReportWriter, session: WriteSession) -> None:
+    """Remove a key position (the coverage figure no longer counts it)."""
+    key_position_service.remove(session, who=who, position_id=position_id)

@@ -72,3 +72,26 @@ class StaffShift(CompoundScopedMixin, Base):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
     status: Mapped[str] = mapped_column(String(12), default="planned")  # planned | attended | absent
+
+
+class KeyPosition(CompoundScopedMixin, Base):
+    """A key position of the compound that a camera must watch (重点部位: gates, lift lobbies, perimeter, bike
+    garages, fire lanes…), and the cameras assigned to it (KeyPositionCamera). Covered when one of them is online."""
+
+    __tablename__ = "key_position"
+    __table_args__ = (UniqueConstraint("compound_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # KEY_POSITION_KINDS
+    name: Mapped[str] = mapped_column(String(64))
+    building_id: Mapped[int | None] = mapped_column(ForeignKey("building.id"))
+    plan_x: Mapped[int | None] = mapped_column(Integer)
+    plan_y: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class KeyPositionCamera(Base):
+    """A camera (its device row, device type camera) whose field of view takes in a key position."""
+
+    __tablename__ = "key_position_camera"
+    key_position_id: Mapped[int] = mapped_column(ForeignKey("key_position.id", ondelete="CASCADE"), primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("device.id", ondelete="CASCADE"), primary_key=True, index=True)

@@ -23,13 +23,15 @@ from anju.analytics.reports import report_service
 from anju.core.auth import Principal
 from anju.core.errors import NotFound
 from anju.core.kit.china_time import china_datetime, to_china
-from anju.devices.service import device_facts
+from anju.core.rollup import hour_floor
+from anju.devices.service import device_facts, online_device_hours
 from anju.patrol.service import round_tally
 from anju.registry.service import compounds_by_id, house_service
 from anju.workorders.service import order_facts
 
 K = 5  # a person-derived count below K is shown as "<5" in the district view
 TICKER = 8
+ONLINE_WINDOW = timedelta(hours=24)  # the tile's device online rate: the last 24 whole hours (from the rollup)
 VEHICLE_KINDS = frozenset({"gate_vehicle", "garage_door"})
 
 
@@ -72,6 +74,9 @@ def kpis(session: Session, *, who: Principal, compound_id: int, now: datetime) -
     todays = alarm_facts(session, compound_ids=ids, since=today)
     devices = device_facts(session, compound_ids=ids)
     online = sum(1 for d in devices if d.status == "online")
+    hours = online_device_hours(session, compound_ids=ids, since=hour_floor(now) - ONLINE_WINDOW, until=now)[
+        compound_id
+    ]
     open_orders = order_facts(session, compound_ids=ids, open_only=True)
     overdue = sum(1 for o in open_orders if o.resolution_due_at and not o.paused and o.resolution_due_at < now)
     month = order_facts(session, compound_ids=ids, since=now - timedelta(days=30))
@@ -92,8 +97,10 @@ def kpis(session: Session, *, who: Principal, compound_id: int, now: datetime) -
             [(a.acknowledged_at - a.occurred_at).total_seconds() for a in todays if a.acknowledged_at]
         ),
         "mttr_minutes": _mean_minutes([(a.closed_at - a.occurred_at).total_seconds() for a in todays if a.closed_at]),
-        "device_online_rate": _pct(online, len(devices)),
+        "device_online_rate": hours.rate,  # device-hours online ÷ device-hours, the last 24 whole hours
+        "device_hours": hours.total,
         "devices": len(devices),
+        "devices_online_now": online,
         "orders_open": sum(1 for o in open_orders if o.kind != "complaint"),
         "orders_overdue": overdue,
         "complaints_open": sum(1 for o in open_orders if o.kind == "complaint"),
@@ -203,7 +210,7 @@ def district(session: Session, *, who: Principal, now: datetime) -> dict[str, An
         alarms = alarm_facts(session, compound_ids=[c.id], since=since)
         open_alarms = len(alarm_facts(session, compound_ids=[c.id], open_only=True))
         devices = device_facts(session, compound_ids=[c.id])
-        online = sum(1 for d in devices if d.status == "online")
+        hours = online_device_hours(session, compound_ids=[c.id], since=since, until=now)[c.id]
         orders = order_facts(session, compound_ids=[c.id], since=since)
         complaints = [o for o in orders if o.kind == "complaint"]
         rounds = round_tally(session, compound_id=c.id, since=since, until=now)
@@ -216,7 +223,8 @@ def district(session: Session, *, who: Principal, now: datetime) -> dict[str, An
             "fire_30d": sum(1 for a in alarms if a.kind in fire_kinds),
             "alarms_open": open_alarms,
             "devices": len(devices),
-            "online": online,
+            "device_hours": hours.total,
+            "device_hours_online": hours.online,
             "orders": len(orders),
             "orders_closed": sum(1 for o in orders if not o.open),
             "complaints": len(complaints),
@@ -272,7 +280,7 @@ def _shown(raw: dict[str, int]) -> dict[str, Any]:
         "alarms_30d": raw.get("alarms_30d", 0),
         "fire_30d": raw.get("fire_30d", 0),
         "alarms_open": raw.get("alarms_open", 0),
-        "device_online_rate": _pct(raw.get("online", 0), raw.get("devices", 0)),
+        "device_online_rate": _pct(raw.get("device_hours_online", 0), raw.get("device_hours", 0)),
         "order_closure": _pct(raw.get("orders_closed", 0), raw.get("orders", 0)),
         "complaint_closure": _pct(raw.get("complaints_closed", 0), raw.get("complaints", 0)),
         "patrol_rate": _pct(raw.get("checked", 0), raw.get("expected", 0)),

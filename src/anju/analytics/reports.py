@@ -25,6 +25,7 @@ from anju.access.decision_service import passage_counts
 from anju.accounts.service import staff_of
 from anju.alarms.service import alarm_facts
 from anju.analytics.config import misses, targets
+from anju.analytics.coverage import coverage_figures
 from anju.analytics.models import SecurityReport
 from anju.analytics.permissions import AnalyticsPerm
 from anju.analytics.staff import SECURITY_ROLES, staff_figures
@@ -32,7 +33,7 @@ from anju.core.auth import Principal
 from anju.core.db import utcnow
 from anju.core.errors import Conflict, Invalid, NotFound
 from anju.core.kit.china_time import china_datetime, to_china
-from anju.devices.service import device_facts
+from anju.devices.service import device_facts, online_device_hours
 from anju.facilities.service import maintenance_tally
 from anju.patrol.service import round_tally
 from anju.registry.service import compounds_by_id, house_service
@@ -55,6 +56,8 @@ KPI_ZH = {
     "shift_attendance": "出勤率",
     "satisfaction": "服务满意率",
     "maintenance_completion": "维保计划完成率",
+    "device_online_rate": "设备在线率",
+    "camera_coverage": "重点部位视频覆盖率",
 }
 KIND_ZH = {"week": "周", "month": "月", "quarter": "季度", "year": "年度"}
 
@@ -67,6 +70,8 @@ FORMULAS: dict[str, str] = {
     "checkpoint_rate": "report.formula.checkpoint_rate",
     "rounds_missed": "report.formula.rounds_missed",
     "device_good_rate": "report.formula.device_good_rate",
+    "device_online_rate": "report.formula.device_online_rate",
+    "camera_coverage": "report.formula.camera_coverage",
     "complaint_closure": "report.formula.complaint_closure",
     "denied": "report.formula.denied",
     "visitors": "report.formula.visitors",
@@ -132,6 +137,52 @@ def _mean_minutes(values: list[float]) -> float | None:
     return round(sum(values) / len(values) / 60, 1) if values else None
 
 
+def source_class(source: str) -> str:
+    """The kind of thing that raised an alarm, from its `source` ("device:12", "video:camera:3", "user:7", …)."""
+    if source.startswith("video:camera:"):
+        return "camera"
+    head = source.split(":", 1)[0]
+    return {"user": "manual"}.get(head, head if head in SOURCE_CLASSES else "other")
+
+
+SOURCE_CLASSES = frozenset(
+    {"device", "camera", "gateway", "access", "patrol", "parking", "care", "fire_duty", "manual", "other"}
+)
+TOP_SOURCES = 30
+
+
+def false_by_source(alarms: list[Any], device_names: dict[int, str]) -> list[dict[str, Any]]:
+    """False-alarm rate per source: each device, each camera's detector (camera and alarm kind) and each other
+    kind of source, with its closed and false counts (rate = closed as false ÷ closed); most false first."""
+    rows: dict[tuple[str, int | None, str | None], list[int]] = {}
+    for a in alarms:
+        if a.status not in ("resolved", "false_alarm"):
+            continue
+        cls = source_class(a.source)
+        if cls == "camera" and a.device_id is not None:
+            key: tuple[str, int | None, str | None] = ("camera", a.device_id, a.kind)
+        elif a.device_id is not None and cls in ("device", "camera"):
+            key = ("device", a.device_id, None)
+        else:
+            key = (cls, None, None)
+        n = rows.setdefault(key, [0, 0])
+        n[0] += 1
+        n[1] += a.status == "false_alarm"
+    ranked = sorted(rows.items(), key=lambda kv: (-kv[1][1], -kv[1][0], kv[0][0], kv[0][1] or 0, kv[0][2] or ""))
+    return [
+        {
+            "source": cls,
+            "device_id": dev,
+            "name": device_names.get(dev, f"#{dev}") if dev is not None else None,
+            "detector": kind,
+            "closed": closed,
+            "false": false,
+            "rate": _pct(false, closed),
+        }
+        for (cls, dev, kind), (closed, false) in ranked[:TOP_SOURCES]
+    ]
+
+
 def compute(session: Session, *, compound_id: int, kind: str, start: date, end: date) -> dict[str, Any]:
     """The report's figures for [start, end) China dates (no comparison, no storage)."""
     since, until = china_datetime(start), china_datetime(end)
@@ -168,6 +219,10 @@ def compute(session: Session, *, compound_id: int, kind: str, start: date, end: 
     faulty = {a.device_id for a in alarm_facts(session, compound_ids=ids, open_only=True, kinds=FAULT_KINDS)}
     good = sum(1 for d in devices if d.status == "online" and d.id not in faulty)
 
+    hours = online_device_hours(session, compound_ids=ids, since=since, until=until)[compound_id]
+    cover = coverage_figures(session, compound_id=compound_id)
+    by_source = false_by_source(alarms, {d.id: d.name for d in devices})
+
     passages = passage_counts(session, compound_ids=ids, since=since, until=until)
     by_method: Counter[str] = Counter()
     denied = remote = visitors = entries = 0
@@ -192,6 +247,8 @@ def compute(session: Session, *, compound_id: int, kind: str, start: date, end: 
         "checkpoint_rate": _pct(rounds["checked"], rounds["expected"]),
         "rounds_missed": rounds["missed"],
         "device_good_rate": _pct(good, len(devices)),
+        "device_online_rate": hours.rate,
+        "camera_coverage": cover["camera_coverage"],
         "complaint_closure": _pct(complaints_closed, len(complaints)),
         "denied": denied,
         "visitors": visitors,
@@ -237,6 +294,12 @@ def compute(session: Session, *, compound_id: int, kind: str, start: date, end: 
             "closed_alarms": closed,
             "false_alarms": outcome["false_alarm"],
             "false_by_kind": dict(Counter(a.kind for a in alarms if a.status == "false_alarm").most_common()),
+            "false_by_source": by_source,
+            "device_hours": hours.total,
+            "device_hours_online": hours.online,
+            "key_positions": cover["key_positions"],
+            "key_positions_covered": cover["key_positions_covered"],
+            "uncovered_by_kind": cover["uncovered_by_kind"],
             "maintenance_done": upkeep["done"],
             "maintenance_missed": upkeep["missed"],
         },

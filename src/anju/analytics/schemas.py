@@ -114,3 +114,34 @@ class ShiftRead(Schema):
     starts_at: datetime
     ends_at: datetime
     status: str
+
+
+KeyPositionKind = Literal[
+    "gate", "lift_lobby", "perimeter", "bike_garage", "fire_lane", "garage", "plant_room", "other"
+]
+
+
+class KeyPositionCreate(InSchema):
+    compound_id: int
+    kind: KeyPositionKind
+    name: str = Field(min_length=1, max_length=64)
+    building_id: int | None = None
+    plan_x: int | None = Field(None, ge=0, le=100000)
+    plan_y: int | None = Field(None, ge=0, le=100000)
+    camera_device_ids: list[int] = Field(default_factory=list, max_length=50, description="device ids of cameras")
+
+
+class KeyPositionCameras(InSchema):
+    camera_device_ids: list[int] = Field(max_length=50, description="device ids of cameras; empty: none")
+
+
+class KeyPositionRead(Schema):
+    id: int
+    kind: str
+    name: str
+    building_id: int | None
+    plan_x: int | None
+    plan_y: int | None
+    cameras: list[int]
+    online: list[int]
+    covered: bool

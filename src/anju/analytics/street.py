@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from anju.analytics.config import targets
 from anju.analytics.permissions import AnalyticsPerm
 from anju.analytics.picture import K, k_count, pool_small
-from anju.analytics.reports import period_of, previous_period, report_service, same_period_last_year
+from anju.analytics.reports import TOP_SOURCES, period_of, previous_period, report_service, same_period_last_year
 from anju.core.auth import Principal
 from anju.core.errors import Invalid, NotFound
 from anju.registry.service import compounds_by_id
@@ -58,6 +58,8 @@ def pool(datas: list[dict[str, Any]], names: list[str]) -> dict[str, Any]:
     by_category: Counter[str] = Counter()
     by_role: Counter[str] = Counter()
     false_by_kind: Counter[str] = Counter()
+    uncovered: Counter[str] = Counter()
+    sources: list[dict[str, Any]] = []
     by_hour, by_weekday = [0] * 24, [0] * 7
     places: list[dict[str, Any]] = []
     for d, name in zip(datas, names, strict=True):
@@ -75,8 +77,19 @@ def pool(datas: list[dict[str, Any]], names: list[str]) -> dict[str, Any]:
         s["timed"] += 1 if "acknowledged" in ev else 0  # reports made before the means' inputs were stored
         for k in ("devices", "devices_good", "closed_alarms", "false_alarms"):
             s[k] += tech[k]
-        for k in ("maintenance_done", "maintenance_missed"):
+        for k in (
+            "maintenance_done",
+            "maintenance_missed",
+            "device_hours",
+            "device_hours_online",
+            "key_positions",
+            "key_positions_covered",
+        ):
             s[k] += tech.get(k, 0)
+        uncovered.update(tech.get("uncovered_by_kind") or {})
+        sources += [
+            {**r, "name": f"{name} · {r['name']}" if r.get("name") else name} for r in tech.get("false_by_source") or []
+        ]
         for k in ("rated", "satisfied"):
             s[k] += orders.get(k, 0)
         for k in ("done", "missed", "expected", "checked"):
@@ -110,6 +123,8 @@ def pool(datas: list[dict[str, Any]], names: list[str]) -> dict[str, Any]:
         "checkpoint_rate": _pct(s["patrol_checked"], s["patrol_expected"]),
         "rounds_missed": s["patrol_missed"],
         "device_good_rate": _pct(s["devices_good"], s["devices"]),
+        "device_online_rate": _pct(s["device_hours_online"], s["device_hours"]),
+        "camera_coverage": _pct(s["key_positions_covered"], s["key_positions"]),
         "complaint_closure": _pct(s["orders_complaints_closed"], s["orders_complaints"]),
         "denied": s["access_denied"],
         "visitors": s["access_visitors"],
@@ -146,8 +161,14 @@ def pool(datas: list[dict[str, Any]], names: list[str]) -> dict[str, Any]:
             "closed_alarms": s["closed_alarms"],
             "false_alarms": s["false_alarms"],
             "false_by_kind": dict(false_by_kind.most_common()),
+            "false_by_source": sorted(sources, key=lambda r: (-r["false"], -r["closed"]))[:TOP_SOURCES],
             "maintenance_done": s["maintenance_done"],
             "maintenance_missed": s["maintenance_missed"],
+            "device_hours": s["device_hours"],
+            "device_hours_online": s["device_hours_online"],
+            "key_positions": s["key_positions"],
+            "key_positions_covered": s["key_positions_covered"],
+            "uncovered_by_kind": dict(uncovered.most_common()),
         },
         "access": {
             "entries": s["access_entries"],
@@ -180,6 +201,8 @@ COMPARE_KPIS = (
     "mttr_minutes",
     "checkpoint_rate",
     "device_good_rate",
+    "device_online_rate",
+    "camera_coverage",
     "complaint_closure",
     "training_coverage",
     "turnover_rate",

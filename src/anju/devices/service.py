@@ -188,7 +188,7 @@ class DeviceService:
         return went
 
     def purge(self, session: Session, *, now: datetime | None = None, limit: int | None = None) -> int:
-        """One batch of telemetry and dead letters past retention (alarms are separate and kept, R-A8).
+        """One batch of telemetry, dead letters and dedupe keys past retention (alarms are separate and kept, R-A8).
 
         Returns the larger of the two batches: less than `limit` means nothing is left to delete.
         """
@@ -198,7 +198,8 @@ class DeviceService:
         repo = DeviceRepository(session)
         n = repo.purge_messages(before=now - timedelta(days=s.devices_retention_days), limit=limit)
         d = repo.purge_dead_letters(before=now - timedelta(days=s.devices_dead_letter_retention_days), limit=limit)
-        return max(n, d)
+        k = repo.purge_message_keys(before=now - timedelta(days=s.devices_dedupe_key_days), limit=limit)
+        return max(n, d, k)
 
     # --- the gateway's broker session (issue 20 item 12) ------------------------------------------
     def gateway_connected(
@@ -351,3 +352,72 @@ def reading_counts(
         ):
             add(int(c), hour, str(k), int(n), int(d))
     return [ReadingCount(c, h, k, n, d) for (c, h, k), (n, d) in sorted(out.items())]
+
+
+@dataclass(frozen=True)
+class OnlineHours:
+    """Device-hours of one compound over whole hours (issue 15): `online` ÷ `total` is the device online rate."""
+
+    compound_id: int
+    online: int  # device-hours in which the device was heard (at most the hour's registered devices)
+    total: int  # device-hours of the active devices with a heartbeat of at most an hour, from their registration
+
+    @property
+    def rate(self) -> float | None:
+        return round(100.0 * self.online / self.total, 1) if self.total else None
+
+
+def online_device_hours(
+    session: Session, *, compound_ids: list[int], since: datetime, until: datetime
+) -> dict[int, OnlineHours]:
+    """Device-hours online ÷ device-hours over the whole hours inside [since, until), per compound.
+
+    A device-hour is online when the device sent anything in that hour (heartbeats included). Only active devices
+    whose heartbeat is at most an hour take part; each counts from the hour it was registered. Closed hours come
+    from the hourly rollup `devices.online`, the rest from the telemetry store."""
+    from collections import defaultdict
+
+    from anju.core.rollup import HOUR, from_epoch_hour, hour_ceil, hour_floor, split
+    from anju.devices.models import DeviceOnlineHourly
+    from anju.devices.rollups import HOURLY_HEARTBEAT, ONLINE, online_query
+
+    start, end = hour_ceil(since), hour_floor(until)
+    out = {c: OnlineHours(c, 0, 0) for c in compound_ids}
+    if end <= start or not compound_ids:
+        return out
+    heard: dict[tuple[int, datetime], int] = defaultdict(int)
+    plan = split(session, ONLINE, start, end)
+    for a, b in plan.raw:
+        for c, hr, d in session.execute(online_query(session, a, b, compound_ids)):
+            heard[(int(c), from_epoch_hour(hr))] += int(d)
+    if plan.rolled is not None:
+        r = DeviceOnlineHourly
+        for c, hour, d in session.execute(
+            select(r.compound_id, r.hour, r.devices).where(
+                r.compound_id.in_(compound_ids), r.hour >= plan.rolled[0], r.hour < plan.rolled[1]
+            )
+        ):
+            heard[(int(c), hour)] += int(d)
+    # registered devices per compound as of each hour: a step function over their registration hours
+    joined: dict[int, list[datetime]] = defaultdict(list)
+    for c, created in session.execute(
+        select(Device.compound_id, Device.created_at).where(
+            Device.compound_id.in_(compound_ids),
+            Device.active.is_(True),
+            Device.heartbeat_seconds <= HOURLY_HEARTBEAT,
+            Device.created_at < end,
+        )
+    ):
+        joined[int(c)].append(max(hour_floor(created), start))
+    for c in compound_ids:
+        steps = sorted(joined.get(c, []))
+        online = total = i = 0
+        hour = start
+        while hour < end:
+            while i < len(steps) and steps[i] <= hour:
+                i += 1
+            total += i
+            online += min(heard.get((c, hour), 0), i)
+            hour += HOUR
+        out[c] = OnlineHours(c, online, total)
+    return out

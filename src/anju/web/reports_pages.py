@@ -42,6 +42,8 @@ PERCENT_KPIS = frozenset(
         "false_alarm_rate",
         "checkpoint_rate",
         "device_good_rate",
+        "device_online_rate",
+        "camera_coverage",
         "complaint_closure",
         "training_coverage",
         "exam_pass_rate",
@@ -50,6 +52,18 @@ PERCENT_KPIS = frozenset(
         "satisfaction",
         "maintenance_completion",
     }
+)
+TECH_COUNTS = (
+    "devices",
+    "devices_good",
+    "device_hours",
+    "device_hours_online",
+    "key_positions",
+    "key_positions_covered",
+    "closed_alarms",
+    "false_alarms",
+    "maintenance_done",
+    "maintenance_missed",
 )
 MINUTE_KPIS = frozenset({"mtta_minutes", "mttr_minutes"})
 EXPORT_FORMATS = ("xlsx", "csv", "pdf")
@@ -319,9 +333,22 @@ def detail_rows(view: ReportView, t: Translator) -> Iterator[Sequence[Value]]:
     for k in ("done", "missed", "expected", "checked"):
         yield ("", t(f"report.patrol.{k}"), d["patrol"].get(k, 0))
     yield (t("report.technical"),)
-    for k in ("devices", "devices_good", "closed_alarms", "false_alarms", "maintenance_done", "maintenance_missed"):
-        if k in d["technical"]:
-            yield ("", t(f"report.tech.{k}"), d["technical"][k])
+    tech = d["technical"]
+    for k in TECH_COUNTS:
+        if k in tech:
+            yield ("", t(f"report.tech.{k}"), tech[k])
+    for k, n in (tech.get("uncovered_by_kind") or {}).items():
+        yield ("", t("report.tech.uncovered_by_kind"), t.maybe(f"keypos.kind.{k}", k), n)
+    if tech.get("false_by_source"):
+        yield (
+            t("report.tech.false_by_source"),
+            t("report.source"),
+            t("report.source.closed"),
+            t("report.source.false"),
+            t("report.source.rate"),
+        )
+        for r in tech["false_by_source"]:
+            yield ("", source_label(r, t), r["closed"], r["false"], r["rate"])
     yield (t("report.access"),)
     for k in ("entries", "denied", "remote_opens", "visitors"):
         yield ("", t(f"report.access.{k}"), d["access"][k])
@@ -339,6 +366,16 @@ def detail_rows(view: ReportView, t: Translator) -> Iterator[Sequence[Value]]:
             yield ("", t(f"report.staff.{k}"), d["staff"][k])
     yield ()
     yield (t("report.rectification"), view.rectification or t("report.rectification_empty"))
+
+
+def source_label(r: dict[str, Any], t: Translator) -> str:
+    """An alarm source as people read it: "设备 3号楼烟感", "摄像机 东门 · 区域入侵", or the kind of source."""
+    label = t(f"report.source.{r['source']}")
+    if r.get("name"):
+        label += f" {r['name']}"
+        if r.get("detector"):
+            label += " · " + t.maybe(f"alarms.kind.{r['detector']}", r["detector"])
+    return label
 
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
