@@ -1,5 +1,6 @@
-"""Alarms on silence (独居老人长时间未出家门): one alarm and one visit per episode, night window, typed activity
-only, sensor faults are not silence, R-E2 (alarm without consent, told afterwards)."""
+"""Alarms on silence (独居老人长时间未出家门): one episode (and its ladder) per silence, night window, typed activity
+only, sensor faults are not silence, R-E2 (alarm without consent, told afterwards). The ladder itself:
+tests/care/test_ladder.py."""
 
 from __future__ import annotations
 
@@ -25,6 +26,17 @@ MORNING = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 def _requests(session, profile_id):
     rows = session.execute(select(OutboxEvent).where(OutboxEvent.topic == "alarms.AlarmRequested")).scalars()
     return [e for e in rows if e.payload["source"] == f"care:profile:{profile_id}"]
+
+
+def _episodes(session, profile_id):
+    q = select(func.count(CareSilenceEpisode.id)).where(CareSilenceEpisode.profile_id == profile_id)
+    return session.execute(q).scalar_one()
+
+
+def _climb(session, start, minutes):
+    """Run the ladder job at every minute from `start` for `minutes` (the fake clock)."""
+    for m in range(0, minutes + 1, 5):
+        care_service.fire_ladder(session, now=start + timedelta(minutes=m))
 
 
 def _delivery_ids(session):
@@ -63,19 +75,22 @@ def _reading(session, device, at, kind="telemetry"):
 
 
 class TestSilence:
-    def test_silence_past_the_limit_raises_one_alarm_and_one_visit(self, session, who, ids):
+    def test_silence_past_the_limit_opens_one_episode_whose_ladder_raises_one_alarm_and_one_visit(
+        self, session, who, ids
+    ):
         p = make_profile(session, who("manager_wang"), ids["A"], created_at=MORNING - timedelta(hours=25))
         assert care_service.check_silence(session, now=MORNING - timedelta(hours=2)) == []  # 23 h: not yet
         raised = care_service.check_silence(session, now=MORNING)
         assert len(raised) == 1
+        assert _requests(session, p.id) == []  # the self-check comes first
+        _climb(session, MORNING, 60)
         reqs = _requests(session, p.id)
         assert len(reqs) == 1 and reqs[0].payload["kind"] == "care_silence"
         assert reqs[0].payload["house_id"] == p.house_id
         visits = session.execute(select(CareVisit).where(CareVisit.profile_id == p.id)).scalars().all()
         assert len(visits) == 1 and visits[0].kind == "alarm" and visits[0].status == "open"
-        grid = who("grid_zhou")
-        assert visits[0].assigned_user_id == grid.user_id
-        assert visits[0].due_at == MORNING + timedelta(hours=2)
+        assert visits[0].assigned_user_id == who("grid_zhou").user_id
+        assert visits[0].order_id is not None
         run_worker_once()
         alarms = session.execute(select(Alarm).where(Alarm.source == f"care:profile:{p.id}")).scalars().all()
         assert len(alarms) == 1 and alarms[0].kind == "care_silence"
@@ -84,6 +99,7 @@ class TestSilence:
         p = make_profile(session, who("manager_wang"), ids["A"], created_at=MORNING - timedelta(hours=30))
         for k in range(4):
             care_service.check_silence(session, now=MORNING + timedelta(minutes=5 * k))
+            care_service.fire_ladder(session, now=MORNING + timedelta(minutes=15 + 5 * k))
         assert len(_requests(session, p.id)) == 1
         n = session.execute(select(func.count(CareSilenceEpisode.id)).where(CareSilenceEpisode.profile_id == p.id))
         assert n.scalar_one() == 1
@@ -94,14 +110,14 @@ class TestSilence:
         assert in_quiet_window(night, 22 * 60, 7 * 60)
         assert care_service.check_silence(session, now=night) == []
         assert len(care_service.check_silence(session, now=night + timedelta(hours=5, minutes=30))) == 1  # 07:30
-        assert len(_requests(session, p.id)) == 1
+        assert _episodes(session, p.id) == 1
 
     def test_per_person_limit(self, session, who, ids):
         p = make_profile(
             session, who("manager_wang"), ids["A"], created_at=MORNING - timedelta(hours=13), silence_hours=12
         )
         assert len(care_service.check_silence(session, now=MORNING)) == 1
-        assert len(_requests(session, p.id)) == 1
+        assert _episodes(session, p.id) == 1
 
     def test_a_door_passage_is_activity(self, session, who, ids):
         p = make_profile(session, who("manager_wang"), ids["A"], created_at=MORNING - timedelta(hours=30))
@@ -130,26 +146,28 @@ class TestSilence:
         door2 = _device(session, ids["A"], q.house_id, kind="motion_sensor")
         _reading(session, door2, MORNING - timedelta(hours=1))
         assert care_service.check_silence(session, now=MORNING) == []
-        assert _requests(session, q.id) == []
+        assert _episodes(session, q.id) == 0
 
     def test_an_offline_sensor_is_a_device_fault_not_silence(self, session, who, ids):
         p = make_profile(session, who("manager_wang"), ids["A"], created_at=MORNING - timedelta(hours=30))
         _device(session, ids["A"], p.house_id, status="offline")
         assert care_service.check_silence(session, now=MORNING) == []
-        assert _requests(session, p.id) == []
+        assert _episodes(session, p.id) == 0
 
     def test_a_visit_recorded_fine_ends_the_episode(self, session, who, ids):
         from anju.care.schemas import VisitRecord
 
         p = make_profile(session, who("manager_wang"), ids["A"], created_at=MORNING - timedelta(hours=30))
         care_service.check_silence(session, now=MORNING)
+        _climb(session, MORNING, 60)
         visit = session.execute(select(CareVisit).where(CareVisit.profile_id == p.id)).scalar_one()
+        at = MORNING + timedelta(hours=1)
         care_service.record_visit(
-            session, by=who("grid_zhou"), visit_id=visit.id, data=VisitRecord(outcome="fine"), now=MORNING
+            session, by=who("grid_zhou"), visit_id=visit.id, data=VisitRecord(outcome="fine"), now=at
         )
         assert visit.outcome == "fine" and visit.visited_by == who("grid_zhou").user_id
-        assert care_service.check_silence(session, now=MORNING + timedelta(hours=6)) == []
-        assert len(care_service.check_silence(session, now=MORNING + timedelta(hours=25))) == 1  # a new episode
+        assert care_service.check_silence(session, now=at + timedelta(hours=6)) == []
+        assert len(care_service.check_silence(session, now=at + timedelta(hours=25))) == 1  # a new episode
 
 
 class TestConsent:
@@ -157,8 +175,9 @@ class TestConsent:
         p = make_profile(session, who("manager_wang"), ids["A"], created_at=MORNING - timedelta(hours=30))
         before = _delivery_ids(session)
         [eid] = care_service.check_silence(session, now=MORNING)
+        _climb(session, MORNING, 30)
         ep = session.get(CareSilenceEpisode, eid)
-        assert ep.consent_missing and ep.told_at == MORNING
+        assert ep.consent_missing and ep.told_at == MORNING + timedelta(minutes=15)  # with the alarm
         texts = [
             d.payload["text"]
             for d in session.execute(select(Delivery).where(Delivery.purpose == "care_silence")).scalars()
@@ -175,6 +194,7 @@ class TestConsent:
         care_service.give_consent(session, by=m, profile_id=p.id, data=ConsentCreate(scope="location"))
         before = _delivery_ids(session)
         [eid] = care_service.check_silence(session, now=MORNING)
+        _climb(session, MORNING, 30)
         ep = session.get(CareSilenceEpisode, eid)
         assert not ep.consent_missing and ep.told_at is None
         texts = [
@@ -190,6 +210,7 @@ class TestConsent:
         )
         assert p.channel == "voice"
         care_service.check_silence(session, now=MORNING)
+        care_service.fire_ladder(session, now=MORNING)
         d = session.execute(
             select(Delivery).where(
                 Delivery.purpose == "care_self_check", Delivery.recipient_ref == f"person:{p.person_id}"
@@ -218,7 +239,7 @@ class TestRuleAsATime:
         fire = first_alarm_at(created, hours=24, quiet_start_minute=22 * 60, quiet_end_minute=7 * 60)
         assert care_service.check_silence(session, now=fire - timedelta(minutes=5)) == []
         assert len(care_service.check_silence(session, now=fire)) == 1
-        assert len(_requests(session, p.id)) == 1
+        assert _episodes(session, p.id) == 1
 
     def test_the_household_simulator_is_deterministic(self):
         from anju.sim.household_sim import simulate
@@ -242,8 +263,8 @@ class TestAway:
         assert care_service.check_silence(session, now=MORNING) == []
         back = MORNING + timedelta(days=3)
         assert care_service.check_silence(session, now=back + timedelta(hours=23)) == []  # not back yet for 24 h
-        assert len(care_service.check_silence(session, now=back + timedelta(hours=24))) == 1
-        assert _requests(session, p.id)[0].payload["evidence"]["since"] == back.isoformat()
+        [eid] = care_service.check_silence(session, now=back + timedelta(hours=24))
+        assert session.get(CareSilenceEpisode, eid).since == back
 
 
 class TestDeadlineRule:
@@ -253,7 +274,7 @@ class TestDeadlineRule:
         p = make_profile(session, who("manager_wang"), ids["A"], created_at=last, deadline="09:30")
         assert care_service.check_silence(session, now=datetime(2026, 12, 1, 1, 25, tzinfo=UTC)) == []
         raised = care_service.check_silence(session, now=datetime(2026, 12, 1, 1, 30, tzinfo=UTC))
-        assert len(raised) == 1 and len(_requests(session, p.id)) == 1  # 12.5 h, not 24
+        assert len(raised) == 1 and _episodes(session, p.id) == 1  # 12.5 h, not 24
 
     def test_up_this_morning_is_not_a_deadline_alarm(self, session, who, ids):
         up = datetime(2026, 11, 30, 23, 0, tzinfo=UTC)  # 07:00 China time on 1 Dec

@@ -8,6 +8,8 @@ from fastapi import APIRouter, Query
 
 from anju.care.exceptions import (
     BadCareInput,
+    EpisodeClosed,
+    EpisodeNotFound,
     PersonNotFound,
     ProfileExists,
     ProfileNotFound,
@@ -22,6 +24,8 @@ from anju.care.schemas import (
     ConsentRead,
     ConsentWithdraw,
     ContactCreate,
+    EpisodeAnswer,
+    EpisodeRead,
     MissedMonth,
     ProfileCreate,
     ProfileRead,
@@ -30,7 +34,7 @@ from anju.care.schemas import (
     VisitRecord,
 )
 from anju.care.service import care_service
-from anju.core.auth import Principal, requires
+from anju.core.auth import CurrentPrincipal, Principal, requires
 from anju.core.deps import ReadSession, WriteSession
 
 router = APIRouter(prefix="/care", tags=["care"])
@@ -145,3 +149,22 @@ def record_visit(visit_id: int, body: VisitRecord, who: CareVisitor, session: Wr
 def missed_months(who: CareReader, session: ReadSession, compound_id: int = Query()) -> list[MissedMonth]:
     """R-E1: special-hardship people with a calendar month without any visit or contact."""
     return care_service.missed_months(session, by=who, compound_id=compound_id)
+
+
+@router.get("/profiles/{profile_id}/episodes", response_model=list[EpisodeRead], responses={404: ProfileNotFound.doc()})
+def list_episodes(profile_id: int, who: CareReader, session: ReadSession) -> list[EpisodeRead]:
+    """The person's silence episodes, newest first, each with its escalation ladder and outcome label."""
+    p = care_service.get(session, by=who, profile_id=profile_id)
+    return [care_service.read_episode(session, ep) for ep in care_service.episodes_of(session, profile=p)]
+
+
+@router.post(
+    "/episodes/{episode_id}/answer",
+    response_model=EpisodeRead,
+    responses={404: EpisodeNotFound.doc(), 409: EpisodeClosed.doc(), 400: BadCareInput.doc()},
+)
+def answer_episode(episode_id: int, body: EpisodeAnswer, who: CurrentPrincipal, session: WriteSession) -> EpisodeRead:
+    """The self-check's "I am fine" (the person, or staff for them), or what a contact, neighbour or grid worker
+    said: "fine" stops the ladder; the outcome labels the episode."""
+    ep = care_service.answer(session, by=who, episode_id=episode_id, data=body)
+    return care_service.read_episode(session, ep)

@@ -55,3 +55,24 @@ DEFAULT_CHANNEL = {
     Disability.visual: Channel.voice,
     Disability.hearing: Channel.vibration,
 }
+
+
+class LadderRung(StrEnum):
+    """The rungs of a silence episode's escalation ladder, in order (a contact or neighbour rung per person)."""
+
+    self_check = "self_check"  # "press to confirm you are fine", by the person's own channel
+    alarm = "alarm"  # the self-check went unanswered: the alarm centre is asked for one alarm
+    contact = "contact"  # an emergency contact, in calling order, each with a wait
+    neighbour = "neighbour"
+    grid_worker = "grid_worker"
+    visit = "visit"  # a visit work order with an SLA
+
+
+class Answerer(StrEnum):
+    """Who said how the person is (a "fine" from any of them stops the ladder)."""
+
+    self = "self"
+    contact = "contact"
+    neighbour = "neighbour"
+    grid_worker = "grid_worker"
+    visit = "visit"  # the visit order's outcome

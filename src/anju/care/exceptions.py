@@ -39,3 +39,15 @@ class BadCareInput(Invalid):
     code = "care_bad_input"
     message_zh = "关爱设置无效"
     message_en = "Invalid care settings"
+
+
+class EpisodeNotFound(NotFound):
+    code = "care_episode_not_found"
+    message_zh = "无活动告警记录不存在或不属于您的小区"
+    message_en = "Silence episode not found in your compounds"
+
+
+class EpisodeClosed(Conflict):
+    code = "care_episode_closed"
+    message_zh = "该无活动告警已有结果"
+    message_en = "This silence episode already has its outcome"

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from anju.care.models import CareConsent, CareContact, CareProfile, CareSilenceEpisode, CareVisit
+from anju.care.models import CareConsent, CareContact, CareLadderStep, CareProfile, CareSilenceEpisode, CareVisit
 from anju.registry.models import EmergencyContact, House, Person
 
 # Device types whose typed readings (telemetry or events, never heartbeats) count as a person's activity.
@@ -154,4 +154,19 @@ class CareRepository:
             .order_by(CareSilenceEpisode.id.desc())
             .limit(limit)
         )
+        return list(self.session.execute(stmt).scalars())
+
+    def due_steps(self, now: datetime, *, limit: int = 200) -> list[tuple[CareLadderStep, CareSilenceEpisode]]:
+        """Pending ladder rungs due by `now`, oldest first, with their episode."""
+        stmt = (
+            select(CareLadderStep, CareSilenceEpisode)
+            .join(CareSilenceEpisode, CareSilenceEpisode.id == CareLadderStep.episode_id)
+            .where(CareLadderStep.status == "pending", CareLadderStep.due_at <= now)
+            .order_by(CareLadderStep.due_at, CareLadderStep.episode_id, CareLadderStep.rung)
+            .limit(limit)
+        )
+        return [(a, b) for a, b in self.session.execute(stmt).tuples()]
+
+    def steps(self, episode_id: int) -> list[CareLadderStep]:
+        stmt = select(CareLadderStep).where(CareLadderStep.episode_id == episode_id).order_by(CareLadderStep.rung)
         return list(self.session.execute(stmt).scalars())

@@ -6,7 +6,16 @@ from datetime import date, datetime, timedelta
 
 from pydantic import Field, field_validator, model_validator
 
-from anju.care.enums import Channel, ConsentScope, ConsentVariant, Disability, VisitKind, VisitOutcome
+from anju.care.enums import (
+    Answerer,
+    Channel,
+    ConsentScope,
+    ConsentVariant,
+    Disability,
+    LadderRung,
+    VisitKind,
+    VisitOutcome,
+)
 from anju.core.schemas import InSchema, Schema, aware_time
 from anju.registry.schemas import validate_phone
 
@@ -142,6 +151,8 @@ class VisitRead(Schema):
     outcome: VisitOutcome | None
     note: str | None
     visited_at: datetime | None
+    episode_id: int | None = None
+    order_id: int | None = None  # an alarm visit's work order
 
 
 class VisitRecord(InSchema):
@@ -161,3 +172,32 @@ class MissedMonth(Schema):
     profile_id: int
     person_name: str
     month: str  # "2026-11"
+
+
+class EpisodeAnswer(InSchema):
+    """How the person is, as someone on the ladder said it; "fine" (or "away") stops the ladder."""
+
+    by: Answerer
+    outcome: VisitOutcome = VisitOutcome.fine
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class LadderStepRead(Schema):
+    rung: int
+    kind: LadderRung
+    due_at: datetime
+    status: str
+    fired_at: datetime | None
+
+
+class EpisodeRead(Schema):
+    id: int
+    profile_id: int
+    since: datetime
+    raised_at: datetime
+    silent_hours: int
+    consent_missing: bool
+    answered_by: Answerer | None
+    outcome: VisitOutcome | None
+    closed_at: datetime | None
+    steps: list[LadderStepRead]

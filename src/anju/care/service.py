@@ -15,22 +15,41 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from anju.accounts.service import staff_of
 from anju.alarms.events import AlarmRequested
 from anju.care.config import care_settings
-from anju.care.enums import DEFAULT_CHANNEL, Channel, ConsentScope, Disability, VisitKind
+from anju.care.enums import (
+    DEFAULT_CHANNEL,
+    Answerer,
+    Channel,
+    ConsentScope,
+    Disability,
+    LadderRung,
+    VisitKind,
+    VisitOutcome,
+)
 from anju.care.exceptions import (
     BadCareInput,
+    EpisodeClosed,
+    EpisodeNotFound,
     PersonNotFound,
     ProfileExists,
     ProfileNotFound,
     VisitClosed,
     VisitNotFound,
 )
-from anju.care.models import CareConsent, CareContact, CareProfile, CareSilenceEpisode, CareVisit
+from anju.care.models import (
+    CareConsent,
+    CareContact,
+    CareLadderStep,
+    CareProfile,
+    CareSilenceEpisode,
+    CareVisit,
+)
 from anju.care.permissions import CarePerm
 from anju.care.repository import CareRepository
 from anju.care.rules import deadline_alarm_at
@@ -40,6 +59,9 @@ from anju.care.schemas import (
     ContactCreate,
     ContactIn,
     ContactRead,
+    EpisodeAnswer,
+    EpisodeRead,
+    LadderStepRead,
     MissedMonth,
     ProfileCreate,
     ProfileRead,
@@ -54,13 +76,30 @@ from anju.core.db import utcnow
 from anju.core.kit.china_time import china_date, china_datetime, to_china
 from anju.core.rbac import Role
 from anju.notify.service import notify_service
-from anju.registry.models import Occupancy, Person
+from anju.registry.models import EmergencyContact, Occupancy, Person
 from anju.registry.occupancy import current_occupancy_clause
 from anju.registry.schemas import EmergencyContactIn
 from anju.registry.service import contact_row
 
 HEALTH_CONTEXT = "care.health_notes"
 SILENCE_KIND = "care_silence"
+SELF_CHECK_TEXT = (
+    "【安居】您好，社区长时间未收到您的出入和活动记录。如您安好，请按 1 或回复 1 确认平安；未确认将联系您的家人。"
+)
+OUTCOME_TEXT = {
+    VisitOutcome.fine: ("平安", "fine"),
+    VisitOutcome.away: ("外出", "away"),
+    VisitOutcome.hospital: ("住院", "in hospital"),
+    VisitOutcome.deceased: ("已故", "deceased"),
+    VisitOutcome.other: ("其他", "other"),
+}
+NEIGHBOUR_WORDS = ("邻居", "neighbour", "neighbor")
+
+
+def is_neighbour(relation: str) -> bool:
+    """A contact whose relation names a neighbour is the ladder's neighbour rung, after the family."""
+    r = (relation or "").lower()
+    return any(w in r for w in NEIGHBOUR_WORDS)
 
 
 def minutes(hhmm: str) -> int:
@@ -362,6 +401,7 @@ class CareService:
     def _open_episode(
         self, session: Session, p: CareProfile, *, since: datetime, now: datetime, hours: int
     ) -> CareSilenceEpisode | None:
+        """One episode per silence (UNIQUE(profile, since)) and its ladder's rungs as durable timers."""
         repo = CareRepository(session)
         consent = repo.active_consent(p.id, ConsentScope.location.value) or repo.active_consent(
             p.id, ConsentScope.fall.value
@@ -378,39 +418,183 @@ class CareService:
             with session.begin_nested():
                 session.add(episode)
                 session.flush()
+                self._plan_ladder(session, p, episode, now=now)
         except IntegrityError:
             return None  # this episode was raised already (an earlier run, a retry, another worker)
+        return episode
+
+    def _plan_ladder(self, session: Session, p: CareProfile, episode: CareSilenceEpisode, *, now: datetime) -> None:
+        """Self-check now; unanswered after its wait: the alarm and the contacts in order (each with its wait),
+        the neighbours, the grid worker, and last the visit work order."""
+        cfg = care_settings()
+        rungs: list[tuple[LadderRung, int | None, datetime]] = [(LadderRung.self_check, None, now)]
+        at = now + timedelta(minutes=cfg.self_check_minutes)
+        rungs.append((LadderRung.alarm, None, at))
+        contacts = [e for _c, e in CareRepository(session).contacts(p.id)]
+        for e in [e for e in contacts if not is_neighbour(e.relation)]:
+            rungs.append((LadderRung.contact, e.id, at))
+            at += timedelta(minutes=cfg.contact_wait_minutes)
+        for e in [e for e in contacts if is_neighbour(e.relation)]:
+            rungs.append((LadderRung.neighbour, e.id, at))
+            at += timedelta(minutes=cfg.neighbour_wait_minutes)
+        rungs.append((LadderRung.grid_worker, None, at))
+        at += timedelta(minutes=cfg.grid_worker_wait_minutes)
+        rungs.append((LadderRung.visit, None, at))
+        session.add_all(
+            CareLadderStep(
+                compound_id=p.compound_id,
+                episode_id=episode.id,
+                rung=i,
+                kind=kind.value,
+                contact_id=contact_id,
+                due_at=due,
+            )
+            for i, (kind, contact_id, due) in enumerate(rungs)
+        )
+        session.flush()
+
+    def fire_ladder(
+        self, session: Session, *, now: datetime | None = None, worker_id: str = "worker", limit: int = 200
+    ) -> list[tuple[int, int]]:
+        """Fire every due rung of an open episode, each once by compare-and-set (pending → fired), whichever worker
+        gets there; a rung of a closed episode is cancelled instead. Returns (episode, rung) fired by this caller."""
+        now = now or utcnow()
+        repo = CareRepository(session)
+        fired: list[tuple[int, int]] = []
+        for step, ep in repo.due_steps(now, limit=limit):
+            live = ep.closed_at is None
+            res = session.execute(
+                update(CareLadderStep)
+                .where(CareLadderStep.id == step.id, CareLadderStep.status == "pending")
+                .values(status="fired" if live else "cancelled", fired_at=now, fired_by=worker_id[:64])
+                .execution_options(synchronize_session=False)
+            )
+            if res.rowcount != 1 or not live:  # type: ignore[attr-defined]
+                continue  # another worker fired it first, or the person was found fine meanwhile
+            p = repo.profile(ep.profile_id)
+            if p is None:
+                continue
+            self._fire(session, p, ep, step, now=now)
+            fired.append((ep.id, step.rung))
+        session.flush()
+        return fired
+
+    def _fire(
+        self, session: Session, p: CareProfile, ep: CareSilenceEpisode, step: CareLadderStep, *, now: datetime
+    ) -> None:
+        repo = CareRepository(session)
         house = repo.house(p.house_id) if p.house_id else None
         place = house.label if house is not None else f"#{p.id}"
-        title = f"独居老人 {place} 已 {hours} 小时无出入和活动记录，请上门查看"
-        # R-E2: the alarm proceeds whether or not the consent is in force.
-        events.publish(
-            session,
-            AlarmRequested(
+        kind = LadderRung(step.kind)
+        if kind == LadderRung.self_check:
+            self._to_person(session, p, purpose="care_self_check", text=SELF_CHECK_TEXT)
+        elif kind == LadderRung.alarm:
+            title = f"独居老人 {place} 已 {ep.silent_hours} 小时无出入和活动记录，自检未应答"
+            # R-E2: the alarm proceeds whether or not the consent is in force; the contacts are told below.
+            events.publish(
+                session,
+                AlarmRequested(
+                    compound_id=p.compound_id,
+                    kind=SILENCE_KIND,
+                    severity="major",
+                    source=f"care:profile:{p.id}",
+                    dedupe_key=f"care:silence:{p.id}:{ep.since.isoformat()}",
+                    title=title,
+                    building_id=house.building_id if house else None,
+                    unit_id=house.unit_id if house else None,
+                    floor=house.floor if house else None,
+                    house_id=house.id if house else None,
+                    evidence={
+                        "profile_id": p.id,
+                        "since": ep.since.isoformat(),
+                        "silent_hours": ep.silent_hours,
+                        "episode": ep.id,
+                    },
+                ),
                 compound_id=p.compound_id,
-                kind=SILENCE_KIND,
-                severity="major",
-                source=f"care:profile:{p.id}",
-                dedupe_key=f"care:silence:{p.id}:{since.isoformat()}",
+            )
+            if ep.consent_missing:
+                ep.told_at = now  # R-E2: told afterwards, by the contacts' messages of this same ladder
+        elif kind in (LadderRung.contact, LadderRung.neighbour) and step.contact_id is not None:
+            e = session.get(EmergencyContact, step.contact_id)
+            if e is None or not e.phone_masked:
+                return
+            if kind == LadderRung.contact:
+                text = f"【安居】您的家人（{place}）长时间无活动记录且未应答自检，请尽快联系或回家查看。"
+            else:
+                text = f"【安居】您的邻居（{place}）长时间无活动记录，方便时请敲门看看，并回复社区。"
+            if ep.consent_missing:
+                text += "本次告警未经健康/位置信息单独同意，依法为保护生命安全而处理，特此告知。"
+            notify_service.queue_phone(
+                session,
+                compound_id=p.compound_id,
+                channel="sms",
+                recipient_ref=f"contact:{e.id}",
+                recipient_masked=e.phone_masked,
+                purpose="care_silence",
+                text=text,
+            )
+        elif kind == LadderRung.grid_worker:
+            visitor = self._visitor(session, p)
+            if visitor is not None:
+                notify_service.inbox(
+                    session,
+                    user_ids=[visitor],
+                    compound_id=p.compound_id,
+                    category="care_visit",
+                    title=f"【关爱提醒】{place} 长时间无活动",
+                    body="本人与紧急联系人均未确认平安，请先电话联系；未联系上将生成上门查看工单。",
+                )
+        elif kind == LadderRung.visit:
+            self._visit_order(session, p, ep, house_id=house.id if house else None, place=place, now=now)
+
+    def _visit_order(
+        self,
+        session: Session,
+        p: CareProfile,
+        ep: CareSilenceEpisode,
+        *,
+        house_id: int | None,
+        place: str,
+        now: datetime,
+    ) -> CareVisit:
+        """The last rung: a visit with an SLA, as a work order (workorders service: deadlines, timers, dispatch) and
+        the care visit that records its outcome. UNIQUE(plan_key): one per episode."""
+        from anju.workorders.enums import OrderKind, OrderSource, Priority
+        from anju.workorders.schemas import OrderCreate
+        from anju.workorders.service import work_order_service
+
+        sla = care_settings().alarm_visit_sla_hours
+        title = f"关爱上门查看：{place}"
+        order = work_order_service.open(
+            session,
+            by=None,
+            data=OrderCreate(
+                compound_id=p.compound_id,
+                kind=OrderKind.care_visit,
+                category="care",
+                priority=Priority.urgent,
                 title=title,
-                building_id=house.building_id if house else None,
-                unit_id=house.unit_id if house else None,
-                floor=house.floor if house else None,
-                house_id=house.id if house else None,
-                evidence={"profile_id": p.id, "since": since.isoformat(), "silent_hours": hours, "episode": episode.id},
+                description=(
+                    f"独居老人已 {ep.silent_hours} 小时无活动，本人、紧急联系人均未确认平安。"
+                    f"请在 {sla} 小时内上门，并在关爱探访中记录结果。"
+                ),
+                house_id=house_id,
             ),
-            compound_id=p.compound_id,
+            source=OrderSource.staff,
+            now=now,
         )
         visitor = self._visitor(session, p)
         visit = CareVisit(
             compound_id=p.compound_id,
             profile_id=p.id,
             kind=VisitKind.alarm.value,
-            plan_key=f"alarm:{episode.id}",
-            episode_id=episode.id,
+            plan_key=f"alarm:{ep.id}",
+            episode_id=ep.id,
             due_on=china_date(now),
-            due_at=now + timedelta(hours=care_settings().alarm_visit_sla_hours),
+            due_at=now + timedelta(hours=sla),
             assigned_user_id=visitor,
+            order_id=order.id,
         )
         session.add(visit)
         session.flush()
@@ -421,12 +605,22 @@ class CareService:
                 compound_id=p.compound_id,
                 category="care_visit",
                 title=f"【上门查看】{place}",
-                body=f"{title}。请在 {care_settings().alarm_visit_sla_hours} 小时内上门并记录结果。",
+                body=f"工单 #{order.id}：请在 {sla} 小时内上门并记录结果。",
             )
-        self._tell(session, p, consent_missing=consent is None, place=place)
-        if consent is None:
-            episode.told_at = now  # R-E2: told afterwards, in the same transaction as the alarm
-        return episode
+        return visit
+
+    def _to_person(self, session: Session, p: CareProfile, *, purpose: str, text: str) -> None:
+        """A message to the person by their own channel (R-E3): a voice call for the visually impaired, SMS (to the
+        vibrating device) for the hearing impaired, SMS otherwise."""
+        notify_service.queue_phone(
+            session,
+            compound_id=p.compound_id,
+            channel="voice" if p.channel == Channel.voice.value else "sms",
+            recipient_ref=f"person:{p.person_id}",
+            recipient_masked=None,
+            purpose=purpose,
+            text=text,
+        )
 
     def _visitor(self, session: Session, p: CareProfile) -> int | None:
         if p.visitor_user_id is not None and staff_of(session, p.compound_id, user_id=p.visitor_user_id):
@@ -434,33 +628,119 @@ class CareService:
         grid = staff_of(session, p.compound_id, [Role.grid_worker])
         return grid[0].id if grid else None
 
-    def _tell(self, session: Session, p: CareProfile, *, consent_missing: bool, place: str) -> None:
-        """Self-check to the person by their channel, then contacts in order; R-E2 notice afterwards if needed."""
-        voice = p.channel == Channel.voice.value
-        notify_service.queue_phone(
-            session,
-            compound_id=p.compound_id,
-            channel="voice" if voice else "sms",
-            recipient_ref=f"person:{p.person_id}",
-            recipient_masked=None,
-            purpose="care_self_check",
-            text="【安居】您好，社区长时间未收到您的出入记录，工作人员将上门看望；如您安好请回复或接听确认。",
+    # --- the ladder's end -------------------------------------------------------------------------
+    def episode(self, session: Session, *, by: Principal, episode_id: int) -> CareSilenceEpisode:
+        ep = session.get(CareSilenceEpisode, episode_id)
+        if ep is None or not (by.in_scope(ep.compound_id) or self._is_the_person(session, by, ep)):
+            raise EpisodeNotFound(f"silence episode {episode_id}")
+        return ep
+
+    def episodes_of(self, session: Session, *, profile: CareProfile) -> list[CareSilenceEpisode]:
+        return CareRepository(session).episodes(profile.id)
+
+    def _is_the_person(self, session: Session, by: Principal, ep: CareSilenceEpisode) -> bool:
+        p = CareRepository(session).profile(ep.profile_id)
+        return p is not None and by.person_id is not None and by.person_id == p.person_id
+
+    def read_episode(self, session: Session, ep: CareSilenceEpisode) -> EpisodeRead:
+        return EpisodeRead(
+            id=ep.id,
+            profile_id=ep.profile_id,
+            since=ep.since,
+            raised_at=ep.raised_at,
+            silent_hours=ep.silent_hours,
+            consent_missing=ep.consent_missing,
+            answered_by=Answerer(ep.answered_by) if ep.answered_by else None,
+            outcome=VisitOutcome(ep.outcome) if ep.outcome else None,
+            closed_at=ep.closed_at,
+            steps=[
+                LadderStepRead(
+                    rung=s.rung, kind=LadderRung(s.kind), due_at=s.due_at, status=s.status, fired_at=s.fired_at
+                )
+                for s in CareRepository(session).steps(ep.id)
+            ],
         )
-        text = f"【安居】您的家人（{place}）长时间无活动记录，社区工作人员正在上门查看，请尽快联系。"
-        if consent_missing:
-            text += "本次告警未经健康/位置信息单独同意，依法为保护生命安全而处理，特此告知。"
-        for _c, e in CareRepository(session).contacts(p.id):
-            if not e.phone_masked:
-                continue
-            notify_service.queue_phone(
-                session,
-                compound_id=p.compound_id,
-                channel="sms",
-                recipient_ref=f"contact:{e.id}",
-                recipient_masked=e.phone_masked,
-                purpose="care_silence",
-                text=text,
+
+    def answer(
+        self, session: Session, *, by: Principal, episode_id: int, data: EpisodeAnswer, now: datetime | None = None
+    ) -> CareSilenceEpisode:
+        """Someone on the ladder says how the person is. The person answers only for themselves (the self-check);
+        staff record what a contact, neighbour or grid worker said. A closed episode is a 409."""
+        now = now or utcnow()
+        ep = self.episode(session, by=by, episode_id=episode_id)
+        if data.by == Answerer.self:
+            if not self._is_the_person(session, by, ep):
+                by.require(CarePerm.visit)  # staff may record the person's answer on the phone
+        else:
+            by.require(CarePerm.visit)
+        if data.by == Answerer.visit:
+            raise BadCareInput("a visit's outcome is recorded on the visit", zh="上门结果请在探访记录中填写")
+        if not self._end_episode(session, ep, answered_by=data.by, outcome=data.outcome, now=now):
+            raise EpisodeClosed(f"silence episode {episode_id} is closed already")
+        visit = session.execute(
+            select(CareVisit).where(CareVisit.episode_id == ep.id, CareVisit.status == "open")
+        ).scalar_one_or_none()
+        if visit is not None:  # found before the visit: the visit and its order close with the answer
+            self._close_visit(session, visit, outcome=data.outcome, note=data.note, by=by, now=now)
+        return ep
+
+    def _end_episode(
+        self, session: Session, ep: CareSilenceEpisode, *, answered_by: Answerer, outcome: VisitOutcome, now: datetime
+    ) -> bool:
+        """Close the episode once (compare-and-set) with its outcome label; every pending rung is cancelled."""
+        res = session.execute(
+            update(CareSilenceEpisode)
+            .where(CareSilenceEpisode.id == ep.id, CareSilenceEpisode.closed_at.is_(None))
+            .values(answered_by=answered_by.value, outcome=outcome.value, closed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if res.rowcount != 1:  # type: ignore[attr-defined]
+            return False
+        session.execute(
+            update(CareLadderStep)
+            .where(CareLadderStep.episode_id == ep.id, CareLadderStep.status == "pending")
+            .values(status="cancelled")
+            .execution_options(synchronize_session=False)
+        )
+        session.refresh(ep)
+        p = CareRepository(session).profile(ep.profile_id)
+        if p is None:
+            return True
+        if outcome in (VisitOutcome.fine, VisitOutcome.away):
+            # a sign of life: a new episode needs new silence from now
+            self.record_activity(session, person_id=p.person_id, at=now, source=f"ladder:{answered_by.value}")
+        elif outcome == VisitOutcome.hospital:
+            p.away_from, p.away_until = now, now + timedelta(days=care_settings().hospital_away_days)
+        elif outcome == VisitOutcome.deceased:
+            p.active = False
+        session.flush()
+        return True
+
+    def _close_visit(
+        self, session: Session, v: CareVisit, *, outcome: VisitOutcome, note: str | None, by: Principal, now: datetime
+    ) -> bool:
+        res = session.execute(
+            CareVisit.__table__.update()
+            .where(CareVisit.id == v.id, CareVisit.status == "open")
+            .values(
+                status="done", outcome=outcome.value, note=note, visited_at=now, visited_by=by.user_id, updated_at=now
             )
+        )
+        if res.rowcount != 1:  # type: ignore[attr-defined]
+            return False
+        session.refresh(v)
+        if v.order_id is not None:
+            from anju.workorders.service import work_order_service
+
+            zh, en = OUTCOME_TEXT[outcome]
+            work_order_service.close_linked(
+                session,
+                order_id=v.order_id,
+                compound_id=v.compound_id,
+                note=f"上门结果：{zh} / visit outcome: {en}" + (f"（{note}）" if note else ""),
+                now=now,
+            )
+        return True
 
     # --- visits (R-E1) ----------------------------------------------------------------------------
     def plan_visits(self, session: Session, *, now: datetime | None = None) -> int:
@@ -523,35 +803,22 @@ class CareService:
     def record_visit(
         self, session: Session, *, by: Principal, visit_id: int, data: VisitRecord, now: datetime | None = None
     ) -> CareVisit:
-        """Close a visit with its outcome; a second record of the same visit is a 409."""
+        """Close a visit with its outcome; a second record of the same visit is a 409. An alarm visit's outcome
+        closes its work order and labels its silence episode (fine / away / hospital / deceased / other)."""
         by.require(CarePerm.visit)
         now = now or utcnow()
         v = CareRepository(session).visit(visit_id)
         if v is None or not by.in_scope(v.compound_id):
             raise VisitNotFound(f"visit {visit_id}")
-        res = session.execute(
-            CareVisit.__table__.update()
-            .where(CareVisit.id == v.id, CareVisit.status == "open")
-            .values(
-                status="done",
-                outcome=data.outcome.value,
-                note=data.note,
-                visited_at=now,
-                visited_by=by.user_id,
-                updated_at=now,
-            )
-        )
-        if res.rowcount != 1:  # type: ignore[attr-defined]
+        if not self._close_visit(session, v, outcome=data.outcome, note=data.note, by=by, now=now):
             raise VisitClosed(f"visit {visit_id} already has its outcome")
-        session.refresh(v)
-        if data.outcome.value == "away":
+        ep = session.get(CareSilenceEpisode, v.episode_id) if v.episode_id is not None else None
+        if ep is not None:
+            self._end_episode(session, ep, answered_by=Answerer.visit, outcome=data.outcome, now=now)
+        elif data.outcome in (VisitOutcome.fine, VisitOutcome.away):
             p = CareRepository(session).profile(v.profile_id)
-            if p is not None:  # away: the silence episode ends here, a new one needs new silence
-                self.record_activity(session, person_id=p.person_id, at=now, source="visit:away")
-        elif data.outcome.value == "fine":
-            p = CareRepository(session).profile(v.profile_id)
-            if p is not None:
-                self.record_activity(session, person_id=p.person_id, at=now, source="visit:fine")
+            if p is not None:  # seen at home (or known away): a new silence is counted from now
+                self.record_activity(session, person_id=p.person_id, at=now, source=f"visit:{data.outcome.value}")
         return v
 
     def record_contact(

@@ -13,6 +13,7 @@ class OrderKind(StrEnum):
     hazard = "hazard"  # 随手拍, with photos
     alarm = "alarm"  # opened by the alarm centre's linkage
     inspection = "inspection"  # a failed inspection item
+    care_visit = "care_visit"  # 关爱上门查看: the last rung of a care silence ladder (issue 16)
 
 
 class Priority(StrEnum):

@@ -406,6 +406,31 @@ class WorkOrderService:
         )
         return order
 
+    def close_linked(
+        self, session: Session, *, order_id: int, compound_id: int, note: str, now: datetime | None = None
+    ) -> WorkOrder | None:
+        """The domain that opened an order (care's visit) recorded its outcome: the order, if still open, closes
+        with that note (once; a rival move first leaves it as it is)."""
+        now = now or utcnow()
+        order = session.get(WorkOrder, order_id)
+        if order is None or order.compound_id != compound_id or order.status not in OPEN_STATUSES:
+            return None
+        try:
+            self.move(
+                session,
+                order,
+                action=OrderAction.closed,
+                to=OrderStatus.closed,
+                by=None,
+                note=note,
+                now=now,
+                values={"closed_at": now, "completed_at": order.completed_at or now},
+            )
+        except OrderStateConflict:
+            return None
+        timers.cancel(session, order_id=order.id, deadline=None)
+        return order
+
     # ---- the state machine ----------------------------------------------------------------------
     def act(
         self, session: Session, *, by: Principal, order_id: int, body: OrderActionBody, now: datetime | None = None

@@ -60,6 +60,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "wo.kind.hazard": ("随手拍", "Hazard report"),
     "wo.kind.alarm": ("告警联动", "From an alarm"),
     "wo.kind.inspection": ("巡检发现", "From an inspection"),
+    "wo.kind.care_visit": ("关爱上门查看", "Care visit"),
     "wo.priority.emergency": ("急修", "Emergency"),
     "wo.priority.urgent": ("紧急", "Urgent"),
     "wo.priority.normal": ("一般", "Normal"),
