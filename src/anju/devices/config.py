@@ -23,12 +23,20 @@ class DeviceSettings(BaseSettings):
     devices_max_future_seconds: int = 600
     devices_retention_days: int = 90  # telemetry; alarms are kept apart (R-A8)
     devices_dead_letter_retention_days: int = 30
+    # Dedupe keys (device, event id) outlive any resend intake still accepts: a resend's device time must lie
+    # within max_past of the server's, so a key this much older than max_past + max_future is never hit again.
+    devices_dedupe_key_margin_days: int = 1
     # Retention deletes in committed batches until done or out of time, every 10 minutes: the demo writes
     # ~893,000 messages a day (~6,200 per run), a backlog of millions goes in ~20 runs.
     devices_purge_batch: int = 5_000
     devices_purge_budget_seconds: float = 30.0
     devices_command_timeout_seconds: int = 30
     devices_offline_intervals: int = 3  # R-A6: missing 3 heartbeats is offline
+
+    @property
+    def devices_dedupe_key_days(self) -> float:
+        past = self.devices_max_past_seconds + self.devices_max_future_seconds
+        return past / 86400 + self.devices_dedupe_key_margin_days
 
 
 @lru_cache

@@ -59,17 +59,16 @@ class DeviceState(Base):
 
 
 class DeviceMessage(Base):
-    """Telemetry store: every accepted message once (UNIQUE(device_id, event_id), R9).
+    """Telemetry store: every accepted message once (R9), the once kept by `DeviceMessageKey`.
 
-    Partition-ready on PostgreSQL: queries and retention filter on received_at, so the
-    table can become RANGE-partitioned by received_at without changing callers.
+    On PostgreSQL the table is RANGE-partitioned by month of `received_at` (issue 19, `anju.core.partitions`;
+    primary key (id, received_at) there, created by the migration); on SQLite it is one table. PostgreSQL allows
+    no unique key without the partition key, and a resent message carries a new receive time, so the dedupe key
+    (device_id, event_id) lives in the non-partitioned `device_message_key`, written in the same transaction.
     """
 
     __tablename__ = "device_message"
-    __table_args__ = (
-        UniqueConstraint("device_id", "event_id"),
-        Index("ix_device_message_device_received", "device_id", "received_at"),
-    )
+    __table_args__ = (Index("ix_device_message_device_received", "device_id", "received_at"),)
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     device_id: Mapped[int] = mapped_column(ForeignKey("device.id", ondelete="CASCADE"))
     compound_id: Mapped[int] = mapped_column(Integer)
@@ -78,6 +77,20 @@ class DeviceMessage(Base):
     device_at: Mapped[datetime] = mapped_column(UTCDateTime())
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class DeviceMessageKey(Base):
+    """The dedupe key of every stored device message (R9): a message is stored only if its key was new.
+
+    Kept longer than any resend can arrive: intake refuses a message whose device time is older than
+    `devices_max_past_seconds`, so a key older than that window plus the future tolerance can go
+    (`devices_dedupe_key_days`), long before the message itself (`devices_retention_days`).
+    """
+
+    __tablename__ = "device_message_key"
+    device_id: Mapped[int] = mapped_column(ForeignKey("device.id", ondelete="CASCADE"), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 class DeadLetter(Base):

@@ -6,14 +6,24 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, delete, func, select, update
+from sqlalchemy import ColumnElement, Select, and_, bindparam, delete, func, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from anju.core.auth import Principal
 from anju.core.kit.pagination import paginate
+from anju.core.partitions import row_purge_bound
 from anju.devices.enums import CommandStatus, DeviceStatus, DeviceType
-from anju.devices.models import DeadLetter, Device, DeviceCommand, DeviceMessage, DeviceRuleSet, DeviceState, RuleState
+from anju.devices.models import (
+    DeadLetter,
+    Device,
+    DeviceCommand,
+    DeviceMessage,
+    DeviceMessageKey,
+    DeviceRuleSet,
+    DeviceState,
+    RuleState,
+)
 
 
 def readable_devices(who: Principal) -> Select[Device]:
@@ -108,14 +118,26 @@ class DeviceRepository:
         """
         if not rows:
             return set()
-        t = DeviceMessage.__table__
+        # The key first: a duplicate (a resend with a new receive time, or a concurrent insert of the same
+        # message, which waits on the key's unique index until the first commits) gets no key and no row.
+        k = DeviceMessageKey.__table__
         stmt = (
-            _insert(self.session, t)
+            _insert(self.session, k)
             .on_conflict_do_nothing(index_elements=["device_id", "event_id"])
-            .returning(t.c.device_id, t.c.event_id)
+            .returning(k.c.device_id, k.c.event_id)
         )
-        res = self.session.connection().execute(stmt, rows)
-        return {(int(d), str(e)) for d, e in res.all()}
+        conn = self.session.connection()
+        keys = [{"device_id": r["device_id"], "event_id": r["event_id"], "received_at": r["received_at"]} for r in rows]
+        new = {(int(d), str(e)) for d, e in conn.execute(stmt, keys).all()}
+        fresh, taken = [], set()
+        for r in rows:  # one row per new key, also when a batch carries the same message twice
+            pair = (r["device_id"], r["event_id"])
+            if pair in new and pair not in taken:
+                taken.add(pair)
+                fresh.append(r)
+        if fresh:
+            conn.execute(DeviceMessage.__table__.insert(), fresh)
+        return new
 
     def add_dead_letters(self, rows: list[dict[str, Any]]) -> None:
         if rows:
@@ -256,6 +278,8 @@ class DeviceRepository:
 
     # --- retention ------------------------------------------------------------------------------
     def purge_messages(self, *, before: datetime, limit: int = 10_000) -> int:
+        # Partitioned (PostgreSQL): whole months go by the partition job; rows go here only before the oldest month.
+        before = row_purge_bound(self.session.connection(), DeviceMessage.__tablename__, before)
         ids = select(DeviceMessage.id).where(DeviceMessage.received_at < before).limit(limit).scalar_subquery()
         res = self.session.execute(delete(DeviceMessage).where(DeviceMessage.id.in_(ids)))
         return int(res.rowcount)  # type: ignore[attr-defined]
@@ -263,4 +287,12 @@ class DeviceRepository:
     def purge_dead_letters(self, *, before: datetime, limit: int = 10_000) -> int:
         ids = select(DeadLetter.id).where(DeadLetter.received_at < before).limit(limit).scalar_subquery()
         res = self.session.execute(delete(DeadLetter).where(DeadLetter.id.in_(ids)))
+        return int(res.rowcount)  # type: ignore[attr-defined]
+
+    def purge_message_keys(self, *, before: datetime, limit: int = 10_000) -> int:
+        k = DeviceMessageKey
+        batch = select(k.device_id, k.event_id).where(k.received_at < before).limit(limit)
+        res = self.session.execute(
+            delete(k).where(tuple_(k.device_id, k.event_id).in_(batch)).execution_options(synchronize_session=False)
+        )
         return int(res.rowcount)  # type: ignore[attr-defined]

@@ -188,7 +188,7 @@ class DeviceService:
         return went
 
     def purge(self, session: Session, *, now: datetime | None = None, limit: int | None = None) -> int:
-        """One batch of telemetry and dead letters past retention (alarms are separate and kept, R-A8).
+        """One batch of telemetry, dead letters and dedupe keys past retention (alarms are separate and kept, R-A8).
 
         Returns the larger of the two batches: less than `limit` means nothing is left to delete.
         """
@@ -198,7 +198,8 @@ class DeviceService:
         repo = DeviceRepository(session)
         n = repo.purge_messages(before=now - timedelta(days=s.devices_retention_days), limit=limit)
         d = repo.purge_dead_letters(before=now - timedelta(days=s.devices_dead_letter_retention_days), limit=limit)
-        return max(n, d)
+        k = repo.purge_message_keys(before=now - timedelta(days=s.devices_dedupe_key_days), limit=limit)
+        return max(n, d, k)
 
     # --- the gateway's broker session (issue 20 item 12) ------------------------------------------
     def gateway_connected(

@@ -6,10 +6,17 @@ from datetime import datetime, timedelta
 
 from anju.core.db import transaction, utcnow
 from anju.core.jobs import in_batches, job
+from anju.core.partitions import MonthlyPartitions, register
 from anju.devices import rollups as _rollups  # noqa: F401  (registers the device-message rollup)
 from anju.devices.command_service import command_service
 from anju.devices.config import device_settings
 from anju.devices.service import device_service
+
+# Telemetry is partitioned by month of receipt on PostgreSQL; whole months past retention are dropped by the
+# leased job core.partitions (the row purge below then only meets rows older than the oldest month).
+register(
+    MonthlyPartitions("device_message", "received_at", lambda: timedelta(days=device_settings().devices_retention_days))
+)
 
 
 @job("devices.check_heartbeats", every=timedelta(seconds=20))
