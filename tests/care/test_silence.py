@@ -134,7 +134,7 @@ class TestSilence:
                 at=(MORNING - timedelta(hours=3)).isoformat(),
             ),
         )
-        assert p.last_activity_source == "access:face:0"
+        assert p.last_activity_source == "access:face:0:out"
         assert care_service.check_silence(session, now=MORNING) == []
 
     def test_a_sensor_reading_is_activity_but_a_heartbeat_is_not(self, session, who, ids):
@@ -292,3 +292,57 @@ class TestDeadlineRule:
         care_service.update(session, by=who("manager_wang"), profile_id=p.id, data=ProfileUpdate(deadline=None))
         assert p.deadline_minute is None
         assert care_service.check_silence(session, now=datetime(2026, 12, 1, 1, 30, tzinfo=UTC)) == []
+
+
+class TestLearnedRuleLive:
+    """The live job applies the learned rule from this home's own typed activity (cold start: the fixed rule)."""
+
+    @staticmethod
+    def _home(session, who, ids, days: int):
+        from anju.core.kit.china_time import CHINA_TZ
+
+        p = make_profile(session, who("manager_wang"), ids["A"], created_at=datetime(2026, 11, 1, tzinfo=UTC))
+        motion = _device(session, ids["A"], p.house_id, kind="motion_sensor")
+        for d in range(days, 0, -1):  # up at 07:00, a reading every hour until 21:00
+            for h in range(7, 22):
+                _reading(session, motion, datetime(2026, 12, 1, h, tzinfo=CHINA_TZ) - timedelta(days=d))
+        for h in range(7, 15):  # today until 14:00, then nothing
+            _reading(session, motion, datetime(2026, 12, 1, h, tzinfo=CHINA_TZ))
+        _reading(session, motion, datetime(2026, 12, 1, 14, 30, tzinfo=CHINA_TZ), kind="heartbeat")
+        return p
+
+    def test_an_afternoon_silence_is_raised_after_hours_not_a_day(self, session, who, ids):
+        from anju.core.kit.china_time import CHINA_TZ
+
+        p = self._home(session, who, ids, days=9)
+        assert care_service.check_silence(session, now=datetime(2026, 12, 1, 15, 55, tzinfo=CHINA_TZ)) == []
+        assert p.learned_on is not None and p.learned_limits is not None  # kept for the day
+        assert len(care_service.check_silence(session, now=datetime(2026, 12, 1, 16, 0, tzinfo=CHINA_TZ))) == 1
+        assert _episodes(session, p.id) == 1
+
+    def test_cold_start_keeps_the_fixed_rule(self, session, who, ids):
+        from anju.core.kit.china_time import CHINA_TZ
+
+        p = self._home(session, who, ids, days=4)  # fewer than 7 days of history
+        assert care_service.check_silence(session, now=datetime(2026, 12, 1, 20, 0, tzinfo=CHINA_TZ)) == []
+        assert p.learned_limits is None and _episodes(session, p.id) == 0
+
+    def test_after_a_passage_out_the_fixed_limit_waits_for_the_return(self, session, who, ids):
+        from anju.core.kit.china_time import CHINA_TZ
+
+        p = self._home(session, who, ids, days=9)
+        out = datetime(2026, 12, 1, 14, 10, tzinfo=CHINA_TZ)
+        passage_is_activity(
+            session,
+            AccessGranted(
+                log_id=1,
+                compound_id=ids["A"],
+                access_point_id=None,
+                method="face",
+                reason="resident",
+                direction="out",
+                person_id=p.person_id,
+                at=out.isoformat(),
+            ),
+        )
+        assert care_service.check_silence(session, now=out + timedelta(hours=6)) == []

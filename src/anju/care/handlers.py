@@ -23,5 +23,8 @@ def passage_is_activity(session: Session, event: AccessGranted) -> None:
     if at.tzinfo is None:
         return
     care_service.record_activity(
-        session, person_id=event.person_id, at=at, source=f"access:{event.method}:{event.access_point_id or 0}"
+        session,
+        person_id=event.person_id,
+        at=at,
+        source=f"access:{event.method}:{event.access_point_id or 0}:{'out' if event.direction == 'out' else 'in'}",
     )

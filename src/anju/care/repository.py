@@ -93,6 +93,43 @@ class CareRepository:
         )
         return {int(h): at for h, at in self.session.execute(stmt).tuples() if h is not None and at is not None}
 
+    def activity_history(
+        self, *, person_id: int, house_id: int | None, since: datetime, until: datetime
+    ) -> list[datetime]:
+        """Times of the typed activity of one home (the learned rule's history): the person's allowed passages and
+        the home's activity-sensor readings (telemetry or events; never heartbeats), oldest first."""
+        from anju.access.enums import Decision
+        from anju.access.models import AccessLog
+        from anju.devices.models import Device, DeviceMessage
+
+        times = list(
+            self.session.execute(
+                select(AccessLog.server_at).where(
+                    AccessLog.person_id == person_id,
+                    AccessLog.decision == Decision.allow,
+                    AccessLog.server_at >= since,
+                    AccessLog.server_at < until,
+                )
+            ).scalars()
+        )
+        if house_id is not None:
+            times += [
+                t
+                for t in self.session.execute(
+                    select(DeviceMessage.device_at)
+                    .join(Device, Device.id == DeviceMessage.device_id)
+                    .where(
+                        Device.house_id == house_id,
+                        Device.device_type.in_(ACTIVITY_DEVICE_TYPES),
+                        DeviceMessage.kind.in_(("telemetry", "event")),
+                        DeviceMessage.received_at >= since,
+                        DeviceMessage.device_at < until,
+                    )
+                ).scalars()
+                if t is not None
+            ]
+        return sorted(times)
+
     def offline_sensor_houses(self, house_ids: list[int]) -> set[int]:
         """Houses with an activity sensor that is offline: silence there is a device fault, not an inactive person."""
         from anju.devices.models import Device, DeviceState

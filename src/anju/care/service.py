@@ -52,7 +52,7 @@ from anju.care.models import (
 )
 from anju.care.permissions import CarePerm
 from anju.care.repository import CareRepository
-from anju.care.rules import deadline_alarm_at
+from anju.care.rules import LEARN_DAYS, deadline_alarm_at, learned_alarm_at, learned_limits
 from anju.care.schemas import (
     AwayCreate,
     ConsentCreate,
@@ -133,6 +133,16 @@ def first_alarm_at(last: datetime, *, hours: int, quiet_start_minute: int, quiet
     if end <= local:
         end += timedelta(days=1)
     return end.astimezone(at.tzinfo)
+
+
+def went_out(profile: CareProfile, since: datetime) -> bool:
+    """The silence began with a passage out of the compound (the person is out, not silent at home)."""
+    return (
+        profile.last_activity_at == since
+        and profile.last_activity_source is not None
+        and profile.last_activity_source.startswith("access:")
+        and profile.last_activity_source.endswith(":out")
+    )
 
 
 def last_activity(profile: CareProfile, device_at: datetime | None) -> datetime:
@@ -386,10 +396,14 @@ class CareService:
             by_deadline = p.deadline_minute is not None and now >= deadline_alarm_at(
                 since, deadline_minute=p.deadline_minute
             )  # "not up by 09:30": nothing since before this morning
-            if silent < timedelta(hours=p.silence_hours) and not by_deadline:
+            # The learned rule (this home's own rhythm); not after a passage out (the person is out: the fixed
+            # limit waits for their return), nor in a cold start (too little history: the fixed rule alone).
+            limits = None if went_out(p, since) else self._learned(session, p, now=now)
+            by_learned = limits is not None and now >= learned_alarm_at(since, limits)
+            if silent < timedelta(hours=p.silence_hours) and not (by_deadline or by_learned):
                 continue
-            if not by_deadline and in_quiet_window(now, p.quiet_start_minute, p.quiet_end_minute):
-                continue  # the night window: no alarm while people sleep; checked again in the morning
+            if not (by_deadline or by_learned) and in_quiet_window(now, p.quiet_start_minute, p.quiet_end_minute):
+                continue  # the night window: no fixed-rule alarm while people sleep; checked again in the morning
             if p.house_id is not None and p.house_id in faulty:
                 continue  # a silent sensor is a device fault (alarmed by devices), not an inactive person
             episode = self._open_episode(session, p, since=since, now=now, hours=int(silent.total_seconds() // 3600))
@@ -397,6 +411,22 @@ class CareService:
                 raised.append(episode.id)
         session.flush()
         return raised
+
+    def _learned(self, session: Session, p: CareProfile, *, now: datetime) -> list[float] | None:
+        """The learned rule's 24 hourly limits for this home, computed once a China day (until this midnight) from
+        its typed activity of the last 28 days and kept on the profile; None while the history is too short."""
+        today = china_date(now)
+        if p.learned_on != today:
+            midnight = china_datetime(today)
+            history = CareRepository(session).activity_history(
+                person_id=p.person_id, house_id=p.house_id, since=midnight - timedelta(days=LEARN_DAYS), until=midnight
+            )
+            limits = learned_limits(history, until=midnight, fixed_hours=float(p.silence_hours))
+            p.learned_limits = ",".join(f"{x:.2f}" for x in limits) if limits is not None else None
+            p.learned_on = today
+        if not p.learned_limits:
+            return None
+        return [float(x) for x in p.learned_limits.split(",")]
 
     def _open_episode(
         self, session: Session, p: CareProfile, *, since: datetime, now: datetime, hours: int
