@@ -45,6 +45,7 @@ class OutageKind(StrEnum):
 
 class QuestionKind(StrEnum):
     single = "single"  # one of the options
+    multiple = "multiple"  # any of the options (at least one)
     rating = "rating"  # 1..5
     text = "text"
 

@@ -223,6 +223,7 @@ class NoticeService:
         return list(session.execute(select(NoticeMute.kind).where(NoticeMute.person_id == person_id)).scalars())
 
 
+CHOICE = (QuestionKind.single, QuestionKind.multiple)
 MIN_GROUP = 5  # k: an anonymous survey's results are never shown for a group with fewer answers
 
 
@@ -252,10 +253,10 @@ class SurveyService:
         if by is not None:
             require_manager(by, data.compound_id)
         for n, q in enumerate(data.questions):
-            if q.kind == QuestionKind.single and len([o for o in q.options if o.strip()]) < 2:
+            if q.kind in CHOICE and len([o for o in q.options if o.strip()]) < 2:
                 raise Invalid(
-                    "a single-choice question needs at least two options",
-                    zh="单选题至少需要两个选项",
+                    "a choice question needs at least two options",
+                    zh="选择题至少需要两个选项",
                     fields=[{"field": f"questions.{n}.options", "message": "at least two"}],
                 )
         s = Survey(
@@ -276,7 +277,7 @@ class SurveyService:
                     position=n + 1,
                     kind=q.kind.value,
                     text=q.text,
-                    options=[o.strip() for o in q.options if o.strip()] if q.kind == QuestionKind.single else [],
+                    options=[o.strip() for o in q.options if o.strip()] if q.kind in CHOICE else [],
                 )
             )
         session.flush()
@@ -347,6 +348,16 @@ class SurveyService:
                 if text:
                     clean[str(q.id)] = text
                 continue
+            if q.kind == QuestionKind.multiple:
+                picks = raw if isinstance(raw, list) else [raw]
+                try:
+                    chosen = sorted({int(str(p).strip()) for p in picks[:20]})
+                except (TypeError, ValueError):
+                    raise BadAnswers(fields=field) from None
+                if not chosen or not all(0 <= v < len(q.options) for v in chosen):
+                    raise BadAnswers(fields=field)
+                clean[str(q.id)] = chosen
+                continue
             try:
                 value = int(str(raw).strip())
             except (TypeError, ValueError):
@@ -382,6 +393,11 @@ class SurveyService:
             item: dict[str, Any] = {"id": q.id, "kind": q.kind, "text": q.text, "answered": len(values)}
             if q.kind == QuestionKind.single:
                 item["counts"] = [{"option": o, "n": sum(1 for v in values if v == i)} for i, o in enumerate(q.options)]
+            elif q.kind == QuestionKind.multiple:
+                item["counts"] = [
+                    {"option": o, "n": sum(1 for v in values if isinstance(v, list) and i in v)}
+                    for i, o in enumerate(q.options)
+                ]
             elif q.kind == QuestionKind.rating:
                 item["average"] = round(mean(values), 2) if values else None
                 item["distribution"] = {str(k): sum(1 for v in values if v == k) for k in range(1, 6)}

@@ -118,6 +118,7 @@ NAV: tuple[NavGroup, ...] = (
             NavItem("nav.safety_committee", "/console/safety-committee", VolunteersPerm.read, "shield"),
             NavItem("nav.safety_education", "/console/safety-education", VolunteersPerm.read, "megaphone"),
             NavItem("nav.notices", "/console/notices", NoticesPerm.manage, "megaphone"),
+            NavItem("nav.evaluation", "/console/evaluation", NoticesPerm.manage, "check"),
             NavItem("nav.care", "/console/care", CarePerm.read, "users"),
             NavItem("nav.votes", "/console/votes", VotesPerm.read, "vote"),
         ),

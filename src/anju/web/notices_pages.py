@@ -8,7 +8,7 @@ which web paths render as a 4xx page with the reason.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
@@ -100,7 +100,10 @@ def set_mutes(form: PostedForm, who: SelfServicePage, session: WriteSession) -> 
 
 @router.post("/h5/surveys/{survey_id}")
 def answer_survey(survey_id: int, form: PostedForm, who: SelfServicePage, session: WriteSession) -> Response:
-    answers = {k[2:]: str(v) for k, v in form.items() if k.startswith("q_")}
+    answers: dict[str, Any] = {}
+    for k in {k for k in form if k.startswith("q_")}:
+        values = [str(v) for v in form.getlist(k)[:20]]
+        answers[k[2:]] = values if len(values) > 1 else values[0]  # several ticks of a multiple-choice question
     survey_service.respond(session, by=who, survey_id=survey_id, house_id=None, answers=answers)
     return _see_other("/h5/notices?answered=1")
 
@@ -117,6 +120,8 @@ def notices_guard(request: Request, who: WebUser, session: ReadSession) -> Conso
 
 NoticesPage = Annotated[ConsolePage, Depends(notices_guard)]
 _COMMITTEE_PAGES = ("/console/notices", "/console/votes")
+SURVEY_ROWS = 6  # question rows the builder shows at first ("add a question" reveals more, up to the maximum)
+SURVEY_ROWS_MAX = 30
 
 
 def _nav(who: Principal) -> list[NavGroup]:
@@ -157,6 +162,9 @@ def notices_console(request: Request, ctx: NoticesPage, session: ReadSession, do
                 kinds=[NoticeKind.general, NoticeKind.outage, NoticeKind.emergency],
                 outage_kinds=list(OutageKind),
                 audiences=list(Audience),
+                question_kinds=list(QuestionKind),
+                survey_rows=SURVEY_ROWS,
+                survey_rows_max=SURVEY_ROWS_MAX,
                 default_start=(now + timedelta(days=1)).strftime("%Y-%m-%dT09:00"),
                 default_end=(now + timedelta(days=1)).strftime("%Y-%m-%dT17:00"),
             ),
@@ -204,25 +212,29 @@ def publish_notice(form: PostedForm, ctx: NoticesPage, session: WriteSession) ->
 
 @router.post("/console/notices/surveys")
 def create_survey(form: PostedForm, ctx: NoticesPage, session: WriteSession) -> Response:
-    """Questions come one per line: "rating: 文本", "single: 文本 | 选项1 | 选项2", "text: 文本"."""
+    """The survey builder: question rows q<n>_kind, q<n>_text and q<n>_options (one option per line); rows
+    without text are skipped."""
     if ctx.compound is None:
         raise Forbidden()
     questions: list[QuestionIn] = []
-    for line in str(form.get("questions", ""))[:5000].splitlines():
-        kind, _, rest = line.partition(":")
-        if not rest.strip():
+    for n in range(SURVEY_ROWS_MAX):
+        text = str(form.get(f"q{n}_text", ""))[:255].strip()
+        if not text:
             continue
-        parts = [p.strip() for p in rest.split("|")]
+        kind = str(form.get(f"q{n}_kind", ""))
+        options = [o.strip() for o in str(form.get(f"q{n}_options", ""))[:2000].splitlines() if o.strip()][:20]
         try:
-            questions.append(QuestionIn(kind=QuestionKind(kind.strip()), text=parts[0], options=parts[1:]))
+            questions.append(QuestionIn(kind=QuestionKind(kind), text=text, options=options))
         except ValueError:
-            raise Invalid(f"bad question line: {line[:80]}", zh=f"题目格式错误：{line[:80]}") from None
+            raise Invalid(f"question {n + 1}: bad kind", zh=f"第 {n + 1} 题的题型无效") from None
     try:
         data = SurveyCreate(
             compound_id=ctx.compound.id,
             title=str(form.get("title", ""))[:128],
+            description=str(form.get("description", ""))[:2000],
             anonymous=form.get("anonymous") == "on",
             respondent_unit=RespondentUnit(str(form.get("respondent_unit", "household"))),
+            closes_at=_local(str(form.get("closes_at", ""))[:16]),
             questions=questions,
         )
     except ValueError as exc:
