@@ -231,3 +231,44 @@ class TestCameraCoverage:
             session, compound_id=a, kind="month", day=date(2025, 1, 1), today=date(2025, 3, 1)
         )
         assert not new and again.id == row.id  # the same period again: no second order
+
+
+ORIGIN = {"Origin": "http://testserver"}
+
+
+class TestShiftPage:
+    def test_the_manager_plans_a_night_shift_and_marks_it_worked(self, client, persona, session, ids):
+        from anju.accounts.service import staff_of
+        from anju.analytics.models import StaffShift
+        from anju.analytics.staff import SECURITY_ROLES
+
+        guard = next(u for u in staff_of(session, ids["A"], SECURITY_ROLES) if u.role.value == "guard")
+        persona("manager_wang").web(client)
+        r = client.post(
+            f"/console/staff-shifts?compound_id={ids['A']}",
+            data={"user_id": str(guard.id), "day": "2025-01-06", "start": "20:00", "end": "08:00"},
+            headers=ORIGIN,
+            follow_redirects=False,
+        )
+        assert r.status_code == 303 and "err=" not in r.headers["location"], r.headers["location"]
+        shift = session.execute(select(StaffShift).where(StaffShift.user_id == guard.id)).scalar_one()
+        assert shift.starts_at == cst(2025, 1, 6, 20) and shift.ends_at == cst(2025, 1, 7, 8)  # ends the next day
+        page = client.get(f"/console/staff-shifts?day=2025-01-08&compound_id={ids['A']}")
+        assert page.status_code == 200 and f'data-shift="{shift.id}" data-status="planned"' in page.text
+        assert "20:00–次日 08:00" in page.text and guard.display_name in page.text and "暂无数据" in page.text
+        client.post(
+            f"/console/staff-shifts/{shift.id}", data={"status": "attended", "day": "2025-01-06"}, headers=ORIGIN
+        )
+        page = client.get(f"/console/staff-shifts?day=2025-01-06&compound_id={ids['A']}")
+        assert 'data-status="attended"' in page.text and "<b>100.0%</b>" in page.text
+        bad = client.post(
+            f"/console/staff-shifts?compound_id={ids['A']}",
+            data={"user_id": str(guard.id), "day": "2025-01-07", "start": "25:00", "end": "08:00"},
+            headers=ORIGIN,
+            follow_redirects=False,
+        )
+        assert bad.status_code == 303 and "err=" in bad.headers["location"]  # a reason, nothing stored
+
+    def test_r_p6_the_street_office_cannot_open_the_shift_roster(self, client, persona):
+        persona("gov_street").web(client)
+        assert client.get("/console/staff-shifts").status_code == 403

@@ -174,6 +174,25 @@ class StaffService:
             raise Conflict("that shift exists", zh="该人员该时间的班次已存在") from exc
         return row
 
+    def shifts(
+        self, session: Session, *, who: Principal, compound_id: int, since: datetime, until: datetime
+    ) -> list[StaffShift]:
+        """The compound's shifts starting in [since, until), in start order."""
+        who.require(AnalyticsPerm.read)
+        self._scope(who, compound_id)
+        return list(
+            session.execute(
+                select(StaffShift)
+                .where(
+                    StaffShift.compound_id == compound_id,
+                    StaffShift.starts_at >= since,
+                    StaffShift.starts_at < until,
+                )
+                .order_by(StaffShift.starts_at, StaffShift.id)
+                .limit(1000)
+            ).scalars()
+        )
+
     def mark_shift(self, session: Session, *, who: Principal, shift_id: int, status: str) -> StaffShift:
         """Mark a shift attended or absent (or back to planned)."""
         who.require(AnalyticsPerm.staff_write)

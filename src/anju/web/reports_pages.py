@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -25,7 +25,7 @@ from anju.analytics.street import StreetReport, street_report
 from anju.core.auth import Principal
 from anju.core.deps import ReadSession, WriteSession
 from anju.core.errors import AppError, Invalid, NotFound
-from anju.core.kit.china_time import china_date, to_china
+from anju.core.kit.china_time import china_date, china_datetime, to_china
 from anju.core.sheets import Value, csv_bytes, xlsx_bytes
 from anju.registry.service import compounds_by_id
 from anju.web.deps import ConsolePage, console_guard, page_guard
@@ -571,6 +571,125 @@ async def staff_training_save(training_id: int, request: Request, ctx: StaffPage
         session.rollback()
         return go_back(request, back, err=error_message(request, exc))
     return go_back(request, back, ok=t("staff.saved"))
+
+
+# Shifts and attendance (排班与考勤) of the security staff: names appear, so the same staff-only guard.
+SHIFT_WEEK = 7
+
+
+def _clock(text: str, reason: str) -> time:
+    try:
+        return time.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise Invalid(f"not a time: {text!r}", zh=reason) from exc
+
+
+@router.get("/console/staff-shifts")
+def staff_shifts_page(request: Request, ctx: StaffPage, session: ReadSession, day: str | None = None) -> Response:
+    """The week's shifts (Monday to Sunday, China time) of the selected compound with attendance, and forms to plan
+    a shift and mark it worked or absent."""
+    if ctx.compound is None:
+        return render(request, "console/empty.html", ctx.context("nav.reports"))
+    today = china_date()
+    try:
+        shown = date.fromisoformat(day) if day else today
+    except ValueError as exc:
+        raise Invalid("bad day", zh=Translator(lang_of(request))("report.err.day")) from exc
+    monday = shown - timedelta(days=shown.weekday())
+    shifts = staff_service.shifts(
+        session,
+        who=ctx.who,
+        compound_id=ctx.compound.id,
+        since=china_datetime(monday),
+        until=china_datetime(monday + timedelta(days=SHIFT_WEEK)),
+    )
+    people = {u.id: u for u in staff_of(session, ctx.compound.id, SECURITY_ROLES, include_former=True)}
+    rows = [
+        {
+            "s": s,
+            "person": people.get(s.user_id),
+            "day": to_china(s.starts_at).date(),
+            "start": to_china(s.starts_at).strftime("%H:%M"),
+            "end": to_china(s.ends_at).strftime("%H:%M"),
+            "next_day": to_china(s.ends_at).date() > to_china(s.starts_at).date(),
+        }
+        for s in shifts
+    ]
+    marked = sum(1 for s in shifts if s.status in ("attended", "absent"))
+    attended = sum(1 for s in shifts if s.status == "attended")
+    return render(
+        request,
+        "reports/shifts.html",
+        ctx.context(
+            "nav.reports",
+            rows=rows,
+            monday=monday,
+            sunday=monday + timedelta(days=SHIFT_WEEK - 1),
+            prev_week=(monday - timedelta(days=SHIFT_WEEK)).isoformat(),
+            next_week=(monday + timedelta(days=SHIFT_WEEK)).isoformat(),
+            marked=marked,
+            attended=attended,
+            rate=round(100.0 * attended / marked, 1) if marked else None,
+            roster=[u for u in people.values() if u.active],
+            can_write=ctx.who.can(AnalyticsPerm.staff_write),
+            today=today,
+            **outcome(request),
+        ),
+    )
+
+
+@router.post("/console/staff-shifts")
+def staff_shift_add(
+    request: Request,
+    ctx: StaffPage,
+    session: WriteSession,
+    user_id: Annotated[str, Form(max_length=12)] = "",
+    day: Annotated[str, Form(max_length=16)] = "",
+    start: Annotated[str, Form(max_length=8)] = "",
+    end: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    """Plan a shift; an end at or before the start is on the next day (a night shift 20:00–08:00)."""
+    t = Translator(lang_of(request))
+    back = f"/console/staff-shifts?day={day}" if day else "/console/staff-shifts"
+    if ctx.compound is None:
+        return go_back(request, back)
+    try:
+        if not user_id.strip().isdigit():
+            raise Invalid("no person", zh=t("shift.err.person"))
+        try:
+            on = date.fromisoformat(day.strip())
+        except ValueError as exc:
+            raise Invalid("bad day", zh=t("report.err.day")) from exc
+        a, b = _clock(start, t("shift.err.time")), _clock(end, t("shift.err.time"))
+        starts = china_datetime(on, a)
+        ends = china_datetime(on + timedelta(days=1) if b <= a else on, b)
+        staff_service.add_shift(
+            session, who=ctx.who, compound_id=ctx.compound.id, user_id=int(user_id), starts_at=starts, ends_at=ends
+        )
+    except AppError as exc:
+        session.rollback()
+        return go_back(request, back, err=error_message(request, exc))
+    return go_back(request, back, ok=t("shift.added"))
+
+
+@router.post("/console/staff-shifts/{shift_id}")
+def staff_shift_mark(
+    shift_id: int,
+    request: Request,
+    ctx: StaffPage,
+    session: WriteSession,
+    status: Annotated[str, Form(max_length=12)] = "",
+    day: Annotated[str, Form(max_length=16)] = "",
+) -> Response:
+    """Mark a shift worked or absent (or back to planned)."""
+    t = Translator(lang_of(request))
+    back = f"/console/staff-shifts?day={day}" if day else "/console/staff-shifts"
+    try:
+        staff_service.mark_shift(session, who=ctx.who, shift_id=shift_id, status=status)
+    except AppError as exc:
+        session.rollback()
+        return go_back(request, back, err=error_message(request, exc))
+    return go_back(request, back, ok=t("shift.marked"))
 
 
 # The street office's security report (街道安全管理工作总结): every compound the caller oversees, pooled.
