@@ -47,6 +47,9 @@ class BusSettings(BaseSettings):
     nats_prefix: str = "anju"  # first subject token
     nats_duplicate_window_s: int = 600  # JetStream drops a repeated Nats-Msg-Id within this window
     nats_max_age_days: int = 7  # the stream keeps messages this long (the outbox is the record)
+    # Copies of the stream in a NATS cluster (3: one node may die without losing an acknowledged event; a
+    # publish is acknowledged once a majority of the replicas stored it). 1 for a single server.
+    nats_replicas: int = 1
     # Handlers consume from the bus (`anju consume`): the relay publishes committed events as soon as they exist
     # (not only delivered ones) and the worker's poller only sweeps up events older than bus_sweep_after_s.
     bus_delivery: bool = False
@@ -91,7 +94,7 @@ async def connect(url: str, *, within: float = 5.0, **options: Any) -> NATS:
 
 
 async def ensure_stream(js: JetStreamContext, settings: BusSettings) -> None:
-    """Create the stream if it does not exist (file storage, duplicate window and age from the settings)."""
+    """Create the stream if it does not exist (file storage; duplicate window, age and replicas from the settings)."""
     from nats.js.api import StreamConfig
     from nats.js.errors import NotFoundError
 
@@ -106,6 +109,7 @@ async def ensure_stream(js: JetStreamContext, settings: BusSettings) -> None:
             subjects=[f"{settings.nats_prefix}.>"],
             duplicate_window=float(settings.nats_duplicate_window_s),
             max_age=float(timedelta(days=settings.nats_max_age_days).total_seconds()),
+            num_replicas=settings.nats_replicas,
         )
     )
 
