@@ -323,6 +323,11 @@ class VideoWorker:
             return True
         finally:
             cap.release()
+            if pending:  # stopped or dropped before a post-roll ended: the clip goes with the frames there are
+                try:
+                    self._flush(run, pending, ring, now_t=next_t, final=True)
+                except Exception:
+                    log.exception("camera %s: clips of %d incidents not delivered", run.camera_id, len(pending))
 
     def _pending(
         self,
