@@ -292,6 +292,10 @@ class FeeService:
         return created
 
     # --- reading -------------------------------------------------------------------------------
+    def open_bill_count(self, session: Session, *, by: Principal) -> int:
+        """Unpaid bills the caller may read (the resident H5 home's counter)."""
+        return FeeQuery(session).bill_rows(by, status=BillStatus.open.value, limit=1)[1]
+
     def get_bill(self, session: Session, *, by: Principal, bill_id: int) -> Bill:
         """A bill the caller may see; anybody else's bill is 404 (no hint it exists)."""
         bill = session.execute(readable_bills(by).where(Bill.id == bill_id)).scalar_one_or_none()

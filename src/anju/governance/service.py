@@ -18,13 +18,18 @@ The rules live in one module per sub-aggregate (the API endpoints and jobs call 
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
+from anju.core.auth import Principal
 from anju.governance.ballot_service import ballot_service
 from anju.governance.chain import ballot_payload, event_payload
 from anju.governance.count_service import Participation, count_service
 from anju.governance.electorate import DEVELOPER_KEY
 from anju.governance.electorate_service import electorate_service
+from anju.governance.enums import VoteState
 from anju.governance.meeting_service import meeting_service
 from anju.governance.proxy_service import proxy_service
+from anju.governance.repository import VoteRepository
 from anju.governance.results_service import Verification, results_service
 from anju.governance.setup_service import MIN_CLAUSE, NOTICE_PERIOD, vote_setup_service
 from anju.governance.window_service import PUBLISH_RESULTS_WITHIN, vote_window_service
@@ -79,6 +84,11 @@ class VoteService:
         # interim meetings
         self.request_meeting = meeting_service.request_meeting
         self.meeting_duty = meeting_service.meeting_duty
+
+    @staticmethod
+    def open_count(session: Session, *, who: Principal) -> int:
+        """Votes open now that the caller can see (the resident H5 home's counter)."""
+        return len(VoteRepository(session).search(who, states=[VoteState.open]))
 
 
 vote_service = VoteService()

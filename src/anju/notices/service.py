@@ -296,6 +296,26 @@ class SurveyService:
             ).scalars()
         )
 
+    def open_for(self, session: Session, *, by: Principal) -> list[tuple[Survey, bool]]:
+        """The open surveys of the caller's compound, each with whether the caller (their household, or
+        themself for per-person surveys) has answered already."""
+        compound_id = next(iter(sorted(by.compound_ids)), None)
+        if compound_id is None:
+            return []
+        q = NoticeQuery(session)
+        surveys = [s for s in q.surveys(compound_id) if self.is_open(s)]
+        keys = [f"house:{h}" for h in by.house_ids] + ([f"person:{by.person_id}"] if by.person_id else [])
+        answered = q.answered_keys([s.id for s in surveys], keys)
+        out = []
+        for s in surveys:
+            mine = (
+                {f"person:{by.person_id}"}
+                if s.respondent_unit == RespondentUnit.person
+                else {f"house:{h}" for h in by.house_ids}
+            )
+            out.append((s, any((s.id, k) in answered for k in mine)))
+        return out
+
     def is_open(self, s: Survey, now: datetime | None = None) -> bool:
         return s.status == SurveyStatus.open and (s.closes_at is None or (now or utcnow()) < s.closes_at)
 

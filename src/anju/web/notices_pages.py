@@ -58,21 +58,10 @@ def _see_other(url: str) -> RedirectResponse:
 def my_notices(request: Request, who: SelfServicePage, session: ReadSession) -> Response:
     """通知公告: my inbox with the unread badge, open surveys, mute preferences."""
     unread, rows = notice_service.inbox(session, by=who)
-    compound_id = next(iter(sorted(who.compound_ids)), None)
-    surveys = list(NoticeQuery(session).surveys(compound_id)) if compound_id else []
-    keys = [f"house:{h}" for h in who.house_ids] + ([f"person:{who.person_id}"] if who.person_id else [])
-    answered = NoticeQuery(session).answered_keys([s.id for s in surveys], keys)
-    open_surveys = []
-    for s in surveys:
-        if not survey_service.is_open(s):
-            continue
-        mine = (
-            {f"person:{who.person_id}"}
-            if s.respondent_unit == RespondentUnit.person
-            else {f"house:{h}" for h in who.house_ids}
-        )
-        done = any((s.id, k) in answered for k in mine)
-        open_surveys.append({"survey": s, "questions": survey_service.questions(session, s.id), "done": done})
+    open_surveys = [
+        {"survey": s, "questions": survey_service.questions(session, s.id), "done": done}
+        for s, done in survey_service.open_for(session, by=who)
+    ]
     mutes = notice_service.mutes(session, person_id=who.person_id) if who.person_id else []
     return render(
         request,

@@ -300,6 +300,21 @@ class WorkOrderService:
         session.flush()
         return order
 
+    def open_count(self, session: Session, *, by: Principal) -> int:
+        """Open orders the caller may read: a resident's own repairs in progress (the H5 home's counter)."""
+        return WorkOrderRepository(session).search(
+            by,
+            compound_id=None,
+            status=None,
+            sla_state=None,
+            kind=None,
+            category=None,
+            assignee_user_id=None,
+            open_only=True,
+            offset=0,
+            limit=1,
+        )[1]
+
     def reported_by_me(self, session: Session, *, by: Principal, compound_id: int) -> list[WorkOrder]:
         """Orders I opened (a grid worker's 随手拍), newest first, with their progress."""
         rows = session.execute(
