@@ -12,6 +12,8 @@ from anju.core.kit.china_time import china_date
 from anju.emergency.evacuation_service import evacuation_service
 from anju.emergency.exceptions import (
     AlreadyActivated,
+    AssemblyPointExists,
+    AssemblyPointNotFound,
     BadGeometry,
     BadPlace,
     BuildingNotFound,
@@ -25,6 +27,7 @@ from anju.emergency.exceptions import (
     TaskNotFound,
 )
 from anju.emergency.models import (
+    AssemblyPoint,
     BuildingFloorPlan,
     EmergencyDrill,
     EmergencyIncident,
@@ -36,7 +39,10 @@ from anju.emergency.models import (
 from anju.emergency.permissions import EmergencyPerm
 from anju.emergency.schemas import (
     Activate,
+    AssemblyPointIn,
+    AssemblyPointRead,
     CloseIncident,
+    CompoundEvacuationRead,
     Draw,
     DrawRead,
     DrillCreate,
@@ -225,3 +231,40 @@ def simulate_evacuation(building_id: int, body: Simulate, who: Actor, session: W
 def list_evacuations(building_id: int, who: Reader, session: ReadSession) -> list[EvacuationRun]:
     """The building's recent simulations, newest first."""
     return evacuation_service.runs(session, by=who, building_id=building_id)
+
+
+@router.get("/assembly-points", response_model=list[AssemblyPointRead])
+def list_assembly_points(who: Reader, session: ReadSession, compound_id: int = Query()) -> list[AssemblyPoint]:
+    """The compound's evacuation assembly points on its site plan."""
+    return evacuation_service.assembly_points(session, by=who, compound_id=compound_id)
+
+
+@router.post(
+    "/assembly-points",
+    response_model=AssemblyPointRead,
+    status_code=201,
+    responses={404: BuildingNotFound.doc(), 409: AssemblyPointExists.doc(), 422: BadGeometry.doc()},
+)
+def add_assembly_point(body: AssemblyPointIn, who: Manager, session: WriteSession) -> AssemblyPoint:
+    """Put an assembly point (集合点) on the site plan, in the open space (not in a building, not off the plan)."""
+    return evacuation_service.add_assembly_point(session, by=who, data=body)
+
+
+@router.delete("/assembly-points/{point_id}", status_code=204, responses={404: AssemblyPointNotFound.doc()})
+def retire_assembly_point(point_id: int, who: Manager, session: WriteSession) -> None:
+    """Take an assembly point out of use (its name can be used again)."""
+    evacuation_service.retire_assembly_point(session, by=who, point_id=point_id)
+
+
+@router.post(
+    "/evacuation/compound",
+    response_model=CompoundEvacuationRead,
+    responses={404: BuildingNotFound.doc(), 422: BadGeometry.doc()},
+)
+def compound_evacuation(who: Actor, session: WriteSession, compound_id: int = Query()) -> CompoundEvacuationRead:
+    """The compound to its assembly points: each building routed over the site to a point with room, its own
+    evacuation (simulated now where missing) plus the walk; per point the people and the last arrival."""
+    result, unplaced = evacuation_service.compound_estimate(
+        session, by=who, compound_id=compound_id, simulate_missing=True
+    )
+    return evacuation_service.read_compound(result, unplaced)

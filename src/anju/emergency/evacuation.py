@@ -379,3 +379,145 @@ def door_flow(people: int, width: float = 1.1, *, seed: int = 1) -> FloorResult:
         "spawn": [_box(0.5, 0.5, 9.5, 9.5)],
     }
     return simulate_floor(parse(geometry), people, seed=seed)
+
+
+# --- the compound to its assembly points ---------------------------------------------------------------------
+
+SITE_METRES_PER_UNIT = 0.5  # site-plan units to metres when the plan does not say ("metres_per_unit")
+
+
+@dataclass(frozen=True)
+class SiteBuilding:
+    key: int  # the building's id
+    name: str
+    rect: tuple[float, float, float, float]  # x, y, w, h on the site plan (plan units)
+    people: int
+    seconds: float | None  # its own evacuation time (the building simulation); None: not simulated yet
+
+
+@dataclass(frozen=True)
+class SitePoint:
+    key: int  # the assembly point's id
+    name: str
+    x: float
+    y: float
+    capacity: int
+
+
+@dataclass
+class SiteRoute:
+    building: SiteBuilding
+    point: SitePoint | None
+    route: list[tuple[float, float]]  # plan units, from the building's door to the point
+    metres: float
+    walk_seconds: float
+    total_seconds: float | None  # building evacuation + the walk of the slowest; None: the building not simulated
+    over_capacity: bool = False
+
+
+@dataclass
+class CompoundResult:
+    routes: list[SiteRoute]
+    points: dict[int, dict[str, Any]]  # point id → {"name", "capacity", "people", "last", "buildings"}
+    seconds: float | None  # the last person at an assembly point; None when a building is not simulated
+    metres_per_unit: float
+
+
+def site_area(width: float, height: float, rects: list[tuple[float, float, float, float]]) -> Any:
+    """The walkable site: the plan's rectangle minus the buildings' footprints."""
+    from shapely import Polygon, box, unary_union
+
+    if width <= 0 or height <= 0:
+        raise BadGeometry("the site plan has no size", zh="小区平面图缺少尺寸")
+    area = box(0, 0, width, height)
+    if rects:
+        area = area.difference(unary_union([box(x, y, x + w, y + h) for x, y, w, h in rects]))
+    if isinstance(area, Polygon):
+        return area
+    return max(getattr(area, "geoms", []), key=lambda g: g.area)  # the connected open space
+
+
+def check_point(area: Any, x: float, y: float) -> None:
+    """An assembly point must be in the open space of the site (not in a building, not off the plan)."""
+    from shapely import Point
+
+    if not area.contains(Point(x, y)):
+        raise BadGeometry(
+            "the assembly point is not in the open space of the site plan",
+            zh="集合点须位于小区平面图的空地上（不能在楼内或图外）",
+        )
+
+
+def door_of(rect: tuple[float, float, float, float], area: Any) -> tuple[float, float]:
+    """A building's way out on the site: the middle of the side facing the open space, just outside."""
+    from shapely import Point
+
+    x, y, w, h = rect
+    for p in ((x + w / 2, y + h + 2), (x + w / 2, y - 2), (x - 2, y + h / 2), (x + w + 2, y + h / 2)):
+        if area.contains(Point(p)):
+            return p
+    raise BadGeometry("a building has no way out to the open space", zh="有楼栋四周没有可通行的空地")
+
+
+def compound_to_assembly(
+    width: float,
+    height: float,
+    buildings: list[SiteBuilding],
+    points: list[SitePoint],
+    *,
+    metres_per_unit: float = SITE_METRES_PER_UNIT,
+    elderly_share: float = 0.1,
+) -> CompoundResult:
+    """Route every building to an assembly point over the open site (JuPedSim's routing engine: shortest paths
+    around the buildings) and estimate when its last person arrives: its own evacuation time plus the walk at
+    the slowest walkers' speed. Each building goes whole to the nearest point with room left; when none has room,
+    to the nearest, marked over capacity. Crowding on the paths and at the points is not modelled."""
+    import jupedsim as jps
+
+    if not points:
+        raise BadGeometry("the compound has no assembly point", zh="小区尚未设置集合点")
+    area = site_area(width, height, [b.rect for b in buildings])
+    routing = jps.RoutingEngine(area)
+    speed = ELDERLY_SPEED if elderly_share > 0 else DESIRED_SPEED
+    options: dict[int, list[tuple[float, SitePoint, list[tuple[float, float]]]]] = {}
+    for b in buildings:
+        door = door_of(b.rect, area)
+        found = []
+        for pt in points:
+            check_point(area, pt.x, pt.y)
+            way = [(float(x), float(y)) for x, y in routing.compute_waypoints(door, (pt.x, pt.y))]
+            found.append((sum(math.dist(a, c) for a, c in pairwise(way)) * metres_per_unit, pt, way))
+        options[b.key] = sorted(found, key=lambda t: (t[0], t[1].key))
+    left = {p.key: p.capacity for p in points}
+    routes: list[SiteRoute] = []
+    for b in sorted(buildings, key=lambda b: (options[b.key][0][0], b.key)):  # the closest buildings choose first
+        choice = next((o for o in options[b.key] if left[o[1].key] >= b.people), None)
+        over = choice is None
+        metres, pt, way = choice or options[b.key][0]
+        left[pt.key] -= b.people
+        walk = metres / speed
+        routes.append(
+            SiteRoute(
+                building=b,
+                point=pt,
+                route=way,
+                metres=round(metres, 1),
+                walk_seconds=round(walk, 1),
+                total_seconds=round(b.seconds + walk, 1) if b.seconds is not None else None,
+                over_capacity=over,
+            )
+        )
+    per_point: dict[int, dict[str, Any]] = {
+        p.key: {"name": p.name, "capacity": p.capacity, "people": 0, "last": None, "buildings": []} for p in points
+    }
+    for r in routes:
+        assert r.point is not None
+        agg = per_point[r.point.key]
+        agg["people"] += r.building.people
+        agg["buildings"].append(r.building.name)
+        if r.total_seconds is not None:
+            agg["last"] = max(agg["last"] or 0.0, r.total_seconds)
+    totals = [r.total_seconds for r in routes]
+    seconds = None if any(t is None for t in totals) else max((t for t in totals if t is not None), default=0.0)
+    routes.sort(key=lambda r: r.building.key)
+    return CompoundResult(routes=routes, points=per_point, seconds=seconds, metres_per_unit=metres_per_unit)

@@ -16,11 +16,17 @@ from sqlalchemy.orm import Session
 
 from anju.core.auth import Principal
 from anju.emergency import evacuation as ev
-from anju.emergency.exceptions import BadGeometry, BuildingNotFound
-from anju.emergency.models import BuildingFloorPlan, EmergencyDrill, EvacuationRun
+from anju.emergency.exceptions import AssemblyPointExists, AssemblyPointNotFound, BadGeometry, BuildingNotFound
+from anju.emergency.models import AssemblyPoint, BuildingFloorPlan, EmergencyDrill, EvacuationRun
 from anju.emergency.permissions import EmergencyPerm
-from anju.emergency.schemas import FloorPlanIn
-from anju.registry.models import Building
+from anju.emergency.schemas import (
+    AssemblyLoadRead,
+    AssemblyPointIn,
+    CompoundEvacuationRead,
+    FloorPlanIn,
+    SiteRouteRead,
+)
+from anju.registry.models import Building, Compound
 
 
 class EvacuationService:
@@ -102,6 +108,21 @@ class EvacuationService:
         res = ev.simulate_building(
             model, b.floors, fp.people_per_floor, elderly_share=fp.elderly_percent / 100, seed=seed
         )
+        return self._store(session, by=by, building=b, fp=fp, plan=plan, res=res, shut=shut, incident_id=incident_id)
+
+    def _store(
+        self,
+        session: Session,
+        *,
+        by: Principal,
+        building: Building,
+        fp: BuildingFloorPlan,
+        plan: ev.FloorPlan,
+        res: ev.BuildingResult,
+        shut: list[str],
+        incident_id: int | None = None,
+    ) -> EvacuationRun:
+        b = building
         run = EvacuationRun(
             compound_id=b.compound_id,
             building_id=b.id,
@@ -179,6 +200,155 @@ class EvacuationService:
             (d, names.get(d.building_id, ""), latest.get(d.building_id)) if d.building_id else (d, "", None)
             for d in drills
         ]
+
+    # --- the compound to its assembly points --------------------------------------------------------------------
+    def _compound(self, session: Session, *, by: Principal, compound_id: int) -> Compound:
+        by.require(EmergencyPerm.read)
+        c = session.get(Compound, compound_id)
+        if c is None or not by.in_scope(compound_id):
+            raise BuildingNotFound(f"compound {compound_id}")
+        return c
+
+    def _site(self, c: Compound) -> tuple[float, float, float, dict[str, tuple[float, float, float, float]]]:
+        """The site plan's size, metres per plan unit and each building's footprint (by building number)."""
+        plan = c.site_plan or {}
+        shapes = {
+            str(s["building"]): (float(s["x"]), float(s["y"]), float(s["w"]), float(s["h"]))
+            for s in plan.get("buildings", [])
+            if all(k in s for k in ("building", "x", "y", "w", "h"))
+        }
+        scale = float(plan.get("metres_per_unit") or ev.SITE_METRES_PER_UNIT)
+        return float(plan.get("width") or 0), float(plan.get("height") or 0), scale, shapes
+
+    def assembly_points(self, session: Session, *, by: Principal, compound_id: int) -> list[AssemblyPoint]:
+        self._compound(session, by=by, compound_id=compound_id)
+        stmt = (
+            select(AssemblyPoint)
+            .where(AssemblyPoint.compound_id == compound_id, AssemblyPoint.active.is_(True))
+            .order_by(AssemblyPoint.id)
+        )
+        return list(session.execute(stmt).scalars())
+
+    def add_assembly_point(self, session: Session, *, by: Principal, data: AssemblyPointIn) -> AssemblyPoint:
+        """An assembly point on the site plan; refused (422) off the plan or inside a building, 409 on a name
+        already used (a retired point with that name comes back)."""
+        by.require(EmergencyPerm.manage)
+        c = self._compound(session, by=by, compound_id=data.compound_id)
+        width, height, _scale, shapes = self._site(c)
+        ev.check_point(ev.site_area(width, height, list(shapes.values())), data.plan_x, data.plan_y)
+        row = session.execute(
+            select(AssemblyPoint).where(AssemblyPoint.compound_id == c.id, AssemblyPoint.name == data.name)
+        ).scalar_one_or_none()
+        if row is not None and row.active:
+            raise AssemblyPointExists(f"assembly point {data.name!r} exists")
+        if row is None:
+            row = AssemblyPoint(compound_id=c.id, name=data.name)
+            session.add(row)
+        row.plan_x, row.plan_y, row.capacity, row.active = data.plan_x, data.plan_y, data.capacity, True
+        session.flush()
+        return row
+
+    def retire_assembly_point(self, session: Session, *, by: Principal, point_id: int) -> None:
+        by.require(EmergencyPerm.manage)
+        row = session.get(AssemblyPoint, point_id)
+        if row is None or not by.in_scope(row.compound_id):
+            raise AssemblyPointNotFound(f"assembly point {point_id}")
+        row.active = False
+        session.flush()
+
+    def compound_estimate(
+        self, session: Session, *, by: Principal, compound_id: int, simulate_missing: bool = False
+    ) -> tuple[ev.CompoundResult, list[str]]:
+        """Every placed building to an assembly point: its newest unblocked simulation (run now for those without
+        one when `simulate_missing`; identical buildings share one JuPedSim run) plus the walk over the site.
+        Returns the result and the names of buildings not on the site plan."""
+        from anju.registry.service import house_service
+
+        c = self._compound(session, by=by, compound_id=compound_id)
+        if simulate_missing:
+            by.require(EmergencyPerm.act)
+        width, height, scale, shapes = self._site(c)
+        points = self.assembly_points(session, by=by, compound_id=c.id)
+        latest = self.latest(session, compound_id=c.id)
+        cache: dict[str, tuple[ev.FloorPlan, ev.BuildingResult]] = {}
+        placed: list[ev.SiteBuilding] = []
+        unplaced: list[str] = []
+        elderly = 0.0
+        for b in house_service.buildings(session, compound_id=c.id):
+            rect = shapes.get(b.number)
+            if rect is None:
+                unplaced.append(b.name)
+                continue
+            fp = self.floor_plan(session, building=b)
+            elderly = max(elderly, fp.elderly_percent / 100)
+            run = latest.get(b.id)
+            if run is not None and (run.template != fp.template or run.people != fp.people_per_floor * b.floors):
+                run = None  # made for an earlier floor plan: not this building's estimate any more
+            if run is None and simulate_missing:
+                geometry = self.geometry(fp)
+                key = repr((geometry, b.floors, fp.people_per_floor, fp.elderly_percent))
+                if key not in cache:
+                    plan = ev.parse(geometry)
+                    cache[key] = (
+                        plan,
+                        ev.simulate_building(
+                            plan, b.floors, fp.people_per_floor, elderly_share=fp.elderly_percent / 100
+                        ),
+                    )
+                plan, res = cache[key]
+                run = self._store(session, by=by, building=b, fp=fp, plan=plan, res=res, shut=[])
+            placed.append(
+                ev.SiteBuilding(
+                    key=b.id,
+                    name=b.name,
+                    rect=rect,
+                    people=run.people if run is not None else fp.people_per_floor * b.floors,
+                    seconds=float(run.seconds) if run is not None else None,
+                )
+            )
+        result = ev.compound_to_assembly(
+            width,
+            height,
+            placed,
+            [ev.SitePoint(key=p.id, name=p.name, x=p.plan_x, y=p.plan_y, capacity=p.capacity) for p in points],
+            metres_per_unit=scale,
+            elderly_share=elderly,
+        )
+        return result, unplaced
+
+    def read_compound(self, result: ev.CompoundResult, unplaced: list[str]) -> CompoundEvacuationRead:
+        return CompoundEvacuationRead(
+            seconds=result.seconds,
+            metres_per_unit=result.metres_per_unit,
+            routes=[
+                SiteRouteRead(
+                    building_id=r.building.key,
+                    building_name=r.building.name,
+                    people=r.building.people,
+                    building_seconds=r.building.seconds,
+                    assembly_point_id=r.point.key if r.point else None,
+                    assembly_point_name=r.point.name if r.point else None,
+                    metres=r.metres,
+                    walk_seconds=r.walk_seconds,
+                    total_seconds=r.total_seconds,
+                    over_capacity=r.over_capacity,
+                    route=[[round(x, 1), round(y, 1)] for x, y in r.route],
+                )
+                for r in result.routes
+            ],
+            assembly_points=[
+                AssemblyLoadRead(
+                    id=k,
+                    name=v["name"],
+                    capacity=v["capacity"],
+                    people=v["people"],
+                    last_arrival_seconds=v["last"],
+                    buildings=v["buildings"],
+                )
+                for k, v in result.points.items()
+            ],
+            unplaced_buildings=unplaced,
+        )
 
 
 def _result_json(plan: ev.FloorPlan, res: ev.BuildingResult) -> dict[str, Any]:

@@ -75,3 +75,15 @@ class BuildingNotFound(NotFound):
     code = "emergency_building_not_found"
     message_zh = "楼栋不存在或不属于您的小区"
     message_en = "Building not found in your compounds"
+
+
+class AssemblyPointNotFound(NotFound):
+    code = "emergency_assembly_point_not_found"
+    message_zh = "集合点不存在或不属于您的小区"
+    message_en = "Assembly point not found in your compounds"
+
+
+class AssemblyPointExists(Conflict):
+    code = "emergency_assembly_point_exists"
+    message_zh = "该集合点名称已存在"
+    message_en = "An assembly point with this name exists"

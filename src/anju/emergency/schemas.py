@@ -189,3 +189,53 @@ class EvacuationRead(Schema):
     floor_seconds: int
     result: dict[str, Any]
     created_at: datetime
+
+
+class AssemblyPointIn(InSchema):
+    """An evacuation assembly point on the compound's site plan (plan units) and how many people it holds."""
+
+    compound_id: int
+    name: str = Field(min_length=1, max_length=64)
+    plan_x: float = Field(ge=0, le=100_000)
+    plan_y: float = Field(ge=0, le=100_000)
+    capacity: int = Field(ge=1, le=100_000)
+
+
+class AssemblyPointRead(Schema):
+    id: int
+    compound_id: int
+    name: str
+    plan_x: float
+    plan_y: float
+    capacity: int
+
+
+class SiteRouteRead(Schema):
+    building_id: int
+    building_name: str
+    people: int
+    building_seconds: float | None  # the building's own evacuation (None: not simulated yet)
+    assembly_point_id: int | None
+    assembly_point_name: str | None
+    metres: float
+    walk_seconds: float
+    total_seconds: float | None
+    over_capacity: bool
+    route: list[list[float]]  # plan units, door to point
+
+
+class AssemblyLoadRead(Schema):
+    id: int
+    name: str
+    capacity: int
+    people: int
+    last_arrival_seconds: float | None
+    buildings: list[str]
+
+
+class CompoundEvacuationRead(Schema):
+    seconds: float | None  # the last person at an assembly point (None while a building is not simulated)
+    metres_per_unit: float
+    routes: list[SiteRouteRead]
+    assembly_points: list[AssemblyLoadRead]
+    unplaced_buildings: list[str]
