@@ -7,7 +7,7 @@ import uuid
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from anju.alarms.enums import AlarmSeverity, AlarmStatus
 from anju.alarms.models import Alarm
@@ -272,3 +272,123 @@ class TestShiftPage:
     def test_r_p6_the_street_office_cannot_open_the_shift_roster(self, client, persona):
         persona("gov_street").web(client)
         assert client.get("/console/staff-shifts").status_code == 403
+
+
+class TestStreetView:
+    NOW = cst(2025, 3, 1, 0)
+
+    def test_care_coverage_and_fee_collection_in_the_district_view(self, session, ids):
+        from anju.analytics.picture import district
+        from anju.care.models import CareProfile, CareVisit
+        from anju.fees.models import Bill, FeeItem
+        from anju.registry.models import House, Person
+
+        a = ids["A"]
+        people = (
+            session.execute(
+                select(Person.id)
+                .where(Person.compound_id == a, Person.id.not_in(select(CareProfile.person_id)))
+                .limit(6)
+            )
+            .scalars()
+            .all()
+        )
+        assert len(people) == 6
+        before = session.execute(
+            select(func.count()).select_from(CareProfile).where(CareProfile.compound_id == a, CareProfile.active)
+        ).scalar_one()  # the small world's own archive (no visits in early 2025)
+        profiles = [CareProfile(compound_id=a, person_id=p) for p in people]
+        profiles[5].active = False  # left the archive: not counted
+        session.add_all(profiles)
+        session.flush()
+        for i, p in enumerate(profiles[:4]):  # three visited in the 30 days, one 40 days ago; the inactive one too
+            at = self.NOW - timedelta(days=40 if i == 3 else 2)
+            session.add(
+                CareVisit(
+                    compound_id=a,
+                    profile_id=p.id,
+                    kind="weekly",
+                    plan_key=f"t:{p.id}",
+                    due_on=at.date(),
+                    status="done",
+                    visited_at=at,
+                )
+            )
+        session.add(
+            CareVisit(
+                compound_id=a,
+                profile_id=profiles[5].id,
+                kind="weekly",
+                plan_key="t:x",
+                due_on=date(2025, 2, 27),
+                status="done",
+                visited_at=self.NOW - timedelta(days=1),
+            )
+        )
+        item = FeeItem(
+            compound_id=a, code="T", name="物业费", kind="property", basis="house", rate_fen=100, filing_ref="t"
+        )
+        session.add(item)
+        session.flush()
+        houses = session.execute(select(House.id).where(House.compound_id == a).limit(2)).scalars().all()
+        for house, paid, refunded, period in (
+            (houses[0], 10000, 0, "2025-03"),
+            (houses[1], 6000, 1000, "2025-03"),
+            (houses[0], 10000, 0, "2025-02"),
+        ):
+            session.add(
+                Bill(
+                    compound_id=a,
+                    house_id=house,
+                    item_id=item.id,
+                    period=period,
+                    payer_kind="owner",
+                    quantity=1,
+                    basis={},
+                    amount_fen=10000,
+                    paid_fen=paid,
+                    refunded_fen=refunded,
+                    due_on=date(2025, 3, 31),
+                )
+            )
+        session.flush()
+        row = next(
+            r
+            for r in district(session, who=principal_of(session, "gov_street"), now=self.NOW)["compounds"]
+            if r["id"] == a
+        )
+        assert row["care_profiles"] == before + 5  # active only
+        # visited in the last 30 days ÷ people in care (formula screen.d.care_formula)
+        assert row["care_coverage"] == round(100.0 * 3 / (before + 5), 1)
+        assert row["fee_collection"] == 75.0  # March's bills: (10000 + 6000 − 1000) ÷ 20000
+        assert row["votes"] == 0 and row["participation"] is None  # no vote closed: no data, not 0%
+
+    def test_street_hot_spots_pool_compounds_and_hide_small_counts(self, session, ids):
+        from anju.analytics.street import street_hotspots
+        from anju.registry.models import Building
+
+        a, b = ids["A"], ids["B"]
+        ba = session.execute(select(Building).where(Building.compound_id == a).limit(1)).scalar_one()
+        for week in range(6):  # Mondays 22:10 at one building of A
+            alarm(
+                session,
+                a,
+                kind="theft",
+                source="user:1",
+                status="resolved",
+                at=cst(2025, 2, 24, 22, 10) - timedelta(weeks=week),
+            )
+        session.flush()
+        session.execute(
+            Alarm.__table__.update().where(Alarm.compound_id == a, Alarm.kind == "theft").values(building_id=ba.id)
+        )
+        for day in (3, 4):
+            alarm(session, b, kind="intrusion", source="device:0", status="resolved", at=cst(2025, 2, day, 3))
+        hot = street_hotspots(session, who=principal_of(session, "gov_street"), now=self.NOW)
+        shown = {r["id"]: r["incidents"] for r in hot["compounds"]}
+        assert shown[b] == "<5" and shown[a] == "—"  # A hidden too: the total 8 minus A would give B away
+        assert hot["total"] == 8
+        top = hot["top"][0]
+        assert (top["compound_id"], top["building"], top["day"], top["hour"], top["recent"]) == (a, ba.name, 0, 22, 6)
+        assert hot["heat"][0][22] == 1.0  # the peak of the relative heat: Monday 22:00
+        assert all(isinstance(v, float) for day in hot["heat"] for v in day)  # shades only, no counts

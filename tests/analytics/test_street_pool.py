@@ -81,3 +81,30 @@ def test_places_name_their_compound():
     d = pool([A, B], ["甲", "乙"])
     assert {p["place"] for p in d["events"]["by_place"]} == {"甲 · 1号楼", "乙 · 1号楼"}
     assert d["events"]["by_hour"][0] == 8
+
+
+def test_device_online_rate_and_camera_coverage_pool_device_hours_and_positions():
+    a = {
+        **A,
+        "technical": {
+            **A["technical"],
+            "device_hours": 100,
+            "device_hours_online": 90,
+            "key_positions": 4,
+            "key_positions_covered": 4,
+        },
+    }
+    b = {
+        **B,
+        "technical": {
+            **B["technical"],
+            "device_hours": 300,
+            "device_hours_online": 150,
+            "key_positions": 1,
+            "key_positions_covered": 0,
+        },
+    }
+    k = pool([a, b], ["甲", "乙"])["kpis"]
+    assert k["device_online_rate"] == 60.0  # (90 + 150) ÷ (100 + 300); the mean of 90% and 50% would be 70
+    assert k["camera_coverage"] == 80.0  # (4 + 0) ÷ (4 + 1)
+    assert pool([A], ["甲"])["kpis"]["device_online_rate"] is None  # reports made before device-hours: no data

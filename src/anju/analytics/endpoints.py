@@ -34,6 +34,7 @@ from anju.analytics.schemas import (
     TrainingRecordsUpdate,
 )
 from anju.analytics.staff import RecordIn, staff_service
+from anju.analytics.street import street_hotspots
 from anju.core.auth import Principal, requires
 from anju.core.db import utcnow
 from anju.core.deps import ReadSession, WriteSession
@@ -68,6 +69,13 @@ def analytics_picture(who: AnalyticsReader, session: ReadSession, compound_id: i
 def analytics_district(who: AnalyticsReader, session: ReadSession) -> dict[str, Any]:
     """Every compound the caller oversees compared, and the total (rates and counts; small person counts '<5')."""
     return district(session, who=who, now=utcnow())
+
+
+@router.get("/analytics/street-hotspots")
+def analytics_street_hotspots(who: AnalyticsReader, session: ReadSession) -> dict[str, Any]:
+    """The street office's hot-spot map: its compounds' theft-kind incidents pooled, relative heat by weekday and
+    hour and by compound and hour, the top place × time cells (counts under 5 hidden), never people."""
+    return street_hotspots(session, who=who, now=utcnow())
 
 
 @router.get("/analytics/hotspots", response_model=Hotspots, responses={404: NotFound.doc()})

@@ -20,11 +20,14 @@ from anju.analytics.layers import LayerContext, build_layers, plan_geometry
 from anju.analytics.permissions import AnalyticsPerm
 from anju.analytics.queries import overview
 from anju.analytics.reports import report_service
+from anju.care.coverage_service import care_coverage
 from anju.core.auth import Principal
 from anju.core.errors import NotFound
 from anju.core.kit.china_time import china_datetime, to_china
 from anju.core.rollup import hour_floor
 from anju.devices.service import device_facts, online_device_hours
+from anju.fees.service import collection_facts
+from anju.governance.count_service import turnout_facts
 from anju.patrol.service import round_tally
 from anju.registry.service import compounds_by_id, house_service
 from anju.workorders.service import order_facts
@@ -203,6 +206,10 @@ def district(session: Session, *, who: Principal, now: datetime) -> dict[str, An
     ids = sorted(who.compound_ids)
     since = now - timedelta(days=30)
     rows = []
+    today = to_china(now).date()
+    care = care_coverage(session, compound_ids=ids, since=since, until=now)
+    turnout = turnout_facts(session, compound_ids=ids, since=now - timedelta(days=365), until=now)
+    fees = collection_facts(session, compound_ids=ids, period=f"{today.year:04d}-{today.month:02d}")
     fire_kinds = frozenset({"smoke", "gas", "fire_panel", "fire_lane_blocked", "evacuation_blocked"})
     totals: Counter[str] = Counter()
     for c in compounds_by_id(session, compound_ids=ids):
@@ -231,6 +238,13 @@ def district(session: Session, *, who: Principal, now: datetime) -> dict[str, An
             "complaints_closed": sum(1 for o in complaints if not o.open),
             "expected": rounds["expected"],
             "checked": rounds["checked"],
+            "care_profiles": care[c.id].profiles,
+            "care_visited": care[c.id].visited,
+            "votes": turnout[c.id].votes,
+            "ballots": turnout[c.id].returned,
+            "electors": turnout[c.id].electors,
+            "fee_collected": fees[c.id][0],
+            "fee_billed": fees[c.id][1],
         }
         totals.update(raw)
         latest = report_service.search(session, who=who, compound_id=c.id, kind="month")
@@ -250,7 +264,7 @@ def district(session: Session, *, who: Principal, now: datetime) -> dict[str, An
     return {"compounds": rows, "total": _shown(dict(totals)), "k": K}
 
 
-PERSON_KEYS = ("floating", "elderly", "elderly_alone")
+PERSON_KEYS = ("floating", "elderly", "elderly_alone", "care_profiles")
 POOLED = "—"  # hidden so that a small count cannot be worked out from the total and the other rows
 
 
@@ -284,4 +298,12 @@ def _shown(raw: dict[str, int]) -> dict[str, Any]:
         "order_closure": _pct(raw.get("orders_closed", 0), raw.get("orders", 0)),
         "complaint_closure": _pct(raw.get("complaints_closed", 0), raw.get("complaints", 0)),
         "patrol_rate": _pct(raw.get("checked", 0), raw.get("expected", 0)),
+        "care_profiles": k_count(raw.get("care_profiles", 0)),
+        # rates over people are shown only when K or more people are behind them
+        "care_coverage": _pct(raw.get("care_visited", 0), raw["care_profiles"])
+        if raw.get("care_profiles", 0) >= K
+        else None,
+        "votes": raw.get("votes", 0),
+        "participation": _pct(raw.get("ballots", 0), raw["electors"]) if raw.get("electors", 0) >= K else None,
+        "fee_collection": _pct(raw.get("fee_collected", 0), raw.get("fee_billed", 0)),
     }

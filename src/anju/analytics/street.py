@@ -271,3 +271,69 @@ def street_report(session: Session, *, who: Principal, kind: str, day: date, tod
     for row in table:
         del row["_raw"]
     return StreetReport(kind, start, end, max(r.generated_at for r in rows), data, table)
+
+
+STREET_TOP = 10
+
+
+def street_hotspots(session: Session, *, who: Principal, now: datetime) -> dict[str, Any]:
+    """The street office's hot-spot map: theft-kind incidents of all its compounds pooled into one model (one
+    compound alone has too few), ranked place × hour-of-week cells, and the week's heat by weekday and hour.
+
+    Places and times only. Incident counts per compound under K show as "<5" with a complementary cell hidden
+    (pool_small); a top cell's own count under K shows as "<5"; the heat grid is relative (0–1), no counts."""
+    from anju.analytics.hotspots import HOURS_OF_WEEK, Incident, rank_cells
+    from anju.analytics.layers import HOTSPOT_HISTORY, theft_incidents
+    from anju.registry.service import house_service
+
+    who.require(AnalyticsPerm.read)
+    compounds = compounds_by_id(session, compound_ids=sorted(who.compound_ids))
+    pooled: list[Incident] = []
+    rows: list[dict[str, Any]] = []
+    buildings: dict[int, str] = {}
+    for c in compounds:
+        incidents = theft_incidents(session, compound_ids=[c.id], since=now - HOTSPOT_HISTORY, until=now)
+        n = sum(i.count for i in incidents)
+        pooled += [Incident(f"{c.id}|{i.place}", i.at, i.count) for i in incidents]
+        rows.append({"id": c.id, "name": c.name, "incidents": k_count(n), "_raw": {"incidents": n}})
+        buildings.update({b.id: b.name for b in house_service.buildings(session, compound_id=c.id)})
+    pool_small(rows, "incidents")
+    for r in rows:
+        del r["_raw"]
+    cells = rank_cells(pooled, now=now)
+    heat = [[0.0] * 24 for _ in range(7)]
+    by_compound: dict[int, list[float]] = {c.id: [0.0] * 24 for c in compounds}
+    for cell in cells:
+        heat[cell.hour_of_week // 24][cell.hour_of_week % 24] += cell.score
+        by_compound[int(cell.place.split("|", 1)[0])][cell.hour_of_week % 24] += cell.score
+    peak = max((v for day in heat for v in day), default=0.0)
+    peak_c = max((v for hours in by_compound.values() for v in hours), default=0.0)
+    names = {c.id: c.name for c in compounds}
+    top = []
+    for cell in cells[:STREET_TOP]:
+        cid, place = cell.place.split("|", 1)
+        building = int(place[2:]) if place.startswith("b:") and place[2:].isdigit() else None
+        top.append(
+            {
+                "compound": names.get(int(cid), ""),
+                "compound_id": int(cid),
+                "building": buildings.get(building or 0, ""),
+                "day": cell.hour_of_week // 24,
+                "hour": cell.hour_of_week % 24,
+                "recent": k_count(cell.recent),
+            }
+        )
+    total = sum(i.count for i in pooled)
+    return {
+        "compounds": rows,
+        "total": k_count(total),
+        "history_days": HOTSPOT_HISTORY.days,
+        "cells": len(compounds) * HOURS_OF_WEEK,
+        "top": top,
+        "heat": [[round(v / peak, 2) if peak else 0.0 for v in day] for day in heat],
+        "by_compound": [
+            {"id": cid, "name": names[cid], "hours": [round(v / peak_c, 2) if peak_c else 0.0 for v in hours]}
+            for cid, hours in by_compound.items()
+        ],
+        "k": K,
+    }

@@ -744,3 +744,22 @@ def collected_fen(session: Session, *, compound_id: int, start: datetime, end: d
         )
     ).scalar_one()
     return int(paid) - int(refunded)
+
+
+def collection_facts(session: Session, *, compound_ids: list[int], period: str) -> dict[int, tuple[int, int]]:
+    """For aggregate views (the street office): per compound, (collected, billed) in fen over the bills of one
+    period "YYYY-MM": Σ(paid − refunded) and Σ amount. The collection rate is their ratio."""
+    parse_period(period)
+    out = dict.fromkeys(compound_ids, (0, 0))
+    rows = session.execute(
+        select(
+            Bill.compound_id,
+            func.coalesce(func.sum(Bill.paid_fen - Bill.refunded_fen), 0),
+            func.coalesce(func.sum(Bill.amount_fen), 0),
+        )
+        .where(Bill.compound_id.in_(compound_ids), Bill.period == period)
+        .group_by(Bill.compound_id)
+    )
+    for c, paid, billed in rows:
+        out[int(c)] = (int(paid), int(billed))
+    return out

@@ -11,6 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from anju.governance import tally as arith
@@ -86,3 +87,33 @@ class CountService:
 
 
 count_service = CountService()
+
+
+@dataclass(frozen=True)
+class TurnoutFacts:
+    """Votes of one compound that closed in a span, and owners who returned a ballot of the owners entitled."""
+
+    votes: int
+    returned: int
+    electors: int
+
+
+def turnout_facts(
+    session: Session, *, compound_ids: list[int], since: datetime, until: datetime
+) -> dict[int, TurnoutFacts]:
+    """For aggregate views (the street office): per compound, the votes whose voting closed in [since, until) and
+    their summed participation by headcount (owners who returned ÷ owners entitled, over those votes)."""
+    out = {c: TurnoutFacts(0, 0, 0) for c in compound_ids}
+    votes = session.execute(
+        select(Vote).where(
+            Vote.compound_id.in_(compound_ids),
+            Vote.state.in_([VoteState.closed, VoteState.tallied, VoteState.announced]),
+            Vote.closes_at >= since,
+            Vote.closes_at < until,
+        )
+    ).scalars()
+    for v in votes:
+        p = count_service.participation(session, v)
+        f = out[v.compound_id]
+        out[v.compound_id] = TurnoutFacts(f.votes + 1, f.returned + p.returned.owners, f.electors + p.total.owners)
+    return out

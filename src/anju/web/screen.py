@@ -20,6 +20,7 @@ from anju.analytics.layers import layer_keys
 from anju.analytics.permissions import AnalyticsPerm
 from anju.analytics.picture import change_cursor, command_picture, district
 from anju.analytics.queries import overview
+from anju.analytics.street import street_hotspots
 from anju.core.auth import Principal
 from anju.core.db import new_session, utcnow
 from anju.core.deps import ReadSession
@@ -68,6 +69,7 @@ def screen(request: Request, who: AnalyticsViewer, session: ReadSession, compoun
             "cursor": cursor,
             "layer_keys": layer_keys(),
             "district": district(session, who=who, now=now) if focus is None else None,
+            "street_hot": street_hotspots(session, who=who, now=now) if focus is None else None,
             "home": home_for(who),
             "is_h5": who.role in H5_ROLES,
             "compounds": queries.compounds_of(session, who),

@@ -100,6 +100,34 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "screen.d.report": ("安全工作月报", "Monthly security report"),
     "screen.d.open_report": ("查看", "Open"),
     "screen.d.total": ("合计", "Total"),
+    "screen.d.care_profiles": ("关爱对象", "In care"),
+    "screen.d.care_coverage": ("关爱走访覆盖率", "Care visits coverage"),
+    "screen.d.care_formula": (
+        "近30天有已完成走访的关爱对象 ÷ 在档关爱对象 × 100%（不足5人不显示）",
+        "People in care visited in the last 30 days ÷ people in care × 100% (not shown under 5)",
+    ),
+    "screen.d.votes": ("表决(近一年)", "Votes (last year)"),
+    "screen.d.participation": ("表决参与率", "Vote participation"),
+    "screen.d.participation_formula": (
+        "近一年结束的表决中已投票业主人次 ÷ 有表决权业主人次 × 100%",
+        "Owners who returned a ballot ÷ owners entitled, over votes closed in the last year × 100%",
+    ),
+    "screen.d.fee_collection": ("本月收缴率", "Fees collected this month"),
+    "screen.d.fee_formula": (
+        "本月账单已收（扣除退款）÷ 本月账单应收 × 100%",
+        "Paid less refunds ÷ billed, over this month's bills × 100%",
+    ),
+    "screen.sh.title": ("辖区盗窃热点（按时段）", "District theft hot spots (by time)"),
+    "screen.sh.incidents": ("近{days}天事件", "Incidents, last {days} days"),
+    "screen.sh.level": ("相对热度", "Relative heat"),
+    "screen.sh.recent": ("（该时段 {n} 起）", "({n} in this cell)"),
+    "screen.sh.note": (
+        "各小区事件合并建模（单个小区事件太少），按近期加权排出地点 × 时段；只有地点和时间，不涉及个人。"
+        "少于{k}起的数字显示为“<{k}”，并隐去一个互补的格子。",
+        "The compounds' incidents are modelled together (one compound has too few), ranked place × time with recent"
+        ' ones weighing more; places and times only, never people. Counts under {k} show as "<{k}", with a'
+        " complementary cell hidden.",
+    ),
     "screen.d.note": (
         "仅统计数据；涉及人员的数量少于{k}时显示为“<{k}”，为防止用合计反推，部分数量显示为“—”。比率按近30天计算。",
         'Aggregates only; counts of people under {k} show as "<{k}", and some others as "—" so that they cannot be'
