@@ -8,10 +8,10 @@ from fastapi import APIRouter, Depends
 from pydantic import Field
 
 from anju.accounts.permissions import AccountsPerm
-from anju.charging.exceptions import BadDuration, SessionNotFound, SocketBusy, SocketFaulty, SocketNotFound
+from anju.charging.exceptions import BadDuration, CardUnknown, SessionNotFound, SocketBusy, SocketFaulty, SocketNotFound
 from anju.charging.models import ChargingSession
 from anju.charging.permissions import ChargingPerm
-from anju.charging.schemas import CardIn, SessionRead, SocketRead, StartIn, TariffIn
+from anju.charging.schemas import CardIn, CounterTopUpIn, SessionRead, SocketRead, StartIn, TariffIn
 from anju.charging.service import charging_service, remaining_seconds
 from anju.core.auth import CurrentPrincipal, Principal
 from anju.core.db import utcnow
@@ -66,7 +66,16 @@ def start(body: StartIn, who: ChargingUser, session: WriteSession) -> SessionRea
     """Start charging: the planned time is prepaid from my wallet; the unused part comes back at the end.
     409 when the socket is busy or faulty, or the balance is short."""
     _ = (SocketFaulty, InsufficientBalance)  # documented above: both are 409s
-    s = charging_service.start(session, who=who, device_key=body.socket, mode=body.mode, hours=body.hours, now=utcnow())
+    s = charging_service.start(
+        session,
+        who=who,
+        device_key=body.socket,
+        mode=body.mode,
+        hours=body.hours,
+        now=utcnow(),
+        pay=body.pay,
+        request_key=body.request_key,
+    )
     return _read(s)
 
 
@@ -115,3 +124,18 @@ def top_up(body: TopUpIn, who: ChargingUser, session: WriteSession) -> dict[str,
         "receipt_no": entry.receipt_no,
         "balance_fen": charging_service.balance(session, who=who, compound_id=body.compound_id),
     }
+
+
+@router.post("/counter/top-up", status_code=201, responses={404: CardUnknown.doc()})
+def counter_top_up(body: CounterTopUpIn, who: ChargingUser, session: WriteSession) -> dict[str, Any]:
+    """The staffed counter: top up a resident's wallet by their charging card (cash or card at the desk). The
+    same request_key twice tops up once and returns the same receipt."""
+    entry, card = charging_service.counter_top_up(
+        session,
+        who=who,
+        compound_id=body.compound_id,
+        card_uid=body.card_uid,
+        amount_fen=body.amount_fen,
+        request_key=body.request_key,
+    )
+    return {"receipt_no": entry.receipt_no, "amount_fen": entry.amount_fen, "card_uid": card.card_uid}

@@ -150,6 +150,11 @@ class ChargingQuery:
         return res.rowcount == 1  # type: ignore[attr-defined]
 
     # --- tariff, cards, cursor -----------------------------------------------------------------------------
+    def by_pay_ref(self, pay_ref: str) -> ChargingSession | None:
+        return self.session.execute(
+            select(ChargingSession).where(ChargingSession.pay_ref == pay_ref)
+        ).scalar_one_or_none()
+
     def tariff(self, compound_id: int) -> ChargingTariff | None:
         return self.session.execute(
             select(ChargingTariff).where(ChargingTariff.compound_id == compound_id)

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import Field
 
-from anju.charging.enums import StartMode
+from anju.charging.enums import PayMethod, StartMode
 from anju.core.schemas import InSchema, Schema
 
 
@@ -14,6 +14,15 @@ class StartIn(InSchema):
     socket: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")  # the device key on its QR
     mode: StartMode = StartMode.duration
     hours: int | None = Field(None, ge=1, le=12)
+    pay: PayMethod = PayMethod.wallet  # "single": this session paid on its own, no wallet
+    request_key: str | None = Field(None, min_length=8, max_length=24, pattern=r"^[A-Za-z0-9_-]+$")
+
+
+class CounterTopUpIn(InSchema):
+    compound_id: int
+    card_uid: str = Field(min_length=4, max_length=32, pattern=r"^[A-Za-z0-9]+$")
+    amount_fen: int = Field(gt=0, le=100_000)
+    request_key: str = Field(min_length=8, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
 
 
 class CardIn(InSchema):
@@ -49,6 +58,7 @@ class SessionRead(Schema):
     prepaid_fen: int
     charged_fen: int
     refunded_fen: int
+    pay_method: str = "wallet"
     remaining_seconds: int = 0
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import math
+import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from anju.charging.config import charging_settings
-from anju.charging.enums import LIVE, EndReason, SessionStatus, StartMode, StartVia
+from anju.charging.enums import LIVE, EndReason, PayMethod, SessionStatus, StartMode, StartVia
 from anju.charging.exceptions import (
     BadDuration,
     CardTaken,
@@ -40,7 +41,7 @@ from anju.charging.permissions import ChargingPerm
 from anju.charging.repository import ChargingQuery
 from anju.charging.schemas import TariffIn
 from anju.core.auth import Principal
-from anju.core.errors import AppError, Forbidden, NotFound
+from anju.core.errors import AppError, Forbidden, Invalid, NotFound
 from anju.core.kit.china_time import china_date
 from anju.core.kit.money import yuan
 from anju.devices.enums import DeviceStatus
@@ -52,6 +53,16 @@ log = logging.getLogger("anju.charging")
 MAX_HOURS = 12
 MAX_PAUSE = timedelta(hours=12)  # a pile without power for longer ends its session (the minutes used are paid)
 BATCH = 500
+
+
+def require_online(en: str, zh: str) -> None:
+    """Money taken in the app needs online payment; only the simulated provider settles at once (development and
+    the demo). With online payment off this is a 409 and the service counter is the way."""
+    from anju.fees.exceptions import OnlinePaymentOff
+    from anju.fees.providers import online_provider, simulated_provider
+
+    if online_provider() is not simulated_provider:
+        raise OnlinePaymentOff(en, zh=zh)
 
 
 def prepay_fen(minutes: int, fen_per_hour: int) -> int:
@@ -149,13 +160,29 @@ class ChargingService:
         mode: StartMode,
         hours: int | None,
         now: datetime,
+        pay: PayMethod = PayMethod.wallet,
+        request_key: str | None = None,
     ) -> ChargingSession:
-        """Scan-to-charge: prepay from the wallet, switch the socket on, start the countdown."""
+        """Scan-to-charge: prepay from the wallet (or pay for this session alone), switch the socket on, start
+        the countdown. A pay-per-session start retried with the same request key is the same session, paid once."""
         if who.is_staff or who.user_id is None:
             raise Forbidden("residents charge their own e-bikes", zh="仅住户可扫码充电")
         device = self.socket(session, who=who, device_key=device_key)
+        pay_ref = None
+        if pay == PayMethod.single:
+            pay_ref = f"S{who.user_id}:{(request_key or secrets.token_hex(8))[:24]}"
+            prior = ChargingQuery(session).by_pay_ref(pay_ref)
+            if prior is not None:
+                return prior  # a retried start: the session and its one payment stand
         return self._start(
-            session, device=device, user_id=who.user_id, mode=mode, hours=hours, via=StartVia.scan, now=now
+            session,
+            device=device,
+            user_id=who.user_id,
+            mode=mode,
+            hours=hours,
+            via=StartVia.scan,
+            now=now,
+            pay_ref=pay_ref,
         )
 
     def _start(
@@ -168,8 +195,14 @@ class ChargingService:
         hours: int | None,
         via: StartVia,
         now: datetime,
+        pay_ref: str | None = None,
     ) -> ChargingSession:
         state = self.socket_state(session, device)
+        if pay_ref is not None:
+            require_online(
+                "paying per session needs online payment: top up the wallet at the service counter",
+                "单次支付需开通线上支付，请到物业服务中心柜台为钱包充值",
+            )
         if state == "busy":
             raise SocketBusy()
         if state in ("fault", "offline"):
@@ -194,14 +227,18 @@ class ChargingService:
             started_at=now,
             ends_at=now + timedelta(minutes=minutes),
             prepaid_fen=prepay_fen(minutes, tariff.fen_per_hour),
+            pay_method=(PayMethod.single if pay_ref is not None else PayMethod.wallet).value,
+            pay_ref=pay_ref,
         )
         try:
             with session.begin_nested():
                 session.add(s)
                 session.flush()
         except IntegrityError:
+            if pay_ref is not None and (prior := ChargingQuery(session).by_pay_ref(pay_ref)) is not None:
+                return prior  # the same start twice at once: one session, one payment
             raise SocketBusy() from None
-        if s.prepaid_fen > 0:
+        if s.prepaid_fen > 0 and pay_ref is None:
             # InsufficientBalance (409) propagates: the caller's transaction, the session row with it, rolls back.
             wallet_service.debit(
                 session,
@@ -239,19 +276,12 @@ class ChargingService:
         return wallet_service.balance(session, compound_id=compound_id, user_id=who.user_id or 0)
 
     def top_up(self, session: Session, *, who: Principal, compound_id: int, amount_fen: int) -> Any:
-        """Online top-up of my wallet. Only the simulated provider settles at once (development and the demo);
-        with online payment off this is a 409 and the counter is the way."""
-        import secrets
-
-        from anju.fees.exceptions import OnlinePaymentOff
-        from anju.fees.providers import online_provider, simulated_provider
-
+        """Online top-up of my wallet (see `require_online`)."""
         if who.is_staff or who.user_id is None or compound_id not in who.compound_ids:
             raise NotFound("compound not found", zh="未找到该小区")
-        if online_provider() is not simulated_provider:
-            raise OnlinePaymentOff(
-                "online top-up is off: top up at the service counter", zh="线上充值未开通，请到物业服务中心柜台充值"
-            )
+        require_online(
+            "online top-up is off: top up at the service counter", "线上充值未开通，请到物业服务中心柜台充值"
+        )
         return wallet_service.top_up(
             session,
             compound_id=compound_id,
@@ -260,6 +290,33 @@ class ChargingService:
             source_key=f"sim:{secrets.token_hex(12)}",
             by=who.user_id,
         )
+
+    def counter_top_up(
+        self, session: Session, *, who: Principal, compound_id: int, card_uid: str, amount_fen: int, request_key: str
+    ) -> tuple[Any, ChargingCard]:
+        """The staffed counter (R-M7: the app is never the only way): staff swipe or type the resident's charging
+        card and take cash or card; the wallet entry is the receipt. Keyed by the form's request key, so a
+        double submit or a retry tops up once (the same receipt comes back)."""
+        from anju.fees.permissions import FeesPerm
+
+        who.require(FeesPerm.collect)
+        if not who.is_staff or not who.in_scope(compound_id):
+            raise NotFound("compound not found", zh="未找到该小区")
+        card = ChargingQuery(session).card(compound_id, card_uid.strip().upper())
+        if card is None:
+            raise CardUnknown()
+        key = request_key.strip()[:32]
+        if len(key) < 8:
+            raise Invalid("a counter top-up needs its form's request key", zh="请刷新页面后重新提交")
+        entry = wallet_service.top_up(
+            session,
+            compound_id=compound_id,
+            user_id=card.user_id,
+            amount_fen=amount_fen,
+            source_key=f"counter:{compound_id}:{key}",
+            by=who.user_id,
+        )
+        return entry, card
 
     # --- cards ---------------------------------------------------------------------------------------------
     def add_card(self, session: Session, *, who: Principal, compound_id: int, card_uid: str) -> ChargingCard:
@@ -387,14 +444,17 @@ class ChargingService:
         used -= s.paused_seconds + paused_extra
         charged = 0 if s.confirmed_at is None else cost_fen(used, s.fen_per_hour, s.prepaid_fen)
         s.charged_fen, s.refunded_fen = charged, s.prepaid_fen - charged
-        wallet_service.credit(
-            session,
-            compound_id=s.compound_id,
-            user_id=s.user_id,
-            amount_fen=s.refunded_fen,
-            source_key=f"charging:{s.id}:refund",
-            reason="电动车充电未用部分退回",
-        )
+        if s.pay_method == PayMethod.wallet:
+            wallet_service.credit(
+                session,
+                compound_id=s.compound_id,
+                user_id=s.user_id,
+                amount_fen=s.refunded_fen,
+                source_key=f"charging:{s.id}:refund",
+                reason="电动车充电未用部分退回",
+            )
+        # A session paid on its own: the unused part goes back to the payer through the payment provider (the
+        # simulated provider settles at once); `refunded_fen` is the record, once, under the status compare-and-set.
         if reason not in (EndReason.full, EndReason.fault, EndReason.device_cut):
             self._command(session, s, "cut_power", {"session": s.id}, f"charging {reason.value}", now)
         if charged and self.tariff(session, s.compound_id).to_common_income:

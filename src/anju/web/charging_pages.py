@@ -3,13 +3,14 @@ H5; the console shows every socket's state. Every rule lives in charging.service
 
 from __future__ import annotations
 
+import secrets
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import Response
 
 from anju.accounts.permissions import AccountsPerm
-from anju.charging.enums import StartMode
+from anju.charging.enums import PayMethod, StartMode
 from anju.charging.models import ChargingSession
 from anju.charging.permissions import ChargingPerm
 from anju.charging.service import charging_service, remaining_seconds
@@ -18,6 +19,7 @@ from anju.core.db import utcnow
 from anju.core.deps import ReadSession, WriteSession
 from anju.core.errors import AppError, NotFound
 from anju.core.kit.money import parse_yuan, yuan
+from anju.fees.permissions import FeesPerm
 from anju.web.deps import ConsolePage, console_guard, page_guard
 from anju.web.forms import error_message, go_back, outcome
 from anju.web.i18n import Translator, lang_of
@@ -81,6 +83,7 @@ def socket_page(request: Request, socket: str, who: ResidentPage, session: ReadS
             "balance": charging_service.balance(session, who=who, compound_id=d.compound_id),
             "hours": HOURS,
             "yuan": yuan,
+            "request_key": secrets.token_hex(8),  # a double tap on "start" pays once
             **outcome(request),
         },
     )
@@ -93,11 +96,22 @@ def start(
     session: WriteSession,
     socket: Annotated[str, Form(max_length=64)],
     choice: Annotated[str, Form(max_length=8)] = "2",
+    pay: Annotated[str, Form(max_length=8)] = "wallet",
+    request_key: Annotated[str, Form(max_length=24)] = "",
 ) -> Response:
     try:
         mode = StartMode.full if choice == "full" else StartMode.duration
         hours = int(choice) if choice.isdigit() and len(choice) <= 2 else None
-        s = charging_service.start(session, who=who, device_key=socket, mode=mode, hours=hours, now=utcnow())
+        s = charging_service.start(
+            session,
+            who=who,
+            device_key=socket,
+            mode=mode,
+            hours=hours,
+            now=utcnow(),
+            pay=PayMethod.single if pay == "single" else PayMethod.wallet,
+            request_key=request_key if request_key.isascii() and request_key.isalnum() else None,
+        )
     except AppError as exc:
         session.rollback()
         return go_back(request, f"{H5}/s/{socket}", err=error_message(request, exc))
@@ -177,6 +191,38 @@ def charging_board(request: Request, ctx: ChargingDesk, session: ReadSession) ->
             counts={k: sum(1 for r in rows if r["state"] == k) for k in ("free", "busy", "fault", "offline")},
             tariff=tariff,
             yuan=yuan,
+            can_collect=ctx.who.can(FeesPerm.collect),
+            request_key=secrets.token_hex(8),  # one counter receipt per form, however often it is submitted
             **outcome(request),
         ),
+    )
+
+
+@router.post(CONSOLE + "/counter-top-up")
+def counter_top_up(
+    request: Request,
+    ctx: ChargingDesk,
+    session: WriteSession,
+    card_uid: Annotated[str, Form(max_length=32)] = "",
+    amount: Annotated[str, Form(max_length=12)] = "",
+    request_key: Annotated[str, Form(max_length=32)] = "",
+) -> Response:
+    """The staffed counter: a resident's wallet topped up by their charging card; the receipt number comes back."""
+    t = Translator(lang_of(request))
+    try:
+        entry, card = charging_service.counter_top_up(
+            session,
+            who=ctx.who,
+            compound_id=ctx.compound_id or 0,
+            card_uid=card_uid,
+            amount_fen=parse_yuan(amount, field="amount"),
+            request_key=request_key,
+        )
+    except AppError as exc:
+        session.rollback()
+        return go_back(request, CONSOLE, err=error_message(request, exc))
+    return go_back(
+        request,
+        CONSOLE,
+        ok=t("chg.ok.counter", amount=yuan(entry.amount_fen), card=card.card_uid, receipt=entry.receipt_no),
     )

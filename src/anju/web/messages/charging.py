@@ -83,4 +83,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "chg.ok.stopped": ("已结束充电，未用部分已退回余额", "Stopped: the unused part is back in your balance"),
     "chg.ok.topped_up": ("已充值 {amount} 元", "Topped up {amount} yuan"),
     "chg.ok.card": ("充电卡已绑定", "Card registered"),
+    "chg.pay": ("支付方式", "Pay with"),
+    "chg.pay.wallet": ("充电钱包（未用部分退回钱包）", "My charging wallet (unused part back to it)"),
+    "chg.pay.single": ("单次支付（不用钱包，未用部分原路退回）", "Pay for this charge only (unused part refunded)"),
+    "chg.counter.title": ("柜台充值", "Counter top-up"),
+    "chg.counter.intro": (
+        "住户出示充电卡，收取现金或刷卡后为其充电钱包充值；同一张表单重复提交只充值一次。",
+        "The resident shows their charging card; take cash or card and top up their wallet. Submitting the same "
+        "form twice tops up once.",
+    ),
+    "chg.counter.card": ("充电卡号", "Card number"),
+    "chg.counter.amount": ("金额（元）", "Amount (yuan)"),
+    "chg.counter.submit": ("充值并出具收据", "Top up and issue receipt"),
+    "chg.ok.counter": (
+        "已为卡 {card} 充值 {amount} 元，收据号 {receipt}",
+        "Topped up {amount} yuan on card {card}, receipt {receipt}",
+    ),
 }
