@@ -73,3 +73,35 @@ class TestCompoundEvacuation:
     def test_no_assembly_point_is_refused_with_the_reason(self, client, login, ids):
         r = client.post(f"{API}/evacuation/compound", params={"compound_id": ids["A"]}, headers=login("manager_wang"))
         assert r.status_code == 422 and "no assembly point" in r.json()["error"]["message"]["en"]
+
+
+def test_the_page_places_a_point_and_shows_the_compound_estimate(client, session, ids, web_login):
+    for b in session.execute(select(Building).where(Building.compound_id == ids["A"])).scalars():
+        session.add(
+            BuildingFloorPlan(
+                compound_id=ids["A"], building_id=b.id, template="walkup", people_per_floor=1, elderly_percent=0
+            )
+        )
+    session.commit()
+    web_login("manager_wang")
+    origin = {"Origin": "http://testserver"}
+    page = "/console/emergency/evacuation"
+    assert "尚未设置集合点" in client.get(page).text
+    bad = {"name": "楼里", "plan_x": "70", "plan_y": "70", "capacity": "100"}
+    r = client.post(f"{page}/points", data=bad, headers=origin, follow_redirects=False)
+    assert "err=" in r.headers["location"]
+    good = {"name": "南广场", "plan_x": "150", "plan_y": "20", "capacity": "500"}
+    r = client.post(f"{page}/points", data=good, headers=origin, follow_redirects=False)
+    assert r.status_code == 303 and "err=" not in r.headers["location"], r.headers["location"]
+    before = client.get(page).text
+    assert "南广场" in before and "未模拟" in before  # a page view simulates nothing
+    r = client.post(f"{page}/compound/run", headers=origin, follow_redirects=False)
+    assert "err=" not in r.headers["location"], r.headers["location"]
+    after = client.get(page).text
+    routes = after.split('data-testid="ev-site-routes"')[1].split("</table>")[0]
+    assert "未模拟" not in routes and "步行" in routes and "<polyline" in after
+    assert "最后一人到达集合点" in after
+    client.cookies.set("anju_lang", "en")
+    en = client.get(page).text
+    client.cookies.delete("anju_lang")
+    assert "Last person at an assembly point" in en and "ev.site" not in en

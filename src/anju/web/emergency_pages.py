@@ -256,6 +256,7 @@ def evacuation_page(request: Request, ctx: EmergencyPage, session: ReadSession) 
         "emergency/evacuation.html",
         ctx.context(
             "nav.emergency",
+            **_site(request, session, ctx),
             buildings=buildings,
             building=building,
             fp=fp,
@@ -270,6 +271,103 @@ def evacuation_page(request: Request, ctx: EmergencyPage, session: ReadSession) 
             ok=request.query_params.get("ok"),
         ),
     )
+
+
+def _site(request: Request, session: Any, ctx: ConsolePage) -> dict[str, Any]:
+    """The compound's site plan with its assembly points and, when there are points, each building's route and
+    estimate from the stored simulations (nothing is simulated on a page view)."""
+    from anju.emergency.evacuation_service import evacuation_service
+
+    assert ctx.compound is not None
+    plan = ctx.compound.site_plan or {}
+    points = evacuation_service.assembly_points(session, by=ctx.who, compound_id=ctx.compound.id)
+    site, site_err = None, None
+    if points and plan.get("width"):
+        try:
+            site = evacuation_service.read_compound(
+                *evacuation_service.compound_estimate(session, by=ctx.who, compound_id=ctx.compound.id)
+            )
+        except AppError as exc:
+            site_err = error_message(request, exc)
+    return {
+        "site_plan": plan if plan.get("width") else None,
+        "site_shapes": [b for b in plan.get("buildings", []) if isinstance(b, dict)],
+        "points": points,
+        "site": site,
+        "site_routes": [
+            {"points": " ".join(f"{x},{y}" for x, y in r.route), "over": r.over_capacity} for r in site.routes
+        ]
+        if site
+        else [],
+        "site_loads": {a.id: a for a in site.assembly_points} if site else {},
+        "site_missing": bool(site and site.seconds is None),
+        "site_err": site_err,
+    }
+
+
+@router.post("/console/emergency/evacuation/compound/run")
+def site_run_form(request: Request, ctx: EmergencyPage, session: WriteSession) -> Response:
+    """Estimate the whole compound (simulating the buildings that have no current run)."""
+    from anju.emergency.evacuation_service import evacuation_service
+
+    back = "/console/emergency/evacuation"
+    t = Translator(lang_of(request))
+    if ctx.compound is None:
+        return go_back(request, back)
+    try:
+        evacuation_service.compound_estimate(session, by=ctx.who, compound_id=ctx.compound.id, simulate_missing=True)
+    except AppError as exc:
+        session.rollback()
+        return go_back(request, back, err=error_message(request, exc))
+    return go_back(request, back, ok=t("em.saved"))
+
+
+@router.post("/console/emergency/evacuation/points")
+def point_form(
+    request: Request,
+    ctx: EmergencyPage,
+    session: WriteSession,
+    name: Annotated[str, Form()] = "",
+    plan_x: Annotated[str, Form()] = "",
+    plan_y: Annotated[str, Form()] = "",
+    capacity: Annotated[str, Form()] = "",
+) -> Response:
+    """Put an assembly point on the site plan."""
+    from anju.emergency.evacuation_service import evacuation_service
+    from anju.emergency.schemas import AssemblyPointIn
+
+    back = "/console/emergency/evacuation"
+    t = Translator(lang_of(request))
+    if ctx.compound is None:
+        return go_back(request, back)
+    try:
+        data = AssemblyPointIn(
+            compound_id=ctx.compound.id,
+            name=name.strip(),
+            plan_x=float(plan_x),
+            plan_y=float(plan_y),
+            capacity=int(capacity),
+        )
+        evacuation_service.add_assembly_point(session, by=ctx.who, data=data)
+    except (ValidationError, ValueError):
+        return go_back(request, back, err=t("wo.err.invalid"))
+    except AppError as exc:
+        session.rollback()
+        return go_back(request, back, err=error_message(request, exc))
+    return go_back(request, back, ok=t("em.saved"))
+
+
+@router.post("/console/emergency/evacuation/points/{point_id}/retire")
+def point_retire_form(point_id: int, request: Request, ctx: EmergencyPage, session: WriteSession) -> Response:
+    from anju.emergency.evacuation_service import evacuation_service
+
+    back = "/console/emergency/evacuation"
+    try:
+        evacuation_service.retire_assembly_point(session, by=ctx.who, point_id=point_id)
+    except AppError as exc:
+        session.rollback()
+        return go_back(request, back, err=error_message(request, exc))
+    return go_back(request, back, ok=Translator(lang_of(request))("em.saved"))
 
 
 @router.post("/console/emergency/evacuation/{building_id}/run")
