@@ -28,6 +28,7 @@ from anju.devices.models import Device
 from anju.devices.protocol import sign_http, sign_mqtt, topic_for
 from anju.devices.service import SECRET_CONTEXT
 from anju.registry.models import Building, Compound
+from anju.sim.charger_sim import ChargerDesk
 
 log = logging.getLogger("anju.sim")
 
@@ -229,6 +230,21 @@ class Sender:
             self.http.close()
 
 
+def _charger_desk(sender: Sender, devices: list[SimDevice], compound_code: str) -> ChargerDesk | None:
+    """Over MQTT the e-bike sockets answer the platform's commands (start_charge, cut_power)."""
+    if sender.transport != "mqtt":
+        return None
+    from anju.devices.config import device_settings
+
+    by_key = {d.key: d for d in devices}
+    keys = [d.key for d in devices if d.device_type == DeviceType.ebike_charger]
+    if not keys:
+        return None
+    desk = ChargerDesk(keys, send=lambda key, kind, message: sender.send(by_key[key], kind, message))
+    desk.subscribe(sender.mqtt, compound_code, device_settings().mqtt_topic_root)
+    return desk
+
+
 def _message(run_id: str, seq: int, data: dict[str, Any]) -> dict[str, Any]:
     return {"event_id": f"{run_id}-{seq}", "ts": datetime.now(UTC).isoformat(), "data": data}
 
@@ -297,6 +313,7 @@ def run(
     plan = script(devices, compound_code, delay=incident_delay) if incidents else []
     by_key = {d.key: d for d in devices}
     sender = Sender(transport, http_url=http_url, mqtt_url=mqtt_url, compound_code=compound_code)
+    desk = _charger_desk(sender, devices, compound_code)
     run_id = datetime.now(UTC).strftime("%y%m%d%H%M%S")
     seq = 0
     counts = {"sent": 0, "failed": 0, "incidents": 0, "devices": len(devices)}
@@ -319,8 +336,13 @@ def run(
             if max_messages is not None and counts["sent"] >= max_messages:
                 break
             wait = start + at - time.monotonic()
-            if wait > 0:
-                time.sleep(wait)
+            while wait > 0:  # in short naps, so the piles answer their commands meanwhile
+                time.sleep(min(wait, 0.5))
+                if desk is not None:
+                    desk.pump()
+                wait = start + at - time.monotonic()
+            if desk is not None:
+                desk.pump()
             if what == "incident":
                 inc = plan[-1 - idx]
                 d = by_key[inc.key]
@@ -336,7 +358,7 @@ def run(
                 d = devices[idx]
                 if d.silent_after is not None and at >= d.silent_after:
                     continue  # dropped offline for good
-                data = normal(d, r)
+                data = (desk.reading(d.key, r) if desk is not None else None) or normal(d, r)
                 kind = what
                 heapq.heappush(queue, (at + d.period * r.uniform(0.9, 1.1), idx, "telemetry"))
             seq += 1
@@ -346,6 +368,8 @@ def run(
             if on_send is not None:
                 on_send(d.key, kind, message)
     finally:
+        if desk is not None:
+            counts["charger_commands"] = desk.counts["commands"]
         sender.close()
         if driver is not None:
             driver.stop()
