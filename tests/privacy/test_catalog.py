@@ -35,6 +35,7 @@ NOT_PERSONAL = {
     "notify_webhook.secret_enc": "a webhook's signing secret",
     "access_signing_key.private_enc": "a QR signing key",
     "compound.address": "the compound's street address, not a person's",
+    "education_campaign.image_url": "a safety lesson's illustration link, not a picture of a person",
     "access_terminal.face_capable": "a terminal capability flag",
     "access_point.face_capable": "an access point capability flag",
     "access_point.face_enabled": "an access point setting",

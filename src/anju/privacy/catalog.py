@@ -471,6 +471,24 @@ CATALOG: tuple[FieldDecl, ...] = (
         "while registered as a volunteer",
         None,
     ),
+    FieldDecl(
+        "safety_committee_member.name",
+        "identity",
+        "name the members of the residents' safety committee on its roster and in meeting minutes",
+        "PIPL 13(1) consent (the resident agrees to serve on the committee)",
+        "normal",
+        "while a member, and with the minutes they appear in",
+        None,
+    ),
+    FieldDecl(
+        "education_target.quiz_score",
+        "behaviour",
+        "show a resident their own safety-quiz result and count coverage per audience (aggregates only for staff)",
+        "PIPL 13(5) public interest (safety education within a reasonable scope)",
+        "normal",
+        "while the campaign is kept",
+        None,
+    ),
 )
 
 # Columns that hold personal data, as "table.field" (encrypted ones by their logical name).
