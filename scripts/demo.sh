@@ -17,5 +17,9 @@ if [ -n "${ANJU_MQTT_URL:-}" ]; then
 fi
 .venv/bin/anju simulate --url "http://127.0.0.1:$port" --speed "${ANJU_SIM_SPEED:-4}" &
 children="${children:-} $!"
+# The edge video worker (issue 14): the demo cameras replay the shared footage at the pace it was filmed, in a
+# loop; each real event in a clip is recorded once, however often the clip loops.
+.venv/bin/anju video-worker &
+children="$children $!"
 trap 'kill $children 2>/dev/null || true' EXIT
 .venv/bin/anju serve --host "${ANJU_HOST:-127.0.0.1}" --port "$port"

@@ -32,6 +32,12 @@ class VideoSettings(BaseSettings):
     http_url: str = "http://127.0.0.1:8000"  # the platform, for push = "http" (POST /api/v1/devices/ingest)
     mqtt_url: str = "mqtt://127.0.0.1:1883"
     mqtt_topic_root: str = "anju"  # the gateway's ANJU_MQTT_TOPIC_ROOT
+    # A camera that replays a file (the demo, a test rig) reads it at the pace it was filmed, as a live camera
+    # would be, instead of as fast as the CPU decodes; tests and the bench read files unpaced.
+    replay_realtime: bool = True
+    # One incident per real event: a decision of the same camera, detector and zone within this many seconds of
+    # an incident already recorded is the same incident (its alarm is already up), not a new one.
+    incident_cooldown_seconds: float = 120.0
     event_bucket_seconds: int = 30  # a live incident's idempotency key: one per camera, detector, zone, bucket
 
 

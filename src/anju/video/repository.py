@@ -39,6 +39,19 @@ class VideoRepository:
             select(VideoEvent).where(VideoEvent.camera_id == camera_id, VideoEvent.event_key == key)
         ).one_or_none()
 
+    def recent_event(
+        self, camera_id: int, detector: str, zone: str | None, *, after: datetime, before: datetime
+    ) -> VideoEvent | None:
+        """The camera's latest incident of this detector and zone decided between `after` and `before`."""
+        q = select(VideoEvent).where(
+            VideoEvent.camera_id == camera_id,
+            VideoEvent.detector == detector,
+            VideoEvent.detected_at > after,
+            VideoEvent.detected_at < before,
+        )
+        q = q.where(VideoEvent.zone.is_(None)) if zone is None else q.where(VideoEvent.zone == zone)
+        return self.s.scalars(q.order_by(VideoEvent.detected_at.desc()).limit(1)).first()
+
     def confirmed_for_alarm(self, alarm_id: int) -> bool:
         return (
             self.s.scalar(

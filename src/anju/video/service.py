@@ -531,6 +531,12 @@ class VideoService:
         if existing is not None:
             return Recorded(existing, created=False, attached=self._attach(session, existing, files, clip_state))
         detector = DetectorKind(detection.detector)
+        cooldown = timedelta(seconds=video_settings().incident_cooldown_seconds)
+        recent = repo.recent_event(
+            camera.id, detector.value, detection.zone, after=detected_at - cooldown, before=detected_at + cooldown
+        )
+        if recent is not None:  # the same camera, detector and zone just decided on this: the same incident
+            return Recorded(recent, created=False)
         space_id = (zone_place or {}).get("parking_space_id")
         if detector == DetectorKind.fire_lane_parking and space_id:
             from anju.parking.lane_service import fire_lane_dedupe_key

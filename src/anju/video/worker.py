@@ -9,10 +9,15 @@ is marked down, retried with exponential backoff and never stalls the others. Se
 through leases (compare-and-swap on video_camera.lease_until): a dead worker's cameras move to another once its
 lease runs out. Restarts are safe: an incident's key is unique per camera (a replayed file gives the same keys;
 a live incident seen again aggregates into its open alarm through the alarm centre's dedupe).
+
+A camera that replays a file (the demo) reads it in real time and loops it; each pass shows the same events, so
+an incident's key names the file and the position in it, not the pass: a looping clip records each real event
+once. Live decisions of the same camera, detector and zone within the cooldown are one incident (the service).
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import socket
@@ -22,6 +27,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol
 
 import cv2
 
@@ -39,6 +45,35 @@ log = logging.getLogger("anju.video.worker")
 
 def _is_file(url: str) -> bool:
     return "://" not in url or url.startswith("file://")
+
+
+class Clock(Protocol):
+    """Wall time for pacing a replayed file (tests pass a fake one)."""
+
+    def monotonic(self) -> float: ...
+    def sleep(self, seconds: float) -> object: ...
+
+
+@dataclass
+class _RealClock:
+    stop: threading.Event
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> object:
+        return self.stop.wait(seconds)
+
+
+def file_tag(url: str) -> str:
+    """A file's identity in incident keys (path, size, mtime): another clip on the same camera is other events."""
+    path = url.removeprefix("file://")
+    try:
+        st = os.stat(path)
+        ident = f"{os.path.abspath(path)}:{st.st_size}:{int(st.st_mtime)}"
+    except OSError:
+        ident = path
+    return hashlib.sha1(ident.encode()).hexdigest()[:8]
 
 
 def _either(
@@ -111,6 +146,7 @@ class CameraRun:
     frames: int = 0
     errors: list[str] = field(default_factory=list)
     identity: DeviceIdentity | None = None  # set when detections go out through device intake (MQTT)
+    file_tag: str = ""  # a replayed file's identity in its incident keys
 
 
 class VideoWorker:
@@ -175,10 +211,12 @@ class VideoWorker:
         should_stop: Callable[[], bool],
         sleep: Callable[[float], object] | None = None,
         run_stop: Callable[[CameraRun], bool] | None = None,
+        clock: Clock | None = None,
     ) -> list[float]:
         """Keep one camera's stream open: read it, and after a refusal or a drop wait with exponential backoff
         (1, 2, 4 … seconds up to `retry_max_seconds`; back to 1 s once a stream delivered frames) and reconnect.
-        Returns the waits, for tests. `sleep` and `run_stop` are the tests' clock and stop condition."""
+        Returns the waits, for tests. `sleep`, `run_stop` and `clock` are the tests' waits, stop condition and
+        the clock a replayed file is paced on."""
         s = video_settings()
         wait_fn = sleep or self.stop.wait
         waits: list[float] = []
@@ -189,7 +227,7 @@ class VideoWorker:
                 run = self.open_run(camera_id)
                 if run is None:
                     break  # deactivated or deleted
-                ok = self.process(run, stop=_either(should_stop, run_stop, run), replay=True)
+                ok = self.process(run, stop=_either(should_stop, run_stop, run), replay=True, clock=clock)
                 if ok and run_stop is not None and run_stop(run):
                     break
             except Exception as exc:  # never let one camera take the worker down
@@ -241,10 +279,19 @@ class VideoWorker:
         except Exception:
             log.exception("camera %s: health report failed", camera_id)
 
-    def process(self, run: CameraRun, *, stop: object = None, replay: bool = False) -> bool:
+    def process(
+        self,
+        run: CameraRun,
+        *,
+        stop: object = None,
+        replay: bool = False,
+        pace: bool | None = None,
+        clock: Clock | None = None,
+    ) -> bool:
         """Read the stream to its end (a file) or until `stop()`; False if it could not be opened or dropped.
 
         A file replays from the start when `replay` (a camera that plays a clip); each pass is a new `loop`.
+        `pace` (default: when replaying, if `replay_realtime`) reads a file at the pace it was filmed, on `clock`.
         """
         s = video_settings()
         should_stop = stop if callable(stop) else (lambda: False)
@@ -253,6 +300,12 @@ class VideoWorker:
             self._health(run.camera_id, up=False, error="cannot open the stream")
             return False
         is_file = _is_file(run.url)
+        paced = is_file and (pace if pace is not None else (replay and s.replay_realtime))
+        clock = clock or _RealClock(self.stop)
+        if is_file:
+            run.file_tag = file_tag(run.url)
+        pass_start = clock.monotonic()
+        last_pos = 0.0
         src_fps = cap.get(cv2.CAP_PROP_FPS) or 25.0
         if not 1.0 <= src_fps <= 120.0:
             src_fps = 25.0
@@ -274,10 +327,15 @@ class VideoWorker:
                         self._flush(run, pending, ring, final=True)
                         if not replay:
                             return True
+                        if paced:  # the pass lasts as long as the footage: its last frame's time too
+                            ahead = pass_start + last_pos + 1.0 / src_fps - clock.monotonic()
+                            if ahead > 0:
+                                clock.sleep(ahead)
                         run.loop += 1
                         cap.release()
                         cap = open_capture(run.url)
                         origin = utcnow()
+                        pass_start = clock.monotonic()
                         next_t = 0.0
                         ring.clear()
                         run.pipeline.reset()
@@ -293,9 +351,16 @@ class VideoWorker:
                 bad = 0
                 last_good = time.monotonic()
                 pos = cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0 if is_file else time.monotonic() - t0
+                last_pos = pos
                 if pos + 1e-6 < next_t:
                     continue
                 next_t = pos + step * 0.999
+                if paced:  # a replayed file at the pace it was filmed: this frame is due `pos` into the pass
+                    ahead = pass_start + pos - clock.monotonic()
+                    if ahead > 0:
+                        clock.sleep(ahead)
+                    if should_stop():
+                        break
                 h, w = raw.shape[:2]
                 if w < 32 or h < 32:
                     continue  # a corrupt frame
@@ -340,8 +405,8 @@ class VideoWorker:
     ) -> _Pending:
         s = video_settings()
         started = origin + timedelta(seconds=det.started_t)
-        if is_file:
-            key = f"{det.detector}:{det.zone or '-'}:file{run.loop}:{det.key}"
+        if is_file:  # the file and the position in it: every pass of a looping clip is the same events
+            key = f"{det.detector}:{det.zone or '-'}:file{run.file_tag}:{det.key}"
         else:
             bucket = int(started.timestamp()) // s.event_bucket_seconds
             key = f"{det.detector}:{det.zone or '-'}:live:{bucket}"
