@@ -20,6 +20,18 @@ pytestmark = pytest.mark.browser
 LIVE_TIMEOUT = 60_000  # ms: generous for a busy 2-core machine; the wait ends as soon as the marker is there
 
 
+def fits(page) -> None:
+    """The 大屏 at the viewport's size: no sideways scrolling, the map and the device online-rate tile (device-hours,
+    with its formula) inside the screen."""
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    width = page.viewport_size["width"]
+    for sel in ("[data-testid=screen-plan]", "[data-kpi=online-rate]"):
+        box = page.locator(sel).first.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width + 1, sel
+    tile = page.locator("[data-kpi=online-rate]").locator("xpath=..")
+    assert "÷" in tile.inner_text() and "÷" in (tile.get_attribute("title") or "")
+
+
 def test_manager_sees_a_simulated_alarm_blink_on_the_security_map(browser, live_server, engine):
     page = sign_in(browser, live_server, "manager_wang", SCREEN)
     try:
@@ -29,6 +41,7 @@ def test_manager_sees_a_simulated_alarm_blink_on_the_security_map(browser, live_
         page.wait_for_selector("[data-testid=screen-plan]")
         page.evaluate("window.__walkMark = 'same page'")
         before = page.locator("#screen-live .mk-alarm").count()
+        fits(page)
         shot(page, "manager_wang_screen_1920x1080", full_page=False)
 
         injected = simulator.inject("smoke", compound_code="SFXQ", transport="http", http_url=live_server)
@@ -53,6 +66,7 @@ def test_manager_sees_a_simulated_alarm_blink_on_the_security_map(browser, live_
         # The same page on a 4K wall.
         page.set_viewport_size({"width": 3840, "height": 2160})
         page.wait_for_selector("[data-testid=screen-plan]")
+        fits(page)
         shot(page, "manager_wang_screen_3840x2160", full_page=False)
     finally:
         page.context.close()
@@ -98,6 +112,20 @@ def test_street_office_opens_the_district_report_and_downloads_it(browser, live_
     try:
         page.goto("/screen")
         page.wait_for_selector("[data-testid=district-table]")
+        # The district view: care, governance and fee columns, and the pooled hot-spot map, at 1920×1080 and 4K.
+        assert page.locator("[data-testid=district-table] tbody [data-d=fee_collection]").count() >= 2
+        assert page.locator("[data-testid=street-heat] tbody tr").count() >= 7 + 2  # weekdays, then each compound
+        for size in (SCREEN, {"width": 3840, "height": 2160}):
+            page.set_viewport_size(size)
+            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+            box = page.locator("[data-testid=street-hot]").bounding_box()
+            assert box is not None and box["x"] + box["width"] <= size["width"] + 1
+            table = page.locator("[data-testid=district-table]").bounding_box()
+            below = page.locator(".p-age").bounding_box()
+            assert table is not None and table["height"] > 60  # the comparison is not squeezed away
+            assert below is not None and box["y"] + box["height"] <= below["y"] + 1  # no panel runs into the next
+            shot(page, f"gov_street_screen_{size['width']}x{size['height']}", full_page=False)
+        page.set_viewport_size(SCREEN)
         with page.expect_navigation():
             page.click("[data-testid=street-report-link]")
         page.wait_for_selector("[data-testid=street-compounds]")
