@@ -171,6 +171,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "field.visits.no_history": ("还没有走访记录", "No visits recorded yet"),
     "field.visits.due_on": ("应在 {day} 前", "Due by {day}"),
     "field.visits.bad_outcome": ("请选择走访结果", "Choose the outcome of the visit"),
+    "field.visits.order": ("工单 #{id}", "Work order #{id}"),
     "field.tasks.none": ("暂无待办任务", "No tasks for you"),
     "field.due": ("限时 {at}", "Due {at}"),
     "field.place": ("地点", "Place"),
