@@ -392,6 +392,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "shift.mark.attended": ("记出勤", "Mark worked"),
     "shift.mark.absent": ("记缺勤", "Mark absent"),
     "shift.next_day": ("次日", "next day"),
+    "shift.rate_label": ("出勤率：", "Shift attendance: "),
+    "shift.rate_note": ("（{tally}；{formula}）", "({tally}; {formula})"),
     "shift.tally": ("出勤 {attended} / 已考勤 {marked} 班次", "{attended} worked of {marked} marked shifts"),
     "shift.none": ("本周还没有排班。", "No shifts planned this week."),
     "shift.add": ("排班", "Plan a shift"),
