@@ -39,7 +39,6 @@ class CommitteeService:
         _desk(who, data.compound_id, manage=True)
         m = CommitteeMember(
             compound_id=data.compound_id,
-            user_id=data.user_id,
             name=data.name.strip(),
             role=data.role.value,
             joined_on=data.joined_on or today or china_date(),

@@ -95,7 +95,6 @@ class CommitteeMember(CompoundScopedMixin, Base):
 
     __tablename__ = "safety_committee_member"
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     name: Mapped[str] = mapped_column(String(32))
     role: Mapped[str] = mapped_column(String(12))  # CommitteeRole
     joined_on: Mapped[date] = mapped_column(Date)

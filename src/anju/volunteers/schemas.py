@@ -91,7 +91,6 @@ class MemberIn(InSchema):
     compound_id: int
     name: str = Field(min_length=1, max_length=32)
     role: CommitteeRole = CommitteeRole.member
-    user_id: int | None = None
     joined_on: date | None = None
 
 
@@ -100,7 +99,6 @@ class MemberRead(Schema):
     compound_id: int
     name: str
     role: str
-    user_id: int | None
     joined_on: date
     left_on: date | None
 

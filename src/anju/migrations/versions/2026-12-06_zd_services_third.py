@@ -77,7 +77,6 @@ def upgrade() -> None:
     op.create_table(
         "safety_committee_member",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("user_id", sa.Integer(), nullable=True),
         sa.Column("name", sa.String(length=32), nullable=False),
         sa.Column("role", sa.String(length=12), nullable=False),
         sa.Column("joined_on", sa.Date(), nullable=False),
@@ -90,7 +89,6 @@ def upgrade() -> None:
             name=op.f("fk_safety_committee_member_compound_id_compound"),
             ondelete="RESTRICT",
         ),
-        sa.ForeignKeyConstraint(["user_id"], ["app_user.id"], name=op.f("fk_safety_committee_member_user_id_app_user")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_safety_committee_member")),
     )
     with op.batch_alter_table("safety_committee_member", schema=None) as batch_op:
