@@ -18,7 +18,7 @@ from anju.core.errors import AppError
 from anju.core.kit.china_time import china_date
 from anju.facilities.permissions import FacilitiesPerm
 from anju.web.deps import ConsolePage, console_guard
-from anju.web.forms import error_message, go_back
+from anju.web.forms import go_back, refused
 from anju.web.i18n import Translator, lang_of
 from anju.web.render import render
 
@@ -75,8 +75,7 @@ def facilities_add_equipment(
             certificate_expires_on=body.certificate_expires_on,
         )
     except AppError as exc:
-        session.rollback()
-        return go_back(request, back, err=error_message(request, exc))
+        return refused(request, session, back, exc)
     return go_back(request, back, ok=t("wo.ok.done"))
 
 
@@ -127,8 +126,7 @@ def facilities_sign_off(
     try:
         sign_off(session, by=ctx.who, inspection_id=inspection_id, note=note.strip()[:200] or None)
     except AppError as exc:
-        session.rollback()
-        return go_back(request, "/console/facilities", err=error_message(request, exc))
+        return refused(request, session, "/console/facilities", exc)
     return go_back(request, "/console/facilities", ok=t("wo.ok.done"))
 
 
@@ -209,8 +207,7 @@ def fire_duty_set_day(
             session, by=ctx.who, compound_id=ctx.compound.id, start=first, end=first + timedelta(days=1), shifts=shifts
         )
     except AppError as exc:
-        session.rollback()
-        return go_back(request, back, err=error_message(request, exc))
+        return refused(request, session, back, exc)
     if gaps:
         return go_back(request, back, ok=t("fire_duty.saved_gaps", n=len(gaps)))
     return go_back(request, back, ok=t("wo.ok.done"))

@@ -21,7 +21,7 @@ from anju.core.errors import AppError
 from anju.core.rbac import Role
 from anju.registry.service import house_service
 from anju.web.deps import ConsolePage, console_guard
-from anju.web.forms import error_message, go_back, one_line, query_int
+from anju.web.forms import go_back, one_line, query_int, refused
 from anju.web.i18n import Translator, lang_of
 from anju.web.render import render
 from anju.workorders.enums import OrderAction, OrderStatus
@@ -193,8 +193,7 @@ def field_task_act(
             session, by=ctx.who, order_id=order_id, body=OrderActionBody(action=step, note=one_line(note))
         )
     except AppError as exc:
-        session.rollback()
-        return go_back(request, back, err=error_message(request, exc))
+        return refused(request, session, back, exc)
     return go_back(request, back, ok=Translator(lang_of(request))("field.ok." + step.value))
 
 
@@ -205,8 +204,7 @@ def field_task_call(order_id: int, request: Request, ctx: WorkPage, session: Wri
     try:
         number = work_order_service.number_to_call(session, by=ctx.who, order_id=order_id)
     except AppError as exc:
-        session.rollback()
-        return go_back(request, "/field/tasks", err=error_message(request, exc))
+        return refused(request, session, "/field/tasks", exc)
     digits = "".join(ch for ch in number if ch.isdigit() or ch == "+")
     return RedirectResponse(f"tel:{digits}", status_code=303, headers={"Cache-Control": "no-store"})
 
@@ -278,8 +276,7 @@ def field_snap(
             photo=data,
         )
     except AppError as exc:
-        session.rollback()
-        return go_back(request, "/field/snap", err=error_message(request, exc))
+        return refused(request, session, "/field/snap", exc)
     return go_back(request, "/field/reports", ok=t("field.ok.snap", n=order.id))
 
 

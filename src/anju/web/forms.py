@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from fastapi import Depends
 from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
@@ -35,6 +36,16 @@ def go_back(request: Request, target: str, *, err: str | None = None, ok: str | 
     params = {k: v for k, v in (("err", err), ("ok", ok)) if v}
     sep = "&" if "?" in path else "?"
     return RedirectResponse(path + (sep + urlencode(params) if params else ""), status_code=303)
+
+
+def refused(request: Request, session: Session, target: str, exc: Exception) -> Response:
+    """A form action the service refused: undo whatever it wrote before refusing, and go back with the reason.
+
+    The one way a page answers a refusal, so no page can forget the rollback (a service may have debited or
+    flagged something before it found the reason to refuse, and the request boundary would commit it).
+    """
+    session.rollback()
+    return go_back(request, target, err=error_message(request, exc))
 
 
 def outcome(request: Request) -> dict[str, str | None]:

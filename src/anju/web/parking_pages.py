@@ -18,7 +18,7 @@ from anju.core.kit.china_time import CHINA_TZ
 from anju.core.kit.money import yuan
 from anju.parking.permissions import ParkingPerm
 from anju.web.deps import ConsolePage, console_guard, page_guard
-from anju.web.forms import error_message, go_back
+from anju.web.forms import error_message, go_back, refused
 from anju.web.i18n import Translator, lang_of
 from anju.web.render import render
 
@@ -354,8 +354,7 @@ def prepay_stay(
     try:
         lane_service.prepay(session, by=who, session_id=stay_id, payment_ref=pay_ref.strip())
     except AppError as e:
-        session.rollback()
-        return go_back(request, "/h5/parking", err=error_message(request, e))
+        return refused(request, session, "/h5/parking", e)
     return go_back(request, "/h5/parking", ok=t("parking.ok.prepaid"))
 
 
@@ -454,6 +453,5 @@ def no_plate_leave(
             session, lane=lane, car_token=request.cookies.get(NO_PLATE_COOKIE), payment_ref=pay_ref or None
         )
     except AppError as e:
-        session.rollback()
-        return go_back(request, back, err=error_message(request, e))
+        return refused(request, session, back, e)
     return go_back(request, back, ok=t("parking.np.left"))

@@ -16,7 +16,7 @@ from anju.core.errors import AppError
 from anju.core.kit.china_time import china_text
 from anju.patrol.permissions import PatrolPerm
 from anju.web.deps import ConsolePage, console_guard, page_guard
-from anju.web.forms import error_message, go_back
+from anju.web.forms import go_back, refused
 from anju.web.i18n import Translator, lang_of
 from anju.web.render import render
 
@@ -118,8 +118,7 @@ def patrol_route_create(
             windows=body.windows,
         )
     except AppError as exc:
-        session.rollback()
-        return go_back(request, back, err=error_message(request, exc))
+        return refused(request, session, back, exc)
     return go_back(request, back, ok=t("wo.ok.done"))
 
 
@@ -138,8 +137,7 @@ def checkpoint_nfc(
     try:
         set_nfc_tag(session, by=ctx.who, checkpoint_id=checkpoint_id, nfc_tag=nfc_tag)
     except AppError as exc:
-        session.rollback()
-        return go_back(request, "/console/patrol", err=error_message(request, exc))
+        return refused(request, session, "/console/patrol", exc)
     return go_back(request, "/console/patrol", ok=t("patrol.nfc_saved"))
 
 
@@ -188,6 +186,5 @@ def scan(
     try:
         row = check_in(session, by=who, code=code.strip() or None, nfc_tag=nfc_tag.strip() or None)
     except AppError as exc:
-        session.rollback()
-        return go_back(request, f"/h5/patrol/scan?code={quote(code[:64])}", err=error_message(request, exc))
+        return refused(request, session, f"/h5/patrol/scan?code={quote(code[:64])}", exc)
     return go_back(request, "/h5/patrol/scan", ok=t("patrol.scanned", at=china_text(row.at, "%H:%M")))

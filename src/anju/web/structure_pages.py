@@ -24,7 +24,7 @@ from anju.registry.schemas import CompoundCreate
 from anju.registry.structure_schemas import DEFAULT_PATTERN, CompoundUpdate, GeneratorSpec
 from anju.registry.structure_service import CONFIRM_ABOVE, structure_service
 from anju.web.deps import ConsolePage, console_guard
-from anju.web.forms import error_message, go_back, outcome, query_int
+from anju.web.forms import error_message, go_back, outcome, query_int, refused
 from anju.web.i18n import Translator, lang_of
 from anju.web.render import render
 
@@ -104,8 +104,7 @@ def create_compound(
     except ValidationError as e:
         return go_back(request, "/console/structure", err=_validation_text(request, e))
     except AppError as e:
-        session.rollback()
-        return go_back(request, "/console/structure", err=error_message(request, e))
+        return refused(request, session, "/console/structure", e)
     t = Translator(lang_of(request))
     return go_back(request, f"/console/structure?compound_id={c.id}", ok=t("structure.ok.created", name=c.name))
 
@@ -148,8 +147,7 @@ def update_compound(
     except ValidationError as e:
         return go_back(request, back, err=_validation_text(request, e))
     except AppError as e:
-        session.rollback()
-        return go_back(request, back, err=error_message(request, e))
+        return refused(request, session, back, e)
     return go_back(request, back, ok=Translator(lang_of(request))("structure.ok.saved"))
 
 
