@@ -84,3 +84,32 @@ class TestEmergencyPages:
         page = client.get(r.headers["location"].split("?")[0])
         assert page.status_code == 200 and 'data-testid="em-exercise"' in page.text
         assert "疏散引导组" in page.text and "引导居民到集合点" in page.text
+
+
+def test_the_console_shows_a_climbing_ladder_and_a_contacts_fine_stops_it(client, session, who, ids, web_login):
+    from datetime import timedelta
+
+    from anju.care.models import CareLadderStep
+    from anju.core.db import utcnow
+
+    p = _profile(session, who, ids)
+    p.last_activity_at = utcnow() - timedelta(hours=30)
+    p.quiet_start_minute = p.quiet_end_minute = 0
+    care_service.check_silence(session, now=utcnow())  # the demo's two silent people are raised too
+    eid = care_service.episodes_of(session, profile=p)[0].id
+    care_service.fire_ladder(session, now=utcnow())
+    session.commit()
+    web_login("grid_zhou")
+    page = client.get("/console/care").text
+    row = page.split(f'data-episode="{eid}"')[1].split("</tr>")[0]
+    assert "本人自检" in row and "告警中心" in row  # the rung now, and the next one
+    r = client.post(
+        f"/console/care/episodes/{eid}/answer",
+        data={"answered_by": "contact", "note": "女儿刚通过电话"},
+        headers=ORIGIN,
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and "ok=" in r.headers["location"], r.headers["location"]
+    assert f'data-episode="{eid}"' not in client.get("/console/care").text
+    left = session.execute(select(CareLadderStep.status).where(CareLadderStep.episode_id == eid)).scalars().all()
+    assert sorted(set(left)) == ["cancelled", "fired"]

@@ -207,3 +207,12 @@ class CareRepository:
     def steps(self, episode_id: int) -> list[CareLadderStep]:
         stmt = select(CareLadderStep).where(CareLadderStep.episode_id == episode_id).order_by(CareLadderStep.rung)
         return list(self.session.execute(stmt).scalars())
+
+    def open_episodes(self, compound_id: int, limit: int = 100) -> list[CareSilenceEpisode]:
+        stmt = (
+            select(CareSilenceEpisode)
+            .where(CareSilenceEpisode.compound_id == compound_id, CareSilenceEpisode.closed_at.is_(None))
+            .order_by(CareSilenceEpisode.raised_at.desc())
+            .limit(limit)
+        )
+        return list(self.session.execute(stmt).scalars())

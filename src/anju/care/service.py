@@ -665,6 +665,13 @@ class CareService:
             raise EpisodeNotFound(f"silence episode {episode_id}")
         return ep
 
+    def open_episodes(self, session: Session, *, by: Principal, compound_id: int) -> list[EpisodeRead]:
+        """The compound's silence episodes still climbing their ladder (newest first)."""
+        by.require(CarePerm.read)
+        if not by.in_scope(compound_id):
+            raise ProfileNotFound(f"compound {compound_id}")
+        return [self.read_episode(session, ep) for ep in CareRepository(session).open_episodes(compound_id)]
+
     def episodes_of(self, session: Session, *, profile: CareProfile) -> list[CareSilenceEpisode]:
         return CareRepository(session).episodes(profile.id)
 

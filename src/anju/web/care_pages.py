@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from anju.care.enums import ConsentScope, ConsentVariant
 from anju.care.permissions import CarePerm
-from anju.care.schemas import ConsentCreate, VisitRecord
+from anju.care.schemas import ConsentCreate, EpisodeAnswer, VisitRecord
 from anju.care.service import care_service
 from anju.core.auth import Principal
 from anju.core.deps import ReadSession, WriteSession
@@ -54,6 +54,7 @@ def care_home(request: Request, ctx: CarePage, session: ReadSession) -> Response
             visits=visits[:200],
             overdue_ids=overdue_ids,
             missed=care_service.missed_months(session, by=ctx.who, compound_id=cid),
+            episodes=care_service.open_episodes(session, by=ctx.who, compound_id=cid),
             can_visit=ctx.who.can(CarePerm.visit),
             can_manage=ctx.who.can(CarePerm.manage),
             today=china_date(),
@@ -61,6 +62,30 @@ def care_home(request: Request, ctx: CarePage, session: ReadSession) -> Response
             ok=request.query_params.get("ok"),
         ),
     )
+
+
+@router.post("/console/care/episodes/{episode_id}/answer")
+def care_answer(
+    episode_id: int,
+    request: Request,
+    ctx: CarePage,
+    session: WriteSession,
+    answered_by: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    """Someone on the ladder said the person is fine (the person, a contact, a neighbour, the grid worker): the
+    ladder stops."""
+    t = Translator(lang_of(request))
+    try:
+        data = EpisodeAnswer(by=answered_by, note=note.strip() or None)
+    except ValidationError:
+        return go_back(request, "/console/care", err=t("wo.err.invalid"))
+    try:
+        care_service.answer(session, by=ctx.who, episode_id=episode_id, data=data)
+    except AppError as exc:
+        session.rollback()
+        return go_back(request, "/console/care", err=error_message(request, exc))
+    return go_back(request, "/console/care", ok=t("care.recorded"))
 
 
 @router.post("/console/care/visits/{visit_id}/record")
