@@ -43,13 +43,14 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--alarms", type=int, default=50_000)
     ap.add_argument("--passages", type=int, default=200_000)
+    ap.add_argument("--messages", type=int, default=300_000)
     ap.add_argument("--pg", default=None)
     args = ap.parse_args()
 
     url, built = fresh_demo_db(args.pg, full=False)
     print(f"demo database {url.split('://')[0]} built in {built:.1f} s")
 
-    from sqlalchemy import func, insert, select
+    from sqlalchemy import func, insert, select, update
 
     from anju.access.models import AccessLog
     from anju.accounts.models import User
@@ -60,6 +61,8 @@ def main() -> None:
     from anju.analytics.reports import compute
     from anju.core import db as core_db
     from anju.core.db import utcnow
+    from anju.devices.models import Device, DeviceMessage
+    from anju.devices.service import online_device_hours
     from anju.registry.models import Building, Compound
 
     rng = random.Random(7)
@@ -120,7 +123,32 @@ def main() -> None:
                 rows = []
         if rows:
             s.execute(insert(AccessLog), rows)
-    print(f"history: {args.alarms} alarms, {args.passages} access-log rows over a year in compound {a}")
+        # Device telemetry (issue 15's device-hours online rate): heartbeats of the compound's devices over the year.
+        devices = list(s.execute(select(Device.id).where(Device.compound_id == a)).scalars())
+        s.execute(update(Device).where(Device.compound_id == a).values(created_at=now - timedelta(days=366)))
+        rows = []
+        for i in range(args.messages if devices else 0):
+            at = now - timedelta(minutes=rng.randrange(365 * 24 * 60))
+            rows.append(
+                {
+                    "device_id": rng.choice(devices),
+                    "compound_id": a,
+                    "event_id": f"bench-{i}",
+                    "kind": "heartbeat",
+                    "device_at": at,
+                    "received_at": at,
+                    "data": {},
+                }
+            )
+            if len(rows) == 10000:
+                s.execute(insert(DeviceMessage), rows)
+                rows = []
+        if rows:
+            s.execute(insert(DeviceMessage), rows)
+    print(
+        f"history: {args.alarms} alarms, {args.passages} access-log rows, {args.messages} device messages"
+        f" over a year in compound {a}"
+    )
 
     with core_db.new_session() as s:
         who = account_service.principal(s, s.execute(select(User).where(User.username == "manager_wang")).scalar_one())
@@ -137,8 +165,6 @@ def main() -> None:
 
         def row(name: str, ms: float) -> None:
             print(f"{name:<34} {ms:9.1f} ms   {ms / base:8.1f} x baseline")
-
-        from sqlalchemy import update
 
         from anju.core.rollup import RollupState, run_rollups
 
@@ -160,6 +186,9 @@ def main() -> None:
             "access": layers._providers["access"][1],
             "hotspots": layers._providers["hotspots"][1],
             "KPI tiles": lambda ctx: kpis(s, who=who, compound_id=a, now=now),
+            "device online rate, a year": lambda ctx: online_device_hours(
+                s, compound_ids=[a], since=now - timedelta(days=365), until=now
+            ),
         }
         # Interleaved rounds (raw, rollups, raw, …), so a load spike from other processes hits both paths alike.
         samples: dict[tuple[str, bool], list[float]] = {(k, h): [] for k in timed for h in (True, False)}
