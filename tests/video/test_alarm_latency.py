@@ -233,5 +233,7 @@ def test_a_lost_or_corrupt_clip_leaves_the_alarm_standing_and_says_so(client, lo
     persona("guard_chen").web(client)  # the reviewer's console page says so (after the pushes: cookies)
     page = client.get(f"/console/video/events/{ev['id']}")
     assert page.status_code == 200 and 'data-testid="clip-state-missing"' in page.text
+    queue = client.get("/console/video")  # and the review queue marks it
+    assert f'data-testid="clip-missing-{ev["id"]}"' in queue.text and "录像缺失" in queue.text
     alarm = session.get(Alarm, ev["alarm_id"])
     assert alarm.status.value == "pending_review"

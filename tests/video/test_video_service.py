@@ -11,6 +11,7 @@ from sqlalchemy import select
 from anju.alarms.models import Alarm
 from anju.core.db import utcnow
 from anju.devices.models import Device, DeviceState
+from anju.video.config import video_settings
 from anju.video.detectors.base import Detection
 from anju.video.enums import AccessAction, ReviewVerdict
 from anju.video.evidence import evidence_store, sha256
@@ -147,8 +148,12 @@ class TestDetectionsAndReview:
         first = _record(session, cam["id"])
         again = _record(session, cam["id"])  # same incident key: a replay after a restart
         assert not again.created and again.event.id == first.event.id
-        # A live incident seen again under a new key aggregates into the open alarm (the alarm centre's dedupe).
-        third = _record(session, cam["id"], key="fall:live:123")
+        # A live decision of the same camera, detector and zone within the cooldown is the same incident; after
+        # it, a new incident whose alarm aggregates into the open one (the alarm centre's dedupe).
+        soon = _record(session, cam["id"], key="fall:-:live:123")
+        assert not soon.created and soon.event.id == first.event.id
+        later = utcnow() + timedelta(seconds=video_settings().incident_cooldown_seconds + 60)
+        third = _record(session, cam["id"], key="fall:-:live:999", now=later)
         assert third.created and third.event.alarm_id == first.event.alarm_id
         assert session.scalars(select(Alarm).where(Alarm.kind == "fall")).all().__len__() == 1
 

@@ -206,6 +206,9 @@ def clip_status(event: VideoEvent, now: datetime | None = None) -> ClipState:
     return state
 
 
+LIVE_MARK = ":live:"  # in the incident key of a live stream's decision (the worker's key format)
+
+
 def event_key_path(event_key: str) -> str:
     """An incident key as one safe path segment (keys hold ':' and '.')."""
     return hashlib.sha1(event_key.encode()).hexdigest()[:20]
@@ -531,12 +534,13 @@ class VideoService:
         if existing is not None:
             return Recorded(existing, created=False, attached=self._attach(session, existing, files, clip_state))
         detector = DetectorKind(detection.detector)
-        cooldown = timedelta(seconds=video_settings().incident_cooldown_seconds)
-        recent = repo.recent_event(
-            camera.id, detector.value, detection.zone, after=detected_at - cooldown, before=detected_at + cooldown
-        )
-        if recent is not None:  # the same camera, detector and zone just decided on this: the same incident
-            return Recorded(recent, created=False)
+        if LIVE_MARK in event_key:  # a file's incidents are told apart by their position in it
+            cooldown = timedelta(seconds=video_settings().incident_cooldown_seconds)
+            recent = repo.recent_event(
+                camera.id, detector.value, detection.zone, after=detected_at - cooldown, before=detected_at + cooldown
+            )
+            if recent is not None:  # the same camera, detector and zone just decided on this: the same incident
+                return Recorded(recent, created=False)
         space_id = (zone_place or {}).get("parking_space_id")
         if detector == DetectorKind.fire_lane_parking and space_id:
             from anju.parking.lane_service import fire_lane_dedupe_key

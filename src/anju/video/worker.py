@@ -38,7 +38,7 @@ from anju.video.models import Camera
 from anju.video.pipeline import Pipeline, schedule_active
 from anju.video.push import DeviceIdentity, HttpPusher, MqttPusher, Pusher, PushFailed, detection_message
 from anju.video.repository import VideoRepository
-from anju.video.service import Recorded, video_service
+from anju.video.service import LIVE_MARK, Recorded, video_service
 
 log = logging.getLogger("anju.video.worker")
 
@@ -302,7 +302,7 @@ class VideoWorker:
         is_file = _is_file(run.url)
         paced = is_file and (pace if pace is not None else (replay and s.replay_realtime))
         clock = clock or _RealClock(self.stop)
-        if is_file:
+        if is_file and not run.file_tag:
             run.file_tag = file_tag(run.url)
         pass_start = clock.monotonic()
         last_pos = 0.0
@@ -409,7 +409,7 @@ class VideoWorker:
             key = f"{det.detector}:{det.zone or '-'}:file{run.file_tag}:{det.key}"
         else:
             bucket = int(started.timestamp()) // s.event_bucket_seconds
-            key = f"{det.detector}:{det.zone or '-'}:live:{bucket}"
+            key = f"{det.detector}:{det.zone or '-'}{LIVE_MARK}{bucket}"
         clip_from = max(det.started_t - s.pre_seconds, det.t - s.max_clip_seconds)
         clip = [f for t, f in ring if t >= clip_from]
         return _Pending(

@@ -52,6 +52,7 @@ def video_home(request: Request, ctx: VideoPage, session: ReadSession) -> Respon
             cameras=cameras,
             names=names,
             queue=queue,
+            clip_states={e.id: clip_status(e).value for e in queue},
             recent=recent,
             stats=stats,
             can_review=ctx.who.can(VideoPerm.review),

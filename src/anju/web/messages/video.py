@@ -55,6 +55,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "video.snapshot": ("抓拍", "Snapshot"),
     "video.clip": ("录像片段（{n} 帧）", "Clip ({n} frames)"),
     "video.sha256": ("校验值 SHA-256", "SHA-256 checksum"),
+    "video.clip_badge.pending": ("录像待附", "Clip to follow"),
+    "video.clip_badge.missing": ("录像缺失", "Clip missing"),
     "video.clip_state.pending": (
         "录像片段生成中：告警已在判定时发出，片段（含判定后数秒）随后附上",
         "Clip on its way: the alarm went out at the decision; the clip (with the seconds after it) follows",
