@@ -128,6 +128,11 @@ class TestSafetyEducation:
         cov = education_service.coverage(session, who=wang, compound_id=ids["A"])
         row = next(r for r in cov["campaigns"] if r["campaign"].id == c.id)
         assert (row["read"], row["quizzed"], row["average"]) == (1, 1, 1.0)
+        # The security report's figures for the period the campaign was published in.
+        figures = education_service.period_figures(
+            session, compound_id=ids["A"], since=now - timedelta(days=1), until=now + timedelta(days=1)
+        )
+        assert figures == {"campaigns": 1, "reached": c.audience_size, "read": 1, "quizzed": 1}
         everyone = next(a for a in cov["audiences"] if a["audience"] == "everyone")
         assert everyone["correct_rate"] == 0.5 and everyone["targets"] == c.audience_size
         # Not targeted (an elderly-only campaign in a compound where li is not elderly): 404, not a read.

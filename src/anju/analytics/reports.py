@@ -37,6 +37,7 @@ from anju.devices.service import device_facts, online_device_hours
 from anju.facilities.service import maintenance_tally
 from anju.patrol.service import round_tally
 from anju.registry.service import compounds_by_id, house_service
+from anju.volunteers.education import education_service
 from anju.workorders.enums import OrderKind, OrderSource
 from anju.workorders.schemas import OrderCreate
 from anju.workorders.service import order_facts, order_states, work_order_service
@@ -214,6 +215,7 @@ def compute(session: Session, *, compound_id: int, kind: str, start: date, end: 
     upkeep = maintenance_tally(session, compound_id=compound_id, since=since, until=until)
 
     rounds = round_tally(session, compound_id=compound_id, since=since, until=until)
+    education = education_service.period_figures(session, compound_id=compound_id, since=since, until=until)
 
     devices = device_facts(session, compound_ids=ids)
     faulty = {a.device_id for a in alarm_facts(session, compound_ids=ids, open_only=True, kinds=FAULT_KINDS)}
@@ -288,6 +290,7 @@ def compute(session: Session, *, compound_id: int, kind: str, start: date, end: 
             "satisfied": satisfied,
         },
         "patrol": rounds,
+        "education": education,  # safety education (issue 18): campaigns, residents reached, read, quizzed
         "technical": {
             "devices": len(devices),
             "devices_good": good,

@@ -178,6 +178,27 @@ class EducationService:
             )
         return {"campaigns": rows, "audiences": audiences}
 
+    def period_figures(self, session: Session, *, compound_id: int, since: datetime, until: datetime) -> dict[str, int]:
+        """For the security report (no caller check: the report's own job asks): campaigns published in
+        [since, until), the residents they were for, and how many had read them and answered the quiz by `until`."""
+        row = session.execute(
+            select(
+                func.count(func.distinct(EducationCampaign.id)),
+                func.count(EducationTarget.id),
+                func.count(EducationTarget.read_at).filter(EducationTarget.read_at < until),
+                func.count(EducationTarget.quiz_at).filter(EducationTarget.quiz_at < until),
+            )
+            .select_from(EducationCampaign)
+            .outerjoin(EducationTarget, EducationTarget.campaign_id == EducationCampaign.id)
+            .where(
+                EducationCampaign.compound_id == compound_id,
+                EducationCampaign.published_at >= since,
+                EducationCampaign.published_at < until,
+            )
+        ).one()
+        campaigns, reached, read, quizzed = (int(v or 0) for v in row)
+        return {"campaigns": campaigns, "reached": reached, "read": read, "quizzed": quizzed}
+
     # --- residents -----------------------------------------------------------------------------------------
     def mine(self, session: Session, *, who: Principal) -> list[tuple[EducationCampaign, EducationTarget]]:
         if who.person_id is None:

@@ -145,4 +145,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "safety.h5.quiz": ("小测验", "Quick quiz"),
     "safety.h5.right_answer": ("正确答案：", "Right answer: "),
     "safety.h5.submit": ("提交答案", "Submit"),
+    "report.education": ("安全教育", "Safety education"),
+    "report.edu.campaigns": ("发布内容", "Campaigns published"),
+    "report.edu.reached": ("覆盖人次", "Residents reached"),
+    "report.edu.read": ("已读人次", "Read"),
+    "report.edu.quizzed": ("完成测验人次", "Quizzes answered"),
 }
