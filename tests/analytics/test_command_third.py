@@ -392,3 +392,32 @@ class TestStreetView:
         assert (top["compound_id"], top["building"], top["day"], top["hour"], top["recent"]) == (a, ba.name, 0, 22, 6)
         assert hot["heat"][0][22] == 1.0  # the peak of the relative heat: Monday 22:00
         assert all(isinstance(v, float) for day in hot["heat"] for v in day)  # shades only, no counts
+
+
+class TestKeyPositionPage:
+    def test_the_manager_defines_a_key_position_and_assigns_a_camera(self, client, persona, session, ids):
+        from anju.analytics.models import KeyPosition
+
+        a = ids["A"]
+        up = device(session, a, created=cst(2024, 1, 1, 0), kind=DeviceType.camera, status=DeviceStatus.online)
+        persona("manager_wang").web(client)
+        r = client.post(
+            f"/console/key-positions?compound_id={a}",
+            data={"kind": "fire_lane", "name": "2号楼消防通道"},
+            headers=ORIGIN,
+            follow_redirects=False,
+        )
+        assert r.status_code == 303 and "err=" not in r.headers["location"]
+        pos = session.execute(select(KeyPosition).where(KeyPosition.compound_id == a)).scalar_one()
+        page = client.get(f"/console/key-positions?compound_id={a}")
+        assert f'data-position="{pos.id}" data-covered="no"' in page.text and "消防通道" in page.text
+        client.post(f"/console/key-positions/{pos.id}", data={"camera": [str(up.id)]}, headers=ORIGIN)
+        page = client.get(f"/console/key-positions?compound_id={a}")
+        assert f'data-position="{pos.id}" data-covered="yes"' in page.text and ">100.0%<" in page.text
+        bad = client.post(
+            f"/console/key-positions?compound_id={a}",
+            data={"kind": "gate", "name": " "},
+            headers=ORIGIN,
+            follow_redirects=False,
+        )
+        assert "err=" in bad.headers["location"]  # a reason, nothing stored

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from anju.accounts.service import staff_of
+from anju.analytics.coverage import KEY_POSITION_KINDS, key_position_service
 from anju.analytics.models import SecurityReport
 from anju.analytics.permissions import AnalyticsPerm
 from anju.analytics.picture import K
@@ -27,6 +28,7 @@ from anju.core.deps import ReadSession, WriteSession
 from anju.core.errors import AppError, Invalid, NotFound
 from anju.core.kit.china_time import china_date, china_datetime, to_china
 from anju.core.sheets import Value, csv_bytes, xlsx_bytes
+from anju.devices.service import device_facts
 from anju.registry.service import compounds_by_id
 from anju.web.deps import ConsolePage, console_guard, page_guard
 from anju.web.forms import error_message, go_back, outcome
@@ -690,6 +692,84 @@ def staff_shift_mark(
         session.rollback()
         return go_back(request, back, err=error_message(request, exc))
     return go_back(request, back, ok=t("shift.marked"))
+
+
+# Key positions (重点部位) and the cameras that watch them: the report's camera coverage counts these.
+KeyPositionPage = Annotated[ConsolePage, Depends(console_guard(AnalyticsPerm.report_write))]
+
+
+@router.get("/console/key-positions")
+def key_positions_page(request: Request, ctx: KeyPositionPage, session: ReadSession) -> Response:
+    """The compound's key positions, the cameras assigned to each (online or not), coverage, and forms."""
+    if ctx.compound is None:
+        return render(request, "console/empty.html", ctx.context("nav.reports"))
+    states = key_position_service.positions(session, who=ctx.who, compound_id=ctx.compound.id)
+    cameras = [d for d in device_facts(session, compound_ids=[ctx.compound.id]) if d.device_type == "camera"]
+    covered = sum(1 for p in states if p.covered)
+    return render(
+        request,
+        "reports/key_positions.html",
+        ctx.context(
+            "nav.reports",
+            positions=states,
+            cameras=cameras,
+            camera_names={c.id: c.name for c in cameras},
+            kinds=KEY_POSITION_KINDS,
+            covered=covered,
+            rate=round(100.0 * covered / len(states), 1) if states else None,
+            **outcome(request),
+        ),
+    )
+
+
+@router.post("/console/key-positions")
+async def key_position_add(request: Request, ctx: KeyPositionPage, session: WriteSession) -> Response:
+    """Add a key position with the cameras ticked (camera_<device id>)."""
+    back = "/console/key-positions"
+    if ctx.compound is None:
+        return go_back(request, back)
+    form = await request.form()
+    t = Translator(lang_of(request))
+    try:
+        name = str(form.get("name") or "").strip()[:64]
+        if not name:
+            raise Invalid("no name", zh=t("keypos.err.name"))
+        key_position_service.create(
+            session,
+            who=ctx.who,
+            compound_id=ctx.compound.id,
+            kind=str(form.get("kind") or ""),
+            name=name,
+            camera_device_ids=[int(str(v)) for v in form.getlist("camera") if str(v).isdigit()],
+        )
+    except AppError as exc:
+        session.rollback()
+        return go_back(request, back, err=error_message(request, exc))
+    return go_back(request, back, ok=t("keypos.saved"))
+
+
+@router.post("/console/key-positions/{position_id}")
+async def key_position_assign(
+    position_id: int, request: Request, ctx: KeyPositionPage, session: WriteSession
+) -> Response:
+    """Replace the cameras of a key position (or remove it when `remove` is sent)."""
+    back = "/console/key-positions"
+    form = await request.form()
+    t = Translator(lang_of(request))
+    try:
+        if form.get("remove") == "1":
+            key_position_service.remove(session, who=ctx.who, position_id=position_id)
+        else:
+            key_position_service.assign(
+                session,
+                who=ctx.who,
+                position_id=position_id,
+                camera_device_ids=[int(str(v)) for v in form.getlist("camera") if str(v).isdigit()],
+            )
+    except AppError as exc:
+        session.rollback()
+        return go_back(request, back, err=error_message(request, exc))
+    return go_back(request, back, ok=t("keypos.saved"))
 
 
 # The street office's security report (街道安全管理工作总结): every compound the caller oversees, pooled.
