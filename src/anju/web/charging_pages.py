@@ -21,7 +21,7 @@ from anju.core.errors import AppError, NotFound
 from anju.core.kit.money import parse_yuan, yuan
 from anju.fees.permissions import FeesPerm
 from anju.web.deps import ConsolePage, console_guard, page_guard
-from anju.web.forms import error_message, go_back, outcome
+from anju.web.forms import go_back, outcome, refused
 from anju.web.i18n import Translator, lang_of
 from anju.web.render import render
 
@@ -113,8 +113,7 @@ def start(
             request_key=request_key if request_key.isascii() and request_key.isalnum() else None,
         )
     except AppError as exc:
-        session.rollback()
-        return go_back(request, f"{H5}/s/{socket}", err=error_message(request, exc))
+        return refused(request, session, f"{H5}/s/{socket}", exc)
     return go_back(request, f"{H5}/session/{s.id}")
 
 
@@ -135,8 +134,7 @@ def stop(request: Request, session_id: int, who: ResidentPage, session: WriteSes
     try:
         charging_service.stop(session, who=who, session_id=session_id, now=utcnow())
     except AppError as exc:
-        session.rollback()
-        return go_back(request, f"{H5}/session/{session_id}", err=error_message(request, exc))
+        return refused(request, session, f"{H5}/session/{session_id}", exc)
     return go_back(request, f"{H5}/session/{session_id}", ok=t("chg.ok.stopped"))
 
 
@@ -154,8 +152,7 @@ def top_up(
             session, who=who, compound_id=cid, amount_fen=parse_yuan(amount, field="amount")
         )
     except AppError as exc:
-        session.rollback()
-        return go_back(request, back, err=error_message(request, exc))
+        return refused(request, session, back, exc)
     return go_back(request, back, ok=t("chg.ok.topped_up", amount=yuan(entry.amount_fen)))
 
 
@@ -171,8 +168,7 @@ def add_card(
     try:
         charging_service.add_card(session, who=who, compound_id=cid, card_uid=uid)
     except AppError as exc:
-        session.rollback()
-        return go_back(request, H5, err=error_message(request, exc))
+        return refused(request, session, H5, exc)
     return go_back(request, H5, ok=t("chg.ok.card"))
 
 
@@ -219,8 +215,7 @@ def counter_top_up(
             request_key=request_key,
         )
     except AppError as exc:
-        session.rollback()
-        return go_back(request, CONSOLE, err=error_message(request, exc))
+        return refused(request, session, CONSOLE, exc)
     return go_back(
         request,
         CONSOLE,

@@ -31,7 +31,7 @@ from anju.decoration.schemas import (
 from anju.decoration.service import decoration_service
 from anju.registry.models import House
 from anju.web.deps import ConsolePage, console_guard, page_guard
-from anju.web.forms import error_message, go_back, outcome
+from anju.web.forms import go_back, outcome, refused
 from anju.web.i18n import Translator, lang_of
 from anju.web.render import render
 
@@ -139,8 +139,7 @@ def my_new_decoration(
     try:
         decoration_service.apply(session, who=who, data=data, now=utcnow())
     except AppError as exc:
-        session.rollback()
-        return go_back(request, H5, err=error_message(request, exc))
+        return refused(request, session, H5, exc)
     return go_back(request, H5, ok=t("deco.submitted_ok"))
 
 
@@ -151,8 +150,7 @@ def my_cancel_decoration(request: Request, application_id: int, who: ResidentPag
     try:
         decoration_service.cancel(session, who=who, application_id=application_id)
     except AppError as exc:
-        session.rollback()
-        return go_back(request, H5, err=error_message(request, exc))
+        return refused(request, session, H5, exc)
     return go_back(request, H5, ok=t("deco.cancelled_ok"))
 
 
@@ -188,8 +186,7 @@ def decoration_approve(
         data = DecorationApprove(conditions=[c.strip() for c in conditions.splitlines() if c.strip()][:20])
         decoration_service.approve(session, who=ctx.who, application_id=application_id, data=data, now=utcnow())
     except AppError as exc:
-        session.rollback()
-        return go_back(request, CONSOLE, err=error_message(request, exc))
+        return refused(request, session, CONSOLE, exc)
     except ValidationError:
         return go_back(request, CONSOLE, err=t("deco.err.form"))
     return go_back(request, CONSOLE, ok=t("deco.ok.approved"))
@@ -208,8 +205,7 @@ def decoration_reject(
         data = DecorationReject(reason=reason)
         decoration_service.reject(session, who=ctx.who, application_id=application_id, data=data, now=utcnow())
     except AppError as exc:
-        session.rollback()
-        return go_back(request, CONSOLE, err=error_message(request, exc))
+        return refused(request, session, CONSOLE, exc)
     except ValidationError:
         return go_back(request, CONSOLE, err=t("deco.err.form"))
     return go_back(request, CONSOLE, ok=t("deco.ok.rejected"))
@@ -238,8 +234,7 @@ def decoration_inspect(
         )
         insp = decoration_service.inspect(session, who=ctx.who, application_id=application_id, data=data, now=utcnow())
     except AppError as exc:
-        session.rollback()
-        return go_back(request, CONSOLE, err=error_message(request, exc))
+        return refused(request, session, CONSOLE, exc)
     except ValidationError:
         return go_back(request, CONSOLE, err=t("deco.err.form"))
     if insp.work_order_id:

@@ -16,7 +16,7 @@ from anju.core.kit.china_time import china_date
 from anju.notices.evaluation import evaluation_service
 from anju.notices.permissions import NoticesPerm
 from anju.web.deps import ConsolePage, console_guard
-from anju.web.forms import error_message, go_back, outcome
+from anju.web.forms import go_back, outcome, refused
 from anju.web.i18n import Translator, lang_of
 from anju.web.render import render
 
@@ -48,8 +48,7 @@ def open_evaluation(request: Request, year: int, ctx: EvaluationDesk, session: W
     try:
         evaluation_service.open(session, who=ctx.who, compound_id=ctx.compound_id or 0, year=_year(year))
     except AppError as exc:
-        session.rollback()
-        return go_back(request, f"{PAGE}?year={_year(year)}", err=error_message(request, exc))
+        return refused(request, session, f"{PAGE}?year={_year(year)}", exc)
     return go_back(request, f"{PAGE}?year={_year(year)}", ok=t("eval.ok.opened"))
 
 
@@ -71,8 +70,7 @@ def record_assessor(
             session, who=ctx.who, compound_id=ctx.compound_id or 0, year=_year(year), assessor=assessor, ref=ref
         )
     except AppError as exc:
-        session.rollback()
-        return go_back(request, back, err=error_message(request, exc))
+        return refused(request, session, back, exc)
     return go_back(request, back, ok=t("eval.ok.assessor"))
 
 

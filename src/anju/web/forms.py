@@ -3,12 +3,14 @@ and lenient parsing of query-string values (a bad value is ignored, never a 500)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
 from typing import Annotated, TypeVar
 from urllib.parse import urlencode
 
 from fastapi import Depends
 from fastapi.responses import RedirectResponse
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -46,6 +48,22 @@ def refused(request: Request, session: Session, target: str, exc: Exception) -> 
     """
     session.rollback()
     return go_back(request, target, err=error_message(request, exc))
+
+
+def form_action(
+    request: Request, session: Session, back: str, action: Callable[[], object], *, ok: str, invalid: str
+) -> Response:
+    """Run a page's form action and go back to `back` with its outcome: the translated `ok` message, the service's
+    reason for a refusal, or the translated `invalid` message for a form the schema rejects (each refusal rolled
+    back through `refused`'s rule)."""
+    try:
+        action()
+    except AppError as exc:
+        return refused(request, session, back, exc)
+    except (ValidationError, ValueError):
+        session.rollback()
+        return go_back(request, back, err=Translator(lang_of(request))(invalid))
+    return go_back(request, back, ok=Translator(lang_of(request))(ok))
 
 
 def outcome(request: Request) -> dict[str, str | None]:

@@ -31,7 +31,7 @@ from anju.core.sheets import Value, csv_bytes, xlsx_bytes
 from anju.devices.service import device_facts
 from anju.registry.service import compounds_by_id
 from anju.web.deps import ConsolePage, console_guard, page_guard
-from anju.web.forms import error_message, go_back, outcome
+from anju.web.forms import go_back, outcome, refused
 from anju.web.i18n import Translator, lang_of
 from anju.web.render import render
 from anju.web.report_pdf import report_pdf
@@ -166,8 +166,7 @@ def reports_request(
             session, who=ctx.who, compound_id=ctx.compound.id, kind=kind, day=on, today=china_date()
         )
     except AppError as exc:
-        session.rollback()
-        return go_back(request, "/console/reports", err=error_message(request, exc))
+        return refused(request, session, "/console/reports", exc)
     return go_back(request, f"/console/reports/{row.id}")
 
 
@@ -207,8 +206,7 @@ def report_rectification(
             raise Invalid("empty plan", zh=t("report.rectification_hint"))
         report_service.set_rectification(session, who=ctx.who, report_id=report_id, text=text.strip())
     except AppError as exc:
-        session.rollback()
-        return go_back(request, back, err=error_message(request, exc))
+        return refused(request, session, back, exc)
     return go_back(request, back, ok=t("report.saved"))
 
 
@@ -513,8 +511,7 @@ def staff_training_add(
             pass_score=int(_number(pass_score, t("staff.err.pass_score"), 0, 100) or 0) if pass_score.strip() else None,
         )
     except AppError as exc:
-        session.rollback()
-        return go_back(request, back, err=error_message(request, exc))
+        return refused(request, session, back, exc)
     return go_back(request, f"/console/staff-training/{row.id}")
 
 
@@ -570,8 +567,7 @@ async def staff_training_save(training_id: int, request: Request, ctx: StaffPage
         if lines:
             staff_service.set_records(session, who=ctx.who, training_id=training_id, records=lines)
     except AppError as exc:
-        session.rollback()
-        return go_back(request, back, err=error_message(request, exc))
+        return refused(request, session, back, exc)
     return go_back(request, back, ok=t("staff.saved"))
 
 
@@ -669,8 +665,7 @@ def staff_shift_add(
             session, who=ctx.who, compound_id=ctx.compound.id, user_id=int(user_id), starts_at=starts, ends_at=ends
         )
     except AppError as exc:
-        session.rollback()
-        return go_back(request, back, err=error_message(request, exc))
+        return refused(request, session, back, exc)
     return go_back(request, back, ok=t("shift.added"))
 
 
@@ -689,8 +684,7 @@ def staff_shift_mark(
     try:
         staff_service.mark_shift(session, who=ctx.who, shift_id=shift_id, status=status)
     except AppError as exc:
-        session.rollback()
-        return go_back(request, back, err=error_message(request, exc))
+        return refused(request, session, back, exc)
     return go_back(request, back, ok=t("shift.marked"))
 
 
@@ -743,8 +737,7 @@ async def key_position_add(request: Request, ctx: KeyPositionPage, session: Writ
             camera_device_ids=[int(str(v)) for v in form.getlist("camera") if str(v).isdigit()],
         )
     except AppError as exc:
-        session.rollback()
-        return go_back(request, back, err=error_message(request, exc))
+        return refused(request, session, back, exc)
     return go_back(request, back, ok=t("keypos.saved"))
 
 
@@ -767,8 +760,7 @@ async def key_position_assign(
                 camera_device_ids=[int(str(v)) for v in form.getlist("camera") if str(v).isdigit()],
             )
     except AppError as exc:
-        session.rollback()
-        return go_back(request, back, err=error_message(request, exc))
+        return refused(request, session, back, exc)
     return go_back(request, back, ok=t("keypos.saved"))
 
 

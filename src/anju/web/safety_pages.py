@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
@@ -28,7 +27,7 @@ from anju.volunteers.enums import CommitteeRole, EducationAudience
 from anju.volunteers.permissions import VolunteersPerm
 from anju.volunteers.schemas import CampaignIn, MeetingIn, MemberIn, QuizQuestionIn
 from anju.web.deps import ConsolePage, console_guard, page_guard
-from anju.web.forms import PostedForm, error_message, go_back, outcome
+from anju.web.forms import PostedForm, error_message, form_action, go_back, outcome
 from anju.web.i18n import Translator, lang_of
 from anju.web.render import render
 
@@ -43,16 +42,7 @@ QUIZ_SLOTS = 3
 
 def _do(request: Request, session: Session, back: str, fn: Callable[[], Any], ok_key: str) -> Response:
     """Run one action; a refused one rolls back whatever it flushed and goes back with the reason."""
-    t = Translator(lang_of(request))
-    try:
-        fn()
-    except AppError as exc:
-        session.rollback()
-        return go_back(request, back, err=error_message(request, exc))
-    except (ValidationError, ValueError):
-        session.rollback()
-        return go_back(request, back, err=t("safety.err.form"))
-    return go_back(request, back, ok=t(ok_key))
+    return form_action(request, session, back, fn, ok=ok_key, invalid="safety.err.form")
 
 
 def _text(form: Any, key: str, limit: int) -> str:

@@ -22,7 +22,7 @@ from anju.volunteers.permissions import VolunteersPerm
 from anju.volunteers.schemas import ActivityIn, RewardIn, VolunteerIn
 from anju.volunteers.service import volunteer_service
 from anju.web.deps import ConsolePage, console_guard, page_guard
-from anju.web.forms import error_message, go_back, outcome
+from anju.web.forms import form_action, go_back, outcome, refused
 from anju.web.i18n import Translator, lang_of
 from anju.web.render import render
 
@@ -60,16 +60,7 @@ def my_volunteering(request: Request, who: ResidentPage, session: ReadSession) -
 
 def _act(request: Request, session: Session, fn: Any, ok_key: str) -> Response:
     """Run one resident action; a refused one leaves nothing behind (the request would commit what it flushed)."""
-    t = Translator(lang_of(request))
-    try:
-        fn()
-    except AppError as exc:
-        session.rollback()
-        return go_back(request, H5, err=error_message(request, exc))
-    except ValidationError:
-        session.rollback()
-        return go_back(request, H5, err=t("vol.err.form"))
-    return go_back(request, H5, ok=t(ok_key))
+    return form_action(request, session, H5, fn, ok=ok_key, invalid="vol.err.form")
 
 
 @router.post(H5 + "/register")
@@ -194,8 +185,7 @@ def new_activity(
             ),
         )
     except AppError as exc:
-        session.rollback()
-        return go_back(request, CONSOLE, err=error_message(request, exc))
+        return refused(request, session, CONSOLE, exc)
     except (ValidationError, ValueError):
         return go_back(request, CONSOLE, err=t("vol.err.form"))
     return go_back(request, CONSOLE, ok=t("vol.ok.activity"))
@@ -218,8 +208,7 @@ def new_reward(
             data=RewardIn(compound_id=ctx.compound_id or 0, name=name, cost_points=cost_points, stock=stock),
         )
     except AppError as exc:
-        session.rollback()
-        return go_back(request, CONSOLE, err=error_message(request, exc))
+        return refused(request, session, CONSOLE, exc)
     except ValidationError:
         return go_back(request, CONSOLE, err=t("vol.err.form"))
     return go_back(request, CONSOLE, ok=t("vol.ok.reward"))
