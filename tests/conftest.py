@@ -254,11 +254,12 @@ def shared_app() -> Any:
     request that walks past it, and keeps that per app: a new app per test paid it again on every
     first request (about a third of the suite's time). The app holds no per-test state (the database
     is the test's rolled-back session), so tests share it; a test that changes ANJU_* settings gets
-    an app built under them.
+    an app built under them. Directories (ANJU_*_DIR, e.g. a test's own evidence folder) are read per
+    request, not when the app is built, so they do not call for a new app.
     """
     from anju.main import create_app
 
-    key = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("ANJU_")))
+    key = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("ANJU_") and not k.endswith("_DIR")))
     if key not in _apps:
         _apps[key] = create_app()
     return _apps[key]

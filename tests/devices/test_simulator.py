@@ -27,7 +27,8 @@ def test_same_seed_same_traffic(session, monkeypatch):
     runs: list[list[tuple[str, str, dict[str, Any]]]] = []
 
     class FakeSender:
-        def __init__(self, *a: Any, **kw: Any) -> None:
+        def __init__(self, transport: str, *a: Any, **kw: Any) -> None:
+            self.transport = transport  # as the real Sender: over http no charger desk listens for commands
             runs.append([])
 
         def send(self, d: Any, kind: str, message: dict[str, Any]) -> bool:
