@@ -69,5 +69,4 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "请检查设备类型、名称和日期；灭火器须填写类型和生产日期",
         "Check kind, name and dates; an extinguisher needs its type and manufacture date",
     ),
-    "fire_duty.staff_sep": ("、", ", "),
 }

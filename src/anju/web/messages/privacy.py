@@ -14,7 +14,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "breach.discovered": ("发现时间", "Discovered"),
     "breach.affected": ("影响人数", "People affected"),
     "breach.types": ("信息种类", "Data types"),
-    "breach.sep": ("、", ", "),
     "breach.regulator": ("监管部门", "Regulator"),
     "breach.individuals": ("个人", "Individuals"),
     "breach.state": ("状态", "State"),

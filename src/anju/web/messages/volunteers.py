@@ -99,7 +99,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "safety.decisions_hint": ("例如：禁止电动车进楼道充电", "e.g. no e-bike charging in stairwells"),
     "safety.record": ("保存会议", "Save meeting"),
     "safety.meetings": ("会议与决议", "Meetings and decisions"),
-    "safety.attended": ("出席", "Attended"),
+    "safety.attended": ("出席：", "Attended: "),
     "safety.former": ("已离任委员", "former member"),
     "safety.publish": ("发布为通知", "Publish as notice"),
     "safety.published_at": ("已发布 {at}", "Published {at}"),
