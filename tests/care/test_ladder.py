@@ -105,6 +105,26 @@ class TestLadder:
         assert session.execute(select(CareVisit).where(CareVisit.episode_id == eid)).first() is None
         assert [s for _k, s in _steps(session, eid)][-2:] == ["cancelled", "cancelled"]
 
+    def test_found_fine_after_the_alarm_clears_the_alarm_centres_alarm_by_its_source(self, session, who, ids):
+        from anju.alarms.models import Alarm
+        from tests.conftest import run_worker_once
+
+        p, eid = _open(session, who, ids)
+        care_service.fire_ladder(session, now=MORNING + timedelta(minutes=25))  # the alarm rung is due at 15 min
+        run_worker_once()  # the alarm centre takes the request
+        [alarm] = session.execute(select(Alarm).where(Alarm.source == f"care:profile:{p.id}")).scalars()
+        assert alarm.cleared_at is None
+        care_service.answer(
+            session,
+            by=who("grid_zhou"),
+            episode_id=eid,
+            data=EpisodeAnswer(by="contact", note="在女儿家"),
+            now=MORNING + timedelta(minutes=30),
+        )
+        session.refresh(alarm)
+        assert alarm.cleared_at is not None  # cleared by its source; a human still closes it
+        assert alarm.closed_at is None
+
     def test_the_visit_order_has_an_sla_and_its_outcome_labels_the_episode(self, session, who, ids):
         p, eid = _open(session, who, ids)
         care_service.fire_ladder(session, now=MORNING + timedelta(minutes=55))

@@ -122,6 +122,11 @@ def in_quiet_window(at: datetime, start_minute: int, end_minute: int) -> bool:
     return m >= start_minute or m < end_minute
 
 
+def _silence_alarm_key(profile_id: int, ep: CareSilenceEpisode) -> str:
+    """The alarm centre's dedupe key of one silence episode's alarm: raised once, cleared by the same key."""
+    return f"care:silence:{profile_id}:{ep.since.isoformat()}"
+
+
 def first_alarm_at(last: datetime, *, hours: int, quiet_start_minute: int, quiet_end_minute: int) -> datetime:
     """When a silence that began at `last` raises its alarm if nothing happens: `hours` later, or at the end of the
     night window when that moment falls inside it (the periodic check's decision, as a time)."""
@@ -528,7 +533,7 @@ class CareService:
                     kind=SILENCE_KIND,
                     severity="major",
                     source=f"care:profile:{p.id}",
-                    dedupe_key=f"care:silence:{p.id}:{ep.since.isoformat()}",
+                    dedupe_key=_silence_alarm_key(p.id, ep),
                     title=title,
                     building_id=house.building_id if house else None,
                     unit_id=house.unit_id if house else None,
@@ -743,6 +748,13 @@ class CareService:
         p = CareRepository(session).profile(ep.profile_id)
         if p is None:
             return True
+        # The alarm centre's silence alarm (if its rung fired) is cleared by its source, as a device clears its
+        # own: the operator sees the person was found, and a human still closes the alarm.
+        from anju.alarms.service import alarm_service
+
+        alarm_service.clear_by_source(
+            session, compound_id=p.compound_id, dedupe_key=_silence_alarm_key(p.id, ep), now=now
+        )
         if outcome in (VisitOutcome.fine, VisitOutcome.away):
             # a sign of life: a new episode needs new silence from now
             self.record_activity(session, person_id=p.person_id, at=now, source=f"ladder:{answered_by.value}")
