@@ -19,7 +19,7 @@ from anju.core.deps import ReadSession, WriteSession
 from anju.core.errors import AppError
 from anju.core.kit.china_time import china_date
 from anju.web.deps import ConsolePage, console_guard, page_guard
-from anju.web.forms import error_message, go_back
+from anju.web.forms import go_back, refused
 from anju.web.i18n import Translator, lang_of
 from anju.web.render import render
 
@@ -83,8 +83,7 @@ def care_answer(
     try:
         care_service.answer(session, by=ctx.who, episode_id=episode_id, data=data)
     except AppError as exc:
-        session.rollback()
-        return go_back(request, "/console/care", err=error_message(request, exc))
+        return refused(request, session, "/console/care", exc)
     return go_back(request, "/console/care", ok=t("care.recorded"))
 
 
@@ -123,8 +122,7 @@ def record_visit_form(
     try:
         care_service.record_visit(session, by=who, visit_id=visit_id, data=data)
     except AppError as exc:
-        session.rollback()
-        return go_back(request, back, err=error_message(request, exc))
+        return refused(request, session, back, exc)
     return go_back(request, back, ok=t("care.recorded"))
 
 
@@ -173,6 +171,5 @@ def consent_submit(
     except (ValidationError, ValueError):
         return go_back(request, back, err=t("wo.err.invalid"))
     except AppError as exc:
-        session.rollback()
-        return go_back(request, back, err=error_message(request, exc))
+        return refused(request, session, back, exc)
     return go_back(request, back, ok=t("care.consent_done"))

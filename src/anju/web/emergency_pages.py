@@ -16,7 +16,7 @@ from anju.emergency.permissions import EmergencyPerm
 from anju.emergency.schemas import Activate, CloseIncident, DrillCreate, SupplyUpdate
 from anju.emergency.service import emergency_service, supply_state
 from anju.web.deps import ConsolePage, console_guard
-from anju.web.forms import error_message, go_back
+from anju.web.forms import error_message, go_back, refused
 from anju.web.i18n import Translator, lang_of
 from anju.web.render import render
 
@@ -121,8 +121,7 @@ def activate_form(
     except (ValidationError, ValueError):
         return go_back(request, BACK, err=t("wo.err.invalid"))
     except AppError as exc:
-        session.rollback()
-        return go_back(request, BACK, err=error_message(request, exc))
+        return refused(request, session, BACK, exc)
     return go_back(request, f"/console/emergency/incidents/{inc.id}", ok=t("em.saved"))
 
 
@@ -153,8 +152,7 @@ def drill_form(
     except (ValidationError, ValueError):
         return go_back(request, BACK, err=t("wo.err.invalid"))
     except AppError as exc:
-        session.rollback()
-        return go_back(request, BACK, err=error_message(request, exc))
+        return refused(request, session, BACK, exc)
     return go_back(request, BACK, ok=t("em.saved"))
 
 
@@ -164,8 +162,7 @@ def task_done(task_id: int, request: Request, ctx: EmergencyPage, session: Write
     try:
         task = emergency_service.finish_task(session, by=ctx.who, task_id=task_id)
     except AppError as exc:
-        session.rollback()
-        return go_back(request, BACK, err=error_message(request, exc))
+        return refused(request, session, BACK, exc)
     return go_back(request, f"/console/emergency/incidents/{task.incident_id}", ok=t("em.saved"))
 
 
@@ -180,8 +177,7 @@ def close_form(
     except ValidationError:
         return go_back(request, back, err=t("wo.err.invalid"))
     except AppError as exc:
-        session.rollback()
-        return go_back(request, back, err=error_message(request, exc))
+        return refused(request, session, back, exc)
     return go_back(request, back, ok=t("em.saved"))
 
 
@@ -197,8 +193,7 @@ def inspect_form(
     except (ValidationError, ValueError):
         return go_back(request, BACK, err=t("wo.err.invalid"))
     except AppError as exc:
-        session.rollback()
-        return go_back(request, BACK, err=error_message(request, exc))
+        return refused(request, session, BACK, exc)
     return go_back(request, BACK, ok=t("em.saved"))
 
 
@@ -317,8 +312,7 @@ def site_run_form(request: Request, ctx: EmergencyPage, session: WriteSession) -
     try:
         evacuation_service.compound_estimate(session, by=ctx.who, compound_id=ctx.compound.id, simulate_missing=True)
     except AppError as exc:
-        session.rollback()
-        return go_back(request, back, err=error_message(request, exc))
+        return refused(request, session, back, exc)
     return go_back(request, back, ok=t("em.saved"))
 
 
@@ -352,8 +346,7 @@ def point_form(
     except (ValidationError, ValueError):
         return go_back(request, back, err=t("wo.err.invalid"))
     except AppError as exc:
-        session.rollback()
-        return go_back(request, back, err=error_message(request, exc))
+        return refused(request, session, back, exc)
     return go_back(request, back, ok=t("em.saved"))
 
 
@@ -365,8 +358,7 @@ def point_retire_form(point_id: int, request: Request, ctx: EmergencyPage, sessi
     try:
         evacuation_service.retire_assembly_point(session, by=ctx.who, point_id=point_id)
     except AppError as exc:
-        session.rollback()
-        return go_back(request, back, err=error_message(request, exc))
+        return refused(request, session, back, exc)
     return go_back(request, back, ok=Translator(lang_of(request))("em.saved"))
 
 
@@ -383,8 +375,7 @@ async def evacuation_run_form(
     try:
         run = evacuation_service.simulate(session, by=ctx.who, building_id=building_id, blocked=blocked)
     except AppError as exc:
-        session.rollback()
-        return go_back(request, back, err=error_message(request, exc))
+        return refused(request, session, back, exc)
     return go_back(request, f"{back}&run_id={run.id}")
 
 
@@ -414,6 +405,5 @@ def floor_plan_form(
     except (ValidationError, ValueError):
         return go_back(request, back, err=t("wo.err.invalid"))
     except AppError as exc:
-        session.rollback()
-        return go_back(request, back, err=error_message(request, exc))
+        return refused(request, session, back, exc)
     return go_back(request, back, ok=t("em.saved"))
