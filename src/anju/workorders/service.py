@@ -400,20 +400,9 @@ class WorkOrderService:
         if order is None or order.status not in OPEN_STATUSES:
             return None
         why = bilingual(OUTCOME_LABELS.get(outcome or "", ("已处理", "resolved")))
-        try:
-            self.move(
-                session,
-                order,
-                action=OrderAction.closed,
-                to=OrderStatus.closed,
-                by=None,
-                note=f"告警 #{alarm_id} 已关闭，工单随之关闭 / alarm #{alarm_id} closed, so is this order: {why}",
-                now=now,
-                values={"closed_at": now},
-            )
-        except OrderStateConflict:
+        note = f"告警 #{alarm_id} 已关闭，工单随之关闭 / alarm #{alarm_id} closed, so is this order: {why}"
+        if not self._close_for_source(session, order, note=note, now=now, values={"closed_at": now}):
             return None  # someone moved it at the same moment; the next delivery sees its new state
-        timers.cancel(session, order_id=order.id, deadline=None)
         events.publish(
             session,
             WorkOrderClosedForAlarm(order_id=order.id, compound_id=compound_id, alarm_id=alarm_id),
@@ -430,6 +419,14 @@ class WorkOrderService:
         order = session.get(WorkOrder, order_id)
         if order is None or order.compound_id != compound_id or order.status not in OPEN_STATUSES:
             return None
+        values = {"closed_at": now, "completed_at": order.completed_at or now}
+        return order if self._close_for_source(session, order, note=note, now=now, values=values) else None
+
+    def _close_for_source(
+        self, session: Session, order: WorkOrder, *, note: str, now: datetime, values: dict[str, Any]
+    ) -> bool:
+        """Close an open order on the word of what opened it (an alarm, a care visit) and stop its SLA timers;
+        False when a rival move got there first (the order is left as that move made it)."""
         try:
             self.move(
                 session,
@@ -439,12 +436,12 @@ class WorkOrderService:
                 by=None,
                 note=note,
                 now=now,
-                values={"closed_at": now, "completed_at": order.completed_at or now},
+                values=values,
             )
         except OrderStateConflict:
-            return None
+            return False
         timers.cancel(session, order_id=order.id, deadline=None)
-        return order
+        return True
 
     # ---- the state machine ----------------------------------------------------------------------
     def act(
