@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from anju.core import events
@@ -21,6 +21,7 @@ from anju.core.audit import record_pii_access
 from anju.core.auth import Principal
 from anju.core.crypto import decrypt, encrypt
 from anju.core.db import transaction, utcnow
+from anju.core.errors import NotFound
 from anju.notify.config import notify_settings
 from anju.notify.events import DeliveryQueued
 from anju.notify.models import Delivery, Notification, WebhookEndpoint
@@ -141,6 +142,18 @@ class NotifyService:
         if unread_only:
             stmt = stmt.where(Notification.read_at.is_(None))
         return list(session.execute(stmt.order_by(Notification.id.desc()).limit(limit)).scalars())
+
+    def get_mine(self, session: Session, *, by: Principal, notification_id: int) -> Notification:
+        """One of my messages; another user's (or no such id) is a 404."""
+        n = session.get(Notification, notification_id)
+        if n is None or n.user_id != by.user_id:
+            raise NotFound(f"notification {notification_id}", zh="未找到该消息")
+        return n
+
+    def unread_count(self, session: Session, *, by: Principal) -> int:
+        """How many of my messages are unread (the badge next to 消息)."""
+        stmt = select(func.count()).where(Notification.user_id == by.user_id, Notification.read_at.is_(None))
+        return int(session.execute(stmt).scalar_one())
 
     def mark_read(self, session: Session, *, by: Principal, notification_id: int, now: datetime | None = None) -> bool:
         res = session.execute(

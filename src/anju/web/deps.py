@@ -54,6 +54,7 @@ class ConsolePage:
     who: Principal
     compounds: list[Compound]
     compound: Compound | None
+    unread: int = 0  # my unread messages (消息中心), shown next to 消息 in the top bar
 
     @property
     def compound_id(self) -> int | None:
@@ -68,6 +69,7 @@ class ConsolePage:
             "page": page,
             "nav": nav_for(self.who),
             "home": home_for(self.who),
+            "unread": self.unread,
             **values,
         }
 
@@ -87,7 +89,10 @@ def console_guard(perm: Permission | None = None) -> Callable[[Request, Principa
     def dep(request: Request, who: WebUser, session: ReadSession) -> ConsolePage:
         if not who.is_staff or (perm is not None and not who.can(perm)):
             raise _forbidden(who, request.url.path)
+        from anju.notify.service import notify_service
+
         compounds = queries.compounds_of(session, who)
-        return ConsolePage(who=who, compounds=compounds, compound=selected_compound(request, compounds))
+        unread = notify_service.unread_count(session, by=who)
+        return ConsolePage(who=who, compounds=compounds, compound=selected_compound(request, compounds), unread=unread)
 
     return dep
