@@ -1,14 +1,90 @@
-"""Issue 16 walk: a manager runs a fire drill (exercise) for one building from the console, sees the role tasks
-and the evacuation estimate for that building, ticks a task, opens the simulation, and closes the drill with its
-after-action review."""
+"""Issue 16 walks: a smoke alarm proposes the fire plan and the manager activates it from the message; and a manager
+runs a fire drill (exercise) for one building from the console, sees the role tasks and the evacuation estimate for
+that building, ticks a task, opens the simulation, and closes the drill with its after-action review."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+
 import pytest
 
-from tests.web.browser import DESKTOP, shot, sign_in
+from tests.web.browser import DESKTOP, LIVE_DATABASES, ROOT, shot, sign_in
 
 pytestmark = pytest.mark.browser
+
+# In a side process on the live server's database, as the intake and the worker would: a smoke detector's critical
+# alarm in one building (its own dedupe key, so no other walk's smoke alarm absorbs it), then the alarm's
+# AlarmRaised event delivered through the outbox (emergency proposes the plan to the managers' messages).
+SMOKE = r"""
+import json, sys, uuid
+from sqlalchemy import select
+from tests.conftest import attach
+attach(sys.argv[1])
+import anju.handlers  # noqa: F401  (the subscribers)
+from anju.alarms.events import AlarmRequested
+from anju.alarms.service import alarm_service
+from anju.core.db import transaction
+from anju.core.events import OutboxEvent, deliver_event
+from anju.registry.models import Building, Compound
+
+with transaction() as s:
+    cid = s.execute(select(Compound.id).where(Compound.code == "SFXQ")).scalar_one()
+    b = s.execute(select(Building).where(Building.compound_id == cid).order_by(Building.id).offset(1)).scalars().first()
+    req = AlarmRequested(compound_id=cid, kind="smoke", severity="critical", source="walk:emergency",
+                         dedupe_key=f"walk:smoke:{uuid.uuid4().hex}", title=f"{b.name} 烟感报警", building_id=b.id)
+    alarm_id = alarm_service.raise_or_refresh(s, request=req).alarm_id
+with transaction() as s:
+    events = [e.id for e in s.execute(select(OutboxEvent).where(OutboxEvent.topic == "alarms.AlarmRaised")).scalars()
+              if e.payload.get("alarm_id") == alarm_id]
+for event_id in events:
+    deliver_event(event_id, worker_id="walk")
+print("RESULT " + json.dumps({"alarm": alarm_id, "building": b.name}))
+"""
+
+
+def raise_smoke(base: str) -> dict[str, object]:
+    url = LIVE_DATABASES[base]
+    done = subprocess.run(
+        [sys.executable, "-c", SMOKE, url],
+        cwd=ROOT,
+        env={**os.environ, "ANJU_DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    line = next(x for x in done.stdout.splitlines() if x.startswith("RESULT "))
+    return dict(json.loads(line.removeprefix("RESULT ")))
+
+
+def test_a_smoke_alarm_proposes_the_fire_plan_and_the_manager_activates_it_from_the_message(browser, live_server):
+    smoke = raise_smoke(live_server)
+    manager = sign_in(browser, live_server, "manager_wang", DESKTOP)
+    try:
+        manager.goto("/console/messages")
+        row = manager.locator("tr[data-message]", has_text=str(smoke["building"]) + " 烟感报警").first
+        row.wait_for()
+        assert "建议启动预案" in row.inner_text()
+        row.locator('[data-testid="msg-open"]').click()  # read, and on to the proposal
+        proposal = manager.locator('[data-testid="em-proposal"]')
+        proposal.wait_for()
+        assert str(smoke["building"]) + " 烟感报警" in proposal.inner_text()
+        form = manager.locator('[data-testid="activate-proposal"]')
+        selected = form.locator("select[name=building_id] option:checked").inner_text()
+        assert selected == smoke["building"]  # the alarm's building, chosen for the manager
+        shot(manager, "manager_wang_fire_plan_proposed")
+        form.locator("button[type=submit]").click()
+        manager.wait_for_url("**/console/emergency/incidents/**")
+        assert manager.locator('[data-testid="em-exercise"]').count() == 0  # a real activation, not a drill
+        assert manager.locator('[data-testid="em-tasks"] tr[data-task]').count() >= 3
+        total = manager.locator('[data-testid="em-estimate-total"]')
+        assert total.count() == 1 and "分" in total.inner_text()  # the building's evacuation estimate
+        shot(manager, "manager_wang_fire_plan_activated")
+    finally:
+        manager.context.close()
 
 
 def test_manager_runs_a_fire_drill_with_the_evacuation_estimate_and_closes_it(browser, live_server):
