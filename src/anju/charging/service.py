@@ -406,7 +406,9 @@ class ChargingService:
         elif (
             state == "idle" and s.confirmed_at is not None and s.status == SessionStatus.running and at > s.confirmed_at
         ):
-            return "ended" if self._end(session, s, EndReason.device_cut, now) else ""
+            # the pile's own timer ran out (it says so) or it switched off for its own reasons (heat, load, unplugged)
+            reason = EndReason.time_up if data.get("cut_off") == "timer" else EndReason.device_cut
+            return "ended" if self._end(session, s, reason, now) else ""
         session.flush()
         return ""
 
