@@ -138,6 +138,9 @@ class TestSelfRegistrationPages:
         from tests.accounts.test_self_registration import _last_code
 
         client.cookies.clear()
+        login = client.get("/login").text  # residents are led to the phone and a code first (issue 18 item 8)
+        assert login.index('data-testid="login-phone"') < login.index('name="password"')
+        assert 'href="/h5/register"' in login
         assert client.get("/h5/register").status_code == 200
         r = client.post("/h5/register", data={"phone": "13912348888"}, headers=ORIGIN)
         assert r.status_code == 200 and 'data-testid="code-sent"' in r.text

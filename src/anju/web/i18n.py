@@ -25,6 +25,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "login.username": ("用户名", "Username"),
     "login.password": ("密码", "Password"),
     "login.submit": ("登录", "Sign in"),
+    "login.phone": ("住户：手机号验证码登录", "Residents: sign in with your phone and a code"),
+    "login.phone_hint": (
+        "住户请用登记的手机号获取验证码登录；物业工作人员及业委会请使用下方账号密码。",
+        "Residents sign in with the phone number on record and a text code; staff and committee members use their "
+        "username and password below.",
+    ),
     "login.error.credentials": ("用户名或密码错误", "Wrong username or password"),
     "login.error.locked": (
         "登录失败次数过多，账号已临时锁定，请 15 分钟后再试",
