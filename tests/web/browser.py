@@ -7,6 +7,7 @@ not one per module. Tests that change data must use rows no other test relies on
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -41,6 +42,24 @@ SCREEN = {"width": 1920, "height": 1080}
 # The database URL of each running live server, by its base URL: walks that drive a product process beside the
 # server (the video worker) point it at the same database.
 LIVE_DATABASES: dict[str, str] = {}
+
+
+def on_live_database(base: str, script: str, *args: str) -> dict[str, Any]:
+    """Run `script` (Python source) in a side process on the live server's database, as a product process beside
+    the server would (the worker's jobs, the intake); it gets the database URL and `args` in sys.argv and reports
+    with one line "RESULT <json object>", which is returned."""
+    url = LIVE_DATABASES[base]
+    done = subprocess.run(
+        [sys.executable, "-c", script, url, *args],
+        cwd=ROOT,
+        env={**os.environ, "ANJU_DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    line = next((x for x in done.stdout.splitlines() if x.startswith("RESULT ")), "RESULT {}")
+    return dict(json.loads(line.removeprefix("RESULT ")))
 
 
 def _free_port() -> int:

@@ -8,15 +8,11 @@ care_service.check_silence / fire_ladder, as the leased jobs call them) with a f
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from typing import Any
 
 import pytest
 
-from tests.web.browser import LIVE_DATABASES, PHONE, ROOT, shot, sign_in
+from tests.web.browser import PHONE, on_live_database, shot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -59,18 +55,7 @@ print("RESULT " + json.dumps(out))
 
 
 def jobs(base: str, *args: str) -> dict[str, Any]:
-    url = LIVE_DATABASES[base]
-    done = subprocess.run(
-        [sys.executable, "-c", JOBS, url, *args],
-        cwd=ROOT,
-        env={**os.environ, "ANJU_DATABASE_URL": url},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    line = next(x for x in done.stdout.splitlines() if x.startswith("RESULT "))
-    return dict(json.loads(line.removeprefix("RESULT ")))
+    return on_live_database(base, JOBS, *args)
 
 
 def test_silence_self_check_escalates_to_a_visit_order_the_grid_worker_closes_fine(browser, live_server):

@@ -7,10 +7,7 @@ touches) and reads its own session's page, never "the first" row."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 import urllib.request
 import uuid
 
@@ -20,7 +17,7 @@ from anju.core.db import utcnow
 from anju.devices.protocol import sign_http
 from anju.sim.charger_sim import ChargerSim
 from anju.sim.devices_demo import demo_secret
-from tests.web.browser import LIVE_DATABASES, PHONE, ROOT, shot, sign_in
+from tests.web.browser import PHONE, on_live_database, shot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -94,13 +91,13 @@ def test_resident_scans_a_socket_starts_sees_the_countdown_and_stops(browser, li
 # The leased charging.tick job, run once in a side process on the live server's database (the live server runs no
 # worker): it reads the piles' reports and ends the session the pile cut off.
 TICK = r"""
-import sys
+import json, sys
 from tests.conftest import attach
 attach(sys.argv[1])
 from anju.charging.service import charging_service
 from anju.core.db import transaction, utcnow
 with transaction() as s:
-    print(charging_service.tick(s, now=utcnow()))
+    print("RESULT " + json.dumps(charging_service.tick(s, now=utcnow())))
 """
 
 
@@ -123,16 +120,7 @@ def test_the_simulators_pile_cuts_off_by_itself_when_the_time_is_up(browser, liv
         [(kind, data)] = pile.tick(now=3600.0, elapsed=3600.0)  # the pile's own clock: time is up
         assert kind == "event" and data["state"] == "idle" and data["cut_off"] == "timer"
         _pile_reports(live_server, data, kind=kind)
-        url = LIVE_DATABASES[live_server]
-        done = subprocess.run(
-            [sys.executable, "-c", TICK, url],
-            cwd=ROOT,
-            env={**os.environ, "ANJU_DATABASE_URL": url},
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert done.returncode == 0, done.stderr[-3000:]
+        on_live_database(live_server, TICK)
 
         phone.reload()
         ended = phone.locator(f'[data-testid="chg-session"][data-session="{session_id}"][data-status="ended"]')

@@ -4,14 +4,9 @@ that building, ticks a task, opens the simulation, and closes the drill with its
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-
 import pytest
 
-from tests.web.browser import DESKTOP, LIVE_DATABASES, ROOT, shot, sign_in
+from tests.web.browser import DESKTOP, on_live_database, shot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -46,18 +41,7 @@ print("RESULT " + json.dumps({"alarm": alarm_id, "building": b.name}))
 
 
 def raise_smoke(base: str) -> dict[str, object]:
-    url = LIVE_DATABASES[base]
-    done = subprocess.run(
-        [sys.executable, "-c", SMOKE, url],
-        cwd=ROOT,
-        env={**os.environ, "ANJU_DATABASE_URL": url},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    line = next(x for x in done.stdout.splitlines() if x.startswith("RESULT "))
-    return dict(json.loads(line.removeprefix("RESULT ")))
+    return on_live_database(base, SMOKE)
 
 
 def test_a_smoke_alarm_proposes_the_fire_plan_and_the_manager_activates_it_from_the_message(browser, live_server):
