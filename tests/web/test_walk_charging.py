@@ -105,6 +105,7 @@ def test_the_simulators_pile_cuts_off_by_itself_when_the_time_is_up(browser, liv
     """The socket here is the simulator's own pile model (anju.sim.charger_sim, as `anju simulate` runs it): it
     switches on at the start command and, when its own timer runs out, switches off and says so."""
     pile = ChargerSim(SOCKET)
+    _pile_reports(live_server, pile.reading())  # the pile's periodic reading: online and idle
     phone = sign_in(browser, live_server, "resident_li", PHONE)
     try:
         _top_up(phone)

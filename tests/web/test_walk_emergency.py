@@ -40,6 +40,24 @@ print("RESULT " + json.dumps({"alarm": alarm_id, "building": b.name}))
 """
 
 
+# R-F13 opened the compound's evacuation doors when the smoke alarm was delivered ("until a person resets it"):
+# the manager resets them after the walk, so the walks after this one meet the gates as they were.
+RESET_DOORS = r"""
+import json, sys
+from sqlalchemy import select
+from tests.conftest import attach, principal_of
+attach(sys.argv[1])
+from anju.access.points_service import access_point_service
+from anju.core.db import transaction
+from anju.registry.models import Compound
+
+with transaction() as s:
+    cid = s.execute(select(Compound.id).where(Compound.code == "SFXQ")).scalar_one()
+    reset = access_point_service.reset_fail_open(s, who=principal_of(s, "manager_wang"), compound_id=cid)
+print("RESULT " + json.dumps({"reset": len(reset)}))
+"""
+
+
 def raise_smoke(base: str) -> dict[str, object]:
     return on_live_database(base, SMOKE)
 
@@ -69,6 +87,7 @@ def test_a_smoke_alarm_proposes_the_fire_plan_and_the_manager_activates_it_from_
         shot(manager, "manager_wang_fire_plan_activated")
     finally:
         manager.context.close()
+        assert on_live_database(live_server, RESET_DOORS)["reset"] >= 1  # the doors had failed open (R-F13)
 
 
 def test_manager_runs_a_fire_drill_with_the_evacuation_estimate_and_closes_it(browser, live_server):
