@@ -688,12 +688,12 @@ def staff_shift_mark(
     return go_back(request, back, ok=t("shift.marked"))
 
 
-# Key positions (重点部位) and the cameras that watch them: the report's camera coverage counts these.
-KeyPositionPage = Annotated[ConsolePage, Depends(console_guard(AnalyticsPerm.report_write))]
+# Key positions (重点部位) and the cameras that watch them: the report's camera coverage counts these. Edited by
+# the same property staff as the staff record (StaffPage).
 
 
 @router.get("/console/key-positions")
-def key_positions_page(request: Request, ctx: KeyPositionPage, session: ReadSession) -> Response:
+def key_positions_page(request: Request, ctx: StaffPage, session: ReadSession) -> Response:
     """The compound's key positions, the cameras assigned to each (online or not), coverage, and forms."""
     if ctx.compound is None:
         return render(request, "console/empty.html", ctx.context("nav.reports"))
@@ -717,7 +717,7 @@ def key_positions_page(request: Request, ctx: KeyPositionPage, session: ReadSess
 
 
 @router.post("/console/key-positions")
-async def key_position_add(request: Request, ctx: KeyPositionPage, session: WriteSession) -> Response:
+async def key_position_add(request: Request, ctx: StaffPage, session: WriteSession) -> Response:
     """Add a key position with the cameras ticked (camera_<device id>)."""
     back = "/console/key-positions"
     if ctx.compound is None:
@@ -742,9 +742,7 @@ async def key_position_add(request: Request, ctx: KeyPositionPage, session: Writ
 
 
 @router.post("/console/key-positions/{position_id}")
-async def key_position_assign(
-    position_id: int, request: Request, ctx: KeyPositionPage, session: WriteSession
-) -> Response:
+async def key_position_assign(position_id: int, request: Request, ctx: StaffPage, session: WriteSession) -> Response:
     """Replace the cameras of a key position (or remove it when `remove` is sent)."""
     back = "/console/key-positions"
     form = await request.form()
