@@ -563,6 +563,54 @@ def alarm_facts(
     ]
 
 
+@dataclass(frozen=True)
+class OpenSourceAlarm:
+    """An open alarm of a given source, as another domain reads it (emergency's live blocked exits)."""
+
+    id: int
+    kind: str
+    severity: str
+    status: str
+    source: str
+    title: str
+    zone: str | None  # the analytics zone of a video alarm (its evidence), else None
+    occurred_at: datetime
+    cleared_at: datetime | None  # the source reported normal again (a human still closes the alarm)
+
+
+def open_alarms_of_sources(session: Session, *, compound_id: int, sources: list[str]) -> list[OpenSourceAlarm]:
+    """The compound's alarms from these sources ("device:42", "video:camera:7") that are still open (not resolved,
+    not a false alarm), oldest first."""
+    if not sources:
+        return []
+    stmt = (
+        select(Alarm)
+        .where(
+            Alarm.compound_id == compound_id,
+            Alarm.source.in_(sorted(set(sources))),
+            Alarm.status.not_in(CLOSED_STATUSES),
+        )
+        .order_by(Alarm.id)
+    )
+    out = []
+    for a in session.execute(stmt).scalars():
+        zone = (a.evidence or {}).get("zone")
+        out.append(
+            OpenSourceAlarm(
+                a.id,
+                a.kind,
+                str(a.severity),
+                str(a.status),
+                a.source,
+                a.title,
+                str(zone) if zone else None,
+                a.occurred_at,
+                a.cleared_at,
+            )
+        )
+    return out
+
+
 def latest_alarm_change(session: Session, *, compound_ids: list[int]) -> tuple[int, int]:
     """(newest alarm id, newest transition id) of some compounds: a cheap 'has anything changed' cursor."""
     a = session.execute(select(func.max(Alarm.id)).where(Alarm.compound_id.in_(compound_ids))).scalar_one()

@@ -14,9 +14,12 @@ from anju.emergency.exceptions import (
     AlreadyActivated,
     AssemblyPointExists,
     AssemblyPointNotFound,
+    BadExitSource,
     BadGeometry,
     BadPlace,
     BuildingNotFound,
+    ExitSourceExists,
+    ExitSourceNotFound,
     IncidentClosed,
     IncidentNotFound,
     NotEnoughStock,
@@ -34,8 +37,10 @@ from anju.emergency.models import (
     EmergencyPlan,
     EmergencyTask,
     EvacuationRun,
+    ExitObstructionSource,
     SupplyItem,
 )
+from anju.emergency.obstruction_service import obstruction_service
 from anju.emergency.permissions import EmergencyPerm
 from anju.emergency.schemas import (
     Activate,
@@ -48,9 +53,12 @@ from anju.emergency.schemas import (
     DrillCreate,
     DrillRead,
     EvacuationRead,
+    ExitSourceIn,
+    ExitSourceRead,
     FloorPlanIn,
     IncidentDetail,
     IncidentRead,
+    LiveBlockRead,
     PlanCreate,
     PlanRead,
     Simulate,
@@ -264,7 +272,40 @@ def retire_assembly_point(point_id: int, who: Manager, session: WriteSession) ->
 def compound_evacuation(who: Actor, session: WriteSession, compound_id: int = Query()) -> CompoundEvacuationRead:
     """The compound to its assembly points: each building routed over the site to a point with room, its own
     evacuation (simulated now where missing) plus the walk; per point the people and the last arrival."""
-    result, unplaced = evacuation_service.compound_estimate(
-        session, by=who, compound_id=compound_id, simulate_missing=True
-    )
-    return evacuation_service.read_compound(result, unplaced)
+    estimate = evacuation_service.compound_estimate(session, by=who, compound_id=compound_id, simulate_missing=True)
+    return evacuation_service.read_compound(session, by=who, estimate=estimate)
+
+
+@router.get("/exit-sources", response_model=list[ExitSourceRead])
+def list_exit_sources(who: Reader, session: ReadSession, compound_id: int = Query()) -> list[ExitObstructionSource]:
+    """The sources bound to the compound's exits and assembly points (video zones, door sensors)."""
+    return obstruction_service.sources(session, by=who, compound_id=compound_id)
+
+
+@router.post(
+    "/exit-sources",
+    response_model=ExitSourceRead,
+    status_code=201,
+    responses={404: ExitSourceNotFound.doc(), 409: ExitSourceExists.doc(), 422: BadExitSource.doc()},
+)
+def bind_exit_source(body: ExitSourceIn, who: Manager, session: WriteSession) -> ExitObstructionSource:
+    """Bind a camera's left-object or fire-lane zone, or a door sensor / access terminal / barrier gate, to a
+    building's exit or an assembly point: while an obstruction alarm of that source is open in the alarm centre,
+    evacuation estimates treat the exit as blocked."""
+    return obstruction_service.bind(session, by=who, data=body)
+
+
+@router.delete("/exit-sources/{source_id}", status_code=204, responses={404: ExitSourceNotFound.doc()})
+def unbind_exit_source(source_id: int, who: Manager, session: WriteSession) -> None:
+    """Remove a binding."""
+    obstruction_service.unbind(session, by=who, source_id=source_id)
+
+
+@router.get("/exit-blocks", response_model=list[LiveBlockRead])
+def live_exit_blocks(who: Reader, session: ReadSession, compound_id: int = Query()) -> list[LiveBlockRead]:
+    """Exits and assembly points blocked now, each with the open alarm that blocks it."""
+    who.require(EmergencyPerm.read)
+    if not who.in_scope(compound_id):
+        return []
+    blocks = obstruction_service.live(session, compound_id=compound_id)
+    return obstruction_service.read_live(session, by=who, blocks=blocks)

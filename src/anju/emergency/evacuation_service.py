@@ -9,6 +9,7 @@ drills that compare their measured time with it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -18,6 +19,7 @@ from anju.core.auth import Principal
 from anju.emergency import evacuation as ev
 from anju.emergency.exceptions import AssemblyPointExists, AssemblyPointNotFound, BadGeometry, BuildingNotFound
 from anju.emergency.models import AssemblyPoint, BuildingFloorPlan, EmergencyDrill, EvacuationRun
+from anju.emergency.obstruction_service import LiveBlock, obstruction_service
 from anju.emergency.permissions import EmergencyPerm
 from anju.emergency.schemas import (
     AssemblyLoadRead,
@@ -27,6 +29,15 @@ from anju.emergency.schemas import (
     SiteRouteRead,
 )
 from anju.registry.models import Building, Compound
+
+
+@dataclass
+class CompoundEstimate:
+    result: ev.CompoundResult
+    unplaced: list[str]  # names of buildings not on the site plan
+    live: list[LiveBlock]  # the open obstruction alarms blocking exits or assembly points now
+    blocked_points: list[int]  # assembly points left out
+    blocked: dict[int, list[str]]  # building id → exit keys blocked now
 
 
 class EvacuationService:
@@ -104,11 +115,27 @@ class EvacuationService:
         shut = sorted(set(blocked or []) & known)
         if set(blocked or []) - known:
             raise BadGeometry(f"unknown exits: {sorted(set(blocked or []) - known)}", zh="所选出口不在该楼层平面中")
+        live = {
+            k: v
+            for k, v in obstruction_service.blocked_exits(session, compound_id=b.compound_id, building_id=b.id).items()
+            if k in known
+        }
+        shut = sorted(set(shut) | set(live))
         model = ev.without(plan, set(shut))
         res = ev.simulate_building(
             model, b.floors, fp.people_per_floor, elderly_share=fp.elderly_percent / 100, seed=seed
         )
-        return self._store(session, by=by, building=b, fp=fp, plan=plan, res=res, shut=shut, incident_id=incident_id)
+        return self._store(
+            session,
+            by=by,
+            building=b,
+            fp=fp,
+            plan=plan,
+            res=res,
+            shut=shut,
+            incident_id=incident_id,
+            live=_live_json(live),
+        )
 
     def _store(
         self,
@@ -121,8 +148,11 @@ class EvacuationService:
         res: ev.BuildingResult,
         shut: list[str],
         incident_id: int | None = None,
+        live: list[dict[str, Any]] | None = None,
     ) -> EvacuationRun:
         b = building
+        result = _result_json(plan, res)
+        result["live"] = live or []  # which open alarm blocked which exit when this ran
         run = EvacuationRun(
             compound_id=b.compound_id,
             building_id=b.id,
@@ -133,7 +163,7 @@ class EvacuationService:
             blocked=shut,
             seconds=round(res.seconds),
             floor_seconds=round(res.floor.seconds),
-            result=_result_json(plan, res),
+            result=result,
             created_by=by.user_id,
         )
         session.add(run)
@@ -256,23 +286,45 @@ class EvacuationService:
         row.active = False
         session.flush()
 
+    def _runs_by_blocked(
+        self, session: Session, *, compound_id: int
+    ) -> dict[tuple[int, tuple[str, ...]], EvacuationRun]:
+        """The newest run of each building for each set of blocked exits."""
+        stmt = (
+            select(EvacuationRun)
+            .where(EvacuationRun.compound_id == compound_id)
+            .order_by(EvacuationRun.id.desc())
+            .limit(1000)
+        )
+        out: dict[tuple[int, tuple[str, ...]], EvacuationRun] = {}
+        for r in session.execute(stmt).scalars():
+            out.setdefault((r.building_id, tuple(sorted(r.blocked or []))), r)
+        return out
+
     def compound_estimate(
         self, session: Session, *, by: Principal, compound_id: int, simulate_missing: bool = False
-    ) -> tuple[ev.CompoundResult, list[str]]:
-        """Every placed building to an assembly point: its newest unblocked simulation (run now for those without
-        one when `simulate_missing`; identical buildings share one JuPedSim run) plus the walk over the site.
-        Returns the result and the names of buildings not on the site plan."""
+    ) -> CompoundEstimate:
+        """Every placed building to an assembly point: its newest simulation with the exits that open obstruction
+        alarms block now (none: unblocked; run now for those without one when `simulate_missing`; identical
+        buildings share one JuPedSim run) plus the walk over the site, with and without crowding. Assembly points
+        an open obstruction alarm blocks are left out."""
         from anju.registry.service import house_service
 
         c = self._compound(session, by=by, compound_id=compound_id)
         if simulate_missing:
             by.require(EmergencyPerm.act)
         width, height, scale, shapes = self._site(c)
-        points = self.assembly_points(session, by=by, compound_id=c.id)
-        latest = self.latest(session, compound_id=c.id)
+        live = obstruction_service.live(session, compound_id=c.id)
+        shut_points = sorted({lb.source.assembly_point_id for lb in live if lb.source.assembly_point_id is not None})
+        all_points = self.assembly_points(session, by=by, compound_id=c.id)
+        points = [p for p in all_points if p.id not in shut_points]
+        if all_points and not points:
+            raise BadGeometry("every assembly point is blocked", zh="所有集合点均被堵塞")
+        runs = self._runs_by_blocked(session, compound_id=c.id)
         cache: dict[str, tuple[ev.FloorPlan, ev.BuildingResult]] = {}
         placed: list[ev.SiteBuilding] = []
         unplaced: list[str] = []
+        blocked: dict[int, list[str]] = {}
         elderly = 0.0
         for b in house_service.buildings(session, compound_id=c.id):
             rect = shapes.get(b.number)
@@ -281,22 +333,37 @@ class EvacuationService:
                 continue
             fp = self.floor_plan(session, building=b)
             elderly = max(elderly, fp.elderly_percent / 100)
-            run = latest.get(b.id)
+            mine = {lb.source.exit_key: lb for lb in live if lb.source.building_id == b.id and lb.source.exit_key}
+            shut: list[str] = []
+            plan: ev.FloorPlan | None = None
+            if mine:
+                plan = ev.parse(self.geometry(fp))
+                shut = sorted(set(mine) & {e.key for e in plan.exits})
+                blocked[b.id] = shut
+            run = runs.get((b.id, tuple(shut)))
             if run is not None and (run.template != fp.template or run.people != fp.people_per_floor * b.floors):
                 run = None  # made for an earlier floor plan: not this building's estimate any more
             if run is None and simulate_missing:
                 geometry = self.geometry(fp)
-                key = repr((geometry, b.floors, fp.people_per_floor, fp.elderly_percent))
+                key = repr((geometry, b.floors, fp.people_per_floor, fp.elderly_percent, shut))
                 if key not in cache:
-                    plan = ev.parse(geometry)
+                    plan = plan or ev.parse(geometry)
                     cache[key] = (
                         plan,
                         ev.simulate_building(
-                            plan, b.floors, fp.people_per_floor, elderly_share=fp.elderly_percent / 100
+                            ev.without(plan, set(shut)),
+                            b.floors,
+                            fp.people_per_floor,
+                            elderly_share=fp.elderly_percent / 100,
                         ),
                     )
                 plan, res = cache[key]
-                run = self._store(session, by=by, building=b, fp=fp, plan=plan, res=res, shut=[])
+                by_exit = {
+                    k: [lb for lb in live if lb.source.building_id == b.id and lb.source.exit_key == k] for k in shut
+                }
+                run = self._store(
+                    session, by=by, building=b, fp=fp, plan=plan, res=res, shut=shut, live=_live_json(by_exit)
+                )
             placed.append(
                 ev.SiteBuilding(
                     key=b.id,
@@ -304,6 +371,9 @@ class EvacuationService:
                     rect=rect,
                     people=run.people if run is not None else fp.people_per_floor * b.floors,
                     seconds=float(run.seconds) if run is not None else None,
+                    discharge=sum(float(s.get("flow") or 0) for s in run.result.get("stairs", [])) or None
+                    if run is not None
+                    else None,
                 )
             )
         result = ev.compound_to_assembly(
@@ -313,12 +383,15 @@ class EvacuationService:
             [ev.SitePoint(key=p.id, name=p.name, x=p.plan_x, y=p.plan_y, capacity=p.capacity) for p in points],
             metres_per_unit=scale,
             elderly_share=elderly,
+            path_width=float((c.site_plan or {}).get("path_width_m") or ev.PATH_WIDTH),
         )
-        return result, unplaced
+        return CompoundEstimate(result, unplaced, live, shut_points, blocked)
 
-    def read_compound(self, result: ev.CompoundResult, unplaced: list[str]) -> CompoundEvacuationRead:
+    def read_compound(self, session: Session, *, by: Principal, estimate: CompoundEstimate) -> CompoundEvacuationRead:
+        result = estimate.result
         return CompoundEvacuationRead(
             seconds=result.seconds,
+            crowded_seconds=result.crowded_seconds,
             metres_per_unit=result.metres_per_unit,
             routes=[
                 SiteRouteRead(
@@ -331,8 +404,10 @@ class EvacuationService:
                     metres=r.metres,
                     walk_seconds=r.walk_seconds,
                     total_seconds=r.total_seconds,
+                    crowded_seconds=r.crowded_seconds,
                     over_capacity=r.over_capacity,
                     route=[[round(x, 1), round(y, 1)] for x, y in r.route],
+                    blocked_exits=estimate.blocked.get(r.building.key, []),
                 )
                 for r in result.routes
             ],
@@ -343,12 +418,24 @@ class EvacuationService:
                     capacity=v["capacity"],
                     people=v["people"],
                     last_arrival_seconds=v["last"],
+                    crowded_last_arrival_seconds=v.get("crowded_last"),
                     buildings=v["buildings"],
                 )
                 for k, v in result.points.items()
             ],
-            unplaced_buildings=unplaced,
+            unplaced_buildings=estimate.unplaced,
+            blocked_points=estimate.blocked_points,
+            live_blocks=obstruction_service.read_live(session, by=by, blocks=estimate.live),
+            bottlenecks=[[x, y, w, n] for x, y, w, n in result.bottlenecks],
         )
+
+
+def _live_json(live: dict[str, list[LiveBlock]]) -> list[dict[str, Any]]:
+    return [
+        {"exit": k, "alarm_id": lb.alarm.id, "alarm_title": lb.alarm.title, "alarm_kind": lb.alarm.kind}
+        for k in sorted(live)
+        for lb in live[k]
+    ]
 
 
 def _result_json(plan: ev.FloorPlan, res: ev.BuildingResult) -> dict[str, Any]:

@@ -87,3 +87,21 @@ class AssemblyPointExists(Conflict):
     code = "emergency_assembly_point_exists"
     message_zh = "该集合点名称已存在"
     message_en = "An assembly point with this name exists"
+
+
+class ExitSourceNotFound(NotFound):
+    code = "emergency_exit_source_not_found"
+    message_zh = "出口堵塞来源不存在或不属于您的小区"
+    message_en = "Exit obstruction source not found in your compounds"
+
+
+class ExitSourceExists(Conflict):
+    code = "emergency_exit_source_exists"
+    message_zh = "该来源已绑定到此出口"
+    message_en = "This source is already bound to this exit"
+
+
+class BadExitSource(Invalid):
+    code = "emergency_bad_exit_source"
+    message_zh = "出口堵塞来源无效"
+    message_en = "Invalid exit obstruction source"

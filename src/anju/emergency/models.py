@@ -170,3 +170,26 @@ class AssemblyPoint(CompoundScopedMixin, Base):
     plan_y: Mapped[float] = mapped_column(Float)
     capacity: Mapped[int] = mapped_column(Integer)  # people it holds (about 0.5 m² each)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ExitObstructionSource(CompoundScopedMixin, Base):
+    """A source that can report an evacuation exit obstructed, bound to the exit it blocks (issue 16).
+
+    The target is a building's exit (its floor plan's exit key: a stairwell or a ground-floor door) or an
+    assembly point (the way into it, e.g. a compound gate or a fire lane); the source is a video analytics zone
+    (a camera's left-object or fire-lane zone) or a device (a fire-door or door sensor). While an alarm of the
+    source is open in the alarm centre, the evacuation estimate treats the target as blocked."""
+
+    __tablename__ = "emergency_exit_source"
+    __table_args__ = (UniqueConstraint("compound_id", "target_key", "source_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target_key: Mapped[str] = mapped_column(String(64))  # "exit:<building id>:<exit key>" | "point:<id>"
+    source_key: Mapped[str] = mapped_column(String(96))  # "video:<camera id>:<zone>" | "device:<id>"
+    building_id: Mapped[int | None] = mapped_column(ForeignKey("building.id", ondelete="CASCADE"), index=True)
+    exit_key: Mapped[str | None] = mapped_column(String(24))
+    assembly_point_id: Mapped[int | None] = mapped_column(ForeignKey("emergency_assembly_point.id", ondelete="CASCADE"))
+    camera_id: Mapped[int | None] = mapped_column(ForeignKey("video_camera.id", ondelete="CASCADE"))
+    zone: Mapped[str | None] = mapped_column(String(64))
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("device.id", ondelete="CASCADE"))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -210,6 +210,46 @@ class AssemblyPointRead(Schema):
     capacity: int
 
 
+class ExitSourceIn(InSchema):
+    """Bind a source that can report an exit obstructed to the exit: a building's exit (building_id + exit_key)
+    or an assembly point; the source is a camera's analytics zone (camera_id + zone) or a device (device_id)."""
+
+    compound_id: int
+    building_id: int | None = None
+    exit_key: str | None = Field(default=None, min_length=1, max_length=24)
+    assembly_point_id: int | None = None
+    camera_id: int | None = None
+    zone: str | None = Field(default=None, min_length=1, max_length=64)
+    device_id: int | None = None
+
+
+class ExitSourceRead(Schema):
+    id: int
+    compound_id: int
+    target_key: str
+    source_key: str
+    building_id: int | None
+    exit_key: str | None
+    assembly_point_id: int | None
+    camera_id: int | None
+    zone: str | None
+    device_id: int | None
+
+
+class LiveBlockRead(Schema):
+    """An exit blocked now: the binding, and the open alarm that blocks it."""
+
+    source_id: int
+    target_key: str
+    target_name: str  # "1号楼 · 东楼梯", "南广场集合点"
+    source_name: str  # "北门摄像头 · 消防通道", "3号楼防火门磁"
+    alarm_id: int
+    alarm_kind: str
+    alarm_title: str
+    alarm_status: str
+    source_cleared: bool  # the source reported normal again; the exit counts once a person closes the alarm
+
+
 class SiteRouteRead(Schema):
     building_id: int
     building_name: str
@@ -222,6 +262,8 @@ class SiteRouteRead(Schema):
     total_seconds: float | None
     over_capacity: bool
     route: list[list[float]]  # plan units, door to point
+    blocked_exits: list[str] = []  # exit keys blocked now by open obstruction alarms (the run used has them shut)
+    crowded_seconds: float | None = None  # with crowding on the shared paths and at the point (queueing model)
 
 
 class AssemblyLoadRead(Schema):
@@ -231,6 +273,7 @@ class AssemblyLoadRead(Schema):
     people: int
     last_arrival_seconds: float | None
     buildings: list[str]
+    crowded_last_arrival_seconds: float | None = None
 
 
 class CompoundEvacuationRead(Schema):
@@ -239,3 +282,7 @@ class CompoundEvacuationRead(Schema):
     routes: list[SiteRouteRead]
     assembly_points: list[AssemblyLoadRead]
     unplaced_buildings: list[str]
+    blocked_points: list[int] = []  # assembly points left out: an open obstruction alarm blocks the way in
+    live_blocks: list[LiveBlockRead] = []
+    crowded_seconds: float | None = None  # the same with crowding (see evacuation.crowd_delays)
+    bottlenecks: list[list[float]] = []  # [x, y (plan units), longest wait s, persons through], worst first

@@ -16,7 +16,7 @@ from anju.emergency.permissions import EmergencyPerm
 from anju.emergency.schemas import Activate, CloseIncident, DrillCreate, SupplyUpdate
 from anju.emergency.service import emergency_service, supply_state
 from anju.web.deps import ConsolePage, console_guard
-from anju.web.forms import error_message, go_back, refused
+from anju.web.forms import error_message, form_action, go_back, refused
 from anju.web.i18n import Translator, lang_of
 from anju.web.render import render
 
@@ -252,6 +252,7 @@ def evacuation_page(request: Request, ctx: EmergencyPage, session: ReadSession) 
         ctx.context(
             "nav.emergency",
             **_site(request, session, ctx),
+            **_live(session, ctx, building, exits),
             buildings=buildings,
             building=building,
             fp=fp,
@@ -268,6 +269,82 @@ def evacuation_page(request: Request, ctx: EmergencyPage, session: ReadSession) 
     )
 
 
+def _live(session: Any, ctx: ConsolePage, building: Any, exits: list[Any]) -> dict[str, Any]:
+    """Exits blocked now by open obstruction alarms, the bindings, and what can be bound (for managers)."""
+    from anju.emergency.obstruction_service import obstruction_service, source_choices
+
+    assert ctx.compound is not None
+    cid = ctx.compound.id
+    live = obstruction_service.read_live(session, by=ctx.who, blocks=obstruction_service.live(session, compound_id=cid))
+    rows = obstruction_service.sources(session, by=ctx.who, compound_id=cid)
+    names = obstruction_service.names(session, by=ctx.who, rows=rows)
+    targets: list[tuple[str, str]] = []
+    if building is not None:
+        targets += [(f"exit:{building.id}:{e.key}", f"{building.name} · {e.name}") for e in exits]
+    from anju.emergency.evacuation_service import evacuation_service
+
+    targets += [
+        (f"point:{p.id}", p.name) for p in evacuation_service.assembly_points(session, by=ctx.who, compound_id=cid)
+    ]
+    mine = {lb.target_key for lb in live if building is not None and lb.target_key.startswith(f"exit:{building.id}:")}
+    return {
+        "live_blocks": live,
+        "live_exit_keys": {k.rsplit(":", 1)[1] for k in mine},
+        "bindings": [(r, names[r.id]) for r in rows],
+        "bind_targets": targets,
+        "bind_sources": source_choices(session, by=ctx.who, compound_id=cid)
+        if ctx.who.can(EmergencyPerm.manage)
+        else [],
+    }
+
+
+@router.post("/console/emergency/evacuation/exit-sources")
+def bind_form(
+    request: Request,
+    ctx: EmergencyPage,
+    session: WriteSession,
+    target: Annotated[str, Form()] = "",
+    source: Annotated[str, Form()] = "",
+    back_building: Annotated[str, Form()] = "",
+) -> Response:
+    """Bind a source that can report an exit obstructed (a camera zone, a door sensor) to an exit or point."""
+    from anju.emergency.obstruction_service import obstruction_service, parse_choice
+
+    back = "/console/emergency/evacuation" + (f"?building_id={back_building}" if back_building.isdigit() else "")
+    if ctx.compound is None:
+        return go_back(request, back)
+    cid = ctx.compound.id
+    return form_action(
+        request,
+        session,
+        back,
+        lambda: obstruction_service.bind(session, by=ctx.who, data=parse_choice(cid, target, source)),
+        ok="em.saved",
+        invalid="wo.err.invalid",
+    )
+
+
+@router.post("/console/emergency/evacuation/exit-sources/{source_id}/remove")
+def unbind_form(
+    source_id: int,
+    request: Request,
+    ctx: EmergencyPage,
+    session: WriteSession,
+    back_building: Annotated[str, Form()] = "",
+) -> Response:
+    from anju.emergency.obstruction_service import obstruction_service
+
+    back = "/console/emergency/evacuation" + (f"?building_id={back_building}" if back_building.isdigit() else "")
+    return form_action(
+        request,
+        session,
+        back,
+        lambda: obstruction_service.unbind(session, by=ctx.who, source_id=source_id),
+        ok="em.saved",
+        invalid="wo.err.invalid",
+    )
+
+
 def _site(request: Request, session: Any, ctx: ConsolePage) -> dict[str, Any]:
     """The compound's site plan with its assembly points and, when there are points, each building's route and
     estimate from the stored simulations (nothing is simulated on a page view)."""
@@ -280,7 +357,9 @@ def _site(request: Request, session: Any, ctx: ConsolePage) -> dict[str, Any]:
     if points and plan.get("width"):
         try:
             site = evacuation_service.read_compound(
-                *evacuation_service.compound_estimate(session, by=ctx.who, compound_id=ctx.compound.id)
+                session,
+                by=ctx.who,
+                estimate=evacuation_service.compound_estimate(session, by=ctx.who, compound_id=ctx.compound.id),
             )
         except AppError as exc:
             site_err = error_message(request, exc)

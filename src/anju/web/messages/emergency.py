@@ -140,8 +140,46 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "point with room (at older people's pace).",
     ),
     "ev.site_note": (
-        "道路上与集合点处的拥挤未建模；尚未模拟的楼栋在估算时先行模拟。",
-        "Crowding on the paths and at the points is not modelled; buildings not simulated yet are simulated first.",
+        "“到达集合点”按各楼疏散时间加最慢步行者的步行时间估算（不计拥挤）；“计拥挤到达”再按排队模型计入各路线共用的"
+        "转角与集合点入口的通行能力（每米宽每秒 1.3 人，道路宽 4 米）。尚未模拟的楼栋在估算时先行模拟。",
+        "'Arrives' is each building's evacuation plus the slowest walkers' walk (no crowding); 'with crowding' adds a "
+        "queueing model of the corners and assembly-point entries the routes share (1.3 persons per metre per second, "
+        "4 m paths). Buildings not simulated yet are simulated first.",
+    ),
+    "ev.crowded_total": ("计拥挤时最后一人到达", "Last person arrives, with crowding"),
+    "ev.crowd_delay": ("拥挤造成延误", "Delay from crowding"),
+    "ev.crowd_spots": ("拥堵点", "Congestion"),
+    "ev.crowd_spot": (
+        "({x}, {y}) 处最长排队 {w} 秒、通过 {n} 人",
+        "at ({x}, {y}): longest wait {w} s, {n} people through",
+    ),
+    "ev.arrive_crowded": ("计拥挤到达", "Arrives, with crowding"),
+    "ev.points_blocked": ("集合点被堵塞", "Assembly points blocked"),
+    "ev.point_blocked": ("堵塞", "Blocked"),
+    "ev.live_blocked_n": ("{n} 个出口实时堵塞", "{n} exit(s) blocked now"),
+    "ev.live": ("实时出口堵塞", "Exits blocked now"),
+    "ev.live_hint": (
+        "出口或集合点可绑定能报告堵塞的来源（摄像头的遗留物/消防通道占用区域、防火门门磁、门禁、道闸）。"
+        "来源的告警在告警中心未关闭期间，疏散估算按该出口堵塞计算；告警处理完毕后出口恢复计入。",
+        "Bind an exit or assembly point to the sources that can report it obstructed (a camera's left-object or "
+        "fire-lane zone, a fire-door sensor, an access terminal, a barrier gate). While the source's alarm is open "
+        "in the alarm centre, evacuation estimates treat the exit as blocked; once the alarm is closed it counts "
+        "again.",
+    ),
+    "ev.live_target": ("出口/集合点", "Exit / assembly point"),
+    "ev.live_source": ("堵塞来源", "Source"),
+    "ev.live_alarm": ("告警", "Alarm"),
+    "ev.live_none": ("目前没有出口因告警被堵塞", "No exit is blocked by an alarm now"),
+    "ev.live_cleared": ("来源已恢复，待人工关闭", "Source normal again, waiting to be closed"),
+    "ev.live_badge": ("告警堵塞", "Blocked by an alarm"),
+    "ev.live_by": ("{exit}：被告警 #{id}（{title}）堵塞", "{exit}: blocked by alarm #{id} ({title})"),
+    "ev.bindings": ("堵塞来源绑定（{n}）", "Bound sources ({n})"),
+    "ev.bind": ("绑定", "Bind"),
+    "ev.unbind": ("解除", "Remove"),
+    "ev.bind_none": (
+        "本小区还没有可绑定的来源：请先为摄像头设置遗留物或消防通道占用区域，或登记门磁、门禁、道闸。",
+        "Nothing to bind yet: give a camera a left-object or fire-lane zone, or register a door sensor, access "
+        "terminal or barrier gate.",
     ),
     "ev.site_missing": (
         "有楼栋尚未模拟，请点击“估算全小区疏散”。",
