@@ -37,7 +37,7 @@ from anju.devices.service import device_facts, online_device_hours
 from anju.facilities.service import maintenance_tally
 from anju.patrol.service import round_tally
 from anju.registry.service import compounds_by_id, house_service
-from anju.volunteers.education import education_service
+from anju.volunteers.education import education_service, event_service
 from anju.workorders.enums import OrderKind, OrderSource
 from anju.workorders.schemas import OrderCreate
 from anju.workorders.service import order_facts, order_states, work_order_service
@@ -291,6 +291,8 @@ def compute(session: Session, *, compound_id: int, kind: str, start: date, end: 
         },
         "patrol": rounds,
         "education": education,  # safety education (issue 18): campaigns, residents reached, read, quizzed
+        # safety-education events (安全小课堂) held in the period: bookings, attendance, per audience group
+        "education_events": event_service.period_figures(session, compound_id=compound_id, since=since, until=until),
         "technical": {
             "devices": len(devices),
             "devices_good": good,

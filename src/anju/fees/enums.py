@@ -67,3 +67,8 @@ class WalletEntryKind(StrEnum):
     topup = "topup"  # money in (counter or online)
     debit = "debit"  # a charging session's prepayment
     credit = "credit"  # the unused part of a prepayment returned
+
+
+class ProviderRefundStatus(StrEnum):
+    pending = "pending"  # owed: recorded with the change that owes it, sent by the job after the commit
+    done = "done"  # the provider confirmed it (its refund id is kept)

@@ -254,3 +254,33 @@ class WalletEntry(CompoundScopedMixin, Base):
     receipt_no: Mapped[str] = mapped_column(String(40), unique=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))  # who made it (a cashier, the payer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ProviderRefund(CompoundScopedMixin, Base):
+    """Money sent back to a payer through the payment provider's refund call (issue 18: the unused part of a
+    charging session paid on its own).
+
+    `source_key` ("charging:12:refund") is unique: whatever owes the refund records it once, however often it is
+    retried. `refund_no` is our refund number, drawn once with the row: the provider is always asked with it, and
+    providers treat it as the idempotency key (WeChat Pay's out_refund_no, Alipay's out_request_no), so a retried
+    call refunds once. Recorded as `pending` in the transaction that owes it; the job `fees.send_refunds` calls the
+    provider after the commit (a lease in `claimed_until`) and marks it `done` with the provider's refund id.
+    """
+
+    __tablename__ = "fee_provider_refund"
+    __table_args__ = (CheckConstraint("amount_fen > 0", name="amount_positive"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_key: Mapped[str] = mapped_column(String(64), unique=True)
+    refund_no: Mapped[str] = mapped_column(String(40), unique=True)  # also the payer's receipt number
+    provider: Mapped[str] = mapped_column(String(16))
+    txn_id: Mapped[str] = mapped_column(String(64))  # the payment being refunded (the provider's transaction)
+    amount_fen: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(255))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))  # the payer
+    status: Mapped[str] = mapped_column(String(12), default="pending", index=True)  # ProviderRefundStatus
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    provider_refund_id: Mapped[str | None] = mapped_column(String(64))
+    last_error: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

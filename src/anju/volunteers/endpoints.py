@@ -14,17 +14,23 @@ from anju.core.db import utcnow
 from anju.core.deps import ReadSession, WriteSession
 from anju.core.errors import Forbidden
 from anju.volunteers.committee import committee_service
-from anju.volunteers.education import education_service
+from anju.volunteers.education import education_service, event_service
 from anju.volunteers.exceptions import (
     ActivityFull,
     ActivityNotFound,
     AlreadyPublished,
     AlreadySignedUp,
+    BookingClosed,
+    BookingNotFound,
+    BookingState,
     CampaignNotFound,
     CommitteeMemberNotFound,
     DecisionNotFound,
+    EventFull,
+    EventNotFound,
     NotAVolunteer,
     NotEnoughPoints,
+    NotInAudience,
     OutsideWindow,
     QuizAlreadyAnswered,
     SignupNotFound,
@@ -33,9 +39,13 @@ from anju.volunteers.permissions import VolunteersPerm
 from anju.volunteers.schemas import (
     ActivityIn,
     ActivityRead,
+    BookingRead,
     CampaignIn,
     CampaignRead,
+    CheckInIn,
     DecisionRead,
+    EventIn,
+    EventRead,
     MeetingIn,
     MeetingRead,
     MemberIn,
@@ -252,3 +262,80 @@ def answer_quiz(campaign_id: int, body: QuizAnswersIn, who: VolunteerUser, sessi
     """Answer the quiz once; the score is the number of right answers."""
     t = education_service.answer_quiz(session, who=who, campaign_id=campaign_id, answers=body.answers, now=utcnow())
     return {"score": t.quiz_score or 0}
+
+
+# --- safety-education events (安全小课堂) ----------------------------------------------------------------------
+@router.post("/education/events", response_model=EventRead, status_code=201)
+def create_event(body: EventIn, who: VolunteerUser, session: WriteSession) -> object:
+    """Staff: an event for an audience group (optionally one building) with a capacity and a booking deadline."""
+    return event_service.create(session, who=who, data=body, now=utcnow())
+
+
+@router.get("/education/events")
+def events(who: VolunteerUser, session: ReadSession, compound_id: Annotated[int, Query()]) -> list[dict[str, Any]]:
+    """Staff: the compound's events, newest first, with live bookings and attendance."""
+    return [
+        {"event": EventRead.model_validate(r["event"]), "attended": r["attended"]}
+        for r in event_service.events(session, who=who, compound_id=compound_id)
+    ]
+
+
+@router.get("/education/events/figures")
+def event_figures(who: VolunteerUser, session: ReadSession, compound_id: Annotated[int, Query()]) -> dict[str, Any]:
+    """Staff: events held, bookings, attended and the attendance rate per audience group."""
+    return event_service.figures(session, who=who, compound_id=compound_id, until=utcnow())
+
+
+@router.get("/education/events/{event_id}/bookings", responses={404: EventNotFound.doc()})
+def event_bookings(event_id: int, who: VolunteerUser, session: ReadSession) -> list[dict[str, Any]]:
+    """Staff: the live bookings of an event with the residents' names, for checking them in."""
+    return [
+        {"booking": BookingRead.model_validate(b), "name": name}
+        for b, name in event_service.bookings(session, who=who, event_id=event_id)
+    ]
+
+
+@router.post(
+    "/education/events/{event_id}/check-in",
+    response_model=BookingRead,
+    responses={404: BookingNotFound.doc(), 409: BookingState.doc()},
+)
+def check_in_by_code(event_id: int, body: CheckInIn, who: VolunteerUser, session: WriteSession) -> object:
+    """Staff: check in the resident who shows this code (once, from an hour before the start to an hour after)."""
+    return event_service.check_in(session, who=who, event_id=event_id, code=body.code, now=utcnow())
+
+
+@router.get("/education/events/mine")
+def my_events(who: VolunteerUser, session: ReadSession) -> list[dict[str, Any]]:
+    """Residents: events not over yet whose audience I am in (or that I booked), with my booking."""
+    return [
+        {"event": EventRead.model_validate(e), "booking": BookingRead.model_validate(b) if b else None}
+        for e, b in event_service.open_to_me(session, who=who, now=utcnow())
+    ]
+
+
+@router.post(
+    "/education/events/{event_id}/booking",
+    response_model=BookingRead,
+    status_code=201,
+    responses={
+        403: NotInAudience.doc(),
+        404: EventNotFound.doc(),
+        409: EventFull.doc(),
+    },
+)
+def book_event(event_id: int, who: VolunteerUser, session: WriteSession) -> object:
+    """Residents: book a seat (a retry returns the same booking). Full or past the deadline: 409; not in the
+    event's audience: 403 with the reason."""
+    _ = BookingClosed  # also a 409
+    return event_service.book(session, who=who, event_id=event_id, now=utcnow())
+
+
+@router.delete(
+    "/education/events/{event_id}/booking",
+    response_model=BookingRead,
+    responses={404: BookingNotFound.doc(), 409: BookingState.doc()},
+)
+def cancel_booking(event_id: int, who: VolunteerUser, session: WriteSession) -> object:
+    """Residents: cancel my booking before the start; the seat goes back."""
+    return event_service.cancel(session, who=who, event_id=event_id, now=utcnow())

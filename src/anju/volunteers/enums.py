@@ -28,3 +28,10 @@ class EducationAudience(StrEnum):
     elderly = "elderly"  # 60 and over, or tagged elderly living alone: anti-fraud (防诈骗)
     children = "children"  # minors and the adults of their households (children and parents)
     tenants = "tenants"  # tenants and floating population (migrant workers)
+
+
+class BookingStatus(StrEnum):
+    """A resident's seat at a safety-education event."""
+
+    booked = "booked"
+    cancelled = "cancelled"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from anju.core.errors import Conflict, Invalid, NotFound
+from anju.core.errors import Conflict, Forbidden, Invalid, NotFound
 
 
 class NotAVolunteer(NotFound):
@@ -93,3 +93,39 @@ class BadQuizAnswers(Invalid):
     code = "education_quiz_bad_answers"
     message_zh = "请回答每一道题"
     message_en = "answer every question with one of its options"
+
+
+class EventNotFound(NotFound):
+    code = "education_event_not_found"
+    message_zh = "未找到该安全小课堂"
+    message_en = "event not found"
+
+
+class EventFull(Conflict):
+    code = "education_event_full"
+    message_zh = "名额已满"
+    message_en = "this event is fully booked"
+
+
+class BookingClosed(Conflict):
+    code = "education_booking_closed"
+    message_zh = "报名已截止"
+    message_en = "booking for this event has closed"
+
+
+class NotInAudience(Forbidden):
+    code = "education_not_in_audience"
+    message_zh = "该活动不面向您所在的人群，无法报名"
+    message_en = "this event is for another audience"
+
+
+class BookingNotFound(NotFound):
+    code = "education_booking_not_found"
+    message_zh = "未找到该报名（签到码无效）"
+    message_en = "booking not found (unknown check-in code)"
+
+
+class BookingState(Conflict):
+    code = "education_booking_state"
+    message_zh = "当前报名状态不能执行此操作"
+    message_en = "not possible for this booking now"

@@ -160,3 +160,47 @@ class EducationTarget(CompoundScopedMixin, Base):
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     quiz_score: Mapped[int | None] = mapped_column(Integer)
     quiz_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class EducationEvent(CompoundScopedMixin, Base):
+    """A safety-education event (安全小课堂, a drill open to residents) for one audience, optionally one building.
+
+    `booked` counts the live bookings and moves only by compare-and-set, never past `capacity`.
+    """
+
+    __tablename__ = "education_event"
+    __table_args__ = (
+        CheckConstraint("capacity >= 1", name="capacity_positive"),
+        CheckConstraint("booked >= 0 AND booked <= capacity", name="booked_within_capacity"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    audience: Mapped[str] = mapped_column(String(12))  # EducationAudience
+    building_id: Mapped[int | None] = mapped_column(ForeignKey("building.id"))
+    title: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text, default="")
+    place: Mapped[str] = mapped_column(String(64))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    booking_deadline: Mapped[datetime] = mapped_column(UTCDateTime())
+    capacity: Mapped[int] = mapped_column(Integer)
+    booked: Mapped[int] = mapped_column(Integer, default=0)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class EducationBooking(CompoundScopedMixin, Base):
+    """A resident's seat at an event: booked or cancelled (the row stays, a new booking reuses it), the check-in
+    code they show at the door (unique within the event), and when staff checked them in."""
+
+    __tablename__ = "education_booking"
+    __table_args__ = (UniqueConstraint("event_id", "person_id"), UniqueConstraint("event_id", "code"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("education_event.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    status: Mapped[str] = mapped_column(String(12))  # BookingStatus
+    code: Mapped[str] = mapped_column(String(8))
+    booked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    checked_in_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))

@@ -173,3 +173,52 @@ class CampaignRead(Schema):
     video_url: str
     audience_size: int
     published_at: datetime
+
+
+class EventIn(InSchema):
+    """A safety-education event; times with their offset (pages send China wall-clock times)."""
+
+    compound_id: int
+    audience: EducationAudience
+    building_id: int | None = None
+    title: str = Field(min_length=2, max_length=64)
+    body: str = Field("", max_length=2000)
+    place: str = Field(min_length=1, max_length=64)
+    starts_at: datetime
+    ends_at: datetime
+    booking_deadline: datetime | None = None  # the start when not given
+    capacity: int = Field(ge=1, le=1000)
+
+    _aware = field_validator("starts_at", "ends_at", "booking_deadline")(aware_time)
+    # The window's rules (end after start, at most a day, booking closing by the start) are the service's, with
+    # their reasons in both languages.
+
+
+class EventRead(Schema):
+    id: int
+    compound_id: int
+    audience: str
+    building_id: int | None
+    title: str
+    body: str
+    place: str
+    starts_at: datetime
+    ends_at: datetime
+    booking_deadline: datetime
+    capacity: int
+    booked: int
+
+
+class BookingRead(Schema):
+    id: int
+    event_id: int
+    person_id: int
+    status: str
+    code: str
+    booked_at: datetime
+    cancelled_at: datetime | None
+    checked_in_at: datetime | None
+
+
+class CheckInIn(InSchema):
+    code: str = Field(min_length=4, max_length=8)

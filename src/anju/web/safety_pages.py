@@ -1,8 +1,10 @@
 """Safety committee and safety education pages (issue 18 items 5 and 6).
 
 Console: the residents' safety committee (members, meetings with minutes and decisions, publishing a decision as a
-notice) and safety education (campaigns for an audience, coverage per audience). H5: my safety lessons, read and
-quizzed once. Every rule lives in volunteers.committee and volunteers.education.
+notice) and safety education (campaigns for an audience, coverage per audience; events — 安全小课堂 — with their
+bookings, check-in by list or code, and attendance per audience group). H5: my safety lessons, read and quizzed once,
+and the events I may book, with my check-in code and its QR. Every rule lives in volunteers.committee and
+volunteers.education.
 """
 
 from __future__ import annotations
@@ -19,13 +21,13 @@ from anju.accounts.permissions import AccountsPerm
 from anju.core.auth import Principal
 from anju.core.db import utcnow
 from anju.core.deps import ReadSession, WriteSession
-from anju.core.errors import AppError
+from anju.core.errors import AppError, Invalid
 from anju.core.kit.china_time import CHINA_TZ, china_date
 from anju.volunteers.committee import committee_service
-from anju.volunteers.education import education_service
+from anju.volunteers.education import education_service, event_service
 from anju.volunteers.enums import CommitteeRole, EducationAudience
 from anju.volunteers.permissions import VolunteersPerm
-from anju.volunteers.schemas import CampaignIn, MeetingIn, MemberIn, QuizQuestionIn
+from anju.volunteers.schemas import CampaignIn, EventIn, MeetingIn, MemberIn, QuizQuestionIn
 from anju.web.deps import ConsolePage, console_guard, page_guard
 from anju.web.forms import PostedForm, error_message, form_action, go_back, outcome
 from anju.web.i18n import Translator, lang_of
@@ -36,6 +38,7 @@ ResidentPage = Annotated[Principal, Depends(page_guard(AccountsPerm.self_service
 SafetyDesk = Annotated[ConsolePage, Depends(console_guard(VolunteersPerm.read))]
 COMMITTEE = "/console/safety-committee"
 EDUCATION = "/console/safety-education"
+EVENTS = "/console/safety-education/events"
 H5 = "/h5/education"
 QUIZ_SLOTS = 3
 
@@ -194,13 +197,164 @@ def publish_campaign(request: Request, form: PostedForm, ctx: SafetyDesk, sessio
     return _do(request, session, EDUCATION, run, "safety.ok.campaign")
 
 
+# --- safety-education events (console) ------------------------------------------------------------------------
+def _china_time(form: Any, key: str, *, required: bool = True) -> datetime | None:
+    """A datetime-local field: a China wall-clock time."""
+    raw = _text(form, key, 16).strip()
+    if not raw and not required:
+        return None
+    try:
+        return datetime.fromisoformat(raw).replace(tzinfo=CHINA_TZ)
+    except ValueError:
+        raise Invalid(f"{key}: a date and time", zh="请填写完整的日期和时间") from None
+
+
+@router.get(EVENTS)
+def events_page(request: Request, ctx: SafetyDesk, session: ReadSession) -> Response:
+    from anju.registry.service import house_service
+
+    cid = ctx.compound_id
+    now = utcnow()
+    return render(
+        request,
+        "volunteers/events_console.html",
+        ctx.context(
+            "nav.safety_education",
+            events=event_service.events(session, who=ctx.who, compound_id=cid) if cid else [],
+            figures=event_service.figures(session, who=ctx.who, compound_id=cid, until=now) if cid else None,
+            audiences=list(EducationAudience),
+            buildings={b.id: b.name for b in house_service.buildings(session, compound_id=cid)} if cid else {},
+            can_manage=ctx.who.can(VolunteersPerm.manage),
+            now=now,
+            **outcome(request),
+        ),
+    )
+
+
+@router.post(EVENTS)
+def create_event(request: Request, form: PostedForm, ctx: SafetyDesk, session: WriteSession) -> Response:
+    def run() -> None:
+        building = _text(form, "building_id", 12)
+        capacity = _text(form, "capacity", 6).strip()
+        if not capacity.isdigit() or int(capacity) < 1:
+            raise Invalid("the capacity is at least 1", zh="名额至少为 1")
+        audience = _text(form, "audience", 12)
+        starts = _china_time(form, "starts_at")
+        ends = _china_time(form, "ends_at")
+        assert starts is not None and ends is not None
+        event_service.create(
+            session,
+            who=ctx.who,
+            data=EventIn(
+                compound_id=ctx.compound_id or 0,
+                audience=EducationAudience(audience)
+                if audience in EducationAudience.__members__
+                else EducationAudience.everyone,
+                building_id=int(building) if building.isdigit() else None,
+                title=_text(form, "title", 64),
+                body=_text(form, "body", 2000),
+                place=_text(form, "place", 64),
+                starts_at=starts,
+                ends_at=ends,
+                booking_deadline=_china_time(form, "booking_deadline", required=False),
+                capacity=int(capacity),
+            ),
+            now=utcnow(),
+        )
+
+    return _do(request, session, EVENTS, run, "safety.ok.event")
+
+
+@router.get(EVENTS + "/{event_id}")
+def event_page(request: Request, event_id: int, ctx: SafetyDesk, session: ReadSession) -> Response:
+    """One event: who booked, check-in by the list or by the code the resident shows."""
+    t = Translator(lang_of(request))
+    try:
+        e = event_service.staff_event(session, who=ctx.who, event_id=event_id)
+        bookings = event_service.bookings(session, who=ctx.who, event_id=event_id)
+    except AppError as exc:
+        return go_back(request, EVENTS, err=error_message(request, exc) or t("safety.err.form"))
+    return render(
+        request,
+        "volunteers/event_console.html",
+        ctx.context(
+            "nav.safety_education",
+            e=e,
+            bookings=bookings,
+            attended=sum(1 for b, _ in bookings if b.checked_in_at),
+            can_manage=ctx.who.can(VolunteersPerm.manage),
+            **outcome(request),
+        ),
+    )
+
+
+@router.post(EVENTS + "/{event_id}/check-in")
+def check_in(request: Request, event_id: int, form: PostedForm, ctx: SafetyDesk, session: WriteSession) -> Response:
+    booking = _text(form, "booking_id", 12)
+    # Typed, or read from the resident's QR by a scanner into the same field: "anju-edu:<event>:<code>".
+    raw = _text(form, "code", 40).strip()
+    code = raw
+    if raw.startswith("anju-edu:"):
+        _, eid, code = [*raw.split(":"), "", ""][:3]
+        if eid != str(event_id):
+            t = Translator(lang_of(request))
+            return go_back(request, f"{EVENTS}/{event_id}", err=t("safety.err.other_event"))
+    return _do(
+        request,
+        session,
+        f"{EVENTS}/{event_id}",
+        lambda: event_service.check_in(
+            session,
+            who=ctx.who,
+            event_id=event_id,
+            booking_id=int(booking) if booking.isdigit() else None,
+            code=code or None,
+            now=utcnow(),
+        ),
+        "safety.ok.checked_in",
+    )
+
+
 # --- my safety lessons (H5) -----------------------------------------------------------------------------------
 @router.get(H5)
 def my_lessons(request: Request, who: ResidentPage, session: ReadSession) -> Response:
+    from anju.web.access_pages import qr_svg
+
+    now = utcnow()
+    events = event_service.open_to_me(session, who=who, now=now)
     return render(
         request,
         "volunteers/education_h5.html",
-        {"who": who, "items": education_service.mine(session, who=who), **outcome(request)},
+        {
+            "who": who,
+            "items": education_service.mine(session, who=who),
+            "events": events,
+            "qr": {e.id: qr_svg(f"anju-edu:{e.id}:{b.code}") for e, b in events if b and b.status == "booked"},
+            "now": now,
+            **outcome(request),
+        },
+    )
+
+
+@router.post(H5 + "/events/{event_id}/book")
+def book(request: Request, event_id: int, who: ResidentPage, session: WriteSession) -> Response:
+    return _do(
+        request,
+        session,
+        H5,
+        lambda: event_service.book(session, who=who, event_id=event_id, now=utcnow()),
+        "safety.ok.booked",
+    )
+
+
+@router.post(H5 + "/events/{event_id}/cancel")
+def cancel(request: Request, event_id: int, who: ResidentPage, session: WriteSession) -> Response:
+    return _do(
+        request,
+        session,
+        H5,
+        lambda: event_service.cancel(session, who=who, event_id=event_id, now=utcnow()),
+        "safety.ok.cancelled",
     )
 
 
