@@ -12,7 +12,7 @@ from anju.analytics.permissions import AnalyticsPerm
 from anju.core.auth import Principal
 from anju.core.errors import NotFound
 from anju.registry.models import Building, Compound, House, Occupancy, Person, PersonTag, Vehicle
-from anju.registry.occupancy import current_occupancy_clause
+from anju.registry.occupancy import current_occupancy_clause, occupied_house_count
 
 AGE_BANDS = ((0, 14, "0-14"), (15, 34, "15-34"), (35, 59, "35-59"), (60, 79, "60-79"), (80, 200, "80+"))
 
@@ -64,11 +64,7 @@ def overview(session: Session, *, who: Principal, compound_id: int | None, today
             select(House.status, func.count()).where(House.compound_id.in_(ids)).group_by(House.status)
         ).all()
     )
-    households = session.execute(
-        select(func.count(func.distinct(Occupancy.house_id))).where(
-            Occupancy.compound_id.in_(ids), current_occupancy_clause()
-        )
-    ).scalar_one()
+    households = occupied_house_count(session, ids)
     vehicles = dict(
         session.execute(
             select(Vehicle.vehicle_class, func.count())

@@ -15,7 +15,7 @@ import io
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -26,8 +26,7 @@ from anju.notices.models import AnnualEvaluation
 from anju.notices.permissions import NoticesPerm
 from anju.notices.schemas import QuestionIn, SurveyCreate
 from anju.notices.service import survey_service
-from anju.registry.models import Occupancy
-from anju.registry.occupancy import current_occupancy_clause
+from anju.registry.occupancy import occupied_house_count
 
 # The standard question set: (area key, the question residents see).
 AREAS: tuple[tuple[str, str], ...] = (
@@ -93,13 +92,7 @@ class EvaluationService:
         scores, responses = self._scores(session, who, ev)
         before = self.find(session, compound_id=compound_id, year=year - 1)
         prev = self._scores(session, who, before)[0] if before is not None else {}
-        households = int(
-            session.execute(
-                select(func.count(func.distinct(Occupancy.house_id))).where(
-                    Occupancy.compound_id == compound_id, current_occupancy_clause()
-                )
-            ).scalar_one()
-        )
+        households = occupied_house_count(session, [compound_id])
         areas = []
         for key, text in AREAS:
             now, then = scores.get(key), prev.get(key)

@@ -16,10 +16,12 @@ that grants something or counts residents uses `current_occupancy_clause()`. Day
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.orm import Session
 
 from anju.core.kit.china_time import china_date
 from anju.registry.models import Occupancy
@@ -40,3 +42,14 @@ def is_current(occupancy: Occupancy, on: date | None = None) -> bool:
     """The same rule for a loaded row."""
     today = on if on is not None else china_date()
     return occupancy.ended_on is None and (occupancy.lease_end is None or occupancy.lease_end >= today)
+
+
+def occupied_house_count(session: Session, compound_ids: Iterable[int]) -> int:
+    """Households today: houses of these compounds with at least one current occupant."""
+    return int(
+        session.execute(
+            select(func.count(func.distinct(Occupancy.house_id))).where(
+                Occupancy.compound_id.in_(list(compound_ids)), current_occupancy_clause()
+            )
+        ).scalar_one()
+    )
