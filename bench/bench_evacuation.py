@@ -14,7 +14,8 @@ with and without one stairwell blocked; baseline: the same hand calculation for 
 Demo compound (示范小区): 15 slab buildings of 17 storeys, 2 units × 4 flats a floor, 5,000 residents, i.e.
 ~20 people a floor; the buildings are independent, so the compound is out of its buildings when its slowest
 building is. Then the demo compound to three assembly points on its site plan: each building routed around the
-others to the nearest point with room, against the building's own time and the straight-line distance.
+others to the nearest point with room, against the building's own time and the straight-line distance; and the
+same with crowding on the shared ways and at the points (a queueing model), against the uncrowded estimate.
 Wall-clock seconds per simulation are printed with the load average (the machine is shared).
 """
 
@@ -82,7 +83,9 @@ def compound(building_seconds: float) -> None:
     site = _site_plan(MAIN)
     shapes = {int(s["building"]): s for s in site["buildings"]}
     buildings = [
-        ev.SiteBuilding(k, f"{k}号楼", (s["x"], s["y"], s["w"], s["h"]), 17 * 20, building_seconds)
+        ev.SiteBuilding(
+            k, f"{k}号楼", (s["x"], s["y"], s["w"], s["h"]), 17 * 20, building_seconds, 2 * 1.2 * ev.STAIR_FLOW
+        )
         for k, s in shapes.items()
     ]
     points = [
@@ -105,7 +108,35 @@ def compound(building_seconds: float) -> None:
         f"  {(r.seconds or 0) / building_seconds:17.2f}  {longest.metres:9.1f}  {max(detour):14.2f}  {wall:6.2f}"
     )
     for k, v in r.points.items():
-        print(f"    point {k} {v['name']:12s} {v['people']:5d} / {v['capacity']} people, last in {v['last']:.1f} s")
+        print(
+            f"    point {k} {v['name']:12s} {v['people']:5d} / {v['capacity']} people, last in {v['last']:.1f} s"
+            f", with crowding {v.get('crowded_last') or 0:.1f} s"
+        )
+    crowded(site, buildings, points, r)
+
+
+def crowded(site: dict, buildings: list, points: list, uncrowded: ev.CompoundResult) -> None:
+    """The same compound with crowding: the queueing model of the shared ways (evacuation.crowd_delays), each
+    building letting its people out at its two stair doors' capacity (2 × 1.2 m × 1 p/m/s). Baseline in the same
+    run: the uncrowded estimate above (crowded / uncrowded); then narrower paths (2 m), and small assembly points
+    (60 people each: 5.5 m entries, every point over capacity), each against its own uncrowded estimate."""
+    print("demo compound with crowding       uncrowded s  crowded s  crowded/uncrowded  worst wait s  at  wall s")
+    for label, width, capacity in (
+        ("4 m paths, 3 points x 2000", 4.0, None),
+        ("2 m paths, 3 points x 2000", 2.0, None),
+        ("4 m paths, 3 small points x 60", 4.0, 60),
+    ):
+        pts = [ev.SitePoint(p.key, p.name, p.x, p.y, capacity or p.capacity) for p in points]
+        t0 = time.perf_counter()
+        r = ev.compound_to_assembly(site["width"], site["height"], buildings, pts, elderly_share=0.1, path_width=width)
+        wall = time.perf_counter() - t0
+        base = r.seconds or 0.0
+        worst = r.bottlenecks[0] if r.bottlenecks else (0.0, 0.0, 0.0, 0)
+        print(
+            f"  {label:32s} {base:11.1f}  {r.crowded_seconds or 0:9.1f}  {(r.crowded_seconds or 0) / base:17.2f}"
+            f"  {worst[2]:12.1f}  ({worst[0]:.0f}, {worst[1]:.0f})  {wall:6.2f}"
+        )
+    assert uncrowded.seconds is not None
 
 
 if __name__ == "__main__":

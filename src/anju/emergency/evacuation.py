@@ -577,7 +577,7 @@ def crowd_delays(
       cross-sections shared by every route through them (routes to the same point meet at its entry; routes round
       the same building corner meet there), each passing at most SITE_FLOW × width persons per second, first come
       first served; the width is the path width, and at an assembly point the side of the square that holds its
-      capacity at POINT_AREA m² a person (never less than the path width);
+      capacity at POINT_AREA m² a person (at least 1 m: a small point is a bottleneck of its own);
     - between cross-sections people walk at the same speed as the uncrowded estimate (the slowest walkers).
 
     So the uncrowded estimate is this model with unlimited cross-sections, and the difference is the delay caused
@@ -609,7 +609,7 @@ def crowd_delays(
         if b.seconds is None or b.people <= 0 or r.point is None or len(r.route) < 2:
             continue
         side = math.sqrt(max(r.point.capacity, 1) * POINT_AREA)
-        nodes = [node(p, path_cap) for p in r.route[1:-1]] + [node(r.route[-1], SITE_FLOW * max(path_width, side))]
+        nodes = [node(p, path_cap) for p in r.route[1:-1]] + [node(r.route[-1], SITE_FLOW * max(1.0, side))]
         walks = [math.dist(a, c) * metres_per_unit / speed for a, c in pairwise(r.route)]
         legs.append((b.key, nodes, walks))
         n, total = b.people, b.seconds
