@@ -65,6 +65,20 @@ def require_online(en: str, zh: str) -> None:
         raise OnlinePaymentOff(en, zh=zh)
 
 
+END_ZH = {
+    EndReason.time_up: "时间到",
+    EndReason.full: "已充满",
+    EndReason.stopped: "用户结束",
+    EndReason.device_cut: "设备自动断电",
+    EndReason.fault: "设备故障",
+    EndReason.power_cut: "停电未恢复",
+}
+
+
+def reason_zh(reason: EndReason) -> str:
+    return END_ZH.get(reason, reason.value)
+
+
 def prepay_fen(minutes: int, fen_per_hour: int) -> int:
     return math.ceil(minutes * fen_per_hour / 60)
 
@@ -455,8 +469,21 @@ class ChargingService:
                 source_key=f"charging:{s.id}:refund",
                 reason="电动车充电未用部分退回",
             )
-        # A session paid on its own: the unused part goes back to the payer through the payment provider (the
-        # simulated provider settles at once); `refunded_fen` is the record, once, under the status compare-and-set.
+        elif s.pay_ref is not None:
+            # A session paid on its own: the unused part goes back to the payer through the payment provider's
+            # refund. Recorded here once (under the status compare-and-set, and unique by its source key); the
+            # provider is called after the commit by fees.send_refunds, with one refund number however often retried.
+            from anju.fees.provider_refunds import provider_refund_service
+
+            provider_refund_service.request(
+                session,
+                compound_id=s.compound_id,
+                source_key=f"charging:{s.id}:refund",
+                txn_id=s.pay_ref,
+                amount_fen=s.refunded_fen,
+                user_id=s.user_id,
+                reason=f"电动车充电未用部分退款（{reason_zh(reason)}）",
+            )
         if reason not in (EndReason.full, EndReason.fault, EndReason.device_cut):
             self._command(session, s, "cut_power", {"session": s.id}, f"charging {reason.value}", now)
         if charged and self.tariff(session, s.compound_id).to_common_income:

@@ -120,3 +120,9 @@ class DeductionTooLarge(Invalid):
     code = "fees_deduction_too_large"
     message_zh = "扣款合计不能超过押金"
     message_en = "Deductions cannot exceed the deposit"
+
+
+class RefundRefused(Conflict):
+    code = "fees_refund_refused"
+    message_zh = "支付机构拒绝了该退款"
+    message_en = "the payment provider refused the refund"

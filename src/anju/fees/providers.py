@@ -6,6 +6,10 @@ The simulated provider exists for development and the demo only: in a deployment
 (ANJU_ENV other than development) it can neither be configured (settings refuse it),
 nor chosen here, nor verify a notification. Without a real provider online payment is
 off and bills are paid at the counter (R-M7).
+
+Refunds go back through the provider that took the money (`refund`), keyed by our refund number: real
+providers treat it as the idempotency key (WeChat Pay's out_refund_no, Alipay's out_request_no), and
+the simulated one does the same, so a call retried after a timeout or a crash refunds once.
 """
 
 from __future__ import annotations
@@ -14,11 +18,12 @@ import hashlib
 import hmac
 import json
 import secrets
+import threading
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from anju.core.config import get_settings
-from anju.fees.exceptions import BadSignature, OnlinePaymentOff
+from anju.fees.exceptions import BadSignature, OnlinePaymentOff, RefundRefused
 
 SIGNATURE_HEADER = "X-Anju-Pay-Signature"
 
@@ -33,8 +38,23 @@ class Notification:
     success: bool
 
 
+@dataclass(frozen=True)
+class RefundReceipt:
+    """What a provider answers to a refund: our number, its own refund id, the amount sent back."""
+
+    refund_no: str
+    refund_id: str
+    txn_id: str
+    amount_fen: int
+
+
 class PaymentProvider(Protocol):
     name: str
+
+    def refund(self, *, refund_no: str, txn_id: str, amount_fen: int) -> RefundReceipt:
+        """Send `amount_fen` of the payment `txn_id` back to the payer. Asked again with the same `refund_no`, the
+        provider answers with the first refund and pays nothing more (RefundRefused for a different amount)."""
+        ...
 
     def checkout_url(self, order_no: str) -> str:
         """Where the payer goes to pay this order."""
@@ -49,6 +69,35 @@ class SimulatedProvider:
     """A provider that lives in this process: its checkout page is /h5/bills/pay/<order>."""
 
     name = "sim"
+
+    def __init__(self) -> None:
+        self._refunds: dict[str, RefundReceipt] = {}  # the provider's own book, by our refund number
+        self._lock = threading.Lock()
+
+    def refund(self, *, refund_no: str, txn_id: str, amount_fen: int) -> RefundReceipt:
+        """Settles at once, as the simulated payments do; idempotent by `refund_no`."""
+        if get_settings().is_deployment:
+            raise RefundRefused(
+                "the simulated provider is disabled outside development", zh="模拟支付在正式环境中已停用"
+            )
+        if amount_fen <= 0:
+            raise RefundRefused("a refund must be positive", zh="退款金额必须大于零")
+        with self._lock:
+            prior = self._refunds.get(refund_no)
+            if prior is not None:
+                if (prior.txn_id, prior.amount_fen) != (txn_id, amount_fen):
+                    raise RefundRefused(
+                        f"refund {refund_no} was made for another payment or amount", zh="该退款单号已用于其他退款"
+                    )
+                return prior
+            receipt = RefundReceipt(refund_no, "SIMR" + secrets.token_hex(10), txn_id, amount_fen)
+            self._refunds[refund_no] = receipt
+            return receipt
+
+    def refunded(self, txn_id: str) -> list[RefundReceipt]:
+        """The refunds this provider has paid out for a payment (what its statement would show)."""
+        with self._lock:
+            return [r for r in self._refunds.values() if r.txn_id == txn_id]
 
     def _key(self) -> bytes:
         secret = get_settings().secret_key.get_secret_value().encode()
@@ -135,6 +184,11 @@ def require_online_provider() -> PaymentProvider:
         reason = online_payment_off_reason() or {"zh": "暂未开通线上缴费", "en": "online payment is off"}
         raise OnlinePaymentOff(reason["en"], zh=reason["zh"])
     return provider
+
+
+def provider_named(name: str) -> PaymentProvider | None:
+    """An installed, usable provider by name (never "sim" in a deployment), e.g. to refund what it took."""
+    return _usable(name)
 
 
 def callback_provider(name: str) -> PaymentProvider:

@@ -57,3 +57,11 @@ def move_last_quarter(today: date | None = None) -> dict[int, int]:
 @job("fees.repair_fund_quarterly", every=timedelta(hours=12))
 def repair_fund_quarterly() -> None:
     move_last_quarter()
+
+
+@job("fees.send_refunds", every=timedelta(seconds=30))
+def send_refunds() -> None:
+    """Refunds owed through the payment provider, sent after the commit that owed them (idempotent by refund number)."""
+    from anju.fees.provider_refunds import provider_refund_service
+
+    provider_refund_service.send_due()
