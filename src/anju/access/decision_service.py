@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import case, func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from anju.access import events as access_events
@@ -465,17 +464,10 @@ class DecisionService:
             skew_flagged=flagged,
             detail=detail or None,
         )
-        if record_id:
-            try:
-                with session.begin_nested():
-                    session.add(row)
-            except IntegrityError:  # the same record raced in: answer as the first time
-                prior = LogQuery(session).log_by_record(terminal.id if terminal else 0, record_id)
-                assert prior is not None
-                return self._read(prior)
-        else:
-            session.add(row)
-            session.flush()
+        if not LogQuery(session).add_log(row):  # the same record raced in: answer as the first time
+            prior = LogQuery(session).log_by_record(terminal.id if terminal else 0, record_id or "")
+            assert prior is not None
+            return self._read(prior)
         self._publish(session, row)
         if out.blacklist_entry is not None:
             self._blacklist_alarm(session, row, out.blacklist_entry)
@@ -620,7 +612,7 @@ class DecisionService:
 
     # --- offline replay -----------------------------------------------------------------------------
     def replay(self, session: Session, *, terminal: Terminal, batch: OfflineBatch, now: datetime) -> ReplayResult:
-        """Store records a terminal decided while offline; UNIQUE(terminal, record_id) drops repeats."""
+        """Store records a terminal decided while offline; the (terminal, record_id) key drops repeats."""
         q = PointQuery(session)
         inserted, duplicates, rejected = 0, 0, []
         for r in batch.records:
@@ -651,10 +643,7 @@ class DecisionService:
                 server_at=now,
                 device_at=r.device_time,
             )
-            try:
-                with session.begin_nested():
-                    session.add(row)
-            except IntegrityError:
+            if not LogQuery(session).add_log(row):  # the terminal sent this record before
                 duplicates += 1
                 continue
             inserted += 1

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     Enum,
@@ -208,18 +209,26 @@ class DeliveryRule(CompoundScopedMixin, TimestampedMixin, Base):
     shift_hours: Mapped[int] = mapped_column(Integer, default=12)  # a courier's per-shift pass at most
 
 
+# Ids of the district-size history tables are 64-bit on PostgreSQL; SQLite autoincrements INTEGER PRIMARY KEY only.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
 class AccessLog(CompoundScopedMixin, Base):
-    """Every attempt, allowed or denied, online, replayed offline, or remote (R-A9: ≥ 180 days)."""
+    """Every attempt, allowed or denied, online, replayed offline, or remote (R-A9: ≥ 180 days).
+
+    On PostgreSQL the table is RANGE-partitioned by month of `server_at` (issue 19, `anju.core.partitions`; primary
+    key (id, server_at) there, created by the migration); on SQLite it is one table. PostgreSQL allows no unique key
+    without the partition key, so the replay key (terminal, record id) lives in `AccessLogKey`.
+    """
 
     __tablename__ = "access_log"
     __table_args__ = (
-        UniqueConstraint("terminal_id", "record_id"),
         # Anti-passback reads a person's last passage in a compound, newest first, within a window.
         Index("ix_access_log_person_compound_at", "person_id", "compound_id", "server_at"),
         # A compound's passages in a time range (the open hour the 大屏 reads raw, issue 19).
         Index("ix_access_log_compound_server_at", "compound_id", "server_at"),
     )
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
     access_point_id: Mapped[int | None] = mapped_column(ForeignKey("access_point.id", ondelete="SET NULL"), index=True)
     terminal_id: Mapped[int | None] = mapped_column(ForeignKey("access_terminal.id", ondelete="SET NULL"))
     record_id: Mapped[str | None] = mapped_column(String(64))  # the terminal's own id: replays are idempotent
@@ -237,6 +246,21 @@ class AccessLog(CompoundScopedMixin, Base):
     clock_skew_s: Mapped[int | None] = mapped_column(Integer)
     skew_flagged: Mapped[bool] = mapped_column(Boolean, default=False)
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class AccessLogKey(Base):
+    """The replay key of a terminal's record (its own id): a record is logged only if its key was new.
+
+    Written in the same transaction as the log row, and pointing at it by (id, server_at), the full key of the
+    partitioned log; no foreign key, so a month of log can be dropped whole. Kept as long as the rows it guards
+    (purged with them by `access.purge_access_logs`).
+    """
+
+    __tablename__ = "access_log_key"
+    terminal_id: Mapped[int] = mapped_column(ForeignKey("access_terminal.id", ondelete="CASCADE"), primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    log_id: Mapped[int] = mapped_column(BigId)
+    server_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 class QrTokenUse(Base):

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Select, and_, bindparam, false, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from anju.access.enums import CredentialKind, CredentialStatus, Decision, Method, PassKind, PassStatus
@@ -20,6 +21,7 @@ from anju.access.models import (
     AccessCredential,
     AccessGrant,
     AccessLog,
+    AccessLogKey,
     AccessPoint,
     BlacklistEntry,
     DeliveryRule,
@@ -381,9 +383,42 @@ class LogQuery(_Query):
     """The access log (decisions) and QR replay records."""
 
     def log_by_record(self, terminal_id: int, record_id: str) -> AccessLog | None:
+        """The log row of a terminal's record, found through its key by the full (id, server_at): on PostgreSQL the
+        lookup reads one monthly partition. None when the record is new (or its month was dropped past retention)."""
+        key = self.session.execute(
+            select(AccessLogKey.log_id, AccessLogKey.server_at).where(
+                AccessLogKey.terminal_id == terminal_id, AccessLogKey.record_id == record_id
+            )
+        ).first()
+        if key is None:
+            return None
         return self.session.execute(
-            select(AccessLog).where(AccessLog.terminal_id == terminal_id, AccessLog.record_id == record_id)
+            select(AccessLog).where(AccessLog.id == key.log_id, AccessLog.server_at == key.server_at)
         ).scalar_one_or_none()
+
+    def add_log(self, row: AccessLog) -> bool:
+        """Store a decision; one that carries a terminal's record id only if that record is new.
+
+        False when the record was logged before (a retry, an offline replay sent twice, or a concurrent twin: on
+        PostgreSQL the second insert of the key waits for the first transaction, then conflicts); nothing is then
+        stored. The row and its key go in one savepoint, so a refused key takes its row with it.
+        """
+        if row.terminal_id is None or not row.record_id:
+            self.session.add(row)
+            self.session.flush()
+            return True
+        try:
+            with self.session.begin_nested():
+                self.session.add(row)
+                self.session.flush()
+                self.session.add(
+                    AccessLogKey(
+                        terminal_id=row.terminal_id, record_id=row.record_id, log_id=row.id, server_at=row.server_at
+                    )
+                )
+        except IntegrityError:
+            return False
+        return True
 
     def last_direction(self, compound_id: int, person_id: int, *, since: datetime) -> str | None:
         """The direction of the person's last passage in the compound after `since`.

@@ -9,14 +9,19 @@ from sqlalchemy import delete, select
 from anju.access import rollups as _rollups  # noqa: F401  (registers the access rollup)
 from anju.access.config import access_settings
 from anju.access.credential_service import credential_service
-from anju.access.models import AccessLog, QrTokenUse
+from anju.access.models import AccessLog, AccessLogKey, QrTokenUse
 from anju.access.repository import TerminalListQuery
 from anju.access.sync_service import terminal_sync_service
 from anju.access.visitor_service import visitor_pass_service
 from anju.core import events
 from anju.core.db import transaction, utcnow
 from anju.core.jobs import job
+from anju.core.partitions import MonthlyPartitions, register, row_purge_bound
 from anju.registry.models import Compound
+
+# Decisions are partitioned by month of server time on PostgreSQL; whole months past the R-A9 retention (the record
+# of processing's figure for access_log.person_id) are dropped by the leased job core.partitions.
+register(MonthlyPartitions("access_log", "server_at", lambda: timedelta(days=access_settings().log_retention_days)))
 
 
 @job("access.retry_pushes", every=timedelta(seconds=5))
@@ -39,11 +44,15 @@ def purge_access_logs_in(session: object, *, now: object) -> int:
 
     assert isinstance(session, Session) and isinstance(now, datetime)
     s = access_settings()
+    # On PostgreSQL whole months go by partition; rows are deleted only before the oldest month (the default
+    # partition's), and replay keys with the rows they guard.
+    bound = row_purge_bound(session.connection(), "access_log", now - timedelta(days=s.log_retention_days))
     n = session.execute(
-        delete(AccessLog)
-        .where(AccessLog.server_at < now - timedelta(days=s.log_retention_days))
-        .execution_options(synchronize_session=False)
+        delete(AccessLog).where(AccessLog.server_at < bound).execution_options(synchronize_session=False)
     ).rowcount  # type: ignore[attr-defined]
+    session.execute(
+        delete(AccessLogKey).where(AccessLogKey.server_at < bound).execution_options(synchronize_session=False)
+    )
     session.execute(
         delete(QrTokenUse)
         .where(QrTokenUse.used_at < now - timedelta(minutes=10))

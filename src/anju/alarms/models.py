@@ -66,7 +66,12 @@ class Alarm(CompoundScopedMixin, Base):
 
 
 class AlarmTransition(Base):
-    """Append-only history of an alarm: creation, repeats, clears and every human transition."""
+    """Append-only history of an alarm: creation, repeats, clears and every human transition.
+
+    On PostgreSQL the table is RANGE-partitioned by month of `at` (issue 19, `anju.core.partitions`; primary key
+    (id, at) there, created by the migration, the append-only triggers on the parent and so on every partition);
+    whole months past `ANJU_ALARMS_HISTORY_RETENTION_DAYS` are dropped. Nothing refers to a transition's id.
+    """
 
     __tablename__ = "alarm_transition"
     id: Mapped[int] = mapped_column(primary_key=True)

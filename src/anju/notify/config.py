@@ -22,6 +22,9 @@ class NotifySettings(BaseSettings):
     webhook_timeout_seconds: float = 5.0
     max_attempts: int = 8
     lease_seconds: int = 60
+    # In-app messages are kept this long (the record of processing's figure for notification.body); on PostgreSQL
+    # a whole month goes once all of it is older (issue 19), on SQLite row by row.
+    inbox_retention_days: int = 365
 
     @model_validator(mode="after")
     def _no_simulator_in_a_deployment(self) -> Self:

@@ -12,7 +12,12 @@ from anju.core.db import Base, UTCDateTime, utcnow
 
 
 class Notification(Base):
-    """An in-app inbox message for a user (staff or resident account)."""
+    """An in-app inbox message for a user (staff or resident account).
+
+    On PostgreSQL the table is RANGE-partitioned by month of `created_at` (issue 19, `anju.core.partitions`; primary
+    key (id, created_at) there, created by the migration); whole months past `ANJU_NOTIFY_INBOX_RETENTION_DAYS` are
+    dropped, on SQLite the rows are deleted. Nothing refers to a notification's id but its own pages.
+    """
 
     __tablename__ = "notification"
     __table_args__ = (Index("ix_notification_user_read", "user_id", "read_at"),)

@@ -29,6 +29,7 @@ _DUTY = "PIPL 13(3) legal duty (resident registration, public security)"
 DEPARTED_RETENTION_DAYS = 180
 _WHILE = f"while resident, then {DEPARTED_RETENTION_DAYS} days"
 PARKING_DAYS = 180  # anju.parking.config retention_days (R-A9 access-log floor)
+INBOX_DAYS = 365  # anju.notify.config inbox_retention_days
 _PARKING = f"{PARKING_DAYS} days after the capture or the end of the stay"
 
 CATALOG: tuple[FieldDecl, ...] = (
@@ -360,6 +361,15 @@ CATALOG: tuple[FieldDecl, ...] = (
         "normal",
         "as the alarm it belongs to",
         None,
+    ),
+    FieldDecl(
+        "notification.body",
+        "contact",
+        "tell a user in the in-app inbox what concerns them (a visitor at the gate, an alarm, a task)",
+        _CONTRACT,
+        "normal",
+        f"{INBOX_DAYS} days (ANJU_NOTIFY_INBOX_RETENTION_DAYS; a month is dropped whole once all of it is older)",
+        INBOX_DAYS,
     ),
     FieldDecl(
         "privacy_breach.affected_people",
