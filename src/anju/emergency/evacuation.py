@@ -37,6 +37,9 @@ CELL = 1.0  # m, the density heat-map cell
 HOT_DENSITY = 2.0  # persons per m²: from here on people queue (Fruin level of service E)
 MAX_SECONDS = 1800.0  # a floor not cleared in 30 min means the model is stuck: reported, not looped forever
 MAX_PEOPLE = 2000
+MAX_EXTENT = 500.0  # m: a floor larger than this across is a drawing in the wrong unit
+MIN_AREA = 4.0  # m²
+EDGE_TOLERANCE = 0.05  # m: how far an exit may lie from the outline's edge
 
 
 @dataclass(frozen=True)
@@ -159,17 +162,49 @@ def check(plan: FloorPlan) -> None:
     from shapely import Polygon
     from shapely.validation import explain_validity  # type: ignore[import-untyped]
 
+    xs = [x for x, _ in plan.outline]
+    ys = [y for _, y in plan.outline]
+    if max(xs) - min(xs) > MAX_EXTENT or max(ys) - min(ys) > MAX_EXTENT:
+        raise BadGeometry(f"the floor is larger than {MAX_EXTENT:.0f} m across", zh=f"楼层尺寸超过 {MAX_EXTENT:.0f} 米")
+    outline = Polygon(plan.outline)
+    if not outline.is_valid:
+        reason = explain_validity(outline)
+        if reason.startswith("Self-intersection"):
+            at = reason[reason.find("[") + 1 : reason.find("]")].split()
+            where = f"{float(at[0]):.1f}, {float(at[1]):.1f}" if len(at) == 2 else "?"
+            raise BadGeometry(
+                f"the outline is not a simple closed polygon: it crosses itself near ({where})",
+                zh=f"楼层轮廓不是简单闭合多边形：轮廓在 ({where}) 附近自相交",
+            )
+        raise BadGeometry(
+            f"the outline is not a simple closed polygon ({reason})", zh=f"楼层轮廓不是简单闭合多边形（{reason}）"
+        )
     area = _walkable(plan)
     if not area.is_valid or area.area <= 0:
         reason = explain_validity(area)
         raise BadGeometry(
             f"the outline is not a simple closed polygon ({reason})", zh=f"楼层轮廓不是简单闭合多边形（{reason}）"
         )
+    if area.area < MIN_AREA:
+        raise BadGeometry(f"the floor is smaller than {MIN_AREA:.0f} m²", zh=f"楼层面积小于 {MIN_AREA:.0f} 平方米")
     grown = area.buffer(1e-6)
+    edge = outline.exterior
+    seen: list[tuple[str, Any]] = []
     for e in plan.exits:
         p = Polygon(e.area)
-        if not p.is_valid or p.area <= 0 or not grown.contains(p):
+        if not p.is_valid or p.area <= 0:
+            raise BadGeometry(f"exit {e.name} is not a simple polygon", zh=f"出口 {e.name} 不是简单多边形")
+        if not grown.contains(p):
             raise BadGeometry(f"exit {e.name} is not inside the floor", zh=f"出口 {e.name} 不在楼层范围内")
+        if p.distance(edge) > EDGE_TOLERANCE:
+            raise BadGeometry(
+                f"exit {e.name} is off the outline: an exit must touch the floor's outer edge",
+                zh=f"出口 {e.name} 不在楼层轮廓上：出口须贴着楼层外边界",
+            )
+        for other, q in seen:
+            if p.intersection(q).area > 0:
+                raise BadGeometry(f"exits {other} and {e.name} overlap", zh=f"出口 {other} 与 {e.name} 重叠")
+        seen.append((e.name, p))
     for i, s in enumerate(plan.spawn):
         if not Polygon(s).is_valid or Polygon(s).intersection(area).area <= 0:
             raise BadGeometry(f"flat {i + 1} is not inside the floor", zh=f"住户区域 {i + 1} 不在楼层范围内")

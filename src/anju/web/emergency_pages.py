@@ -261,6 +261,7 @@ def evacuation_page(request: Request, ctx: EmergencyPage, session: ReadSession) 
             runs=runs,
             exit_names=names,
             svg=_svg(run.result, run.blocked) if run is not None else None,
+            drawing=evacuation_service.geometry(fp) if fp is not None else None,
             can_manage=ctx.who.can(EmergencyPerm.manage),
             can_act=ctx.who.can(EmergencyPerm.act),
             err=request.query_params.get("err"),
@@ -486,3 +487,37 @@ def floor_plan_form(
     except AppError as exc:
         return refused(request, session, back, exc)
     return go_back(request, back, ok=t("em.saved"))
+
+
+@router.post("/console/emergency/evacuation/{building_id}/floor-plan/draw")
+def floor_draw_form(
+    building_id: int,
+    request: Request,
+    ctx: EmergencyPage,
+    session: WriteSession,
+    geometry: Annotated[str, Form()] = "",
+    people_per_floor: Annotated[str, Form()] = "",
+    elderly_percent: Annotated[str, Form()] = "10",
+) -> Response:
+    """Store the floor drawn in the editor (outline, exits and stairs, flats); the server checks it and refuses a
+    bad drawing with the reason (a crossing outline, an exit off the outline, overlapping exits…)."""
+    import json
+
+    from anju.emergency.evacuation_service import evacuation_service
+    from anju.emergency.schemas import FloorPlanIn
+
+    back = f"/console/emergency/evacuation?building_id={building_id}&edit=1"
+
+    def save() -> object:
+        drawn = json.loads(geometry)
+        if not isinstance(drawn, dict):
+            raise ValueError("the drawing must be an object")
+        data = FloorPlanIn(
+            template="custom",
+            geometry=drawn,
+            people_per_floor=int(people_per_floor),
+            elderly_percent=int(elderly_percent or "0"),
+        )
+        return evacuation_service.set_floor_plan(session, by=ctx.who, building_id=building_id, data=data)
+
+    return form_action(request, session, back, save, ok="ev.drawn_saved", invalid="ev.err.drawing")

@@ -175,6 +175,35 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ev.live_by": ("{exit}：被告警 #{id}（{title}）堵塞", "{exit}: blocked by alarm #{id} ({title})"),
     "ev.bindings": ("堵塞来源绑定（{n}）", "Bound sources ({n})"),
     "ev.bind": ("绑定", "Bind"),
+    "ev.fe.title": ("绘制楼层", "Draw the floor"),
+    "ev.fe.hint": (
+        "单位为米，网格 1 米，点位对齐 0.5 米。轮廓：点击依次添加拐点（新拐点接在红色拐点之后），拖动拐点可移动；"
+        "出口与住户区：点击两次确定矩形的两个对角，出口须贴着轮廓外边界；删除：点击拐点、出口或住户区。"
+        "保存时由服务器校验，轮廓自相交、出口不在轮廓上等问题会说明原因。",
+        "Metres, a 1 m grid, points snap to 0.5 m. Outline: click to add corners (a new corner follows the red one), "
+        "drag a corner to move it. Exits and flats: two clicks are opposite corners of a rectangle; an exit must "
+        "touch the outline's outer edge. Erase: click a corner, an exit or a flat. The server checks the drawing "
+        "when it is saved and says what is wrong (a crossing outline, an exit off the outline…).",
+    ),
+    "ev.fe.outline": ("轮廓", "Outline"),
+    "ev.fe.exit": ("出口/楼梯", "Exit / stair"),
+    "ev.fe.flat": ("住户区", "Flat"),
+    "ev.fe.erase": ("删除", "Erase"),
+    "ev.fe.exit_name": ("出口名称", "Exit name"),
+    "ev.fe.exit_default": ("楼梯", "Stair"),
+    "ev.fe.exit_kind": ("类型", "Kind"),
+    "ev.fe.stair": ("楼梯间", "Stairwell"),
+    "ev.fe.door": ("首层外门", "Ground-floor door"),
+    "ev.fe.exit_width": ("宽度（米）", "Width (m)"),
+    "ev.fe.undo": ("撤销", "Undo"),
+    "ev.fe.clear": ("清空", "Clear"),
+    "ev.fe.save": ("保存楼层", "Save the floor"),
+    "ev.fe.count": (
+        "{corners} 个拐点 · {exits} 个出口 · {flats} 个住户区",
+        "{corners} corners · {exits} exits · {flats} flats",
+    ),
+    "ev.drawn_saved": ("已保存绘制的楼层", "The drawn floor is saved"),
+    "ev.err.drawing": ("绘制的数据无效，请检查人数与比例", "The drawing is not valid: check the people and the share"),
     "ev.unbind": ("解除", "Remove"),
     "ev.bind_none": (
         "本小区还没有可绑定的来源：请先为摄像头设置遗留物或消防通道占用区域，或登记门磁、门禁、道闸。",
