@@ -400,6 +400,10 @@ def simulate_cmd(
     incidents: Annotated[bool, typer.Option("--incidents/--no-incidents")] = True,
     incident_delay: Annotated[float, typer.Option(help="seconds before the first incident")] = 20.0,
     lanes: Annotated[bool, typer.Option("--lanes/--no-lanes", help="parking lane cameras' captures (HTTP)")] = True,
+    power_cut_at: Annotated[
+        float | None, typer.Option(help="seconds into the run when the e-bike charging pile loses power (MQTT)")
+    ] = None,
+    power_cut_minutes: Annotated[float, typer.Option(help="how long the pile stays without power")] = 5.0,
 ) -> None:
     """Publish realistic device traffic for the demo compound, with scripted incidents."""
     _setup(database_url)
@@ -429,6 +433,8 @@ def simulate_cmd(
         incidents=incidents,
         incident_delay=incident_delay,
         lanes=lanes,
+        power_cut_at=power_cut_at,
+        power_cut_minutes=power_cut_minutes,
     )
     console.print(f"simulation finished: {counts}")
 

@@ -5,6 +5,10 @@
   `cut_off: "timer"` — the pile's automatic cut-off, which ends the session on the platform.
 - `cut_power`: the socket switches off, acknowledges and reports `state: idle`.
 - Any other command is acknowledged with `ok: false`.
+- A power cut (`ChargerDesk.power_cut`): every socket of the pile loses power for N minutes. A socket without power
+  says nothing (it is offline: no readings, commands unanswered) and stops charging. When the power comes back each
+  socket reports `power_restored` with `outage_seconds` (the pile's own record of the cut) and stays off: a session
+  that was running resumes only when the platform sends `start_charge` again with the time left.
 
 Commands reach the simulator over MQTT (the gateway publishes them on `<root>/<compound>/devices/<key>/command`);
 `ChargerDesk` subscribes on the simulator's own MQTT connection, keeps one `ChargerSim` per socket, and sends the
@@ -38,8 +42,25 @@ class ChargerSim:
     until: float | None = None
     energy_wh: float = 0.0
     commanded: bool = False  # reports carry a state only once the platform has talked to this socket
+    powered: bool = True
+    cut_at: float | None = None  # when the power went (the simulator's clock)
+
+    def lose_power(self, now: float) -> None:
+        """The pile's supply is cut: the socket switches off and goes silent."""
+        if self.powered:
+            self.powered, self.cut_at = False, now
+            self.state, self.until = "idle", None
+
+    def restore_power(self, now: float, outage_seconds: float) -> list[Outgoing]:
+        """The supply is back: the socket reports the outage (it stays off until the platform says otherwise)."""
+        if self.powered:
+            return []
+        self.powered, self.cut_at = True, None
+        return [("event", {**self.reading(), "power_restored": True, "outage_seconds": max(1, round(outage_seconds))})]
 
     def on_command(self, body: dict[str, Any], now: float) -> list[Outgoing]:
+        if not self.powered:
+            return []  # no power, no network: the command is lost (the platform's times out)
         cid = str(body.get("correlation_id", ""))[:64]
         command = body.get("command")
         raw = body.get("params")
@@ -58,7 +79,7 @@ class ChargerSim:
 
     def tick(self, now: float, elapsed: float = 0.0) -> list[Outgoing]:
         """The pile's own clock: energy while charging, and the automatic cut-off when its time is up."""
-        if self.state != "charging":
+        if self.state != "charging" or not self.powered:
             return []
         self.energy_wh += 180.0 * elapsed * self.speed / 3600
         if self.until is not None and now >= self.until:
@@ -87,14 +108,33 @@ class ChargerDesk:
         send: Callable[[str, str, dict[str, Any]], bool],
         speed: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.chargers = {k: ChargerSim(k, speed=speed) for k in keys}
-        self._send, self._clock = send, clock
+        self._send, self._clock, self._wall = send, clock, wall
+        self.speed = speed
+        self._cut: tuple[list[str], float, datetime] | None = None  # sockets, power back at (clock), cut at (wall)
         self._inbox: queue.Queue[tuple[str, dict[str, Any]]] = queue.Queue()
         self._last = clock()
         self._seq = 0
         self._run = datetime.now(UTC).strftime("chg%y%m%d%H%M%S%f")
-        self.counts = {"commands": 0, "replies": 0, "cut_offs": 0}
+        self.counts = {"commands": 0, "replies": 0, "cut_offs": 0, "power_cuts": 0}
+
+    def power_cut(self, minutes: float, keys: list[str] | None = None) -> None:
+        """Cut the power of the pile's sockets (all of them unless `keys`) for `minutes` (sped up like the piles'
+        timers); `pump` brings it back when the time is up."""
+        down = [k for k in (keys or list(self.chargers)) if k in self.chargers]
+        now = self._clock()
+        for k in down:
+            self.chargers[k].lose_power(now)
+        self._cut = (down, now + minutes * 60 / self.speed, self._wall())
+        self.counts["power_cuts"] += 1
+        log.info("power cut: %d sockets off for %s minutes", len(down), minutes)
+
+    def is_down(self, key: str) -> bool:
+        """A socket without power sends nothing."""
+        c = self.chargers.get(key)
+        return c is not None and not c.powered
 
     def subscribe(self, client: Any, compound_code: str, root: str) -> None:
         """Listen for commands to this compound's sockets on an open paho client."""
@@ -109,16 +149,28 @@ class ChargerDesk:
             except ValueError:
                 return
             if isinstance(body, dict):
-                self._inbox.put((key, body))
+                self.receive(key, body)
 
         client.message_callback_add(topic, on_message)
         client.subscribe(topic, qos=1)
+
+    def receive(self, key: str, body: dict[str, Any]) -> None:
+        """A command for one socket, as the gateway published it (answered on the next `pump`)."""
+        if key in self.chargers:
+            self._inbox.put((key, body))
 
     def pump(self) -> int:
         """Answer the commands that arrived and run the piles' clocks; returns the messages sent."""
         now = self._clock()
         elapsed, self._last = now - self._last, now
         out: list[tuple[str, Outgoing]] = []
+        if self._cut is not None and now >= self._cut[1]:
+            down, _, cut_wall = self._cut
+            self._cut = None
+            outage = (self._wall() - cut_wall).total_seconds()  # as the platform's clock sees it
+            for key in down:
+                out += [(key, m) for m in self.chargers[key].restore_power(now, outage)]
+            log.info("power restored after %.0f s", outage)
         while True:
             try:
                 key, body = self._inbox.get_nowait()
@@ -135,7 +187,7 @@ class ChargerDesk:
             out += [(key, m) for m in ended]
         for key, (kind, data) in out:
             self._seq += 1
-            message = {"event_id": f"{self._run}-{self._seq}", "ts": datetime.now(UTC).isoformat(), "data": data}
+            message = {"event_id": f"{self._run}-{self._seq}", "ts": self._wall().isoformat(), "data": data}
             if self._send(key, kind, message) and kind == "reply":
                 self.counts["replies"] += 1
         return len(out)
@@ -143,4 +195,4 @@ class ChargerDesk:
     def reading(self, key: str, r: random.Random) -> dict[str, Any] | None:
         """A socket's periodic reading once the platform has commanded it (else the simulator's usual values)."""
         c = self.chargers.get(key)
-        return c.reading(r) if c is not None and c.commanded else None
+        return c.reading(r) if c is not None and c.commanded and c.powered else None

@@ -305,8 +305,14 @@ def run(
     incident_delay: float = 20.0,
     on_send: Callable[[str, str, dict[str, Any]], None] | None = None,
     lanes: bool = False,
+    power_cut_at: float | None = None,
+    power_cut_minutes: float = 5.0,
 ) -> dict[str, int]:
-    """Run the simulation until `duration` seconds or `max_messages`; returns counts."""
+    """Run the simulation until `duration` seconds or `max_messages`; returns counts.
+
+    `power_cut_at`: seconds into the run, the charging pile loses power for `power_cut_minutes` (its sockets go
+    silent, then report the outage; a session that was running resumes on the platform's command). Over MQTT only,
+    where the sockets answer commands."""
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per push drowns the incidents
     r = random.Random(seed)
     devices = load_devices(compound_code, speed=speed)
@@ -321,6 +327,8 @@ def run(
     # Heartbeats first, spread over two seconds, then each device at its own period.
     queue: list[tuple[float, int, str]] = [(r.uniform(0, 2), i, "heartbeat") for i in range(len(devices))]
     queue += [(inc.at, -1 - k, "incident") for k, inc in enumerate(plan)]
+    if power_cut_at is not None and desk is not None:
+        queue.append((power_cut_at, len(devices), "power_cut"))
     heapq.heapify(queue)
     driver = None
     if lanes:  # the parking lanes' camera traffic (issue 13), over HTTP beside the device messages
@@ -344,6 +352,10 @@ def run(
                 wait -= nap  # the naps, not the wall clock: a replay with sleep skipped (tests) does not spin
             if desk is not None:
                 desk.pump()
+            if what == "power_cut":
+                assert desk is not None
+                desk.power_cut(power_cut_minutes)
+                continue
             if what == "incident":
                 inc = plan[-1 - idx]
                 d = by_key[inc.key]
@@ -359,6 +371,9 @@ def run(
                 d = devices[idx]
                 if d.silent_after is not None and at >= d.silent_after:
                     continue  # dropped offline for good
+                if desk is not None and desk.is_down(d.key):  # a socket without power: silent until it is back
+                    heapq.heappush(queue, (at + d.period * r.uniform(0.9, 1.1), idx, "telemetry"))
+                    continue
                 data = (desk.reading(d.key, r) if desk is not None else None) or normal(d, r)
                 kind = what
                 heapq.heappush(queue, (at + d.period * r.uniform(0.9, 1.1), idx, "telemetry"))
@@ -371,6 +386,7 @@ def run(
     finally:
         if desk is not None:
             counts["charger_commands"] = desk.counts["commands"]
+            counts["power_cuts"] = desk.counts["power_cuts"]
         sender.close()
         if driver is not None:
             driver.stop()
