@@ -546,7 +546,8 @@ def alarm_facts(
     )
     stmt = select(*cols).where(Alarm.compound_id.in_(compound_ids))
     if open_only:
-        stmt = stmt.where(Alarm.status.not_in(CLOSED_STATUSES))
+        # The open statuses listed (not "not closed"): the (compound_id, status) index finds them among a year's rows.
+        stmt = stmt.where(Alarm.status.in_(sorted(OPEN_STATUSES)))
     if since is not None:
         stmt = stmt.where(Alarm.occurred_at >= since)
     if until is not None:
@@ -608,6 +609,75 @@ def open_alarms_of_sources(session: Session, *, compound_id: int, sources: list[
                 a.cleared_at,
             )
         )
+    return out
+
+
+OPEN_STATUSES = frozenset(s.value for s in AlarmStatus) - frozenset(s.value for s in CLOSED_STATUSES)
+
+
+def newest_alarm_id(session: Session) -> int:
+    """The highest alarm id (all compounds): a watermark for figures fitted from alarms."""
+    return int(session.execute(select(func.max(Alarm.id))).scalar_one() or 0)
+
+
+def latest_theft_alarm_after(
+    session: Session, *, compound_id: int, after_id: int, since: datetime, until: datetime, kinds: frozenset[str]
+) -> bool:
+    """Is there an alarm of these kinds with an id above `after_id` that occurred in [since, until)? (A late
+    arrival into a period a figure was fitted over; the id range is read first, it holds only the newest rows.)"""
+    found = session.execute(
+        select(Alarm.id)
+        .where(
+            Alarm.id > after_id,
+            Alarm.compound_id == compound_id,
+            Alarm.kind.in_(sorted(kinds)),
+            Alarm.occurred_at >= since,
+            Alarm.occurred_at < until,
+        )
+        .limit(1)
+    ).first()
+    return found is not None
+
+
+def alarm_counts(
+    session: Session,
+    *,
+    compound_ids: list[int],
+    since: datetime,
+    until: datetime | None = None,
+    kinds: frozenset[str] | None = None,
+) -> dict[int, int]:
+    """How many alarms (of these kinds) each compound had occur in [since, until): closed hours summed in SQL from
+    the hourly rollup, the edges and the open hours counted in the alarm table (as alarm_hour_counts splits)."""
+    from anju.alarms.models import AlarmHourly
+    from anju.alarms.rollups import NAME
+    from anju.core.rollup import split
+
+    plan = split(session, NAME, since, until)
+    out = dict.fromkeys(compound_ids, 0)
+    for a, b in plan.raw:
+        stmt = (
+            select(Alarm.compound_id, func.count())
+            .where(Alarm.compound_id.in_(compound_ids), Alarm.occurred_at >= a)
+            .group_by(Alarm.compound_id)
+        )
+        if b is not None:
+            stmt = stmt.where(Alarm.occurred_at < b)
+        if kinds is not None:
+            stmt = stmt.where(Alarm.kind.in_(sorted(kinds)))
+        for c, n in session.execute(stmt):
+            out[int(c)] = out.get(int(c), 0) + int(n)
+    if plan.rolled is not None:
+        r = AlarmHourly
+        rolled = (
+            select(r.compound_id, func.sum(r.n))
+            .where(r.compound_id.in_(compound_ids), r.hour >= plan.rolled[0], r.hour < plan.rolled[1])
+            .group_by(r.compound_id)
+        )
+        if kinds is not None:
+            rolled = rolled.where(r.kind.in_(sorted(kinds)))
+        for c, n in session.execute(rolled):
+            out[int(c)] = out.get(int(c), 0) + int(n or 0)
     return out
 
 

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 
 from anju.analytics.coverage import PositionState, key_position_service
-from anju.analytics.hotspots import HALF_LIFE_DAYS, rank_cells
-from anju.analytics.layers import HOTSPOT_HISTORY, theft_incidents
+from anju.analytics.hotspot_cache import HOTSPOT_HISTORY, model_weights
+from anju.analytics.hotspots import HALF_LIFE_DAYS, rank
 from anju.analytics.models import SecurityReport, StaffShift, StaffTraining, StaffTrainingRecord
 from anju.analytics.permissions import AnalyticsPerm
 from anju.analytics.picture import command_picture, district
@@ -84,11 +84,11 @@ def analytics_hotspots(who: AnalyticsReader, session: ReadSession, compound_id: 
     if not who.in_scope(compound_id):
         raise NotFound(f"compound {compound_id} not found", zh="未找到该小区")
     now = utcnow()
-    incidents = theft_incidents(session, compound_ids=[compound_id], since=now - HOTSPOT_HISTORY, until=now)
-    cells = rank_cells(incidents, now=now)[: max(1, min(top, 50))]
+    weights, scale = model_weights(session, compound_id=compound_id, now=now)  # the day's model, brought forward
+    cells = rank(weights, scale=scale)[: max(1, min(top, 50))]
     return Hotspots(
         compound_id=compound_id,
-        incidents=sum(i.count for i in incidents),
+        incidents=sum(weights.place_n.values()),
         history_days=HOTSPOT_HISTORY.days,
         half_life_days=HALF_LIFE_DAYS,
         cells=[HotspotCell.model_validate(asdict(c)) for c in cells],

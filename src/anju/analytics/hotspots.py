@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from anju.core.kit.china_time import to_china
@@ -52,6 +52,70 @@ def hour_of_week(at: datetime) -> int:
     return local.weekday() * 24 + local.hour
 
 
+@dataclass
+class Weights:
+    """The model's sums before ranking: per cell the recency weight (neighbour votes included, no prior) and the
+    incident count, per place its weight and count, all at the reference instant `at`. Sums of disjoint incident
+    sets add up, and moving the reference by d days multiplies every weight by exp(-decay·d): the cached model
+    (analytics.hotspot_cache) rests on both."""
+
+    at: datetime
+    cell: dict[tuple[str, int], float] = field(default_factory=lambda: defaultdict(float))
+    exact: dict[tuple[str, int], int] = field(default_factory=lambda: defaultdict(int))
+    place: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    place_n: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+
+def weigh(
+    incidents: Iterable[Incident], *, at: datetime, half_life_days: float = HALF_LIFE_DAYS, sign: int = 1
+) -> Weights:
+    """The sums of `incidents` at `at` (incidents after `at` are skipped, as in rank_cells); `sign` -1 subtracts."""
+    w = Weights(at)
+    add(w, incidents, half_life_days=half_life_days, sign=sign, skip_future=True)
+    return w
+
+
+def add(
+    w: Weights,
+    incidents: Iterable[Incident],
+    *,
+    half_life_days: float = HALF_LIFE_DAYS,
+    sign: int = 1,
+    skip_future: bool = False,
+) -> None:
+    decay = math.log(2) / half_life_days
+    for inc in incidents:
+        age = (w.at - inc.at).total_seconds() / 86400
+        if age < 0 and skip_future:
+            continue  # the future is not evidence
+        v = sign * inc.count * math.exp(-decay * age)
+        h = hour_of_week(inc.at)
+        w.cell[(inc.place, h)] += v
+        w.cell[(inc.place, (h - 1) % HOURS_OF_WEEK)] += NEIGHBOUR_WEIGHT * v
+        w.cell[(inc.place, (h + 1) % HOURS_OF_WEEK)] += NEIGHBOUR_WEIGHT * v
+        w.exact[(inc.place, h)] += sign * inc.count
+        w.place[inc.place] += v
+        w.place_n[inc.place] += sign * inc.count
+
+
+def rank(w: Weights, *, scale: float = 1.0) -> list[Cell]:
+    """Every cell with a positive score, best first (ties by place, then hour, so the order is stable); `scale`
+    multiplies every weight (a model weighed at an earlier reference, brought forward)."""
+    score: dict[tuple[str, int], float] = defaultdict(float)
+    for key, v in w.cell.items():
+        if w.place_n.get(key[0], 0) > 0:  # a place whose incidents all left the window is gone
+            score[key] += v * scale
+    live = {p: v * scale for p, v in w.place.items() if w.place_n.get(p, 0) > 0}
+    if live:
+        for place, v in live.items():
+            prior = PRIOR_WEIGHT * v / HOURS_OF_WEEK
+            for h in range(HOURS_OF_WEEK):
+                score[(place, h)] += prior
+    cells = [Cell(p, h, round(s, 4), w.exact.get((p, h), 0)) for (p, h), s in score.items() if s > 0]
+    cells.sort(key=lambda c: (-c.score, c.place, c.hour_of_week))
+    return cells
+
+
 def rank_cells(
     incidents: Iterable[Incident],
     *,
@@ -59,31 +123,7 @@ def rank_cells(
     half_life_days: float = HALF_LIFE_DAYS,
 ) -> list[Cell]:
     """Every cell with a positive score, best first (ties by place, then hour, so the order is stable)."""
-    decay = math.log(2) / half_life_days
-    score: dict[tuple[str, int], float] = defaultdict(float)
-    exact: dict[tuple[str, int], int] = defaultdict(int)
-    per_place: dict[str, float] = defaultdict(float)
-    total = 0.0
-    for inc in incidents:
-        age = (now - inc.at).total_seconds() / 86400
-        if age < 0:
-            continue  # the future is not evidence
-        w = inc.count * math.exp(-decay * age)
-        h = hour_of_week(inc.at)
-        score[(inc.place, h)] += w
-        score[(inc.place, (h - 1) % HOURS_OF_WEEK)] += NEIGHBOUR_WEIGHT * w
-        score[(inc.place, (h + 1) % HOURS_OF_WEEK)] += NEIGHBOUR_WEIGHT * w
-        exact[(inc.place, h)] += inc.count
-        per_place[inc.place] += w
-        total += w
-    if total > 0:
-        for place, w in per_place.items():
-            prior = PRIOR_WEIGHT * w / HOURS_OF_WEEK
-            for h in range(HOURS_OF_WEEK):
-                score[(place, h)] += prior
-    cells = [Cell(p, h, round(s, 4), exact.get((p, h), 0)) for (p, h), s in score.items() if s > 0]
-    cells.sort(key=lambda c: (-c.score, c.place, c.hour_of_week))
-    return cells
+    return rank(weigh(incidents, at=now, half_life_days=half_life_days))
 
 
 def last_weeks_counts(incidents: Iterable[Incident], *, now: datetime, weeks: int = 4) -> list[Cell]:

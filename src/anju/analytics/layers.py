@@ -26,8 +26,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from anju.access.decision_service import passage_counts
-from anju.alarms.service import alarm_facts, alarm_hour_counts
-from anju.analytics.hotspots import THEFT_KINDS, Incident, rank_cells
+from anju.alarms.service import alarm_facts
+from anju.analytics import hotspots
+from anju.analytics.hotspot_cache import HOTSPOT_HISTORY, model_weights, theft_incidents
 from anju.devices.service import device_facts
 from anju.patrol.service import route_checkpoints_of, status_board
 from anju.registry.models import Compound
@@ -36,7 +37,6 @@ from anju.workorders.service import order_facts
 
 SEVERITY_RANK = {"critical": 0, "major": 1, "minor": 2, "info": 3}
 GATE_KINDS = frozenset({"gate_pedestrian", "gate_vehicle", "garage_door"})
-HOTSPOT_HISTORY = timedelta(days=180)
 HOTSPOT_TOP = 5
 
 
@@ -253,23 +253,13 @@ def workorders_layer(ctx: LayerContext) -> Layer:
     return layer
 
 
-def theft_incidents(session: Session, *, compound_ids: list[int], since: datetime, until: datetime) -> list[Incident]:
-    """Theft-kind alarms per place and hour (a building when known, else the raising source), from the hourly
-    rollup and the raw tail (issue 19); each hour's incidents are dated mid-hour (the model works in hours)."""
-    cells: Counter[tuple[str, datetime]] = Counter()
-    for c in alarm_hour_counts(session, compound_ids=compound_ids, since=since, until=until, kinds=THEFT_KINDS):
-        cells[(c.place, c.hour)] += c.count  # one incident row per place and hour, whatever the kind or outcome
-    return [Incident(place, min(hour + timedelta(minutes=30), until), n) for (place, hour), n in sorted(cells.items())]
-
-
 def hotspots_layer(ctx: LayerContext) -> Layer:
-    """The top place × hour-of-week cells for thefts next week (see analytics.hotspots)."""
+    """The top place × hour-of-week cells for thefts next week (see analytics.hotspots and hotspot_cache)."""
     layer = Layer("hotspots")
-    incidents = theft_incidents(
-        ctx.session, compound_ids=[ctx.compound.id], since=ctx.now - HOTSPOT_HISTORY, until=ctx.now
-    )
-    cells = rank_cells(incidents, now=ctx.now)[:HOTSPOT_TOP]
-    layer.counts["incidents"] = sum(i.count for i in incidents)
+    # The day's fitted model brought forward to now (analytics.hotspot_cache): the same cells as a fresh fit.
+    weights, scale = model_weights(ctx.session, compound_id=ctx.compound.id, now=ctx.now)
+    cells = hotspots.rank(weights, scale=scale)[:HOTSPOT_TOP]
+    layer.counts["incidents"] = sum(weights.place_n.values())
     names = {b.id: b.name for b in house_service.buildings(ctx.session, compound_id=ctx.compound.id)}
     for rank, c in enumerate(cells, start=1):
         building = int(c.place[2:]) if c.place.startswith("b:") and c.place[2:].isdigit() else None
@@ -302,3 +292,5 @@ register_layer("access", access_layer, order=20)
 register_layer("patrol", patrol_layer, order=40)
 register_layer("workorders", workorders_layer, order=50)
 register_layer("hotspots", hotspots_layer, order=60)
+
+__all__ = ["HOTSPOT_HISTORY", "theft_incidents"]  # their home is hotspot_cache; street and endpoints import them here

@@ -6,7 +6,20 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from anju.core.db import Base, UTCDateTime, utcnow
@@ -95,3 +108,29 @@ class KeyPositionCamera(Base):
     __tablename__ = "key_position_camera"
     key_position_id: Mapped[int] = mapped_column(ForeignKey("key_position.id", ondelete="CASCADE"), primary_key=True)
     device_id: Mapped[int] = mapped_column(ForeignKey("device.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
+class HotspotModel(CompoundScopedMixin, Base):
+    """The theft hot-spot model of one compound fitted at the start of one China day (analytics.hotspot_cache).
+
+    `upto_alarm_id` is the newest alarm id when it was fitted: an alarm with a higher id that occurred before the
+    day (an offline replay) makes readers fall back to the full fit until the job fits the day again."""
+
+    __tablename__ = "hotspot_model"
+    __table_args__ = (UniqueConstraint("compound_id", "day"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)  # China date; the model is fitted at its midnight
+    upto_alarm_id: Mapped[int] = mapped_column(BigInteger)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class HotspotCell(Base):
+    """One place × hour-of-week cell of a fitted model: its recency weight at the day's midnight (neighbour votes
+    included, no place prior) and its incident count; hour_of_week -1 holds the place's own weight and count."""
+
+    __tablename__ = "hotspot_cell"
+    model_id: Mapped[int] = mapped_column(ForeignKey("hotspot_model.id", ondelete="CASCADE"), primary_key=True)
+    place: Mapped[str] = mapped_column(String(80), primary_key=True)
+    hour_of_week: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    weight: Mapped[float] = mapped_column(Float)
+    exact: Mapped[int] = mapped_column(Integer)

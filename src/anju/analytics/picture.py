@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from anju.access.decision_service import latest_passage_id, passage_counts
-from anju.alarms.service import alarm_facts, latest_alarm_change
+from anju.alarms.service import alarm_counts, alarm_facts, latest_alarm_change
 from anju.analytics.layers import LayerContext, build_layers, plan_geometry
 from anju.analytics.permissions import AnalyticsPerm
-from anju.analytics.queries import overview
+from anju.analytics.queries import people_counts
 from anju.analytics.reports import report_service
 from anju.care.coverage_service import care_coverage
 from anju.core.auth import Principal
@@ -30,12 +30,13 @@ from anju.fees.service import collection_facts
 from anju.governance.count_service import turnout_facts
 from anju.patrol.service import round_tally
 from anju.registry.service import compounds_by_id, house_service
-from anju.workorders.service import order_facts
+from anju.workorders.service import order_facts, order_tally
 
 K = 5  # a person-derived count below K is shown as "<5" in the district view
 TICKER = 8
 ONLINE_WINDOW = timedelta(hours=24)  # the tile's device online rate: the last 24 whole hours (from the rollup)
 VEHICLE_KINDS = frozenset({"gate_vehicle", "garage_door"})
+FIRE_KINDS = frozenset({"smoke", "gas", "fire_panel", "fire_lane_blocked", "evacuation_blocked"})
 
 
 def china_midnight(now: datetime) -> datetime:
@@ -61,7 +62,7 @@ def kpis(session: Session, *, who: Principal, compound_id: int, now: datetime) -
     _scope(who, compound_id)
     ids = [compound_id]
     today = china_midnight(now)
-    people = overview(session, who=who, compound_id=compound_id, today=to_china(now).date())
+    people = people_counts(session, compound_ids=ids, today=to_china(now).date())[compound_id]
     entries = visitors = vehicles_in = vehicles_out = 0
     for p in passage_counts(session, compound_ids=ids, since=today):
         if p.decision != "allow":
@@ -82,13 +83,12 @@ def kpis(session: Session, *, who: Principal, compound_id: int, now: datetime) -
     ]
     open_orders = order_facts(session, compound_ids=ids, open_only=True)
     overdue = sum(1 for o in open_orders if o.resolution_due_at and not o.paused and o.resolution_due_at < now)
-    month = order_facts(session, compound_ids=ids, since=now - timedelta(days=30))
-    complaints = [o for o in month if o.kind == "complaint"]
+    month = order_tally(session, compound_ids=ids, since=now - timedelta(days=30))[compound_id]  # counted in SQL
     rounds = round_tally(session, compound_id=compound_id, since=today, until=now + timedelta(seconds=1))
     return {
         "residents": people["residents"],
-        "floating": people["population_type"].get("floating", 0),
-        "elderly_alone": people["tags"].get("elderly_alone", 0),
+        "floating": people["floating"],
+        "elderly_alone": people["elderly_alone"],
         "entries": entries,
         "visitors": visitors,
         "vehicles_in": vehicles_in,
@@ -107,8 +107,8 @@ def kpis(session: Session, *, who: Principal, compound_id: int, now: datetime) -
         "orders_open": sum(1 for o in open_orders if o.kind != "complaint"),
         "orders_overdue": overdue,
         "complaints_open": sum(1 for o in open_orders if o.kind == "complaint"),
-        "complaints_30d": len(complaints),
-        "complaint_closure_30d": _pct(sum(1 for o in complaints if not o.open), len(complaints)),
+        "complaints_30d": month.complaints,
+        "complaint_closure_30d": _pct(month.complaints_closed, month.complaints),
         "patrol_rate_today": _pct(rounds["checked"], rounds["expected"]),
     }
 
@@ -151,12 +151,9 @@ def complaint_board(session: Session, *, who: Principal, compound_id: int, now: 
     30 days; category, building, status and whether it is past its SLA (no text, no people)."""
     _scope(who, compound_id)
     names = {b.id: b.name for b in house_service.buildings(session, compound_id=compound_id)}
-    recent = [
-        o
-        for o in order_facts(session, compound_ids=[compound_id], since=now - timedelta(days=30))
-        if o.kind == "complaint"
-    ]
-    waiting = [o for o in order_facts(session, compound_ids=[compound_id], open_only=True) if o.kind == "complaint"]
+    complaint = frozenset({"complaint"})
+    recent = order_facts(session, compound_ids=[compound_id], since=now - timedelta(days=30), kinds=complaint)
+    waiting = order_facts(session, compound_ids=[compound_id], open_only=True, kinds=complaint)
     waiting.sort(key=lambda o: (o.created_at, o.id))
     done = sorted((o for o in recent if not o.open), key=lambda o: (o.created_at, o.id), reverse=True)
     return [
@@ -210,32 +207,35 @@ def district(session: Session, *, who: Principal, now: datetime) -> dict[str, An
     care = care_coverage(session, compound_ids=ids, since=since, until=now)
     turnout = turnout_facts(session, compound_ids=ids, since=now - timedelta(days=365), until=now)
     fees = collection_facts(session, compound_ids=ids, period=f"{today.year:04d}-{today.month:02d}")
-    fire_kinds = frozenset({"smoke", "gas", "fire_panel", "fire_lane_blocked", "evacuation_blocked"})
+    # Counts over 30 days summed in SQL: alarms from the hourly rollup (raw edges), orders by one grouped count.
+    alarms = alarm_counts(session, compound_ids=ids, since=since)
+    fires = alarm_counts(session, compound_ids=ids, since=since, kinds=FIRE_KINDS)
+    orders = order_tally(session, compound_ids=ids, since=since)
+    open_alarms = Counter(a.compound_id for a in alarm_facts(session, compound_ids=ids, open_only=True))
+    hours_by = online_device_hours(session, compound_ids=ids, since=since, until=now)
+    population = people_counts(session, compound_ids=ids, today=today)
     totals: Counter[str] = Counter()
     for c in compounds_by_id(session, compound_ids=ids):
-        people = overview(session, who=who, compound_id=c.id, today=to_china(now).date())
-        alarms = alarm_facts(session, compound_ids=[c.id], since=since)
-        open_alarms = len(alarm_facts(session, compound_ids=[c.id], open_only=True))
+        people = population[c.id]
         devices = device_facts(session, compound_ids=[c.id])
-        hours = online_device_hours(session, compound_ids=[c.id], since=since, until=now)[c.id]
-        orders = order_facts(session, compound_ids=[c.id], since=since)
-        complaints = [o for o in orders if o.kind == "complaint"]
+        hours = hours_by[c.id]
+        o = orders[c.id]
         rounds = round_tally(session, compound_id=c.id, since=since, until=now)
         raw = {
             "residents": people["residents"],
-            "floating": people["population_type"].get("floating", 0),
-            "elderly": sum(people["age_bands"].get(b, 0) for b in ("60-79", "80+")),
-            "elderly_alone": people["tags"].get("elderly_alone", 0),
-            "alarms_30d": len(alarms),
-            "fire_30d": sum(1 for a in alarms if a.kind in fire_kinds),
-            "alarms_open": open_alarms,
+            "floating": people["floating"],
+            "elderly": people["elderly"],
+            "elderly_alone": people["elderly_alone"],
+            "alarms_30d": alarms[c.id],
+            "fire_30d": fires[c.id],
+            "alarms_open": open_alarms[c.id],
             "devices": len(devices),
             "device_hours": hours.total,
             "device_hours_online": hours.online,
-            "orders": len(orders),
-            "orders_closed": sum(1 for o in orders if not o.open),
-            "complaints": len(complaints),
-            "complaints_closed": sum(1 for o in complaints if not o.open),
+            "orders": o.orders,
+            "orders_closed": o.closed,
+            "complaints": o.complaints,
+            "complaints_closed": o.complaints_closed,
             "expected": rounds["expected"],
             "checked": rounds["checked"],
             "care_profiles": care[c.id].profiles,

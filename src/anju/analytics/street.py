@@ -282,25 +282,29 @@ def street_hotspots(session: Session, *, who: Principal, now: datetime) -> dict[
 
     Places and times only. Incident counts per compound under K show as "<5" with a complementary cell hidden
     (pool_small); a top cell's own count under K shows as "<5"; the heat grid is relative (0–1), no counts."""
-    from anju.analytics.hotspots import HOURS_OF_WEEK, Incident, rank_cells
-    from anju.analytics.layers import HOTSPOT_HISTORY, theft_incidents
+    from anju.analytics.hotspot_cache import HOTSPOT_HISTORY, model_weights
+    from anju.analytics.hotspots import HOURS_OF_WEEK, Cell, rank
     from anju.registry.service import house_service
 
     who.require(AnalyticsPerm.read)
     compounds = compounds_by_id(session, compound_ids=sorted(who.compound_ids))
-    pooled: list[Incident] = []
+    cells: list[Cell] = []
     rows: list[dict[str, Any]] = []
     buildings: dict[int, str] = {}
+    total = 0
     for c in compounds:
-        incidents = theft_incidents(session, compound_ids=[c.id], since=now - HOTSPOT_HISTORY, until=now)
-        n = sum(i.count for i in incidents)
-        pooled += [Incident(f"{c.id}|{i.place}", i.at, i.count) for i in incidents]
+        # Each compound's day model brought forward to now (hotspot_cache); pooling places of several compounds
+        # into one model ranks each cell as its own compound's model does, so the pooled ranking is their merge.
+        weights, scale = model_weights(session, compound_id=c.id, now=now)
+        n = sum(weights.place_n.values())
+        total += n
+        cells += [Cell(f"{c.id}|{x.place}", x.hour_of_week, x.score, x.recent) for x in rank(weights, scale=scale)]
         rows.append({"id": c.id, "name": c.name, "incidents": k_count(n), "_raw": {"incidents": n}})
         buildings.update({b.id: b.name for b in house_service.buildings(session, compound_id=c.id)})
     pool_small(rows, "incidents")
     for r in rows:
         del r["_raw"]
-    cells = rank_cells(pooled, now=now)
+    cells.sort(key=lambda x: (-x.score, x.place, x.hour_of_week))
     heat = [[0.0] * 24 for _ in range(7)]
     by_compound: dict[int, list[float]] = {c.id: [0.0] * 24 for c in compounds}
     for cell in cells:
@@ -323,7 +327,6 @@ def street_hotspots(session: Session, *, who: Principal, now: datetime) -> dict[
                 "recent": k_count(cell.recent),
             }
         )
-    total = sum(i.count for i in pooled)
     return {
         "compounds": rows,
         "total": k_count(total),

@@ -1002,6 +1002,7 @@ def order_facts(
     since: datetime | None = None,
     until: datetime | None = None,
     open_only: bool = False,
+    kinds: frozenset[str] | None = None,
 ) -> list[OrderFact]:
     """Work orders of some compounds created in [since, until) (or all open ones), as light read-only rows."""
     stmt = select(
@@ -1024,10 +1025,47 @@ def order_facts(
         stmt = stmt.where(WorkOrder.created_at >= since)
     if until is not None:
         stmt = stmt.where(WorkOrder.created_at < until)
+    if kinds is not None:
+        stmt = stmt.where(WorkOrder.kind.in_(sorted(kinds)))
     return [
         OrderFact(i, c, str(k), cat, str(st), b, cr, comp, cl, due, paused is not None, r, st in OPEN_STATUSES)
         for i, c, k, cat, st, b, cr, comp, cl, due, paused, r in session.execute(stmt.order_by(WorkOrder.id))
     ]
+
+
+@dataclass(frozen=True)
+class OrderTally:
+    """Work orders created in a period and how many of them are no longer open, all and complaints."""
+
+    orders: int = 0
+    closed: int = 0
+    complaints: int = 0
+    complaints_closed: int = 0
+
+
+def order_tally(
+    session: Session, *, compound_ids: list[int], since: datetime, until: datetime | None = None
+) -> dict[int, OrderTally]:
+    """Per compound, the orders created in [since, until) counted in SQL (the counts `order_facts` rows give)."""
+    open_ = WorkOrder.status.in_(sorted(OPEN_STATUSES))
+    complaint = WorkOrder.kind == OrderKind.complaint
+    stmt = (
+        select(
+            WorkOrder.compound_id,
+            func.count(),
+            func.count().filter(~open_),
+            func.count().filter(complaint),
+            func.count().filter(complaint & ~open_),
+        )
+        .where(WorkOrder.compound_id.in_(compound_ids), WorkOrder.created_at >= since)
+        .group_by(WorkOrder.compound_id)
+    )
+    if until is not None:
+        stmt = stmt.where(WorkOrder.created_at < until)
+    out = {c: OrderTally() for c in compound_ids}
+    for c, n, closed, comp, comp_closed in session.execute(stmt):
+        out[int(c)] = OrderTally(int(n), int(closed), int(comp), int(comp_closed))
+    return out
 
 
 def order_states(session: Session, *, compound_id: int, order_ids: list[int]) -> dict[int, bool]:
