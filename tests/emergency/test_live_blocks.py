@@ -138,7 +138,13 @@ class TestLiveBlocks:
         assert blocked["blocked"] == ["east"]
         assert [e["key"] for e in blocked["result"]["exits"]] == ["west"]
         assert blocked["result"]["live"] == [
-            {"exit": "east", "alarm_id": alarm.id, "alarm_title": alarm.title, "alarm_kind": "door_held_open"}
+            {
+                "exit": "east",
+                "exit_name": "东楼梯",
+                "alarm_id": alarm.id,
+                "alarm_title": alarm.title,
+                "alarm_kind": "door_held_open",
+            }
         ]
         live = client.get(f"{API}/exit-blocks", params={"compound_id": ids["A"]}, headers=h).json()
         assert [(x["alarm_id"], x["target_key"]) for x in live] == [(alarm.id, f"exit:{b.id}:east")]
@@ -268,3 +274,25 @@ def test_the_page_binds_a_door_sensor_and_shows_which_alarm_blocked_which_exit(c
     )
     assert r.status_code == 200
     assert "目前没有出口因告警被堵塞" in client.get(page).text
+
+
+def test_an_activated_plan_estimates_its_building_without_the_blocked_exit(client, login, session, ids, web_login):
+    from tests.emergency.test_emergency import plan_body
+
+    h = login("manager_wang")
+    b = _buildings(session, ids["A"])[0]
+    _slab(client, h, b.id)
+    dev_id, alarm = _door_held_open(client, session, ids["A"], b.id)
+    bind = {"compound_id": ids["A"], "building_id": b.id, "exit_key": "west", "device_id": dev_id}
+    assert client.post(f"{API}/exit-sources", json=bind, headers=h).status_code == 201
+    plan = client.post(f"{API}/plans", json=plan_body(ids["A"]), headers=h).json()
+    r = client.post(f"{API}/plans/{plan['id']}/activate", json={"building_id": b.id, "exercise": True}, headers=h)
+    assert r.status_code == 201, r.text
+    incident = r.json()
+    run = client.get(f"{API}/buildings/{b.id}/evacuation", headers=h).json()[0]
+    assert run["incident_id"] == incident["id"] and run["blocked"] == ["west"]
+    assert incident["evacuation_seconds"] == run["seconds"]
+    session.commit()
+    web_login("manager_wang")
+    text = client.get(f"/console/emergency/incidents/{incident['id']}").text
+    assert f"西楼梯：被告警 #{alarm.id}" in text

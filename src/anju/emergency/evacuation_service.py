@@ -134,7 +134,7 @@ class EvacuationService:
             res=res,
             shut=shut,
             incident_id=incident_id,
-            live=_live_json(live),
+            live=_live_json(live, plan),
         )
 
     def _store(
@@ -362,7 +362,7 @@ class EvacuationService:
                     k: [lb for lb in live if lb.source.building_id == b.id and lb.source.exit_key == k] for k in shut
                 }
                 run = self._store(
-                    session, by=by, building=b, fp=fp, plan=plan, res=res, shut=shut, live=_live_json(by_exit)
+                    session, by=by, building=b, fp=fp, plan=plan, res=res, shut=shut, live=_live_json(by_exit, plan)
                 )
             placed.append(
                 ev.SiteBuilding(
@@ -430,9 +430,17 @@ class EvacuationService:
         )
 
 
-def _live_json(live: dict[str, list[LiveBlock]]) -> list[dict[str, Any]]:
+def _live_json(live: dict[str, list[LiveBlock]], plan: ev.FloorPlan) -> list[dict[str, Any]]:
+    """Which open alarm blocked which exit when a run was made (kept with the run: the alarm may close later)."""
+    names = {e.key: e.name for e in plan.exits}
     return [
-        {"exit": k, "alarm_id": lb.alarm.id, "alarm_title": lb.alarm.title, "alarm_kind": lb.alarm.kind}
+        {
+            "exit": k,
+            "exit_name": names.get(k, k),
+            "alarm_id": lb.alarm.id,
+            "alarm_title": lb.alarm.title,
+            "alarm_kind": lb.alarm.kind,
+        }
         for k in sorted(live)
         for lb in live[k]
     ]
