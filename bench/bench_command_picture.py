@@ -427,6 +427,11 @@ def reuse_db(url: str) -> None:
     reset_settings()
     core_db.set_engine(core_db.make_engine(url))
     upgrade()
+    # A revision edited in the working tree after the database was generated (the tree is shared) is not re-run:
+    # create the tables the models have and the database lacks, so the measured code finds them.
+    import anju.models  # noqa: F401 - every domain's tables
+
+    core_db.Base.metadata.create_all(core_db.get_engine(), checkfirst=True)
     post_upgrade()
 
 

@@ -1068,6 +1068,20 @@ def order_tally(
     return out
 
 
+def order_period(
+    session: Session, *, compound_id: int, since: datetime, until: datetime
+) -> list[tuple[str, str, bool, int | None, int]]:
+    """The orders created in [since, until) counted in SQL: (kind, category, still open, rating, n) groups (what a
+    report counts from `order_facts` rows; a compound-year can be 10^5 orders)."""
+    open_ = WorkOrder.status.in_(sorted(OPEN_STATUSES))
+    stmt = (
+        select(WorkOrder.kind, WorkOrder.category, open_, WorkOrder.rating, func.count())
+        .where(WorkOrder.compound_id == compound_id, WorkOrder.created_at >= since, WorkOrder.created_at < until)
+        .group_by(WorkOrder.kind, WorkOrder.category, open_, WorkOrder.rating)
+    )
+    return [(str(k), str(c), bool(o), r, int(n)) for k, c, o, r, n in session.execute(stmt)]
+
+
 def order_states(session: Session, *, compound_id: int, order_ids: list[int]) -> dict[int, bool]:
     """Order id → still open? (orders of the compound only; unknown ids are left out)."""
     if not order_ids:
