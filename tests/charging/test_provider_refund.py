@@ -50,7 +50,7 @@ def _refunds(session, source):
     return session.execute(select(ProviderRefund).where(ProviderRefund.source_key == source)).scalars().all()
 
 
-def test_a_fault_refunds_the_unused_part_through_the_provider_once(client, session, ids, pile, persona):
+def test_a_fault_refunds_the_unused_part_through_the_provider_once(client, session, ids, pile, persona, web_login):
     li = persona("resident_li").who
     t0 = utcnow() - timedelta(hours=1)
     s = _paid_session(client, session, pile, li, t0)
@@ -79,6 +79,9 @@ def test_a_fault_refunds_the_unused_part_through_the_provider_once(client, sessi
     assert (row.status, row.amount_fen, row.txn_id, row.provider) == ("pending", 75, s.pay_ref, "sim")
     assert "设备故障" in row.reason
     assert simulated_provider.refunded(s.pay_ref) == []  # nothing sent inside the session's transaction
+    web_login("resident_li")
+    page = client.get(f"/h5/charging/session/{s.id}")
+    assert "0.75 元正在原路退回" in page.text and row.refund_no in page.text
     # The job sends it after the commit; a second run finds nothing to send.
     first = provider_refund_service.send_due(now=at + timedelta(minutes=2))
     second = provider_refund_service.send_due(now=at + timedelta(minutes=3))
@@ -86,6 +89,7 @@ def test_a_fault_refunds_the_unused_part_through_the_provider_once(client, sessi
     session.refresh(row)
     [paid_back] = simulated_provider.refunded(s.pay_ref)
     assert (row.status, row.provider_refund_id, paid_back.amount_fen) == ("done", paid_back.refund_id, 75)
+    assert "0.75 元已原路退回" in client.get(f"/h5/charging/session/{s.id}").text
 
 
 def test_a_crash_after_the_provider_paid_is_retried_with_the_same_refund_number(client, session, ids, pile, persona):

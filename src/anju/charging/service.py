@@ -283,6 +283,14 @@ class ChargingService:
             raise SessionNotFound()
         return s
 
+    def refund_of(self, session: Session, s: ChargingSession) -> Any:
+        """The provider refund of a session paid on its own (pending until the provider confirmed it), or None."""
+        if s.pay_ref is None:
+            return None
+        from anju.fees.provider_refunds import provider_refund_service
+
+        return provider_refund_service.by_source(session, f"charging:{s.id}:refund")
+
     def mine(self, session: Session, *, who: Principal) -> list[ChargingSession]:
         return ChargingQuery(session).of_user(who.user_id) if who.user_id is not None else []
 

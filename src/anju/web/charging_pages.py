@@ -125,7 +125,12 @@ def session_page(request: Request, session_id: int, who: ResidentPage, session: 
         s = charging_service.get(session, who=who, session_id=session_id)
     except AppError:
         return go_back(request, H5, err=t("chg.err.session"))
-    return render(request, "charging/session.html", {"who": who, "v": _view(s), "yuan": yuan, **outcome(request)})
+    refund = charging_service.refund_of(session, s) if s.status == "ended" else None
+    return render(
+        request,
+        "charging/session.html",
+        {"who": who, "v": _view(s), "yuan": yuan, "refund": refund, **outcome(request)},
+    )
 
 
 @router.post(H5 + "/session/{session_id}/stop")

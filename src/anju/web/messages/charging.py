@@ -26,6 +26,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "chg.add_card": ("绑定充电卡", "Register the card"),
     "chg.history": ("充电记录", "Past charges"),
     "chg.paid": ("实付 {charged} 元，退回 {refunded} 元", "Paid {charged} yuan, {refunded} yuan returned"),
+    "chg.refund.pending": (
+        "{amount} 元正在原路退回（退款单号 {no}）",
+        "{amount} yuan being refunded to you (refund {no})",
+    ),
+    "chg.refund.done": ("{amount} 元已原路退回（退款单号 {no}）", "{amount} yuan refunded to you (refund {no})"),
     "chg.socket": ("充电插座", "Charging socket"),
     "chg.state.free": ("空闲", "Free"),
     "chg.state.busy": ("使用中", "In use"),
