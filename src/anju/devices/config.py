@@ -13,6 +13,10 @@ class DeviceSettings(BaseSettings):
     mqtt_url: str | None = None  # mqtt://host:1883; unset: the demo simulator pushes over HTTP
     mqtt_client_id: str = "anju-gateway"  # fixed: the broker keeps this persistent session
     mqtt_topic_root: str = "anju"
+    # Scale-out (issue 19): gateways that set the same group subscribe as `$share/<group>/...` (MQTT 5 shared
+    # subscriptions, Mosquitto 2), so the broker hands each message to one of them; each gateway needs its own
+    # ANJU_MQTT_CLIENT_ID (its persistent session). Unset: one gateway takes every message.
+    mqtt_share_group: str | None = None
     mqtt_session_expiry_seconds: int = 7 * 24 * 3600
     mqtt_receive_maximum: int = 2000  # un-acked messages the broker may have in flight to us
     gateway_batch_size: int = 500

@@ -1,7 +1,9 @@
 """`anju gateway`: the MQTT consumer. QoS 1, persistent session, acknowledge only after commit.
 
 MQTT v5 with a fixed client id, clean_start=False and a session expiry: the broker keeps our
-subscriptions and queues messages while we are away. Messages are acknowledged manually after
+subscriptions and queues messages while we are away. Several gateways split one broker's load with a shared
+subscription (ANJU_MQTT_SHARE_GROUP, each with its own ANJU_MQTT_CLIENT_ID); a message redelivered to another
+gateway after a crash is stored once all the same (the telemetry key). Messages are acknowledged manually after
 the batch that stored them has committed, so a crash at any point means redelivery (stored
 once, thanks to UNIQUE(device_id, event_id)), never loss. Receive Maximum lets the broker keep
 a whole batch in flight (MQTT 3.1.1 brokers default to 20 un-acked messages per client).
@@ -63,11 +65,15 @@ class Gateway:
         topic_root: str | None = None,
         batch_size: int | None = None,
         batch_ms: int | None = None,
+        share_group: str | None = None,
     ) -> None:
         s = device_settings()
         self.host, self.port = parse_url(url)
         self.client_id = client_id or s.mqtt_client_id
         self.root = topic_root or s.mqtt_topic_root
+        group = share_group or s.mqtt_share_group
+        # With a share group the broker gives each message to one gateway of the group (scale-out, issue 19).
+        self.filter_prefix = f"$share/{group}/" if group else ""
         self.batch_size = batch_size or s.gateway_batch_size
         self.batch_wait = (batch_ms if batch_ms is not None else s.gateway_batch_ms) / 1000
         self.stats = GatewayStats()
@@ -100,7 +106,7 @@ class Gateway:
             self._queue.clear()
             self._connects.append(bool(getattr(flags, "session_present", False)))
             self._cv.notify()
-        client.subscribe([(f"{self.root}/+/devices/+/{k}", 1) for k in KINDS])
+        client.subscribe([(f"{self.filter_prefix}{self.root}/+/devices/+/{k}", 1) for k in KINDS])
         log.info(
             "connected to %s:%s as %s (session present: %s)",
             self.host,
@@ -110,7 +116,7 @@ class Gateway:
         )
 
     def _on_subscribe(self, client: mqtt.Client, userdata: Any, mid: int, reasons: Any, props: Any) -> None:
-        log.info("subscribed to %s/+/devices/+/{%s}", self.root, ",".join(KINDS))
+        log.info("subscribed to %s%s/+/devices/+/{%s}", self.filter_prefix, self.root, ",".join(KINDS))
         self.connected.set()  # subscribed: from here on the broker keeps everything for us
 
     def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:

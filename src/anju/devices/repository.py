@@ -128,6 +128,7 @@ class DeviceRepository:
         )
         conn = self.session.connection()
         keys = [{"device_id": r["device_id"], "event_id": r["event_id"], "received_at": r["received_at"]} for r in rows]
+        keys.sort(key=lambda k: (k["device_id"], k["event_id"]))  # one lock order for every gateway
         new = {(int(d), str(e)) for d, e in conn.execute(stmt, keys).all()}
         fresh, taken = [], set()
         for r in rows:  # one row per new key, also when a batch carries the same message twice
@@ -174,7 +175,10 @@ class DeviceRepository:
                     updated_at=bindparam("updated_at"),
                 )
             )
-            self.session.connection().execute(stmt, [{**r, "b_device_id": r["device_id"]} for r in rows])
+            # In device order: gateways sharing a subscription update overlapping devices at once, and rows locked
+            # in one order by every writer cannot deadlock.
+            ordered = sorted(rows, key=lambda r: r["device_id"])
+            self.session.connection().execute(stmt, [{**r, "b_device_id": r["device_id"]} for r in ordered])
 
     def rule_states(self, device_ids: Iterable[int]) -> dict[tuple[int, str], RuleState]:
         ids = list(device_ids)
