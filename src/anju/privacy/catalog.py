@@ -499,6 +499,16 @@ CATALOG: tuple[FieldDecl, ...] = (
         "while the campaign is kept",
         None,
     ),
+    FieldDecl(
+        "education_booking.checked_in_at",
+        "behaviour",
+        "book a resident's seat at a safety-education event (安全小课堂) and record that they came; staff see the "
+        "event's list, reports only attendance per audience group",
+        "PIPL 13(1) consent (the resident books the event)",
+        "normal",
+        "while the event's records are kept",
+        None,
+    ),
 )
 
 # Columns that hold personal data, as "table.field" (encrypted ones by their logical name).
