@@ -50,7 +50,9 @@ def _refunds(session, source):
     return session.execute(select(ProviderRefund).where(ProviderRefund.source_key == source)).scalars().all()
 
 
-def test_a_fault_refunds_the_unused_part_through_the_provider_once(client, session, ids, pile, persona, web_login):
+def test_r_m5_a_fault_refunds_the_unused_prepaid_part_through_the_provider_once(
+    client, session, ids, pile, persona, web_login
+):
     li = persona("resident_li").who
     t0 = utcnow() - timedelta(hours=1)
     s = _paid_session(client, session, pile, li, t0)

@@ -101,7 +101,7 @@ class TestEvents:
         assert _err(lambda: _event(session, li, ids["A"], now))[0] in (403, 404)  # residents do not create events
         assert _err(lambda: _event(session, persona("outsider_zhao").who, ids["A"], now))[0] == 404  # another compound
 
-    def test_r_s_book_cancel_rebook_and_a_retry_is_one_booking(self, session, ids, persona, li_plain):
+    def test_book_cancel_rebook_and_a_retry_is_one_booking(self, session, ids, persona, li_plain):
         wang, li = persona("manager_wang").who, persona("resident_li").who
         now = utcnow()
         e = _event(session, wang, ids["A"], now, capacity=2)
