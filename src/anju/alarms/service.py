@@ -640,21 +640,30 @@ def alarm_period(session: Session, *, compound_id: int, since: datetime, until: 
     # China hour of week (Monday 00:00 = 0): UTC epoch hours + 8; 1970-01-01 was a Thursday (3 days after Monday).
     how = (epoch_hour(session, Alarm.occurred_at) + 8 + 72) % 168
     conn = session.connection()
-    cells = [
-        (str(k), str(st), b, int(h), int(n))
-        for k, st, b, h, n in conn.execute(
-            select(Alarm.kind, Alarm.status, Alarm.building_id, how, func.count())
-            .where(*in_period)
-            .group_by(Alarm.kind, Alarm.status, Alarm.building_id, how)
-        )
-    ]
     ack = _seconds_between(session, Alarm.acknowledged_at, Alarm.occurred_at)
     close = _seconds_between(session, Alarm.closed_at, Alarm.occurred_at)
-    n_ack, s_ack, n_close, s_close = conn.execute(
-        select(func.count(Alarm.acknowledged_at), func.sum(ack), func.count(Alarm.closed_at), func.sum(close)).where(
-            *in_period
+    cells: list[tuple[str, str, int | None, int, int]] = []
+    n_ack = n_close = 0
+    s_ack = s_close = 0.0
+    # One pass over the period's rows: the groups and, per group, the delays' counts and sums.
+    for k, st, b, h, n, na, sa, nc, sc in conn.execute(
+        select(
+            Alarm.kind,
+            Alarm.status,
+            Alarm.building_id,
+            how,
+            func.count(),
+            func.count(Alarm.acknowledged_at),
+            func.sum(ack),
+            func.count(Alarm.closed_at),
+            func.sum(close),
         )
-    ).one()
+        .where(*in_period)
+        .group_by(Alarm.kind, Alarm.status, Alarm.building_id, how)
+    ):
+        cells.append((str(k), str(st), b, int(h), int(n)))
+        n_ack, s_ack = n_ack + int(na), s_ack + float(sa or 0)
+        n_close, s_close = n_close + int(nc), s_close + float(sc or 0)
     closed_statuses = sorted(s.value for s in CLOSED_STATUSES)
     by_source = [
         (str(src), d, str(k), str(st), int(n))
@@ -664,7 +673,7 @@ def alarm_period(session: Session, *, compound_id: int, since: datetime, until: 
             .group_by(Alarm.source, Alarm.device_id, Alarm.kind, Alarm.status)
         )
     ]
-    return AlarmPeriod(cells, int(n_ack), float(s_ack or 0), int(n_close), float(s_close or 0), by_source)
+    return AlarmPeriod(cells, n_ack, s_ack, n_close, s_close, by_source)
 
 
 OPEN_STATUSES = frozenset(s.value for s in AlarmStatus) - frozenset(s.value for s in CLOSED_STATUSES)
