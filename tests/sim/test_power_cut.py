@@ -148,3 +148,59 @@ def _device(session, bench, key):
     from anju.devices.models import Device
 
     return session.get(Device, bench.sockets[key]["id"])
+
+
+def test_the_simulator_run_plays_the_cut_on_its_schedule(session, monkeypatch):
+    """`anju simulate --power-cut-at 60 --power-cut-minutes 2`: the pile's sockets say nothing from 60 s to 180 s
+    into the run, then each reports the two-minute outage; the other devices go on as before."""
+    from typing import Any
+
+    from anju.sim import simulator
+
+    sent: list[tuple[float, str, str, dict[str, Any]]] = []
+    clock = {"at": 0.0}
+
+    class FakeMqtt:
+        def message_callback_add(self, *a: Any) -> None: ...
+        def subscribe(self, *a: Any, **kw: Any) -> None: ...
+
+    class FakeSender:
+        def __init__(self, transport: str, *a: Any, **kw: Any) -> None:
+            self.transport, self.mqtt = "mqtt", FakeMqtt()  # the piles' desk listens only over MQTT
+
+        def send(self, d: Any, kind: str, message: dict[str, Any]) -> bool:
+            sent.append((clock["at"], d.key, kind, message["data"]))
+            return True
+
+        def close(self) -> None:
+            pass
+
+    real_pop = simulator.heapq.heappop
+
+    def pop(q: list) -> Any:  # the run's schedule time of whatever is sent next
+        item = real_pop(q)
+        clock["at"] = item[0]
+        return item
+
+    monkeypatch.setattr(simulator, "Sender", FakeSender)
+    monkeypatch.setattr(simulator.time, "sleep", lambda s: None)  # no waiting: the schedule still orders them
+    monkeypatch.setattr(simulator.heapq, "heappop", pop)
+    counts = simulator.run(
+        compound_code="SFXQ",
+        transport="mqtt",
+        seed=7,
+        duration=300,
+        incidents=False,
+        power_cut_at=60,
+        power_cut_minutes=2,
+    )
+    piles = {k for _, k, _, _ in sent if "-CHG-" in k}
+    assert counts["power_cuts"] == 1 and len(piles) == 8
+    during = [(at, k) for at, k, _, _ in sent if k in piles and 60 <= at < 180]
+    assert during == []  # without power, silent
+    assert any(at < 60 for at, k, _, _ in sent if k in piles)  # heard before the cut …
+    back = [(k, d) for at, k, _, d in sent if d.get("power_restored")]
+    assert sorted(k for k, _ in back) == sorted(piles)  # … each socket reports the outage once
+    assert all(d["outage_seconds"] >= 1 for _, d in back)
+    assert any(at > 180 for at, k, kind, d in sent if k in piles and kind != "event")  # and reads again after
+    assert any(60 <= at < 180 for at, k, _, _ in sent if k not in piles)  # the rest of the compound went on

@@ -131,6 +131,20 @@ class ChargerDesk:
         self.counts["power_cuts"] += 1
         log.info("power cut: %d sockets off for %s minutes", len(down), minutes)
 
+    def restore_power(self) -> int:
+        """Bring the power back now (the simulator's run schedules it); returns the messages sent."""
+        if self._cut is None:
+            return 0
+        return self._deliver(self._power_back(self._clock()))
+
+    def _power_back(self, now: float) -> list[tuple[str, Outgoing]]:
+        assert self._cut is not None
+        down, _, cut_wall = self._cut
+        self._cut = None
+        outage = (self._wall() - cut_wall).total_seconds()  # as the platform's clock sees it
+        log.info("power restored after %.0f s", outage)
+        return [(key, m) for key in down for m in self.chargers[key].restore_power(now, outage)]
+
     def is_down(self, key: str) -> bool:
         """A socket without power sends nothing."""
         c = self.chargers.get(key)
@@ -165,12 +179,7 @@ class ChargerDesk:
         elapsed, self._last = now - self._last, now
         out: list[tuple[str, Outgoing]] = []
         if self._cut is not None and now >= self._cut[1]:
-            down, _, cut_wall = self._cut
-            self._cut = None
-            outage = (self._wall() - cut_wall).total_seconds()  # as the platform's clock sees it
-            for key in down:
-                out += [(key, m) for m in self.chargers[key].restore_power(now, outage)]
-            log.info("power restored after %.0f s", outage)
+            out += self._power_back(now)
         while True:
             try:
                 key, body = self._inbox.get_nowait()
@@ -185,6 +194,9 @@ class ChargerDesk:
                 self.counts["cut_offs"] += 1
                 log.info("charger %s: automatic cut-off", key)
             out += [(key, m) for m in ended]
+        return self._deliver(out)
+
+    def _deliver(self, out: list[tuple[str, Outgoing]]) -> int:
         for key, (kind, data) in out:
             self._seq += 1
             message = {"event_id": f"{self._run}-{self._seq}", "ts": self._wall().isoformat(), "data": data}

@@ -329,6 +329,7 @@ def run(
     queue += [(inc.at, -1 - k, "incident") for k, inc in enumerate(plan)]
     if power_cut_at is not None and desk is not None:
         queue.append((power_cut_at, len(devices), "power_cut"))
+        queue.append((power_cut_at + power_cut_minutes * 60 / speed, len(devices) + 1, "power_back"))
     heapq.heapify(queue)
     driver = None
     if lanes:  # the parking lanes' camera traffic (issue 13), over HTTP beside the device messages
@@ -352,9 +353,12 @@ def run(
                 wait -= nap  # the naps, not the wall clock: a replay with sleep skipped (tests) does not spin
             if desk is not None:
                 desk.pump()
-            if what == "power_cut":
+            if what in ("power_cut", "power_back"):
                 assert desk is not None
-                desk.power_cut(power_cut_minutes)
+                if what == "power_cut":
+                    desk.power_cut(power_cut_minutes)
+                else:
+                    counts["sent"] += desk.restore_power()
                 continue
             if what == "incident":
                 inc = plan[-1 - idx]
