@@ -498,10 +498,22 @@ class EducationEventService:
         return self.figures(session, who=None, compound_id=compound_id, since=since, until=until)
 
     # --- residents -----------------------------------------------------------------------------------------
-    def _in_audience(self, session: Session, e: EducationEvent, person_id: int, now: datetime) -> bool:
+    def _in_audience(
+        self,
+        session: Session,
+        e: EducationEvent,
+        person_id: int,
+        now: datetime,
+        cache: dict[tuple[int, int | None], list[Any]] | None = None,
+    ) -> bool:
         from anju.registry.service import person_service
 
-        facts = person_service.current_residents(session, compound_id=e.compound_id, building_id=e.building_id)
+        where = (e.compound_id, e.building_id)
+        facts = cache.get(where) if cache is not None else None
+        if facts is None:
+            facts = person_service.current_residents(session, compound_id=e.compound_id, building_id=e.building_id)
+            if cache is not None:
+                cache[where] = facts
         mine = {f.house_id for f in facts if f.person_id == person_id}
         if not mine:
             return False
@@ -534,8 +546,11 @@ class EducationEventService:
                 )
             ).scalars()
         }
+        facts: dict[tuple[int, int | None], list[Any]] = {}  # one registry read per compound and building
         return [
-            (e, mine.get(e.id)) for e in events if e.id in mine or self._in_audience(session, e, who.person_id, now)
+            (e, mine.get(e.id))
+            for e in events
+            if e.id in mine or self._in_audience(session, e, who.person_id, now, facts)
         ]
 
     def _mine(self, session: Session, who: Principal, event_id: int) -> EducationEvent:
