@@ -16,7 +16,10 @@ The leased job `core.partitions` (hourly) keeps, per registered table:
 
 On SQLite the tables stay single tables and every function here is a no-op; repositories call the same code.
 PostgreSQL requires the partition key in every unique key, so a table keyed by something else (telemetry's
-device + event id) keeps that key in a small non-partitioned table of its own (see the owning domain).
+device + event id, the access log's terminal + record id) keeps that key in a small non-partitioned table of its own
+(see the owning domain), and nothing holds a foreign key into a partitioned table (it would have to name the full
+key and would stop a month from being dropped). Registered today: device_message, access_log, alarm_transition,
+notification.
 """
 
 from __future__ import annotations
