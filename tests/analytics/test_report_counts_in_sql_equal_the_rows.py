@@ -19,6 +19,7 @@ from anju.core.kit.china_time import china_datetime, to_china
 from anju.registry.models import Building
 from anju.workorders.models import WorkOrder
 from anju.workorders.service import order_facts
+from tests.conftest import principal_of
 
 START, END = date(2025, 4, 1), date(2025, 5, 1)
 
@@ -62,6 +63,8 @@ def seed(session, compound_id: int) -> None:
                 title="t",
                 status=rng.choice(("new", "dispatched", "completed", "closed")),
                 created_at=created,
+                resolution_due_at=created + timedelta(days=rng.choice((1, 60))),
+                paused_at=created if i % 7 == 0 else None,
                 rating=rng.choice((None, None, 1, 3, 4, 5)),
             )
         )
@@ -112,3 +115,37 @@ def test_report_figures_counted_in_sql_equal_the_formulas_on_the_rows(session, i
     assert od["by_category"] == dict(Counter(o.category for o in orders if o.kind != "complaint"))
     assert (od["complaints"], od["complaints_closed"]) == (len(complaints), sum(1 for o in complaints if not o.open))
     assert (od["rated"], od["satisfied"]) == (len(rated), sum(1 for r in rated if r >= SATISFIED_RATING))
+
+
+def test_tiles_counted_in_sql_equal_the_formulas_on_the_rows(session, ids):
+    from anju.analytics.layers import LayerContext, build_layers, plan_geometry
+    from anju.analytics.picture import china_midnight, kpis
+    from anju.registry.models import Compound
+
+    a = ids["A"]
+    seed(session, a)
+    now = china_datetime(date(2025, 4, 20)) + timedelta(hours=15)
+    today = china_midnight(now)
+    tiles = kpis(session, who=principal_of(session, "manager_wang"), compound_id=a, now=now)
+    open_alarms = alarm_facts(session, compound_ids=[a], open_only=True)
+    assert tiles["alarms_open"] == len(open_alarms) > 0
+    assert tiles["alarms_by_severity"] == {
+        s: sum(1 for r in open_alarms if r.severity == s) for s in ("critical", "major", "minor", "info")
+    }
+    todays = alarm_facts(session, compound_ids=[a], since=today)
+    assert tiles["alarms_today"] == len(todays) > 0
+    ack = [(r.acknowledged_at - r.occurred_at).total_seconds() for r in todays if r.acknowledged_at]
+    assert tiles["mtta_minutes"] == round(sum(ack) / len(ack) / 60, 1)
+    open_orders = order_facts(session, compound_ids=[a], open_only=True)
+    assert tiles["orders_open"] == sum(1 for o in open_orders if o.kind != "complaint") > 0
+    assert tiles["complaints_open"] == sum(1 for o in open_orders if o.kind == "complaint") > 0
+    overdue = [o for o in open_orders if o.resolution_due_at and not o.paused and o.resolution_due_at < now]
+    assert tiles["orders_overdue"] == len(overdue) > 0
+    compound = session.get(Compound, a)
+    centres, gates = plan_geometry(session, compound)
+    ctx = LayerContext(session, compound, now, centres, gates, today)
+    (layer,) = build_layers(ctx, ["workorders"])
+    assert layer.counts.get("order", 0) == tiles["orders_open"]
+    assert layer.counts.get("complaint", 0) == tiles["complaints_open"]
+    assert layer.counts.get("overdue", 0) == len(overdue)
+    assert sum(m.count for m in layer.markers) + layer.unplaced == len(open_orders)

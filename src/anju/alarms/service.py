@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -631,12 +632,14 @@ def _seconds_between(session: Session, later: Any, earlier: Any) -> Any:
     return (func.julianday(later) - func.julianday(earlier)) * 86400.0
 
 
-def alarm_period(session: Session, *, compound_id: int, since: datetime, until: datetime) -> AlarmPeriod:
-    """The figures of `alarm_facts(since, until)` a report counts, without fetching the rows."""
+def alarm_period(session: Session, *, compound_id: int, since: datetime, until: datetime | None = None) -> AlarmPeriod:
+    """The figures of `alarm_facts(since, until)` a report or a tile counts, without fetching the rows."""
     from anju.core.rollup import epoch_hour
 
     session.flush()
-    in_period = (Alarm.compound_id == compound_id, Alarm.occurred_at >= since, Alarm.occurred_at < until)
+    in_period: tuple[Any, ...] = (Alarm.compound_id == compound_id, Alarm.occurred_at >= since)
+    if until is not None:
+        in_period += (Alarm.occurred_at < until,)
     # China hour of week (Monday 00:00 = 0): UTC epoch hours + 8; 1970-01-01 was a Thursday (3 days after Monday).
     how = (epoch_hour(session, Alarm.occurred_at) + 8 + 72) % 168
     conn = session.connection()
@@ -677,6 +680,16 @@ def alarm_period(session: Session, *, compound_id: int, since: datetime, until: 
 
 
 OPEN_STATUSES = frozenset(s.value for s in AlarmStatus) - frozenset(s.value for s in CLOSED_STATUSES)
+
+
+def open_alarm_counts(session: Session, *, compound_ids: list[int]) -> Counter[tuple[int, str]]:
+    """Open alarms per (compound, severity), counted in SQL (the open statuses through the compound/status index)."""
+    rows = session.execute(
+        select(Alarm.compound_id, Alarm.severity, func.count())
+        .where(Alarm.compound_id.in_(compound_ids), Alarm.status.in_(sorted(OPEN_STATUSES)))
+        .group_by(Alarm.compound_id, Alarm.severity)
+    )
+    return Counter({(int(c), str(sev)): int(n) for c, sev, n in rows})
 
 
 def newest_alarm_id(session: Session) -> int:

@@ -33,7 +33,7 @@ from anju.devices.service import device_facts
 from anju.patrol.service import route_checkpoints_of, status_board
 from anju.registry.models import Compound
 from anju.registry.service import house_service
-from anju.workorders.service import order_facts
+from anju.workorders.service import open_order_groups
 
 SEVERITY_RANK = {"critical": 0, "major": 1, "minor": 2, "info": 3}
 GATE_KINDS = frozenset({"gate_pedestrian", "gate_vehicle", "garage_door"})
@@ -227,17 +227,19 @@ def workorders_layer(ctx: LayerContext) -> Layer:
     """Open work orders by building; complaints apart (投诉处理)."""
     layer = Layer("workorders")
     by_place: dict[tuple[int, int], list[str]] = defaultdict(list)
-    for o in order_facts(ctx.session, compound_ids=[ctx.compound.id], open_only=True):
-        kind = "complaint" if o.kind == "complaint" else "order"
-        overdue = o.resolution_due_at is not None and not o.paused and o.resolution_due_at < ctx.now
-        layer.counts[kind] = layer.counts.get(kind, 0) + 1
+    # Counted in SQL per building, kind and deadline (a compound can have thousands of open orders).
+    for _, building_id, complaint, overdue, n in open_order_groups(
+        ctx.session, compound_ids=[ctx.compound.id], now=ctx.now
+    ):
+        kind = "complaint" if complaint else "order"
+        layer.counts[kind] = layer.counts.get(kind, 0) + n
         if overdue:
-            layer.counts["overdue"] = layer.counts.get("overdue", 0) + 1
-        xy = ctx.at_building(o.building_id, nudge=18)
+            layer.counts["overdue"] = layer.counts.get("overdue", 0) + n
+        xy = ctx.at_building(building_id, nudge=18)
         if xy is None:
-            layer.unplaced += 1
+            layer.unplaced += n
             continue
-        by_place[xy].append(kind)
+        by_place[xy].extend([kind] * n)
     for (x, y), kinds in by_place.items():
         c = kinds.count("complaint")
         layer.markers.append(

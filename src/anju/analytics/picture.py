@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from anju.access.decision_service import latest_passage_id, passage_counts
-from anju.alarms.service import alarm_counts, alarm_facts, latest_alarm_change
+from anju.alarms.service import alarm_counts, alarm_facts, alarm_period, latest_alarm_change, open_alarm_counts
 from anju.analytics.layers import LayerContext, build_layers, plan_geometry
 from anju.analytics.permissions import AnalyticsPerm
 from anju.analytics.queries import people_counts
@@ -30,7 +30,7 @@ from anju.fees.service import collection_facts
 from anju.governance.count_service import turnout_facts
 from anju.patrol.service import round_tally
 from anju.registry.service import compounds_by_id, house_service
-from anju.workorders.service import order_facts, order_tally
+from anju.workorders.service import open_order_groups, order_facts, order_tally
 
 K = 5  # a person-derived count below K is shown as "<5" in the district view
 TICKER = 8
@@ -47,8 +47,8 @@ def _pct(part: int, whole: int) -> float | None:
     return round(100.0 * part / whole, 1) if whole else None
 
 
-def _mean_minutes(values: list[float]) -> float | None:
-    return round(sum(values) / len(values) / 60, 1) if values else None
+def _mean_minutes(total_seconds: float, n: int) -> float | None:
+    return round(total_seconds / n / 60, 1) if n else None
 
 
 def _scope(who: Principal, compound_id: int) -> None:
@@ -73,16 +73,14 @@ def kpis(session: Session, *, who: Principal, compound_id: int, now: datetime) -
         elif p.direction == "in" and p.point_kind == "gate_pedestrian":
             entries += p.count
             visitors += p.count if p.visitor else 0
-    open_alarms = alarm_facts(session, compound_ids=ids, open_only=True)
-    by_sev = Counter(a.severity for a in open_alarms)
-    todays = alarm_facts(session, compound_ids=ids, since=today)
+    open_alarms = open_alarm_counts(session, compound_ids=ids)  # counted in SQL, as every figure below
+    todays = alarm_period(session, compound_id=compound_id, since=today)
     devices = device_facts(session, compound_ids=ids)
     online = sum(1 for d in devices if d.status == "online")
     hours = online_device_hours(session, compound_ids=ids, since=hour_floor(now) - ONLINE_WINDOW, until=now)[
         compound_id
     ]
-    open_orders = order_facts(session, compound_ids=ids, open_only=True)
-    overdue = sum(1 for o in open_orders if o.resolution_due_at and not o.paused and o.resolution_due_at < now)
+    open_orders = open_order_groups(session, compound_ids=ids, now=now)
     month = order_tally(session, compound_ids=ids, since=now - timedelta(days=30))[compound_id]  # counted in SQL
     rounds = round_tally(session, compound_id=compound_id, since=today, until=now + timedelta(seconds=1))
     return {
@@ -93,20 +91,18 @@ def kpis(session: Session, *, who: Principal, compound_id: int, now: datetime) -
         "visitors": visitors,
         "vehicles_in": vehicles_in,
         "vehicles_out": vehicles_out,
-        "alarms_open": len(open_alarms),
-        "alarms_by_severity": {s: by_sev.get(s, 0) for s in ("critical", "major", "minor", "info")},
-        "alarms_today": len(todays),
-        "mtta_minutes": _mean_minutes(
-            [(a.acknowledged_at - a.occurred_at).total_seconds() for a in todays if a.acknowledged_at]
-        ),
-        "mttr_minutes": _mean_minutes([(a.closed_at - a.occurred_at).total_seconds() for a in todays if a.closed_at]),
+        "alarms_open": sum(open_alarms.values()),
+        "alarms_by_severity": {s: open_alarms.get((compound_id, s), 0) for s in ("critical", "major", "minor", "info")},
+        "alarms_today": sum(c[4] for c in todays.cells),
+        "mtta_minutes": _mean_minutes(todays.ack_seconds, todays.acknowledged),
+        "mttr_minutes": _mean_minutes(todays.close_seconds, todays.closed),
         "device_online_rate": hours.rate,  # device-hours online ÷ device-hours, the last 24 whole hours
         "device_hours": hours.total,
         "devices": len(devices),
         "devices_online_now": online,
-        "orders_open": sum(1 for o in open_orders if o.kind != "complaint"),
-        "orders_overdue": overdue,
-        "complaints_open": sum(1 for o in open_orders if o.kind == "complaint"),
+        "orders_open": sum(n for _, _, complaint, _, n in open_orders if not complaint),
+        "orders_overdue": sum(n for _, _, _, overdue, n in open_orders if overdue),
+        "complaints_open": sum(n for _, _, complaint, _, n in open_orders if complaint),
         "complaints_30d": month.complaints,
         "complaint_closure_30d": _pct(month.complaints_closed, month.complaints),
         "patrol_rate_today": _pct(rounds["checked"], rounds["expected"]),
@@ -211,7 +207,9 @@ def district(session: Session, *, who: Principal, now: datetime) -> dict[str, An
     alarms = alarm_counts(session, compound_ids=ids, since=since)
     fires = alarm_counts(session, compound_ids=ids, since=since, kinds=FIRE_KINDS)
     orders = order_tally(session, compound_ids=ids, since=since)
-    open_alarms = Counter(a.compound_id for a in alarm_facts(session, compound_ids=ids, open_only=True))
+    open_alarms: Counter[int] = Counter()
+    for (cid, _), n in open_alarm_counts(session, compound_ids=ids).items():
+        open_alarms[cid] += n
     hours_by = online_device_hours(session, compound_ids=ids, since=since, until=now)
     population = people_counts(session, compound_ids=ids, today=today)
     totals: Counter[str] = Counter()

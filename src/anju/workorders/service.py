@@ -1082,6 +1082,23 @@ def order_period(
     return [(str(k), str(c), bool(o), r, int(n)) for k, c, o, r, n in session.execute(stmt)]
 
 
+def open_order_groups(
+    session: Session, *, compound_ids: list[int], now: datetime
+) -> list[tuple[int, int | None, bool, bool, int]]:
+    """Open orders counted in SQL per (compound, building, is a complaint, past its resolution deadline and not
+    paused): what the 大屏's tiles and map layer count from `order_facts(open_only=True)` rows."""
+    complaint = WorkOrder.kind == OrderKind.complaint
+    overdue = (
+        WorkOrder.resolution_due_at.is_not(None) & WorkOrder.paused_at.is_(None) & (WorkOrder.resolution_due_at < now)
+    )
+    stmt = (
+        select(WorkOrder.compound_id, WorkOrder.building_id, complaint, overdue, func.count())
+        .where(WorkOrder.compound_id.in_(compound_ids), WorkOrder.status.in_(sorted(OPEN_STATUSES)))
+        .group_by(WorkOrder.compound_id, WorkOrder.building_id, complaint, overdue)
+    )
+    return [(int(c), b, bool(k), bool(o), int(n)) for c, b, k, o, n in session.execute(stmt)]
+
+
 def order_states(session: Session, *, compound_id: int, order_ids: list[int]) -> dict[int, bool]:
     """Order id → still open? (orders of the compound only; unknown ids are left out)."""
     if not order_ids:
