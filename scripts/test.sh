@@ -29,8 +29,9 @@ status=0
 ran=0
 
 # Each test runs where it can prove something:
-#   SQLite pass      everything except the browser walks and the `once` tests (the API fuzz: they run
-#                    once, on PostgreSQL, the stricter database) and `postgres` tests;
+#   SQLite pass      everything except the browser walks, the `once` tests (the web layer's page and
+#                    permission tests and the API fuzz: they run once, on PostgreSQL, the production
+#                    database) and `postgres` tests;
 #   PostgreSQL pass  everything except `sqlite_only` and `db_agnostic` tests (pure functions: tallies,
 #                    crypto, config, catalogues, signing, intake validation; see tests/conftest.py).
 # Without a reachable PostgreSQL (and outside CI) the browser walks and `once` tests run in the SQLite pass.

@@ -48,6 +48,21 @@ def service_unavailable(reason: str) -> None:
     pytest.skip(f"service unavailable: {reason}")
 
 
+# Tests of the web layer (page rendering, forms, the permission matrix over every route) prove
+# what a person sees, not how a database behaves: they run once, in the PostgreSQL pass (the
+# production database), like the API fuzz. Database behaviour is proven by the domains' tests.
+ONCE_PATHS = ("tests/web/", "tests/test_permission_matrix.py")
+# Whole modules of `once` tests whose collection builds the API's schema (about 20 s per process):
+# not even collected in a pass that deselects `once`.
+ONCE_MODULES = {"test_openapi_fuzz.py", "test_permission_matrix.py"}
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    if collection_path.name in ONCE_MODULES and "not once" in (config.option.markexpr or ""):
+        return True
+    return None
+
+
 @pytest.hookimpl(tryfirst=True)  # before -m selects by marker
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """`db_agnostic` tests run on SQLite only (scripts/test.sh), so they must not touch the database.
@@ -55,13 +70,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     A test that drives Chromium is a browser test whether or not its module says so (it is then
     deselected where browser walks do not run). Browser tests share one xdist group, so with
     `--dist loadgroup` (scripts/test.sh) one worker seeds a live server and starts Chromium for
-    all of them instead of every worker doing it.
+    all of them instead of every worker doing it. Web-layer tests that use the database are
+    `once` (ONCE_PATHS); a db_agnostic one stays in the SQLite pass, so every test runs somewhere.
     """
     for item in items:
         if {"browser", "live_server"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.browser)
         if item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.xdist_group("browser"))
+        elif item.nodeid.startswith(ONCE_PATHS) and not item.get_closest_marker("db_agnostic"):
+            item.add_marker(pytest.mark.once)
     wrong = [
         item.nodeid
         for item in items

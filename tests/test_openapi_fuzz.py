@@ -19,7 +19,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from anju.main import create_app
+from tests.conftest import shared_app
 
 # One pass is enough (scripts/test.sh): PostgreSQL, the stricter database, when it is reachable.
 pytestmark = pytest.mark.once
@@ -27,7 +27,7 @@ pytestmark = pytest.mark.once
 # Server-sent event streams stay open by design (minutes); they are not request/response
 # operations to fuzz, and are tested by their own domain.
 STREAMS = ["/api/v1/access/feed"]
-schema = schemathesis.openapi.from_asgi("/openapi.json", create_app()).exclude(path=STREAMS)
+schema = schemathesis.openapi.from_asgi("/openapi.json", shared_app()).exclude(path=STREAMS)
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 FUZZ = {

@@ -846,9 +846,9 @@ PUBLIC = {
 
 
 def _openapi() -> dict[str, Any]:
-    from anju.main import create_app
+    from tests.conftest import shared_app
 
-    return create_app().openapi()
+    return shared_app().openapi()  # the fuzz module asks the same app for the same schema
 
 
 OPENAPI = _openapi()
