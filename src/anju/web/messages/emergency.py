@@ -141,10 +141,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "ev.site_note": (
         "“到达集合点”按各楼疏散时间加最慢步行者的步行时间估算（不计拥挤）；“计拥挤到达”再按排队模型计入各路线共用的"
-        "转角与集合点入口的通行能力（每米宽每秒 1.3 人，道路宽 4 米）。尚未模拟的楼栋在估算时先行模拟。",
+        "转角与集合点入口的通行能力（每米宽每秒 1.3 人，道路宽 4 米），偏乐观（示范小区的多人同场仿真约再慢 40%）。"
+        "尚未模拟的楼栋在估算时先行模拟。",
         "'Arrives' is each building's evacuation plus the slowest walkers' walk (no crowding); 'with crowding' adds a "
         "queueing model of the corners and assembly-point entries the routes share (1.3 persons per metre per second, "
-        "4 m paths). Buildings not simulated yet are simulated first.",
+        "4 m paths); it is the optimistic side (walking the demo compound's agents together took about 40% longer). "
+        "Buildings not simulated yet are simulated first.",
     ),
     "ev.crowded_total": ("计拥挤时最后一人到达", "Last person arrives, with crowding"),
     "ev.crowd_delay": ("拥挤造成延误", "Delay from crowding"),
