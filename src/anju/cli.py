@@ -190,7 +190,9 @@ def serve(
 
     application = create_app(with_worker=worker)
     _freeze_startup_objects()
-    uvicorn.run(application, host=host, port=port, log_level="info")
+    # Live pages (SSE streams) stay open until the client leaves: without a bound, a stop (systemd,
+    # Ctrl-C) waited for every open browser tab. In-flight requests get 5 s to finish.
+    uvicorn.run(application, host=host, port=port, log_level="info", timeout_graceful_shutdown=5)
 
 
 @app.command("worker")

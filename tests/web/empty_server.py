@@ -22,7 +22,14 @@ def main(url: str, port: int) -> None:
     logging.getLogger("anju.notify").setLevel(logging.INFO)
     attach(url)
     post_upgrade()
-    uvicorn.run(create_app(with_worker=True), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    uvicorn.run(
+        create_app(with_worker=True),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=2,  # live pages (SSE) never close by themselves
+    )
 
 
 if __name__ == "__main__":

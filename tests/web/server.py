@@ -24,7 +24,14 @@ def main(url: str, port: int, *, prepared: bool = False) -> None:
         post_upgrade()
     else:
         migrate_and_seed(url)
-    uvicorn.run(create_app(), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    uvicorn.run(
+        create_app(),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=2,  # live pages (SSE) never close by themselves
+    )
 
 
 if __name__ == "__main__":
