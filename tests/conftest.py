@@ -48,6 +48,23 @@ def service_unavailable(reason: str) -> None:
     pytest.skip(f"service unavailable: {reason}")
 
 
+# Browser tests run in two xdist groups, each with its own live server and Chromium on one worker, so
+# the walks (about 9 minutes in one process on a loaded machine) are not one indivisible tail of the
+# PostgreSQL pass. The split is by module and roughly halves the walks' time; new walks join the first.
+SECOND_BROWSER_GROUP = {
+    "test_browser.py",
+    "test_csp_browser.py",
+    "test_breach_page.py",
+    "test_walk_decoration.py",
+    "test_walk_emergency.py",
+    "test_walk_evacuation_live.py",
+    "test_walk_field.py",
+    "test_walk_parking.py",
+    "test_walk_video.py",
+    "test_walk_visitor.py",
+    "test_walk_visitor_share.py",
+}
+
 # Tests of the web layer (page rendering, forms, the permission matrix over every route) prove
 # what a person sees, not how a database behaves: they run once, in the PostgreSQL pass (the
 # production database), like the API fuzz. Database behaviour is proven by the domains' tests.
@@ -68,8 +85,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """`db_agnostic` tests run on SQLite only (scripts/test.sh), so they must not touch the database.
 
     A test that drives Chromium is a browser test whether or not its module says so (it is then
-    deselected where browser walks do not run). Browser tests share one xdist group, so with
-    `--dist loadgroup` (scripts/test.sh) one worker seeds a live server and starts Chromium for
+    deselected where browser walks do not run). Browser tests share two xdist groups, so with
+    `--dist loadgroup` (scripts/test.sh) two workers seed a live server and start Chromium for
     all of them instead of every worker doing it. Web-layer tests that use the database are
     `once` (ONCE_PATHS); a db_agnostic one stays in the SQLite pass, so every test runs somewhere.
     """
@@ -77,7 +94,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if {"browser", "live_server"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.browser)
         if item.get_closest_marker("browser"):
-            item.add_marker(pytest.mark.xdist_group("browser"))
+            second = item.path.name in SECOND_BROWSER_GROUP
+            item.add_marker(pytest.mark.xdist_group("browser-b" if second else "browser"))
         elif item.nodeid.startswith(ONCE_PATHS) and not item.get_closest_marker("db_agnostic"):
             item.add_marker(pytest.mark.once)
     wrong = [
