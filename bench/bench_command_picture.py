@@ -341,8 +341,8 @@ def main() -> None:
         t0 = time.perf_counter()
         reports = run_rollups(now=now)
         print(
-            f"first rollup run (a year of backfill): {time.perf_counter() - t0:.1f} s, "
-            + ", ".join(f"{r.name} {r.rows} rows" for r in reports)
+            f"{'rollup catch-up run' if args.reuse else 'first rollup run (a year of backfill)'}: "
+            f"{time.perf_counter() - t0:.1f} s, " + ", ".join(f"{r.name} {r.rows} rows" for r in reports)
         )
         s.rollback()
         if s.get_bind().dialect.name == "postgresql":
