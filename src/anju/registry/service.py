@@ -508,6 +508,13 @@ class HouseService:
         """A compound's buildings in order."""
         return HouseListQuery(session).buildings(compound_id)
 
+    def require_building(self, session: Session, *, compound_id: int, building_id: int) -> Building:
+        """The compound's building; another compound's or no such building is a 404."""
+        b = session.get(Building, building_id)
+        if b is None or b.compound_id != compound_id:
+            raise NotFound(f"building {building_id} not found", zh="未找到该楼栋")
+        return b
+
     def tree(self, session: Session, *, compound_id: int) -> tuple[list[Building], list[tuple[Unit, int, int]]]:
         """A compound's buildings, and each unit with its number of houses and of occupied houses."""
         return HouseQuery(session).tree(compound_id)

@@ -99,10 +99,8 @@ class EducationService:
         from anju.registry.service import house_service, person_service
 
         _desk(who, data.compound_id, manage=True)
-        if data.building_id is not None and data.building_id not in {
-            b.id for b in house_service.buildings(session, compound_id=data.compound_id)
-        }:
-            raise NotFound("building not found", zh="未找到该楼栋")
+        if data.building_id is not None:
+            house_service.require_building(session, compound_id=data.compound_id, building_id=data.building_id)
         facts = person_service.current_residents(session, compound_id=data.compound_id, building_id=data.building_id)
         people = sorted(audience_members(facts, data.audience, china_date(now)))
         c = EducationCampaign(
@@ -330,10 +328,8 @@ class EducationEventService:
         from anju.registry.service import house_service
 
         _desk(who, data.compound_id, manage=True)
-        if data.building_id is not None and data.building_id not in {
-            b.id for b in house_service.buildings(session, compound_id=data.compound_id)
-        }:
-            raise NotFound("building not found", zh="未找到该楼栋")
+        if data.building_id is not None:
+            house_service.require_building(session, compound_id=data.compound_id, building_id=data.building_id)
         if data.ends_at <= data.starts_at:
             raise Invalid("an event ends after it starts", zh="结束时间必须晚于开始时间")
         if data.ends_at - data.starts_at > timedelta(days=1):
