@@ -724,37 +724,44 @@ def alarm_counts(
     until: datetime | None = None,
     kinds: frozenset[str] | None = None,
 ) -> dict[int, int]:
-    """How many alarms (of these kinds) each compound had occur in [since, until): closed hours summed in SQL from
-    the hourly rollup, the edges and the open hours counted in the alarm table (as alarm_hour_counts splits)."""
+    """How many alarms (of these kinds) each compound had occur in [since, until) (see alarm_kind_counts)."""
+    out = dict.fromkeys(compound_ids, 0)
+    for (c, kind), n in alarm_kind_counts(session, compound_ids=compound_ids, since=since, until=until).items():
+        if kinds is None or kind in kinds:
+            out[c] = out.get(c, 0) + n
+    return out
+
+
+def alarm_kind_counts(
+    session: Session, *, compound_ids: list[int], since: datetime, until: datetime | None = None
+) -> Counter[tuple[int, str]]:
+    """Alarms per (compound, kind) that occurred in [since, until): closed hours summed in SQL from the hourly
+    rollup, the edges and the open hours counted in the alarm table (as alarm_hour_counts splits)."""
     from anju.alarms.models import AlarmHourly
     from anju.alarms.rollups import NAME
     from anju.core.rollup import split
 
     plan = split(session, NAME, since, until)
-    out = dict.fromkeys(compound_ids, 0)
+    out: Counter[tuple[int, str]] = Counter()
     for a, b in plan.raw:
         stmt = (
-            select(Alarm.compound_id, func.count())
+            select(Alarm.compound_id, Alarm.kind, func.count())
             .where(Alarm.compound_id.in_(compound_ids), Alarm.occurred_at >= a)
-            .group_by(Alarm.compound_id)
+            .group_by(Alarm.compound_id, Alarm.kind)
         )
         if b is not None:
             stmt = stmt.where(Alarm.occurred_at < b)
-        if kinds is not None:
-            stmt = stmt.where(Alarm.kind.in_(sorted(kinds)))
-        for c, n in session.execute(stmt):
-            out[int(c)] = out.get(int(c), 0) + int(n)
+        for c, k, n in session.execute(stmt):
+            out[(int(c), str(k))] += int(n)
     if plan.rolled is not None:
         r = AlarmHourly
         rolled = (
-            select(r.compound_id, func.sum(r.n))
+            select(r.compound_id, r.kind, func.sum(r.n))
             .where(r.compound_id.in_(compound_ids), r.hour >= plan.rolled[0], r.hour < plan.rolled[1])
-            .group_by(r.compound_id)
+            .group_by(r.compound_id, r.kind)
         )
-        if kinds is not None:
-            rolled = rolled.where(r.kind.in_(sorted(kinds)))
-        for c, n in session.execute(rolled):
-            out[int(c)] = out.get(int(c), 0) + int(n or 0)
+        for c, k, n in session.execute(rolled):
+            out[(int(c), str(k))] += int(n or 0)
     return out
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from anju.access.decision_service import latest_passage_id, passage_counts
-from anju.alarms.service import alarm_counts, alarm_facts, alarm_period, latest_alarm_change, open_alarm_counts
+from anju.alarms.service import alarm_facts, alarm_kind_counts, alarm_period, latest_alarm_change, open_alarm_counts
 from anju.analytics.layers import LayerContext, build_layers, plan_geometry
 from anju.analytics.permissions import AnalyticsPerm
 from anju.analytics.queries import people_counts
@@ -204,8 +204,12 @@ def district(session: Session, *, who: Principal, now: datetime) -> dict[str, An
     turnout = turnout_facts(session, compound_ids=ids, since=now - timedelta(days=365), until=now)
     fees = collection_facts(session, compound_ids=ids, period=f"{today.year:04d}-{today.month:02d}")
     # Counts over 30 days summed in SQL: alarms from the hourly rollup (raw edges), orders by one grouped count.
-    alarms = alarm_counts(session, compound_ids=ids, since=since)
-    fires = alarm_counts(session, compound_ids=ids, since=since, kinds=FIRE_KINDS)
+    by_kind = alarm_kind_counts(session, compound_ids=ids, since=since)  # one pass over the rollup
+    alarms: Counter[int] = Counter()
+    fires: Counter[int] = Counter()
+    for (cid, kind), n in by_kind.items():
+        alarms[cid] += n
+        fires[cid] += n if kind in FIRE_KINDS else 0
     orders = order_tally(session, compound_ids=ids, since=since)
     open_alarms: Counter[int] = Counter()
     for (cid, _), n in open_alarm_counts(session, compound_ids=ids).items():
