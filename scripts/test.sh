@@ -61,7 +61,7 @@ run_pass() {
 }
 nargs=$#
 case "$sqlite_marks" in
-  *browser*) echo "==> browser walks and the API fuzz are deselected in the SQLite pass: they run once, on PostgreSQL" ;;
+  *browser*) echo "==> browser walks, web-layer tests and the API fuzz are deselected in the SQLite pass: they run once, on PostgreSQL" ;;
 esac
 run_pass SQLite sqlite "$sqlite_marks" "$@"
 run_pass PostgreSQL postgresql "not sqlite_only and not db_agnostic" "$@"
