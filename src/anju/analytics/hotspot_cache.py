@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from anju.alarms.service import alarm_hour_counts, latest_theft_alarm_after, newest_alarm_id
@@ -152,7 +152,3 @@ def refit(session: Session, *, compound_ids: Sequence[int], now: datetime) -> in
         session.execute(delete(HotspotCell).where(HotspotCell.model_id.in_(old)))
         session.execute(delete(HotspotModel).where(HotspotModel.id.in_(old)))
     return fitted
-
-
-def model_count(session: Session) -> int:
-    return int(session.execute(select(func.count()).select_from(HotspotModel)).scalar_one())
