@@ -37,7 +37,7 @@ from anju.analytics.staff import RecordIn, staff_service
 from anju.analytics.street import street_hotspots
 from anju.core.auth import Principal, requires
 from anju.core.db import utcnow
-from anju.core.deps import ReadSession, WriteSession
+from anju.core.deps import ReadSession, ReportSession, WriteSession
 from anju.core.errors import Conflict, Invalid, NotFound
 from anju.core.kit.china_time import china_date
 
@@ -48,13 +48,13 @@ StaffWriter = Annotated[Principal, requires(AnalyticsPerm.staff_write)]
 
 
 @router.get("/analytics/overview")
-def analytics_overview(who: AnalyticsReader, session: ReadSession, compound_id: int | None = None) -> dict[str, Any]:
+def analytics_overview(who: AnalyticsReader, session: ReportSession, compound_id: int | None = None) -> dict[str, Any]:
     """Population structure, households, tags and vehicles (counts only)."""
     return overview(session, who=who, compound_id=compound_id, today=china_date())
 
 
 @router.get("/analytics/picture", responses={404: NotFound.doc()})
-def analytics_picture(who: AnalyticsReader, session: ReadSession, compound_id: int) -> dict[str, Any]:
+def analytics_picture(who: AnalyticsReader, session: ReportSession, compound_id: int) -> dict[str, Any]:
     """The compound's security map: site plan, layers (places and counts), KPI tiles and the alarm ticker."""
     data = command_picture(session, who=who, compound_id=compound_id, now=utcnow())
     return {
@@ -66,20 +66,20 @@ def analytics_picture(who: AnalyticsReader, session: ReadSession, compound_id: i
 
 
 @router.get("/analytics/district")
-def analytics_district(who: AnalyticsReader, session: ReadSession) -> dict[str, Any]:
+def analytics_district(who: AnalyticsReader, session: ReportSession) -> dict[str, Any]:
     """Every compound the caller oversees compared, and the total (rates and counts; small person counts '<5')."""
     return district(session, who=who, now=utcnow())
 
 
 @router.get("/analytics/street-hotspots")
-def analytics_street_hotspots(who: AnalyticsReader, session: ReadSession) -> dict[str, Any]:
+def analytics_street_hotspots(who: AnalyticsReader, session: ReportSession) -> dict[str, Any]:
     """The street office's hot-spot map: its compounds' theft-kind incidents pooled, relative heat by weekday and
     hour and by compound and hour, the top place × time cells (counts under 5 hidden), never people."""
     return street_hotspots(session, who=who, now=utcnow())
 
 
 @router.get("/analytics/hotspots", response_model=Hotspots, responses={404: NotFound.doc()})
-def analytics_hotspots(who: AnalyticsReader, session: ReadSession, compound_id: int, top: int = 10) -> Hotspots:
+def analytics_hotspots(who: AnalyticsReader, session: ReportSession, compound_id: int, top: int = 10) -> Hotspots:
     """Theft hot spots: the place × hour-of-week cells ranked by recency-weighted incident counts."""
     if not who.in_scope(compound_id):
         raise NotFound(f"compound {compound_id} not found", zh="未找到该小区")
@@ -97,7 +97,7 @@ def analytics_hotspots(who: AnalyticsReader, session: ReadSession, compound_id: 
 
 @router.get("/analytics/reports", response_model=list[ReportSummary], responses={404: NotFound.doc()})
 def list_reports(
-    who: AnalyticsReader, session: ReadSession, compound_id: int | None = None, kind: str | None = None
+    who: AnalyticsReader, session: ReportSession, compound_id: int | None = None, kind: str | None = None
 ) -> list[SecurityReport]:
     """Stored security reports of the caller's compounds, newest period first."""
     return report_service.search(session, who=who, compound_id=compound_id, kind=kind)
@@ -117,7 +117,7 @@ def request_report(body: ReportCreate, who: ReportWriter, session: WriteSession)
 
 
 @router.get("/analytics/reports/{report_id}", response_model=ReportRead, responses={404: NotFound.doc()})
-def get_report(report_id: int, who: AnalyticsReader, session: ReadSession) -> SecurityReport:
+def get_report(report_id: int, who: AnalyticsReader, session: ReportSession) -> SecurityReport:
     """One stored report with its figures, formulas' inputs, comparison and rectification plan."""
     return report_service.get(session, who=who, report_id=report_id)
 

@@ -30,6 +30,13 @@ class Settings(BaseSettings):
 
     env: str = DEVELOPMENT  # anything else (production, staging) is a deployment: strict checks below
     database_url: str = "sqlite:///./anju.db"
+    # A streaming replica of the PostgreSQL primary for reads that tolerate its lag (the 大屏, the district view,
+    # hot spots, report reads and exports: core.db.report_session). Unset: they read the primary. Never SQLite.
+    database_read_url: str | None = None
+    # psycopg prepares a statement server-side after a few executions of it; false turns that off, for a
+    # PgBouncer in transaction pooling mode that does not track prepared statements (before 1.21, or
+    # max_prepared_statements = 0).
+    database_prepared_statements: bool = True
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
     # Key for field-level encryption of personal data. Kept apart from the
     # session secret so it can be rotated and stored in a KMS separately.
@@ -60,6 +67,15 @@ class Settings(BaseSettings):
     worker_lease_seconds: int = 60
     outbox_max_attempts: int = 10
     outbox_retention_days: int = 7  # delivered events (and their handler records) are deleted after this
+
+    @model_validator(mode="after")
+    def _read_url_needs_postgresql(self) -> Self:
+        if self.database_read_url and (self.is_sqlite or not self.database_read_url.startswith("postgresql")):
+            raise ValueError(
+                "ANJU_DATABASE_READ_URL is a PostgreSQL streaming replica of ANJU_DATABASE_URL's PostgreSQL primary; "
+                "SQLite has no replica (leave it unset)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _no_default_secret(self) -> Self:

@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from anju.core.db import new_session
+from anju.core.db import new_session, report_session
 from anju.core.sqlite_retry import IMMEDIATE_KEY, begin_immediate
 
 
@@ -51,3 +51,15 @@ def get_read_session(session: RequestSession) -> Session:
 
 WriteSession = Annotated[Session, Depends(get_write_session)]
 ReadSession = Annotated[Session, Depends(get_read_session)]
+
+
+def _report_session() -> Iterator[Session]:
+    with report_session() as session:
+        yield session
+
+
+# Reports and dashboards (the 大屏, the district view, hot spots, report reads and exports): a read-only session
+# on the streaming replica when ANJU_DATABASE_READ_URL is set (else, or when it is down, the primary). Its own
+# session beside the request's (which authenticates on the primary). Only for reads no write follows and that
+# may be a moment behind; a page a form redirects to reads through ReadSession (the primary).
+ReportSession = Annotated[Session, Depends(_report_session, scope="function")]

@@ -24,7 +24,7 @@ from anju.analytics.reports import FORMULAS, KINDS, last_closed_period, report_s
 from anju.analytics.staff import SECURITY_ROLES, RecordIn, staff_service
 from anju.analytics.street import StreetReport, street_report
 from anju.core.auth import Principal
-from anju.core.deps import ReadSession, WriteSession
+from anju.core.deps import ReadSession, ReportSession, WriteSession
 from anju.core.errors import AppError, Invalid, NotFound
 from anju.core.kit.china_time import china_date, china_datetime, to_china
 from anju.core.sheets import Value, csv_bytes, xlsx_bytes
@@ -211,7 +211,7 @@ def report_rectification(
 
 
 @router.get("/screen/reports/{report_id}/print")
-def report_print(report_id: int, request: Request, who: ReportViewer, session: ReadSession) -> Response:
+def report_print(report_id: int, request: Request, who: ReportViewer, session: ReportSession) -> Response:
     """The printable report (A4, charts drawn on the server, no script needed)."""
     report = report_service.get(session, who=who, report_id=report_id)
     name = next((c.name for c in compounds_by_id(session, compound_ids=[report.compound_id])), "")
@@ -429,7 +429,7 @@ def pdf_of(view: ReportView, t: Translator) -> bytes:
 
 
 @router.get("/screen/reports/{report_id}.{fmt}")
-def report_export(report_id: int, fmt: str, request: Request, who: ReportViewer, session: ReadSession) -> Response:
+def report_export(report_id: int, fmt: str, request: Request, who: ReportViewer, session: ReportSession) -> Response:
     """The report as Excel (.xlsx), CSV (.csv) or PDF (.pdf)."""
     if fmt not in EXPORT_FORMATS:
         raise NotFound(f"no {fmt!r} export", zh="不支持该导出格式")

@@ -22,8 +22,8 @@ from anju.analytics.picture import change_cursor, command_picture, district
 from anju.analytics.queries import overview
 from anju.analytics.street import street_hotspots
 from anju.core.auth import Principal
-from anju.core.db import new_session, utcnow
-from anju.core.deps import ReadSession
+from anju.core.db import report_session, utcnow
+from anju.core.deps import ReportSession
 from anju.core.errors import NotFound
 from anju.core.kit.china_time import china_date
 from anju.web import queries, sse
@@ -49,7 +49,7 @@ def _focus(who: Principal, compound_id: str | None) -> tuple[int | None, int | N
 
 
 @router.get("/screen")
-def screen(request: Request, who: AnalyticsViewer, session: ReadSession, compound_id: str | None = None) -> Response:
+def screen(request: Request, who: AnalyticsViewer, session: ReportSession, compound_id: str | None = None) -> Response:
     """The security map of one compound, or the district comparison of several; the population charts around."""
     wanted, focus = _focus(who, compound_id)
     now = utcnow()
@@ -79,7 +79,7 @@ def screen(request: Request, who: AnalyticsViewer, session: ReadSession, compoun
 
 
 @router.get("/screen/live")
-def screen_live(request: Request, who: AnalyticsViewer, session: ReadSession, compound_id: int) -> Response:
+def screen_live(request: Request, who: AnalyticsViewer, session: ReportSession, compound_id: int) -> Response:
     """The live part of one compound's map (tiles, plan, ticker) as a fragment."""
     if not who.in_scope(compound_id):
         raise NotFound(f"compound {compound_id} not found", zh="未找到该小区")
@@ -107,7 +107,7 @@ async def screen_stream(
         """Runs in a worker thread: render and send when the change cursor moved (or the refresh is due).
 
         The first poll only notes where things are: the page already shows the state it was rendered with."""
-        with new_session() as s:
+        with report_session() as s:
             now_cursor = (
                 *change_cursor(s, compound_ids=[compound_id]),
                 int((time.monotonic() - started) // REFRESH_SECONDS),
