@@ -1,0 +1,306 @@
+"""The read-replica path (issue 19 item 6): reports and dashboards read a streaming replica, everything else and
+every write the primary; the replica's session cannot write; a replica that is down or lagging never fails a
+report and never serves a write.
+
+A private primary (wal_level=replica, a replication line in pg_hba) and a streaming replica made from it with
+`pg_basebackup -R` are started with Debian's binaries on two free ports, once for the module; the primary is
+migrated with the project's Alembic and seeded with the demo. The report session's own checks (read-only on the
+primary when no replica is configured) run on both databases through the test's rolled-back session.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import logging
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from anju.core import db as core_db
+from anju.core.config import reset_settings
+from anju.core.crypto import reset_keys
+from tests.conftest import DB_KIND, migrate_and_seed, service_unavailable, shared_app
+
+
+def test_a_write_through_the_report_session_is_refused_when_it_reads_the_primary(session: Session) -> None:
+    """No replica configured: report reads use the primary, still in a read-only transaction."""
+    with core_db.report_session() as s:
+        assert s.execute(text("SELECT count(*) FROM compound")).scalar_one() >= 1
+        with pytest.raises(DBAPIError, match=r"read-only|readonly"):
+            s.execute(text("UPDATE compound SET name = name"))
+    # The request's own session writes as before (the read-only mode did not outlive the report session).
+    session.execute(text("UPDATE compound SET name = name"))
+
+
+# --- a private primary and its streaming replica --------------------------------------------------------------
+
+
+def _bin(name: str) -> str:
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    if not found:
+        service_unavailable(f"PostgreSQL server binaries ({name}) under /usr/lib/postgresql/*/bin")
+    return found[-1]
+
+
+def _free_ports(n: int) -> list[int]:
+    socks = [socket.socket() for _ in range(n)]
+    try:
+        for s in socks:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
+def _as_postgres(args: list[str]) -> list[str]:
+    """PostgreSQL refuses to run as root: run its programs as the postgres user then."""
+    return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else args
+
+
+def _run(args: list[str]) -> None:
+    done = subprocess.run(_as_postgres(args), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, f"{args[0]} failed: {done.stdout}\n{done.stderr}"
+
+
+@dataclass
+class Pair:
+    root: Path
+    primary_port: int
+    replica_port: int
+
+    def url(self, port: int, db: str = "anju") -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{port}/{db}"
+
+    @property
+    def primary_url(self) -> str:
+        return self.url(self.primary_port)
+
+    @property
+    def replica_url(self) -> str:
+        return self.url(self.replica_port)
+
+    def start(self, name: str, port: int) -> None:
+        data = str(self.root / name)
+        _run([_bin("pg_ctl"), "-D", data, "-l", f"{data}.log", "-w", "-t", "60", "-o", f"-p {port}", "start"])
+
+    def stop(self, name: str) -> None:
+        _run([_bin("pg_ctl"), "-D", str(self.root / name), "-m", "fast", "-w", "stop"])
+
+
+def _one(engine: Engine, sql: str) -> Any:
+    with engine.connect() as c:
+        return c.execute(text(sql)).scalar_one()
+
+
+@pytest.fixture(scope="module")
+def pair() -> Iterator[Pair]:
+    if DB_KIND != "postgresql":
+        pytest.skip("a streaming replica is PostgreSQL's (ANJU_DATABASE_READ_URL is refused with SQLite)")
+    for name in ("initdb", "pg_ctl", "pg_basebackup"):
+        _bin(name)
+    if os.geteuid() == 0 and shutil.which("runuser") is None:
+        service_unavailable("runuser (to run PostgreSQL as the postgres user)")
+    root = Path(tempfile.mkdtemp(prefix="anju_replica_"))
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres", "postgres")
+    primary_port, replica_port = _free_ports(2)
+    p = Pair(root, primary_port, replica_port)
+    started: list[str] = []
+    saved_env = {k: os.environ.get(k) for k in ("ANJU_DATABASE_URL", "ANJU_DATABASE_READ_URL")}
+    saved_engine, saved_factory = core_db._engine, core_db._sessionmaker
+    engines: list[Engine] = []
+    try:
+        primary = root / "primary"
+        _run([_bin("initdb"), "-D", str(primary), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"])
+        with open(primary / "postgresql.conf", "a") as f:
+            f.write(
+                "listen_addresses = '127.0.0.1'\n"
+                f"unix_socket_directories = '{root}'\n"
+                "wal_level = replica\nmax_wal_senders = 4\nhot_standby = on\n"
+                "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
+            )
+        with open(primary / "pg_hba.conf", "a") as f:
+            f.write("host replication postgres 127.0.0.1/32 trust\n")
+        p.start("primary", primary_port)
+        started.append("primary")
+        admin = create_engine(p.url(primary_port, "postgres"), isolation_level="AUTOCOMMIT")
+        engines.append(admin)
+        with admin.connect() as c:
+            c.execute(text("CREATE DATABASE anju"))
+        _run(
+            [
+                _bin("pg_basebackup"),
+                *("-h", "127.0.0.1", "-p", str(primary_port), "-U", "postgres"),
+                *("-D", str(root / "replica"), "-R", "-X", "stream", "--checkpoint=fast", "--no-sync"),
+            ]
+        )
+        p.start("replica", replica_port)
+        started.append("replica")
+        # The project's migrations and the demo world, written to the primary only.
+        migrate_and_seed(p.primary_url)
+        yield p
+    finally:
+        core_db.set_read_engine(None)
+        if core_db._engine is not None and core_db._engine is not saved_engine:
+            core_db._engine.dispose()
+        core_db._engine, core_db._sessionmaker = saved_engine, saved_factory
+        for k, v in saved_env.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        reset_settings()
+        reset_keys()
+        for e in engines:
+            e.dispose()
+        for name in reversed(started):
+            with contextlib.suppress(AssertionError):  # already stopped
+                p.stop(name)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def engines(pair: Pair) -> Iterator[tuple[Engine, Engine]]:
+    """Direct connections to the primary and the replica (to look, not through the app)."""
+    primary, replica = create_engine(pair.primary_url), create_engine(pair.replica_url)
+    try:
+        yield primary, replica
+    finally:
+        primary.dispose()
+        replica.dispose()
+
+
+@pytest.fixture
+def configured(pair: Pair) -> Iterator[None]:
+    """ANJU_DATABASE_URL = the primary, ANJU_DATABASE_READ_URL = the replica, as a deployment sets them."""
+    os.environ["ANJU_DATABASE_URL"] = pair.primary_url
+    os.environ["ANJU_DATABASE_READ_URL"] = pair.replica_url
+    reset_settings()
+    core_db.set_read_engine(None)  # report reads find the replica in the settings
+    try:
+        yield
+    finally:
+        core_db.set_read_engine(None)
+        os.environ.pop("ANJU_DATABASE_READ_URL", None)
+        reset_settings()
+
+
+def _caught_up(primary: Engine, replica: Engine) -> None:
+    """Wait until the replica has replayed everything the primary has written so far."""
+    target = _one(primary, "SELECT pg_current_wal_lsn()::text")
+    deadline = time.monotonic() + 60
+    while not _one(replica, f"SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn"):
+        assert time.monotonic() < deadline, "the replica did not replay the primary's writes"
+        time.sleep(0.1)
+
+
+def _bearer(username: str) -> dict[str, str]:
+    from tests.accounts.tokens import bearer_for
+
+    with core_db.transaction() as s:  # the primary: sessions are written there
+        return bearer_for(s, username)
+
+
+def _compound_a() -> int:
+    with core_db.new_session() as s:
+        return int(s.execute(text("SELECT id FROM compound WHERE code = 'SFXQ'")).scalar_one())
+
+
+@pytest.mark.postgres
+def test_report_reads_go_to_the_replica_which_refuses_writes(configured: None, engines: tuple[Engine, Engine]) -> None:
+    primary, replica = engines
+    _caught_up(primary, replica)
+    with core_db.report_session() as s:
+        assert s.execute(text("SELECT pg_is_in_recovery()")).scalar_one() is True
+        assert s.execute(text("SELECT current_setting('port')")).scalar_one() == str(replica.url.port)
+        assert s.execute(text("SELECT count(*) FROM compound")).scalar_one() >= 2  # the demo, replayed
+        with pytest.raises(DBAPIError, match="read-only transaction"):
+            s.execute(text("UPDATE compound SET name = name"))
+    with core_db.new_session() as s:  # everything else reads and writes the primary
+        assert s.execute(text("SELECT pg_is_in_recovery()")).scalar_one() is False
+
+
+@pytest.mark.postgres
+def test_a_lagging_replica_never_serves_a_write_and_shows_it_after_replay(
+    configured: None, engines: tuple[Engine, Engine]
+) -> None:
+    primary, replica = engines
+    client = _client()
+    headers = _bearer("manager_wang")  # signed in after the pause below: authentication reads the primary
+    compound = _compound_a()
+    _caught_up(primary, replica)
+    with replica.connect() as c:
+        c.execute(text("SELECT pg_wal_replay_pause()"))
+        c.commit()
+    try:
+        r = client.post(
+            "/api/v1/analytics/reports",
+            headers=_bearer("manager_wang"),
+            json={"compound_id": compound, "kind": "month", "day": "2025-01-20"},
+        )
+        assert r.status_code == 201, r.text
+        report_id = r.json()["id"]
+        # The write went to the primary ...
+        assert _one(primary, f"SELECT count(*) FROM security_report WHERE id = {report_id}") == 1
+        # ... and the report read is the replica's, a moment behind: not there yet, never served from a write path.
+        assert _one(replica, f"SELECT count(*) FROM security_report WHERE id = {report_id}") == 0
+        assert client.get(f"/api/v1/analytics/reports/{report_id}", headers=headers).status_code == 404
+        listed = client.get("/api/v1/analytics/reports", params={"compound_id": compound}, headers=headers)
+        assert listed.status_code == 200 and report_id not in {x["id"] for x in listed.json()}
+        # A write sent while the replica lags still lands on the primary.
+        plan = client.put(
+            f"/api/v1/analytics/reports/{report_id}/rectification", headers=headers, json={"text": "加强夜间巡逻"}
+        )
+        assert plan.status_code == 200, plan.text
+        assert _one(primary, f"SELECT rectification FROM security_report WHERE id = {report_id}") == "加强夜间巡逻"
+    finally:
+        with replica.connect() as c:
+            c.execute(text("SELECT pg_wal_replay_resume()"))
+            c.commit()
+    _caught_up(primary, replica)
+    r = client.get(f"/api/v1/analytics/reports/{report_id}", headers=headers)
+    assert r.status_code == 200
+    assert r.json()["rectification"] == "加强夜间巡逻"
+
+
+@pytest.mark.postgres
+def test_a_stopped_replica_sends_report_reads_to_the_primary_and_says_why(
+    pair: Pair, configured: None, engines: tuple[Engine, Engine], caplog: pytest.LogCaptureFixture
+) -> None:
+    primary, replica = engines
+    client = _client()
+    headers = _bearer("manager_wang")
+    _caught_up(primary, replica)
+    replica.dispose()
+    pair.stop("replica")
+    try:
+        with caplog.at_level(logging.WARNING, logger="anju.core.db"):
+            r = client.get("/api/v1/analytics/reports", params={"compound_id": _compound_a()}, headers=headers)
+        assert r.status_code == 200, r.text
+        assert any("read replica unreachable" in m for m in caplog.messages), caplog.messages
+        with core_db.report_session() as s:  # the primary now, still read-only
+            assert s.execute(text("SELECT pg_is_in_recovery()")).scalar_one() is False
+            with pytest.raises(DBAPIError, match="read-only transaction"):
+                s.execute(text("UPDATE compound SET name = name"))
+    finally:
+        pair.start("replica", pair.replica_port)
+
+
+def _client() -> Any:
+    from fastapi.testclient import TestClient
+
+    return TestClient(shared_app(), raise_server_exceptions=False)
