@@ -1,9 +1,15 @@
 """Camera coverage of key positions (重点部位视频覆盖率), one figure of the security report's technical section.
 
-Each compound lists its key positions (gates, lift lobbies, perimeter, bike garages, fire lanes, …) and, for each,
-the cameras whose field of view takes it in (a camera is its device row, device type camera). The written formula:
+Each compound lists its key positions (gates, lift lobbies, perimeter, bike garages, fire lanes, …), each with a
+point on the site plan or not, and the cameras assigned to it (a camera is its device row, device type camera).
+A key position is covered when an online camera of the compound covers it by either rule:
 
-    camera coverage = key positions with at least one assigned camera online ÷ key positions × 100%
+    in view:  the position's plan point lies in the camera's field-of-view sector (analytics/fov.py: distance ×
+              the plan's metres per unit ≤ range, bearing within ±angle/2 of the direction; the camera's point,
+              direction, angle and range are set on the video camera, read through the video service)
+    assigned: the camera is explicitly assigned to the position (positions without plan coordinates, e.g. rooms)
+
+    camera coverage = key positions covered by at least one online camera (assigned or in view) ÷ key positions × 100%
 
 "Online" is the camera's device state when the figure is taken (the report takes it when it is generated; the
 大屏 live). A compound with no key positions has no coverage figure ("no data"), not 0 or 100.
@@ -17,12 +23,14 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from anju.analytics.fov import Sector, in_view, metres_per_unit
 from anju.analytics.models import KeyPosition, KeyPositionCamera
 from anju.analytics.permissions import AnalyticsPerm
 from anju.core.auth import Principal
 from anju.core.errors import Conflict, Invalid, NotFound
 from anju.devices.service import device_facts
-from anju.registry.service import house_service
+from anju.registry.service import compounds_by_id, house_service
+from anju.video.service import video_service
 
 KEY_POSITION_KINDS = ("gate", "lift_lobby", "perimeter", "bike_garage", "fire_lane", "garage", "plant_room", "other")
 CAMERA = "camera"
@@ -38,10 +46,11 @@ class PositionState:
     plan_y: int | None
     cameras: list[int]  # device ids
     online: list[int]  # the assigned cameras online now
+    in_view: list[int]  # online cameras whose field of view holds the position's plan point
 
     @property
     def covered(self) -> bool:
-        return bool(self.online)
+        return bool(self.online) or bool(self.in_view)
 
 
 def _pct(part: int, whole: int) -> float | None:
@@ -66,6 +75,15 @@ def position_states(session: Session, *, compound_id: int) -> list[PositionState
     cams: dict[int, list[int]] = {}
     for pid, did in links:
         cams.setdefault(pid, []).append(did)
+    sectors = online_sectors(session, compound_id=compound_id, online={d for d, st in status.items() if st == "online"})
+    compound = next(iter(compounds_by_id(session, compound_ids=[compound_id])), None)
+    scale = metres_per_unit(compound.site_plan if compound else None)
+
+    def seen_by(p: KeyPosition) -> list[int]:
+        if p.plan_x is None or p.plan_y is None:
+            return []
+        return sorted(d for d, sector in sectors if in_view(sector, p.plan_x, p.plan_y, scale=scale))
+
     return [
         PositionState(
             p.id,
@@ -76,9 +94,23 @@ def position_states(session: Session, *, compound_id: int) -> list[PositionState
             p.plan_y,
             sorted(cams.get(p.id, [])),
             sorted(d for d in cams.get(p.id, []) if status.get(d) == "online"),
+            seen_by(p),
         )
         for p in positions
     ]
+
+
+def online_sectors(session: Session, *, compound_id: int, online: set[int]) -> list[tuple[int, Sector]]:
+    """(device id, sector) of the compound's online cameras that are placed: a point on the plan, a range and a
+    direction (a 360° camera needs none)."""
+    out = []
+    for c in video_service.placements(session, compound_id=compound_id):
+        if c.device_id not in online or c.plan_x is None or c.plan_y is None or c.range_m is None:
+            continue
+        if c.heading_deg is None and c.fov_deg < 360:
+            continue
+        out.append((c.device_id, Sector(c.plan_x, c.plan_y, c.heading_deg or 0, c.fov_deg, c.range_m)))
+    return out
 
 
 def coverage_figures(session: Session, *, compound_id: int) -> dict[str, object]:

@@ -142,6 +142,7 @@ class KeyPositionRead(Schema):
     building_id: int | None
     plan_x: int | None
     plan_y: int | None
-    cameras: list[int]
-    online: list[int]
+    cameras: list[int]  # assigned
+    online: list[int]  # assigned and online
+    in_view: list[int]  # online cameras whose field of view holds the position's plan point
     covered: bool

@@ -51,6 +51,7 @@ def camera_read(cam: Camera) -> CameraRead:
         url_display=display_url(video_service.stream_url(cam)),
         fov_deg=cam.fov_deg,
         heading_deg=cam.heading_deg,
+        range_m=cam.range_m,
         public_area=cam.public_area,
         key_target=cam.key_target,
         retention_days=cam.retention_days,

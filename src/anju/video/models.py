@@ -26,6 +26,7 @@ class Camera(CompoundScopedMixin, TimestampedMixin, Base):
     url_enc: Mapped[str] = mapped_column(Text)  # AES-GCM of rtsp://user:password@host/… or a file path
     fov_deg: Mapped[int] = mapped_column(Integer, default=90)  # horizontal field of view
     heading_deg: Mapped[int | None] = mapped_column(Integer)  # where it looks on the site plan, 0 = north
+    range_m: Mapped[float | None] = mapped_column(Float)  # how far it sees, metres (plan units by the plan's scale)
     public_area: Mapped[bool] = mapped_column(default=True)
     key_target: Mapped[bool] = mapped_column(default=False)  # counter-terror key target: 90-day retention
     retention_days: Mapped[int] = mapped_column(Integer, default=30)

@@ -8,6 +8,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from anju.core.auth import Principal
+from anju.devices.models import Device
 from anju.video.models import Camera, VideoAccessLog, VideoEvent, VideoEvidence
 
 
@@ -23,6 +24,16 @@ class VideoRepository:
 
     def cameras(self, compound_ids: list[int]) -> list[Camera]:
         return list(self.s.scalars(select(Camera).where(Camera.compound_id.in_(compound_ids)).order_by(Camera.id)))
+
+    def placements(self, compound_id: int) -> list[tuple[Camera, int | None, int | None]]:
+        """The compound's cameras with their device's point on the site plan."""
+        rows = self.s.execute(
+            select(Camera, Device.plan_x, Device.plan_y)
+            .join(Device, Device.id == Camera.device_id)
+            .where(Camera.compound_id == compound_id)
+            .order_by(Camera.id)
+        ).all()
+        return [(c, x, y) for c, x, y in rows]
 
     def events(
         self, compound_ids: list[int], *, camera_id: int | None = None, pending_review: bool = False, limit: int = 50

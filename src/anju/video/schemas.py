@@ -50,6 +50,7 @@ class CameraCreate(InSchema):
     plan_y: int | None = Field(None, ge=-100_000, le=100_000)
     fov_deg: int = Field(90, ge=1, le=360)
     heading_deg: int | None = Field(None, ge=0, le=359)
+    range_m: float | None = Field(None, ge=0, le=10_000)  # how far it sees, metres
     public_area: bool = True
     key_target: bool = False
     retention_days: int = Field(30, ge=1, le=3650)
@@ -62,6 +63,9 @@ class CameraPatch(InSchema):
     url: str | None = Field(None, min_length=1, max_length=1000)
     fov_deg: int | None = Field(None, ge=1, le=360)
     heading_deg: int | None = Field(None, ge=0, le=359)
+    range_m: float | None = Field(None, ge=0, le=10_000)
+    plan_x: int | None = Field(None, ge=-100_000, le=100_000)  # its device's point on the site plan
+    plan_y: int | None = Field(None, ge=-100_000, le=100_000)
     public_area: bool | None = None
     key_target: bool | None = None
     retention_days: int | None = Field(None, ge=1, le=3650)
@@ -78,6 +82,7 @@ class CameraRead(Schema):
     url_display: str  # credentials never leave the server
     fov_deg: int
     heading_deg: int | None
+    range_m: float | None
     public_area: bool
     key_target: bool
     retention_days: int

@@ -24,12 +24,14 @@ from anju.core import events
 from anju.core.auth import Principal
 from anju.core.crypto import decrypt, encrypt
 from anju.core.db import utcnow
+from anju.core.errors import Invalid
 from anju.core.kit.china_time import china_text
 from anju.devices.enums import DeviceType, MessageKind
 from anju.devices.intake_service import Accepted, directory, intake_service
 from anju.devices.models import Device
 from anju.devices.schemas import DeviceCreate
 from anju.devices.service import device_service
+from anju.registry.service import compounds_by_id
 from anju.video.config import video_settings
 from anju.video.detectors.base import Detection, Image
 from anju.video.enums import (
@@ -228,11 +230,55 @@ class Recorded:
     attached: list[str] = field(default_factory=list)  # evidence kinds this call added to an existing incident
 
 
+@dataclass(frozen=True)
+class CameraPlacement:
+    """Where a camera sits and looks on the compound's site plan (None where not set)."""
+
+    camera_id: int
+    device_id: int
+    name: str
+    plan_x: int | None  # its device's point, plan units
+    plan_y: int | None
+    heading_deg: int | None  # 0 = north (up on the plan), clockwise
+    fov_deg: int  # horizontal angle of view, 1..360
+    range_m: float | None  # metres
+
+
+def check_on_plan(session: Session, *, compound_id: int, plan_x: int | None, plan_y: int | None) -> None:
+    """A camera's point must lie on the compound's site plan (0..width × 0..height); both or neither given."""
+    if plan_x is None and plan_y is None:
+        return
+    if plan_x is None or plan_y is None:
+        raise Invalid(
+            "a point on the site plan needs both plan_x and plan_y",
+            zh="平面图位置须同时给出横、纵坐标",
+            fields=[{"field": "plan_x" if plan_x is None else "plan_y", "message": "required with the other"}],
+        )
+    compound = next(iter(compounds_by_id(session, compound_ids=[compound_id])), None)
+    site = (compound.site_plan if compound else None) or {}
+    width, height = site.get("width"), site.get("height")
+    if not width or not height:
+        return  # no site plan drawn yet: nothing to be off
+    bad = [
+        {"field": f, "message": f"must be from 0 to {limit}"}
+        for f, v, limit in (("plan_x", plan_x, width), ("plan_y", plan_y, height))
+        if not 0 <= v <= limit
+    ]
+    if bad:
+        raise Invalid(
+            f"point ({plan_x}, {plan_y}) is off the site plan ({width} × {height})",
+            zh=f"位置 ({plan_x}, {plan_y}) 不在小区平面图内（{width} × {height}）",
+            fields=bad,
+        )
+
+
 class VideoService:
     # --- cameras --------------------------------------------------------------------------------------------
     def register(self, session: Session, *, by: Principal, data: CameraCreate) -> Camera:
         """A camera and its device row (type camera: site plan, heartbeats, the offline alarm)."""
         floor = retention_floor(public_area=data.public_area, key_target=data.key_target)
+        if by.in_scope(data.compound_id):
+            check_on_plan(session, compound_id=data.compound_id, plan_x=data.plan_x, plan_y=data.plan_y)
         if data.retention_days < floor:
             raise RetentionBelowFloor(
                 f"retention {data.retention_days} days is below the {floor}-day floor",
@@ -260,6 +306,7 @@ class VideoService:
             url_enc=encrypt(data.url, context=URL_CONTEXT) or "",
             fov_deg=data.fov_deg,
             heading_deg=data.heading_deg,
+            range_m=data.range_m,
             public_area=data.public_area,
             key_target=data.key_target,
             retention_days=data.retention_days,
@@ -280,6 +327,14 @@ class VideoService:
     def cameras(self, session: Session, *, by: Principal) -> list[Camera]:
         return VideoRepository(session).cameras(scoped(by))
 
+    def placements(self, session: Session, *, compound_id: int) -> list[CameraPlacement]:
+        """Every camera of a compound with its point, direction, angle and range (no permission check: callers
+        are services that checked the compound)."""
+        return [
+            CameraPlacement(c.id, c.device_id, c.name, x, y, c.heading_deg, c.fov_deg, c.range_m)
+            for c, x, y in VideoRepository(session).placements(compound_id)
+        ]
+
     def update(self, session: Session, *, by: Principal, camera_id: int, data: CameraPatch) -> Camera:
         cam = self.get(session, by=by, camera_id=camera_id)
         values = data.model_dump(exclude_unset=True)
@@ -295,6 +350,19 @@ class VideoService:
         signage = values.get("signage_installed", cam.signage_installed)
         if values.get("active", cam.active) and public and not signage:
             raise SignageMissing("activation needs signage_installed for a public-area camera")
+        if "fov_deg" in values and values["fov_deg"] is None:
+            raise Invalid(
+                "fov_deg cannot be cleared: a camera has an angle of view (1–360°)",
+                zh="水平视角不能为空（1–360°）",
+                fields=[{"field": "fov_deg", "message": "1..360"}],
+            )
+        if "plan_x" in values or "plan_y" in values:
+            device = session.get(Device, cam.device_id)
+            assert device is not None
+            x = values.pop("plan_x", device.plan_x)
+            y = values.pop("plan_y", device.plan_y)
+            check_on_plan(session, compound_id=cam.compound_id, plan_x=x, plan_y=y)
+            device.plan_x, device.plan_y = x, y
         if "url" in values:
             cam.url_enc = encrypt(values.pop("url"), context=URL_CONTEXT) or ""
         if "analytics" in values:

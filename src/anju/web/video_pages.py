@@ -12,15 +12,16 @@ from fastapi import APIRouter, Depends, Form, Request
 from pydantic import ValidationError
 from starlette.responses import Response
 
+from anju.analytics.fov import metres_per_unit
 from anju.core.deps import ReadSession, WriteSession
 from anju.core.errors import AppError
 from anju.video.enums import AccessAction, DetectorKind, ReviewVerdict
 from anju.video.evidence import clip_frames
 from anju.video.permissions import VideoPerm
-from anju.video.schemas import ScheduleIn, ZoneIn
+from anju.video.schemas import CameraPatch, ScheduleIn, ZoneIn
 from anju.video.service import ZONE_DETECTORS, clip_status, display_url, video_service
 from anju.web.deps import ConsolePage, console_guard
-from anju.web.forms import error_message, go_back
+from anju.web.forms import error_message, form_action, go_back
 from anju.web.i18n import Translator, lang_of
 from anju.web.render import render
 
@@ -167,12 +168,19 @@ def video_camera(camera_id: int, request: Request, ctx: VideoPage, session: Writ
             session, by=ctx.who, camera_id=camera_id, reason="配置分析区域 / zone set-up"
         )
         picture = _jpeg_uri(data) if data else None
+    plan = (ctx.compound.site_plan if ctx.compound and ctx.compound.id == cam.compound_id else None) or {}
     return render(
         request,
         "video/camera.html",
         ctx.context(
             "nav.video",
             cam=cam,
+            place=next(
+                (p for p in video_service.placements(session, compound_id=cam.compound_id) if p.camera_id == cam.id),
+                None,
+            ),
+            plan_size=(plan["width"], plan["height"]) if plan.get("width") and plan.get("height") else None,
+            scale=metres_per_unit(plan),
             url=display_url(video_service.stream_url(cam)),
             picture=picture,
             detectors=[d.value for d in DetectorKind if d in ZONE_DETECTORS or d == DetectorKind.left_object],
@@ -224,3 +232,35 @@ def video_add_zone(
     except AppError as exc:
         return go_back(request, back, err=error_message(request, exc))
     return go_back(request, back, ok=t("video.zone_saved"))
+
+
+@router.post("/console/video/cameras/{camera_id}/placement")
+def video_placement(
+    camera_id: int,
+    request: Request,
+    ctx: VideoPage,
+    session: WriteSession,
+    plan_x: Annotated[str, Form()] = "",
+    plan_y: Annotated[str, Form()] = "",
+    heading_deg: Annotated[str, Form()] = "",
+    fov_deg: Annotated[str, Form()] = "",
+    range_m: Annotated[str, Form()] = "",
+) -> Response:
+    """Set where the camera sits on the site plan, where it looks, its angle of view and range (blank: not set)."""
+    t = Translator(lang_of(request))
+    back = f"/console/video/cameras/{camera_id}"
+    if not ctx.who.can(VideoPerm.manage):
+        return go_back(request, back, err=t("error.403.title"))
+
+    def save() -> None:
+        values: dict[str, object] = {
+            "plan_x": plan_x.strip() or None,
+            "plan_y": plan_y.strip() or None,
+            "heading_deg": heading_deg.strip() or None,
+            "range_m": range_m.strip() or None,
+        }
+        if fov_deg.strip():
+            values["fov_deg"] = fov_deg.strip()
+        video_service.update(session, by=ctx.who, camera_id=camera_id, data=CameraPatch.model_validate(values))
+
+    return form_action(request, session, back, save, ok="video.placement_saved", invalid="video.err.placement")

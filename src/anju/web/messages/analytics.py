@@ -217,9 +217,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         " active devices with a heartbeat of at most an hour, from their registration)",
     ),
     "report.formula.camera_coverage": (
-        "有至少一台在线摄像机指派覆盖的重点部位 ÷ 重点部位总数 × 100%（生成时；未设重点部位：暂无数据）",
-        "Key positions with at least one assigned camera online ÷ key positions × 100%"
-        " (at generation; none defined: no data)",
+        "有至少一台在线摄像机覆盖的重点部位 ÷ 重点部位总数 × 100%（覆盖：该摄像机指派给此部位，或部位在平面图上的点"
+        "落在其视野扇形内——距离 × 平面图比例 ≤ 视距且方位在朝向 ±视角/2 以内；生成时；未设重点部位：暂无数据）",
+        "Key positions covered by at least one online camera ÷ key positions × 100% (covered: the camera is assigned"
+        " to the position, or the position's plan point lies in its field-of-view sector — distance × the plan's"
+        " scale ≤ range and bearing within ±angle/2 of its direction; at generation; none defined: no data)",
     ),
     "report.formula.complaint_closure": (
         "期内受理且已办结的投诉 ÷ 期内受理的投诉 × 100%",
@@ -300,6 +302,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "keypos.name": ("部位", "Position"),
     "keypos.kind": ("类型", "Kind"),
     "keypos.cameras": ("指派摄像机", "Cameras assigned"),
+    "keypos.covered_by": ("覆盖摄像机", "Covered by"),
+    "keypos.rule.assigned": ("指派", "assigned"),
+    "keypos.rule.in_view": ("视野内", "in view"),
+    "keypos.no_point": ("未标注平面图位置，只按指派计", "no point on the site plan: assignment only"),
     "keypos.state": ("覆盖", "Coverage"),
     "keypos.covered": ("已覆盖", "Covered"),
     "keypos.uncovered": ("未覆盖", "Not covered"),
