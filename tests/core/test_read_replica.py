@@ -304,3 +304,111 @@ def _client() -> Any:
     from fastapi.testclient import TestClient
 
     return TestClient(shared_app(), raise_server_exceptions=False)
+
+
+@pytest.mark.db_agnostic
+def test_a_read_url_is_refused_with_sqlite(monkeypatch: pytest.MonkeyPatch) -> None:
+    from anju.core.config import Settings
+
+    monkeypatch.setenv("ANJU_DATABASE_URL", "sqlite:///./x.db")
+    monkeypatch.setenv("ANJU_DATABASE_READ_URL", "postgresql+psycopg://anju@replica/anju")
+    with pytest.raises(ValueError, match="ANJU_DATABASE_READ_URL"):
+        Settings()
+
+
+@pytest.mark.postgres
+def test_through_pgbouncer_in_transaction_pooling_with_prepared_statements_off(
+    pair: Pair, configured: None, engines: tuple[Engine, Engine]
+) -> None:
+    """Debian's PgBouncer (1.18: no prepared statements across server connections) in transaction pooling mode
+    in front of the primary, with ANJU_DATABASE_PREPARED_STATEMENTS=false: reads and writes through the app work,
+    and psycopg never prepares (each query run more often than its default threshold of 5)."""
+    pgbouncer = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+    if not Path(pgbouncer).exists():
+        service_unavailable("pgbouncer (Debian package pgbouncer)")
+    (port,) = _free_ports(1)
+    root = pair.root
+    (root / "users.txt").write_text('"postgres" ""\n')
+    ini = root / "pgbouncer.ini"
+    ini.write_text(
+        "[databases]\n"
+        f"anju = host=127.0.0.1 port={pair.primary_port} dbname=anju\n"
+        "[pgbouncer]\n"
+        f"listen_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n"
+        f"auth_type = trust\nauth_file = {root / 'users.txt'}\n"
+        "pool_mode = transaction\ndefault_pool_size = 3\nmax_client_conn = 50\n"
+        f"logfile = {root / 'pgbouncer.log'}\npidfile = {root / 'pgbouncer.pid'}\n"
+        "ignore_startup_parameters = extra_float_digits,options\n"
+    )
+    if os.geteuid() == 0:
+        for f in ("users.txt", "pgbouncer.ini"):
+            shutil.chown(root / f, "postgres", "postgres")
+    _run([pgbouncer, "-d", str(ini)])
+    saved_engine, saved_factory = core_db._engine, core_db._sessionmaker
+    os.environ["ANJU_DATABASE_URL"] = pair.url(port)
+    os.environ["ANJU_DATABASE_PREPARED_STATEMENTS"] = "false"
+    reset_settings()
+    core_db.set_engine(None)
+    try:
+        deadline = time.monotonic() + 30
+        while not (root / "pgbouncer.pid").exists() or not _port_open(port):
+            assert time.monotonic() < deadline, "pgbouncer did not start"
+            time.sleep(0.1)
+        assert _prepared_statement_survives_pooling(port, prepare_threshold=None)
+        assert not _prepared_statement_survives_pooling(port, prepare_threshold=0)  # what psycopg does by default
+        client = _client()
+        headers = _bearer("manager_wang")  # a write through PgBouncer
+        compound = _compound_a()
+        engine = core_db.get_engine()
+        with engine.connect() as c:
+            assert c.connection.dbapi_connection.prepare_threshold is None  # type: ignore[union-attr]
+            assert c.execute(text("SELECT current_setting('port')")).scalar_one() == str(pair.primary_port)
+        for _ in range(8):  # past psycopg's default threshold of 5 executions of the same statements
+            r = client.get("/api/v1/analytics/reports", params={"compound_id": compound}, headers=headers)
+            assert r.status_code == 200, r.text
+        r = client.post(
+            "/api/v1/analytics/reports",
+            headers=headers,
+            json={"compound_id": compound, "kind": "month", "day": "2025-02-10"},
+        )
+        assert r.status_code == 201, r.text
+        primary, _ = engines
+        assert _one(primary, f"SELECT count(*) FROM security_report WHERE id = {r.json()['id']}") == 1
+    finally:
+        if core_db._engine is not None:
+            core_db._engine.dispose()
+        core_db._engine, core_db._sessionmaker = saved_engine, saved_factory
+        os.environ["ANJU_DATABASE_URL"] = pair.primary_url
+        os.environ.pop("ANJU_DATABASE_PREPARED_STATEMENTS", None)
+        reset_settings()
+        pid = (root / "pgbouncer.pid").read_text().strip() if (root / "pgbouncer.pid").exists() else ""
+        if pid.isdigit():
+            os.kill(int(pid), 15)  # the pgbouncer this test started
+
+
+def _port_open(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _prepared_statement_survives_pooling(port: int, *, prepare_threshold: int | None) -> bool:
+    """Run one statement twice on a client connection whose server connection changed in between (transaction
+    pooling hands it another while a second client holds the first): does the second run work?"""
+    import psycopg
+
+    conninfo = f"host=127.0.0.1 port={port} dbname=anju user=postgres"
+    with (
+        psycopg.connect(conninfo, autocommit=True, prepare_threshold=prepare_threshold) as a,
+        psycopg.connect(conninfo, autocommit=True) as b,
+    ):
+        a.execute("SELECT 42").fetchone()  # on server connection X (prepared there when threshold is 0)
+        with b.transaction():
+            b.execute("SELECT 1").fetchone()  # b holds X for its transaction
+            try:
+                a.execute("SELECT 42").fetchone()  # on server connection Y
+            except psycopg.errors.InvalidSqlStatementName:
+                return False
+    return True
