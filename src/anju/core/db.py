@@ -198,7 +198,6 @@ def _report_session_on_replica() -> Session | None:
             reason or type(exc).__name__,
         )
         return None
-    session.info["replica"] = True
     return session
 
 
