@@ -305,6 +305,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "keypos.covered_by": ("覆盖摄像机", "Covered by"),
     "keypos.rule.assigned": ("指派", "assigned"),
     "keypos.rule.in_view": ("视野内", "in view"),
+    "keypos.rule_sep": ("、", ", "),
+    "keypos.covered_by_item": ("{camera}（{rules}）", "{camera} ({rules})"),
     "keypos.no_point": ("未标注平面图位置，只按指派计", "no point on the site plan: assignment only"),
     "keypos.state": ("覆盖", "Coverage"),
     "keypos.covered": ("已覆盖", "Covered"),
