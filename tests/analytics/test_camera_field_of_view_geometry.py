@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from anju.analytics.fov import Sector, bearing_deg, in_view, metres_per_unit
+from anju.analytics.fov import Sector, bearing_deg, in_view, metres_per_unit, sector_path
 
 
 def at(bearing: float, distance: float) -> tuple[float, float]:
@@ -74,3 +74,13 @@ def test_the_plans_scale_turns_plan_units_into_metres():
     assert metres_per_unit(None) == 0.5 and metres_per_unit({"width": 900}) == 0.5
     assert metres_per_unit({"metres_per_unit": 2}) == 2.0
     assert metres_per_unit({"metres_per_unit": 0}) == 0.5 and metres_per_unit({"metres_per_unit": "x"}) == 0.5
+
+
+def test_the_sector_as_an_svg_path():
+    east = Sector(100, 100, heading_deg=90, fov_deg=90, range_m=50)  # 100 plan units at 0.5 m per unit
+    assert sector_path(east) == "M 100.0 100.0 L 170.7 29.3 A 100.0 100.0 0 0 1 170.7 170.7 Z"
+    wide = Sector(0, 0, heading_deg=0, fov_deg=270, range_m=10)  # more than half a turn: the large arc
+    assert sector_path(wide, scale=1) == "M 0.0 0.0 L -7.1 7.1 A 10.0 10.0 0 1 1 7.1 7.1 Z"
+    dome = Sector(10, 20, heading_deg=0, fov_deg=360, range_m=5)
+    assert sector_path(dome, scale=1) == "M 5.0 20.0 A 5.0 5.0 0 1 1 15.0 20.0 A 5.0 5.0 0 1 1 5.0 20.0 Z"
+    assert sector_path(Sector(0, 0, 0, 90, 0), scale=1) is None  # range 0: nothing to draw

@@ -48,3 +48,22 @@ def in_view(sector: Sector, px: float, py: float, *, scale: float = SITE_METRES_
         return True
     off = (bearing_deg(sector.x, sector.y, px, py) - sector.heading_deg + 180.0) % 360.0 - 180.0
     return abs(off) <= sector.fov_deg / 2.0 + EPS
+
+
+def sector_path(sector: Sector, *, scale: float = SITE_METRES_PER_UNIT) -> str | None:
+    """The sector as an SVG path in plan units (None for range 0: nothing to draw). A 360° camera is a circle."""
+    r = sector.range_m / scale
+    if r <= 0:
+        return None
+    x, y = sector.x, sector.y
+
+    def point(bearing: float) -> str:
+        b = math.radians(bearing)
+        return f"{x + r * math.sin(b):.1f} {y - r * math.cos(b):.1f}"
+
+    if sector.fov_deg >= 360:
+        return f"M {x - r:.1f} {y:.1f} A {r:.1f} {r:.1f} 0 1 1 {x + r:.1f} {y:.1f} A {r:.1f} {r:.1f} 0 1 1 {x - r:.1f} {y:.1f} Z"
+    half = sector.fov_deg / 2.0
+    large = 1 if sector.fov_deg > 180 else 0
+    start, end = point(sector.heading_deg - half), point(sector.heading_deg + half)
+    return f"M {x:.1f} {y:.1f} L {start} A {r:.1f} {r:.1f} 0 {large} 1 {end} Z"

@@ -5,12 +5,13 @@ layers it is given in their registration order and a control room switches them 
 provider reads through the owning domain's service (alarms, devices, access, patrol, workorders), never its
 tables, and returns places and counts only: no names, no free text, so the same map serves the street office.
 
-Parking (issue 13) and cameras (issue 14) add their layers the same way, from their own modules:
+The cameras layer is here (each camera by state with its field-of-view sector, read through the video service).
+Parking (issue 13) adds its layer the same way, from its own module:
 
     from anju.analytics.layers import Layer, LayerContext, Marker, register_layer
 
-    def _cameras(ctx: LayerContext) -> Layer: ...
-    register_layer("cameras", _cameras, order=25)
+    def _parking(ctx: LayerContext) -> Layer: ...
+    register_layer("parking", _parking, order=30)
 
 and make sure the module is imported at start-up (its domain's `handlers` or `tasks` module is a good home).
 """
@@ -28,11 +29,13 @@ from sqlalchemy.orm import Session
 from anju.access.decision_service import passage_counts
 from anju.alarms.service import alarm_facts
 from anju.analytics import hotspots
+from anju.analytics.fov import Sector, metres_per_unit, sector_path
 from anju.analytics.hotspot_cache import HOTSPOT_HISTORY, model_weights, theft_incidents
 from anju.devices.service import device_facts
 from anju.patrol.service import route_checkpoints_of, status_board
 from anju.registry.models import Compound
 from anju.registry.service import house_service
+from anju.video.service import video_service
 from anju.workorders.service import open_order_groups
 
 SEVERITY_RANK = {"critical": 0, "major": 1, "minor": 2, "info": 3}
@@ -59,6 +62,7 @@ class Layer:
     lines: list[list[tuple[int, int]]] = field(default_factory=list)  # polylines (patrol routes)
     counts: dict[str, int] = field(default_factory=dict)  # the legend: state → number
     unplaced: int = 0  # things of this layer with no place on the plan (still counted)
+    sectors: list[tuple[str, str]] = field(default_factory=list)  # (CSS state, SVG path): cameras' fields of view
 
 
 @dataclass
@@ -153,6 +157,28 @@ def devices_layer(ctx: LayerContext) -> Layer:
             layer.unplaced += 1
             continue
         layer.markers.append(Marker(d.plan_x, d.plan_y, f"device-{state}", f"screen.device.{state}"))
+    return layer
+
+
+def cameras_layer(ctx: LayerContext) -> Layer:
+    """Cameras by device state at their point on the plan, each placed one with its field-of-view sector (range by
+    the plan's scale); a camera without a point is counted as unplaced."""
+    layer = Layer("cameras")
+    status = {d.id: d.status for d in device_facts(ctx.session, compound_ids=[ctx.compound.id])}
+    scale = metres_per_unit(ctx.compound.site_plan)
+    for c in video_service.placements(ctx.session, compound_id=ctx.compound.id):
+        if c.device_id not in status:
+            continue  # its device is retired
+        state = "online" if status[c.device_id] == "online" else "offline"
+        layer.counts[state] = layer.counts.get(state, 0) + 1
+        if c.plan_x is None or c.plan_y is None:
+            layer.unplaced += 1
+            continue
+        layer.markers.append(Marker(c.plan_x, c.plan_y, f"camera-{state}", f"screen.device.{state}"))
+        if c.range_m is not None and (c.heading_deg is not None or c.fov_deg >= 360):
+            path = sector_path(Sector(c.plan_x, c.plan_y, c.heading_deg or 0, c.fov_deg, c.range_m), scale=scale)
+            if path:
+                layer.sectors.append((f"camera-{state}", path))
     return layer
 
 
@@ -291,6 +317,7 @@ def hotspots_layer(ctx: LayerContext) -> Layer:
 register_layer("alarms", alarms_layer, order=90)  # drawn last: on top
 register_layer("devices", devices_layer, order=10)
 register_layer("access", access_layer, order=20)
+register_layer("cameras", cameras_layer, order=25)
 register_layer("patrol", patrol_layer, order=40)
 register_layer("workorders", workorders_layer, order=50)
 register_layer("hotspots", hotspots_layer, order=60)

@@ -41,6 +41,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "screen.state.devices.offline": ("离线", "Offline"),
     "screen.state.devices.unknown": ("未上线", "Never seen"),
     "screen.state.devices.faulty": ("故障", "Faulty"),
+    "screen.state.cameras.online": ("在线", "Online"),
+    "screen.state.cameras.offline": ("离线或未上线", "Offline or never seen"),
     "screen.state.access.in": ("今日进", "In today"),
     "screen.state.access.out": ("今日出", "Out today"),
     "screen.state.access.hour": ("近1小时进", "In, last hour"),
