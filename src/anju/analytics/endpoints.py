@@ -204,7 +204,8 @@ def _position(p: PositionState) -> KeyPositionRead:
 
 @router.get("/analytics/key-positions", response_model=list[KeyPositionRead], responses={404: NotFound.doc()})
 def key_positions(who: AnalyticsReader, session: ReadSession, compound_id: int) -> list[KeyPositionRead]:
-    """The compound's key positions (重点部位), the cameras assigned to each and whether one of them is online."""
+    """The compound's key positions (重点部位): the cameras assigned to each (`online`: those online), the online
+    cameras that have it in their field of view (`in_view`), and whether either covers it."""
     return [_position(p) for p in key_position_service.positions(session, who=who, compound_id=compound_id)]
 
 

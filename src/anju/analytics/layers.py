@@ -2,7 +2,7 @@
 
 A layer is a function `(LayerContext) -> Layer` registered under a key with `register_layer`. The 大屏 draws the
 layers it is given in their registration order and a control room switches them on and off in the browser. Every
-provider reads through the owning domain's service (alarms, devices, access, patrol, workorders), never its
+provider reads through the owning domain's service (alarms, devices, access, patrol, workorders, video), never its
 tables, and returns places and counts only: no names, no free text, so the same map serves the street office.
 
 The cameras layer is here (each camera by state with its field-of-view sector, read through the video service).
