@@ -13,13 +13,15 @@ need=""
 command -v chromium >/dev/null 2>&1 || need="chromium chromium-driver"
 # A CJK font, so the screenshots of zh-CN pages show Chinese text instead of boxes.
 [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need="$need fonts-wqy-microhei"
+# PgBouncer, for the test of the district set-up (transaction pooling in front of PostgreSQL).
+command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ] || need="$need pgbouncer"
 if [ -n "$need" ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-    echo "==> installing Debian packages for browser tests:$need"
+    echo "==> installing Debian packages for the tests:$need"
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null) \
-      || echo "!! could not install$need; browser tests may skip" >&2
+      || echo "!! could not install$need; the tests that need them skip (fail in CI)" >&2
   else
-    echo "!! chromium not installed (apt-get install chromium); browser tests will skip" >&2
+    echo "!! not installed:$need (apt-get install$need); the tests that need them will skip" >&2
   fi
 fi
 
