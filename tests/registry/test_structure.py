@@ -156,3 +156,24 @@ def test_house_area_edit_during_open_vote_is_refused(session: Session, client: A
     assert r.json()["error"]["fields"][0]["message"] == "electorate frozen"
     r = client.patch(f"/api/v1/houses/{house_id}", json={"status": "self_occupied"}, headers=h)
     assert r.status_code == 200  # only areas are frozen
+
+
+def test_site_plan_carries_its_scale_and_path_width_and_refuses_odd_ones(
+    session: Session, client: Any, login: Any, ids: dict[str, int]
+) -> None:
+    """The evacuation estimate and the cameras' field of view read the plan's scale and footpath width."""
+    h = login("admin")
+    plan = {"width": 1000, "height": 800, "metres_per_unit": 0.25, "path_width_m": 3}
+    r = client.patch(f"/api/v1/compounds/{ids['A']}", json={"site_plan": plan}, headers=h)
+    assert r.status_code == 200, r.text
+    session.expire_all()
+    stored = session.get(Compound, ids["A"]).site_plan  # type: ignore[union-attr]
+    assert (stored["metres_per_unit"], stored["path_width_m"]) == (0.25, 3)
+    for key, value in (
+        ("metres_per_unit", 0),
+        ("metres_per_unit", "0.5"),
+        ("path_width_m", 100),
+        ("path_width_m", True),
+    ):
+        r = client.patch(f"/api/v1/compounds/{ids['A']}", json={"site_plan": {**plan, key: value}}, headers=h)
+        assert r.status_code == 422 and key in r.text, (key, value, r.text)

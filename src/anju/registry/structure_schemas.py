@@ -14,7 +14,8 @@ DEFAULT_PATTERN = "{b}-{u}-{f:02d}{n:02d}"
 
 
 def _check_site_plan(plan: dict[str, Any] | None) -> dict[str, Any] | None:
-    """A site plan is {width, height, gates?: [{name,x,y}], buildings?: [{building,x,y,w,h}]}, all small numbers."""
+    """A site plan is {width, height, gates?: [{name,x,y}], buildings?: [{building,x,y,w,h}], metres_per_unit?,
+    path_width_m?}, all small numbers."""
     if plan is None:
         return None
     for key in ("width", "height"):
@@ -28,7 +29,12 @@ def _check_site_plan(plan: dict[str, Any] | None) -> dict[str, Any] | None:
         for item in items:
             if not isinstance(item, dict) or any(not isinstance(item.get(k), int) for k in keys):
                 raise ValueError(f"each of the site plan's {kind} needs whole numbers {', '.join(keys)}")
-    unknown = set(plan) - {"width", "height", "gates", "buildings"}
+    # The plan's scale and the width of its footpaths, read by the evacuation estimate and the cameras' view.
+    for key, low, high in (("metres_per_unit", 0.01, 100), ("path_width_m", 0.5, 50)):
+        v = plan.get(key)
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int | float) or not low <= v <= high):
+            raise ValueError(f"site plan {key} must be a number from {low} to {high}")
+    unknown = set(plan) - {"width", "height", "gates", "buildings", "metres_per_unit", "path_width_m"}
     if unknown:
         raise ValueError(f"unknown site plan keys: {', '.join(sorted(unknown))}")
     return plan
