@@ -461,6 +461,11 @@ def build_demo(
         # Cameras replaying the shared footage for `anju video-worker` (skipped, logged, without the files).
         cams = build_video_demo(session, compound_id=a, li_person_id=li.id, committee_person_id=committee_person.id)
         prog("video", cams, len(CAMERAS))
+        from anju.sim.cameras_demo import build_camera_demo
+
+        # Surveillance cameras placed on the site plan with their fields of view, and the key positions they cover.
+        placed = build_camera_demo(session, compound_id=a, li_person_id=li.id, committee_person_id=committee_person.id)
+        prog("cameras", placed, placed)
     result.counts = {
         "houses": main["houses"] + second["houses"],
         "residents_main": main["residents"],
