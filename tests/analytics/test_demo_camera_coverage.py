@@ -21,7 +21,7 @@ from anju.core.db import utcnow
 from anju.devices.enums import DeviceStatus
 from anju.devices.models import Device, DeviceState
 from anju.registry.models import Compound
-from anju.sim.cameras_demo import UNCOVERED, layout
+from anju.sim.cameras_demo import UNCOVERED, layout, units_by_building
 from anju.sim.demo import DEMO_CODE, MAIN, SECOND, SMALL, _site_plan, build_demo
 from anju.video.schemas import CameraPatch
 from anju.video.service import check_on_plan, video_service
@@ -45,15 +45,17 @@ def _compound(s: Any) -> Compound:
 
 def test_every_seeded_camera_placement_passes_the_apis_checks(demo):
     c = _compound(demo)
-    placed = [p for p in video_service.placements(demo, compound_id=c.id) if p.range_m is not None]
-    cams, _ = layout(c.site_plan, {})
+    placed = video_service.placements(demo, compound_id=c.id)
+    cams, _ = layout(c.site_plan, units_by_building(demo, c.id))
+    # Every camera of the demo is placed: the seeded ones and the footage replays (when the shared files exist).
     assert len(placed) >= len(cams) > 10
+    assert {f"{DEMO_CODE}-VC-{x.key}" for x in cams} <= {k for (k,) in demo.execute(select(Device.device_key))}
     for p in placed:
         body = {"plan_x": p.plan_x, "plan_y": p.plan_y, "heading_deg": p.heading_deg, "fov_deg": p.fov_deg}
         CameraPatch.model_validate({**body, "range_m": p.range_m})  # the API's field limits
         check_on_plan(demo, compound_id=c.id, plan_x=p.plan_x, plan_y=p.plan_y)  # on the site plan
         assert p.heading_deg is not None or p.fov_deg == 360
-        assert 0 < p.range_m <= 40
+        assert p.plan_x is not None and p.plan_y is not None and p.range_m is not None and 0 < p.range_m <= 40
 
 
 def test_coverage_by_view_takes_in_the_intended_positions_and_leaves_the_power_room(demo):
@@ -82,7 +84,7 @@ def test_the_screens_cameras_layer_draws_a_sector_for_every_placed_camera(demo):
     pic = command_picture(demo, who=who, compound_id=c.id, now=utcnow())
     layer = next(x for x in pic["layers"] if x.key == "cameras")
     placed = [p for p in video_service.placements(demo, compound_id=c.id) if p.range_m is not None]
-    assert len(layer.sectors) == len(placed) > 10
+    assert len(layer.sectors) == len(placed) > 10 and layer.unplaced == 0
     assert sum(1 for _, path in layer.sectors if " A " in path and " L " not in path) == sum(
         1 for p in placed if p.fov_deg == 360
     )

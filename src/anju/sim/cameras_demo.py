@@ -63,6 +63,28 @@ def _inward(gx: float, gy: float, w: float, h: float) -> tuple[int, int, int]:
     return 0, 1, 0
 
 
+def _plaza(plan: dict[str, Any]) -> tuple[int, int]:
+    """The central plaza: between the first two rows of buildings (below the only row), mid-plan."""
+    rows = sorted({(int(s["y"]), int(s["h"])) for s in plan.get("buildings", []) if isinstance(s, dict)})
+    top_bottom = rows[0][0] + rows[0][1] if rows else int(plan["height"]) // 3
+    next_top = next((y for y, _ in rows if y > top_bottom), top_bottom + 90)
+    return int(plan["width"]) // 2, (top_bottom + next_top) // 2
+
+
+def footage_placement(key: str, plan: dict[str, Any], units: dict[str, int]) -> CameraSpot | None:
+    """Where the video demo's footage cameras (anju.sim.video_demo) sit: the plaza camera on the plaza's east side
+    looking west, the stairwell camera in building 2's first unit looking north up its stairs."""
+    if key == "CAM-PLAZA":
+        px, py = _plaza(plan)
+        return CameraSpot(key, "中心广场", "中心广场东侧", px + 40, py, 270, 90, 25.0)
+    shape = next((s for s in plan.get("buildings", []) if isinstance(s, dict) and str(s["building"]) == "2"), None)
+    if key == "CAM-STAIR-2" and shape is not None:
+        x = int(shape["x"]) + int(shape["w"] / (units.get("2", 1) + 1))
+        y = int(shape["y"]) + int(shape["h"]) // 2 + 10
+        return CameraSpot(key, "2号楼一层楼道", "2号楼一单元一层楼道", x, y, 0, 90, 8.0, "2")
+    return None
+
+
 def layout(plan: dict[str, Any], units: dict[str, int]) -> tuple[list[CameraSpot], list[PositionSpot]]:
     """Cameras and key positions for a site plan with width, height, buildings (x, y, w, h) and gates, and the
     number of units of each building (by its number)."""
@@ -103,11 +125,7 @@ def layout(plan: dict[str, Any], units: dict[str, int]) -> tuple[list[CameraSpot
         ux = int(first["x"]) + int(first["w"] / (units.get(b, 1) + 1))
         uy = int(first["y"]) + int(first["h"]) // 2 + 6
         spots.append(PositionSpot(f"{b}号楼1单元电梯厅", "lift_lobby", ux, uy, covered=True, building=b))
-    # The central plaza: between the first two rows of buildings (below the only row), mid-plan.
-    rows = sorted({(int(s["y"]), int(s["h"])) for s in shapes})
-    top_bottom = rows[0][0] + rows[0][1] if rows else h // 3
-    next_top = next((y for y, _ in rows if y > top_bottom), top_bottom + 90)
-    px, py = w // 2, (top_bottom + next_top) // 2
+    px, py = _plaza(plan)
     cams.append(CameraSpot("PLAZA-W", "中心广场", "中心广场西侧灯杆", px - 40, py, 90, 90, 25.0))
     spots.append(PositionSpot("中心广场", "other", px, py, covered=True))
     # The car-park ramp by the south-east road, the plant rooms in the south-west corner, the charging shed.
@@ -121,6 +139,18 @@ def layout(plan: dict[str, Any], units: dict[str, int]) -> tuple[list[CameraSpot
     return cams, spots
 
 
+def units_by_building(session: Session, compound_id: int) -> dict[str, int]:
+    """How many units each building of the compound has, by building number."""
+    from anju.registry.models import Building, Unit
+
+    units: dict[str, int] = {}
+    for number in session.execute(
+        select(Building.number).join(Unit, Unit.building_id == Building.id).where(Building.compound_id == compound_id)
+    ).scalars():
+        units[number] = units.get(number, 0) + 1
+    return units
+
+
 def build_camera_demo(session: Session, *, compound_id: int, li_person_id: int, committee_person_id: int) -> int:
     """Register the placed cameras and the key positions of compound `compound_id`; returns how many cameras.
     Caller commits."""
@@ -129,7 +159,7 @@ def build_camera_demo(session: Session, *, compound_id: int, li_person_id: int, 
     from anju.core.crypto import encrypt
     from anju.devices.models import Device
     from anju.devices.service import SECRET_CONTEXT
-    from anju.registry.models import Building, Compound, Unit
+    from anju.registry.models import Building, Compound
     from anju.sim.devices_demo import demo_secret
     from anju.sim.video_demo import _principal
     from anju.video.schemas import CameraCreate
@@ -141,13 +171,8 @@ def build_camera_demo(session: Session, *, compound_id: int, li_person_id: int, 
     buildings = dict(
         session.execute(select(Building.number, Building.id).where(Building.compound_id == compound_id)).tuples().all()
     )
-    units: dict[str, int] = {}
-    for number in session.execute(
-        select(Building.number).join(Unit, Unit.building_id == Building.id).where(Building.compound_id == compound_id)
-    ).scalars():
-        units[number] = units.get(number, 0) + 1
     wang = _principal(session, "manager_wang")
-    cams, spots = layout(plan, units)
+    cams, spots = layout(plan, units_by_building(session, compound_id))
     for n, c in enumerate(cams, start=1):
         key = f"{code}-VC-{c.key}"
         cam = video_service.register(

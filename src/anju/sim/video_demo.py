@@ -51,11 +51,14 @@ def _principal(session: Session, username: str) -> Principal:
 def build_video_demo(session: Session, *, compound_id: int, li_person_id: int, committee_person_id: int) -> int:
     """Register and activate the demo cameras of compound `compound_id` whose footage exists; returns how many.
     Caller commits."""
-    from anju.registry.models import Building
+    from anju.registry.models import Building, Compound
+    from anju.sim.cameras_demo import footage_placement, units_by_building
     from anju.video.schemas import AnalyticIn, CameraCreate, CameraPatch
     from anju.video.service import video_service
 
     wang = _principal(session, "manager_wang")
+    plan = session.execute(select(Compound.site_plan).where(Compound.id == compound_id)).scalar_one() or {}
+    units = units_by_building(session, compound_id)
     made = 0
     for key, name, building, location, rel, analytics in CAMERAS:
         path = VIDEO / rel
@@ -67,6 +70,18 @@ def build_video_demo(session: Session, *, compound_id: int, li_person_id: int, c
             building_id = session.execute(
                 select(Building.id).where(Building.compound_id == compound_id, Building.number == building)
             ).scalar_one_or_none()
+        spot = footage_placement(key, plan, units) if plan.get("width") else None
+        placement: dict[str, Any] = (
+            {
+                "plan_x": spot.x,
+                "plan_y": spot.y,
+                "heading_deg": spot.heading_deg,
+                "fov_deg": spot.fov_deg,
+                "range_m": spot.range_m,
+            }
+            if spot
+            else {}
+        )
         cam = video_service.register(
             session,
             by=wang,
@@ -77,6 +92,7 @@ def build_video_demo(session: Session, *, compound_id: int, li_person_id: int, c
                 url=str(path.resolve()),
                 building_id=building_id,
                 location=location,
+                **placement,
                 public_area=True,
                 retention_days=30,
                 signage_installed=True,
