@@ -396,7 +396,13 @@ def simulate_cmd(
     url: Annotated[str, typer.Option(help="server for HTTP push")] = "http://127.0.0.1:8000",
     mqtt_url: Annotated[str | None, typer.Option(help="broker for MQTT")] = None,
     seed: int = 20261121,
-    speed: Annotated[float, typer.Option(help="report this many times faster than real devices")] = 1.0,
+    speed: Annotated[
+        float | None,
+        typer.Option(
+            help="report this many times faster than real devices (default 1); with --district: simulated time "
+            "runs at most this many times real time (default: as fast as it goes)"
+        ),
+    ] = None,
     duration: Annotated[float | None, typer.Option(help="stop after this many seconds")] = None,
     max_messages: Annotated[int | None, typer.Option(help="stop after this many messages")] = None,
     incidents: Annotated[bool, typer.Option("--incidents/--no-incidents")] = True,
@@ -406,10 +412,23 @@ def simulate_cmd(
         float | None, typer.Option(help="seconds into the run when the e-bike charging pile loses power (MQTT)")
     ] = None,
     power_cut_minutes: Annotated[float, typer.Option(help="how long the pile stays without power")] = 5.0,
+    district: Annotated[
+        int | None, typer.Option(help="build this many compounds (1-500) and play a day of their traffic")
+    ] = None,
+    hours: Annotated[float, typer.Option(help="with --district: simulated hours of the day (1-24)")] = 24.0,
+    start_hour: Annotated[int, typer.Option(help="with --district: China-time hour the day starts at (0-23)")] = 0,
+    gateways: Annotated[
+        int, typer.Option(help="with --district: gateway processes in an MQTT shared subscription; 0: in-process")
+    ] = 0,
 ) -> None:
-    """Publish realistic device traffic for the demo compound, with scripted incidents."""
+    """Publish realistic device traffic for the demo compound, with scripted incidents; or, with --district N,
+    build N compounds and play a day of their traffic (passages, telemetry, visitors, work orders, patrols)."""
     _setup(database_url)
     from anju.core.config import get_settings
+
+    if speed is not None and speed <= 0:
+        console.print(f"[red]refused:[/red] --speed must be above 0 (got {speed:g})")
+        raise typer.Exit(code=2)
 
     if get_settings().is_deployment:
         # Signed fake telemetry and scripted fires in a real compound: a simulator, so development only.
@@ -418,6 +437,11 @@ def simulate_cmd(
             f"it runs only with ANJU_ENV=development (this is ANJU_ENV={get_settings().env})."
         )
         raise typer.Exit(code=2)
+    if district is not None:
+        _simulate_district(
+            n=district, hours=hours, start_hour=start_hour, speed=speed, gateways=gateways, seed=seed, mqtt_url=mqtt_url
+        )
+        return
     from anju.devices.config import device_settings
     from anju.sim.simulator import run
 
@@ -429,7 +453,7 @@ def simulate_cmd(
         http_url=url,
         mqtt_url=mq,
         seed=seed,
-        speed=speed,
+        speed=speed or 1.0,
         duration=duration,
         max_messages=max_messages,
         incidents=incidents,
@@ -439,6 +463,96 @@ def simulate_cmd(
         power_cut_minutes=power_cut_minutes,
     )
     console.print(f"simulation finished: {counts}")
+
+
+SQLITE_DISTRICT_MAX = 3
+
+
+def _simulate_district(
+    *, n: int, hours: float, start_hour: int, speed: float | None, gateways: int, seed: int, mqtt_url: str | None
+) -> None:
+    """`anju simulate --district N`: build the compounds once (found by code afterwards), play the day, print the
+    ledger. Exit 2 on bad input, 1 when the ledger finds a lost or doubled event."""
+    from anju.core.config import get_settings
+
+    bad = []
+    if not 1 <= n <= 500:
+        bad.append(f"--district must be 1-500 compounds (got {n})")
+    if not 1 <= hours <= 24:
+        bad.append(f"--hours must be 1-24 (got {hours:g})")
+    if not 0 <= start_hour <= 23:
+        bad.append(f"--start-hour must be 0-23 (got {start_hour})")
+    if not 0 <= gateways <= 32:
+        bad.append(f"--gateways must be 0-32 (got {gateways})")
+    settings = get_settings()
+    if not bad and settings.is_sqlite and n > SQLITE_DISTRICT_MAX:
+        bad.append(
+            f"--district {n} on SQLite: the embedded default has one writer at a time and one file, so a district's "
+            f"day (hundreds of thousands of events, gateways in other processes) cannot run on it; SQLite takes at "
+            f"most {SQLITE_DISTRICT_MAX} compounds. Point ANJU_DATABASE_URL (or --database-url) at PostgreSQL."
+        )
+    if bad:
+        for b in bad:
+            console.print(f"[red]refused:[/red] {b}")
+        raise typer.Exit(code=2)
+    from anju.core.migrate import upgrade
+    from anju.sim.district import DistrictDay, GatewayPool, build_district, plan_district
+    from anju.startup import post_upgrade, register_all
+
+    upgrade()
+    post_upgrade()
+    register_all()
+    plans = plan_district(n, seed=seed)
+    started = time.perf_counter()
+    try:
+        with _progress() as bar:
+            task = bar.add_task("compounds", total=n)
+            world = build_district(plans, seed=seed, progress=lambda done, total: bar.update(task, completed=done))
+    except LookupError as e:
+        console.print(f"[red]refused:[/red] {e}")
+        raise typer.Exit(code=2) from None
+    houses = sum(world.houses_of.values())
+    console.print(
+        f"district: {len(world.codes)} compounds ({world.created} built now, {len(world.codes) - world.created} "
+        f"found), {houses} houses, {world.devices} devices in {time.perf_counter() - started:.1f} s"
+    )
+    day = DistrictDay(world, hours=hours, start_hour=start_hour, seed=seed)
+    pool = None
+    if gateways:
+        from anju.devices.config import device_settings
+
+        broker = mqtt_url or device_settings().mqtt_url or "mqtt://127.0.0.1:1883"
+        pool = GatewayPool(database_url=settings.database_url, mqtt_url=broker, n=gateways)
+        console.print(f"{gateways} gateways in shared subscription group {pool.group} on {broker}")
+    started = time.perf_counter()
+    try:
+        with _progress() as bar:
+            task = bar.add_task(f"day from {start_hour:02d}:00 (China time)", total=day.slots)
+
+            def step(done: int, total: int, d: DistrictDay) -> None:
+                bar.update(task, completed=done, description=f"{d.events()} events")
+
+            day.play(speed=speed, gateways=pool, progress=step)
+    finally:
+        if pool is not None:
+            pool.stop()
+    wall = time.perf_counter() - started
+    console.print(
+        f"played {hours:g} h in {wall:.1f} s ({hours * 3600 / max(wall, 1e-9):,.0f}x real time): {day.events()} "
+        f"events, {day.alarm_msgs} smoke alarms, {day.replays} offline card replays, {day.resent_checkins} "
+        "check-ins sent twice"
+    )
+    failed = False
+    for line in day.ledger():
+        failed |= bool(line.lost or line.doubled)
+        console.print(
+            f"ledger {line.kind}: sent {line.sent}, stored {line.stored} (lost {line.lost}, doubled {line.doubled})"
+        )
+    undelivered, twice = day.outbox_health()
+    failed |= bool(undelivered or twice)
+    console.print(f"ledger outbox: undelivered {undelivered}, handled twice {twice}")
+    if failed:
+        raise typer.Exit(code=1)
 
 
 if __name__ == "__main__":
