@@ -468,6 +468,10 @@ def simulate_cmd(
 SQLITE_DISTRICT_MAX = 3
 
 
+def _id_of(codes: dict[int, str], code: str) -> int:
+    return next((cid for cid, c in codes.items() if c == code), 0)
+
+
 def _simulate_district(
     *, n: int, hours: float, start_hour: int, speed: float | None, gateways: int, seed: int, mqtt_url: str | None
 ) -> None:
@@ -512,6 +516,12 @@ def _simulate_district(
         console.print(f"[red]refused:[/red] {e}")
         raise typer.Exit(code=2) from None
     houses = sum(world.houses_of.values())
+    other_world = [p.code for p in plans if world.houses_of.get(_id_of(world.codes, p.code), 0) != p.houses]
+    if other_world:
+        console.print(
+            f"[yellow]note:[/yellow] {', '.join(other_world)} were built from another seed (or changed since); "
+            "their traffic follows what they are now"
+        )
     console.print(
         f"district: {len(world.codes)} compounds ({world.created} built now, {len(world.codes) - world.created} "
         f"found), {houses} houses, {world.devices} devices in {time.perf_counter() - started:.1f} s"

@@ -86,6 +86,12 @@ def test_district_day_runs_with_nothing_lost_or_doubled_and_a_rerun_builds_nothi
     assert sorted(codes) == ["D000", "D001"]
     assert houses == sum(p.houses for p in plan_district(2, seed=SEED))
 
+    # Another seed finds the same codes: nothing is built, and the command says they follow another draw.
+    code, out = _simulate(district_db, "--district", "2", "--hours", "1", "--start-hour", "3", "--seed", "4")
+    assert code == 0, out
+    flat = " ".join(out.split())
+    assert "0 built now, 2 found" in flat and "D000, D001 were built from another seed" in flat
+
 
 def test_same_seed_same_events_through_the_module(district_db: str) -> None:
     """The day the command plays, twice from one seed: the same counts per kind and the same telemetry bytes
