@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from sqlalchemy import Engine, create_engine, select, text
@@ -152,7 +152,12 @@ def attach(url: str) -> Engine:
     return engine
 
 
-def migrate_and_seed(url: str, *, seed: bool = True) -> Engine:
+Seed = (
+    bool | Literal["full"]
+)  # False: schema only; True: the small demo world; "full": the demo as `anju demo` builds it
+
+
+def migrate_and_seed(url: str, *, seed: Seed = True) -> Engine:
     """Attach an empty database, run every migration, and (seed=True) build the demo world in it."""
     from anju.core.migrate import upgrade
     from anju.startup import post_upgrade
@@ -160,7 +165,10 @@ def migrate_and_seed(url: str, *, seed: bool = True) -> Engine:
     engine = attach(url)
     upgrade()
     post_upgrade()
-    if seed:
+    if seed == "full":
+        with core_db.transaction() as s:
+            build_demo(s)
+    elif seed:
         with core_db.transaction() as s:
             build_demo(s, main_spec=SMALL, second_spec=SECOND)
     return engine
@@ -171,18 +179,22 @@ def migrate_and_seed(url: str, *, seed: bool = True) -> Engine:
 # template per kind, with the real migrations, and every later database is a copy of it:
 # CREATE DATABASE … TEMPLATE on PostgreSQL, a file copy on SQLite. tests/core/test_migrations.py
 # still runs the migrations themselves (upgrade twice, downgrade, model drift) on its copies.
-_templates: dict[bool, str] = {}
+# The full demo (~5,000 people, about a minute on PostgreSQL) is a template too, for the few tests that need a
+# compound of real size (they share the xdist group "full_demo", so one process builds it once).
+_templates: dict[Seed, str] = {}
 _template_drops: list[Callable[[], None]] = []
 
 
-def _template(seed: bool) -> str:
+def _template(seed: Seed) -> str:
     """URL of this process's migrated (and seeded) template database, built on first use."""
     if seed in _templates:
         return _templates[seed]
     import tempfile
 
     saved = (core_db._engine, core_db._sessionmaker, os.environ.get("ANJU_DATABASE_URL"))
-    url, drop = make_database(Path(tempfile.mkdtemp(prefix="anju_tpl_")), f"tpl{int(seed)}_{_worker_suffix()}")
+    url, drop = make_database(
+        Path(tempfile.mkdtemp(prefix="anju_tpl_")), f"tpl{'full' if seed == 'full' else int(seed)}_{_worker_suffix()}"
+    )
     try:
         engine = migrate_and_seed(url, seed=seed)
         if DB_KIND == "sqlite":
@@ -202,7 +214,7 @@ def _template(seed: bool) -> str:
     return url
 
 
-def copy_database(tmp_root: Path, tag: str, *, seed: bool) -> tuple[str, Callable[[], None]]:
+def copy_database(tmp_root: Path, tag: str, *, seed: Seed) -> tuple[str, Callable[[], None]]:
     """A new database holding the migrated (seed=True: and seeded) schema; returns its URL and a drop function.
 
     Not attached: call `attach(url)` (and `anju.startup.post_upgrade()`) to use it.
@@ -227,7 +239,7 @@ def copy_database(tmp_root: Path, tag: str, *, seed: bool) -> tuple[str, Callabl
     return f"sqlite:///{path}", lambda: None
 
 
-def prepared_database(tmp_root: Path, tag: str, *, seed: bool = True) -> tuple[str, Engine, Callable[[], None]]:
+def prepared_database(tmp_root: Path, tag: str, *, seed: Seed = True) -> tuple[str, Engine, Callable[[], None]]:
     """A copy of the template, attached as the app's database: what migrate_and_seed gives, in a fraction of the time."""
     from anju.startup import post_upgrade
 

@@ -2,7 +2,7 @@
 field of view takes in the positions the demo means to cover and leaves the power room (配电室) out, and the 大屏's
 cameras layer draws a sector for every placed camera.
 
-The full demo (示范小区) is built into a database of its own, as the demo command builds it; the cameras are put
+The full demo (示范小区) as the demo command builds it, copied into a database of its own; the cameras are put
 online as the simulator's heartbeats would."""
 
 from __future__ import annotations
@@ -22,21 +22,23 @@ from anju.devices.enums import DeviceStatus
 from anju.devices.models import Device, DeviceState
 from anju.registry.models import Compound
 from anju.sim.cameras_demo import UNCOVERED, layout, units_by_building
-from anju.sim.demo import DEMO_CODE, MAIN, SECOND, SMALL, _site_plan, build_demo
+from anju.sim.demo import DEMO_CODE, MAIN, SECOND, SMALL, _site_plan
 from anju.video.schemas import CameraPatch
 from anju.video.service import check_on_plan, video_service
 from tests.conftest import principal_of
 from tests.core.databases import dedicated_database
 
+pytestmark = pytest.mark.xdist_group("full_demo")  # one process builds the full demo template once
+
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    with dedicated_database(tmp_path_factory.mktemp("demo_cams"), "demo_cams") as (_url, _engine):
-        with core_db.transaction() as s:
-            build_demo(s)
-        with core_db.transaction() as s:
-            yield s
-            s.rollback()
+    with (
+        dedicated_database(tmp_path_factory.mktemp("demo_cams"), "demo_cams", seed="full"),
+        core_db.transaction() as s,
+    ):
+        yield s
+        s.rollback()
 
 
 def _compound(s: Any) -> Compound:

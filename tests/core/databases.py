@@ -13,11 +13,11 @@ from sqlalchemy import Engine
 from anju.core import db as core_db
 from anju.core.config import reset_settings
 from anju.core.crypto import reset_keys
-from tests.conftest import prepared_database
+from tests.conftest import Seed, prepared_database
 
 
 @contextmanager
-def dedicated_database(tmp_path: Path, tag: str, *, seed: bool = False) -> Iterator[tuple[str, Engine]]:
+def dedicated_database(tmp_path: Path, tag: str, *, seed: Seed = False) -> Iterator[tuple[str, Engine]]:
     """A fresh migrated (and optionally seeded) database of its own, made the app's engine.
 
     A copy of this process's template (tests/conftest.py), so it costs a file copy rather than

@@ -1,7 +1,8 @@
 """Phone and ID numbers never rest in plaintext: not in the SQLite file, not in a PostgreSQL dump.
 
-Builds the full demo (示范小区, ~5,000 people) into its own database, then reads the raw
-bytes and looks for every resident's decrypted phone and ID number.
+Copies the full demo (示范小区, ~5,000 people; built once per test process, shared with the other tests of the
+xdist group "full_demo") into its own database, then reads the raw bytes and looks for every resident's
+decrypted phone and ID number.
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
-from anju.core import db as core_db
 from anju.core.crypto import decrypt
 from anju.registry.models import EmergencyContact, Person
-from anju.sim.demo import build_demo
 from tests.conftest import DB_KIND, service_unavailable
 from tests.core.databases import dedicated_database
+
+pytestmark = pytest.mark.xdist_group("full_demo")  # one process builds the full demo template once
 
 
 def _secrets(engine) -> tuple[set[str], set[str], set[str], list[str]]:
@@ -65,18 +66,12 @@ def _assert_no_plaintext(blob: bytes, engine) -> None:
         assert value.encode() not in blob
 
 
-def _build_full_demo() -> None:
-    with core_db.transaction() as s:
-        build_demo(s)
-
-
 class TestPiiAtRest:
     @pytest.mark.sqlite_only
     def test_r_p1_sqlite_file_holds_no_plaintext_phone_or_id(self, tmp_path: Path):
         if DB_KIND != "sqlite":
             pytest.skip("reads the SQLite file")
-        with dedicated_database(tmp_path, "pii_file") as (url, engine):
-            _build_full_demo()
+        with dedicated_database(tmp_path, "pii_file", seed="full") as (url, engine):
             with engine.connect() as conn:
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
             path = Path(make_url(url).database)
@@ -95,8 +90,7 @@ class TestPiiAtRest:
         )
         if pg_dump is None:
             service_unavailable("pg_dump not installed")
-        with dedicated_database(tmp_path, "pii_dump") as (url, engine):
-            _build_full_demo()
+        with dedicated_database(tmp_path, "pii_dump", seed="full") as (url, engine):
             u = make_url(url)
             dump = subprocess.run(
                 [
