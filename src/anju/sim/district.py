@@ -27,6 +27,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -312,17 +313,19 @@ class DistrictDay:
         self.slots = max(1, int(self.hours * 60 / self.rates.interval))
         codes = self.district.codes
         with new_session() as s:
+            rows = s.execute(
+                select(Device).where(Device.compound_id.in_(list(codes))).order_by(Device.device_key)
+            ).scalars()
             self.devices = [
-                (SimDevice(d.device_key, d.device_type, demo_secret(d.device_key), 60, None, d.floor, ""), codes[cid])
-                for d, cid in (
-                    (d, d.compound_id)
-                    for d in s.execute(
-                        select(Device).where(Device.compound_id.in_(list(codes))).order_by(Device.device_key)
-                    ).scalars()
+                (
+                    SimDevice(d.device_key, d.device_type, demo_secret(d.device_key), 60, None, d.floor, ""),
+                    codes[d.compound_id],
                 )
+                for d in rows
             ]
         self.owed = {k: dict.fromkeys(codes, 0.0) for k in ("access", "visitors", "orders")}
         self.decided: dict[str, tuple[int, int]] = {}  # record id -> (terminal, access point) it was sent by
+        self.recent: deque[str] = deque(maxlen=50)  # the last records sent: what an offline terminal replays
         self.replays = 0
         self.sent = self.stored = self.alarm_msgs = 0
         self.alarm_devices: list[str] = []
@@ -357,10 +360,12 @@ class DistrictDay:
             due = self._due("access", cid, self.district.houses_of.get(cid, 0) * self.rates.access_per_house * share)
             for j in range(due if pairs else 0):
                 t_id, ap_id = pairs[j % len(pairs)]
-                replay = bool(self.decided) and self.rng.random() < 0.02
-                rid = self.rng.choice(list(self.decided)[-50:]) if replay else f"{self.run}-{slot}-{cid}-{j}"
+                replay = bool(self.recent) and self.rng.random() < 0.02
+                rid = self.rng.choice(self.recent) if replay else f"{self.run}-{slot}-{cid}-{j}"
                 if replay:  # an offline terminal re-sends a record it already sent
                     t_id, ap_id = self.decided[rid]
+                else:
+                    self.recent.append(rid)
                 card = f"{self.rng.getrandbits(32):08X}"
                 with transaction() as s:
                     term = s.get(Terminal, t_id)
