@@ -7,7 +7,8 @@ import math
 
 import pytest
 
-from anju.analytics.fov import Sector, bearing_deg, in_view, metres_per_unit, sector_path
+from anju.analytics.fov import Sector, bearing_deg, in_view, sector_path
+from anju.registry.structure_schemas import metres_per_unit
 
 
 def at(bearing: float, distance: float) -> tuple[float, float]:

@@ -14,13 +14,14 @@ import pytest
 from sqlalchemy import select
 
 from anju.analytics.coverage import coverage_figures, position_states
-from anju.analytics.fov import Sector, in_view, metres_per_unit
+from anju.analytics.fov import Sector, in_view
 from anju.analytics.picture import command_picture
 from anju.core import db as core_db
 from anju.core.db import utcnow
 from anju.devices.enums import DeviceStatus
 from anju.devices.models import Device, DeviceState
 from anju.registry.models import Compound
+from anju.registry.structure_schemas import metres_per_unit
 from anju.sim.cameras_demo import UNCOVERED, layout, units_by_building
 from anju.sim.demo import DEMO_CODE, MAIN, SECOND, SMALL, _site_plan
 from anju.video.schemas import CameraPatch

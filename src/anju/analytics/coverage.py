@@ -23,13 +23,14 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from anju.analytics.fov import Sector, in_view, metres_per_unit
+from anju.analytics.fov import Sector, in_view
 from anju.analytics.models import KeyPosition, KeyPositionCamera
 from anju.analytics.permissions import AnalyticsPerm
 from anju.core.auth import Principal
 from anju.core.errors import Conflict, Invalid, NotFound
 from anju.devices.service import device_facts
 from anju.registry.service import compounds_by_id, house_service
+from anju.registry.structure_schemas import metres_per_unit
 from anju.video.service import video_service
 
 KEY_POSITION_KINDS = ("gate", "lift_lobby", "perimeter", "bike_garage", "fire_lane", "garage", "plant_room", "other")

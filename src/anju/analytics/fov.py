@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from anju.emergency.evacuation import SITE_METRES_PER_UNIT
+from anju.registry.structure_schemas import SITE_METRES_PER_UNIT
 
 EPS = 1e-9  # a point on the boundary ray or the arc computed with float rounding is still on it
 
@@ -26,12 +26,6 @@ class Sector:
     heading_deg: float  # 0 = north, clockwise; ignored at 360°
     fov_deg: float  # 1..360
     range_m: float  # metres, ≥ 0
-
-
-def metres_per_unit(site_plan: dict[str, object] | None) -> float:
-    """The site plan's scale: its "metres_per_unit" when it has one, else the default the evacuation uses too."""
-    value = (site_plan or {}).get("metres_per_unit")
-    return float(value) if isinstance(value, int | float) and value > 0 else SITE_METRES_PER_UNIT
 
 
 def bearing_deg(x0: float, y0: float, x1: float, y1: float) -> float:

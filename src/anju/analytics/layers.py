@@ -29,12 +29,13 @@ from sqlalchemy.orm import Session
 from anju.access.decision_service import passage_counts
 from anju.alarms.service import alarm_facts
 from anju.analytics import hotspots
-from anju.analytics.fov import Sector, metres_per_unit, sector_path
+from anju.analytics.fov import Sector, sector_path
 from anju.analytics.hotspot_cache import HOTSPOT_HISTORY, model_weights, theft_incidents
 from anju.devices.service import device_facts
 from anju.patrol.service import route_checkpoints_of, status_board
 from anju.registry.models import Compound
 from anju.registry.service import house_service
+from anju.registry.structure_schemas import metres_per_unit
 from anju.video.service import video_service
 from anju.workorders.service import open_order_groups
 

@@ -26,6 +26,7 @@ from itertools import pairwise
 from typing import Any
 
 from anju.emergency.exceptions import BadGeometry
+from anju.registry.structure_schemas import SITE_METRES_PER_UNIT
 
 DT = 0.01  # s, the collision-free speed model's step
 DESIRED_SPEED = 1.2  # m/s on the level (free walking speed of an adult; the model's default)
@@ -417,8 +418,6 @@ def door_flow(people: int, width: float = 1.1, *, seed: int = 1) -> FloorResult:
 
 
 # --- the compound to its assembly points ---------------------------------------------------------------------
-
-SITE_METRES_PER_UNIT = 0.5  # site-plan units to metres when the plan does not say ("metres_per_unit")
 
 
 @dataclass(frozen=True)

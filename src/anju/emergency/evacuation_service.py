@@ -29,6 +29,7 @@ from anju.emergency.schemas import (
     SiteRouteRead,
 )
 from anju.registry.models import Building, Compound
+from anju.registry.structure_schemas import metres_per_unit
 
 
 @dataclass
@@ -247,7 +248,7 @@ class EvacuationService:
             for s in plan.get("buildings", [])
             if all(k in s for k in ("building", "x", "y", "w", "h"))
         }
-        scale = float(plan.get("metres_per_unit") or ev.SITE_METRES_PER_UNIT)
+        scale = metres_per_unit(plan)
         return float(plan.get("width") or 0), float(plan.get("height") or 0), scale, shapes
 
     def assembly_points(self, session: Session, *, by: Principal, compound_id: int) -> list[AssemblyPoint]:

@@ -13,6 +13,15 @@ from anju.registry.enums import AreaSource
 DEFAULT_PATTERN = "{b}-{u}-{f:02d}{n:02d}"
 
 
+SITE_METRES_PER_UNIT = 0.5  # site-plan units to metres when the plan does not say ("metres_per_unit")
+
+
+def metres_per_unit(site_plan: dict[str, Any] | None) -> float:
+    """The site plan's scale: its "metres_per_unit" when it has one, else SITE_METRES_PER_UNIT."""
+    value = (site_plan or {}).get("metres_per_unit")
+    return float(value) if isinstance(value, int | float) and value > 0 else SITE_METRES_PER_UNIT
+
+
 def _check_site_plan(plan: dict[str, Any] | None) -> dict[str, Any] | None:
     """A site plan is {width, height, gates?: [{name,x,y}], buildings?: [{building,x,y,w,h}], metres_per_unit?,
     path_width_m?}, all small numbers."""

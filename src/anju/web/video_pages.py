@@ -12,9 +12,9 @@ from fastapi import APIRouter, Depends, Form, Request
 from pydantic import ValidationError
 from starlette.responses import Response
 
-from anju.analytics.fov import metres_per_unit
 from anju.core.deps import ReadSession, WriteSession
 from anju.core.errors import AppError
+from anju.registry.structure_schemas import metres_per_unit
 from anju.video.enums import AccessAction, DetectorKind, ReviewVerdict
 from anju.video.evidence import clip_frames
 from anju.video.permissions import VideoPerm
