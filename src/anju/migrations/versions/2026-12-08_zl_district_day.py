@@ -1,0 +1,20 @@
+"""Issue 19, district day (reserved for one engineer; fill in or leave as a no-op).
+
+Revision ID: zl20261208_district_day
+Revises: zk20261208_outbox_partitions
+"""
+
+from __future__ import annotations
+
+revision = "zl20261208_district_day"
+down_revision = "zk20261208_outbox_partitions"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
