@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from anju.alarms.enums import AlarmAction, AlarmSeverity, AlarmStatus
 from anju.core.db import Base, UTCDateTime, utcnow
+from anju.core.ids import BigId
 from anju.core.mixins import CompoundScopedMixin
 
 
@@ -74,7 +75,7 @@ class AlarmTransition(Base):
     """
 
     __tablename__ = "alarm_transition"
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)  # a global id (core.ids)
     alarm_id: Mapped[int] = mapped_column(ForeignKey("alarm.id"), index=True)
     compound_id: Mapped[int] = mapped_column(Integer, index=True)
     action: Mapped[AlarmAction] = mapped_column(_enum(AlarmAction))

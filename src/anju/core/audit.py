@@ -28,6 +28,7 @@ from sqlalchemy import JSON, ForeignKey, Index, Integer, String, insert, select,
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from anju.core.db import Base, UTCDateTime, utcnow
+from anju.core.ids import BigId
 from anju.core.jobs import job
 
 
@@ -36,7 +37,7 @@ class PiiAccess(Base):
 
     __tablename__ = "pii_access"
     __table_args__ = (Index("ix_pii_access_chain", "compound_id", "id"),)  # a chain's head: its compound's last id
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)  # a global id (core.ids)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
     compound_id: Mapped[int | None] = mapped_column(Integer)
@@ -52,7 +53,7 @@ class ObjectChange(Base):
 
     __tablename__ = "object_change"
     __table_args__ = (Index("ix_object_change_chain", "compound_id", "id"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)  # a global id (core.ids)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
     compound_id: Mapped[int | None] = mapped_column(Integer)

@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     # PgBouncer in transaction pooling mode that does not track prepared statements (before 1.21, or
     # max_prepared_statements = 0).
     database_prepared_statements: bool = True
+    # This database's cell (0-31): the prefix of its global ids (history and event rows; the rule is in
+    # core.ids). Fixed the first time `anju db upgrade` runs with it; 0 for one database and for SQLite.
+    cell: int = 0
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
     # Key for field-level encryption of personal data. Kept apart from the
     # session secret so it can be rotated and stored in a KMS separately.

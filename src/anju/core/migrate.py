@@ -10,7 +10,9 @@ from alembic.config import Config
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
+from anju.core.config import get_settings
 from anju.core.db import transaction
+from anju.core.ids import apply_cell
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -43,5 +45,6 @@ def post_upgrade() -> None:
     if not _post_upgrade_hooks:
         raise RuntimeError("no post-upgrade hooks registered: call anju.startup.register_all() first")
     with transaction() as session:
+        apply_cell(session, get_settings().cell)  # the global ids' cell (issue 19 item 4)
         for hook in _post_upgrade_hooks:
             hook(session)

@@ -9,6 +9,7 @@ from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from anju.core.db import Base, UTCDateTime, utcnow
+from anju.core.ids import BigId
 
 
 class Notification(Base):
@@ -21,7 +22,7 @@ class Notification(Base):
 
     __tablename__ = "notification"
     __table_args__ = (Index("ix_notification_user_read", "user_id", "read_at"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)  # a global id (core.ids)
     compound_id: Mapped[int] = mapped_column(Integer, index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
     category: Mapped[str] = mapped_column(String(32))  # alarm | alarm_escalation | alarm_linkage
