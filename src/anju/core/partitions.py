@@ -1,9 +1,11 @@
-"""Monthly range partitions for history tables on PostgreSQL (issue 19), single tables on SQLite.
+"""Range partitions by month (or day) for history tables on PostgreSQL (issue 19), single tables on SQLite.
 
 A domain that owns a high-volume history table declares it with `register(MonthlyPartitions(...))`: the parent
 table is `PARTITION BY RANGE (<column>)` (created so by that domain's migration), with one partition per UTC month
 named `<table>_pYYYYMM` and a default partition `<table>_pdefault` that catches rows outside every month (a
-replay far in the past, a test's old rows), so an insert never fails for want of a partition.
+replay far in the past, a test's old rows), so an insert never fails for want of a partition. A table whose
+retention is days, not months, takes `width="day"` (partitions `<table>_pYYYYMMDD`: the outbox, whose 7 days would
+otherwise be kept up to 5 weeks). Everything below that says "month" means "period" for such a table.
 
 The leased job `core.partitions` (hourly) keeps, per registered table:
 
@@ -19,7 +21,13 @@ PostgreSQL requires the partition key in every unique key, so a table keyed by s
 device + event id, the access log's terminal + record id) keeps that key in a small non-partitioned table of its own
 (see the owning domain), and nothing holds a foreign key into a partitioned table (it would have to name the full
 key and would stop a month from being dropped). Registered today: device_message, access_log, alarm_transition,
-notification.
+notification (monthly); outbox_event with its handler records event_handled (daily, `anju.core.events`).
+
+Two options serve a table whose expired rows are not all disposable (the outbox): `children`, tables partitioned
+the same way on their own column and created and dropped with it in the same transaction (the outbox's handler
+records carry their event's creation time for this), and `keep`, called with an expired period's partitions
+detached (no longer covering their range) to insert back through the parent what must outlive them (pending and
+dead events: they land in the default partition) before the partitions are dropped.
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 from sqlalchemy import Connection, text
 
@@ -38,25 +47,37 @@ from anju.core.jobs import job
 log = logging.getLogger("anju.partitions")
 
 _MONTH = re.compile(r"_p(\d{4})(\d{2})$")
+_DAY = re.compile(r"_p(\d{4})(\d{2})(\d{2})$")
+
+Width = Literal["month", "day"]
+# Called with the detached partitions of an expired period ({table: partition}) and its bounds [lo, hi), in the
+# drop's transaction: inserts into the parents what must outlive the period (it lands in the default partitions).
+Keep = Callable[[Connection, dict[str, str], datetime, datetime], None]
 
 
 @dataclass(frozen=True)
-class MonthlyPartitions:
+class RangePartitions:
     table: str  # the partitioned parent
     column: str  # the partition key: a timestamptz set by the server (never a device's clock)
     retention: Callable[[], timedelta]  # per data kind, read from the owning domain's settings at run time
-    ahead: int = 2  # months created in advance of the current one
+    ahead: int = 2  # periods created in advance of the current one
+    width: Width = "month"
+    # (table, column): partitioned by the same periods on their own column, created and dropped with this table
+    children: tuple[tuple[str, str], ...] = ()
+    keep: Keep | None = None
 
 
-_specs: dict[str, MonthlyPartitions] = {}
+MonthlyPartitions = RangePartitions  # the name every monthly history table registers with
+
+_specs: dict[str, RangePartitions] = {}
 
 
-def register(spec: MonthlyPartitions) -> MonthlyPartitions:
+def register(spec: RangePartitions) -> RangePartitions:
     _specs[spec.table] = spec
     return spec
 
 
-def registered() -> dict[str, MonthlyPartitions]:
+def registered() -> dict[str, RangePartitions]:
     return dict(_specs)
 
 
@@ -70,8 +91,19 @@ def add_months(month: datetime, n: int) -> datetime:
     return datetime(idx // 12, idx % 12 + 1, 1, tzinfo=UTC)
 
 
-def partition_name(table: str, month: datetime) -> str:
-    return f"{table}_p{month:%Y%m}"
+def period_floor(at: datetime, width: Width) -> datetime:
+    if width == "month":
+        return month_floor(at)
+    at = at.astimezone(UTC)
+    return datetime(at.year, at.month, at.day, tzinfo=UTC)
+
+
+def add_periods(start: datetime, n: int, width: Width) -> datetime:
+    return add_months(start, n) if width == "month" else start + timedelta(days=n)
+
+
+def partition_name(table: str, month: datetime, width: Width = "month") -> str:
+    return f"{table}_p{month:%Y%m}" if width == "month" else f"{table}_p{month:%Y%m%d}"
 
 
 def default_name(table: str) -> str:
@@ -105,14 +137,21 @@ def partition_names(conn: Connection, table: str) -> list[str]:
     ]
 
 
+def periods(conn: Connection, table: str, width: Width) -> dict[datetime, str]:
+    """The monthly (or daily) partitions of `table`, by period start."""
+    out: dict[datetime, str] = {}
+    pattern = _MONTH if width == "month" else _DAY
+    for name in partition_names(conn, table):
+        m = pattern.search(name)
+        if m and name == f"{table}_p{''.join(m.groups())}":
+            g = [int(x) for x in m.groups()]
+            out[datetime(g[0], g[1], g[2] if width == "day" else 1, tzinfo=UTC)] = name
+    return out
+
+
 def monthly(conn: Connection, table: str) -> dict[datetime, str]:
     """The monthly partitions of `table`, by month start."""
-    out: dict[datetime, str] = {}
-    for name in partition_names(conn, table):
-        m = _MONTH.search(name)
-        if m and name == f"{table}_p{m.group(1)}{m.group(2)}":
-            out[datetime(int(m.group(1)), int(m.group(2)), 1, tzinfo=UTC)] = name
-    return out
+    return periods(conn, table, "month")
 
 
 def all_partition_names(conn: Connection) -> set[str]:
@@ -131,10 +170,15 @@ def create_month(conn: Connection, table: str, column: str, month: datetime) -> 
 
     Returns True when it was created. Runs in the caller's transaction (DDL is transactional on PostgreSQL).
     """
-    name = partition_name(table, month)
-    if name in monthly(conn, table).values():
+    return create_period(conn, table, column, month, "month")
+
+
+def create_period(conn: Connection, table: str, column: str, start: datetime, width: Width) -> bool:
+    """`create_month` for a period of `width` starting at `start`."""
+    name = partition_name(table, start, width)
+    if name in periods(conn, table, width).values():
         return False
-    lo, hi = month, add_months(month, 1)
+    lo, hi = start, add_periods(start, 1, width)
     bounds = f"FOR VALUES FROM ('{lo.isoformat()}') TO ('{hi.isoformat()}')"
     dflt = default_name(table)
     has_default = dflt in partition_names(conn, table)
@@ -157,36 +201,55 @@ def create_month(conn: Connection, table: str, column: str, month: datetime) -> 
     return True
 
 
-def ensure(conn: Connection, spec: MonthlyPartitions, now: datetime) -> list[str]:
-    """Create this month's and the next `ahead` months' partitions (PostgreSQL, partitioned tables only)."""
+def _tables(spec: RangePartitions) -> list[tuple[str, str]]:
+    return [(spec.table, spec.column), *spec.children]
+
+
+def ensure(conn: Connection, spec: RangePartitions, now: datetime) -> list[str]:
+    """Create this period's and the next `ahead` periods' partitions (PostgreSQL, partitioned tables only), of the
+    table and of its children."""
     if not is_partitioned(conn, spec.table):
         return []
-    first = month_floor(now)
+    first = period_floor(now, spec.width)
     return [
-        partition_name(spec.table, m)
-        for m in (add_months(first, i) for i in range(spec.ahead + 1))
-        if create_month(conn, spec.table, spec.column, m)
+        partition_name(table, start, spec.width)
+        for table, column in _tables(spec)
+        for start in (add_periods(first, i, spec.width) for i in range(spec.ahead + 1))
+        if create_period(conn, table, column, start, spec.width)
     ]
 
 
-def drop_expired(conn: Connection, spec: MonthlyPartitions, now: datetime) -> list[str]:
-    """Drop every monthly partition whose whole month lies before `now - retention`."""
+def drop_expired(conn: Connection, spec: RangePartitions, now: datetime) -> list[str]:
+    """Drop every partition (of the table and its children) whose whole period lies before `now - retention`.
+
+    With `keep`, an expired period's partitions are first detached and `keep` re-inserts what must outlive them.
+    """
     if not is_partitioned(conn, spec.table):
         return []
     cutoff = now - spec.retention()
+    expired: dict[datetime, dict[str, str]] = {}
+    for table, _ in _tables(spec):
+        for start, name in periods(conn, table, spec.width).items():
+            if add_periods(start, 1, spec.width) <= cutoff:
+                expired.setdefault(start, {})[table] = name
     dropped = []
-    for month, name in sorted(monthly(conn, spec.table).items()):
-        if add_months(month, 1) <= cutoff:
+    for start, parts in sorted(expired.items()):
+        if spec.keep is not None:
+            for table, name in parts.items():
+                create_default(conn, table)  # where kept rows land
+                conn.exec_driver_sql(f'ALTER TABLE "{table}" DETACH PARTITION "{name}"')
+            spec.keep(conn, parts, start, add_periods(start, 1, spec.width))
+        for name in parts.values():
             conn.exec_driver_sql(f'DROP TABLE "{name}"')
             dropped.append(name)
     return dropped
 
 
-def row_purge_bound(conn: Connection, table: str, before: datetime) -> datetime:
+def row_purge_bound(conn: Connection, table: str, before: datetime, width: Width = "month") -> datetime:
     """Where a row-by-row retention purge of `table` should stop: `before`, or on a partitioned table the start of
     its oldest monthly partition if earlier (whole months are dropped by `drop_expired`, not deleted row by row)."""
-    months = monthly(conn, table)
-    return min(before, min(months)) if months else before
+    starts = periods(conn, table, width)
+    return min(before, min(starts)) if starts else before
 
 
 def maintain(now: datetime | None = None) -> dict[str, tuple[list[str], list[str]]]:
