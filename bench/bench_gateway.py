@@ -1,6 +1,13 @@
 """Gateway throughput vs a bare counting subscriber, and crash/restart loss accounting.
 
-Run: .venv/bin/python bench/bench_gateway.py [--n 20000] [--pg postgresql+psycopg://…/DBNAME]
+Run: .venv/bin/python bench/bench_gateway.py [--n 20000] [--pg postgresql+psycopg://…/DBNAME] [--devices 5000]
+        [--gateways 2] [--rounds 3] [--batch 500] [--profile] [--no-faults]
+
+0. In process (issue 19): --devices extra devices are registered in the demo compound (so a batch carries
+   mostly distinct devices, as in a district), then rounds interleave a bare Core INSERT of the same rows into
+   device_message (batches of --batch, one commit each) with the intake (`parse_mqtt` + `store`, one commit per
+   batch) on fresh messages; printed as msg/s and the ratio intake / bare INSERT. --profile prints a cProfile
+   of one intake round. The bare INSERT is also the baseline for the gateways' drain rate below.
 
 Both consumers read from the same private Mosquitto (started here so it can be killed) in the
 same run: the baseline only counts QoS-1 messages; ours is `anju gateway` (validate, HMAC,
@@ -30,6 +37,46 @@ ROOT = Path(__file__).resolve().parent.parent
 ANJU = str(ROOT / ".venv" / "bin" / "anju")
 
 
+BENCH_TYPES = ("smoke_detector", "gas_detector", "lift_controller", "ebike_charger", "water_meter", "door_magnet")
+
+
+def add_devices(n: int) -> int:
+    """Register n more devices in the demo compound (a district-like spread: a batch hits mostly distinct devices)."""
+    from sqlalchemy import insert, select
+
+    from anju.core.crypto import encrypt
+    from anju.core.db import transaction
+    from anju.devices.models import Device
+    from anju.devices.service import SECRET_CONTEXT
+    from anju.registry.models import Compound
+    from anju.sim.devices_demo import demo_secret
+
+    if n <= 0:
+        return 0
+    with transaction() as s:
+        cid = s.execute(select(Compound.id).where(Compound.code == "SFXQ")).scalar_one()
+        rows = []
+        for i in range(n):
+            key = f"SFXQ-BENCH-{i:06d}"
+            rows.append(
+                {
+                    "compound_id": cid,
+                    "device_key": key,
+                    "name": f"bench {i}",
+                    "device_type": BENCH_TYPES[i % len(BENCH_TYPES)],
+                    "location": f"bench {i}",
+                    "floor": 1 + i % 18,
+                    "secret_enc": encrypt(demo_secret(key), context=SECRET_CONTEXT),
+                    "heartbeat_seconds": 60,
+                    "capabilities": {},
+                    "active": True,
+                }
+            )
+        for i in range(0, n, 1000):
+            s.execute(insert(Device), rows[i : i + 1000])
+    return n
+
+
 def payloads(n: int, seed: int = 7) -> list[tuple[str, bytes]]:
     from datetime import UTC, datetime
 
@@ -38,16 +85,22 @@ def payloads(n: int, seed: int = 7) -> list[tuple[str, bytes]]:
     from anju.core.db import new_session
     from anju.devices.models import Device
     from anju.devices.protocol import sign_mqtt, topic_for
+    from anju.registry.models import Compound
     from anju.sim.devices_demo import demo_secret
     from anju.sim.simulator import SimDevice, normal
 
     with new_session() as s:
         devices = [
             SimDevice(d.device_key, d.device_type, demo_secret(d.device_key), 60, None, d.floor, "")
-            for d in s.execute(select(Device).order_by(Device.id)).scalars()
+            for d in s.execute(
+                select(Device)
+                .join(Compound, Compound.id == Device.compound_id)
+                .where(Compound.code == "SFXQ")
+                .order_by(Device.id)
+            ).scalars()
         ]
     r = random.Random(seed)
-    run = str(int(time.time()))
+    run = f"{time.time_ns()}-{seed}"
     out = []
     for i in range(n):
         d = devices[i % len(devices)]
@@ -58,6 +111,116 @@ def payloads(n: int, seed: int = 7) -> list[tuple[str, bytes]]:
         msg = {"event_id": f"{run}-{i}", "ts": datetime.now(UTC).isoformat(), "data": data}
         out.append((topic, sign_mqtt(d.secret, topic, msg)))
     return out
+
+
+def bare_rows(items: list[tuple[str, bytes]]) -> list[dict[str, object]]:
+    """The rows the intake would store for `items`, for the bare INSERT baseline (ids resolved outside the timing)."""
+    import json
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from anju.core.db import new_session
+    from anju.devices.models import Device
+
+    with new_session() as s:
+        ids = {k: (i, c) for k, i, c in s.execute(select(Device.device_key, Device.id, Device.compound_id)).all()}
+    now = datetime.now(UTC)
+    out: list[dict[str, object]] = []
+    for topic, payload in items:
+        d_id, c_id = ids[topic.split("/")[3]]
+        msg = json.loads(payload)
+        out.append(
+            {
+                "device_id": d_id,
+                "compound_id": c_id,
+                "event_id": f"bare-{msg['event_id']}",
+                "kind": "telemetry",
+                "device_at": now,
+                "received_at": now,
+                "data": msg["data"],
+            }
+        )
+    return out
+
+
+def bare_insert(rows: list[dict[str, object]], batch: int) -> float:
+    """msg/s of a bare Core INSERT of `rows` into device_message, one commit per batch."""
+    from sqlalchemy import insert
+
+    from anju.core.db import transaction
+    from anju.devices.models import DeviceMessage
+
+    t0 = time.perf_counter()
+    for i in range(0, len(rows), batch):
+        with transaction() as s:
+            s.execute(insert(DeviceMessage), rows[i : i + batch])
+    return len(rows) / (time.perf_counter() - t0)
+
+
+def intake_inprocess(items: list[tuple[str, bytes]], batch: int) -> tuple[float, int]:
+    """msg/s of parse_mqtt + store + commit per batch in this process; returns (rate, rows inserted)."""
+    from anju.core.db import transaction, utcnow
+    from anju.devices.intake_service import intake_service
+
+    inserted = 0
+    t0 = time.perf_counter()
+    for i in range(0, len(items), batch):
+        now = utcnow()
+        with transaction() as s:
+            acc, rej = intake_service.parse_mqtt(s, items[i : i + batch], now=now)
+            out = intake_service.store(s, [a for a in acc if a is not None], [r for r in rej if r is not None], now=now)
+        inserted += out.inserted
+    return len(items) / (time.perf_counter() - t0), inserted
+
+
+def inprocess_section(n: int, rounds: int, batch: int, profile: bool) -> float:
+    """Interleaved rounds of bare INSERT and intake; prints the figures, returns the median bare INSERT rate."""
+    import statistics
+
+    from anju.devices.intake_service import directory
+
+    # Warm-up: the device directory cache fills (as in a running gateway) and both paths are compiled once.
+    warm = payloads(min(n, 2 * batch), seed=100)
+    intake_inprocess(warm, batch)
+    bare_insert(bare_rows(warm), batch)
+    bare_r: list[float] = []
+    ours_r: list[float] = []
+    first: list[tuple[str, bytes]] = []
+    for k in range(rounds):
+        items = payloads(n, seed=200 + k)
+        first = first or items
+        rows = bare_rows(items)
+        bare_r.append(bare_insert(rows, batch))
+        rate, inserted = intake_inprocess(items, batch)
+        assert inserted == n, f"intake stored {inserted} of {n}"
+        ours_r.append(rate)
+        print(
+            f"  round {k + 1}: bare INSERT {bare_r[-1]:>8,.0f} msg/s   intake {rate:>8,.0f} msg/s   "
+            f"ratio {rate / bare_r[-1]:.2f}   load {os.getloadavg()[0]:.2f}"
+        )
+    r_rate, r_ins = intake_inprocess(first, batch)  # the first round again: every message a duplicate
+    assert r_ins == 0, f"resend stored {r_ins}"
+    b, o = statistics.median(bare_r), statistics.median(ours_r)
+    print(f"in process, batches of {batch}, {n} messages x {rounds} rounds (medians):")
+    print(f"{'bare INSERT into device_message':40}{b:>10,.0f} msg/s")
+    print(f"{'intake parse_mqtt + store':40}{o:>10,.0f} msg/s   ratio {o / b:.2f}x")
+    print(f"{'intake, all resends (deduped)':40}{r_rate:>10,.0f} msg/s   ratio {r_rate / b:.2f}x")
+    if profile:
+        import cProfile
+        import pstats
+
+        items = payloads(n, seed=300)
+        directory.clear()
+        intake_inprocess(payloads(batch, seed=301), batch)  # warm the cache again
+        prof = cProfile.Profile()
+        prof.enable()
+        intake_inprocess(items, batch)
+        prof.disable()
+        st = pstats.Stats(prof)
+        st.sort_stats("cumulative").print_stats(40)
+        st.sort_stats("tottime").print_stats(25)
+    return b
 
 
 def stored_count(event_prefix: str | None = None) -> tuple[int, int]:
@@ -77,9 +240,13 @@ def stored_count(event_prefix: str | None = None) -> tuple[int, int]:
         return int(total), int(distinct)
 
 
-def start_gateway(db_url: str, broker: Broker, client_id: str) -> subprocess.Popen[bytes]:
+def start_gateway(
+    db_url: str, broker: Broker, client_id: str, share_group: str | None = None
+) -> subprocess.Popen[bytes]:
     """Start `anju gateway` and return once it has subscribed (its persistent session is complete)."""
     env = {**os.environ, "ANJU_DATABASE_URL": db_url, "ANJU_MQTT_URL": broker.url}
+    if share_group:
+        env["ANJU_MQTT_SHARE_GROUP"] = share_group
     log = broker.dir / f"gateway-{time.monotonic_ns()}.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen([ANJU, "gateway", "--client-id", client_id], env=env, stdout=out, stderr=out)
@@ -109,9 +276,18 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=20_000)
     ap.add_argument("--pg", default=None)
+    ap.add_argument("--devices", type=int, default=5000, help="extra devices registered in the demo compound")
+    ap.add_argument("--gateways", type=int, default=2, help="gateways in one shared subscription (0: skip)")
+    ap.add_argument("--rounds", type=int, default=3, help="in-process rounds (bare INSERT, intake) interleaved")
+    ap.add_argument("--batch", type=int, default=500)
+    ap.add_argument("--profile", action="store_true", help="cProfile one in-process intake round")
+    ap.add_argument("--no-faults", action="store_true", help="skip the gateway kill and broker restart sections")
     args = ap.parse_args()
     db_url, build = fresh_demo_db(args.pg, full=False)
-    print(f"database: {db_url.split('@')[-1]} (demo built in {build:.1f} s)")
+    add_devices(args.devices)
+    print(f"database: {db_url.split('@')[-1]} (demo built in {build:.1f} s; +{args.devices} devices)")
+    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    bare_rate = inprocess_section(args.n, args.rounds, args.batch, args.profile)
     broker = Broker()
     broker.start()
     try:
@@ -175,6 +351,44 @@ def main() -> None:
         print(f"{'anju gateway (full path)':28}{ours_rate:>10,.0f}")
         print(f"ratio gateway/bare: {ours_rate / base_rate:.2f}x   (target >= 0.5x and >= 5,000 msg/s)")
         print(f"stored {rows - before} of {args.n}: lost {args.n - (rows - before)}, duplicated {rows - distinct}")
+        print(f"ratio gateway/bare INSERT (in process, above): {ours_rate / bare_rate:.2f}x")
+
+        if args.gateways > 0:
+            # 2b. N gateways in one shared subscription drain a backlog queued for their persistent sessions.
+            gw.send_signal(signal.SIGTERM)
+            gw.wait(20)
+            group = f"bench{os.getpid()}"
+            ids = [f"bench-share-{i}" for i in range(args.gateways)]
+            gws = [start_gateway(db_url, broker, c, group) for c in ids]
+            for g in gws:
+                g.send_signal(signal.SIGTERM)
+                g.wait(20)
+            items_s = payloads(args.n, seed=11)
+            pub = publish_all(broker, items_s)
+            pub.wait_all()
+            pub.close()
+            before = stored_count()[0]
+            gws = [start_gateway(db_url, broker, c, group) for c in ids]
+            t_first = wait_for(lambda: stored_count()[0] > before, 60, 0.02)
+            t_end = wait_for(lambda: stored_count()[0] - before >= args.n, 300, 0.05)
+            share_s = (t_end or time.perf_counter()) - (t_first or 0)
+            rows, distinct = stored_count("all")
+            share_rate = args.n / share_s
+            print(
+                f"{args.gateways} gateways, shared subscription: {share_rate:,.0f} msg/s, "
+                f"ratio to bare INSERT {share_rate / bare_rate:.2f}x; stored {rows - before} of {args.n}: "
+                f"lost {args.n - (rows - before)}, duplicated {rows - distinct}; load {os.getloadavg()[0]:.2f}"
+            )
+            for g in gws:
+                g.send_signal(signal.SIGTERM)
+                g.wait(20)
+            if args.no_faults:
+                return
+            gw = start_gateway(db_url, broker, "bench-gw")
+        elif args.no_faults:
+            gw.send_signal(signal.SIGTERM)
+            gw.wait(20)
+            return
 
         # 3. SIGKILL the gateway mid-stream, restart it.
         items2 = payloads(args.n, seed=8)

@@ -34,7 +34,7 @@ from anju.devices.config import device_settings
 from anju.devices.enums import CommandStatus, DeviceStatus, DeviceType, MessageKind
 from anju.devices.events import CameraEventReported
 from anju.devices.models import Device, RuleState
-from anju.devices.repository import DeviceRepository
+from anju.devices.repository import DeviceRepository, id_in
 from anju.devices.rules import DEFAULT_RULES, Phase, Rule, merge_rules, step
 from anju.devices.schemas import IngestItemError, IngestResult
 from anju.devices.service import SECRET_CONTEXT, offline_key
@@ -74,11 +74,24 @@ class DeviceDirectory:
     def __init__(self, ttl: float = 60.0, negative_ttl: float = 5.0) -> None:
         self.ttl, self.negative_ttl = ttl, negative_ttl
         self._cache: dict[str, tuple[DeviceInfo | None, float]] = {}
+        self._secrets: dict[str, bytes] = {}
         self._lock = threading.Lock()
 
     def clear(self) -> None:
         with self._lock:
             self._cache.clear()
+            self._secrets.clear()
+
+    def _secret(self, secret_enc: str) -> bytes:
+        """The device secret of a ciphertext, decrypted once per ciphertext: a TTL refresh re-reads the row (a
+        rotated secret is a new ciphertext, a deactivation is seen) without an AES-GCM decryption per device."""
+        got = self._secrets.get(secret_enc)
+        if got is None:
+            got = (decrypt(secret_enc, context=SECRET_CONTEXT) or "").encode()
+            if len(self._secrets) >= 1_000_000:
+                self._secrets.clear()
+            self._secrets[secret_enc] = got
+        return got
 
     def lookup_many(self, session: Session, keys: set[str]) -> dict[str, DeviceInfo | None]:
         now = time.monotonic()
@@ -95,27 +108,45 @@ class DeviceDirectory:
             from anju.registry.models import Compound
 
             found: dict[str, DeviceInfo] = {}
+            d = Device
+            cols = (
+                d.id,
+                d.device_key,
+                d.compound_id,
+                Compound.code,
+                d.device_type,
+                d.secret_enc,
+                d.heartbeat_seconds,
+                d.building_id,
+                d.unit_id,
+                d.floor,
+                d.house_id,
+                d.location,
+                d.name,
+                d.active,
+            )
             for i in range(0, len(missing), 500):
+                # Columns, not entities: a refresh after the TTL is a plain read (no identity map, no ORM state).
                 rows = session.execute(
-                    select(Device, Compound.code)
-                    .join(Compound, Compound.id == Device.compound_id)
-                    .where(Device.device_key.in_(missing[i : i + 500]))
+                    select(*cols)
+                    .join(Compound, Compound.id == d.compound_id)
+                    .where(id_in(session, d.device_key, missing[i : i + 500]))
                 ).all()
-                for d, code in rows:
-                    found[d.device_key] = DeviceInfo(
-                        d.id,
-                        d.device_key,
-                        d.compound_id,
-                        code,
-                        d.device_type,
-                        (decrypt(d.secret_enc, context=SECRET_CONTEXT) or "").encode(),
-                        d.heartbeat_seconds,
-                        d.building_id,
-                        d.unit_id,
-                        d.floor,
-                        d.house_id,
-                        d.location or d.name,
-                        d.active,
+                for r in rows:
+                    found[r.device_key] = DeviceInfo(
+                        r.id,
+                        r.device_key,
+                        r.compound_id,
+                        r.code,
+                        r.device_type,
+                        self._secret(r.secret_enc),
+                        r.heartbeat_seconds,
+                        r.building_id,
+                        r.unit_id,
+                        r.floor,
+                        r.house_id,
+                        r.location or r.name,
+                        r.active,
                     )
             with self._lock:
                 for k in missing:
@@ -488,7 +519,10 @@ class IntakeService:
                 by_device[a.info.id].append(a)
         if not by_device:
             return out
-        states = repo.states_for(by_device)
+        # Device order: state rows are locked (PostgreSQL) and rules, alarms and commands run in one order for every
+        # gateway, so two gateways sharing a subscription cannot deadlock on overlapping devices.
+        by_device = dict(sorted(by_device.items()))
+        states = repo.states_for(by_device, lock=True)
         rule_devices = [d for d, msgs in by_device.items() if self._rules_cache[msgs[0].info.device_type]]
         phases = repo.rule_states(rule_devices)
         overrides = repo.rule_sets({msgs[0].info.compound_id for msgs in by_device.values()})

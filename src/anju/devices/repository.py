@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, delete, func, select, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    and_,
+    any_,
+    bindparam,
+    delete,
+    func,
+    select,
+    text,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -33,6 +48,70 @@ def readable_devices(who: Principal) -> Select[Device]:
 def _insert(session: Session, table: Any) -> Any:
     dialect = session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+def _is_pg(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def id_in(session: Session, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
+    """`column IN (values)`; on PostgreSQL `column = ANY(:array)`: one bind and one statement text for every batch
+    size (an expanded IN list is a new text per size, which psycopg parses again each time and never prepares)."""
+    if _is_pg(session):
+        item = String() if values and isinstance(next(iter(values)), str) else Integer()
+        return column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(item)))
+    return column.in_(values)
+
+
+# PostgreSQL intake (issue 19): the batch travels as one JSON parameter (json_to_recordset), so the key insert, the
+# message insert and their RETURNING are one statement and one round trip, without per-row parameter processing in
+# Python (arrays of strings would be escaped element by element). The keys are inserted in (device_id, event_id)
+# order: one lock order for every gateway. A nested `json` field keeps its text as sent.
+_PG_INSERT_MESSAGES = text(
+    """
+WITH v AS (
+    SELECT * FROM json_to_recordset(CAST(:rows AS json)) AS v(
+        device_id integer, compound_id integer, event_id varchar, kind varchar, device_at timestamptz,
+        received_at timestamptz, data json)
+), k AS (
+    INSERT INTO device_message_key (device_id, event_id, received_at)
+    SELECT device_id, event_id, received_at FROM v ORDER BY device_id, event_id
+    ON CONFLICT (device_id, event_id) DO NOTHING
+    RETURNING device_id, event_id
+), m AS (
+    INSERT INTO device_message (device_id, compound_id, event_id, kind, device_at, received_at, data)
+    SELECT v.device_id, v.compound_id, v.event_id, v.kind, v.device_at, v.received_at, v.data
+    FROM v JOIN k ON k.device_id = v.device_id AND k.event_id = v.event_id
+)
+SELECT device_id, event_id FROM k
+"""
+)
+
+# The rows were locked by `states_for(..., lock=True)` in device order, so one UPDATE … FROM can set them all.
+_PG_UPDATE_STATES = text(
+    """
+UPDATE device_state AS s SET
+    status = v.status, last_seen_at = v.last_seen_at, last_device_at = v.last_device_at, "values" = v."values",
+    offline_since = v.offline_since, updated_at = v.updated_at
+FROM json_to_recordset(CAST(:rows AS json)) AS v(
+    device_id integer, status varchar, last_seen_at timestamptz, last_device_at timestamptz, "values" json,
+    offline_since timestamptz, updated_at timestamptz)
+WHERE s.device_id = v.device_id
+"""
+)
+
+
+def _iso(v: Any) -> Any:
+    if isinstance(v, datetime):
+        if v.tzinfo is None:
+            raise ValueError("naive datetime given; use timezone-aware UTC")  # as core.db.UTCDateTime
+        return v.isoformat()
+    raise TypeError(f"{type(v).__name__} is not JSON serializable")
+
+
+def _rows_json(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> str:
+    """Rows as one JSON array for json_to_recordset (times ISO-8601 with their offset, enums as their values)."""
+    return json.dumps([{c: r[c] for c in columns} for r in rows], default=_iso)
 
 
 class DeviceRepository:
@@ -118,6 +197,8 @@ class DeviceRepository:
         """
         if not rows:
             return set()
+        if _is_pg(self.session):
+            return self._insert_messages_pg(rows)
         # The key first: a duplicate (a resend with a new receive time, or a concurrent insert of the same
         # message, which waits on the key's unique index until the first commits) gets no key and no row.
         k = DeviceMessageKey.__table__
@@ -140,19 +221,33 @@ class DeviceRepository:
             conn.execute(DeviceMessage.__table__.insert(), fresh)
         return new
 
+    def _insert_messages_pg(self, rows: list[dict[str, Any]]) -> set[tuple[int, str]]:
+        unique: dict[tuple[int, str], dict[str, Any]] = {}
+        for r in rows:  # one row per key, also when a batch carries the same message twice
+            unique.setdefault((r["device_id"], r["event_id"]), r)
+        cols = ("device_id", "compound_id", "event_id", "kind", "device_at", "received_at", "data")
+        params = {"rows": _rows_json(list(unique.values()), cols)}
+        res = self.session.connection().execute(_PG_INSERT_MESSAGES, params)
+        return {(int(d), str(e)) for d, e in res.all()}
+
     def add_dead_letters(self, rows: list[dict[str, Any]]) -> None:
         if rows:
             self.session.connection().execute(DeadLetter.__table__.insert(), rows)
 
-    def states_for(self, device_ids: Iterable[int]) -> dict[int, tuple[str, datetime | None, dict[str, Any]]]:
-        ids = list(device_ids)
+    def states_for(
+        self, device_ids: Iterable[int], *, lock: bool = False
+    ) -> dict[int, tuple[str, datetime | None, dict[str, Any]]]:
+        """Latest state per device. `lock`: FOR UPDATE in device order (PostgreSQL), held to the commit, so two
+        gateways handling the same device take turns (no lost update of its values) and cannot deadlock."""
+        ids = sorted(device_ids)
         if not ids:
             return {}
-        rows = self.session.execute(
-            select(DeviceState.device_id, DeviceState.status, DeviceState.last_device_at, DeviceState.values).where(
-                DeviceState.device_id.in_(ids)
-            )
-        ).all()
+        stmt = select(DeviceState.device_id, DeviceState.status, DeviceState.last_device_at, DeviceState.values).where(
+            id_in(self.session, DeviceState.device_id, ids)
+        )
+        if lock:
+            stmt = stmt.order_by(DeviceState.device_id).with_for_update()
+        rows = self.session.connection().execute(stmt).all()
         return {int(d): (str(st), at, dict(v or {})) for d, st, at, v in rows}
 
     def insert_states(self, rows: list[dict[str, Any]]) -> None:
@@ -161,7 +256,13 @@ class DeviceRepository:
             self.session.connection().execute(stmt, rows)
 
     def update_states(self, rows: list[dict[str, Any]]) -> None:
-        if rows:
+        """Write device states; on PostgreSQL the caller holds their row locks (`states_for(..., lock=True)`)."""
+        if rows and _is_pg(self.session):
+            ordered = sorted(rows, key=lambda r: r["device_id"])
+            cols = ("device_id", "status", "last_seen_at", "last_device_at", "values", "offline_since", "updated_at")
+            params = {"rows": _rows_json(ordered, cols)}
+            self.session.connection().execute(_PG_UPDATE_STATES, params)
+        elif rows:
             t = DeviceState.__table__
             stmt = (
                 update(t)
@@ -184,7 +285,7 @@ class DeviceRepository:
         ids = list(device_ids)
         if not ids:
             return {}
-        rows = self.session.execute(select(RuleState).where(RuleState.device_id.in_(ids))).scalars()
+        rows = self.session.execute(select(RuleState).where(id_in(self.session, RuleState.device_id, ids))).scalars()
         return {(r.device_id, r.rule_key): r for r in rows}
 
     def rule_sets(self, compound_ids: Iterable[int]) -> dict[tuple[int, str], list[dict[str, Any]]]:
