@@ -39,6 +39,7 @@ GLOBAL_ID_TABLES = (
     "device_message",
     "notification",
     "object_change",
+    "outbox_event",
     "pii_access",
 )
 
