@@ -168,6 +168,12 @@ class TestRM4Developer:
         assert r.status_code == 200
         assert r.json()["items"] and {b["house_id"] for b in r.json()["items"]} == {ids["li_house"]}
 
+    def test_staff_without_fee_rights_are_refused_not_shown_an_empty_list(self, client, login):
+        for username in ("guard_chen", "tech_ma"):
+            r = client.get("/api/v1/fees/bills", headers=login(username))
+            assert r.status_code == 403, username
+        assert client.get("/api/v1/fees/bills", headers=login("staff_liu")).status_code == 200
+
 
 class TestRM5Filed:
     def test_r_m5_an_item_without_contract_or_filing_cannot_be_created(self, client, login, ids):

@@ -87,7 +87,9 @@ def list_bills(
     offset: int = Query(default=0, ge=0, le=1_000_000),
     limit: int = Query(default=50, ge=1, le=500),
 ) -> BillList:
-    """Staff: the bills of their compounds. Residents: their own households' bills."""
+    """Staff: the bills of their compounds. Residents: their own households' bills. Other staff roles: 403."""
+    if who.is_staff:
+        who.require(FeesPerm.read)  # a guard or technician is refused, not shown an empty list
     rows, total = FeeQuery(session).bill_rows(
         who, compound_id=compound_id, period=period, status=status, offset=offset, limit=limit
     )
