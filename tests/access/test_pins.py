@@ -3,6 +3,7 @@ setting one, limits on changes and on guesses (per door and per target, across d
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -138,3 +139,66 @@ class TestPinReferences:
         r = _set_pin(client, login("manager_wang"), ids["li_person"], PIN, other)
         assert r.status_code == 404, r.text
         assert _set_pin(client, login("resident_li"), ids["li_person"], PIN, 2**31 - 1).status_code == 404
+
+
+class TestPinLookup:
+    """The room's house and its occupants' PINs come from one query (issue 19, gate decisions): the same
+    people, the same digests, the same limits as before."""
+
+    def test_pin_room_lookup_matches_only_active_pins_of_current_occupants(
+        self, client, login, decide, south, points, ids, session
+    ):
+        from anju.access.enums import CredentialKind, CredentialStatus
+        from anju.access.models import AccessCredential
+
+        assert _set_pin(client, login("resident_li"), ids["li_person"], PIN).status_code == 201
+        assert decide(south, points[GATE], "pin", f"{LI_ROOM}#{PIN}")["decision"] == "allow"
+        (cred,) = session.execute(
+            select(AccessCredential).where(
+                AccessCredential.person_id == ids["li_person"],
+                AccessCredential.kind == CredentialKind.pin,
+                AccessCredential.status == CredentialStatus.active,
+            )
+        ).scalars()
+        cred.status = CredentialStatus.revoked
+        session.flush()
+        assert decide(south, points[GATE], "pin", f"{LI_ROOM}#{PIN}")["reason"] == "unknown_credential"
+        cred.status = CredentialStatus.active
+        for occ in session.execute(
+            select(Occupancy).where(Occupancy.person_id == ids["li_person"], Occupancy.house_id == ids["li_house"])
+        ).scalars():
+            occ.ended_on = date(2026, 1, 1)  # moved out: Li's PIN no longer belongs to the room
+        session.flush()
+        assert decide(south, points[GATE], "pin", f"{LI_ROOM}#{PIN}")["reason"] == "unknown_credential"
+
+    def test_pin_room_lookup_still_matches_the_earlier_compound_wide_digest(self, decide, south, points, ids, session):
+        from anju.access.credential_service import pin_digest
+        from anju.access.enums import CredentialKind
+        from anju.access.models import AccessCredential, AccessLog
+
+        session.add(
+            AccessCredential(
+                compound_id=ids["A"],
+                kind=CredentialKind.pin,
+                person_id=ids["li_person"],
+                pin_digest=pin_digest(ids["A"], None, "604913"),  # set before per-person PIN spaces
+            )
+        )
+        session.flush()
+        d = decide(south, points[GATE], "pin", f"{LI_ROOM}#604913")
+        assert d["decision"] == "allow"
+        assert session.get(AccessLog, d["log_id"]).person_id == ids["li_person"]
+
+    def test_pin_room_lookup_a_pin_scoped_to_another_door_opens_only_that_door(
+        self, client, login, decide, south, unit_terminal, points, ids
+    ):
+        assert _set_pin(client, login("resident_li"), ids["li_person"], PIN, points[UNIT_DOOR]).status_code == 201
+        assert decide(south, points[GATE], "pin", f"{LI_ROOM}#{PIN}")["reason"] == "unknown_credential"
+        assert decide(unit_terminal, points[UNIT_DOOR], "pin", f"{LI_ROOM}#{PIN}")["decision"] == "allow"
+
+    def test_pin_room_lookup_an_unknown_room_counts_against_the_door_only(self, decide, south, points, session):
+        from anju.accounts.models import AttemptCounter
+
+        assert decide(south, points[GATE], "pin", f"9-9-9999#{PIN}")["reason"] == "unknown_credential"
+        keys = set(session.execute(select(AttemptCounter.key).where(AttemptCounter.failures > 0)).scalars())
+        assert keys == {f"pin:door:{points[GATE]}"}

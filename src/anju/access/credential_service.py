@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from itertools import pairwise
 
@@ -60,10 +61,19 @@ def pin_digest(compound_id: int, scope_access_point_id: int | None, pin: str, pe
     setting one never tells whether someone else has it (issue 20 item 1). `person_id=None` is the
     earlier compound-wide form, still matched for PINs set before the change.
     """
-    key = hashlib.sha256(b"anju-pin|" + get_settings().secret_key.get_secret_value().encode()).digest()
     scope = "*" if scope_access_point_id is None else str(scope_access_point_id)
     holder = "" if person_id is None else f"|p{person_id}"
+    key = hashlib.sha256(b"anju-pin|" + get_settings().secret_key.get_secret_value().encode()).digest()
     return hmac.new(key, f"{compound_id}|{scope}|{pin}{holder}".encode(), hashlib.sha256).hexdigest()
+
+
+def pin_digests(compound_id: int, access_point_id: int, pin: str, person_ids: Iterable[int | None]) -> set[str]:
+    """Every digest a PIN typed at a door can match: scoped to that door or to all doors, in each possible
+    holder's own PIN space and in the earlier compound-wide form."""
+    out = {pin_digest(compound_id, access_point_id, pin), pin_digest(compound_id, None, pin)}
+    for person_id in {p for p in person_ids if p is not None}:
+        out |= {pin_digest(compound_id, access_point_id, pin, person_id), pin_digest(compound_id, None, pin, person_id)}
+    return out
 
 
 def pin_too_simple(pin: str) -> bool:

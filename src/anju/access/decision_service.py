@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from anju.access import events as access_events
 from anju.access.config import access_settings
-from anju.access.credential_service import card_bidx, pin_digest
+from anju.access.credential_service import card_bidx, pin_digests
 from anju.access.enums import GATE_KINDS, CredentialKind, CredentialStatus, Decision, Method, PassStatus
 from anju.access.models import AccessCredential, AccessHourly, AccessLog, AccessPoint, Terminal, VisitorPass
 from anju.access.permissions import AccessPerm
@@ -264,9 +264,12 @@ class DecisionService:
         s = access_settings()
         q = HolderQuery(session)
         room, has_room, pin = value.strip().rpartition("#")
+        today = local(now).date()
         house_id, unit_id, target = None, None, None
+        candidates: list[AccessCredential] | None = None
         if has_room:
-            house_id = q.house_for_room(ap.compound_id, room.strip()[:32], unit_id=ap.unit_id)
+            # The house and its occupants' active PINs in one query; matched only once the limits are held.
+            house_id, candidates = q.room_pins(ap.compound_id, room.strip()[:32], unit_id=ap.unit_id, today=today)
             target = f"pin:house:{house_id}" if house_id is not None else None
         elif ap.unit_id is not None:
             unit_id = ap.unit_id
@@ -278,16 +281,15 @@ class DecisionService:
         held = attempt_limiter.hold(session, limits, now=now)
         if held.blocked is not None:
             return _deny("too_many_attempts", Method.pin, detail={"limit": held.blocked.key})
-        creds = []
+        creds: list[AccessCredential] = []
         if (house_id is not None or unit_id is not None) and pin.isascii() and pin.isdigit():
-            holders = q.pin_holders(ap.compound_id, house_id=house_id, unit_id=unit_id, today=now.date())
-            digests = {pin_digest(ap.compound_id, ap.id, pin), pin_digest(ap.compound_id, None, pin)}  # earlier form
-            for person_id in holders:
-                digests |= {
-                    pin_digest(ap.compound_id, ap.id, pin, person_id),
-                    pin_digest(ap.compound_id, None, pin, person_id),
-                }
-            creds = CredentialQuery(session).pins_of(ap.compound_id, sorted(digests), holders) if holders else []
+            if candidates is None:  # a unit's door: the PIN alone, among that unit's residents
+                holders = q.pin_holders(ap.compound_id, house_id=None, unit_id=unit_id, today=today)
+                digests = pin_digests(ap.compound_id, ap.id, pin, holders)
+                creds = CredentialQuery(session).pins_of(ap.compound_id, sorted(digests), holders) if holders else []
+            else:
+                digests = pin_digests(ap.compound_id, ap.id, pin, {c.person_id for c in candidates})
+                creds = [c for c in candidates if c.pin_digest in digests]
         if not creds:
             for lim in attempt_limiter.fail(session, held):
                 if attempt_limiter.claim_alarm(session, held, lim):

@@ -66,11 +66,12 @@ def holder_may_pass(
     q: HolderQuery, ap: AccessPoint, *, person_id: int | None, user_id: int | None, now: datetime
 ) -> Verdict:
     """Residents: gates, own unit door, own lift floors; tenants until lease end; others by grant."""
+    homes: list[tuple[int, int, int, int]] = []
     if person_id is not None:
-        state = q.person_state(person_id)
-        if state is None or state[0] == PersonStatus.erased or state[1] is not None:
+        found = q.person_homes(person_id, ap.compound_id, local(now).date())  # one query for both
+        if found is None or found[0][0] == PersonStatus.erased or found[0][1] is not None:
             return Verdict(False, "credential_revoked")
-        homes = q.homes(person_id, ap.compound_id, local(now).date())
+        homes = found[1]
         if homes:
             unit_ids = {u for _, _, u, _ in homes}
             ok = False
@@ -93,7 +94,7 @@ def holder_may_pass(
         g.access_point_id == ap.id or (g.access_point_id is None and ap.kind.value in (g.kinds or [])) for g in grants
     ):
         return Verdict(False, "outside_shift")
-    if person_id is not None and not q.homes(person_id, ap.compound_id, local(now).date()):
+    if person_id is not None and not homes:
         return Verdict(False, "not_resident")
     return Verdict(False, "not_permitted")
 

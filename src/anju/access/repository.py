@@ -56,6 +56,21 @@ _HOMES = (
         current_occupancy_clause(bindparam("today")),
     )
 )
+# A person's state and current homes in a compound in one round trip (the gate's who-may-pass check).
+_PERSON_HOMES = (
+    select(Person.status, Person.frozen_at, House.id, House.building_id, House.unit_id, House.floor)
+    .select_from(Person)
+    .outerjoin(
+        Occupancy,
+        and_(
+            Occupancy.person_id == Person.id,
+            Occupancy.compound_id == bindparam("compound"),
+            current_occupancy_clause(bindparam("today")),
+        ),
+    )
+    .outerjoin(House, House.id == Occupancy.house_id)
+    .where(Person.id == bindparam("person"))
+)
 _CARD = (
     select(AccessCredential)
     .where(
@@ -90,6 +105,43 @@ _LAST_PASSAGE = (
     .order_by(AccessLog.server_at.desc(), AccessLog.id.desc())
     .limit(1)
 )
+# The house a keypad's room names (its label, or its number at a door of its unit) with the active PINs of its
+# current occupants, in one round trip; no row when no house matches, (house, None) when it has no PIN holder.
+_ROOM = (
+    select(House.id)
+    .where(
+        House.compound_id == bindparam("compound"),
+        or_(
+            House.label == bindparam("room"),
+            and_(House.unit_id == bindparam("unit"), House.number == bindparam("room")),
+        ),
+    )
+    .order_by(House.id)
+    .limit(1)
+    .subquery()
+)
+_ROOM_PINS = (
+    select(_ROOM.c.id, AccessCredential)
+    .select_from(_ROOM)
+    .outerjoin(
+        Occupancy,
+        and_(
+            Occupancy.house_id == _ROOM.c.id,
+            Occupancy.compound_id == bindparam("compound"),
+            current_occupancy_clause(bindparam("today")),
+        ),
+    )
+    .outerjoin(
+        AccessCredential,
+        and_(
+            AccessCredential.person_id == Occupancy.person_id,
+            AccessCredential.compound_id == bindparam("compound"),
+            AccessCredential.kind == CredentialKind.pin,
+            AccessCredential.status == CredentialStatus.active,
+        ),
+    )
+    .order_by(AccessCredential.id)
+)
 _QR_USE: dict[str, Any] = {}
 
 
@@ -112,7 +164,6 @@ def _qr_use_statement(dialect: str) -> Any:
     return stmt
 
 
-_PERSON_STATE = select(Person.status, Person.frozen_at).where(Person.id == bindparam("person"))
 _BLACKLIST_BASE = select(BlacklistEntry).where(
     BlacklistEntry.compound_id == bindparam("compound"), BlacklistEntry.active.is_(True)
 )
@@ -225,13 +276,18 @@ class HolderQuery(_Query):
         rows = self.session.execute(_HOMES, {"person": person_id, "compound": compound_id, "today": today}).all()
         return [tuple(r) for r in rows]  # type: ignore[misc]
 
+    def person_homes(
+        self, person_id: int, compound_id: int, today: date
+    ) -> tuple[tuple[PersonStatus, datetime | None], list[tuple[int, int, int, int]]] | None:
+        """person_state() and homes() in one query; None when there is no such person."""
+        rows = self.session.execute(_PERSON_HOMES, {"person": person_id, "compound": compound_id, "today": today}).all()
+        if not rows:
+            return None
+        homes = [(r[2], r[3], r[4], r[5]) for r in rows if r[2] is not None]
+        return (rows[0][0], rows[0][1]), homes
+
     def person(self, person_id: int) -> Person | None:
         return self.session.get(Person, person_id)
-
-    def person_state(self, person_id: int) -> tuple[PersonStatus, datetime | None] | None:
-        """(status, frozen_at) alone: a gate needs no name, phone or ID number (nor their decryption)."""
-        row = self.session.execute(_PERSON_STATE, {"person": person_id}).first()
-        return (row[0], row[1]) if row is not None else None
 
     def household_members(self, house_ids: set[int]) -> set[int]:
         if not house_ids:
@@ -293,17 +349,23 @@ class HolderQuery(_Query):
             is not None
         )
 
-    def house_for_room(self, compound_id: int, room: str, *, unit_id: int | None) -> int | None:
-        """The house a terminal's keypad names: its full label ("3-1-0802"), or at a door of one
-        unit, its number in that unit ("0802")."""
+    def room_pins(
+        self, compound_id: int, room: str, *, unit_id: int | None, today: date
+    ) -> tuple[int | None, list[AccessCredential]]:
+        """The house a keypad names, by its full label ("3-1-0802") or, at a door of one unit, its number in that
+        unit ("0802"), and the active PINs of its current occupants, in one query: (None, []) when no house matches."""
         if not room:
-            return None
-        cond = House.label == room
-        if unit_id is not None:
-            cond = or_(cond, and_(House.unit_id == unit_id, House.number == room))
-        return self.session.execute(
-            select(House.id).where(House.compound_id == compound_id, cond).order_by(House.id).limit(1)
-        ).scalar_one_or_none()
+            return None, []
+        rows = self.session.execute(
+            _ROOM_PINS, {"compound": compound_id, "room": room, "unit": unit_id, "today": today}
+        ).all()
+        if not rows:
+            return None, []
+        seen: dict[int, AccessCredential] = {}
+        for _, c in rows:  # a person with two current occupancies of the house comes twice
+            if c is not None:
+                seen.setdefault(c.id, c)
+        return int(rows[0][0]), list(seen.values())
 
     def pin_holders(self, compound_id: int, *, house_id: int | None, unit_id: int | None, today: date) -> list[int]:
         """People who may hold a PIN typed for a house (its occupants) or at a unit's door (the unit's)."""

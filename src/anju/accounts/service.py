@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
+from itertools import groupby
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -236,9 +237,13 @@ class AttemptLimiter:
     def hold(self, session: Session, limits: list[Limit], *, now: datetime) -> Held:
         q = AttemptCounterQuery(session)
         rows = []
-        for lim in sorted(limits, key=lambda x: x.key):  # one lock order everywhere: no deadlock
-            failures, alarmed = q.hold(lim.key, now=now, since=now - lim.window)
-            rows.append((lim, failures, alarmed))
+        ordered = sorted(limits, key=lambda x: x.key)
+        # One lock order everywhere (by key): no deadlock. Neighbours in that order with the same window are
+        # held in one statement (a PIN's door and room: one round trip instead of two).
+        for window, group in groupby(ordered, key=lambda x: x.window):
+            lims = list(group)
+            got = q.hold_many(list(dict.fromkeys(lim.key for lim in lims)), now=now, since=now - window)
+            rows += [(lim, *got[lim.key]) for lim in lims]
         return Held(rows)
 
     def fail(self, session: Session, held: Held) -> list[Limit]:
