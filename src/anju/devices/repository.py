@@ -192,41 +192,51 @@ class DeviceRepository:
     def insert_messages(self, rows: list[dict[str, Any]]) -> set[tuple[int, str]]:
         """INSERT … ON CONFLICT DO NOTHING (R9); returns the (device_id, event_id) pairs actually inserted.
 
-        One cached statement run as executemany ("insertmanyvalues" batches it into multi-row
-        INSERTs with RETURNING on both dialects) instead of compiling a fresh VALUES list per batch.
+        The key first: a duplicate (a resend with a new receive time, or a concurrent insert of the same message,
+        which waits on the key's unique index until the first commits) gets no key and no row. One row per new key,
+        also when a batch carries the same message twice. Keys go in (device_id, event_id) order: one lock order
+        for every gateway. PostgreSQL: one statement for keys and rows; SQLite: driver-level statements.
         """
         if not rows:
             return set()
+        unique: dict[tuple[int, str], dict[str, Any]] = {}
+        for r in rows:
+            unique.setdefault((r["device_id"], r["event_id"]), r)
         if _is_pg(self.session):
-            return self._insert_messages_pg(rows)
-        # The key first: a duplicate (a resend with a new receive time, or a concurrent insert of the same
-        # message, which waits on the key's unique index until the first commits) gets no key and no row.
-        k = DeviceMessageKey.__table__
-        stmt = (
-            _insert(self.session, k)
-            .on_conflict_do_nothing(index_elements=["device_id", "event_id"])
-            .returning(k.c.device_id, k.c.event_id)
-        )
-        conn = self.session.connection()
-        keys = [{"device_id": r["device_id"], "event_id": r["event_id"], "received_at": r["received_at"]} for r in rows]
-        keys.sort(key=lambda k: (k["device_id"], k["event_id"]))  # one lock order for every gateway
-        new = {(int(d), str(e)) for d, e in conn.execute(stmt, keys).all()}
-        fresh, taken = [], set()
-        for r in rows:  # one row per new key, also when a batch carries the same message twice
-            pair = (r["device_id"], r["event_id"])
-            if pair in new and pair not in taken:
-                taken.add(pair)
-                fresh.append(r)
+            return self._insert_messages_pg(list(unique.values()))
+        keys = sorted(unique.values(), key=lambda r: (r["device_id"], r["event_id"]))
+        k_cols = ("device_id", "event_id", "received_at")
+        new: set[tuple[int, str]] = set()
+        for i in range(0, len(keys), 500):
+            chunk = self._driver_rows(DeviceMessageKey.__table__, k_cols, keys[i : i + 500])
+            sql = (
+                f"INSERT INTO device_message_key ({', '.join(k_cols)}) VALUES {', '.join(['(?, ?, ?)'] * len(chunk))} "
+                "ON CONFLICT (device_id, event_id) DO NOTHING RETURNING device_id, event_id"
+            )
+            res = self.session.connection().exec_driver_sql(sql, tuple(v for row in chunk for v in row))
+            new.update((int(d), str(e)) for d, e in res.all())
+        fresh = [r for pair, r in unique.items() if pair in new]
         if fresh:
-            conn.execute(DeviceMessage.__table__.insert(), fresh)
+            m_cols = ("device_id", "compound_id", "event_id", "kind", "device_at", "received_at", "data")
+            self.session.connection().exec_driver_sql(
+                f"INSERT INTO device_message ({', '.join(m_cols)}) VALUES ({', '.join(['?'] * len(m_cols))})",
+                self._driver_rows(DeviceMessage.__table__, m_cols, fresh),
+            )
         return new
 
+    def _driver_rows(self, table: Any, cols: tuple[str, ...], rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+        """Rows as DB-API tuples, each value through its column type's own bind processor (the stored text is what
+        an ORM or Core insert stores), without the per-row work of compiled parameters (SQLite intake, issue 19)."""
+        dialect = self.session.get_bind().dialect
+        procs = [table.c[c].type.bind_processor(dialect) for c in cols]
+        out = []
+        for r in rows:
+            out.append(tuple(p(r[c]) if p is not None else r[c] for c, p in zip(cols, procs, strict=True)))
+        return out
+
     def _insert_messages_pg(self, rows: list[dict[str, Any]]) -> set[tuple[int, str]]:
-        unique: dict[tuple[int, str], dict[str, Any]] = {}
-        for r in rows:  # one row per key, also when a batch carries the same message twice
-            unique.setdefault((r["device_id"], r["event_id"]), r)
         cols = ("device_id", "compound_id", "event_id", "kind", "device_at", "received_at", "data")
-        params = {"rows": _rows_json(list(unique.values()), cols)}
+        params = {"rows": _rows_json(rows, cols)}
         res = self.session.connection().execute(_PG_INSERT_MESSAGES, params)
         return {(int(d), str(e)) for d, e in res.all()}
 
@@ -263,23 +273,14 @@ class DeviceRepository:
             params = {"rows": _rows_json(ordered, cols)}
             self.session.connection().execute(_PG_UPDATE_STATES, params)
         elif rows:
-            t = DeviceState.__table__
-            stmt = (
-                update(t)
-                .where(t.c.device_id == bindparam("b_device_id"))
-                .values(
-                    status=bindparam("status"),
-                    last_seen_at=bindparam("last_seen_at"),
-                    last_device_at=bindparam("last_device_at"),
-                    values=bindparam("values"),
-                    offline_since=bindparam("offline_since"),
-                    updated_at=bindparam("updated_at"),
-                )
-            )
-            # In device order: gateways sharing a subscription update overlapping devices at once, and rows locked
-            # in one order by every writer cannot deadlock.
+            # In device order: one order for every writer. Driver-level executemany, as insert_messages.
             ordered = sorted(rows, key=lambda r: r["device_id"])
-            self.session.connection().execute(stmt, [{**r, "b_device_id": r["device_id"]} for r in ordered])
+            cols = ("status", "last_seen_at", "last_device_at", "values", "offline_since", "updated_at", "device_id")
+            self.session.connection().exec_driver_sql(
+                'UPDATE device_state SET status = ?, last_seen_at = ?, last_device_at = ?, "values" = ?, '
+                "offline_since = ?, updated_at = ? WHERE device_id = ?",
+                self._driver_rows(DeviceState.__table__, cols, ordered),
+            )
 
     def rule_states(self, device_ids: Iterable[int]) -> dict[tuple[int, str], RuleState]:
         ids = list(device_ids)
