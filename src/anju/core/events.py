@@ -265,22 +265,36 @@ def _retention() -> timedelta:
 
 def _keep_undelivered(conn: Connection, parts: dict[str, str], lo: datetime, hi: datetime) -> None:
     """Before an expired day of the outbox is dropped (its partitions detached): its pending and dead events and
-    their handler records go back into the tables, where they land in the default partitions, ids unchanged."""
+    their handler records go back into the tables, where they land in the default partitions, ids unchanged.
+
+    Reads only the few rows kept (the status index of the detached day, the handler records' primary key), not the
+    day's millions of delivered ones."""
     events_part, handled_part = parts.get(OUTBOX), parts.get("event_handled")
+    undelivered = "status IN ('pending', 'dead')"
     if events_part is not None:
-        conn.exec_driver_sql(
-            f'INSERT INTO {OUTBOX} ({_EVENT_COLUMNS}) SELECT {_EVENT_COLUMNS} FROM "{events_part}" '
-            "WHERE status <> 'done'"
+        kept = list(conn.execute(text(f'SELECT id FROM "{events_part}" WHERE {undelivered}')).scalars())
+        if kept:
+            conn.execute(
+                text(
+                    f'INSERT INTO {OUTBOX} ({_EVENT_COLUMNS}) SELECT {_EVENT_COLUMNS} FROM "{events_part}" '
+                    "WHERE id = ANY(:ids)"
+                ),
+                {"ids": kept},
+            )
+    else:  # the day's events already live in the default partition (created before the day's partition was)
+        kept = list(
+            conn.execute(
+                text(f"SELECT id FROM {OUTBOX} WHERE created_at >= :lo AND created_at < :hi AND {undelivered}"),
+                {"lo": lo, "hi": hi},
+            ).scalars()
         )
-    if handled_part is not None:
-        # The day's events not done now live in the parent (default partition), just re-inserted or kept earlier.
+    if handled_part is not None and kept:
         conn.execute(
             text(
-                f'INSERT INTO event_handled ({_HANDLED_COLUMNS}) SELECT {_HANDLED_COLUMNS} FROM "{handled_part}" h '
-                f"WHERE EXISTS (SELECT 1 FROM {OUTBOX} e WHERE e.id = h.event_id AND e.created_at >= :lo "
-                "AND e.created_at < :hi AND e.status <> 'done')"
+                f'INSERT INTO event_handled ({_HANDLED_COLUMNS}) SELECT {_HANDLED_COLUMNS} FROM "{handled_part}" '
+                "WHERE event_id = ANY(:ids)"
             ),
-            {"lo": lo, "hi": hi},
+            {"ids": kept},
         )
 
 
