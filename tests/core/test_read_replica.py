@@ -13,11 +13,13 @@ from __future__ import annotations
 import contextlib
 import glob
 import logging
+import math
 import os
 import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -97,8 +99,9 @@ class Pair:
         data = str(self.root / name)
         _run([_bin("pg_ctl"), "-D", data, "-l", f"{data}.log", "-w", "-t", "60", "-o", f"-p {port}", "start"])
 
-    def stop(self, name: str) -> None:
-        _run([_bin("pg_ctl"), "-D", str(self.root / name), "-m", "fast", "-w", "stop"])
+    def stop(self, name: str, mode: str = "fast") -> None:
+        """Stop a server: "fast" (sessions are ended cleanly), "immediate" (as a crash: connections drop)."""
+        _run([_bin("pg_ctl"), "-D", str(self.root / name), "-m", mode, "-w", "stop"])
 
 
 def _one(engine: Engine, sql: str) -> Any:
@@ -298,6 +301,209 @@ def test_a_stopped_replica_sends_report_reads_to_the_primary_and_says_why(
                 s.execute(text("UPDATE compound SET name = name"))
     finally:
         pair.start("replica", pair.replica_port)
+
+
+# --- issue 19: the lag limit, and a replica lost mid-request -------------------------------------------------
+
+
+def _report_reads_the_replica() -> bool:
+    with core_db.report_session() as s:
+        return bool(s.execute(text("SELECT pg_is_in_recovery()")).scalar_one())
+
+
+def _replay(replica: Engine, action: str) -> None:
+    with replica.connect() as c:
+        c.execute(text(f"SELECT pg_wal_replay_{action}()"))
+        c.commit()
+
+
+class _Statements:
+    """Counts the statements any engine sends whose text contains one of `needles`."""
+
+    def __init__(self, *needles: str) -> None:
+        self.needles, self.n = needles, 0
+
+    def _seen(self, conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        self.n += any(x in statement for x in self.needles)
+
+    def __enter__(self) -> _Statements:
+        event.listen(Engine, "before_cursor_execute", self._seen)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        event.remove(Engine, "before_cursor_execute", self._seen)
+
+
+@pytest.mark.db_agnostic
+def test_replica_lag_rule_i19() -> None:
+    """The lag limit's rule (core.db.replica_staleness): the newest of the primary's WAL positions the replica has
+    replayed bounds its lag by that position's age; the last replayed transaction's age bounds it too."""
+    rule = core_db.replica_staleness
+    # An idle primary: its position has not moved for minutes and the replica has replayed it. The last replayed
+    # transaction is ten minutes old, which is no lag.
+    assert rule([(0.0, 100), (5.0, 100), (10.0, 100)], 100, 600.0, 10.05) == pytest.approx(0.05)
+    # Behind: it has the position asked at 0 s but not those asked at 5 and 10 s; the last transaction it replayed
+    # is older still.
+    assert rule([(0.0, 100), (5.0, 200), (10.0, 300)], 150, 600.0, 10.0) == pytest.approx(10.0)
+    # A replica that lost its primary has replayed all it received; the primary went on (40 s of positions).
+    assert rule([(0.0, 100), (20.0, 200), (40.0, 300)], 100, 41.0, 40.0) == pytest.approx(40.0)
+    # The first check of a process: no older position to go by, the last replayed transaction bounds it.
+    assert rule([(10.0, 300)], 150, 3.0, 10.0) == pytest.approx(3.0)
+    assert rule([(10.0, 300)], 150, None, 10.0) == math.inf  # nothing to go by: too far behind until measured again
+    assert rule([(10.0, 300)], 300, None, 10.0) == pytest.approx(0.0)  # replayed all the primary has
+    assert rule([(10.0, 300)], None, None, 10.0) == 0.0  # not in recovery (a promoted replica): behind nothing
+
+
+@pytest.mark.postgres
+def test_replica_lag_limit_i19(
+    configured: None,
+    engines: tuple[Engine, Engine],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Issue 19: a replica further behind than ANJU_DATABASE_READ_MAX_LAG_SECONDS serves no report read: they go to
+    the primary (read-only there too: the lagging replica never serves a write), logged with the reason, until it
+    catches up. Between measurements (READ_LAG_CHECK_SECONDS) report sessions ask neither server about the lag."""
+    primary, replica = engines
+    monkeypatch.setenv("ANJU_DATABASE_READ_MAX_LAG_SECONDS", "1")
+    reset_settings()
+    monkeypatch.setattr(core_db, "READ_LAG_CHECK_SECONDS", 0.0)  # measure at every report session
+    with primary.begin() as c:
+        c.execute(text("CREATE TABLE IF NOT EXISTS lag_probe_i19 (n int)"))
+    _caught_up(primary, replica)
+    assert _report_reads_the_replica()
+    _replay(replica, "pause")
+    try:
+        with primary.begin() as c:  # a write the paused replica does not replay
+            c.execute(text("INSERT INTO lag_probe_i19 VALUES (1)"))
+        with caplog.at_level(logging.INFO, logger="anju.core.db"):
+            deadline = time.monotonic() + 30
+            while _report_reads_the_replica():  # until it is more than 1 s behind
+                assert time.monotonic() < deadline, "report reads stayed on a replica further behind than the limit"
+                time.sleep(0.2)
+            with core_db.report_session() as s:  # the primary's data, in a read-only transaction
+                assert s.execute(text("SELECT pg_is_in_recovery()")).scalar_one() is False
+                assert s.execute(text("SELECT count(*) FROM lag_probe_i19")).scalar_one() == 1
+                with pytest.raises(DBAPIError, match="read-only transaction"):
+                    s.execute(text("INSERT INTO lag_probe_i19 VALUES (2)"))
+        lagged = [m for m in caplog.messages if "read replica is" in m]
+        assert len(lagged) == 1, caplog.messages  # said once, not at every report read
+        assert "behind the primary (limit 1 s" in lagged[0] and "report reads go to the primary" in lagged[0]
+        assert _one(replica, "SELECT count(*) FROM lag_probe_i19") == 0  # still behind
+    finally:
+        _replay(replica, "resume")
+    _caught_up(primary, replica)
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="anju.core.db"):
+        assert _report_reads_the_replica()
+    assert any("read replica caught up" in m for m in caplog.messages), caplog.messages
+    with primary.begin() as c:
+        assert c.execute(text("SELECT count(*) FROM lag_probe_i19")).scalar_one() == 1  # nothing written through it
+    # Cheap: until the next measurement is due, a report session asks neither server about the lag.
+    monkeypatch.setattr(core_db, "READ_LAG_CHECK_SECONDS", 3600.0)
+    with _Statements("pg_last_wal_replay_lsn", "pg_current_wal_lsn") as asked:
+        for _ in range(5):
+            assert _report_reads_the_replica()
+    assert asked.n == 0
+
+
+@pytest.mark.postgres
+def test_replica_lost_between_statements_of_a_report_request_i19(
+    pair: Pair, configured: None, engines: tuple[Engine, Engine], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 19: the replica crashes (immediate stop: its connections drop) after a report request's session began
+    on it, just before the report's query goes out: the request still answers 200, from the primary (it lists a
+    report the paused replica had not replayed), the log names the reason, and report reads stay on the primary,
+    read-only."""
+    primary, replica = engines
+    client = _client()
+    headers = _bearer("manager_wang")
+    compound = _compound_a()
+    _caught_up(primary, replica)
+    _replay(replica, "pause")
+    killed: list[str] = []
+
+    def crash_the_replica_before_the_report_query(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        if conn.engine is core_db._read_engine and "FROM security_report" in statement and not killed:
+            killed.append(statement)
+            pair.stop("replica", "immediate")
+
+    try:
+        r = client.post(
+            "/api/v1/analytics/reports",
+            headers=headers,
+            json={"compound_id": compound, "kind": "month", "day": "2025-03-10"},
+        )
+        assert r.status_code == 201, r.text
+        report_id = r.json()["id"]
+        event.listen(Engine, "before_cursor_execute", crash_the_replica_before_the_report_query)
+        try:
+            with caplog.at_level(logging.WARNING, logger="anju.core.db"):
+                listed = client.get("/api/v1/analytics/reports", params={"compound_id": compound}, headers=headers)
+        finally:
+            event.remove(Engine, "before_cursor_execute", crash_the_replica_before_the_report_query)
+        assert killed, "the report's query never went to the replica"
+        assert listed.status_code == 200, listed.text
+        assert report_id in {x["id"] for x in listed.json()}  # the primary's answer: the replica had not replayed it
+        lost = [m for m in caplog.messages if "read replica lost mid-request" in m]
+        assert len(lost) == 1, caplog.messages
+        assert "report reads go to the primary for the next 30 s: " in lost[0] and lost[0].split(" s: ", 1)[1]
+        with core_db.report_session() as s:  # marked down: the next report reads go to the primary, read-only
+            assert s.execute(text("SELECT pg_is_in_recovery()")).scalar_one() is False
+            with pytest.raises(DBAPIError, match="read-only transaction"):
+                s.execute(text("UPDATE compound SET name = name"))
+    finally:
+        replica.dispose()
+        if killed:
+            pair.start("replica", pair.replica_port)  # replay runs again after a restart
+        else:
+            _replay(replica, "resume")
+
+
+@pytest.mark.postgres
+def test_replica_killed_while_a_report_read_runs_i19(
+    pair: Pair, configured: None, engines: tuple[Engine, Engine], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 19: the replica crashes while a report's statement runs on it: that statement runs again on the primary
+    and returns the primary's answer, the rest of the session reads the primary (read-only), and the log says why.
+    The statement sleeps only where it is in recovery, so it ends on the primary at once."""
+    primary, replica = engines
+    _caught_up(primary, replica)
+    marker = "pg_sleep(600)"
+    slow_on_the_replica = text(f"SELECT CASE WHEN pg_is_in_recovery() THEN {marker}::text END, pg_is_in_recovery()")
+    problems: list[str] = []
+
+    def crash_when_it_runs() -> None:
+        deadline = time.monotonic() + 60
+        try:
+            while not _one(
+                replica,
+                f"SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%{marker}%' AND pid <> pg_backend_pid()",
+            ):
+                if time.monotonic() > deadline:
+                    problems.append("the report's statement never ran on the replica")
+                    break
+                time.sleep(0.05)
+        finally:
+            pair.stop("replica", "immediate")
+
+    crasher = threading.Thread(target=crash_when_it_runs)
+    try:
+        with caplog.at_level(logging.WARNING, logger="anju.core.db"), core_db.report_session() as s:
+            assert s.execute(text("SELECT pg_is_in_recovery()")).scalar_one() is True
+            crasher.start()
+            assert s.execute(slow_on_the_replica).one() == (None, False)  # answered by the primary
+            assert s.execute(text("SELECT pg_is_in_recovery()")).scalar_one() is False
+            with pytest.raises(DBAPIError, match="read-only transaction"):
+                s.execute(text("UPDATE compound SET name = name"))
+        assert not problems, problems
+        assert any("read replica lost mid-request" in m for m in caplog.messages), caplog.messages
+    finally:
+        if crasher.is_alive() or crasher.ident is not None:
+            crasher.join()
+        replica.dispose()
+        if crasher.ident is not None:
+            pair.start("replica", pair.replica_port)
 
 
 def _client() -> Any:

@@ -6,7 +6,7 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Self
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "change-me-development-only"
@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     # A streaming replica of the PostgreSQL primary for reads that tolerate its lag (the 大屏, the district view,
     # hot spots, report reads and exports: core.db.report_session). Unset: they read the primary. Never SQLite.
     database_read_url: str | None = None
+    # How far behind the primary the replica may be, in seconds, before report reads go to the primary (logged;
+    # they come back when it catches up). Checked at most every few seconds per process. 0 turns the check off:
+    # the replica serves report reads however far behind it is.
+    database_read_max_lag_seconds: float = Field(default=30.0, ge=0)
     # psycopg prepares a statement server-side after a few executions of it; false turns that off, for a
     # PgBouncer in transaction pooling mode that does not track prepared statements (before 1.21, or
     # max_prepared_statements = 0).

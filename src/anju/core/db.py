@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import logging
+import math
+import threading
 import time
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import DateTime, Engine, MetaData, Table, create_engine, event
-from sqlalchemy.engine import Connection
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.engine import Connection, Result
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from anju.core.config import get_settings
@@ -138,9 +141,29 @@ def transaction() -> Iterator[Session]:
 # primary through new_session().
 _read_sessionmaker: sessionmaker[Session] | None = None
 _read_engine: Engine | None = None
-_read_down_until = 0.0  # time.monotonic(): the replica failed to connect; the primary serves reads until then
-READ_RETRY_SECONDS = 30.0  # how long reads stay on the primary after the replica failed to connect
+_read_down_until = 0.0  # time.monotonic(): the replica failed; the primary serves report reads until then
+READ_RETRY_SECONDS = 30.0  # how long report reads stay on the primary after the replica failed (at connect or mid-read)
 READ_CONNECT_TIMEOUT = 3  # seconds: a replica that does not answer is given up quickly, the primary answers
+READ_LAG_CHECK_SECONDS = 5.0  # a process measures the replica's lag at most this often and keeps the answer between
+_LAG_SAMPLES = 64  # the primary's WAL positions a process remembers, one per check (minutes at the interval above)
+_ON_PRIMARY = "report_on_primary"  # session.info: a report session that lost its replica and now reads the primary
+_LOST_SQLSTATES = frozenset({"57P01", "57P02", "57P03"})  # the server shuts down, crashed, is not accepting yet
+
+
+class _LagState:
+    """One process's last answer about the replica's lag, and the primary's WAL positions it has seen."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()  # one thread measures; the others use the last answer meanwhile
+        self.checked_at = -math.inf  # time.monotonic() of the last measurement
+        self.lagging = False
+        self.samples: deque[tuple[float, int]] = deque(maxlen=_LAG_SAMPLES)  # (monotonic time, pg_current_wal_lsn)
+
+    def due(self) -> bool:
+        return time.monotonic() - self.checked_at >= READ_LAG_CHECK_SECONDS
+
+
+_lag = _LagState()
 
 
 def _replica_sessionmaker() -> sessionmaker[Session] | None:
@@ -160,11 +183,13 @@ def _replica_sessionmaker() -> sessionmaker[Session] | None:
 
 
 def set_read_engine(engine: Engine | None) -> None:
-    """Install the replica's engine (tests); None forgets it, and report reads look at the settings again."""
-    global _read_engine, _read_sessionmaker, _read_down_until
+    """Install the replica's engine (tests); None forgets it, and report reads look at the settings again. Either
+    way the replica counts as up and its lag as unmeasured."""
+    global _read_engine, _read_sessionmaker, _read_down_until, _lag
     _read_engine = engine
     _read_sessionmaker = sessionmaker(engine, expire_on_commit=False) if engine is not None else None
     _read_down_until = 0.0
+    _lag = _LagState()
 
 
 def _read_only(session: Session, transaction: Any, connection: Connection) -> None:
@@ -178,34 +203,157 @@ def _read_only(session: Session, transaction: Any, connection: Connection) -> No
             session.info.setdefault("query_only", []).append(dbapi_conn)
 
 
-def _report_session_on_replica() -> Session | None:
-    """A read-only session connected to the replica, or None (none configured, or it does not answer)."""
+def _reason(exc: DBAPIError) -> str:
+    return (str(exc.orig) if exc.orig is not None else str(exc)).strip().split("\n")[0] or type(exc).__name__
+
+
+def _replica_down(what: str, exc: DBAPIError) -> None:
+    """The replica failed: report reads go to the primary for READ_RETRY_SECONDS, logged with the reason."""
     global _read_down_until
+    _read_down_until = time.monotonic() + READ_RETRY_SECONDS
+    log.warning("%s, report reads go to the primary for the next %.0f s: %s", what, READ_RETRY_SECONDS, _reason(exc))
+
+
+def replica_staleness(
+    samples: Sequence[tuple[float, int]], replay_lsn: int | None, replay_age: float | None, now: float
+) -> float:
+    """The lag limit's rule: an upper bound, in seconds, on how far the replica's data is behind the primary's.
+
+    `samples` are the primary's WAL positions (`pg_current_wal_lsn()`), each with the time.monotonic() taken just
+    before asking, oldest first, all asked before the replica's `replay_lsn` (`pg_last_wal_replay_lsn()`) was read;
+    `replay_age` is the replica's `clock_timestamp() - pg_last_xact_replay_timestamp()` in seconds (None: it has
+    replayed no transaction since it started). Two bounds, the smaller is the answer:
+
+    - The newest sample the replica has replayed up to: it holds everything the primary had committed at that
+      sample's time, so it is at most `now - that time` behind. When it has replayed the position asked just now,
+      that is about 0 however old its last replayed transaction is: an idle primary writes no WAL and is no lag.
+    - Each transaction it lacks committed after the last one it replayed: it is at most `replay_age` behind (if
+      the two servers' clocks agree). Alone this grows on an idle primary without any lag, which the first bound
+      settles; it bounds the wait when no remembered sample has been replayed (the first check of a process).
+
+    With neither bound (no remembered sample replayed, no transaction replayed) the lag is unknown: infinity. A
+    server not in recovery (`replay_lsn` None, a promoted replica) lags nothing: 0. Comparing only the replica's
+    received and replayed positions would not do: a replica that lost its primary has replayed all it received."""
+    if replay_lsn is None:
+        return 0.0
+    bounds = [now - asked for asked, position in samples if position <= replay_lsn][-1:]
+    if replay_age is not None:
+        bounds.append(max(replay_age, 0.0))
+    return max(min(bounds), 0.0) if bounds else math.inf
+
+
+def _measure_lag(session: Session, limit: float) -> None:
+    """Measure the replica's lag through the session's connection (the replica) and the primary, and keep the answer
+    in `_lag` (logged when it changes). An error on the replica's side is raised; the primary's is logged and the
+    last answer stays."""
+    state = _lag
+    if not state.lock.acquire(blocking=False):
+        return  # another thread is measuring: this session uses the last answer
+    try:
+        if not state.due():
+            return
+        asked = time.monotonic()
+        try:
+            with get_engine().connect() as primary:
+                position = primary.exec_driver_sql("SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint").scalar_one()
+        except DBAPIError as exc:
+            state.checked_at = time.monotonic()
+            log.warning(
+                "the primary's WAL position could not be read, the replica's lag stays as it was: %s", _reason(exc)
+            )
+            return
+        state.samples.append((asked, int(position)))
+        replay_lsn, replay_age = (
+            session.connection()
+            .exec_driver_sql(
+                "SELECT (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint, "
+                "extract(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp())::float8"
+            )
+            .one()
+        )
+        now = time.monotonic()
+        staleness = replica_staleness(state.samples, None if replay_lsn is None else int(replay_lsn), replay_age, now)
+        lagging = staleness > limit
+        behind = "an unknown time" if math.isinf(staleness) else f"{staleness:.1f} s"
+        if lagging and not state.lagging:
+            log.warning(
+                "read replica is %s behind the primary (limit %g s, ANJU_DATABASE_READ_MAX_LAG_SECONDS): report reads "
+                "go to the primary until it catches up",
+                behind,
+                limit,
+            )
+        elif state.lagging and not lagging:
+            log.info("read replica caught up (%s behind, limit %g s): report reads are back on it", behind, limit)
+        state.lagging, state.checked_at = lagging, now
+    finally:
+        state.lock.release()
+
+
+def _lost_connection(exc: DBAPIError) -> bool:
+    """Whether the error is the connection's (closed, broken, the server shutting down), not the statement's."""
+    if exc.connection_invalidated:
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    return sqlstate is None or sqlstate.startswith("08") or sqlstate in _LOST_SQLSTATES
+
+
+def _read_on_primary_when_the_replica_is_lost(state: ORMExecuteState) -> Result[Any] | None:
+    """do_orm_execute of a report session on the replica: a statement whose replica connection is lost mid-request
+    (the replica stopped or crashed; not an error of the statement) runs again on the primary, and so does the rest
+    of the session; the replica is marked down for READ_RETRY_SECONDS, logged with the reason.
+
+    Safe because it only reads: the session is read-only on the primary too (after_begin sets every transaction it
+    begins read-only), and an INSERT, UPDATE or DELETE is never run again. The primary's snapshot may be newer than
+    the replica's, which reports tolerate. Objects already loaded stay as the replica gave them."""
+    session = state.session
+    try:
+        return state.invoke_statement()
+    except DBAPIError as exc:
+        if session.info.get(_ON_PRIMARY) or state.is_insert or state.is_update or state.is_delete:
+            raise
+        if not _lost_connection(exc):
+            raise
+        _replica_down("read replica lost mid-request (the read ran again on the primary)", exc)
+        session.info[_ON_PRIMARY] = True
+        session.bind = get_engine()  # a second connection in the session's transaction, begun read-only
+        return state.invoke_statement()
+
+
+def _report_session_on_replica() -> Session | None:
+    """A read-only session connected to the replica, or None: none configured, it does not answer (marked down),
+    or it is further behind than ANJU_DATABASE_READ_MAX_LAG_SECONDS (measured every READ_LAG_CHECK_SECONDS)."""
     factory = _replica_sessionmaker()
     if factory is None or time.monotonic() < _read_down_until:
         return None
+    limit = get_settings().database_read_max_lag_seconds
+    if limit > 0 and _lag.lagging and not _lag.due():
+        return None  # too far behind at the last measurement: not even a connection to it
     session = factory()
     event.listen(session, "after_begin", _read_only)
     try:
         session.connection()  # connect now: a replica that is down is found here, not halfway through a report
+        if limit > 0 and _lag.due():
+            _measure_lag(session, limit)
     except OperationalError as exc:
         session.close()
-        _read_down_until = time.monotonic() + READ_RETRY_SECONDS
-        reason = (str(exc.orig) if exc.orig is not None else str(exc)).strip().split("\n")[0]
-        log.warning(
-            "read replica unreachable, report reads go to the primary for the next %.0f s: %s",
-            READ_RETRY_SECONDS,
-            reason or type(exc).__name__,
-        )
+        _replica_down("read replica unreachable", exc)
         return None
+    if limit > 0 and _lag.lagging:
+        session.close()
+        return None
+    event.listen(session, "do_orm_execute", _read_on_primary_when_the_replica_is_lost)
     return session
 
 
 @contextmanager
 def report_session() -> Iterator[Session]:
     """A read-only session for reports and dashboards, which tolerate a replica's lag: the replica
-    (ANJU_DATABASE_READ_URL) when one is configured and answers, else the primary (unset, or the replica is
-    down: logged, and the primary is used for READ_RETRY_SECONDS before the replica is tried again).
+    (ANJU_DATABASE_READ_URL) when one is configured, answers and is at most ANJU_DATABASE_READ_MAX_LAG_SECONDS
+    behind, else the primary. Logged when it changes: a replica that does not answer, or whose connection is lost
+    mid-request (that read runs again on the primary), is left for READ_RETRY_SECONDS; one too far behind is left
+    until it catches up.
 
     Never commits; every transaction is read-only (PostgreSQL `SET TRANSACTION READ ONLY`, SQLite `query_only`),
     so a write through it fails instead of going anywhere. Use it only for reads no write follows and that may
