@@ -175,17 +175,64 @@ def _freeze_startup_objects() -> None:
     gc.freeze()
 
 
+def web_app() -> object:
+    """The app of one web worker process when `anju serve --workers N` runs several (uvicorn imports it)."""
+    from anju.main import create_app
+
+    application = create_app()
+    _freeze_startup_objects()
+    return application
+
+
 @app.command()
 def serve(
     database_url: DbOpt = None,
     host: str = "127.0.0.1",
     port: int = 8000,
     worker: Annotated[bool, typer.Option("--worker/--no-worker", help="run the worker in-process")] = True,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="web worker processes (PostgreSQL only; about one per core); with --worker, one more process "
+            "runs the outbox and jobs",
+        ),
+    ] = 1,
 ) -> None:
     """Run the web console and API (with the worker in-process by default)."""
     _setup(database_url)
     import uvicorn
 
+    if workers > 1:
+        import subprocess
+        import sys
+
+        from anju.core.config import get_settings
+
+        if get_settings().database_url.startswith("sqlite"):
+            console.print("[red]--workers above 1 needs PostgreSQL: SQLite has one writer[/red]")
+            raise typer.Exit(2)
+        # Web workers do not run jobs: one `anju worker` beside them delivers the outbox and runs the jobs.
+        jobs = subprocess.Popen([sys.executable, "-m", "anju.cli", "worker"]) if worker else None
+        try:
+            uvicorn.run(
+                "anju.cli:web_app",
+                factory=True,
+                workers=workers,
+                host=host,
+                port=port,
+                log_level="info",
+                timeout_graceful_shutdown=5,
+            )
+        finally:
+            if jobs is not None:
+                jobs.terminate()  # SIGTERM: the worker finishes the item in hand and releases its leases
+                try:
+                    jobs.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    jobs.kill()
+        return
     from anju.main import create_app
 
     application = create_app(with_worker=worker)
