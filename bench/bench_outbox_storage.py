@@ -1,6 +1,6 @@
 """Outbox storage at district scale (issue 19): size per million events, and dropping a day vs the batched delete.
 
-Run from the repository root:  .venv/bin/python bench/bench_outbox_storage.py [--events 1000000]
+Run from the repository root:  .venv/bin/python bench/bench_outbox_storage.py [--events 2500000]
 
 A throw-away PostgreSQL database on 127.0.0.1:5432 (ANJU_BENCH_PG_URL), migrated to head (the outbox and its
 handler records partitioned by day). N delivered events, shaped like a gate decision's (topic, a ~200-byte JSON
@@ -97,7 +97,7 @@ def size(conn: Any, table: str) -> int:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--events", type=int, default=1_000_000, help="delivered events per run (two records each)")
+    ap.add_argument("--events", type=int, default=2_500_000, help="delivered events per run (two records each)")
     args = ap.parse_args()
     n = args.events
     print(f"PostgreSQL, {n:,} delivered events (two handler records each), load average {os.getloadavg()[0]:.1f}")
