@@ -221,11 +221,16 @@ class DecisionService:
         if c.valid_until is not None and now >= c.valid_until:
             return _deny("credential_expired", method, **kw)
         q = HolderQuery(session)
-        if c.person_id is not None or card is not None:
-            hit = q.blacklisted(ap.compound_id, person_id=c.person_id, card_bidx=card)
+        facts = None
+        if c.person_id is not None:  # the blacklist, the person's state and homes: one query
+            facts = q.gate_facts(c.person_id, ap.compound_id, local(now).date(), card_bidx=card)
+            if facts.blacklist_id is not None:
+                return _deny("blacklisted", method, blacklist_entry=facts.blacklist_id, **kw)
+        elif card is not None:
+            hit = q.blacklisted(ap.compound_id, person_id=None, card_bidx=card)
             if hit is not None:
                 return _deny("blacklisted", method, blacklist_entry=hit.id, **kw)
-        verdict = holder_may_pass(q, ap, person_id=c.person_id, user_id=c.user_id, now=now)
+        verdict = holder_may_pass(q, ap, person_id=c.person_id, user_id=c.user_id, now=now, facts=facts)
         if not verdict.ok:
             return _deny(verdict.reason, method, **kw)
         if (

@@ -7,7 +7,7 @@ from datetime import datetime, time
 
 from anju.access.enums import DELIVERY_KINDS, GATE_KINDS, AccessPointKind, DeliveryReach, PassKind
 from anju.access.models import AccessGrant, AccessPoint, VisitorPass
-from anju.access.repository import HolderQuery
+from anju.access.repository import GateFacts, HolderQuery
 from anju.core.kit.china_time import to_china
 from anju.registry.enums import PersonStatus
 
@@ -63,12 +63,20 @@ def _grant_matches(g: AccessGrant, ap: AccessPoint, now: datetime) -> bool:
 
 
 def holder_may_pass(
-    q: HolderQuery, ap: AccessPoint, *, person_id: int | None, user_id: int | None, now: datetime
+    q: HolderQuery,
+    ap: AccessPoint,
+    *,
+    person_id: int | None,
+    user_id: int | None,
+    now: datetime,
+    facts: GateFacts | None = None,
 ) -> Verdict:
-    """Residents: gates, own unit door, own lift floors; tenants until lease end; others by grant."""
+    """Residents: gates, own unit door, own lift floors; tenants until lease end; others by grant.
+
+    `facts`: the person's state and homes when the caller has read them already (HolderQuery.gate_facts)."""
     homes: list[tuple[int, int, int, int]] = []
     if person_id is not None:
-        found = q.person_homes(person_id, ap.compound_id, local(now).date())  # one query for both
+        found = facts.person if facts is not None else q.person_homes(person_id, ap.compound_id, local(now).date())
         if found is None or found[0][0] == PersonStatus.erased or found[0][1] is not None:
             return Verdict(False, "credential_revoked")
         homes = found[1]

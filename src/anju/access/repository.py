@@ -7,6 +7,7 @@ TerminalListQuery (offline allow-lists, pushes).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -176,6 +177,25 @@ _BLACKLIST = {
 }
 
 
+def _gate_facts(with_card: bool) -> Any:
+    """_PERSON_HOMES with the person's (or their card's) active blacklist entry as a column: the checks every
+    credential shares, in one round trip."""
+    hit = (_BLACKLIST[(True, with_card)].with_only_columns(BlacklistEntry.id)).scalar_subquery()
+    return _PERSON_HOMES.add_columns(hit.label("blacklist_id"))
+
+
+_GATE_FACTS = {False: _gate_facts(False), True: _gate_facts(True)}
+
+
+@dataclass(frozen=True)
+class GateFacts:
+    """What a gate needs to know of a credential's holder: an active blacklist entry on the person (or the card
+    presented), and the person's (status, frozen_at) with their current homes, or None if there is no person."""
+
+    blacklist_id: int | None
+    person: tuple[tuple[PersonStatus, datetime | None], list[tuple[int, int, int, int]]] | None
+
+
 def readable_points(who: Principal) -> Select[AccessPoint]:
     if who.is_staff:
         return select(AccessPoint).where(AccessPoint.compound_id.in_(who.compound_ids))
@@ -285,6 +305,18 @@ class HolderQuery(_Query):
             return None
         homes = [(r[2], r[3], r[4], r[5]) for r in rows if r[2] is not None]
         return (rows[0][0], rows[0][1]), homes
+
+    def gate_facts(self, person_id: int, compound_id: int, today: date, *, card_bidx: str | None) -> GateFacts:
+        """blacklisted() and person_homes() in one query."""
+        rows = self.session.execute(
+            _GATE_FACTS[card_bidx is not None],
+            {"person": person_id, "compound": compound_id, "today": today, "bidx": card_bidx},
+        ).all()
+        if not rows:  # no such person: the blacklist may still name the card
+            hit = self.blacklisted(compound_id, person_id=person_id, card_bidx=card_bidx)
+            return GateFacts(hit.id if hit is not None else None, None)
+        homes = [(r[2], r[3], r[4], r[5]) for r in rows if r[2] is not None]
+        return GateFacts(rows[0][6], ((rows[0][0], rows[0][1]), homes))
 
     def person(self, person_id: int) -> Person | None:
         return self.session.get(Person, person_id)
