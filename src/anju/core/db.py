@@ -6,7 +6,6 @@ import logging
 import math
 import threading
 import time
-from collections import deque
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -145,7 +144,8 @@ _read_down_until = 0.0  # time.monotonic(): the replica failed; the primary serv
 READ_RETRY_SECONDS = 30.0  # how long report reads stay on the primary after the replica failed (at connect or mid-read)
 READ_CONNECT_TIMEOUT = 3  # seconds: a replica that does not answer is given up quickly, the primary answers
 READ_LAG_CHECK_SECONDS = 5.0  # a process measures the replica's lag at most this often and keeps the answer between
-_LAG_SAMPLES = 64  # the primary's WAL positions a process remembers, one per check (minutes at the interval above)
+READ_LAG_RECHECK_SECONDS = 1.0  # ... or this often while the answer is unsure (see _measure_lag)
+_LAG_SAMPLES = 64  # at most this many of the primary's WAL positions are remembered (see _forget_samples)
 _ON_PRIMARY = "report_on_primary"  # session.info: a report session that lost its replica and now reads the primary
 _LOST_SQLSTATES = frozenset({"57P01", "57P02", "57P03"})  # the server shuts down, crashed, is not accepting yet
 
@@ -155,12 +155,14 @@ class _LagState:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()  # one thread measures; the others use the last answer meanwhile
-        self.checked_at = -math.inf  # time.monotonic() of the last measurement
-        self.lagging = False
-        self.samples: deque[tuple[float, int]] = deque(maxlen=_LAG_SAMPLES)  # (monotonic time, pg_current_wal_lsn)
+        self.next_check = -math.inf  # time.monotonic() from which the lag is measured again
+        self.off_replica = False  # the last answer: report reads stay off the replica (too far behind, or unsure)
+        self.said_lagging = False  # the log says it is too far behind (and will say when it caught up)
+        # (asked, answered, pg_current_wal_lsn()): time.monotonic() before and after asking the primary, its position
+        self.samples: list[tuple[float, float, int]] = []
 
     def due(self) -> bool:
-        return time.monotonic() - self.checked_at >= READ_LAG_CHECK_SECONDS
+        return time.monotonic() >= self.next_check
 
 
 _lag = _LagState()
@@ -214,38 +216,57 @@ def _replica_down(what: str, exc: DBAPIError) -> None:
     log.warning("%s, report reads go to the primary for the next %.0f s: %s", what, READ_RETRY_SECONDS, _reason(exc))
 
 
-def replica_staleness(
-    samples: Sequence[tuple[float, int]], replay_lsn: int | None, replay_age: float | None, now: float
-) -> float:
-    """The lag limit's rule: an upper bound, in seconds, on how far the replica's data is behind the primary's.
+def replica_lag(
+    samples: Sequence[tuple[float, float, int]], replay_lsn: int | None, replay_age: float | None, now: float
+) -> tuple[float, float]:
+    """The lag limit's rule: how far, in seconds, the replica's data is behind the primary's, as (at least, at most).
 
-    `samples` are the primary's WAL positions (`pg_current_wal_lsn()`), each with the time.monotonic() taken just
-    before asking, oldest first, all asked before the replica's `replay_lsn` (`pg_last_wal_replay_lsn()`) was read;
-    `replay_age` is the replica's `clock_timestamp() - pg_last_xact_replay_timestamp()` in seconds (None: it has
-    replayed no transaction since it started). Two bounds, the smaller is the answer:
+    `samples` are the primary's WAL positions (`pg_current_wal_lsn()`) oldest first, each with the time.monotonic()
+    just before and just after asking, all asked before the replica's `replay_lsn` (`pg_last_wal_replay_lsn()`) was
+    read; `replay_age` is the replica's `clock_timestamp() - pg_last_xact_replay_timestamp()` in seconds (None: it
+    has replayed no transaction since it started).
 
-    - The newest sample the replica has replayed up to: it holds everything the primary had committed at that
-      sample's time, so it is at most `now - that time` behind. When it has replayed the position asked just now,
-      that is about 0 however old its last replayed transaction is: an idle primary writes no WAL and is no lag.
-    - Each transaction it lacks committed after the last one it replayed: it is at most `replay_age` behind (if
-      the two servers' clocks agree). Alone this grows on an idle primary without any lag, which the first bound
-      settles; it bounds the wait when no remembered sample has been replayed (the first check of a process).
+    At most, the smaller of two bounds:
+    - the newest sample the replica has replayed up to: it holds everything the primary had committed when that
+      sample was asked, so it is at most that long behind. Having replayed the position asked just now, it is about
+      0 behind however old its last replayed transaction is: an idle primary writes no WAL, and that is no lag.
+      (With `synchronous_commit = off` a commit may be visible before its WAL is written: the WAL writer's delay.)
+    - each transaction it lacks committed after the last one it replayed: at most `replay_age` (clocks agreeing).
+      Alone this grows on an idle primary without any lag; it bounds the first check of a process, which has no
+      older sample. Neither bound (no sample and no transaction replayed): infinity.
+    At least: the oldest sample it has not replayed had been written on the primary when its answer came, so it
+    is at least that long behind (0 when it has replayed them all).
 
-    With neither bound (no remembered sample replayed, no transaction replayed) the lag is unknown: infinity. A
-    server not in recovery (`replay_lsn` None, a promoted replica) lags nothing: 0. Comparing only the replica's
+    A server not in recovery (`replay_lsn` None, a promoted replica) lags nothing. Comparing only the replica's own
     received and replayed positions would not do: a replica that lost its primary has replayed all it received."""
     if replay_lsn is None:
-        return 0.0
-    bounds = [now - asked for asked, position in samples if position <= replay_lsn][-1:]
+        return 0.0, 0.0
+    replayed = [asked for asked, _, position in samples if position <= replay_lsn]
+    missing = [answered for _, answered, position in samples if position > replay_lsn]
+    at_least = max(now - missing[0], 0.0) if missing else 0.0
+    bounds = [now - replayed[-1]] if replayed else []
     if replay_age is not None:
-        bounds.append(max(replay_age, 0.0))
-    return max(min(bounds), 0.0) if bounds else math.inf
+        bounds.append(replay_age)
+    at_most = min(bounds) if bounds else math.inf
+    return at_least, max(at_most, at_least)
+
+
+def _forget_samples(samples: list[tuple[float, float, int]], replay_lsn: int | None) -> None:
+    """Keep the samples the rule may still use: from the newest the replica has replayed (older ones bound nothing
+    better), and when too many, the oldest it has not replayed (how long it has been behind) and the newest."""
+    if replay_lsn is not None:
+        replayed = [i for i, (_, _, position) in enumerate(samples) if position <= replay_lsn]
+        del samples[: replayed[-1] if replayed else 0]
+    while len(samples) > _LAG_SAMPLES:
+        del samples[2]  # [0] and [1] are the newest replayed and the oldest missing, or the two oldest missing
 
 
 def _measure_lag(session: Session, limit: float) -> None:
     """Measure the replica's lag through the session's connection (the replica) and the primary, and keep the answer
-    in `_lag` (logged when it changes). An error on the replica's side is raised; the primary's is logged and the
-    last answer stays."""
+    in `_lag`: within the limit at most, on the replica; beyond it at least, off it until it catches up (logged both
+    ways); in between (unsure: e.g. a write just came after a quiet spell, and no older sample tells how long ago),
+    off it without a word, measured again after READ_LAG_RECHECK_SECONDS. An error on the replica's side is raised;
+    the primary's is logged and the last answer stays."""
     state = _lag
     if not state.lock.acquire(blocking=False):
         return  # another thread is measuring: this session uses the last answer
@@ -257,12 +278,12 @@ def _measure_lag(session: Session, limit: float) -> None:
             with get_engine().connect() as primary:
                 position = primary.exec_driver_sql("SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint").scalar_one()
         except DBAPIError as exc:
-            state.checked_at = time.monotonic()
+            state.next_check = time.monotonic() + READ_LAG_CHECK_SECONDS
             log.warning(
                 "the primary's WAL position could not be read, the replica's lag stays as it was: %s", _reason(exc)
             )
             return
-        state.samples.append((asked, int(position)))
+        state.samples.append((asked, time.monotonic(), int(position)))
         replay_lsn, replay_age = (
             session.connection()
             .exec_driver_sql(
@@ -272,19 +293,35 @@ def _measure_lag(session: Session, limit: float) -> None:
             .one()
         )
         now = time.monotonic()
-        staleness = replica_staleness(state.samples, None if replay_lsn is None else int(replay_lsn), replay_age, now)
-        lagging = staleness > limit
-        behind = "an unknown time" if math.isinf(staleness) else f"{staleness:.1f} s"
-        if lagging and not state.lagging:
+        at_least, at_most = replica_lag(state.samples, None if replay_lsn is None else int(replay_lsn), replay_age, now)
+        unsure = at_least <= limit < at_most
+        if at_least > limit and not state.said_lagging:
             log.warning(
-                "read replica is %s behind the primary (limit %g s, ANJU_DATABASE_READ_MAX_LAG_SECONDS): report reads "
-                "go to the primary until it catches up",
-                behind,
+                "read replica is %.1f s or more behind the primary (limit %g s, ANJU_DATABASE_READ_MAX_LAG_SECONDS): "
+                "report reads go to the primary until it catches up",
+                at_least,
                 limit,
             )
-        elif state.lagging and not lagging:
-            log.info("read replica caught up (%s behind, limit %g s): report reads are back on it", behind, limit)
-        state.lagging, state.checked_at = lagging, now
+            state.said_lagging = True
+        elif at_most <= limit and state.said_lagging:
+            log.info(
+                "read replica caught up (%.1f s behind at most, limit %g s): report reads are back on it",
+                at_most,
+                limit,
+            )
+            state.said_lagging = False
+        elif unsure:
+            log.debug(
+                "read replica between %.1f and %.1f s behind (limit %g s): the primary for now",
+                at_least,
+                at_most,
+                limit,
+            )
+        _forget_samples(state.samples, replay_lsn)
+        state.off_replica = at_most > limit
+        state.next_check = now + (
+            min(READ_LAG_RECHECK_SECONDS, READ_LAG_CHECK_SECONDS) if unsure else READ_LAG_CHECK_SECONDS
+        )
     finally:
         state.lock.release()
 
@@ -328,7 +365,7 @@ def _report_session_on_replica() -> Session | None:
     if factory is None or time.monotonic() < _read_down_until:
         return None
     limit = get_settings().database_read_max_lag_seconds
-    if limit > 0 and _lag.lagging and not _lag.due():
+    if limit > 0 and _lag.off_replica and not _lag.due():
         return None  # too far behind at the last measurement: not even a connection to it
     session = factory()
     event.listen(session, "after_begin", _read_only)
@@ -340,7 +377,7 @@ def _report_session_on_replica() -> Session | None:
         session.close()
         _replica_down("read replica unreachable", exc)
         return None
-    if limit > 0 and _lag.lagging:
+    if limit > 0 and _lag.off_replica:
         session.close()
         return None
     event.listen(session, "do_orm_execute", _read_on_primary_when_the_replica_is_lost)

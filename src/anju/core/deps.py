@@ -59,7 +59,9 @@ def _report_session() -> Iterator[Session]:
 
 
 # Reports and dashboards (the 大屏, the district view, hot spots, report reads and exports): a read-only session
-# on the streaming replica when ANJU_DATABASE_READ_URL is set (else, or when it is down, the primary). Its own
-# session beside the request's (which authenticates on the primary). Only for reads no write follows and that
-# may be a moment behind; a page a form redirects to reads through ReadSession (the primary).
+# on the streaming replica when ANJU_DATABASE_READ_URL is set, else on the primary; also the primary while the
+# replica is down or further behind than ANJU_DATABASE_READ_MAX_LAG_SECONDS, and for the rest of a request whose
+# replica connection was lost mid-request (its read runs again there): core.db.report_session. Its own session
+# beside the request's (which authenticates on the primary). Only for reads no write follows and that may be a
+# moment behind; a page a form redirects to reads through ReadSession (the primary).
 ReportSession = Annotated[Session, Depends(_report_session, scope="function")]
