@@ -1,47 +1,37 @@
-"""A simulated district (issue 19): N compounds of 200-3,000 houses, a day of device traffic through the real intake.
+"""A simulated district (issue 19): N compounds of 200-3,000 houses, a day of their traffic through the real services,
+played once in one process and once by M worker processes in the same run.
 
-The district and its traffic are the product's (`anju.sim.district`, which `anju simulate --district N` plays too):
-this script adds the timings, the baselines, the faults and the ledger printout.
+The district and its traffic are the product's (`anju.sim.district`, `anju.sim.district_workers`; `anju simulate
+--district N [--workers M]` plays the same): this script adds the timings, the baselines, the faults and the ledger.
 
-1. District: a fresh database (SQLite by default, --pg URL), then --compounds compounds created with the registry's
-   structure service and generator (random sizes of 200-3,000 houses) and their devices registered (smoke
-   detectors on every floor of every unit, lifts, gas, fire doors, pumps…: `register_demo_devices`).
-2. Day: every device sends one signed MQTT telemetry message every --interval simulated minutes for --hours
-   simulated hours (a few smoke alarms ride along, 1 in 2,000). Batches of --batch messages (the gateway's batch)
-   go through `intake_service.parse_mqtt` + `store` (HMAC, validation, idempotent store, device state, rules,
-   outbox) and commit; then the in-process worker delivers the outbox (alarms are raised by the alarm handler).
-3. Baseline in the same run: the same number of rows written by a bare Core INSERT into device_message in the same
-   batch size (no authentication, validation, state or rules), so the ratio travels between machines.
+1. District: a fresh database (SQLite by default, --pg URL of an empty PostgreSQL database), then --compounds
+   compounds built with the registry's structure service (random sizes of 200-3,000 houses), their devices (smoke
+   detectors on every floor of every unit, lifts, gas, pumps, tanks, manhole covers, chargers…), the demo's gates
+   and terminals, a car park with an entry and an exit lane on the south gate's barrier and camera, a patrol route.
+2. Day (--hours from --start-hour, China time; default the morning peak): every device reports at its type's typical
+   rate (`anju.sim.district_rates`: lifts and pumps every 5 min, smoke detectors every 6 h, meters hourly…), alarm
+   episodes at the type's incident rate times --alarm-scale (smoke, gas, leaks, manhole covers, lifts, pumps, tanks,
+   SOS buttons, street lights); card passages (4 per house a day, 2% offline replays), barrier-gate plate captures
+   (1.2 per house a day, out in the morning and in in the evening, 1% camera retries), walk-in visitors, work
+   orders and patrol rounds, all in simulated-time order, each its own transaction through its domain's service;
+   telemetry through the intake in batches of at most --batch messages, handed over at most --flush-ms after the
+   first (or published to --gateways gateway processes in an MQTT shared subscription).
+3. Run A, one process: the day played here, the outbox delivered here between slots. Faults: mid-day an outbox
+   worker in its own process takes a batch lease and is SIGKILLed (its events come back after the lease); at three
+   quarters the gateway "restarts" and the broker redelivers its last batch (or, with --gateways, gateway 0 is
+   SIGKILLed and restarted).
+4. Run B, --workers M: the same district, the next day (a different day seed, so that its alarms are new ones), M
+   traffic processes each playing a share of the compounds and M outbox worker processes delivering meanwhile.
+5. Baselines in the same run: the telemetry rows of the day as bare Core INSERTs in the same batch size, and bare
+   single-row INSERT + COMMIT into access_log (what one transaction per event costs without any rule).
 
-4. Access (this cut): every compound gets the demo's gates and terminals; card presentations run at
-   --access-per-house passages per house per day, shaped by hour (morning and evening peaks), through
-   `decision_service.decide` (log row + outbox event + commit each); 2% are a terminal's offline replay of a
-   record already sent (same record id: must not add a row). The district's generated houses have no residents
-   with cards, so these decisions are denials ("unknown card"); the write path is the same as for an allow.
-5. Faults: mid-day an outbox worker in its own process takes a batch lease and is SIGKILLed while delivering
-   (its events come back after the lease and are delivered once); at three quarters of the day the gateway
-   "restarts" (its device cache is dropped) and the broker redelivers the last batch it had not acknowledged.
-6. Ledger: telemetry rows = distinct messages sent, access rows = distinct record ids, outbox all delivered,
-   no (event, handler) handled twice: lost and doubled are printed and must be 0.
+Printed per run: wall time, events/s sustained, per kind its process-seconds and rate, alarm latency (device send,
+wall clock at publish/store → the alarm committed), the ledger (sent / stored / lost / doubled per kind, alarms per
+kind, the outbox); then B/A ratios and the full day of 177 compounds × 24 h extrapolated from run B's per-kind
+costs and its measured parallelism.
 
-7. Visitors, work orders, patrols (this cut): the guard desk registers walk-in visitors at --visitors-per-house a
-   day (shaped like the passages), staff open common-area repair orders at --orders-per-house a day, and every
-   compound walks its 6-checkpoint patrol route every --patrol-hours (QR check-ins queued on the phone, 5% sent
-   twice with the same client id: must be one row). Each is its own transaction through its domain's service.
-8. Gateways (--gateways N, this cut): telemetry is published to a private Mosquitto and consumed by N `anju gateway`
-   processes in one MQTT shared subscription (ANJU_MQTT_SHARE_GROUP, each its own client id) while this process
-   plays the rest of the day; at three quarters of the day gateway 0 is SIGKILLed and restarted (its un-acked
-   messages come back). A second baseline, one bare single-row INSERT + COMMIT per row into access_log, is what
-   the one-transaction-per-event kinds are compared with.
-
-Printed: district build time, messages/s through the intake vs the bare insert, p50/p99 of a batch's store
-latency and of an alarm's latency (message batch arrival → alarm row committed by the handler), simulated hours
-per wall second, database growth per compound-day, and the rollup job's time over the day.
-
-    .venv/bin/python bench/bench_district_day.py [--compounds 177] [--hours 24] [--interval 60] [--pg URL] \
-        [--gateways 2] [--seed 19]
-
-Not covered yet: vehicles; outbox workers in several processes (one in-process worker delivers).
+    .venv/bin/python bench/bench_district_day.py [--compounds 6] [--hours 2] [--start-hour 7] [--workers 2] \
+        [--pg URL] [--gateways 0] [--alarm-scale 20] [--seed 19]
 """
 
 from __future__ import annotations
@@ -52,6 +42,7 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -68,13 +59,6 @@ def db_size(url: str) -> int:
             return int(s.execute(text("SELECT pg_database_size(current_database())")).scalar_one())
         s.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
         return os.path.getsize(url.removeprefix("sqlite:///"))
-
-
-def pct(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    vs = sorted(values)
-    return vs[min(len(vs) - 1, int(q * len(vs)))]
 
 
 def doomed_worker(url: str) -> None:
@@ -115,53 +99,106 @@ def kill_a_worker_mid_batch(url: str) -> int:
     return held
 
 
+def report(
+    name: str, counts: Any, wall: float, run: str, compound_ids: list[int], gateways: object
+) -> tuple[float, bool]:
+    """Print one run's figures and ledger; returns (events/s, ledger clean)."""
+    from anju.sim.district import DistrictDay, alarm_latencies_ms, day_ledger, pct
+
+    events = counts.events()
+    rate = events / wall
+    sent = counts.sent
+    print(f"[{name}] {events} events in {wall:.1f} s = {rate:,.0f} events/s sustained")
+    mix = ", ".join(f"{k} {v}" for k, v in sorted(sent.items(), key=lambda kv: -kv[1]) if not k.startswith("alarm "))
+    print(f"[{name}] event mix: {mix}")
+    print(
+        f"[{name}] telemetry by device type: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(counts.by_type.items(), key=lambda kv: -kv[1]))
+    )
+    for kind, secs in counts.secs.items():
+        n = sent.get(kind, 0) + (sent.get("access replays", 0) if kind == "access decisions" else 0)
+        print(f"[{name}]   {kind}: {n} in {secs:.1f} process-s = {n / max(secs, 1e-9):,.1f}/s per process")
+    if counts.batch_ms:
+        print(
+            f"[{name}] telemetry batch store: {len(counts.batch_ms)} batches, p50 {pct(counts.batch_ms, 0.5):.0f} ms, "
+            f"p99 {pct(counts.batch_ms, 0.99):.0f} ms"
+        )
+    lat = alarm_latencies_ms(counts) if gateways is not None else counts.alarm_ms
+    print(
+        f"[{name}] alarm latency (device send -> alarm committed): {len(lat)} new alarms, "
+        f"p50 {pct(lat, 0.5):.0f} ms, p99 {pct(lat, 0.99):.0f} ms (target p99 <= 1,000 ms)"
+    )
+    clean = True
+    for line in day_ledger(run, counts, compound_ids):
+        clean &= not (line.lost or line.doubled)
+        extra = f" ({line.sent - line.expected} into an open alarm)" if line.expected not in (None, line.sent) else ""
+        print(
+            f"[{name}] ledger {line.kind}: sent {line.sent}, stored {line.stored} "
+            f"(lost {line.lost}, doubled {line.doubled}){extra}"
+        )
+    undelivered, twice = DistrictDay.outbox_health()
+    clean &= not (undelivered or twice)
+    print(f"[{name}] ledger outbox: undelivered {undelivered}, handled twice {twice}")
+    return rate, clean
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--compounds", type=int, default=177)
-    ap.add_argument("--hours", type=float, default=24.0, help="simulated hours of the day")
-    ap.add_argument("--interval", type=float, default=60.0, help="simulated minutes between a device's messages")
-    ap.add_argument("--batch", type=int, default=500)
-    ap.add_argument("--pg", default=None)
+    ap.add_argument("--compounds", type=int, default=6)
+    ap.add_argument("--hours", type=float, default=2.0, help="simulated hours of the day")
+    ap.add_argument("--start-hour", type=int, default=7, help="China-time hour the simulated day starts at")
+    ap.add_argument("--workers", type=int, default=2, help="run B: traffic processes and outbox workers")
+    ap.add_argument("--slot", type=float, default=15.0, help="simulated minutes played at a time")
+    ap.add_argument("--batch", type=int, default=200)
+    ap.add_argument("--flush-ms", type=float, default=100.0)
+    ap.add_argument("--pg", default=None, help="URL of an empty PostgreSQL database")
     ap.add_argument("--access-per-house", type=float, default=4.0, help="card passages per house per day")
-    ap.add_argument("--start-hour", type=int, default=0, help="China-time hour the simulated day starts at")
+    ap.add_argument("--vehicles-per-house", type=float, default=1.2, help="barrier-gate passages per house per day")
     ap.add_argument("--visitors-per-house", type=float, default=0.15, help="walk-in visitors per house per day")
     ap.add_argument("--orders-per-house", type=float, default=0.02, help="work orders per house per day")
     ap.add_argument("--patrol-hours", type=float, default=2.0, help="hours between a compound's patrol rounds")
+    ap.add_argument("--alarm-scale", type=float, default=20.0, help="multiplies the devices' alarm rates")
     ap.add_argument("--gateways", type=int, default=0, help="gateway processes (shared subscription); 0: in-process")
+    ap.add_argument("--skip-single", action="store_true", help="skip run A (one process)")
     ap.add_argument("--seed", type=int, default=19, help="the district's and the day's seed")
     args = ap.parse_args()
 
     url, built = fresh_demo_db(args.pg, full=False)
     print(f"demo database {url.split('://')[0]} built in {built:.1f} s; load average {os.getloadavg()[0]:.1f}")
 
-    from sqlalchemy import func, insert, select
+    from sqlalchemy import insert
 
     from anju.access.models import AccessLog
-    from anju.alarms.models import Alarm
-    from anju.core.db import new_session, transaction
+    from anju.core.db import transaction
     from anju.core.rollup import run_rollups
     from anju.devices.intake_service import directory, intake_service
-    from anju.devices.models import Device, DeviceMessage
+    from anju.devices.models import DeviceMessage
     from anju.sim.district import DayRates, DistrictDay, GatewayPool, build_district, plan_district
+    from anju.sim.district_rates import REPORT_MINUTES
+    from anju.sim.district_workers import play_parallel
     from anju.startup import register_all
 
     register_all()
     t0 = time.perf_counter()
     world = build_district(plan_district(args.compounds, seed=args.seed), seed=args.seed)
     houses, n_devices = sum(world.houses_of.values()), world.devices
+    cids = list(world.codes)
     print(
         f"district: {len(world.codes)} compounds, {houses} houses, {n_devices} devices, "
-        f"{sum(len(p) for p in world.gates_of.values())} terminal-gate pairs in {time.perf_counter() - t0:.1f} s"
+        f"{sum(len(p) for p in world.gates_of.values())} terminal-gate pairs, {len(world.lanes_of)} car parks "
+        f"in {time.perf_counter() - t0:.1f} s"
     )
     rates = DayRates(
-        interval=args.interval,
+        slot=args.slot,
         access_per_house=args.access_per_house,
+        vehicles_per_house=args.vehicles_per_house,
         visitors_per_house=args.visitors_per_house,
         orders_per_house=args.orders_per_house,
         patrol_hours=args.patrol_hours,
+        alarm_scale=args.alarm_scale,
         batch=args.batch,
+        flush_ms=args.flush_ms,
     )
-    day = DistrictDay(world, hours=args.hours, start_hour=args.start_hour, seed=args.seed, rates=rates)
     broker = gateways = None
     if args.gateways:  # a private Mosquitto, so the run owns its sessions
         from _mqtt import Broker
@@ -170,114 +207,111 @@ def main() -> None:
         broker.start()
         gateways = GatewayPool(database_url=url, mqtt_url=broker.url, n=args.gateways)
     size0 = db_size(url)
-    with new_session() as s:
-        alarms0 = int(s.execute(select(func.count()).select_from(Alarm)).scalar_one())
 
-    # The day: each slot (interval) every device sends once; slots are replayed as fast as the intake goes.
-    slots, day0, run = day.slots, day.day0, day.run
-    batch_ms: list[float] = []
-    alarm_ms: list[float] = []
-    access_n = 0
-    access_wall = 0.0
-    secs = {"visitors": 0.0, "work orders": 0.0, "patrol check-ins": 0.0}
-    done = dict.fromkeys(secs, 0)
-    killed_held = resent = resent_stored = 0
-    last_chunk: list[tuple[str, bytes]] = []
-    last_at = day0
-    alarm_pub: dict[str, float] = {}
-    slot_pub: dict[int, float] = {}  # with gateways: when each slot's publishing started (wall clock)
-    publish_wall = 0.0
-    wall0 = time.perf_counter()
-    for slot in range(slots):
-        at = day.at(slot)
-        kill_now = slot == slots // 2  # fault: this slot's events are left to a worker that dies holding them
-        if slot == (3 * slots) // 4 and gateways is not None:  # fault: a gateway dies, its session resumes
-            gateways.kill_and_restart(0)
-        elif slot == (3 * slots) // 4 and last_chunk:  # fault: gateway restart, the broker redelivers a batch
-            directory.clear()
-            with transaction() as s:
-                acc, rej = intake_service.parse_mqtt(s, last_chunk, now=last_at + timedelta(seconds=30))
-                out = intake_service.store(
-                    s, [a for a in acc if a is not None], [r for r in rej if r is not None], now=at
-                )
-            resent += len(last_chunk)
-            resent_stored += out.inserted
-        ac0 = time.perf_counter()
-        access_n += day.access(slot)
-        access_wall += time.perf_counter() - ac0
-        for kind, step in (
-            ("visitors", day.visitors),
-            ("work orders", day.work_orders),
-            ("patrol check-ins", day.patrols),
-        ):
-            k0 = time.perf_counter()
-            done[kind] += step(slot)
-            secs[kind] += time.perf_counter() - k0
-        n_alarms = len(day.alarm_devices)
-        items = day.telemetry(slot)
-        for key in day.alarm_devices[n_alarms:]:
-            alarm_pub.setdefault(key, time.time())  # with gateways: published about now (below)
-        if gateways is not None:  # the gateways store them in their own processes; this one only publishes
-            p0 = time.perf_counter()
-            slot_pub[slot] = time.time()
-            gateways.publish(items)
-            publish_wall += time.perf_counter() - p0
-            if not kill_now:
-                day.deliver()
-            else:
-                killed_held = kill_a_worker_mid_batch(url)
-            continue
-        for i in range(0, len(items), args.batch):
-            chunk = items[i : i + args.batch]
-            b0 = time.perf_counter()
-            out = day.store(chunk, at=at)
-            last_chunk, last_at = chunk, at
-            b1 = time.perf_counter()
-            batch_ms.append((b1 - b0) * 1000)
-            if not kill_now:
-                day.deliver()
-                if out.alarms_raised:
-                    alarm_ms.append((time.perf_counter() - b0) * 1000)
-        if kill_now:
-            killed_held = kill_a_worker_mid_batch(url)
-    gw_drain = 0.0
-    if gateways is not None:  # until the gateways stored every message (or 10 minutes went by without progress)
-        d0 = time.perf_counter()
-        if not gateways.wait_stored(run, day.sent):
-            print(f"gateways stalled before storing all {day.sent} messages; see {gateways.logs}")
-        gw_drain = time.perf_counter() - d0
-    # The killed worker's lease runs out; everything left is delivered by the surviving worker.
-    day.settle(10)
-    wall = time.perf_counter() - wall0
-    gw_stats = ""
+    # -- Run A: one process plays the day and delivers the outbox between slots ----------------------------------
+    rate_a = 0.0
+    clean = True
+    sent_tel = 0
+    if not args.skip_single:
+        day = DistrictDay(world, hours=args.hours, start_hour=args.start_hour, seed=args.seed, rates=rates)
+        faults = {"held": 0, "resent": 0, "restored": 0}
+        fault_s = [0.0]  # wall time spent setting faults up (a process to spawn), not counted in the day's time
+
+        def kill_worker(slot: int) -> None:
+            if slot == day.slots // 2:  # this slot's events are left to an outbox worker that dies holding them
+                f0 = time.perf_counter()
+                faults["held"] = kill_a_worker_mid_batch(url)
+                fault_s[0] += time.perf_counter() - f0
+
+        def fault(slot: int) -> None:
+            if slot == (3 * day.slots) // 4 and slot:
+                if gateways is not None:
+                    gateways.kill_and_restart(0)
+                elif day.last_chunk:  # the gateway restarts; the broker redelivers the batch it had not acked
+                    directory.clear()
+                    with transaction() as s:
+                        at = day.last_at + timedelta(seconds=30)
+                        acc, rej = intake_service.parse_mqtt(s, day.last_chunk, now=at)
+                        out = intake_service.store(
+                            s, [a for a in acc if a is not None], [r for r in rej if r is not None], now=at
+                        )
+                    faults["resent"] += len(day.last_chunk)
+                    faults["restored"] += out.inserted
+
+        print(
+            f"[A] day from {day.day0:%Y-%m-%d %H:%M} UTC, {day.slots} slots of {args.slot:g} min; load average "
+            f"{os.getloadavg()[0]:.1f}"
+        )
+        w0 = time.perf_counter()
+        day.play(gateways=gateways, on_slot=fault, before_deliver=kill_worker)
+        wall_a = time.perf_counter() - w0 - fault_s[0]
+        rate_a, clean_a = report("A", day.counts, wall_a, day.run, cids, gateways)
+        clean &= clean_a
+        sent_tel += day.counts.sent.get("telemetry", 0)
+        print(
+            f"[A] faults: outbox worker SIGKILLed holding {faults['held']} events ({fault_s[0]:.1f} s to start it, "
+            "not counted); "
+            + (
+                "gateway 0 SIGKILLed and restarted at 3/4 of the day"
+                if gateways is not None
+                else f"gateway restart redelivered {faults['resent']} messages, {faults['restored']} stored again"
+            )
+        )
+        print(
+            f"[A] simulated {args.hours:g} h in {wall_a:.0f} s = {args.hours * 3600 / wall_a:,.0f}x real time; "
+            f"load average {os.getloadavg()[0]:.1f}"
+        )
+
+    # -- Run B: M traffic processes and M outbox workers ----------------------------------------------------------
+    print(
+        f"[B] {args.workers} traffic processes + {args.workers} outbox workers; load average {os.getloadavg()[0]:.1f}"
+    )
+    res = play_parallel(
+        world,
+        url=url,
+        n=args.compounds,
+        seed=args.seed,
+        day_seed=args.seed + 1,
+        hours=args.hours,
+        start_hour=args.start_hour,
+        rates=rates,
+        workers=args.workers,
+        mqtt_url=broker.url if broker is not None else None,
+    )
     if gateways is not None:
-        gw_stats = gateways.stop()
+        gateways.wait_stored(res.run, res.counts.sent.get("telemetry", 0))
+    wall_b = res.wall - res.startup + res.settle
+    print(
+        f"[B] day from {res.day0:%Y-%m-%d %H:%M} UTC; traffic {res.wall:.1f} s (of which the slowest process's start "
+        f"{res.startup:.1f} s), outbox drained {res.settle:.1f} s after it"
+    )
+    rate_b, clean_b = report("B", res.counts, wall_b, res.run, cids, gateways)
+    clean &= clean_b
+    sent_tel += res.counts.sent.get("telemetry", 0)
+    print(
+        f"[B] simulated {args.hours:g} h in {wall_b:.0f} s = {args.hours * 3600 / wall_b:,.0f}x real time; "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
+    if gateways is not None:
+        print(f"gateways: per gateway received {gateways.stop()}")
     if broker is not None:
         broker.stop()
     size1 = db_size(url)
-    ledger = day.ledger()
-    undelivered, twice = day.outbox_health()
-    with new_session() as s:
-        alarms = int(s.execute(select(func.count()).select_from(Alarm)).scalar_one()) - alarms0
-        if gateways is not None:  # publish -> the alarm row written in a gateway's batch (its clock, same machine)
-            id_of = dict(s.execute(select(Device.device_key, Device.id).where(Device.device_key.in_(alarm_pub))).all())
-            made = dict(
-                s.execute(
-                    select(Alarm.device_id, func.min(Alarm.created_at))
-                    .where(Alarm.device_id.in_(list(id_of.values())))
-                    .group_by(Alarm.device_id)
-                ).all()
-            )
-            alarm_ms = [(made[id_of[k]].timestamp() - t) * 1000 for k, t in alarm_pub.items() if id_of.get(k) in made]
     r0 = time.perf_counter()
     reports = run_rollups()
     rollup_s = time.perf_counter() - r0
 
-    # Baseline: the same number of rows, bare Core INSERTs in the same batch size.
-    ids = [(d_id, c_id) for d_id, c_id in _device_ids()]
-    sent = rows_total = day.sent
-    b_wall0 = time.perf_counter()
-    n = 0
+    # -- Baselines ------------------------------------------------------------------------------------------------
+    from sqlalchemy import select
+
+    from anju.core.db import new_session
+    from anju.devices.models import Device
+
+    with new_session() as s:
+        ids = [(int(a), int(b)) for a, b in s.execute(select(Device.id, Device.compound_id).order_by(Device.id))]
+    rows_total, n = max(sent_tel, args.batch), 0
+    day0 = res.day0
+    b0 = time.perf_counter()
     while n < rows_total:
         rows = []
         for j in range(min(args.batch, rows_total - n)):
@@ -296,12 +330,10 @@ def main() -> None:
         with transaction() as s:
             s.execute(insert(DeviceMessage), rows)
         n += len(rows)
-    b_wall = time.perf_counter() - b_wall0
-    # Second baseline: one bare single-row INSERT + COMMIT per row into access_log (what a per-event transaction
-    # costs without any rule), for the kinds that commit one event at a time.
-    c_rows = min(3000, max(500, access_n))
+    base_rate = rows_total / (time.perf_counter() - b0)
+    c_rows = 2000
     cid0, (t0_id, ap0_id) = next((c, p[0]) for c, p in world.gates_of.items() if p)
-    c_wall0 = time.perf_counter()
+    c0 = time.perf_counter()
     for _ in range(c_rows):
         with transaction() as s:
             s.execute(
@@ -318,109 +350,58 @@ def main() -> None:
                     skew_flagged=False,
                 )
             )
-    commit_rate = c_rows / (time.perf_counter() - c_wall0)
+    commit_rate = c_rows / (time.perf_counter() - c0)
+    print(f"baseline bare INSERT of telemetry rows in batches of {args.batch}: {base_rate:,.0f} rows/s")
+    print(f"baseline bare single-row INSERT + COMMIT into access_log: {commit_rate:,.0f} rows/s (one process)")
+    cb = res.counts
+    for kind in ("telemetry", "access decisions", "vehicles"):
+        secs = cb.secs.get(kind, 0.0)
+        k_n = cb.sent.get(kind, 0) + (cb.sent.get("access replays", 0) if kind == "access decisions" else 0)
+        if secs:
+            base = base_rate if kind == "telemetry" else commit_rate
+            print(f"ratio {kind} per process (run B) / its bare baseline: {k_n / secs / base:.2f}")
+    print(
+        f"ratio events/s B ({args.workers} workers) / A (1 process): "
+        + (f"{rate_b / rate_a:.2f}" if rate_a else "n/a (run A skipped)")
+    )
+    print(f"database growth: {(size1 - size0) / 1e6:.1f} MB for both runs")
+    print(f"rollup job over both days: {rollup_s:.1f} s ({', '.join(f'{r.name} {r.rows} rows' for r in reports)})")
 
-    other_wall = sum(secs.values())
-    tel_wall = wall - access_wall - other_wall
-    if gateways is not None:
-        # The gateways work while this process plays the other traffic: their time is, per slot, from the start of
-        # its publishing to the receive time the gateways stamped on the slot's last stored message (a batch is
-        # stamped when it is taken, before its commit), summed over the slots.
-        with new_session() as s:
-            tel_wall = 0.0
-            for slot_no, t_pub in slot_pub.items():
-                last = s.execute(
-                    select(func.max(DeviceMessage.received_at)).where(DeviceMessage.event_id.like(f"{run}-{slot_no}-%"))
-                ).scalar_one()
-                tel_wall += max(0.0, last.timestamp() - t_pub) if last is not None else 0.0
-    rate, base_rate = sent / tel_wall, rows_total / b_wall
-    stored = day.stored if gateways is None else ledger[0].stored
-    print(
-        f"day: {slots} slots x {len(day.devices)} devices = {sent} messages ({stored} stored), "
-        f"{day.alarm_msgs} alarm messages"
-    )
-    if gateways is not None:
-        print(
-            f"intake through {args.gateways} gateway processes (MQTT shared subscription, QoS 1, ack after commit): "
-            f"{rate:,.0f} msg/s from publish to stored ({tel_wall:.1f} s summed over the slots, concurrent with the "
-            f"other traffic; publishing took {publish_wall:.1f} s, the gateways drained {gw_drain:.1f} s after the day); "
-            f"per gateway received {gw_stats}"
-        )
-    else:
-        print(
-            "intake (parse+HMAC+validate+store+state+rules+outbox, then handlers): "
-            f"{rate:,.0f} msg/s in {tel_wall:.1f} s"
-        )
-    print(
-        f"baseline bare INSERT of the same rows:                               {base_rate:,.0f} msg/s in {b_wall:.1f} s"
-    )
-    print(f"ratio intake / bare insert: {rate / base_rate:.2f}")
-    print(f"simulated time: {args.hours:g} h in {wall:.0f} s = {args.hours * 3600 / wall:,.0f}x real time")
-    if gateways is None:  # with gateways the batches are theirs (their logs), and so is the alarm's path
-        print(
-            f"batch store latency ({args.batch} msgs): p50 {pct(batch_ms, 0.5):.0f} ms, p99 {pct(batch_ms, 0.99):.0f} ms"
-        )
-    print(
-        (
-            "alarm latency (publish -> alarm row in the gateway's batch): "
-            if gateways is not None
-            else "alarm latency (batch arrival -> alarm committed by its handler): "
-        )
-        + f"{len(alarm_ms)} {'alarms' if gateways is not None else 'batches'}, "
-        f"p50 {pct(alarm_ms, 0.5):.0f} ms, p99 {pct(alarm_ms, 0.99):.0f} ms; {alarms} alarms raised"
-    )
-    per_cday = (size1 - size0) / len(world.codes) / (args.hours / 24)
-    print(f"database growth: {(size1 - size0) / 1e6:.1f} MB = {per_cday / 1e6:.2f} MB per compound-day")
-    print(f"rollup job over the day: {rollup_s:.1f} s ({', '.join(f'{r.name} {r.rows} rows' for r in reports)})")
-    acc_rate = access_n / max(access_wall, 1e-9)
-    print(
-        f"access: {access_n} card decisions ({day.replays} offline replays) in {access_wall:.1f} s = "
-        f"{acc_rate:,.0f} decisions/s, each its own commit"
-    )
-    print(f"baseline bare single-row INSERT + COMMIT into access_log: {commit_rate:,.0f} rows/s ({c_rows} rows)")
-    print(f"ratio access decisions / bare commit: {acc_rate / commit_rate:.2f}")
-    for kind, k_secs in secs.items():
-        k_rate = done[kind] / max(k_secs, 1e-9)
-        print(
-            f"{kind}: {done[kind]} in {k_secs:.1f} s = {k_rate:,.1f}/s, each its own commit; "
-            f"ratio / bare commit {k_rate / commit_rate:.2f}"
-        )
-    events = day.events()
-    print(f"all traffic: {events} events in {wall:.1f} s = {events / wall:,.0f} events/s sustained")
-    if gateways is not None:
-        print(
-            f"faults: worker SIGKILLed holding {killed_held} events; gateway 0 SIGKILLed and restarted at 3/4 of the "
-            "day (its persistent session resumed)"
-        )
-    else:
-        print(
-            f"faults: worker SIGKILLed holding {killed_held} events; gateway restart redelivered {resent} messages, "
-            f"{resent_stored} stored again"
-        )
-    for line in ledger:
-        print(f"ledger {line.kind}: sent {line.sent}, stored {line.stored} (lost {line.lost}, doubled {line.doubled})")
-    print(f"ledger outbox: undelivered {undelivered}, handled twice {twice}")
-    if gateways is None and (day.stored != ledger[0].stored - ledger[0].doubled):
-        print(f"ledger: the intake's stored counter {day.stored} differs from the rows {ledger[0].stored}")
-    full_events = n_devices * 24 * 60 / args.interval + houses * args.access_per_house
-    scale = 177 / len(world.codes)
-    print(
-        f"extrapolation: this run is {len(world.codes)} compounds x {args.hours:g} h; the full day of 177 compounds "
-        f"is ~{full_events * scale:,.0f} events (devices every {args.interval:g} min, "
-        f"{args.access_per_house:g} passages/house) -> ~{full_events * scale / (events / wall) / 60:,.0f} min "
-        "at this run's events/s on one process"
-    )
-    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
-
-
-def _device_ids() -> list[tuple[int, int]]:
-    from sqlalchemy import select
-
-    from anju.core.db import new_session
-    from anju.devices.models import Device
+    # -- Extrapolation to 177 compounds x 24 h from run B's per-kind costs and parallelism -------------------------
+    full = plan_district(177, seed=args.seed)
+    full_houses = sum(p.houses for p in full)
+    scale = full_houses / houses
+    tel_full = 0.0
+    from collections import Counter
 
     with new_session() as s:
-        return [(int(a), int(b)) for a, b in s.execute(select(Device.id, Device.compound_id).order_by(Device.id))]
+        types = Counter(str(t) for (t,) in s.execute(select(Device.device_type).where(Device.compound_id.in_(cids))))
+    for t, k in types.items():
+        tel_full += k * scale * 1440 / REPORT_MINUTES.get(t, 60.0)
+    full_n = {
+        "telemetry": tel_full,
+        "access decisions": full_houses * args.access_per_house,
+        "vehicles": full_houses * args.vehicles_per_house,
+        "visitors": full_houses * args.visitors_per_house,
+        "work orders": full_houses * args.orders_per_house,
+        "patrol check-ins": 177 * 6 * 24 / args.patrol_hours,
+    }
+    proc_secs = sum(cb.secs.values())
+    parallel = proc_secs / max(wall_b, 1e-9)  # how many processes' worth of work the run achieved at once
+    need = 0.0
+    for kind, k_full in full_n.items():
+        k_n = cb.sent.get(kind, 0) + (cb.sent.get("access replays", 0) if kind == "access decisions" else 0)
+        per = cb.secs.get(kind, 0.0) / k_n if k_n else 0.0
+        need += k_full * per
+        print(f"full day {kind}: ~{k_full:,.0f} events x {per * 1000:.1f} ms per event per process")
+    total_full = sum(full_n.values())
+    print(
+        f"extrapolation: 177 compounds ({full_houses:,} houses, ~{n_devices * scale:,.0f} devices) x 24 h = "
+        f"~{total_full:,.0f} events -> ~{need / parallel / 60:,.0f} min at run B's parallelism {parallel:.2f} "
+        f"(target <= 10 min; {args.workers} traffic processes on {os.cpu_count()} cores)"
+    )
+    print(f"ledger: {'0 lost / 0 doubled in both runs' if clean else 'LOST OR DOUBLED EVENTS (see above)'}")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

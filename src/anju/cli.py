@@ -467,6 +467,16 @@ def simulate_cmd(
     gateways: Annotated[
         int, typer.Option(help="with --district: gateway processes in an MQTT shared subscription; 0: in-process")
     ] = 0,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="with --district: M traffic processes (each a share of the compounds) and M outbox workers "
+            "delivering meanwhile (PostgreSQL); 0: all in this process"
+        ),
+    ] = 0,
+    alarm_scale: Annotated[
+        float, typer.Option(help="with --district: multiply the devices' alarm rates (a stress setting)")
+    ] = 1.0,
 ) -> None:
     """Publish realistic device traffic for the demo compound, with scripted incidents; or, with --district N,
     build N compounds and play a day of their traffic (passages, telemetry, visitors, work orders, patrols)."""
@@ -486,7 +496,15 @@ def simulate_cmd(
         raise typer.Exit(code=2)
     if district is not None:
         _simulate_district(
-            n=district, hours=hours, start_hour=start_hour, speed=speed, gateways=gateways, seed=seed, mqtt_url=mqtt_url
+            n=district,
+            hours=hours,
+            start_hour=start_hour,
+            speed=speed,
+            gateways=gateways,
+            seed=seed,
+            mqtt_url=mqtt_url,
+            workers=workers,
+            alarm_scale=alarm_scale,
         )
         return
     from anju.devices.config import device_settings
@@ -520,9 +538,19 @@ def _id_of(codes: dict[int, str], code: str) -> int:
 
 
 def _simulate_district(
-    *, n: int, hours: float, start_hour: int, speed: float | None, gateways: int, seed: int, mqtt_url: str | None
+    *,
+    n: int,
+    hours: float,
+    start_hour: int,
+    speed: float | None,
+    gateways: int,
+    seed: int,
+    mqtt_url: str | None,
+    workers: int = 0,
+    alarm_scale: float = 1.0,
 ) -> None:
-    """`anju simulate --district N`: build the compounds once (found by code afterwards), play the day, print the
+    """`anju simulate --district N`: build the compounds once (found by code afterwards), play the day (in this
+    process, or with --workers M in M traffic processes beside M outbox workers), print the event mix and the
     ledger. Exit 2 on bad input, 1 when the ledger finds a lost or doubled event."""
     from anju.core.config import get_settings
 
@@ -535,6 +563,12 @@ def _simulate_district(
         bad.append(f"--start-hour must be 0-23 (got {start_hour})")
     if not 0 <= gateways <= 32:
         bad.append(f"--gateways must be 0-32 (got {gateways})")
+    if not 0 <= workers <= 32:
+        bad.append(f"--workers must be 0-32 (got {workers})")
+    if not 0 <= alarm_scale <= 1000:
+        bad.append(f"--alarm-scale must be 0-1000 (got {alarm_scale:g})")
+    if workers and speed:
+        bad.append("--speed paces the day in this process; it does not combine with --workers")
     settings = get_settings()
     if not bad and settings.is_sqlite and n > SQLITE_DISTRICT_MAX:
         bad.append(
@@ -542,12 +576,25 @@ def _simulate_district(
             f"day (hundreds of thousands of events, gateways in other processes) cannot run on it; SQLite takes at "
             f"most {SQLITE_DISTRICT_MAX} compounds. Point ANJU_DATABASE_URL (or --database-url) at PostgreSQL."
         )
+    if not bad and settings.is_sqlite and workers:
+        bad.append(
+            "--workers on SQLite: several processes writing at once is what SQLite cannot do (one writer at a "
+            "time); point ANJU_DATABASE_URL (or --database-url) at PostgreSQL."
+        )
     if bad:
         for b in bad:
             console.print(f"[red]refused:[/red] {b}")
         raise typer.Exit(code=2)
     from anju.core.migrate import upgrade
-    from anju.sim.district import DistrictDay, GatewayPool, build_district, plan_district
+    from anju.sim.district import (
+        DayRates,
+        DistrictDay,
+        GatewayPool,
+        alarm_latencies_ms,
+        build_district,
+        pct,
+        plan_district,
+    )
     from anju.startup import post_upgrade, register_all
 
     upgrade()
@@ -573,8 +620,9 @@ def _simulate_district(
         f"district: {len(world.codes)} compounds ({world.created} built now, {len(world.codes) - world.created} "
         f"found), {houses} houses, {world.devices} devices in {time.perf_counter() - started:.1f} s"
     )
-    day = DistrictDay(world, hours=hours, start_hour=start_hour, seed=seed)
+    rates = DayRates(alarm_scale=alarm_scale)
     pool = None
+    broker = None
     if gateways:
         from anju.devices.config import device_settings
 
@@ -584,28 +632,70 @@ def _simulate_district(
     started = time.perf_counter()
     try:
         with _progress() as bar:
-            task = bar.add_task(f"day from {start_hour:02d}:00 (China time)", total=day.slots)
+            if workers:
+                from anju.sim.district_workers import play_parallel
 
-            def step(done: int, total: int, d: DistrictDay) -> None:
-                bar.update(task, completed=done, description=f"{d.events()} events")
+                task = bar.add_task(f"day from {start_hour:02d}:00 (China time), {workers} workers", total=None)
+                res = play_parallel(
+                    world,
+                    url=settings.database_url,
+                    n=n,
+                    seed=seed,
+                    hours=hours,
+                    start_hour=start_hour,
+                    rates=rates,
+                    workers=workers,
+                    mqtt_url=broker,
+                    progress=lambda done, total: bar.update(task, completed=done, total=total),
+                )
+                if pool is not None:
+                    pool.wait_stored(res.run, res.counts.sent.get("telemetry", 0))
+                counts, run = res.counts, res.run
+            else:
+                day = DistrictDay(world, hours=hours, start_hour=start_hour, seed=seed, rates=rates)
+                task = bar.add_task(f"day from {start_hour:02d}:00 (China time)", total=day.slots)
 
-            day.play(speed=speed, gateways=pool, progress=step)
+                def step(done: int, total: int, d: DistrictDay) -> None:
+                    bar.update(task, completed=done, description=f"{d.events()} events")
+
+                day.play(speed=speed, gateways=pool, progress=step)
+                counts, run = day.counts, day.run
     finally:
         if pool is not None:
             pool.stop()
     wall = time.perf_counter() - started
+    sent = counts.sent
     console.print(
-        f"played {hours:g} h in {wall:.1f} s ({hours * 3600 / max(wall, 1e-9):,.0f}x real time): {day.events()} "
-        f"events, {day.alarm_msgs} smoke alarms, {day.replays} offline card replays, {day.resent_checkins} "
-        "check-ins sent twice"
+        f"played {hours:g} h in {wall:.1f} s ({hours * 3600 / max(wall, 1e-9):,.0f}x real time): {counts.events()} "
+        f"events ({counts.events() / max(wall, 1e-9):,.0f}/s), {len(counts.alarms)} alarm messages, "
+        f"{sent.get('access replays', 0)} offline card replays, {sent.get('vehicle retries', 0)} camera retries, "
+        f"{sent.get('check-ins resent', 0)} check-ins sent twice"
     )
+    mix = ", ".join(f"{k} {v}" for k, v in sorted(sent.items(), key=lambda kv: -kv[1]) if not k.startswith("alarm "))
+    console.print(f"event mix: {mix}")
+    per_type = ", ".join(f"{k} {v}" for k, v in sorted(counts.by_type.items(), key=lambda kv: -kv[1]))
+    console.print(f"telemetry by device type: {per_type}")
+    lat = counts.alarm_ms if pool is None else alarm_latencies_ms(counts)
+    if lat:
+        console.print(
+            f"alarm latency (device send -> alarm committed): {len(lat)} alarms, p50 {pct(lat, 0.5):.0f} ms, "
+            f"p99 {pct(lat, 0.99):.0f} ms"
+        )
+    from anju.sim.district import day_ledger
+
     failed = False
-    for line in day.ledger():
+    for line in day_ledger(run, counts, list(world.codes)):
         failed |= bool(line.lost or line.doubled)
+        extra = (
+            f", {line.sent - line.expected} into an alarm already open"
+            if line.expected not in (None, line.sent)
+            else ""
+        )
         console.print(
             f"ledger {line.kind}: sent {line.sent}, stored {line.stored} (lost {line.lost}, doubled {line.doubled})"
+            + extra
         )
-    undelivered, twice = day.outbox_health()
+    undelivered, twice = DistrictDay.outbox_health()
     failed |= bool(undelivered or twice)
     console.print(f"ledger outbox: undelivered {undelivered}, handled twice {twice}")
     if failed:
