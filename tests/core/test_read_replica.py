@@ -203,7 +203,10 @@ def configured(pair: Pair) -> Iterator[None]:
 
 
 def _caught_up(primary: Engine, replica: Engine) -> None:
-    """Wait until the replica has replayed everything the primary has written so far."""
+    """Wait until the replica has replayed everything the primary has committed so far."""
+    with primary.begin() as c:  # commits here are asynchronous (synchronous_commit = off): flush the WAL first
+        c.execute(text("SET LOCAL synchronous_commit = on"))
+        c.execute(text("SELECT txid_current()"))  # a transaction id: its commit is written and flushed
     target = _one(primary, "SELECT pg_current_wal_lsn()::text")
     deadline = time.monotonic() + 60
     while not _one(replica, f"SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn"):

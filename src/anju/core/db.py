@@ -373,10 +373,13 @@ def _report_session_on_replica() -> Session | None:
         session.connection()  # connect now: a replica that is down is found here, not halfway through a report
         if limit > 0 and _lag.due():
             _measure_lag(session, limit)
-    except OperationalError as exc:
+    except DBAPIError as exc:
         session.close()
         _replica_down("read replica unreachable", exc)
         return None
+    except BaseException:
+        session.close()
+        raise
     if limit > 0 and _lag.off_replica:
         session.close()
         return None
