@@ -30,11 +30,12 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import JSON, BigInteger, Connection, Integer, String, Text, delete, insert, or_, select, text, update
+from sqlalchemy import JSON, Connection, Integer, String, Text, delete, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from anju.core.db import Base, UTCDateTime, new_session, utcnow
+from anju.core.ids import BigId  # a global id: the bus's message id (issue 19 item 4)
 from anju.core.jobs import in_batches, job
 from anju.core.partitions import RangePartitions, is_partitioned, periods, register
 
@@ -45,10 +46,6 @@ class DomainEvent(BaseModel):
     """Base of every event; subclasses set `topic` ("<domain>.<PastTense>")."""
 
     topic: ClassVar[str]
-
-
-# 64-bit ids on PostgreSQL (a district publishes millions of events a day); SQLite autoincrements INTEGER only.
-BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class OutboxEvent(Base):
