@@ -420,6 +420,14 @@ def test_replica_lag_limit_i19(
         for _ in range(5):
             assert _report_reads_the_replica()
     assert asked.n == 2  # one measurement (due since the last one): the primary's position, the replica's replay
+    # 0 turns the limit off: no measurement at all, however often one would be due.
+    monkeypatch.setenv("ANJU_DATABASE_READ_MAX_LAG_SECONDS", "0")
+    reset_settings()
+    monkeypatch.setattr(core_db, "READ_LAG_CHECK_SECONDS", 0.0)
+    with _Statements("pg_last_wal_replay_lsn", "pg_current_wal_lsn") as asked:
+        for _ in range(3):
+            assert _report_reads_the_replica()
+    assert asked.n == 0
 
 
 @pytest.mark.postgres
