@@ -12,6 +12,14 @@ the split (revision x20261206_district) keep their single global chain, recorded
 
 Every hour the job core.audit_anchor writes the heads of all chains as a Merkle root into `audit_anchor`, each
 anchor chained to the one before (issue 19), so a chain rewritten from some row to its end stays detectable.
+
+Retention (R-P5: at least 6 months, `ANJU_AUDIT_RETENTION_DAYS`): on PostgreSQL `pii_access` is partitioned by month
+of `at` (`anju.core.partitions`) and a month entirely older than the retention is dropped whole; dropping a partition
+is the only way a row leaves (the append-only triggers are on every partition). Before a month goes, each chain that
+loses rows gets a cut in `audit_chain_cut` (append-only): its last dropped row's id and row_hash. `verify_chains`
+starts each chain from its cut, `_chain_head` continues a chain whose rows were all dropped from it, and
+`verify_anchors` checks an anchored head that was dropped against the cut. Within a chain `at` never decreases
+(`_append`), so the rows a month drop removes from a chain are always a prefix of it. SQLite keeps every row.
 """
 
 from __future__ import annotations
@@ -24,16 +32,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, insert, select, text
+from sqlalchemy import JSON, Boolean, Connection, ForeignKey, Index, Integer, String, func, insert, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from anju.core.db import Base, UTCDateTime, utcnow
 from anju.core.ids import BigId
 from anju.core.jobs import job
+from anju.core.partitions import MonthlyPartitions, register
 
 
 class PiiAccess(Base):
-    """Who saw which unmasked personal field, when and why."""
+    """Who saw which unmasked personal field, when and why.
+
+    On PostgreSQL the table is RANGE-partitioned by month of `at` (primary key (id, at) there, created by revision
+    zo20261208_audit_partitions; the append-only triggers on the parent and so on every partition); whole months
+    past `ANJU_AUDIT_RETENTION_DAYS` are dropped after their chains are cut (`AuditChainCut`)."""
 
     __tablename__ = "pii_access"
     __table_args__ = (Index("ix_pii_access_chain", "compound_id", "id"),)  # a chain's head: its compound's last id
@@ -76,6 +89,26 @@ class AuditChainOrigin(Base):
     table_name: Mapped[str] = mapped_column(String(32), primary_key=True)
     last_legacy_id: Mapped[int] = mapped_column(Integer)
     legacy_head: Mapped[str] = mapped_column(String(64))
+
+
+class AuditChainCut(Base):
+    """Where retention cut a chain: its last dropped row (append-only, one row per chain per dropped month).
+
+    Every row of the chain (table, compound; None: the platform chain) with id <= last_id was before `upto`, the end
+    of the dropped month, and is gone; the chain's first kept row links to `row_hash`. `legacy` marks the cut of the
+    pre-split global chain (`AuditChainOrigin`), whose rows are counted there as well as in their compound's cut.
+    A chain cut twice is verified from its latest cut (the greatest last_id)."""
+
+    __tablename__ = "audit_chain_cut"
+    __table_args__ = (Index("ix_audit_chain_cut_chain", "table_name", "compound_id", "last_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)  # when the month was dropped
+    table_name: Mapped[str] = mapped_column(String(32))
+    compound_id: Mapped[int | None] = mapped_column(Integer)
+    legacy: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_id: Mapped[int] = mapped_column(BigId)
+    row_hash: Mapped[str] = mapped_column(String(64))
+    upto: Mapped[datetime] = mapped_column(UTCDateTime())  # the dropped month's end
 
 
 def _digest(prev: str, payload: dict[str, Any]) -> str:
@@ -125,18 +158,33 @@ def _lock_chain(session: Session, model: type[PiiAccess] | type[ObjectChange], c
         session.execute(text(f"UPDATE {model.__tablename__} SET id = id WHERE 0"))
 
 
-def _chain_head(session: Session, model: type[PiiAccess] | type[ObjectChange], compound_id: int | None) -> str:
-    """The last row_hash of the compound's chain ("" for a new chain); uses ix_<table>_chain."""
+def _head_row(
+    session: Session, model: type[PiiAccess] | type[ObjectChange], compound_id: int | None
+) -> tuple[str, datetime | None]:
+    """The last (row_hash, at) of the compound's chain; uses ix_<table>_chain. A chain with no row left is continued
+    from its latest cut (every row was dropped by retention; at None), or starts at "" (a new chain)."""
     in_chain = model.compound_id.is_(None) if compound_id is None else model.compound_id == compound_id
-    head = session.execute(select(model.row_hash).where(in_chain).order_by(model.id.desc()).limit(1))
-    return head.scalar_one_or_none() or ""
+    head = session.execute(select(model.row_hash, model.at).where(in_chain).order_by(model.id.desc()).limit(1)).first()
+    if head is not None:
+        return head[0], head[1]
+    cut = _latest_cuts(session, model.__tablename__, compound_id).get(compound_id)
+    return (cut[1] if cut else ""), None
+
+
+def _chain_head(session: Session, model: type[PiiAccess] | type[ObjectChange], compound_id: int | None) -> str:
+    """The last row_hash of the compound's chain ("" for a new chain)."""
+    return _head_row(session, model, compound_id)[0]
 
 
 def _append(session: Session, row: PiiAccess | ObjectChange) -> None:
     model = type(row)
     _lock_chain(session, model, row.compound_id)
-    prev = _chain_head(session, model, row.compound_id)
+    prev, head_at = _head_row(session, model, row.compound_id)
     row.at = row.at or utcnow()
+    if head_at is not None and row.at < head_at:
+        # `at` never decreases within a chain (a row stamped before it waited for the lock, a clock stepped back):
+        # a month dropped by retention then always takes a prefix of the chain, which its cut continues.
+        row.at = head_at
     row.at = row.at.replace(microsecond=(row.at.microsecond // 1000) * 1000)
     row.prev_hash = prev
     row.row_hash = _digest(prev, _payload(row))
@@ -312,8 +360,12 @@ def verify_chains(
     origin = session.get(AuditChainOrigin, model.__tablename__)
     boundary = origin.last_legacy_id if origin else 0
     reports: dict[int | str | None, ChainReport] = {}
-    heads: dict[int | None, str] = {}  # each compound's last row_hash so far (legacy rows included)
-    legacy_prev = ""
+    # Chains cut by retention start at their cut: rows up to its last_id are gone, the next row links to its hash. A
+    # row at or below the cut that is still there (an older row kept in a default partition) has lost its
+    # neighbours: only its own hash is checked, and it does not move the head.
+    cuts = _latest_cuts(session, model.__tablename__, compound_id)
+    heads: dict[int | None, str] = {c: h for c, (_, h) in cuts.items()}  # each compound's last row_hash so far
+    legacy_cut, legacy_prev = _legacy_cut(session, model.__tablename__) if compound_id == "all" else (0, "")
     query = select(model).order_by(model.id).execution_options(yield_per=2000)
     if compound_id != "all":
         query = query.where(model.compound_id.is_(None) if compound_id is None else model.compound_id == compound_id)
@@ -322,17 +374,44 @@ def verify_chains(
         key: int | str | None = LEGACY if legacy else row.compound_id
         report = reports.setdefault(key, ChainReport(model.__tablename__, 0, [], None if legacy else row.compound_id))
         report.rows += 1
-        if legacy:
+        cut_id = legacy_cut if legacy else cuts.get(row.compound_id, (0, ""))[0]
+        if row.id <= cut_id:
+            expected = row.prev_hash
+        elif legacy:
             expected = legacy_prev if compound_id == "all" else row.prev_hash
             legacy_prev = row.row_hash
         else:
             expected = heads.get(row.compound_id, "")
         if row.prev_hash != expected or row.row_hash != _digest(row.prev_hash, _payload(row)):
             report.broken_at.append(row.id)
-        heads[row.compound_id] = row.row_hash
+        if row.id > cuts.get(row.compound_id, (0, ""))[0]:
+            heads[row.compound_id] = row.row_hash
     if origin and compound_id == "all" and LEGACY in reports and legacy_prev != origin.legacy_head:
         reports[LEGACY].broken_at.append(boundary)  # the legacy chain no longer ends where the split recorded
     return reports
+
+
+def _latest_cuts(
+    session: Session | Connection, table: str, compound_id: int | str | None = "all"
+) -> dict[int | None, tuple[int, str]]:
+    """Each cut chain's latest cut (last dropped id, its row_hash), by compound (None: the platform chain)."""
+    c = AuditChainCut
+    query = select(c.compound_id, c.last_id, c.row_hash).where(c.table_name == table, c.legacy.is_(False))
+    if compound_id != "all":
+        query = query.where(c.compound_id.is_(None) if compound_id is None else c.compound_id == compound_id)
+    out: dict[int | None, tuple[int, str]] = {}
+    for cid, last_id, row_hash in session.execute(query.order_by(c.last_id)):
+        out[cid] = (int(last_id), row_hash)
+    return out
+
+
+def _legacy_cut(session: Session, table: str) -> tuple[int, str]:
+    """The pre-split global chain's latest cut: (last dropped legacy id, its row_hash), or (0, "")."""
+    c = AuditChainCut
+    cut = session.execute(
+        select(c.last_id, c.row_hash).where(c.table_name == table, c.legacy.is_(True)).order_by(c.last_id.desc())
+    ).first()
+    return (int(cut[0]), cut[1]) if cut else (0, "")
 
 
 def verify_chain(session: Session, model: type[_Chained]) -> ChainReport:
@@ -386,8 +465,6 @@ def _anchor_hash(prev: str, root: str, at: datetime) -> str:
 
 def chain_heads(session: Session) -> list[list[Any]]:
     """Every chain's head now: [table, compound id | None, last id, row_hash], in a fixed order."""
-    from sqlalchemy import func
-
     heads: list[list[Any]] = []
     for model in (PiiAccess, ObjectChange):
         last = select(func.max(model.id)).group_by(model.compound_id)
@@ -432,6 +509,7 @@ def verify_anchors(session: Session, *, compound_id: int | str | None = "all") -
     problems: list[AnchorProblem] = []
     prev = ""
     n = 0
+    cuts = {table: _latest_cuts(session, table) for table in models}
     for a in session.execute(select(AuditAnchor).order_by(AuditAnchor.id)).scalars():
         n += 1
         root = merkle_root([_leaf(h) for h in a.heads])
@@ -443,11 +521,14 @@ def verify_anchors(session: Session, *, compound_id: int | str | None = "all") -
             if compound_id != "all" and c != compound_id:
                 continue
             model = models.get(table)
-            got = (
-                session.execute(select(model.row_hash, model.compound_id).where(model.id == row_id)).first()
-                if model
-                else None
-            )
+            got: tuple[str, int | None] | None = None
+            if model is not None:
+                found = session.execute(select(model.row_hash, model.compound_id).where(model.id == row_id)).first()
+                got = (found[0], found[1]) if found is not None else None
+            cut = cuts.get(table, {}).get(c)
+            if got is None and cut is not None and row_id <= cut[0]:
+                # dropped by retention: the chain's cut holds the last dropped row's hash, older heads are gone
+                got = (row_hash if row_id < cut[0] else cut[1], c)
             if got is None or got[0] != row_hash or got[1] != c:
                 problems.append(AnchorProblem(a.id, table, c, row_id))
     return n, problems
@@ -465,3 +546,46 @@ def anchor_job() -> None:
             anchor_heads(session)
     except IntegrityError:
         pass  # another worker extended the same anchor: its anchor stands
+
+
+# --- retention (R-P5) --------------------------------------------------------------------------------------
+
+
+def _cut_month(conn: Connection, parts: dict[str, str], lo: datetime, hi: datetime) -> None:
+    """`keep` of pii_access's partitions: before a detached month is dropped, record each chain's cut.
+
+    For every chain with rows in the month, its last row there (the greatest id: `at` never decreases within a
+    chain, so the month holds a prefix of what is left of it); and the pre-split global chain's last row there."""
+    part = parts[PiiAccess.__tablename__]
+    now = utcnow()
+    cut = {"table_name": PiiAccess.__tablename__, "at": now, "upto": hi}
+    rows = [
+        {**cut, "compound_id": cid, "legacy": False, "last_id": int(last_id), "row_hash": row_hash}
+        for cid, last_id, row_hash in conn.execute(
+            text(
+                f'SELECT DISTINCT ON (compound_id) compound_id, id, row_hash FROM "{part}" ORDER BY compound_id, id DESC'
+            )
+        )
+    ]
+    origin = conn.execute(
+        select(AuditChainOrigin.last_legacy_id).where(AuditChainOrigin.table_name == PiiAccess.__tablename__)
+    ).scalar_one_or_none()
+    if origin:
+        legacy = conn.execute(
+            text(f'SELECT id, row_hash FROM "{part}" WHERE id <= :b ORDER BY id DESC LIMIT 1'), {"b": origin}
+        ).first()
+        if legacy is not None:
+            rows.append({**cut, "compound_id": None, "legacy": True, "last_id": int(legacy[0]), "row_hash": legacy[1]})
+    if rows:
+        conn.execute(insert(AuditChainCut.__table__), rows)
+
+
+def _audit_retention() -> timedelta:
+    from anju.core.config import get_settings
+
+    return timedelta(days=get_settings().audit_retention_days)
+
+
+# Unmasked personal-data reads: monthly on PostgreSQL, months past the retention dropped after their chains are cut.
+# SQLite keeps every row: its append-only triggers refuse every DELETE (there is no retention purge there).
+AUDIT_PARTITIONS = register(MonthlyPartitions(PiiAccess.__tablename__, "at", _audit_retention, keep=_cut_month))

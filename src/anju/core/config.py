@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "change-me-development-only"
 DEVELOPMENT = "development"
+AUDIT_MIN_RETENTION_DAYS = 183  # R-P5: security and network logs kept at least 6 months
 MIN_KEY_LENGTH = 32  # outside development: a key is at least this long ...
 MIN_KEY_DISTINCT = 12  # ... and not one character repeated (distinct characters)
 
@@ -68,12 +69,22 @@ class Settings(BaseSettings):
     privacy_request_days: int = 30  # R-P2 default deadline
     minor_age: int = 18  # R-P6: below this age, unmasking a person needs a second person's approval
     minor_access_ttl: timedelta = timedelta(hours=24)  # how long an approval stays usable
-    audit_retention_days: int = 200  # R-P5: at least 6 months
+    audit_retention_days: int = 200  # R-P5: at least 6 months (AUDIT_MIN_RETENTION_DAYS, checked below)
 
     worker_poll_seconds: float = 1.0
     worker_lease_seconds: int = 60
     outbox_max_attempts: int = 10
     outbox_retention_days: int = 7  # delivered events (and their handler records) are deleted after this
+
+    @model_validator(mode="after")
+    def _audit_kept_six_months(self) -> Self:
+        if self.audit_retention_days < AUDIT_MIN_RETENTION_DAYS:
+            raise ValueError(
+                f"ANJU_AUDIT_RETENTION_DAYS={self.audit_retention_days} is below {AUDIT_MIN_RETENTION_DAYS} days: "
+                "R-P5 keeps audit and security logs at least 6 months (months of PII reads older than the retention "
+                "are dropped)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _read_url_needs_postgresql(self) -> Self:
