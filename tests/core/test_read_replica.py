@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, column, create_engine, event, insert, table, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -204,9 +204,11 @@ def configured(pair: Pair) -> Iterator[None]:
 
 def _caught_up(primary: Engine, replica: Engine) -> None:
     """Wait until the replica has replayed everything the primary has committed so far."""
-    with primary.begin() as c:  # commits here are asynchronous (synchronous_commit = off): flush the WAL first
+    # Commits here are asynchronous (synchronous_commit = off): pg_current_wal_lsn() may not cover the last ones yet.
+    # A synchronous commit of a transaction that wrote WAL (a transactional message) flushes everything before it.
+    with primary.begin() as c:
         c.execute(text("SET LOCAL synchronous_commit = on"))
-        c.execute(text("SELECT txid_current()"))  # a transaction id: its commit is written and flushed
+        c.execute(text("SELECT pg_logical_emit_message(true, 'anju-test', 'caught up?')"))
     target = _one(primary, "SELECT pg_current_wal_lsn()::text")
     deadline = time.monotonic() + 60
     while not _one(replica, f"SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn"):
@@ -481,6 +483,31 @@ def test_replica_lost_between_statements_of_a_report_request_i19(
             pair.start("replica", pair.replica_port)  # replay runs again after a restart
         else:
             _replay(replica, "resume")
+
+
+@pytest.mark.postgres
+def test_a_write_is_never_run_again_when_the_replica_connection_is_lost_i19(
+    configured: None, engines: tuple[Engine, Engine], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 19: only reads move to the primary. The report session's replica connection is ended (as a server
+    restart or a pooler would: pg_terminate_backend), then a write is attempted through it: it fails with the lost
+    connection, is not run again on the primary (nothing lands there), and the replica is marked down, logged."""
+    primary, replica = engines
+    with primary.begin() as c:
+        c.execute(text("CREATE TABLE IF NOT EXISTS write_probe_i19 (n int)"))
+    _caught_up(primary, replica)
+    probe = table("write_probe_i19", column("n"))
+    with caplog.at_level(logging.WARNING, logger="anju.core.db"), core_db.report_session() as s:
+        pid = s.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        assert s.execute(text("SELECT pg_is_in_recovery()")).scalar_one() is True
+        assert _one(replica, f"SELECT pg_terminate_backend({pid})") is True
+        with pytest.raises(DBAPIError) as raised:
+            s.execute(insert(probe).values(n=1))
+        assert raised.value.connection_invalidated  # the lost connection, not a read-only refusal from anywhere
+    assert _one(primary, "SELECT count(*) FROM write_probe_i19") == 0
+    lost = [m for m in caplog.messages if "read replica lost mid-request" in m]
+    assert len(lost) == 1 and "not run again" in lost[0], caplog.messages
+    assert not _report_reads_the_replica()  # marked down: report reads go to the primary for a while
 
 
 @pytest.mark.postgres

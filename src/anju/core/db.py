@@ -348,9 +348,10 @@ def _read_on_primary_when_the_replica_is_lost(state: ORMExecuteState) -> Result[
     try:
         return state.invoke_statement()
     except DBAPIError as exc:
-        if session.info.get(_ON_PRIMARY) or state.is_insert or state.is_update or state.is_delete:
+        if session.info.get(_ON_PRIMARY) or not _lost_connection(exc):
             raise
-        if not _lost_connection(exc):
+        if state.is_insert or state.is_update or state.is_delete:  # a write has no business here: never run again
+            _replica_down("read replica lost mid-request (a write through a report session, not run again)", exc)
             raise
         _replica_down("read replica lost mid-request (the read ran again on the primary)", exc)
         session.info[_ON_PRIMARY] = True
