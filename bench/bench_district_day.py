@@ -99,6 +99,51 @@ def kill_a_worker_mid_batch(url: str) -> int:
     return held
 
 
+def cpu_seconds() -> float:
+    """CPU (user + system) of this process and of its children reaped so far."""
+    import resource
+
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+class PgCpu:
+    """CPU used by the PostgreSQL backends serving this database (same machine): a sampler reads each backend's
+    /proc stat every 0.2 s and keeps its last value (a backend that exits between samples loses < 0.2 s)."""
+
+    def __init__(self, url: str) -> None:
+        import threading
+
+        self.url, self.seen, self.stop = url, dict[int, float](), threading.Event()
+        self.tick = os.sysconf("SC_CLK_TCK")
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        from sqlalchemy import text
+
+        from anju.core.db import new_session
+
+        while not self.stop.is_set():
+            try:
+                with new_session() as s:
+                    pids = list(
+                        s.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")).scalars()
+                    )
+                for pid in pids:
+                    try:
+                        f = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                        self.seen[pid] = (int(f[11]) + int(f[12])) / self.tick
+                    except (OSError, IndexError, ValueError):
+                        pass
+            except Exception:  # noqa: BLE001  (a sampler never stops the bench)
+                pass
+            self.stop.wait(0.2)
+
+    def total(self) -> float:
+        return sum(self.seen.values())
+
+
 def report(
     name: str, counts: Any, wall: float, run: str, compound_ids: list[int], gateways: object
 ) -> tuple[float, bool]:
@@ -116,6 +161,9 @@ def report(
         + ", ".join(f"{k} {v}" for k, v in sorted(counts.by_type.items(), key=lambda kv: -kv[1]))
     )
     for kind, secs in counts.secs.items():
+        if kind not in sent:
+            print(f"[{name}]   {kind}: {secs:.1f} s")
+            continue
         n = sent.get(kind, 0) + (sent.get("access replays", 0) if kind == "access decisions" else 0)
         print(f"[{name}]   {kind}: {n} in {secs:.1f} process-s = {n / max(secs, 1e-9):,.1f}/s per process")
     if counts.batch_ms:
@@ -207,6 +255,7 @@ def main() -> None:
         broker.start()
         gateways = GatewayPool(database_url=url, mqtt_url=broker.url, n=args.gateways)
     size0 = db_size(url)
+    pg_cpu = PgCpu(url) if url.startswith("postgresql") else None
 
     # -- Run A: one process plays the day and delivers the outbox between slots ----------------------------------
     rate_a = 0.0
@@ -242,10 +291,16 @@ def main() -> None:
             f"[A] day from {day.day0:%Y-%m-%d %H:%M} UTC, {day.slots} slots of {args.slot:g} min; load average "
             f"{os.getloadavg()[0]:.1f}"
         )
-        w0 = time.perf_counter()
+        w0, c0, pg0 = time.perf_counter(), cpu_seconds(), pg_cpu.total() if pg_cpu else 0.0
         day.play(gateways=gateways, on_slot=fault, before_deliver=kill_worker)
+        cpu_a = (cpu_seconds() - c0, (pg_cpu.total() - pg0) if pg_cpu else 0.0)
         wall_a = time.perf_counter() - w0 - fault_s[0]
         rate_a, clean_a = report("A", day.counts, wall_a, day.run, cids, gateways)
+        ev_a = day.counts.events()
+        print(
+            f"[A] CPU: Python {cpu_a[0]:.1f} s, PostgreSQL {cpu_a[1]:.1f} s = "
+            f"{(cpu_a[0] + cpu_a[1]) / ev_a * 1000:.1f} ms per event (the doomed worker's start included)"
+        )
         clean &= clean_a
         sent_tel += day.counts.sent.get("telemetry", 0)
         print(
@@ -266,6 +321,7 @@ def main() -> None:
     print(
         f"[B] {args.workers} traffic processes + {args.workers} outbox workers; load average {os.getloadavg()[0]:.1f}"
     )
+    c0, pg0 = cpu_seconds(), pg_cpu.total() if pg_cpu else 0.0
     res = play_parallel(
         world,
         url=url,
@@ -280,12 +336,19 @@ def main() -> None:
     )
     if gateways is not None:
         gateways.wait_stored(res.run, res.counts.sent.get("telemetry", 0))
+    cpu_b = (cpu_seconds() - c0, (pg_cpu.total() - pg0) if pg_cpu else 0.0)
     wall_b = res.wall - res.startup + res.settle
     print(
         f"[B] day from {res.day0:%Y-%m-%d %H:%M} UTC; traffic {res.wall:.1f} s (of which the slowest process's start "
         f"{res.startup:.1f} s), outbox drained {res.settle:.1f} s after it"
     )
     rate_b, clean_b = report("B", res.counts, wall_b, res.run, cids, gateways)
+    ev_b = res.counts.events()
+    cpu_ev = (cpu_b[0] + cpu_b[1]) / ev_b
+    print(
+        f"[B] CPU: Python {cpu_b[0]:.1f} s (traffic and outbox processes, their start included), PostgreSQL "
+        f"{cpu_b[1]:.1f} s = {cpu_ev * 1000:.1f} ms per event"
+    )
     clean &= clean_b
     sent_tel += res.counts.sent.get("telemetry", 0)
     print(
@@ -399,6 +462,11 @@ def main() -> None:
         f"extrapolation: 177 compounds ({full_houses:,} houses, ~{n_devices * scale:,.0f} devices) x 24 h = "
         f"~{total_full:,.0f} events -> ~{need / parallel / 60:,.0f} min at run B's parallelism {parallel:.2f} "
         f"(target <= 10 min; {args.workers} traffic processes on {os.cpu_count()} cores)"
+    )
+    cpu_full = (cpu_b[0] + cpu_b[1]) * need / max(proc_secs, 1e-9)  # run B's CPU, scaled by the full day's kinds
+    print(
+        f"CPU bound: run B used {cpu_ev * 1000:.1f} ms of CPU per event (Python + PostgreSQL); scaled by kind to the "
+        f"full day: ~{cpu_full / 3600:,.1f} CPU-hours = ~{cpu_full / 60 / 2:,.0f} min on 2 idle cores"
     )
     print(f"ledger: {'0 lost / 0 doubled in both runs' if clean else 'LOST OR DOUBLED EVENTS (see above)'}")
     print(f"load average at the end: {os.getloadavg()[0]:.1f}")

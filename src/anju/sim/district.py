@@ -604,7 +604,7 @@ class DistrictDay:
         assert self.day0 is not None
         return self.day0 + timedelta(seconds=t)
 
-    def _timed(self, kind: str, fn: Callable[[], None]) -> None:
+    def _timed(self, kind: str, fn: Callable[[], object]) -> None:
         w0 = time.perf_counter()
         fn()
         self.counts.secs[kind] = self.counts.secs.get(kind, 0.0) + time.perf_counter() - w0
@@ -822,7 +822,7 @@ class DistrictDay:
             if before_deliver is not None:
                 before_deliver(slot)
             if deliver:
-                self.deliver()
+                self._timed("outbox delivery (in-process)", self.deliver)
             if progress is not None:
                 progress(slot + 1, self.slots, self)
             if speed:
