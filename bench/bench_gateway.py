@@ -255,14 +255,25 @@ def start_gateway(
     db_url: str, broker: Broker, client_id: str, share_group: str | None = None
 ) -> subprocess.Popen[bytes]:
     """Start `anju gateway` and return once it has subscribed (its persistent session is complete)."""
+    return start_gateways(db_url, broker, [client_id], share_group)[0]
+
+
+def start_gateways(
+    db_url: str, broker: Broker, client_ids: list[str], share_group: str | None = None
+) -> list[subprocess.Popen[bytes]]:
+    """Start one `anju gateway` per client id at once; return when all have subscribed (so a shared subscription's
+    members start draining together, not one start-up time apart)."""
     env = {**os.environ, "ANJU_DATABASE_URL": db_url, "ANJU_MQTT_URL": broker.url}
     if share_group:
         env["ANJU_MQTT_SHARE_GROUP"] = share_group
-    log = broker.dir / f"gateway-{time.monotonic_ns()}.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([ANJU, "gateway", "--client-id", client_id], env=env, stdout=out, stderr=out)
-    wait_for(lambda: b"subscribed" in log.read_bytes(), 60, 0.05)
-    return proc
+    procs, logs = [], []
+    for client_id in client_ids:
+        log = broker.dir / f"gateway-{time.monotonic_ns()}.log"
+        with open(log, "wb") as out:
+            procs.append(subprocess.Popen([ANJU, "gateway", "--client-id", client_id], env=env, stdout=out, stderr=out))
+        logs.append(log)
+    wait_for(lambda: all(b"subscribed" in log.read_bytes() for log in logs), 60, 0.05)
+    return procs
 
 
 def wait_for(predicate, timeout: float, step: float = 0.05) -> float | None:  # type: ignore[no-untyped-def]
@@ -370,7 +381,7 @@ def main() -> None:
             gw.wait(20)
             group = f"bench{os.getpid()}"
             ids = [f"bench-share-{i}" for i in range(args.gateways)]
-            gws = [start_gateway(db_url, broker, c, group) for c in ids]
+            gws = start_gateways(db_url, broker, ids, group)
             for g in gws:
                 g.send_signal(signal.SIGTERM)
                 g.wait(20)
@@ -379,7 +390,7 @@ def main() -> None:
             pub.wait_all()
             pub.close()
             before = stored_count()[0]
-            gws = [start_gateway(db_url, broker, c, group) for c in ids]
+            gws = start_gateways(db_url, broker, ids, group)
             t_first = wait_for(lambda: stored_count()[0] > before, 60, 0.02)
             t_end = wait_for(lambda: stored_count()[0] - before >= args.n, 300, 0.05)
             share_s = (t_end or time.perf_counter()) - (t_first or 0)

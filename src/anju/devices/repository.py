@@ -228,11 +228,12 @@ class DeviceRepository:
         """Rows as DB-API tuples, each value through its column type's own bind processor (the stored text is what
         an ORM or Core insert stores), without the per-row work of compiled parameters (SQLite intake, issue 19)."""
         dialect = self.session.get_bind().dialect
-        procs = [table.c[c].type.bind_processor(dialect) for c in cols]
-        out = []
-        for r in rows:
-            out.append(tuple(p(r[c]) if p is not None else r[c] for c, p in zip(cols, procs, strict=True)))
-        return out
+        columns: list[list[Any]] = []
+        for c in cols:  # column by column: one map() per column instead of a generator per row
+            proc = table.c[c].type.bind_processor(dialect)
+            values = [r[c] for r in rows]
+            columns.append(list(map(proc, values)) if proc is not None else values)
+        return list(zip(*columns, strict=True))
 
     def _insert_messages_pg(self, rows: list[dict[str, Any]]) -> set[tuple[int, str]]:
         cols = ("device_id", "compound_id", "event_id", "kind", "device_at", "received_at", "data")

@@ -153,7 +153,9 @@ class DeviceService:
         repo = DeviceRepository(session)
         intervals = device_settings().devices_offline_intervals
         went: list[int] = []
-        for device, state in repo.overdue(now=now, intervals=intervals):
+        # In device order, as the intake locks device states: the two can never wait on each other in a cycle.
+        overdue = sorted(repo.overdue(now=now, intervals=intervals), key=lambda ds: ds[0].id)
+        for device, state in overdue:
             assert state.last_seen_at is not None
             if not repo.cas_offline(device.id, seen_at=state.last_seen_at, now=now):
                 continue  # it spoke again, or another worker got there first
