@@ -338,3 +338,24 @@ class TestConsumer:
                 )
             assert deliver_pending(worker_id="w", min_age=timedelta(seconds=120)) == 1
             assert _statuses([fresh]) == ["done"]
+
+
+@pytest.mark.db_agnostic
+def test_with_bus_delivery_the_relays_idle_wait_is_short_and_a_setting(monkeypatch):
+    """Issue 19 (Measure, bench/bench_bus.py): with bus delivery every handler waits for the relay's next read of the
+    outbox, so the relay's idle wait is the bus path's latency floor; it was a fixed 0.5 s no setting could lower."""
+    monkeypatch.setenv("ANJU_NATS_URL", NATS_URL)
+    monkeypatch.delenv("ANJU_RELAY_IDLE_S", raising=False)
+    try:
+        monkeypatch.setenv("ANJU_BUS_DELIVERY", "1")
+        bus.reset_bus_settings()
+        assert bus.Relay().idle_seconds <= 0.05
+        monkeypatch.setenv("ANJU_BUS_DELIVERY", "0")  # the relay only wakes live pages: unchanged
+        bus.reset_bus_settings()
+        assert bus.Relay().idle_seconds == 0.5
+        monkeypatch.setenv("ANJU_RELAY_IDLE_S", "0.2")
+        bus.reset_bus_settings()
+        assert bus.Relay().idle_seconds == 0.2
+        assert bus.Relay(idle_seconds=1.0).idle_seconds == 1.0
+    finally:
+        bus.reset_bus_settings()

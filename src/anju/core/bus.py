@@ -54,6 +54,10 @@ class BusSettings(BaseSettings):
     # (not only delivered ones) and the worker's poller only sweeps up events older than bus_sweep_after_s.
     bus_delivery: bool = False
     bus_sweep_after_s: int = 120
+    # How long the relay waits after finding nothing to publish before it reads the outbox again. With bus delivery
+    # it is on every handler's path (a committed event waits for the relay's next read), so it defaults to 0.05 s
+    # there (bench/bench_bus.py: 0.5 s put p50 ~0.3 s of relay wait before every handler); 0.5 s otherwise.
+    relay_idle_s: float | None = None
     nats_durable: str = "anju-handlers"  # the durable consumer every `anju consume` process shares
 
 
@@ -215,11 +219,17 @@ async def run_connected(
 class Relay:
     """`anju relay`: publish delivered outbox events to JetStream until stopped; reconnects and catches up."""
 
-    def __init__(self, settings: BusSettings | None = None, *, batch: int = 500, idle_seconds: float = 0.5) -> None:
+    def __init__(
+        self, settings: BusSettings | None = None, *, batch: int = 500, idle_seconds: float | None = None
+    ) -> None:
         self.settings = settings or bus_settings()
         if not self.settings.nats_url:
             raise ValueError("ANJU_NATS_URL is not set")
         self.batch = batch
+        if idle_seconds is None:
+            idle_seconds = self.settings.relay_idle_s
+        if idle_seconds is None:
+            idle_seconds = 0.05 if self.settings.bus_delivery else 0.5
         self.idle_seconds = idle_seconds
         self._stop = asyncio.Event()
         self.published = 0
