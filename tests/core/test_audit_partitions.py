@@ -16,6 +16,7 @@ from anju.core import audit
 from anju.core import db as core_db
 from anju.core.audit import (
     AUDIT_PARTITIONS,
+    LEGACY,
     AuditChainCut,
     PiiAccess,
     _digest,
@@ -137,6 +138,16 @@ class TestMonthlyAuditPartitions:
         )
         broken = _broken(session)
         assert first.id in broken[a] and b not in broken
+        from typer.testing import CliRunner
+
+        from anju.cli import app
+
+        out = CliRunner().invoke(app, ["audit", "verify"])
+        assert out.exit_code == 1
+        assert f"pii_access compound {a}: 3 rows, TAMPERED at rows [{first.id}, {second.id}]" in out.output
+        assert "retention: months before 2031-02-01 dropped" in out.output
+        (line_b,) = [x for x in out.output.splitlines() if x.startswith(f"pii_access compound {b}: ")]
+        assert line_b.endswith("intact")
 
     def test_r_p5_append_only_on_every_partition_i19(self, session, months):
         conn = session.connection()
@@ -238,3 +249,42 @@ def test_r_p5_migration_partitions_audit_reads_in_place_i19(tmp_path):
             assert c.execute(text("SELECT * FROM pii_access ORDER BY id")).all() == before
             assert partition_names(c, "pii_access") == []
         upgrade()
+
+
+@pytest.mark.postgres
+def test_r_p5_legacy_global_chain_cut_by_the_drop_keeps_verifying_i19(session, ids, monkeypatch):
+    """Rows from before the per-compound split (one global chain, AuditChainOrigin) lose their oldest month: the
+    legacy chain verifies from its own cut, and each compound's first later row still links to its legacy row."""
+    if DB_KIND != "postgresql":
+        pytest.skip("native partitions are PostgreSQL's; SQLite keeps one table")
+    conn = session.connection()
+    ensure(conn, AUDIT_PARTITIONS, JAN)
+    a, b = ids["A"], ids["B"]
+    prev = ""
+    feb = datetime(2031, 2, 20, tzinfo=UTC)
+    for k, (when, c) in enumerate([(JAN, a), (JAN, b), (JAN, a), (feb, b), (feb, a)]):
+        row = PiiAccess(at=when, user_id=None, compound_id=c, subject=f"p:{k}", field="phone", reason="legacy")
+        row.prev_hash, row.row_hash = prev, _digest(prev, _payload(row))
+        prev = row.row_hash
+        session.add(row)
+        session.flush()
+    session.execute(text("DROP TRIGGER audit_chain_origin_append_only ON audit_chain_origin"))
+    session.execute(
+        text("UPDATE audit_chain_origin SET last_legacy_id = :i, legacy_head = :h WHERE table_name = 'pii_access'"),
+        {"i": row.id, "h": row.row_hash},
+    )
+    for k in range(2):
+        _read(session, monkeypatch, MAR, a, k)
+        _read(session, monkeypatch, MAR, b, k)
+    assert _rows(session, a)[-2].prev_hash == _rows(session, a)[-3].row_hash  # the split's link, before the drop
+    assert "pii_access_p203101" in drop_expired(conn, AUDIT_PARTITIONS, SEP)
+    legacy = session.execute(select(AuditChainCut).where(AuditChainCut.legacy)).scalars().one()
+    assert legacy.row_hash == _rows(session, b)[0].prev_hash  # the last January legacy row links the first kept
+    assert _broken(session) == {}
+    reports = verify_chains(session, PiiAccess)
+    assert reports[LEGACY].rows == 2 and reports[a].rows == 2
+    assert verify_chains(session, PiiAccess, compound_id=b)[b].intact
+    session.execute(text("DROP TRIGGER pii_access_append_only ON pii_access"))
+    first_kept = _rows(session, b)[0]  # February's legacy row of B: the legacy chain's first after the cut
+    session.execute(text("UPDATE pii_access SET subject = 'p:x' WHERE id = :i"), {"i": first_kept.id})
+    assert _broken(session) == {LEGACY: [first_kept.id]}

@@ -21,7 +21,9 @@ PostgreSQL requires the partition key in every unique key, so a table keyed by s
 device + event id, the access log's terminal + record id) keeps that key in a small non-partitioned table of its own
 (see the owning domain), and nothing holds a foreign key into a partitioned table (it would have to name the full
 key and would stop a month from being dropped). Registered today: device_message, access_log, alarm_transition,
-notification (monthly); outbox_event with its handler records event_handled (daily, `anju.core.events`).
+notification (monthly); outbox_event with its handler records event_handled (daily, `anju.core.events`);
+pii_access (monthly, `anju.core.audit`: its `keep` inserts nothing back but records where each hash chain is cut
+before the month is dropped).
 
 Two options serve a table whose expired rows are not all disposable (the outbox): `children`, tables partitioned
 the same way on their own column and created and dropped with it in the same transaction (the outbox's handler
