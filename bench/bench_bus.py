@@ -25,8 +25,8 @@ subscriber registered instead of the domains' (`anju consume` would register onl
    the baseline), then, each timed from a common start signal to the last event handled (or acknowledged):
    (a) the poller delivering them; (b) the relay publishing those delivered events to JetStream (acknowledged,
    marked); (c) bus delivery of --events fresh events: relay + consumer(s) running the handlers end to end.
-2. Latency: events committed one per transaction at --rate/s for --seconds (open loop; by default 200/s, or half
-   the slower handling rate measured in 1. if that is lower, so no path is measured as a growing queue), from the
+2. Latency: events committed one per transaction at --rate/s for --seconds (open loop; by default 200/s, or a
+   quarter of the slower handling rate measured in 1. if that is lower, so no path is measured as a growing queue), from the
    writer's COMMIT returning to the handler running (both wall clock), after one warm-up event through the freshly
    started processes: the poller at the default poll interval (ANJU_WORKER_POLL_SECONDS, 1 s), the poller at
    --short-poll, and the bus path (relay + consumer + sweeping worker) with the relay's default idle wait under bus
@@ -301,7 +301,14 @@ def latencies(run: int, committed: dict[int, float], timeout: float) -> list[flo
     with core_db.new_session() as s:
         rows = s.execute(text("SELECT seq, min(handled) FROM bench_bus_seen WHERE run = :r GROUP BY seq"), {"r": run})
         handled = dict(rows.all())
-    return sorted((handled[i] - t) if i in handled else math.inf for i, t in committed.items())
+    return [(handled[i] - t) if i in handled else math.inf for i, t in sorted(committed.items())]
+
+
+def drift(in_order: list[float]) -> str:
+    """The median of the last third over the first third's: well above 1, a queue grew (the rate was too high)."""
+    third = max(1, len(in_order) // 3)
+    first, last = sorted(in_order[:third]), sorted(in_order[-third:])
+    return f"{pct(last, 50) / pct(first, 50):.1f}" if pct(first, 50) > 0 else "-"
 
 
 def pct(xs: list[float], p: float) -> float:
@@ -377,7 +384,7 @@ def main() -> None:
         "--rate",
         type=float,
         default=0,
-        help="events per second (latency); default: 200, or half the slower measured handling rate if lower",
+        help="events per second (latency); default: 200, or a quarter of the slower measured handling rate if lower",
     )
     ap.add_argument("--seconds", type=float, default=30, help="seconds of steady writing per latency mode")
     ap.add_argument("--short-poll", type=float, default=0.05, help="the short poll interval, seconds")
@@ -410,6 +417,7 @@ def main() -> None:
     )
     tp: dict[str, tuple[float, str]] = {}
     lat: dict[str, tuple[list[float], str]] = {}
+    drifts: dict[str, str] = {}
     checks: dict[str, tuple[int, int, bool]] = {}  # label -> (run, expected, on the bus)
     from anju.core import db as core_db
 
@@ -447,7 +455,7 @@ def main() -> None:
 
         # 2. Latency at a steady rate (below what every path handles, else it measures a growing queue).
         handling = min(tp[f"(a) poller, {k} worker(s)"][0], tp[f"(c) bus: relay + {k} consumer(s)"][0])
-        rate = args.rate or max(1, min(200, math.floor(handling / 2)))
+        rate = args.rate or max(1, min(200, math.floor(handling / 4)))
         writes: list[float] = []
         lags: dict[str, list[float]] = {}
         for label, run, env, fleet_roles in (
@@ -473,7 +481,9 @@ def main() -> None:
             fleet.start()
             warm_up(run)
             committed, took = steady_writer(run, rate, args.seconds)
-            lat[label] = (latencies(run, committed, timeout=120), load())
+            in_order = latencies(run, committed, timeout=120)
+            lat[label] = (sorted(in_order), load())
+            drifts[label] = drift(in_order)
             fleet.stop()
             writes = writes or took
             if run in (LAT_BUS, LAT_BUS_OLD):
@@ -492,7 +502,9 @@ def main() -> None:
             print(f"{label:38}{per_s:>10.0f}{per_s / write_rate:>9.3f}{per_s / poll_rate:>10.2f}{la:>18}")
         base = pct(writes, 99)
         print(f"\nLatency: commit -> handler, {rate:g} events/s for {args.seconds:g} s (one event per transaction)")
-        print(f"{'':38}{'n':>6}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}{'p99 x':>8}{'load 1/5/15':>18}")
+        print(
+            f"{'':38}{'n':>6}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}{'p99 x':>8}{'drift':>7}{'load 1/5/15':>18}"
+        )
         rows: list[tuple[str, tuple[list[float], str]]] = [("write: INSERT+COMMIT (baseline)", (writes, ""))]
         for mode, got in lat.items():
             rows.append((mode, got))
@@ -503,10 +515,10 @@ def main() -> None:
                 continue
             ms = [pct(xs, p) * 1000 for p in (50, 95, 99, 100)]
             cells = "".join(f"{m:>9.1f}" if m < 10 else f"{m:>9.0f}" for m in ms)
-            print(f"{label:38}{len(xs):>6}{cells}{pct(xs, 99) / base:>8.1f}{la:>18}")
+            print(f"{label:38}{len(xs):>6}{cells}{pct(xs, 99) / base:>8.1f}{drifts.get(label, ''):>7}{la:>18}")
         print(
             f"(p99 x: against the writer's INSERT+COMMIT; the bus sweeper takes events older than {sweep_after} s;"
-            " 'on the bus': the relay's mark after the ack)"
+            " 'on the bus': the relay's mark after the ack; drift: median of the last third / the first third's)"
         )
         print("\nExactly once (handler records, event_handled, outbox status, messages on the stream):")
         for label, (run, expected, on_bus) in checks.items():
