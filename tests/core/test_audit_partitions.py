@@ -56,8 +56,7 @@ def _broken(session: Session) -> dict[object, list[int]]:
     return {k: r.broken_at for k, r in verify_chains(session, PiiAccess).items() if not r.intact}
 
 
-@pytest.fixture
-def months(session, ids, monkeypatch):
+def _two_months(session: Session, ids, monkeypatch, *, before_drop=None) -> dict:
     """Reads in January and March 2031 (compounds A and B; the platform chain only in January), anchored in
     January, then the partition job at SEP: January is past the retention and dropped, March kept."""
     if DB_KIND != "postgresql":
@@ -76,8 +75,15 @@ def months(session, ids, monkeypatch):
         _read(session, monkeypatch, MAR + timedelta(minutes=k), a, k)
         _read(session, monkeypatch, MAR + timedelta(minutes=k), b, k)
     assert _broken(session) == {}
+    if before_drop:
+        before_drop()
     dropped = drop_expired(conn, AUDIT_PARTITIONS, SEP)
     return {"a": a, "b": b, "dropped": dropped, "jan_heads": jan_heads}
+
+
+@pytest.fixture
+def months(session, ids, monkeypatch):
+    return _two_months(session, ids, monkeypatch)
 
 
 @pytest.mark.postgres
@@ -288,3 +294,26 @@ def test_r_p5_legacy_global_chain_cut_by_the_drop_keeps_verifying_i19(session, i
     first_kept = _rows(session, b)[0]  # February's legacy row of B: the legacy chain's first after the cut
     session.execute(text("UPDATE pii_access SET subject = 'p:x' WHERE id = :i"), {"i": first_kept.id})
     assert _broken(session) == {LEGACY: [first_kept.id]}
+
+
+@pytest.mark.postgres
+def test_r_p5_a_month_with_a_tampered_row_is_kept_not_dropped_i19(session, ids, monkeypatch):
+    """Evidence of tampering is never dropped: the month goes, its rows stay (in the default partition), named."""
+    victim: list[int] = []
+
+    def tamper() -> None:
+        victim.append(_rows(session, ids["B"])[-4].id)  # B's last January read
+        session.execute(text("DROP TRIGGER pii_access_append_only ON pii_access"))
+        session.execute(text("UPDATE pii_access SET field = 'id_number' WHERE id = :i"), {"i": victim[0]})
+
+    months = _two_months(session, ids, monkeypatch, before_drop=tamper)
+    assert "pii_access_p203101" in months["dropped"]  # the partition went ...
+    where = text("SELECT tableoid::regclass::text FROM pii_access WHERE id = :i")
+    assert session.execute(where, {"i": victim[0]}).scalar_one() == "pii_access_pdefault"  # ... its rows did not
+    assert (
+        session.execute(select(AuditChainCut).where(AuditChainCut.upto == datetime(2031, 2, 1, tzinfo=UTC))).first()
+        is None
+    )
+    assert _broken(session) == {ids["B"]: [victim[0]]}
+    _read(session, monkeypatch, SEP, None, 10)  # the platform chain continues from its kept January row
+    assert _rows(session, None)[-1].prev_hash == months["jan_heads"][None][1]

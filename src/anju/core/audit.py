@@ -19,26 +19,47 @@ is the only way a row leaves (the append-only triggers are on every partition). 
 loses rows gets a cut in `audit_chain_cut` (append-only): its last dropped row's id and row_hash. `verify_chains`
 starts each chain from its cut, `_chain_head` continues a chain whose rows were all dropped from it, and
 `verify_anchors` checks an anchored head that was dropped against the cut. Within a chain `at` never decreases
-(`_append`), so the rows a month drop removes from a chain are always a prefix of it. SQLite keeps every row.
+(`_append`), so the rows a month drop removes from a chain are always a prefix of it. A month holding a row that fails
+its chain is not cut: its rows are put back (into the default partition) before the partition goes, so evidence of
+tampering is never dropped and `verify` keeps naming it. SQLite keeps every row: its append-only triggers refuse every
+DELETE, and the embedded single-compound database grows by a few thousand reads a year.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import JSON, Boolean, Connection, ForeignKey, Index, Integer, String, func, insert, select, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Connection,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    func,
+    insert,
+    select,
+    text,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.sql import column as sql_column
+from sqlalchemy.sql import table as sql_table
 
+from anju.core.config import AUDIT_MIN_RETENTION_DAYS
 from anju.core.db import Base, UTCDateTime, utcnow
 from anju.core.ids import BigId
 from anju.core.jobs import job
 from anju.core.partitions import MonthlyPartitions, register
+
+log = logging.getLogger("anju.audit")
 
 
 class PiiAccess(Base):
@@ -164,11 +185,15 @@ def _head_row(
     """The last (row_hash, at) of the compound's chain; uses ix_<table>_chain. A chain with no row left is continued
     from its latest cut (every row was dropped by retention; at None), or starts at "" (a new chain)."""
     in_chain = model.compound_id.is_(None) if compound_id is None else model.compound_id == compound_id
-    head = session.execute(select(model.row_hash, model.at).where(in_chain).order_by(model.id.desc()).limit(1)).first()
-    if head is not None:
-        return head[0], head[1]
+    head = session.execute(
+        select(model.id, model.row_hash, model.at).where(in_chain).order_by(model.id.desc()).limit(1)
+    ).first()
+    if head is not None and head[2] >= utcnow() - timedelta(days=AUDIT_MIN_RETENTION_DAYS):
+        return head[1], head[2]  # a chain written within the minimum retention: no month of it was dropped since
     cut = _latest_cuts(session, model.__tablename__, compound_id).get(compound_id)
-    return (cut[1] if cut else ""), None
+    if head is not None and (cut is None or cut[0] < head[0]):
+        return head[1], head[2]
+    return (cut[1] if cut else ""), None  # (an older row kept back in the default partition is not the head)
 
 
 def _chain_head(session: Session, model: type[PiiAccess] | type[ObjectChange], compound_id: int | None) -> str:
@@ -557,6 +582,11 @@ def _cut_month(conn: Connection, parts: dict[str, str], lo: datetime, hi: dateti
     For every chain with rows in the month, its last row there (the greatest id: `at` never decreases within a
     chain, so the month holds a prefix of what is left of it); and the pre-split global chain's last row there."""
     part = parts[PiiAccess.__tablename__]
+    broken = _month_breaks(conn, part)
+    if broken:  # evidence of tampering is never dropped: the month's rows go back (into the default partition)
+        log.error("pii_access %s kept: rows %s fail their hash chain (run `anju audit verify`)", part, broken[:20])
+        conn.exec_driver_sql(f'INSERT INTO "{PiiAccess.__tablename__}" SELECT * FROM "{part}"')
+        return
     now = utcnow()
     cut = {"table_name": PiiAccess.__tablename__, "at": now, "upto": hi}
     rows = [
@@ -578,6 +608,29 @@ def _cut_month(conn: Connection, parts: dict[str, str], lo: datetime, hi: dateti
             rows.append({**cut, "compound_id": None, "legacy": True, "last_id": int(legacy[0]), "row_hash": legacy[1]})
     if rows:
         conn.execute(insert(AuditChainCut.__table__), rows)
+
+
+def _month_breaks(conn: Connection, part: str) -> list[int]:
+    """Rows of a detached month that fail their chain: their own hash, or the link to the chain's previous row in
+    the month or to its latest cut (the chain's rows before the month are gone or at its cut)."""
+    t = sql_table(part, *(sql_column(c.name, c.type) for c in PiiAccess.__table__.c))
+    origin = conn.execute(
+        select(AuditChainOrigin.last_legacy_id).where(AuditChainOrigin.table_name == PiiAccess.__tablename__)
+    ).scalar_one_or_none()
+    boundary = origin or 0
+    last = _latest_cuts(conn, PiiAccess.__tablename__)  # each chain's last (id, row_hash) seen
+    broken = []
+    for r in conn.execute(select(t).order_by(t.c.id).execution_options(yield_per=2000)):
+        payload = {
+            n: v.isoformat() if isinstance(v, datetime) else v for n in _CHAINED[PiiAccess] for v in [r._mapping[n]]
+        }
+        seen = last.get(r.compound_id)
+        linked = r.id <= boundary or seen is None or seen[0] >= r.id or r.prev_hash == seen[1]
+        if not linked or r.row_hash != _digest(r.prev_hash, payload):
+            broken.append(int(r.id))
+        if seen is None or seen[0] < r.id:
+            last[r.compound_id] = (int(r.id), r.row_hash)
+    return broken
 
 
 def _audit_retention() -> timedelta:
