@@ -317,3 +317,10 @@ def test_r_p5_a_month_with_a_tampered_row_is_kept_not_dropped_i19(session, ids, 
     assert _broken(session) == {ids["B"]: [victim[0]]}
     _read(session, monkeypatch, SEP, None, 10)  # the platform chain continues from its kept January row
     assert _rows(session, None)[-1].prev_hash == months["jan_heads"][None][1]
+    # later months are still cut and dropped (their first rows link into the kept month), the edited row still named
+    nov = datetime(2031, 11, 15, tzinfo=UTC)
+    assert "pii_access_p203103" in drop_expired(session.connection(), AUDIT_PARTITIONS, nov)
+    april = datetime(2031, 4, 1, tzinfo=UTC)
+    cut = select(AuditChainCut.last_id).where(AuditChainCut.compound_id == ids["B"], AuditChainCut.upto == april)
+    assert session.execute(cut).scalar_one() > victim[0]
+    assert _broken(session) == {ids["B"]: [victim[0]]}

@@ -612,24 +612,22 @@ def _cut_month(conn: Connection, parts: dict[str, str], lo: datetime, hi: dateti
 
 def _month_breaks(conn: Connection, part: str) -> list[int]:
     """Rows of a detached month that fail their chain: their own hash, or the link to the chain's previous row in
-    the month or to its latest cut (the chain's rows before the month are gone or at its cut)."""
+    the month. (A chain's first row in the month links to rows elsewhere, a cut or a kept month: `verify` checks it.)"""
     t = sql_table(part, *(sql_column(c.name, c.type) for c in PiiAccess.__table__.c))
     origin = conn.execute(
         select(AuditChainOrigin.last_legacy_id).where(AuditChainOrigin.table_name == PiiAccess.__tablename__)
     ).scalar_one_or_none()
     boundary = origin or 0
-    last = _latest_cuts(conn, PiiAccess.__tablename__)  # each chain's last (id, row_hash) seen
+    last: dict[int | None, str] = {}  # each chain's previous row_hash in the month
     broken = []
     for r in conn.execute(select(t).order_by(t.c.id).execution_options(yield_per=2000)):
         payload = {
             n: v.isoformat() if isinstance(v, datetime) else v for n in _CHAINED[PiiAccess] for v in [r._mapping[n]]
         }
-        seen = last.get(r.compound_id)
-        linked = r.id <= boundary or seen is None or seen[0] >= r.id or r.prev_hash == seen[1]
+        linked = r.id <= boundary or r.compound_id not in last or r.prev_hash == last[r.compound_id]
         if not linked or r.row_hash != _digest(r.prev_hash, payload):
             broken.append(int(r.id))
-        if seen is None or seen[0] < r.id:
-            last[r.compound_id] = (int(r.id), r.row_hash)
+        last[r.compound_id] = r.row_hash
     return broken
 
 
