@@ -374,6 +374,13 @@ def main() -> None:
     )
 
 
+def _ratio(runs: list[dict[str, float]], base: list[dict[str, float]]) -> str:
+    """Median over rounds of req/s over the baseline's in the same round; a round whose baseline answered too few
+    requests to time (a stall of the shared machine) is left out."""
+    ok = [r["rps"] / b["rps"] for r, b in zip(runs, base, strict=True) if b["n"] >= 50]
+    return f"{statistics.median(ok):.2f}" if ok else "n/a"
+
+
 def report(
     n: int,
     closed: dict[str, list[dict[str, float]]],
@@ -387,9 +394,7 @@ def report(
         ratios = ""
         if kind != "bare":
             ratios = " = " + ", ".join(
-                f"{statistics.median(r['rps'] / max(b['rps'], 1e-9) for r, b in zip(rs, closed[base], strict=True)):.2f}x {base}"
-                for base in ("bare", "bare1")
-                if base != kind
+                _ratio(rs, closed[base]) + f"x {base}" for base in ("bare", "bare1") if base != kind
             )
         cpu = " / ".join(f"{statistics.median(r[k] for r in rs):.2f}" for k in ("srv_ms", "pg_ms", "gen_ms"))
         bad = sum(int(r["bad"]) for r in rs)
