@@ -449,6 +449,11 @@ def main() -> None:
         "work orders": full_houses * args.orders_per_house,
         "patrol check-ins": 177 * 6 * 24 / args.patrol_hours,
     }
+    if args.gateways:
+        print(
+            "note: with --gateways the telemetry is stored in the gateway processes, which this extrapolation does not "
+            "time (their CPU is not counted either): extrapolate from a run without --gateways"
+        )
     proc_secs = sum(cb.secs.values())
     parallel = proc_secs / max(wall_b, 1e-9)  # how many processes' worth of work the run achieved at once
     need = 0.0

@@ -1,21 +1,30 @@
 """A simulated district (issue 19 item 5): N compounds of 200-3,000 houses and a day of their traffic.
 
 The world (`plan_district`, `build_district`) and the day (`DistrictDay`) are deterministic by seed: the same seed
-gives the same compounds (sizes, structure, devices) and the same events. `anju simulate --district N` and
+gives the same compounds (sizes, structure, devices) and the same events, and each compound's events come from
+random streams of its own (seed, compound, kind), so a compound plays the same day whichever process plays it
+(`anju.sim.district_workers` splits the compounds over M processes). `anju simulate --district N` and
 `bench/bench_district_day.py` both build and play through here; the bench adds its timings, baselines and faults.
 
 - World: compound sizes drawn in 200-3,000 houses with varied floors/units/houses per floor; each compound gets its
   structure (registry generator), its devices (smoke detectors on every floor of every unit, lifts, gas, pumps…:
-  the mix follows the structure), the demo's gates and terminals, and a 6-checkpoint night patrol route. Compounds
-  are found by code (`D000`…): building again adds nothing.
-- Day (China time, from --start-hour): every device sends one signed MQTT telemetry message per interval (1 smoke
-  alarm in 2,000 smoke messages); card passages at 4 per house per day shaped by the hour (morning and evening
-  peaks) through the real gate decision service, 2% of them a terminal's offline replay of a record already sent;
-  walk-in visitors at the desk (0.15 per house per day, shaped like the passages), common-area work orders (0.02 per
-  house per day) and a patrol round every 2 hours (5% of the QR check-ins sent twice with the same client id). Each
-  is its own transaction through its domain's service; telemetry goes through the intake in batches, in this
-  process or through gateway processes in an MQTT shared subscription.
-- Ledger: per kind, what was sent and what is stored; lost and doubled must be 0.
+  the mix follows the structure), the demo's gates and terminals, a car park with an entry and an exit lane on
+  the south gate's barrier and camera (parking service; unregistered cars enter as temporary parking) and a
+  6-checkpoint night patrol route. Compounds are found by code (`D000`…): building again adds nothing.
+- Day (China time, from --start-hour, on the earliest recent day after the compounds' latest device time:
+  `place_day`), played slot by slot, each slot's actions in simulated-time order: every device reports at its
+  type's typical rate (`anju.sim.district_rates`), with alarm episodes (smoke, gas, leak, manhole cover, lift,
+  pump, tank, SOS, street light) that trip the type's default rule; card passages at 4 per house per day shaped by
+  the hour (morning and evening peaks) through the real gate decision service, 2% of them a terminal's offline
+  replay; barrier-gate plate captures at 1.2 per house per day (out in the morning, in in the evening, 1% retried
+  by the camera with the same event id) through the parking lane service; walk-in visitors at the desk (0.15 per
+  house per day), common-area work orders (0.02 per house per day) and a patrol round every 2 hours (5% of the
+  QR check-ins sent twice with the same client id). Each is its own transaction through its domain's service;
+  telemetry goes through the intake in batches (handed over when full or `flush_ms` after its first message), in
+  this process or through gateway processes in an MQTT shared subscription.
+- Ledger: per kind, what was sent and what is stored (by the run id in each event's own unique mark); per alarm
+  kind, the alarm messages sent and the alarms they raised (by the message id in the alarm's evidence); lost and
+  doubled must be 0.
 """
 
 from __future__ import annotations
