@@ -21,7 +21,8 @@ The district and its traffic are the product's (`anju.sim.district`, `anju.sim.d
    quarters the gateway "restarts" and the broker redelivers its last batch (or, with --gateways, gateway 0 is
    SIGKILLed and restarted).
 4. Run B, --workers M: the same district, the next day (a different day seed, so that its alarms are new ones), M
-   traffic processes each playing a share of the compounds and M outbox worker processes delivering meanwhile.
+   traffic processes each playing a share of the compounds and M outbox worker processes delivering meanwhile;
+   --kill-worker-after seconds in, outbox worker 0 is SIGKILLed and restarted (its claims come back after the lease).
 5. Baselines in the same run: the telemetry rows of the day as bare Core INSERTs in the same batch size, and bare
    single-row INSERT + COMMIT into access_log (what one transaction per event costs without any rule).
 
@@ -207,6 +208,9 @@ def main() -> None:
     ap.add_argument("--patrol-hours", type=float, default=2.0, help="hours between a compound's patrol rounds")
     ap.add_argument("--alarm-scale", type=float, default=20.0, help="multiplies the devices' alarm rates")
     ap.add_argument("--gateways", type=int, default=0, help="gateway processes (shared subscription); 0: in-process")
+    ap.add_argument(
+        "--kill-worker-after", type=float, default=60.0, help="run B: SIGKILL outbox worker 0 after this many seconds"
+    )
     ap.add_argument("--skip-single", action="store_true", help="skip run A (one process)")
     ap.add_argument("--seed", type=int, default=19, help="the district's and the day's seed")
     args = ap.parse_args()
@@ -333,6 +337,7 @@ def main() -> None:
         rates=rates,
         workers=args.workers,
         mqtt_url=broker.url if broker is not None else None,
+        kill_worker_after=args.kill_worker_after,
     )
     if gateways is not None:
         gateways.wait_stored(res.run, res.counts.sent.get("telemetry", 0))
@@ -341,6 +346,12 @@ def main() -> None:
     print(
         f"[B] day from {res.day0:%Y-%m-%d %H:%M} UTC; traffic {res.wall:.1f} s (of which the slowest process's start "
         f"{res.startup:.1f} s), outbox drained {res.settle:.1f} s after it"
+        + (
+            f"; fault: outbox worker 0 SIGKILLed {args.kill_worker_after:g} s in and restarted (what it held came "
+            "back after its lease)"
+            if res.killed_worker
+            else ""
+        )
     )
     rate_b, clean_b = report("B", res.counts, wall_b, res.run, cids, gateways)
     ev_b = res.counts.events()

@@ -130,12 +130,21 @@ class OutboxWorkers:
     """M outbox worker processes (spawned: a fresh interpreter each, as `anju worker` would be)."""
 
     def __init__(self, url: str, m: int, *, tag: str, poll: float = 0.1) -> None:
-        ctx = mp.get_context("spawn")
-        self.procs = [
-            ctx.Process(target=_outbox_main, args=(url, f"district-{tag}-w{i}", poll), daemon=True) for i in range(m)
-        ]
-        for p in self.procs:
-            p.start()
+        self.url, self.tag, self.poll = url, tag, poll
+        self.procs = [self._spawn(i) for i in range(m)]
+
+    def _spawn(self, i: int) -> Any:
+        p = mp.get_context("spawn").Process(
+            target=_outbox_main, args=(self.url, f"district-{self.tag}-w{i}", self.poll), daemon=True
+        )
+        p.start()
+        return p
+
+    def kill_and_restart(self, i: int) -> None:
+        """SIGKILL worker i (its claimed events come back when their lease runs out) and start it again."""
+        self.procs[i].kill()
+        self.procs[i].join()
+        self.procs[i] = self._spawn(i)
 
     def stop(self, timeout: float = 30) -> None:
         for p in self.procs:
@@ -154,6 +163,7 @@ class ParallelResult:
     settle: float  # then until the outbox was empty
     left: int  # events the workers had not delivered when it gave up
     startup: float  # the slowest traffic process's start (interpreter, imports, finding the district)
+    killed_worker: bool = False  # outbox worker 0 was SIGKILLed mid-day and restarted
 
 
 def play_parallel(
@@ -172,8 +182,10 @@ def play_parallel(
     day_seed: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     settle_seconds: float = 300,
+    kill_worker_after: float | None = None,
 ) -> ParallelResult:
-    """Play the day with `workers` traffic processes and `outbox_workers` (default: as many) outbox workers."""
+    """Play the day with `workers` traffic processes and `outbox_workers` (default: as many) outbox workers; with
+    `kill_worker_after`, outbox worker 0 is SIGKILLed that many seconds into the traffic and started again."""
     from anju.sim.district import DistrictDay as _Day
 
     run = run or f"{int(time.time() * 1000):x}"
@@ -194,10 +206,14 @@ def play_parallel(
     slot_of = [0] * len(shares)
     errors: list[str] = []
     ready: list[float] = []  # seconds each traffic process took to start (import, find the district)
+    killed = False
     try:
         while len(done) + len(errors) < len(shares):
+            if kill_worker_after is not None and not killed and time.perf_counter() - t0 > kill_worker_after:
+                pool.kill_and_restart(0)
+                killed = True
             try:
-                msg = q.get(timeout=5)
+                msg = q.get(timeout=1)
             except queue_mod.Empty:
                 if not any(p.is_alive() for p in procs) and q.empty():
                     errors.append("a traffic process died without reporting")
@@ -231,4 +247,4 @@ def play_parallel(
     counts = DayCounts()
     for i in sorted(done):
         counts = counts + done[i]
-    return ParallelResult(counts, run, day0, wall, settle, left, max(ready, default=0.0))
+    return ParallelResult(counts, run, day0, wall, settle, left, max(ready, default=0.0), killed)
