@@ -1,4 +1,6 @@
-"""Issue 19, district day (reserved for one engineer; fill in or leave as a no-op).
+"""Issue 19, district day: no schema change was needed (the simulated district uses the existing tables).
+
+Kept as an empty revision so the chain stays as it was made.
 
 Revision ID: zl20261208_district_day
 Revises: zk20261208_outbox_partitions
