@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Boolean,
     Date,
     Enum,
@@ -35,6 +34,7 @@ from anju.access.enums import (
     PassStatus,
 )
 from anju.core.db import Base, UTCDateTime, utcnow
+from anju.core.ids import BigId  # a global id (core.ids)
 from anju.core.mixins import CompoundScopedMixin, TimestampedMixin
 
 
@@ -207,10 +207,6 @@ class DeliveryRule(CompoundScopedMixin, TimestampedMixin, Base):
     courier_minutes: Mapped[int] = mapped_column(Integer, default=30)  # one delivery
     rider_minutes: Mapped[int] = mapped_column(Integer, default=45)
     shift_hours: Mapped[int] = mapped_column(Integer, default=12)  # a courier's per-shift pass at most
-
-
-# Ids of the district-size history tables are 64-bit on PostgreSQL; SQLite autoincrements INTEGER PRIMARY KEY only.
-BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class AccessLog(CompoundScopedMixin, Base):

@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from anju.core.db import Base, UTCDateTime, utcnow
+from anju.core.ids import BigId  # a global id (core.ids)
 from anju.core.mixins import CompoundScopedMixin, TimestampedMixin
 from anju.devices.enums import CommandName, CommandStatus, DeviceStatus, DeviceType
-
-BigId = BigInteger().with_variant(Integer(), "sqlite")  # SQLite autoincrements INTEGER PRIMARY KEY only
 
 
 def _enum(e: type) -> Enum:
