@@ -1,4 +1,4 @@
-"""Shared bench set-up: a fresh demo database in a temp folder."""
+"""Shared bench set-up: a fresh demo database in a temp folder, or an empty migrated PostgreSQL database."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ import os
 import statistics
 import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
+
+PG_ADMIN_URL = os.environ.get("ANJU_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
 def fresh_demo_db(pg_url: str | None = None, *, full: bool = True) -> tuple[str, float]:
@@ -47,3 +50,31 @@ def fixed_rate(fn: Callable[[], object], rate: float, seconds: float) -> tuple[f
         lat.append(time.perf_counter() - due)
     lat.sort()
     return statistics.median(lat) * 1000, lat[min(len(lat) - 1, math.ceil(0.99 * len(lat)) - 1)] * 1000
+
+
+def fresh_pg_database(tag: str) -> tuple[str, Callable[[], None]]:
+    """A new PostgreSQL database (on ANJU_BENCH_PG_URL's server) migrated to head and made the app's engine; its URL
+    and a function that drops it."""
+    from sqlalchemy import create_engine, text
+
+    name = f"anju_bench_{tag}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    os.environ["ANJU_DATABASE_URL"] = url
+    import anju.models  # noqa: F401
+    from anju.core import db as core_db
+    from anju.core.config import reset_settings
+    from anju.core.migrate import upgrade
+
+    reset_settings()
+    core_db.set_engine(core_db.make_engine(url))
+    upgrade()
+    return url, drop

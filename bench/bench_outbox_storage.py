@@ -24,42 +24,19 @@ import argparse
 import os
 import sys
 import time
-import uuid
 from datetime import timedelta
 from typing import Any
 
 os.environ.setdefault("ANJU_ENV", "development")
 os.environ.setdefault("ANJU_SECRET_KEY", "bench-secret-key")
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
-PG_ADMIN_URL = os.environ.get("ANJU_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _common import fresh_pg_database
+
 CHUNK = 100_000
 KEPT = 20  # pending and dead events mixed into the expired day
-
-
-def fresh_database() -> tuple[str, Any]:
-    name = f"anju_bench_outbox_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    os.environ["ANJU_DATABASE_URL"] = url
-    import anju.models  # noqa: F401
-    from anju.core import db as core_db
-    from anju.core.config import reset_settings
-    from anju.core.migrate import upgrade
-
-    reset_settings()
-    core_db.set_engine(core_db.make_engine(url))
-    upgrade()
-    return url, drop
 
 
 def fill(n: int, at: Any) -> None:
@@ -101,7 +78,7 @@ def main() -> None:
     args = ap.parse_args()
     n = args.events
     print(f"PostgreSQL, {n:,} delivered events (two handler records each), load average {os.getloadavg()[0]:.1f}")
-    _url, drop = fresh_database()
+    _url, drop = fresh_pg_database("outbox")
     try:
         from anju.core import db as core_db
         from anju.core.db import utcnow
