@@ -52,18 +52,21 @@ def fixed_rate(fn: Callable[[], object], rate: float, seconds: float) -> tuple[f
     return statistics.median(lat) * 1000, lat[min(len(lat) - 1, math.ceil(0.99 * len(lat)) - 1)] * 1000
 
 
-def fresh_pg_database(tag: str) -> tuple[str, Callable[[], None]]:
-    """A new PostgreSQL database (on ANJU_BENCH_PG_URL's server) migrated to head and made the app's engine; its URL
-    and a function that drops it."""
+def fresh_pg_database(tag: str, admin_url: str = PG_ADMIN_URL) -> tuple[str, Callable[[], None]]:
+    """A new PostgreSQL database (on the admin URL's server, default ANJU_BENCH_PG_URL) migrated to head and made the
+    app's engine; its URL and a function that drops it."""
     from sqlalchemy import create_engine, text
 
     name = f"anju_bench_{tag}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    url = admin_url.rsplit("/", 1)[0] + f"/{name}"
 
     def drop() -> None:
+        from anju.core import db as core_db
+
+        core_db.get_engine().dispose()
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()

@@ -55,12 +55,14 @@ from typing import Any
 os.environ.setdefault("ANJU_ENV", "development")
 os.environ.setdefault("ANJU_SECRET_KEY", "bench-secret-key")
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from anju.core.events import DomainEvent, subscribe
 
-PG_ADMIN_URL = os.environ.get("ANJU_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _common import PG_ADMIN_URL, fresh_pg_database
+
 HANDLER = "bench_bus._record"  # the subscriber's name in event_handled, the same in every process
 
 # Runs (the events' compound id, so each mode has its own subject on the bus).
@@ -95,26 +97,11 @@ subscribe(BenchProbed)(_record)
 
 
 def fresh_database(admin_url: str) -> tuple[str, Any]:
-    name = f"anju_bench_bus_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin_url.rsplit("/", 1)[0] + f"/{name}"
-
-    def drop() -> None:
-        from anju.core import db as core_db
-
-        core_db.get_engine().dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
+    url, drop = fresh_pg_database("bus", admin_url)
     _use_database(url)
     from anju.core import db as core_db
-    from anju.core.migrate import upgrade
     from anju.core.partitions import maintain
 
-    upgrade()
     maintain()  # today's outbox partitions (the hourly partition job's work in production)
     with core_db.transaction() as s:
         s.execute(text("CREATE TABLE bench_bus_seen (run int NOT NULL, seq int NOT NULL, handled float8, role text)"))

@@ -29,13 +29,28 @@ _verified: dict[tuple[str, str], float] = {}
 _lock = threading.Lock()
 
 
+def device_headers(
+    x_device_key: Annotated[str | None, Header()] = None,
+    x_device_secret: Annotated[str | None, Header()] = None,
+) -> tuple[str, str]:
+    """A terminal's key and secret as sent (401 without them); nothing checked against the database yet.
+
+    As a dependency it answers 401 before the body is validated, for endpoints that check the credential
+    later (`terminal_endpoints.terminal_write`)."""
+    if not x_device_key or not x_device_secret:
+        raise Unauthenticated("device key and secret required", zh="需要设备认证")
+    return x_device_key, x_device_secret
+
+
+DeviceHeaders = Annotated[tuple[str, str], Depends(device_headers)]
+
+
 def current_terminal(
     session: WriteSession,
     x_device_key: Annotated[str | None, Header()] = None,
     x_device_secret: Annotated[str | None, Header()] = None,
 ) -> Terminal:
-    if not x_device_key or not x_device_secret:
-        raise Unauthenticated("device key and secret required", zh="需要设备认证")
+    x_device_key, x_device_secret = device_headers(x_device_key, x_device_secret)
     digest = hashlib.sha256(x_device_secret.encode()).hexdigest()
     k = (x_device_key, digest)
     now = time.monotonic()

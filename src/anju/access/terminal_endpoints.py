@@ -7,12 +7,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal, TypeVar
 
-from fastapi import APIRouter, File, Form, Header, Query, UploadFile
+from fastapi import APIRouter, File, Form, Query, UploadFile
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from anju.access.auth import CurrentTerminal, current_terminal
+from anju.access.auth import CurrentTerminal, DeviceHeaders, current_terminal
 from anju.access.config import access_settings
 from anju.access.decision_service import decision_service
 from anju.access.exceptions import DecisionServerBusy
@@ -67,7 +67,7 @@ def in_write_turn(session: Session, work: Callable[[], T]) -> T:
         _write_turn.release()
 
 
-def terminal_write(key: str | None, secret: str | None, work: Callable[[Session, Terminal], T]) -> T:
+def terminal_write(key: str, secret: str, work: Callable[[Session, Terminal], T]) -> T:
     """A terminal's write as one unit in one worker thread: authenticate, do the work, commit (the request
     boundary), on a session of its own that is closed before the thread is given back.
 
@@ -87,14 +87,8 @@ def terminal_write(key: str | None, secret: str | None, work: Callable[[Session,
             raise
 
 
-DeviceKey = Annotated[str | None, Header()]
-DeviceSecret = Annotated[str | None, Header()]
-
-
 @router.post("/decisions", response_model=DecisionRead, responses={503: DecisionServerBusy.doc()})
-async def decide(
-    body: DecisionRequest, x_device_key: DeviceKey = None, x_device_secret: DeviceSecret = None
-) -> DecisionRead:
+async def decide(body: DecisionRequest, device: DeviceHeaders) -> DecisionRead:
     """Allow or deny a card, PIN, QR or face embedding at one of the terminal's doors; always logged.
 
     A PIN is sent as typed after the room: `"3-1-0802#482916"` (or `"0802#482916"` at a door of that
@@ -103,8 +97,8 @@ async def decide(
     time: decide from the offline list."""
     return await run_in_threadpool(
         terminal_write,
-        x_device_key,
-        x_device_secret,
+        device[0],
+        device[1],
         lambda s, t: decision_service.decide(s, terminal=t, req=body, now=utcnow()),
     )
 
@@ -141,14 +135,12 @@ def decide_face(
 
 
 @router.post("/records", response_model=ReplayResult, status_code=202, responses={503: DecisionServerBusy.doc()})
-async def replay_records(
-    body: OfflineBatch, x_device_key: DeviceKey = None, x_device_secret: DeviceSecret = None
-) -> ReplayResult:
+async def replay_records(body: OfflineBatch, device: DeviceHeaders) -> ReplayResult:
     """Upload records decided while offline; repeats are counted as duplicates, never stored twice."""
     return await run_in_threadpool(
         terminal_write,
-        x_device_key,
-        x_device_secret,
+        device[0],
+        device[1],
         lambda s, t: decision_service.replay(s, terminal=t, batch=body, now=utcnow()),
     )
 
