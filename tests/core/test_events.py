@@ -317,3 +317,88 @@ class TestOutboxPurge:
             .where(OutboxEvent.status == "done", OutboxEvent.delivered_at < utcnow() - timedelta(days=8))
         ).scalar_one()
         assert left == 0
+
+
+_SEEN: list[bool] = []
+
+
+def _commits_itself(s: Any, e: ThingHappened) -> None:
+    _SEEN.append(s.in_nested_transaction())
+    s.commit()  # what a handler that must keep its work before calling a broker does
+
+
+@pytest.mark.usefixtures("quiet_outbox")
+class TestDeliveryBatches:
+    """Issue 19: a worker delivers a claimed batch in one transaction, each handler in a savepoint."""
+
+    def test_a_failing_handler_in_a_batch_is_rolled_back_alone(self, session, subscribers):
+        from anju.registry.models import Compound
+
+        @subscribers
+        def rename(s, e: ThingHappened) -> None:
+            code = "XFL" if e.n == 0 else "SFXQ"
+            s.execute(update(Compound).where(Compound.code == code).values(district=f"批{e.n}"))
+            if e.n == 1:
+                raise RuntimeError("second event fails after writing")
+
+        first, second = _publish_committed(2)
+        assert deliver_pending(worker_id="batch") == 1
+        districts = dict(session.execute(select(Compound.code, Compound.district)).tuples().all())
+        assert districts["XFL"] == "批0"  # the first event's handler committed with the batch
+        assert districts["SFXQ"] != "批1"  # the failing handler's write went with its savepoint
+        rows = {
+            e.id: e for e in session.execute(select(OutboxEvent).where(OutboxEvent.id.in_([first, second]))).scalars()
+        }
+        for ev in rows.values():
+            session.refresh(ev)
+        assert rows[first].status == "done" and rows[second].status == "pending"
+        assert "second event fails" in (rows[second].last_error or "")
+        handled = session.execute(
+            select(func.count()).select_from(EventHandled).where(EventHandled.event_id.in_([first, second]))
+        ).scalar_one()
+        assert handled == 1
+
+    def test_a_handler_with_its_own_transaction_runs_outside_the_batch(self, session, subscribers):
+        _SEEN.clear()
+        events.subscribe(ThingHappened, own_transaction=True)(_commits_itself)
+        try:
+            _publish_committed(3)
+            assert _deliver_all() == 3
+        finally:
+            events._own_transaction.discard(f"{__name__}._commits_itself")
+        assert _SEEN == [False, False, False]
+
+    def test_a_lost_batch_commit_is_redone_one_by_one(self, session, subscribers, monkeypatch):
+        from sqlalchemy.exc import OperationalError
+
+        runs: Counter[int] = Counter()
+
+        @subscribers
+        def count(s, e: ThingHappened) -> None:
+            runs[e.n] += 1
+
+        ids = _publish_committed(3)
+        made = 0
+        real = events.new_session
+
+        def flaky_session():
+            nonlocal made
+            made += 1
+            s = real()
+            if made == 2:  # the batch's session (the first is the claim's)
+
+                def broken_commit() -> None:
+                    raise OperationalError("COMMIT", {}, Exception("connection lost at commit"))
+
+                s.commit = broken_commit  # type: ignore[method-assign]
+            return s
+
+        monkeypatch.setattr(events, "new_session", flaky_session)
+        assert deliver_pending(worker_id="batch") == 3
+        assert runs == {0: 2, 1: 2, 2: 2}  # ran in the lost batch, then once more, one by one
+        handled = session.execute(
+            select(EventHandled.event_id, func.count())
+            .where(EventHandled.event_id.in_(ids))
+            .group_by(EventHandled.event_id)
+        ).all()
+        assert sorted(handled) == [(i, 1) for i in sorted(ids)]  # recorded once each: the lost batch wrote nothing

@@ -65,7 +65,7 @@ def fail_open_on_fire(session: Session, event: AlarmRaised) -> None:
         )
 
 
-@subscribe(access_events.TerminalListsChanged)
+@subscribe(access_events.TerminalListsChanged, own_transaction=True)  # commits its queue, then calls the broker
 def push_list_changes(session: Session, event: access_events.TerminalListsChanged) -> None:
     """Tell each terminal to sync now (MQTT); failures stay queued for the retry job."""
     terminal_sync_service.queue_pushes(session, terminal_ids=event.terminal_ids)
@@ -73,12 +73,12 @@ def push_list_changes(session: Session, event: access_events.TerminalListsChange
     terminal_sync_service.retry_due(session, now=utcnow())
 
 
-@subscribe(access_events.RemoteOpened)
+@subscribe(access_events.RemoteOpened, own_transaction=True)  # calls the broker
 def push_remote_open(session: Session, event: access_events.RemoteOpened) -> None:
     terminal_sync_service.retry_due(session, now=utcnow())
 
 
-@subscribe(access_events.DoorsFailedOpen)
+@subscribe(access_events.DoorsFailedOpen, own_transaction=True)  # calls the broker
 def push_fail_open(session: Session, event: access_events.DoorsFailedOpen) -> None:
     terminal_sync_service.retry_due(session, now=utcnow())
 

@@ -23,6 +23,7 @@ delete, the only purge on SQLite) then only sweeps the default partition's old d
 from __future__ import annotations
 
 import logging
+import time
 import traceback
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -90,14 +91,26 @@ Handler = Callable[[Session, Any], None]
 _subscribers: dict[str, list[tuple[str, type[DomainEvent], Handler]]] = defaultdict(list)
 
 
-def subscribe(event_type: type[E]) -> Callable[[Callable[[Session, E], None]], Callable[[Session, E], None]]:
-    """Register an idempotent handler, run by the worker after the publishing commit."""
+# Handlers that commit part of their work themselves or call out to another system (a broker): they run in a
+# session of their own, never inside a delivery batch's transaction.
+_own_transaction: set[str] = set()
+
+
+def subscribe(
+    event_type: type[E], *, own_transaction: bool = False
+) -> Callable[[Callable[[Session, E], None]], Callable[[Session, E], None]]:
+    """Register an idempotent handler, run by the worker after the publishing commit.
+
+    Handlers run inside a delivery batch (each in a savepoint of the batch's transaction); a handler that commits
+    by itself or waits on another system says `own_transaction=True` and gets a session of its own."""
 
     def deco(fn: Callable[[Session, E], None]) -> Callable[[Session, E], None]:
         name = f"{fn.__module__}.{fn.__qualname__}"
         subs = _subscribers[event_type.topic]
         if all(n != name for n, _, _ in subs):
             subs.append((name, event_type, fn))
+        if own_transaction:
+            _own_transaction.add(name)
         return fn
 
     return deco
@@ -138,16 +151,18 @@ def _claim(
         q = q.where(OutboxEvent.created_at < now - min_age)
     if session.get_bind().dialect.name == "postgresql":
         q = q.with_for_update(skip_locked=True)
+    ids = list(session.execute(q).scalars())
     claimed: list[int] = []
-    for event_id in session.execute(q).scalars().all():
-        # Compare-and-swap: on SQLite (no SKIP LOCKED) a rival may have taken it.
-        res = session.execute(
-            update(OutboxEvent)
-            .where(OutboxEvent.id == event_id, free)
-            .values(locked_by=worker_id, locked_until=now + lease)
+    if ids:
+        # One compare-and-swap for the batch: on SQLite (no SKIP LOCKED) a rival may have taken some of them.
+        claimed = sorted(
+            session.execute(
+                update(OutboxEvent)
+                .where(OutboxEvent.id.in_(ids), free)
+                .values(locked_by=worker_id, locked_until=now + lease)
+                .returning(OutboxEvent.id)
+            ).scalars()
         )
-        if res.rowcount == 1:  # type: ignore[attr-defined]
-            claimed.append(event_id)
     session.commit()
     return claimed
 
@@ -173,14 +188,113 @@ def deliver_pending(
     """
     with new_session() as session:
         ids = _claim(session, worker_id, limit, timedelta(seconds=lease_seconds), min_age)
-    finished = 0
-    for i, event_id in enumerate(ids):
+    finished = pos = 0
+    while pos < len(ids):
         if should_stop is not None and should_stop():
-            release_claims(worker_id, ids[i:])
+            release_claims(worker_id, ids[pos:])
             break
-        if _deliver_one(event_id, worker_id=worker_id, max_attempts=max_attempts):
-            finished += 1
+        took, done = _deliver_batch(ids[pos:], worker_id=worker_id, max_attempts=max_attempts, should_stop=should_stop)
+        pos += took
+        finished += done
     return finished
+
+
+BATCH_SECONDS = 0.25  # a delivery batch's transaction takes events until this long has passed
+
+
+def _deliver_batch(
+    ids: list[int], *, worker_id: str, max_attempts: int, should_stop: Callable[[], bool] | None
+) -> tuple[int, int]:
+    """Deliver claimed events from the front of `ids` in one transaction; returns (events taken, finished).
+
+    Each handler runs in a savepoint with its (event, handler) record, so a failing handler is rolled back alone
+    and retried later while the others' work stands; the batch commits once (one commit for many events instead of
+    two per event). Events whose pending handlers need their own transaction go the one-by-one way after the
+    commit. If the batch itself cannot commit (a lost connection, SQLite busy at commit), nothing of it was
+    written and its events are delivered one by one instead."""
+    started = time.monotonic()
+    taken, finished, solo = 0, 0, []
+    session = new_session()
+    try:
+        rows = {e.id: e for e in session.execute(select(OutboxEvent).where(OutboxEvent.id.in_(ids))).scalars()}
+        done = {
+            (int(e), str(h))
+            for e, h in session.execute(
+                select(EventHandled.event_id, EventHandled.handler).where(EventHandled.event_id.in_(ids))
+            )
+        }
+        for event_id in ids:
+            if taken and (time.monotonic() - started > BATCH_SECONDS or (should_stop is not None and should_stop())):
+                break
+            taken += 1
+            ev = rows.get(event_id)
+            if ev is None or ev.status != "pending" or ev.locked_by != worker_id:
+                continue
+            subs = [s for s in _subscribers.get(ev.topic, []) if (event_id, s[0]) not in done]
+            if any(name in _own_transaction for name, _, _ in subs):
+                solo.append(event_id)
+                continue
+            payload, created_at = ev.payload, ev.created_at
+            errors: list[str] = []
+            for name, event_type, fn in subs:
+                try:
+                    with session.begin_nested():
+                        fn(session, event_type.model_validate(payload))
+                        session.add(EventHandled(event_id=event_id, event_created_at=created_at, handler=name))
+                        session.flush()  # the handler's own constraint errors surface here, as failures
+                except Exception as e:  # noqa: BLE001  (any handler failure: logged by _log_failure, retried)
+                    if isinstance(e, IntegrityError) and _was_handled(session, event_id, created_at, name):
+                        continue  # another worker finished this handler first (after our lease ran out)
+                    _log_failure(e, name, event_id)
+                    errors.append(f"{name}: {traceback.format_exc(limit=3)}")
+            _finish(ev, errors, max_attempts)
+            finished += not errors
+        session.commit()
+    except Exception:
+        session.rollback()
+        log.warning("delivery batch of %d events failed to commit; delivering them one by one", taken, exc_info=True)
+        finished, solo = 0, ids[:taken]
+    finally:
+        session.close()
+    for event_id in solo:
+        finished += _deliver_one(event_id, worker_id=worker_id, max_attempts=max_attempts)
+    return taken, finished
+
+
+def _was_handled(session: Session, event_id: int, created_at: datetime, handler: str) -> bool:
+    found = session.execute(
+        select(EventHandled.handler).where(
+            EventHandled.event_id == event_id,
+            EventHandled.event_created_at == created_at,
+            EventHandled.handler == handler,
+        )
+    ).first()
+    return found is not None
+
+
+def _log_failure(e: Exception, name: str, event_id: int) -> None:
+    if isinstance(e, OperationalError) and "database is locked" in str(e):
+        # SQLite serialises writers; a handler that lost the race is retried with backoff.
+        log.warning("handler %s on event %s: SQLite busy, will retry", name, event_id)
+    else:
+        log.exception("handler %s failed on event %s", name, event_id)
+
+
+def _finish(ev: OutboxEvent, errors: list[str], max_attempts: int) -> None:
+    """Record one delivery attempt's outcome on the event (the caller commits)."""
+    ev.attempts += 1
+    ev.locked_by = None
+    ev.locked_until = None
+    if errors:
+        ev.last_error = "\n".join(errors)[-4000:]
+        if ev.attempts >= max_attempts:
+            ev.status = "dead"
+        else:
+            ev.available_at = utcnow() + _backoff(ev.attempts)
+    else:
+        ev.status = "done"
+        ev.delivered_at = utcnow()
+        ev.last_error = None
 
 
 def deliver_event(
@@ -351,13 +465,9 @@ def _deliver_one(event_id: int, *, worker_id: str, max_attempts: int) -> bool:
             try:
                 fn(session, event_type.model_validate(payload))
                 session.flush()  # the handler's own constraint errors surface here, as failures
-            except Exception as e:
+            except Exception as e:  # noqa: BLE001  (any handler failure: logged by _log_failure, retried)
                 session.rollback()
-                if isinstance(e, OperationalError) and "database is locked" in str(e):
-                    # SQLite serialises writers; a handler that lost the race is retried with backoff.
-                    log.warning("handler %s on event %s: SQLite busy, will retry", name, event_id)
-                else:
-                    log.exception("handler %s failed on event %s", name, event_id)
+                _log_failure(e, name, event_id)
                 errors.append(f"{name}: {traceback.format_exc(limit=3)}")
                 continue
             session.add(EventHandled(event_id=event_id, event_created_at=created_at, handler=name))
@@ -368,18 +478,6 @@ def _deliver_one(event_id: int, *, worker_id: str, max_attempts: int) -> bool:
     with new_session() as session:
         ev = session.get(OutboxEvent, event_id)
         assert ev is not None
-        ev.attempts += 1
-        ev.locked_by = None
-        ev.locked_until = None
-        if errors:
-            ev.last_error = "\n".join(errors)[-4000:]
-            if ev.attempts >= max_attempts:
-                ev.status = "dead"
-            else:
-                ev.available_at = utcnow() + _backoff(ev.attempts)
-        else:
-            ev.status = "done"
-            ev.delivered_at = utcnow()
-            ev.last_error = None
+        _finish(ev, errors, max_attempts)
         session.commit()
         return not errors

@@ -9,7 +9,7 @@ from anju.notify.events import DeliveryQueued
 from anju.notify.service import notify_service
 
 
-@subscribe(DeliveryQueued)
+@subscribe(DeliveryQueued, own_transaction=True)  # calls the SMS/voice/webhook provider
 def send_delivery(session: Session, event: DeliveryQueued) -> None:
     """Send one SMS, call or webhook; failures are recorded on the row and retried by the job."""
     notify_service.deliver(event.delivery_id)
