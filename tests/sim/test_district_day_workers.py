@@ -90,7 +90,7 @@ def test_shares_are_disjoint_and_cover_the_district() -> None:
     from anju.core.rbac import Role
     from anju.sim.district import District
 
-    houses = {i: h for i, h in enumerate([3000, 200, 1500, 1400, 800, 700, 650])}
+    houses = dict(enumerate([3000, 200, 1500, 1400, 800, 700, 650]))
     world = District(
         codes={i: f"D{i:03d}" for i in houses},
         created=0,
