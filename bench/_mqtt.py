@@ -62,39 +62,23 @@ class Broker:
 
 
 class Publisher:
-    def __init__(self, port: int) -> None:
-        self.c = mqtt.Client(
-            CallbackAPIVersion.VERSION2, client_id=f"bench-pub-{uuid.uuid4().hex[:8]}", clean_session=False
-        )
-        self.c.max_inflight_messages_set(2000)
-        self.c.max_queued_messages_set(0)
-        self.c.reconnect_delay_set(0.2, 2)
-        self.acked = 0
-        self.sent = 0
-        self.c.on_publish = self._on_publish
-        self.c.connect("127.0.0.1", port)
-        self.c.loop_start()
+    """A QoS-1 publisher on the local broker: the district day's (anju.sim.district.MqttPublisher), one message at a
+    time, reconnecting sooner (the benches restart the broker)."""
 
-    def _on_publish(self, c: Any, u: Any, mid: int, reason: Any, props: Any) -> None:
-        self.acked += 1
+    def __init__(self, port: int) -> None:
+        from anju.sim.district import MqttPublisher
+
+        self.pub = MqttPublisher(f"mqtt://127.0.0.1:{port}", f"bench-pub-{uuid.uuid4().hex[:8]}", reconnect_min=0.2)
 
     def publish(self, topic: str, payload: bytes) -> None:
-        # While the broker is away paho keeps QoS-1 messages and sends them after reconnecting.
-        self.c.publish(topic, payload, qos=1)
-        self.sent += 1
+        self.pub.publish([(topic, payload)])
 
     def wait_all(self, timeout: float = 120) -> bool:
         """Until the broker has acknowledged (PUBACK) every message we published."""
-        deadline = time.monotonic() + timeout
-        while self.acked < self.sent:
-            if time.monotonic() > deadline:
-                return False
-            time.sleep(0.01)
-        return True
+        return self.pub.wait_published(timeout)
 
     def close(self) -> None:
-        self.c.loop_stop()
-        self.c.disconnect()
+        self.pub.close()
 
 
 def counting_subscriber(port: int, topic: str, n: int, client_id: str) -> None:
