@@ -8,7 +8,7 @@ import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 PG_ADMIN_URL = os.environ.get("ANJU_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -37,15 +37,21 @@ def fresh_demo_db(pg_url: str | None = None, *, full: bool = True) -> tuple[str,
     return url, time.perf_counter() - started
 
 
-def fixed_rate(fn: Callable[[], object], rate: float, seconds: float) -> tuple[float, float]:
-    """Open-loop load: call `fn` on a fixed schedule; p50 and p99 in ms, each counted from its scheduled time."""
-    lat = []
+def paced(rate: float, seconds: float) -> Iterator[tuple[int, float]]:
+    """A fixed schedule of rate * seconds steps: sleeps until each step's time, then yields (step, that time)."""
     start = time.perf_counter()
     for i in range(int(rate * seconds)):
         due = start + i / rate
         now = time.perf_counter()
         if now < due:
             time.sleep(due - now)
+        yield i, due
+
+
+def fixed_rate(fn: Callable[[], object], rate: float, seconds: float) -> tuple[float, float]:
+    """Open-loop load: call `fn` on a fixed schedule; p50 and p99 in ms, each counted from its scheduled time."""
+    lat = []
+    for _, due in paced(rate, seconds):
         fn()
         lat.append(time.perf_counter() - due)
     lat.sort()

@@ -61,7 +61,7 @@ from sqlalchemy.orm import Session
 from anju.core.events import DomainEvent, subscribe
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import PG_ADMIN_URL, fresh_pg_database
+from _common import PG_ADMIN_URL, fresh_pg_database, paced
 
 HANDLER = "bench_bus._record"  # the subscriber's name in event_handled, the same in every process
 
@@ -243,11 +243,7 @@ def steady_writer(run: int, rate: float, seconds: float) -> tuple[dict[int, floa
     committed: dict[int, float] = {}
     took: list[float] = []
     start = time.perf_counter()
-    for i in range(int(rate * seconds)):
-        due = start + i / rate
-        now = time.perf_counter()
-        if now < due:
-            time.sleep(due - now)
+    for i, _ in paced(rate, seconds):
         t0 = time.perf_counter()
         with core_db.transaction() as s:
             publish(s, BenchProbed(run=run, seq=i, sent=time.time()), compound_id=run)
